@@ -1,0 +1,3 @@
+//! PRECIS string preparation (RFC 8264).
+#![no_std]
+#![forbid(unsafe_code)]

@@ -1,0 +1,43 @@
+//! `cargo xtask ci`: every check CI runs, in the order that fails fastest.
+//! This is the README's test command; `.ci/run` installs what a fresh machine
+//! lacks and then calls it.
+
+use std::process::Command;
+
+use crate::util::{Result, sh};
+
+/// The oracle sample size CI uses (the full default runs locally).
+const CI_CONFORMANCE_COUNT: &str = "20000";
+
+pub(crate) fn run(args: &[String]) -> Result {
+    let quick = args.iter().any(|a| a == "--quick");
+    let cargo = || Command::new(env!("CARGO"));
+    sh(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    sh(cargo().args(["fmt", "--manifest-path", "fuzz/Cargo.toml", "--", "--check"]))?;
+    crate::codegen::run(&["--check".to_owned()])?;
+    sh(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    sh(cargo().args(["test", "--workspace", "--locked"]))?;
+    sh(cargo()
+        .args(["doc", "--workspace", "--no-deps", "--locked"])
+        .env("RUSTDOCFLAGS", "-D warnings"))?;
+    // The fuzz targets are their own workspace: make sure they still build
+    // (without the sanitizer runtime, so no nightly features are needed).
+    sh(cargo().args(["check", "--manifest-path", "fuzz/Cargo.toml", "--bins"]))?;
+    if !quick {
+        crate::conformance::run(&[
+            "precis".to_owned(),
+            "--count".to_owned(),
+            CI_CONFORMANCE_COUNT.to_owned(),
+        ])?;
+    }
+    Ok(())
+}
+

@@ -1,0 +1,10 @@
+//! `cargo xtask conformance <area>`: differential runs against independent
+//! oracles (PyPI packages installed into a venv under `target/`).
+
+use crate::util::Result;
+
+pub(crate) fn run(args: &[String]) -> Result {
+    match args.first().map(String::as_str) {
+        _ => Err("usage: cargo xtask conformance <area> [--count N]; areas: precis".to_owned()),
+    }
+}

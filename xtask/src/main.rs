@@ -1,0 +1,53 @@
+//! `cargo xtask …`: the project's automation, in Rust so it runs wherever
+//! cargo does.
+//!
+//! ```text
+//! cargo xtask ci                          everything CI runs (the README's test command)
+//! cargo xtask codegen [--check]           regenerate the Unicode tables (or fail if stale)
+//! cargo xtask conformance precis [--count N]   differential run against precis-i18n
+//! cargo xtask fuzz-smoke [--seconds N]    a short run of every cargo-fuzz target
+//! ```
+
+#![allow(
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    reason = "a std-only build tool"
+)]
+
+mod ci;
+mod codegen;
+mod conformance;
+mod fuzz;
+mod util;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci::run(&args[1..]),
+        Some("codegen") => codegen::run(&args[1..]),
+        Some("conformance") => conformance::run(&args[1..]),
+        Some("fuzz-smoke") => fuzz::run(&args[1..]),
+        _ => {
+            eprintln!("{}", USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  ci                              fmt, clippy, tests, docs, codegen check, conformance (small)
+  codegen [--check]               regenerate generated tables, or fail when they are stale
+  conformance <area> [--count N]  differential run against an independent oracle
+                                  areas: precis
+  fuzz-smoke [--seconds N]        run every cargo-fuzz target briefly";
