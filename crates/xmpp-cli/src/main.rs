@@ -1,2 +1,42 @@
-//! The `xmpp` command (see ARCHITECTURE.md for its JSON-lines contract).
-fn main() {}
+//! The `xmpp` command: every crate of the workspace behind one JSON-lines
+//! interface (the contract is in ARCHITECTURE.md).
+//!
+//! Each subcommand reads its inputs from arguments or, with none, one per line
+//! from stdin, and prints one JSON object per input on stdout. Exit status: 0
+//! when every input was valid, 1 when some input was invalid (reported in its
+//! JSON line), 2 on a usage error.
+
+#![allow(
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    reason = "a std-only command-line program"
+)]
+
+mod io;
+mod precis;
+
+use std::process::ExitCode;
+
+use io::Exit;
+
+const USAGE: &str = "usage: xmpp <command> [options] [inputs...]
+
+commands:
+  precis PROFILE [--compare A B] [STRING...]
+      PROFILE: username-case-mapped | username-case-preserved | opaque-string | nickname
+
+With no inputs, each line of standard input is one input. One JSON object is
+printed per input. Exit status: 0 all valid, 1 some invalid, 2 usage error.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let exit = match args.first().map(String::as_str) {
+        Some("precis") => precis::run(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Exit::Ok
+        }
+        _ => io::usage(USAGE),
+    };
+    exit.into()
+}
