@@ -1,7 +1,7 @@
 //! The PRECIS string classes, RFC 8264 §4: which code points a string may
 //! hold once a profile's mapping rules have run.
 
-use crate::context::Checker;
+use crate::context::ContextChecker;
 use crate::error::Error;
 use crate::unicode::{DerivedProperty, Props};
 
@@ -30,7 +30,7 @@ impl StringClass {
     /// ```
     pub fn check(self, s: &str) -> Result<(), Error> {
         let freeform = self == Self::Freeform;
-        let mut context: Option<Checker<'_>> = None;
+        let mut context: Option<ContextChecker<'_>> = None;
         for (offset, code_point) in s.char_indices() {
             if code_point.is_ascii() {
                 // ASCII7 (RFC 8264 §9.11) is PVALID; U+0020 is a space
@@ -52,7 +52,7 @@ impl StringClass {
                 }
                 DerivedProperty::ContextJ | DerivedProperty::ContextO => {
                     context
-                        .get_or_insert_with(|| Checker::new(s))
+                        .get_or_insert_with(|| ContextChecker::new(s))
                         .check(code_point, offset)
                         .map_err(|rule| Error::Context {
                             rule,

@@ -70,7 +70,7 @@ fn is_extended_arabic_indic(c: char) -> bool {
 }
 
 /// Facts about the whole string that some rules need; computed on first use.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct WholeString {
     computed: bool,
     has_hiragana_katakana_han: bool,
@@ -93,22 +93,37 @@ impl WholeString {
     }
 }
 
-/// Checks the rule of the CONTEXTJ/CONTEXTO code point `c`, which starts at
-/// byte `offset` of `s`; `Ok(())` when the context allows it.
-pub(crate) struct Checker<'s> {
+/// Checks the contextual rules of the CONTEXTJ and CONTEXTO code points of
+/// one string, computing the whole-string facts (RFC 5892 A.7 to A.9) at most
+/// once, so a whole string is checked in linear time.
+///
+/// ```
+/// use xmpp_precis::{ContextChecker, ContextRule};
+/// let label = "l\u{00B7}l\u{00B7}";
+/// let mut checker = ContextChecker::new(label);
+/// assert_eq!(checker.check('\u{00B7}', 1), Ok(()));
+/// assert_eq!(checker.check('\u{00B7}', 4), Err(ContextRule::MiddleDot));
+/// ```
+#[derive(Debug)]
+pub struct ContextChecker<'s> {
     s: &'s str,
     whole: WholeString,
 }
 
-impl<'s> Checker<'s> {
-    pub(crate) fn new(s: &'s str) -> Self {
+impl<'s> ContextChecker<'s> {
+    /// A checker for the string `s`.
+    pub fn new(s: &'s str) -> Self {
         Self {
             s,
             whole: WholeString::default(),
         }
     }
 
-    pub(crate) fn check(&mut self, c: char, offset: usize) -> Result<(), ContextRule> {
+    /// Checks the rule of the CONTEXTJ or CONTEXTO code point `c`, which
+    /// starts at byte `offset` of the string; `Ok(())` when its context
+    /// allows it. A code point no rule covers fails with
+    /// [`ContextRule::NoRule`].
+    pub fn check(&mut self, c: char, offset: usize) -> Result<(), ContextRule> {
         let before = self.s.get(..offset).and_then(|b| b.chars().next_back());
         let after = self
             .s
@@ -177,7 +192,7 @@ mod tests {
 
     fn check_at(s: &str, c: char) -> Result<(), ContextRule> {
         let offset = s.find(c).unwrap();
-        Checker::new(s).check(c, offset)
+        ContextChecker::new(s).check(c, offset)
     }
 
     #[test]

@@ -79,7 +79,7 @@ mod tables;
 pub mod unicode;
 
 pub use class::StringClass;
-pub use context::ContextRule;
+pub use context::{ContextChecker, ContextRule};
 pub use error::Error;
 pub use profile::{
     Nickname, OpaqueString, Profile, ProfileName, UnknownProfile, UsernameCaseMapped,
