@@ -8,7 +8,8 @@ use xmpp_stream::{Event, Framer, Limits, StreamError, Transport};
 
 use crate::io::{Exit, emit, usage};
 
-const USAGE: &str = "usage: xmpp frame [--chunk N] [--transport tcp|websocket|bosh] [--max-stanza BYTES] [FILE|-]";
+const USAGE: &str =
+    "usage: xmpp frame [--chunk N] [--transport tcp|websocket|bosh] [--max-stanza BYTES] [FILE|-]";
 
 /// Feeding size when `--chunk` is not given; any size gives the same events.
 const DEFAULT_CHUNK: usize = 64 * 1024;
@@ -21,13 +22,26 @@ struct Options {
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { chunk: DEFAULT_CHUNK, transport: Transport::Tcp, limits: Limits::default(), file: None };
+    let mut o = Options {
+        chunk: DEFAULT_CHUNK,
+        transport: Transport::Tcp,
+        limits: Limits::default(),
+        file: None,
+    };
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
         match a.as_str() {
             "--chunk" => {
-                o.chunk = value("--chunk")?.parse().ok().filter(|&n| n > 0).ok_or("--chunk needs a positive number")?;
+                o.chunk = value("--chunk")?
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or("--chunk needs a positive number")?;
             }
             "--transport" => {
                 o.transport = match value("--transport")?.as_str() {
@@ -38,7 +52,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 };
             }
             "--max-stanza" => {
-                let n = value("--max-stanza")?.parse().map_err(|_| "--max-stanza needs a number of bytes")?;
+                let n = value("--max-stanza")?
+                    .parse()
+                    .map_err(|_| "--max-stanza needs a number of bytes")?;
                 o.limits = o.limits.with_max_element_bytes(n);
                 o.limits.validate().map_err(|e| e.to_string())?;
             }
@@ -54,7 +70,9 @@ fn read_input(file: Option<&str>) -> Result<Vec<u8>, String> {
     match file {
         None | Some("-") => {
             let mut v = Vec::new();
-            std::io::stdin().read_to_end(&mut v).map_err(|e| format!("cannot read stdin: {e}"))?;
+            std::io::stdin()
+                .read_to_end(&mut v)
+                .map_err(|e| format!("cannot read stdin: {e}"))?;
             Ok(v)
         }
         Some(path) => std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}")),
@@ -62,7 +80,11 @@ fn read_input(file: Option<&str>) -> Result<Vec<u8>, String> {
 }
 
 fn attrs<'a>(pairs: impl Iterator<Item = (&'a str, String)>) -> Value {
-    Value::Object(pairs.map(|(k, v)| (k.to_owned(), Value::String(v))).collect::<Map<_, _>>())
+    Value::Object(
+        pairs
+            .map(|(k, v)| (k.to_owned(), Value::String(v)))
+            .collect::<Map<_, _>>(),
+    )
 }
 
 /// The JSON line of one event (the shapes are ARCHITECTURE.md's contract).
