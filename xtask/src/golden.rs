@@ -1,7 +1,8 @@
 //! `cargo xtask golden [--check]`: frames every stream of `testdata/streams/`
 //! with xmpp-stream and writes its events as `<name>.jsonl` next to it (the
-//! shapes of `xmpp frame`), or with `--check` fails when one is stale.
-//! The integration tests read the same files.
+//! shapes of `xmpp frame`), and the stream as a seed of the `stream_feed`
+//! fuzz target; with `--check` fails when one is stale. The integration
+//! tests read the same files.
 
 use std::path::Path;
 
@@ -27,20 +28,29 @@ pub(crate) fn run(args: &[String]) -> Result {
         let mut text = lines.join("\n");
         text.push('\n');
         let golden = path.with_extension("jsonl");
-        let current = std::fs::read_to_string(&golden).unwrap_or_default();
-        if current == text {
-            continue;
-        }
-        if check {
-            stale.push(name);
-        } else {
-            std::fs::write(&golden, text).map_err(|e| format!("{}: {e}", golden.display()))?;
-            eprintln!("wrote {}", golden.display());
+        let seed = root()
+            .join("fuzz")
+            .join("seeds")
+            .join("stream_feed")
+            .join(&name);
+        for (file, want) in [
+            (golden, text.into_bytes()),
+            (seed, seed_bytes(&name, &input)),
+        ] {
+            if std::fs::read(&file).ok().as_deref() == Some(want.as_slice()) {
+                continue;
+            }
+            if check {
+                stale.push(file.display().to_string());
+            } else {
+                std::fs::write(&file, want).map_err(|e| format!("{}: {e}", file.display()))?;
+                eprintln!("wrote {}", file.display());
+            }
         }
     }
     if !stale.is_empty() {
         return Err(format!(
-            "stale golden files (run cargo xtask golden): {}",
+            "stale golden or seed files (run cargo xtask golden): {}",
             stale.join(", ")
         ));
     }
@@ -50,6 +60,20 @@ pub(crate) fn run(args: &[String]) -> Result {
         if check { "up to date" } else { "refreshed" }
     );
     Ok(())
+}
+
+/// The `stream_feed` seed of a stream: the transport in the top bits of
+/// the first byte, three chunk sizes (1, 7, 64), then the stream (see the
+/// target's input layout).
+fn seed_bytes(name: &str, input: &[u8]) -> Vec<u8> {
+    let transport: u8 = match render::transport_of(name) {
+        xmpp_stream::Transport::WebSocket => 1,
+        xmpp_stream::Transport::Bosh => 2,
+        _ => 0,
+    };
+    let mut seed = vec![(transport << 6) | 3, 1, 7, 64];
+    seed.extend_from_slice(input);
+    seed
 }
 
 fn stem(p: &Path) -> String {
