@@ -12,6 +12,7 @@
     reason = "a std-only command-line program"
 )]
 
+mod frame;
 mod io;
 mod precis;
 
@@ -24,6 +25,8 @@ const USAGE: &str = "usage: xmpp <command> [options] [inputs...]
 commands:
   precis PROFILE [--compare A B] [STRING...]
       PROFILE: username-case-mapped | username-case-preserved | opaque-string | nickname
+  frame [--chunk N] [--transport tcp|websocket|bosh] [--max-stanza BYTES] [FILE|-]
+      frames ONE whole XML stream; one JSON object per event
 
 With no inputs, each line of standard input is one input. One JSON object is
 printed per input. Exit status: 0 all valid, 1 some invalid, 2 usage error.";
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let exit = match args.first().map(String::as_str) {
         Some("precis") => precis::run(&args[1..]),
+        Some("frame") => frame::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Exit::Ok
