@@ -288,6 +288,47 @@ pub fn bidi_class(c: char) -> BidiClass {
     Props::of(c).bidi()
 }
 
+/// The width mapping of RFC 8264 §5.2.1 (the `<wide>` or `<narrow>`
+/// decomposition) of `c`, or `None` when it has none. IDNA2008 domain labels
+/// (RFC 5895 §2, RFC 7622 §3.2.2) use the same mapping.
+///
+/// ```
+/// use xmpp_precis::unicode::width_mapping;
+/// assert_eq!(width_mapping('\u{FF21}'), Some('A'));
+/// assert_eq!(width_mapping('A'), None);
+/// ```
+pub fn width_mapping(c: char) -> Option<char> {
+    if c.is_ascii() || !Props::of(c).has_width_mapping() {
+        return None;
+    }
+    width(c)
+}
+
+/// The lower-case mapping of `c` (Unicode toLowerCase, without the
+/// context-sensitive Final_Sigma rule, as the profiles apply it), or `None`
+/// when `c` maps to itself.
+///
+/// ```
+/// use xmpp_precis::unicode::lowercase_mapping;
+/// assert_eq!(lowercase_mapping('\u{0130}'), Some("i\u{307}"));
+/// assert_eq!(lowercase_mapping('\u{03A3}'), Some("\u{03C3}"));
+/// assert_eq!(lowercase_mapping('a'), None);
+/// ```
+pub fn lowercase_mapping(c: char) -> Option<&'static str> {
+    if c.is_ascii() {
+        return match c {
+            'A'..='Z' => ASCII_LOWER.get(c as usize - 'A' as usize..=c as usize - 'A' as usize),
+            _ => None,
+        };
+    }
+    if !Props::of(c).has_lowercase_mapping() {
+        return None;
+    }
+    lowercase(c)
+}
+
+const ASCII_LOWER: &str = "abcdefghijklmnopqrstuvwxyz";
+
 /// The full lowercase mapping of `c` (UnicodeData plus the unconditional
 /// SpecialCasing entries; never the final-sigma rule), or `None` when `c`
 /// maps to itself.
