@@ -60,8 +60,20 @@
 //! - `std` (default, required): quick-xml's reader is built on `std::io`,
 //!   so this crate needs std even though its own code names only `core`
 //!   and `alloc` paths.
-//! - `serde`: typed stanzas and element trees serialize (the JSON shape is
-//!   the one of `xmpp stanza`, see [`Stanza`]'s serde notes).
+//! - `serde`: typed stanzas, stanza errors and element trees implement
+//!   `Serialize`. The JSON shapes (those `xmpp stanza` prints):
+//!   - element: `{"name","ns","attrs":{NAME:VALUE},"children":[ELEMENT|"text"]}`,
+//!     an attribute in a namespace keyed `{ns}name` (Clark notation);
+//!   - message: `{"ns","to","from","id","type","lang","bodies":[{"lang","text"}],
+//!     "subjects":[…],"thread":{"id","parent"}|null,"attrs","payloads":[ELEMENT],"error"}`,
+//!     `type` the type in effect (`normal` when absent);
+//!   - presence: `{"ns","to","from","id","type","lang","show","priority",
+//!     "statuses":[…],"attrs","payloads","error"}`, `type` `available` when absent;
+//!   - iq: `{"ns","to","from","id","type","lang","attrs","payload","error"}`;
+//!   - stanza error: `{"type","condition","uri","by","texts":[…],"app"}`,
+//!     or `{"invalid":"…"}` when the `<error/>` child cannot be read;
+//!   - absent values are `null`; `attrs` holds only the attributes the
+//!     typed form does not interpret.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -84,6 +96,8 @@ mod atom;
 mod element;
 mod error;
 mod parse;
+#[cfg(feature = "serde")]
+mod serde;
 mod stanza;
 mod stanza_error;
 mod stream_error;

@@ -2,6 +2,7 @@
 //! stdin batch mode, as ARCHITECTURE.md specifies them.
 
 mod precis;
+mod stanza;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
