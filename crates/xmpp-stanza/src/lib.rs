@@ -95,9 +95,14 @@ extern crate std;
 mod atom;
 mod element;
 mod error;
+mod features;
 mod parse;
+mod payload;
+mod roster;
+mod sasl;
 #[cfg(feature = "serde")]
 mod serde;
+mod sm;
 mod stanza;
 mod stanza_error;
 mod stream_error;
@@ -105,6 +110,14 @@ mod write;
 
 pub use element::{Attribute, Element, Node, XML_NS};
 pub use error::{ParseError, PayloadError};
+pub use features::{
+    BIND_NS, CSI_NS, PREAPPROVAL_NS, ROSTERVER_NS, SASL2_NS, SESSION_NS, SM_NS,
+    Sasl2Authentication, StartTls, StreamFeatures, TLS_NS,
+};
+pub use payload::Payload;
+pub use roster::{Bind, ROSTER_NS, Roster, RosterItem, Subscription};
+pub use sasl::{SASL_NS, Sasl, SaslCondition};
+pub use sm::{Csi, Sm};
 pub use stanza::{
     CLIENT_NS, COMPONENT_NS, Header, InvalidStanza, Iq, IqType, Message, MessageType, Presence,
     PresenceType, ReadError, SERVER_NS, Show, Stanza, StanzaNs,

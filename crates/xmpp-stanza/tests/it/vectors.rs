@@ -116,6 +116,7 @@ fn check(case: &Case) -> Result<(), String> {
             if s2 != s {
                 return Err("typed round trip changed the stanza".into());
             }
+            check_payloads(&s)?;
             if kind == "stanza-error" {
                 if !s.is_error() {
                     return Err("not of type error".into());
@@ -178,8 +179,75 @@ fn check(case: &Case) -> Result<(), String> {
     Ok(())
 }
 
-/// Typed nonza checks, grown as the crate learns nonzas.
-pub(crate) fn check_nonza(_e: &Element) -> Result<(), String> {
+/// Typed nonza checks: every nonza of a namespace the crate knows reads as
+/// its typed form and round-trips through it.
+pub(crate) fn check_nonza(e: &Element) -> Result<(), String> {
+    use xmpp_stanza::{Csi, SASL_NS, SM_NS, Sasl, Sm, StartTls, StreamFeatures, TLS_NS};
+    match e.ns() {
+        "http://etherx.jabber.org/streams" if e.name() == "features" => {
+            let f = StreamFeatures::from_element(e).map_err(|x| format!("features: {x}"))?;
+            if StreamFeatures::from_element(&f.to_element()).as_ref() != Ok(&f) {
+                return Err("features round trip".into());
+            }
+        }
+        TLS_NS => {
+            let t = StartTls::from_element(e).ok_or("not a STARTTLS nonza")?;
+            if t.to_element() != *e {
+                return Err("STARTTLS round trip".into());
+            }
+        }
+        SASL_NS => {
+            let s = Sasl::from_element(e)
+                .map_err(|x| format!("sasl: {x}"))?
+                .ok_or("not a SASL nonza")?;
+            if Sasl::from_element(&s.to_element()).as_ref() != Ok(&Some(s.clone())) {
+                return Err("SASL round trip".into());
+            }
+        }
+        SM_NS => {
+            let s = Sm::from_element(e)
+                .map_err(|x| format!("sm: {x}"))?
+                .ok_or("not an SM nonza")?;
+            if Sm::from_element(&s.to_element()).as_ref() != Ok(&Some(s.clone())) {
+                return Err("SM round trip".into());
+            }
+        }
+        xmpp_stanza::CSI_NS => {
+            let c = Csi::from_element(e).ok_or("not a CSI nonza")?;
+            if c.to_element() != *e {
+                return Err("CSI round trip".into());
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Typed payload checks for the stanza payloads the crate knows.
+fn check_payloads(s: &Stanza) -> Result<(), String> {
+    use xmpp_stanza::{Bind, Payload, Roster};
+    fn one<P: Payload + PartialEq + std::fmt::Debug>(e: &Element) -> Result<(), String> {
+        if !P::matches(e) {
+            return Ok(());
+        }
+        let p = P::from_element(e).map_err(|x| format!("{}: {x}", P::NAME))?;
+        let back =
+            P::from_element(&p.to_element()).map_err(|x| format!("{} again: {x}", P::NAME))?;
+        if back != p {
+            return Err(format!("{} round trip", P::NAME));
+        }
+        Ok(())
+    }
+    let elements: Vec<&Element> = match s {
+        Stanza::Iq(i) => i.payload().into_iter().collect(),
+        Stanza::Message(m) => m.payloads().collect(),
+        Stanza::Presence(p) => p.payloads().collect(),
+    };
+    for e in elements {
+        one::<Roster>(e)?;
+        one::<Bind>(e)?;
+        crate::payloads::check_xep_payload(e)?;
+    }
     Ok(())
 }
 
