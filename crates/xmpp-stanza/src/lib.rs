@@ -93,6 +93,7 @@ extern crate alloc;
 extern crate std;
 
 mod atom;
+mod disco;
 mod element;
 mod error;
 mod features;
@@ -107,7 +108,12 @@ mod stanza;
 mod stanza_error;
 mod stream_error;
 mod write;
+mod xep;
 
+pub use disco::{
+    CAPS_NS, Caps, CapsError, DATA_FORMS_NS, DISCO_INFO_NS, DISCO_ITEMS_NS, DataForm, DiscoInfo,
+    DiscoItem, DiscoItems, FormField, Identity,
+};
 pub use element::{Attribute, Element, Node, XML_NS};
 pub use error::{ParseError, PayloadError};
 pub use features::{
@@ -124,4 +130,9 @@ pub use stanza::{
 };
 pub use stanza_error::{DefinedCondition, ErrorType, STANZAS_NS, StanzaError};
 pub use stream_error::{STREAM_NS, STREAMS_NS, StreamCondition, StreamError};
+pub use xep::{
+    CARBONS_NS, CHATSTATES_NS, Carbons, ChatState, DELAY_NS, Delay, FORWARD_NS, Forwarded,
+    MARKERS_NS, Marker, OriginId, PING_NS, Ping, RECEIPTS_NS, Receipt, SID_NS, StanzaId,
+    is_datetime,
+};
 pub use xmpp_stream::Limits;

@@ -12,6 +12,8 @@ pub(crate) struct Case {
     pub(crate) name: String,
     pub(crate) ns: String,
     pub(crate) expect: String,
+    /// XEP-0115 `ver` the stanza's disco#info payload must hash to.
+    pub(crate) caps_ver: Option<String>,
     pub(crate) xml: String,
 }
 
@@ -32,12 +34,15 @@ pub(crate) fn cases() -> Vec<Case> {
             let (title, rest) = block.split_once('\n').unwrap();
             let mut ns = "jabber:client".to_owned();
             let mut expect = String::new();
+            let mut caps_ver = None;
             let mut xml = String::new();
             for line in rest.lines() {
                 if let Some(v) = line.strip_prefix("ns: ") {
                     ns = v.to_owned();
                 } else if let Some(v) = line.strip_prefix("expect: ") {
                     expect = v.to_owned();
+                } else if let Some(v) = line.strip_prefix("caps-ver: ") {
+                    caps_ver = Some(v.to_owned());
                 } else {
                     xml.push_str(line);
                     xml.push('\n');
@@ -47,6 +52,7 @@ pub(crate) fn cases() -> Vec<Case> {
                 name: format!("{file} §{title}"),
                 ns,
                 expect,
+                caps_ver,
                 xml: xml.trim().to_owned(),
             });
         }
@@ -117,6 +123,9 @@ fn check(case: &Case) -> Result<(), String> {
                 return Err("typed round trip changed the stanza".into());
             }
             check_payloads(&s)?;
+            if let Some(ver) = &case.caps_ver {
+                crate::payloads::check_caps_ver(&e, ver)?;
+            }
             if kind == "stanza-error" {
                 if !s.is_error() {
                     return Err("not of type error".into());
