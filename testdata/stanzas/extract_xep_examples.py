@@ -7,7 +7,8 @@ Usage: extract_xep_examples.py XEPS_CHECKOUT NNNN...
 Each <example> is split into its top-level elements with expat; comments
 are dropped (RFC 6120 §11.1 forbids them on the wire), examples that are
 not XML (placeholders, prose, partial streams) are skipped and counted. Placeholders standing for numbers (XEP-0198's
-'some-sequence-number') are replaced by numbers.
+'some-sequence-number') are replaced by numbers, and "[base64 encoded
+SASL data]" by the base64 of "SASL data".
 The expectation is derived from the element alone: message/presence/iq
 are `stanza`, or `stanza-error CONDITION` when of type error; anything
 else is `nonza`. Cases listed in OVERRIDES get the expectation written
@@ -24,7 +25,11 @@ PREFIXES = ("xmlns:stream='http://etherx.jabber.org/streams'",)
 # Placeholders some examples use where the protocol has a number.
 PLACEHOLDERS = {
     "'some-sequence-number'": "'42'",
+    '"some-sequence-number"': '"42"',
     "'another-sequence-number'": "'17'",
+    '"another-sequence-number"': '"17"',
+    # base64 of "SASL data"
+    "[base64 encoded SASL data]": "U0FTTCBkYXRh",
 }
 
 # (xep, case title) -> expectation, for examples whose content

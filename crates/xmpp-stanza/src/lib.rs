@@ -101,6 +101,7 @@ mod parse;
 mod payload;
 mod roster;
 mod sasl;
+mod sasl2;
 #[cfg(feature = "serde")]
 mod serde;
 mod sm;
@@ -123,6 +124,7 @@ pub use features::{
 pub use payload::Payload;
 pub use roster::{Bind, ROSTER_NS, Roster, RosterItem, Subscription};
 pub use sasl::{SASL_NS, Sasl, SaslCondition};
+pub use sasl2::{BIND2_NS, Bind2, Bound, Sasl2, UserAgent};
 pub use sm::{Csi, Sm};
 pub use stanza::{
     CLIENT_NS, COMPONENT_NS, Header, InvalidStanza, Iq, IqType, Message, MessageType, Presence,

@@ -31,6 +31,8 @@ pub(crate) fn check_xep_payload(e: &Element) -> Result<(), String> {
     typed::<Caps>(e)?;
     typed::<DiscoItems>(e)?;
     typed::<DiscoInfo>(e)?;
+    typed::<xmpp_stanza::Bind2>(e)?;
+    typed::<xmpp_stanza::Bound>(e)?;
     match e.ns() {
         CARBONS_NS => {
             let c = Carbons::from_element(e).map_err(|x| format!("carbons: {x}"))?;

@@ -182,6 +182,12 @@ fn check(case: &Case) -> Result<(), String> {
                 return Err("a nonza read as a stanza".into());
             }
             check_nonza(&e)?;
+            crate::payloads::check_xep_payload(&e)?;
+        }
+        "nonza-invalid" => {
+            if check_nonza(&e).is_ok() {
+                return Err("a nonza with bad content read as valid".into());
+            }
         }
         other => return Err(format!("unknown expectation {other:?}")),
     }
@@ -219,6 +225,14 @@ pub(crate) fn check_nonza(e: &Element) -> Result<(), String> {
                 .ok_or("not an SM nonza")?;
             if Sm::from_element(&s.to_element()).as_ref() != Ok(&Some(s.clone())) {
                 return Err("SM round trip".into());
+            }
+        }
+        xmpp_stanza::SASL2_NS => {
+            let s = xmpp_stanza::Sasl2::from_element(e)
+                .map_err(|x| format!("sasl2: {x}"))?
+                .ok_or("not a SASL2 nonza")?;
+            if xmpp_stanza::Sasl2::from_element(&s.to_element()).as_ref() != Ok(&Some(s.clone())) {
+                return Err("SASL2 round trip".into());
             }
         }
         xmpp_stanza::CSI_NS => {
