@@ -92,6 +92,9 @@ struct Parser<'i, 'n> {
     prefixes: Vec<(Box<str>, Atom)>,
     scopes: Vec<Scope>,
     stack: Vec<Element>,
+    /// The non-declaration attributes of the start tag being read, as
+    /// written; kept to reuse its allocation.
+    pending: Vec<(&'i str, &'i str)>,
 }
 
 impl<'i, 'n> Parser<'i, 'n> {
@@ -109,13 +112,15 @@ impl<'i, 'n> Parser<'i, 'n> {
             prefixes: Vec::new(),
             scopes: Vec::new(),
             stack: Vec::new(),
+            pending: Vec::new(),
         }
     }
 
     fn run(mut self) -> Result<Element, ParseError> {
         let mut reader = Reader::from_str(self.input);
         let config = reader.config_mut();
-        config.check_end_names = true;
+        // Framed input had its end tags matched by the framer already.
+        config.check_end_names = self.strict;
         config.expand_empty_elements = false;
         config.allow_unmatched_ends = false;
         config.allow_dangling_amp = false;
@@ -155,13 +160,11 @@ impl<'i, 'n> Parser<'i, 'n> {
                     }
                 }
                 Event::Text(t) => {
-                    let raw =
-                        core::str::from_utf8(&t).map_err(|_| ParseError::InvalidUtf8 { offset })?;
+                    let raw = self.str_of(&t, offset)?;
                     self.text(raw, offset, false)?;
                 }
                 Event::CData(t) => {
-                    let raw =
-                        core::str::from_utf8(&t).map_err(|_| ParseError::InvalidUtf8 { offset })?;
+                    let raw = self.str_of(&t, offset)?;
                     self.text(raw, offset, true)?;
                 }
                 Event::GeneralRef(r) => {
@@ -299,6 +302,24 @@ impl<'i, 'n> Parser<'i, 'n> {
         })
     }
 
+    /// The text of `bytes`, a slice quick-xml took from the input: found
+    /// by its position, so no UTF-8 check is repeated (the input is a
+    /// `str`); anything else is checked.
+    fn str_of(&self, bytes: &[u8], offset: u64) -> Result<&'i str, ParseError> {
+        let input = self.input;
+        let from = (bytes.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
+        if let Some(s) = from
+            .checked_add(bytes.len())
+            .and_then(|to| input.get(from..to))
+            .filter(|s| core::ptr::eq(s.as_ptr(), bytes.as_ptr()))
+        {
+            return Ok(s);
+        }
+        // quick-xml hands out slices of a `from_str` input, never copies;
+        // should that change, refuse rather than guess.
+        Err(ParseError::InvalidUtf8 { offset })
+    }
+
     fn start(&mut self, start: &BytesStart<'_>, offset: u64) -> Result<Element, ParseError> {
         if self.stack.len() >= self.limits.max_depth {
             return Err(ParseError::LimitExceeded {
@@ -307,8 +328,7 @@ impl<'i, 'n> Parser<'i, 'n> {
                 max: self.limits.max_depth,
             });
         }
-        let qname = core::str::from_utf8(start.name().into_inner())
-            .map_err(|_| ParseError::InvalidUtf8 { offset })?;
+        let qname = self.str_of(start.name().into_inner(), offset)?;
         if self.strict {
             self.check_name(qname, offset)?;
         }
@@ -327,11 +347,19 @@ impl<'i, 'n> Parser<'i, 'n> {
             prefixes_before: self.prefixes.len(),
             decls: parent_decls,
         };
-        // Pass 1: namespace declarations, which apply to the element's own
-        // name and attributes whatever their order.
+        // One pass over the attributes: namespace declarations apply right
+        // away (they scope the element's own name and attributes whatever
+        // their order); the others wait in `pending` (reused across
+        // elements) until every declaration is known.
+        let mut pending = core::mem::take(&mut self.pending);
+        pending.clear();
+        let mut attributes = start.attributes();
+        // Uniqueness by qualified name is the framer's (or, standalone, our
+        // expanded-name check's) business; quick-xml's own check allocates.
+        attributes.with_checks(false);
         let mut count = 0usize;
-        let mut plain = 0usize;
-        for attr in start.attributes() {
+        let mut default_declared = false;
+        for attr in attributes {
             let attr = attr.map_err(|e| ParseError::Xml {
                 offset,
                 detail: alloc::format!("{e}"),
@@ -344,22 +372,29 @@ impl<'i, 'n> Parser<'i, 'n> {
                     max: self.limits.max_attributes,
                 });
             }
-            let key = core::str::from_utf8(attr.key.into_inner())
-                .map_err(|_| ParseError::InvalidUtf8 { offset })?;
-            let declared = if key == "xmlns" {
-                None
-            } else if let Some(p) = key.strip_prefix("xmlns:") {
-                Some(p)
-            } else {
-                plain += 1;
-                continue;
+            let key = self.str_of(attr.key.into_inner(), offset)?;
+            let raw = match &attr.value {
+                Cow::Borrowed(b) => self.str_of(b, offset)?,
+                Cow::Owned(_) => return Err(ParseError::InvalidUtf8 { offset }),
             };
-            let raw = core::str::from_utf8(&attr.value)
-                .map_err(|_| ParseError::InvalidUtf8 { offset })?;
             if self.strict {
                 self.check_name(key, offset)?;
                 check_value(raw, offset)?;
             }
+            let declared = if key == "xmlns" {
+                if core::mem::replace(&mut default_declared, true) {
+                    return Err(ParseError::DuplicateAttribute {
+                        offset,
+                        name: key.into(),
+                    });
+                }
+                None
+            } else if let Some(p) = key.strip_prefix("xmlns:") {
+                Some(p)
+            } else {
+                pending.push((key, raw));
+                continue;
+            };
             let value = unescape_attribute(raw);
             scope.decls += 1;
             if scope.decls > self.limits.max_namespace_declarations {
@@ -383,6 +418,16 @@ impl<'i, 'n> Parser<'i, 'n> {
                             prefix: prefix.into(),
                         });
                     }
+                    if self
+                        .prefixes
+                        .get(scope.prefixes_before..)
+                        .is_some_and(|own| own.iter().any(|(p, _)| **p == *prefix))
+                    {
+                        return Err(ParseError::DuplicateAttribute {
+                            offset,
+                            name: key.into(),
+                        });
+                    }
                     self.prefixes.push((prefix.into(), Atom::new(&value)));
                 }
             }
@@ -398,47 +443,30 @@ impl<'i, 'n> Parser<'i, 'n> {
             Some(p) => self.resolve(p, offset)?,
             None => scope.default.clone(),
         };
-        // Pass 2: the attributes proper.
-        let mut attrs = Vec::with_capacity(plain);
-        if plain > 0 {
-            for attr in start.attributes().flatten() {
-                let key = core::str::from_utf8(attr.key.into_inner())
-                    .map_err(|_| ParseError::InvalidUtf8 { offset })?;
-                if key == "xmlns" || key.starts_with("xmlns:") {
-                    continue;
-                }
-                let raw = core::str::from_utf8(&attr.value)
-                    .map_err(|_| ParseError::InvalidUtf8 { offset })?;
-                if self.strict {
-                    self.check_name(key, offset)?;
-                    check_value(raw, offset)?;
-                }
-                let (p, name) = split_qname(key);
-                let ns = match p {
-                    None => Atom::default(),
-                    Some(p) => self.resolve(p, offset)?,
-                };
-                let value: String = match unescape_attribute(raw) {
-                    Cow::Borrowed(s) => s.into(),
-                    Cow::Owned(s) => s,
-                };
-                if self.strict
-                    && attrs
-                        .iter()
-                        .any(|a: &Attribute| *a.name == *name && a.ns == ns)
-                {
-                    return Err(ParseError::DuplicateAttribute {
-                        offset,
-                        name: key.into(),
-                    });
-                }
-                attrs.push(Attribute {
-                    name: Atom::new(name),
-                    ns,
-                    value,
+        let mut attrs: Vec<Attribute> = Vec::with_capacity(pending.len());
+        for &(key, raw) in &pending {
+            let (p, name) = split_qname(key);
+            let ns = match p {
+                None => Atom::default(),
+                Some(p) => self.resolve(p, offset)?,
+            };
+            if attrs.iter().any(|a| *a.name == *name && a.ns == ns) {
+                return Err(ParseError::DuplicateAttribute {
+                    offset,
+                    name: key.into(),
                 });
             }
+            let value: String = match unescape_attribute(raw) {
+                Cow::Borrowed(s) => s.into(),
+                Cow::Owned(s) => s,
+            };
+            attrs.push(Attribute {
+                name: Atom::new(name),
+                ns,
+                value,
+            });
         }
+        self.pending = pending;
         self.scopes.push(scope);
         Ok(Element {
             name: Atom::new(local),

@@ -1,0 +1,324 @@
+//! xmpp-stanza side by side with minidom + xmpp-parsers on the same bytes:
+//! parse (tree, then typed) and serialize a chat message, a presence with
+//! caps and an iq roster result with 200 items; then the whole path
+//! (xmpp-stream framing + tree + typed stanza) over a deterministic c2s
+//! corpus of about 50 MB.
+//!
+//! `cargo bench -p xmpp-benches --bench stanza`. Before the timings it
+//! prints the allocations per stanza of each path, counted with
+//! `stats_alloc`. `XMPP_BENCH_CORPUS_MB` sets the corpus size (default 50).
+
+#![allow(
+    missing_docs,
+    reason = "criterion's macros generate undocumented items"
+)]
+#![allow(
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    reason = "a std-only bench binary"
+)]
+
+use core::hint::black_box;
+use std::alloc::System;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+use xmpp_parsers::minidom;
+use xmpp_stanza::{Element, Stanza};
+use xmpp_stream::{Event, Framer, Limits, Transport};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+const CHAT: &str = "<message xmlns='jabber:client' from='juliet@capulet.example/balcony' \
+    to='romeo@montague.example/orchard' id='5a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d' type='chat' xml:lang='en'>\
+    <body>Art thou not Romeo, and a Montague? &lt;3 What&apos;s in a name? That which we call a rose \
+    by any other word would smell as sweet.</body>\
+    <thread>e0ffe42b28561960c6b12b944a092794b9683a38</thread>\
+    <active xmlns='http://jabber.org/protocol/chatstates'/>\
+    <request xmlns='urn:xmpp:receipts'/><markable xmlns='urn:xmpp:chat-markers:0'/>\
+    <origin-id xmlns='urn:xmpp:sid:0' id='de305d54-75b4-431b-adb2-eb6b9e546014'/></message>";
+
+const PRESENCE: &str = "<presence xmlns='jabber:client' from='romeo@montague.example/orchard' \
+    to='juliet@capulet.example' id='pr1' xml:lang='en'><show>away</show>\
+    <status>Wooing Juliet under the balcony</status><priority>5</priority>\
+    <c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='https://conversations.im' \
+    ver='QgayPKawpkPSDYmwT/WM94uAlu0='/>\
+    <delay xmlns='urn:xmpp:delay' from='montague.example' stamp='2002-09-10T23:41:07Z'/></presence>";
+
+fn roster(n: usize) -> String {
+    let mut s = String::from(
+        "<iq xmlns='jabber:client' id='bv1bs71f' to='juliet@example.com/chamber' type='result'>\
+         <query xmlns='jabber:iq:roster' ver='ver11'>",
+    );
+    for i in 0..n {
+        s.push_str(&format!(
+            "<item jid='contact{i}@example{}.net' name='Contact &amp; Friend {i}' subscription='both'>\
+             <group>Friends</group><group>Group {}</group></item>",
+            i % 7,
+            i % 13
+        ));
+    }
+    s.push_str("</query></iq>");
+    s
+}
+
+fn ours_tree(xml: &str) -> Element {
+    Element::from_bytes(xml.as_bytes()).expect("parses")
+}
+
+fn ours_typed(xml: &str) -> Stanza {
+    Stanza::from_element(ours_tree(xml)).expect("a valid stanza")
+}
+
+fn peer_tree(xml: &str) -> minidom::Element {
+    xml.parse().expect("minidom parses")
+}
+
+/// minidom, then xmpp-parsers' typed stanza.
+fn peer_typed(xml: &str) -> usize {
+    let e = peer_tree(xml);
+    match e.name() {
+        "message" => {
+            let m = xmpp_parsers::message::Message::try_from(e).expect("message");
+            m.payloads.len() + m.bodies.len()
+        }
+        "presence" => {
+            let p = xmpp_parsers::presence::Presence::try_from(e).expect("presence");
+            p.payloads.len()
+        }
+        _ => {
+            let i = xmpp_parsers::iq::Iq::try_from(e).expect("iq");
+            usize::from(matches!(i, xmpp_parsers::iq::Iq::Result { .. }))
+        }
+    }
+}
+
+fn allocations(f: impl Fn()) -> usize {
+    let region = Region::new(GLOBAL);
+    f();
+    region.change().allocations
+}
+
+fn report_allocations(inputs: &[(&str, String)]) {
+    for (name, xml) in inputs {
+        let tree = ours_tree(xml);
+        let peer = peer_tree(xml);
+        let a = allocations(|| drop(black_box(ours_tree(black_box(xml)))));
+        let b = allocations(|| drop(black_box(ours_typed(black_box(xml)))));
+        let c = allocations(|| drop(black_box(peer_tree(black_box(xml)))));
+        let d = allocations(|| {
+            black_box(peer_typed(black_box(xml)));
+        });
+        let e = allocations(|| drop(black_box(black_box(&tree).to_xml())));
+        let f = allocations(|| drop(black_box(String::from(black_box(&peer)))));
+        println!(
+            "allocations, {name} ({} bytes): parse tree ours {a} / minidom {c}; typed ours {b} / \
+             minidom+xmpp-parsers {d}; serialize ours {e} / minidom {f}",
+            xml.len()
+        );
+    }
+}
+
+fn stanzas(c: &mut Criterion) {
+    let inputs = [
+        ("chat-message", CHAT.to_owned()),
+        ("presence-caps", PRESENCE.to_owned()),
+        ("roster-200", roster(200)),
+    ];
+    report_allocations(&inputs);
+    for (name, xml) in &inputs {
+        let mut g = c.benchmark_group(format!("stanza/{name}"));
+        g.throughput(Throughput::Bytes(xml.len() as u64));
+        g.measurement_time(Duration::from_secs(2));
+        g.warm_up_time(Duration::from_millis(500));
+        g.bench_function("parse-tree/ours", |b| b.iter(|| ours_tree(black_box(xml))));
+        g.bench_function("parse-tree/minidom", |b| {
+            b.iter(|| peer_tree(black_box(xml)));
+        });
+        g.bench_function("parse-typed/ours", |b| {
+            b.iter(|| ours_typed(black_box(xml)));
+        });
+        g.bench_function("parse-typed/minidom+xmpp-parsers", |b| {
+            b.iter(|| peer_typed(black_box(xml)));
+        });
+        let tree = ours_tree(xml);
+        let peer = peer_tree(xml);
+        g.bench_function("serialize/ours", |b| b.iter(|| black_box(&tree).to_xml()));
+        g.bench_function("serialize/minidom", |b| {
+            b.iter(|| String::from(black_box(&peer)));
+        });
+        g.finish();
+    }
+}
+
+/// A deterministic c2s stream of about `mb` megabytes: chat messages of
+/// varied length (some with markup to escape), presences with caps, pings
+/// and roster pushes, and stream management acks.
+fn corpus(mb: usize) -> Vec<u8> {
+    let mut out = String::with_capacity(mb << 20);
+    out.push_str(
+        "<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
+         xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0' xml:lang='en'>",
+    );
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    const WORDS: &[&str] = &[
+        "Art",
+        "thou",
+        "not",
+        "Romeo,",
+        "and",
+        "a",
+        "Montague?",
+        "&lt;3",
+        "rose",
+        "&amp;",
+        "sweet",
+        "name",
+        "wherefore",
+        "\u{3a8}",
+        "\u{1F339}",
+        "balcony",
+        "light",
+        "yonder",
+        "window",
+    ];
+    let mut n = 0u64;
+    while out.len() < mb << 20 {
+        n += 1;
+        let r = next();
+        match r % 10 {
+            0..=5 => {
+                let words = 3 + (r >> 8) as usize % 40;
+                out.push_str(&format!(
+                    "<message from='user{}@example.com/res{}' to='contact{}@example.net' id='m{n}' type='chat'><body>",
+                    r % 1000,
+                    r % 7,
+                    (r >> 16) % 1000
+                ));
+                for w in 0..words {
+                    if w > 0 {
+                        out.push(' ');
+                    }
+                    out.push_str(WORDS[(next() % WORDS.len() as u64) as usize]);
+                }
+                out.push_str(
+                    "</body><active xmlns='http://jabber.org/protocol/chatstates'/>\
+                     <request xmlns='urn:xmpp:receipts'/></message>",
+                );
+            }
+            6 | 7 => out.push_str(&format!(
+                "<presence from='user{}@example.com/res{}'><show>away</show><status>busy {n}</status>\
+                 <c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='https://example.org' \
+                 ver='QgayPKawpkPSDYmwT/WM94uAlu0='/></presence>",
+                r % 1000,
+                r % 7
+            )),
+            8 => out.push_str(&format!(
+                "<iq from='example.com' to='user{}@example.com/res1' id='ping{n}' type='get'>\
+                 <ping xmlns='urn:xmpp:ping'/></iq>",
+                r % 1000
+            )),
+            _ => {
+                if r & 0x100 == 0 {
+                    out.push_str(&format!("<a xmlns='urn:xmpp:sm:3' h='{n}'/>"));
+                } else {
+                    out.push_str(&format!(
+                        "<iq id='push{n}' type='set'><query xmlns='jabber:iq:roster' ver='v{n}'>\
+                         <item jid='contact{}@example.net' name='Contact' subscription='both'>\
+                         <group>Friends</group></item></query></iq>",
+                        r % 1000
+                    ));
+                }
+            }
+        }
+        if r % 5 == 0 {
+            out.push('\n');
+        }
+    }
+    out.push_str("</stream:stream>");
+    out.into_bytes()
+}
+
+/// How far along the path to go.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Depth {
+    Frame,
+    Tree,
+    Typed,
+}
+
+fn whole_path(corpus: &[u8]) -> usize {
+    path(corpus, Depth::Typed)
+}
+
+/// Frames the corpus and reads every element as a tree, and as a typed
+/// stanza when it is one (as far as `depth` says); returns the number of
+/// elements or stanzas.
+fn path(corpus: &[u8], depth: Depth) -> usize {
+    let mut framer = Framer::with_limits(Transport::Tcp, Limits::default()).expect("limits");
+    let mut count = 0;
+    for chunk in corpus.chunks(64 * 1024) {
+        framer.feed(chunk);
+        while let Some(ev) = framer.next_event().expect("valid corpus") {
+            if let Event::Element(frame) = ev {
+                if depth == Depth::Frame {
+                    count += frame.xml().len() & 1;
+                    continue;
+                }
+                let e = Element::from_frame(&frame).expect("tree");
+                if depth == Depth::Tree {
+                    count += e.nodes().len();
+                    continue;
+                }
+                if matches!(e.name(), "message" | "presence" | "iq") {
+                    let s = Stanza::from_element(e).expect("stanza");
+                    count += usize::from(!s.is_error());
+                }
+            }
+        }
+    }
+    count
+}
+
+fn corpus_path(c: &mut Criterion) {
+    let mb = std::env::var("XMPP_BENCH_CORPUS_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    let corpus = corpus(mb);
+    let stanzas = whole_path(&corpus);
+    let allocs = allocations(|| {
+        black_box(whole_path(black_box(&corpus)));
+    });
+    println!(
+        "corpus: {} bytes, {stanzas} stanzas; whole path allocations: {allocs} ({:.1} per stanza, framer included)",
+        corpus.len(),
+        allocs as f64 / stanzas as f64
+    );
+    let mut g = c.benchmark_group("stanza/corpus");
+    g.throughput(Throughput::Bytes(corpus.len() as u64));
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(8));
+    g.warm_up_time(Duration::from_secs(1));
+    g.bench_function("frame/ours", |b| {
+        b.iter(|| path(black_box(&corpus), Depth::Frame));
+    });
+    g.bench_function("frame+tree/ours", |b| {
+        b.iter(|| path(black_box(&corpus), Depth::Tree));
+    });
+    g.bench_function("frame+tree+typed/ours", |b| {
+        b.iter(|| whole_path(black_box(&corpus)));
+    });
+    g.finish();
+}
+
+criterion_group!(benches, stanzas, corpus_path);
+criterion_main!(benches);
