@@ -20,8 +20,41 @@
 //!   25 stream error conditions of §4.9.3 ([`StreamError`], convertible from
 //!   [`xmpp_stream::StreamError`]).
 //!
+//! - read and write the stream-negotiation nonzas: [`StreamFeatures`]
+//!   (unknown features kept), [`StartTls`] (RFC 6120 §5), [`Sasl`] (§6,
+//!   strict base64, open mechanism names, every §6.5 condition),
+//!   [`Bind`] (§7), [`Roster`] (RFC 6121 §2), [`Sm`] (XEP-0198),
+//!   [`Csi`] (XEP-0352), [`Sasl2`] (XEP-0388) and [`Bind2`] (XEP-0386);
+//! - read and write common payloads through the [`Payload`] trait and a few
+//!   enums: [`DiscoInfo`] / [`DiscoItems`] (XEP-0030) with the XEP-0115
+//!   verification string ([`DiscoInfo::caps_ver`]) and [`Caps`], [`Ping`]
+//!   (XEP-0199), [`Delay`] (XEP-0203), [`Forwarded`] (XEP-0297),
+//!   [`Carbons`] (XEP-0280), [`StanzaId`] / [`OriginId`] (XEP-0359),
+//!   [`Receipt`] (XEP-0184), [`Marker`] (XEP-0333), [`ChatState`]
+//!   (XEP-0085).
+//!
 //! The crate does no I/O: elements and bytes go in, values and strings come
-//! out.
+//! out. Hostile input is the normal case: parsing is bounded by
+//! [`Limits`] (element size, depth, attributes, name length, namespace
+//! declarations), linear in the input, and never panics; the element tree
+//! is as deep as the depth limit allows, so its recursive `Drop`, `Clone`
+//! and serialization are bounded too (a tree built by hand is the caller's
+//! to keep shallow).
+//!
+//! # Choices
+//!
+//! - Prefixes are spelling, not data: a tree keeps namespace names, and
+//!   serialization writes default-namespace declarations where the
+//!   namespace changes and its own `ns0`, `ns1`… prefixes for namespaced
+//!   attributes. The exact received bytes are
+//!   [`xmpp_stream::Element::xml`], for forwarding.
+//! - White space between children is kept as text nodes (lossless); typed
+//!   accessors ignore it.
+//! - A typed stanza keeps its children as nodes and reads bodies, show,
+//!   payloads, … from them; addresses are written back in their enforced
+//!   (RFC 7622) form.
+//! - A message with an unknown `type` is `normal` (RFC 6121 §5.2.2) and
+//!   keeps the value; a presence or iq with one is refused (`bad-request`).
 //!
 //! ```
 //! use xmpp_stanza::{DefinedCondition, Element, Stanza, StanzaError};

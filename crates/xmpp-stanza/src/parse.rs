@@ -509,6 +509,15 @@ fn split_qname(qname: &str) -> (Option<&str>, &str) {
 /// checked exactly against XML 1.0 §2.3; other characters are accepted when
 /// they are outside the ranges XML 1.0 excludes from names.
 fn is_ncname(s: &str) -> bool {
+    // Fast path: the names of XMPP are ASCII.
+    if s.is_ascii() {
+        let b = s.as_bytes();
+        return b
+            .first()
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'));
+    }
     let mut chars = s.chars();
     let Some(first) = chars.next() else {
         return false;
