@@ -497,10 +497,11 @@ impl<'i, 'n> Parser<'i, 'n> {
     }
 }
 
-/// Splits `p:local` at its first colon.
+/// Splits `p:local` at its first colon (names are short: a byte loop beats
+/// a searcher).
 fn split_qname(qname: &str) -> (Option<&str>, &str) {
-    match qname.split_once(':') {
-        Some((p, l)) => (Some(p), l),
+    match qname.bytes().position(|b| b == b':') {
+        Some(i) => (qname.get(..i), qname.get(i + 1..).unwrap_or_default()),
         None => (None, qname),
     }
 }
@@ -565,12 +566,27 @@ fn check_chars(raw: &str, offset: u64) -> Result<(), ParseError> {
 /// An attribute value as written: `Char`s, no `<`, references well formed
 /// and predefined (RFC 6120 §11.1 forbids other entities).
 fn check_value(raw: &str, offset: u64) -> Result<(), ParseError> {
-    check_chars(raw, offset)?;
-    if raw.contains('<') {
-        return Err(ParseError::Xml {
-            offset,
-            detail: "'<' in an attribute value".into(),
-        });
+    // One pass over the bytes finds what needs a closer look.
+    let mut amp = false;
+    let mut chars_checked = false;
+    for &b in raw.as_bytes() {
+        match b {
+            b'<' => {
+                return Err(ParseError::Xml {
+                    offset,
+                    detail: "'<' in an attribute value".into(),
+                });
+            }
+            b'&' => amp = true,
+            0x00..=0x1F | 0xEF if !chars_checked => {
+                check_chars(raw, offset)?;
+                chars_checked = true;
+            }
+            _ => {}
+        }
+    }
+    if !amp {
+        return Ok(());
     }
     let mut rest = raw;
     while let Some(amp) = rest.find('&') {
