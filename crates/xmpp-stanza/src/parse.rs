@@ -30,17 +30,18 @@ impl Element {
     /// prefixes and default namespace against the declarations of the
     /// stream header it came with.
     ///
-    /// The framer enforced its [`Limits`] and well-formedness already; an
-    /// error here means an internal disagreement and is reported, never a
-    /// panic.
+    /// The framer enforced its own [`Limits`] and well-formedness already,
+    /// so no limit is applied again here (a framer configured for deeper
+    /// elements than the default gives trees that deep); an error here
+    /// means an internal disagreement and is reported, never a panic.
     pub fn from_frame(frame: &xmpp_stream::Element) -> Result<Self, ParseError> {
-        Parser::new(
-            frame.xml(),
-            Limits::default(),
-            false,
-            Some(frame.namespaces()),
-        )
-        .run()
+        let unbounded = Limits::default()
+            .with_max_element_bytes(usize::MAX)
+            .with_max_depth(usize::MAX)
+            .with_max_attributes(usize::MAX)
+            .with_max_name_bytes(usize::MAX)
+            .with_max_namespace_declarations(usize::MAX);
+        Parser::new(frame.xml(), unbounded, false, Some(frame.namespaces())).run()
     }
 
     /// Parses one element from standalone bytes (surrounding white space and

@@ -137,3 +137,29 @@ fn unknown_content_survives_a_round_trip() {
     assert_eq!(e.attr_ns("x", "urn:e"), Some("y"));
     assert_eq!(e.children().count(), 2);
 }
+
+#[test]
+fn frames_keep_the_framer_limits_not_the_defaults() {
+    let limits = Limits::default().with_max_depth(1000);
+    let mut framer = xmpp_stream::Framer::with_limits(xmpp_stream::Transport::Tcp, limits).unwrap();
+    let deep = "<a>".repeat(600) + &"</a>".repeat(600);
+    framer.feed(
+        alloc::format!(
+            "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>{deep}"
+        )
+        .as_bytes(),
+    );
+    let mut depth = 0;
+    while let Some(ev) = framer.next_event().unwrap() {
+        if let xmpp_stream::Event::Element(e) = ev {
+            let mut t = Element::from_frame(&e).unwrap();
+            depth = 1;
+            while let Some(c) = t.children.pop() {
+                let Node::Element(c) = c else { break };
+                t = c;
+                depth += 1;
+            }
+        }
+    }
+    assert_eq!(depth, 600);
+}
