@@ -34,7 +34,7 @@ commands:
   stanza [--chunk N] [--transport tcp|websocket|bosh] [--max-stanza BYTES] [FILE|-]
       frames ONE whole XML stream; one JSON object per top-level element:
       {\"event\":\"stanza\",\"kind\":\"message|presence|iq\",\"stanza\":{...}},
-      {\"event\":\"nonza\",\"name\":...,\"ns\":...,\"element\":{...}} or
+      {\"event\":\"nonza\",\"kind\":...,\"name\":...,\"ns\":...,\"element\":{...}} or
       {\"event\":\"error\",\"condition\":...,\"message\":...[,\"kind\":...,\"reply\":...]}
 
 With no inputs, each line of standard input is one input. One JSON object is

@@ -6,19 +6,25 @@
 //!
 //! ```text
 //! {"event":"stanza","kind":"message"|"presence"|"iq","stanza":{…typed JSON…}}
-//! {"event":"nonza","name":"features","ns":"http://etherx.jabber.org/streams","element":{ELEMENT}}
+//! {"event":"nonza","kind":"features","name":"features","ns":"http://etherx.jabber.org/streams","element":{ELEMENT}}
 //! {"event":"error","condition":"<stanza condition>","message":"…","kind":"message","reply":"<message …>"|null}
+//! {"event":"error","condition":"incorrect-encoding","message":"…","kind":"auth","reply":null}
 //! {"event":"error","condition":"<stream condition>","message":"…"}
 //! ```
 //!
 //! A stanza that is not valid (a bad address, type or payload) gives an
 //! error line with its RFC 6120 §8.3.3 condition and the error reply that a
 //! server would send (null when none is due), and the stream goes on. A
+//! nonza's `kind` names its typed form (`starttls`, `sasl-auth`, `sm-ack`,
+//! …, `other` for namespaces the crate does not know); a nonza of a known
+//! namespace with a bad shape gives an error line whose condition is the
+//! SASL failure condition (RFC 6120 §6.5) for SASL and SASL2 elements, the
+//! stanza condition otherwise. A
 //! framing error gives the RFC 6120 §4.9.3 condition and ends the output.
 //! Stream headers, white space and the close print nothing.
 
 use serde_json::{Value, json};
-use xmpp_stanza::{Element, Stanza};
+use xmpp_stanza::{Element, Nonza, PayloadError, SASL_NS, SASL2_NS, Stanza};
 use xmpp_stream::{Event, Framer, Transport};
 
 use crate::frame::{error_json, parse, read_input};
@@ -45,15 +51,28 @@ fn element_json(frame: &xmpp_stream::Element) -> (Value, bool) {
     let is_stanza = matches!(element.name(), "message" | "presence" | "iq")
         && xmpp_stanza::StanzaNs::from_ns(element.ns()).is_some();
     if !is_stanza {
-        return (
-            json!({
-                "event": "nonza",
-                "name": element.name(),
-                "ns": element.ns(),
-                "element": element,
-            }),
-            true,
-        );
+        return match Nonza::from_element(&element) {
+            Ok(n) => (
+                json!({
+                    "event": "nonza",
+                    "kind": n.kind(),
+                    "name": element.name(),
+                    "ns": element.ns(),
+                    "element": element,
+                }),
+                true,
+            ),
+            Err(e) => (
+                json!({
+                    "event": "error",
+                    "condition": nonza_condition(&element, &e),
+                    "message": e.to_string(),
+                    "kind": element.name(),
+                    "reply": null,
+                }),
+                false,
+            ),
+        };
     }
     match Stanza::from_element(element) {
         Ok(s) => (
@@ -70,6 +89,22 @@ fn element_json(frame: &xmpp_stream::Element) -> (Value, bool) {
             }),
             false,
         ),
+    }
+}
+
+/// The condition a peer answers a malformed nonza with: the SASL failure
+/// of RFC 6120 §6.5 inside SASL negotiation (`incorrect-encoding` for bad
+/// base64, `malformed-request` otherwise), the stanza condition for the
+/// rest.
+fn nonza_condition(element: &Element, e: &PayloadError) -> &'static str {
+    if matches!(element.ns(), SASL_NS | SASL2_NS) {
+        if matches!(e, PayloadError::InvalidBase64 { .. }) {
+            "incorrect-encoding"
+        } else {
+            "malformed-request"
+        }
+    } else {
+        e.condition().as_str()
     }
 }
 

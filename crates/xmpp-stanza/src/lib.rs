@@ -20,7 +20,8 @@
 //!   25 stream error conditions of §4.9.3 ([`StreamError`], convertible from
 //!   [`xmpp_stream::StreamError`]).
 //!
-//! - read and write the stream-negotiation nonzas: [`StreamFeatures`]
+//! - read and write the stream-negotiation nonzas, one at a time or all at
+//!   once as a [`Nonza`]: [`StreamFeatures`]
 //!   (unknown features kept), [`StartTls`] (RFC 6120 §5), [`Sasl`] (§6,
 //!   strict base64, open mechanism names, every §6.5 condition),
 //!   [`Bind`] (§7), [`Roster`] (RFC 6121 §2), [`Sm`] (XEP-0198),
@@ -130,6 +131,7 @@ mod disco;
 mod element;
 mod error;
 mod features;
+mod nonza;
 mod parse;
 mod payload;
 mod roster;
@@ -154,6 +156,7 @@ pub use features::{
     BIND_NS, CSI_NS, PREAPPROVAL_NS, ROSTERVER_NS, SASL2_NS, SESSION_NS, SM_NS,
     Sasl2Authentication, StartTls, StreamFeatures, TLS_NS,
 };
+pub use nonza::Nonza;
 pub use payload::Payload;
 pub use roster::{Bind, ROSTER_NS, Roster, RosterItem, Subscription};
 pub use sasl::{SASL_NS, Sasl, SaslCondition};

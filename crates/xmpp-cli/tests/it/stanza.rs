@@ -20,6 +20,7 @@ fn typed_stanzas_and_nonzas() {
     assert_eq!(code, 0, "{lines:?}");
     assert_eq!(lines.len(), 4, "{lines:?}");
     assert_eq!(lines[0]["event"], "nonza");
+    assert_eq!(lines[0]["kind"], "features");
     assert_eq!(lines[0]["name"], "features");
     assert_eq!(lines[0]["element"]["children"][0]["name"], "bind");
     assert_eq!(
@@ -92,4 +93,21 @@ fn usage_errors_exit_2() {
     assert_eq!((code, lines.len()), (2, 0));
     let (code, _) = xmpp(&["stanza", "/nonexistent/file"], None);
     assert_eq!(code, 2);
+}
+
+#[test]
+fn nonzas_are_typed_and_bad_sasl_is_incorrect_encoding() {
+    let input = format!(
+        "{HEADER}<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='X-NEW'>AGp1bGlldA</auth>\
+         <auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='X-NEW'>=</auth>\
+         <r xmlns='urn:xmpp:sm:3'/><handshake xmlns='urn:example'/>"
+    );
+    let (code, lines) = xmpp(&["stanza"], Some(&input));
+    assert_eq!(code, 1);
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert_eq!(lines[0]["event"], "error");
+    assert_eq!(lines[0]["condition"], "incorrect-encoding");
+    assert_eq!(lines[1]["kind"], "sasl-auth");
+    assert_eq!(lines[2]["kind"], "sm-request");
+    assert_eq!(lines[3]["kind"], "other");
 }
