@@ -202,8 +202,9 @@ pub(crate) enum Step {
     Continue,
     /// Cannot move without more bytes.
     NeedMore,
-    /// Produced an event.
-    Emit(Event),
+    /// Produced the event left in `Framer::out` (kept out of the return
+    /// value so that every step returns a word, not a whole event).
+    Emit,
 }
 
 /// An incremental, validating XML stream framer (sans-I/O).
@@ -255,6 +256,8 @@ pub struct Framer {
     /// Scratch space of the duplicate-attribute check.
     pub(crate) scratch: Vec<(u64, usize)>,
     pub(crate) failed: Option<StreamError>,
+    /// The event of the last `Step::Emit`.
+    pub(crate) out: Option<Event>,
 }
 
 /// Capacity above which an idle framer gives its buffers back.
@@ -290,6 +293,7 @@ impl Framer {
             },
             scratch: Vec::new(),
             failed: None,
+            out: None,
         }
     }
 
@@ -432,6 +436,11 @@ impl Framer {
             + ctx
     }
 
+    pub(crate) fn emit(&mut self, ev: Event) -> Step {
+        self.out = Some(ev);
+        Step::Emit
+    }
+
     pub(crate) fn offset(&self, i: usize) -> u64 {
         self.base + i as u64
     }
@@ -480,7 +489,7 @@ impl Framer {
             };
             match step {
                 Step::Continue => {}
-                Step::Emit(ev) => return Ok(Some(ev)),
+                Step::Emit => return Ok(self.out.take()),
                 Step::NeedMore => {
                     if end < self.buf.len() {
                         return Err(StreamError::LimitExceeded {
@@ -625,7 +634,7 @@ impl Framer {
             self.tok = q;
             if !self.ws_run && self.transport != Transport::WebSocket {
                 self.ws_run = true;
-                return Ok(Step::Emit(Event::Whitespace));
+                return Ok(self.emit(Event::Whitespace));
             }
             return Ok(Step::Continue);
         }
@@ -748,7 +757,13 @@ impl Framer {
         let mut p = self.pos;
         let max = self.limits.max_name_bytes;
         let stop = end.min(s.saturating_add(max).saturating_add(1));
-        let b = loop {
+        // A name character must start the name and follow the colon; the
+        // rest of the name is scanned by the table loop.
+        let mut need_start = p == s || colon.is_some_and(|c| self.tok + c + 1 == p);
+        loop {
+            if !need_start {
+                p = scan(&self.buf, p, stop, is_ascii_name_char);
+            }
             let Some(&b) = self.buf.get(p).filter(|_| p < stop) else {
                 if p > s + max {
                     return Err(StreamError::LimitExceeded {
@@ -761,55 +776,63 @@ impl Framer {
                 self.st = St::Name { kind, start, colon };
                 return Ok(Step::NeedMore);
             };
-            let first = p == s || colon.is_some_and(|c| self.tok + c + 1 == p);
             if b < 0x80 {
-                if is_ascii_name_char(b) {
-                    if first && !is_ascii_name_start(b) {
-                        return Err(StreamError::InvalidChar {
-                            offset: self.offset(p),
-                            code_point: u32::from(b),
-                        });
+                if need_start {
+                    if !is_ascii_name_start(b) {
+                        if b == b':' || is_ascii_name_char(b) {
+                            return Err(self.syntax(p, "a name start character"));
+                        }
+                        break;
                     }
+                    need_start = false;
                     p += 1;
                 } else if b == b':' {
-                    if first || colon.is_some() {
+                    if colon.is_some() {
                         return Err(self.syntax(p, "a qualified name (one ':' between two names)"));
                     }
                     colon = Some(p - self.tok);
+                    need_start = true;
                     p += 1;
                 } else {
-                    break b;
+                    break;
                 }
-            } else {
-                match decode(self.buf.get(p..stop).unwrap_or_default()) {
-                    Utf8::Incomplete => {
-                        self.pos = p;
-                        self.st = St::Name { kind, start, colon };
-                        return Ok(Step::NeedMore);
-                    }
-                    Utf8::Invalid => {
-                        return Err(StreamError::InvalidUtf8 {
-                            offset: self.offset(p),
+                continue;
+            }
+            match decode(self.buf.get(p..stop).unwrap_or_default()) {
+                Utf8::Incomplete => {
+                    if stop < end {
+                        return Err(StreamError::LimitExceeded {
+                            offset: self.offset(s),
+                            limit: Limit::NameBytes,
+                            max,
                         });
                     }
-                    Utf8::Char(c, n) => {
-                        let ok = if first {
-                            crate::chars::is_name_start(c)
-                        } else {
-                            crate::chars::is_name_char(c)
-                        };
-                        if !ok {
-                            return Err(StreamError::InvalidChar {
-                                offset: self.offset(p),
-                                code_point: c,
-                            });
-                        }
-                        p += n;
+                    self.pos = p;
+                    self.st = St::Name { kind, start, colon };
+                    return Ok(Step::NeedMore);
+                }
+                Utf8::Invalid => {
+                    return Err(StreamError::InvalidUtf8 {
+                        offset: self.offset(p),
+                    });
+                }
+                Utf8::Char(c, n) => {
+                    let ok = if need_start {
+                        crate::chars::is_name_start(c)
+                    } else {
+                        crate::chars::is_name_char(c)
+                    };
+                    if !ok {
+                        return Err(StreamError::InvalidChar {
+                            offset: self.offset(p),
+                            code_point: c,
+                        });
                     }
+                    need_start = false;
+                    p += n;
                 }
             }
-        };
-        let _ = b;
+        }
         if p == s || colon.is_some_and(|c| self.tok + c + 1 == p) {
             return Err(self.syntax(p, "a name"));
         }
