@@ -655,7 +655,7 @@ impl Framer {
     fn text(&mut self, end: usize) -> Result<Step, StreamError> {
         let mut p = self.pos;
         loop {
-            p = scan(&self.buf, p, end, is_text_plain);
+            p = scan_text(&self.buf, p, end);
             let Some(&b) = self.buf.get(p).filter(|_| p < end) else {
                 self.pos = p;
                 return Ok(Step::NeedMore);
@@ -941,7 +941,7 @@ impl Framer {
     fn attr_value(&mut self, end: usize, quote: u8) -> Result<Step, StreamError> {
         let mut p = self.pos;
         loop {
-            p = scan(&self.buf, p, end, is_attr_plain);
+            p = scan_attr(&self.buf, p, end);
             let Some(&b) = self.buf.get(p).filter(|_| p < end) else {
                 self.pos = p;
                 return Ok(Step::NeedMore);
@@ -1155,6 +1155,62 @@ impl Framer {
         self.pos = end;
         Ok(Step::NeedMore)
     }
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// A mask with the high bit set in the first byte of `x` that is `c`
+/// (bytes after it may be flagged falsely; the lowest flag is exact).
+#[inline(always)]
+fn has_byte(x: u64, c: u8) -> u64 {
+    let v = x ^ (LO * u64::from(c));
+    v.wrapping_sub(LO) & !v & HI
+}
+
+/// Advances `p` eight bytes at a time while none of them is a control
+/// character, DEL, non-ASCII, or one of `specials`; then byte by byte while
+/// `plain` holds. `plain` must refuse at least those bytes.
+#[inline(always)]
+fn scan_words<const N: usize>(
+    buf: &[u8],
+    mut p: usize,
+    end: usize,
+    specials: [u8; N],
+    plain: impl Fn(u8) -> bool,
+) -> usize {
+    let s = buf.get(..end).unwrap_or_default();
+    while let Some(word) = s.get(p..p + 8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        let x = u64::from_le_bytes(bytes);
+        // High bit set: non-ASCII; under 0x20: control characters (TAB, LF
+        // and CR included, which then take the byte loop).
+        let mut m = (x & HI) | (x.wrapping_sub(LO * 0x20) & !x & HI) | has_byte(x, 0x7F);
+        for c in specials {
+            m |= has_byte(x, c);
+        }
+        if m != 0 {
+            p += (m.trailing_zeros() / 8) as usize;
+            break;
+        }
+        p += 8;
+    }
+    scan(buf, p, end, plain)
+}
+
+/// Advances over character data (stops at `<`, `&`, `>` and anything the
+/// table does not call plain).
+#[inline(always)]
+fn scan_text(buf: &[u8], p: usize, end: usize) -> usize {
+    scan_words(buf, p, end, [b'<', b'&', b'>'], is_text_plain)
+}
+
+/// Advances over an attribute value (stops at either quote, `<` and `&`).
+#[inline(always)]
+fn scan_attr(buf: &[u8], p: usize, end: usize) -> usize {
+    scan_words(buf, p, end, [b'<', b'&', b'\'', b'"'], is_attr_plain)
 }
 
 /// Advances `p` over bytes of `buf[..end]` for which `plain` holds.
