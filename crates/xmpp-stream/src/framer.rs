@@ -360,7 +360,7 @@ impl Framer {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        if self.close_pending || self.tok < self.buf.len() {
+        if self.tok < self.buf.len() {
             let e = StreamError::Truncated {
                 offset: self.offset(self.buf.len()),
             };
