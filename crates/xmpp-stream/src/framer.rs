@@ -566,7 +566,7 @@ impl Framer {
                 Ok(Step::NeedMore)
             }
             St::Text => self.text(end),
-            St::Lt => self.lt(),
+            St::Lt => self.lt(end),
             St::Name { kind, start, colon } => self.name(end, kind, start, colon),
             St::TagSpace { spaced } => self.tag_space(end, spaced),
             St::AttrEq | St::AttrQuote | St::EmptySlash | St::EndTagSpace => self.punct(end),
@@ -665,6 +665,9 @@ impl Framer {
                     self.tag.start = p - self.tok;
                     self.pos = p + 1;
                     self.st = St::Lt;
+                    if p + 1 < end {
+                        return self.lt(end);
+                    }
                     return Ok(Step::Continue);
                 }
                 b'&' => {
@@ -700,13 +703,24 @@ impl Framer {
         }
     }
 
-    fn lt(&mut self) -> Result<Step, StreamError> {
+    fn lt(&mut self, end: usize) -> Result<Step, StreamError> {
         let p = self.pos;
         let Some(&b) = self.buf.get(p) else {
             return Ok(Step::NeedMore);
         };
         match b {
             b'/' => {
+                // The common end tag: `</name>` with an unprefixed ASCII name.
+                let name_end = scan(&self.buf, p + 1, end, is_ascii_name_char);
+                let simple = self.buf.get(p + 1).is_some_and(|&c| is_ascii_name_start(c))
+                    && name_end - p <= self.limits.max_name_bytes
+                    && self.buf.get(name_end).filter(|_| name_end < end) == Some(&b'>');
+                if simple {
+                    self.tag.name = (p + 1 - self.tok, name_end - self.tok);
+                    self.tag.colon = None;
+                    self.pos = name_end + 1;
+                    return self.finish_end();
+                }
                 self.pos = p + 1;
                 self.st = St::Name {
                     kind: NameKind::End,
@@ -734,6 +748,21 @@ impl Framer {
                 self.st = St::Decl;
             }
             _ if is_ascii_name_start(b) || b >= 0x80 => {
+                self.decl_allowed = false;
+                // The common start tag: an ASCII name without a prefix,
+                // then straight on to the attributes.
+                let name_end = scan(&self.buf, p, end, is_ascii_name_char);
+                let after = self.buf.get(name_end).copied().filter(|_| name_end < end);
+                let simple = b < 0x80
+                    && name_end - p <= self.limits.max_name_bytes
+                    && after.is_some_and(|c| c == b'>' || c == b'/' || is_space(c));
+                if simple {
+                    self.tag.name = (p - self.tok, name_end - self.tok);
+                    self.tag.colon = None;
+                    self.attrs.clear();
+                    self.pos = name_end;
+                    return self.tag_space(end, false);
+                }
                 self.st = St::Name {
                     kind: NameKind::Start,
                     start: p - self.tok,
@@ -894,17 +923,88 @@ impl Framer {
                     if !spaced {
                         return Err(self.syntax(p, "white space before an attribute"));
                     }
-                    self.pos = p;
-                    self.st = St::Name {
-                        kind: NameKind::Attr,
-                        start: p - self.tok,
-                        colon: None,
-                    };
-                    Ok(Step::Continue)
+                    match self.attribute_fast(end, p)? {
+                        Some(q) => {
+                            p = q;
+                            spaced = false;
+                            continue;
+                        }
+                        None => Ok(Step::Continue),
+                    }
                 }
                 _ => Err(self.syntax(p, "an attribute, '>' or '/>'")),
             };
         }
+    }
+
+    /// The common attribute, `name='value'` with an ASCII name and a value
+    /// without references or non-ASCII, scanned in one go from its first
+    /// byte at `p`: `Some(position after the closing quote)`. Anything else
+    /// leaves the state where the general path must resume (never before
+    /// `p`, and at most the name is scanned twice) and returns `None`.
+    #[inline(always)]
+    fn attribute_fast(&mut self, end: usize, p: usize) -> Result<Option<usize>, StreamError> {
+        let tok = self.tok;
+        let name_end = scan(&self.buf, p, end, is_ascii_name_char);
+        let after = self.buf.get(name_end).copied().filter(|_| name_end < end);
+        let simple_name = self.buf.get(p).is_some_and(|&b| b < 0x80)
+            && name_end - p <= self.limits.max_name_bytes
+            && after.is_some_and(|c| c == b'=' || is_space(c));
+        if !simple_name {
+            self.pos = p;
+            self.st = St::Name {
+                kind: NameKind::Attr,
+                start: p - tok,
+                colon: None,
+            };
+            return Ok(None);
+        }
+        if self.attrs.len() >= self.limits.max_attributes {
+            return Err(StreamError::LimitExceeded {
+                offset: self.offset(p),
+                limit: Limit::Attributes,
+                max: self.limits.max_attributes,
+            });
+        }
+        self.attrs.push(AttrSpan {
+            name: (p - tok, name_end - tok),
+            colon: None,
+            value: (0, 0),
+            escaped: false,
+        });
+        let mut q = name_end;
+        while q < end && self.buf.get(q).is_some_and(|&b| is_space(b)) {
+            q += 1;
+        }
+        if self.buf.get(q).filter(|_| q < end) != Some(&b'=') {
+            self.pos = q;
+            self.st = St::AttrEq;
+            return Ok(None);
+        }
+        q += 1;
+        while q < end && self.buf.get(q).is_some_and(|&b| is_space(b)) {
+            q += 1;
+        }
+        let Some(&quote) = self
+            .buf
+            .get(q)
+            .filter(|&&b| q < end && (b == b'"' || b == b'\''))
+        else {
+            self.pos = q;
+            self.st = St::AttrQuote;
+            return Ok(None);
+        };
+        let v = q + 1;
+        let v_end = scan_attr(&self.buf, v, end);
+        if let Some(a) = self.attrs.last_mut() {
+            a.value = (v - tok, v_end - tok);
+        }
+        if self.buf.get(v_end).filter(|_| v_end < end) == Some(&quote) {
+            return Ok(Some(v_end + 1));
+        }
+        self.pos = v_end;
+        self.st = St::AttrValue { quote };
+        Ok(None)
     }
 
     /// The short states that skip white space and expect one byte.
