@@ -665,10 +665,15 @@ impl Framer {
                     self.tag.start = p - self.tok;
                     self.pos = p + 1;
                     self.st = St::Lt;
-                    if p + 1 < end {
-                        return self.lt(end);
+                    if p + 1 >= end {
+                        return Ok(Step::Continue);
                     }
-                    return Ok(Step::Continue);
+                    // Most tags end back in character data: stay in this
+                    // loop rather than going through the dispatcher.
+                    match self.lt(end)? {
+                        Step::Continue if self.st == St::Text => p = self.pos,
+                        step => return Ok(step),
+                    }
                 }
                 b'&' => {
                     self.pos = p + 1;
