@@ -384,7 +384,9 @@ impl Framer {
         *self = fresh;
     }
 
-    /// Takes every byte fed but not yet consumed by a reported event.
+    /// Takes every byte fed but not yet consumed by a reported event. An
+    /// element (or other token) in progress goes with its bytes: the framer
+    /// is left between top-level elements, as after the last event.
     pub fn take_unconsumed(&mut self) -> Vec<u8> {
         let rest = self
             .buf
@@ -395,6 +397,16 @@ impl Framer {
         self.buf = Vec::new();
         self.tok = 0;
         self.pos = 0;
+        self.open.clear();
+        self.decls.clear();
+        self.attrs.clear();
+        if self.failed.is_none() {
+            self.st = match self.level {
+                Level::Prolog => St::Prolog,
+                Level::Stream => St::StreamLevel,
+                Level::Closed => St::Closed,
+            };
+        }
         rest
     }
 

@@ -582,3 +582,22 @@ fn word_scans_stop_where_the_byte_loop_stops() {
         }
     }
 }
+
+#[test]
+fn taking_bytes_mid_element_abandons_it() {
+    let mut f = Framer::new(Transport::Tcp);
+    f.feed(in_stream("<message><body>half").as_bytes());
+    assert!(matches!(f.next_event(), Ok(Some(Event::StreamOpen(_)))));
+    assert_eq!(f.next_event(), Ok(None));
+    assert_eq!(f.take_unconsumed(), b"<message><body>half");
+    f.feed(b"<presence/>");
+    let Ok(Some(Event::Element(p))) = f.next_event() else {
+        panic!()
+    };
+    assert_eq!(p.xml(), "<presence/>");
+    assert_eq!(
+        f.consumed(),
+        (HEAD.len() + "<message><body>half<presence/>".len()) as u64
+    );
+    assert_eq!(f.finish(), Ok(()));
+}
