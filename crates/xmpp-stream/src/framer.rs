@@ -811,16 +811,7 @@ impl Framer {
                 p = scan(&self.buf, p, stop, is_ascii_name_char);
             }
             let Some(&b) = self.buf.get(p).filter(|_| p < stop) else {
-                if p > s + max {
-                    return Err(StreamError::LimitExceeded {
-                        offset: self.offset(s),
-                        limit: Limit::NameBytes,
-                        max,
-                    });
-                }
-                self.pos = p;
-                self.st = St::Name { kind, start, colon };
-                return Ok(Step::NeedMore);
+                return self.pause_name(p, stop < end, St::Name { kind, start, colon });
             };
             if b < 0x80 {
                 if need_start {
@@ -846,16 +837,7 @@ impl Framer {
             }
             match decode(self.buf.get(p..stop).unwrap_or_default()) {
                 Utf8::Incomplete => {
-                    if stop < end {
-                        return Err(StreamError::LimitExceeded {
-                            offset: self.offset(s),
-                            limit: Limit::NameBytes,
-                            max,
-                        });
-                    }
-                    self.pos = p;
-                    self.st = St::Name { kind, start, colon };
-                    return Ok(Step::NeedMore);
+                    return self.pause_name(p, stop < end, St::Name { kind, start, colon });
                 }
                 Utf8::Invalid => {
                     return Err(StreamError::InvalidUtf8 {
@@ -914,6 +896,27 @@ impl Framer {
             }
         }
         Ok(Step::Continue)
+    }
+
+    /// A name stops at `p` for want of bytes: too long when the name limit,
+    /// not the data, cut the scan (`cut`) or `p` is already past the limit;
+    /// otherwise it waits in `st`.
+    fn pause_name(&mut self, p: usize, cut: bool, st: St) -> Result<Step, StreamError> {
+        let St::Name { start, .. } = st else {
+            return Ok(Step::NeedMore);
+        };
+        let s = self.tok + start;
+        let max = self.limits.max_name_bytes;
+        if cut || p > s + max {
+            return Err(StreamError::LimitExceeded {
+                offset: self.offset(s),
+                limit: Limit::NameBytes,
+                max,
+            });
+        }
+        self.pos = p;
+        self.st = st;
+        Ok(Step::NeedMore)
     }
 
     fn tag_space(&mut self, end: usize, mut spaced: bool) -> Result<Step, StreamError> {
