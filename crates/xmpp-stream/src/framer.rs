@@ -321,7 +321,18 @@ impl Framer {
     /// feeding again, so that an oversized element is refused before more of
     /// it is buffered.
     pub fn feed(&mut self, bytes: &[u8]) {
-        if self.failed.is_none() {
+        if self.failed.is_some() {
+            return;
+        }
+        // A call to memcpy costs more than a few bytes copied in line, and
+        // tiny feeds (down to one byte) are a case this crate promises to
+        // keep fast.
+        if bytes.len() <= 8 {
+            self.buf.reserve(bytes.len());
+            for &b in bytes {
+                self.buf.push(b);
+            }
+        } else {
             self.buf.extend_from_slice(bytes);
         }
     }

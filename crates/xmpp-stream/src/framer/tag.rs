@@ -385,7 +385,7 @@ impl Framer {
                     check_version(header.version())?;
                     self.level = Level::Stream;
                     self.st = St::StreamLevel;
-                    return Ok(self.emit(Event::StreamOpen(header)));
+                    return Ok(self.emit(Event::StreamOpen(Box::new(header))));
                 }
                 "close" if self.level == Level::Stream => {
                     self.end_stream();
@@ -400,7 +400,7 @@ impl Framer {
                 name: el.qualified_name().to_string(),
             });
         }
-        Ok(self.emit(Event::Element(el)))
+        Ok(self.emit(Event::Element(Box::new(el))))
     }
 
     /// The root start tag (TCP stream header or BOSH body) is complete.
@@ -491,7 +491,7 @@ impl Framer {
             self.close_pending = true;
             self.end_stream();
         }
-        Ok(self.emit(Event::StreamOpen(header)))
+        Ok(self.emit(Event::StreamOpen(Box::new(header))))
     }
 }
 
