@@ -14,6 +14,7 @@
 
 mod frame;
 mod io;
+mod jid;
 mod precis;
 
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ use io::Exit;
 const USAGE: &str = "usage: xmpp <command> [options] [inputs...]
 
 commands:
+  jid [--legacy] [JID...]
+      RFC 7622 addresses (PRECIS, IDNA2008); --legacy: RFC 6122 (stringprep)
   precis PROFILE [--compare A B] [STRING...]
       PROFILE: username-case-mapped | username-case-preserved | opaque-string | nickname
   frame [--chunk N] [--transport tcp|websocket|bosh] [--max-stanza BYTES] [FILE|-]
@@ -34,6 +37,7 @@ printed per input. Exit status: 0 all valid, 1 some invalid, 2 usage error.";
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let exit = match args.first().map(String::as_str) {
+        Some("jid") => jid::run(&args[1..]),
         Some("precis") => precis::run(&args[1..]),
         Some("frame") => frame::run(&args[1..]),
         Some("-h" | "--help" | "help") => {

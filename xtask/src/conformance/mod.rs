@@ -1,6 +1,7 @@
 //! `cargo xtask conformance <area>`: differential runs against independent
 //! oracles (PyPI packages installed into a venv under `target/`).
 
+mod jid;
 mod precis;
 pub(crate) mod rng;
 
@@ -8,7 +9,10 @@ use crate::util::Result;
 
 pub(crate) fn run(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
+        Some("jid") => jid::run(&args[1..]),
         Some("precis") => precis::run(&args[1..]),
-        _ => Err("usage: cargo xtask conformance <area> [--count N]; areas: precis".to_owned()),
+        _ => {
+            Err("usage: cargo xtask conformance <area> [--count N]; areas: jid, precis".to_owned())
+        }
     }
 }

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-fn xmpp(args: &[&str], stdin: &[u8]) -> Output {
+fn run_xmpp(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_xmpp"))
         .args(args)
         .stdin(Stdio::piped())
@@ -44,7 +44,7 @@ fn frame_matches_the_golden_events() {
             .is_some_and(|l| l.starts_with("{\"event\":\"error\""));
         for chunk in ["1", "64", "65536"] {
             let file = path.to_str().unwrap();
-            let out = xmpp(
+            let out = run_xmpp(
                 &[
                     "frame",
                     "--chunk",
@@ -74,7 +74,7 @@ fn frame_matches_the_golden_events() {
 #[test]
 fn frame_reads_stdin() {
     let input = b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'> <presence/>";
-    let out = xmpp(&["frame"], input);
+    let out = run_xmpp(&["frame"], input);
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
@@ -86,7 +86,7 @@ fn frame_reads_stdin() {
         ]
     );
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(xmpp(&["frame", "-"], input).status.code(), Some(0));
+    assert_eq!(run_xmpp(&["frame", "-"], input).status.code(), Some(0));
 }
 
 #[test]
@@ -94,7 +94,7 @@ fn max_stanza_is_enforced() {
     let mut input = b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'><message><body>".to_vec();
     input.resize(input.len() + 20_000, b'x');
     input.extend_from_slice(b"</body></message>");
-    let out = xmpp(&["frame", "--max-stanza", "10000"], &input);
+    let out = run_xmpp(&["frame", "--max-stanza", "10000"], &input);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.lines()
@@ -105,7 +105,7 @@ fn max_stanza_is_enforced() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
-        xmpp(&["frame", "--max-stanza", "30000"], &input)
+        run_xmpp(&["frame", "--max-stanza", "30000"], &input)
             .status
             .code(),
         Some(0)
@@ -123,7 +123,7 @@ fn usage_errors_exit_2() {
         &["frame", "a.xml", "b.xml"],
         &["frame", "/nonexistent/stream.xml"],
     ] {
-        let out = xmpp(args, b"");
+        let out = run_xmpp(args, b"");
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(out.stdout.is_empty(), "{args:?}");
     }
