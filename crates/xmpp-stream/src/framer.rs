@@ -260,8 +260,12 @@ pub struct Framer {
     pub(crate) out: Option<Event>,
 }
 
-/// Capacity above which an idle framer gives its buffers back.
+/// Capacity above which an idle framer gives its input buffer back.
 const IDLE_CAPACITY: usize = 256;
+
+/// Heap above which an idle framer also gives back its scratch stacks
+/// (issue 4 asks for under 1 KiB between stanzas).
+const IDLE_BUDGET: usize = 640;
 
 impl Framer {
     /// A framer for `transport` with the default [`Limits`].
@@ -480,16 +484,13 @@ impl Framer {
             if self.buf.capacity() > IDLE_CAPACITY {
                 self.buf = Vec::new();
             }
-            if self.attrs.capacity() > 8 {
+            // The scratch stacks are kept while they are small, so that a
+            // stream of small stanzas does not allocate them per stanza,
+            // but an idle framer stays within its heap budget.
+            if self.heap_size() > IDLE_BUDGET || self.scratch.capacity() > 0 {
                 self.attrs = Vec::new();
-            }
-            if self.open.capacity() > 8 {
                 self.open = Vec::new();
-            }
-            if self.decls.capacity() > 4 {
                 self.decls = Vec::new();
-            }
-            if self.scratch.capacity() > 0 {
                 self.scratch = Vec::new();
             }
         }
