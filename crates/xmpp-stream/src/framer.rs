@@ -343,7 +343,39 @@ impl Framer {
 
     /// The next event, `Ok(None)` when more bytes are needed, or the error
     /// that ended the stream (returned again on every later call).
+    #[inline]
     pub fn next_event(&mut self) -> Result<Option<Event>, StreamError> {
+        if self.only_plain_bytes_fed() {
+            return Ok(None);
+        }
+        self.next_event_slow()
+    }
+
+    /// The cheap case of tiny feeds, checked before entering the scanner:
+    /// the few bytes fed since the last call are plain character data or
+    /// plain attribute-value bytes inside the element limit, so there is
+    /// nothing to decide but to step over them. Exactly what the scanner
+    /// would do, so the events do not change.
+    #[inline(always)]
+    fn only_plain_bytes_fed(&mut self) -> bool {
+        let new = self.buf.get(self.pos..).unwrap_or_default();
+        if new.is_empty() || new.len() > 8 || self.failed.is_some() {
+            return false;
+        }
+        let plain: fn(u8) -> bool = match self.st {
+            St::Text => is_text_plain,
+            St::AttrValue { .. } => is_attr_plain,
+            _ => return false,
+        };
+        let within_limit = self.buf.len() - self.tok <= self.limits.max_element_bytes;
+        if within_limit && new.iter().all(|&b| plain(b)) {
+            self.pos = self.buf.len();
+            return true;
+        }
+        false
+    }
+
+    fn next_event_slow(&mut self) -> Result<Option<Event>, StreamError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
