@@ -352,8 +352,8 @@ impl Framer {
     }
 
     /// The cheap case of tiny feeds, checked before entering the scanner:
-    /// the few bytes fed since the last call are plain character data or
-    /// plain attribute-value bytes inside the element limit, so there is
+    /// the few bytes fed since the last call are plain character data, plain
+    /// attribute-value bytes or name characters inside the limits, so there is
     /// nothing to decide but to step over them. Exactly what the scanner
     /// would do, so the events do not change.
     #[inline(always)]
@@ -365,6 +365,16 @@ impl Framer {
         let plain: fn(u8) -> bool = match self.st {
             St::Text => is_text_plain,
             St::AttrValue { .. } => is_attr_plain,
+            // Inside a name, past its first character and that of its local
+            // part, and within the name limit: ASCII name characters.
+            St::Name { start, colon, .. } => {
+                let s = self.tok + start;
+                let at_start = self.pos == s || colon.is_some_and(|c| self.tok + c + 1 == self.pos);
+                if at_start || self.buf.len() - s > self.limits.max_name_bytes {
+                    return false;
+                }
+                is_ascii_name_char
+            }
             _ => return false,
         };
         let within_limit = self.buf.len() - self.tok <= self.limits.max_element_bytes;

@@ -177,15 +177,17 @@ impl Framer {
                 .ok_or_else(|| self.bad_prefix(prefix, "is not declared"))?;
             expanded.push((i, hit));
         }
-        let mut scratch = core::mem::take(&mut self.scratch);
-        let qname = |i: usize| {
-            let a = self.attrs.get(i).map_or((0, 0), |a| a.name);
-            (self.rel(a), &b""[..])
-        };
-        let dup = find_duplicate(n, qname, &mut scratch);
-        self.scratch = scratch;
-        if let Some(i) = dup {
-            return Err(self.duplicate(i));
+        if !self.distinct_signatures() {
+            let mut scratch = core::mem::take(&mut self.scratch);
+            let qname = |i: usize| {
+                let a = self.attrs.get(i).map_or((0, 0), |a| a.name);
+                (self.rel(a), &b""[..])
+            };
+            let dup = find_duplicate(n, qname, &mut scratch);
+            self.scratch = scratch;
+            if let Some(i) = dup {
+                return Err(self.duplicate(i));
+            }
         }
         if expanded.len() > 1 {
             let mut scratch = core::mem::take(&mut self.scratch);
@@ -207,6 +209,27 @@ impl Framer {
             }
         }
         Ok(())
+    }
+
+    /// Whether the tag's few attribute names differ in length, first or last
+    /// byte, which proves them distinct without comparing names (the usual
+    /// case: `to`, `from`, `id`, `type`).
+    fn distinct_signatures(&self) -> bool {
+        let mut sigs = [0u32; 8];
+        if self.attrs.len() > sigs.len() {
+            return false;
+        }
+        for (sig, a) in sigs.iter_mut().zip(&self.attrs) {
+            let name = self.rel(a.name);
+            let (first, last) = (name.first().copied(), name.last().copied());
+            *sig = (name.len() as u32 & 0xFFFF)
+                | u32::from(first.unwrap_or(0)) << 16
+                | u32::from(last.unwrap_or(0)) << 24;
+        }
+        let sigs = sigs.get(..self.attrs.len()).unwrap_or_default();
+        sigs.iter()
+            .enumerate()
+            .all(|(j, s)| !sigs.get(..j).unwrap_or_default().contains(s))
     }
 
     fn duplicate(&self, i: usize) -> StreamError {

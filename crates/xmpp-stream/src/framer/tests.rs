@@ -601,3 +601,20 @@ fn taking_bytes_mid_element_abandons_it() {
     );
     assert_eq!(f.finish(), Ok(()));
 }
+
+#[test]
+fn duplicate_check_with_equal_signatures() {
+    // Same length, first and last byte: only a full comparison tells.
+    assert_eq!(frame(&in_stream("<a axb='1' ayb='2' azb='3'/>")).1, None);
+    assert_eq!(
+        condition(&in_stream("<a axb='1' ayb='2' axb='3'/>")),
+        Condition::NotWellFormed
+    );
+    // More attributes than the signature check takes.
+    let many: String = (0..20).map(|i| format!(" a{i}='1'")).collect();
+    assert_eq!(frame(&in_stream(&format!("<a{many}/>"))).1, None);
+    assert_eq!(
+        condition(&in_stream(&format!("<a{many} a7='2'/>"))),
+        Condition::NotWellFormed
+    );
+}
