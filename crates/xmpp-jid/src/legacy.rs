@@ -6,9 +6,10 @@
 //! The `stringprep` crate applies the RFC 3454 tables (Unicode 3.2
 //! mappings and prohibitions) with today's NFKC. The domainpart gets the
 //! same treatment as in RFC 7622 mode first (trailing dot stripped, IPv6
-//! literals canonical), then Nameprep on each label; a label must then be an
-//! LDH label or a non-ASCII label, 1 to 63 octets; A-labels are kept as
-//! they are (IDNA2003 ToUnicode would need its own Punycode round-trip).
+//! literals canonical), then Nameprep; each label must then be 1 to 63
+//! octets, its ASCII code points letters, digits and hyphens
+//! (UseSTD3ASCIIRules), without a hyphen at either end; an A-label is decoded
+//! to its U-label (IDNA2003 ToUnicode), which Nameprep must leave as it is.
 //! Legacy JIDs differ from RFC 7622 ones exactly where the two RFCs do:
 //! `ß` maps to `ss`, `ﬀ` to `ff`, zero-width characters vanish, and
 //! symbols such as emoji are refused in resources.
@@ -55,7 +56,10 @@ fn nameprep(input: &str) -> Result<Cow<'_, str>, Error> {
     if s.starts_with('[') {
         return crate::domain::enforce(s);
     }
-    let mapped = stringprep::nameprep(s).map_err(|_| Error::Stringprep(Part::Domainpart))?;
+    let mut mapped = stringprep::nameprep(s).map_err(|_| Error::Stringprep(Part::Domainpart))?;
+    if mapped.split('.').any(|l| l.starts_with("xn--")) {
+        mapped = Cow::Owned(to_unicode(&mapped)?);
+    }
     let mut offset = 0;
     for label in mapped.split('.') {
         if label.is_empty() {
@@ -67,24 +71,50 @@ fn nameprep(input: &str) -> Result<Cow<'_, str>, Error> {
                 len: label.len(),
             });
         }
-        if label.is_ascii() {
-            if let Some(i) = label
-                .bytes()
-                .position(|b| !(b.is_ascii_alphanumeric() || b == b'-'))
-            {
-                return Err(Error::LabelCodePoint {
-                    code_point: char::from(label.as_bytes().get(i).copied().unwrap_or(b'?')),
-                    offset: offset + i,
-                    property: xmpp_precis::unicode::DerivedProperty::Disallowed,
-                });
-            }
-            if label.starts_with('-') || label.ends_with('-') {
-                return Err(Error::LabelHyphen { offset });
-            }
+        // UseSTD3ASCIIRules (RFC 3490 §4.1): the ASCII code points of any
+        // label are letters, digits and hyphens; so Nameprep cannot map a
+        // fullwidth `＠` or `／` into a separator.
+        if let Some((i, c)) = label
+            .char_indices()
+            .find(|&(_, c)| c.is_ascii() && !(c.is_ascii_alphanumeric() || c == '-'))
+        {
+            return Err(Error::LabelCodePoint {
+                code_point: c,
+                offset: offset + i,
+                property: xmpp_precis::unicode::DerivedProperty::Disallowed,
+            });
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(Error::LabelHyphen { offset });
         }
         offset += label.len() + 1;
     }
     check_len(Part::Domainpart, mapped)
+}
+
+/// IDNA2003 ToUnicode of the A-labels of a nameprepped domain: each must
+/// decode to a string that Nameprep leaves unchanged (RFC 3490 §4.2).
+fn to_unicode(domain: &str) -> Result<String, Error> {
+    let mut out = String::with_capacity(domain.len());
+    for label in domain.split('.') {
+        if !out.is_empty() {
+            out.push('.');
+        }
+        let offset = out.len();
+        match label.strip_prefix("xn--") {
+            Some(encoded) if label.len() <= 63 => {
+                let decoded = crate::punycode::decode(encoded)
+                    .filter(|u| !u.is_ascii())
+                    .ok_or(Error::InvalidALabel { offset })?;
+                match stringprep::nameprep(&decoded) {
+                    Ok(again) if again == decoded => out.push_str(&decoded),
+                    _ => return Err(Error::InvalidALabel { offset }),
+                }
+            }
+            _ => out.push_str(label),
+        }
+    }
+    Ok(out)
 }
 
 impl Jid {
@@ -153,6 +183,8 @@ mod tests {
         );
         assert_eq!(Jid::parse_legacy("a@[0:0::1]").unwrap(), "a@[::1]");
         assert!(Jid::parse_legacy("a@exa_mple.com").is_err());
+        assert!(Jid::parse_legacy("\u{3A3}\u{FF20}").is_err());
+        assert!(Jid::parse_legacy("b\u{FC}cher\u{FF0F}x").is_err());
         assert_eq!(legacy_canonical("A@B").unwrap(), "a@b");
     }
 }
