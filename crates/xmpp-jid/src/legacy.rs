@@ -6,10 +6,11 @@
 //! The `stringprep` crate applies the RFC 3454 tables (Unicode 3.2
 //! mappings and prohibitions) with today's NFKC. The domainpart gets the
 //! same treatment as in RFC 7622 mode first (trailing dot stripped, IPv6
-//! literals canonical), then Nameprep; each label must then be 1 to 63
-//! octets, its ASCII code points letters, digits and hyphens
-//! (UseSTD3ASCIIRules), without a hyphen at either end; an A-label is decoded
-//! to its U-label (IDNA2003 ToUnicode), which Nameprep must leave as it is.
+//! literals canonical), then Nameprep label by label (RFC 3490); each label
+//! must then be 1 to 63 octets, its ASCII code points letters, digits and
+//! hyphens (UseSTD3ASCIIRules), without a hyphen at either end; an A-label
+//! is decoded to its U-label (IDNA2003 ToUnicode), which Nameprep must
+//! leave as it is.
 //! Legacy JIDs differ from RFC 7622 ones exactly where the two RFCs do:
 //! `ß` maps to `ss`, `ﬀ` to `ff`, zero-width characters vanish, and
 //! symbols such as emoji are refused in resources.
@@ -48,6 +49,11 @@ fn resourceprep(s: &str) -> Result<Cow<'_, str>, Error> {
     check_len(Part::Resourcepart, out)
 }
 
+/// The domainpart of RFC 6122 §2.2: IDNA2003 (RFC 3490) label by label.
+/// The label separators are those of RFC 3490 §3.1; each label goes through
+/// Nameprep on its own (so the stringprep Bidi check sees one label, as in
+/// ToASCII), an A-label is decoded to its U-label, and the STD3 ASCII rules
+/// apply.
 fn nameprep(input: &str) -> Result<Cow<'_, str>, Error> {
     let s = input.strip_suffix('.').unwrap_or(input);
     if s.is_empty() {
@@ -56,65 +62,71 @@ fn nameprep(input: &str) -> Result<Cow<'_, str>, Error> {
     if s.starts_with('[') {
         return crate::domain::enforce(s);
     }
-    let mut mapped = stringprep::nameprep(s).map_err(|_| Error::Stringprep(Part::Domainpart))?;
-    if mapped.split('.').any(|l| l.starts_with("xn--")) {
-        mapped = Cow::Owned(to_unicode(&mapped)?);
-    }
-    let mut offset = 0;
-    for label in mapped.split('.') {
-        if label.is_empty() {
-            return Err(Error::EmptyLabel { offset });
-        }
-        if label.len() > 63 {
-            return Err(Error::LabelTooLong {
-                offset,
-                len: label.len(),
-            });
-        }
-        // UseSTD3ASCIIRules (RFC 3490 §4.1): the ASCII code points of any
-        // label are letters, digits and hyphens; so Nameprep cannot map a
-        // fullwidth `＠` or `／` into a separator.
-        if let Some((i, c)) = label
-            .char_indices()
-            .find(|&(_, c)| c.is_ascii() && !(c.is_ascii_alphanumeric() || c == '-'))
-        {
-            return Err(Error::LabelCodePoint {
-                code_point: c,
-                offset: offset + i,
-                property: xmpp_precis::unicode::DerivedProperty::Disallowed,
-            });
-        }
-        if label.starts_with('-') || label.ends_with('-') {
-            return Err(Error::LabelHyphen { offset });
-        }
-        offset += label.len() + 1;
-    }
-    check_len(Part::Domainpart, mapped)
-}
-
-/// IDNA2003 ToUnicode of the A-labels of a nameprepped domain: each must
-/// decode to a string that Nameprep leaves unchanged (RFC 3490 §4.2).
-fn to_unicode(domain: &str) -> Result<String, Error> {
-    let mut out = String::with_capacity(domain.len());
-    for label in domain.split('.') {
+    let mut out = String::with_capacity(s.len());
+    for label in s.split(['.', '\u{3002}', '\u{FF0E}', '\u{FF61}']) {
         if !out.is_empty() {
             out.push('.');
         }
         let offset = out.len();
-        match label.strip_prefix("xn--") {
-            Some(encoded) if label.len() <= 63 => {
-                let decoded = crate::punycode::decode(encoded)
-                    .filter(|u| !u.is_ascii())
-                    .ok_or(Error::InvalidALabel { offset })?;
-                match stringprep::nameprep(&decoded) {
-                    Ok(again) if again == decoded => out.push_str(&decoded),
-                    _ => return Err(Error::InvalidALabel { offset }),
-                }
-            }
-            _ => out.push_str(label),
+        if label.is_empty() {
+            return Err(Error::EmptyLabel { offset });
         }
+        let prepped =
+            stringprep::nameprep(label).map_err(|_| Error::Stringprep(Part::Domainpart))?;
+        let label = match prepped.strip_prefix("xn--") {
+            Some(encoded) => Cow::Owned(to_unicode(encoded, offset)?),
+            None => prepped,
+        };
+        check_label(&label, offset)?;
+        out.push_str(&label);
     }
-    Ok(out)
+    check_len(Part::Domainpart, Cow::Owned(out))
+}
+
+/// IDNA2003 ToUnicode of an A-label (RFC 3490 §4.2): the Punycode must
+/// decode to a non-ASCII string that Nameprep leaves unchanged.
+fn to_unicode(encoded: &str, offset: usize) -> Result<String, Error> {
+    if encoded.len() > 59 {
+        return Err(Error::LabelTooLong {
+            offset,
+            len: encoded.len() + 4,
+        });
+    }
+    let decoded = crate::punycode::decode(encoded)
+        .filter(|u| !u.is_ascii())
+        .ok_or(Error::InvalidALabel { offset })?;
+    match stringprep::nameprep(&decoded) {
+        Ok(again) if again == decoded => Ok(decoded),
+        _ => Err(Error::InvalidALabel { offset }),
+    }
+}
+
+/// A label's length and, by UseSTD3ASCIIRules (RFC 3490 §4.1), its ASCII
+/// code points: letters, digits and hyphens, no hyphen at either end; so
+/// Nameprep cannot map a fullwidth `＠` or `／` into a separator. A decoded
+/// A-label must not hold a label separator either.
+fn check_label(label: &str, offset: usize) -> Result<(), Error> {
+    if label.len() > 63 {
+        return Err(Error::LabelTooLong {
+            offset,
+            len: label.len(),
+        });
+    }
+    let bad = |c: char| {
+        (c.is_ascii() && !(c.is_ascii_alphanumeric() || c == '-'))
+            || matches!(c, '\u{3002}' | '\u{FF0E}' | '\u{FF61}')
+    };
+    if let Some((i, c)) = label.char_indices().find(|&(_, c)| bad(c)) {
+        return Err(Error::LabelCodePoint {
+            code_point: c,
+            offset: offset + i,
+            property: xmpp_precis::unicode::DerivedProperty::Disallowed,
+        });
+    }
+    if label.starts_with('-') || label.ends_with('-') {
+        return Err(Error::LabelHyphen { offset });
+    }
+    Ok(())
 }
 
 impl Jid {
