@@ -103,7 +103,16 @@ impl Jid {
     /// Parses and enforces a JID (RFC 7622 §3.1 to §3.4). The parts are
     /// checked in order, localpart first; the first error is returned.
     pub fn new(s: &str) -> Result<Self, Error> {
+        if let Some(jid) = crate::fast::parse(s) {
+            return Ok(jid);
+        }
         Ok(Parsed::new(s)?.build())
+    }
+
+    /// A JID from its enforced string and separator positions, which the
+    /// caller has computed.
+    pub(crate) fn from_raw(s: String, at: Option<NonZeroU16>, slash: Option<NonZeroU16>) -> Self {
+        Self { s, at, slash }
     }
 
     /// Joins enforced parts without checking them again: one allocation.

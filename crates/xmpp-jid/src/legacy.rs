@@ -92,8 +92,11 @@ fn to_unicode(encoded: &str, offset: usize) -> Result<String, Error> {
             len: encoded.len() + 4,
         });
     }
+    // ToASCII (RFC 3490 §4.1 step 5) never produces a label with the ACE
+    // prefix from a U-label, so a decoded label must not start with it.
     let decoded = crate::punycode::decode(encoded)
         .filter(|u| !u.is_ascii())
+        .filter(|u| !u.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--")))
         .ok_or(Error::InvalidALabel { offset })?;
     match stringprep::nameprep(&decoded) {
         Ok(again) if again == decoded => Ok(decoded),
