@@ -23,6 +23,10 @@ const LDH: u8 = 4;
 /// An upper-case letter, which enforcement maps.
 const UPPER: u8 = 8;
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "b < 0x7F indexes a 256-entry table, evaluated at compile time"
+)]
 const fn classes() -> [u8; 256] {
     let mut t = [0u8; 256];
     let mut b = 0x20;
