@@ -14,7 +14,7 @@
     reason = "criterion_group! generates an undocumented function"
 )]
 
-use std::hint::black_box;
+use core::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -85,10 +85,10 @@ fn single(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("jid/{name}"));
         group.throughput(Throughput::Bytes(input.len() as u64));
         group.bench_function("xmpp-jid", |b| {
-            b.iter(|| xmpp_jid::Jid::new(black_box(input)))
+            b.iter(|| xmpp_jid::Jid::new(black_box(input)));
         });
         group.bench_function("jid (xmpp-rs)", |b| {
-            b.iter(|| jid::Jid::new(black_box(input)))
+            b.iter(|| jid::Jid::new(black_box(input)));
         });
         group.finish();
     }
@@ -110,14 +110,14 @@ fn batch_of_10k(c: &mut Criterion) {
             for s in &inputs {
                 let _ = black_box(xmpp_jid::Jid::new(black_box(s)));
             }
-        })
+        });
     });
     group.bench_function("jid (xmpp-rs)", |b| {
         b.iter(|| {
             for s in &inputs {
                 let _ = black_box(jid::Jid::new(black_box(s)));
             }
-        })
+        });
     });
     group.finish();
 }
