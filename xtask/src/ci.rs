@@ -17,6 +17,7 @@ pub(crate) fn run(args: &[String]) -> Result {
     sh(cargo().args(["fmt", "--all", "--", "--check"]))?;
     sh(cargo().args(["fmt", "--manifest-path", "fuzz/Cargo.toml", "--", "--check"]))?;
     crate::codegen::run(&["--check".to_owned()])?;
+    crate::golden::run(&["--check".to_owned()])?;
     sh(cargo().args([
         "clippy",
         "--workspace",

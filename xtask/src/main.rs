@@ -7,6 +7,7 @@
 //! cargo xtask conformance precis [--count N]   differential run against precis-i18n
 //! cargo xtask conformance jid [--count N]      differential run against precis-i18n + idna
 //! cargo xtask fuzz-smoke [--seconds N]    a short run of every cargo-fuzz target
+//! cargo xtask golden [--check]            refresh the golden events of testdata/streams (or fail if stale)
 //! ```
 
 #![allow(
@@ -19,6 +20,7 @@ mod ci;
 mod codegen;
 mod conformance;
 mod fuzz;
+mod golden;
 mod util;
 
 use std::process::ExitCode;
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
         Some("codegen") => codegen::run(&args[1..]),
         Some("conformance") => conformance::run(&args[1..]),
         Some("fuzz-smoke") => fuzz::run(&args[1..]),
+        Some("golden") => golden::run(&args[1..]),
         _ => {
             eprintln!("{}", USAGE);
             return ExitCode::from(2);
@@ -51,4 +54,5 @@ commands:
   codegen [--check]               regenerate generated tables, or fail when they are stale
   conformance <area> [--count N]  differential run against an independent oracle
                                   areas: jid, precis
-  fuzz-smoke [--seconds N]        run every cargo-fuzz target briefly";
+  fuzz-smoke [--seconds N]        run every cargo-fuzz target briefly
+  golden [--check]                refresh the golden events of testdata/streams, or fail when stale";

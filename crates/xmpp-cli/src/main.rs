@@ -12,6 +12,7 @@
     reason = "a std-only command-line program"
 )]
 
+mod frame;
 mod io;
 mod jid;
 mod precis;
@@ -27,6 +28,8 @@ commands:
       RFC 7622 addresses (PRECIS, IDNA2008); --legacy: RFC 6122 (stringprep)
   precis PROFILE [--compare A B] [STRING...]
       PROFILE: username-case-mapped | username-case-preserved | opaque-string | nickname
+  frame [--chunk N] [--transport tcp|websocket|bosh] [--max-stanza BYTES] [FILE|-]
+      frames ONE whole XML stream; one JSON object per event
 
 With no inputs, each line of standard input is one input. One JSON object is
 printed per input. Exit status: 0 all valid, 1 some invalid, 2 usage error.";
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
     let exit = match args.first().map(String::as_str) {
         Some("jid") => jid::run(&args[1..]),
         Some("precis") => precis::run(&args[1..]),
+        Some("frame") => frame::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Exit::Ok

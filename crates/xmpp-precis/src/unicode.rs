@@ -21,6 +21,8 @@ const VIRAMA_BIT: u32 = 1 << 16;
 const SPACE_BIT: u32 = 1 << 17;
 const LOWER_BIT: u32 = 1 << 18;
 const WIDTH_BIT: u32 = 1 << 19;
+const NFC_UNSAFE_BIT: u32 = 1 << 20;
+const NFKC_UNSAFE_BIT: u32 = 1 << 21;
 
 /// A derived property value of RFC 8264 §8 (PRECIS) or RFC 5892 §3
 /// (IDNA2008).
@@ -234,6 +236,20 @@ impl Props {
     pub(crate) fn has_width_mapping(self) -> bool {
         self.0 & WIDTH_BIT != 0
     }
+
+    /// Whether the code point may take part in a change under NFC (its
+    /// NFC_QC is not Yes or its canonical combining class is not 0). A
+    /// string without any such code point is in NFC.
+    #[inline]
+    pub(crate) fn nfc_unsafe(self) -> bool {
+        self.0 & NFC_UNSAFE_BIT != 0
+    }
+
+    /// As [`Self::nfc_unsafe`], for NFKC.
+    #[inline]
+    pub(crate) fn nfkc_unsafe(self) -> bool {
+        self.0 & NFKC_UNSAFE_BIT != 0
+    }
 }
 
 /// A record that says DISALLOWED for both properties and nothing else, used
@@ -382,6 +398,12 @@ mod tests {
         assert!(!Props::of('\t').is_space());
         assert!(Props::of('\u{0130}').has_lowercase_mapping());
         assert!(Props::of('\u{FF21}').has_width_mapping());
+        assert!(Props::of('\u{0301}').nfc_unsafe());
+        assert!(Props::of('\u{212B}').nfc_unsafe());
+        assert!(!Props::of('\u{00E9}').nfc_unsafe());
+        assert!(!Props::of('\u{FB01}').nfc_unsafe());
+        assert!(Props::of('\u{FB01}').nfkc_unsafe());
+        assert!(Props::of('\u{1161}').nfc_unsafe()); // a jamo vowel composes
         assert_eq!(UNICODE_VERSION, (15, 0, 0));
     }
 
