@@ -40,4 +40,3 @@ pub(crate) fn run(args: &[String]) -> Result {
     }
     Ok(())
 }
-

@@ -44,4 +44,3 @@ pub(crate) fn run(args: &[String]) -> Result {
     }
     Ok(())
 }
-

@@ -62,7 +62,13 @@ pub(crate) fn python_venv(name: &str, packages: &[&str]) -> Result<PathBuf> {
     }
     sh(Command::new("python3").arg("-m").arg("venv").arg(&dir))?;
     sh(Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
         .args(packages))?;
     std::fs::write(&stamp, want).map_err(|e| format!("write {}: {e}", stamp.display()))?;
     Ok(python)
