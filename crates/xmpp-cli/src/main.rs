@@ -14,6 +14,7 @@
 
 mod io;
 mod precis;
+mod sasl;
 
 use std::process::ExitCode;
 
@@ -24,6 +25,10 @@ const USAGE: &str = "usage: xmpp <command> [options] [inputs...]
 commands:
   precis PROFILE [--compare A B] [STRING...]
       PROFILE: username-case-mapped | username-case-preserved | opaque-string | nickname
+  sasl (client|server) --mechanism M [--username U] [--password P] [--authzid Z]
+       [--salt-b64 S] [--iterations N] [--nonce N] [--cb-type T --cb-data-b64 D]
+      one SASL exchange: stdin lines are base64 messages from the peer, stdout
+      lines are JSON: a send line per message, then the outcome
 
 With no inputs, each line of standard input is one input. One JSON object is
 printed per input. Exit status: 0 all valid, 1 some invalid, 2 usage error.";
@@ -32,6 +37,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let exit = match args.first().map(String::as_str) {
         Some("precis") => precis::run(&args[1..]),
+        Some("sasl") => sasl::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Exit::Ok
