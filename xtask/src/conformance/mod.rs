@@ -1,10 +1,14 @@
 //! `cargo xtask conformance <area>`: differential runs against independent
 //! oracles (PyPI packages installed into a venv under `target/`).
 
+mod precis;
+pub(crate) mod rng;
+
 use crate::util::Result;
 
 pub(crate) fn run(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
+        Some("precis") => precis::run(&args[1..]),
         _ => Err("usage: cargo xtask conformance <area> [--count N]; areas: precis".to_owned()),
     }
 }
