@@ -18,15 +18,17 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 use xmpp_sasl::{
-    ChannelBinding, ChannelBindingType, ClientConfig, ClientSession, ClientStep, Condition, Credentials,
-    CredentialsRequest, Error, Mechanism, Nonce, Prep, ServerConfig, ServerSession, ServerStep, StoredCredentials,
-    Success,
+    ChannelBinding, ChannelBindingType, ClientConfig, ClientSession, ClientStep, Condition,
+    Credentials, CredentialsRequest, Error, Mechanism, Nonce, Prep, ServerConfig, ServerSession,
+    ServerStep, StoredCredentials, Success,
 };
 
 use crate::io::{Exit, emit, usage};
 
-const USAGE: &str = "usage: xmpp sasl (client|server) --mechanism M [--username U] [--password P] [--authzid Z]
+const USAGE: &str =
+    "usage: xmpp sasl (client|server) --mechanism M [--username U] [--password P] [--authzid Z]
        [--salt-b64 S] [--iterations N] [--nonce N] [--cb-type T --cb-data-b64 D]
+       [--prep saslprep|opaque-string|none]
   Each stdin line is one base64 message from the peer; each stdout line is JSON:
   {\"send\":\"<base64>\"} then {\"outcome\":\"success\",...} or {\"outcome\":\"failure\",...}.";
 
@@ -41,29 +43,64 @@ struct Options {
     iterations: u32,
     nonce: Option<String>,
     channel_binding: Option<ChannelBinding>,
+    prep: Prep,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { iterations: 4096, ..Options::default() };
+    let mut o = Options {
+        iterations: 4096,
+        ..Options::default()
+    };
     let mut cb_type = None;
     let mut cb_data = None;
     let mut it = args.iter();
     let mut mechanism = None;
     while let Some(flag) = it.next() {
-        let mut value = || it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
         match flag.as_str() {
             "--mechanism" => mechanism = Some(value()?),
             "--username" => o.username = Some(value()?),
             "--password" => o.password = Some(value()?),
             "--authzid" => o.authzid = Some(value()?),
-            "--salt-b64" => o.salt = Some(STANDARD.decode(value()?).map_err(|_| "--salt-b64 is not base64")?),
-            "--iterations" => o.iterations = value()?.parse().map_err(|_| "--iterations is not a number")?,
+            "--salt-b64" => {
+                o.salt = Some(
+                    STANDARD
+                        .decode(value()?)
+                        .map_err(|_| "--salt-b64 is not base64")?,
+                );
+            }
+            "--iterations" => {
+                o.iterations = value()?
+                    .parse()
+                    .map_err(|_| "--iterations is not a number")?;
+            }
             "--nonce" => o.nonce = Some(value()?),
+            "--prep" => {
+                o.prep = match value()?.as_str() {
+                    "saslprep" => Prep::SaslPrep,
+                    "opaque-string" => Prep::OpaqueString,
+                    "none" => Prep::None,
+                    other => return Err(format!("unknown --prep {other}")),
+                };
+            }
             "--cb-type" => {
                 let v = value()?;
-                cb_type = Some(ChannelBindingType::from_name(&v).ok_or_else(|| format!("unknown --cb-type {v}"))?);
+                cb_type = Some(
+                    ChannelBindingType::from_name(&v)
+                        .ok_or_else(|| format!("unknown --cb-type {v}"))?,
+                );
             }
-            "--cb-data-b64" => cb_data = Some(STANDARD.decode(value()?).map_err(|_| "--cb-data-b64 is not base64")?),
+            "--cb-data-b64" => {
+                cb_data = Some(
+                    STANDARD
+                        .decode(value()?)
+                        .map_err(|_| "--cb-data-b64 is not base64")?,
+                );
+            }
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -85,12 +122,20 @@ pub(crate) fn run(args: &[String]) -> Exit {
         Ok(o) => o,
         Err(e) => return usage(&format!("xmpp sasl: {e}\n{USAGE}")),
     };
-    let nonce = match options.nonce.as_deref().map_or_else(Nonce::from_os, Nonce::new) {
+    let nonce = match options
+        .nonce
+        .as_deref()
+        .map_or_else(Nonce::from_os, Nonce::new)
+    {
         Ok(n) => n,
         Err(e) => return usage(&format!("xmpp sasl: --nonce: {e}\n{USAGE}")),
     };
     let mut input = Lines::new();
-    if side == "client" { client(&options, nonce, &mut input) } else { server(&options, nonce, &mut input) }
+    if side == "client" {
+        client(&options, nonce, &mut input)
+    } else {
+        server(&options, nonce, &mut input)
+    }
 }
 
 /// Base64 messages from stdin, one per line.
@@ -100,7 +145,9 @@ struct Lines {
 
 impl Lines {
     fn new() -> Self {
-        Self { stdin: std::io::stdin().lock() }
+        Self {
+            stdin: std::io::stdin().lock(),
+        }
     }
 
     /// The next message; `Err` ends the exchange.
@@ -111,7 +158,10 @@ impl Lines {
             Ok(_) => {}
         }
         let line = line.trim_end_matches(['\n', '\r']);
-        STANDARD.decode(line).map_err(|_| Error::Base64 { message: xmpp_sasl::Message::Outcome, attribute: '-' })
+        STANDARD.decode(line).map_err(|_| Error::Base64 {
+            message: xmpp_sasl::Message::Outcome,
+            attribute: '-',
+        })
     }
 }
 
@@ -144,7 +194,7 @@ fn mechanism(name: &str) -> Result<Mechanism, Error> {
 }
 
 fn client(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
-    let mut config = ClientConfig::new().prep(Prep::SaslPrep);
+    let mut config = ClientConfig::new().prep(o.prep);
     if let Some(u) = &o.username {
         config = config.username(u.clone());
     }
@@ -157,16 +207,22 @@ fn client(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
     if let Some(cb) = &o.channel_binding {
         config = config.channel_binding(cb.clone());
     }
-    let mut session = match mechanism(&o.mechanism).and_then(|m| ClientSession::new(m, config, nonce)) {
-        Ok(s) => s,
-        Err(e @ Error::MissingCredential { .. }) => return usage(&format!("xmpp sasl: {e}\n{USAGE}")),
-        Err(e) => return failure(&e),
-    };
+    let mut session =
+        match mechanism(&o.mechanism).and_then(|m| ClientSession::new(m, config, nonce)) {
+            Ok(s) => s,
+            Err(e @ Error::MissingCredential { .. }) => {
+                return usage(&format!("xmpp sasl: {e}\n{USAGE}"));
+            }
+            Err(e) => return failure(&e),
+        };
     let mut message = Vec::new();
     loop {
         match session.step(&message) {
             Ok(ClientStep::Send(bytes)) => send(&bytes),
-            Ok(ClientStep::Done { send: last, success: s }) => {
+            Ok(ClientStep::Done {
+                send: last,
+                success: s,
+            }) => {
                 if let Some(bytes) = last {
                     send(&bytes);
                 }
@@ -182,7 +238,7 @@ fn client(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
 }
 
 fn server(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
-    let config = ServerConfig::new().prep(Prep::SaslPrep).encrypted(true);
+    let config = ServerConfig::new().prep(o.prep).encrypted(true);
     let config = match &o.channel_binding {
         Some(cb) => config.channel_binding(cb.clone()),
         None => config,
@@ -193,10 +249,14 @@ fn server(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
     };
     let needs_password = matches!(mech, Mechanism::Plain | Mechanism::Scram { .. });
     if needs_password && o.password.is_none() {
-        return usage(&format!("xmpp sasl: --password is required for {mech}\n{USAGE}"));
+        return usage(&format!(
+            "xmpp sasl: --password is required for {mech}\n{USAGE}"
+        ));
     }
     if mech == Mechanism::External && o.username.is_none() {
-        return usage(&format!("xmpp sasl: --username (the external identity) is required for EXTERNAL\n{USAGE}"));
+        return usage(&format!(
+            "xmpp sasl: --username (the external identity) is required for EXTERNAL\n{USAGE}"
+        ));
     }
     let mut session = match ServerSession::new(mech, config, nonce) {
         Ok(s) => s,
@@ -222,14 +282,22 @@ fn server(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
                 }
                 return success(&s);
             }
-            Ok(ServerStep::NeedCredentials(_)) => return failure(&Error::UnexpectedMessage { expected: "one lookup" }),
+            Ok(ServerStep::NeedCredentials(_)) => {
+                return failure(&Error::UnexpectedMessage {
+                    expected: "one lookup",
+                });
+            }
             Err(e) => return failure(&e),
         }
     }
 }
 
 /// The server's account database: one account from the command line.
-fn credentials(o: &Options, mech: Mechanism, request: &CredentialsRequest) -> Result<Credentials, Error> {
+fn credentials(
+    o: &Options,
+    mech: Mechanism,
+    request: &CredentialsRequest,
+) -> Result<Credentials, Error> {
     let refuse = |condition| Ok(Credentials::Refuse(condition));
     if let (Some(want), Some(got)) = (&o.authzid, &request.authzid) {
         if want != got {
@@ -237,10 +305,12 @@ fn credentials(o: &Options, mech: Mechanism, request: &CredentialsRequest) -> Re
         }
     }
     if mech == Mechanism::External {
-        return Ok(Credentials::External(o.username.clone().unwrap_or_default()));
+        return Ok(Credentials::External(
+            o.username.clone().unwrap_or_default(),
+        ));
     }
     if let (Some(want), Some(got)) = (&o.username, &request.authcid) {
-        let want = Prep::SaslPrep.prepare(want, xmpp_sasl::Field::Authcid)?;
+        let want = o.prep.prepare(want, xmpp_sasl::Field::Authcid)?;
         if want != got.as_str() {
             return refuse(Condition::NotAuthorized);
         }
@@ -252,9 +322,14 @@ fn credentials(o: &Options, mech: Mechanism, request: &CredentialsRequest) -> Re
                 Some(s) => s.clone(),
                 None => Nonce::from_os()?.as_str().as_bytes().to_vec(),
             };
-            Ok(Credentials::Scram(StoredCredentials::from_password(hash, Prep::SaslPrep, &password, &salt, o.iterations)?))
+            Ok(Credentials::Scram(StoredCredentials::from_password(
+                hash,
+                o.prep,
+                &password,
+                &salt,
+                o.iterations,
+            )?))
         }
         None => Ok(Credentials::Password(password.into())),
     }
 }
-

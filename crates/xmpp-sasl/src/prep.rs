@@ -17,6 +17,10 @@ pub enum Prep {
     /// SASLprep (RFC 4013), the default. Needs the `saslprep` feature.
     #[default]
     SaslPrep,
+    /// The PRECIS OpaqueString profile (RFC 8265 §4.2), enforced on
+    /// usernames, authzids and passwords alike: the successor of SASLprep,
+    /// which RFC 8265 §4 obsoletes for new deployments.
+    OpaqueString,
     /// No preparation: the bytes are used as given.
     None,
 }
@@ -28,6 +32,11 @@ impl Prep {
         let out = match self {
             Self::None => Cow::Borrowed(s),
             Self::SaslPrep => saslprep(s, field)?,
+            Self::OpaqueString => xmpp_precis::Profile::enforce(&xmpp_precis::OpaqueString, s)
+                .map_err(|e| Error::Prep {
+                    field,
+                    code_point: e.position().map(|(c, _)| c),
+                })?,
         };
         if out.is_empty() {
             return Err(Error::Prep {
@@ -100,5 +109,24 @@ mod tests {
             p.prepare("\u{00AD}", Field::Password).is_err(),
             "empty after mapping"
         );
+    }
+
+    #[test]
+    fn opaque_string_differs_from_saslprep() {
+        // RFC 8265 §4.2: OpaqueString maps non-ASCII spaces to U+0020 and
+        // applies NFC, not NFKC, so U+2168 ROMAN NUMERAL NINE stays as is.
+        let p = Prep::OpaqueString;
+        assert_eq!(
+            p.prepare("correct\u{00A0}horse", Field::Password)
+                .ok()
+                .as_deref(),
+            Some("correct horse")
+        );
+        assert_eq!(
+            p.prepare("\u{2168}", Field::Password).ok().as_deref(),
+            Some("\u{2168}")
+        );
+        assert!(p.prepare("\u{0007}", Field::Password).is_err());
+        assert!(p.prepare("", Field::Password).is_err());
     }
 }
