@@ -37,6 +37,7 @@ pub(crate) fn run(args: &[String]) -> Result {
             "--count".to_owned(),
             CI_CONFORMANCE_COUNT.to_owned(),
         ])?;
+        crate::conformance::run(&["sasl".to_owned()])?;
     }
     Ok(())
 }

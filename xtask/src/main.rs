@@ -5,6 +5,7 @@
 //! cargo xtask ci                          everything CI runs (the README's test command)
 //! cargo xtask codegen [--check]           regenerate the Unicode tables (or fail if stale)
 //! cargo xtask conformance precis [--count N]   differential run against precis-i18n
+//! cargo xtask conformance sasl [--write-vectors]  scramp against our SCRAM client and server
 //! cargo xtask fuzz-smoke [--seconds N]    a short run of every cargo-fuzz target
 //! ```
 
@@ -49,5 +50,5 @@ commands:
   ci                              fmt, clippy, tests, docs, codegen check, conformance (small)
   codegen [--check]               regenerate generated tables, or fail when they are stale
   conformance <area> [--count N]  differential run against an independent oracle
-                                  areas: precis
+                                  areas: precis, sasl
   fuzz-smoke [--seconds N]        run every cargo-fuzz target briefly";

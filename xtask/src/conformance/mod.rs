@@ -3,12 +3,16 @@
 
 mod precis;
 pub(crate) mod rng;
+mod sasl;
 
 use crate::util::Result;
 
 pub(crate) fn run(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
         Some("precis") => precis::run(&args[1..]),
-        _ => Err("usage: cargo xtask conformance <area> [--count N]; areas: precis".to_owned()),
+        Some("sasl") => sasl::run(&args[1..]),
+        _ => {
+            Err("usage: cargo xtask conformance <area> [--count N]; areas: precis, sasl".to_owned())
+        }
     }
 }
