@@ -10,7 +10,8 @@
 //! flushed so two processes can be wired together. The server also sends the
 //! additional data of its success (SCRAM's `v=`) as a `send` line, so a
 //! wired client receives it. Input that ends before the exchange does is an
-//! `aborted` failure. Exit status: 0 success, 1 failure, 2 usage error.
+//! `aborted` failure. For HT-SHA-256-* (XEP-0484 FAST) `--password` is the
+//! token. Exit status: 0 success, 1 failure, 2 usage error.
 
 use std::io::BufRead;
 
@@ -199,7 +200,8 @@ fn client(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
         config = config.username(u.clone());
     }
     if let Some(p) = &o.password {
-        config = config.password(p.clone());
+        // For HT-SHA-256-* the "password" is the FAST token (XEP-0484).
+        config = config.password(p.clone()).token(p.clone());
     }
     if let Some(a) = &o.authzid {
         config = config.authzid(a.clone());
@@ -247,7 +249,10 @@ fn server(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
         Ok(m) => m,
         Err(e) => return failure(&e),
     };
-    let needs_password = matches!(mech, Mechanism::Plain | Mechanism::Scram { .. });
+    let needs_password = matches!(
+        mech,
+        Mechanism::Plain | Mechanism::Scram { .. } | Mechanism::Ht { .. }
+    );
     if needs_password && o.password.is_none() {
         return usage(&format!(
             "xmpp sasl: --password is required for {mech}\n{USAGE}"
@@ -316,6 +321,9 @@ fn credentials(
         }
     }
     let password = o.password.clone().unwrap_or_default();
+    if let Mechanism::Ht { .. } = mech {
+        return Ok(Credentials::Token(password.into()));
+    }
     match mech.scram_hash() {
         Some(hash) => {
             let salt = match &o.salt {

@@ -2,8 +2,9 @@
 //! XML: PLAIN (RFC 4616), EXTERNAL (RFC 4422 Appendix A), ANONYMOUS
 //! (RFC 4505), SCRAM-SHA-1/-256/-512 and their `-PLUS` variants (RFC 5802,
 //! RFC 7677) with `tls-unique`, `tls-server-end-point` (RFC 5929) and
-//! `tls-exporter` (RFC 9266) channel binding, and XEP-0474 downgrade
-//! protection.
+//! `tls-exporter` (RFC 9266) channel binding, XEP-0474 downgrade
+//! protection, and HT-SHA-256-* for XEP-0484 FAST tokens (both draft
+//! framings, see [`HtVersion`]).
 //!
 //! The crate does no I/O: bytes go in, bytes and outcomes come out. The
 //! caller carries the messages (base64 in XML for XMPP), supplies the
@@ -77,6 +78,7 @@ extern crate std;
 mod cb;
 mod config;
 mod error;
+mod ht;
 mod mechanism;
 mod prep;
 pub mod scram;
@@ -87,6 +89,7 @@ mod ssdp;
 pub use cb::{ChannelBinding, ChannelBindingType};
 pub use config::{Limits, Nonce};
 pub use error::{Condition, Error, Field, Message, ScramError};
+pub use ht::HtVersion;
 pub use mechanism::{Capabilities, Choice, Hash, HtBinding, Mechanism, select};
 pub use prep::Prep;
 pub use scram::{SaltedPassword, StoredCredentials};

@@ -20,6 +20,7 @@ use zeroize::Zeroizing;
 use crate::cb::ChannelBinding;
 use crate::config::{Limits, Nonce};
 use crate::error::{Condition, Error, Field, Message};
+use crate::ht::{self, HtVersion};
 use crate::mechanism::Mechanism;
 use crate::prep::Prep;
 use crate::scram::{
@@ -91,6 +92,9 @@ pub enum Credentials {
     /// SCRAM stored credentials (SCRAM, and PLAIN by deriving the stored key
     /// from the sent password).
     Scram(StoredCredentials),
+    /// HT: the user's current token. The caller revokes it after a success
+    /// (draft-schmaus-kitten-sasl-ht-09 §3.2).
+    Token(Zeroizing<String>),
     /// EXTERNAL: the identity established outside SASL (e.g. by the client
     /// certificate), which the caller has checked may act for the authzid.
     External(String),
@@ -103,6 +107,7 @@ impl core::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::Password(_) => f.write_str("Password(..)"),
+            Self::Token(_) => f.write_str("Token(..)"),
             Self::Scram(s) => f.debug_tuple("Scram").field(s).finish(),
             Self::External(s) => f.debug_tuple("External").field(s).finish(),
             Self::Refuse(c) => f.debug_tuple("Refuse").field(c).finish(),
@@ -135,6 +140,10 @@ pub struct ClientConfig {
     pub ssdp: Option<Ssdp>,
     /// ANONYMOUS trace information.
     pub trace: Option<String>,
+    /// The HT token (XEP-0484 FAST), as the server issued it.
+    pub token: Option<Zeroizing<String>>,
+    /// The HT framing.
+    pub ht_version: HtVersion,
 }
 
 impl ClientConfig {
@@ -184,6 +193,18 @@ impl ClientConfig {
         self.ssdp = Some(ssdp);
         self
     }
+    /// Sets the HT token.
+    #[must_use]
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(Zeroizing::new(token.into()));
+        self
+    }
+    /// Sets the HT framing.
+    #[must_use]
+    pub fn ht_version(mut self, version: HtVersion) -> Self {
+        self.ht_version = version;
+        self
+    }
     /// Sets the ANONYMOUS trace.
     #[must_use]
     pub fn trace(mut self, trace: impl Into<String>) -> Self {
@@ -222,6 +243,8 @@ pub struct ServerConfig {
     pub encrypted: bool,
     /// Allows PLAIN on an unencrypted stream (tests, loopback).
     pub allow_plain_unencrypted: bool,
+    /// The HT framing.
+    pub ht_version: HtVersion,
 }
 
 impl ServerConfig {
@@ -259,6 +282,12 @@ impl ServerConfig {
         self.encrypted = encrypted;
         self
     }
+    /// Sets the HT framing.
+    #[must_use]
+    pub fn ht_version(mut self, version: HtVersion) -> Self {
+        self.ht_version = version;
+        self
+    }
     /// Allows PLAIN without encryption.
     #[must_use]
     pub fn allow_plain_unencrypted(mut self, allow: bool) -> Self {
@@ -269,6 +298,7 @@ impl ServerConfig {
 
 enum ClientState {
     Start,
+    HtSent,
     ScramFirst(ClientFirstSent),
     ScramFinal(ClientFinalSent),
     Done,
@@ -310,7 +340,25 @@ impl ClientSession {
             {
                 return Err(Error::MissingCredential { what: "password" });
             }
-            Mechanism::Ht { .. } => return Err(Error::UnsupportedMechanism),
+            Mechanism::Ht { .. } if config.username.is_none() => {
+                return Err(Error::MissingCredential { what: "username" });
+            }
+            Mechanism::Ht { .. } if config.token.is_none() => {
+                return Err(Error::MissingCredential { what: "token" });
+            }
+            Mechanism::Ht { binding } => {
+                if let Some(kind) = binding.channel_binding_type() {
+                    if config
+                        .channel_binding
+                        .as_ref()
+                        .is_none_or(|cb| cb.kind() != kind)
+                    {
+                        return Err(Error::MissingCredential {
+                            what: "channel binding",
+                        });
+                    }
+                }
+            }
             _ => {}
         }
         Ok(Self {
@@ -379,6 +427,15 @@ impl ClientSession {
                 };
                 self.state = ClientState::ScramFinal(next);
                 Ok(ClientStep::Send(msg))
+            }
+            ClientState::HtSent => {
+                let c = &self.config;
+                let token = c.token.as_deref().map(String::as_bytes).unwrap_or_default();
+                ht::verify_responder(c.ht_version, input, token, self.ht_cb_data())?;
+                Ok(ClientStep::Done {
+                    send: None,
+                    success: self.success(Some(input.to_vec())),
+                })
             }
             ClientState::ScramFinal(s) => {
                 let verified = s.server_final(input, &self.config.limits)?;
@@ -454,7 +511,28 @@ impl ClientSession {
                 self.state = ClientState::ScramFirst(next);
                 Ok(ClientStep::Send(msg))
             }
-            Mechanism::Ht { .. } => Err(Error::UnsupportedMechanism),
+            Mechanism::Ht { .. } => {
+                let username = c
+                    .prep
+                    .prepare(c.username.as_deref().unwrap_or_default(), Field::Authcid)?;
+                let token = c.token.as_deref().map(String::as_bytes).unwrap_or_default();
+                let msg = ht::initiator(c.ht_version, &username, token, self.ht_cb_data())?;
+                self.state = ClientState::HtSent;
+                Ok(ClientStep::Send(msg))
+            }
+        }
+    }
+
+    /// The channel-binding data an HT mechanism signs (empty for `-NONE`).
+    fn ht_cb_data(&self) -> &[u8] {
+        match self.mechanism {
+            Mechanism::Ht { binding } if binding.channel_binding_type().is_some() => self
+                .config
+                .channel_binding
+                .as_ref()
+                .map(ChannelBinding::data)
+                .unwrap_or_default(),
+            _ => &[],
         }
     }
 }
@@ -462,6 +540,7 @@ impl ClientSession {
 enum ServerState {
     Start,
     PlainLookup(simple::PlainMessage, String),
+    HtLookup(Vec<u8>, String),
     ExternalLookup(Option<String>),
     ScramLookup(NeedsCredentials),
     ScramFinal(ServerFirstSent),
@@ -496,7 +575,13 @@ impl ServerSession {
             Mechanism::Scram { plus: true, .. } if config.channel_bindings.is_empty() => {
                 Err(Error::UnsupportedMechanism)
             }
-            Mechanism::Ht { .. } => Err(Error::UnsupportedMechanism),
+            Mechanism::Ht { binding }
+                if binding
+                    .channel_binding_type()
+                    .is_some_and(|t| !config.channel_bindings.iter().any(|c| c.kind() == t)) =>
+            {
+                Err(Error::UnsupportedMechanism)
+            }
             _ => Ok(Self {
                 mechanism,
                 config,
@@ -557,6 +642,7 @@ impl ServerSession {
                 expected: "nothing (exchange complete)",
             }),
             ServerState::PlainLookup(..)
+            | ServerState::HtLookup(..)
             | ServerState::ExternalLookup(..)
             | ServerState::ScramLookup(..) => Err(Error::UnexpectedMessage {
                 expected: "credentials from the caller",
@@ -609,7 +695,18 @@ impl ServerSession {
                     self.state = ServerState::ScramLookup(needs);
                     Ok(step)
                 }
-                Mechanism::Ht { .. } => Err(Error::UnsupportedMechanism),
+                Mechanism::Ht { .. } => {
+                    let parsed =
+                        ht::parse_initiator(self.config.ht_version, input, limits.max_message_len)?;
+                    let authcid = self
+                        .config
+                        .prep
+                        .prepare(&parsed.authcid, Field::Authcid)?
+                        .into_owned();
+                    let step = self.request(Some(&authcid), None);
+                    self.state = ServerState::HtLookup(input.to_vec(), authcid);
+                    Ok(step)
+                }
             },
             ServerState::ScramFinal(s) => {
                 let auth = s.client_final(input)?;
@@ -675,6 +772,26 @@ impl ServerSession {
                     trace: None,
                 }))
             }
+            (ServerState::HtLookup(msg, authcid), Credentials::Token(token)) => {
+                let version = self.config.ht_version;
+                let parsed =
+                    ht::parse_initiator(version, &msg, self.config.limits.max_message_len)?;
+                let cb_data = match self.mechanism {
+                    Mechanism::Ht { binding } => binding
+                        .channel_binding_type()
+                        .and_then(|t| self.config.channel_bindings.iter().find(|c| c.kind() == t))
+                        .map(ChannelBinding::data)
+                        .unwrap_or_default(),
+                    _ => &[],
+                };
+                let reply = parsed.verify(version, token.as_bytes(), cb_data)?;
+                Ok(ServerStep::Success(Success {
+                    authcid: Some(authcid),
+                    authzid: None,
+                    additional_data: Some(reply),
+                    trace: None,
+                }))
+            }
             (ServerState::ExternalLookup(authzid), Credentials::External(identity)) => {
                 Ok(ServerStep::Success(Success {
                     authcid: Some(identity),
@@ -688,9 +805,12 @@ impl ServerSession {
                 self.state = ServerState::ScramFinal(next);
                 Ok(ServerStep::Challenge(msg))
             }
-            (ServerState::ExternalLookup(_) | ServerState::ScramLookup(_), _) => {
-                Err(Error::CredentialsMismatch)
-            }
+            (
+                ServerState::ExternalLookup(_)
+                | ServerState::ScramLookup(_)
+                | ServerState::HtLookup(..),
+                _,
+            ) => Err(Error::CredentialsMismatch),
             _ => Err(Error::UnexpectedMessage {
                 expected: "a message from the client",
             }),

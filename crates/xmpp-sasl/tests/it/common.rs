@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use xmpp_sasl::{
-    ChannelBinding, ChannelBindingType, ClientConfig, Credentials, Limits, Mechanism, Prep,
-    ServerConfig, Ssdp, SsdpForm, StoredCredentials,
+    ChannelBinding, ChannelBindingType, ClientConfig, Credentials, HtVersion, Limits, Mechanism,
+    Prep, ServerConfig, Ssdp, SsdpForm, StoredCredentials,
 };
 
 /// `testdata/sasl/` in the workspace.
@@ -110,7 +110,17 @@ impl Vector {
         if let Some(s) = self.ssdp() {
             c = c.ssdp(s);
         }
-        c
+        if let Some(t) = self.get("token") {
+            c = c.token(t);
+        }
+        c.ht_version(self.ht_version())
+    }
+
+    fn ht_version(&self) -> HtVersion {
+        match self.get("ht-version") {
+            Some("ietf-01") => HtVersion::Ietf01,
+            _ => HtVersion::Schmaus09,
+        }
     }
 
     pub(crate) fn server_config(&self) -> ServerConfig {
@@ -121,12 +131,15 @@ impl Vector {
         if let Some(s) = self.ssdp() {
             c = c.ssdp(s, SsdpForm::Current);
         }
-        c
+        c.ht_version(self.ht_version())
     }
 
     /// What the server's caller answers to a credentials request.
     pub(crate) fn credentials(&self) -> Credentials {
         let mech = self.mechanism();
+        if let Some(token) = self.get("token") {
+            return Credentials::Token(token.to_owned().into());
+        }
         if let Some(id) = self.get("external-identity") {
             return Credentials::External(id.to_owned());
         }

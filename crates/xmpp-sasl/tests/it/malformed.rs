@@ -90,6 +90,7 @@ fn server_fail(
     let creds = |m: Mechanism| match m {
         Mechanism::Scram { .. } => Credentials::Scram(stored()),
         Mechanism::External => Credentials::External("CN=user".to_owned()),
+        Mechanism::Ht { .. } => Credentials::Token("token".to_owned().into()),
         _ => Credentials::Password("pencil".to_owned().into()),
     };
     let mut feed = |msg: &[u8]| -> Result<ServerStep, Error> {
@@ -151,7 +152,10 @@ fn server_refuses_every_malformed_message() {
 }
 
 fn client_fail(mech: Mechanism, stage: &str, input: &[u8]) -> Result<ClientStep, Error> {
-    let config = ClientConfig::new().username("user").password("pencil");
+    let config = ClientConfig::new()
+        .username("user")
+        .password("pencil")
+        .token("token");
     let mut client = ClientSession::new(mech, config, Nonce::new(CLIENT_NONCE)?)?;
     if stage != "initial" {
         client.step(b"").expect("client-first");

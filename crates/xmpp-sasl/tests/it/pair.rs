@@ -30,6 +30,9 @@ impl Account {
         };
         match mech {
             Mechanism::External => Credentials::External(self.username.clone()),
+            Mechanism::Ht { .. } if authcid == Some(&*me) => {
+                Credentials::Token(self.password.clone().into())
+            }
             _ if authcid != Some(&*me) => Credentials::Refuse(Condition::NotAuthorized),
             Mechanism::Scram { hash, .. } => {
                 match StoredCredentials::from_password(
@@ -472,4 +475,41 @@ fn opaque_string_prep_works_end_to_end() {
         |_, _| {},
     );
     assert!(c.is_ok() && s.is_ok(), "{c:?} {s:?}");
+}
+
+#[test]
+fn ht_round_trips_and_refuses_wrong_tokens() {
+    use xmpp_sasl::{HtBinding, HtVersion};
+    let account = Account::new("juliet", "fast-token-0123456789");
+    for version in [HtVersion::Schmaus09, HtVersion::Ietf01] {
+        for binding in [
+            HtBinding::None,
+            HtBinding::Unique,
+            HtBinding::EndPoint,
+            HtBinding::Exporter,
+        ] {
+            let m = Mechanism::Ht { binding };
+            let mut client = ClientConfig::new().username("juliet").ht_version(version);
+            let mut server = ServerConfig::new().ht_version(version);
+            if let Some(kind) = binding.channel_binding_type() {
+                client = client.channel_binding(ChannelBinding::new(kind, *b"binding"));
+                server = server.channel_binding(ChannelBinding::new(kind, *b"binding"));
+            }
+            let (c, s) = exchange(
+                m,
+                client.clone().token("fast-token-0123456789"),
+                server.clone(),
+                &account,
+                |_, _| {},
+            );
+            assert!(c.is_ok() && s.is_ok(), "{m} {version:?}: {c:?} {s:?}");
+            let (c, s) = exchange(m, client.token("stale-token"), server, &account, |_, _| {});
+            assert_eq!(
+                s.expect_err("refused").condition(),
+                Condition::NotAuthorized,
+                "{m}"
+            );
+            assert!(c.is_err(), "{m}");
+        }
+    }
 }
