@@ -144,7 +144,7 @@ fn exchange(c: &mut Criterion) {
     g.sample_size(20);
     g.bench_function("xmpp-sasl", |b| b.iter(|| black_box(ours(&stored))));
     g.bench_function("rsasl", |b| {
-        b.iter(|| black_box(rsasl_exchange(&server_config)))
+        b.iter(|| black_box(rsasl_exchange(&server_config)));
     });
     g.bench_function("pbkdf2_hmac::<Sha256> (floor)", |b| {
         b.iter(|| {

@@ -8,6 +8,8 @@ use crate::util::{Result, sh};
 
 /// The oracle sample size CI uses (the full default runs locally).
 const CI_CONFORMANCE_COUNT: &str = "20000";
+/// The JID oracle's sample size in CI: a few seconds of Python.
+const CI_JID_CONFORMANCE_COUNT: &str = "10000";
 
 pub(crate) fn run(args: &[String]) -> Result {
     let quick = args.iter().any(|a| a == "--quick");
@@ -15,6 +17,7 @@ pub(crate) fn run(args: &[String]) -> Result {
     sh(cargo().args(["fmt", "--all", "--", "--check"]))?;
     sh(cargo().args(["fmt", "--manifest-path", "fuzz/Cargo.toml", "--", "--check"]))?;
     crate::codegen::run(&["--check".to_owned()])?;
+    crate::golden::run(&["--check".to_owned()])?;
     sh(cargo().args([
         "clippy",
         "--workspace",
@@ -36,6 +39,11 @@ pub(crate) fn run(args: &[String]) -> Result {
             "precis".to_owned(),
             "--count".to_owned(),
             CI_CONFORMANCE_COUNT.to_owned(),
+        ])?;
+        crate::conformance::run(&[
+            "jid".to_owned(),
+            "--count".to_owned(),
+            CI_JID_CONFORMANCE_COUNT.to_owned(),
         ])?;
         crate::conformance::run(&["sasl".to_owned()])?;
     }

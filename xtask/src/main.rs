@@ -5,8 +5,10 @@
 //! cargo xtask ci                          everything CI runs (the README's test command)
 //! cargo xtask codegen [--check]           regenerate the Unicode tables (or fail if stale)
 //! cargo xtask conformance precis [--count N]   differential run against precis-i18n
+//! cargo xtask conformance jid [--count N]      differential run against precis-i18n + idna
 //! cargo xtask conformance sasl [--write-vectors]  scramp against our SCRAM client and server
 //! cargo xtask fuzz-smoke [--seconds N]    a short run of every cargo-fuzz target
+//! cargo xtask golden [--check]            refresh the golden events of testdata/streams (or fail if stale)
 //! ```
 
 #![allow(
@@ -19,6 +21,7 @@ mod ci;
 mod codegen;
 mod conformance;
 mod fuzz;
+mod golden;
 mod util;
 
 use std::process::ExitCode;
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
         Some("codegen") => codegen::run(&args[1..]),
         Some("conformance") => conformance::run(&args[1..]),
         Some("fuzz-smoke") => fuzz::run(&args[1..]),
+        Some("golden") => golden::run(&args[1..]),
         _ => {
             eprintln!("{}", USAGE);
             return ExitCode::from(2);
@@ -50,5 +54,6 @@ commands:
   ci                              fmt, clippy, tests, docs, codegen check, conformance (small)
   codegen [--check]               regenerate generated tables, or fail when they are stale
   conformance <area> [--count N]  differential run against an independent oracle
-                                  areas: precis, sasl
-  fuzz-smoke [--seconds N]        run every cargo-fuzz target briefly";
+                                  areas: jid, precis, sasl
+  fuzz-smoke [--seconds N]        run every cargo-fuzz target briefly
+  golden [--check]                refresh the golden events of testdata/streams, or fail when stale";

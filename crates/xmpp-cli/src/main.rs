@@ -12,7 +12,9 @@
     reason = "a std-only command-line program"
 )]
 
+mod frame;
 mod io;
+mod jid;
 mod precis;
 mod sasl;
 
@@ -23,8 +25,12 @@ use io::Exit;
 const USAGE: &str = "usage: xmpp <command> [options] [inputs...]
 
 commands:
+  jid [--legacy] [JID...]
+      RFC 7622 addresses (PRECIS, IDNA2008); --legacy: RFC 6122 (stringprep)
   precis PROFILE [--compare A B] [STRING...]
       PROFILE: username-case-mapped | username-case-preserved | opaque-string | nickname
+  frame [--chunk N] [--transport tcp|websocket|bosh] [--max-stanza BYTES] [FILE|-]
+      frames ONE whole XML stream; one JSON object per event
   sasl (client|server) --mechanism M [--username U] [--password P] [--authzid Z]
        [--salt-b64 S] [--iterations N] [--nonce N] [--cb-type T --cb-data-b64 D]
       one SASL exchange: stdin lines are base64 messages from the peer, stdout
@@ -36,7 +42,9 @@ printed per input. Exit status: 0 all valid, 1 some invalid, 2 usage error.";
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let exit = match args.first().map(String::as_str) {
+        Some("jid") => jid::run(&args[1..]),
         Some("precis") => precis::run(&args[1..]),
+        Some("frame") => frame::run(&args[1..]),
         Some("sasl") => sasl::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");

@@ -50,8 +50,8 @@
 //!
 //! # Features
 //!
-//! - `std` (default): nothing beyond `alloc` today; reserved so that
-//!   dependents can keep `default-features = false` stable.
+//! - `std` (default): enables `std` in the dependencies; the crate itself
+//!   needs only `core` and `alloc`, and builds without it.
 
 #![no_std]
 #![forbid(unsafe_code)]

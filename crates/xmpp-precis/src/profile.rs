@@ -25,10 +25,10 @@ use alloc::string::String;
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick, is_nfkc_quick};
 
-use crate::bidi::{bidi_rule, has_rtl};
+use crate::bidi::bidi_rule;
 use crate::class::StringClass;
 use crate::error::Error;
-use crate::unicode::{DerivedProperty, Props, lowercase, width};
+use crate::unicode::{BidiClass, DerivedProperty, Props, lowercase, width};
 
 /// A PRECIS profile: the three operations of RFC 8264 §3.
 ///
@@ -168,82 +168,86 @@ const NICKNAME_COMPARE: Rules = Rules {
     ..NICKNAME_ENFORCE
 };
 
-/// Copies `s`, replacing each code point for which `map` writes something
-/// into the output, or returns `None` when no code point needed it. Nothing
-/// is allocated for a string that stays the same.
-fn map_chars(s: &str, mut map: impl FnMut(char, &mut String) -> bool) -> Option<String> {
-    let mut scratch = String::new();
-    let (start, first) = s.char_indices().find(|&(_, c)| {
-        scratch.clear();
-        map(c, &mut scratch)
-    })?;
-    let mut out = String::with_capacity(s.len() + scratch.len());
-    out.push_str(s.get(..start).unwrap_or(""));
-    out.push_str(&scratch);
-    let rest = s.get(start + first.len_utf8()..).unwrap_or("");
-    for c in rest.chars() {
-        if !map(c, &mut out) {
-            out.push(c);
+/// What one application of the mapping rules did to a string.
+enum Pass {
+    /// The rules changed the string; this is the result.
+    Changed(String),
+    /// The rules left the string as it was: it is stable, and these are the
+    /// facts about it the remaining checks need, gathered on the way.
+    Stable(Facts),
+}
+
+/// What the stable pass learned about a string.
+#[derive(Default)]
+struct Facts {
+    /// A code point of Bidi_Class R, AL or AN was seen.
+    rtl: bool,
+    /// A CONTEXTJ or CONTEXTO code point was seen.
+    context: bool,
+    /// The first code point the string class refuses outright.
+    refused: Option<Error>,
+}
+
+/// Drops leading and trailing U+0020 and collapses inner runs of it (RFC
+/// 8266 §2.1's additional mapping), or `None` when there is nothing to do.
+fn trim_spaces(s: &str) -> Option<String> {
+    if !s.starts_with(' ') && !s.ends_with(' ') && !s.contains("  ") {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len());
+    for word in s.split(' ').filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
         }
+        out.push_str(word);
     }
     Some(out)
 }
 
+/// The output of a pass, allocated only once the first code point changes.
+struct Output<'s> {
+    input: &'s str,
+    out: Option<String>,
+}
+
+impl<'s> Output<'s> {
+    /// Makes sure the output exists, holding the input up to `offset`.
+    fn start(&mut self, offset: usize) -> &mut String {
+        let input = self.input;
+        self.out.get_or_insert_with(|| {
+            let mut out = String::with_capacity(input.len() + 8);
+            out.push_str(input.get(..offset).unwrap_or(""));
+            out
+        })
+    }
+}
+
 impl Rules {
-    /// RFC 8264 §5.2.1 width mapping: `<wide>`/`<narrow>` decompositions.
+    /// RFC 8264 §5.2.1 width mapping alone (the preparation of the Username
+    /// profiles, RFC 8265 §3.3.2), or `None` when nothing maps.
     fn map_width(s: &str) -> Option<String> {
-        map_chars(s, |c, out| {
-            if c.is_ascii() || !Props::of(c).has_width_mapping() {
-                return false;
-            }
-            width(c).map(|w| out.push(w)).is_some()
-        })
-    }
-
-    /// RFC 8264 §5.2.2 additional mapping, as the profile defines it.
-    fn map_spaces(self, s: &str) -> Option<String> {
-        let to_ascii = map_chars(s, |c, out| {
-            let space = !c.is_ascii() && Props::of(c).is_space();
-            if space {
-                out.push(' ');
-            }
-            space
-        });
-        if self.spaces != Spaces::Nickname {
-            return to_ascii;
-        }
-        let s = to_ascii.as_deref().unwrap_or(s);
-        if !s.starts_with(' ') && !s.ends_with(' ') && !s.contains("  ") {
-            return to_ascii;
-        }
-        let mut out = String::with_capacity(s.len());
-        for word in s.split(' ').filter(|w| !w.is_empty()) {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(word);
-        }
-        Some(out)
-    }
-
-    /// RFC 8264 §5.2.3 case mapping: toLowerCase per code point.
-    fn map_case(s: &str) -> Option<String> {
-        map_chars(s, |c, out| {
-            if c.is_ascii() {
-                if c.is_ascii_uppercase() {
-                    out.push(c.to_ascii_lowercase());
-                    return true;
+        let mut output = Output {
+            input: s,
+            out: None,
+        };
+        for (offset, c) in s.char_indices() {
+            let mapped = (!c.is_ascii() && Props::of(c).has_width_mapping())
+                .then(|| width(c))
+                .flatten();
+            match mapped {
+                Some(w) => output.start(offset).push(w),
+                None => {
+                    if let Some(out) = &mut output.out {
+                        out.push(c);
+                    }
                 }
-                return false;
             }
-            if !Props::of(c).has_lowercase_mapping() {
-                return false;
-            }
-            lowercase(c).map(|m| out.push_str(m)).is_some()
-        })
+        }
+        output.out
     }
 
-    /// RFC 8264 §5.2.4 normalization.
+    /// RFC 8264 §5.2.4 normalization, or `None` when the string is already
+    /// normalized.
     fn normalize(self, s: &str) -> Option<String> {
         let quick = match self.normalization {
             Normalization::Nfc => is_nfc_quick(s.chars()),
@@ -259,90 +263,190 @@ impl Rules {
         (normalized != s).then_some(normalized)
     }
 
-    /// One application of the mapping rules (RFC 8264 §7 steps 1 to 4), or
-    /// `None` when they change nothing.
-    fn map_once(self, s: &str) -> Option<String> {
-        let mut current: Option<String> = None;
-        let step = |f: &dyn Fn(&str) -> Option<String>, current: &mut Option<String>| {
-            if let Some(next) = f(current.as_deref().unwrap_or(s)) {
-                *current = Some(next);
-            }
+    /// One application of the mapping rules (RFC 8264 §7 steps 1 to 4).
+    ///
+    /// The per-code-point rules (width, non-ASCII space, case) run in one
+    /// loop that looks each code point up once. While nothing changes, the
+    /// same loop gathers what the directionality rule and the string class
+    /// need, so a string already in enforced form costs one pass. A code
+    /// point unassigned in the tables' Unicode version is refused here,
+    /// before anything maps it: the normalization data (unicode-normalization)
+    /// can be newer and would otherwise map code points this version does not
+    /// know into valid ones.
+    fn pass(self, s: &str) -> Result<Pass, Error> {
+        let freeform = self.class == StringClass::Freeform;
+        let mut output = Output {
+            input: s,
+            out: None,
         };
-        if self.width {
-            step(&Self::map_width, &mut current);
+        let mut normalize = false;
+        let mut facts = Facts::default();
+        for (offset, c) in s.char_indices() {
+            if c.is_ascii() {
+                if self.lowercase && c.is_ascii_uppercase() {
+                    output.start(offset).push(c.to_ascii_lowercase());
+                    continue;
+                }
+                if let Some(out) = &mut output.out {
+                    out.push(c);
+                } else if facts.refused.is_none()
+                    && !(matches!(c, '!'..='~') || (freeform && c == ' '))
+                {
+                    facts.refused = Some(Error::Disallowed {
+                        code_point: c,
+                        offset,
+                    });
+                }
+                continue;
+            }
+            let props = Props::of(c);
+            let property = props.precis();
+            if property == DerivedProperty::Unassigned {
+                return Err(Error::Unassigned {
+                    code_point: c,
+                    offset,
+                });
+            }
+            // Steps 1 to 3 on this code point.
+            let (mut current, mut current_props, mut changed) = (c, props, false);
+            if self.width && props.has_width_mapping() {
+                if let Some(w) = width(c) {
+                    (current, current_props, changed) = (w, Props::of(w), true);
+                }
+            }
+            if self.spaces != Spaces::Keep && !current.is_ascii() && current_props.is_space() {
+                (current, changed) = (' ', true);
+            }
+            let lower = if !self.lowercase {
+                None
+            } else if current.is_ascii() {
+                current.is_ascii_uppercase().then(|| {
+                    current = current.to_ascii_lowercase();
+                    ""
+                })
+            } else if current_props.has_lowercase_mapping() {
+                lowercase(current)
+            } else {
+                None
+            };
+            if changed || lower.is_some() {
+                let out = output.start(offset);
+                match lower {
+                    Some(m) if !m.is_empty() => out.push_str(m),
+                    _ => out.push(current),
+                }
+                // What the mapping produced is checked on the next pass;
+                // whether it needs normalizing is known from its own bits.
+                let unsafe_for = |c: char| {
+                    !c.is_ascii()
+                        && match self.normalization {
+                            Normalization::Nfc => Props::of(c).nfc_unsafe(),
+                            Normalization::Nfkc => Props::of(c).nfkc_unsafe(),
+                        }
+                };
+                normalize |= match lower {
+                    Some(m) if !m.is_empty() => m.chars().any(unsafe_for),
+                    _ => unsafe_for(current),
+                };
+                continue;
+            }
+            if let Some(out) = &mut output.out {
+                out.push(c);
+            }
+            normalize |= match self.normalization {
+                Normalization::Nfc => props.nfc_unsafe(),
+                Normalization::Nfkc => props.nfkc_unsafe(),
+            };
+            if output.out.is_some() {
+                continue;
+            }
+            facts.rtl |= matches!(props.bidi(), BidiClass::R | BidiClass::AL | BidiClass::AN);
+            match property {
+                DerivedProperty::Pvalid => {}
+                DerivedProperty::FreePval if freeform => {}
+                DerivedProperty::ContextJ | DerivedProperty::ContextO => facts.context = true,
+                _ => {
+                    if facts.refused.is_none() {
+                        facts.refused = Some(Error::Disallowed {
+                            code_point: c,
+                            offset,
+                        });
+                    }
+                }
+            }
         }
-        if self.spaces != Spaces::Keep {
-            step(&|s| self.map_spaces(s), &mut current);
+        let mut changed = output.out;
+        if self.spaces == Spaces::Nickname {
+            if let Some(trimmed) = trim_spaces(changed.as_deref().unwrap_or(s)) {
+                changed = Some(trimmed);
+            }
         }
-        if self.lowercase {
-            step(&Self::map_case, &mut current);
+        if normalize {
+            if let Some(normalized) = self.normalize(changed.as_deref().unwrap_or(s)) {
+                changed = Some(normalized);
+            }
         }
-        step(&|s| self.normalize(s), &mut current);
-        current
+        Ok(changed.map_or(Pass::Stable(facts), Pass::Changed))
     }
 
     /// The mapping rules of an all-ASCII string: width mapping and
     /// normalization change nothing there, and one application is stable.
     fn map_ascii(self, s: &str) -> Cow<'_, str> {
-        let spaces = self.spaces == Spaces::Nickname
-            && (s.starts_with(' ') || s.ends_with(' ') || s.contains("  "));
-        let case = self.lowercase && s.bytes().any(|b| b.is_ascii_uppercase());
-        if !spaces && !case {
-            return Cow::Borrowed(s);
-        }
-        let mut out = String::with_capacity(s.len());
-        if spaces {
-            for word in s.split(' ').filter(|w| !w.is_empty()) {
-                if !out.is_empty() {
-                    out.push(' ');
-                }
-                out.push_str(word);
-            }
+        let spaces = if self.spaces == Spaces::Nickname {
+            trim_spaces(s)
         } else {
-            out.push_str(s);
+            None
+        };
+        let case = self.lowercase && s.bytes().any(|b| b.is_ascii_uppercase());
+        match (spaces, case) {
+            (None, false) => Cow::Borrowed(s),
+            (Some(mut out), true) => {
+                out.make_ascii_lowercase();
+                Cow::Owned(out)
+            }
+            (Some(out), false) => Cow::Owned(out),
+            (None, true) => Cow::Owned(s.to_ascii_lowercase()),
         }
-        if case {
-            out.make_ascii_lowercase();
-        }
-        Cow::Owned(out)
     }
 
-    /// The mapping rules applied until stable (RFC 8264 §7).
-    fn map_until_stable(self, input: &str) -> Result<Cow<'_, str>, Error> {
+    fn enforce(self, input: &str) -> Result<Cow<'_, str>, Error> {
         if input.is_ascii() {
-            return Ok(self.map_ascii(input));
-        }
-        // A code point unassigned in the tables' Unicode version is refused
-        // before any mapping: the normalization data (unicode-normalization)
-        // can be newer and would otherwise map a code point this version
-        // does not know into valid ones.
-        if let Some((offset, code_point)) = input
-            .char_indices()
-            .find(|&(_, c)| !c.is_ascii() && Props::of(c).precis() == DerivedProperty::Unassigned)
-        {
-            return Err(Error::Unassigned { code_point, offset });
+            let mapped = self.map_ascii(input);
+            if mapped.is_empty() {
+                return Err(Error::Empty);
+            }
+            self.class.check(&mapped)?;
+            return Ok(mapped);
         }
         let mut current: Option<String> = None;
-        // The first application and at most three more.
+        // The first application and at most three more (RFC 8264 §7).
         for _ in 0..4 {
-            match self.map_once(current.as_deref().unwrap_or(input)) {
-                None => return Ok(current.map_or(Cow::Borrowed(input), Cow::Owned)),
-                Some(next) => current = Some(next),
+            let s = current.as_deref().unwrap_or(input);
+            match self.pass(s)? {
+                Pass::Changed(next) => current = Some(next),
+                Pass::Stable(facts) => {
+                    self.finish(s, &facts)?;
+                    return Ok(current.map_or(Cow::Borrowed(input), Cow::Owned));
+                }
             }
         }
         Err(Error::Unstable)
     }
 
-    fn enforce(self, input: &str) -> Result<Cow<'_, str>, Error> {
-        let mapped = self.map_until_stable(input)?;
-        if mapped.is_empty() {
+    /// Steps 5 and 6 of RFC 8264 §7 on the stable string `s`.
+    fn finish(self, s: &str, facts: &Facts) -> Result<(), Error> {
+        if s.is_empty() {
             return Err(Error::Empty);
         }
-        if self.bidi && !mapped.is_ascii() && has_rtl(&mapped) {
-            bidi_rule(&mapped).map_err(Error::Bidi)?;
+        if self.bidi && facts.rtl {
+            bidi_rule(s).map_err(Error::Bidi)?;
         }
-        self.class.check(&mapped)?;
-        Ok(mapped)
+        if facts.context {
+            // The contextual rules need the whole string; the full check also
+            // keeps errors in string order.
+            return self.class.check(s);
+        }
+        facts.refused.clone().map_or(Ok(()), Err)
     }
 
     fn prepare(self, input: &str) -> Result<Cow<'_, str>, Error> {

@@ -21,6 +21,8 @@ const VIRAMA_BIT: u32 = 1 << 16;
 const SPACE_BIT: u32 = 1 << 17;
 const LOWER_BIT: u32 = 1 << 18;
 const WIDTH_BIT: u32 = 1 << 19;
+const NFC_UNSAFE_BIT: u32 = 1 << 20;
+const NFKC_UNSAFE_BIT: u32 = 1 << 21;
 
 /// A derived property value of RFC 8264 §8 (PRECIS) or RFC 5892 §3
 /// (IDNA2008).
@@ -234,6 +236,20 @@ impl Props {
     pub(crate) fn has_width_mapping(self) -> bool {
         self.0 & WIDTH_BIT != 0
     }
+
+    /// Whether the code point may take part in a change under NFC (its
+    /// NFC_QC is not Yes or its canonical combining class is not 0). A
+    /// string without any such code point is in NFC.
+    #[inline]
+    pub(crate) fn nfc_unsafe(self) -> bool {
+        self.0 & NFC_UNSAFE_BIT != 0
+    }
+
+    /// As [`Self::nfc_unsafe`], for NFKC.
+    #[inline]
+    pub(crate) fn nfkc_unsafe(self) -> bool {
+        self.0 & NFKC_UNSAFE_BIT != 0
+    }
 }
 
 /// A record that says DISALLOWED for both properties and nothing else, used
@@ -271,6 +287,47 @@ pub fn idna2008_property(c: char) -> DerivedProperty {
 pub fn bidi_class(c: char) -> BidiClass {
     Props::of(c).bidi()
 }
+
+/// The width mapping of RFC 8264 §5.2.1 (the `<wide>` or `<narrow>`
+/// decomposition) of `c`, or `None` when it has none. IDNA2008 domain labels
+/// (RFC 5895 §2, RFC 7622 §3.2.2) use the same mapping.
+///
+/// ```
+/// use xmpp_precis::unicode::width_mapping;
+/// assert_eq!(width_mapping('\u{FF21}'), Some('A'));
+/// assert_eq!(width_mapping('A'), None);
+/// ```
+pub fn width_mapping(c: char) -> Option<char> {
+    if c.is_ascii() || !Props::of(c).has_width_mapping() {
+        return None;
+    }
+    width(c)
+}
+
+/// The lower-case mapping of `c` (Unicode toLowerCase, without the
+/// context-sensitive Final_Sigma rule, as the profiles apply it), or `None`
+/// when `c` maps to itself.
+///
+/// ```
+/// use xmpp_precis::unicode::lowercase_mapping;
+/// assert_eq!(lowercase_mapping('\u{0130}'), Some("i\u{307}"));
+/// assert_eq!(lowercase_mapping('\u{03A3}'), Some("\u{03C3}"));
+/// assert_eq!(lowercase_mapping('a'), None);
+/// ```
+pub fn lowercase_mapping(c: char) -> Option<&'static str> {
+    if c.is_ascii() {
+        return match c {
+            'A'..='Z' => ASCII_LOWER.get(c as usize - 'A' as usize..=c as usize - 'A' as usize),
+            _ => None,
+        };
+    }
+    if !Props::of(c).has_lowercase_mapping() {
+        return None;
+    }
+    lowercase(c)
+}
+
+const ASCII_LOWER: &str = "abcdefghijklmnopqrstuvwxyz";
 
 /// The full lowercase mapping of `c` (UnicodeData plus the unconditional
 /// SpecialCasing entries; never the final-sigma rule), or `None` when `c`
@@ -341,6 +398,12 @@ mod tests {
         assert!(!Props::of('\t').is_space());
         assert!(Props::of('\u{0130}').has_lowercase_mapping());
         assert!(Props::of('\u{FF21}').has_width_mapping());
+        assert!(Props::of('\u{0301}').nfc_unsafe());
+        assert!(Props::of('\u{212B}').nfc_unsafe());
+        assert!(!Props::of('\u{00E9}').nfc_unsafe());
+        assert!(!Props::of('\u{FB01}').nfc_unsafe());
+        assert!(Props::of('\u{FB01}').nfkc_unsafe());
+        assert!(Props::of('\u{1161}').nfc_unsafe()); // a jamo vowel composes
         assert_eq!(UNICODE_VERSION, (15, 0, 0));
     }
 

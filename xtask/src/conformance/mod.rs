@@ -1,6 +1,7 @@
 //! `cargo xtask conformance <area>`: differential runs against independent
 //! oracles (PyPI packages installed into a venv under `target/`).
 
+mod jid;
 mod precis;
 pub(crate) mod rng;
 mod sasl;
@@ -9,10 +10,12 @@ use crate::util::Result;
 
 pub(crate) fn run(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
+        Some("jid") => jid::run(&args[1..]),
         Some("precis") => precis::run(&args[1..]),
         Some("sasl") => sasl::run(&args[1..]),
-        _ => {
-            Err("usage: cargo xtask conformance <area> [--count N]; areas: precis, sasl".to_owned())
-        }
+        _ => Err(
+            "usage: cargo xtask conformance <area> [--count N]; areas: jid, precis, sasl"
+                .to_owned(),
+        ),
     }
 }

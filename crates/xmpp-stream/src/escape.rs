@@ -1,0 +1,282 @@
+//! The output side: escaping character data and attribute values (XML 1.0
+//! §2.4, §3.3.3) and writing stream headers and closes (RFC 6120 §4.7,
+//! RFC 7395 §3.4, XEP-0124 §7), plus the inverse for framed input.
+
+use alloc::borrow::Cow;
+use alloc::string::String;
+use core::fmt::Write as _;
+
+use crate::framer::Transport;
+
+/// The stream namespace (RFC 6120 §4.8.1).
+pub const STREAM_NS: &str = "http://etherx.jabber.org/streams";
+/// The WebSocket framing namespace (RFC 7395 §3.3.1).
+pub const FRAMING_NS: &str = "urn:ietf:params:xml:ns:xmpp-framing";
+/// The BOSH namespace (XEP-0124 §7).
+pub const HTTPBIND_NS: &str = "http://jabber.org/protocol/httpbind";
+/// The XMPP-over-BOSH namespace of `xmpp:version` and `xmpp:restart`
+/// (XEP-0206 §6).
+pub const XBOSH_NS: &str = "urn:xmpp:xbosh";
+
+fn escape(s: &str, attr: bool) -> Cow<'_, str> {
+    let special = |b: u8| match b {
+        b'<' | b'>' | b'&' => true,
+        b'\r' => true,
+        b'\'' | b'"' | b'\t' | b'\n' => attr,
+        _ => false,
+    };
+    if !s.bytes().any(special) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\'' if attr => out.push_str("&apos;"),
+            '"' if attr => out.push_str("&quot;"),
+            '\t' if attr => out.push_str("&#9;"),
+            '\n' if attr => out.push_str("&#10;"),
+            // A literal CR would be turned into LF (text) or space
+            // (attribute) by the receiver's end-of-line handling.
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Escapes `s` for character data: `<`, `>`, `&` and CR become references
+/// (`>` so that `]]>` can never appear). Borrowed when nothing changes.
+pub fn escape_text(s: &str) -> Cow<'_, str> {
+    escape(s, false)
+}
+
+/// Escapes `s` for an attribute value in either quote style: `<`, `>`, `&`,
+/// both quotes, TAB, LF and CR become references, so that the value survives
+/// attribute-value normalization. Borrowed when nothing changes.
+pub fn escape_attribute(s: &str) -> Cow<'_, str> {
+    escape(s, true)
+}
+
+/// Expands the references of an attribute value that the framer accepted
+/// and normalizes its white space (XML 1.0 §3.3.3: literal TAB, LF, CR and
+/// CR LF become one space each). Borrowed when nothing changes.
+///
+/// Malformed references (which the framer never lets through) are kept as
+/// written.
+pub fn unescape_attribute(raw: &str) -> Cow<'_, str> {
+    unescape(raw, true)
+}
+
+/// Expands the references of character data that the framer accepted and
+/// normalizes line ends (XML 1.0 §2.11: CR LF and lone CR become LF).
+pub fn unescape_text(raw: &str) -> Cow<'_, str> {
+    unescape(raw, false)
+}
+
+fn unescape(raw: &str, attr: bool) -> Cow<'_, str> {
+    let needs = |b: u8| b == b'&' || b == b'\r' || (attr && (b == b'\t' || b == b'\n'));
+    if !raw.bytes().any(needs) {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(c) = rest.chars().next() {
+        let mut take = c.len_utf8();
+        match c {
+            '&' => match reference(rest) {
+                Some((ch, len)) => {
+                    out.push(ch);
+                    take = len;
+                }
+                None => out.push('&'),
+            },
+            '\r' => {
+                if rest.as_bytes().get(1) == Some(&b'\n') {
+                    take = 2;
+                }
+                out.push(if attr { ' ' } else { '\n' });
+            }
+            '\t' | '\n' if attr => out.push(' '),
+            c => out.push(c),
+        }
+        rest = rest.get(take..).unwrap_or_default();
+    }
+    Cow::Owned(out)
+}
+
+/// Decodes the reference at the start of `s` (which starts with `&`).
+fn reference(s: &str) -> Option<(char, usize)> {
+    let end = s.find(';')?;
+    let body = s.get(1..end)?;
+    let c = match body {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "apos" => '\'',
+        "quot" => '"',
+        _ => {
+            let n = if let Some(hex) = body.strip_prefix("#x") {
+                u32::from_str_radix(hex, 16).ok()?
+            } else {
+                body.strip_prefix('#')?.parse().ok()?
+            };
+            char::from_u32(n)?
+        }
+    };
+    Some((c, end + 1))
+}
+
+/// What to put in a stream header written by [`write_open`]. Empty fields
+/// are left out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Header<'a> {
+    /// `to` (RFC 6120 §4.7.2).
+    pub to: Option<&'a str>,
+    /// `from` (RFC 6120 §4.7.1).
+    pub from: Option<&'a str>,
+    /// `id` (RFC 6120 §4.7.3): the receiving entity's stream id, made by the
+    /// caller (this crate reads no randomness).
+    pub id: Option<&'a str>,
+    /// `xml:lang` (RFC 6120 §4.7.4).
+    pub lang: Option<&'a str>,
+    /// The content namespace, e.g. `jabber:client` (TCP only; WebSocket and
+    /// BOSH stanzas carry their own).
+    pub content_namespace: Option<&'a str>,
+}
+
+impl<'a> Header<'a> {
+    /// A header with only the content namespace set.
+    pub fn new(content_namespace: &'a str) -> Self {
+        Self {
+            content_namespace: Some(content_namespace),
+            ..Self::default()
+        }
+    }
+
+    /// Sets `to`.
+    #[must_use]
+    pub fn to(mut self, to: &'a str) -> Self {
+        self.to = Some(to);
+        self
+    }
+
+    /// Sets `from`.
+    #[must_use]
+    pub fn from(mut self, from: &'a str) -> Self {
+        self.from = Some(from);
+        self
+    }
+
+    /// Sets `id`.
+    #[must_use]
+    pub fn id(mut self, id: &'a str) -> Self {
+        self.id = Some(id);
+        self
+    }
+
+    /// Sets `xml:lang`.
+    #[must_use]
+    pub fn lang(mut self, lang: &'a str) -> Self {
+        self.lang = Some(lang);
+        self
+    }
+}
+
+fn attr(out: &mut String, name: &str, value: Option<&str>) {
+    if let Some(v) = value {
+        let _ = write!(out, " {name}='{}'", escape_attribute(v));
+    }
+}
+
+/// Appends the opening of a stream to `out`: the XML declaration and
+/// `<stream:stream …>` for TCP (RFC 6120 §4.7), `<open …/>` for WebSocket
+/// (RFC 7395 §3.4), `<body …>` for BOSH (XEP-0206 §6, with `xmpp:version`).
+/// Always announces version 1.0.
+pub fn write_open(out: &mut String, transport: Transport, h: &Header<'_>) {
+    match transport {
+        Transport::Tcp => {
+            out.push_str("<?xml version='1.0'?><stream:stream");
+            attr(out, "xmlns", h.content_namespace);
+            let _ = write!(out, " xmlns:stream='{STREAM_NS}'");
+        }
+        Transport::WebSocket => {
+            let _ = write!(out, "<open xmlns='{FRAMING_NS}'");
+        }
+        Transport::Bosh => {
+            let _ = write!(
+                out,
+                "<body xmlns='{HTTPBIND_NS}' xmlns:xmpp='{XBOSH_NS}' xmpp:version='1.0'"
+            );
+        }
+    }
+    attr(out, "to", h.to);
+    attr(out, "from", h.from);
+    attr(out, "id", h.id);
+    attr(out, "xml:lang", h.lang);
+    out.push_str(match transport {
+        Transport::Tcp => " version='1.0'>",
+        Transport::WebSocket => " version='1.0'/>",
+        Transport::Bosh => ">",
+    });
+}
+
+/// Appends the end of a stream to `out`: `</stream:stream>`, the WebSocket
+/// `<close/>` or `</body>`.
+pub fn write_close(out: &mut String, transport: Transport) {
+    out.push_str(match transport {
+        Transport::Tcp => "</stream:stream>",
+        Transport::WebSocket => "<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>",
+        Transport::Bosh => "</body>",
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_round_trips() {
+        let s = "a<b>&'\"\t\n\r\r\nz]]>é";
+        assert_eq!(unescape_attribute(&escape_attribute(s)), s);
+        assert_eq!(unescape_text(&escape_text(s)), s);
+        assert!(!escape_text(s).contains("]]>"));
+        assert!(matches!(escape_text("plain"), Cow::Borrowed(_)));
+        assert!(matches!(unescape_attribute("plain"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn normalization() {
+        assert_eq!(unescape_attribute("a\tb\r\nc&#10;"), "a b c\n");
+        assert_eq!(unescape_text("a\r\nb\rc&#x20AC;&#65;"), "a\nb\nc€A");
+    }
+
+    #[test]
+    fn headers() {
+        let mut out = String::new();
+        write_open(
+            &mut out,
+            Transport::Tcp,
+            &Header::new("jabber:client").to("example.com").id("x'1"),
+        );
+        assert_eq!(
+            out,
+            "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.com' id='x&apos;1' version='1.0'>"
+        );
+        write_close(&mut out, Transport::Tcp);
+        assert!(out.ends_with("</stream:stream>"));
+        let mut ws = String::new();
+        write_open(
+            &mut ws,
+            Transport::WebSocket,
+            &Header::default().to("example.com"),
+        );
+        assert_eq!(
+            ws,
+            "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.com' version='1.0'/>"
+        );
+    }
+}

@@ -1,0 +1,1148 @@
+//! The framer: RFC 6120 §4 (XML streams) and §11 (restricted XML) as a
+//! push-bytes, pull-events state machine.
+//!
+//! # Buffer invariants
+//!
+//! `buf[..tok]` is consumed (dropped at the next compaction); `buf[tok..pos]`
+//! is the scanned part of the token in progress (a whole top-level element,
+//! the stream header, an end tag or an XML declaration); `buf[pos..]` has not
+//! been looked at. Every position stored in a state, span or stack entry is
+//! relative to `tok`, so compaction only moves `tok` and `pos`. The scanner
+//! never goes back: each state carries what it needs to resume at `pos`, and
+//! the only bytes looked at twice are the at most three bytes of a UTF-8
+//! sequence that a chunk boundary cut.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use crate::chars::{
+    Utf8, decode, is_ascii_name_char, is_ascii_name_start, is_attr_plain, is_space, is_text_plain,
+    is_xml_char,
+};
+use crate::error::{Limit, Restricted, StreamError};
+use crate::event::{Event, Namespaces, NsRef, Routing, Span};
+use crate::limits::{InvalidLimits, Limits};
+
+mod tag;
+#[cfg(test)]
+mod tests;
+
+/// How the stream is carried, which decides what opens and closes it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Transport {
+    /// One long XML document over TCP (RFC 6120 §4): `<stream:stream>` …
+    /// `</stream:stream>`, white space keepalives between elements.
+    #[default]
+    Tcp,
+    /// RFC 7395: every message one complete element, the stream opened and
+    /// closed by `<open/>` and `<close/>` in `urn:ietf:params:xml:ns:xmpp-framing`,
+    /// no keepalives (white space between messages is ignored). Feed the
+    /// messages in order; each element must declare its own namespaces.
+    WebSocket,
+    /// XEP-0124/0206: one `<body>` per HTTP request or response, reported as
+    /// a stream open (its attributes: `rid`, `sid`, `xmpp:restart`, …), the
+    /// stanzas inside, and a stream close; another body may follow.
+    Bosh,
+}
+
+/// Where the scanner is in the document structure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Level {
+    /// Before the root (TCP, BOSH) or before `<open/>` (WebSocket).
+    Prolog,
+    /// Inside the stream, between top-level elements.
+    Stream,
+    /// After the end of the stream: only white space may follow.
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NameKind {
+    Start,
+    End,
+    Attr,
+}
+
+/// Progress inside a reference (`&…;`, XML 1.0 §4.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RefKind {
+    /// Just after `&`.
+    Start,
+    /// Inside an entity name.
+    Name,
+    /// After `&#`.
+    Hash,
+    /// After `&#` and at least one decimal digit; the value so far
+    /// (saturated just above U+10FFFF).
+    Dec(u32),
+    /// After `&#x`.
+    HexStart,
+    /// After `&#x` and at least one hex digit.
+    Hex(u32),
+}
+
+/// Which literal a `<!` is being matched against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bang {
+    Undecided,
+    Comment,
+    Cdata,
+    Doctype,
+}
+
+impl Bang {
+    fn literal(self) -> &'static [u8] {
+        match self {
+            Self::Undecided => b"",
+            Self::Comment => b"--",
+            Self::Cdata => b"[CDATA[",
+            Self::Doctype => b"DOCTYPE",
+        }
+    }
+}
+
+/// The scanner state; positions are relative to `tok`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum St {
+    /// Before the root: BOM, XML declaration, white space, `<`.
+    Prolog,
+    /// Between top-level elements.
+    StreamLevel,
+    /// After the stream closed.
+    Closed,
+    /// Character data inside a top-level element.
+    Text,
+    /// Just after `<`.
+    Lt,
+    /// Inside a qualified name that started at `start`.
+    Name {
+        kind: NameKind,
+        start: usize,
+        colon: Option<usize>,
+    },
+    /// Inside a start tag after its name or an attribute value.
+    TagSpace { spaced: bool },
+    /// After an attribute name, before `=`.
+    AttrEq,
+    /// After `=`, before the opening quote.
+    AttrQuote,
+    /// Inside an attribute value delimited by `quote`.
+    AttrValue { quote: u8 },
+    /// After `/` in a start tag.
+    EmptySlash,
+    /// After an end tag's name.
+    EndTagSpace,
+    /// Inside a reference that started at `start`; `quote` is the attribute
+    /// value's delimiter, or 0 in character data.
+    Ref {
+        kind: RefKind,
+        start: usize,
+        quote: u8,
+    },
+    /// After `<!`, `matched` bytes of the literal seen.
+    Bang { which: Bang, matched: usize },
+    /// Inside a CDATA section (XML 1.0 §2.7).
+    Cdata,
+    /// Inside the XML declaration, looking for `?>`.
+    Decl,
+}
+
+/// One attribute of the start tag being scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AttrSpan {
+    pub(crate) name: Span,
+    pub(crate) colon: Option<usize>,
+    pub(crate) value: Span,
+    /// The value contains a reference.
+    pub(crate) escaped: bool,
+}
+
+/// A namespace declaration of an open element of the current top-level element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Decl {
+    /// Empty for the default namespace.
+    pub(crate) prefix: Span,
+    pub(crate) value: Span,
+    /// The unescaped value when the written one has references.
+    pub(crate) owned: Option<Box<str>>,
+}
+
+/// An open element inside the current top-level element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Open {
+    pub(crate) name: Span,
+    /// `decls.len()` before this element's declarations.
+    pub(crate) decls: usize,
+}
+
+/// The tag being scanned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Tag {
+    /// Its `<`.
+    pub(crate) start: usize,
+    pub(crate) name: Span,
+    pub(crate) colon: Option<usize>,
+}
+
+/// What is known of the current top-level element once its start tag ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Top {
+    pub(crate) qname: Span,
+    pub(crate) colon: Option<usize>,
+    pub(crate) ns: NsRef,
+    pub(crate) routing: Routing,
+}
+
+/// What one scanning step achieved.
+pub(crate) enum Step {
+    /// Moved on; call again.
+    Continue,
+    /// Cannot move without more bytes.
+    NeedMore,
+    /// Produced an event.
+    Emit(Event),
+}
+
+/// An incremental, validating XML stream framer (sans-I/O).
+///
+/// Call order: [`feed`](Self::feed) bytes as they arrive, then call
+/// [`next_event`](Self::next_event) until it returns `Ok(None)` ("feed
+/// more"); repeat. When the input ends, [`finish`](Self::finish) tells
+/// whether it ended inside an element. After a `<proceed/>` (STARTTLS) or a
+/// SASL `<success/>` ([`Element::restarts_stream`](crate::Element::restarts_stream)),
+/// take the bytes that follow with [`take_unconsumed`](Self::take_unconsumed)
+/// if they belong to another layer, and [`reset`](Self::reset) the framer for
+/// the restarted stream (RFC 6120 §4.3.3).
+///
+/// The framer parses lazily: it never looks past the end of the element it
+/// just reported, so bytes after it are left untouched for the caller.
+///
+/// Memory is bounded by [`Limits::max_element_bytes`] plus whatever was fed
+/// since the last `Ok(None)`; work is linear in the input whatever the
+/// chunking. After an error every call returns the same error.
+#[derive(Debug, Clone)]
+pub struct Framer {
+    pub(crate) limits: Limits,
+    pub(crate) transport: Transport,
+    /// Received bytes; see the module docs for the invariants.
+    pub(crate) buf: Vec<u8>,
+    /// Stream offset of `buf[0]`.
+    pub(crate) base: u64,
+    pub(crate) tok: usize,
+    pub(crate) pos: usize,
+    pub(crate) st: St,
+    pub(crate) level: Level,
+    /// The XML declaration may still come (nothing but a BOM seen yet).
+    pub(crate) decl_allowed: bool,
+    /// A UTF-8 byte order mark may still come (nothing seen yet).
+    pub(crate) bom_allowed: bool,
+    /// Inside a run of white space at stream level that was reported.
+    pub(crate) ws_run: bool,
+    /// A `StreamClose` follows the `StreamOpen` just returned (`<stream/>`).
+    pub(crate) close_pending: bool,
+    pub(crate) tag: Tag,
+    pub(crate) attrs: Vec<AttrSpan>,
+    pub(crate) open: Vec<Open>,
+    pub(crate) decls: Vec<Decl>,
+    /// The declarations of the stream header, inherited by top-level elements.
+    pub(crate) ctx: Arc<Namespaces>,
+    /// The qualified name of the root element, to match its end tag.
+    pub(crate) root: String,
+    pub(crate) top: Top,
+    /// Scratch space of the duplicate-attribute check.
+    pub(crate) scratch: Vec<(u64, usize)>,
+    pub(crate) failed: Option<StreamError>,
+}
+
+/// Capacity above which an idle framer gives its buffers back.
+const IDLE_CAPACITY: usize = 256;
+
+impl Framer {
+    /// A framer for `transport` with the default [`Limits`].
+    pub fn new(transport: Transport) -> Self {
+        Self {
+            limits: Limits::default(),
+            transport,
+            buf: Vec::new(),
+            base: 0,
+            tok: 0,
+            pos: 0,
+            st: St::Prolog,
+            level: Level::Prolog,
+            decl_allowed: true,
+            bom_allowed: true,
+            ws_run: false,
+            close_pending: false,
+            tag: Tag::default(),
+            attrs: Vec::new(),
+            open: Vec::new(),
+            decls: Vec::new(),
+            ctx: Arc::default(),
+            root: String::new(),
+            top: Top {
+                qname: (0, 0),
+                colon: None,
+                ns: NsRef::None,
+                routing: Routing::default(),
+            },
+            scratch: Vec::new(),
+            failed: None,
+        }
+    }
+
+    /// A framer for `transport` with the given limits, refused when they are
+    /// under the minimums of [`Limits::validate`].
+    pub fn with_limits(transport: Transport, limits: Limits) -> Result<Self, InvalidLimits> {
+        limits.validate()?;
+        let mut f = Self::new(transport);
+        f.limits = limits;
+        Ok(f)
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The transport this framer was made for.
+    pub fn transport(&self) -> Transport {
+        self.transport
+    }
+
+    /// Appends received bytes. Nothing is parsed until
+    /// [`next_event`](Self::next_event); call it until `Ok(None)` before
+    /// feeding again, so that an oversized element is refused before more of
+    /// it is buffered.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        if self.failed.is_none() {
+            self.buf.extend_from_slice(bytes);
+        }
+    }
+
+    /// The next event, `Ok(None)` when more bytes are needed, or the error
+    /// that ended the stream (returned again on every later call).
+    pub fn next_event(&mut self) -> Result<Option<Event>, StreamError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        match self.run() {
+            Ok(Some(ev)) => Ok(Some(ev)),
+            Ok(None) => {
+                self.compact();
+                Ok(None)
+            }
+            Err(e) => {
+                self.failed = Some(e.clone());
+                self.buf = Vec::new();
+                self.attrs = Vec::new();
+                self.open = Vec::new();
+                self.decls = Vec::new();
+                self.scratch = Vec::new();
+                self.tok = 0;
+                self.pos = 0;
+                Err(e)
+            }
+        }
+    }
+
+    /// Tells the framer that the input ended. An error when it ended inside
+    /// the stream header, an element, an end tag or the XML declaration
+    /// (`not-well-formed`); a stream that is merely not closed is fine.
+    /// Call it after [`next_event`](Self::next_event) returned `Ok(None)`.
+    pub fn finish(&mut self) -> Result<(), StreamError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        if self.close_pending || self.tok < self.buf.len() {
+            let e = StreamError::Truncated {
+                offset: self.offset(self.buf.len()),
+            };
+            self.failed = Some(e.clone());
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Starts over for a restarted stream (RFC 6120 §4.3.3, after STARTTLS
+    /// or SASL success): the next bytes must be a new stream header, offsets
+    /// count from zero again, and a previous error is forgotten. Bytes fed
+    /// but not yet consumed are kept, as they are the start of the new
+    /// stream; use [`take_unconsumed`](Self::take_unconsumed) first when they
+    /// are not (TLS records).
+    pub fn reset(&mut self) {
+        let rest = self.take_unconsumed();
+        let mut fresh = Self::new(self.transport);
+        fresh.limits = self.limits;
+        fresh.buf = rest;
+        *self = fresh;
+    }
+
+    /// Takes every byte fed but not yet consumed by a reported event.
+    pub fn take_unconsumed(&mut self) -> Vec<u8> {
+        let rest = self
+            .buf
+            .get(self.tok..)
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default();
+        self.base += self.buf.len() as u64;
+        self.buf = Vec::new();
+        self.tok = 0;
+        self.pos = 0;
+        rest
+    }
+
+    /// The bytes fed but not yet consumed by a reported event.
+    pub fn unconsumed(&self) -> &[u8] {
+        self.buf.get(self.tok..).unwrap_or_default()
+    }
+
+    /// The bytes of the stream consumed so far (the offset errors count in).
+    pub fn consumed(&self) -> u64 {
+        self.offset(self.tok)
+    }
+
+    /// Bytes of heap the framer holds right now: its buffers' capacities and
+    /// the stream header's namespace declarations. Between stanzas this is
+    /// well under 1 KiB.
+    pub fn heap_size(&self) -> usize {
+        use core::mem::size_of;
+        let ctx = size_of::<Namespaces>()
+            + self.ctx.default.as_ref().map_or(0, |d| d.len())
+            + self.ctx.prefixes.capacity() * size_of::<(Box<str>, Box<str>)>()
+            + self
+                .ctx
+                .prefixes
+                .iter()
+                .map(|(p, n)| p.len() + n.len())
+                .sum::<usize>();
+        self.buf.capacity()
+            + self.attrs.capacity() * size_of::<AttrSpan>()
+            + self.open.capacity() * size_of::<Open>()
+            + self.decls.capacity() * size_of::<Decl>()
+            + self
+                .decls
+                .iter()
+                .map(|d| d.owned.as_ref().map_or(0, |o| o.len()))
+                .sum::<usize>()
+            + self.scratch.capacity() * size_of::<(u64, usize)>()
+            + self.root.capacity()
+            + ctx
+    }
+
+    pub(crate) fn offset(&self, i: usize) -> u64 {
+        self.base + i as u64
+    }
+
+    /// Drops consumed bytes; an idle framer also gives back large buffers.
+    fn compact(&mut self) {
+        if self.tok > 0 {
+            self.buf.drain(..self.tok);
+            self.base += self.tok as u64;
+            self.pos -= self.tok;
+            self.tok = 0;
+        }
+        if self.buf.is_empty() && matches!(self.st, St::StreamLevel | St::Prolog | St::Closed) {
+            if self.buf.capacity() > IDLE_CAPACITY {
+                self.buf = Vec::new();
+            }
+            if self.attrs.capacity() > 8 {
+                self.attrs = Vec::new();
+            }
+            if self.open.capacity() > 8 {
+                self.open = Vec::new();
+            }
+            if self.decls.capacity() > 4 {
+                self.decls = Vec::new();
+            }
+            if self.scratch.capacity() > 0 {
+                self.scratch = Vec::new();
+            }
+        }
+    }
+
+    fn run(&mut self) -> Result<Option<Event>, StreamError> {
+        if self.close_pending {
+            self.close_pending = false;
+            return Ok(Some(Event::StreamClose));
+        }
+        loop {
+            let end = self
+                .buf
+                .len()
+                .min(self.tok.saturating_add(self.limits.max_element_bytes));
+            let step = if self.pos < end {
+                self.step(end)?
+            } else {
+                Step::NeedMore
+            };
+            match step {
+                Step::Continue => {}
+                Step::Emit(ev) => return Ok(Some(ev)),
+                Step::NeedMore => {
+                    if end < self.buf.len() {
+                        return Err(StreamError::LimitExceeded {
+                            offset: self.offset(end),
+                            limit: Limit::ElementBytes,
+                            max: self.limits.max_element_bytes,
+                        });
+                    }
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn syntax(&self, i: usize, expected: &'static str) -> StreamError {
+        StreamError::Syntax {
+            offset: self.offset(i),
+            found: self.buf.get(i).copied().unwrap_or(0),
+            expected,
+        }
+    }
+
+    /// Checks the non-ASCII character at `p`: its length, `None` when the
+    /// sequence is cut by `end`.
+    fn check_utf8(&self, p: usize, end: usize) -> Result<Option<usize>, StreamError> {
+        match decode(self.buf.get(p..end).unwrap_or_default()) {
+            Utf8::Incomplete => Ok(None),
+            Utf8::Invalid => Err(StreamError::InvalidUtf8 {
+                offset: self.offset(p),
+            }),
+            Utf8::Char(c, n) => {
+                if is_xml_char(c) {
+                    Ok(Some(n))
+                } else {
+                    Err(StreamError::InvalidChar {
+                        offset: self.offset(p),
+                        code_point: c,
+                    })
+                }
+            }
+        }
+    }
+
+    /// Checks a forbidden-looking ASCII byte of character data or an
+    /// attribute value: DEL is allowed, other control characters are not.
+    fn check_control(&self, p: usize, b: u8) -> Result<(), StreamError> {
+        if b == 0x7F {
+            Ok(())
+        } else {
+            Err(StreamError::InvalidChar {
+                offset: self.offset(p),
+                code_point: u32::from(b),
+            })
+        }
+    }
+
+    /// One scanning step over `buf[pos..end]` (`pos < end`).
+    fn step(&mut self, end: usize) -> Result<Step, StreamError> {
+        match self.st {
+            St::Prolog => self.prolog(end),
+            St::StreamLevel => self.stream_level(end),
+            St::Closed => {
+                let mut p = self.pos;
+                while let Some(&b) = self.buf.get(p).filter(|_| p < end) {
+                    if !is_space(b) {
+                        return Err(StreamError::AfterClose {
+                            offset: self.offset(p),
+                        });
+                    }
+                    p += 1;
+                }
+                self.pos = p;
+                self.tok = p;
+                Ok(Step::NeedMore)
+            }
+            St::Text => self.text(end),
+            St::Lt => self.lt(),
+            St::Name { kind, start, colon } => self.name(end, kind, start, colon),
+            St::TagSpace { spaced } => self.tag_space(end, spaced),
+            St::AttrEq | St::AttrQuote | St::EmptySlash | St::EndTagSpace => self.punct(end),
+            St::AttrValue { quote } => self.attr_value(end, quote),
+            St::Ref { kind, start, quote } => self.reference(end, kind, start, quote),
+            St::Bang { which, matched } => self.bang(which, matched),
+            St::Cdata => self.cdata(end),
+            St::Decl => self.decl(end),
+        }
+    }
+
+    fn prolog(&mut self, end: usize) -> Result<Step, StreamError> {
+        let p = self.pos;
+        let Some(&b) = self.buf.get(p) else {
+            return Ok(Step::NeedMore);
+        };
+        if self.bom_allowed && b == 0xEF {
+            const BOM: &[u8] = b"\xEF\xBB\xBF";
+            let have = self.buf.get(p..end.min(p + 3)).unwrap_or_default();
+            if have == BOM {
+                self.pos = p + 3;
+                self.tok = self.pos;
+                self.bom_allowed = false;
+                return Ok(Step::Continue);
+            }
+            if BOM.starts_with(have) {
+                return Ok(Step::NeedMore);
+            }
+        }
+        self.bom_allowed = false;
+        if is_space(b) {
+            let mut q = p;
+            while self.buf.get(q).is_some_and(|&b| is_space(b)) && q < end {
+                q += 1;
+            }
+            self.pos = q;
+            self.tok = q;
+            self.decl_allowed = false;
+            return Ok(Step::Continue);
+        }
+        if b == b'<' {
+            self.tok = p;
+            self.tag.start = 0;
+            self.pos = p + 1;
+            self.st = St::Lt;
+            return Ok(Step::Continue);
+        }
+        Err(StreamError::UnexpectedText {
+            offset: self.offset(p),
+            in_stream: false,
+        })
+    }
+
+    fn stream_level(&mut self, end: usize) -> Result<Step, StreamError> {
+        let p = self.pos;
+        let Some(&b) = self.buf.get(p) else {
+            return Ok(Step::NeedMore);
+        };
+        if is_space(b) {
+            let mut q = p;
+            while q < end && self.buf.get(q).is_some_and(|&b| is_space(b)) {
+                q += 1;
+            }
+            self.pos = q;
+            self.tok = q;
+            if !self.ws_run && self.transport != Transport::WebSocket {
+                self.ws_run = true;
+                return Ok(Step::Emit(Event::Whitespace));
+            }
+            return Ok(Step::Continue);
+        }
+        if b == b'<' {
+            self.ws_run = false;
+            self.tok = p;
+            self.tag.start = 0;
+            self.pos = p + 1;
+            self.st = St::Lt;
+            return Ok(Step::Continue);
+        }
+        Err(StreamError::UnexpectedText {
+            offset: self.offset(p),
+            in_stream: true,
+        })
+    }
+
+    fn text(&mut self, end: usize) -> Result<Step, StreamError> {
+        let mut p = self.pos;
+        loop {
+            p = scan(&self.buf, p, end, is_text_plain);
+            let Some(&b) = self.buf.get(p).filter(|_| p < end) else {
+                self.pos = p;
+                return Ok(Step::NeedMore);
+            };
+            match b {
+                b'<' => {
+                    self.tag.start = p - self.tok;
+                    self.pos = p + 1;
+                    self.st = St::Lt;
+                    return Ok(Step::Continue);
+                }
+                b'&' => {
+                    self.pos = p + 1;
+                    self.st = St::Ref {
+                        kind: RefKind::Start,
+                        start: p - self.tok,
+                        quote: 0,
+                    };
+                    return Ok(Step::Continue);
+                }
+                b'>' => {
+                    // XML 1.0 §2.4: `]]>` may not appear in character data.
+                    // The two bytes before are inside this text run when
+                    // both are `]`, since markup always ends with `>`.
+                    if p >= 2 && self.buf.get(p - 2..p) == Some(b"]]") {
+                        return Err(self.syntax(p, "no ']]>' in character data"));
+                    }
+                    p += 1;
+                }
+                0x80.. => match self.check_utf8(p, end)? {
+                    Some(n) => p += n,
+                    None => {
+                        self.pos = p;
+                        return Ok(Step::NeedMore);
+                    }
+                },
+                _ => {
+                    self.check_control(p, b)?;
+                    p += 1;
+                }
+            }
+        }
+    }
+
+    fn lt(&mut self) -> Result<Step, StreamError> {
+        let p = self.pos;
+        let Some(&b) = self.buf.get(p) else {
+            return Ok(Step::NeedMore);
+        };
+        match b {
+            b'/' => {
+                self.pos = p + 1;
+                self.st = St::Name {
+                    kind: NameKind::End,
+                    start: p + 1 - self.tok,
+                    colon: None,
+                };
+            }
+            b'!' => {
+                self.pos = p + 1;
+                self.st = St::Bang {
+                    which: Bang::Undecided,
+                    matched: 0,
+                };
+            }
+            b'?' => {
+                let at_start =
+                    self.level == Level::Prolog && self.decl_allowed && self.open.is_empty();
+                if !at_start {
+                    return Err(StreamError::Restricted {
+                        offset: self.offset(p - 1),
+                        construct: Restricted::ProcessingInstruction,
+                    });
+                }
+                self.pos = p + 1;
+                self.st = St::Decl;
+            }
+            _ if is_ascii_name_start(b) || b >= 0x80 => {
+                self.st = St::Name {
+                    kind: NameKind::Start,
+                    start: p - self.tok,
+                    colon: None,
+                };
+            }
+            _ => return Err(self.syntax(p, "a name, '/', '!' or '?' after '<'")),
+        }
+        self.decl_allowed = false;
+        Ok(Step::Continue)
+    }
+
+    fn name(
+        &mut self,
+        end: usize,
+        kind: NameKind,
+        start: usize,
+        mut colon: Option<usize>,
+    ) -> Result<Step, StreamError> {
+        let s = self.tok + start;
+        let mut p = self.pos;
+        let max = self.limits.max_name_bytes;
+        let stop = end.min(s.saturating_add(max).saturating_add(1));
+        let b = loop {
+            let Some(&b) = self.buf.get(p).filter(|_| p < stop) else {
+                if p > s + max {
+                    return Err(StreamError::LimitExceeded {
+                        offset: self.offset(s),
+                        limit: Limit::NameBytes,
+                        max,
+                    });
+                }
+                self.pos = p;
+                self.st = St::Name { kind, start, colon };
+                return Ok(Step::NeedMore);
+            };
+            let first = p == s || colon.is_some_and(|c| self.tok + c + 1 == p);
+            if b < 0x80 {
+                if is_ascii_name_char(b) {
+                    if first && !is_ascii_name_start(b) {
+                        return Err(StreamError::InvalidChar {
+                            offset: self.offset(p),
+                            code_point: u32::from(b),
+                        });
+                    }
+                    p += 1;
+                } else if b == b':' {
+                    if first || colon.is_some() {
+                        return Err(self.syntax(p, "a qualified name (one ':' between two names)"));
+                    }
+                    colon = Some(p - self.tok);
+                    p += 1;
+                } else {
+                    break b;
+                }
+            } else {
+                match decode(self.buf.get(p..stop).unwrap_or_default()) {
+                    Utf8::Incomplete => {
+                        self.pos = p;
+                        self.st = St::Name { kind, start, colon };
+                        return Ok(Step::NeedMore);
+                    }
+                    Utf8::Invalid => {
+                        return Err(StreamError::InvalidUtf8 {
+                            offset: self.offset(p),
+                        });
+                    }
+                    Utf8::Char(c, n) => {
+                        let ok = if first {
+                            crate::chars::is_name_start(c)
+                        } else {
+                            crate::chars::is_name_char(c)
+                        };
+                        if !ok {
+                            return Err(StreamError::InvalidChar {
+                                offset: self.offset(p),
+                                code_point: c,
+                            });
+                        }
+                        p += n;
+                    }
+                }
+            }
+        };
+        let _ = b;
+        if p == s || colon.is_some_and(|c| self.tok + c + 1 == p) {
+            return Err(self.syntax(p, "a name"));
+        }
+        let span = (start, p - self.tok);
+        self.pos = p;
+        match kind {
+            NameKind::Start => {
+                self.tag.name = span;
+                self.tag.colon = colon;
+                self.attrs.clear();
+                self.st = St::TagSpace { spaced: false };
+            }
+            NameKind::End => {
+                self.tag.name = span;
+                self.tag.colon = colon;
+                self.st = St::EndTagSpace;
+            }
+            NameKind::Attr => {
+                if self.attrs.len() >= self.limits.max_attributes {
+                    return Err(StreamError::LimitExceeded {
+                        offset: self.offset(s),
+                        limit: Limit::Attributes,
+                        max: self.limits.max_attributes,
+                    });
+                }
+                self.attrs.push(AttrSpan {
+                    name: span,
+                    colon,
+                    value: (0, 0),
+                    escaped: false,
+                });
+                self.st = St::AttrEq;
+            }
+        }
+        Ok(Step::Continue)
+    }
+
+    fn tag_space(&mut self, end: usize, mut spaced: bool) -> Result<Step, StreamError> {
+        let mut p = self.pos;
+        loop {
+            let Some(&b) = self.buf.get(p).filter(|_| p < end) else {
+                self.pos = p;
+                self.st = St::TagSpace { spaced };
+                return Ok(Step::NeedMore);
+            };
+            if is_space(b) {
+                spaced = true;
+                p += 1;
+                continue;
+            }
+            self.pos = p + 1;
+            return match b {
+                b'>' => self.finish_start(false),
+                b'/' => {
+                    self.st = St::EmptySlash;
+                    Ok(Step::Continue)
+                }
+                _ if is_ascii_name_start(b) || b >= 0x80 => {
+                    if !spaced {
+                        return Err(self.syntax(p, "white space before an attribute"));
+                    }
+                    self.pos = p;
+                    self.st = St::Name {
+                        kind: NameKind::Attr,
+                        start: p - self.tok,
+                        colon: None,
+                    };
+                    Ok(Step::Continue)
+                }
+                _ => Err(self.syntax(p, "an attribute, '>' or '/>'")),
+            };
+        }
+    }
+
+    /// The short states that skip white space and expect one byte.
+    fn punct(&mut self, end: usize) -> Result<Step, StreamError> {
+        let mut p = self.pos;
+        let skips_space = self.st != St::EmptySlash;
+        while skips_space && p < end && self.buf.get(p).is_some_and(|&b| is_space(b)) {
+            p += 1;
+        }
+        self.pos = p;
+        let Some(&b) = self.buf.get(p).filter(|_| p < end) else {
+            return Ok(Step::NeedMore);
+        };
+        self.pos = p + 1;
+        match (self.st, b) {
+            (St::AttrEq, b'=') => self.st = St::AttrQuote,
+            (St::AttrEq, _) => return Err(self.syntax(p, "'=' after an attribute name")),
+            (St::AttrQuote, b'"' | b'\'') => {
+                let v = p + 1 - self.tok;
+                if let Some(a) = self.attrs.last_mut() {
+                    a.value = (v, v);
+                }
+                self.st = St::AttrValue { quote: b };
+            }
+            (St::AttrQuote, _) => return Err(self.syntax(p, "a quote opening an attribute value")),
+            (St::EmptySlash, b'>') => return self.finish_start(true),
+            (St::EmptySlash, _) => return Err(self.syntax(p, "'>' after '/'")),
+            (_, b'>') => return self.finish_end(),
+            (_, _) => return Err(self.syntax(p, "'>' closing an end tag")),
+        }
+        Ok(Step::Continue)
+    }
+
+    fn attr_value(&mut self, end: usize, quote: u8) -> Result<Step, StreamError> {
+        let mut p = self.pos;
+        loop {
+            p = scan(&self.buf, p, end, is_attr_plain);
+            let Some(&b) = self.buf.get(p).filter(|_| p < end) else {
+                self.pos = p;
+                return Ok(Step::NeedMore);
+            };
+            match b {
+                _ if b == quote => {
+                    let rel = p - self.tok;
+                    if let Some(a) = self.attrs.last_mut() {
+                        a.value.1 = rel;
+                    }
+                    self.pos = p + 1;
+                    self.st = St::TagSpace { spaced: false };
+                    return Ok(Step::Continue);
+                }
+                b'"' | b'\'' => p += 1,
+                b'&' => {
+                    if let Some(a) = self.attrs.last_mut() {
+                        a.escaped = true;
+                    }
+                    self.pos = p + 1;
+                    self.st = St::Ref {
+                        kind: RefKind::Start,
+                        start: p - self.tok,
+                        quote,
+                    };
+                    return Ok(Step::Continue);
+                }
+                b'<' => return Err(self.syntax(p, "no '<' in an attribute value")),
+                0x80.. => match self.check_utf8(p, end)? {
+                    Some(n) => p += n,
+                    None => {
+                        self.pos = p;
+                        return Ok(Step::NeedMore);
+                    }
+                },
+                _ => {
+                    self.check_control(p, b)?;
+                    p += 1;
+                }
+            }
+        }
+    }
+
+    fn reference(
+        &mut self,
+        end: usize,
+        mut kind: RefKind,
+        start: usize,
+        quote: u8,
+    ) -> Result<Step, StreamError> {
+        let amp = self.tok + start;
+        let mut p = self.pos;
+        while let Some(&b) = self.buf.get(p).filter(|_| p < end) {
+            kind = match (kind, b) {
+                (RefKind::Start, b'#') => RefKind::Hash,
+                (RefKind::Start, _) if is_ascii_name_start(b) || b >= 0x80 => RefKind::Name,
+                (RefKind::Name, b';') => {
+                    let name = self.buf.get(amp + 1..p).unwrap_or_default();
+                    if !matches!(name, b"lt" | b"gt" | b"amp" | b"apos" | b"quot") {
+                        return Err(StreamError::Restricted {
+                            offset: self.offset(amp),
+                            construct: Restricted::EntityReference,
+                        });
+                    }
+                    return Ok(self.end_reference(p, quote));
+                }
+                (RefKind::Name, _) if is_ascii_name_char(b) || b == b':' || b >= 0x80 => {
+                    if p - amp > self.limits.max_name_bytes {
+                        return Err(StreamError::LimitExceeded {
+                            offset: self.offset(amp),
+                            limit: Limit::NameBytes,
+                            max: self.limits.max_name_bytes,
+                        });
+                    }
+                    RefKind::Name
+                }
+                (RefKind::Hash, b'x') => RefKind::HexStart,
+                (RefKind::Hash | RefKind::Dec(_), b'0'..=b'9') => {
+                    let v = if let RefKind::Dec(v) = kind { v } else { 0 };
+                    RefKind::Dec((v * 10 + u32::from(b - b'0')).min(0x11_0000))
+                }
+                (RefKind::HexStart | RefKind::Hex(_), _) if b.is_ascii_hexdigit() => {
+                    let v = if let RefKind::Hex(v) = kind { v } else { 0 };
+                    let d = match b {
+                        b'0'..=b'9' => b - b'0',
+                        b'a'..=b'f' => b - b'a' + 10,
+                        _ => b - b'A' + 10,
+                    };
+                    RefKind::Hex((v * 16 + u32::from(d)).min(0x11_0000))
+                }
+                (RefKind::Dec(v) | RefKind::Hex(v), b';') => {
+                    if !is_xml_char(v) {
+                        return Err(StreamError::InvalidChar {
+                            offset: self.offset(amp),
+                            code_point: if v > 0x10_FFFF { u32::MAX } else { v },
+                        });
+                    }
+                    return Ok(self.end_reference(p, quote));
+                }
+                _ => return Err(self.syntax(p, "a character or entity reference ending in ';'")),
+            };
+            p += 1;
+        }
+        self.pos = p;
+        self.st = St::Ref { kind, start, quote };
+        Ok(Step::NeedMore)
+    }
+
+    fn end_reference(&mut self, semicolon: usize, quote: u8) -> Step {
+        self.pos = semicolon + 1;
+        self.st = if quote == 0 {
+            St::Text
+        } else {
+            St::AttrValue { quote }
+        };
+        Step::Continue
+    }
+
+    fn bang(&mut self, mut which: Bang, mut matched: usize) -> Result<Step, StreamError> {
+        let p = self.pos;
+        let Some(&b) = self.buf.get(p) else {
+            return Ok(Step::NeedMore);
+        };
+        if which == Bang::Undecided {
+            which = match b {
+                b'-' => Bang::Comment,
+                b'[' => Bang::Cdata,
+                b'D' => Bang::Doctype,
+                _ => return Err(self.syntax(p, "'--', '[CDATA[' or 'DOCTYPE' after '<!'")),
+            };
+        }
+        let lit = which.literal();
+        if lit.get(matched) != Some(&b) {
+            return Err(self.syntax(p, "'--', '[CDATA[' or 'DOCTYPE' after '<!'"));
+        }
+        matched += 1;
+        self.pos = p + 1;
+        if matched < lit.len() {
+            self.st = St::Bang { which, matched };
+            return Ok(Step::Continue);
+        }
+        let lt = self.offset(self.tok + self.tag.start);
+        match which {
+            Bang::Comment => Err(StreamError::Restricted {
+                offset: lt,
+                construct: Restricted::Comment,
+            }),
+            Bang::Doctype => Err(StreamError::Restricted {
+                offset: lt,
+                construct: Restricted::Doctype,
+            }),
+            _ if self.open.is_empty() => Err(StreamError::UnexpectedText {
+                offset: lt,
+                in_stream: self.level == Level::Stream,
+            }),
+            _ => {
+                self.st = St::Cdata;
+                Ok(Step::Continue)
+            }
+        }
+    }
+
+    fn cdata(&mut self, end: usize) -> Result<Step, StreamError> {
+        let mut p = self.pos;
+        loop {
+            p = scan(&self.buf, p, end, |b| {
+                is_text_plain(b) || b == b'<' || b == b'&'
+            });
+            let Some(&b) = self.buf.get(p).filter(|_| p < end) else {
+                self.pos = p;
+                return Ok(Step::NeedMore);
+            };
+            match b {
+                b'>' => {
+                    p += 1;
+                    // The section's `[` opener is never one of the two bytes.
+                    if p >= 3 && self.buf.get(p - 3..p - 1) == Some(b"]]") {
+                        self.pos = p;
+                        self.st = St::Text;
+                        return Ok(Step::Continue);
+                    }
+                }
+                0x80.. => match self.check_utf8(p, end)? {
+                    Some(n) => p += n,
+                    None => {
+                        self.pos = p;
+                        return Ok(Step::NeedMore);
+                    }
+                },
+                _ => {
+                    self.check_control(p, b)?;
+                    p += 1;
+                }
+            }
+        }
+    }
+
+    fn decl(&mut self, end: usize) -> Result<Step, StreamError> {
+        let mut p = self.pos;
+        while let Some(i) = memchr::memchr(b'>', self.buf.get(p..end).unwrap_or_default()) {
+            let gt = p + i;
+            if gt > self.tok + 2 && self.buf.get(gt - 1) == Some(&b'?') {
+                self.pos = gt + 1;
+                tag::check_declaration(self, self.tok, gt + 1)?;
+                self.tok = self.pos;
+                self.st = St::Prolog;
+                return Ok(Step::Continue);
+            }
+            p = gt + 1;
+        }
+        self.pos = end;
+        Ok(Step::NeedMore)
+    }
+}
+
+/// Advances `p` over bytes of `buf[..end]` for which `plain` holds.
+#[inline(always)]
+fn scan(buf: &[u8], mut p: usize, end: usize, plain: impl Fn(u8) -> bool) -> usize {
+    let s = buf.get(..end).unwrap_or_default();
+    while let Some(&b) = s.get(p) {
+        if !plain(b) {
+            break;
+        }
+        p += 1;
+    }
+    p
+}

@@ -1,0 +1,664 @@
+//! What happens when a tag is complete: namespace scoping (Namespaces in XML
+//! 1.0 §5-§6), attribute uniqueness (XML 1.0 §3.1 and Namespaces §6.3), tag
+//! balance, the stream header checks of RFC 6120 §4.7-§4.8, the transports'
+//! open and close elements, and the XML declaration (XML 1.0 §2.8, §4.3.3).
+//!
+//! Namespace lookups walk a stack of the declarations in scope, which the
+//! limits bound, so resolution is linear in the input at any depth.
+
+use alloc::boxed::Box;
+use alloc::string::{String, ToString};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use super::{Decl, Framer, Level, Open, St, Step, Top, Transport};
+use crate::chars::is_space;
+use crate::error::{Limit, StreamError};
+use crate::escape::{FRAMING_NS, HTTPBIND_NS, STREAM_NS, unescape_attribute};
+use crate::event::{Element, Event, Namespaces, NsRef, Routing, Span, StreamHeader, XML_NS};
+
+const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
+const CONTENT_NAMESPACES: &str = "jabber:client, jabber:server or jabber:component:accept";
+
+/// Where a prefix was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hit {
+    /// In `decls` at this index.
+    Decl(usize),
+    /// In the inherited context's prefixes at this index (`None`: its default).
+    Ctx(Option<usize>),
+    /// The built-in `xml` prefix.
+    Xml,
+    /// The default namespace is undeclared (`xmlns=''` or never declared).
+    Nothing,
+}
+
+impl Framer {
+    fn rel(&self, (a, b): Span) -> &[u8] {
+        self.buf.get(self.tok + a..self.tok + b).unwrap_or_default()
+    }
+
+    fn rel_str(&self, s: Span) -> String {
+        String::from_utf8_lossy(self.rel(s)).into_owned()
+    }
+
+    fn bad_prefix(&self, prefix: &[u8], rule: &'static str) -> StreamError {
+        StreamError::BadPrefix {
+            offset: self.offset(self.tok + self.tag.start),
+            prefix: String::from_utf8_lossy(prefix).into_owned(),
+            rule,
+        }
+    }
+
+    /// Looks `prefix` up (empty: the default namespace), innermost first.
+    fn lookup(&self, prefix: &[u8]) -> Option<Hit> {
+        for (i, d) in self.decls.iter().enumerate().rev() {
+            if self.rel(d.prefix) == prefix {
+                let undeclared = prefix.is_empty() && d.value.0 == d.value.1;
+                return Some(if undeclared {
+                    Hit::Nothing
+                } else {
+                    Hit::Decl(i)
+                });
+            }
+        }
+        if prefix.is_empty() {
+            return Some(if self.ctx.default.is_some() {
+                Hit::Ctx(None)
+            } else {
+                Hit::Nothing
+            });
+        }
+        if let Some(i) = self
+            .ctx
+            .prefixes
+            .iter()
+            .rposition(|(p, _)| p.as_bytes() == prefix)
+        {
+            return Some(Hit::Ctx(Some(i)));
+        }
+        (prefix == b"xml").then_some(Hit::Xml)
+    }
+
+    /// The namespace name a lookup found.
+    fn uri(&self, hit: Hit) -> &[u8] {
+        match hit {
+            Hit::Decl(i) => match self.decls.get(i) {
+                Some(Decl { owned: Some(o), .. }) => o.as_bytes(),
+                Some(d) => self.rel(d.value),
+                None => b"",
+            },
+            Hit::Ctx(None) => self.ctx.default.as_deref().unwrap_or_default().as_bytes(),
+            Hit::Ctx(Some(i)) => self
+                .ctx
+                .prefixes
+                .get(i)
+                .map(|(_, n)| n.as_bytes())
+                .unwrap_or_default(),
+            Hit::Xml => XML_NS.as_bytes(),
+            Hit::Nothing => b"",
+        }
+    }
+
+    /// Pushes the namespace declarations among the tag's attributes.
+    fn push_decls(&mut self) -> Result<(), StreamError> {
+        for i in 0..self.attrs.len() {
+            let Some(a) = self.attrs.get(i).copied() else {
+                continue;
+            };
+            let name = self.rel(a.name);
+            let prefix = match a.colon {
+                None if name == b"xmlns" => (a.name.1, a.name.1),
+                Some(c) if self.rel((a.name.0, c)) == b"xmlns" => (c + 1, a.name.1),
+                _ => continue,
+            };
+            let owned = a
+                .escaped
+                .then(|| Box::from(unescape_attribute(&self.rel_str(a.value))));
+            let value = owned.as_deref().map_or(self.rel(a.value), str::as_bytes);
+            let p = self.rel(prefix);
+            if p == b"xmlns" || value == XMLNS_NS.as_bytes() {
+                return Err(self.bad_prefix(p, "is reserved and cannot be declared"));
+            }
+            if (p == b"xml") != (value == XML_NS.as_bytes()) {
+                return Err(self.bad_prefix(p, "and the XML namespace belong only to each other"));
+            }
+            if !p.is_empty() && value.is_empty() {
+                return Err(self.bad_prefix(p, "cannot be undeclared"));
+            }
+            if self.decls.len() + self.ctx.len() >= self.limits.max_namespace_declarations {
+                return Err(StreamError::LimitExceeded {
+                    offset: self.offset(self.tok + a.name.0),
+                    limit: Limit::NamespaceDeclarations,
+                    max: self.limits.max_namespace_declarations,
+                });
+            }
+            self.decls.push(Decl {
+                prefix,
+                value: a.value,
+                owned,
+            });
+        }
+        Ok(())
+    }
+
+    /// Resolves the tag's element name.
+    fn resolve_element(&self) -> Result<Hit, StreamError> {
+        let prefix = match self.tag.colon {
+            Some(c) => self.rel((self.tag.name.0, c)),
+            None => b"",
+        };
+        if prefix == b"xmlns" {
+            return Err(self.bad_prefix(prefix, "is reserved for declarations"));
+        }
+        self.lookup(prefix)
+            .ok_or_else(|| self.bad_prefix(prefix, "is not declared"))
+    }
+
+    /// Resolves prefixed attributes and refuses duplicates.
+    fn check_attrs(&mut self) -> Result<(), StreamError> {
+        let n = self.attrs.len();
+        if n < 2 && self.attrs.iter().all(|a| a.colon.is_none()) {
+            return Ok(());
+        }
+        // Expanded names of the prefixed attributes other than declarations.
+        let mut expanded: Vec<(usize, Hit)> = Vec::new();
+        for (i, a) in self.attrs.iter().enumerate() {
+            let Some(c) = a.colon else { continue };
+            let prefix = self.rel((a.name.0, c));
+            if prefix == b"xmlns" {
+                continue;
+            }
+            let hit = self
+                .lookup(prefix)
+                .ok_or_else(|| self.bad_prefix(prefix, "is not declared"))?;
+            expanded.push((i, hit));
+        }
+        let mut scratch = core::mem::take(&mut self.scratch);
+        let qname = |i: usize| {
+            let a = self.attrs.get(i).map_or((0, 0), |a| a.name);
+            (self.rel(a), &b""[..])
+        };
+        let dup = find_duplicate(n, qname, &mut scratch);
+        self.scratch = scratch;
+        if let Some(i) = dup {
+            return Err(self.duplicate(i));
+        }
+        if expanded.len() > 1 {
+            let mut scratch = core::mem::take(&mut self.scratch);
+            let key = |k: usize| {
+                let Some(&(i, hit)) = expanded.get(k) else {
+                    return (&b""[..], &b""[..]);
+                };
+                let a = self
+                    .attrs
+                    .get(i)
+                    .map_or((0, 0, None), |a| (a.name.0, a.name.1, a.colon));
+                (self.uri(hit), self.rel((a.2.map_or(a.0, |c| c + 1), a.1)))
+            };
+            let dup = find_duplicate(expanded.len(), key, &mut scratch);
+            self.scratch = scratch;
+            if let Some(k) = dup {
+                let i = expanded.get(k).map_or(0, |e| e.0);
+                return Err(self.duplicate(i));
+            }
+        }
+        Ok(())
+    }
+
+    fn duplicate(&self, i: usize) -> StreamError {
+        let name = self.attrs.get(i).map_or((0, 0), |a| a.name);
+        StreamError::DuplicateAttribute {
+            offset: self.offset(self.tok + self.tag.start),
+            name: self.rel_str(name),
+        }
+    }
+
+    /// A start tag ended with `>` or, when `empty`, `/>`.
+    pub(super) fn finish_start(&mut self, empty: bool) -> Result<Step, StreamError> {
+        let is_root = self.open.is_empty()
+            && self.level == Level::Prolog
+            && self.transport != Transport::WebSocket;
+        if is_root {
+            self.ctx = Arc::default();
+        } else if self.open.len() >= self.limits.max_depth {
+            return Err(StreamError::LimitExceeded {
+                offset: self.offset(self.tok + self.tag.start),
+                limit: Limit::Depth,
+                max: self.limits.max_depth,
+            });
+        }
+        let mark = self.decls.len();
+        self.push_decls()?;
+        let hit = self.resolve_element()?;
+        self.check_attrs()?;
+        if is_root {
+            return self.open_root(hit, empty);
+        }
+        if self.open.is_empty() {
+            let ns = match hit {
+                Hit::Decl(i) => match self.decls.get(i) {
+                    Some(Decl { owned: Some(o), .. }) => NsRef::Owned(o.clone()),
+                    Some(d) => NsRef::Xml(d.value),
+                    None => NsRef::None,
+                },
+                Hit::Ctx(None) => NsRef::Default,
+                Hit::Ctx(Some(i)) => NsRef::Prefix(i),
+                Hit::Xml => NsRef::Owned(Box::from(XML_NS)),
+                Hit::Nothing => NsRef::None,
+            };
+            let mut routing = Routing::default();
+            for a in self.attrs.iter().filter(|a| a.colon.is_none()) {
+                let slot = match self.rel(a.name) {
+                    b"to" => &mut routing.to,
+                    b"from" => &mut routing.from,
+                    b"id" => &mut routing.id,
+                    b"type" => &mut routing.type_,
+                    _ => continue,
+                };
+                *slot = Some(a.value);
+            }
+            self.top = Top {
+                qname: self.tag.name,
+                colon: self.tag.colon,
+                ns,
+                routing,
+            };
+        }
+        if empty {
+            self.decls.truncate(mark);
+            if self.open.is_empty() {
+                return self.complete_element();
+            }
+        } else {
+            self.open.push(Open {
+                name: self.tag.name,
+                decls: mark,
+            });
+        }
+        self.st = St::Text;
+        Ok(Step::Continue)
+    }
+
+    /// An end tag ended with `>`.
+    pub(super) fn finish_end(&mut self) -> Result<Step, StreamError> {
+        let found = self.rel(self.tag.name);
+        let Some(open) = self.open.last().copied() else {
+            let stream_end = self.level == Level::Stream && self.transport != Transport::WebSocket;
+            if !stream_end {
+                return Err(StreamError::UnexpectedElement {
+                    offset: self.offset(self.tok),
+                    name: self.rel_str(self.tag.name),
+                });
+            }
+            if found != self.root.as_bytes() {
+                return Err(StreamError::MismatchedEndTag {
+                    offset: self.offset(self.tok),
+                    expected: self.root.clone(),
+                    found: self.rel_str(self.tag.name),
+                });
+            }
+            self.tok = self.pos;
+            self.end_stream();
+            return Ok(Step::Emit(Event::StreamClose));
+        };
+        if found != self.rel(open.name) {
+            return Err(StreamError::MismatchedEndTag {
+                offset: self.offset(self.tok + self.tag.start),
+                expected: self.rel_str(open.name),
+                found: self.rel_str(self.tag.name),
+            });
+        }
+        self.open.pop();
+        self.decls.truncate(open.decls);
+        if self.open.is_empty() {
+            return self.complete_element();
+        }
+        self.st = St::Text;
+        Ok(Step::Continue)
+    }
+
+    /// After the stream's end: TCP and WebSocket streams are over, a BOSH
+    /// body may be followed by another.
+    fn end_stream(&mut self) {
+        if self.transport == Transport::Bosh {
+            self.level = Level::Prolog;
+            self.st = St::Prolog;
+            self.decl_allowed = true;
+        } else {
+            self.level = Level::Closed;
+            self.st = St::Closed;
+        }
+    }
+
+    /// The current top-level element is complete at `pos`.
+    fn complete_element(&mut self) -> Result<Step, StreamError> {
+        let bytes = self
+            .buf
+            .get(self.tok..self.pos)
+            .unwrap_or_default()
+            .to_vec();
+        let xml = String::from_utf8(bytes).map_err(|_| StreamError::InvalidUtf8 {
+            offset: self.offset(self.tok),
+        })?;
+        let offset = self.offset(self.tok);
+        let top = core::mem::replace(
+            &mut self.top,
+            Top {
+                qname: (0, 0),
+                colon: None,
+                ns: NsRef::None,
+                routing: Routing::default(),
+            },
+        );
+        let el = Element {
+            xml,
+            qname: top.qname,
+            colon: top.colon,
+            ns: top.ns,
+            routing: top.routing,
+            namespaces: self.ctx.clone(),
+        };
+        self.tok = self.pos;
+        self.decls.clear();
+        self.st = if self.level == Level::Prolog {
+            St::Prolog
+        } else {
+            St::StreamLevel
+        };
+        if self.transport == Transport::WebSocket && el.namespace() == FRAMING_NS {
+            match el.name() {
+                "open" => {
+                    let header = StreamHeader {
+                        qname: el.qualified_name().to_string(),
+                        colon: el.prefix().map(str::len),
+                        ns: FRAMING_NS.to_string(),
+                        attrs: el
+                            .attributes()
+                            .map(|a| (a.name().to_string(), a.value().into_owned()))
+                            .collect(),
+                        namespaces: Arc::default(),
+                    };
+                    check_version(header.version())?;
+                    self.level = Level::Stream;
+                    self.st = St::StreamLevel;
+                    return Ok(Step::Emit(Event::StreamOpen(header)));
+                }
+                "close" if self.level == Level::Stream => {
+                    self.end_stream();
+                    return Ok(Step::Emit(Event::StreamClose));
+                }
+                _ => {}
+            }
+        }
+        if self.level != Level::Stream {
+            return Err(StreamError::UnexpectedElement {
+                offset,
+                name: el.qualified_name().to_string(),
+            });
+        }
+        Ok(Step::Emit(Event::Element(el)))
+    }
+
+    /// The root start tag (TCP stream header or BOSH body) is complete.
+    fn open_root(&mut self, hit: Hit, empty: bool) -> Result<Step, StreamError> {
+        let mut ns = Namespaces::default();
+        for d in &self.decls {
+            let value: Box<str> = match &d.owned {
+                Some(o) => o.clone(),
+                None => Box::from(&*String::from_utf8_lossy(self.rel(d.value))),
+            };
+            if d.prefix.0 == d.prefix.1 {
+                ns.default = (!value.is_empty()).then_some(value);
+            } else {
+                ns.prefixes.push((
+                    Box::from(&*String::from_utf8_lossy(self.rel(d.prefix))),
+                    value,
+                ));
+            }
+        }
+        let element_ns = String::from_utf8_lossy(self.uri(hit)).into_owned();
+        let qname = self.rel_str(self.tag.name);
+        let local = self
+            .tag
+            .colon
+            .map_or(self.tag.name, |c| (c + 1, self.tag.name.1));
+        let local_is = |want: &[u8]| self.rel(local) == want;
+        match self.transport {
+            Transport::Tcp => {
+                if element_ns != STREAM_NS {
+                    return Err(StreamError::InvalidNamespace {
+                        found: element_ns,
+                        expected: STREAM_NS,
+                    });
+                }
+                if !local_is(b"stream") {
+                    return Err(StreamError::UnexpectedElement {
+                        offset: self.offset(self.tok),
+                        name: qname,
+                    });
+                }
+                let content = ns.default.as_deref().unwrap_or_default();
+                if !matches!(
+                    content,
+                    "jabber:client" | "jabber:server" | "jabber:component:accept"
+                ) {
+                    return Err(StreamError::InvalidNamespace {
+                        found: content.to_string(),
+                        expected: CONTENT_NAMESPACES,
+                    });
+                }
+            }
+            Transport::Bosh | Transport::WebSocket => {
+                if element_ns != HTTPBIND_NS || !local_is(b"body") {
+                    return Err(StreamError::InvalidNamespace {
+                        found: element_ns,
+                        expected: HTTPBIND_NS,
+                    });
+                }
+            }
+        }
+        let attrs: Vec<(String, String)> = self
+            .attrs
+            .iter()
+            .map(|a| {
+                (
+                    self.rel_str(a.name),
+                    unescape_attribute(&self.rel_str(a.value)).into_owned(),
+                )
+            })
+            .collect();
+        let header = StreamHeader {
+            colon: self.tag.colon.map(|c| c - self.tag.name.0),
+            qname: qname.clone(),
+            ns: element_ns,
+            attrs,
+            namespaces: Arc::new(ns),
+        };
+        if self.transport == Transport::Tcp {
+            check_version(header.version())?;
+        }
+        self.ctx = header.namespaces.clone();
+        self.root = qname;
+        self.decls.clear();
+        self.tok = self.pos;
+        self.level = Level::Stream;
+        self.st = St::StreamLevel;
+        if empty {
+            self.close_pending = true;
+            self.end_stream();
+        }
+        Ok(Step::Emit(Event::StreamOpen(header)))
+    }
+}
+
+/// RFC 6120 §4.7.5: a version whose major number is not 1 is refused.
+fn check_version(v: Option<&str>) -> Result<(), StreamError> {
+    let Some(v) = v else { return Ok(()) };
+    let ok = v.split_once('.').is_some_and(|(major, minor)| {
+        !minor.is_empty()
+            && minor.bytes().all(|b| b.is_ascii_digit())
+            && !major.is_empty()
+            && major.bytes().all(|b| b.is_ascii_digit())
+            && major.trim_start_matches('0') == "1"
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(StreamError::UnsupportedVersion {
+            version: v.to_string(),
+        })
+    }
+}
+
+/// The index of an entry whose key equals an earlier one's. Short lists are
+/// compared pairwise; longer ones by sorting hashes, so the cost stays
+/// `O(n log n)` whatever the attribute limit.
+fn find_duplicate<'k>(
+    n: usize,
+    key: impl Fn(usize) -> (&'k [u8], &'k [u8]),
+    scratch: &mut Vec<(u64, usize)>,
+) -> Option<usize> {
+    if n <= 12 {
+        for j in 1..n {
+            for i in 0..j {
+                if key(i) == key(j) {
+                    return Some(j);
+                }
+            }
+        }
+        return None;
+    }
+    scratch.clear();
+    for i in 0..n {
+        let (a, b) = key(i);
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for &byte in a.iter().chain(&[0xFF]).chain(b) {
+            h = (h ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        scratch.push((h, i));
+    }
+    scratch.sort_unstable();
+    let mut found = None;
+    for w in scratch.windows(2) {
+        if let [(h1, i), (h2, j)] = *w {
+            if h1 == h2 && key(i) == key(j) {
+                found = Some(found.map_or(i.max(j), |f: usize| f.min(i.max(j))));
+            }
+        }
+    }
+    found
+}
+
+/// XML 1.0 §2.8 and §4.3.3: the declaration `buf[start..end]` (from `<?` to
+/// `?>`) has a version 1.x, an optional UTF-8 encoding and an optional
+/// standalone; anything else that starts `<?xml ` is malformed, and a
+/// processing instruction of another target is restricted XML.
+pub(super) fn check_declaration(f: &Framer, start: usize, end: usize) -> Result<(), StreamError> {
+    let text = f.buf.get(start..end).unwrap_or_default();
+    let body = text
+        .get(2..text.len().saturating_sub(2))
+        .unwrap_or_default();
+    let is_xml = body.starts_with(b"xml") && body.get(3).is_some_and(|&b| is_space(b));
+    if !is_xml {
+        return Err(StreamError::Restricted {
+            offset: f.offset(start),
+            construct: crate::error::Restricted::ProcessingInstruction,
+        });
+    }
+    let mut p = 3;
+    let mut expect = 0;
+    let names: [&[u8]; 3] = [b"version", b"encoding", b"standalone"];
+    let err = |at: usize, what: &'static str| f.syntax(start + 2 + at, what);
+    loop {
+        let spaced = body.get(p).is_some_and(|&b| is_space(b));
+        while body.get(p).is_some_and(|&b| is_space(b)) {
+            p += 1;
+        }
+        if p >= body.len() {
+            break;
+        }
+        if !spaced {
+            return Err(err(p, "white space in the XML declaration"));
+        }
+        let rest = body.get(p..).unwrap_or_default();
+        let Some(k) = (expect..3).find(|&k| names.get(k).is_some_and(|n| rest.starts_with(n)))
+        else {
+            return Err(err(
+                p,
+                "version, encoding or standalone in the XML declaration",
+            ));
+        };
+        if k == 0 && expect != 0 || k != 0 && expect == 0 {
+            return Err(err(p, "version first in the XML declaration"));
+        }
+        p += names.get(k).map_or(0, |n| n.len());
+        while body.get(p).is_some_and(|&b| is_space(b)) {
+            p += 1;
+        }
+        if body.get(p) != Some(&b'=') {
+            return Err(err(p, "'=' in the XML declaration"));
+        }
+        p += 1;
+        while body.get(p).is_some_and(|&b| is_space(b)) {
+            p += 1;
+        }
+        let Some(&quote @ (b'"' | b'\'')) = body.get(p) else {
+            return Err(err(p, "a quoted value in the XML declaration"));
+        };
+        let vstart = p + 1;
+        let Some(len) = body
+            .get(vstart..)
+            .and_then(|r| r.iter().position(|&b| b == quote))
+        else {
+            return Err(err(body.len(), "a closing quote in the XML declaration"));
+        };
+        let value = body.get(vstart..vstart + len).unwrap_or_default();
+        let valid = match k {
+            0 => {
+                value.starts_with(b"1.")
+                    && value.len() > 2
+                    && value.iter().skip(2).all(u8::is_ascii_digit)
+            }
+            1 => {
+                if !value.eq_ignore_ascii_case(b"UTF-8") && !value.eq_ignore_ascii_case(b"UTF8") {
+                    let ok_name = value.first().is_some_and(u8::is_ascii_alphabetic)
+                        && value
+                            .iter()
+                            .all(|&b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+                    if !ok_name {
+                        return Err(err(vstart, "an encoding name"));
+                    }
+                    return Err(StreamError::UnsupportedEncoding {
+                        encoding: String::from_utf8_lossy(value).into_owned(),
+                    });
+                }
+                true
+            }
+            _ => value == b"yes" || value == b"no",
+        };
+        if !valid {
+            return Err(err(vstart, "a valid value in the XML declaration"));
+        }
+        p = vstart + len + 1;
+        expect = k + 1;
+    }
+    if expect == 0 {
+        return Err(err(p, "version in the XML declaration"));
+    }
+    Ok(())
+}
+
+impl Element {
+    /// Whether this element ends the stream's current XML document so that
+    /// the next bytes are TLS records or a new stream header: `<proceed/>` in
+    /// `urn:ietf:params:xml:ns:xmpp-tls` (RFC 6120 §5.4.3.3) or `<success/>`
+    /// in `urn:ietf:params:xml:ns:xmpp-sasl` (RFC 6120 §6.4.6).
+    pub fn restarts_stream(&self) -> bool {
+        matches!(
+            (self.name(), self.namespace()),
+            ("proceed", "urn:ietf:params:xml:ns:xmpp-tls")
+                | ("success", "urn:ietf:params:xml:ns:xmpp-sasl")
+        )
+    }
+}

@@ -1,0 +1,555 @@
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use crate::{Condition, Event, Framer, Limits, StreamError, Transport};
+
+const HEAD: &str = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>";
+
+/// A compact rendering of the events, to compare chunkings.
+fn render(ev: &Event) -> String {
+    match ev {
+        Event::StreamOpen(h) => format!("open {} {} {:?}", h.name(), h.namespace(), h.attrs),
+        Event::Element(e) => format!("el {} {} {}", e.name(), e.namespace(), e.xml()),
+        Event::Whitespace => "ws".to_string(),
+        Event::StreamClose => "close".to_string(),
+    }
+}
+
+fn frame_chunks(t: Transport, input: &[u8], chunk: usize) -> (Vec<String>, Option<StreamError>) {
+    let mut f = Framer::new(t);
+    let mut out = Vec::new();
+    for c in input.chunks(chunk.max(1)) {
+        f.feed(c);
+        loop {
+            match f.next_event() {
+                Ok(Some(ev)) => out.push(render(&ev)),
+                Ok(None) => break,
+                Err(e) => return (out, Some(e)),
+            }
+        }
+    }
+    (out, f.finish().err())
+}
+
+fn frame(input: &str) -> (Vec<String>, Option<StreamError>) {
+    frame_t(Transport::Tcp, input)
+}
+
+/// Frames whole, byte by byte and at every split point; all must agree.
+fn frame_t(t: Transport, input: &str) -> (Vec<String>, Option<StreamError>) {
+    let b = input.as_bytes();
+    let whole = frame_chunks(t, b, b.len());
+    assert_eq!(frame_chunks(t, b, 1), whole, "byte by byte: {input}");
+    for split in 1..b.len() {
+        let mut f = Framer::new(t);
+        let mut out = Vec::new();
+        let mut err = None;
+        'feed: for part in [
+            b.get(..split).unwrap_or_default(),
+            b.get(split..).unwrap_or_default(),
+        ] {
+            f.feed(part);
+            loop {
+                match f.next_event() {
+                    Ok(Some(ev)) => out.push(render(&ev)),
+                    Ok(None) => break,
+                    Err(e) => {
+                        err = Some(e);
+                        break 'feed;
+                    }
+                }
+            }
+        }
+        if err.is_none() {
+            err = f.finish().err();
+        }
+        assert_eq!((out, err), whole, "split at {split}: {input}");
+    }
+    whole
+}
+
+fn condition(input: &str) -> Condition {
+    match frame(input).1 {
+        Some(e) => e.condition(),
+        None => panic!("accepted: {input}"),
+    }
+}
+
+fn in_stream(body: &str) -> String {
+    format!("{HEAD}{body}")
+}
+
+#[test]
+fn a_session() {
+    let (ev, err) = frame(&in_stream(
+        "<message to='a@b' id='1'><body>hi &amp; bye &#x20AC;</body></message> \n<presence/></stream:stream>",
+    ));
+    assert_eq!(err, None);
+    assert_eq!(ev.len(), 5, "{ev:?}");
+    assert!(ev[0].starts_with("open stream http://etherx.jabber.org/streams"));
+    assert_eq!(
+        ev[1],
+        "el message jabber:client <message to='a@b' id='1'><body>hi &amp; bye &#x20AC;</body></message>"
+    );
+    assert_eq!(ev[2], "ws");
+    assert_eq!(ev[3], "el presence jabber:client <presence/>");
+    assert_eq!(ev[4], "close");
+}
+
+#[test]
+fn element_accessors() {
+    let mut f = Framer::new(Transport::Tcp);
+    f.feed(in_stream("<iq type='get' from='x&amp;y' xmlns:q='urn:q' q:a='1'><q:query/></iq><stream:features/>").as_bytes());
+    assert!(matches!(f.next_event(), Ok(Some(Event::StreamOpen(_)))));
+    let Ok(Some(Event::Element(iq))) = f.next_event() else {
+        panic!()
+    };
+    assert_eq!(iq.type_().as_deref(), Some("get"));
+    assert_eq!(iq.from().as_deref(), Some("x&y"));
+    assert_eq!(iq.to(), None);
+    assert_eq!(iq.attr("q:a").as_deref(), Some("1"));
+    let names: Vec<&str> = iq.attributes().map(|a| a.name()).collect();
+    assert_eq!(names, ["type", "from", "xmlns:q", "q:a"]);
+    assert_eq!(iq.namespaces().default_namespace(), Some("jabber:client"));
+    let Ok(Some(Event::Element(feat))) = f.next_event() else {
+        panic!()
+    };
+    assert_eq!(
+        (feat.prefix(), feat.name(), feat.namespace()),
+        (Some("stream"), "features", crate::STREAM_NS)
+    );
+    assert_eq!(f.next_event(), Ok(None));
+    assert!(f.heap_size() < 1024, "{}", f.heap_size());
+}
+
+#[test]
+fn declaration_and_bom() {
+    let ok = |s: &str| assert_eq!(frame(s).1, None, "{s}");
+    ok(&format!("<?xml version='1.0'?>{HEAD}"));
+    ok(&format!(
+        "<?xml version=\"1.0\" encoding='utf-8' standalone='yes'?>\n{HEAD}"
+    ));
+    ok(&format!("\u{FEFF}<?xml version='1.0'?>{HEAD}"));
+    assert_eq!(
+        condition(&format!(
+            "<?xml version='1.0' encoding='ISO-8859-1'?>{HEAD}"
+        )),
+        Condition::UnsupportedEncoding
+    );
+    assert_eq!(
+        condition(&format!("<?xml encoding='UTF-8'?>{HEAD}")),
+        Condition::NotWellFormed
+    );
+    assert_eq!(
+        condition(&format!("<?xml version='1.0' standalone='maybe'?>{HEAD}")),
+        Condition::NotWellFormed
+    );
+    assert_eq!(
+        condition(&format!(" <?xml version='1.0'?>{HEAD}")),
+        Condition::RestrictedXml
+    );
+    assert_eq!(
+        condition(&format!("<?xml-stylesheet href='a'?>{HEAD}")),
+        Condition::RestrictedXml
+    );
+}
+
+#[test]
+fn restricted_xml() {
+    for body in [
+        "<!-- hi -->",
+        "<message><!-- x --></message>",
+        "<message><?pi x?></message>",
+        "<message>&nbsp;</message>",
+        "<message a='&foo;'/>",
+    ] {
+        assert_eq!(
+            condition(&in_stream(body)),
+            Condition::RestrictedXml,
+            "{body}"
+        );
+    }
+    assert_eq!(
+        condition(&format!("<!DOCTYPE x [<!ENTITY a 'b'>]>{HEAD}")),
+        Condition::RestrictedXml
+    );
+}
+
+#[test]
+fn well_formedness() {
+    for body in [
+        "<a></b>",
+        "<a x='1' x='2'/>",
+        "<a x='1'y='2'/>",
+        "<a x=1/>",
+        "<a x='<'/>",
+        "<a>]]></a>",
+        "<a>&#0;</a>",
+        "<a>&#xD800;</a>",
+        "<a>&#1114112;</a>",
+        "<a>&#99999999999999999999;</a>",
+        "<a>\u{1}</a>",
+        "<a>&amp</a>",
+        "<1a/>",
+        "<a:/>",
+        "<a b:c:d='1'/>",
+        "<a/></stream:stream><a/>",
+        "</x>",
+        "<a><![CDATA[x]]</a>",
+    ] {
+        let (_, err) = frame(&in_stream(body));
+        assert_eq!(
+            err.as_ref().map(StreamError::condition),
+            Some(Condition::NotWellFormed),
+            "{body}: {err:?}"
+        );
+    }
+    assert_eq!(
+        condition(&in_stream("<a>\u{FFFE}</a>")),
+        Condition::NotWellFormed
+    );
+    let mut bad = in_stream("<a>").into_bytes();
+    bad.extend_from_slice(b"\xC3\x28</a>");
+    assert!(matches!(
+        frame_chunks(Transport::Tcp, &bad, 1).1,
+        Some(StreamError::InvalidUtf8 { .. })
+    ));
+}
+
+#[test]
+fn accepted_edge_cases() {
+    for body in [
+        "<a>]]&gt; ]> > ] ]]</a>",
+        "<a x='>]]>' y=\"'\" z='\"'/>",
+        "<a><![CDATA[<not> &markup; ]] ]>]]></a>",
+        "<a  x = '1'\n\ty='&#10;&#x9;&lt;'  />",
+        "<é:ü xmlns:é='urn:x' é:ö='1'>ü€𝄞</é:ü>",
+        "<a xml:lang='en'/>",
+        "<a xmlns='' />",
+        "<a>\u{7F}\u{85}</a>",
+    ] {
+        let (ev, err) = frame(&in_stream(body));
+        assert_eq!(err, None, "{body}");
+        assert_eq!(ev.len(), 2, "{body}");
+    }
+}
+
+#[test]
+fn namespaces() {
+    assert_eq!(
+        condition(&in_stream("<x:a/>")),
+        Condition::BadNamespacePrefix
+    );
+    assert_eq!(
+        condition(&in_stream("<a><x:b/></a>")),
+        Condition::BadNamespacePrefix
+    );
+    assert_eq!(
+        condition(&in_stream("<a x:y='1'/>")),
+        Condition::BadNamespacePrefix
+    );
+    assert_eq!(
+        condition(&in_stream("<a xmlns:x=''/>")),
+        Condition::BadNamespacePrefix
+    );
+    assert_eq!(
+        condition(&in_stream("<a xmlns:xml='urn:x'/>")),
+        Condition::BadNamespacePrefix
+    );
+    assert_eq!(
+        condition(&in_stream(
+            "<a xmlns:p='urn:x' xmlns:q='urn:x' p:z='1' q:z='2'/>"
+        )),
+        Condition::NotWellFormed
+    );
+    // A prefix declared on an inner element is out of scope after it.
+    assert_eq!(
+        condition(&in_stream("<a><b xmlns:x='urn:x'/><x:c/></a>")),
+        Condition::BadNamespacePrefix
+    );
+    let (ev, err) = frame(&in_stream(
+        "<a xmlns='urn:a'><b xmlns:x='urn:x'><x:c/></b></a><stream:error/>",
+    ));
+    assert_eq!(err, None);
+    assert!(ev[1].starts_with("el a urn:a "));
+    assert!(ev[2].starts_with("el error http://etherx.jabber.org/streams "));
+    let wrong = [
+        "<stream:stream xmlns='jabber:client' xmlns:stream='urn:wrong'>",
+        "<stream:stream xmlns='urn:wrong' xmlns:stream='http://etherx.jabber.org/streams'>",
+        "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>",
+        "<stream xmlns='http://etherx.jabber.org/streams'>",
+    ];
+    for w in wrong {
+        assert_eq!(condition(w), Condition::InvalidNamespace, "{w}");
+    }
+    assert_eq!(
+        condition("<stream:stream xmlns='jabber:client'>"),
+        Condition::BadNamespacePrefix
+    );
+    assert_eq!(
+        condition(
+            "<s:stream xmlns='jabber:server' xmlns:s='http://etherx.jabber.org/streams' version='2.0'>"
+        ),
+        Condition::UnsupportedVersion
+    );
+    assert_eq!(frame("<s:stream xmlns='jabber:server' xmlns:s='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback'><db:result/></s:stream>").1, None);
+}
+
+#[test]
+fn stream_level_text_and_after_close() {
+    assert_eq!(condition(&in_stream("hello")), Condition::BadFormat);
+    assert_eq!(condition("hello"), Condition::NotWellFormed);
+    assert_eq!(
+        condition(&in_stream("</stream:stream>x")),
+        Condition::NotWellFormed
+    );
+    assert_eq!(
+        condition(&in_stream("</stream:stream><stream:stream>")),
+        Condition::NotWellFormed
+    );
+    assert_eq!(frame(&in_stream("</stream:stream> \n")).1, None);
+    assert_eq!(
+        condition(&in_stream("</stream:streamx>")),
+        Condition::NotWellFormed
+    );
+}
+
+#[test]
+fn truncation() {
+    assert_eq!(
+        frame(&in_stream("<message>")).1,
+        Some(StreamError::Truncated {
+            offset: HEAD.len() as u64 + 9
+        })
+    );
+    assert_eq!(condition("<stream:stream"), Condition::NotWellFormed);
+    assert_eq!(
+        frame(&in_stream("<message/> ")).1,
+        None,
+        "not closed is fine"
+    );
+}
+
+#[test]
+fn limits() {
+    let limits = Limits::default()
+        .with_max_element_bytes(10_000)
+        .with_max_depth(3)
+        .with_max_attributes(8);
+    let run = |body: &str| {
+        let mut f = Framer::with_limits(Transport::Tcp, limits).unwrap();
+        f.feed(in_stream(body).as_bytes());
+        loop {
+            match f.next_event() {
+                Ok(Some(_)) => {}
+                Ok(None) => return None,
+                Err(e) => return Some(e),
+            }
+        }
+    };
+    let big = format!("<a>{}</a>", "x".repeat(10_000));
+    assert_eq!(
+        run(&big).map(|e| e.condition()),
+        Some(Condition::PolicyViolation)
+    );
+    let fits = format!("<a>{}</a>", "x".repeat(10_000 - 7));
+    assert_eq!(run(&fits), None);
+    assert_eq!(run("<a><b><c/></b></a>"), None);
+    assert!(matches!(
+        run("<a><b><c><d/></c></b></a>"),
+        Some(StreamError::LimitExceeded {
+            limit: crate::Limit::Depth,
+            ..
+        })
+    ));
+    let attrs: String = (0..9).map(|i| format!(" a{i}='1'")).collect();
+    assert!(matches!(
+        run(&format!("<a{attrs}/>")),
+        Some(StreamError::LimitExceeded {
+            limit: crate::Limit::Attributes,
+            ..
+        })
+    ));
+    assert!(
+        Framer::with_limits(
+            Transport::Tcp,
+            Limits::default().with_max_element_bytes(9_999)
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn oversized_element_is_refused_before_it_is_buffered() {
+    let mut f = Framer::new(Transport::Tcp);
+    f.feed(HEAD.as_bytes());
+    assert!(matches!(f.next_event(), Ok(Some(Event::StreamOpen(_)))));
+    f.feed(b"<message><body>");
+    let chunk = [b'x'; 4096];
+    let mut fed = 0;
+    let err = loop {
+        f.feed(&chunk);
+        fed += chunk.len();
+        match f.next_event() {
+            Ok(None) => assert!(f.heap_size() < 2 * 256 * 1024 + 8192),
+            Ok(Some(ev)) => panic!("{ev:?}"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err.condition(), Condition::PolicyViolation);
+    assert!(fed <= 256 * 1024 + 4096);
+    assert_eq!(f.next_event(), Err(err.clone()), "the error sticks");
+    f.feed(b"<a/>");
+    assert_eq!(f.next_event(), Err(err));
+}
+
+#[test]
+fn many_tiny_chunks_of_a_huge_attribute_stay_linear() {
+    // 1 MiB attribute value fed 64 bytes at a time: the scanner resumes
+    // where it stopped, so this takes as long as one pass over 1 MiB.
+    let limits = Limits::default().with_max_element_bytes(2 << 20);
+    let mut f = Framer::with_limits(Transport::Tcp, limits).unwrap();
+    f.feed(in_stream("<message a='").as_bytes());
+    assert!(matches!(f.next_event(), Ok(Some(Event::StreamOpen(_)))));
+    let chunk = [b'v'; 64];
+    for _ in 0..(1 << 20) / 64 {
+        f.feed(&chunk);
+        assert_eq!(f.next_event(), Ok(None));
+    }
+    f.feed(b"'/>");
+    let Ok(Some(Event::Element(e))) = f.next_event() else {
+        panic!()
+    };
+    assert_eq!(e.attr("a").map(|v| v.len()), Some(1 << 20));
+}
+
+#[test]
+fn restart_after_sasl_success_keeps_the_next_header() {
+    let mut f = Framer::new(Transport::Tcp);
+    let second = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='2'>";
+    f.feed(
+        in_stream(&format!(
+            "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>{second}"
+        ))
+        .as_bytes(),
+    );
+    assert!(matches!(f.next_event(), Ok(Some(Event::StreamOpen(_)))));
+    let Ok(Some(Event::Element(s))) = f.next_event() else {
+        panic!()
+    };
+    assert!(s.restarts_stream());
+    assert_eq!(
+        f.unconsumed(),
+        second.as_bytes(),
+        "lazy: nothing after <success/> was read"
+    );
+    f.reset();
+    let Ok(Some(Event::StreamOpen(h))) = f.next_event() else {
+        panic!()
+    };
+    assert_eq!(h.id(), Some("2"));
+    let mut g = Framer::new(Transport::Tcp);
+    g.feed(in_stream("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>\x16\x03\x01").as_bytes());
+    assert!(matches!(g.next_event(), Ok(Some(Event::StreamOpen(_)))));
+    assert!(matches!(g.next_event(), Ok(Some(Event::Element(_)))));
+    assert_eq!(g.take_unconsumed(), b"\x16\x03\x01");
+}
+
+#[test]
+fn websocket() {
+    let open = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.com' version='1.0'/>";
+    let (ev, err) = frame_t(
+        Transport::WebSocket,
+        &format!(
+            "{open}<message xmlns='jabber:client'><body/></message> <close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>"
+        ),
+    );
+    assert_eq!(err, None);
+    assert_eq!(ev.len(), 3, "{ev:?}");
+    assert!(ev[0].starts_with("open open urn:ietf:params:xml:ns:xmpp-framing"));
+    assert!(ev[1].starts_with("el message jabber:client"));
+    assert_eq!(ev[2], "close");
+    let (_, err) = frame_t(Transport::WebSocket, "<message xmlns='jabber:client'/>");
+    assert_eq!(err.map(|e| e.condition()), Some(Condition::NotWellFormed));
+}
+
+#[test]
+fn bosh() {
+    let (ev, err) = frame_t(
+        Transport::Bosh,
+        "<body rid='1' sid='s' xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh' xmpp:restart='true'/>\
+         <body rid='2' xmlns='http://jabber.org/protocol/httpbind'><message xmlns='jabber:client'/><presence xmlns='jabber:client'/></body>",
+    );
+    assert_eq!(err, None);
+    assert_eq!(ev.len(), 6, "{ev:?}");
+    assert!(ev[0].contains("xmpp:restart"));
+    assert_eq!(ev[1], "close");
+    assert!(ev[3].starts_with("el message jabber:client"));
+    assert_eq!(
+        condition_t(
+            Transport::Bosh,
+            "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>"
+        ),
+        Condition::InvalidNamespace
+    );
+}
+
+fn condition_t(t: Transport, input: &str) -> Condition {
+    frame_t(t, input)
+        .1
+        .map(|e| e.condition())
+        .unwrap_or_else(|| panic!("accepted: {input}"))
+}
+
+#[test]
+fn self_closed_stream() {
+    let (ev, err) = frame(
+        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'/>",
+    );
+    assert_eq!(err, None);
+    assert_eq!(ev.len(), 2);
+    assert_eq!(ev[1], "close");
+}
+
+#[test]
+fn deep_nesting_is_linear_and_bounded() {
+    let depth = 100_000;
+    let limits = Limits::default()
+        .with_max_depth(depth + 1)
+        .with_max_element_bytes(4 << 20);
+    let mut f = Framer::with_limits(Transport::Tcp, limits).unwrap();
+    let mut s = in_stream("");
+    for i in 0..depth {
+        s.push_str(if i % 2 == 0 {
+            "<a xmlns:p='urn:p'>"
+        } else {
+            "<p:b>"
+        });
+    }
+    for i in (0..depth).rev() {
+        s.push_str(if i % 2 == 0 { "</a>" } else { "</p:b>" });
+    }
+    f.feed(s.as_bytes());
+    assert!(matches!(f.next_event(), Ok(Some(Event::StreamOpen(_)))));
+    // Every <a> declares p, so the declaration limit stops it first.
+    assert!(matches!(
+        f.next_event(),
+        Err(StreamError::LimitExceeded {
+            limit: crate::Limit::NamespaceDeclarations,
+            ..
+        })
+    ));
+    let mut g = Framer::with_limits(Transport::Tcp, limits).unwrap();
+    let mut s = in_stream("<a xmlns:p='urn:p'>");
+    for _ in 0..depth - 1 {
+        s.push_str("<p:b>");
+    }
+    for _ in 0..depth - 1 {
+        s.push_str("</p:b>");
+    }
+    s.push_str("</a>");
+    g.feed(s.as_bytes());
+    assert!(matches!(g.next_event(), Ok(Some(Event::StreamOpen(_)))));
+    assert!(matches!(g.next_event(), Ok(Some(Event::Element(_)))));
+}

@@ -1,0 +1,85 @@
+//! Incremental, validating framing of XMPP's XML streams (RFC 6120 §4 and
+//! §11; RFC 7395 for WebSocket; XEP-0124/0206 for BOSH).
+//!
+//! Bytes arrive from a socket in arbitrary chunks; a [`Framer`] turns them
+//! into [`Event`]s: the stream header, one event per complete top-level
+//! element (stanza or nonza) carrying its exact bytes, name, namespace and
+//! routing attributes, white space keepalives, and the stream's close. On
+//! the way it enforces RFC 6120's restricted XML (§11.1: no comments,
+//! processing instructions, DTDs or entity references other than the five
+//! predefined ones), XML 1.0 well-formedness with namespaces, the stream and
+//! content namespaces, UTF-8 as the only encoding, and the configured
+//! [`Limits`]. Every error is a [`StreamError`] whose
+//! [`condition`](StreamError::condition) is the RFC 6120 §4.9.3 stream error
+//! to send.
+//!
+//! The crate does no I/O: it never opens a socket, reads a clock or spawns a
+//! thread. The events for a byte stream are the same whatever the chunking,
+//! and the work is linear in the input: the scanner resumes where it stopped
+//! instead of re-reading a growing token, and namespace lookups walk a
+//! bounded stack.
+//!
+//! ```
+//! use xmpp_stream::{Event, Framer, Transport};
+//!
+//! # fn main() -> Result<(), xmpp_stream::StreamError> {
+//! let mut framer = Framer::new(Transport::Tcp);
+//! let input = b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
+//!     xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>\
+//!     <message to='juliet@example.com' type='chat'><body>Art thou not Romeo?</body></message>\
+//!     </stream:stream>";
+//! let mut events = Vec::new();
+//! // Any chunking gives the same events; here, 7 bytes at a time.
+//! for chunk in input.chunks(7) {
+//!     framer.feed(chunk);
+//!     while let Some(event) = framer.next_event()? {
+//!         events.push(event);
+//!     }
+//! }
+//! framer.finish()?;
+//!
+//! let Event::StreamOpen(header) = &events[0] else { panic!("header first") };
+//! assert_eq!(header.to(), Some("example.com"));
+//! let Event::Element(message) = &events[1] else { panic!("then the stanza") };
+//! assert_eq!((message.name(), message.namespace()), ("message", "jabber:client"));
+//! assert_eq!(message.to().as_deref(), Some("juliet@example.com"));
+//! assert!(message.xml().ends_with("</message>"));
+//! assert_eq!(events[2], Event::StreamClose);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Features: `std` (default) lets `memchr` detect CPU features at run time;
+//! without it the crate is `no_std` + `alloc`.
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod chars;
+mod error;
+mod escape;
+mod event;
+mod framer;
+mod limits;
+
+pub use error::{Condition, Limit, Restricted, StreamError};
+pub use escape::{
+    FRAMING_NS, HTTPBIND_NS, Header, STREAM_NS, XBOSH_NS, escape_attribute, escape_text,
+    unescape_attribute, unescape_text, write_close, write_open,
+};
+pub use event::{Attribute, Attributes, Element, Event, Namespaces, StreamHeader, XML_NS};
+pub use framer::{Framer, Transport};
+pub use limits::{InvalidLimits, Limits, MIN_ELEMENT_BYTES};
