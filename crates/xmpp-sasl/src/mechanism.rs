@@ -357,6 +357,38 @@ mod tests {
     }
 
     #[test]
+    fn unbound_ht_ranks_after_scram_bound_ht_first() {
+        let offered = ["SCRAM-SHA-256", "HT-SHA-256-EXPR", "HT-SHA-256-NONE"];
+        let caps = Capabilities {
+            password: true,
+            token: true,
+            ..Capabilities::default()
+        };
+        assert_eq!(
+            select(offered, &caps).map(|c| c.mechanism.name()),
+            Some("SCRAM-SHA-256")
+        );
+        let caps = Capabilities {
+            password: false,
+            ..caps
+        };
+        assert_eq!(
+            select(offered, &caps).map(|c| c.mechanism.name()),
+            Some("HT-SHA-256-NONE")
+        );
+        let caps = Capabilities {
+            channel_bindings: &[ChannelBindingType::TlsExporter],
+            ..caps
+        };
+        let c = select(offered, &caps).expect("a choice");
+        assert_eq!(
+            (c.mechanism.name(), c.channel_binding),
+            ("HT-SHA-256-EXPR", Some(ChannelBindingType::TlsExporter))
+        );
+        assert_eq!(select(["DIGEST-MD5", "X-UNKNOWN"], &caps), None);
+    }
+
+    #[test]
     fn plain_only_when_allowed() {
         let caps = Capabilities {
             password: true,
