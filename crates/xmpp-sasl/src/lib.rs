@@ -45,6 +45,26 @@
 //! # }
 //! ```
 //!
+//! # Hostile input and secrets
+//!
+//! - Every message is bounded ([`Limits::max_message_len`]) and parsed
+//!   (with `nom`) into borrowed slices; nothing panics, and after an error a
+//!   session keeps returning that error. Each failure maps to an RFC 6120
+//!   §6.5 [`Condition`] and, for SCRAM, to the `e=` value of RFC 5802 §7
+//!   ([`Error::scram_error`]).
+//! - The SCRAM AuthMessage is built from the exact bytes exchanged, so
+//!   optional attributes (XEP-0474 `h=`, anything unknown) are signed.
+//! - Proofs, signatures and HT tokens are compared in constant time
+//!   (`subtle`); keys, salted passwords, passwords and channel-binding data
+//!   are zeroized on drop (`zeroize`).
+//! - A client refuses a server nonce that does not extend its own,
+//!   iteration counts outside [`Limits::min_iterations`]..=
+//!   [`Limits::max_iterations`] (before running PBKDF2), short salts, `m=`,
+//!   and reports success only after verifying the server signature.
+//! - A server refuses gs2 flag `y` when it offers `-PLUS` (downgrade), and
+//!   can answer for unknown users with [`StoredCredentials::mock`] so they
+//!   fail like a wrong password.
+//!
 //! # Layers
 //!
 //! - [`ClientSession`] / [`ServerSession`]: one `step` for every mechanism.

@@ -186,15 +186,15 @@ def sent(obj):
     return base64.b64decode(obj["send"]).decode()
 
 
-def their_client_our_server(xmpp, mech, cb, right):
+def their_client_our_server(xmpp, mech, cb, right, user="user", password="pencil"):
     salt = os.urandom(16)
-    argv = [xmpp, "sasl", "server", "--mechanism", mech, "--username", "user", "--password", "pencil",
+    argv = [xmpp, "sasl", "server", "--mechanism", mech, "--username", user, "--password", password,
             "--salt-b64", b64(salt), "--iterations", "4096"]
     if cb:
         argv += ["--cb-type", cb[0], "--cb-data-b64", b64(cb[1])]
     ours = Peer(argv)
     try:
-        client = scramp.ScramClient([mech], "user", "pencil" if right else "wrong", channel_binding=cb)
+        client = scramp.ScramClient([mech], user, password if right else "wrong", channel_binding=cb)
         ours.put(client.get_client_first())
         first = ours.get()
         client.set_server_first(sent(first))
@@ -204,19 +204,20 @@ def their_client_our_server(xmpp, mech, cb, right):
             return reply.get("outcome") == "failure" and reply.get("condition") == "not-authorized", reply
         client.set_server_final(sent(reply))
         outcome = ours.get()
-        return outcome.get("outcome") == "success" and outcome.get("authcid") == "user", outcome
+        return outcome.get("outcome") == "success" and outcome.get("authcid") == saslprep(user), outcome
     except Exception as e:  # noqa: BLE001 - any oracle exception is a failed case
         return False, repr(e)
     finally:
         ours.close()
 
 
-def our_client_their_server(xmpp, mech, cb, right):
+def our_client_their_server(xmpp, mech, cb, right, user="user", password="pencil"):
     m = scramp.ScramMechanism(mech)
-    info = m.make_auth_info("pencil", iteration_count=4096)
-    server = m.make_server(lambda _u: info, channel_binding=cb)
-    argv = [xmpp, "sasl", "client", "--mechanism", mech, "--username", "user",
-            "--password", "pencil" if right else "wrong"]
+    info = m.make_auth_info(password, iteration_count=4096)
+    seen = []
+    server = m.make_server(lambda u: (seen.append(u), info)[1], channel_binding=cb)
+    argv = [xmpp, "sasl", "client", "--mechanism", mech, "--username", user,
+            "--password", password if right else "wrong"]
     if cb:
         argv += ["--cb-type", cb[0], "--cb-data-b64", b64(cb[1])]
     ours = Peer(argv)
@@ -232,7 +233,7 @@ def our_client_their_server(xmpp, mech, cb, right):
         ours.put(server.get_server_final())
         outcome = ours.get()
         if right:
-            return accepted and outcome.get("outcome") == "success", outcome
+            return accepted and outcome.get("outcome") == "success" and seen == [saslprep(user)], (outcome, seen)
         return (not accepted) and outcome.get("outcome") == "failure", outcome
     except Exception as e:  # noqa: BLE001
         return False, repr(e)
@@ -251,6 +252,15 @@ def interop(xmpp):
                 report(ok, "scramp client -> our server: " + tag, str(detail))
                 ok, detail = our_client_their_server(xmpp, mech, cb, right)
                 report(ok, "our client -> scramp server: " + tag, str(detail))
+    # Escaping (=2C, =3D) and SASLprep (U+00AD maps to nothing, U+2168 to
+    # "IX" under NFKC) must agree in both directions.
+    user, password = "us,er=x", "pen\u00adcil\u2168"
+    for right in (True, False):
+        tag = f"SCRAM-SHA-256 escaped username, SASLprep password, {'right' if right else 'wrong'} password"
+        ok, detail = their_client_our_server(xmpp, "SCRAM-SHA-256", None, right, user, password)
+        report(ok, "scramp client -> our server: " + tag, str(detail))
+        ok, detail = our_client_their_server(xmpp, "SCRAM-SHA-256", None, right, user, password)
+        report(ok, "our client -> scramp server: " + tag, str(detail))
 
 
 def main(argv):

@@ -513,3 +513,31 @@ fn ht_round_trips_and_refuses_wrong_tokens() {
         }
     }
 }
+
+#[test]
+fn flag_y_is_fine_when_the_server_cannot_bind() {
+    // RFC 5802 §6: a client that could bind but saw no -PLUS sends `y`; a
+    // server without binding data has nothing to detect and accepts.
+    let account = Account::new("juliet", "r0m3o");
+    let cb = ChannelBinding::new(ChannelBindingType::TlsExporter, *b"client side only");
+    let client = ClientConfig::new()
+        .username("juliet")
+        .password("r0m3o")
+        .channel_binding(cb);
+    let (c, s) = exchange(
+        scram(Hash::Sha256, false),
+        client,
+        ServerConfig::new(),
+        &account,
+        |i, m| {
+            if i == 0 {
+                assert!(
+                    m.starts_with(b"y,,"),
+                    "client must send y: {}",
+                    String::from_utf8_lossy(m)
+                );
+            }
+        },
+    );
+    assert!(c.is_ok() && s.is_ok(), "{c:?} {s:?}");
+}
