@@ -7,27 +7,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+
+#[path = "sasl_split.rs"]
+mod sasl_split;
 use xmpp_sasl::{
     ChannelBinding, ChannelBindingType, ClientConfig, ClientSession, ClientStep, Limits, Mechanism,
     Nonce,
 };
-
-fn split(data: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut rest = Some(data);
-    core::iter::from_fn(move || {
-        let r = rest?;
-        match r.windows(2).position(|w| w == [0xff, 0xfe]) {
-            Some(i) => {
-                rest = r.get(i + 2..);
-                r.get(..i)
-            }
-            None => {
-                rest = None;
-                Some(r)
-            }
-        }
-    })
-}
 
 fuzz_target!(|data: &[u8]| {
     let Some((&choice, rest)) = data.split_first() else {
@@ -63,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(first) = client.step(b"") else { return };
     let mut done = matches!(first, ClientStep::Done { .. });
     let mut failed = None;
-    for msg in split(rest) {
+    for msg in sasl_split::messages(rest) {
         let step = client.step(msg);
         if let Some(e) = &failed {
             assert_eq!(

@@ -8,27 +8,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+
+#[path = "sasl_split.rs"]
+mod sasl_split;
 use xmpp_sasl::{
     ChannelBinding, ChannelBindingType, Credentials, Mechanism, Nonce, ServerConfig, ServerSession,
     ServerStep, StoredCredentials,
 };
-
-fn split(data: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut rest = Some(data);
-    core::iter::from_fn(move || {
-        let r = rest?;
-        match r.windows(2).position(|w| w == [0xff, 0xfe]) {
-            Some(i) => {
-                rest = r.get(i + 2..);
-                r.get(..i)
-            }
-            None => {
-                rest = None;
-                Some(r)
-            }
-        }
-    })
-}
 
 fuzz_target!(|data: &[u8]| {
     let Some((&choice, rest)) = data.split_first() else {
@@ -53,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let mut failed = None;
-    for msg in split(rest) {
+    for msg in sasl_split::messages(rest) {
         let mut step = server.step(msg);
         if let Ok(ServerStep::NeedCredentials(req)) = &step {
             let creds = match req.mechanism {

@@ -25,6 +25,22 @@ impl core::fmt::Debug for PlainMessage {
     }
 }
 
+/// The message as UTF-8 text, if it is no longer than `max` bytes.
+fn text(msg: &[u8], message: Message, max: usize) -> Result<&str, Error> {
+    if msg.len() > max {
+        return Err(Error::MessageTooLong {
+            message,
+            max,
+            len: msg.len(),
+        });
+    }
+    core::str::from_utf8(msg).map_err(|e| Error::Malformed {
+        message,
+        rule: "UTF8-char",
+        offset: e.valid_up_to(),
+    })
+}
+
 /// Builds a PLAIN message; refuses NUL inside any field.
 pub(crate) fn plain_encode(
     authzid: Option<&str>,
@@ -58,18 +74,7 @@ pub(crate) fn plain_encode(
 /// not here; the password copy is zeroized on drop.
 pub(crate) fn plain_decode(msg: &[u8], max: usize) -> Result<PlainMessage, Error> {
     let message = Message::Plain;
-    if msg.len() > max {
-        return Err(Error::MessageTooLong {
-            message,
-            max,
-            len: msg.len(),
-        });
-    }
-    let text = core::str::from_utf8(msg).map_err(|e| Error::Malformed {
-        message,
-        rule: "UTF8-char",
-        offset: e.valid_up_to(),
-    })?;
+    let text = text(msg, message, max)?;
     let mut parts = text.splitn(3, '\0');
     let (Some(authzid), Some(authcid), Some(password)) = (parts.next(), parts.next(), parts.next())
     else {
@@ -111,18 +116,7 @@ pub(crate) fn plain_decode(msg: &[u8], max: usize) -> Result<PlainMessage, Error
 /// Parses an EXTERNAL message: an optional authzid, UTF-8 without NUL.
 pub(crate) fn external_decode(msg: &[u8], max: usize) -> Result<Option<String>, Error> {
     let message = Message::External;
-    if msg.len() > max {
-        return Err(Error::MessageTooLong {
-            message,
-            max,
-            len: msg.len(),
-        });
-    }
-    let text = core::str::from_utf8(msg).map_err(|e| Error::Malformed {
-        message,
-        rule: "UTF8-char",
-        offset: e.valid_up_to(),
-    })?;
+    let text = text(msg, message, max)?;
     if let Some(offset) = text.find('\0') {
         return Err(Error::Malformed {
             message,
@@ -137,11 +131,7 @@ pub(crate) fn external_decode(msg: &[u8], max: usize) -> Result<Option<String>, 
 /// at most 255 characters, UTF-8 without control characters.
 pub(crate) fn anonymous_decode(msg: &[u8]) -> Result<Option<String>, Error> {
     let message = Message::Anonymous;
-    let text = core::str::from_utf8(msg).map_err(|e| Error::Malformed {
-        message,
-        rule: "UTF8-char",
-        offset: e.valid_up_to(),
-    })?;
+    let text = text(msg, message, usize::MAX)?;
     if let Some((offset, _)) = text.char_indices().nth(255) {
         return Err(Error::Malformed {
             message,
