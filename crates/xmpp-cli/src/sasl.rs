@@ -326,17 +326,19 @@ fn credentials(
     }
     match mech.scram_hash() {
         Some(hash) => {
-            let salt = match &o.salt {
-                Some(s) => s.clone(),
-                None => Nonce::from_os()?.as_str().as_bytes().to_vec(),
+            let stored = match &o.salt {
+                Some(salt) => {
+                    StoredCredentials::from_password(hash, o.prep, &password, salt, o.iterations)?
+                }
+                None => StoredCredentials::generate(
+                    hash,
+                    o.prep,
+                    &password,
+                    o.iterations,
+                    &mut rand_core::OsRng,
+                )?,
             };
-            Ok(Credentials::Scram(StoredCredentials::from_password(
-                hash,
-                o.prep,
-                &password,
-                &salt,
-                o.iterations,
-            )?))
+            Ok(Credentials::Scram(stored))
         }
         None => Ok(Credentials::Password(password.into())),
     }

@@ -14,6 +14,10 @@ use crate::error::{Error, Field};
 use crate::mechanism::Hash;
 use crate::prep::Prep;
 
+/// The salt length [`StoredCredentials::generate`] uses: 128 bits, the
+/// minimum NIST SP 800-132 §5.1 asks for.
+pub const SALT_LEN: usize = 16;
+
 /// The largest hash output (SHA-512).
 const MAX_LEN: usize = 64;
 
@@ -211,6 +215,20 @@ impl StoredCredentials {
         Ok(Self::from_salted_password(&salted, salt, iterations))
     }
 
+    /// Account creation with a fresh random salt of [`SALT_LEN`] bytes
+    /// (RFC 5802 §5.1: a different salt per user). Runs PBKDF2.
+    pub fn generate(
+        hash: Hash,
+        prep: Prep,
+        password: &str,
+        iterations: u32,
+        rng: &mut impl rand_core::CryptoRngCore,
+    ) -> Result<Self, Error> {
+        let mut salt = [0u8; SALT_LEN];
+        rng.try_fill_bytes(&mut salt).map_err(|_| Error::Random)?;
+        Self::from_password(hash, prep, password, &salt, iterations)
+    }
+
     /// Derives stored credentials from a salted password.
     pub fn from_salted_password(salted: &SaltedPassword, salt: &[u8], iterations: u32) -> Self {
         let hash = salted.hash;
@@ -310,6 +328,36 @@ mod tests {
                 0x41, 0xf0, 0xd8, 0xde, 0x89, 0x57
             ]
         );
+    }
+
+    #[test]
+    fn generate_uses_a_fresh_salt() {
+        struct Counter(u8);
+        impl rand_core::RngCore for Counter {
+            fn next_u32(&mut self) -> u32 {
+                rand_core::impls::next_u32_via_fill(self)
+            }
+            fn next_u64(&mut self) -> u64 {
+                rand_core::impls::next_u64_via_fill(self)
+            }
+            fn fill_bytes(&mut self, dest: &mut [u8]) {
+                for b in dest {
+                    self.0 = self.0.wrapping_add(1);
+                    *b = self.0;
+                }
+            }
+            fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+                self.fill_bytes(dest);
+                Ok(())
+            }
+        }
+        impl rand_core::CryptoRng for Counter {}
+        let mut rng = Counter(0);
+        let a = StoredCredentials::generate(Hash::Sha1, Prep::None, "pw", 2, &mut rng).expect("a");
+        let b = StoredCredentials::generate(Hash::Sha1, Prep::None, "pw", 2, &mut rng).expect("b");
+        assert_eq!(a.salt().len(), SALT_LEN);
+        assert_ne!(a.salt(), b.salt());
+        assert_ne!(a.stored_key(), b.stored_key());
     }
 
     #[test]

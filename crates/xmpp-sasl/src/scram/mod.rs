@@ -15,5 +15,5 @@ pub use client::{
     ClientBinding, ClientFinalSent, ClientFirstSent, NeedsSaltedPassword, ScramClient,
     ServerVerified,
 };
-pub use keys::{SaltedPassword, StoredCredentials};
+pub use keys::{SALT_LEN, SaltedPassword, StoredCredentials};
 pub use server::{Authenticated, NeedsCredentials, ScramServer, ServerFirstSent};
