@@ -249,6 +249,12 @@ pub struct Choice {
 /// if the client has data for it and, where the server advertised its types
 /// (XEP-0440), the server lists it; the client's order of preference wins.
 /// Unknown offered names are ignored.
+///
+/// When the server offers `-PLUS` but none of its advertised binding types
+/// is one the client has data for, the choice is the plain SCRAM mechanism
+/// and `channel_binding` is `None`: run it without binding data so the gs2
+/// flag is `n`, and check XEP-0474's hash (XEP-0474 §"Business Rules", new
+/// rule 6) by giving the client the advertised lists ([`crate::Ssdp`]).
 pub fn select<'s>(
     offered: impl IntoIterator<Item = &'s str> + Clone,
     caps: &Capabilities<'_>,
