@@ -84,18 +84,26 @@ proptest! {
 
     #[test]
     fn one_changed_byte_fails_cleanly(
-        hash in prop_oneof![Just(Hash::Sha1), Just(Hash::Sha256), Just(Hash::Sha512)],
+        mech in prop_oneof![
+            Just(Mechanism::Scram { hash: Hash::Sha1, plus: false }),
+            Just(Mechanism::Scram { hash: Hash::Sha256, plus: false }),
+            Just(Mechanism::Scram { hash: Hash::Sha512, plus: false }),
+            Just(Mechanism::Ht { binding: xmpp_sasl::HtBinding::None }),
+        ],
         which in 0usize..4,
         at in any::<prop::sample::Index>(),
         flip in 1u8..=255,
     ) {
+        // SCRAM has four messages, HT two (initiator, responder).
+        let last = if matches!(mech, Mechanism::Ht { .. }) { 1 } else { 3 };
+        let which = which % (last + 1);
         let (client, server) = cheap(Prep::SaslPrep);
         let mut account = Account::new("user", "pencil");
         account.iterations = ITERATIONS;
         let mut changed = false;
         let (c, s) = exchange(
-            Mechanism::Scram { hash, plus: false },
-            client.username("user").password("pencil").authzid("admin"),
+            mech,
+            client.username("user").password("pencil").token("pencil").authzid("admin"),
             server,
             &account,
             |i, m| if i == which && !m.is_empty() {
@@ -109,9 +117,9 @@ proptest! {
         prop_assume!(changed);
         // The messages are integrity-protected end to end: a changed byte
         // can never leave both sides reporting success.
-        prop_assert!(c.is_err() || s.is_err(), "message {which} changed, yet both succeeded");
-        if which == 3 {
-            prop_assert!(c.is_err(), "a changed server-final must fail the client");
+        prop_assert!(c.is_err() || s.is_err(), "{mech}: message {which} changed, yet both succeeded");
+        if which == last {
+            prop_assert!(c.is_err(), "{mech}: a changed final message must fail the client");
         }
     }
 }
