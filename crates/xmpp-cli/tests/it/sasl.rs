@@ -253,19 +253,25 @@ fn wired(client: &[&str], server: &[&str]) -> (Value, Value) {
 
 #[test]
 fn two_processes_wired_together() {
-    for mech in [
+    let mechs = [
         "SCRAM-SHA-1",
         "SCRAM-SHA-256-PLUS",
         "SCRAM-SHA-512",
         "PLAIN",
-    ] {
+        "EXTERNAL",
+        "ANONYMOUS",
+        "HT-SHA-256-NONE",
+        "HT-SHA-256-ENDP",
+    ];
+    for mech in mechs {
         let cb = [
             "--cb-type",
             "tls-server-end-point",
             "--cb-data-b64",
             "3q2+7w==",
         ];
-        let cb: &[&str] = if mech.ends_with("PLUS") { &cb } else { &[] };
+        let binds = mech.ends_with("PLUS") || mech.ends_with("ENDP");
+        let cb: &[&str] = if binds { &cb } else { &[] };
         let client = [
             &[
                 "client",
@@ -295,6 +301,11 @@ fn two_processes_wired_together() {
         let (c, s) = wired(&client, &server);
         assert_eq!(c["outcome"], "success", "{mech} client: {c}");
         assert_eq!(s["outcome"], "success", "{mech} server: {s}");
-        assert_eq!(s["authcid"], "juliet", "{mech}");
+        let authcid = if mech == "ANONYMOUS" {
+            Value::Null
+        } else {
+            json!("juliet")
+        };
+        assert_eq!(s["authcid"], authcid, "{mech}");
     }
 }
