@@ -9,6 +9,7 @@
 
 mod frame;
 mod precis;
+mod sasl;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
