@@ -10,6 +10,7 @@
 mod frame;
 mod precis;
 mod sasl;
+mod stanza;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
