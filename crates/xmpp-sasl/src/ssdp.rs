@@ -104,4 +104,22 @@ mod tests {
             "G6k/rBLDqgOhRRaCuuatSDFkJ08="
         );
     }
+
+    #[test]
+    fn xep_0474_0_3_legacy_example() {
+        // XEP-0474 0.3.1 §"Full Example" (before 0.4.0 changed the
+        // delimiters and renamed the attribute from `d` to `h`).
+        let s = Ssdp::new(
+            ["SCRAM-SHA-1-PLUS", "SCRAM-SHA-1"],
+            Some(["tls-server-end-point", "tls-exporter"]),
+        );
+        assert_eq!(
+            s.input(SsdpForm::Legacy),
+            "SCRAM-SHA-1,SCRAM-SHA-1-PLUS|tls-exporter,tls-server-end-point"
+        );
+        assert_eq!(
+            s.value(Hash::Sha1, SsdpForm::Legacy),
+            "dRc3RenuSY9ypgPpERowoaySQZY="
+        );
+    }
 }
