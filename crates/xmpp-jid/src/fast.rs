@@ -265,13 +265,21 @@ pub(crate) fn parse(s: &str) -> Option<Jid> {
     let mut out = CompactString::with_capacity(len);
     let head = s.get(..local_len + domain_str.len())?;
     if local_scan.non_ascii || domain_scan.non_ascii {
-        for c in head.chars() {
-            out.push(if c.is_ascii() {
+        // Copy runs of code points that stay, push the ones that map.
+        let mut run = 0;
+        for (i, c) in head.char_indices() {
+            let lower = if c.is_ascii() {
                 c.to_ascii_lowercase()
             } else {
                 simple(c)?
-            });
+            };
+            if lower != c {
+                out.push_str(head.get(run..i)?);
+                out.push(lower);
+                run = i + c.len_utf8();
+            }
         }
+        out.push_str(head.get(run..)?);
     } else {
         out.push_str(head);
         out.as_mut_str().make_ascii_lowercase();
