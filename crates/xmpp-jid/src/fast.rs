@@ -188,13 +188,17 @@ fn domain(s: &str, (all, any): (u8, u8)) -> Option<Scan> {
     Some(scan)
 }
 
-/// Whether every non-ASCII label of an enforced domainpart fits in 63
-/// octets as an A-label (RFC 5890 §2.3.2.1).
+/// Whether every label of an enforced domainpart fits in 63 octets, as an
+/// A-label for the non-ASCII ones (RFC 5890 §2.3.2.1).
 #[inline(never)]
 fn alabels_fit(domain: &str) -> bool {
     domain.split('.').all(|label| {
         let mut buf = [0u8; crate::punycode::MAX_ENCODED];
-        label.is_ascii() || crate::punycode::encode(label, &mut buf).is_some()
+        if label.is_ascii() {
+            label.len() <= 63
+        } else {
+            crate::punycode::encode(label, &mut buf).is_some()
+        }
     })
 }
 
@@ -383,6 +387,9 @@ mod tests {
         agree("\u{C9}@\u{C9}.com/\u{C9}");
         agree("\u{D7}@x.com");
         agree("a@\u{30FB}.jp");
+        // An ASCII label too long beside a non-ASCII one (a fuzz finding).
+        agree(&alloc::format!("a.b\u{FC}.{}", "w".repeat(64)));
+        assert!(parse(&alloc::format!("a.b\u{FC}.{}", "w".repeat(64))).is_none());
     }
 
     #[test]
@@ -411,6 +418,31 @@ mod tests {
             agree(&alloc::format!("a{c}b@x{c}-y.example/{c}z"));
         }
         assert_eq!(n, 62 + 96 + 86 + 90 + 20992);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// The fast path never accepts what the general path refuses, nor
+        /// gives another form.
+        #[test]
+        fn never_disagrees(
+            parts in proptest::collection::vec(
+                proptest::sample::select(alloc::vec![
+                    "a", "Z", "0", "-", ".", "@", "/", " ", "\u{FC}", "\u{DC}", "\u{436}",
+                    "\u{416}", "\u{674E}", "\u{30A2}", "--", "xn--", "www", "\u{D7}", "_",
+                ]),
+                0..40,
+            ),
+            long in 0usize..70,
+        ) {
+            let mut s: alloc::string::String = parts.concat();
+            s.push_str(&"w".repeat(long));
+            if s.len() % 2 == 0 {
+                s.push_str(".\u{FC}");
+            }
+            agree(&s);
+        }
     }
 
     #[test]
