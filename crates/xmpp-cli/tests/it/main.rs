@@ -1,6 +1,7 @@
 //! End-to-end tests of the `xmpp` command: JSON shapes, exit statuses and
 //! stdin batch mode, as ARCHITECTURE.md specifies them.
 
+mod jid;
 mod precis;
 
 use std::io::Write;
