@@ -14,14 +14,14 @@ const USAGE: &str =
 /// Feeding size when `--chunk` is not given; any size gives the same events.
 const DEFAULT_CHUNK: usize = 64 * 1024;
 
-struct Options {
-    chunk: usize,
-    transport: Transport,
-    limits: Limits,
-    file: Option<String>,
+pub(crate) struct Options {
+    pub(crate) chunk: usize,
+    pub(crate) transport: Transport,
+    pub(crate) limits: Limits,
+    pub(crate) file: Option<String>,
 }
 
-fn parse(args: &[String]) -> Result<Options, String> {
+pub(crate) fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
         chunk: DEFAULT_CHUNK,
         transport: Transport::Tcp,
@@ -66,7 +66,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     Ok(o)
 }
 
-fn read_input(file: Option<&str>) -> Result<Vec<u8>, String> {
+pub(crate) fn read_input(file: Option<&str>) -> Result<Vec<u8>, String> {
     match file {
         None | Some("-") => {
             let mut v = Vec::new();

@@ -1,0 +1,199 @@
+//! Cheap shared strings for names and namespaces.
+//!
+//! Element names and namespace names repeat: every child of a stanza usually
+//! shares its parent's namespace, and a few dozen names make up most of the
+//! traffic. An [`Atom`] is either one of those well-known strings (no
+//! allocation at all) or a reference-counted copy (one allocation, shared by
+//! every element that inherits it).
+
+use alloc::sync::Arc;
+use core::fmt;
+use core::hash::{Hash, Hasher};
+use core::ops::Deref;
+
+/// An immutable string that is cheap to clone and compares by content.
+#[derive(Clone)]
+pub(crate) enum Atom {
+    /// A well-known string, or one the caller gave as `&'static str`.
+    Static(&'static str),
+    /// Anything else, shared.
+    Shared(Arc<str>),
+}
+
+macro_rules! well_known {
+    ($($s:literal,)*) => {
+        /// The static copy of `s` when it is one of the namespaces and names
+        /// of RFC 6120, RFC 6121 and the XEPs this crate knows (a `match` on
+        /// strings compiles to a dispatch on length, then a comparison).
+        fn well_known(s: &str) -> Option<&'static str> {
+            match s {
+                $($s => Some($s),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+well_known! {
+    "",
+    "jabber:client",
+    "jabber:server",
+    "jabber:component:accept",
+    "http://etherx.jabber.org/streams",
+    "urn:ietf:params:xml:ns:xmpp-stanzas",
+    "urn:ietf:params:xml:ns:xmpp-streams",
+    "urn:ietf:params:xml:ns:xmpp-tls",
+    "urn:ietf:params:xml:ns:xmpp-sasl",
+    "urn:ietf:params:xml:ns:xmpp-bind",
+    "urn:ietf:params:xml:ns:xmpp-session",
+    "http://www.w3.org/XML/1998/namespace",
+    "jabber:iq:roster",
+    "http://jabber.org/protocol/disco#info",
+    "http://jabber.org/protocol/disco#items",
+    "http://jabber.org/protocol/caps",
+    "http://jabber.org/protocol/chatstates",
+    "urn:xmpp:ping",
+    "urn:xmpp:delay",
+    "urn:xmpp:forward:0",
+    "urn:xmpp:carbons:2",
+    "urn:xmpp:sid:0",
+    "urn:xmpp:receipts",
+    "urn:xmpp:chat-markers:0",
+    "urn:xmpp:sm:3",
+    "urn:xmpp:csi:0",
+    "urn:xmpp:sasl:2",
+    "urn:xmpp:bind:0",
+    "message",
+    "presence",
+    "iq",
+    "body",
+    "subject",
+    "thread",
+    "show",
+    "status",
+    "priority",
+    "error",
+    "text",
+    "query",
+    "item",
+    "group",
+    "identity",
+    "feature",
+    "features",
+    "c",
+    "x",
+    "delay",
+    "forwarded",
+    "stanza-id",
+    "origin-id",
+    "request",
+    "received",
+    "markable",
+    "displayed",
+    "active",
+    "composing",
+    "paused",
+    "inactive",
+    "gone",
+    "ping",
+    "bind",
+    "jid",
+    "resource",
+    "to",
+    "from",
+    "id",
+    "type",
+    "lang",
+    "name",
+    "by",
+    "stamp",
+    "hash",
+    "node",
+    "ver",
+    "ext",
+    "category",
+    "var",
+    "subscription",
+    "ask",
+    "approved",
+    "mechanism",
+    "mechanisms",
+    "auth",
+    "challenge",
+    "response",
+    "success",
+    "failure",
+    "starttls",
+    "proceed",
+    "required",
+}
+
+impl Atom {
+    /// The atom for `s`: static when `s` is well known, shared otherwise.
+    pub(crate) fn new(s: &str) -> Self {
+        match well_known(s) {
+            Some(w) => Self::Static(w),
+            None => Self::Shared(Arc::from(s)),
+        }
+    }
+
+    /// The string.
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Self::Static(s) => s,
+            Self::Shared(s) => s,
+        }
+    }
+}
+
+impl Default for Atom {
+    fn default() -> Self {
+        Self::Static("")
+    }
+}
+
+impl Deref for Atom {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Atom {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Atom {}
+
+impl Hash for Atom {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Debug for Atom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl From<&str> for Atom {
+    fn from(s: &str) -> Self {
+        Self::new(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn well_known_strings_do_not_allocate_and_compare_by_content() {
+        assert!(matches!(Atom::new("jabber:client"), Atom::Static(_)));
+        assert!(matches!(Atom::new("urn:example:x"), Atom::Shared(_)));
+        assert_eq!(Atom::new("body"), Atom::Shared(Arc::from("body")));
+        assert_ne!(Atom::new("body"), Atom::new("Body"));
+    }
+}

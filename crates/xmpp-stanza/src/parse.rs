@@ -1,0 +1,603 @@
+//! Building element trees with quick-xml, from a framed element of
+//! xmpp-stream (its bytes plus the namespace declarations it inherits from
+//! the stream header) or from standalone bytes, under the same
+//! [`Limits`] as the framer and RFC 6120 §11's restricted XML.
+//!
+//! Bytes that come from a [`Framer`](xmpp_stream::Framer) were already
+//! checked character by character, so that path skips the checks quick-xml
+//! leaves to its caller; standalone bytes get them all: XML `Char`s, name
+//! syntax, references, duplicate attributes by expanded name, and prefixes.
+
+use alloc::borrow::Cow;
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::str::FromStr;
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+use xmpp_stream::{Limit, Limits, Namespaces, Restricted, unescape_attribute, unescape_text};
+
+use crate::atom::Atom;
+use crate::element::{Attribute, Element, Node, XML_NS};
+use crate::error::ParseError;
+
+/// The namespace reserved for `xmlns` declarations themselves.
+const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
+
+impl Element {
+    /// Parses a top-level element framed by xmpp-stream, resolving its
+    /// prefixes and default namespace against the declarations of the
+    /// stream header it came with.
+    ///
+    /// The framer enforced its [`Limits`] and well-formedness already; an
+    /// error here means an internal disagreement and is reported, never a
+    /// panic.
+    pub fn from_frame(frame: &xmpp_stream::Element) -> Result<Self, ParseError> {
+        Parser::new(
+            frame.xml(),
+            Limits::default(),
+            false,
+            Some(frame.namespaces()),
+        )
+        .run()
+    }
+
+    /// Parses one element from standalone bytes (surrounding white space and
+    /// an XML declaration allowed) under the default [`Limits`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ParseError> {
+        Self::from_bytes_with_limits(bytes, &Limits::default())
+    }
+
+    /// Parses one element from standalone bytes under `limits`.
+    pub fn from_bytes_with_limits(bytes: &[u8], limits: &Limits) -> Result<Self, ParseError> {
+        if bytes.len() > limits.max_element_bytes {
+            return Err(ParseError::LimitExceeded {
+                offset: limits.max_element_bytes as u64,
+                limit: Limit::ElementBytes,
+                max: limits.max_element_bytes,
+            });
+        }
+        let s = core::str::from_utf8(bytes).map_err(|e| ParseError::InvalidUtf8 {
+            offset: e.valid_up_to() as u64,
+        })?;
+        Parser::new(s, *limits, true, None).run()
+    }
+}
+
+impl FromStr for Element {
+    type Err = ParseError;
+
+    /// [`Element::from_bytes`] on the string's bytes.
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        Self::from_bytes(s.as_bytes())
+    }
+}
+
+/// The namespace state of one open element.
+struct Scope {
+    default: Atom,
+    /// Length of `Parser::prefixes` before this element's declarations.
+    prefixes_before: usize,
+    /// Declarations in scope including this element's.
+    decls: usize,
+}
+
+struct Parser<'i, 'n> {
+    input: &'i str,
+    limits: Limits,
+    /// Whether the input still needs the checks the framer does.
+    strict: bool,
+    inherited: Option<&'n Namespaces>,
+    prefixes: Vec<(Box<str>, Atom)>,
+    scopes: Vec<Scope>,
+    stack: Vec<Element>,
+}
+
+impl<'i, 'n> Parser<'i, 'n> {
+    fn new(
+        input: &'i str,
+        limits: Limits,
+        strict: bool,
+        inherited: Option<&'n Namespaces>,
+    ) -> Self {
+        Self {
+            input,
+            limits,
+            strict,
+            inherited,
+            prefixes: Vec::new(),
+            scopes: Vec::new(),
+            stack: Vec::new(),
+        }
+    }
+
+    fn run(mut self) -> Result<Element, ParseError> {
+        let mut reader = Reader::from_str(self.input);
+        let config = reader.config_mut();
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        config.allow_unmatched_ends = false;
+        config.allow_dangling_amp = false;
+        config.trim_text(false);
+        let mut root: Option<Element> = None;
+        let mut first = true;
+        loop {
+            let offset = reader.buffer_position();
+            let event = reader.read_event().map_err(|e| ParseError::Xml {
+                offset: reader.error_position(),
+                detail: alloc::format!("{e}"),
+            })?;
+            let at_start = core::mem::replace(&mut first, false);
+            match event {
+                Event::Start(start) | Event::Empty(start) if root.is_some() => {
+                    let _ = start;
+                    return Err(ParseError::TrailingContent { offset });
+                }
+                Event::Start(start) => {
+                    let e = self.start(&start, offset)?;
+                    self.stack.push(e);
+                }
+                Event::Empty(start) => {
+                    let e = self.start(&start, offset)?;
+                    self.end_scope();
+                    if let Some(done) = self.attach(e) {
+                        root = Some(done);
+                    }
+                }
+                Event::End(_) => {
+                    let Some(e) = self.stack.pop() else {
+                        return Err(ParseError::TrailingContent { offset });
+                    };
+                    self.end_scope();
+                    if let Some(done) = self.attach(e) {
+                        root = Some(done);
+                    }
+                }
+                Event::Text(t) => {
+                    let raw =
+                        core::str::from_utf8(&t).map_err(|_| ParseError::InvalidUtf8 { offset })?;
+                    self.text(raw, offset, false)?;
+                }
+                Event::CData(t) => {
+                    let raw =
+                        core::str::from_utf8(&t).map_err(|_| ParseError::InvalidUtf8 { offset })?;
+                    self.text(raw, offset, true)?;
+                }
+                Event::GeneralRef(r) => {
+                    let c = match r.resolve_char_ref() {
+                        Ok(Some(c)) => c,
+                        Ok(None) => match &*r {
+                            b"lt" => '<',
+                            b"gt" => '>',
+                            b"amp" => '&',
+                            b"apos" => '\'',
+                            b"quot" => '"',
+                            _ => {
+                                return Err(ParseError::Restricted {
+                                    offset,
+                                    construct: Restricted::EntityReference,
+                                });
+                            }
+                        },
+                        Err(_) => return Err(ParseError::InvalidReference { offset }),
+                    };
+                    if !is_xml_char(c) {
+                        return Err(ParseError::InvalidChar {
+                            offset,
+                            code_point: u32::from(c),
+                        });
+                    }
+                    let mut buf = [0u8; 4];
+                    self.push_text(c.encode_utf8(&mut buf), offset)?;
+                }
+                Event::Comment(_) => {
+                    return Err(ParseError::Restricted {
+                        offset,
+                        construct: Restricted::Comment,
+                    });
+                }
+                Event::PI(_) => {
+                    return Err(ParseError::Restricted {
+                        offset,
+                        construct: Restricted::ProcessingInstruction,
+                    });
+                }
+                Event::DocType(_) => {
+                    return Err(ParseError::Restricted {
+                        offset,
+                        construct: Restricted::Doctype,
+                    });
+                }
+                Event::Decl(_) => {
+                    if !(self.strict && at_start) {
+                        return Err(ParseError::Restricted {
+                            offset,
+                            construct: Restricted::ProcessingInstruction,
+                        });
+                    }
+                }
+                Event::Eof => break,
+            }
+        }
+        if !self.stack.is_empty() {
+            return Err(ParseError::Truncated {
+                offset: self.input.len() as u64,
+            });
+        }
+        root.ok_or(ParseError::NoElement)
+    }
+
+    /// Puts a finished element into its parent, or returns it when it is
+    /// the root.
+    fn attach(&mut self, e: Element) -> Option<Element> {
+        match self.stack.last_mut() {
+            Some(parent) => {
+                parent.children.push(Node::Element(e));
+                None
+            }
+            None => Some(e),
+        }
+    }
+
+    fn end_scope(&mut self) {
+        if let Some(scope) = self.scopes.pop() {
+            self.prefixes.truncate(scope.prefixes_before);
+        }
+    }
+
+    fn text(&mut self, raw: &str, offset: u64, cdata: bool) -> Result<(), ParseError> {
+        if self.strict {
+            check_chars(raw, offset)?;
+            if !cdata && raw.contains("]]>") {
+                return Err(ParseError::Xml {
+                    offset,
+                    detail: "']]>' in character data".into(),
+                });
+            }
+        }
+        // quick-xml ends a text event at every reference, so `raw` holds
+        // none; unescaping only normalizes line ends (XML 1.0 §2.11).
+        let text = if cdata {
+            normalize_eol(raw)
+        } else {
+            unescape_text(raw)
+        };
+        self.push_text(&text, offset)
+    }
+
+    fn push_text(&mut self, text: &str, offset: u64) -> Result<(), ParseError> {
+        match self.stack.last_mut() {
+            Some(e) => {
+                e.push_text(text);
+                Ok(())
+            }
+            None if self.strict
+                && text
+                    .bytes()
+                    .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) =>
+            {
+                Ok(())
+            }
+            None => Err(ParseError::TrailingContent { offset }),
+        }
+    }
+
+    fn resolve(&self, prefix: &str, offset: u64) -> Result<Atom, ParseError> {
+        if let Some((_, ns)) = self.prefixes.iter().rev().find(|(p, _)| **p == *prefix) {
+            return Ok(ns.clone());
+        }
+        if prefix == "xml" {
+            return Ok(Atom::Static(XML_NS));
+        }
+        if let Some(ns) = self.inherited.and_then(|n| n.resolve(prefix)) {
+            return Ok(Atom::new(ns));
+        }
+        Err(ParseError::UndeclaredPrefix {
+            offset,
+            prefix: prefix.into(),
+        })
+    }
+
+    fn start(&mut self, start: &BytesStart<'_>, offset: u64) -> Result<Element, ParseError> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(ParseError::LimitExceeded {
+                offset,
+                limit: Limit::Depth,
+                max: self.limits.max_depth,
+            });
+        }
+        let qname = core::str::from_utf8(start.name().into_inner())
+            .map_err(|_| ParseError::InvalidUtf8 { offset })?;
+        if self.strict {
+            self.check_name(qname, offset)?;
+        }
+        let (parent_default, parent_decls) = match self.scopes.last() {
+            Some(s) => (s.default.clone(), s.decls),
+            None => (
+                self.inherited
+                    .and_then(|n| n.default_namespace())
+                    .map(Atom::new)
+                    .unwrap_or_default(),
+                0,
+            ),
+        };
+        let mut scope = Scope {
+            default: parent_default,
+            prefixes_before: self.prefixes.len(),
+            decls: parent_decls,
+        };
+        // Pass 1: namespace declarations, which apply to the element's own
+        // name and attributes whatever their order.
+        let mut count = 0usize;
+        let mut plain = 0usize;
+        for attr in start.attributes() {
+            let attr = attr.map_err(|e| ParseError::Xml {
+                offset,
+                detail: alloc::format!("{e}"),
+            })?;
+            count += 1;
+            if count > self.limits.max_attributes {
+                return Err(ParseError::LimitExceeded {
+                    offset,
+                    limit: Limit::Attributes,
+                    max: self.limits.max_attributes,
+                });
+            }
+            let key = core::str::from_utf8(attr.key.into_inner())
+                .map_err(|_| ParseError::InvalidUtf8 { offset })?;
+            let declared = if key == "xmlns" {
+                None
+            } else if let Some(p) = key.strip_prefix("xmlns:") {
+                Some(p)
+            } else {
+                plain += 1;
+                continue;
+            };
+            let raw = core::str::from_utf8(&attr.value)
+                .map_err(|_| ParseError::InvalidUtf8 { offset })?;
+            if self.strict {
+                self.check_name(key, offset)?;
+                check_value(raw, offset)?;
+            }
+            let value = unescape_attribute(raw);
+            scope.decls += 1;
+            if scope.decls > self.limits.max_namespace_declarations {
+                return Err(ParseError::LimitExceeded {
+                    offset,
+                    limit: Limit::NamespaceDeclarations,
+                    max: self.limits.max_namespace_declarations,
+                });
+            }
+            match declared {
+                None => scope.default = Atom::new(&value),
+                Some(prefix) => {
+                    let reserved = match prefix {
+                        "xmlns" => true,
+                        "xml" => *value != *XML_NS,
+                        _ => *value == *XML_NS || *value == *XMLNS_NS || value.is_empty(),
+                    };
+                    if reserved {
+                        return Err(ParseError::ReservedPrefix {
+                            offset,
+                            prefix: prefix.into(),
+                        });
+                    }
+                    self.prefixes.push((prefix.into(), Atom::new(&value)));
+                }
+            }
+        }
+        let (prefix, local) = split_qname(qname);
+        let ns = match prefix {
+            Some("xmlns") => {
+                return Err(ParseError::ReservedPrefix {
+                    offset,
+                    prefix: "xmlns".into(),
+                });
+            }
+            Some(p) => self.resolve(p, offset)?,
+            None => scope.default.clone(),
+        };
+        // Pass 2: the attributes proper.
+        let mut attrs = Vec::with_capacity(plain);
+        if plain > 0 {
+            for attr in start.attributes().flatten() {
+                let key = core::str::from_utf8(attr.key.into_inner())
+                    .map_err(|_| ParseError::InvalidUtf8 { offset })?;
+                if key == "xmlns" || key.starts_with("xmlns:") {
+                    continue;
+                }
+                let raw = core::str::from_utf8(&attr.value)
+                    .map_err(|_| ParseError::InvalidUtf8 { offset })?;
+                if self.strict {
+                    self.check_name(key, offset)?;
+                    check_value(raw, offset)?;
+                }
+                let (p, name) = split_qname(key);
+                let ns = match p {
+                    None => Atom::default(),
+                    Some(p) => self.resolve(p, offset)?,
+                };
+                let value: String = match unescape_attribute(raw) {
+                    Cow::Borrowed(s) => s.into(),
+                    Cow::Owned(s) => s,
+                };
+                if self.strict
+                    && attrs
+                        .iter()
+                        .any(|a: &Attribute| *a.name == *name && a.ns == ns)
+                {
+                    return Err(ParseError::DuplicateAttribute {
+                        offset,
+                        name: key.into(),
+                    });
+                }
+                attrs.push(Attribute {
+                    name: Atom::new(name),
+                    ns,
+                    value,
+                });
+            }
+        }
+        self.scopes.push(scope);
+        Ok(Element {
+            name: Atom::new(local),
+            ns,
+            attrs,
+            children: Vec::new(),
+        })
+    }
+
+    fn check_name(&self, qname: &str, offset: u64) -> Result<(), ParseError> {
+        if qname.len() > self.limits.max_name_bytes {
+            return Err(ParseError::LimitExceeded {
+                offset,
+                limit: Limit::NameBytes,
+                max: self.limits.max_name_bytes,
+            });
+        }
+        let (prefix, local) = split_qname(qname);
+        let ok = prefix.is_none_or(is_ncname) && is_ncname(local);
+        if ok {
+            Ok(())
+        } else {
+            Err(ParseError::InvalidName {
+                offset,
+                name: qname.into(),
+            })
+        }
+    }
+}
+
+/// Splits `p:local` at its first colon.
+fn split_qname(qname: &str) -> (Option<&str>, &str) {
+    match qname.split_once(':') {
+        Some((p, l)) => (Some(p), l),
+        None => (None, qname),
+    }
+}
+
+/// An NCName (Namespaces in XML 1.0 §3): a name without colons. ASCII is
+/// checked exactly against XML 1.0 §2.3; other characters are accepted when
+/// they are outside the ranges XML 1.0 excludes from names.
+fn is_ncname(s: &str) -> bool {
+    let mut chars = s.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let start = |c: char| {
+        c.is_ascii_alphabetic()
+            || c == '_'
+            || (!c.is_ascii()
+                && !matches!(c, '\u{D7}' | '\u{F7}' | '\u{37E}' | '\u{2000}'..='\u{200B}' | '\u{200E}'..='\u{206F}' | '\u{2190}'..='\u{2BFF}' | '\u{2FF0}'..='\u{3000}' | '\u{E000}'..='\u{F8FF}' | '\u{FDD0}'..='\u{FDEF}' | '\u{FFFE}'..='\u{FFFF}'))
+    };
+    start(first)
+        && chars.all(|c| {
+            start(c)
+                || c.is_ascii_digit()
+                || c == '-'
+                || c == '.'
+                || c == '\u{B7}'
+                || matches!(c, '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+        })
+}
+
+/// XML 1.0 §2.2 `Char`.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Every character of `raw` is an XML `Char`.
+fn check_chars(raw: &str, offset: u64) -> Result<(), ParseError> {
+    // Fast path: only control bytes and the UTF-8 of U+FFFE/U+FFFF can fail.
+    if raw
+        .bytes()
+        .all(|b| b >= 0x20 && b != 0xEF || matches!(b, b'\t' | b'\n' | b'\r'))
+    {
+        return Ok(());
+    }
+    match raw.char_indices().find(|&(_, c)| !is_xml_char(c)) {
+        Some((i, c)) => Err(ParseError::InvalidChar {
+            offset: offset + i as u64,
+            code_point: u32::from(c),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// An attribute value as written: `Char`s, no `<`, references well formed
+/// and predefined (RFC 6120 §11.1 forbids other entities).
+fn check_value(raw: &str, offset: u64) -> Result<(), ParseError> {
+    check_chars(raw, offset)?;
+    if raw.contains('<') {
+        return Err(ParseError::Xml {
+            offset,
+            detail: "'<' in an attribute value".into(),
+        });
+    }
+    let mut rest = raw;
+    while let Some(amp) = rest.find('&') {
+        let after = rest.get(amp + 1..).unwrap_or_default();
+        let Some(semi) = after.find(';') else {
+            return Err(ParseError::InvalidReference { offset });
+        };
+        let name = after.get(..semi).unwrap_or_default();
+        let ok = match name {
+            "lt" | "gt" | "amp" | "apos" | "quot" => true,
+            _ => match name.strip_prefix('#') {
+                Some(num) => {
+                    let code = match num.strip_prefix('x') {
+                        Some(hex)
+                            if !hex.is_empty()
+                                && hex.len() <= 8
+                                && hex.bytes().all(|b| b.is_ascii_hexdigit()) =>
+                        {
+                            u32::from_str_radix(hex, 16).ok()
+                        }
+                        Some(_) => None,
+                        None if !num.is_empty()
+                            && num.len() <= 10
+                            && num.bytes().all(|b| b.is_ascii_digit()) =>
+                        {
+                            num.parse().ok()
+                        }
+                        None => None,
+                    };
+                    match code.and_then(char::from_u32) {
+                        Some(c) if is_xml_char(c) => true,
+                        Some(c) => {
+                            return Err(ParseError::InvalidChar {
+                                offset,
+                                code_point: u32::from(c),
+                            });
+                        }
+                        None => false,
+                    }
+                }
+                None if !name.is_empty() && is_ncname(name) => {
+                    return Err(ParseError::Restricted {
+                        offset,
+                        construct: Restricted::EntityReference,
+                    });
+                }
+                None => false,
+            },
+        };
+        if !ok {
+            return Err(ParseError::InvalidReference { offset });
+        }
+        rest = after.get(semi + 1..).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// XML 1.0 §2.11 for CDATA sections: CR LF and lone CR become LF.
+fn normalize_eol(raw: &str) -> Cow<'_, str> {
+    if !raw.contains('\r') {
+        return Cow::Borrowed(raw);
+    }
+    Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,139 @@
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use super::*;
+
+fn parse(s: &str) -> Result<Element, ParseError> {
+    s.parse()
+}
+
+#[test]
+fn resolves_default_and_prefixed_namespaces() {
+    let e = parse(
+        "<?xml version='1.0'?>\n<a:message xmlns:a='jabber:client' xmlns='urn:d' a:x='1' y='2' xml:lang='en'>\
+         <body>t</body><a:thread/></a:message>\n",
+    )
+    .unwrap();
+    assert_eq!((e.name(), e.ns()), ("message", "jabber:client"));
+    assert_eq!(e.attr_ns("x", "jabber:client"), Some("1"));
+    assert_eq!(e.attr("y"), Some("2"));
+    assert_eq!(e.lang(), Some("en"));
+    assert_eq!(e.attrs().len(), 3, "declarations are not attributes");
+    assert!(e.has_child("body", "urn:d"));
+    assert!(e.has_child("thread", "jabber:client"));
+}
+
+#[test]
+fn text_references_cdata_and_line_ends() {
+    let e = parse("<a>x &amp; &#x3C;&#62; <![CDATA[<&>]]>\r\ny\rz</a>").unwrap();
+    assert_eq!(e.text(), "x & <> <&>\ny\nz");
+    assert_eq!(e.nodes().len(), 1, "runs are merged");
+    let e = parse("<a b='x&#9;y\tz&quot;'/>").unwrap();
+    assert_eq!(e.attr("b"), Some("x\ty z\""));
+}
+
+#[test]
+fn refuses_what_rfc_6120_forbids() {
+    let cases: &[(&str, &str)] = &[
+        ("<a><!-- c --></a>", "restricted-xml"),
+        ("<a><?pi x?></a>", "restricted-xml"),
+        ("<!DOCTYPE a><a/>", "restricted-xml"),
+        ("<a>&ent;</a>", "restricted-xml"),
+        ("<a b='&ent;'/>", "restricted-xml"),
+        ("<a>&#0;</a>", "not-well-formed"),
+        ("<a b='&#1;'/>", "not-well-formed"),
+        ("<a>\u{1}</a>", "not-well-formed"),
+        ("<a b='<'/>", "not-well-formed"),
+        ("<a b='1' b='2'/>", "not-well-formed"),
+        (
+            "<a xmlns:p='urn:x' xmlns:q='urn:x' p:b='1' q:b='2'/>",
+            "not-well-formed",
+        ),
+        ("<a></b>", "not-well-formed"),
+        ("<a>", "not-well-formed"),
+        ("<a/><b/>", "not-well-formed"),
+        ("<a/>text", "not-well-formed"),
+        ("", "not-well-formed"),
+        ("<1a/>", "not-well-formed"),
+        ("<p:a/>", "bad-namespace-prefix"),
+        ("<a xmlns:xml='urn:x'/>", "bad-namespace-prefix"),
+        ("<a xmlns:p=''/>", "bad-namespace-prefix"),
+        ("<xmlns:a/>", "bad-namespace-prefix"),
+        ("<a>]]></a>", "not-well-formed"),
+        ("<a b='&#x+41;'/>", "not-well-formed"),
+    ];
+    for (input, condition) in cases {
+        match parse(input) {
+            Ok(e) => panic!("{input:?} parsed as {e:?}"),
+            Err(err) => assert_eq!(err.condition().as_str(), *condition, "{input:?}: {err}"),
+        }
+    }
+}
+
+#[test]
+fn limits_are_enforced() {
+    let deep = "<a>".repeat(300) + &"</a>".repeat(300);
+    let err = parse(&deep).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ParseError::LimitExceeded {
+                limit: Limit::Depth,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let many: String = (0..200).map(|i| alloc::format!(" a{i}='x'")).collect();
+    let err = parse(&alloc::format!("<a{many}/>")).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ParseError::LimitExceeded {
+                limit: Limit::Attributes,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let small = Limits::default().with_max_element_bytes(10_000);
+    let big = alloc::format!("<a>{}</a>", "x".repeat(10_000));
+    let err = Element::from_bytes_with_limits(big.as_bytes(), &small).unwrap_err();
+    assert_eq!(err.condition().as_str(), "policy-violation");
+}
+
+#[test]
+fn frames_parse_with_the_stream_context() {
+    let mut framer = xmpp_stream::Framer::new(xmpp_stream::Transport::Tcp);
+    framer.feed(
+        b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' \
+          version='1.0'><stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>\
+          <message to='a@b'><body>hi</body></message>",
+    );
+    let mut elements = Vec::new();
+    while let Some(ev) = framer.next_event().unwrap() {
+        if let xmpp_stream::Event::Element(e) = ev {
+            elements.push(Element::from_frame(&e).unwrap());
+        }
+    }
+    assert_eq!(elements.len(), 2);
+    assert!(elements[0].is("features", "http://etherx.jabber.org/streams"));
+    assert!(elements[0].has_child("bind", "urn:ietf:params:xml:ns:xmpp-bind"));
+    assert!(elements[1].is("message", "jabber:client"));
+    assert_eq!(
+        elements[1].to_string(),
+        "<message xmlns='jabber:client' to='a@b'><body>hi</body></message>"
+    );
+}
+
+#[test]
+fn unknown_content_survives_a_round_trip() {
+    let input = "<iq xmlns='jabber:client' type='set' id='1' foo='bar' xmlns:e='urn:e' e:x='y'>\n  \
+                 <query xmlns='urn:q'><item a='1'/>text</query>\n  <other xmlns='urn:o'/>\n</iq>";
+    let e = parse(input).unwrap();
+    let again = parse(&e.to_xml()).unwrap();
+    assert_eq!(again, e);
+    assert_eq!(e.attr("foo"), Some("bar"));
+    assert_eq!(e.attr_ns("x", "urn:e"), Some("y"));
+    assert_eq!(e.children().count(), 2);
+}

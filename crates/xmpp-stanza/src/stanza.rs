@@ -1,0 +1,407 @@
+//! Typed stanzas (RFC 6120 §8, RFC 6121 §4 and §5): [`Message`],
+//! [`Presence`], [`Iq`] and the [`Stanza`] enum over them.
+//!
+//! A typed stanza holds its parsed routing attributes (§8.1: `to` and
+//! `from` as JIDs, `id`, `type`, `xml:lang`) plus everything else of the
+//! element as it came: other attributes and every child node in order.
+//! Typed accessors (`bodies`, `show`, `payload`, …) read the children, so
+//! nothing is duplicated, and serializing gives back every attribute, child
+//! and text. Addresses are written in their enforced form (RFC 7622 §3).
+//!
+//! Reading a stanza never fails the stream: an element with a bad address,
+//! type or payload gives an [`InvalidStanza`] that keeps the element whole
+//! and has the matching error reply ready.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use xmpp_jid::Jid;
+
+use crate::element::{Attribute, Element, Node, XML_NS};
+use crate::error::{ParseError, PayloadError};
+use crate::stanza_error::StanzaError;
+
+mod iq;
+mod message;
+mod presence;
+
+pub use iq::{Iq, IqType};
+pub use message::{Message, MessageType};
+pub use presence::{Presence, PresenceType, Show};
+
+/// The client-to-server content namespace (RFC 6120 §4.8.3).
+pub const CLIENT_NS: &str = "jabber:client";
+/// The server-to-server content namespace (RFC 6120 §4.8.3).
+pub const SERVER_NS: &str = "jabber:server";
+/// The component content namespace (XEP-0114).
+pub const COMPONENT_NS: &str = "jabber:component:accept";
+
+/// The namespace stanzas are qualified by: a runtime value, so one program
+/// handles client, server and component streams alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum StanzaNs {
+    /// `jabber:client`.
+    #[default]
+    Client,
+    /// `jabber:server`.
+    Server,
+    /// `jabber:component:accept`.
+    Component,
+}
+
+impl StanzaNs {
+    /// The namespace name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Client => CLIENT_NS,
+            Self::Server => SERVER_NS,
+            Self::Component => COMPONENT_NS,
+        }
+    }
+
+    /// The content namespace named `ns`.
+    pub fn from_ns(ns: &str) -> Option<Self> {
+        Some(match ns {
+            CLIENT_NS => Self::Client,
+            SERVER_NS => Self::Server,
+            COMPONENT_NS => Self::Component,
+            _ => return None,
+        })
+    }
+}
+
+/// The routing attributes every stanza has (RFC 6120 §8.1), plus the
+/// attributes this crate does not interpret.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Header {
+    /// The stanza namespace.
+    pub ns: StanzaNs,
+    /// `to` (§8.1.1).
+    pub to: Option<Jid>,
+    /// `from` (§8.1.2).
+    pub from: Option<Jid>,
+    /// `id` (§8.1.3).
+    pub id: Option<String>,
+    /// `xml:lang` (§8.1.5).
+    pub lang: Option<String>,
+    /// Every other attribute, in order (an unknown `type` value of a
+    /// message included).
+    pub attrs: Vec<Attribute>,
+}
+
+impl Header {
+    /// A header in namespace `ns` with nothing set.
+    pub fn new(ns: StanzaNs) -> Self {
+        Self {
+            ns,
+            ..Self::default()
+        }
+    }
+
+    /// Reads the routing attributes of `e`; `type` is left to the caller
+    /// and returned raw.
+    fn read<'e>(
+        e: &'e Element,
+        element: &'static str,
+    ) -> Result<(Self, Option<&'e str>), PayloadError> {
+        let ns = StanzaNs::from_ns(e.ns()).ok_or_else(|| PayloadError::UnexpectedElement {
+            expected: element,
+            name: e.name().into(),
+            ns: e.ns().into(),
+        })?;
+        let mut h = Self::new(ns);
+        let mut type_ = None;
+        for a in e.attrs() {
+            match (a.ns(), a.name()) {
+                ("", "to") => h.to = Some(jid(element, "to", a.value())?),
+                ("", "from") => h.from = Some(jid(element, "from", a.value())?),
+                ("", "id") => h.id = Some(a.value().into()),
+                ("", "type") => type_ = Some(a.value()),
+                (XML_NS, "lang") => h.lang = Some(a.value().into()),
+                _ => h.attrs.push(a.clone()),
+            }
+        }
+        Ok((h, type_))
+    }
+
+    /// The element `name` with these attributes and `type_`.
+    fn element(&self, name: &str, type_: Option<&str>) -> Element {
+        let mut e = Element::new(name, self.ns.as_str());
+        e.attrs.reserve(self.attrs.len() + 4);
+        if let Some(to) = &self.to {
+            e.set_attr("to", to.as_str());
+        }
+        if let Some(from) = &self.from {
+            e.set_attr("from", from.as_str());
+        }
+        if let Some(id) = &self.id {
+            e.set_attr("id", id.as_str());
+        }
+        if let Some(t) = type_ {
+            e.set_attr("type", t);
+        }
+        if let Some(lang) = &self.lang {
+            e.set_attr_ns("lang", XML_NS, lang.as_str());
+        }
+        e.attrs.extend(self.attrs.iter().cloned());
+        e
+    }
+
+    /// The header of a reply: addresses swapped, same id, namespace and
+    /// language (RFC 6120 §8.3.1, §8.2.3).
+    fn reply(&self) -> Self {
+        Self {
+            ns: self.ns,
+            to: self.from.clone(),
+            from: self.to.clone(),
+            id: self.id.clone(),
+            lang: self.lang.clone(),
+            attrs: Vec::new(),
+        }
+    }
+}
+
+fn jid(element: &'static str, attribute: &'static str, value: &str) -> Result<Jid, PayloadError> {
+    Jid::new(value).map_err(|error| PayloadError::InvalidJid {
+        element,
+        attribute,
+        value: value.into(),
+        error: alloc::boxed::Box::new(error),
+    })
+}
+
+/// The child elements of `nodes` named `name` in namespace `ns`.
+fn children_named<'a>(
+    nodes: &'a [Node],
+    name: &'a str,
+    ns: &'a str,
+) -> impl Iterator<Item = &'a Element> + 'a {
+    nodes
+        .iter()
+        .filter_map(Node::as_element)
+        .filter(move |e| e.is(name, ns))
+}
+
+/// A stanza: one of the three kinds of RFC 6120 §8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stanza {
+    /// `<message/>`.
+    Message(Message),
+    /// `<presence/>`.
+    Presence(Presence),
+    /// `<iq/>`.
+    Iq(Iq),
+}
+
+/// An element that should have been a stanza but is not a valid one: the
+/// element is kept whole, the problem is named, and the reply is ready.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidStanza {
+    /// The element as received.
+    pub element: alloc::boxed::Box<Element>,
+    /// What is wrong with it.
+    pub error: PayloadError,
+}
+
+impl InvalidStanza {
+    /// Whether the element is a stanza at all (`message`, `presence` or `iq`
+    /// in a content namespace); if not, a stream would answer
+    /// `unsupported-stanza-type` (RFC 6120 §4.9.3.24) instead of a reply.
+    pub fn is_stanza(&self) -> bool {
+        matches!(self.element.name(), "message" | "presence" | "iq")
+            && StanzaNs::from_ns(self.element.ns()).is_some()
+    }
+
+    /// The stanza error to answer with (`jid-malformed` for an address,
+    /// `bad-request` otherwise), its text the problem.
+    pub fn stanza_error(&self) -> StanzaError {
+        StanzaError::new(self.error.condition())
+            .with_text(Some("en"), alloc::format!("{}", self.error))
+    }
+
+    /// The error reply to send (RFC 6120 §8.3.1): the element's name,
+    /// addresses swapped, same id, type `error`. `None` for elements that
+    /// are not stanzas and for stanzas of type `error`, which are never
+    /// answered with an error.
+    pub fn error_reply(&self) -> Option<Element> {
+        if !self.is_stanza() || self.element.attr("type") == Some("error") {
+            return None;
+        }
+        let e = &self.element;
+        let mut reply = Element::new(e.name(), e.ns());
+        // The raw values are echoed: a malformed address is returned to its
+        // sender as it came.
+        if let Some(from) = e.attr("from") {
+            reply.set_attr("to", from);
+        }
+        if let Some(to) = e.attr("to") {
+            reply.set_attr("from", to);
+        }
+        if let Some(id) = e.attr("id") {
+            reply.set_attr("id", id);
+        }
+        reply.set_attr("type", "error");
+        reply.push_child(self.stanza_error().to_element(e.ns()));
+        Some(reply)
+    }
+}
+
+impl core::fmt::Display for InvalidStanza {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl core::error::Error for InvalidStanza {}
+
+/// Why a framed element could not be read as a stanza.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// The bytes are not an element (a stream error).
+    Parse(ParseError),
+    /// The element is not a valid stanza (a stanza error).
+    Stanza(InvalidStanza),
+}
+
+impl core::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Parse(e) => core::fmt::Display::fmt(e, f),
+            Self::Stanza(e) => core::fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl core::error::Error for ReadError {}
+
+impl Stanza {
+    /// Reads a stanza from an element; the element comes back inside the
+    /// error when it is not a valid stanza.
+    pub fn from_element(e: Element) -> Result<Self, InvalidStanza> {
+        match e.name() {
+            "message" => Message::try_from(e).map(Self::Message),
+            "presence" => Presence::try_from(e).map(Self::Presence),
+            "iq" => Iq::try_from(e).map(Self::Iq),
+            _ => Err(InvalidStanza {
+                error: PayloadError::UnexpectedElement {
+                    expected: "message, presence or iq",
+                    name: e.name().into(),
+                    ns: e.ns().into(),
+                },
+                element: alloc::boxed::Box::new(e),
+            }),
+        }
+    }
+
+    /// Parses a framed element and reads it as a stanza.
+    pub fn from_frame(frame: &xmpp_stream::Element) -> Result<Self, ReadError> {
+        let e = Element::from_frame(frame).map_err(ReadError::Parse)?;
+        Self::from_element(e).map_err(ReadError::Stanza)
+    }
+
+    /// The element name: `message`, `presence` or `iq`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Message(_) => "message",
+            Self::Presence(_) => "presence",
+            Self::Iq(_) => "iq",
+        }
+    }
+
+    /// The routing attributes.
+    pub fn header(&self) -> &Header {
+        match self {
+            Self::Message(m) => &m.header,
+            Self::Presence(p) => &p.header,
+            Self::Iq(i) => &i.header,
+        }
+    }
+
+    /// Whether the stanza is of type `error`.
+    pub fn is_error(&self) -> bool {
+        match self {
+            Self::Message(m) => m.type_ == Some(MessageType::Error),
+            Self::Presence(p) => p.type_ == PresenceType::Error,
+            Self::Iq(i) => i.type_ == IqType::Error,
+        }
+    }
+
+    /// The error reply to this stanza (RFC 6120 §8.3.1): same kind,
+    /// addresses swapped, same id, type `error`, holding `error`. `None`
+    /// when the stanza is itself an error, which is never answered.
+    pub fn make_error_reply(&self, error: StanzaError) -> Option<Self> {
+        if self.is_error() {
+            return None;
+        }
+        Some(match self {
+            Self::Message(m) => {
+                let mut r = Message::new(m.header.ns);
+                r.header = m.header.reply();
+                r.type_ = Some(MessageType::Error);
+                r.nodes
+                    .push(Node::Element(error.to_element(m.header.ns.as_str())));
+                Self::Message(r)
+            }
+            Self::Presence(p) => {
+                let mut r = Presence::new(p.header.ns, PresenceType::Error);
+                r.header = p.header.reply();
+                r.nodes
+                    .push(Node::Element(error.to_element(p.header.ns.as_str())));
+                Self::Presence(r)
+            }
+            Self::Iq(i) => Self::Iq(i.make_error(error)),
+        })
+    }
+
+    /// The stanza as an element.
+    pub fn to_element(&self) -> Element {
+        match self {
+            Self::Message(m) => m.to_element(),
+            Self::Presence(p) => p.to_element(),
+            Self::Iq(i) => i.to_element(),
+        }
+    }
+}
+
+impl From<Stanza> for Element {
+    fn from(s: Stanza) -> Self {
+        match s {
+            Stanza::Message(m) => m.into(),
+            Stanza::Presence(p) => p.into(),
+            Stanza::Iq(i) => i.into(),
+        }
+    }
+}
+
+impl TryFrom<Element> for Stanza {
+    type Error = InvalidStanza;
+    fn try_from(e: Element) -> Result<Self, InvalidStanza> {
+        Self::from_element(e)
+    }
+}
+
+/// The text of the element children `name` (in `ns`) of `nodes` with
+/// their `xml:lang`.
+fn texts<'a>(
+    nodes: &'a [Node],
+    name: &'a str,
+    ns: &'a str,
+) -> impl Iterator<Item = (Option<&'a str>, alloc::borrow::Cow<'a, str>)> + 'a {
+    children_named(nodes, name, ns).map(|e| (e.lang(), e.text()))
+}
+
+/// A text child with an optional `xml:lang`.
+fn text_child(name: &str, ns: StanzaNs, lang: Option<&str>, text: &str) -> Node {
+    let mut e = Element::new(name, ns.as_str());
+    if let Some(lang) = lang {
+        e.set_attr_ns("lang", XML_NS, lang);
+    }
+    e.push_text(text);
+    Node::Element(e)
+}
+
+#[cfg(test)]
+mod tests;

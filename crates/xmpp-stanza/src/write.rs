@@ -1,0 +1,123 @@
+//! Serialization of element trees: escaping (XML 1.0 §2.4, §3.3.3) and the
+//! fewest namespace declarations that give every element and attribute its
+//! namespace back (Namespaces in XML 1.0 §6).
+//!
+//! Elements are written with the default namespace (`xmlns='…'`), declared
+//! only where an element's namespace differs from its parent's; attributes
+//! in a namespace get a prefix: `xml:` for the XML namespace, otherwise one
+//! declared on the element that uses it. Text and attribute values are
+//! escaped so that end-of-line and attribute-value normalization give back
+//! exactly the same characters.
+
+use alloc::string::String;
+use core::fmt;
+
+use xmpp_stream::{escape_attribute, escape_text};
+
+use crate::element::{Element, Node, XML_NS};
+
+impl Element {
+    /// The element as a standalone document fragment: the root declares its
+    /// namespace (unless it has none).
+    pub fn to_xml(&self) -> String {
+        let mut out = String::with_capacity(128);
+        self.write_xml_in(&mut out, "");
+        out
+    }
+
+    /// Appends the element as [`to_xml`](Self::to_xml) does.
+    pub fn write_xml(&self, out: &mut String) {
+        self.write_xml_in(out, "");
+    }
+
+    /// Appends the element as a child of a context whose default namespace
+    /// is `default_ns`: a stanza written into a `jabber:client` stream with
+    /// `default_ns = "jabber:client"` carries no `xmlns` of its own.
+    pub fn write_xml_in(&self, out: &mut String, default_ns: &str) {
+        out.push('<');
+        out.push_str(&self.name);
+        if *self.ns != *default_ns {
+            out.push_str(" xmlns='");
+            out.push_str(&escape_attribute(&self.ns));
+            out.push('\'');
+        }
+        let mut declared = 0usize;
+        for a in &self.attrs {
+            out.push(' ');
+            if a.ns.is_empty() {
+                // Unprefixed: no namespace.
+            } else if *a.ns == *XML_NS {
+                out.push_str("xml:");
+            } else {
+                // A prefix of our own, declared right here; it shadows any
+                // outer one of the same spelling, so no clash is possible.
+                let prefix = PrefixName(declared);
+                declared += 1;
+                use fmt::Write as _;
+                let _ = write!(out, "xmlns:{prefix}='");
+                out.push_str(&escape_attribute(&a.ns));
+                let _ = write!(out, "' {prefix}:");
+            }
+            out.push_str(&a.name);
+            out.push_str("='");
+            out.push_str(&escape_attribute(&a.value));
+            out.push('\'');
+        }
+        if self.children.is_empty() {
+            out.push_str("/>");
+            return;
+        }
+        out.push('>');
+        for node in &self.children {
+            match node {
+                Node::Element(e) => e.write_xml_in(out, &self.ns),
+                Node::Text(t) => out.push_str(&escape_text(t)),
+            }
+        }
+        out.push_str("</");
+        out.push_str(&self.name);
+        out.push('>');
+    }
+}
+
+/// The `n`th generated prefix: `ns0`, `ns1`, …
+struct PrefixName(usize);
+
+impl fmt::Display for PrefixName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ns{}", self.0)
+    }
+}
+
+impl fmt::Display for Element {
+    /// The same text as [`Element::to_xml`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_xml())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declares_namespaces_only_where_they_change() {
+        let e = Element::new("message", "jabber:client")
+            .with_attr("to", "a<b'")
+            .with_child(Element::new("body", "jabber:client").with_text("x & y\r"))
+            .with_child(
+                Element::new("x", "urn:a")
+                    .with_attr_ns("lang", XML_NS, "en")
+                    .with_attr_ns("k", "urn:b", "v\t"),
+            )
+            .with_child(Element::new("bare", ""));
+        assert_eq!(
+            e.to_xml(),
+            "<message xmlns='jabber:client' to='a&lt;b&apos;'><body>x &amp; y&#13;</body>\
+             <x xmlns='urn:a' xml:lang='en' xmlns:ns0='urn:b' ns0:k='v&#9;'/><bare xmlns=''/></message>"
+        );
+        let mut in_stream = String::new();
+        Element::new("presence", "jabber:client").write_xml_in(&mut in_stream, "jabber:client");
+        assert_eq!(in_stream, "<presence/>");
+    }
+}

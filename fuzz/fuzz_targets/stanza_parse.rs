@@ -1,0 +1,52 @@
+//! Fuzzes xmpp-stanza's untrusted entry points. Invariants: no panic; a
+//! tree that parses serializes to bytes that parse back to the same tree;
+//! a valid stanza round-trips through its element; an invalid one keeps
+//! its element and, unless it is an error, has a reply that parses.
+//!
+//! Input layout: byte 0 bit 0 picks the path: standalone bytes
+//! (`Element::from_bytes`) or framing inside a `jabber:client` stream
+//! (`Element::from_frame`); the rest is the XML.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use xmpp_stanza::{Element, Stanza};
+use xmpp_stream::{Event, Framer, Transport};
+
+fn check(e: Element) {
+    let xml = e.to_xml();
+    let back = Element::from_bytes(xml.as_bytes()).expect("serialized trees parse");
+    assert_eq!(back, e, "round trip of {xml}");
+    match Stanza::from_element(e) {
+        Ok(s) => {
+            let again = Stanza::from_element(s.to_element()).expect("typed round trip");
+            assert_eq!(again, s);
+        }
+        Err(invalid) => {
+            if let Some(reply) = invalid.error_reply() {
+                Element::from_bytes(reply.to_xml().as_bytes()).expect("replies parse");
+            }
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&mode, xml)) = data.split_first() else {
+        return;
+    };
+    if mode & 1 == 0 {
+        if let Ok(e) = Element::from_bytes(xml) {
+            check(e);
+        }
+        return;
+    }
+    let mut f = Framer::new(Transport::Tcp);
+    f.feed(b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");
+    f.feed(xml);
+    while let Ok(Some(ev)) = f.next_event() {
+        if let Event::Element(frame) = ev {
+            let e = Element::from_frame(&frame).expect("framed elements parse");
+            check(e);
+        }
+    }
+});
