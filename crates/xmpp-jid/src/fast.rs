@@ -114,21 +114,23 @@ fn non_ascii(s: &str) -> Option<bool> {
     Some(upper)
 }
 
-/// Checks a part against one class.
+/// The AND and the OR of the classes of `bytes`.
 #[inline(always)]
-fn part(s: &str, allowed: u8) -> Option<Scan> {
-    let bytes = s.as_bytes();
-    if bytes.is_empty() || bytes.len() > 1023 {
-        return None;
-    }
-    let mut all = allowed;
+fn fold(bytes: &[u8]) -> (u8, u8) {
+    let mut all = 0xFF;
     let mut any = 0;
     for &b in bytes {
         let c = class(b);
         all &= c;
         any |= c;
     }
-    if all == 0 {
+    (all, any)
+}
+
+/// Checks a part whose byte classes are known against one class.
+#[inline(always)]
+fn checked(s: &str, (all, any): (u8, u8), allowed: u8) -> Option<Scan> {
+    if s.is_empty() || s.len() > 1023 || all & allowed == 0 {
         return None;
     }
     let mut scan = Scan {
@@ -144,21 +146,14 @@ fn part(s: &str, allowed: u8) -> Option<Scan> {
 /// Checks a domainpart of LDH labels and labels of the simple alphabets
 /// (without its trailing dot). A-labels, IP literals and errors give `None`.
 #[inline(always)]
-fn domain(s: &str) -> Option<Scan> {
+fn domain(s: &str, (all, any): (u8, u8)) -> Option<Scan> {
     let bytes = s.as_bytes();
     if bytes.is_empty() || bytes.len() > 1023 {
         return None;
     }
-    // Pass 1, branch-free: every byte is a letter, digit, hyphen, dot or
+    // Pass 1 (the caller's): every byte is a letter, digit, hyphen, dot or
     // part of a non-ASCII code point.
-    let mut all = LDH_OR_DOT;
-    let mut any = 0;
-    for &b in bytes {
-        let c = class(b);
-        all &= c;
-        any |= c;
-    }
-    if all == 0 {
+    if all & LDH_OR_DOT == 0 {
         return None;
     }
     // Pass 2, per label: length and hyphen rules (RFC 5891 §4.2.3.1).
@@ -193,13 +188,17 @@ fn domain(s: &str) -> Option<Scan> {
     Some(scan)
 }
 
-/// Whether every non-ASCII label of an enforced domainpart fits in 63
-/// octets as an A-label (RFC 5890 §2.3.2.1).
+/// Whether every label of an enforced domainpart fits in 63 octets, as an
+/// A-label for the non-ASCII ones (RFC 5890 §2.3.2.1).
 #[inline(never)]
 fn alabels_fit(domain: &str) -> bool {
     domain.split('.').all(|label| {
         let mut buf = [0u8; crate::punycode::MAX_ENCODED];
-        label.is_ascii() || crate::punycode::encode(label, &mut buf).is_some()
+        if label.is_ascii() {
+            label.len() <= 63
+        } else {
+            crate::punycode::encode(label, &mut buf).is_some()
+        }
     })
 }
 
@@ -212,37 +211,49 @@ fn pos(p: usize) -> Option<NonZeroU16> {
 #[inline]
 pub(crate) fn parse(s: &str) -> Option<Jid> {
     let bytes = s.as_bytes();
-    // One scan for both separators (RFC 7622 §3.1: the first `/`, then the
-    // first `@` before it).
-    let mut at = None;
-    let mut slash = None;
+    // One pass up to the first `@` or `/` (RFC 7622 §3.1), gathering byte
+    // classes on the way: that segment is the localpart or the domainpart.
+    let (mut all, mut any) = (0xFF, 0);
+    let mut first = (bytes.len(), 0u8);
     for (i, &b) in bytes.iter().enumerate() {
-        if b == b'/' {
-            slash = Some(i);
+        if b == b'@' || b == b'/' {
+            first = (i, b);
             break;
         }
-        if b == b'@' && at.is_none() {
-            at = Some(i);
-        }
+        let c = class(b);
+        all &= c;
+        any |= c;
     }
-    let bare = s.get(..slash.unwrap_or(bytes.len()))?;
-    let (local, domain_str) = match at {
-        Some(a) => (Some(bare.get(..a)?), bare.get(a + 1..)?),
-        None => (None, bare),
+    let (at, local_scan, domain_start, domain_classes, domain_end) = if first.1 == b'@' {
+        let local = checked(s.get(..first.0)?, (all, any), LOCAL)?;
+        // Then up to the first `/`: the domainpart.
+        let start = first.0 + 1;
+        let (mut all, mut any) = (0xFF, 0);
+        let mut end = bytes.len();
+        for (i, &b) in bytes.get(start..)?.iter().enumerate() {
+            if b == b'/' {
+                end = start + i;
+                break;
+            }
+            let c = class(b);
+            all &= c;
+            any |= c;
+        }
+        (Some(first.0), local, start, (all, any), end)
+    } else {
+        (None, Scan::default(), 0, (all, any), first.0)
     };
-    let local_scan = match local {
-        Some(l) => part(l, LOCAL)?,
-        None => Scan::default(),
-    };
+    let slash = (domain_end < bytes.len()).then_some(domain_end);
+    let domain_str = s.get(domain_start..domain_end)?;
     let (domain_str, dot) = match domain_str.strip_suffix('.') {
         Some(rest) => (rest, true),
         None => (domain_str, false),
     };
-    let domain_scan = domain(domain_str)?;
+    let domain_scan = domain(domain_str, domain_classes)?;
     let resource = match slash {
         Some(p) => {
             let r = s.get(p + 1..)?;
-            part(r, RESOURCE)?;
+            checked(r, fold(r.as_bytes()), RESOURCE)?;
             Some(r)
         }
         None => None,
@@ -260,18 +271,27 @@ pub(crate) fn parse(s: &str) -> Option<Jid> {
     }
     // Map: lower-case the localpart and domainpart, drop the dot. The
     // resourcepart keeps its case. Lower-casing keeps every length.
-    let local_len = local.map_or(0, |l| l.len() + 1);
+    // The localpart and its `@`: lower-casing keeps every length.
+    let local_len = at.map_or(0, |a| a + 1);
     let len = local_len + domain_str.len() + resource.map_or(0, |r| r.len() + 1);
     let mut out = CompactString::with_capacity(len);
     let head = s.get(..local_len + domain_str.len())?;
     if local_scan.non_ascii || domain_scan.non_ascii {
-        for c in head.chars() {
-            out.push(if c.is_ascii() {
+        // Copy runs of code points that stay, push the ones that map.
+        let mut run = 0;
+        for (i, c) in head.char_indices() {
+            let lower = if c.is_ascii() {
                 c.to_ascii_lowercase()
             } else {
                 simple(c)?
-            });
+            };
+            if lower != c {
+                out.push_str(head.get(run..i)?);
+                out.push(lower);
+                run = i + c.len_utf8();
+            }
         }
+        out.push_str(head.get(run..)?);
     } else {
         out.push_str(head);
         out.as_mut_str().make_ascii_lowercase();
@@ -367,6 +387,9 @@ mod tests {
         agree("\u{C9}@\u{C9}.com/\u{C9}");
         agree("\u{D7}@x.com");
         agree("a@\u{30FB}.jp");
+        // An ASCII label too long beside a non-ASCII one (a fuzz finding).
+        agree(&alloc::format!("a.b\u{FC}.{}", "w".repeat(64)));
+        assert!(parse(&alloc::format!("a.b\u{FC}.{}", "w".repeat(64))).is_none());
     }
 
     #[test]
@@ -395,6 +418,31 @@ mod tests {
             agree(&alloc::format!("a{c}b@x{c}-y.example/{c}z"));
         }
         assert_eq!(n, 62 + 96 + 86 + 90 + 20992);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// The fast path never accepts what the general path refuses, nor
+        /// gives another form.
+        #[test]
+        fn never_disagrees(
+            parts in proptest::collection::vec(
+                proptest::sample::select(alloc::vec![
+                    "a", "Z", "0", "-", ".", "@", "/", " ", "\u{FC}", "\u{DC}", "\u{436}",
+                    "\u{416}", "\u{674E}", "\u{30A2}", "--", "xn--", "www", "\u{D7}", "_",
+                ]),
+                0..40,
+            ),
+            long in 0usize..70,
+        ) {
+            let mut s: alloc::string::String = parts.concat();
+            s.push_str(&"w".repeat(long));
+            if s.len() % 2 == 0 {
+                s.push_str(".\u{FC}");
+            }
+            agree(&s);
+        }
     }
 
     #[test]

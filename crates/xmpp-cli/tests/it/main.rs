@@ -8,6 +8,7 @@
 )]
 
 mod frame;
+mod jid;
 mod precis;
 mod sasl;
 mod stanza;
