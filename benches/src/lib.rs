@@ -2,3 +2,5 @@
 //! xmpp-benches`. Each bench puts our code and the peer crates named in its
 //! issue in the same group, on the same inputs, so the report shows the ratio.
 #![forbid(unsafe_code)]
+
+pub mod corpus;

@@ -49,7 +49,9 @@ fn run(t: Transport, input: &[u8], sizes: &[u8]) -> (Vec<Event>, Option<StreamEr
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&head, rest)) = data.split_first() else { return };
+    let Some((&head, rest)) = data.split_first() else {
+        return;
+    };
     let t = match head >> 6 {
         1 => Transport::WebSocket,
         2 => Transport::Bosh,

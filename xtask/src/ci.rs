@@ -45,6 +45,7 @@ pub(crate) fn run(args: &[String]) -> Result {
             "--count".to_owned(),
             CI_JID_CONFORMANCE_COUNT.to_owned(),
         ])?;
+        crate::conformance::run(&["sasl".to_owned()])?;
     }
     Ok(())
 }

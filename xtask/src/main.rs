@@ -6,6 +6,7 @@
 //! cargo xtask codegen [--check]           regenerate the Unicode tables (or fail if stale)
 //! cargo xtask conformance precis [--count N]   differential run against precis-i18n
 //! cargo xtask conformance jid [--count N]      differential run against precis-i18n + idna
+//! cargo xtask conformance sasl [--write-vectors]  scramp against our SCRAM client and server
 //! cargo xtask fuzz-smoke [--seconds N]    a short run of every cargo-fuzz target
 //! cargo xtask golden [--check]            refresh the golden events of testdata/streams (or fail if stale)
 //! ```
@@ -53,6 +54,6 @@ commands:
   ci                              fmt, clippy, tests, docs, codegen check, conformance (small)
   codegen [--check]               regenerate generated tables, or fail when they are stale
   conformance <area> [--count N]  differential run against an independent oracle
-                                  areas: jid, precis
+                                  areas: jid, precis, sasl
   fuzz-smoke [--seconds N]        run every cargo-fuzz target briefly
   golden [--check]                refresh the golden events of testdata/streams, or fail when stale";

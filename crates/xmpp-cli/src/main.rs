@@ -16,6 +16,7 @@ mod frame;
 mod io;
 mod jid;
 mod precis;
+mod sasl;
 mod stanza;
 
 use std::process::ExitCode;
@@ -31,6 +32,10 @@ commands:
       PROFILE: username-case-mapped | username-case-preserved | opaque-string | nickname
   frame [--chunk N] [--transport tcp|websocket|bosh] [--max-stanza BYTES] [FILE|-]
       frames ONE whole XML stream; one JSON object per event
+  sasl (client|server) --mechanism M [--username U] [--password P] [--authzid Z]
+       [--salt-b64 S] [--iterations N] [--nonce N] [--cb-type T --cb-data-b64 D]
+      one SASL exchange: stdin lines are base64 messages from the peer, stdout
+      lines are JSON: a send line per message, then the outcome
   stanza [--chunk N] [--transport tcp|websocket|bosh] [--max-stanza BYTES] [FILE|-]
       frames ONE whole XML stream; one JSON object per top-level element:
       {\"event\":\"stanza\",\"kind\":\"message|presence|iq\",\"stanza\":{...}},
@@ -46,6 +51,7 @@ fn main() -> ExitCode {
         Some("jid") => jid::run(&args[1..]),
         Some("precis") => precis::run(&args[1..]),
         Some("frame") => frame::run(&args[1..]),
+        Some("sasl") => sasl::run(&args[1..]),
         Some("stanza") => stanza::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");

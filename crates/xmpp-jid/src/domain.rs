@@ -276,6 +276,14 @@ fn a_to_u(label: &str, offset: usize) -> Result<String, Error> {
     if buf.get(..len) != Some(encoded.as_bytes()) {
         return Err(invalid);
     }
+    // The U-label must already be in mapped form, or enforcement would not
+    // be idempotent: Cherokee capitals are PVALID (stable under case
+    // folding, which maps to them) but toLowerCase maps them to the small
+    // letters, which are DISALLOWED; typed as a U-label such a label is
+    // refused, so it is refused as an A-label too.
+    if matches!(map(&ulabel), Ok(Cow::Owned(_))) {
+        return Err(invalid);
+    }
     Ok(ulabel)
 }
 

@@ -136,8 +136,9 @@ pub enum Error {
     },
     /// A label with the `xn--` prefix is not a valid A-label: its Punycode
     /// (RFC 3492) does not decode, decodes to ASCII only or to a string
-    /// that is not in NFC, or does not encode back to the same label (RFC
-    /// 5891 §5.3, RFC 5890 §2.3.2.1).
+    /// that is not in NFC or that the domainpart mappings would change, or
+    /// does not encode back to the same label (RFC 5891 §5.3, RFC 5890
+    /// §2.3.2.1).
     InvalidALabel {
         /// The byte offset where the label starts.
         offset: usize,

@@ -1,12 +1,15 @@
 //! The address types: [`Jid`] (bare or full), [`BareJid`] and [`FullJid`].
 //!
 //! Each stores its enforced string once, with the positions of its `@` and
-//! `/` separators: parsing allocates that one string (none at all when a
-//! `String` already in enforced form is converted), the accessors slice it,
-//! and `Hash`, `Eq` and `Ord` work on it directly.
+//! `/` separators: parsing allocates at most that one string, the accessors
+//! slice it, and `Hash`, `Eq` and `Ord` work on it directly. The string is a
+//! [`CompactString`]: up to 24 bytes (most bare JIDs) it lives inline and
+//! parsing allocates nothing at all; a `String` already in enforced form is
+//! kept, buffer and all.
 
 use alloc::borrow::Cow;
 use alloc::string::String;
+use compact_str::CompactString;
 use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{Hash, Hasher};
@@ -33,7 +36,7 @@ use crate::parts::{DomainPart, LocalPart, ResourcePart, enforce_localpart, enfor
 #[derive(Clone)]
 pub struct Jid {
     /// The enforced JID; never longer than 3 × 1023 + 2 octets.
-    s: String,
+    s: CompactString,
     /// The byte position of the `@`, when there is a localpart (so never 0).
     at: Option<NonZeroU16>,
     /// The byte position of the `/`, when there is a resourcepart (never 0).
@@ -103,14 +106,27 @@ impl Jid {
     /// Parses and enforces a JID (RFC 7622 §3.1 to §3.4). The parts are
     /// checked in order, localpart first; the first error is returned.
     pub fn new(s: &str) -> Result<Self, Error> {
+        if let Some(jid) = crate::fast::parse(s) {
+            return Ok(jid);
+        }
         Ok(Parsed::new(s)?.build())
+    }
+
+    /// A JID from its enforced string and separator positions, which the
+    /// caller has computed.
+    pub(crate) fn from_raw(
+        s: CompactString,
+        at: Option<NonZeroU16>,
+        slash: Option<NonZeroU16>,
+    ) -> Self {
+        Self { s, at, slash }
     }
 
     /// Joins enforced parts without checking them again: one allocation.
     pub(crate) fn assemble(local: Option<&str>, domain: &str, resource: Option<&str>) -> Self {
         let len =
             local.map_or(0, |l| l.len() + 1) + domain.len() + resource.map_or(0, |r| r.len() + 1);
-        let mut s = String::with_capacity(len);
+        let mut s = CompactString::with_capacity(len);
         let mut at = None;
         if let Some(l) = local {
             s.push_str(l);
@@ -203,7 +219,7 @@ impl Jid {
     pub fn to_bare(&self) -> BareJid {
         let end = self.slash.map_or(self.s.len(), |p| usize::from(p.get()));
         BareJid(Self {
-            s: String::from(self.s.get(..end).unwrap_or("")),
+            s: CompactString::from(self.s.get(..end).unwrap_or("")),
             at: self.at,
             slash: None,
         })
@@ -238,7 +254,7 @@ impl Jid {
 
     /// The enforced string, giving up the JID.
     pub fn into_string(self) -> String {
-        self.s
+        self.s.into_string()
     }
 }
 
@@ -259,7 +275,7 @@ impl TryFrom<&str> for Jid {
 impl TryFrom<String> for Jid {
     type Error = Error;
     /// Parses `s`, keeping its buffer (no allocation) when it is already in
-    /// enforced form.
+    /// enforced form (or storing it inline when it is short).
     fn try_from(s: String) -> Result<Self, Error> {
         let parsed = Parsed::new(&s)?;
         if !(parsed.is_borrowed() && parsed.len() == s.len()) {
@@ -273,7 +289,11 @@ impl TryFrom<String> for Jid {
             .as_ref()
             .and_then(|r| pos(s.len() - r.len() - 1));
         drop(parsed);
-        Ok(Self { s, at, slash })
+        Ok(Self {
+            s: CompactString::from(s),
+            at,
+            slash,
+        })
     }
 }
 
@@ -386,7 +406,7 @@ macro_rules! wrapper {
 
             /// The enforced string, giving up the JID.
             pub fn into_string(self) -> String {
-                self.0.s
+                self.0.s.into_string()
             }
         }
 

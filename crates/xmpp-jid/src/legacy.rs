@@ -6,9 +6,11 @@
 //! The `stringprep` crate applies the RFC 3454 tables (Unicode 3.2
 //! mappings and prohibitions) with today's NFKC. The domainpart gets the
 //! same treatment as in RFC 7622 mode first (trailing dot stripped, IPv6
-//! literals canonical), then Nameprep on each label; a label must then be an
-//! LDH label or a non-ASCII label, 1 to 63 octets; A-labels are kept as
-//! they are (IDNA2003 ToUnicode would need its own Punycode round-trip).
+//! literals canonical), then Nameprep label by label (RFC 3490); each label
+//! must then be 1 to 63 octets, its ASCII code points letters, digits and
+//! hyphens (UseSTD3ASCIIRules), without a hyphen at either end; an A-label
+//! is decoded to its U-label (IDNA2003 ToUnicode), which Nameprep must
+//! leave as it is.
 //! Legacy JIDs differ from RFC 7622 ones exactly where the two RFCs do:
 //! `ß` maps to `ss`, `ﬀ` to `ff`, zero-width characters vanish, and
 //! symbols such as emoji are refused in resources.
@@ -47,6 +49,11 @@ fn resourceprep(s: &str) -> Result<Cow<'_, str>, Error> {
     check_len(Part::Resourcepart, out)
 }
 
+/// The domainpart of RFC 6122 §2.2: IDNA2003 (RFC 3490) label by label.
+/// The label separators are those of RFC 3490 §3.1; each label goes through
+/// Nameprep on its own (so the stringprep Bidi check sees one label, as in
+/// ToASCII), an A-label is decoded to its U-label, and the STD3 ASCII rules
+/// apply.
 fn nameprep(input: &str) -> Result<Cow<'_, str>, Error> {
     let s = input.strip_suffix('.').unwrap_or(input);
     if s.is_empty() {
@@ -55,36 +62,74 @@ fn nameprep(input: &str) -> Result<Cow<'_, str>, Error> {
     if s.starts_with('[') {
         return crate::domain::enforce(s);
     }
-    let mapped = stringprep::nameprep(s).map_err(|_| Error::Stringprep(Part::Domainpart))?;
-    let mut offset = 0;
-    for label in mapped.split('.') {
+    let mut out = String::with_capacity(s.len());
+    for label in s.split(['.', '\u{3002}', '\u{FF0E}', '\u{FF61}']) {
+        if !out.is_empty() {
+            out.push('.');
+        }
+        let offset = out.len();
         if label.is_empty() {
             return Err(Error::EmptyLabel { offset });
         }
-        if label.len() > 63 {
-            return Err(Error::LabelTooLong {
-                offset,
-                len: label.len(),
-            });
-        }
-        if label.is_ascii() {
-            if let Some(i) = label
-                .bytes()
-                .position(|b| !(b.is_ascii_alphanumeric() || b == b'-'))
-            {
-                return Err(Error::LabelCodePoint {
-                    code_point: char::from(label.as_bytes().get(i).copied().unwrap_or(b'?')),
-                    offset: offset + i,
-                    property: xmpp_precis::unicode::DerivedProperty::Disallowed,
-                });
-            }
-            if label.starts_with('-') || label.ends_with('-') {
-                return Err(Error::LabelHyphen { offset });
-            }
-        }
-        offset += label.len() + 1;
+        let prepped =
+            stringprep::nameprep(label).map_err(|_| Error::Stringprep(Part::Domainpart))?;
+        let label = match prepped.strip_prefix("xn--") {
+            Some(encoded) => Cow::Owned(to_unicode(encoded, offset)?),
+            None => prepped,
+        };
+        check_label(&label, offset)?;
+        out.push_str(&label);
     }
-    check_len(Part::Domainpart, mapped)
+    check_len(Part::Domainpart, Cow::Owned(out))
+}
+
+/// IDNA2003 ToUnicode of an A-label (RFC 3490 §4.2): the Punycode must
+/// decode to a non-ASCII string that Nameprep leaves unchanged.
+fn to_unicode(encoded: &str, offset: usize) -> Result<String, Error> {
+    if encoded.len() > 59 {
+        return Err(Error::LabelTooLong {
+            offset,
+            len: encoded.len() + 4,
+        });
+    }
+    // ToASCII (RFC 3490 §4.1 step 5) never produces a label with the ACE
+    // prefix from a U-label, so a decoded label must not start with it.
+    let decoded = crate::punycode::decode(encoded)
+        .filter(|u| !u.is_ascii())
+        .filter(|u| !u.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--")))
+        .ok_or(Error::InvalidALabel { offset })?;
+    match stringprep::nameprep(&decoded) {
+        Ok(again) if again == decoded => Ok(decoded),
+        _ => Err(Error::InvalidALabel { offset }),
+    }
+}
+
+/// A label's length and, by UseSTD3ASCIIRules (RFC 3490 §4.1), its ASCII
+/// code points: letters, digits and hyphens, no hyphen at either end; so
+/// Nameprep cannot map a fullwidth `＠` or `／` into a separator. A decoded
+/// A-label must not hold a label separator either.
+fn check_label(label: &str, offset: usize) -> Result<(), Error> {
+    if label.len() > 63 {
+        return Err(Error::LabelTooLong {
+            offset,
+            len: label.len(),
+        });
+    }
+    let bad = |c: char| {
+        (c.is_ascii() && !(c.is_ascii_alphanumeric() || c == '-'))
+            || matches!(c, '\u{3002}' | '\u{FF0E}' | '\u{FF61}')
+    };
+    if let Some((i, c)) = label.char_indices().find(|&(_, c)| bad(c)) {
+        return Err(Error::LabelCodePoint {
+            code_point: c,
+            offset: offset + i,
+            property: xmpp_precis::unicode::DerivedProperty::Disallowed,
+        });
+    }
+    if label.starts_with('-') || label.ends_with('-') {
+        return Err(Error::LabelHyphen { offset });
+    }
+    Ok(())
 }
 
 impl Jid {
@@ -153,6 +198,8 @@ mod tests {
         );
         assert_eq!(Jid::parse_legacy("a@[0:0::1]").unwrap(), "a@[::1]");
         assert!(Jid::parse_legacy("a@exa_mple.com").is_err());
+        assert!(Jid::parse_legacy("\u{3A3}\u{FF20}").is_err());
+        assert!(Jid::parse_legacy("b\u{FC}cher\u{FF0F}x").is_err());
         assert_eq!(legacy_canonical("A@B").unwrap(), "a@b");
     }
 }

@@ -81,6 +81,7 @@ extern crate std;
 mod domain;
 mod error;
 pub mod escape;
+mod fast;
 mod jid;
 #[cfg(feature = "stringprep")]
 mod legacy;

@@ -202,8 +202,9 @@ pub(crate) enum Step {
     Continue,
     /// Cannot move without more bytes.
     NeedMore,
-    /// Produced an event.
-    Emit(Event),
+    /// Produced the event left in `Framer::out` (kept out of the return
+    /// value so that every step returns a word, not a whole event).
+    Emit,
 }
 
 /// An incremental, validating XML stream framer (sans-I/O).
@@ -255,10 +256,16 @@ pub struct Framer {
     /// Scratch space of the duplicate-attribute check.
     pub(crate) scratch: Vec<(u64, usize)>,
     pub(crate) failed: Option<StreamError>,
+    /// The event of the last `Step::Emit`.
+    pub(crate) out: Option<Event>,
 }
 
-/// Capacity above which an idle framer gives its buffers back.
+/// Capacity above which an idle framer gives its input buffer back.
 const IDLE_CAPACITY: usize = 256;
+
+/// Heap above which an idle framer also gives back its scratch stacks
+/// (issue 4 asks for under 1 KiB between stanzas).
+const IDLE_BUDGET: usize = 640;
 
 impl Framer {
     /// A framer for `transport` with the default [`Limits`].
@@ -290,6 +297,7 @@ impl Framer {
             },
             scratch: Vec::new(),
             failed: None,
+            out: None,
         }
     }
 
@@ -317,14 +325,67 @@ impl Framer {
     /// feeding again, so that an oversized element is refused before more of
     /// it is buffered.
     pub fn feed(&mut self, bytes: &[u8]) {
-        if self.failed.is_none() {
+        if self.failed.is_some() {
+            return;
+        }
+        // A call to memcpy costs more than a few bytes copied in line, and
+        // tiny feeds (down to one byte) are a case this crate promises to
+        // keep fast.
+        if bytes.len() <= 8 {
+            self.buf.reserve(bytes.len());
+            for &b in bytes {
+                self.buf.push(b);
+            }
+        } else {
             self.buf.extend_from_slice(bytes);
         }
     }
 
     /// The next event, `Ok(None)` when more bytes are needed, or the error
     /// that ended the stream (returned again on every later call).
+    #[inline]
     pub fn next_event(&mut self) -> Result<Option<Event>, StreamError> {
+        if self.only_plain_bytes_fed() {
+            return Ok(None);
+        }
+        self.next_event_slow()
+    }
+
+    /// The cheap case of tiny feeds, checked before entering the scanner:
+    /// the few bytes fed since the last call are plain character data, plain
+    /// attribute-value bytes or name characters inside the limits, so there is
+    /// nothing to decide but to step over them. Exactly what the scanner
+    /// would do, so the events do not change.
+    #[inline(always)]
+    fn only_plain_bytes_fed(&mut self) -> bool {
+        let new = self.buf.get(self.pos..).unwrap_or_default();
+        if new.is_empty() || new.len() > 8 || self.failed.is_some() {
+            return false;
+        }
+        let plain: fn(u8) -> bool = match self.st {
+            St::Text => is_text_plain,
+            St::AttrValue { .. } => is_attr_plain,
+            // Inside a name, past its first character and that of its local
+            // part, and within the name limit: ASCII name characters.
+            St::Name { start, colon, .. } => {
+                let s = self.tok + start;
+                let at_start = self.pos == s || colon.is_some_and(|c| self.tok + c + 1 == self.pos);
+                if at_start || self.buf.len() - s > self.limits.max_name_bytes {
+                    return false;
+                }
+                is_ascii_name_char
+            }
+            _ => return false,
+        };
+        let within_limit = self.buf.len() - self.tok <= self.limits.max_element_bytes;
+        if within_limit && new.iter().all(|&b| plain(b)) {
+            self.pos = self.buf.len();
+            return true;
+        }
+        false
+    }
+
+    fn next_event_slow(&mut self) -> Result<Option<Event>, StreamError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
@@ -356,7 +417,7 @@ impl Framer {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        if self.close_pending || self.tok < self.buf.len() {
+        if self.tok < self.buf.len() {
             let e = StreamError::Truncated {
                 offset: self.offset(self.buf.len()),
             };
@@ -380,7 +441,9 @@ impl Framer {
         *self = fresh;
     }
 
-    /// Takes every byte fed but not yet consumed by a reported event.
+    /// Takes every byte fed but not yet consumed by a reported event. An
+    /// element (or other token) in progress goes with its bytes: the framer
+    /// is left between top-level elements, as after the last event.
     pub fn take_unconsumed(&mut self) -> Vec<u8> {
         let rest = self
             .buf
@@ -391,6 +454,16 @@ impl Framer {
         self.buf = Vec::new();
         self.tok = 0;
         self.pos = 0;
+        self.open.clear();
+        self.decls.clear();
+        self.attrs.clear();
+        if self.failed.is_none() {
+            self.st = match self.level {
+                Level::Prolog => St::Prolog,
+                Level::Stream => St::StreamLevel,
+                Level::Closed => St::Closed,
+            };
+        }
         rest
     }
 
@@ -432,6 +505,11 @@ impl Framer {
             + ctx
     }
 
+    pub(crate) fn emit(&mut self, ev: Event) -> Step {
+        self.out = Some(ev);
+        Step::Emit
+    }
+
     pub(crate) fn offset(&self, i: usize) -> u64 {
         self.base + i as u64
     }
@@ -448,16 +526,13 @@ impl Framer {
             if self.buf.capacity() > IDLE_CAPACITY {
                 self.buf = Vec::new();
             }
-            if self.attrs.capacity() > 8 {
+            // The scratch stacks are kept while they are small, so that a
+            // stream of small stanzas does not allocate them per stanza,
+            // but an idle framer stays within its heap budget.
+            if self.heap_size() > IDLE_BUDGET || self.scratch.capacity() > 0 {
                 self.attrs = Vec::new();
-            }
-            if self.open.capacity() > 8 {
                 self.open = Vec::new();
-            }
-            if self.decls.capacity() > 4 {
                 self.decls = Vec::new();
-            }
-            if self.scratch.capacity() > 0 {
                 self.scratch = Vec::new();
             }
         }
@@ -480,7 +555,7 @@ impl Framer {
             };
             match step {
                 Step::Continue => {}
-                Step::Emit(ev) => return Ok(Some(ev)),
+                Step::Emit => return Ok(self.out.take()),
                 Step::NeedMore => {
                     if end < self.buf.len() {
                         return Err(StreamError::LimitExceeded {
@@ -557,7 +632,7 @@ impl Framer {
                 Ok(Step::NeedMore)
             }
             St::Text => self.text(end),
-            St::Lt => self.lt(),
+            St::Lt => self.lt(end),
             St::Name { kind, start, colon } => self.name(end, kind, start, colon),
             St::TagSpace { spaced } => self.tag_space(end, spaced),
             St::AttrEq | St::AttrQuote | St::EmptySlash | St::EndTagSpace => self.punct(end),
@@ -625,7 +700,7 @@ impl Framer {
             self.tok = q;
             if !self.ws_run && self.transport != Transport::WebSocket {
                 self.ws_run = true;
-                return Ok(Step::Emit(Event::Whitespace));
+                return Ok(self.emit(Event::Whitespace));
             }
             return Ok(Step::Continue);
         }
@@ -646,7 +721,7 @@ impl Framer {
     fn text(&mut self, end: usize) -> Result<Step, StreamError> {
         let mut p = self.pos;
         loop {
-            p = scan(&self.buf, p, end, is_text_plain);
+            p = scan_text(&self.buf, p, end);
             let Some(&b) = self.buf.get(p).filter(|_| p < end) else {
                 self.pos = p;
                 return Ok(Step::NeedMore);
@@ -656,7 +731,15 @@ impl Framer {
                     self.tag.start = p - self.tok;
                     self.pos = p + 1;
                     self.st = St::Lt;
-                    return Ok(Step::Continue);
+                    if p + 1 >= end {
+                        return Ok(Step::Continue);
+                    }
+                    // Most tags end back in character data: stay in this
+                    // loop rather than going through the dispatcher.
+                    match self.lt(end)? {
+                        Step::Continue if self.st == St::Text => p = self.pos,
+                        step => return Ok(step),
+                    }
                 }
                 b'&' => {
                     self.pos = p + 1;
@@ -691,13 +774,24 @@ impl Framer {
         }
     }
 
-    fn lt(&mut self) -> Result<Step, StreamError> {
+    fn lt(&mut self, end: usize) -> Result<Step, StreamError> {
         let p = self.pos;
         let Some(&b) = self.buf.get(p) else {
             return Ok(Step::NeedMore);
         };
         match b {
             b'/' => {
+                // The common end tag: `</name>` with an unprefixed ASCII name.
+                let name_end = scan(&self.buf, p + 1, end, is_ascii_name_char);
+                let simple = self.buf.get(p + 1).is_some_and(|&c| is_ascii_name_start(c))
+                    && name_end - p <= self.limits.max_name_bytes
+                    && self.buf.get(name_end).filter(|_| name_end < end) == Some(&b'>');
+                if simple {
+                    self.tag.name = (p + 1 - self.tok, name_end - self.tok);
+                    self.tag.colon = None;
+                    self.pos = name_end + 1;
+                    return self.finish_end();
+                }
                 self.pos = p + 1;
                 self.st = St::Name {
                     kind: NameKind::End,
@@ -725,6 +819,21 @@ impl Framer {
                 self.st = St::Decl;
             }
             _ if is_ascii_name_start(b) || b >= 0x80 => {
+                self.decl_allowed = false;
+                // The common start tag: an ASCII name without a prefix,
+                // then straight on to the attributes.
+                let name_end = scan(&self.buf, p, end, is_ascii_name_char);
+                let after = self.buf.get(name_end).copied().filter(|_| name_end < end);
+                let simple = b < 0x80
+                    && name_end - p <= self.limits.max_name_bytes
+                    && after.is_some_and(|c| c == b'>' || c == b'/' || is_space(c));
+                if simple {
+                    self.tag.name = (p - self.tok, name_end - self.tok);
+                    self.tag.colon = None;
+                    self.attrs.clear();
+                    self.pos = name_end;
+                    return self.tag_space(end, false);
+                }
                 self.st = St::Name {
                     kind: NameKind::Start,
                     start: p - self.tok,
@@ -748,68 +857,64 @@ impl Framer {
         let mut p = self.pos;
         let max = self.limits.max_name_bytes;
         let stop = end.min(s.saturating_add(max).saturating_add(1));
-        let b = loop {
+        // A name character must start the name and follow the colon; the
+        // rest of the name is scanned by the table loop.
+        let mut need_start = p == s || colon.is_some_and(|c| self.tok + c + 1 == p);
+        loop {
+            if !need_start {
+                p = scan(&self.buf, p, stop, is_ascii_name_char);
+            }
             let Some(&b) = self.buf.get(p).filter(|_| p < stop) else {
-                if p > s + max {
-                    return Err(StreamError::LimitExceeded {
-                        offset: self.offset(s),
-                        limit: Limit::NameBytes,
-                        max,
-                    });
-                }
-                self.pos = p;
-                self.st = St::Name { kind, start, colon };
-                return Ok(Step::NeedMore);
+                return self.pause_name(p, stop < end, St::Name { kind, start, colon });
             };
-            let first = p == s || colon.is_some_and(|c| self.tok + c + 1 == p);
             if b < 0x80 {
-                if is_ascii_name_char(b) {
-                    if first && !is_ascii_name_start(b) {
-                        return Err(StreamError::InvalidChar {
-                            offset: self.offset(p),
-                            code_point: u32::from(b),
-                        });
+                if need_start {
+                    if !is_ascii_name_start(b) {
+                        if b == b':' || is_ascii_name_char(b) {
+                            return Err(self.syntax(p, "a name start character"));
+                        }
+                        break;
                     }
+                    need_start = false;
                     p += 1;
                 } else if b == b':' {
-                    if first || colon.is_some() {
+                    if colon.is_some() {
                         return Err(self.syntax(p, "a qualified name (one ':' between two names)"));
                     }
                     colon = Some(p - self.tok);
+                    need_start = true;
                     p += 1;
                 } else {
-                    break b;
+                    break;
                 }
-            } else {
-                match decode(self.buf.get(p..stop).unwrap_or_default()) {
-                    Utf8::Incomplete => {
-                        self.pos = p;
-                        self.st = St::Name { kind, start, colon };
-                        return Ok(Step::NeedMore);
-                    }
-                    Utf8::Invalid => {
-                        return Err(StreamError::InvalidUtf8 {
+                continue;
+            }
+            match decode(self.buf.get(p..stop).unwrap_or_default()) {
+                Utf8::Incomplete => {
+                    return self.pause_name(p, stop < end, St::Name { kind, start, colon });
+                }
+                Utf8::Invalid => {
+                    return Err(StreamError::InvalidUtf8 {
+                        offset: self.offset(p),
+                    });
+                }
+                Utf8::Char(c, n) => {
+                    let ok = if need_start {
+                        crate::chars::is_name_start(c)
+                    } else {
+                        crate::chars::is_name_char(c)
+                    };
+                    if !ok {
+                        return Err(StreamError::InvalidChar {
                             offset: self.offset(p),
+                            code_point: c,
                         });
                     }
-                    Utf8::Char(c, n) => {
-                        let ok = if first {
-                            crate::chars::is_name_start(c)
-                        } else {
-                            crate::chars::is_name_char(c)
-                        };
-                        if !ok {
-                            return Err(StreamError::InvalidChar {
-                                offset: self.offset(p),
-                                code_point: c,
-                            });
-                        }
-                        p += n;
-                    }
+                    need_start = false;
+                    p += n;
                 }
             }
-        };
-        let _ = b;
+        }
         if p == s || colon.is_some_and(|c| self.tok + c + 1 == p) {
             return Err(self.syntax(p, "a name"));
         }
@@ -847,6 +952,27 @@ impl Framer {
         Ok(Step::Continue)
     }
 
+    /// A name stops at `p` for want of bytes: too long when the name limit,
+    /// not the data, cut the scan (`cut`) or `p` is already past the limit;
+    /// otherwise it waits in `st`.
+    fn pause_name(&mut self, p: usize, cut: bool, st: St) -> Result<Step, StreamError> {
+        let St::Name { start, .. } = st else {
+            return Ok(Step::NeedMore);
+        };
+        let s = self.tok + start;
+        let max = self.limits.max_name_bytes;
+        if cut || p > s + max {
+            return Err(StreamError::LimitExceeded {
+                offset: self.offset(s),
+                limit: Limit::NameBytes,
+                max,
+            });
+        }
+        self.pos = p;
+        self.st = st;
+        Ok(Step::NeedMore)
+    }
+
     fn tag_space(&mut self, end: usize, mut spaced: bool) -> Result<Step, StreamError> {
         let mut p = self.pos;
         loop {
@@ -871,17 +997,88 @@ impl Framer {
                     if !spaced {
                         return Err(self.syntax(p, "white space before an attribute"));
                     }
-                    self.pos = p;
-                    self.st = St::Name {
-                        kind: NameKind::Attr,
-                        start: p - self.tok,
-                        colon: None,
-                    };
-                    Ok(Step::Continue)
+                    match self.attribute_fast(end, p)? {
+                        Some(q) => {
+                            p = q;
+                            spaced = false;
+                            continue;
+                        }
+                        None => Ok(Step::Continue),
+                    }
                 }
                 _ => Err(self.syntax(p, "an attribute, '>' or '/>'")),
             };
         }
+    }
+
+    /// The common attribute, `name='value'` with an ASCII name and a value
+    /// without references or non-ASCII, scanned in one go from its first
+    /// byte at `p`: `Some(position after the closing quote)`. Anything else
+    /// leaves the state where the general path must resume (never before
+    /// `p`, and at most the name is scanned twice) and returns `None`.
+    #[inline(always)]
+    fn attribute_fast(&mut self, end: usize, p: usize) -> Result<Option<usize>, StreamError> {
+        let tok = self.tok;
+        let name_end = scan(&self.buf, p, end, is_ascii_name_char);
+        let after = self.buf.get(name_end).copied().filter(|_| name_end < end);
+        let simple_name = self.buf.get(p).is_some_and(|&b| b < 0x80)
+            && name_end - p <= self.limits.max_name_bytes
+            && after.is_some_and(|c| c == b'=' || is_space(c));
+        if !simple_name {
+            self.pos = p;
+            self.st = St::Name {
+                kind: NameKind::Attr,
+                start: p - tok,
+                colon: None,
+            };
+            return Ok(None);
+        }
+        if self.attrs.len() >= self.limits.max_attributes {
+            return Err(StreamError::LimitExceeded {
+                offset: self.offset(p),
+                limit: Limit::Attributes,
+                max: self.limits.max_attributes,
+            });
+        }
+        self.attrs.push(AttrSpan {
+            name: (p - tok, name_end - tok),
+            colon: None,
+            value: (0, 0),
+            escaped: false,
+        });
+        let mut q = name_end;
+        while q < end && self.buf.get(q).is_some_and(|&b| is_space(b)) {
+            q += 1;
+        }
+        if self.buf.get(q).filter(|_| q < end) != Some(&b'=') {
+            self.pos = q;
+            self.st = St::AttrEq;
+            return Ok(None);
+        }
+        q += 1;
+        while q < end && self.buf.get(q).is_some_and(|&b| is_space(b)) {
+            q += 1;
+        }
+        let Some(&quote) = self
+            .buf
+            .get(q)
+            .filter(|&&b| q < end && (b == b'"' || b == b'\''))
+        else {
+            self.pos = q;
+            self.st = St::AttrQuote;
+            return Ok(None);
+        };
+        let v = q + 1;
+        let v_end = scan_attr(&self.buf, v, end);
+        if let Some(a) = self.attrs.last_mut() {
+            a.value = (v - tok, v_end - tok);
+        }
+        if self.buf.get(v_end).filter(|_| v_end < end) == Some(&quote) {
+            return Ok(Some(v_end + 1));
+        }
+        self.pos = v_end;
+        self.st = St::AttrValue { quote };
+        Ok(None)
     }
 
     /// The short states that skip white space and expect one byte.
@@ -918,7 +1115,7 @@ impl Framer {
     fn attr_value(&mut self, end: usize, quote: u8) -> Result<Step, StreamError> {
         let mut p = self.pos;
         loop {
-            p = scan(&self.buf, p, end, is_attr_plain);
+            p = scan_attr(&self.buf, p, end);
             let Some(&b) = self.buf.get(p).filter(|_| p < end) else {
                 self.pos = p;
                 return Ok(Step::NeedMore);
@@ -1132,6 +1329,62 @@ impl Framer {
         self.pos = end;
         Ok(Step::NeedMore)
     }
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// A mask with the high bit set in the first byte of `x` that is `c`
+/// (bytes after it may be flagged falsely; the lowest flag is exact).
+#[inline(always)]
+fn has_byte(x: u64, c: u8) -> u64 {
+    let v = x ^ (LO * u64::from(c));
+    v.wrapping_sub(LO) & !v & HI
+}
+
+/// Advances `p` eight bytes at a time while none of them is a control
+/// character, DEL, non-ASCII, or one of `specials`; then byte by byte while
+/// `plain` holds. `plain` must refuse at least those bytes.
+#[inline(always)]
+fn scan_words<const N: usize>(
+    buf: &[u8],
+    mut p: usize,
+    end: usize,
+    specials: [u8; N],
+    plain: impl Fn(u8) -> bool,
+) -> usize {
+    let s = buf.get(..end).unwrap_or_default();
+    while let Some(word) = s.get(p..p + 8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(word) else {
+            break;
+        };
+        let x = u64::from_le_bytes(bytes);
+        // High bit set: non-ASCII; under 0x20: control characters (TAB, LF
+        // and CR included, which then take the byte loop).
+        let mut m = (x & HI) | (x.wrapping_sub(LO * 0x20) & !x & HI) | has_byte(x, 0x7F);
+        for c in specials {
+            m |= has_byte(x, c);
+        }
+        if m != 0 {
+            p += (m.trailing_zeros() / 8) as usize;
+            break;
+        }
+        p += 8;
+    }
+    scan(buf, p, end, plain)
+}
+
+/// Advances over character data (stops at `<`, `&`, `>` and anything the
+/// table does not call plain).
+#[inline(always)]
+fn scan_text(buf: &[u8], p: usize, end: usize) -> usize {
+    scan_words(buf, p, end, [b'<', b'&', b'>'], is_text_plain)
+}
+
+/// Advances over an attribute value (stops at either quote, `<` and `&`).
+#[inline(always)]
+fn scan_attr(buf: &[u8], p: usize, end: usize) -> usize {
+    scan_words(buf, p, end, [b'<', b'&', b'\'', b'"'], is_attr_plain)
 }
 
 /// Advances `p` over bytes of `buf[..end]` for which `plain` holds.

@@ -324,6 +324,18 @@ fn classify(
     ours: &std::result::Result<Jid, xmpp_jid::Error>,
     theirs: &std::result::Result<String, String>,
 ) -> Option<&'static str> {
+    // An A-label of a Cherokee capital (PVALID, stable under case folding)
+    // is accepted by idna, which maps nothing in decoded labels; we refuse
+    // it, as we refuse the same label typed as a U-label (toLowerCase maps
+    // it to a DISALLOWED small letter), so that enforcement is idempotent.
+    if let (Err(xmpp_jid::Error::InvalidALabel { .. }), Ok(theirs)) = (ours, theirs) {
+        let cherokee = |c: char| ('\u{13A0}'..='\u{13F5}').contains(&c);
+        return split(theirs)
+            .1
+            .chars()
+            .any(cherokee)
+            .then_some("alabel-cherokee-capital");
+    }
     let (Ok(ours), Ok(theirs)) = (ours, theirs) else {
         return None;
     };

@@ -4,6 +4,7 @@
 mod jid;
 mod precis;
 pub(crate) mod rng;
+mod sasl;
 
 use crate::util::Result;
 
@@ -11,8 +12,10 @@ pub(crate) fn run(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
         Some("jid") => jid::run(&args[1..]),
         Some("precis") => precis::run(&args[1..]),
-        _ => {
-            Err("usage: cargo xtask conformance <area> [--count N]; areas: jid, precis".to_owned())
-        }
+        Some("sasl") => sasl::run(&args[1..]),
+        _ => Err(
+            "usage: cargo xtask conformance <area> [--count N]; areas: jid, precis, sasl"
+                .to_owned(),
+        ),
     }
 }

@@ -1,7 +1,16 @@
 //! End-to-end tests of the `xmpp` command: JSON shapes, exit statuses and
-//! stdin batch mode, as ARCHITECTURE.md specifies them.
+//! stdin batch mode, as ARCHITECTURE.md specifies them, run as a process.
 
+#![allow(
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    reason = "a std-only test binary"
+)]
+
+mod frame;
+mod jid;
 mod precis;
+mod sasl;
 mod stanza;
 
 use std::io::Write;

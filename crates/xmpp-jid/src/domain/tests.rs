@@ -128,6 +128,22 @@ fn alabels_and_ulabels() {
 }
 
 #[test]
+fn alabel_must_be_in_mapped_form() {
+    // U+13EF CHEROKEE LETTER YA is PVALID, but lower-cases to U+ABBF,
+    // which is DISALLOWED: refused typed, so refused as an A-label too
+    // (found by the jid_parse fuzz target).
+    let mut buf = [0; punycode::MAX_ENCODED];
+    let n = punycode::encode("a\u{13EF}", &mut buf).unwrap();
+    let label = alloc::format!("xn--{}", core::str::from_utf8(&buf[..n]).unwrap());
+    assert!(
+        matches!(err(&label), Error::InvalidALabel { .. }),
+        "{label}"
+    );
+    assert!(matches!(err("a\u{13EF}"), Error::LabelCodePoint { .. }));
+    assert!(matches!(err("xn--Q--h-hjule"), Error::InvalidALabel { .. }));
+}
+
+#[test]
 fn context_and_bidi() {
     // ZWJ after a virama (A.2) is allowed, elsewhere not.
     ok(

@@ -78,7 +78,7 @@ pub(crate) fn frame(ns: &str, xml: &str) -> Result<xmpp_stream::Element, String>
             }
         }
     }
-    found.ok_or_else(|| "no element".into())
+    found.map(|e| *e).ok_or_else(|| "no element".into())
 }
 
 fn attr_set(e: &Element) -> BTreeSet<(String, String, String)> {

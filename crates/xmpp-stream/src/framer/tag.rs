@@ -53,7 +53,7 @@ impl Framer {
     /// Looks `prefix` up (empty: the default namespace), innermost first.
     fn lookup(&self, prefix: &[u8]) -> Option<Hit> {
         for (i, d) in self.decls.iter().enumerate().rev() {
-            if self.rel(d.prefix) == prefix {
+            if same(self.rel(d.prefix), prefix) {
                 let undeclared = prefix.is_empty() && d.value.0 == d.value.1;
                 return Some(if undeclared {
                     Hit::Nothing
@@ -142,10 +142,13 @@ impl Framer {
         Ok(())
     }
 
-    /// Resolves the tag's element name.
+    /// Resolves the tag's element name. An unprefixed element below the
+    /// top level needs no lookup: nothing reads its namespace, and every
+    /// default namespace is valid.
     fn resolve_element(&self) -> Result<Hit, StreamError> {
         let prefix = match self.tag.colon {
             Some(c) => self.rel((self.tag.name.0, c)),
+            None if !self.open.is_empty() => return Ok(Hit::Nothing),
             None => b"",
         };
         if prefix == b"xmlns" {
@@ -174,15 +177,17 @@ impl Framer {
                 .ok_or_else(|| self.bad_prefix(prefix, "is not declared"))?;
             expanded.push((i, hit));
         }
-        let mut scratch = core::mem::take(&mut self.scratch);
-        let qname = |i: usize| {
-            let a = self.attrs.get(i).map_or((0, 0), |a| a.name);
-            (self.rel(a), &b""[..])
-        };
-        let dup = find_duplicate(n, qname, &mut scratch);
-        self.scratch = scratch;
-        if let Some(i) = dup {
-            return Err(self.duplicate(i));
+        if !self.distinct_signatures() {
+            let mut scratch = core::mem::take(&mut self.scratch);
+            let qname = |i: usize| {
+                let a = self.attrs.get(i).map_or((0, 0), |a| a.name);
+                (self.rel(a), &b""[..])
+            };
+            let dup = find_duplicate(n, qname, &mut scratch);
+            self.scratch = scratch;
+            if let Some(i) = dup {
+                return Err(self.duplicate(i));
+            }
         }
         if expanded.len() > 1 {
             let mut scratch = core::mem::take(&mut self.scratch);
@@ -204,6 +209,27 @@ impl Framer {
             }
         }
         Ok(())
+    }
+
+    /// Whether the tag's few attribute names differ in length, first or last
+    /// byte, which proves them distinct without comparing names (the usual
+    /// case: `to`, `from`, `id`, `type`).
+    fn distinct_signatures(&self) -> bool {
+        let mut sigs = [0u32; 8];
+        if self.attrs.len() > sigs.len() {
+            return false;
+        }
+        for (sig, a) in sigs.iter_mut().zip(&self.attrs) {
+            let name = self.rel(a.name);
+            let (first, last) = (name.first().copied(), name.last().copied());
+            *sig = (name.len() as u32 & 0xFFFF)
+                | u32::from(first.unwrap_or(0)) << 16
+                | u32::from(last.unwrap_or(0)) << 24;
+        }
+        let sigs = sigs.get(..self.attrs.len()).unwrap_or_default();
+        sigs.iter()
+            .enumerate()
+            .all(|(j, s)| !sigs.get(..j).unwrap_or_default().contains(s))
     }
 
     fn duplicate(&self, i: usize) -> StreamError {
@@ -300,9 +326,9 @@ impl Framer {
             }
             self.tok = self.pos;
             self.end_stream();
-            return Ok(Step::Emit(Event::StreamClose));
+            return Ok(self.emit(Event::StreamClose));
         };
-        if found != self.rel(open.name) {
+        if !same(found, self.rel(open.name)) {
             return Err(StreamError::MismatchedEndTag {
                 offset: self.offset(self.tok + self.tag.start),
                 expected: self.rel_str(open.name),
@@ -382,11 +408,11 @@ impl Framer {
                     check_version(header.version())?;
                     self.level = Level::Stream;
                     self.st = St::StreamLevel;
-                    return Ok(Step::Emit(Event::StreamOpen(header)));
+                    return Ok(self.emit(Event::StreamOpen(Box::new(header))));
                 }
                 "close" if self.level == Level::Stream => {
                     self.end_stream();
-                    return Ok(Step::Emit(Event::StreamClose));
+                    return Ok(self.emit(Event::StreamClose));
                 }
                 _ => {}
             }
@@ -397,7 +423,7 @@ impl Framer {
                 name: el.qualified_name().to_string(),
             });
         }
-        Ok(Step::Emit(Event::Element(el)))
+        Ok(self.emit(Event::Element(Box::new(el))))
     }
 
     /// The root start tag (TCP stream header or BOSH body) is complete.
@@ -488,8 +514,15 @@ impl Framer {
             self.close_pending = true;
             self.end_stream();
         }
-        Ok(Step::Emit(Event::StreamOpen(header)))
+        Ok(self.emit(Event::StreamOpen(Box::new(header))))
     }
+}
+
+/// Byte equality, inlined: names are short, and a call to `memcmp` for a
+/// handful of bytes costs more than the comparison.
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// RFC 6120 §4.7.5: a version whose major number is not 1 is refused.
@@ -522,7 +555,8 @@ fn find_duplicate<'k>(
     if n <= 12 {
         for j in 1..n {
             for i in 0..j {
-                if key(i) == key(j) {
+                let (a, b) = (key(i), key(j));
+                if same(a.0, b.0) && same(a.1, b.1) {
                     return Some(j);
                 }
             }

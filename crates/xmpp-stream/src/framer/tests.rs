@@ -553,3 +553,68 @@ fn deep_nesting_is_linear_and_bounded() {
     assert!(matches!(g.next_event(), Ok(Some(Event::StreamOpen(_)))));
     assert!(matches!(g.next_event(), Ok(Some(Event::Element(_)))));
 }
+
+#[test]
+fn word_scans_stop_where_the_byte_loop_stops() {
+    use super::{scan, scan_attr, scan_text};
+    use crate::chars::{is_attr_plain, is_text_plain};
+    for v in 0..=255u8 {
+        for at in 0..20 {
+            let mut b = [b'a'; 24];
+            b[at] = v;
+            for start in [0, 1, 5] {
+                assert_eq!(
+                    scan_text(&b, start, 24),
+                    scan(&b, start, 24, is_text_plain),
+                    "text {v:#x} at {at}"
+                );
+                assert_eq!(
+                    scan_attr(&b, start, 24),
+                    scan(&b, start, 24, is_attr_plain),
+                    "attr {v:#x} at {at}"
+                );
+                assert_eq!(
+                    scan_text(&b, start, 13),
+                    scan(&b, start, 13, is_text_plain),
+                    "end 13"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn taking_bytes_mid_element_abandons_it() {
+    let mut f = Framer::new(Transport::Tcp);
+    f.feed(in_stream("<message><body>half").as_bytes());
+    assert!(matches!(f.next_event(), Ok(Some(Event::StreamOpen(_)))));
+    assert_eq!(f.next_event(), Ok(None));
+    assert_eq!(f.take_unconsumed(), b"<message><body>half");
+    f.feed(b"<presence/>");
+    let Ok(Some(Event::Element(p))) = f.next_event() else {
+        panic!()
+    };
+    assert_eq!(p.xml(), "<presence/>");
+    assert_eq!(
+        f.consumed(),
+        (HEAD.len() + "<message><body>half<presence/>".len()) as u64
+    );
+    assert_eq!(f.finish(), Ok(()));
+}
+
+#[test]
+fn duplicate_check_with_equal_signatures() {
+    // Same length, first and last byte: only a full comparison tells.
+    assert_eq!(frame(&in_stream("<a axb='1' ayb='2' azb='3'/>")).1, None);
+    assert_eq!(
+        condition(&in_stream("<a axb='1' ayb='2' axb='3'/>")),
+        Condition::NotWellFormed
+    );
+    // More attributes than the signature check takes.
+    let many: String = (0..20).map(|i| format!(" a{i}='1'")).collect();
+    assert_eq!(frame(&in_stream(&format!("<a{many}/>"))).1, None);
+    assert_eq!(
+        condition(&in_stream(&format!("<a{many} a7='2'/>"))),
+        Condition::NotWellFormed
+    );
+}

@@ -1,0 +1,345 @@
+//! `xmpp sasl client|server --mechanism M [--username U] [--password P]
+//! [--authzid Z] [--salt-b64 S] [--iterations N] [--nonce N]
+//! [--cb-type T --cb-data-b64 D]`.
+//!
+//! Each line of standard input is one base64 message from the peer (an
+//! empty line is an empty message). Each output line is JSON:
+//! `{"send":"<base64>"}` for every message to the peer, then finally
+//! `{"outcome":"success","authcid":…,"authzid":…,"additional_data":…}` or
+//! `{"outcome":"failure","condition":"…","message":"…"}`. Every line is
+//! flushed so two processes can be wired together. The server also sends the
+//! additional data of its success (SCRAM's `v=`) as a `send` line, so a
+//! wired client receives it. Input that ends before the exchange does is an
+//! `aborted` failure. For HT-SHA-256-* (XEP-0484 FAST) `--password` is the
+//! token. Exit status: 0 success, 1 failure, 2 usage error.
+
+use std::io::BufRead;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::json;
+use xmpp_sasl::{
+    ChannelBinding, ChannelBindingType, ClientConfig, ClientSession, ClientStep, Condition,
+    Credentials, CredentialsRequest, Error, Mechanism, Nonce, Prep, ServerConfig, ServerSession,
+    ServerStep, StoredCredentials, Success,
+};
+
+use crate::io::{Exit, emit, usage};
+
+const USAGE: &str =
+    "usage: xmpp sasl (client|server) --mechanism M [--username U] [--password P] [--authzid Z]
+       [--salt-b64 S] [--iterations N] [--nonce N] [--cb-type T --cb-data-b64 D]
+       [--prep saslprep|opaque-string|none]
+  Each stdin line is one base64 message from the peer; each stdout line is JSON:
+  {\"send\":\"<base64>\"} then {\"outcome\":\"success\",...} or {\"outcome\":\"failure\",...}.";
+
+/// The parsed command line.
+#[derive(Default)]
+struct Options {
+    mechanism: String,
+    username: Option<String>,
+    password: Option<String>,
+    authzid: Option<String>,
+    salt: Option<Vec<u8>>,
+    iterations: u32,
+    nonce: Option<String>,
+    channel_binding: Option<ChannelBinding>,
+    prep: Prep,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        iterations: 4096,
+        ..Options::default()
+    };
+    let mut cb_type = None;
+    let mut cb_data = None;
+    let mut it = args.iter();
+    let mut mechanism = None;
+    while let Some(flag) = it.next() {
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--mechanism" => mechanism = Some(value()?),
+            "--username" => o.username = Some(value()?),
+            "--password" => o.password = Some(value()?),
+            "--authzid" => o.authzid = Some(value()?),
+            "--salt-b64" => {
+                o.salt = Some(
+                    STANDARD
+                        .decode(value()?)
+                        .map_err(|_| "--salt-b64 is not base64")?,
+                );
+            }
+            "--iterations" => {
+                o.iterations = value()?
+                    .parse()
+                    .map_err(|_| "--iterations is not a number")?;
+            }
+            "--nonce" => o.nonce = Some(value()?),
+            "--prep" => {
+                o.prep = match value()?.as_str() {
+                    "saslprep" => Prep::SaslPrep,
+                    "opaque-string" => Prep::OpaqueString,
+                    "none" => Prep::None,
+                    other => return Err(format!("unknown --prep {other}")),
+                };
+            }
+            "--cb-type" => {
+                let v = value()?;
+                cb_type = Some(
+                    ChannelBindingType::from_name(&v)
+                        .ok_or_else(|| format!("unknown --cb-type {v}"))?,
+                );
+            }
+            "--cb-data-b64" => {
+                cb_data = Some(
+                    STANDARD
+                        .decode(value()?)
+                        .map_err(|_| "--cb-data-b64 is not base64")?,
+                );
+            }
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    o.mechanism = mechanism.ok_or("--mechanism is required")?;
+    o.channel_binding = match (cb_type, cb_data) {
+        (Some(t), Some(d)) => Some(ChannelBinding::new(t, d)),
+        (None, None) => None,
+        _ => return Err("--cb-type and --cb-data-b64 go together".to_owned()),
+    };
+    Ok(o)
+}
+
+pub(crate) fn run(args: &[String]) -> Exit {
+    let (side, rest) = match args.split_first() {
+        Some((side, rest)) if side == "client" || side == "server" => (side.as_str(), rest),
+        _ => return usage(USAGE),
+    };
+    let options = match parse(rest) {
+        Ok(o) => o,
+        Err(e) => return usage(&format!("xmpp sasl: {e}\n{USAGE}")),
+    };
+    let nonce = match options
+        .nonce
+        .as_deref()
+        .map_or_else(Nonce::from_os, Nonce::new)
+    {
+        Ok(n) => n,
+        Err(e) => return usage(&format!("xmpp sasl: --nonce: {e}\n{USAGE}")),
+    };
+    let mut input = Lines::new();
+    if side == "client" {
+        client(&options, nonce, &mut input)
+    } else {
+        server(&options, nonce, &mut input)
+    }
+}
+
+/// Base64 messages from stdin, one per line.
+struct Lines {
+    stdin: std::io::StdinLock<'static>,
+}
+
+impl Lines {
+    fn new() -> Self {
+        Self {
+            stdin: std::io::stdin().lock(),
+        }
+    }
+
+    /// The next message; `Err` ends the exchange.
+    fn next(&mut self) -> Result<Vec<u8>, Error> {
+        let mut line = String::new();
+        match self.stdin.read_line(&mut line) {
+            Ok(0) | Err(_) => return Err(Error::Aborted),
+            Ok(_) => {}
+        }
+        let line = line.trim_end_matches(['\n', '\r']);
+        STANDARD.decode(line).map_err(|_| Error::Base64 {
+            message: xmpp_sasl::Message::Outcome,
+            attribute: '-',
+        })
+    }
+}
+
+fn send(bytes: &[u8]) {
+    emit(&json!({ "send": STANDARD.encode(bytes) }));
+}
+
+fn success(s: &Success) -> Exit {
+    emit(&json!({
+        "outcome": "success",
+        "authcid": s.authcid,
+        "authzid": s.authzid,
+        "additional_data": s.additional_data.as_deref().map(|d| STANDARD.encode(d)),
+    }));
+    Exit::Ok
+}
+
+fn failure(e: &Error) -> Exit {
+    let message = match e {
+        // The line itself was not base64: say so plainly.
+        Error::Base64 { attribute: '-', .. } => "input line is not base64".to_owned(),
+        e => e.to_string(),
+    };
+    emit(&json!({ "outcome": "failure", "condition": e.condition().as_str(), "message": message }));
+    Exit::Invalid
+}
+
+fn mechanism(name: &str) -> Result<Mechanism, Error> {
+    Mechanism::from_name(name).ok_or(Error::UnsupportedMechanism)
+}
+
+fn client(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
+    let mut config = ClientConfig::new().prep(o.prep);
+    if let Some(u) = &o.username {
+        config = config.username(u.clone());
+    }
+    if let Some(p) = &o.password {
+        // For HT-SHA-256-* the "password" is the FAST token (XEP-0484).
+        config = config.password(p.clone()).token(p.clone());
+    }
+    if let Some(a) = &o.authzid {
+        config = config.authzid(a.clone());
+    }
+    if let Some(cb) = &o.channel_binding {
+        config = config.channel_binding(cb.clone());
+    }
+    let mut session =
+        match mechanism(&o.mechanism).and_then(|m| ClientSession::new(m, config, nonce)) {
+            Ok(s) => s,
+            Err(e @ Error::MissingCredential { .. }) => {
+                return usage(&format!("xmpp sasl: {e}\n{USAGE}"));
+            }
+            Err(e) => return failure(&e),
+        };
+    let mut message = Vec::new();
+    loop {
+        match session.step(&message) {
+            Ok(ClientStep::Send(bytes)) => send(&bytes),
+            Ok(ClientStep::Done {
+                send: last,
+                success: s,
+            }) => {
+                if let Some(bytes) = last {
+                    send(&bytes);
+                }
+                return success(&s);
+            }
+            Err(e) => return failure(&e),
+        }
+        message = match input.next() {
+            Ok(m) => m,
+            Err(e) => return failure(&e),
+        };
+    }
+}
+
+fn server(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
+    let config = ServerConfig::new().prep(o.prep).encrypted(true);
+    let config = match &o.channel_binding {
+        Some(cb) => config.channel_binding(cb.clone()),
+        None => config,
+    };
+    let mech = match mechanism(&o.mechanism) {
+        Ok(m) => m,
+        Err(e) => return failure(&e),
+    };
+    let needs_password = matches!(
+        mech,
+        Mechanism::Plain | Mechanism::Scram { .. } | Mechanism::Ht { .. }
+    );
+    if needs_password && o.password.is_none() {
+        return usage(&format!(
+            "xmpp sasl: --password is required for {mech}\n{USAGE}"
+        ));
+    }
+    if mech == Mechanism::External && o.username.is_none() {
+        return usage(&format!(
+            "xmpp sasl: --username (the external identity) is required for EXTERNAL\n{USAGE}"
+        ));
+    }
+    let mut session = match ServerSession::new(mech, config, nonce) {
+        Ok(s) => s,
+        Err(e) => return failure(&e),
+    };
+    loop {
+        let message = match input.next() {
+            Ok(m) => m,
+            Err(e) => return failure(&e),
+        };
+        let mut step = session.step(&message);
+        if let Ok(ServerStep::NeedCredentials(request)) = &step {
+            step = match credentials(o, mech, request) {
+                Ok(c) => session.credentials(c),
+                Err(e) => Err(e),
+            };
+        }
+        match step {
+            Ok(ServerStep::Challenge(bytes)) => send(&bytes),
+            Ok(ServerStep::Success(s)) => {
+                if let Some(d) = &s.additional_data {
+                    send(d);
+                }
+                return success(&s);
+            }
+            Ok(ServerStep::NeedCredentials(_)) => {
+                return failure(&Error::UnexpectedMessage {
+                    expected: "one lookup",
+                });
+            }
+            Err(e) => return failure(&e),
+        }
+    }
+}
+
+/// The server's account database: one account from the command line.
+fn credentials(
+    o: &Options,
+    mech: Mechanism,
+    request: &CredentialsRequest,
+) -> Result<Credentials, Error> {
+    let refuse = |condition| Ok(Credentials::Refuse(condition));
+    if let (Some(want), Some(got)) = (&o.authzid, &request.authzid) {
+        if want != got {
+            return refuse(Condition::InvalidAuthzid);
+        }
+    }
+    if mech == Mechanism::External {
+        return Ok(Credentials::External(
+            o.username.clone().unwrap_or_default(),
+        ));
+    }
+    if let (Some(want), Some(got)) = (&o.username, &request.authcid) {
+        let want = o.prep.prepare(want, xmpp_sasl::Field::Authcid)?;
+        if want != got.as_str() {
+            return refuse(Condition::NotAuthorized);
+        }
+    }
+    let password = o.password.clone().unwrap_or_default();
+    if let Mechanism::Ht { .. } = mech {
+        return Ok(Credentials::Token(password.into()));
+    }
+    match mech.scram_hash() {
+        Some(hash) => {
+            let stored = match &o.salt {
+                Some(salt) => {
+                    StoredCredentials::from_password(hash, o.prep, &password, salt, o.iterations)?
+                }
+                None => StoredCredentials::generate(
+                    hash,
+                    o.prep,
+                    &password,
+                    o.iterations,
+                    &mut rand_core::OsRng,
+                )?,
+            };
+            Ok(Credentials::Scram(stored))
+        }
+        None => Ok(Credentials::Password(password.into())),
+    }
+}

@@ -1,0 +1,80 @@
+//! Channel bindings (RFC 5056): the types of RFC 5929 and RFC 9266 and the
+//! data the caller's TLS layer provides for them.
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use zeroize::Zeroizing;
+
+/// A channel-binding type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ChannelBindingType {
+    /// `tls-unique` (RFC 5929 §3): the first Finished message; TLS 1.2 only.
+    TlsUnique,
+    /// `tls-server-end-point` (RFC 5929 §4): the hash of the server
+    /// certificate.
+    TlsServerEndPoint,
+    /// `tls-exporter` (RFC 9266): a TLS exporter value; TLS 1.3.
+    TlsExporter,
+}
+
+impl ChannelBindingType {
+    /// The registered name, e.g. `tls-exporter`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::TlsUnique => "tls-unique",
+            Self::TlsServerEndPoint => "tls-server-end-point",
+            Self::TlsExporter => "tls-exporter",
+        }
+    }
+
+    /// Parses a registered name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::TlsUnique, Self::TlsServerEndPoint, Self::TlsExporter]
+            .into_iter()
+            .find(|t| t.name() == name)
+    }
+}
+
+impl fmt::Display for ChannelBindingType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Channel-binding data from the TLS layer, with its type.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ChannelBinding {
+    kind: ChannelBindingType,
+    data: Zeroizing<Vec<u8>>,
+}
+
+impl ChannelBinding {
+    /// Binding data of the given type, as the TLS layer computed it.
+    pub fn new(kind: ChannelBindingType, data: impl Into<Vec<u8>>) -> Self {
+        Self {
+            kind,
+            data: Zeroizing::new(data.into()),
+        }
+    }
+
+    /// The type.
+    pub fn kind(&self) -> ChannelBindingType {
+        self.kind
+    }
+
+    /// The data.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+}
+
+impl fmt::Debug for ChannelBinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChannelBinding")
+            .field("kind", &self.kind)
+            .field("len", &self.data.len())
+            .finish()
+    }
+}

@@ -1,0 +1,132 @@
+//! String preparation of usernames and passwords: SASLprep (RFC 4013) or the
+//! PRECIS OpaqueString profile (RFC 8265 §4.2), chosen by the caller.
+
+use alloc::borrow::Cow;
+
+use crate::error::{Error, Field};
+
+/// How usernames, authzids and passwords are prepared before use.
+///
+/// RFC 5802 §5.1 and RFC 4616 §2 name SASLprep; RFC 8265 §4.2 and
+/// RFC 7677 allow the PRECIS OpaqueString profile instead. The choice must be
+/// the same on client and server, or passwords with non-ASCII characters
+/// derive different keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Prep {
+    /// SASLprep (RFC 4013), the default. Needs the `saslprep` feature.
+    #[default]
+    SaslPrep,
+    /// The PRECIS OpaqueString profile (RFC 8265 §4.2), enforced on
+    /// usernames, authzids and passwords alike: the successor of SASLprep,
+    /// which RFC 8265 §4 obsoletes for new deployments.
+    OpaqueString,
+    /// No preparation: the bytes are used as given.
+    None,
+}
+
+impl Prep {
+    /// Prepares `s`; an empty result is refused (RFC 4616 §2: authcid and
+    /// passwd are non-empty).
+    pub fn prepare<'s>(self, s: &'s str, field: Field) -> Result<Cow<'s, str>, Error> {
+        let out = match self {
+            Self::None => Cow::Borrowed(s),
+            Self::SaslPrep => saslprep(s, field)?,
+            Self::OpaqueString => xmpp_precis::Profile::enforce(&xmpp_precis::OpaqueString, s)
+                .map_err(|e| Error::Prep {
+                    field,
+                    code_point: e.position().map(|(c, _)| c),
+                })?,
+        };
+        if out.is_empty() {
+            return Err(Error::Prep {
+                field,
+                code_point: None,
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(feature = "saslprep")]
+fn saslprep(s: &str, field: Field) -> Result<Cow<'_, str>, Error> {
+    stringprep::saslprep(s).map_err(|_| Error::Prep {
+        field,
+        code_point: first_refused(s),
+    })
+}
+
+#[cfg(not(feature = "saslprep"))]
+fn saslprep(_: &str, _: Field) -> Result<Cow<'_, str>, Error> {
+    Err(Error::PrepUnavailable)
+}
+
+/// The first code point SASLprep refuses on its own, for the error message.
+#[cfg(feature = "saslprep")]
+fn first_refused(s: &str) -> Option<char> {
+    let mut buf = [0u8; 4];
+    s.chars()
+        .find(|c| stringprep::saslprep(c.encode_utf8(&mut buf)).is_err())
+}
+
+#[cfg(all(test, feature = "saslprep"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc4013_examples() {
+        // RFC 4013 §3.
+        let p = Prep::SaslPrep;
+        assert_eq!(
+            p.prepare("I\u{00AD}X", Field::Password).ok().as_deref(),
+            Some("IX")
+        );
+        assert_eq!(
+            p.prepare("user", Field::Password).ok().as_deref(),
+            Some("user")
+        );
+        assert_eq!(
+            p.prepare("USER", Field::Password).ok().as_deref(),
+            Some("USER")
+        );
+        assert_eq!(
+            p.prepare("\u{00AA}", Field::Password).ok().as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            p.prepare("\u{2168}", Field::Password).ok().as_deref(),
+            Some("IX")
+        );
+        assert_eq!(
+            p.prepare("\u{0007}", Field::Password),
+            Err(Error::Prep {
+                field: Field::Password,
+                code_point: Some('\u{7}')
+            })
+        );
+        assert!(p.prepare("\u{0627}\u{0031}", Field::Password).is_err());
+        assert!(
+            p.prepare("\u{00AD}", Field::Password).is_err(),
+            "empty after mapping"
+        );
+    }
+
+    #[test]
+    fn opaque_string_differs_from_saslprep() {
+        // RFC 8265 §4.2: OpaqueString maps non-ASCII spaces to U+0020 and
+        // applies NFC, not NFKC, so U+2168 ROMAN NUMERAL NINE stays as is.
+        let p = Prep::OpaqueString;
+        assert_eq!(
+            p.prepare("correct\u{00A0}horse", Field::Password)
+                .ok()
+                .as_deref(),
+            Some("correct horse")
+        );
+        assert_eq!(
+            p.prepare("\u{2168}", Field::Password).ok().as_deref(),
+            Some("\u{2168}")
+        );
+        assert!(p.prepare("\u{0007}", Field::Password).is_err());
+        assert!(p.prepare("", Field::Password).is_err());
+    }
+}

@@ -1,0 +1,298 @@
+//! One `step` for every mechanism: [`ClientSession`] and [`ServerSession`].
+//!
+//! Call order, client: `step(b"")` for the initial response (or with the
+//! server's first, empty challenge), then `step(challenge)` for each
+//! challenge, then — for mechanisms with mutual authentication — `step` with
+//! the additional data of the server's success. A [`ClientStep::Done`] means
+//! the client has sent and verified all it can.
+//!
+//! Server: `step(response)` for each client message; on
+//! [`ServerStep::NeedCredentials`] look the user up and call
+//! [`ServerSession::credentials`]. Any `Err` ends the exchange with
+//! [`Error::condition`]; the session then keeps returning that error.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use zeroize::Zeroizing;
+
+use crate::cb::ChannelBinding;
+use crate::config::Limits;
+use crate::error::Condition;
+use crate::ht::HtVersion;
+use crate::mechanism::Mechanism;
+use crate::prep::Prep;
+use crate::scram::{SaltedPassword, StoredCredentials};
+use crate::ssdp::{Ssdp, SsdpForm};
+
+/// A successful outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Success {
+    /// The authentication identity: the prepared username, the identity
+    /// established outside SASL (EXTERNAL), or `None` (ANONYMOUS).
+    pub authcid: Option<String>,
+    /// The requested authorization identity, if any.
+    pub authzid: Option<String>,
+    /// The additional data with success: sent by a server (SCRAM's
+    /// server-final-message), received and verified by a client.
+    pub additional_data: Option<Vec<u8>>,
+    /// ANONYMOUS trace information (RFC 4505 §2), if sent.
+    pub trace: Option<String>,
+}
+
+/// What a client does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientStep {
+    /// Send these bytes and pass the server's next challenge (or the
+    /// additional data of its success) to the next `step`.
+    Send(Vec<u8>),
+    /// Nothing more to verify: send `send` if present, then wait for the
+    /// server's outcome.
+    Done {
+        /// The last message, if the mechanism has one left to send.
+        send: Option<Vec<u8>>,
+        /// What the client authenticated as and what it verified.
+        success: Success,
+    },
+}
+
+/// What the server needs from its caller to go on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialsRequest {
+    /// The mechanism.
+    pub mechanism: Mechanism,
+    /// The prepared username, if the mechanism carries one.
+    pub authcid: Option<String>,
+    /// The requested authorization identity, if any.
+    pub authzid: Option<String>,
+}
+
+/// What a server does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerStep {
+    /// Send this challenge.
+    Challenge(Vec<u8>),
+    /// Look up credentials and call [`ServerSession::credentials`].
+    NeedCredentials(CredentialsRequest),
+    /// Authentication succeeded; send `additional_data` with the success.
+    Success(Success),
+}
+
+/// The caller's answer to a [`CredentialsRequest`].
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum Credentials {
+    /// The user's password (PLAIN only; SCRAM needs a salt).
+    Password(Zeroizing<String>),
+    /// SCRAM stored credentials (SCRAM, and PLAIN by deriving the stored key
+    /// from the sent password).
+    Scram(StoredCredentials),
+    /// HT: the user's current token. The caller revokes it after a success
+    /// (draft-schmaus-kitten-sasl-ht-09 §3.2).
+    Token(Zeroizing<String>),
+    /// EXTERNAL: the identity established outside SASL (e.g. by the client
+    /// certificate), which the caller has checked may act for the authzid.
+    External(String),
+    /// Refuse with a condition: `NotAuthorized` for an unknown user,
+    /// `AccountDisabled`, `CredentialsExpired`, `InvalidAuthzid`, …
+    Refuse(Condition),
+}
+
+impl core::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Password(_) => f.write_str("Password(..)"),
+            Self::Token(_) => f.write_str("Token(..)"),
+            Self::Scram(s) => f.debug_tuple("Scram").field(s).finish(),
+            Self::External(s) => f.debug_tuple("External").field(s).finish(),
+            Self::Refuse(c) => f.debug_tuple("Refuse").field(c).finish(),
+        }
+    }
+}
+
+/// What a client knows: identities, secrets, binding data and policy.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct ClientConfig {
+    /// The username (authcid).
+    pub username: Option<String>,
+    /// The password.
+    pub password: Option<Zeroizing<String>>,
+    /// A salted password cached from an earlier exchange, used instead of
+    /// the password when its hash, salt and iteration count match.
+    pub salted_password: Option<(SaltedPassword, Vec<u8>, u32)>,
+    /// The authorization identity to request.
+    pub authzid: Option<String>,
+    /// Channel-binding data: required for `-PLUS`; with a non-`-PLUS` SCRAM
+    /// mechanism its presence sends gs2 flag `y` (RFC 5802 §6), so leave it
+    /// out when the server offered `-PLUS` but with no type in common.
+    pub channel_binding: Option<ChannelBinding>,
+    /// String preparation.
+    pub prep: Prep,
+    /// Bounds on what the server may demand.
+    pub limits: Limits,
+    /// The advertised mechanisms and binding types, to check XEP-0474.
+    pub ssdp: Option<Ssdp>,
+    /// ANONYMOUS trace information.
+    pub trace: Option<String>,
+    /// The HT token (XEP-0484 FAST), as the server issued it.
+    pub token: Option<Zeroizing<String>>,
+    /// The HT framing.
+    pub ht_version: HtVersion,
+}
+
+impl ClientConfig {
+    /// An empty configuration with default policy.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets the username.
+    #[must_use]
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+    /// Sets the password.
+    #[must_use]
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(Zeroizing::new(password.into()));
+        self
+    }
+    /// Sets the authorization identity.
+    #[must_use]
+    pub fn authzid(mut self, authzid: impl Into<String>) -> Self {
+        self.authzid = Some(authzid.into());
+        self
+    }
+    /// Sets the channel-binding data.
+    #[must_use]
+    pub fn channel_binding(mut self, cb: ChannelBinding) -> Self {
+        self.channel_binding = Some(cb);
+        self
+    }
+    /// Sets the preparation profile.
+    #[must_use]
+    pub fn prep(mut self, prep: Prep) -> Self {
+        self.prep = prep;
+        self
+    }
+    /// Sets the limits.
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+    /// Sets the advertised lists to check XEP-0474 against.
+    #[must_use]
+    pub fn ssdp(mut self, ssdp: Ssdp) -> Self {
+        self.ssdp = Some(ssdp);
+        self
+    }
+    /// Sets the HT token.
+    #[must_use]
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(Zeroizing::new(token.into()));
+        self
+    }
+    /// Sets the HT framing.
+    #[must_use]
+    pub fn ht_version(mut self, version: HtVersion) -> Self {
+        self.ht_version = version;
+        self
+    }
+    /// Sets the ANONYMOUS trace.
+    #[must_use]
+    pub fn trace(mut self, trace: impl Into<String>) -> Self {
+        self.trace = Some(trace.into());
+        self
+    }
+}
+
+impl core::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("username", &self.username)
+            .field("authzid", &self.authzid)
+            .field("channel_binding", &self.channel_binding)
+            .field("prep", &self.prep)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a server knows about its connection and policy.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// String preparation.
+    pub prep: Prep,
+    /// Bounds on what the client may send.
+    pub limits: Limits,
+    /// The binding data of this connection, one per type the server
+    /// supports. Non-empty means the server offers `-PLUS`.
+    pub channel_bindings: Vec<ChannelBinding>,
+    /// The advertised lists, for XEP-0474, and which attribute to send.
+    pub ssdp: Option<(Ssdp, SsdpForm)>,
+    /// Whether the stream is encrypted; PLAIN is refused without it unless
+    /// [`Self::allow_plain_unencrypted`].
+    pub encrypted: bool,
+    /// Allows PLAIN on an unencrypted stream (tests, loopback).
+    pub allow_plain_unencrypted: bool,
+    /// The HT framing.
+    pub ht_version: HtVersion,
+}
+
+impl ServerConfig {
+    /// Default policy on an unencrypted stream.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets the preparation profile.
+    #[must_use]
+    pub fn prep(mut self, prep: Prep) -> Self {
+        self.prep = prep;
+        self
+    }
+    /// Sets the limits.
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+    /// Adds channel-binding data of this connection.
+    #[must_use]
+    pub fn channel_binding(mut self, cb: ChannelBinding) -> Self {
+        self.channel_bindings.push(cb);
+        self
+    }
+    /// Sets the XEP-0474 lists.
+    #[must_use]
+    pub fn ssdp(mut self, ssdp: Ssdp, form: SsdpForm) -> Self {
+        self.ssdp = Some((ssdp, form));
+        self
+    }
+    /// Marks the stream as encrypted (TLS).
+    #[must_use]
+    pub fn encrypted(mut self, encrypted: bool) -> Self {
+        self.encrypted = encrypted;
+        self
+    }
+    /// Sets the HT framing.
+    #[must_use]
+    pub fn ht_version(mut self, version: HtVersion) -> Self {
+        self.ht_version = version;
+        self
+    }
+    /// Allows PLAIN without encryption.
+    #[must_use]
+    pub fn allow_plain_unencrypted(mut self, allow: bool) -> Self {
+        self.allow_plain_unencrypted = allow;
+        self
+    }
+}
+
+mod client;
+mod server;
+
+pub use client::ClientSession;
+pub use server::ServerSession;

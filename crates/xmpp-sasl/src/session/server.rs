@@ -1,0 +1,298 @@
+//! [`ServerSession`]: the server side of every mechanism behind one `step`.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::mem;
+
+use zeroize::Zeroizing;
+
+use super::{Credentials, CredentialsRequest, ServerConfig, ServerStep, Success};
+use crate::cb::ChannelBinding;
+use crate::config::Nonce;
+use crate::error::{Condition, Error, Field, Message};
+use crate::ht;
+use crate::mechanism::Mechanism;
+use crate::prep::Prep;
+use crate::scram::{NeedsCredentials, ScramServer, ServerFirstSent, StoredCredentials};
+use crate::simple;
+
+enum ServerState {
+    Start,
+    PlainLookup(simple::PlainMessage, String),
+    HtLookup(Vec<u8>, String),
+    ExternalLookup(Option<String>),
+    ScramLookup(NeedsCredentials),
+    ScramFinal(ServerFirstSent),
+    Done,
+    Failed(Error),
+}
+
+/// A server exchange for any mechanism.
+pub struct ServerSession {
+    mechanism: Mechanism,
+    config: ServerConfig,
+    nonce: Nonce,
+    state: ServerState,
+}
+
+impl core::fmt::Debug for ServerSession {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ServerSession")
+            .field("mechanism", &self.mechanism)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerSession {
+    /// A server for the mechanism the client chose; `nonce` is the server
+    /// nonce for SCRAM (fresh per exchange).
+    pub fn new(mechanism: Mechanism, config: ServerConfig, nonce: Nonce) -> Result<Self, Error> {
+        match mechanism {
+            Mechanism::Plain if !config.encrypted && !config.allow_plain_unencrypted => {
+                Err(Error::EncryptionRequired)
+            }
+            Mechanism::Scram { plus: true, .. } if config.channel_bindings.is_empty() => {
+                Err(Error::UnsupportedMechanism)
+            }
+            Mechanism::Ht { binding }
+                if binding
+                    .channel_binding_type()
+                    .is_some_and(|t| !config.channel_bindings.iter().any(|c| c.kind() == t)) =>
+            {
+                Err(Error::UnsupportedMechanism)
+            }
+            _ => Ok(Self {
+                mechanism,
+                config,
+                nonce,
+                state: ServerState::Start,
+            }),
+        }
+    }
+
+    /// Parses a mechanism name the client sent and starts a session for it
+    /// (`invalid-mechanism` for unknown names).
+    pub fn from_name(name: &str, config: ServerConfig, nonce: Nonce) -> Result<Self, Error> {
+        Self::new(
+            Mechanism::from_name(name).ok_or(Error::UnsupportedMechanism)?,
+            config,
+            nonce,
+        )
+    }
+
+    /// The mechanism.
+    pub fn mechanism(&self) -> Mechanism {
+        self.mechanism
+    }
+
+    /// Feeds the client's next message.
+    pub fn step(&mut self, input: &[u8]) -> Result<ServerStep, Error> {
+        let state = mem::replace(&mut self.state, ServerState::Done);
+        let result = self.advance(state, input);
+        if let Err(e) = &result {
+            self.state = ServerState::Failed(e.clone());
+        }
+        result
+    }
+
+    /// Answers a [`ServerStep::NeedCredentials`].
+    pub fn credentials(&mut self, credentials: Credentials) -> Result<ServerStep, Error> {
+        let state = mem::replace(&mut self.state, ServerState::Done);
+        let result = self.resume(state, credentials);
+        if let Err(e) = &result {
+            self.state = ServerState::Failed(e.clone());
+        }
+        result
+    }
+
+    fn request(&self, authcid: Option<&str>, authzid: Option<&str>) -> ServerStep {
+        ServerStep::NeedCredentials(CredentialsRequest {
+            mechanism: self.mechanism,
+            authcid: authcid.map(String::from),
+            authzid: authzid.map(String::from),
+        })
+    }
+
+    fn advance(&mut self, state: ServerState, input: &[u8]) -> Result<ServerStep, Error> {
+        let limits = self.config.limits;
+        match state {
+            ServerState::Failed(e) => Err(e),
+            ServerState::Done => Err(Error::UnexpectedMessage {
+                expected: "nothing (exchange complete)",
+            }),
+            ServerState::PlainLookup(..)
+            | ServerState::HtLookup(..)
+            | ServerState::ExternalLookup(..)
+            | ServerState::ScramLookup(..) => Err(Error::UnexpectedMessage {
+                expected: "credentials from the caller",
+            }),
+            ServerState::Start => match self.mechanism {
+                Mechanism::Plain => {
+                    let m = simple::plain_decode(input, limits.max_message_len)?;
+                    let authcid = self
+                        .config
+                        .prep
+                        .prepare(&m.authcid, Field::Authcid)?
+                        .into_owned();
+                    let step = self.request(Some(&authcid), m.authzid.as_deref());
+                    self.state = ServerState::PlainLookup(m, authcid);
+                    Ok(step)
+                }
+                Mechanism::External => {
+                    let authzid = simple::external_decode(input, limits.max_message_len)?;
+                    let step = self.request(None, authzid.as_deref());
+                    self.state = ServerState::ExternalLookup(authzid);
+                    Ok(step)
+                }
+                Mechanism::Anonymous => {
+                    if input.len() > limits.max_message_len {
+                        return Err(Error::MessageTooLong {
+                            message: Message::Anonymous,
+                            max: limits.max_message_len,
+                            len: input.len(),
+                        });
+                    }
+                    let trace = simple::anonymous_decode(input)?;
+                    Ok(ServerStep::Success(Success {
+                        authcid: None,
+                        authzid: None,
+                        additional_data: None,
+                        trace,
+                    }))
+                }
+                Mechanism::Scram { hash, plus } => {
+                    let server = ScramServer {
+                        hash,
+                        plus,
+                        channel_bindings: self.config.channel_bindings.clone(),
+                        prep: self.config.prep,
+                        limits,
+                        ssdp: self.config.ssdp.clone(),
+                    };
+                    let needs = server.client_first(input)?;
+                    let step = self.request(Some(needs.authcid()), needs.authzid());
+                    self.state = ServerState::ScramLookup(needs);
+                    Ok(step)
+                }
+                Mechanism::Ht { .. } => {
+                    let parsed =
+                        ht::parse_initiator(self.config.ht_version, input, limits.max_message_len)?;
+                    let authcid = self
+                        .config
+                        .prep
+                        .prepare(&parsed.authcid, Field::Authcid)?
+                        .into_owned();
+                    let step = self.request(Some(&authcid), None);
+                    self.state = ServerState::HtLookup(input.to_vec(), authcid);
+                    Ok(step)
+                }
+            },
+            ServerState::ScramFinal(s) => {
+                let auth = s.client_final(input)?;
+                Ok(ServerStep::Success(Success {
+                    authcid: Some(auth.authcid),
+                    authzid: auth.authzid,
+                    additional_data: Some(auth.server_final),
+                    trace: None,
+                }))
+            }
+        }
+    }
+
+    fn resume(
+        &mut self,
+        state: ServerState,
+        credentials: Credentials,
+    ) -> Result<ServerStep, Error> {
+        if let Credentials::Refuse(condition) = credentials {
+            return match state {
+                ServerState::Failed(e) => Err(e),
+                _ => Err(Error::Refused { condition }),
+            };
+        }
+        match (state, credentials) {
+            (ServerState::Failed(e), _) => Err(e),
+            (ServerState::PlainLookup(m, authcid), creds) => {
+                let prep = self.config.prep;
+                let sent = Zeroizing::new(prep.prepare(&m.password, Field::Password)?.into_owned());
+                let ok = match creds {
+                    Credentials::Password(pw) => {
+                        let stored =
+                            Zeroizing::new(prep.prepare(&pw, Field::Password)?.into_owned());
+                        bool::from(subtle::ConstantTimeEq::ct_eq(
+                            sent.as_bytes(),
+                            stored.as_bytes(),
+                        ))
+                    }
+                    Credentials::Scram(stored) => {
+                        let mine = StoredCredentials::from_password(
+                            stored.hash(),
+                            Prep::None,
+                            &sent,
+                            stored.salt(),
+                            stored.iterations(),
+                        )?;
+                        bool::from(subtle::ConstantTimeEq::ct_eq(
+                            mine.stored_key(),
+                            stored.stored_key(),
+                        ))
+                    }
+                    _ => return Err(Error::CredentialsMismatch),
+                };
+                if !ok {
+                    return Err(Error::Refused {
+                        condition: Condition::NotAuthorized,
+                    });
+                }
+                Ok(ServerStep::Success(Success {
+                    authcid: Some(authcid),
+                    authzid: m.authzid.clone(),
+                    additional_data: None,
+                    trace: None,
+                }))
+            }
+            (ServerState::HtLookup(msg, authcid), Credentials::Token(token)) => {
+                let version = self.config.ht_version;
+                let parsed =
+                    ht::parse_initiator(version, &msg, self.config.limits.max_message_len)?;
+                let cb_data = match self.mechanism {
+                    Mechanism::Ht { binding } => binding
+                        .channel_binding_type()
+                        .and_then(|t| self.config.channel_bindings.iter().find(|c| c.kind() == t))
+                        .map(ChannelBinding::data)
+                        .unwrap_or_default(),
+                    _ => &[],
+                };
+                let reply = parsed.verify(version, token.as_bytes(), cb_data)?;
+                Ok(ServerStep::Success(Success {
+                    authcid: Some(authcid),
+                    authzid: None,
+                    additional_data: Some(reply),
+                    trace: None,
+                }))
+            }
+            (ServerState::ExternalLookup(authzid), Credentials::External(identity)) => {
+                Ok(ServerStep::Success(Success {
+                    authcid: Some(identity),
+                    authzid,
+                    additional_data: None,
+                    trace: None,
+                }))
+            }
+            (ServerState::ScramLookup(needs), Credentials::Scram(stored)) => {
+                let (next, msg) = needs.credentials(stored, &self.nonce)?;
+                self.state = ServerState::ScramFinal(next);
+                Ok(ServerStep::Challenge(msg))
+            }
+            (
+                ServerState::ExternalLookup(_)
+                | ServerState::ScramLookup(_)
+                | ServerState::HtLookup(..),
+                _,
+            ) => Err(Error::CredentialsMismatch),
+            _ => Err(Error::UnexpectedMessage {
+                expected: "a message from the client",
+            }),
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Integration tests of xmpp-sasl: the vectors and malformed messages under
+//! `testdata/sasl/`, client/server pairs, and property tests.
+
+#![allow(
+    clippy::std_instead_of_alloc,
+    clippy::std_instead_of_core,
+    reason = "integration tests run with std"
+)]
+
+mod common;
+mod malformed;
+mod pair;
+mod props;
+mod vectors;
