@@ -1,8 +1,8 @@
 //! xmpp-stanza side by side with minidom + xmpp-parsers on the same bytes:
 //! parse (tree, then typed) and serialize a chat message, a presence with
 //! caps and an iq roster result with 200 items; then the whole path
-//! (xmpp-stream framing + tree + typed stanza) over a deterministic c2s
-//! corpus of about 50 MB.
+//! (xmpp-stream framing + tree + typed stanza) over the deterministic c2s
+//! corpus of `xmpp_benches::corpus` (the xmpp-stream bench's), 50 MB.
 //!
 //! `cargo bench -p xmpp-benches --bench stanza`. Before the timings it
 //! prints the allocations per stanza of each path, counted with
@@ -153,100 +153,6 @@ fn stanzas(c: &mut Criterion) {
     }
 }
 
-/// A deterministic c2s stream of about `mb` megabytes: chat messages of
-/// varied length (some with markup to escape), presences with caps, pings
-/// and roster pushes, and stream management acks.
-fn corpus(mb: usize) -> Vec<u8> {
-    let mut out = String::with_capacity(mb << 20);
-    out.push_str(
-        "<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
-         xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0' xml:lang='en'>",
-    );
-    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
-    const WORDS: &[&str] = &[
-        "Art",
-        "thou",
-        "not",
-        "Romeo,",
-        "and",
-        "a",
-        "Montague?",
-        "&lt;3",
-        "rose",
-        "&amp;",
-        "sweet",
-        "name",
-        "wherefore",
-        "\u{3a8}",
-        "\u{1F339}",
-        "balcony",
-        "light",
-        "yonder",
-        "window",
-    ];
-    let mut n = 0u64;
-    while out.len() < mb << 20 {
-        n += 1;
-        let r = next();
-        match r % 10 {
-            0..=5 => {
-                let words = 3 + (r >> 8) as usize % 40;
-                out.push_str(&format!(
-                    "<message from='user{}@example.com/res{}' to='contact{}@example.net' id='m{n}' type='chat'><body>",
-                    r % 1000,
-                    r % 7,
-                    (r >> 16) % 1000
-                ));
-                for w in 0..words {
-                    if w > 0 {
-                        out.push(' ');
-                    }
-                    out.push_str(WORDS[(next() % WORDS.len() as u64) as usize]);
-                }
-                out.push_str(
-                    "</body><active xmlns='http://jabber.org/protocol/chatstates'/>\
-                     <request xmlns='urn:xmpp:receipts'/></message>",
-                );
-            }
-            6 | 7 => out.push_str(&format!(
-                "<presence from='user{}@example.com/res{}'><show>away</show><status>busy {n}</status>\
-                 <c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='https://example.org' \
-                 ver='QgayPKawpkPSDYmwT/WM94uAlu0='/></presence>",
-                r % 1000,
-                r % 7
-            )),
-            8 => out.push_str(&format!(
-                "<iq from='example.com' to='user{}@example.com/res1' id='ping{n}' type='get'>\
-                 <ping xmlns='urn:xmpp:ping'/></iq>",
-                r % 1000
-            )),
-            _ => {
-                if r & 0x100 == 0 {
-                    out.push_str(&format!("<a xmlns='urn:xmpp:sm:3' h='{n}'/>"));
-                } else {
-                    out.push_str(&format!(
-                        "<iq id='push{n}' type='set'><query xmlns='jabber:iq:roster' ver='v{n}'>\
-                         <item jid='contact{}@example.net' name='Contact' subscription='both'>\
-                         <group>Friends</group></item></query></iq>",
-                        r % 1000
-                    ));
-                }
-            }
-        }
-        if r % 5 == 0 {
-            out.push('\n');
-        }
-    }
-    out.push_str("</stream:stream>");
-    out.into_bytes()
-}
-
 /// How far along the path to go.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Depth {
@@ -293,7 +199,8 @@ fn corpus_path(c: &mut Criterion) {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(50);
-    let corpus = corpus(mb);
+    // The same generated c2s stream as the xmpp-stream bench.
+    let corpus = xmpp_benches::corpus::c2s_stream(mb * 1_000_000);
     let stanzas = whole_path(&corpus);
     let allocs = allocations(|| {
         black_box(whole_path(black_box(&corpus)));
