@@ -307,6 +307,9 @@ impl<'i, 'n> Parser<'i, 'n> {
     /// by its position, so no UTF-8 check is repeated (the input is a
     /// `str`); anything else is checked.
     fn str_of(&self, bytes: &[u8], offset: u64) -> Result<&'i str, ParseError> {
+        if bytes.is_empty() {
+            return Ok("");
+        }
         let input = self.input;
         let from = (bytes.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
         if let Some(s) = from
