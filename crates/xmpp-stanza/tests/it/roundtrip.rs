@@ -112,6 +112,29 @@ proptest! {
     }
 
     #[test]
+    fn typed_stanzas_round_trip_with_any_payload(
+        kind in prop_oneof![Just("message"), Just("presence"), Just("iq")],
+        ns in prop_oneof![Just("jabber:client"), Just("jabber:server"), Just("jabber:component:accept")],
+        type_ in prop_oneof![Just(None), Just(Some("chat")), Just(Some("get")), Just(Some("result")),
+                             Just(Some("unavailable")), Just(Some("weird"))],
+        payloads in prop::collection::vec(tree(), 0..3),
+    ) {
+        let mut e = Element::new(kind, ns).with_attr("id", "x1").with_attr("to", "juliet@example.com/balcony");
+        if let Some(t) = type_ {
+            e.set_attr("type", t);
+        }
+        for p in payloads {
+            e.push_child(p);
+        }
+        if let Ok(s) = xmpp_stanza::Stanza::from_element(e.clone()) {
+            let back = s.to_element();
+            prop_assert_eq!(back.nodes(), e.nodes(), "children kept");
+            prop_assert_eq!(back.attrs().len(), e.attrs().len(), "attributes kept");
+            prop_assert_eq!(xmpp_stanza::Stanza::from_element(back), Ok(s));
+        }
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
         let _ = Element::from_bytes(&bytes);
     }
