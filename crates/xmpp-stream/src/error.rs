@@ -189,8 +189,10 @@ pub enum StreamError {
         /// Offset at which the input ended.
         offset: u64,
     },
-    /// The stream header's namespace is not the stream namespace, or its
-    /// content namespace is missing or unsupported (`invalid-namespace`).
+    /// The stream header's namespace is not the stream namespace, its
+    /// content namespace is missing or unsupported, or a WebSocket
+    /// top-level element declares no namespace (RFC 7395 §3.3.3)
+    /// (`invalid-namespace`).
     InvalidNamespace {
         /// What was found (empty when there was none).
         found: String,

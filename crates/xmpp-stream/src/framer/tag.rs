@@ -19,6 +19,7 @@ use crate::event::{Element, Event, Namespaces, NsRef, Routing, Span, StreamHeade
 
 const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 const CONTENT_NAMESPACES: &str = "jabber:client, jabber:server or jabber:component:accept";
+const WEBSOCKET_NAMESPACE: &str = "a namespace declared on the element itself (RFC 7395 §3.3.3)";
 
 /// Where a prefix was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,6 +263,17 @@ impl Framer {
             return self.open_root(hit, empty);
         }
         if self.open.is_empty() {
+            // RFC 7395 §3.3.3: a WebSocket message has no stream header to
+            // inherit a default namespace from, so every top-level element
+            // declares its own; one in no namespace is refused like a
+            // stream in an unsupported content namespace (RFC 6120
+            // §4.9.3.10), as soon as its start tag ends.
+            if self.transport == Transport::WebSocket && hit == Hit::Nothing {
+                return Err(StreamError::InvalidNamespace {
+                    found: String::new(),
+                    expected: WEBSOCKET_NAMESPACE,
+                });
+            }
             let ns = match hit {
                 Hit::Decl(i) => match self.decls.get(i) {
                     Some(Decl { owned: Some(o), .. }) => NsRef::Owned(o.clone()),

@@ -474,6 +474,43 @@ fn websocket() {
     assert_eq!(err.map(|e| e.condition()), Some(Condition::NotWellFormed));
 }
 
+/// RFC 7395 §3.3.3: no stream header to inherit from, so a top-level
+/// element without its own namespace is `invalid-namespace`, whether it
+/// never declares one, undeclares the default or is `<open/>` itself; a
+/// child may still inherit from its top-level element.
+#[test]
+fn websocket_elements_declare_their_namespace() {
+    let open = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.com' version='1.0'/>";
+    for stanza in [
+        "<message to='juliet@example.com'><body>hi</body></message>",
+        "<message xmlns='' to='juliet@example.com'/>",
+        "<presence/>",
+    ] {
+        let (ev, err) = frame_t(Transport::WebSocket, &format!("{open}{stanza}"));
+        assert_eq!(ev.len(), 1, "{stanza}: {ev:?}");
+        let err = err.expect(stanza);
+        assert_eq!(err.condition(), Condition::InvalidNamespace, "{stanza}");
+        assert!(err.to_string().contains("RFC 7395"), "{stanza}: {err}");
+    }
+    let (_, err) = frame_t(
+        Transport::WebSocket,
+        "<open to='example.com' version='1.0'/>",
+    );
+    assert_eq!(
+        err.map(|e| e.condition()),
+        Some(Condition::InvalidNamespace)
+    );
+    let (ev, err) = frame_t(
+        Transport::WebSocket,
+        &format!("{open}<message xmlns='jabber:client'><body>hi</body></message>"),
+    );
+    assert_eq!((ev.len(), err), (2, None));
+    // TCP elements still inherit the header's default namespace.
+    let (ev, err) = frame(&format!("{HEAD}<presence/>"));
+    assert_eq!(err, None);
+    assert!(ev[1].starts_with("el presence jabber:client"), "{ev:?}");
+}
+
 #[test]
 fn bosh() {
     let (ev, err) = frame_t(
