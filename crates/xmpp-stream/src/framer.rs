@@ -44,8 +44,22 @@ pub enum Transport {
     WebSocket,
     /// XEP-0124/0206: one `<body>` per HTTP request or response, reported as
     /// a stream open (its attributes: `rid`, `sid`, `xmpp:restart`, …), the
-    /// stanzas inside, and a stream close; another body may follow.
+    /// stanzas inside, and a stream close; another body may follow. For
+    /// bodies of either direction (a client reading a connection manager's
+    /// responses): a `rid`, when present, is checked but not required.
     Bosh,
+    /// [`Bosh`](Self::Bosh) as a connection manager reads a client's
+    /// requests: every body must also carry a valid `rid` (XEP-0124 §6).
+    BoshRequests,
+}
+
+impl Transport {
+    /// Whether this is one of the BOSH transports (XEP-0124/0206), where a
+    /// stream restart is a body with `xmpp:restart` rather than a new
+    /// stream header after `<proceed/>` or `<success/>`.
+    pub fn is_bosh(self) -> bool {
+        matches!(self, Self::Bosh | Self::BoshRequests)
+    }
 }
 
 /// Where the scanner is in the document structure.

@@ -359,7 +359,7 @@ impl Framer {
     /// After the stream's end: TCP and WebSocket streams are over, a BOSH
     /// body may be followed by another.
     fn end_stream(&mut self) {
-        if self.transport == Transport::Bosh {
+        if self.transport.is_bosh() {
             self.level = Level::Prolog;
             self.st = St::Prolog;
             self.decl_allowed = true;
@@ -487,7 +487,7 @@ impl Framer {
                     });
                 }
             }
-            Transport::Bosh | Transport::WebSocket => {
+            Transport::Bosh | Transport::BoshRequests | Transport::WebSocket => {
                 if element_ns != HTTPBIND_NS || !local_is(b"body") {
                     return Err(StreamError::InvalidNamespace {
                         found: element_ns,
@@ -515,6 +515,10 @@ impl Framer {
         };
         if self.transport == Transport::Tcp {
             check_version(header.version())?;
+        }
+        if self.transport.is_bosh() {
+            let request = self.transport == Transport::BoshRequests;
+            crate::bosh::check_body(&header.attrs, self.offset(self.tok), request)?;
         }
         self.ctx = header.namespaces.clone();
         self.root = qname;

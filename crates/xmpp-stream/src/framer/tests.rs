@@ -511,6 +511,39 @@ fn websocket_elements_declare_their_namespace() {
     assert!(ev[1].starts_with("el presence jabber:client"), "{ev:?}");
 }
 
+/// XEP-0124 §6 and §14.1: a client's request bodies carry a valid `rid`;
+/// responses need none, but one they carry is checked too.
+#[test]
+fn bosh_rid() {
+    const NS: &str = "xmlns='http://jabber.org/protocol/httpbind'";
+    let request = format!("<body rid='1573741820' to='example.com' wait='60' hold='1' {NS}/>");
+    assert_eq!(frame_t(Transport::BoshRequests, &request).1, None);
+    // A reference is resolved before the check.
+    let escaped = format!("<body rid='&#49;5' sid='s' {NS}/>");
+    assert_eq!(frame_t(Transport::BoshRequests, &escaped).1, None);
+    let response = format!("<body sid='SomeSID' wait='60' {NS}/>");
+    assert_eq!(frame_t(Transport::Bosh, &response).1, None);
+    let (ev, err) = frame_t(Transport::BoshRequests, &format!("{request}{response}"));
+    assert_eq!(ev.len(), 2, "{ev:?}");
+    let err = err.expect("a request without rid");
+    assert_eq!(err.condition(), Condition::BadFormat);
+    assert!(matches!(
+        err,
+        StreamError::InvalidBody {
+            attribute: "rid",
+            found: None,
+            ..
+        }
+    ));
+    for rid in ["0", "9007199254740992", "-5", "1e3", ""] {
+        let body = format!("<body rid='{rid}' {NS}/>");
+        for t in [Transport::Bosh, Transport::BoshRequests] {
+            let err = frame_t(t, &body).1.expect(rid);
+            assert_eq!(err.condition(), Condition::BadFormat, "{rid}");
+        }
+    }
+}
+
 #[test]
 fn bosh() {
     let (ev, err) = frame_t(
