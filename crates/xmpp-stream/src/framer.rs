@@ -18,8 +18,8 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::chars::{
-    Utf8, decode, is_ascii_name_char, is_ascii_name_start, is_attr_plain, is_space, is_text_plain,
-    is_xml_char,
+    ATTR_PLAIN, NAME_CHAR, NAME_START, PLAIN, SPACE, Utf8, class, decode, is_ascii_name_char,
+    is_ascii_name_start, is_attr_plain, is_space, is_text_plain, is_xml_char,
 };
 use crate::error::{Limit, Restricted, StreamError};
 use crate::event::{Event, Namespaces, NsRef, Routing, Span};
@@ -272,6 +272,16 @@ pub struct Framer {
     pub(crate) failed: Option<StreamError>,
     /// The event of the last `Step::Emit`.
     pub(crate) out: Option<Event>,
+    /// The byte class (`chars::PLAIN`, …) that the bytes fed since the
+    /// scanner stopped may all belong to for [`Self::next_event`] to step
+    /// over them without the scanner; 0 when no byte may.
+    pub(crate) fast: u8,
+    /// The class the bytes after the first one must belong to (differs from
+    /// `fast` only at the start of a name).
+    pub(crate) fast_then: u8,
+    /// The buffer length up to which `fast` holds (the element and name
+    /// limits).
+    pub(crate) fast_end: usize,
 }
 
 /// Capacity above which an idle framer gives its input buffer back.
@@ -312,6 +322,9 @@ impl Framer {
             scratch: Vec::new(),
             failed: None,
             out: None,
+            fast: 0,
+            fast_then: 0,
+            fast_end: 0,
         }
     }
 
@@ -338,13 +351,22 @@ impl Framer {
     /// [`next_event`](Self::next_event); call it until `Ok(None)` before
     /// feeding again, so that an oversized element is refused before more of
     /// it is buffered.
+    #[inline]
     pub fn feed(&mut self, bytes: &[u8]) {
+        // One byte at a time is a case this crate promises to keep fast: a
+        // push, without a reservation nor a call to memcpy. A failed framer
+        // buffers nothing more.
+        match bytes {
+            [b] if self.failed.is_none() => self.buf.push(*b),
+            _ => self.feed_slice(bytes),
+        }
+    }
+
+    fn feed_slice(&mut self, bytes: &[u8]) {
         if self.failed.is_some() {
             return;
         }
-        // A call to memcpy costs more than a few bytes copied in line, and
-        // tiny feeds (down to one byte) are a case this crate promises to
-        // keep fast.
+        // A call to memcpy costs more than a few bytes copied in line.
         if bytes.len() <= 8 {
             self.buf.reserve(bytes.len());
             for &b in bytes {
@@ -366,37 +388,57 @@ impl Framer {
     }
 
     /// The cheap case of tiny feeds, checked before entering the scanner:
-    /// the few bytes fed since the last call are plain character data, plain
-    /// attribute-value bytes or name characters inside the limits, so there is
+    /// the few bytes fed since the last call all belong to the class
+    /// `fast` names (plain character data, plain attribute-value bytes or
+    /// name characters) and the buffer stays within `fast_end`, so there is
     /// nothing to decide but to step over them. Exactly what the scanner
     /// would do, so the events do not change.
     #[inline(always)]
     fn only_plain_bytes_fed(&mut self) -> bool {
-        let new = self.buf.get(self.pos..).unwrap_or_default();
-        if new.is_empty() || new.len() > 8 || self.failed.is_some() {
+        let len = self.buf.len();
+        if len > self.fast_end {
             return false;
         }
-        let plain: fn(u8) -> bool = match self.st {
-            St::Text => is_text_plain,
-            St::AttrValue { .. } => is_attr_plain,
-            // Inside a name, past its first character and that of its local
-            // part, and within the name limit: ASCII name characters.
-            St::Name { start, colon, .. } => {
-                let s = self.tok + start;
-                let at_start = self.pos == s || colon.is_some_and(|c| self.tok + c + 1 == self.pos);
-                if at_start || self.buf.len() - s > self.limits.max_name_bytes {
-                    return false;
-                }
-                is_ascii_name_char
-            }
-            _ => return false,
+        let new = self.buf.get(self.pos..).unwrap_or_default();
+        if new.is_empty() || new.len() > 8 {
+            return false;
+        }
+        let (first, then) = (self.fast, self.fast_then);
+        let Some((&b, rest)) = new.split_first() else {
+            return false;
         };
-        let within_limit = self.buf.len() - self.tok <= self.limits.max_element_bytes;
-        if within_limit && new.iter().all(|&b| plain(b)) {
-            self.pos = self.buf.len();
+        if class(b) & first != 0 && rest.iter().all(|&b| class(b) & then != 0) {
+            self.pos = len;
+            self.fast = then;
             return true;
         }
         false
+    }
+
+    /// Sets `fast` and `fast_end` for the state the scanner stopped in (see
+    /// [`only_plain_bytes_fed`](Self::only_plain_bytes_fed)).
+    fn arm_fast_path(&mut self) {
+        let element_end = self.tok.saturating_add(self.limits.max_element_bytes);
+        (self.fast, self.fast_then, self.fast_end) = match self.st {
+            St::Text => (PLAIN, PLAIN, element_end),
+            St::AttrValue { .. } => (ATTR_PLAIN, ATTR_PLAIN, element_end),
+            // Inside a name and within the name limit: ASCII name
+            // characters, a name start character first where the name or
+            // its local part begins.
+            St::Name { start, colon, .. } => {
+                let s = self.tok + start;
+                let at_start = self.pos == s || colon.is_some_and(|c| self.tok + c + 1 == self.pos);
+                let first = if at_start { NAME_START } else { NAME_CHAR };
+                let name_end = s.saturating_add(self.limits.max_name_bytes);
+                (first, NAME_CHAR, element_end.min(name_end))
+            }
+            // White space inside tags: `tag_space` tells from the byte
+            // before `pos` whether it has seen some.
+            St::TagSpace { .. } | St::AttrEq | St::AttrQuote | St::EndTagSpace => {
+                (SPACE, SPACE, element_end)
+            }
+            _ => (0, 0, 0),
+        };
     }
 
     fn next_event_slow(&mut self) -> Result<Option<Event>, StreamError> {
@@ -404,12 +446,18 @@ impl Framer {
             return Err(e.clone());
         }
         match self.run() {
-            Ok(Some(ev)) => Ok(Some(ev)),
+            Ok(Some(ev)) => {
+                self.arm_fast_path();
+                Ok(Some(ev))
+            }
             Ok(None) => {
                 self.compact();
+                self.arm_fast_path();
                 Ok(None)
             }
             Err(e) => {
+                self.fast = 0;
+                self.fast_end = 0;
                 self.failed = Some(e.clone());
                 self.buf = Vec::new();
                 self.attrs = Vec::new();
@@ -471,6 +519,8 @@ impl Framer {
         self.open.clear();
         self.decls.clear();
         self.attrs.clear();
+        self.fast = 0;
+        self.fast_end = 0;
         if self.failed.is_none() {
             self.st = match self.level {
                 Level::Prolog => St::Prolog,
@@ -987,8 +1037,14 @@ impl Framer {
         Ok(Step::NeedMore)
     }
 
-    fn tag_space(&mut self, end: usize, mut spaced: bool) -> Result<Step, StreamError> {
+    fn tag_space(&mut self, end: usize, spaced: bool) -> Result<Step, StreamError> {
         let mut p = self.pos;
+        // The state is entered after a name or a quote, so a space before
+        // `pos` was stepped over in it (perhaps by `only_plain_bytes_fed`).
+        let mut spaced = spaced
+            || p.checked_sub(1)
+                .and_then(|q| self.buf.get(q))
+                .is_some_and(|&b| is_space(b));
         loop {
             let Some(&b) = self.buf.get(p).filter(|_| p < end) else {
                 self.pos = p;

@@ -688,3 +688,44 @@ fn duplicate_check_with_equal_signatures() {
         Condition::NotWellFormed
     );
 }
+
+/// A failed framer buffers nothing more, fed whole or byte by byte.
+#[test]
+fn failed_framer_buffers_nothing() {
+    let mut f = Framer::new(Transport::Tcp);
+    f.feed(b"<!-- x -->");
+    assert!(f.next_event().is_err());
+    let idle = f.heap_size();
+    for _ in 0..10_000 {
+        f.feed(b"a");
+        f.feed(b"bc");
+    }
+    assert_eq!(f.heap_size(), idle);
+    assert!(f.next_event().is_err());
+}
+
+/// The tiny-feed path steps over white space in tags, name starts and the
+/// name limit exactly as the scanner does.
+#[test]
+fn tiny_feeds_in_tags() {
+    let input = format!(
+        "{HEAD}<message   to = 'a'  type\t=\n\"chat\" ><body >hi</body  ></message ><a:b xmlns:a='urn:x'   a:c='1' />"
+    );
+    let (ev, err) = frame(&input);
+    assert_eq!(err, None);
+    assert_eq!(ev.len(), 3, "{ev:?}");
+    let limits = Limits::default().with_max_name_bytes(16);
+    for name in ["abcdefghijklmnop", "abcdefghijklmnopq", "stream:abcdefghi"] {
+        let mut f = Framer::with_limits(Transport::Tcp, limits).unwrap();
+        let doc = format!("{HEAD}<{name}/>");
+        let mut result = Ok(());
+        for b in doc.as_bytes() {
+            f.feed(core::slice::from_ref(b));
+            if let Err(e) = f.next_event() {
+                result = Err(e);
+                break;
+            }
+        }
+        assert_eq!(result.is_err(), name.len() > 16, "{name}: {result:?}");
+    }
+}
