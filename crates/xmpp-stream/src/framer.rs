@@ -801,7 +801,7 @@ impl Framer {
                     // Most tags end back in character data: stay in this
                     // loop rather than going through the dispatcher.
                     match self.lt(end)? {
-                        Step::Continue if self.st == St::Text => p = self.pos,
+                        Step::Continue if matches!(self.st, St::Text) => p = self.pos,
                         step => return Ok(step),
                     }
                 }
@@ -1154,7 +1154,7 @@ impl Framer {
     /// The short states that skip white space and expect one byte.
     fn punct(&mut self, end: usize) -> Result<Step, StreamError> {
         let mut p = self.pos;
-        let skips_space = self.st != St::EmptySlash;
+        let skips_space = !matches!(self.st, St::EmptySlash);
         while skips_space && p < end && self.buf.get(p).is_some_and(|&b| is_space(b)) {
             p += 1;
         }
@@ -1412,15 +1412,16 @@ fn has_byte(x: u64, c: u8) -> u64 {
     v.wrapping_sub(LO) & !v & HI
 }
 
-/// Advances `p` eight bytes at a time while none of them is a control
-/// character, DEL, non-ASCII, or one of `specials`; then byte by byte while
-/// `plain` holds. `plain` must refuse at least those bytes.
+/// Advances `p` eight bytes at a time while `special` flags none of them
+/// (it sets the high bit of the first byte to stop at, and may flag bytes
+/// after it); then byte by byte while `plain` holds. `plain` must refuse
+/// at least the bytes `special` flags.
 #[inline(always)]
-fn scan_words<const N: usize>(
+fn scan_words(
     buf: &[u8],
     mut p: usize,
     end: usize,
-    specials: [u8; N],
+    special: impl Fn(u64) -> u64,
     plain: impl Fn(u8) -> bool,
 ) -> usize {
     let s = buf.get(..end).unwrap_or_default();
@@ -1428,13 +1429,7 @@ fn scan_words<const N: usize>(
         let Ok(bytes) = <[u8; 8]>::try_from(word) else {
             break;
         };
-        let x = u64::from_le_bytes(bytes);
-        // High bit set: non-ASCII; under 0x20: control characters (TAB, LF
-        // and CR included, which then take the byte loop).
-        let mut m = (x & HI) | (x.wrapping_sub(LO * 0x20) & !x & HI) | has_byte(x, 0x7F);
-        for c in specials {
-            m |= has_byte(x, c);
-        }
+        let m = special(u64::from_le_bytes(bytes));
         if m != 0 {
             p += (m.trailing_zeros() / 8) as usize;
             break;
@@ -1444,17 +1439,33 @@ fn scan_words<const N: usize>(
     scan(buf, p, end, plain)
 }
 
+/// Flags the bytes that are neither printable ASCII nor space: non-ASCII
+/// and DEL (adding one sets their high bit; a carry only leaves a byte of
+/// 0xFF, itself flagged) and control characters (TAB, LF and CR included,
+/// which then take the byte loop).
+#[inline(always)]
+fn not_printable(x: u64) -> u64 {
+    ((x.wrapping_add(LO) | x) & HI) | (x.wrapping_sub(LO * 0x20) & !x & HI)
+}
+
 /// Advances over character data (stops at `<`, `&`, `>` and anything the
 /// table does not call plain).
 #[inline(always)]
 fn scan_text(buf: &[u8], p: usize, end: usize) -> usize {
-    scan_words(buf, p, end, [b'<', b'&', b'>'], is_text_plain)
+    // `<` (0x3C) and `>` (0x3E) are the two bytes that become 0x3E with
+    // bit 1 set, so one comparison finds both.
+    let special = |x: u64| not_printable(x) | has_byte(x | (LO * 2), b'>') | has_byte(x, b'&');
+    scan_words(buf, p, end, special, is_text_plain)
 }
 
 /// Advances over an attribute value (stops at either quote, `<` and `&`).
 #[inline(always)]
 fn scan_attr(buf: &[u8], p: usize, end: usize) -> usize {
-    scan_words(buf, p, end, [b'<', b'&', b'\'', b'"'], is_attr_plain)
+    // `&` (0x26) and `'` (0x27) are the two bytes that become 0x27 with
+    // bit 0 set.
+    let special =
+        |x: u64| not_printable(x) | has_byte(x | LO, b'\'') | has_byte(x, b'"') | has_byte(x, b'<');
+    scan_words(buf, p, end, special, is_attr_plain)
 }
 
 /// Advances `p` over bytes of `buf[..end]` for which `plain` holds.

@@ -628,10 +628,17 @@ fn deep_nesting_is_linear_and_bounded() {
 fn word_scans_stop_where_the_byte_loop_stops() {
     use super::{scan, scan_attr, scan_text};
     use crate::chars::{is_attr_plain, is_text_plain};
+    // Bytes next to a stop byte, to catch a flag that a carry or borrow
+    // of the word arithmetic put before the real one.
+    let next = [
+        b'a', 0x00, 0x09, 0x1F, 0x20, 0x21, 0x22, 0x25, 0x26, 0x27, 0x3B, 0x3C, 0x3D, 0x3E, 0x3F,
+        0x7E, 0x7F, 0x80, 0xFE, 0xFF,
+    ];
     for v in 0..=255u8 {
-        for at in 0..20 {
+        for (at, w) in (0..20).flat_map(|at| next.iter().map(move |&w| (at, w))) {
             let mut b = [b'a'; 24];
             b[at] = v;
+            b[at + 1] = w;
             for start in [0, 1, 5] {
                 assert_eq!(
                     scan_text(&b, start, 24),
