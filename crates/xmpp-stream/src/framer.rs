@@ -282,7 +282,14 @@ pub struct Framer {
     /// The buffer length up to which `fast` holds (the element and name
     /// limits).
     pub(crate) fast_end: usize,
+    /// The bytes that may end the state in a way `one_delimiter_fed`
+    /// handles (a filter: it checks the rest; NUL, which no valid stream
+    /// has, when there are none).
+    pub(crate) delim: [u8; 2],
 }
+
+/// The bytes that open an attribute value.
+const QUOTES: [u8; 2] = [b'"', b'\''];
 
 /// Capacity above which an idle framer gives its input buffer back.
 const IDLE_CAPACITY: usize = 256;
@@ -325,6 +332,7 @@ impl Framer {
             fast: 0,
             fast_then: 0,
             fast_end: 0,
+            delim: [0; 2],
         }
     }
 
@@ -384,7 +392,79 @@ impl Framer {
         if self.only_plain_bytes_fed() {
             return Ok(None);
         }
+        let p = self.pos;
+        let delimiter = self.buf.get(p).is_some_and(|b| self.delim.contains(b));
+        if delimiter && self.buf.len() == p + 1 && self.one_delimiter_fed() {
+            return Ok(None);
+        }
         self.next_event_slow()
+    }
+
+    /// The other cheap case of one-byte feeds: the byte is the `<` that
+    /// ends character data, the `=` that ends an attribute name, or a
+    /// quote that opens or closes an attribute value, which only move the
+    /// scanner to its next state. Exactly what the scanner would do (it
+    /// would also compact the buffer, which only saves memory and which the
+    /// next scanner run does); anything it would check or refuse is left to
+    /// it.
+    #[inline(never)]
+    fn one_delimiter_fed(&mut self) -> bool {
+        let p = self.pos;
+        let tok = self.tok;
+        let element_end = tok.saturating_add(self.limits.max_element_bytes);
+        let len = self.buf.len();
+        if len != p + 1 || len > element_end || self.failed.is_some() {
+            return false;
+        }
+        let Some(&b) = self.buf.get(p) else {
+            return false;
+        };
+        let (fast, delim, st) = match self.st {
+            St::Text if b == b'<' => {
+                self.tag.start = p - tok;
+                (0, [0; 2], St::Lt)
+            }
+            St::Name {
+                kind: NameKind::Attr,
+                start,
+                colon,
+            } if b == b'=' => {
+                let s = tok + start;
+                let empty = p == s || colon.is_some_and(|c| tok + c + 1 == p);
+                if empty
+                    || p - s > self.limits.max_name_bytes
+                    || self.attrs.len() >= self.limits.max_attributes
+                {
+                    return false;
+                }
+                self.attrs.push(AttrSpan {
+                    name: (start, p - tok),
+                    colon,
+                    value: (0, 0),
+                    escaped: false,
+                });
+                (SPACE, QUOTES, St::AttrQuote)
+            }
+            St::AttrQuote if b == b'"' || b == b'\'' => {
+                let v = p + 1 - tok;
+                if let Some(a) = self.attrs.last_mut() {
+                    a.value = (v, v);
+                }
+                (ATTR_PLAIN, [b; 2], St::AttrValue { quote: b })
+            }
+            St::AttrValue { quote } if b == quote => {
+                if let Some(a) = self.attrs.last_mut() {
+                    a.value.1 = p - tok;
+                }
+                (SPACE, [0; 2], St::TagSpace { spaced: false })
+            }
+            _ => return false,
+        };
+        self.pos = len;
+        self.st = st;
+        (self.fast, self.fast_then, self.fast_end) = (fast, fast, element_end);
+        self.delim = delim;
+        true
     }
 
     /// The cheap case of tiny feeds, checked before entering the scanner:
@@ -438,6 +518,16 @@ impl Framer {
                 (SPACE, SPACE, element_end)
             }
             _ => (0, 0, 0),
+        };
+        self.delim = match self.st {
+            St::Text => [b'<'; 2],
+            St::Name {
+                kind: NameKind::Attr,
+                ..
+            } => [b'='; 2],
+            St::AttrQuote => QUOTES,
+            St::AttrValue { quote } => [quote; 2],
+            _ => [0; 2],
         };
     }
 
