@@ -286,6 +286,8 @@ pub struct Framer {
     /// handles (a filter: it checks the rest; NUL, which no valid stream
     /// has, when there are none).
     pub(crate) delim: [u8; 2],
+    /// The byte classes (`chars::NAME_START`) that may do the same.
+    pub(crate) delim_class: u8,
 }
 
 /// The bytes that open an attribute value.
@@ -333,6 +335,7 @@ impl Framer {
             fast_then: 0,
             fast_end: 0,
             delim: [0; 2],
+            delim_class: 0,
         }
     }
 
@@ -393,7 +396,10 @@ impl Framer {
             return Ok(None);
         }
         let p = self.pos;
-        let delimiter = self.buf.get(p).is_some_and(|b| self.delim.contains(b));
+        let delimiter = self
+            .buf
+            .get(p)
+            .is_some_and(|&b| self.delim.contains(&b) || class(b) & self.delim_class != 0);
         if delimiter && self.buf.len() == p + 1 && self.one_delimiter_fed() {
             return Ok(None);
         }
@@ -419,10 +425,48 @@ impl Framer {
         let Some(&b) = self.buf.get(p) else {
             return false;
         };
-        let (fast, delim, st) = match self.st {
+        let name_end = |start: usize| {
+            element_end.min((tok + start).saturating_add(self.limits.max_name_bytes))
+        };
+        // The class of the following bytes, up to which length, the
+        // delimiters of the new state and the state.
+        let (fast, end, delim, st) = match self.st {
             St::Text if b == b'<' => {
                 self.tag.start = p - tok;
-                (0, [0; 2], St::Lt)
+                (0, 0, [0; 2], St::Lt)
+            }
+            // The first character of a start tag's name, or the `/` of an
+            // end tag (whose name then starts).
+            St::Lt if b == b'/' || is_ascii_name_start(b) => {
+                self.decl_allowed = false;
+                let (kind, start, fast) = if b == b'/' {
+                    (NameKind::End, p + 1 - tok, NAME_START)
+                } else {
+                    (NameKind::Start, p - tok, NAME_CHAR)
+                };
+                let st = St::Name {
+                    kind,
+                    start,
+                    colon: None,
+                };
+                (fast, name_end(start), [0; 2], st)
+            }
+            // The first character of an attribute name, after white space.
+            St::TagSpace { spaced } if is_ascii_name_start(b) => {
+                let after_space = p
+                    .checked_sub(1)
+                    .and_then(|q| self.buf.get(q))
+                    .is_some_and(|&c| is_space(c));
+                if !spaced && !after_space {
+                    return false;
+                }
+                let start = p - tok;
+                let st = St::Name {
+                    kind: NameKind::Attr,
+                    start,
+                    colon: None,
+                };
+                (NAME_CHAR, name_end(start), [b'='; 2], st)
             }
             St::Name {
                 kind: NameKind::Attr,
@@ -443,27 +487,33 @@ impl Framer {
                     value: (0, 0),
                     escaped: false,
                 });
-                (SPACE, QUOTES, St::AttrQuote)
+                (SPACE, element_end, QUOTES, St::AttrQuote)
             }
             St::AttrQuote if b == b'"' || b == b'\'' => {
                 let v = p + 1 - tok;
                 if let Some(a) = self.attrs.last_mut() {
                     a.value = (v, v);
                 }
-                (ATTR_PLAIN, [b; 2], St::AttrValue { quote: b })
+                (ATTR_PLAIN, element_end, [b; 2], St::AttrValue { quote: b })
             }
             St::AttrValue { quote } if b == quote => {
                 if let Some(a) = self.attrs.last_mut() {
                     a.value.1 = p - tok;
                 }
-                (SPACE, [0; 2], St::TagSpace { spaced: false })
+                (SPACE, element_end, [0; 2], St::TagSpace { spaced: false })
             }
             _ => return false,
         };
         self.pos = len;
         self.st = st;
-        (self.fast, self.fast_then, self.fast_end) = (fast, fast, element_end);
+        let then = if fast == NAME_START { NAME_CHAR } else { fast };
+        (self.fast, self.fast_then, self.fast_end) = (fast, then, end);
         self.delim = delim;
+        self.delim_class = if matches!(st, St::TagSpace { .. }) {
+            NAME_START
+        } else {
+            0
+        };
         true
     }
 
@@ -519,8 +569,13 @@ impl Framer {
             }
             _ => (0, 0, 0),
         };
+        self.delim_class = match self.st {
+            St::Lt | St::TagSpace { .. } => NAME_START,
+            _ => 0,
+        };
         self.delim = match self.st {
             St::Text => [b'<'; 2],
+            St::Lt => [b'/'; 2],
             St::Name {
                 kind: NameKind::Attr,
                 ..
