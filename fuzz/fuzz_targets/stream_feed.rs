@@ -32,7 +32,7 @@ fn run(t: Transport, input: &[u8], sizes: &[u8]) -> (Vec<Event>, Option<StreamEr
                 Ok(Some(ev)) => {
                     let restart = matches!(&ev, Event::Element(e) if e.restarts_stream());
                     events.push(ev);
-                    if restart && t != Transport::Bosh {
+                    if restart && !t.is_bosh() {
                         f.reset();
                     }
                 }
@@ -55,6 +55,7 @@ fuzz_target!(|data: &[u8]| {
     let t = match head >> 6 {
         1 => Transport::WebSocket,
         2 => Transport::Bosh,
+        3 => Transport::BoshRequests,
         _ => Transport::Tcp,
     };
     let k = usize::from(head & 0x0F).min(rest.len());

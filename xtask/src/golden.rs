@@ -69,6 +69,7 @@ fn seed_bytes(name: &str, input: &[u8]) -> Vec<u8> {
     let transport: u8 = match render::transport_of(name) {
         xmpp_stream::Transport::WebSocket => 1,
         xmpp_stream::Transport::Bosh => 2,
+        xmpp_stream::Transport::BoshRequests => 3,
         _ => 0,
     };
     let mut seed = vec![(transport << 6) | 3, 1, 7, 64];

@@ -1,4 +1,4 @@
-//! `xmpp frame [--chunk N] [--transport tcp|websocket|bosh] [--max-stanza BYTES] [FILE|-]`:
+//! `xmpp frame [--chunk N] [--transport tcp|websocket|bosh|bosh-requests] [--max-stanza BYTES] [FILE|-]`:
 //! frames one whole stream and prints one JSON object per event.
 
 use std::io::Read;
@@ -8,8 +8,7 @@ use xmpp_stream::{Event, Framer, Limits, StreamError, Transport};
 
 use crate::io::{Exit, emit, usage};
 
-const USAGE: &str =
-    "usage: xmpp frame [--chunk N] [--transport tcp|websocket|bosh] [--max-stanza BYTES] [FILE|-]";
+const USAGE: &str = "usage: xmpp frame [--chunk N] [--transport tcp|websocket|bosh|bosh-requests] [--max-stanza BYTES] [FILE|-]";
 
 /// Feeding size when `--chunk` is not given; any size gives the same events.
 const DEFAULT_CHUNK: usize = 64 * 1024;
@@ -48,6 +47,7 @@ pub(crate) fn parse(args: &[String]) -> Result<Options, String> {
                     "tcp" => Transport::Tcp,
                     "websocket" => Transport::WebSocket,
                     "bosh" => Transport::Bosh,
+                    "bosh-requests" => Transport::BoshRequests,
                     t => return Err(format!("unknown transport {t}")),
                 };
             }
@@ -137,7 +137,7 @@ pub(crate) fn run(args: &[String]) -> Exit {
                     // success (RFC 6120 §4.3.3); BOSH signals restarts with
                     // xmpp:restart on a later body instead.
                     let restart = matches!(&ev, Event::Element(e) if e.restarts_stream());
-                    if restart && o.transport != Transport::Bosh {
+                    if restart && !o.transport.is_bosh() {
                         framer.reset();
                     }
                 }

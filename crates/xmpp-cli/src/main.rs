@@ -30,13 +30,13 @@ commands:
       RFC 7622 addresses (PRECIS, IDNA2008); --legacy: RFC 6122 (stringprep)
   precis PROFILE [--compare A B] [STRING...]
       PROFILE: username-case-mapped | username-case-preserved | opaque-string | nickname
-  frame [--chunk N] [--transport tcp|websocket|bosh] [--max-stanza BYTES] [FILE|-]
+  frame [--chunk N] [--transport tcp|websocket|bosh|bosh-requests] [--max-stanza BYTES] [FILE|-]
       frames ONE whole XML stream; one JSON object per event
   sasl (client|server) --mechanism M [--username U] [--password P] [--authzid Z]
        [--salt-b64 S] [--iterations N] [--nonce N] [--cb-type T --cb-data-b64 D]
       one SASL exchange: stdin lines are base64 messages from the peer, stdout
       lines are JSON: a send line per message, then the outcome
-  stanza [--chunk N] [--transport tcp|websocket|bosh] [--max-stanza BYTES] [FILE|-]
+  stanza [--chunk N] [--transport tcp|websocket|bosh|bosh-requests] [--max-stanza BYTES] [FILE|-]
       frames ONE whole XML stream; one JSON object per top-level element:
       {\"event\":\"stanza\",\"kind\":\"message|presence|iq\",\"stanza\":{...}},
       {\"event\":\"nonza\",\"kind\":...,\"name\":...,\"ns\":...,\"element\":{...}} or

@@ -1,4 +1,4 @@
-//! `xmpp stanza [--chunk N] [--transport tcp|websocket|bosh] [--max-stanza BYTES] [FILE|-]`:
+//! `xmpp stanza [--chunk N] [--transport tcp|websocket|bosh|bosh-requests] [--max-stanza BYTES] [FILE|-]`:
 //! frames one whole stream as `xmpp frame` does and prints one JSON object
 //! per top-level element, read as a typed stanza.
 //!
@@ -25,13 +25,12 @@
 
 use serde_json::{Value, json};
 use xmpp_stanza::{Element, Nonza, PayloadError, SASL_NS, SASL2_NS, Stanza};
-use xmpp_stream::{Event, Framer, Transport};
+use xmpp_stream::{Event, Framer};
 
 use crate::frame::{error_json, parse, read_input};
 use crate::io::{Exit, emit, usage};
 
-const USAGE: &str =
-    "usage: xmpp stanza [--chunk N] [--transport tcp|websocket|bosh] [--max-stanza BYTES] [FILE|-]";
+const USAGE: &str = "usage: xmpp stanza [--chunk N] [--transport tcp|websocket|bosh|bosh-requests] [--max-stanza BYTES] [FILE|-]";
 
 /// The JSON line of one framed element; `false` when it is not valid.
 fn element_json(frame: &xmpp_stream::Element) -> (Value, bool) {
@@ -131,7 +130,7 @@ pub(crate) fn run(args: &[String]) -> Exit {
                     emit(&line);
                     exit.record(valid);
                     // The same restart as `xmpp frame` (RFC 6120 §4.3.3).
-                    if frame.restarts_stream() && o.transport != Transport::Bosh {
+                    if frame.restarts_stream() && !o.transport.is_bosh() {
                         framer.reset();
                     }
                 }

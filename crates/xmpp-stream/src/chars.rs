@@ -5,15 +5,15 @@
 //! bytes of 0x80 and above leave the table path and go through [`decode`].
 
 /// Byte is an ASCII character that may appear in character data as is.
-const PLAIN: u8 = 1;
+pub(crate) const PLAIN: u8 = 1;
 /// Byte is an ASCII character that may appear in an attribute value as is.
-const ATTR_PLAIN: u8 = 2;
+pub(crate) const ATTR_PLAIN: u8 = 2;
 /// Byte may start a name (ASCII only; `:` is handled by the QName logic).
-const NAME_START: u8 = 4;
+pub(crate) const NAME_START: u8 = 4;
 /// Byte may continue a name (ASCII only).
-const NAME_CHAR: u8 = 8;
+pub(crate) const NAME_CHAR: u8 = 8;
 /// Byte is XML white space (`S`, XML 1.0 §2.3).
-const SPACE: u8 = 16;
+pub(crate) const SPACE: u8 = 16;
 
 const fn build() -> [u8; 256] {
     let mut t = [0u8; 256];
@@ -50,7 +50,7 @@ const fn build() -> [u8; 256] {
 static CLASS: [u8; 256] = build();
 
 #[inline(always)]
-fn class(b: u8) -> u8 {
+pub(crate) fn class(b: u8) -> u8 {
     // A `[u8; 256]` indexed by a `u8` is always in range.
     #[allow(
         clippy::indexing_slicing,

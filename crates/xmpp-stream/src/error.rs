@@ -9,7 +9,7 @@ use core::fmt;
 #[non_exhaustive]
 pub enum Condition {
     /// §4.9.3.1 `<bad-format/>`: XML that cannot be processed (here: text at
-    /// stream level).
+    /// stream level, a BOSH body with invalid attributes).
     BadFormat,
     /// §4.9.3.2 `<bad-namespace-prefix/>`: an undeclared or misused prefix.
     BadNamespacePrefix,
@@ -189,8 +189,10 @@ pub enum StreamError {
         /// Offset at which the input ended.
         offset: u64,
     },
-    /// The stream header's namespace is not the stream namespace, or its
-    /// content namespace is missing or unsupported (`invalid-namespace`).
+    /// The stream header's namespace is not the stream namespace, its
+    /// content namespace is missing or unsupported, or a WebSocket
+    /// top-level element declares no namespace (RFC 7395 §3.3.3)
+    /// (`invalid-namespace`).
     InvalidNamespace {
         /// What was found (empty when there was none).
         found: String,
@@ -218,6 +220,20 @@ pub enum StreamError {
         /// The version given.
         version: String,
     },
+    /// A BOSH `<body/>` wrapper whose attributes break XEP-0124 (see the
+    /// split between framer and session manager in the crate docs):
+    /// `bad-format` on the stream; a connection manager answers it with the
+    /// `bad-request` terminal binding condition (XEP-0124 §17.2).
+    InvalidBody {
+        /// Offset of the body's `<`.
+        offset: u64,
+        /// The attribute (`rid`, `sid` or `type`).
+        attribute: &'static str,
+        /// Its value, `None` when it is missing.
+        found: Option<String>,
+        /// Which rule was broken.
+        rule: &'static str,
+    },
     /// A configured limit was crossed (`policy-violation`).
     LimitExceeded {
         /// Offset at which it was crossed.
@@ -242,6 +258,7 @@ impl StreamError {
             | Self::AfterClose { .. }
             | Self::UnexpectedElement { .. }
             | Self::Truncated { .. } => Condition::NotWellFormed,
+            Self::InvalidBody { .. } => Condition::BadFormat,
             Self::UnexpectedText { in_stream, .. } => {
                 if *in_stream {
                     Condition::BadFormat
@@ -335,6 +352,18 @@ impl fmt::Display for StreamError {
             }
             Self::UnsupportedVersion { version } => {
                 write!(f, "stream version {version} not supported, only 1.x")
+            }
+            Self::InvalidBody {
+                offset,
+                attribute,
+                found,
+                rule,
+            } => {
+                write!(f, "BOSH body at byte {offset}: attribute {attribute}")?;
+                if let Some(v) = found {
+                    write!(f, " '{v}'")?;
+                }
+                write!(f, " {rule}")
             }
             Self::LimitExceeded { offset, limit, max } => {
                 write!(f, "{limit} over the limit of {max} at byte {offset}")

@@ -206,7 +206,7 @@ pub fn write_open(out: &mut String, transport: Transport, h: &Header<'_>) {
         Transport::WebSocket => {
             let _ = write!(out, "<open xmlns='{FRAMING_NS}'");
         }
-        Transport::Bosh => {
+        Transport::Bosh | Transport::BoshRequests => {
             let _ = write!(
                 out,
                 "<body xmlns='{HTTPBIND_NS}' xmlns:xmpp='{XBOSH_NS}' xmpp:version='1.0'"
@@ -220,7 +220,7 @@ pub fn write_open(out: &mut String, transport: Transport, h: &Header<'_>) {
     out.push_str(match transport {
         Transport::Tcp => " version='1.0'>",
         Transport::WebSocket => " version='1.0'/>",
-        Transport::Bosh => ">",
+        Transport::Bosh | Transport::BoshRequests => ">",
     });
 }
 
@@ -230,7 +230,7 @@ pub fn write_close(out: &mut String, transport: Transport) {
     out.push_str(match transport {
         Transport::Tcp => "</stream:stream>",
         Transport::WebSocket => "<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>",
-        Transport::Bosh => "</body>",
+        Transport::Bosh | Transport::BoshRequests => "</body>",
     });
 }
 

@@ -18,8 +18,8 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::chars::{
-    Utf8, decode, is_ascii_name_char, is_ascii_name_start, is_attr_plain, is_space, is_text_plain,
-    is_xml_char,
+    ATTR_PLAIN, NAME_CHAR, NAME_START, PLAIN, SPACE, Utf8, class, decode, is_ascii_name_char,
+    is_ascii_name_start, is_attr_plain, is_space, is_text_plain, is_xml_char,
 };
 use crate::error::{Limit, Restricted, StreamError};
 use crate::event::{Event, Namespaces, NsRef, Routing, Span};
@@ -44,8 +44,22 @@ pub enum Transport {
     WebSocket,
     /// XEP-0124/0206: one `<body>` per HTTP request or response, reported as
     /// a stream open (its attributes: `rid`, `sid`, `xmpp:restart`, …), the
-    /// stanzas inside, and a stream close; another body may follow.
+    /// stanzas inside, and a stream close; another body may follow. For
+    /// bodies of either direction (a client reading a connection manager's
+    /// responses): a `rid`, when present, is checked but not required.
     Bosh,
+    /// [`Bosh`](Self::Bosh) as a connection manager reads a client's
+    /// requests: every body must also carry a valid `rid` (XEP-0124 §6).
+    BoshRequests,
+}
+
+impl Transport {
+    /// Whether this is one of the BOSH transports (XEP-0124/0206), where a
+    /// stream restart is a body with `xmpp:restart` rather than a new
+    /// stream header after `<proceed/>` or `<success/>`.
+    pub fn is_bosh(self) -> bool {
+        matches!(self, Self::Bosh | Self::BoshRequests)
+    }
 }
 
 /// Where the scanner is in the document structure.
@@ -258,7 +272,26 @@ pub struct Framer {
     pub(crate) failed: Option<StreamError>,
     /// The event of the last `Step::Emit`.
     pub(crate) out: Option<Event>,
+    /// The byte class (`chars::PLAIN`, …) that the bytes fed since the
+    /// scanner stopped may all belong to for [`Self::next_event`] to step
+    /// over them without the scanner; 0 when no byte may.
+    pub(crate) fast: u8,
+    /// The class the bytes after the first one must belong to (differs from
+    /// `fast` only at the start of a name).
+    pub(crate) fast_then: u8,
+    /// The buffer length up to which `fast` holds (the element and name
+    /// limits).
+    pub(crate) fast_end: usize,
+    /// The bytes that may end the state in a way `one_delimiter_fed`
+    /// handles (a filter: it checks the rest; NUL, which no valid stream
+    /// has, when there are none).
+    pub(crate) delim: [u8; 2],
+    /// The byte classes (`chars::NAME_START`) that may do the same.
+    pub(crate) delim_class: u8,
 }
+
+/// The bytes that open an attribute value.
+const QUOTES: [u8; 2] = [b'"', b'\''];
 
 /// Capacity above which an idle framer gives its input buffer back.
 const IDLE_CAPACITY: usize = 256;
@@ -298,6 +331,11 @@ impl Framer {
             scratch: Vec::new(),
             failed: None,
             out: None,
+            fast: 0,
+            fast_then: 0,
+            fast_end: 0,
+            delim: [0; 2],
+            delim_class: 0,
         }
     }
 
@@ -324,13 +362,22 @@ impl Framer {
     /// [`next_event`](Self::next_event); call it until `Ok(None)` before
     /// feeding again, so that an oversized element is refused before more of
     /// it is buffered.
+    #[inline]
     pub fn feed(&mut self, bytes: &[u8]) {
+        // One byte at a time is a case this crate promises to keep fast: a
+        // push, without a reservation nor a call to memcpy. A failed framer
+        // buffers nothing more.
+        match bytes {
+            [b] if self.failed.is_none() => self.buf.push(*b),
+            _ => self.feed_slice(bytes),
+        }
+    }
+
+    fn feed_slice(&mut self, bytes: &[u8]) {
         if self.failed.is_some() {
             return;
         }
-        // A call to memcpy costs more than a few bytes copied in line, and
-        // tiny feeds (down to one byte) are a case this crate promises to
-        // keep fast.
+        // A call to memcpy costs more than a few bytes copied in line.
         if bytes.len() <= 8 {
             self.buf.reserve(bytes.len());
             for &b in bytes {
@@ -348,41 +395,195 @@ impl Framer {
         if self.only_plain_bytes_fed() {
             return Ok(None);
         }
+        let p = self.pos;
+        let delimiter = self
+            .buf
+            .get(p)
+            .is_some_and(|&b| self.delim.contains(&b) || class(b) & self.delim_class != 0);
+        if delimiter && self.buf.len() == p + 1 && self.one_delimiter_fed() {
+            return Ok(None);
+        }
         self.next_event_slow()
     }
 
+    /// The other cheap case of one-byte feeds: the byte is the `<` that
+    /// ends character data, the `=` that ends an attribute name, or a
+    /// quote that opens or closes an attribute value, which only move the
+    /// scanner to its next state. Exactly what the scanner would do (it
+    /// would also compact the buffer, which only saves memory and which the
+    /// next scanner run does); anything it would check or refuse is left to
+    /// it.
+    #[inline(never)]
+    fn one_delimiter_fed(&mut self) -> bool {
+        let p = self.pos;
+        let tok = self.tok;
+        let element_end = tok.saturating_add(self.limits.max_element_bytes);
+        let len = self.buf.len();
+        if len != p + 1 || len > element_end || self.failed.is_some() {
+            return false;
+        }
+        let Some(&b) = self.buf.get(p) else {
+            return false;
+        };
+        let name_end = |start: usize| {
+            element_end.min((tok + start).saturating_add(self.limits.max_name_bytes))
+        };
+        // The class of the following bytes, up to which length, the
+        // delimiters of the new state and the state.
+        let (fast, end, delim, st) = match self.st {
+            St::Text if b == b'<' => {
+                self.tag.start = p - tok;
+                (0, 0, [0; 2], St::Lt)
+            }
+            // The first character of a start tag's name, or the `/` of an
+            // end tag (whose name then starts).
+            St::Lt if b == b'/' || is_ascii_name_start(b) => {
+                self.decl_allowed = false;
+                let (kind, start, fast) = if b == b'/' {
+                    (NameKind::End, p + 1 - tok, NAME_START)
+                } else {
+                    (NameKind::Start, p - tok, NAME_CHAR)
+                };
+                let st = St::Name {
+                    kind,
+                    start,
+                    colon: None,
+                };
+                (fast, name_end(start), [0; 2], st)
+            }
+            // The first character of an attribute name, after white space.
+            St::TagSpace { spaced } if is_ascii_name_start(b) => {
+                let after_space = p
+                    .checked_sub(1)
+                    .and_then(|q| self.buf.get(q))
+                    .is_some_and(|&c| is_space(c));
+                if !spaced && !after_space {
+                    return false;
+                }
+                let start = p - tok;
+                let st = St::Name {
+                    kind: NameKind::Attr,
+                    start,
+                    colon: None,
+                };
+                (NAME_CHAR, name_end(start), [b'='; 2], st)
+            }
+            St::Name {
+                kind: NameKind::Attr,
+                start,
+                colon,
+            } if b == b'=' => {
+                let s = tok + start;
+                let empty = p == s || colon.is_some_and(|c| tok + c + 1 == p);
+                if empty
+                    || p - s > self.limits.max_name_bytes
+                    || self.attrs.len() >= self.limits.max_attributes
+                {
+                    return false;
+                }
+                self.attrs.push(AttrSpan {
+                    name: (start, p - tok),
+                    colon,
+                    value: (0, 0),
+                    escaped: false,
+                });
+                (SPACE, element_end, QUOTES, St::AttrQuote)
+            }
+            St::AttrQuote if b == b'"' || b == b'\'' => {
+                let v = p + 1 - tok;
+                if let Some(a) = self.attrs.last_mut() {
+                    a.value = (v, v);
+                }
+                (ATTR_PLAIN, element_end, [b; 2], St::AttrValue { quote: b })
+            }
+            St::AttrValue { quote } if b == quote => {
+                if let Some(a) = self.attrs.last_mut() {
+                    a.value.1 = p - tok;
+                }
+                (SPACE, element_end, [0; 2], St::TagSpace { spaced: false })
+            }
+            _ => return false,
+        };
+        self.pos = len;
+        self.st = st;
+        let then = if fast == NAME_START { NAME_CHAR } else { fast };
+        (self.fast, self.fast_then, self.fast_end) = (fast, then, end);
+        self.delim = delim;
+        self.delim_class = if matches!(st, St::TagSpace { .. }) {
+            NAME_START
+        } else {
+            0
+        };
+        true
+    }
+
     /// The cheap case of tiny feeds, checked before entering the scanner:
-    /// the few bytes fed since the last call are plain character data, plain
-    /// attribute-value bytes or name characters inside the limits, so there is
+    /// the few bytes fed since the last call all belong to the class
+    /// `fast` names (plain character data, plain attribute-value bytes or
+    /// name characters) and the buffer stays within `fast_end`, so there is
     /// nothing to decide but to step over them. Exactly what the scanner
     /// would do, so the events do not change.
     #[inline(always)]
     fn only_plain_bytes_fed(&mut self) -> bool {
-        let new = self.buf.get(self.pos..).unwrap_or_default();
-        if new.is_empty() || new.len() > 8 || self.failed.is_some() {
+        let len = self.buf.len();
+        if len > self.fast_end {
             return false;
         }
-        let plain: fn(u8) -> bool = match self.st {
-            St::Text => is_text_plain,
-            St::AttrValue { .. } => is_attr_plain,
-            // Inside a name, past its first character and that of its local
-            // part, and within the name limit: ASCII name characters.
-            St::Name { start, colon, .. } => {
-                let s = self.tok + start;
-                let at_start = self.pos == s || colon.is_some_and(|c| self.tok + c + 1 == self.pos);
-                if at_start || self.buf.len() - s > self.limits.max_name_bytes {
-                    return false;
-                }
-                is_ascii_name_char
-            }
-            _ => return false,
+        let new = self.buf.get(self.pos..).unwrap_or_default();
+        if new.is_empty() || new.len() > 8 {
+            return false;
+        }
+        let (first, then) = (self.fast, self.fast_then);
+        let Some((&b, rest)) = new.split_first() else {
+            return false;
         };
-        let within_limit = self.buf.len() - self.tok <= self.limits.max_element_bytes;
-        if within_limit && new.iter().all(|&b| plain(b)) {
-            self.pos = self.buf.len();
+        if class(b) & first != 0 && rest.iter().all(|&b| class(b) & then != 0) {
+            self.pos = len;
+            self.fast = then;
             return true;
         }
         false
+    }
+
+    /// Sets `fast` and `fast_end` for the state the scanner stopped in (see
+    /// [`only_plain_bytes_fed`](Self::only_plain_bytes_fed)).
+    fn arm_fast_path(&mut self) {
+        let element_end = self.tok.saturating_add(self.limits.max_element_bytes);
+        (self.fast, self.fast_then, self.fast_end) = match self.st {
+            St::Text => (PLAIN, PLAIN, element_end),
+            St::AttrValue { .. } => (ATTR_PLAIN, ATTR_PLAIN, element_end),
+            // Inside a name and within the name limit: ASCII name
+            // characters, a name start character first where the name or
+            // its local part begins.
+            St::Name { start, colon, .. } => {
+                let s = self.tok + start;
+                let at_start = self.pos == s || colon.is_some_and(|c| self.tok + c + 1 == self.pos);
+                let first = if at_start { NAME_START } else { NAME_CHAR };
+                let name_end = s.saturating_add(self.limits.max_name_bytes);
+                (first, NAME_CHAR, element_end.min(name_end))
+            }
+            // White space inside tags: `tag_space` tells from the byte
+            // before `pos` whether it has seen some.
+            St::TagSpace { .. } | St::AttrEq | St::AttrQuote | St::EndTagSpace => {
+                (SPACE, SPACE, element_end)
+            }
+            _ => (0, 0, 0),
+        };
+        self.delim_class = match self.st {
+            St::Lt | St::TagSpace { .. } => NAME_START,
+            _ => 0,
+        };
+        self.delim = match self.st {
+            St::Text => [b'<'; 2],
+            St::Lt => [b'/'; 2],
+            St::Name {
+                kind: NameKind::Attr,
+                ..
+            } => [b'='; 2],
+            St::AttrQuote => QUOTES,
+            St::AttrValue { quote } => [quote; 2],
+            _ => [0; 2],
+        };
     }
 
     fn next_event_slow(&mut self) -> Result<Option<Event>, StreamError> {
@@ -390,12 +591,18 @@ impl Framer {
             return Err(e.clone());
         }
         match self.run() {
-            Ok(Some(ev)) => Ok(Some(ev)),
+            Ok(Some(ev)) => {
+                self.arm_fast_path();
+                Ok(Some(ev))
+            }
             Ok(None) => {
                 self.compact();
+                self.arm_fast_path();
                 Ok(None)
             }
             Err(e) => {
+                self.fast = 0;
+                self.fast_end = 0;
                 self.failed = Some(e.clone());
                 self.buf = Vec::new();
                 self.attrs = Vec::new();
@@ -457,6 +664,8 @@ impl Framer {
         self.open.clear();
         self.decls.clear();
         self.attrs.clear();
+        self.fast = 0;
+        self.fast_end = 0;
         if self.failed.is_none() {
             self.st = match self.level {
                 Level::Prolog => St::Prolog,
@@ -737,7 +946,7 @@ impl Framer {
                     // Most tags end back in character data: stay in this
                     // loop rather than going through the dispatcher.
                     match self.lt(end)? {
-                        Step::Continue if self.st == St::Text => p = self.pos,
+                        Step::Continue if matches!(self.st, St::Text) => p = self.pos,
                         step => return Ok(step),
                     }
                 }
@@ -973,8 +1182,14 @@ impl Framer {
         Ok(Step::NeedMore)
     }
 
-    fn tag_space(&mut self, end: usize, mut spaced: bool) -> Result<Step, StreamError> {
+    fn tag_space(&mut self, end: usize, spaced: bool) -> Result<Step, StreamError> {
         let mut p = self.pos;
+        // The state is entered after a name or a quote, so a space before
+        // `pos` was stepped over in it (perhaps by `only_plain_bytes_fed`).
+        let mut spaced = spaced
+            || p.checked_sub(1)
+                .and_then(|q| self.buf.get(q))
+                .is_some_and(|&b| is_space(b));
         loop {
             let Some(&b) = self.buf.get(p).filter(|_| p < end) else {
                 self.pos = p;
@@ -1084,7 +1299,7 @@ impl Framer {
     /// The short states that skip white space and expect one byte.
     fn punct(&mut self, end: usize) -> Result<Step, StreamError> {
         let mut p = self.pos;
-        let skips_space = self.st != St::EmptySlash;
+        let skips_space = !matches!(self.st, St::EmptySlash);
         while skips_space && p < end && self.buf.get(p).is_some_and(|&b| is_space(b)) {
             p += 1;
         }
@@ -1342,15 +1557,16 @@ fn has_byte(x: u64, c: u8) -> u64 {
     v.wrapping_sub(LO) & !v & HI
 }
 
-/// Advances `p` eight bytes at a time while none of them is a control
-/// character, DEL, non-ASCII, or one of `specials`; then byte by byte while
-/// `plain` holds. `plain` must refuse at least those bytes.
+/// Advances `p` eight bytes at a time while `special` flags none of them
+/// (it sets the high bit of the first byte to stop at, and may flag bytes
+/// after it); then byte by byte while `plain` holds. `plain` must refuse
+/// at least the bytes `special` flags.
 #[inline(always)]
-fn scan_words<const N: usize>(
+fn scan_words(
     buf: &[u8],
     mut p: usize,
     end: usize,
-    specials: [u8; N],
+    special: impl Fn(u64) -> u64,
     plain: impl Fn(u8) -> bool,
 ) -> usize {
     let s = buf.get(..end).unwrap_or_default();
@@ -1358,13 +1574,7 @@ fn scan_words<const N: usize>(
         let Ok(bytes) = <[u8; 8]>::try_from(word) else {
             break;
         };
-        let x = u64::from_le_bytes(bytes);
-        // High bit set: non-ASCII; under 0x20: control characters (TAB, LF
-        // and CR included, which then take the byte loop).
-        let mut m = (x & HI) | (x.wrapping_sub(LO * 0x20) & !x & HI) | has_byte(x, 0x7F);
-        for c in specials {
-            m |= has_byte(x, c);
-        }
+        let m = special(u64::from_le_bytes(bytes));
         if m != 0 {
             p += (m.trailing_zeros() / 8) as usize;
             break;
@@ -1374,17 +1584,33 @@ fn scan_words<const N: usize>(
     scan(buf, p, end, plain)
 }
 
+/// Flags the bytes that are neither printable ASCII nor space: non-ASCII
+/// and DEL (adding one sets their high bit; a carry only leaves a byte of
+/// 0xFF, itself flagged) and control characters (TAB, LF and CR included,
+/// which then take the byte loop).
+#[inline(always)]
+fn not_printable(x: u64) -> u64 {
+    ((x.wrapping_add(LO) | x) & HI) | (x.wrapping_sub(LO * 0x20) & !x & HI)
+}
+
 /// Advances over character data (stops at `<`, `&`, `>` and anything the
 /// table does not call plain).
 #[inline(always)]
 fn scan_text(buf: &[u8], p: usize, end: usize) -> usize {
-    scan_words(buf, p, end, [b'<', b'&', b'>'], is_text_plain)
+    // `<` (0x3C) and `>` (0x3E) are the two bytes that become 0x3E with
+    // bit 1 set, so one comparison finds both.
+    let special = |x: u64| not_printable(x) | has_byte(x | (LO * 2), b'>') | has_byte(x, b'&');
+    scan_words(buf, p, end, special, is_text_plain)
 }
 
 /// Advances over an attribute value (stops at either quote, `<` and `&`).
 #[inline(always)]
 fn scan_attr(buf: &[u8], p: usize, end: usize) -> usize {
-    scan_words(buf, p, end, [b'<', b'&', b'\'', b'"'], is_attr_plain)
+    // `&` (0x26) and `'` (0x27) are the two bytes that become 0x27 with
+    // bit 0 set.
+    let special =
+        |x: u64| not_printable(x) | has_byte(x | LO, b'\'') | has_byte(x, b'"') | has_byte(x, b'<');
+    scan_words(buf, p, end, special, is_attr_plain)
 }
 
 /// Advances `p` over bytes of `buf[..end]` for which `plain` holds.

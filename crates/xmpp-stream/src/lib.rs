@@ -13,6 +13,13 @@
 //! [`condition`](StreamError::condition) is the RFC 6120 §4.9.3 stream error
 //! to send.
 //!
+//! Over BOSH the framer checks what a `<body/>` wrapper shows on its own
+//! (a valid `rid`, required on a client's requests; a non-empty `sid`; the
+//! `type`); what needs the session's history (the `sid` on every request
+//! after the session creation response, the `rid` sequence and window, keys,
+//! timers) belongs to the BOSH session manager. The [`bosh`] module
+//! documents the split.
+//!
 //! The crate does no I/O: it never opens a socket, reads a clock or spawns a
 //! thread. The events for a byte stream are the same whatever the chunking,
 //! and the work is linear in the input: the scanner resumes where it stopped
@@ -68,6 +75,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod bosh;
 mod chars;
 mod error;
 mod escape;

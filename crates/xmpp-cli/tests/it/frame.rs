@@ -21,7 +21,11 @@ fn transport(name: &str) -> &'static str {
     if name.starts_with("rfc7395-") {
         "websocket"
     } else if name.starts_with("xep0124-") || name.starts_with("xep0206-") {
-        "bosh"
+        if name.contains("-request") {
+            "bosh-requests"
+        } else {
+            "bosh"
+        }
     } else {
         "tcp"
     }

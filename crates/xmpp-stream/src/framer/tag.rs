@@ -19,6 +19,7 @@ use crate::event::{Element, Event, Namespaces, NsRef, Routing, Span, StreamHeade
 
 const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 const CONTENT_NAMESPACES: &str = "jabber:client, jabber:server or jabber:component:accept";
+const WEBSOCKET_NAMESPACE: &str = "a namespace declared on the element itself (RFC 7395 §3.3.3)";
 
 /// Where a prefix was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,6 +263,17 @@ impl Framer {
             return self.open_root(hit, empty);
         }
         if self.open.is_empty() {
+            // RFC 7395 §3.3.3: a WebSocket message has no stream header to
+            // inherit a default namespace from, so every top-level element
+            // declares its own; one in no namespace is refused like a
+            // stream in an unsupported content namespace (RFC 6120
+            // §4.9.3.10), as soon as its start tag ends.
+            if self.transport == Transport::WebSocket && hit == Hit::Nothing {
+                return Err(StreamError::InvalidNamespace {
+                    found: String::new(),
+                    expected: WEBSOCKET_NAMESPACE,
+                });
+            }
             let ns = match hit {
                 Hit::Decl(i) => match self.decls.get(i) {
                     Some(Decl { owned: Some(o), .. }) => NsRef::Owned(o.clone()),
@@ -347,7 +359,7 @@ impl Framer {
     /// After the stream's end: TCP and WebSocket streams are over, a BOSH
     /// body may be followed by another.
     fn end_stream(&mut self) {
-        if self.transport == Transport::Bosh {
+        if self.transport.is_bosh() {
             self.level = Level::Prolog;
             self.st = St::Prolog;
             self.decl_allowed = true;
@@ -475,7 +487,7 @@ impl Framer {
                     });
                 }
             }
-            Transport::Bosh | Transport::WebSocket => {
+            Transport::Bosh | Transport::BoshRequests | Transport::WebSocket => {
                 if element_ns != HTTPBIND_NS || !local_is(b"body") {
                     return Err(StreamError::InvalidNamespace {
                         found: element_ns,
@@ -503,6 +515,10 @@ impl Framer {
         };
         if self.transport == Transport::Tcp {
             check_version(header.version())?;
+        }
+        if self.transport.is_bosh() {
+            let request = self.transport == Transport::BoshRequests;
+            crate::bosh::check_body(&header.attrs, self.offset(self.tok), request)?;
         }
         self.ctx = header.namespaces.clone();
         self.root = qname;

@@ -474,6 +474,76 @@ fn websocket() {
     assert_eq!(err.map(|e| e.condition()), Some(Condition::NotWellFormed));
 }
 
+/// RFC 7395 §3.3.3: no stream header to inherit from, so a top-level
+/// element without its own namespace is `invalid-namespace`, whether it
+/// never declares one, undeclares the default or is `<open/>` itself; a
+/// child may still inherit from its top-level element.
+#[test]
+fn websocket_elements_declare_their_namespace() {
+    let open = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.com' version='1.0'/>";
+    for stanza in [
+        "<message to='juliet@example.com'><body>hi</body></message>",
+        "<message xmlns='' to='juliet@example.com'/>",
+        "<presence/>",
+    ] {
+        let (ev, err) = frame_t(Transport::WebSocket, &format!("{open}{stanza}"));
+        assert_eq!(ev.len(), 1, "{stanza}: {ev:?}");
+        let err = err.expect(stanza);
+        assert_eq!(err.condition(), Condition::InvalidNamespace, "{stanza}");
+        assert!(err.to_string().contains("RFC 7395"), "{stanza}: {err}");
+    }
+    let (_, err) = frame_t(
+        Transport::WebSocket,
+        "<open to='example.com' version='1.0'/>",
+    );
+    assert_eq!(
+        err.map(|e| e.condition()),
+        Some(Condition::InvalidNamespace)
+    );
+    let (ev, err) = frame_t(
+        Transport::WebSocket,
+        &format!("{open}<message xmlns='jabber:client'><body>hi</body></message>"),
+    );
+    assert_eq!((ev.len(), err), (2, None));
+    // TCP elements still inherit the header's default namespace.
+    let (ev, err) = frame(&format!("{HEAD}<presence/>"));
+    assert_eq!(err, None);
+    assert!(ev[1].starts_with("el presence jabber:client"), "{ev:?}");
+}
+
+/// XEP-0124 §6 and §14.1: a client's request bodies carry a valid `rid`;
+/// responses need none, but one they carry is checked too.
+#[test]
+fn bosh_rid() {
+    const NS: &str = "xmlns='http://jabber.org/protocol/httpbind'";
+    let request = format!("<body rid='1573741820' to='example.com' wait='60' hold='1' {NS}/>");
+    assert_eq!(frame_t(Transport::BoshRequests, &request).1, None);
+    // A reference is resolved before the check.
+    let escaped = format!("<body rid='&#49;5' sid='s' {NS}/>");
+    assert_eq!(frame_t(Transport::BoshRequests, &escaped).1, None);
+    let response = format!("<body sid='SomeSID' wait='60' {NS}/>");
+    assert_eq!(frame_t(Transport::Bosh, &response).1, None);
+    let (ev, err) = frame_t(Transport::BoshRequests, &format!("{request}{response}"));
+    assert_eq!(ev.len(), 2, "{ev:?}");
+    let err = err.expect("a request without rid");
+    assert_eq!(err.condition(), Condition::BadFormat);
+    assert!(matches!(
+        err,
+        StreamError::InvalidBody {
+            attribute: "rid",
+            found: None,
+            ..
+        }
+    ));
+    for rid in ["0", "9007199254740992", "-5", "1e3", ""] {
+        let body = format!("<body rid='{rid}' {NS}/>");
+        for t in [Transport::Bosh, Transport::BoshRequests] {
+            let err = frame_t(t, &body).1.expect(rid);
+            assert_eq!(err.condition(), Condition::BadFormat, "{rid}");
+        }
+    }
+}
+
 #[test]
 fn bosh() {
     let (ev, err) = frame_t(
@@ -558,10 +628,17 @@ fn deep_nesting_is_linear_and_bounded() {
 fn word_scans_stop_where_the_byte_loop_stops() {
     use super::{scan, scan_attr, scan_text};
     use crate::chars::{is_attr_plain, is_text_plain};
+    // Bytes next to a stop byte, to catch a flag that a carry or borrow
+    // of the word arithmetic put before the real one.
+    let next = [
+        b'a', 0x00, 0x09, 0x1F, 0x20, 0x21, 0x22, 0x25, 0x26, 0x27, 0x3B, 0x3C, 0x3D, 0x3E, 0x3F,
+        0x7E, 0x7F, 0x80, 0xFE, 0xFF,
+    ];
     for v in 0..=255u8 {
-        for at in 0..20 {
+        for (at, w) in (0..20).flat_map(|at| next.iter().map(move |&w| (at, w))) {
             let mut b = [b'a'; 24];
             b[at] = v;
+            b[at + 1] = w;
             for start in [0, 1, 5] {
                 assert_eq!(
                     scan_text(&b, start, 24),
@@ -617,4 +694,45 @@ fn duplicate_check_with_equal_signatures() {
         condition(&in_stream(&format!("<a{many} a7='2'/>"))),
         Condition::NotWellFormed
     );
+}
+
+/// A failed framer buffers nothing more, fed whole or byte by byte.
+#[test]
+fn failed_framer_buffers_nothing() {
+    let mut f = Framer::new(Transport::Tcp);
+    f.feed(b"<!-- x -->");
+    assert!(f.next_event().is_err());
+    let idle = f.heap_size();
+    for _ in 0..10_000 {
+        f.feed(b"a");
+        f.feed(b"bc");
+    }
+    assert_eq!(f.heap_size(), idle);
+    assert!(f.next_event().is_err());
+}
+
+/// The tiny-feed path steps over white space in tags, name starts and the
+/// name limit exactly as the scanner does.
+#[test]
+fn tiny_feeds_in_tags() {
+    let input = format!(
+        "{HEAD}<message   to = 'a'  type\t=\n\"chat\" ><body >hi</body  ></message ><a:b xmlns:a='urn:x'   a:c='1' />"
+    );
+    let (ev, err) = frame(&input);
+    assert_eq!(err, None);
+    assert_eq!(ev.len(), 3, "{ev:?}");
+    let limits = Limits::default().with_max_name_bytes(16);
+    for name in ["abcdefghijklmnop", "abcdefghijklmnopq", "stream:abcdefghi"] {
+        let mut f = Framer::with_limits(Transport::Tcp, limits).unwrap();
+        let doc = format!("{HEAD}<{name}/>");
+        let mut result = Ok(());
+        for b in doc.as_bytes() {
+            f.feed(core::slice::from_ref(b));
+            if let Err(e) = f.next_event() {
+                result = Err(e);
+                break;
+            }
+        }
+        assert_eq!(result.is_err(), name.len() > 16, "{name}: {result:?}");
+    }
 }

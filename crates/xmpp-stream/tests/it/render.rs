@@ -7,12 +7,17 @@ use serde_json::{Map, Value, json};
 use xmpp_stream::{Event, Framer, StreamError, Transport};
 
 /// The transport a stream file is framed with, from its provenance prefix:
-/// `rfc7395-` WebSocket, `xep0124-`/`xep0206-` BOSH, anything else TCP.
+/// `rfc7395-` WebSocket, `xep0124-`/`xep0206-` BOSH (a client's requests
+/// when the name has `-request`), anything else TCP.
 pub(crate) fn transport_of(name: &str) -> Transport {
     if name.starts_with("rfc7395-") {
         Transport::WebSocket
     } else if name.starts_with("xep0124-") || name.starts_with("xep0206-") {
-        Transport::Bosh
+        if name.contains("-request") {
+            Transport::BoshRequests
+        } else {
+            Transport::Bosh
+        }
     } else {
         Transport::Tcp
     }
@@ -87,7 +92,7 @@ impl Run {
                 Ok(Some(ev)) => {
                     self.lines.push(event_line(&ev));
                     let restart = matches!(&ev, Event::Element(e) if e.restarts_stream());
-                    if restart && self.transport != Transport::Bosh {
+                    if restart && !self.transport.is_bosh() {
                         self.framer.reset();
                     }
                 }
