@@ -26,7 +26,6 @@
 //! `testdata/jid/oracle-differences.tsv`, or fails the run.
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -34,6 +33,7 @@ use serde_json::{Value, json};
 use xmpp_jid::Jid;
 use xmpp_precis::unicode::UNICODE_VERSION;
 
+use super::oracle;
 use super::rng::Rng;
 use crate::util::{Result, flag, python_venv, root};
 
@@ -135,7 +135,7 @@ pub(crate) fn run(args: &[String]) -> Result {
     std::fs::write(&script, ORACLE).map_err(|e| format!("write oracle script: {e}"))?;
     check_version(&python, &script)?;
 
-    let known = known_differences()?;
+    let known = oracle::known_differences("jid", 3)?;
     let vectors = testdata_inputs()?;
     let n_vectors = vectors.len();
     let mut rng = Rng::new(seed);
@@ -145,7 +145,8 @@ pub(crate) fn run(args: &[String]) -> Result {
         .map(String::as_str)
         .chain(generated.iter().map(String::as_str))
         .collect();
-    let answers = ask(&python, &script, &inputs)?;
+    let requests: Vec<Value> = inputs.iter().map(|s| json!(s)).collect();
+    let answers = oracle::ask(&python, &script, "jids", &requests)?;
 
     let mut stats = [(0usize, 0usize, 0usize); 2];
     let mut accepted = [0usize; 2];
@@ -234,57 +235,6 @@ fn check_version(python: &Path, script: &Path) -> Result {
     Ok(())
 }
 
-/// Feeds the inputs to the Python side, one JSON line each, and reads one
-/// answer per input: the canonical JID or the reason it was refused.
-fn ask(
-    python: &Path,
-    script: &Path,
-    inputs: &[&str],
-) -> Result<Vec<std::result::Result<String, String>>> {
-    let mut text = String::new();
-    for s in inputs {
-        text.push_str(&json!(s).to_string());
-        text.push('\n');
-    }
-    let mut child = Command::new(python)
-        .arg(script)
-        .arg("jids")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("cannot run the oracle: {e}"))?;
-    let mut stdin = child.stdin.take().ok_or("no stdin")?;
-    let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()));
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("oracle: {e}"))?;
-    writer
-        .join()
-        .map_err(|_| "writer thread panicked".to_owned())?
-        .map_err(|e| format!("write to oracle: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("the oracle failed ({})", out.status));
-    }
-    let answers = String::from_utf8(out.stdout).map_err(|_| "oracle printed invalid UTF-8")?;
-    let answers: Vec<_> = answers
-        .lines()
-        .map(|line| {
-            let v: Value = serde_json::from_str(line).map_err(|e| format!("oracle line: {e}"))?;
-            let out = v["out"].as_str().unwrap_or("").to_owned();
-            Ok(if v["ok"].as_bool() == Some(true) {
-                Ok(out)
-            } else {
-                Err(out)
-            })
-        })
-        .collect::<Result<_>>()?;
-    if answers.len() != inputs.len() {
-        return Err("the oracle answered a different number of cases".to_owned());
-    }
-    Ok(answers)
-}
-
 /// The inputs of every RFC 7622 row of `testdata/jid/*.tsv`.
 fn testdata_inputs() -> Result<Vec<String>> {
     let dir = root().join("testdata/jid");
@@ -369,24 +319,6 @@ fn split(s: &str) -> (Option<&str>, &str, Option<&str>) {
         Some((l, d)) => (Some(l), d, resource),
         None => (None, bare, resource),
     }
-}
-
-fn known_differences() -> Result<HashMap<String, String>> {
-    let path = root().join("testdata/jid/oracle-differences.tsv");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut known = HashMap::new();
-    for line in text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-    {
-        let f: Vec<&str> = line.split('\t').collect();
-        let [class, _example, reason] = f.as_slice() else {
-            return Err(format!("bad line in {}: {line}", path.display()));
-        };
-        known.insert((*class).to_owned(), (*reason).to_owned());
-    }
-    Ok(known)
 }
 
 /// Code point pools for parts, with weights: (weight, first, last).

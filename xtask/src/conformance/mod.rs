@@ -2,6 +2,7 @@
 //! oracles (PyPI packages installed into a venv under `target/`).
 
 mod jid;
+mod oracle;
 mod precis;
 pub(crate) mod rng;
 mod sasl;

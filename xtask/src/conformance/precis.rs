@@ -14,13 +14,13 @@
 //! `testdata/precis/oracle-differences.tsv`, or fails the run.
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 use xmpp_precis::unicode::{DerivedProperty, UNICODE_VERSION, precis_property};
 use xmpp_precis::{Nickname, Profile, ProfileName};
 
+use super::oracle;
 use super::rng::Rng;
 use crate::util::{Result, flag, python_venv, root};
 
@@ -233,24 +233,6 @@ fn classify(profile: &str, input: &str) -> Option<&'static str> {
     None
 }
 
-fn known_differences() -> Result<HashMap<String, String>> {
-    let path = root().join("testdata/precis/oracle-differences.tsv");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut known = HashMap::new();
-    for line in text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-    {
-        let f: Vec<&str> = line.split('\t').collect();
-        let [class, _profile, _example, reason] = f.as_slice() else {
-            return Err(format!("bad line in {}: {line}", path.display()));
-        };
-        known.insert((*class).to_owned(), (*reason).to_owned());
-    }
-    Ok(known)
-}
-
 fn compare_strings(
     python: &std::path::Path,
     script: &std::path::Path,
@@ -271,40 +253,17 @@ fn compare_strings(
             cases.push((profile, generate(&mut rng)));
         }
     }
-    let mut input = String::new();
-    for (p, s) in &cases {
-        input.push_str(&json!({"p": p, "s": s}).to_string());
-        input.push('\n');
-    }
-    let mut child = Command::new(python)
-        .arg(script)
-        .arg("strings")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("cannot run the oracle: {e}"))?;
-    let mut stdin = child.stdin.take().ok_or("no stdin")?;
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("oracle: {e}"))?;
-    writer
-        .join()
-        .map_err(|_| "writer thread panicked".to_owned())?
-        .map_err(|e| format!("write to oracle: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("the oracle failed ({})", out.status));
-    }
-    let answers = String::from_utf8(out.stdout).map_err(|_| "oracle printed invalid UTF-8")?;
+    let requests: Vec<Value> = cases.iter().map(|(p, s)| json!({"p": p, "s": s})).collect();
+    let answers = oracle::ask(python, script, "strings", &requests)?;
 
-    let known = known_differences()?;
+    let known = oracle::known_differences("precis", 4)?;
     let mut stats: HashMap<&str, (usize, usize, usize)> = HashMap::new();
     let mut unexplained = Vec::new();
-    for ((profile, s), line) in cases.iter().zip(answers.lines()) {
-        let theirs: Value = serde_json::from_str(line).map_err(|e| format!("oracle line: {e}"))?;
-        let their_ok = theirs["ok"].as_bool().unwrap_or(false);
-        let their_out = theirs["out"].as_str().unwrap_or("");
+    for ((profile, s), theirs) in cases.iter().zip(&answers) {
+        let (their_ok, their_out) = match theirs {
+            Ok(out) => (true, out.as_str()),
+            Err(reason) => (false, reason.as_str()),
+        };
         let (our_ok, our_out) = ours(profile, s);
         let entry = stats.entry(profile).or_default();
         entry.0 += 1;
@@ -323,9 +282,6 @@ fn compare_strings(
             if our_ok { "ok" } else { "refused" },
             if their_ok { "ok" } else { "refused" },
         ));
-    }
-    if answers.lines().count() != cases.len() {
-        return Err("the oracle answered a different number of cases".to_owned());
     }
     for profile in profiles {
         let (n, explained, bad) = stats.get(profile).copied().unwrap_or_default();
