@@ -14,6 +14,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::str::FromStr;
 
+use compact_str::CompactString;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use xmpp_stream::{Limit, Limits, Namespaces, Restricted, unescape_attribute, unescape_text};
@@ -75,13 +76,21 @@ impl FromStr for Element {
     }
 }
 
-/// The namespace state of one open element.
+/// The namespace state of one element.
 struct Scope {
     default: Atom,
     /// Length of `Parser::prefixes` before this element's declarations.
     prefixes_before: usize,
     /// Declarations in scope including this element's.
     decls: usize,
+}
+
+/// An element whose end tag is still to come.
+struct Open {
+    element: Element,
+    scope: Scope,
+    /// Index in `Parser::nodes` of its first child.
+    children: usize,
 }
 
 struct Parser<'i, 'n> {
@@ -91,8 +100,19 @@ struct Parser<'i, 'n> {
     strict: bool,
     inherited: Option<&'n Namespaces>,
     prefixes: Vec<(Box<str>, Atom)>,
-    scopes: Vec<Scope>,
-    stack: Vec<Element>,
+    /// The open elements, outermost first, each with its namespace scope
+    /// and where its children start in `nodes`.
+    stack: Vec<Open>,
+    /// The finished children of every open element, in document order;
+    /// an element takes its own (from its `Open::children` on) when it
+    /// ends, into a vector of exactly their number: one allocation per
+    /// element with children, none for growing.
+    nodes: Vec<Node>,
+    /// The character data read since the last tag, references expanded;
+    /// it becomes one text node, allocated once at its final size, when
+    /// the next tag comes (quick-xml ends a text event at every reference,
+    /// so a run is often several events).
+    text: String,
     /// The non-declaration attributes of the start tag being read, as
     /// written; kept to reuse its allocation.
     pending: Vec<(&'i str, &'i str)>,
@@ -111,8 +131,9 @@ impl<'i, 'n> Parser<'i, 'n> {
             strict,
             inherited,
             prefixes: Vec::new(),
-            scopes: Vec::new(),
             stack: Vec::new(),
+            nodes: Vec::new(),
+            text: String::new(),
             pending: Vec::new(),
         }
     }
@@ -141,21 +162,32 @@ impl<'i, 'n> Parser<'i, 'n> {
                     return Err(ParseError::TrailingContent { offset });
                 }
                 Event::Start(start) => {
-                    let e = self.start(&start, offset)?;
-                    self.stack.push(e);
+                    self.flush_text();
+                    let (element, scope) = self.start(&start, offset)?;
+                    self.stack.push(Open {
+                        element,
+                        scope,
+                        children: self.nodes.len(),
+                    });
                 }
                 Event::Empty(start) => {
-                    let e = self.start(&start, offset)?;
-                    self.end_scope();
+                    self.flush_text();
+                    let (e, scope) = self.start(&start, offset)?;
+                    self.prefixes.truncate(scope.prefixes_before);
                     if let Some(done) = self.attach(e) {
                         root = Some(done);
                     }
                 }
                 Event::End(_) => {
-                    let Some(e) = self.stack.pop() else {
+                    self.flush_text();
+                    let Some(open) = self.stack.pop() else {
                         return Err(ParseError::TrailingContent { offset });
                     };
-                    self.end_scope();
+                    self.prefixes.truncate(open.scope.prefixes_before);
+                    let mut e = open.element;
+                    // `drain` of a range knows its length: the vector is
+                    // allocated once, at its exact size.
+                    e.children = self.nodes.drain(open.children..).collect();
                     if let Some(done) = self.attach(e) {
                         root = Some(done);
                     }
@@ -235,18 +267,21 @@ impl<'i, 'n> Parser<'i, 'n> {
     /// Puts a finished element into its parent, or returns it when it is
     /// the root.
     fn attach(&mut self, e: Element) -> Option<Element> {
-        match self.stack.last_mut() {
-            Some(parent) => {
-                parent.children.push(Node::Element(e));
-                None
-            }
-            None => Some(e),
+        if self.stack.is_empty() {
+            Some(e)
+        } else {
+            self.nodes.push(Node::Element(e));
+            None
         }
     }
 
-    fn end_scope(&mut self) {
-        if let Some(scope) = self.scopes.pop() {
-            self.prefixes.truncate(scope.prefixes_before);
+    /// Ends the current text run: it becomes a child of the innermost
+    /// open element (never empty, never next to another text node).
+    fn flush_text(&mut self) {
+        if !self.text.is_empty() {
+            self.nodes
+                .push(Node::Text(String::from(self.text.as_str())));
+            self.text.clear();
         }
     }
 
@@ -271,9 +306,9 @@ impl<'i, 'n> Parser<'i, 'n> {
     }
 
     fn push_text(&mut self, text: &str, offset: u64) -> Result<(), ParseError> {
-        match self.stack.last_mut() {
-            Some(e) => {
-                e.push_text(text);
+        match self.stack.last() {
+            Some(_) => {
+                self.text.push_str(text);
                 Ok(())
             }
             None if self.strict
@@ -324,7 +359,11 @@ impl<'i, 'n> Parser<'i, 'n> {
         Err(ParseError::InvalidUtf8 { offset })
     }
 
-    fn start(&mut self, start: &BytesStart<'_>, offset: u64) -> Result<Element, ParseError> {
+    fn start(
+        &mut self,
+        start: &BytesStart<'_>,
+        offset: u64,
+    ) -> Result<(Element, Scope), ParseError> {
         if self.stack.len() >= self.limits.max_depth {
             return Err(ParseError::LimitExceeded {
                 offset,
@@ -336,8 +375,8 @@ impl<'i, 'n> Parser<'i, 'n> {
         if self.strict {
             self.check_name(qname, offset)?;
         }
-        let (parent_default, parent_decls) = match self.scopes.last() {
-            Some(s) => (s.default.clone(), s.decls),
+        let (parent_default, parent_decls) = match self.stack.last() {
+            Some(open) => (open.scope.default.clone(), open.scope.decls),
             None => (
                 self.inherited
                     .and_then(|n| n.default_namespace())
@@ -460,9 +499,10 @@ impl<'i, 'n> Parser<'i, 'n> {
                     name: key.into(),
                 });
             }
-            let value: String = match unescape_attribute(raw) {
-                Cow::Borrowed(s) => s.into(),
-                Cow::Owned(s) => s,
+            // Inline when short; an unescaped `String` keeps its buffer.
+            let value = match unescape_attribute(raw) {
+                Cow::Borrowed(s) => CompactString::from(s),
+                Cow::Owned(s) => CompactString::from(s),
             };
             attrs.push(Attribute {
                 name: Atom::new(name),
@@ -471,13 +511,15 @@ impl<'i, 'n> Parser<'i, 'n> {
             });
         }
         self.pending = pending;
-        self.scopes.push(scope);
-        Ok(Element {
-            name: Atom::new(local),
-            ns,
-            attrs,
-            children: Vec::new(),
-        })
+        Ok((
+            Element {
+                name: Atom::new(local),
+                ns,
+                attrs,
+                children: Vec::new(),
+            },
+            scope,
+        ))
     }
 
     fn check_name(&self, qname: &str, offset: u64) -> Result<(), ParseError> {
