@@ -35,6 +35,18 @@ impl Element {
     /// so no limit is applied again here (a framer configured for deeper
     /// elements than the default gives trees that deep); an error here
     /// means an internal disagreement and is reported, never a panic.
+    ///
+    /// Not checked again on this path: UTF-8 (the frame is a `str`), XML
+    /// `Char`s, name syntax, reference syntax and the predefined-entity
+    /// rule, `]]>` in text, matching end tags, duplicate attributes by
+    /// qualified name, and every limit. Still checked, because building the
+    /// tree needs the work anyway or because it costs nothing: namespace
+    /// resolution (an undeclared or reserved prefix is an error, as it must
+    /// be to give a namespace at all), attributes unique by expanded name
+    /// (two prefixes bound to one namespace: the tree could not hold both),
+    /// and whatever quick-xml reports while tokenizing (comments,
+    /// processing instructions, a DOCTYPE, content after the root), which
+    /// the framer never lets through.
     pub fn from_frame(frame: &xmpp_stream::Element) -> Result<Self, ParseError> {
         let unbounded = Limits::default()
             .with_max_element_bytes(usize::MAX)
@@ -85,6 +97,12 @@ struct Scope {
     decls: usize,
 }
 
+/// Initial capacities of the parser's scratch buffers (see `Parser::new`).
+const SCRATCH_DEPTH: usize = 8;
+const SCRATCH_NODES: usize = 16;
+const SCRATCH_TEXT: usize = 512;
+const SCRATCH_ATTRIBUTES: usize = 8;
+
 /// An element whose end tag is still to come.
 struct Open {
     element: Element,
@@ -131,10 +149,14 @@ impl<'i, 'n> Parser<'i, 'n> {
             strict,
             inherited,
             prefixes: Vec::new(),
-            stack: Vec::new(),
-            nodes: Vec::new(),
-            text: String::new(),
-            pending: Vec::new(),
+            // Sized once for a typical stanza (a few levels, a dozen
+            // children, a body of a few hundred bytes, the attributes of
+            // a message), so they rarely grow; never more than the input
+            // could need.
+            stack: Vec::with_capacity(SCRATCH_DEPTH),
+            nodes: Vec::with_capacity(SCRATCH_NODES),
+            text: String::with_capacity(input.len().min(SCRATCH_TEXT)),
+            pending: Vec::with_capacity(SCRATCH_ATTRIBUTES),
         }
     }
 
@@ -499,11 +521,7 @@ impl<'i, 'n> Parser<'i, 'n> {
                     name: key.into(),
                 });
             }
-            // Inline when short; an unescaped `String` keeps its buffer.
-            let value = match unescape_attribute(raw) {
-                Cow::Borrowed(s) => CompactString::from(s),
-                Cow::Owned(s) => CompactString::from(s),
-            };
+            let value = attribute_value(raw);
             attrs.push(Attribute {
                 name: Atom::new(name),
                 ns,
@@ -688,6 +706,59 @@ fn check_value(raw: &str, offset: u64) -> Result<(), ParseError> {
         rest = after.get(semi + 1..).unwrap_or_default();
     }
     Ok(())
+}
+
+/// An attribute value as stored: what
+/// [`unescape_attribute`] gives (references expanded, XML 1.0 §3.3.3 white
+/// space normalized, malformed references kept as written), built straight
+/// into its final string (inline when short, else one allocation of the
+/// raw length, which the result never exceeds) and copying the runs between
+/// special bytes whole rather than character by character.
+fn attribute_value(raw: &str) -> CompactString {
+    let special = |b: u8| matches!(b, b'&' | b'\r' | b'\t' | b'\n');
+    let Some(mut i) = raw.bytes().position(special) else {
+        return CompactString::from(raw);
+    };
+    let mut out = CompactString::with_capacity(raw.len());
+    let mut rest = raw;
+    loop {
+        // `i` is the index of an ASCII byte or the end: a char boundary.
+        out.push_str(rest.get(..i).unwrap_or_default());
+        let tail = rest.get(i..).unwrap_or_default();
+        let (c, take) = match tail.as_bytes().first() {
+            None => break,
+            Some(b'&') => reference(tail).unwrap_or(('&', 1)),
+            Some(b'\r') if tail.as_bytes().get(1) == Some(&b'\n') => (' ', 2),
+            Some(_) => (' ', 1),
+        };
+        out.push(c);
+        rest = tail.get(take..).unwrap_or_default();
+        i = rest.bytes().position(special).unwrap_or(rest.len());
+    }
+    out
+}
+
+/// The reference at the start of `s` (which starts with `&`) and its
+/// length, decoded as xmpp-stream's unescaping does.
+fn reference(s: &str) -> Option<(char, usize)> {
+    let end = s.find(';')?;
+    let body = s.get(1..end)?;
+    let c = match body {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "apos" => '\'',
+        "quot" => '"',
+        _ => {
+            let n = if let Some(hex) = body.strip_prefix("#x") {
+                u32::from_str_radix(hex, 16).ok()?
+            } else {
+                body.strip_prefix('#')?.parse().ok()?
+            };
+            char::from_u32(n)?
+        }
+    };
+    Some((c, end + 1))
 }
 
 /// XML 1.0 §2.11 for CDATA sections: CR LF and lone CR become LF.
