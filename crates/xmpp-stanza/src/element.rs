@@ -5,6 +5,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use compact_str::CompactString;
+
 use crate::atom::Atom;
 
 /// The namespace of the `xml` prefix (`xml:lang`), bound in every document.
@@ -16,7 +18,10 @@ pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 pub struct Attribute {
     pub(crate) name: Atom,
     pub(crate) ns: Atom,
-    pub(crate) value: String,
+    /// Stored inline up to 24 bytes (types, languages, short ids,
+    /// booleans: most attribute values of XMPP), so those cost no
+    /// allocation.
+    pub(crate) value: CompactString,
 }
 
 impl Attribute {
@@ -141,7 +146,8 @@ impl Element {
 
     /// Sets the attribute `name` in namespace `ns`.
     pub fn set_attr_ns(&mut self, name: &str, ns: &str, value: impl Into<String>) {
-        let value = value.into();
+        // A `String` longer than the inline size keeps its buffer.
+        let value = CompactString::from(value.into());
         match self
             .attrs
             .iter_mut()
@@ -162,7 +168,7 @@ impl Element {
             .attrs
             .iter()
             .position(|a| *a.name == *name && *a.ns == *ns)?;
-        Some(self.attrs.remove(i).value)
+        Some(self.attrs.remove(i).value.into_string())
     }
 
     /// Builder form of [`set_attr`](Self::set_attr).

@@ -14,6 +14,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::str::FromStr;
 
+use compact_str::CompactString;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use xmpp_stream::{Limit, Limits, Namespaces, Restricted, unescape_attribute, unescape_text};
@@ -34,6 +35,18 @@ impl Element {
     /// so no limit is applied again here (a framer configured for deeper
     /// elements than the default gives trees that deep); an error here
     /// means an internal disagreement and is reported, never a panic.
+    ///
+    /// Not checked again on this path: UTF-8 (the frame is a `str`), XML
+    /// `Char`s, name syntax, reference syntax and the predefined-entity
+    /// rule, `]]>` in text, matching end tags, duplicate attributes by
+    /// qualified name, and every limit. Still checked, because building the
+    /// tree needs the work anyway or because it costs nothing: namespace
+    /// resolution (an undeclared or reserved prefix is an error, as it must
+    /// be to give a namespace at all), attributes unique by expanded name
+    /// (two prefixes bound to one namespace: the tree could not hold both),
+    /// and whatever quick-xml reports while tokenizing (comments,
+    /// processing instructions, a DOCTYPE, content after the root), which
+    /// the framer never lets through.
     pub fn from_frame(frame: &xmpp_stream::Element) -> Result<Self, ParseError> {
         let unbounded = Limits::default()
             .with_max_element_bytes(usize::MAX)
@@ -75,13 +88,27 @@ impl FromStr for Element {
     }
 }
 
-/// The namespace state of one open element.
+/// The namespace state of one element.
 struct Scope {
     default: Atom,
     /// Length of `Parser::prefixes` before this element's declarations.
     prefixes_before: usize,
     /// Declarations in scope including this element's.
     decls: usize,
+}
+
+/// Initial capacities of the parser's scratch buffers (see `Parser::new`).
+const SCRATCH_DEPTH: usize = 8;
+const SCRATCH_NODES: usize = 16;
+const SCRATCH_TEXT: usize = 512;
+const SCRATCH_ATTRIBUTES: usize = 8;
+
+/// An element whose end tag is still to come.
+struct Open {
+    element: Element,
+    scope: Scope,
+    /// Index in `Parser::nodes` of its first child.
+    children: usize,
 }
 
 struct Parser<'i, 'n> {
@@ -91,8 +118,19 @@ struct Parser<'i, 'n> {
     strict: bool,
     inherited: Option<&'n Namespaces>,
     prefixes: Vec<(Box<str>, Atom)>,
-    scopes: Vec<Scope>,
-    stack: Vec<Element>,
+    /// The open elements, outermost first, each with its namespace scope
+    /// and where its children start in `nodes`.
+    stack: Vec<Open>,
+    /// The finished children of every open element, in document order;
+    /// an element takes its own (from its `Open::children` on) when it
+    /// ends, into a vector of exactly their number: one allocation per
+    /// element with children, none for growing.
+    nodes: Vec<Node>,
+    /// The character data read since the last tag, references expanded;
+    /// it becomes one text node, allocated once at its final size, when
+    /// the next tag comes (quick-xml ends a text event at every reference,
+    /// so a run is often several events).
+    text: String,
     /// The non-declaration attributes of the start tag being read, as
     /// written; kept to reuse its allocation.
     pending: Vec<(&'i str, &'i str)>,
@@ -111,9 +149,14 @@ impl<'i, 'n> Parser<'i, 'n> {
             strict,
             inherited,
             prefixes: Vec::new(),
-            scopes: Vec::new(),
-            stack: Vec::new(),
-            pending: Vec::new(),
+            // Sized once for a typical stanza (a few levels, a dozen
+            // children, a body of a few hundred bytes, the attributes of
+            // a message), so they rarely grow; never more than the input
+            // could need.
+            stack: Vec::with_capacity(SCRATCH_DEPTH),
+            nodes: Vec::with_capacity(SCRATCH_NODES),
+            text: String::with_capacity(input.len().min(SCRATCH_TEXT)),
+            pending: Vec::with_capacity(SCRATCH_ATTRIBUTES),
         }
     }
 
@@ -141,21 +184,32 @@ impl<'i, 'n> Parser<'i, 'n> {
                     return Err(ParseError::TrailingContent { offset });
                 }
                 Event::Start(start) => {
-                    let e = self.start(&start, offset)?;
-                    self.stack.push(e);
+                    self.flush_text();
+                    let (element, scope) = self.start(&start, offset)?;
+                    self.stack.push(Open {
+                        element,
+                        scope,
+                        children: self.nodes.len(),
+                    });
                 }
                 Event::Empty(start) => {
-                    let e = self.start(&start, offset)?;
-                    self.end_scope();
+                    self.flush_text();
+                    let (e, scope) = self.start(&start, offset)?;
+                    self.prefixes.truncate(scope.prefixes_before);
                     if let Some(done) = self.attach(e) {
                         root = Some(done);
                     }
                 }
                 Event::End(_) => {
-                    let Some(e) = self.stack.pop() else {
+                    self.flush_text();
+                    let Some(open) = self.stack.pop() else {
                         return Err(ParseError::TrailingContent { offset });
                     };
-                    self.end_scope();
+                    self.prefixes.truncate(open.scope.prefixes_before);
+                    let mut e = open.element;
+                    // `drain` of a range knows its length: the vector is
+                    // allocated once, at its exact size.
+                    e.children = self.nodes.drain(open.children..).collect();
                     if let Some(done) = self.attach(e) {
                         root = Some(done);
                     }
@@ -235,18 +289,21 @@ impl<'i, 'n> Parser<'i, 'n> {
     /// Puts a finished element into its parent, or returns it when it is
     /// the root.
     fn attach(&mut self, e: Element) -> Option<Element> {
-        match self.stack.last_mut() {
-            Some(parent) => {
-                parent.children.push(Node::Element(e));
-                None
-            }
-            None => Some(e),
+        if self.stack.is_empty() {
+            Some(e)
+        } else {
+            self.nodes.push(Node::Element(e));
+            None
         }
     }
 
-    fn end_scope(&mut self) {
-        if let Some(scope) = self.scopes.pop() {
-            self.prefixes.truncate(scope.prefixes_before);
+    /// Ends the current text run: it becomes a child of the innermost
+    /// open element (never empty, never next to another text node).
+    fn flush_text(&mut self) {
+        if !self.text.is_empty() {
+            self.nodes
+                .push(Node::Text(String::from(self.text.as_str())));
+            self.text.clear();
         }
     }
 
@@ -271,9 +328,9 @@ impl<'i, 'n> Parser<'i, 'n> {
     }
 
     fn push_text(&mut self, text: &str, offset: u64) -> Result<(), ParseError> {
-        match self.stack.last_mut() {
-            Some(e) => {
-                e.push_text(text);
+        match self.stack.last() {
+            Some(_) => {
+                self.text.push_str(text);
                 Ok(())
             }
             None if self.strict
@@ -324,7 +381,11 @@ impl<'i, 'n> Parser<'i, 'n> {
         Err(ParseError::InvalidUtf8 { offset })
     }
 
-    fn start(&mut self, start: &BytesStart<'_>, offset: u64) -> Result<Element, ParseError> {
+    fn start(
+        &mut self,
+        start: &BytesStart<'_>,
+        offset: u64,
+    ) -> Result<(Element, Scope), ParseError> {
         if self.stack.len() >= self.limits.max_depth {
             return Err(ParseError::LimitExceeded {
                 offset,
@@ -336,8 +397,8 @@ impl<'i, 'n> Parser<'i, 'n> {
         if self.strict {
             self.check_name(qname, offset)?;
         }
-        let (parent_default, parent_decls) = match self.scopes.last() {
-            Some(s) => (s.default.clone(), s.decls),
+        let (parent_default, parent_decls) = match self.stack.last() {
+            Some(open) => (open.scope.default.clone(), open.scope.decls),
             None => (
                 self.inherited
                     .and_then(|n| n.default_namespace())
@@ -460,10 +521,7 @@ impl<'i, 'n> Parser<'i, 'n> {
                     name: key.into(),
                 });
             }
-            let value: String = match unescape_attribute(raw) {
-                Cow::Borrowed(s) => s.into(),
-                Cow::Owned(s) => s,
-            };
+            let value = attribute_value(raw);
             attrs.push(Attribute {
                 name: Atom::new(name),
                 ns,
@@ -471,13 +529,15 @@ impl<'i, 'n> Parser<'i, 'n> {
             });
         }
         self.pending = pending;
-        self.scopes.push(scope);
-        Ok(Element {
-            name: Atom::new(local),
-            ns,
-            attrs,
-            children: Vec::new(),
-        })
+        Ok((
+            Element {
+                name: Atom::new(local),
+                ns,
+                attrs,
+                children: Vec::new(),
+            },
+            scope,
+        ))
     }
 
     fn check_name(&self, qname: &str, offset: u64) -> Result<(), ParseError> {
@@ -646,6 +706,59 @@ fn check_value(raw: &str, offset: u64) -> Result<(), ParseError> {
         rest = after.get(semi + 1..).unwrap_or_default();
     }
     Ok(())
+}
+
+/// An attribute value as stored: what
+/// [`unescape_attribute`] gives (references expanded, XML 1.0 §3.3.3 white
+/// space normalized, malformed references kept as written), built straight
+/// into its final string (inline when short, else one allocation of the
+/// raw length, which the result never exceeds) and copying the runs between
+/// special bytes whole rather than character by character.
+fn attribute_value(raw: &str) -> CompactString {
+    let special = |b: u8| matches!(b, b'&' | b'\r' | b'\t' | b'\n');
+    let Some(mut i) = raw.bytes().position(special) else {
+        return CompactString::from(raw);
+    };
+    let mut out = CompactString::with_capacity(raw.len());
+    let mut rest = raw;
+    loop {
+        // `i` is the index of an ASCII byte or the end: a char boundary.
+        out.push_str(rest.get(..i).unwrap_or_default());
+        let tail = rest.get(i..).unwrap_or_default();
+        let (c, take) = match tail.as_bytes().first() {
+            None => break,
+            Some(b'&') => reference(tail).unwrap_or(('&', 1)),
+            Some(b'\r') if tail.as_bytes().get(1) == Some(&b'\n') => (' ', 2),
+            Some(_) => (' ', 1),
+        };
+        out.push(c);
+        rest = tail.get(take..).unwrap_or_default();
+        i = rest.bytes().position(special).unwrap_or(rest.len());
+    }
+    out
+}
+
+/// The reference at the start of `s` (which starts with `&`) and its
+/// length, decoded as xmpp-stream's unescaping does.
+fn reference(s: &str) -> Option<(char, usize)> {
+    let end = s.find(';')?;
+    let body = s.get(1..end)?;
+    let c = match body {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "apos" => '\'',
+        "quot" => '"',
+        _ => {
+            let n = if let Some(hex) = body.strip_prefix("#x") {
+                u32::from_str_radix(hex, 16).ok()?
+            } else {
+                body.strip_prefix('#')?.parse().ok()?
+            };
+            char::from_u32(n)?
+        }
+    };
+    Some((c, end + 1))
 }
 
 /// XML 1.0 §2.11 for CDATA sections: CR LF and lone CR become LF.

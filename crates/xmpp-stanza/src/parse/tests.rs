@@ -163,3 +163,15 @@ fn frames_keep_the_framer_limits_not_the_defaults() {
     }
     assert_eq!(depth, 600);
 }
+
+proptest::proptest! {
+    /// The tree's own attribute unescaping is xmpp-stream's, byte for byte,
+    /// on any string (malformed references included).
+    #[test]
+    fn attribute_values_unescape_as_xmpp_stream_does(
+        raw in "([a-z é😀;#x0-9\t\n\r]|&(lt|gt|amp|apos|quot|#x?[0-9a-fA-F+]{0,7});?){0,24}"
+    ) {
+        let ours = attribute_value(&raw);
+        proptest::prop_assert_eq!(ours.as_str(), &*unescape_attribute(&raw));
+    }
+}
