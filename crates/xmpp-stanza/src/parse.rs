@@ -727,7 +727,7 @@ fn attribute_value(raw: &str) -> CompactString {
         let tail = rest.get(i..).unwrap_or_default();
         let (c, take) = match tail.as_bytes().first() {
             None => break,
-            Some(b'&') => reference(tail).unwrap_or(('&', 1)),
+            Some(b'&') => xmpp_stream::decode_reference(tail).unwrap_or(('&', 1)),
             Some(b'\r') if tail.as_bytes().get(1) == Some(&b'\n') => (' ', 2),
             Some(_) => (' ', 1),
         };
@@ -736,29 +736,6 @@ fn attribute_value(raw: &str) -> CompactString {
         i = rest.bytes().position(special).unwrap_or(rest.len());
     }
     out
-}
-
-/// The reference at the start of `s` (which starts with `&`) and its
-/// length, decoded as xmpp-stream's unescaping does.
-fn reference(s: &str) -> Option<(char, usize)> {
-    let end = s.find(';')?;
-    let body = s.get(1..end)?;
-    let c = match body {
-        "lt" => '<',
-        "gt" => '>',
-        "amp" => '&',
-        "apos" => '\'',
-        "quot" => '"',
-        _ => {
-            let n = if let Some(hex) = body.strip_prefix("#x") {
-                u32::from_str_radix(hex, 16).ok()?
-            } else {
-                body.strip_prefix('#')?.parse().ok()?
-            };
-            char::from_u32(n)?
-        }
-    };
-    Some((c, end + 1))
 }
 
 /// XML 1.0 §2.11 for CDATA sections: CR LF and lone CR become LF.

@@ -86,7 +86,7 @@ fn unescape(raw: &str, attr: bool) -> Cow<'_, str> {
     while let Some(c) = rest.chars().next() {
         let mut take = c.len_utf8();
         match c {
-            '&' => match reference(rest) {
+            '&' => match decode_reference(rest) {
                 Some((ch, len)) => {
                     out.push(ch);
                     take = len;
@@ -107,9 +107,31 @@ fn unescape(raw: &str, attr: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Decodes the reference at the start of `s` (which starts with `&`).
-fn reference(s: &str) -> Option<(char, usize)> {
-    let end = s.find(';')?;
+/// Decodes the entity or character reference at the start of `s` (which
+/// starts with `&`): one of the five predefined entities, `&#N;` or
+/// `&#xH;` naming a Unicode scalar value. Returns the character and the
+/// reference's length in bytes, or `None` when `s` does not start with one.
+///
+/// Only the run of name and digit characters after the `&` is read, never
+/// the rest of the string, so decoding every `&` of a string is linear even
+/// when none of them is terminated.
+///
+/// ```
+/// use xmpp_stream::decode_reference;
+/// assert_eq!(decode_reference("&amp;rest"), Some(('&', 5)));
+/// assert_eq!(decode_reference("&#x1F600;"), Some(('\u{1F600}', 9)));
+/// assert_eq!(decode_reference("&bogus;"), None);
+/// assert_eq!(decode_reference("&&&&"), None);
+/// ```
+pub fn decode_reference(s: &str) -> Option<(char, usize)> {
+    let run = s
+        .bytes()
+        .skip(1)
+        .position(|b| !(b.is_ascii_alphanumeric() || b == b'#'))?;
+    let end = run + 1;
+    if s.as_bytes().get(end) != Some(&b';') {
+        return None;
+    }
     let body = s.get(1..end)?;
     let c = match body {
         "lt" => '<',
@@ -237,6 +259,17 @@ pub fn write_close(out: &mut String, transport: Transport) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unterminated_references_cost_linear_time() {
+        // A megabyte of `&` (and of `&#1` runs) decodes without looking past
+        // each reference's own characters; a scan to the next `;` per `&`
+        // would take about 10^12 steps here.
+        let amps = "&".repeat(1 << 20);
+        assert_eq!(unescape_attribute(&amps), amps);
+        let runs = "&#1".repeat(1 << 18);
+        assert_eq!(unescape_text(&runs), runs);
+    }
 
     #[test]
     fn escaping_round_trips() {
