@@ -188,17 +188,31 @@ fn domain(s: &str, (all, any): (u8, u8)) -> Option<Scan> {
     Some(scan)
 }
 
+/// An upper bound of the A-label length of a label with `basic` ASCII code
+/// points and `other` non-ASCII ones: `xn--`, the basic code points and
+/// their `-`, and one RFC 3492 delta per non-ASCII code point. A delta is
+/// below 2^31 and each of its base-36 digits (threshold at most 26) carries
+/// a factor of at least 10, so it takes at most 10 digits.
+fn alabel_bound(basic: usize, other: usize) -> usize {
+    4 + basic + 1 + 10 * other
+}
+
 /// Whether every label of an enforced domainpart fits in 63 octets, as an
-/// A-label for the non-ASCII ones (RFC 5890 §2.3.2.1).
+/// A-label for the non-ASCII ones (RFC 5890 §2.3.2.1). Short labels are
+/// decided by [`alabel_bound`] without encoding them.
 #[inline(never)]
 fn alabels_fit(domain: &str) -> bool {
     domain.split('.').all(|label| {
-        let mut buf = [0u8; crate::punycode::MAX_ENCODED];
         if label.is_ascii() {
-            label.len() <= 63
-        } else {
-            crate::punycode::encode(label, &mut buf).is_some()
+            return label.len() <= 63;
         }
+        let other = label.chars().filter(|c| !c.is_ascii()).count();
+        let basic = label.chars().count() - other;
+        if alabel_bound(basic, other) <= 63 {
+            return true;
+        }
+        let mut buf = [0u8; crate::punycode::MAX_ENCODED];
+        crate::punycode::encode(label, &mut buf).is_some()
     })
 }
 
@@ -314,6 +328,28 @@ pub(crate) fn parse(s: &str) -> Option<Jid> {
 mod tests {
     use super::*;
     use crate::jid::Parsed;
+
+    #[test]
+    fn alabel_bound_is_an_upper_bound() {
+        // Labels of every mix of basic and non-ASCII code points, with the
+        // largest deltas the simple alphabets allow and code points far
+        // apart: the bound never undercuts the real encoding.
+        let others = ['\u{E9}', '\u{44F}', '\u{30A2}', '\u{9FFF}', '\u{10FFFD}', '\u{80}'];
+        for other in 1..=6usize {
+            for basic in 0..=40usize {
+                for pick in 0..others.len() {
+                    let mut label: alloc::string::String = "a".repeat(basic);
+                    for k in 0..other {
+                        label.push(others[(pick + k * 5) % others.len()]);
+                    }
+                    let mut buf = [0u8; crate::punycode::MAX_ENCODED];
+                    if let Some(n) = crate::punycode::encode(&label, &mut buf) {
+                        assert!(4 + n <= alabel_bound(basic, other), "{label:?}");
+                    }
+                }
+            }
+        }
+    }
 
     /// The fast path, when it answers, agrees with the general path.
     fn agree(s: &str) {
