@@ -334,7 +334,14 @@ mod tests {
         // Labels of every mix of basic and non-ASCII code points, with the
         // largest deltas the simple alphabets allow and code points far
         // apart: the bound never undercuts the real encoding.
-        let others = ['\u{E9}', '\u{44F}', '\u{30A2}', '\u{9FFF}', '\u{10FFFD}', '\u{80}'];
+        let others = [
+            '\u{E9}',
+            '\u{44F}',
+            '\u{30A2}',
+            '\u{9FFF}',
+            '\u{10FFFD}',
+            '\u{80}',
+        ];
         for other in 1..=6usize {
             for basic in 0..=40usize {
                 for pick in 0..others.len() {
