@@ -21,6 +21,49 @@ use crate::element::{Attribute, Element, Node, XML_NS};
 use crate::error::{ParseError, PayloadError};
 use crate::stanza_error::StanzaError;
 
+/// `to_element`, `TryFrom<Element>` and `From<_> for Element` of a typed
+/// stanza with fields `header`, `type_` and `nodes` and a `type_attr()`
+/// method; the three stanza kinds share them.
+macro_rules! element_conversions {
+    ($ty:ident, $name:literal) => {
+        impl $ty {
+            /// The stanza as an element.
+            pub fn to_element(&self) -> Element {
+                let mut e = self.header.element($name, self.type_attr());
+                e.children.clone_from(&self.nodes);
+                e
+            }
+        }
+
+        impl TryFrom<Element> for $ty {
+            type Error = InvalidStanza;
+
+            fn try_from(e: Element) -> Result<Self, InvalidStanza> {
+                match Self::check(&e) {
+                    Ok((header, type_)) => Ok(Self {
+                        header,
+                        type_,
+                        nodes: e.into_nodes(),
+                    }),
+                    Err(error) => Err(InvalidStanza {
+                        element: alloc::boxed::Box::new(e),
+                        error,
+                    }),
+                }
+            }
+        }
+
+        impl From<$ty> for Element {
+            fn from(s: $ty) -> Self {
+                let mut e = s.header.element($name, s.type_attr());
+                e.children = s.nodes;
+                e
+            }
+        }
+    };
+}
+use element_conversions;
+
 mod iq;
 mod message;
 mod presence;

@@ -212,37 +212,13 @@ impl Iq {
         }
         Ok((header, type_))
     }
-
-    /// The iq as an element.
-    pub fn to_element(&self) -> Element {
-        let mut e = self.header.element("iq", Some(self.type_.as_str()));
-        e.children.clone_from(&self.nodes);
-        e
-    }
 }
 
-impl TryFrom<Element> for Iq {
-    type Error = InvalidStanza;
+super::element_conversions!(Iq, "iq");
 
-    fn try_from(e: Element) -> Result<Self, InvalidStanza> {
-        match Self::check(&e) {
-            Ok((header, type_)) => Ok(Self {
-                header,
-                type_,
-                nodes: e.into_nodes(),
-            }),
-            Err(error) => Err(InvalidStanza {
-                element: alloc::boxed::Box::new(e),
-                error,
-            }),
-        }
-    }
-}
-
-impl From<Iq> for Element {
-    fn from(i: Iq) -> Self {
-        let mut e = i.header.element("iq", Some(i.type_.as_str()));
-        e.children = i.nodes;
-        e
+impl Iq {
+    /// The `type` attribute to write back.
+    fn type_attr(&self) -> Option<&'static str> {
+        Some(self.type_.as_str())
     }
 }

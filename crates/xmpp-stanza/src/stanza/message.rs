@@ -239,15 +239,6 @@ impl Message {
         }
         Ok((header, type_))
     }
-
-    /// The message as an element.
-    pub fn to_element(&self) -> Element {
-        let mut e = self
-            .header
-            .element("message", self.type_.map(MessageType::as_str));
-        e.children.clone_from(&self.nodes);
-        e
-    }
 }
 
 /// An attribute in no namespace.
@@ -276,30 +267,11 @@ fn pick<'a>(
     if lang.is_none() { first } else { None }
 }
 
-impl TryFrom<Element> for Message {
-    type Error = InvalidStanza;
+super::element_conversions!(Message, "message");
 
-    fn try_from(e: Element) -> Result<Self, InvalidStanza> {
-        match Self::check(&e) {
-            Ok((header, type_)) => Ok(Self {
-                header,
-                type_,
-                nodes: e.into_nodes(),
-            }),
-            Err(error) => Err(InvalidStanza {
-                element: alloc::boxed::Box::new(e),
-                error,
-            }),
-        }
-    }
-}
-
-impl From<Message> for Element {
-    fn from(m: Message) -> Self {
-        let mut e = m
-            .header
-            .element("message", m.type_.map(MessageType::as_str));
-        e.children = m.nodes;
-        e
+impl Message {
+    /// The `type` attribute to write back.
+    fn type_attr(&self) -> Option<&'static str> {
+        self.type_.map(MessageType::as_str)
     }
 }

@@ -287,37 +287,13 @@ impl Presence {
         }
         Ok((header, type_))
     }
-
-    /// The presence as an element.
-    pub fn to_element(&self) -> Element {
-        let mut e = self.header.element("presence", self.type_.as_str());
-        e.children.clone_from(&self.nodes);
-        e
-    }
 }
 
-impl TryFrom<Element> for Presence {
-    type Error = InvalidStanza;
+super::element_conversions!(Presence, "presence");
 
-    fn try_from(e: Element) -> Result<Self, InvalidStanza> {
-        match Self::check(&e) {
-            Ok((header, type_)) => Ok(Self {
-                header,
-                type_,
-                nodes: e.into_nodes(),
-            }),
-            Err(error) => Err(InvalidStanza {
-                element: alloc::boxed::Box::new(e),
-                error,
-            }),
-        }
-    }
-}
-
-impl From<Presence> for Element {
-    fn from(p: Presence) -> Self {
-        let mut e = p.header.element("presence", p.type_.as_str());
-        e.children = p.nodes;
-        e
+impl Presence {
+    /// The `type` attribute to write back.
+    fn type_attr(&self) -> Option<&'static str> {
+        self.type_.as_str()
     }
 }
