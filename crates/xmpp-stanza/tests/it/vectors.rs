@@ -157,9 +157,17 @@ fn check(case: &Case) -> Result<(), String> {
                 if *invalid.element != e {
                     return Err("the element was not kept whole".into());
                 }
-                let reply = invalid.error_reply().ok_or("no error reply")?;
-                if reply.attr("id") != e.attr("id") || reply.attr("type") != Some("error") {
-                    return Err(format!("bad reply {}", reply.to_xml()));
+                if e.attr("type") == Some("error") {
+                    // RFC 6120 §8.3.1: an error stanza is never answered
+                    // with another.
+                    if invalid.error_reply().is_some() {
+                        return Err("an error stanza got an error reply".into());
+                    }
+                } else {
+                    let reply = invalid.error_reply().ok_or("no error reply")?;
+                    if reply.attr("id") != e.attr("id") || reply.attr("type") != Some("error") {
+                        return Err(format!("bad reply {}", reply.to_xml()));
+                    }
                 }
             }
         },
