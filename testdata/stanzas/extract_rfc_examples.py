@@ -42,10 +42,10 @@ element becomes one case. Rewrites and omissions:
 - syntax templates (above) and elements still open at the end of their
   turn (the example shows only the start of a stream, or an element cut
   short on purpose) are skipped and counted in the file's header; so are
-  elements that are not well-formed XML (the RFC shows
-  some on purpose: a missing end tag, an undeclared prefix) and those
-  listed in SKIPS. Elisions that leave the element well-formed
-  ("[ ... ]" as text or as an attribute value) are kept as they are.
+  elements that are not well-formed XML (the RFC shows some on purpose: a
+  missing end tag, an undeclared prefix) and those listed in SKIPS.
+  Elisions that leave the element well-formed ("[ ... ]" as text or as an
+  attribute value) are kept as they are.
 
 The expectation is derived from the element: message/presence/iq of the
 content namespace are `stanza`, or `stanza-error CONDITION` when of type
@@ -53,15 +53,15 @@ error; `<stream:error/>` is `stream-error CONDITION`; anything else is
 `nonza` (this includes a few child elements that a figure shows on their
 own, such as RFC 6121's `<item/>` and `<ver/>`). Several RFC 6120 §8.3.3
 error replies (not-acceptable, not-authorized, policy-violation, ...) lack
-type='error', as in the published text; as written they are ordinary
-stanzas carrying an <error/> child, and are kept as `stanza` (the -extra
-files have error stanzas of those conditions). OVERRIDES below set another expectation for examples that are
-deliberately wrong (an RFC shows them to explain the error they cause),
-with the reason.
+type='error' (a slip the published text shares); as written they are
+ordinary stanzas carrying an <error/> child, and are kept as `stanza` (the
+-extra files have error stanzas of those conditions). OVERRIDES below set
+another expectation for examples that are deliberately wrong (an RFC shows
+them to explain the error they cause), with the reason.
 
 A case's title is the section number and title, the turn's prefix and a
-summary of the element ("iq get", "stream:error conflict"); repeated titles
-in a section are numbered.
+summary of the element (its name and type: "iq get", "stream:error");
+repeated titles in a section are numbered.
 """
 import html
 import re
@@ -264,6 +264,7 @@ def dedent(x, col):
 
 
 def is_stream_header(name, tag):
+    """Whether a start tag opens a stream (prefixed or not)."""
     return name == "stream:stream" or (name == "stream" and STREAMS in tag)
 
 
@@ -314,6 +315,7 @@ def read(x, ns):
 
 
 def expectation(info, ns):
+    """The `expect:` value of an element read by read()."""
     full = info["name"]
     uri, _, local = full.rpartition(" ")
     if local in ("message", "presence", "iq") and uri == ns:
@@ -330,6 +332,7 @@ def expectation(info, ns):
 
 
 def summary(x, info):
+    """The element's qualified name and type, for the case title."""
     qname = re.match(r"<([^\s/>]+)", x).group(1)
     attrs = info["attrs"]
     if attrs.get("type"):
@@ -350,11 +353,13 @@ def join_sasl_data(x):
 
 
 def is_template(art):
+    """Whether a figure is a syntax template rather than an example."""
     return "OPTIONAL" in art or re.search(r"\[\s*<", art) is not None
 
 
 def is_figure_of_no_xml(art):
-    if "<xs:schema" in art or "xs:" in art:
+    """Whether a figure is a schema, an ASCII diagram or a table."""
+    if "<xs:" in art:
         return True
     return any(re.match(r"\s*(\||\+-)", line) for line in art.split("\n"))
 
@@ -365,6 +370,7 @@ def note(num, why, text):
 
 
 def main():
+    """Writes rfcNNNN.txt for each source named on the command line."""
     for path in sys.argv[1:]:
         src = open(path, encoding="utf-8").read()
         rfc = re.search(r'<rfc\b[^>]*\bnumber="(\d+)"', src).group(1)
