@@ -4,16 +4,28 @@ rfc6120.txt and rfc6121.txt vector files (format: README.md here).
 
 Usage: extract_rfc_examples.py SOURCE...
 
-Each SOURCE is the xml2rfc source of one of the RFCs (rfc6120.xml,
-rfc6121.xml, as kept by the XMPP Standards Foundation in xsf/rfcs); the
-output file is named after the <rfc number=...> of the source and written
-to the current directory. The script reads local files only: nothing is
-fetched, and the RFC text itself is not kept in this repository (only the
-examples, as test data). The plain-text RFCs hold the same figures split
-by page breaks; the source has each figure whole, which is why it is read
-instead.
+Each SOURCE is one of the RFCs, either as its xml2rfc source (rfc6120.xml,
+rfc6121.xml, as kept by the XMPP Standards Foundation in xsf/rfcs; the
+checked-in files were generated from these) or as the published plain
+text (rfc6120.txt, rfc6121.txt). The output file, rfcNNNN.txt after the
+RFC's number, is written to the current directory (never over SOURCE).
+The script reads local files only: nothing is fetched, and the RFC text
+itself is not kept in this repository (only the examples, as test data).
 
-What is taken: every <artwork> of the document is an example unless it is
+In the xml2rfc source each figure is an <artwork>, whole. In the plain
+text, the page furniture (footer "... [Page N]", form feed, header "RFC
+6120 ... March 2011", and the blank lines padding them) is removed first,
+so that figures cut by page breaks are whole again; sections are found by
+their headings ("4.9.3.1.  bad-format", "Appendix A.  ..."), and a figure
+starts at an indented line that starts with markup (after an optional
+line prefix) unless it is prose naming an element or an address
+("<proceed/> element", "<juliet@example.com>"); it runs while an element
+or tag is open or markup follows, until prose or the next heading (see
+txt_figures). Both inputs give the same cases: this was checked on a
+paginated rendering of the xml2rfc sources, as the published text could
+not be had when the files were generated.
+
+What is taken: every figure of the document is an example unless it is
 an XML schema (Appendix A), an ASCII diagram or table (lines starting with
 '|' or '+-') or a syntax template (it says OPTIONAL, or holds a
 "[<optional element>]" bracket). An example is split into turns by its
@@ -64,6 +76,7 @@ summary of the element (its name and type: "iq get", "stream:error");
 repeated titles in a section are numbered.
 """
 import html
+import os
 import re
 import sys
 import xml.parsers.expat
@@ -138,8 +151,8 @@ def sections(src):
             open_.pop()[1] = m.end()
             counters = counters[: len(stack) + 1]
             continue
-        title = re.search(r'title="([^"]*)"', tag)
-        title = " ".join(html.unescape(title.group(1) if title else "").split())
+        title = re.search(r"""title=(["'])(.*?)\1""", tag)
+        title = " ".join(html.unescape(title.group(2) if title else "").split())
         depth = len(stack)
         counters = counters[: depth + 1]
         while len(counters) <= depth:
@@ -369,19 +382,161 @@ def note(num, why, text):
     print(f"skipped {num} ({why}): " + " ".join(text.split())[:100], file=sys.stderr)
 
 
+def xml_figures(src):
+    """(section number, title, ancestors' titles, figure) of every
+    <artwork> of an xml2rfc source."""
+    secs = sections(src)
+    for m in re.finditer(r"<artwork[^>]*>\s*<!\[CDATA\[(.*?)\]\]>\s*</artwork>", src, re.S):
+        # The innermost section holding the figure.
+        sec = [s for s in secs if s[0] < m.start() < s[1]][-1]
+        yield sec[2], sec[3], sec[4], m.group(1)
+
+
+# Page furniture of the plain-text RFCs: footer, form feed, header.
+FOOTER = re.compile(r"^\S.*\s\[Page \d+\]\s*$")
+HEADER = re.compile(r"^RFC \d+\s{2,}.*\s{2,}\w+ \d{4}\s*$")
+HEADING = re.compile(r"^((?:\d+|[A-Z])(?:\.\d+)*)\.\s+(\S.*?)\s*$|^Appendix ([A-Z])\.\s+(\S.*?)\s*$")
+# Markup at the start of an indented line, after an optional line prefix;
+# a name followed by '@' is a JID in angle brackets, as prose writes them.
+FIGURE_START = re.compile(r"^ {3,}(?:[A-Z][A-Z0-9]{0,2}: +)?<(?:[?!]|/?[A-Za-z_][\w.:-]*(?=[\s/>]|$))")
+
+
+def unpaginate(src):
+    """The lines of a plain-text RFC without its page furniture: each page
+    break (footer, form feed, header) is removed with the blank lines that
+    pad it, so a figure split by a page break is whole again."""
+    out = []
+    lines = src.replace("\r", "").split("\n")
+    k = 0
+    while k < len(lines):
+        line = lines[k]
+        if FOOTER.match(line) or line.startswith("\f") or HEADER.match(line.lstrip("\f")):
+            if FOOTER.match(line):
+                while out and not out[-1].strip():
+                    out.pop()
+            k += 1
+            if HEADER.match(line.lstrip("\f")) or line.startswith("\f"):
+                while k < len(lines) and not lines[k].strip():
+                    k += 1
+            continue
+        out.append(line)
+        k += 1
+    return out
+
+
+def open_state(text):
+    """(depth, inside a tag) at the end of text: whether an element or a
+    tag that starts in text is still open there."""
+    depth, pos = 0, 0
+    while True:
+        lt = text.find("<", pos)
+        if lt < 0:
+            return depth, False
+        end = tag_end(text, lt)
+        if end < 0:
+            return depth, True
+        tag = text[lt:end]
+        pos = end
+        if tag.startswith(("<?", "<!")):
+            continue
+        name = re.match(r"</?\s*([^\s/>]*)", tag).group(1)
+        if tag.startswith("</"):
+            depth = max(depth - 1, 0)
+        elif not tag.endswith("/>") and not (depth == 0 and is_stream_header(name, tag)):
+            depth += 1
+
+
+def is_prose(line):
+    """Whether a line that starts with markup is prose that names an
+    element or an address: text follows the first complete element on the
+    line ("<proceed/> element"), or follows the first tag with no markup
+    after it ("<domainpart> (for a server).")."""
+    text = PREFIX.sub("", line).strip()
+    first = tag_end(text, 0)
+    if first > 0 and text[first:].strip() and "<" not in text[first:]:
+        return True
+    depth, pos = 0, 0
+    while True:
+        lt = text.find("<", pos)
+        if lt < 0 or (depth == 0 and text[pos:lt].strip()):
+            return depth == 0 and bool(text[pos:].strip())
+        end = tag_end(text, lt)
+        if end < 0:
+            return False
+        tag = text[lt:end]
+        pos = end
+        if tag.startswith(("<?", "<!")):
+            continue
+        name = re.match(r"</?\s*([^\s/>]*)", tag).group(1)
+        if tag.startswith("</"):
+            depth = max(depth - 1, 0)
+        elif not tag.endswith("/>") and not (depth == 0 and is_stream_header(name, tag)):
+            depth += 1
+
+
+def txt_figures(src):
+    """(section number, title, ancestors' titles, figure) of every example
+    of a plain-text RFC. A figure starts at an indented line that starts
+    with markup (after a line prefix such as `C:`) and runs while elements
+    or tags are open or further markup follows, until prose or the next
+    section heading."""
+    lines = unpaginate(src)
+    titles = {}
+    num, title = "", ""
+    k = 0
+    body = False
+    while k < len(lines):
+        line = lines[k]
+        h = HEADING.match(line)
+        if h:
+            num = h.group(1) or h.group(3)
+            title = h.group(2) or h.group(4)
+            titles[num] = title
+            body = True
+            k += 1
+            continue
+        if not body or not FIGURE_START.match(line) or is_prose(line):
+            k += 1
+            continue
+        fig = [line]
+        k += 1
+        while k < len(lines) and not HEADING.match(lines[k]):
+            depth, in_tag = open_state("\n".join(turn for _, turn in turns("\n".join(fig))))
+            nxt = k
+            while nxt < len(lines) and not lines[nxt].strip():
+                nxt += 1
+            if nxt >= len(lines) or HEADING.match(lines[nxt]):
+                break
+            if depth == 0 and not in_tag and not FIGURE_START.match(lines[nxt]):
+                break
+            if depth and not in_tag and nxt > k and re.match(r"^ {3}[A-Za-z]", lines[nxt]):
+                break  # prose after an element cut short on purpose
+            fig.extend(lines[k:nxt + 1])
+            k = nxt + 1
+        parts = num.split(".")
+        ancestors = [titles.get(".".join(parts[:n]), "") for n in range(1, len(parts) + 1)]
+        yield num, title, ancestors, "\n".join(fig)
+
+
 def main():
-    """Writes rfcNNNN.txt for each source named on the command line."""
+    """Writes rfcNNNN.txt for each RFC named on the command line: an
+    xml2rfc source (.xml) or the plain text."""
     for path in sys.argv[1:]:
         src = open(path, encoding="utf-8").read()
-        rfc = re.search(r'<rfc\b[^>]*\bnumber="(\d+)"', src).group(1)
-        secs = sections(src)
+        if src.lstrip().startswith("<"):
+            rfc = re.search(r'<rfc\b[^>]*\bnumber="(\d+)"', src).group(1)
+            figures = xml_figures(src)
+            origin = f"xml2rfc source, xsf/rfcs rfc{rfc}.xml"
+        else:
+            rfc = re.search(r"Request for Comments: (\d+)", src).group(1)
+            figures = txt_figures(src)
+            origin = f"plain text of RFC {rfc}"
+        out = f"rfc{rfc}.txt"
+        if os.path.exists(out) and os.path.samefile(path, out):
+            sys.exit(f"{path} would be overwritten: run the script elsewhere")
         cases, skipped, used = [], 0, set()
         titles = {}
-        for m in re.finditer(r"<artwork[^>]*>\s*<!\[CDATA\[(.*?)\]\]>\s*</artwork>", src, re.S):
-            art = m.group(1)
-            # The innermost section holding the figure.
-            sec = [s for s in secs if s[0] < m.start() < s[1]][-1]
-            num, title, ancestors = sec[2], sec[3], sec[4]
+        for num, title, ancestors, art in figures:
             if is_figure_of_no_xml(art) or "<" not in art:
                 continue
             if is_template(art):
@@ -421,8 +576,8 @@ def main():
         for key in list(OVERRIDES) + list(SKIPS):
             if key[0] == rfc and key not in used:
                 sys.exit(f"override for a case that is gone: {key}")
-        with open(f"rfc{rfc}.txt", "w", encoding="utf-8") as f:
-            f.write(f"# Examples of RFC {rfc} (xml2rfc source, xsf/rfcs rfc{rfc}.xml), rewritten\n"
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(f"# Examples of RFC {rfc} ({origin}), rewritten\n"
                     f"# as data by extract_rfc_examples.py; {skipped} templates, cut-off\n"
                     f"# or not well-formed examples were skipped. Do not edit: regenerate.\n\n")
             for name, ns, exp, x in cases:
