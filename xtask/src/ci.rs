@@ -46,6 +46,8 @@ pub(crate) fn run(args: &[String]) -> Result {
             CI_JID_CONFORMANCE_COUNT.to_owned(),
         ])?;
         crate::conformance::run(&["sasl".to_owned()])?;
+        // A real server: about a second, Prosody's start-up included.
+        crate::conformance::run(&["prosody".to_owned()])?;
     }
     Ok(())
 }

@@ -1,9 +1,11 @@
 //! `cargo xtask conformance <area>`: differential runs against independent
-//! oracles (PyPI packages installed into a venv under `target/`).
+//! oracles (PyPI packages installed into a venv under `target/`), and a
+//! real server (Prosody) driven over loopback TCP.
 
 mod jid;
 mod oracle;
 mod precis;
+mod prosody;
 pub(crate) mod rng;
 mod sasl;
 
@@ -13,9 +15,10 @@ pub(crate) fn run(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
         Some("jid") => jid::run(&args[1..]),
         Some("precis") => precis::run(&args[1..]),
+        Some("prosody") => prosody::run(&args[1..]),
         Some("sasl") => sasl::run(&args[1..]),
         _ => Err(
-            "usage: cargo xtask conformance <area> [--count N]; areas: jid, precis, sasl"
+            "usage: cargo xtask conformance <area> [--count N]; areas: jid, precis, prosody, sasl"
                 .to_owned(),
         ),
     }

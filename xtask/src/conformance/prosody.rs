@@ -1,0 +1,265 @@
+//! `cargo xtask conformance prosody`: our crates against a real server.
+//!
+//! Starts Prosody (the Debian package `prosody`, 0.12) on a free loopback
+//! port with its own configuration, data, log and pid file under
+//! `target/prosody-conformance/`, as a child process in the foreground that
+//! is killed when the run ends, passes or fails. Two virtual hosts, because
+//! Prosody 0.12's `internal_hashed` storage offers one SCRAM hash per host:
+//! `example.test` (SCRAM-SHA-1, the default) and `sha256.example.test`
+//! (`password_hash = "SHA-256"`); both offer PLAIN, which we allow without
+//! TLS. Accounts are made with `prosodyctl register`.
+//!
+//! Then [`client`] drives real c2s sessions over TCP with the library crates
+//! alone (xmpp-stream's framer and stream header writer, xmpp-stanza's
+//! trees, typed stanzas and nonzas, xmpp-sasl's client, xmpp-jid) and
+//! prints one line per check; any mismatch fails the run with the
+//! session's raw bytes. The library crates stay free of I/O: the sockets,
+//! the clock and the child process are this file's and `client`'s.
+
+mod client;
+mod conn;
+
+use std::fs::File;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::util::{Result, root};
+
+/// The host with SCRAM-SHA-1 (and PLAIN).
+const HOST: &str = "example.test";
+/// The host with SCRAM-SHA-256 (and PLAIN).
+const HOST_SHA256: &str = "sha256.example.test";
+/// The accounts every host gets: (user, password). The passwords need no
+/// SASLprep mapping, so Prosody and we agree on them whatever the profile.
+const USERS: [(&str, &str); 2] = [("alice", "alice-secret"), ("bob", "bob-secret")];
+/// How long Prosody may take to listen.
+const START_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The parts of the run a failure message points at.
+struct Paths {
+    dir: PathBuf,
+    config: PathBuf,
+    log: PathBuf,
+    console: PathBuf,
+}
+
+pub(crate) fn run(_args: &[String]) -> Result {
+    let started = Instant::now();
+    let prosody = find_program("prosody")?;
+    let prosodyctl = find_program("prosodyctl")?;
+    let paths = prepare(&root().join("target").join("prosody-conformance"))?;
+    let port = free_port()?;
+    std::fs::write(&paths.config, config(&paths.dir, port))
+        .map_err(|e| format!("write {}: {e}", paths.config.display()))?;
+    for host in [HOST, HOST_SHA256] {
+        for (user, password) in USERS {
+            register(&prosodyctl, &paths.config, user, host, password)?;
+        }
+    }
+    let server = Server::start(&prosody, &paths, port)?;
+    eprintln!(
+        "prosody: listening on 127.0.0.1:{port} after {} ms (config {})",
+        started.elapsed().as_millis(),
+        paths.config.display()
+    );
+    let result = client::run(port);
+    drop(server);
+    match result {
+        Ok(checks) => {
+            eprintln!(
+                "prosody: {checks} checks passed in {} ms",
+                started.elapsed().as_millis()
+            );
+            Ok(())
+        }
+        Err(e) => Err(format!(
+            "{e}\nprosody's log (debug level, every byte it sent and got): {}",
+            paths.log.display()
+        )),
+    }
+}
+
+/// The absolute path of `name` on `PATH`, or how to install it.
+fn find_program(name: &str) -> Result<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+        .ok_or_else(|| {
+            format!(
+                "`{name}` not found on PATH: install Prosody 0.12, e.g. the Debian package \
+                 (`apt-get install prosody`; `.ci/run` does it on a fresh machine)"
+            )
+        })
+}
+
+/// A fresh directory for this run: the previous run's accounts, log and pid
+/// file are removed so that every run starts from the same state.
+fn prepare(dir: &Path) -> Result<Paths> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("remove {}: {e}", dir.display())),
+    }
+    for sub in ["data", "certs"] {
+        let d = dir.join(sub);
+        std::fs::create_dir_all(&d).map_err(|e| format!("create {}: {e}", d.display()))?;
+    }
+    Ok(Paths {
+        dir: dir.to_path_buf(),
+        config: dir.join("prosody.cfg.lua"),
+        log: dir.join("prosody.log"),
+        console: dir.join("console.txt"),
+    })
+}
+
+/// A loopback port nobody listens on right now (the kernel's choice).
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .map_err(|e| format!("cannot bind a loopback port: {e}"))?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| format!("cannot read the bound port: {e}"))
+}
+
+/// A Lua string literal for `s` (paths under the workspace).
+fn lua_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("\\n"),
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The configuration: c2s on `port` of 127.0.0.1 only, nothing else
+/// listening, plaintext allowed, everything kept under `dir`.
+fn config(dir: &Path, port: u16) -> String {
+    let path = |name: &str| lua_string(&dir.join(name).display().to_string());
+    format!(
+        r#"-- Written by cargo xtask conformance prosody; rewritten on every run.
+-- Our own instance: runs as the invoking user (root in CI containers too),
+-- in the foreground, with its files here and only c2s on loopback.
+run_as_root = true
+data_path = {data}
+pidfile = {pid}
+certificates = {certs}
+log = {{ debug = {log} }}
+c2s_ports = {{ {port} }}
+c2s_interfaces = {{ "127.0.0.1" }}
+c2s_direct_tls_ports = {{}}
+s2s_ports = {{}}
+component_ports = {{}}
+http_ports = {{}}
+https_ports = {{}}
+modules_enabled = {{
+  "roster"; "saslauth"; "disco"; "ping"; "version"; "uptime"; "time";
+  "carbons"; "csi_simple"; "blocklist"; "private"; "server_contact_info";
+}}
+modules_disabled = {{ "s2s"; "offline"; "c2s_direct_tls" }}
+contact_info = {{ admin = {{ "mailto:admin@example.test" }} }}
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+authentication = "internal_hashed"
+storage = "internal"
+
+VirtualHost "{HOST}"
+
+VirtualHost "{HOST_SHA256}"
+  password_hash = "SHA-256"
+"#,
+        data = path("data"),
+        pid = path("prosody.pid"),
+        certs = path("certs"),
+        log = path("prosody.log"),
+    )
+}
+
+/// `prosodyctl register USER HOST PASSWORD` with our configuration.
+fn register(prosodyctl: &Path, config: &Path, user: &str, host: &str, password: &str) -> Result {
+    let out = Command::new(prosodyctl)
+        .arg("--config")
+        .arg(config)
+        .args(["register", user, host, password])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", prosodyctl.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "prosodyctl register {user} {host} failed ({}): {}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(())
+}
+
+/// The running server; dropping it kills the process (also when a check
+/// fails or panics).
+struct Server {
+    child: Child,
+}
+
+impl Server {
+    /// Starts Prosody in the foreground and waits until it accepts
+    /// connections on `port`.
+    fn start(prosody: &Path, paths: &Paths, port: u16) -> Result<Self> {
+        let console = File::create(&paths.console)
+            .map_err(|e| format!("create {}: {e}", paths.console.display()))?;
+        let console2 = console
+            .try_clone()
+            .map_err(|e| format!("{}: {e}", paths.console.display()))?;
+        let child = Command::new(prosody)
+            .arg("--config")
+            .arg(&paths.config)
+            .arg("--no-daemonize")
+            .current_dir(&paths.dir)
+            .stdin(Stdio::null())
+            .stdout(console)
+            .stderr(console2)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", prosody.display()))?;
+        let mut server = Self { child };
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                let console = std::fs::read_to_string(&paths.console).unwrap_or_default();
+                return Err(format!(
+                    "prosody exited during start-up ({status}): {console}\nlog: {}",
+                    paths.log.display()
+                ));
+            }
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                return Ok(server);
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "prosody did not listen on {addr} within {START_TIMEOUT:?}; log: {}",
+                    paths.log.display()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Its state is thrown away with the directory on the next run, so
+        // SIGKILL loses nothing.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,439 @@
+//! The checks against the running Prosody, in order; one line each.
+//!
+//! alice (example.test) authenticates with SCRAM-SHA-1 after a wrong
+//! password, binds, reads and edits her roster, sends presence, pings the
+//! server, reads its disco#info and verifies the XEP-0115 caps hash of its
+//! stream features, and gets stanza errors for a user and a resource that
+//! do not exist; bob authenticates with PLAIN (after a wrong password too)
+//! and receives alice's message; alice on sha256.example.test uses
+//! SCRAM-SHA-256; two more connections provoke stream errors (a comment,
+//! an unknown host). Each connection reads Prosody's bytes in chunks of a
+//! different size, and every stream is framed again at the end.
+
+use std::time::Instant;
+
+use xmpp_jid::{FullJid, Jid};
+use xmpp_sasl::{Hash, Mechanism};
+use xmpp_stanza::{
+    Bind, Caps, DISCO_INFO_NS, DefinedCondition, DiscoInfo, Element, Iq, IqType, Message,
+    MessageType, Nonza, PING_NS, Payload, Ping, Presence, PresenceType, ROSTER_NS, Roster,
+    RosterItem, SaslCondition, Stanza, StanzaNs, StreamCondition, StreamFeatures,
+};
+
+use super::conn::Conn;
+use super::{HOST, HOST_SHA256, USERS};
+use crate::util::Result;
+
+const SCRAM_SHA_1: Mechanism = Mechanism::Scram {
+    hash: Hash::Sha1,
+    plus: false,
+};
+const SCRAM_SHA_256: Mechanism = Mechanism::Scram {
+    hash: Hash::Sha256,
+    plus: false,
+};
+
+/// alice's resource: every character XML escapes, and a non-ASCII one, so
+/// that her full JID crosses Prosody escaped in text and attributes.
+const ALICE_RESOURCE: &str = "conformance 'a' & <ü> \"q\"";
+
+/// Prints the checks that passed and counts them.
+struct Report {
+    checks: usize,
+    since: Instant,
+}
+
+impl Report {
+    fn ok(&mut self, name: &str, detail: impl AsRef<str>) {
+        self.checks += 1;
+        eprintln!(
+            "  ok {name:<16} {} ({} ms)",
+            detail.as_ref(),
+            self.since.elapsed().as_millis()
+        );
+    }
+}
+
+/// Runs every check against Prosody on `port`; the number that passed.
+pub(super) fn run(port: u16) -> Result<usize> {
+    let mut report = Report {
+        checks: 0,
+        since: Instant::now(),
+    };
+    let [(alice, alice_pw), (bob, bob_pw)] = USERS;
+
+    // alice: read one byte at a time.
+    let mut a = Conn::connect(port, &format!("{alice}@{HOST}"), 1)?;
+    let features = a.open_with_features(HOST)?;
+    let offered = mechanisms(&a, &features, &[SCRAM_SHA_1, Mechanism::Plain])?;
+    report.ok("features", format!("{HOST} offers {offered}"));
+    expect_refused(&mut a, SCRAM_SHA_1, alice, "not-her-password")?;
+    report.ok(
+        "sasl-failure",
+        "SCRAM-SHA-1, wrong password: <not-authorized/>",
+    );
+    login(&mut a, SCRAM_SHA_1, alice, alice_pw)?;
+    report.ok(
+        "scram-sha-1",
+        "SCRAM-SHA-1 on the same stream: server signature verified",
+    );
+    let features = a.restart(HOST)?;
+    let a_jid = bind(&mut a, &features, ALICE_RESOURCE)?;
+    report.ok("bind", format!("restarted stream, bound {a_jid}"));
+    let roster = roster_checks(&mut a, bob)?;
+    report.ok("roster", roster);
+    let echo = initial_presence(&mut a, &a_jid)?;
+    report.ok("presence", echo);
+
+    // bob: PLAIN, 13 bytes at a time.
+    let mut b = Conn::connect(port, &format!("{bob}@{HOST}"), 13)?;
+    let features = b.open_with_features(HOST)?;
+    mechanisms(&b, &features, &[Mechanism::Plain])?;
+    expect_refused(&mut b, Mechanism::Plain, bob, "not-his-password")?;
+    login(&mut b, Mechanism::Plain, bob, bob_pw)?;
+    let features = b.restart(HOST)?;
+    let b_jid = bind(&mut b, &features, "conformance-b")?;
+    initial_presence(&mut b, &b_jid)?;
+    report.ok(
+        "plain",
+        format!("PLAIN refused with a wrong password, then bound {b_jid}"),
+    );
+
+    let body = "Wherefore art thou? <&> 'ümlaut' \u{1F339}";
+    let id = a.id();
+    let to = jid(&a, &b_jid.to_bare().into_string())?;
+    a.send(&Stanza::Message(
+        Message::chat(StanzaNs::Client, to, body).with_id(id.clone()),
+    ))?;
+    let got = b.wait_for(|s| match s {
+        Stanza::Message(m) if m.header.id.as_deref() == Some(id.as_str()) => Some(m.clone()),
+        _ => None,
+    })?;
+    if got.body(None).as_deref() != Some(body)
+        || got.header.from.as_ref().map(Jid::as_str) != Some(a_jid.as_str())
+        || got.kind() != MessageType::Chat
+    {
+        return Err(b.fail(format!("message arrived changed: {got:?}")));
+    }
+    report.ok(
+        "message",
+        format!("{a_jid} -> {b_jid}: body and from intact"),
+    );
+
+    let server = jid(&a, HOST)?;
+    let pong = a.iq(Iq::get(StanzaNs::Client, "", Ping.to_element()).with_to(server.clone()))?;
+    if pong.type_ != IqType::Result || pong.header.from.as_ref() != Some(&server) {
+        return Err(a.fail(format!("ping: expected a result from {HOST}, got {pong:?}")));
+    }
+    report.ok("ping", format!("XEP-0199 ping to {HOST}: result"));
+
+    let caps = caps_check(&mut a, &server, &features)?;
+    report.ok("disco-caps", caps);
+
+    let errors = stanza_errors(&mut a, bob)?;
+    report.ok("stanza-error", errors);
+
+    a.close()?;
+    b.close()?;
+    report.ok(
+        "close",
+        "</stream:stream> answered by Prosody's close, then EOF",
+    );
+
+    // alice on the SHA-256 host, 7 bytes at a time.
+    let mut c = Conn::connect(port, &format!("{alice}@{HOST_SHA256}"), 7)?;
+    let features = c.open_with_features(HOST_SHA256)?;
+    let offered = mechanisms(&c, &features, &[SCRAM_SHA_256, Mechanism::Plain])?;
+    login(&mut c, SCRAM_SHA_256, alice, alice_pw)?;
+    let features = c.restart(HOST_SHA256)?;
+    let c_jid = bind(&mut c, &features, "conformance-c")?;
+    c.close()?;
+    report.ok(
+        "scram-sha-256",
+        format!("{HOST_SHA256} offers {offered}; bound {c_jid}"),
+    );
+
+    // Stream errors: a comment (RFC 6120 §11.1), 2 bytes at a time.
+    let mut d = Conn::connect(port, &format!("anonymous@{HOST}"), 2)?;
+    d.open_with_features(HOST)?;
+    d.send_raw("<!-- comments are restricted XML -->")?;
+    let condition = stream_error(&mut d)?;
+    if !matches!(
+        condition,
+        StreamCondition::RestrictedXml | StreamCondition::NotWellFormed
+    ) {
+        return Err(d.fail(format!("a comment gave {}", condition.as_str())));
+    }
+    report.ok(
+        "stream-error",
+        format!("a comment: <{}/>, then the close", condition.as_str()),
+    );
+
+    // An unknown host, 4096 bytes at a time.
+    let mut e = Conn::connect(port, "nobody@unknown.test", 4096)?;
+    e.open("unknown.test")?;
+    let condition = stream_error(&mut e)?;
+    if condition != StreamCondition::HostUnknown {
+        return Err(e.fail(format!("an unknown host gave {}", condition.as_str())));
+    }
+    report.ok("host-unknown", "to='unknown.test': <host-unknown/>");
+
+    let mut streams = 0;
+    let mut bytes = 0;
+    let mut elements = 0;
+    for conn in [&mut a, &mut b, &mut c, &mut d, &mut e] {
+        let (s, n) = conn.check_rechunked()?;
+        streams += s;
+        bytes += n;
+        elements += conn.elements;
+    }
+    report.ok(
+        "every-element",
+        format!(
+            "{elements} elements framed, parsed, typed and round-tripped; \
+             {streams} streams ({bytes} bytes) framed again whole and byte by byte"
+        ),
+    );
+    Ok(report.checks)
+}
+
+/// A JID we write ourselves.
+fn jid(conn: &Conn, s: &str) -> Result<Jid> {
+    Jid::new(s).map_err(|e| conn.fail(format!("xmpp-jid refuses {s}: {e}")))
+}
+
+/// Checks that `features` offers each of `want` and no STARTTLS
+/// requirement; returns the offered mechanisms as text.
+fn mechanisms(conn: &Conn, features: &StreamFeatures, want: &[Mechanism]) -> Result<String> {
+    let offered = features.mechanisms.clone().unwrap_or_default();
+    for m in want {
+        if !offered.iter().any(|o| o == m.name()) {
+            return Err(conn.fail(format!("{} not offered: {features:?}", m.name())));
+        }
+    }
+    if features.tls_required() {
+        return Err(conn.fail("STARTTLS required despite the configuration"));
+    }
+    Ok(offered.join(", "))
+}
+
+/// A SASL exchange that must succeed.
+fn login(conn: &mut Conn, mechanism: Mechanism, user: &str, password: &str) -> Result {
+    match conn.authenticate(mechanism, user, password)? {
+        Ok(()) => Ok(()),
+        Err(c) => Err(conn.fail(format!("{}: <failure><{}/>", mechanism.name(), c.as_str()))),
+    }
+}
+
+/// A SASL exchange that must fail with `not-authorized`.
+fn expect_refused(conn: &mut Conn, mechanism: Mechanism, user: &str, password: &str) -> Result {
+    match conn.authenticate(mechanism, user, password)? {
+        Err(SaslCondition::NotAuthorized) => Ok(()),
+        Err(c) => Err(conn.fail(format!("wrong password: <{}/>", c.as_str()))),
+        Ok(()) => Err(conn.fail("a wrong password was accepted")),
+    }
+}
+
+/// Resource binding (RFC 6120 §7): the bound JID, parsed by xmpp-jid,
+/// must be the account's with the resource asked for.
+fn bind(conn: &mut Conn, features: &StreamFeatures, resource: &str) -> Result<FullJid> {
+    if !features.bind {
+        return Err(conn.fail(format!("no bind feature after SASL: {features:?}")));
+    }
+    let request = Bind::Request(Some(resource.to_owned())).to_element();
+    let bound = conn.iq_result::<Bind>(Iq::set(StanzaNs::Client, "", request))?;
+    let Some(Bind::Result(full)) = bound else {
+        return Err(conn.fail(format!("bind result without a JID: {bound:?}")));
+    };
+    let reparsed = FullJid::new(full.as_str())
+        .map_err(|e| conn.fail(format!("bound JID {full} does not parse: {e}")))?;
+    if reparsed != full || full.resourcepart() != resource {
+        return Err(conn.fail(format!("bound {full}, asked for resource {resource}")));
+    }
+    Ok(full)
+}
+
+/// RFC 6121 §2: the roster is empty, adding `contact` gives a result and
+/// a push, and the roster then holds it.
+fn roster_checks(conn: &mut Conn, contact: &str) -> Result<String> {
+    let get = || Iq::get(StanzaNs::Client, "", Roster::default().to_element());
+    let roster = conn.iq_result::<Roster>(get())?.unwrap_or_default();
+    if !roster.items.is_empty() {
+        return Err(conn.fail(format!("a new account's roster has items: {roster:?}")));
+    }
+    let contact = jid(conn, &format!("{contact}@{HOST}"))?;
+    let mut item = RosterItem::new(contact.clone());
+    item.name = Some("Bob".to_owned());
+    item.groups = vec!["Friends".to_owned()];
+    let mut set = Roster::default();
+    set.items.push(item);
+    conn.iq_result::<Roster>(Iq::set(StanzaNs::Client, "", set.to_element()))?;
+    let push = conn.wait_for(|s| match s {
+        Stanza::Iq(iq) if iq.type_ == IqType::Set => iq
+            .payload()
+            .filter(|p| p.is("query", ROSTER_NS))
+            .map(|_| iq.clone()),
+        _ => None,
+    })?;
+    let pushed = push
+        .payload()
+        .map(Roster::from_element)
+        .transpose()
+        .map_err(|e| conn.fail(format!("roster push: {e}")))?
+        .unwrap_or_default();
+    // The push must be acknowledged (RFC 6121 §2.1.6).
+    if let Some(ack) = push.make_result(None) {
+        conn.send(&Stanza::Iq(ack))?;
+    }
+    let roster = conn.iq_result::<Roster>(get())?.unwrap_or_default();
+    let ok = |r: &Roster| {
+        matches!(r.items.as_slice(), [i] if i.jid == contact
+            && i.name.as_deref() == Some("Bob")
+            && i.groups == ["Friends"])
+    };
+    if !ok(&pushed) || !ok(&roster) {
+        return Err(conn.fail(format!(
+            "roster after the set: push {pushed:?}, get {roster:?}"
+        )));
+    }
+    Ok(format!(
+        "empty roster; set {contact} (push acknowledged); get: 1 item, subscription {}",
+        roster
+            .items
+            .first()
+            .and_then(|i| i.subscription)
+            .map_or("none", |s| s.as_str())
+    ))
+}
+
+/// Initial presence (RFC 6121 §4.2): the server broadcasts it to the
+/// user's available resources, the sender included.
+fn initial_presence(conn: &mut Conn, me: &FullJid) -> Result<String> {
+    let presence = Presence::new(StanzaNs::Client, PresenceType::Available)
+        .with_status(None, "testing")
+        .with_priority(1);
+    conn.send(&Stanza::Presence(presence))?;
+    let echo = conn.wait_for(|s| match s {
+        Stanza::Presence(p) if p.header.from.as_ref().map(Jid::as_str) == Some(me.as_str()) => {
+            Some(p.clone())
+        }
+        _ => None,
+    })?;
+    if echo.type_ != PresenceType::Available || echo.priority() != 1 {
+        return Err(conn.fail(format!("own presence came back changed: {echo:?}")));
+    }
+    Ok(format!(
+        "initial presence, echoed from {me} with its status"
+    ))
+}
+
+/// XEP-0030 disco#info of the server, and XEP-0115: the `ver` of the caps
+/// in the stream features is the hash of the disco#info result, which is
+/// also given for the `node#ver` node.
+fn caps_check(conn: &mut Conn, server: &Jid, features: &StreamFeatures) -> Result<String> {
+    let query = |node: Option<String>| {
+        let mut info = DiscoInfo::default();
+        info.node = node;
+        Iq::get(StanzaNs::Client, "", info.to_element()).with_to(server.clone())
+    };
+    let info = conn
+        .iq_result::<DiscoInfo>(query(None))?
+        .ok_or_else(|| conn.fail("disco#info result without a query"))?;
+    for want in [DISCO_INFO_NS, PING_NS] {
+        if !info.features.iter().any(|f| f == want) {
+            return Err(conn.fail(format!("disco#info lacks {want}: {info:?}")));
+        }
+    }
+    if !info
+        .identities
+        .iter()
+        .any(|i| i.category == "server" && i.type_ == "im")
+    {
+        return Err(conn.fail(format!("no server/im identity: {info:?}")));
+    }
+    let summary = format!(
+        "{} identities, {} features, {} forms",
+        info.identities.len(),
+        info.features.len(),
+        info.forms.len()
+    );
+    let Some(caps) = features.other.iter().find(|e| Caps::matches(e)) else {
+        return Ok(format!("{summary}; no caps in the stream features"));
+    };
+    let caps = Caps::from_element(caps).map_err(|e| conn.fail(format!("caps: {e}")))?;
+    let ver = |conn: &Conn, info: &DiscoInfo| match info.caps_ver(&caps.hash) {
+        Some(Ok(v)) => Ok(v),
+        Some(Err(e)) => Err(conn.fail(format!("no caps ver for {info:?}: {e}"))),
+        None => Err(conn.fail(format!("caps hash {} unsupported", caps.hash))),
+    };
+    let ours = ver(conn, &info)?;
+    if ours != caps.ver {
+        let s = info.caps_string().unwrap_or_default();
+        return Err(conn.fail(format!(
+            "caps ver: Prosody says {}, we compute {ours} from {s}",
+            caps.ver
+        )));
+    }
+    let node = format!("{}#{}", caps.node, caps.ver);
+    let by_node = conn
+        .iq_result::<DiscoInfo>(query(Some(node.clone())))?
+        .ok_or_else(|| conn.fail("disco#info node result without a query"))?;
+    if by_node.node.as_deref() != Some(node.as_str()) || ver(conn, &by_node)? != caps.ver {
+        return Err(conn.fail(format!("disco#info of {node} differs: {by_node:?}")));
+    }
+    Ok(format!(
+        "{summary}; caps {} ver {} verified, also for its node",
+        caps.hash, caps.ver
+    ))
+}
+
+/// RFC 6120 §8.3: iqs to entities that do not exist come back typed.
+fn stanza_errors(conn: &mut Conn, contact: &str) -> Result<String> {
+    let mut seen = Vec::new();
+    for to in [
+        format!("nobody@{HOST}"),
+        format!("{contact}@{HOST}/no-such-resource"),
+    ] {
+        let target = jid(conn, &to)?;
+        // Not a ping: Prosody answers pings to any bare JID of its hosts.
+        let version = Element::new("query", "jabber:iq:version");
+        let request = Iq::get(StanzaNs::Client, "", version).with_to(target.clone());
+        let answer = conn.iq(request)?;
+        let error = match answer.error() {
+            Some(Ok(e)) if answer.type_ == IqType::Error => e,
+            other => {
+                return Err(conn.fail(format!("iq to {to}: expected an error, got {other:?}")));
+            }
+        };
+        if answer.header.from.as_ref() != Some(&target)
+            || !matches!(
+                error.condition,
+                DefinedCondition::ServiceUnavailable
+                    | DefinedCondition::ItemNotFound
+                    | DefinedCondition::RecipientUnavailable
+            )
+        {
+            return Err(conn.fail(format!("iq to {to}: unexpected error {answer:?}")));
+        }
+        seen.push(format!(
+            "{to}: <{}/> type {}",
+            error.condition.as_str(),
+            error.type_.as_str()
+        ));
+    }
+    Ok(seen.join("; "))
+}
+
+/// Reads a `<stream:error/>`, Prosody's close and the end of input.
+fn stream_error(conn: &mut Conn) -> Result<StreamCondition> {
+    let condition = match conn.next_nonza()? {
+        Nonza::StreamError(e) => e.condition,
+        Nonza::Features(_) => match conn.next_nonza()? {
+            Nonza::StreamError(e) => e.condition,
+            other => return Err(conn.fail(format!("expected a stream error, got {other:?}"))),
+        },
+        other => return Err(conn.fail(format!("expected a stream error, got {other:?}"))),
+    };
+    conn.expect_close()?;
+    Ok(condition)
+}
