@@ -7,7 +7,7 @@
 //! cargo xtask conformance precis [--count N]   differential run against precis-i18n
 //! cargo xtask conformance jid [--count N]      differential run against precis-i18n + idna
 //! cargo xtask conformance sasl [--write-vectors]  scramp against our SCRAM client and server
-//! cargo xtask conformance prosody         real c2s sessions against a local Prosody 0.12
+//! cargo xtask conformance prosody [--record]  real c2s sessions against a local Prosody 0.12
 //! cargo xtask fuzz-smoke [--seconds N]    a short run of every cargo-fuzz target
 //! cargo xtask golden [--check]            refresh the golden events of testdata/streams (or fail if stale)
 //! ```
@@ -56,6 +56,7 @@ commands:
   codegen [--check]               regenerate generated tables, or fail when they are stale
   conformance <area> [--count N]  differential run against an independent oracle
                                   areas: jid, precis, sasl, prosody (c2s sessions with
-                                  a local Prosody; needs the Debian package `prosody`)
+                                  a local Prosody; needs the Debian package `prosody`;
+                                  --record rewrites testdata/stanzas/prosody-0.12.txt)
   fuzz-smoke [--seconds N]        run every cargo-fuzz target briefly
   golden [--check]                refresh the golden events of testdata/streams, or fail when stale";

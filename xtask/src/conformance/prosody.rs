@@ -1,4 +1,5 @@
-//! `cargo xtask conformance prosody`: our crates against a real server.
+//! `cargo xtask conformance prosody [--record]`: our crates against a real
+//! server.
 //!
 //! Starts Prosody (the Debian package `prosody`, 0.12) on a free loopback
 //! port with its own configuration, data, log and pid file under
@@ -15,6 +16,11 @@
 //! prints one line per check; any mismatch fails the run with the
 //! session's raw bytes. The library crates stay free of I/O: the sockets,
 //! the clock and the child process are this file's and `client`'s.
+//!
+//! `--record` also writes every distinct element Prosody sent, as the
+//! vector cases `testdata/stanzas/prosody-0.12.txt`, with the expectation
+//! our crates met; xmpp-stanza's tests and the `stanza_parse` fuzz seeds
+//! (after `testdata/stanzas/make_fuzz_seeds.py`) then use them everywhere.
 
 mod client;
 mod conn;
@@ -24,6 +30,8 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use conn::Recorded;
 
 use crate::util::{Result, root};
 
@@ -45,7 +53,11 @@ struct Paths {
     console: PathBuf,
 }
 
-pub(crate) fn run(_args: &[String]) -> Result {
+/// Where `--record` writes the elements Prosody sent.
+const RECORD: &str = "testdata/stanzas/prosody-0.12.txt";
+
+pub(crate) fn run(args: &[String]) -> Result {
+    let record = args.iter().any(|a| a == "--record");
     let started = Instant::now();
     let prosody = find_program("prosody")?;
     let prosodyctl = find_program("prosodyctl")?;
@@ -67,7 +79,10 @@ pub(crate) fn run(_args: &[String]) -> Result {
     let result = client::run(port);
     drop(server);
     match result {
-        Ok(checks) => {
+        Ok((checks, recorded)) => {
+            if record {
+                write_vectors(&recorded)?;
+            }
             eprintln!(
                 "prosody: {checks} checks passed in {} ms",
                 started.elapsed().as_millis()
@@ -79,6 +94,33 @@ pub(crate) fn run(_args: &[String]) -> Result {
             paths.log.display()
         )),
     }
+}
+
+/// Writes the received elements as vector cases (testdata/stanzas/README.md),
+/// each distinct element once.
+fn write_vectors(recorded: &[Recorded]) -> Result {
+    let mut out = String::from(
+        "# Every distinct element Prosody 0.12 sent during `cargo xtask conformance\n\
+         # prosody --record` (its bytes; `xmlns:stream` added where the stream\n\
+         # header declared it), with what our crates read it as. Regenerate with\n\
+         # that command, not by hand; ids, nonces and stamps change each time.\n",
+    );
+    let mut seen = std::collections::HashSet::new();
+    for r in recorded {
+        if !seen.insert(r.xml.as_str()) {
+            continue;
+        }
+        out.push_str(&format!("\n=== {}\nexpect: {}\n", r.title, r.expect));
+        if let Some(ver) = &r.caps_ver {
+            out.push_str(&format!("caps-ver: {ver}\n"));
+        }
+        out.push_str(&r.xml);
+        out.push('\n');
+    }
+    let path = root().join(RECORD);
+    std::fs::write(&path, out).map_err(|e| format!("write {}: {e}", path.display()))?;
+    eprintln!("prosody: wrote {} cases to {}", seen.len(), path.display());
+    Ok(())
 }
 
 /// The absolute path of `name` on `PATH`, or how to install it.

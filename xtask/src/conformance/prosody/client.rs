@@ -15,12 +15,13 @@ use std::time::Instant;
 use xmpp_jid::{FullJid, Jid};
 use xmpp_sasl::{Hash, Mechanism};
 use xmpp_stanza::{
-    Bind, Caps, DISCO_INFO_NS, DefinedCondition, DiscoInfo, Element, Iq, IqType, Message,
-    MessageType, Nonza, PING_NS, Payload, Ping, Presence, PresenceType, ROSTER_NS, Roster,
-    RosterItem, SaslCondition, Stanza, StanzaNs, StreamCondition, StreamFeatures,
+    Bind, CLIENT_NS, Caps, DELAY_NS, DISCO_INFO_NS, DefinedCondition, Delay, DiscoInfo, Element,
+    Iq, IqType, Message, MessageType, Nonza, PING_NS, Payload, Ping, Presence, PresenceType,
+    ROSTER_NS, Roster, RosterItem, SaslCondition, Stanza, StanzaError, StanzaNs, StreamCondition,
+    StreamFeatures, Subscription, is_datetime,
 };
 
-use super::conn::Conn;
+use super::conn::{Conn, Recorded};
 use super::{HOST, HOST_SHA256, USERS};
 use crate::util::Result;
 
@@ -54,8 +55,9 @@ impl Report {
     }
 }
 
-/// Runs every check against Prosody on `port`; the number that passed.
-pub(super) fn run(port: u16) -> Result<usize> {
+/// Runs every check against Prosody on `port`; the number that passed and
+/// every element received, as vector cases.
+pub(super) fn run(port: u16) -> Result<(usize, Vec<Recorded>)> {
     let mut report = Report {
         checks: 0,
         since: Instant::now(),
@@ -120,6 +122,12 @@ pub(super) fn run(port: u16) -> Result<usize> {
         format!("{a_jid} -> {b_jid}: body and from intact"),
     );
 
+    let large = large_message(&mut a, &mut b, &b_jid)?;
+    report.ok("large-message", large);
+
+    let subscribed = subscription(&mut a, &mut b, &a_jid, &b_jid)?;
+    report.ok("subscription", subscribed);
+
     let server = jid(&a, HOST)?;
     let pong = a.iq(Iq::get(StanzaNs::Client, "", Ping.to_element()).with_to(server.clone()))?;
     if pong.type_ != IqType::Result || pong.header.from.as_ref() != Some(&server) {
@@ -181,11 +189,13 @@ pub(super) fn run(port: u16) -> Result<usize> {
     let mut streams = 0;
     let mut bytes = 0;
     let mut elements = 0;
+    let mut recorded = Vec::new();
     for conn in [&mut a, &mut b, &mut c, &mut d, &mut e] {
         let (s, n) = conn.check_rechunked()?;
         streams += s;
         bytes += n;
         elements += conn.elements;
+        recorded.append(&mut conn.recorded);
     }
     report.ok(
         "every-element",
@@ -194,7 +204,7 @@ pub(super) fn run(port: u16) -> Result<usize> {
              {streams} streams ({bytes} bytes) framed again whole and byte by byte"
         ),
     );
-    Ok(report.checks)
+    Ok((report.checks, recorded))
 }
 
 /// A JID we write ourselves.
@@ -367,6 +377,7 @@ fn caps_check(conn: &mut Conn, server: &Jid, features: &StreamFeatures) -> Resul
         None => Err(conn.fail(format!("caps hash {} unsupported", caps.hash))),
     };
     let ours = ver(conn, &info)?;
+    conn.note_caps_ver(&caps.ver);
     if ours != caps.ver {
         let s = info.caps_string().unwrap_or_default();
         return Err(conn.fail(format!(
@@ -381,6 +392,7 @@ fn caps_check(conn: &mut Conn, server: &Jid, features: &StreamFeatures) -> Resul
     if by_node.node.as_deref() != Some(node.as_str()) || ver(conn, &by_node)? != caps.ver {
         return Err(conn.fail(format!("disco#info of {node} differs: {by_node:?}")));
     }
+    conn.note_caps_ver(&caps.ver);
     Ok(format!(
         "{summary}; caps {} ver {} verified, also for its node",
         caps.hash, caps.ver
@@ -421,7 +433,142 @@ fn stanza_errors(conn: &mut Conn, contact: &str) -> Result<String> {
             error.type_.as_str()
         ));
     }
+    let to = format!("nobody@{HOST}");
+    let id = conn.id();
+    let message = Message::chat(StanzaNs::Client, jid(conn, &to)?, "anyone?").with_id(id.clone());
+    conn.send(&Stanza::Message(message))?;
+    let error = conn.wait_for(|s| match s {
+        Stanza::Message(m) if m.header.id.as_deref() == Some(id.as_str()) => m.error(),
+        _ => None,
+    })?;
+    match error {
+        Ok(e) if e.condition == DefinedCondition::ServiceUnavailable => {
+            seen.push(format!("message to {to}: <{}/>", e.condition.as_str()));
+        }
+        other => return Err(conn.fail(format!("message to {to}: {other:?}"))),
+    }
+    // A malformed address: Prosody's error reply comes from it, so it is
+    // no valid stanza for us (RFC 6120 §8.1.2.1 wants a JID there); it
+    // must come back whole, its <error/> readable, and get no reply.
+    let id = conn.id();
+    conn.send_raw(&format!(
+        "<message to='a@@b' id='{id}' type='chat'><body>x</body></message>"
+    ))?;
+    let invalid = conn.next_invalid()?;
+    let e = &invalid.element;
+    let error = e
+        .get_child("error", CLIENT_NS)
+        .map(StanzaError::from_element);
+    let condition = invalid.error.condition();
+    let reply_condition = match &error {
+        Some(Ok(err)) => err.condition.as_str(),
+        _ => "",
+    };
+    if e.attr("id") != Some(id.as_str())
+        || e.attr("type") != Some("error")
+        || condition != DefinedCondition::JidMalformed
+        || reply_condition != "jid-malformed"
+        || invalid.error_reply().is_some()
+    {
+        return Err(conn.fail(format!("message to a@@b: unexpected answer {invalid:?}")));
+    }
+    seen.push(format!(
+        "message to a@@b: <{reply_condition}/> from='a@@b', read as an invalid stanza \
+         ({condition}) kept whole"
+    ));
     Ok(seen.join("; "))
+}
+
+/// A message near the framer's default element limit (256 KiB, Prosody's
+/// own `c2s_stanza_size_limit`) after Prosody's serialization, which
+/// escapes `'` and `"` in text too: it must arrive whole through 13-byte
+/// reads. (Prosody accepts stanzas of up to 256 KiB as sent, and relays
+/// them up to six times larger: one of 50,000 apostrophes reaches bob as
+/// 300,118 bytes, over that default limit.)
+fn large_message(a: &mut Conn, b: &mut Conn, b_jid: &FullJid) -> Result<String> {
+    let body = "'\"&<>\u{fc}\u{1F339} ".repeat(7000);
+    let id = a.id();
+    let to = jid(a, &b_jid.to_bare().into_string())?;
+    let message = Message::chat(StanzaNs::Client, to, &body).with_id(id.clone());
+    let sent = a.send(&Stanza::Message(message))?;
+    let got = b.wait_for(|s| match s {
+        Stanza::Message(m) if m.header.id.as_deref() == Some(id.as_str()) => Some(m.clone()),
+        _ => None,
+    })?;
+    if got.body(None).as_deref() != Some(body.as_str()) {
+        return Err(b.fail("the large message's body arrived changed"));
+    }
+    Ok(format!(
+        "{} characters: {sent} bytes sent, {} bytes relayed by Prosody, body intact",
+        body.chars().count(),
+        b.last_received_len()
+    ))
+}
+
+/// RFC 6121 §3: alice subscribes to bob, bob approves; alice gets the
+/// roster push (subscription `to`, acknowledged) and bob's presence with
+/// its XEP-0203 delay.
+fn subscription(a: &mut Conn, b: &mut Conn, a_jid: &FullJid, b_jid: &FullJid) -> Result<String> {
+    let a_bare = jid(a, &a_jid.to_bare().into_string())?;
+    let b_bare = jid(a, &b_jid.to_bare().into_string())?;
+    let subscribe =
+        Presence::new(StanzaNs::Client, PresenceType::Subscribe).with_to(b_bare.clone());
+    a.send(&Stanza::Presence(subscribe))?;
+    b.wait_for(|s| match s {
+        Stanza::Presence(p)
+            if p.type_ == PresenceType::Subscribe && p.header.from.as_ref() == Some(&a_bare) =>
+        {
+            Some(())
+        }
+        _ => None,
+    })?;
+    let approve = Presence::new(StanzaNs::Client, PresenceType::Subscribed).with_to(a_bare);
+    b.send(&Stanza::Presence(approve))?;
+    let mut pushes = 0;
+    loop {
+        let push = a.wait_for(|s| match s {
+            Stanza::Iq(iq) if iq.type_ == IqType::Set => iq
+                .payload()
+                .filter(|p| p.is("query", ROSTER_NS))
+                .map(|_| iq.clone()),
+            _ => None,
+        })?;
+        pushes += 1;
+        if let Some(ack) = push.make_result(None) {
+            a.send(&Stanza::Iq(ack))?;
+        }
+        let roster = push
+            .payload()
+            .map(Roster::from_element)
+            .transpose()
+            .map_err(|e| a.fail(format!("roster push: {e}")))?
+            .unwrap_or_default();
+        let to = roster
+            .items
+            .iter()
+            .any(|i| i.jid == b_bare && i.subscription == Some(Subscription::To));
+        if to {
+            break;
+        }
+    }
+    let presence = a.wait_for(|s| match s {
+        Stanza::Presence(p)
+            if p.type_ == PresenceType::Available
+                && p.header.from.as_ref().map(Jid::as_str) == Some(b_jid.as_str()) =>
+        {
+            Some(p.clone())
+        }
+        _ => None,
+    })?;
+    let delay = match presence.payload("delay", DELAY_NS).map(Delay::from_element) {
+        Some(Ok(d)) if is_datetime(&d.stamp) => format!(", delayed since {}", d.stamp),
+        Some(other) => return Err(a.fail(format!("bad delay: {other:?}"))),
+        None => String::new(),
+    };
+    Ok(format!(
+        "subscribe, subscribed; {pushes} roster pushes, the last subscription 'to'; \
+         presence of {b_jid}{delay}"
+    ))
 }
 
 /// Reads a `<stream:error/>`, Prosody's close and the end of input.

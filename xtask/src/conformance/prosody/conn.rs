@@ -18,12 +18,15 @@ use std::time::Duration;
 
 use xmpp_sasl::{ClientConfig, ClientSession, ClientStep, Mechanism, Nonce};
 use xmpp_stanza::{
-    CLIENT_NS, Element, Iq, IqType, Nonza, Payload, Sasl, SaslCondition, Stanza, StreamFeatures,
+    CLIENT_NS, Element, InvalidStanza, Iq, IqType, Nonza, Payload, Sasl, SaslCondition, Stanza,
+    StreamFeatures,
 };
 use xmpp_stream::{Event, Framer, Header, STREAM_NS, Transport, write_close, write_open};
 
 use crate::util::Result;
 
+/// The largest element kept as a vector case, in bytes.
+const MAX_RECORDED: usize = 16 * 1024;
 /// How long to wait for Prosody before failing.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -34,10 +37,30 @@ pub(super) enum Received {
     Stanza(Stanza),
     /// Anything else.
     Nonza(Nonza),
+    /// A message, presence or iq that is not a valid stanza (the element
+    /// is kept whole inside).
+    Invalid(Box<InvalidStanza>),
+}
+
+/// A received element as a case of `testdata/stanzas/` (see its README):
+/// Prosody's bytes, made standalone, and what reading them gave.
+#[derive(Debug, Clone)]
+pub(super) struct Recorded {
+    /// The section title.
+    pub(super) title: String,
+    /// The `expect:` value.
+    pub(super) expect: String,
+    /// The XEP-0115 `ver` Prosody advertises for this disco#info result.
+    pub(super) caps_ver: Option<String>,
+    /// The element as Prosody sent it, with the declaration of its prefix
+    /// (made on the stream header) added.
+    pub(super) xml: String,
 }
 
 /// One connection and everything it saw.
 pub(super) struct Conn {
+    /// Names the connection in vector cases, e.g. `alice@example.test`.
+    name: String,
     /// Names the connection in messages, e.g. `alice@example.test (chunk 1)`.
     label: String,
     socket: TcpStream,
@@ -57,6 +80,10 @@ pub(super) struct Conn {
     inbox: Vec<Stanza>,
     /// Elements received and checked.
     pub(super) elements: usize,
+    /// Every element received, as a vector case (but the large ones).
+    pub(super) recorded: Vec<Recorded>,
+    /// The size of the last element received.
+    last_len: usize,
     next_id: u32,
 }
 
@@ -69,6 +96,7 @@ impl Conn {
             .set_read_timeout(Some(READ_TIMEOUT))
             .map_err(|e| format!("{label}: {e}"))?;
         Ok(Self {
+            name: label.to_owned(),
             label: format!("{label} (chunk {chunk})"),
             socket,
             framer: Framer::new(Transport::Tcp),
@@ -79,6 +107,8 @@ impl Conn {
             segments: Vec::new(),
             inbox: Vec::new(),
             elements: 0,
+            recorded: Vec::new(),
+            last_len: 0,
             next_id: 0,
         })
     }
@@ -106,11 +136,18 @@ impl Conn {
             .map_err(|e| self.fail(format!("write: {e}")))
     }
 
-    /// Sends a stanza in the stream's default namespace.
-    pub(super) fn send(&mut self, stanza: &Stanza) -> Result {
+    /// Sends a stanza in the stream's default namespace; returns its size
+    /// in bytes.
+    pub(super) fn send(&mut self, stanza: &Stanza) -> Result<usize> {
         let mut xml = String::new();
         stanza.to_element().write_xml_in(&mut xml, CLIENT_NS);
-        self.send_raw(&xml)
+        self.send_raw(&xml)?;
+        Ok(xml.len())
+    }
+
+    /// The size in bytes of the last element received.
+    pub(super) fn last_received_len(&self) -> usize {
+        self.last_len
     }
 
     /// Sends a nonza.
@@ -238,48 +275,120 @@ impl Conn {
     }
 
     /// Parses a framed element into a tree and a typed value, and checks
-    /// that both write back to themselves.
+    /// that both write back to themselves: the tree standalone and inside
+    /// a stream, the typed value through its element.
     fn check(&mut self, frame: &xmpp_stream::Element) -> Result<Received> {
         let tree = Element::from_frame(frame)
             .map_err(|e| self.fail(format!("xmpp-stanza cannot parse {}: {e}", frame.xml())))?;
         let xml = tree.to_xml();
-        match Element::from_bytes(xml.as_bytes()) {
-            Ok(back) if back == tree => {}
-            Ok(back) => {
-                return Err(self.fail(format!(
-                    "tree round trip differs: {} wrote {xml} which reads as {back:?}",
-                    frame.xml()
-                )));
-            }
-            Err(e) => {
-                return Err(self.fail(format!(
-                    "tree round trip: {} wrote {xml} which does not parse: {e}",
-                    frame.xml()
-                )));
+        let standalone = Element::from_bytes(xml.as_bytes()).map_err(|e| e.to_string());
+        let mut in_stream = String::new();
+        tree.write_xml_in(&mut in_stream, CLIENT_NS);
+        let reframed = reframe(&in_stream);
+        for (how, written, back) in [
+            ("standalone", &xml, standalone),
+            ("inside a stream", &in_stream, reframed),
+        ] {
+            match back {
+                Ok(back) if back == tree => {}
+                other => {
+                    return Err(self.fail(format!(
+                        "tree round trip ({how}): {} was written {written}, which reads as {other:?}",
+                        frame.xml()
+                    )));
+                }
             }
         }
         self.elements += 1;
         let stanza_name = matches!(tree.name(), "message" | "presence" | "iq");
-        if stanza_name && tree.ns() == CLIENT_NS {
-            let stanza = Stanza::from_element(tree)
-                .map_err(|e| self.fail(format!("not a valid stanza: {} ({e})", frame.xml())))?;
+        let (received, expect) = if stanza_name && tree.ns() == CLIENT_NS {
+            let stanza = match Stanza::from_element(tree) {
+                Ok(s) => s,
+                Err(invalid) => {
+                    let expect = format!("invalid {}", invalid.error.condition().as_str());
+                    self.record(frame, expect);
+                    return Ok(Received::Invalid(Box::new(invalid)));
+                }
+            };
             match Stanza::from_element(stanza.to_element()) {
-                Ok(back) if back == stanza => Ok(Received::Stanza(stanza)),
-                other => Err(self.fail(format!(
-                    "typed stanza round trip differs: {} gave {stanza:?}, then {other:?}",
-                    frame.xml()
-                ))),
+                Ok(back) if back == stanza => {}
+                other => {
+                    return Err(self.fail(format!(
+                        "typed stanza round trip differs: {} gave {stanza:?}, then {other:?}",
+                        frame.xml()
+                    )));
+                }
             }
+            let expect = match stanza_error(&stanza) {
+                Some(Ok(e)) => format!("stanza-error {}", e.condition.as_str()),
+                Some(Err(e)) => {
+                    return Err(self.fail(format!("unreadable <error/> in {}: {e}", frame.xml())));
+                }
+                None => "stanza".to_owned(),
+            };
+            (Received::Stanza(stanza), expect)
         } else {
             let nonza = Nonza::from_element(&tree)
                 .map_err(|e| self.fail(format!("not a valid nonza: {} ({e})", frame.xml())))?;
             match Nonza::from_element(&nonza.to_element()) {
-                Ok(back) if back == nonza => Ok(Received::Nonza(nonza)),
-                other => Err(self.fail(format!(
-                    "typed nonza round trip differs: {} gave {nonza:?}, then {other:?}",
-                    frame.xml()
-                ))),
+                Ok(back) if back == nonza => {}
+                other => {
+                    return Err(self.fail(format!(
+                        "typed nonza round trip differs: {} gave {nonza:?}, then {other:?}",
+                        frame.xml()
+                    )));
+                }
             }
+            let expect = match &nonza {
+                Nonza::StreamError(e) => format!("stream-error {}", e.condition.as_str()),
+                _ => "nonza".to_owned(),
+            };
+            (Received::Nonza(nonza), expect)
+        };
+        self.record(frame, expect);
+        Ok(received)
+    }
+
+    /// Keeps `frame` as a vector case, unless it is large.
+    fn record(&mut self, frame: &xmpp_stream::Element, expect: String) {
+        self.last_len = frame.xml().len();
+        if self.last_len > MAX_RECORDED {
+            return;
+        }
+        let mut xml = frame.xml().to_owned();
+        if let Some(prefix) = frame.prefix() {
+            let at = 1 + frame.qualified_name().len();
+            let decl = format!(" xmlns:{prefix}='{}'", frame.namespace());
+            if xml.is_char_boundary(at) {
+                xml.insert_str(at, &decl);
+            }
+        }
+        let kind = match frame.type_() {
+            Some(t) => format!("{} {t}", frame.name()),
+            None => frame.name().to_owned(),
+        };
+        let title = format!("{} {} {kind}", self.name, self.recorded.len() + 1);
+        self.recorded.push(Recorded {
+            title,
+            expect,
+            caps_ver: None,
+            xml,
+        });
+    }
+
+    /// Notes the `ver` the last element received (a disco#info result)
+    /// hashes to.
+    pub(super) fn note_caps_ver(&mut self, ver: &str) {
+        if let Some(last) = self.recorded.last_mut() {
+            last.caps_ver = Some(ver.to_owned());
+        }
+    }
+
+    /// The next element, which must be an invalid stanza.
+    pub(super) fn next_invalid(&mut self) -> Result<InvalidStanza> {
+        match self.next_received()? {
+            Received::Invalid(invalid) => Ok(*invalid),
+            other => Err(self.fail(format!("expected an invalid stanza, got {other:?}"))),
         }
     }
 
@@ -289,6 +398,9 @@ impl Conn {
             match self.next_received()? {
                 Received::Nonza(n) => return Ok(n),
                 Received::Stanza(s) => self.inbox.push(s),
+                Received::Invalid(i) => {
+                    return Err(self.fail(format!("invalid stanza: {i}")));
+                }
             }
         }
     }
@@ -308,6 +420,9 @@ impl Conn {
                 },
                 Received::Nonza(n) => {
                     return Err(self.fail(format!("expected a stanza, got {n:?}")));
+                }
+                Received::Invalid(i) => {
+                    return Err(self.fail(format!("invalid stanza: {i}")));
                 }
             }
         }
@@ -410,8 +525,8 @@ impl Conn {
                 Event::Whitespace => {}
                 Event::Element(frame) => match self.check(&frame)? {
                     Received::Stanza(s) => self.inbox.push(s),
-                    Received::Nonza(n) => {
-                        return Err(self.fail(format!("expected the close, got {n:?}")));
+                    other => {
+                        return Err(self.fail(format!("expected the close, got {other:?}")));
                     }
                 },
                 other => return Err(self.fail(format!("expected the close, got {other:?}"))),
@@ -448,5 +563,37 @@ impl Conn {
             }
         }
         Ok((self.segments.len(), bytes))
+    }
+}
+
+/// The `<error/>` of a stanza of type error.
+fn stanza_error(
+    stanza: &Stanza,
+) -> Option<std::result::Result<xmpp_stanza::StanzaError, xmpp_stanza::PayloadError>> {
+    if !stanza.is_error() {
+        return None;
+    }
+    match stanza {
+        Stanza::Message(m) => m.error(),
+        Stanza::Presence(p) => p.error(),
+        Stanza::Iq(i) => i.error(),
+    }
+}
+
+/// Frames `xml` inside a `jabber:client` stream and parses the one element.
+fn reframe(xml: &str) -> std::result::Result<Element, String> {
+    let mut framer = Framer::new(Transport::Tcp);
+    let mut stream = String::new();
+    write_open(&mut stream, Transport::Tcp, &Header::new(CLIENT_NS));
+    stream.push_str(xml);
+    framer.feed(stream.as_bytes());
+    loop {
+        match framer.next_event().map_err(|e| e.to_string())? {
+            Some(Event::Element(frame)) => {
+                return Element::from_frame(&frame).map_err(|e| e.to_string());
+            }
+            Some(_) => {}
+            None => return Err("no element".to_owned()),
+        }
     }
 }
