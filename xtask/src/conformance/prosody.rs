@@ -140,6 +140,7 @@ fn find_program(name: &str) -> Result<PathBuf> {
 /// A fresh directory for this run: the previous run's accounts, log and pid
 /// file are removed so that every run starts from the same state.
 fn prepare(dir: &Path) -> Result<Paths> {
+    stop_stale(dir);
     match std::fs::remove_dir_all(dir) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -155,6 +156,35 @@ fn prepare(dir: &Path) -> Result<Paths> {
         log: dir.join("prosody.log"),
         console: dir.join("console.txt"),
     })
+}
+
+/// Stops the instance an earlier run left behind when it was killed before
+/// it could kill its child: the process of the pid file in `dir`, if it is
+/// still a Prosody running with this directory's configuration (Linux's
+/// `/proc` tells; elsewhere nothing is stopped).
+fn stop_stale(dir: &Path) {
+    let Ok(pid) = std::fs::read_to_string(dir.join("prosody.pid")) else {
+        return;
+    };
+    let pid = pid.trim();
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return;
+    }
+    let proc = Path::new("/proc").join(pid);
+    let Ok(cmdline) = std::fs::read(proc.join("cmdline")) else {
+        return;
+    };
+    let config = dir.join("prosody.cfg.lua").display().to_string();
+    let cmdline = String::from_utf8_lossy(&cmdline);
+    if !(cmdline.contains("prosody") && cmdline.contains(config.as_str())) {
+        return;
+    }
+    eprintln!("prosody: stopping pid {pid}, left running by an earlier run");
+    let _ = Command::new("kill").arg(pid).status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while proc.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// A loopback port nobody listens on right now (the kernel's choice).
@@ -303,5 +333,31 @@ impl Drop for Server {
         // SIGKILL loses nothing.
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lua_strings_are_escaped() {
+        assert_eq!(lua_string("/tmp/a"), "\"/tmp/a\"");
+        assert_eq!(lua_string("a\"b\\c\nd"), "\"a\\\"b\\\\c\\nd\"");
+    }
+
+    #[test]
+    fn config_listens_on_loopback_only() {
+        let c = config(Path::new("/w/target/p"), 40123);
+        for want in [
+            "c2s_ports = { 40123 }",
+            "c2s_interfaces = { \"127.0.0.1\" }",
+            "s2s_ports = {}",
+            "data_path = \"/w/target/p/data\"",
+            "VirtualHost \"example.test\"",
+            "VirtualHost \"sha256.example.test\"\n  password_hash = \"SHA-256\"",
+        ] {
+            assert!(c.contains(want), "{want} missing from {c}");
+        }
     }
 }

@@ -355,14 +355,7 @@ impl Conn {
         if self.last_len > MAX_RECORDED {
             return;
         }
-        let mut xml = frame.xml().to_owned();
-        if let Some(prefix) = frame.prefix() {
-            let at = 1 + frame.qualified_name().len();
-            let decl = format!(" xmlns:{prefix}='{}'", frame.namespace());
-            if xml.is_char_boundary(at) {
-                xml.insert_str(at, &decl);
-            }
-        }
+        let xml = standalone(frame);
         let kind = match frame.type_() {
             Some(t) => format!("{} {t}", frame.name()),
             None => frame.name().to_owned(),
@@ -580,6 +573,20 @@ fn stanza_error(
     }
 }
 
+/// The bytes of `frame` as a document of their own: a prefix the stream
+/// header declared (`stream:`) is declared on the element.
+fn standalone(frame: &xmpp_stream::Element) -> String {
+    let mut xml = frame.xml().to_owned();
+    if let Some(prefix) = frame.prefix() {
+        let at = 1 + frame.qualified_name().len();
+        let decl = format!(" xmlns:{prefix}='{}'", frame.namespace());
+        if xml.is_char_boundary(at) {
+            xml.insert_str(at, &decl);
+        }
+    }
+    xml
+}
+
 /// Frames `xml` inside a `jabber:client` stream and parses the one element.
 fn reframe(xml: &str) -> std::result::Result<Element, String> {
     let mut framer = Framer::new(Transport::Tcp);
@@ -595,5 +602,51 @@ fn reframe(xml: &str) -> std::result::Result<Element, String> {
             Some(_) => {}
             None => return Err("no element".to_owned()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(input: &str) -> Vec<xmpp_stream::Element> {
+        let mut framer = Framer::new(Transport::Tcp);
+        framer.feed(input.as_bytes());
+        let mut out = Vec::new();
+        while let Some(event) = framer.next_event().unwrap() {
+            if let Event::Element(e) = event {
+                out.push(*e);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn standalone_declares_the_stream_prefix() {
+        let got = frames(
+            "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' \
+             version='1.0'><stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>\
+             </stream:features><iq id='a' type='result'/>",
+        );
+        let xml: Vec<String> = got.iter().map(standalone).collect();
+        assert_eq!(
+            xml,
+            [
+                "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>\
+                 <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>",
+                "<iq id='a' type='result'/>",
+            ]
+        );
+        // Both parse on their own.
+        for x in &xml {
+            Element::from_bytes(x.as_bytes()).unwrap();
+        }
+    }
+
+    #[test]
+    fn reframe_reads_a_stanza_in_the_client_namespace() {
+        let e = reframe("<message id='m'><body>hi</body></message>").unwrap();
+        assert!(e.is("message", CLIENT_NS));
+        assert!(reframe("").is_err());
     }
 }
