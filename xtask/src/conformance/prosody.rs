@@ -39,9 +39,18 @@ use crate::util::{Result, root};
 const HOST: &str = "example.test";
 /// The host with SCRAM-SHA-256 (and PLAIN).
 const HOST_SHA256: &str = "sha256.example.test";
-/// The accounts every host gets: (user, password). The passwords need no
-/// SASLprep mapping, so Prosody and we agree on them whatever the profile.
-const USERS: [(&str, &str); 2] = [("alice", "alice-secret"), ("bob", "bob-secret")];
+/// The accounts every host gets: (user, password). The third has a name
+/// SCRAM escapes (`,` and `=`, RFC 5802 §5.1) and a password SASLprep maps
+/// (RFC 4013 §2: U+2168 to `IX` by NFKC, U+00A0 to a space, U+00AD to
+/// nothing), which Prosody applies when it stores the keys. (Not an `n`
+/// before the `,` or `=`: Prosody 0.12 reads the username of a
+/// client-first-message with a greedy pattern that takes the last `n=`,
+/// so `n=o=2Cn=3De` logs in as `3De`.)
+const USERS: [(&str, &str); 3] = [
+    ("alice", "alice-secret"),
+    ("bob", "bob-secret"),
+    ("a,b=c", "\u{2168}\u{a0}p\u{e4}ssw\u{f6}rd\u{ad}"),
+];
 /// How long Prosody may take to listen.
 const START_TIMEOUT: Duration = Duration::from_secs(15);
 

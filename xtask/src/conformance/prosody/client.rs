@@ -1,14 +1,18 @@
 //! The checks against the running Prosody, in order; one line each.
 //!
 //! alice (example.test) authenticates with SCRAM-SHA-1 after a wrong
-//! password, binds, reads and edits her roster, sends presence, pings the
-//! server, reads its disco#info and verifies the XEP-0115 caps hash of its
-//! stream features, and gets stanza errors for a user and a resource that
-//! do not exist; bob authenticates with PLAIN (after a wrong password too)
-//! and receives alice's message; alice on sha256.example.test uses
-//! SCRAM-SHA-256; two more connections provoke stream errors (a comment,
-//! an unknown host). Each connection reads Prosody's bytes in chunks of a
-//! different size, and every stream is framed again at the end.
+//! password, binds a resource full of characters XML escapes, reads and
+//! edits her roster, sends presence; bob authenticates with PLAIN (after a
+//! wrong password too) and receives alice's messages, a short one and one
+//! of 224 KB; alice subscribes to bob's presence; she pings the server,
+//! reads its disco#info and verifies the XEP-0115 caps hash of its stream
+//! features, and gets stanza errors for entities that do not exist and for
+//! a malformed address. alice on sha256.example.test uses SCRAM-SHA-256,
+//! then loses her session to a second one binding the same resource
+//! (`conflict`); `a,b=c`, with a password SASLprep maps, logs in with each
+//! mechanism; two more connections provoke stream errors (a comment, an
+//! unknown host). Each connection reads Prosody's bytes in chunks of its
+//! own size, and every stream is framed again at the end.
 
 use std::time::Instant;
 
@@ -62,7 +66,7 @@ pub(super) fn run(port: u16) -> Result<(usize, Vec<Recorded>)> {
         checks: 0,
         since: Instant::now(),
     };
-    let [(alice, alice_pw), (bob, bob_pw)] = USERS;
+    let [(alice, alice_pw), (bob, bob_pw), (odd, odd_pw)] = USERS;
 
     // alice: read one byte at a time.
     let mut a = Conn::connect(port, &format!("{alice}@{HOST}"), 1)?;
@@ -155,10 +159,46 @@ pub(super) fn run(port: u16) -> Result<(usize, Vec<Recorded>)> {
     login(&mut c, SCRAM_SHA_256, alice, alice_pw)?;
     let features = c.restart(HOST_SHA256)?;
     let c_jid = bind(&mut c, &features, "conformance-c")?;
-    c.close()?;
     report.ok(
         "scram-sha-256",
         format!("{HOST_SHA256} offers {offered}; bound {c_jid}"),
+    );
+
+    // The same resource again: Prosody replaces the first session
+    // (RFC 6120 §7.7.2.2), which gets a conflict stream error.
+    let mut c2 = Conn::connect(port, &format!("{alice}@{HOST_SHA256} again"), 3)?;
+    c2.open_with_features(HOST_SHA256)?;
+    login(&mut c2, SCRAM_SHA_256, alice, alice_pw)?;
+    let features = c2.restart(HOST_SHA256)?;
+    bind(&mut c2, &features, "conformance-c")?;
+    let condition = stream_error(&mut c)?;
+    if condition != StreamCondition::Conflict {
+        return Err(c.fail(format!("replaced session got {}", condition.as_str())));
+    }
+    c2.close()?;
+    report.ok(
+        "conflict",
+        format!("{c_jid} bound again: the first session gets <conflict/>"),
+    );
+
+    // SCRAM escaping and SASLprep, with each mechanism.
+    let mut others = Vec::new();
+    for (host, mechanism, chunk) in [
+        (HOST, SCRAM_SHA_1, 5),
+        (HOST_SHA256, SCRAM_SHA_256, 11),
+        (HOST, Mechanism::Plain, 17),
+    ] {
+        let mut f = Conn::connect(port, &format!("{odd}@{host}"), chunk)?;
+        f.open_with_features(host)?;
+        login(&mut f, mechanism, odd, odd_pw)?;
+        let features = f.restart(host)?;
+        bind(&mut f, &features, "prep")?;
+        f.close()?;
+        others.push(f);
+    }
+    report.ok(
+        "sasl-prep",
+        format!("{odd} (escaped by SCRAM), password mapped by SASLprep: SCRAM-SHA-1, SCRAM-SHA-256, PLAIN"),
     );
 
     // Stream errors: a comment (RFC 6120 §11.1), 2 bytes at a time.
@@ -190,7 +230,7 @@ pub(super) fn run(port: u16) -> Result<(usize, Vec<Recorded>)> {
     let mut bytes = 0;
     let mut elements = 0;
     let mut recorded = Vec::new();
-    for conn in [&mut a, &mut b, &mut c, &mut d, &mut e] {
+    for mut conn in [a, b, c, c2, d, e].into_iter().chain(others) {
         let (s, n) = conn.check_rechunked()?;
         streams += s;
         bytes += n;
