@@ -5,7 +5,9 @@
 //!
 //! Input layout: byte 0 bit 0 picks the path: standalone bytes
 //! (`Element::from_bytes`) or framing inside a `jabber:client` stream
-//! (`Element::from_frame`); the rest is the XML.
+//! (`Element::from_frame`); the rest is the XML. Framed elements are also
+//! built through quick-xml (`Element::from_frame_via_quick_xml`), which
+//! must give the same tree as the trusted single pass.
 
 #![no_main]
 
@@ -46,6 +48,8 @@ fuzz_target!(|data: &[u8]| {
     while let Ok(Some(ev)) = f.next_event() {
         if let Event::Element(frame) = ev {
             let e = Element::from_frame(&frame).expect("framed elements parse");
+            let reference = Element::from_frame_via_quick_xml(&frame);
+            assert_eq!(reference.as_ref(), Ok(&e), "trusted pass vs quick-xml on {}", frame.xml());
             check(e);
         }
     }

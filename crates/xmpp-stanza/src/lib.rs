@@ -4,8 +4,10 @@
 //!
 //! What a server or client does with a framed top-level element:
 //!
-//! - read it as an owned, namespace-resolved [`Element`] tree (quick-xml,
-//!   under the framer's [`Limits`] and RFC 6120 §11 restricted XML), look
+//! - read it as an owned, namespace-resolved [`Element`] tree (built in
+//!   one pass over the bytes the framer validated; standalone bytes go
+//!   through quick-xml under the framer's [`Limits`] and RFC 6120 §11
+//!   restricted XML), look
 //!   children up by name and namespace, and write it back with correct
 //!   escaping and the fewest namespace declarations; nothing is dropped:
 //!   unknown attributes, children and text stay;

@@ -1,12 +1,20 @@
-//! Building element trees with quick-xml, from a framed element of
-//! xmpp-stream (its bytes plus the namespace declarations it inherits from
-//! the stream header) or from standalone bytes, under the same
-//! [`Limits`] as the framer and RFC 6120 §11's restricted XML.
+//! Building element trees, under the same [`Limits`] as the framer and
+//! RFC 6120 §11's restricted XML, from standalone bytes or from a framed
+//! element of xmpp-stream (its bytes plus the namespace declarations it
+//! inherits from the stream header).
+//!
+//! Standalone bytes are tokenized by quick-xml and get every check quick-xml
+//! leaves to its caller: XML `Char`s, name syntax, references, duplicate
+//! attributes by expanded name, and prefixes.
 //!
 //! Bytes that come from a [`Framer`](xmpp_stream::Framer) were already
-//! checked character by character, so that path skips the checks quick-xml
-//! leaves to its caller; standalone bytes get them all: XML `Char`s, name
-//! syntax, references, duplicate attributes by expanded name, and prefixes.
+//! checked character by character, so they skip the tokenizer too: one
+//! trusted pass over them (`parse/trusted.rs`) finds the tags, expands
+//! references and builds the tree at once. Running a general tokenizer
+//! again over validated bytes cost about three times the framing itself;
+//! the trusted pass is held to the quick-xml path by differential tests and
+//! the `stanza_parse` fuzz target
+//! ([`Element::from_frame_via_quick_xml`] is that reference).
 
 use alloc::borrow::Cow;
 use alloc::boxed::Box;
@@ -36,18 +44,28 @@ impl Element {
     /// elements than the default gives trees that deep); an error here
     /// means an internal disagreement and is reported, never a panic.
     ///
-    /// Not checked again on this path: UTF-8 (the frame is a `str`), XML
-    /// `Char`s, name syntax, reference syntax and the predefined-entity
-    /// rule, `]]>` in text, matching end tags, duplicate attributes by
-    /// qualified name, and every limit. Still checked, because building the
-    /// tree needs the work anyway or because it costs nothing: namespace
-    /// resolution (an undeclared or reserved prefix is an error, as it must
-    /// be to give a namespace at all), attributes unique by expanded name
-    /// (two prefixes bound to one namespace: the tree could not hold both),
-    /// and whatever quick-xml reports while tokenizing (comments,
-    /// processing instructions, a DOCTYPE, content after the root), which
-    /// the framer never lets through.
+    /// The bytes are read in one trusted pass, without a general XML
+    /// tokenizer (see the module docs). Not checked again on this path:
+    /// UTF-8 (the frame is a `str`), XML `Char`s, name syntax, reference
+    /// syntax and the predefined-entity rule, `]]>` in text, matching end
+    /// tags, duplicate attributes by qualified name, and every limit. Still
+    /// checked, because building the tree needs the work anyway or because
+    /// it costs nothing: namespace resolution (an undeclared or reserved
+    /// prefix is an error, as it must be to give a namespace at all),
+    /// attributes unique by expanded name (two prefixes bound to one
+    /// namespace: the tree could not hold both), and the structure the pass
+    /// relies on (comments, processing instructions, a DOCTYPE, unbalanced
+    /// tags, content after the root), which the framer never lets through.
     pub fn from_frame(frame: &xmpp_stream::Element) -> Result<Self, ParseError> {
+        trusted::build(frame.xml(), frame.namespaces())
+    }
+
+    /// [`from_frame`](Self::from_frame) through quick-xml instead of the
+    /// single trusted pass: the same tree, more slowly. It is the reference
+    /// the differential tests and the `stanza_parse` fuzz target hold the
+    /// trusted pass to; there is no other reason to call it.
+    #[doc(hidden)]
+    pub fn from_frame_via_quick_xml(frame: &xmpp_stream::Element) -> Result<Self, ParseError> {
         let unbounded = Limits::default()
             .with_max_element_bytes(usize::MAX)
             .with_max_depth(usize::MAX)
@@ -302,7 +320,7 @@ impl<'i, 'n> Parser<'i, 'n> {
     fn flush_text(&mut self) {
         if !self.text.is_empty() {
             self.nodes
-                .push(Node::Text(String::from(self.text.as_str())));
+                .push(Node::Text(CompactString::from(self.text.as_str())));
             self.text.clear();
         }
     }
@@ -748,3 +766,4 @@ fn normalize_eol(raw: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests;
+mod trusted;

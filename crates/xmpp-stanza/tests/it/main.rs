@@ -9,6 +9,7 @@
 
 mod payloads;
 mod roundtrip;
+mod trusted;
 mod vectors;
 
 use std::path::PathBuf;
