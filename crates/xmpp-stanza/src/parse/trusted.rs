@@ -16,9 +16,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use compact_str::CompactString;
-use xmpp_stream::{Namespaces, Restricted, decode_reference, unescape_attribute};
+use xmpp_stream::{Namespaces, Restricted, decode_reference};
 
-use super::{XMLNS_NS, attribute_value, split_qname};
+use super::{XMLNS_NS, attribute_value, namespace_value, split_qname};
 use crate::atom::Atom;
 use crate::element::{Attribute, Element, Node, XML_NS};
 use crate::error::ParseError;
@@ -121,10 +121,20 @@ impl<'i> Builder<'i, '_> {
             }
             let rest = bytes.get(self.pos..).unwrap_or_default();
             if rest.first() != Some(&b'<') {
-                let end = memchr::memchr(b'<', rest).map_or(bytes.len(), |i| self.pos + i);
-                let raw = self.slice(self.pos, end)?;
-                self.text_piece(raw)?;
-                self.pos = end;
+                // One scan finds the end of a plain run; a run with
+                // something to decode is scanned on for its end.
+                let (end, special) = match memchr::memchr3(b'<', b'&', b'\r', rest) {
+                    Some(i) if rest.get(i) == Some(&b'<') => (i, None),
+                    Some(i) => (
+                        memchr::memchr(b'<', rest.get(i..).unwrap_or_default())
+                            .map_or(rest.len(), |j| i + j),
+                        Some(i),
+                    ),
+                    None => (rest.len(), None),
+                };
+                let raw = self.slice(self.pos, self.pos + end)?;
+                self.text_piece(raw, special)?;
+                self.pos += end;
                 continue;
             }
             match rest.get(1) {
@@ -208,14 +218,15 @@ impl<'i> Builder<'i, '_> {
     }
 
     /// Character data up to the next tag: references expanded, line ends
-    /// normalized (XML 1.0 §2.11), copied as is when it has neither.
-    fn text_piece(&mut self, raw: &'i str) -> Result<(), ParseError> {
+    /// normalized (XML 1.0 §2.11), copied as is when it has neither
+    /// (`special`: the index of its first `&` or CR, if any).
+    fn text_piece(&mut self, raw: &'i str, special: Option<usize>) -> Result<(), ParseError> {
         if self.stack.is_empty() {
             return Err(ParseError::TrailingContent {
                 offset: self.offset(),
             });
         }
-        let Some(mut i) = memchr::memchr2(b'&', b'\r', raw.as_bytes()) else {
+        let Some(mut i) = special else {
             self.push_plain(raw);
             return Ok(());
         };
@@ -404,7 +415,7 @@ impl<'i> Builder<'i, '_> {
                 pending.push((key, raw));
                 continue;
             };
-            let value = unescape_attribute(raw);
+            let value = namespace_value(raw);
             match declared {
                 None => default = Atom::new(&value),
                 Some(prefix) => {
