@@ -7,9 +7,9 @@
     reason = "tests run with std"
 )]
 
+mod onepass;
 mod payloads;
 mod roundtrip;
-mod trusted;
 mod vectors;
 
 use std::path::PathBuf;
