@@ -631,6 +631,25 @@ fn check_name(qname: &str, offset: u64, limits: &Limits) -> Result<(), ParseErro
             max: limits.max_name_bytes,
         });
     }
+    // Fast path, one pass: ASCII NCName characters with at most one colon,
+    // each part starting with a name-start character.
+    let mut at_start = true;
+    let mut colons = 0u32;
+    let mut ok = true;
+    for &c in qname.as_bytes() {
+        if c == b':' {
+            colons += 1;
+            ok &= !at_start;
+            at_start = true;
+        } else {
+            let need = if at_start { NAME_START } else { NAME_CHAR };
+            ok &= name_class(c) & need != 0;
+            at_start = false;
+        }
+    }
+    if ok && !at_start && colons <= 1 {
+        return Ok(());
+    }
     let (prefix, local) = split_qname(qname);
     let ok = prefix.is_none_or(is_ncname) && is_ncname(local);
     if ok {
@@ -810,8 +829,12 @@ fn check_chars(raw: &str, offset: u64) -> Result<(), ParseError> {
 /// An attribute value as written: `Char`s, no `<`, references well formed
 /// and predefined (RFC 6120 §11.1 forbids other entities).
 fn check_value(raw: &str, offset: u64) -> Result<(), ParseError> {
-    // One pass over the bytes finds what needs a closer look.
-    let flags = byte_flags(raw);
+    check_value_with(raw, byte_flags(raw), offset)
+}
+
+/// [`check_value`] given the value's [`byte_flags`], which find what needs
+/// a closer look.
+fn check_value_with(raw: &str, flags: u8, offset: u64) -> Result<(), ParseError> {
     let amp = flags & F_AMP != 0;
     if flags & (F_NOT_CHAR | F_EF) != 0 {
         check_chars(raw, offset)?;
@@ -888,7 +911,12 @@ fn check_value(raw: &str, offset: u64) -> Result<(), ParseError> {
 /// raw length, which the result never exceeds) and copying the runs between
 /// special bytes whole rather than character by character.
 fn attribute_value(raw: &str) -> CompactString {
-    if !needs_unescape(raw) {
+    attribute_value_with(raw, byte_flags(raw))
+}
+
+/// [`attribute_value`] given the value's [`byte_flags`].
+fn attribute_value_with(raw: &str, flags: u8) -> CompactString {
+    if flags & (F_CONTROL | F_AMP) == 0 {
         return CompactString::from(raw);
     }
     let special = |b: u8| matches!(b, b'&' | b'\r' | b'\t' | b'\n');

@@ -28,8 +28,8 @@ use compact_str::CompactString;
 use xmpp_stream::{Limit, Limits, Namespaces, Restricted, decode_reference};
 
 use super::{
-    XMLNS_NS, attribute_value, check_chars, check_name, check_value, has_cdata_end, is_ncname,
-    is_xml_char, namespace_value, split_qname,
+    XMLNS_NS, attribute_value_with, byte_flags, check_chars, check_name, check_value_with,
+    has_cdata_end, is_ncname, is_xml_char, namespace_value, split_qname,
 };
 use crate::atom::Atom;
 use crate::element::{Attribute, Element, Node, XML_NS};
@@ -90,8 +90,9 @@ struct Builder<'i, 'n> {
     borrowed: &'i str,
     text: String,
     /// The non-declaration attributes of the start tag being read, as
-    /// written; kept to reuse its allocation.
-    pending: Vec<(&'i str, &'i str)>,
+    /// written, with the `byte_flags` of their values; kept to reuse its
+    /// allocation.
+    pending: Vec<(&'i str, &'i str, u8)>,
 }
 
 /// XML 1.0 §2.3 `S`.
@@ -228,9 +229,10 @@ impl<'i, 'n> Builder<'i, 'n> {
             return Err(ParseError::TrailingContent { offset });
         };
         if self.limits.is_some() {
-            // `</` Name S? `>`, the name the start tag's.
+            // `</` Name S? `>`, the name the start tag's (which was
+            // checked: equal to it is all this one needs).
             self.pos += 2;
-            let name = self.name()?;
+            let name = self.scan_name()?;
             self.skip_space();
             if name != open.qname || self.byte(self.pos) != Some(b'>') {
                 return Err(ParseError::Xml {
@@ -467,6 +469,16 @@ impl<'i, 'n> Builder<'i, 'n> {
     /// (and, in strict mode, checks it).
     fn name(&mut self) -> Result<&'i str, ParseError> {
         let from = self.pos;
+        let name = self.scan_name()?;
+        if let Some(limits) = self.limits {
+            check_name(name, from as u64, limits)?;
+        }
+        Ok(name)
+    }
+
+    /// Reads a name as [`name`](Self::name) does, without checking it.
+    fn scan_name(&mut self) -> Result<&'i str, ParseError> {
+        let from = self.pos;
         let rest = self.input.as_bytes().get(from..).unwrap_or_default();
         let len = rest
             .iter()
@@ -476,11 +488,7 @@ impl<'i, 'n> Builder<'i, 'n> {
             return Err(self.unexpected("expected a name"));
         }
         self.pos = from + len;
-        let name = self.slice(from, self.pos)?;
-        if let Some(limits) = self.limits {
-            check_name(name, from as u64, limits)?;
-        }
-        Ok(name)
+        self.slice(from, self.pos)
     }
 
     /// Strict mode: refuses what one more of `what` would exceed.
@@ -560,8 +568,10 @@ impl<'i, 'n> Builder<'i, 'n> {
                 return Err(self.truncated());
             };
             let raw = self.slice(from, from + len)?;
+            // One pass over the value serves the check and the unescaping.
+            let flags = byte_flags(raw);
             if self.limits.is_some() {
-                check_value(raw, from as u64)?;
+                check_value_with(raw, flags, from as u64)?;
             }
             self.pos = from + len + 1;
             let declared = if key == "xmlns" {
@@ -575,7 +585,7 @@ impl<'i, 'n> Builder<'i, 'n> {
             } else if let Some(p) = key.strip_prefix("xmlns:") {
                 Some(p)
             } else {
-                pending.push((key, raw));
+                pending.push((key, raw, flags));
                 continue;
             };
             decls += 1;
@@ -621,7 +631,7 @@ impl<'i, 'n> Builder<'i, 'n> {
             None => default.clone(),
         };
         let mut attrs: Vec<Attribute> = Vec::with_capacity(pending.len());
-        for &(key, raw) in &pending {
+        for &(key, raw, flags) in &pending {
             let (p, name) = split_qname(key);
             let ns = match p {
                 None => Atom::default(),
@@ -636,7 +646,7 @@ impl<'i, 'n> Builder<'i, 'n> {
             attrs.push(Attribute {
                 name: Atom::new(name),
                 ns,
-                value: attribute_value(raw),
+                value: attribute_value_with(raw, flags),
             });
         }
         self.pending = pending;
