@@ -41,9 +41,10 @@ const SCRATCH_DEPTH: usize = 8;
 const SCRATCH_NODES: usize = 16;
 const SCRATCH_ATTRIBUTES: usize = 8;
 
-/// An element whose end tag is still to come.
+/// An element whose end tag is still to come. The element itself waits in
+/// `Builder::nodes`, at `index`, so that it is moved once, not through
+/// this stack.
 struct Open<'i> {
-    element: Element,
     /// Its name as written, to match the end tag against (strict mode).
     qname: &'i str,
     /// The default namespace in its scope.
@@ -53,8 +54,8 @@ struct Open<'i> {
     /// Namespace declarations in scope, its own included (strict mode
     /// limits them).
     decls: usize,
-    /// Index in `Builder::nodes` of its first child.
-    children: usize,
+    /// Index of the element in `Builder::nodes`; its children follow it.
+    index: usize,
 }
 
 /// Builds the tree of `input`, a framed element, whose unprefixed names
@@ -80,8 +81,9 @@ struct Builder<'i, 'n> {
     /// Prefix declarations in scope, innermost last.
     prefixes: Vec<(&'i str, Atom)>,
     stack: Vec<Open<'i>>,
-    /// The finished children of every open element, in document order;
-    /// an element takes its own into a vector of their exact number.
+    /// Every open element, each followed by its finished children, in
+    /// document order; an element takes its own into a vector of their
+    /// exact number when it ends.
     nodes: Vec<Node>,
     /// The text run since the last tag is either this slice of the input
     /// (one piece that needed no decoding: the usual case, copied once
@@ -183,8 +185,7 @@ impl<'i, 'n> Builder<'i, 'n> {
             match rest.get(1) {
                 Some(b'/') => {
                     self.flush_text();
-                    let e = self.end()?;
-                    root = self.attach(e);
+                    root = self.end()?;
                 }
                 Some(b'!') => self.cdata(rest)?,
                 Some(b'?') => {
@@ -222,8 +223,9 @@ impl<'i, 'n> Builder<'i, 'n> {
         Ok(())
     }
 
-    /// An end tag at `pos`; returns the element it ends.
-    fn end(&mut self) -> Result<Element, ParseError> {
+    /// An end tag at `pos`; returns the element it ends when it is the
+    /// root.
+    fn end(&mut self) -> Result<Option<Element>, ParseError> {
         let offset = self.offset();
         let Some(open) = self.stack.pop() else {
             return Err(ParseError::TrailingContent { offset });
@@ -249,11 +251,20 @@ impl<'i, 'n> Builder<'i, 'n> {
             self.pos += gt + 1;
         }
         self.prefixes.truncate(open.prefixes_before);
-        let mut e = open.element;
         // A drained range knows its length: one allocation of the exact
         // size.
-        e.children = self.nodes.drain(open.children..).collect();
-        Ok(e)
+        let children: Vec<Node> = self.nodes.drain(open.index + 1..).collect();
+        match self.nodes.get_mut(open.index) {
+            Some(Node::Element(e)) => e.children = children,
+            _ => return Err(self.unexpected("lost an open element")),
+        }
+        if !self.stack.is_empty() {
+            return Ok(None);
+        }
+        match self.nodes.pop() {
+            Some(Node::Element(root)) if self.nodes.is_empty() => Ok(Some(root)),
+            _ => Err(self.unexpected("lost the root element")),
+        }
     }
 
     /// A CDATA section at `pos` (`rest` starts with `<!`); comments and
@@ -661,13 +672,13 @@ impl<'i, 'n> Builder<'i, 'n> {
             return Ok(self.attach(element));
         }
         self.stack.push(Open {
-            element,
             qname,
             default,
             prefixes_before,
             decls,
-            children: self.nodes.len(),
+            index: self.nodes.len(),
         });
+        self.nodes.push(Node::Element(element));
         Ok(None)
     }
 }
