@@ -45,7 +45,7 @@ const SCRATCH_ATTRIBUTES: usize = 8;
 /// `Builder::nodes`, at `index`, so that it is moved once, not through
 /// this stack.
 struct Open<'i> {
-    /// Its name as written, to match the end tag against (strict mode).
+    /// Its name as written, to match the end tag against.
     qname: &'i str,
     /// The default namespace in its scope.
     default: Atom,
@@ -230,26 +230,26 @@ impl<'i, 'n> Builder<'i, 'n> {
         let Some(open) = self.stack.pop() else {
             return Err(ParseError::TrailingContent { offset });
         };
-        if self.limits.is_some() {
-            // `</` Name S? `>`, the name the start tag's (which was
-            // checked: equal to it is all this one needs).
-            self.pos += 2;
-            let name = self.scan_name()?;
-            self.skip_space();
-            if name != open.qname || self.byte(self.pos) != Some(b'>') {
-                return Err(ParseError::Xml {
-                    offset,
-                    detail: alloc::format!("expected '</{}>'", open.qname),
-                });
-            }
-            self.pos += 1;
-        } else {
-            let rest = self.input.as_bytes().get(self.pos..).unwrap_or_default();
-            let Some(gt) = memchr::memchr(b'>', rest) else {
-                return Err(self.truncated());
-            };
-            self.pos += gt + 1;
+        // `</` Name S? `>`, the name the start tag's (which was checked, or
+        // framed: equal to it is all this one needs, in either mode, and
+        // comparing costs less than searching for the `>`).
+        let from = self.pos + 2;
+        let to = from + open.qname.len();
+        if self.input.get(from..to) != Some(open.qname) {
+            return Err(ParseError::Xml {
+                offset,
+                detail: alloc::format!("expected '</{}>'", open.qname),
+            });
         }
+        self.pos = to;
+        self.skip_space();
+        if self.byte(self.pos) != Some(b'>') {
+            return Err(ParseError::Xml {
+                offset,
+                detail: alloc::format!("expected '</{}>'", open.qname),
+            });
+        }
+        self.pos += 1;
         self.prefixes.truncate(open.prefixes_before);
         // A drained range knows its length: one allocation of the exact
         // size.
