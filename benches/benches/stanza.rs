@@ -194,6 +194,33 @@ fn path(corpus: &[u8], depth: Depth) -> usize {
     count
 }
 
+/// Allocations of the tree and typed stanza of each element of the corpus
+/// (the framer's own not counted), by element name: (name, elements,
+/// allocations).
+fn allocations_by_name(corpus: &[u8]) -> Vec<(String, usize, usize)> {
+    let mut by: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    let mut framer = Framer::with_limits(Transport::Tcp, Limits::default()).expect("limits");
+    for chunk in corpus.chunks(64 * 1024) {
+        framer.feed(chunk);
+        while let Some(ev) = framer.next_event().expect("valid corpus") {
+            if let Event::Element(frame) = ev {
+                let n = allocations(|| {
+                    let e = Element::from_frame(black_box(&frame)).expect("tree");
+                    if matches!(e.name(), "message" | "presence" | "iq") {
+                        drop(black_box(Stanza::from_element(e)));
+                    } else {
+                        drop(black_box(e));
+                    }
+                });
+                let entry = by.entry(frame.name().to_owned()).or_default();
+                entry.0 += 1;
+                entry.1 += n;
+            }
+        }
+    }
+    by.into_iter().map(|(k, (c, a))| (k, c, a)).collect()
+}
+
 fn corpus_path(c: &mut Criterion) {
     let mb = std::env::var("XMPP_BENCH_CORPUS_MB")
         .ok()
@@ -209,6 +236,15 @@ fn corpus_path(c: &mut Criterion) {
         "corpus: {} bytes, {stanzas} stanzas; whole path allocations: {allocs} ({:.1} per stanza, framer included)",
         corpus.len(),
         allocs as f64 / stanzas as f64
+    );
+    let by_name = allocations_by_name(&corpus);
+    let line: Vec<String> = by_name
+        .iter()
+        .map(|(name, n, a)| format!("{name} {:.1} ({n})", *a as f64 / *n as f64))
+        .collect();
+    println!(
+        "corpus: tree + typed allocations per element by name (framer not counted): {}",
+        line.join(", ")
     );
     let mut g = c.benchmark_group("stanza/corpus");
     g.throughput(Throughput::Bytes(corpus.len() as u64));

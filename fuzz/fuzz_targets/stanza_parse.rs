@@ -5,13 +5,17 @@
 //!
 //! Input layout: byte 0 bit 0 picks the path: standalone bytes
 //! (`Element::from_bytes`) or framing inside a `jabber:client` stream
-//! (`Element::from_frame`); the rest is the XML.
+//! (`Element::from_frame`); the rest is the XML. Both are also built
+//! through quick-xml (`from_bytes_via_quick_xml`,
+//! `from_frame_via_quick_xml`): a framed element gives the same tree both
+//! ways, and standalone bytes the single checking pass accepts are
+//! accepted by quick-xml as the same tree.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use xmpp_stanza::{Element, Stanza};
-use xmpp_stream::{Event, Framer, Transport};
+use xmpp_stream::{Event, Framer, Limits, Transport};
 
 fn check(e: Element) {
     let xml = e.to_xml();
@@ -35,7 +39,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if mode & 1 == 0 {
+        let reference = Element::from_bytes_via_quick_xml(xml, &Limits::default());
         if let Ok(e) = Element::from_bytes(xml) {
+            // The single checking pass accepts nothing quick-xml refuses.
+            assert_eq!(reference.as_ref(), Ok(&e), "single pass vs quick-xml");
             check(e);
         }
         return;
@@ -46,6 +53,8 @@ fuzz_target!(|data: &[u8]| {
     while let Ok(Some(ev)) = f.next_event() {
         if let Event::Element(frame) = ev {
             let e = Element::from_frame(&frame).expect("framed elements parse");
+            let reference = Element::from_frame_via_quick_xml(&frame);
+            assert_eq!(reference.as_ref(), Ok(&e), "trusted pass vs quick-xml on {}", frame.xml());
             check(e);
         }
     }

@@ -48,8 +48,10 @@ pub enum Node {
     Element(Element),
     /// Character data, references expanded, CDATA sections merged in.
     /// Adjacent runs are merged and a run is never empty, so that a tree and
-    /// its serialization parse back to the same value.
-    Text(String),
+    /// its serialization parse back to the same value. Stored inline up to
+    /// 24 bytes (show, priority, thread ids, roster groups: most text
+    /// outside bodies), so those cost no allocation.
+    Text(CompactString),
 }
 
 impl Node {

@@ -17,11 +17,11 @@ use crate::stream_error::StreamCondition;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ParseError {
-    /// quick-xml found XML it cannot read (`not-well-formed`).
+    /// The parser found XML it cannot read (`not-well-formed`).
     Xml {
         /// Offset of the problem.
         offset: u64,
-        /// quick-xml's description.
+        /// What was wrong, in words.
         detail: String,
     },
     /// Bytes that are not UTF-8 (`not-well-formed`).

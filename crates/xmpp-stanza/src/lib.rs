@@ -4,9 +4,11 @@
 //!
 //! What a server or client does with a framed top-level element:
 //!
-//! - read it as an owned, namespace-resolved [`Element`] tree (quick-xml,
-//!   under the framer's [`Limits`] and RFC 6120 §11 restricted XML), look
-//!   children up by name and namespace, and write it back with correct
+//! - read it as an owned, namespace-resolved [`Element`] tree (built in
+//!   one pass over the bytes, trusting what the framer validated; standalone
+//!   bytes get every check in the same pass, under the framer's [`Limits`]
+//!   and RFC 6120 §11 restricted XML, and quick-xml is the reference both
+//!   are tested against), look children up by name and namespace, and write it back with correct
 //!   escaping and the fewest namespace declarations; nothing is dropped:
 //!   unknown attributes, children and text stay;
 //! - read it as a typed [`Stanza`] ([`Message`], [`Presence`], [`Iq`]) whose
@@ -91,9 +93,9 @@
 //!
 //! # Features
 //!
-//! - `std` (default, required): quick-xml's reader is built on `std::io`,
-//!   so this crate needs std even though its own code names only `core`
-//!   and `alloc` paths.
+//! - `std` (default, required): quick-xml's reader (the reference parser)
+//!   is built on `std::io`, so this crate needs std even though its own
+//!   code names only `core` and `alloc` paths.
 //! - `serde`: typed stanzas, stanza errors and element trees implement
 //!   `Serialize`. The JSON shapes (those `xmpp stanza` prints):
 //!   - element: `{"name","ns","attrs":{NAME:VALUE},"children":[ELEMENT|"text"]}`,

@@ -1,12 +1,24 @@
-//! Building element trees with quick-xml, from a framed element of
-//! xmpp-stream (its bytes plus the namespace declarations it inherits from
-//! the stream header) or from standalone bytes, under the same
-//! [`Limits`] as the framer and RFC 6120 §11's restricted XML.
+//! Building element trees, under the same [`Limits`] as the framer and
+//! RFC 6120 §11's restricted XML, from standalone bytes or from a framed
+//! element of xmpp-stream (its bytes plus the namespace declarations it
+//! inherits from the stream header).
 //!
-//! Bytes that come from a [`Framer`](xmpp_stream::Framer) were already
-//! checked character by character, so that path skips the checks quick-xml
-//! leaves to its caller; standalone bytes get them all: XML `Char`s, name
-//! syntax, references, duplicate attributes by expanded name, and prefixes.
+//! Both are built in one pass over the bytes (`parse/onepass.rs`) that
+//! finds the tags, expands references and builds the tree at once, with no
+//! general tokenizer in between: running quick-xml over bytes the framer
+//! had already validated cost about three times the framing itself, and
+//! half of a standalone parse went to checks of pieces quick-xml had
+//! already found. Bytes from a [`Framer`](xmpp_stream::Framer) were
+//! checked character by character, so that pass trusts them; standalone
+//! bytes get every check in the same pass: XML `Char`s, name syntax,
+//! references, matching end tags, duplicate attributes by expanded name,
+//! prefixes, and the limits.
+//!
+//! quick-xml (the `Parser` below) is kept as the reference the single
+//! pass is held to: `Element::from_bytes_via_quick_xml` and
+//! `Element::from_frame_via_quick_xml` (hidden), differential tests over every
+//! vector and generated, respelled and broken elements, and the
+//! `stanza_parse` fuzz target.
 
 use alloc::borrow::Cow;
 use alloc::boxed::Box;
@@ -36,18 +48,28 @@ impl Element {
     /// elements than the default gives trees that deep); an error here
     /// means an internal disagreement and is reported, never a panic.
     ///
-    /// Not checked again on this path: UTF-8 (the frame is a `str`), XML
-    /// `Char`s, name syntax, reference syntax and the predefined-entity
-    /// rule, `]]>` in text, matching end tags, duplicate attributes by
-    /// qualified name, and every limit. Still checked, because building the
-    /// tree needs the work anyway or because it costs nothing: namespace
-    /// resolution (an undeclared or reserved prefix is an error, as it must
-    /// be to give a namespace at all), attributes unique by expanded name
-    /// (two prefixes bound to one namespace: the tree could not hold both),
-    /// and whatever quick-xml reports while tokenizing (comments,
-    /// processing instructions, a DOCTYPE, content after the root), which
-    /// the framer never lets through.
+    /// The bytes are read in one trusted pass, without a general XML
+    /// tokenizer (see the module docs). Not checked again on this path:
+    /// UTF-8 (the frame is a `str`), XML `Char`s, name syntax, reference
+    /// syntax and the predefined-entity rule, `]]>` in text, matching end
+    /// tags, duplicate attributes by qualified name, and every limit. Still
+    /// checked, because building the tree needs the work anyway or because
+    /// it costs nothing: namespace resolution (an undeclared or reserved
+    /// prefix is an error, as it must be to give a namespace at all),
+    /// attributes unique by expanded name (two prefixes bound to one
+    /// namespace: the tree could not hold both), and the structure the pass
+    /// relies on (comments, processing instructions, a DOCTYPE, unbalanced
+    /// tags, content after the root), which the framer never lets through.
     pub fn from_frame(frame: &xmpp_stream::Element) -> Result<Self, ParseError> {
+        onepass::trusted(frame.xml(), frame.namespaces())
+    }
+
+    /// [`from_frame`](Self::from_frame) through quick-xml instead of the
+    /// single trusted pass: the same tree, more slowly. It is the reference
+    /// the differential tests and the `stanza_parse` fuzz target hold the
+    /// trusted pass to; there is no other reason to call it.
+    #[doc(hidden)]
+    pub fn from_frame_via_quick_xml(frame: &xmpp_stream::Element) -> Result<Self, ParseError> {
         let unbounded = Limits::default()
             .with_max_element_bytes(usize::MAX)
             .with_max_depth(usize::MAX)
@@ -58,25 +80,43 @@ impl Element {
     }
 
     /// Parses one element from standalone bytes (surrounding white space and
-    /// an XML declaration allowed) under the default [`Limits`].
+    /// an XML declaration allowed) under the default [`Limits`], checking
+    /// everything the framer would (XML 1.0 well-formedness, RFC 6120 §11
+    /// restricted XML, namespaces) in the same pass that builds the tree.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ParseError> {
         Self::from_bytes_with_limits(bytes, &Limits::default())
     }
 
     /// Parses one element from standalone bytes under `limits`.
     pub fn from_bytes_with_limits(bytes: &[u8], limits: &Limits) -> Result<Self, ParseError> {
-        if bytes.len() > limits.max_element_bytes {
-            return Err(ParseError::LimitExceeded {
-                offset: limits.max_element_bytes as u64,
-                limit: Limit::ElementBytes,
-                max: limits.max_element_bytes,
-            });
-        }
-        let s = core::str::from_utf8(bytes).map_err(|e| ParseError::InvalidUtf8 {
-            offset: e.valid_up_to() as u64,
-        })?;
+        let s = standalone(bytes, limits)?;
+        onepass::strict(s, limits)
+    }
+
+    /// [`from_bytes_with_limits`](Self::from_bytes_with_limits) through
+    /// quick-xml instead of the single checking pass: the same tree and
+    /// the same verdict, more slowly. It is the reference the differential
+    /// tests and the `stanza_parse` fuzz target hold the single pass to;
+    /// there is no other reason to call it.
+    #[doc(hidden)]
+    pub fn from_bytes_via_quick_xml(bytes: &[u8], limits: &Limits) -> Result<Self, ParseError> {
+        let s = standalone(bytes, limits)?;
         Parser::new(s, *limits, true, None).run()
     }
+}
+
+/// Standalone bytes as a `str`, within the size limit.
+fn standalone<'b>(bytes: &'b [u8], limits: &Limits) -> Result<&'b str, ParseError> {
+    if bytes.len() > limits.max_element_bytes {
+        return Err(ParseError::LimitExceeded {
+            offset: limits.max_element_bytes as u64,
+            limit: Limit::ElementBytes,
+            max: limits.max_element_bytes,
+        });
+    }
+    core::str::from_utf8(bytes).map_err(|e| ParseError::InvalidUtf8 {
+        offset: e.valid_up_to() as u64,
+    })
 }
 
 impl FromStr for Element {
@@ -129,8 +169,12 @@ struct Parser<'i, 'n> {
     /// The character data read since the last tag, references expanded;
     /// it becomes one text node, allocated once at its final size, when
     /// the next tag comes (quick-xml ends a text event at every reference,
-    /// so a run is often several events).
+    /// so a run is often several events). A run of one event that needed
+    /// no change stays a slice of the input in `borrowed` (the usual case:
+    /// no copy into `text`, which is only allocated when a run needs it);
+    /// never both non-empty.
     text: String,
+    borrowed: &'i str,
     /// The non-declaration attributes of the start tag being read, as
     /// written; kept to reuse its allocation.
     pending: Vec<(&'i str, &'i str)>,
@@ -155,7 +199,8 @@ impl<'i, 'n> Parser<'i, 'n> {
             // could need.
             stack: Vec::with_capacity(SCRATCH_DEPTH),
             nodes: Vec::with_capacity(SCRATCH_NODES),
-            text: String::with_capacity(input.len().min(SCRATCH_TEXT)),
+            text: String::new(),
+            borrowed: "",
             pending: Vec::with_capacity(SCRATCH_ATTRIBUTES),
         }
     }
@@ -300,17 +345,21 @@ impl<'i, 'n> Parser<'i, 'n> {
     /// Ends the current text run: it becomes a child of the innermost
     /// open element (never empty, never next to another text node).
     fn flush_text(&mut self) {
-        if !self.text.is_empty() {
+        if !self.borrowed.is_empty() {
             self.nodes
-                .push(Node::Text(String::from(self.text.as_str())));
+                .push(Node::Text(CompactString::from(self.borrowed)));
+            self.borrowed = "";
+        } else if !self.text.is_empty() {
+            self.nodes
+                .push(Node::Text(CompactString::from(self.text.as_str())));
             self.text.clear();
         }
     }
 
-    fn text(&mut self, raw: &str, offset: u64, cdata: bool) -> Result<(), ParseError> {
+    fn text(&mut self, raw: &'i str, offset: u64, cdata: bool) -> Result<(), ParseError> {
         if self.strict {
             check_chars(raw, offset)?;
-            if !cdata && raw.contains("]]>") {
+            if !cdata && has_cdata_end(raw) {
                 return Err(ParseError::Xml {
                     offset,
                     detail: "']]>' in character data".into(),
@@ -318,18 +367,45 @@ impl<'i, 'n> Parser<'i, 'n> {
             }
         }
         // quick-xml ends a text event at every reference, so `raw` holds
-        // none; unescaping only normalizes line ends (XML 1.0 §2.11).
+        // none; unescaping only normalizes line ends (XML 1.0 §2.11), and
+        // most runs have none to normalize.
         let text = if cdata {
             normalize_eol(raw)
+        } else if memchr::memchr2(b'&', b'\r', raw.as_bytes()).is_none() {
+            Cow::Borrowed(raw)
         } else {
             unescape_text(raw)
         };
-        self.push_text(&text, offset)
+        match text {
+            Cow::Borrowed(piece) if !self.stack.is_empty() => {
+                if self.borrowed.is_empty() && self.text.is_empty() {
+                    self.borrowed = piece;
+                } else {
+                    self.own_text();
+                    self.text.push_str(piece);
+                }
+                Ok(())
+            }
+            text => self.push_text(&text, offset),
+        }
+    }
+
+    /// Moves a borrowed run into `text`, to be extended; `text` gets
+    /// room for a typical run the first time.
+    fn own_text(&mut self) {
+        if self.text.capacity() == 0 {
+            self.text.reserve(self.input.len().min(SCRATCH_TEXT));
+        }
+        if !self.borrowed.is_empty() {
+            self.text.push_str(self.borrowed);
+            self.borrowed = "";
+        }
     }
 
     fn push_text(&mut self, text: &str, offset: u64) -> Result<(), ParseError> {
         match self.stack.last() {
             Some(_) => {
+                self.own_text();
                 self.text.push_str(text);
                 Ok(())
             }
@@ -460,7 +536,7 @@ impl<'i, 'n> Parser<'i, 'n> {
                 pending.push((key, raw));
                 continue;
             };
-            let value = unescape_attribute(raw);
+            let value = namespace_value(raw);
             scope.decls += 1;
             if scope.decls > self.limits.max_namespace_declarations {
                 return Err(ParseError::LimitExceeded {
@@ -541,23 +617,48 @@ impl<'i, 'n> Parser<'i, 'n> {
     }
 
     fn check_name(&self, qname: &str, offset: u64) -> Result<(), ParseError> {
-        if qname.len() > self.limits.max_name_bytes {
-            return Err(ParseError::LimitExceeded {
-                offset,
-                limit: Limit::NameBytes,
-                max: self.limits.max_name_bytes,
-            });
-        }
-        let (prefix, local) = split_qname(qname);
-        let ok = prefix.is_none_or(is_ncname) && is_ncname(local);
-        if ok {
-            Ok(())
+        check_name(qname, offset, &self.limits)
+    }
+}
+
+/// A qualified name (Namespaces in XML 1.0 §4): one or two NCNames, no
+/// longer than the limit.
+fn check_name(qname: &str, offset: u64, limits: &Limits) -> Result<(), ParseError> {
+    if qname.len() > limits.max_name_bytes {
+        return Err(ParseError::LimitExceeded {
+            offset,
+            limit: Limit::NameBytes,
+            max: limits.max_name_bytes,
+        });
+    }
+    // Fast path, one pass: ASCII NCName characters with at most one colon,
+    // each part starting with a name-start character.
+    let mut at_start = true;
+    let mut colons = 0u32;
+    let mut ok = true;
+    for &c in qname.as_bytes() {
+        if c == b':' {
+            colons += 1;
+            ok &= !at_start;
+            at_start = true;
         } else {
-            Err(ParseError::InvalidName {
-                offset,
-                name: qname.into(),
-            })
+            let need = if at_start { NAME_START } else { NAME_CHAR };
+            ok &= name_class(c) & need != 0;
+            at_start = false;
         }
+    }
+    if ok && !at_start && colons <= 1 {
+        return Ok(());
+    }
+    let (prefix, local) = split_qname(qname);
+    let ok = prefix.is_none_or(is_ncname) && is_ncname(local);
+    if ok {
+        Ok(())
+    } else {
+        Err(ParseError::InvalidName {
+            offset,
+            name: qname.into(),
+        })
     }
 }
 
@@ -574,14 +675,15 @@ fn split_qname(qname: &str) -> (Option<&str>, &str) {
 /// checked exactly against XML 1.0 §2.3; other characters are accepted when
 /// they are outside the ranges XML 1.0 excludes from names.
 fn is_ncname(s: &str) -> bool {
-    // Fast path: the names of XMPP are ASCII.
+    // Fast path: the names of XMPP are ASCII, checked against a table.
+    let b = s.as_bytes();
+    if b.first().is_some_and(|&c| name_class(c) & NAME_START != 0)
+        && b.iter().all(|&c| name_class(c) & NAME_CHAR != 0)
+    {
+        return true;
+    }
     if s.is_ascii() {
-        let b = s.as_bytes();
-        return b
-            .first()
-            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
-            && b.iter()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'));
+        return false;
     }
     let mut chars = s.chars();
     let Some(first) = chars.next() else {
@@ -604,6 +706,105 @@ fn is_ncname(s: &str) -> bool {
         })
 }
 
+/// [`name_class`] bit of the ASCII bytes that may start an NCName.
+const NAME_START: u8 = 1;
+/// [`name_class`] bit of the ASCII bytes that may continue an NCName.
+const NAME_CHAR: u8 = 2;
+
+/// XML 1.0 §2.3 for ASCII, minus the colon: letters and `_` start a name;
+/// those, digits, `-` and `.` continue it. Other bytes are 0 (non-ASCII
+/// names take the slow path).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time over 0..128 < 256; never reached by input"
+)]
+const NAME_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        if c.is_ascii_alphabetic() || c == b'_' {
+            t[i] = NAME_START | NAME_CHAR;
+        } else if c.is_ascii_digit() || c == b'-' || c == b'.' {
+            t[i] = NAME_CHAR;
+        }
+        i += 1;
+    }
+    t
+};
+
+fn name_class(b: u8) -> u8 {
+    NAME_CLASS.get(usize::from(b)).copied().unwrap_or(0)
+}
+
+/// [`byte_flags`]: a byte below 0x20.
+const F_CONTROL: u8 = 1;
+/// [`byte_flags`]: a control byte other than TAB, LF, CR (not an XML
+/// `Char`, XML 1.0 §2.2).
+const F_NOT_CHAR: u8 = 2;
+/// [`byte_flags`]: `&`.
+const F_AMP: u8 = 4;
+/// [`byte_flags`]: `<`.
+const F_LT: u8 = 8;
+/// [`byte_flags`]: 0xEF, the lead byte of U+FFFE and U+FFFF (and of many
+/// valid characters).
+const F_EF: u8 = 16;
+
+/// The `F_*` class of every byte (a table: a `match` in the loop does not
+/// compile to one).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time over constant indexes < 256; never reached by input"
+)]
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = if i == 0x09 || i == 0x0A || i == 0x0D {
+            F_CONTROL
+        } else {
+            F_CONTROL | F_NOT_CHAR
+        };
+        i += 1;
+    }
+    t[b'&' as usize] = F_AMP;
+    t[b'<' as usize] = F_LT;
+    t[0xEF] = F_EF;
+    t
+};
+
+/// Which of the `F_*` classes of bytes `raw` holds, in one pass without
+/// branches on the bytes.
+fn byte_flags(raw: &str) -> u8 {
+    raw.bytes().fold(0, |acc, b| {
+        acc | BYTE_CLASS.get(usize::from(b)).copied().unwrap_or(0)
+    })
+}
+
+/// Whether `raw` holds a byte that attribute-value normalization or
+/// reference expansion changes (`&`, TAB, LF, CR; other control bytes,
+/// which valid values never hold, only cost the slow path).
+fn needs_unescape(raw: &str) -> bool {
+    byte_flags(raw) & (F_CONTROL | F_AMP) != 0
+}
+
+/// The value of a namespace declaration, references expanded; borrowed
+/// when there is nothing to expand (always, in practice).
+fn namespace_value(raw: &str) -> Cow<'_, str> {
+    if needs_unescape(raw) {
+        unescape_attribute(raw)
+    } else {
+        Cow::Borrowed(raw)
+    }
+}
+
+/// Whether character data holds `]]>` (XML 1.0 §2.4), found from its rare
+/// `>`s rather than by a substring search.
+fn has_cdata_end(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    memchr::memchr_iter(b'>', b).any(|i| i >= 2 && b.get(i - 2..i) == Some(b"]]".as_slice()))
+}
+
 /// XML 1.0 §2.2 `Char`.
 fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
@@ -611,11 +812,9 @@ fn is_xml_char(c: char) -> bool {
 
 /// Every character of `raw` is an XML `Char`.
 fn check_chars(raw: &str, offset: u64) -> Result<(), ParseError> {
-    // Fast path: only control bytes and the UTF-8 of U+FFFE/U+FFFF can fail.
-    if raw
-        .bytes()
-        .all(|b| b >= 0x20 && b != 0xEF || matches!(b, b'\t' | b'\n' | b'\r'))
-    {
+    // Fast path: only control bytes and the UTF-8 of U+FFFE/U+FFFF can
+    // fail.
+    if byte_flags(raw) & (F_NOT_CHAR | F_EF) == 0 {
         return Ok(());
     }
     match raw.char_indices().find(|&(_, c)| !is_xml_char(c)) {
@@ -630,24 +829,21 @@ fn check_chars(raw: &str, offset: u64) -> Result<(), ParseError> {
 /// An attribute value as written: `Char`s, no `<`, references well formed
 /// and predefined (RFC 6120 §11.1 forbids other entities).
 fn check_value(raw: &str, offset: u64) -> Result<(), ParseError> {
-    // One pass over the bytes finds what needs a closer look.
-    let mut amp = false;
-    let mut chars_checked = false;
-    for &b in raw.as_bytes() {
-        match b {
-            b'<' => {
-                return Err(ParseError::Xml {
-                    offset,
-                    detail: "'<' in an attribute value".into(),
-                });
-            }
-            b'&' => amp = true,
-            0x00..=0x1F | 0xEF if !chars_checked => {
-                check_chars(raw, offset)?;
-                chars_checked = true;
-            }
-            _ => {}
-        }
+    check_value_with(raw, byte_flags(raw), offset)
+}
+
+/// [`check_value`] given the value's [`byte_flags`], which find what needs
+/// a closer look.
+fn check_value_with(raw: &str, flags: u8, offset: u64) -> Result<(), ParseError> {
+    let amp = flags & F_AMP != 0;
+    if flags & (F_NOT_CHAR | F_EF) != 0 {
+        check_chars(raw, offset)?;
+    }
+    if flags & F_LT != 0 {
+        return Err(ParseError::Xml {
+            offset,
+            detail: "'<' in an attribute value".into(),
+        });
     }
     if !amp {
         return Ok(());
@@ -715,10 +911,16 @@ fn check_value(raw: &str, offset: u64) -> Result<(), ParseError> {
 /// raw length, which the result never exceeds) and copying the runs between
 /// special bytes whole rather than character by character.
 fn attribute_value(raw: &str) -> CompactString {
-    let special = |b: u8| matches!(b, b'&' | b'\r' | b'\t' | b'\n');
-    let Some(mut i) = raw.bytes().position(special) else {
+    attribute_value_with(raw, byte_flags(raw))
+}
+
+/// [`attribute_value`] given the value's [`byte_flags`].
+fn attribute_value_with(raw: &str, flags: u8) -> CompactString {
+    if flags & (F_CONTROL | F_AMP) == 0 {
         return CompactString::from(raw);
-    };
+    }
+    let special = |b: u8| matches!(b, b'&' | b'\r' | b'\t' | b'\n');
+    let mut i = raw.bytes().position(special).unwrap_or(raw.len());
     let mut out = CompactString::with_capacity(raw.len());
     let mut rest = raw;
     loop {
@@ -740,11 +942,12 @@ fn attribute_value(raw: &str) -> CompactString {
 
 /// XML 1.0 §2.11 for CDATA sections: CR LF and lone CR become LF.
 fn normalize_eol(raw: &str) -> Cow<'_, str> {
-    if !raw.contains('\r') {
+    if memchr::memchr(b'\r', raw.as_bytes()).is_none() {
         return Cow::Borrowed(raw);
     }
     Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
+mod onepass;
 #[cfg(test)]
 mod tests;

@@ -12,15 +12,14 @@
 use alloc::string::String;
 use core::fmt;
 
-use xmpp_stream::{escape_attribute, escape_text};
-
 use crate::element::{Element, Node, XML_NS};
 
 impl Element {
     /// The element as a standalone document fragment: the root declares its
     /// namespace (unless it has none).
     pub fn to_xml(&self) -> String {
-        let mut out = String::with_capacity(128);
+        // A typical stanza fits; larger trees grow it a few times.
+        let mut out = String::with_capacity(512);
         self.write_xml_in(&mut out, "");
         out
     }
@@ -38,7 +37,7 @@ impl Element {
         out.push_str(&self.name);
         if *self.ns != *default_ns {
             out.push_str(" xmlns='");
-            out.push_str(&escape_attribute(&self.ns));
+            push_escaped(out, &self.ns, ESCAPE_IN_ATTRIBUTE);
             out.push('\'');
         }
         let mut declared = 0usize;
@@ -55,12 +54,12 @@ impl Element {
                 declared += 1;
                 use fmt::Write as _;
                 let _ = write!(out, "xmlns:{prefix}='");
-                out.push_str(&escape_attribute(&a.ns));
+                push_escaped(out, &a.ns, ESCAPE_IN_ATTRIBUTE);
                 let _ = write!(out, "' {prefix}:");
             }
             out.push_str(&a.name);
             out.push_str("='");
-            out.push_str(&escape_attribute(&a.value));
+            push_escaped(out, &a.value, ESCAPE_IN_ATTRIBUTE);
             out.push('\'');
         }
         if self.children.is_empty() {
@@ -71,13 +70,66 @@ impl Element {
         for node in &self.children {
             match node {
                 Node::Element(e) => e.write_xml_in(out, &self.ns),
-                Node::Text(t) => out.push_str(&escape_text(t)),
+                Node::Text(t) => push_escaped(out, t, ESCAPE_IN_TEXT),
             }
         }
         out.push_str("</");
         out.push_str(&self.name);
         out.push('>');
     }
+}
+
+/// [`ESCAPE`] bit of the bytes escaped everywhere: `<`, `>` (so that `]]>`
+/// can never appear), `&`, and CR (which end-of-line handling would turn
+/// into LF or a space).
+const ESCAPE_IN_TEXT: u8 = 1;
+/// [`ESCAPE`] bits of the bytes escaped in attribute values: those of text
+/// and both quotes, TAB and LF (which attribute-value normalization would
+/// turn into spaces).
+const ESCAPE_IN_ATTRIBUTE: u8 = ESCAPE_IN_TEXT | 2;
+
+/// Which bytes to escape where (the same as `xmpp_stream::escape_text` and
+/// `escape_attribute`, written straight into the output).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time with constant indexes < 256; never reached by input"
+)]
+const ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'<' as usize] = ESCAPE_IN_TEXT;
+    t[b'>' as usize] = ESCAPE_IN_TEXT;
+    t[b'&' as usize] = ESCAPE_IN_TEXT;
+    t[b'\r' as usize] = ESCAPE_IN_TEXT;
+    t[b'\'' as usize] = 2;
+    t[b'"' as usize] = 2;
+    t[b'\t' as usize] = 2;
+    t[b'\n' as usize] = 2;
+    t
+};
+
+/// Appends `s` with the bytes of class `mask` replaced by references,
+/// copying the runs between them whole.
+fn push_escaped(out: &mut String, s: &str, mask: u8) {
+    let mut start = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if ESCAPE.get(usize::from(b)).copied().unwrap_or(0) & mask == 0 {
+            continue;
+        }
+        // `i` indexes an ASCII byte: a char boundary.
+        out.push_str(s.get(start..i).unwrap_or_default());
+        out.push_str(match b {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            b'\'' => "&apos;",
+            b'"' => "&quot;",
+            b'\t' => "&#9;",
+            b'\n' => "&#10;",
+            _ => "&#13;",
+        });
+        start = i + 1;
+    }
+    out.push_str(s.get(start..).unwrap_or_default());
 }
 
 /// The `n`th generated prefix: `ns0`, `ns1`, …
@@ -119,5 +171,18 @@ mod tests {
         let mut in_stream = String::new();
         Element::new("presence", "jabber:client").write_xml_in(&mut in_stream, "jabber:client");
         assert_eq!(in_stream, "<presence/>");
+    }
+
+    #[test]
+    fn escapes_as_xmpp_stream_does() {
+        let s = "a<b>c&d'e\"f\tg\nh\ri]]>é😀";
+        for (mask, theirs) in [
+            (ESCAPE_IN_TEXT, xmpp_stream::escape_text(s)),
+            (ESCAPE_IN_ATTRIBUTE, xmpp_stream::escape_attribute(s)),
+        ] {
+            let mut ours = String::new();
+            push_escaped(&mut ours, s, mask);
+            assert_eq!(ours, theirs);
+        }
     }
 }

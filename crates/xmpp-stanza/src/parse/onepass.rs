@@ -1,0 +1,700 @@
+//! Element trees in one pass over the bytes (XML 1.0 §3.1 tags, §2.4
+//! character data, §2.7 CDATA sections, §4.1 references), with no
+//! tokenizer in between: `<` is found with `memchr`, a name runs up to
+//! white space, `/`, `=` or `>`, a value up to its closing quote, and text
+//! without `&` or CR is copied as it is.
+//!
+//! Two modes:
+//!
+//! - trusted, for a frame of xmpp-stream: the framer accepted these bytes
+//!   already (UTF-8, XML `Char`s, name syntax, references, RFC 6120 §11's
+//!   restrictions, matching end tags, attributes unique by qualified name,
+//!   its limits), so only the boundaries are found and namespaces
+//!   resolved;
+//! - strict, for standalone bytes: the same pass also does every check the
+//!   framer would, on the pieces it finds anyway: names against the NCName
+//!   table, values and text for `Char`s and references, `]]>`, matching end
+//!   tags, white space between attributes, and the [`Limits`].
+//!
+//! Either way, anything unexpected is an error, never a panic and never a
+//! guess. quick-xml (the `Parser` of `parse.rs`) is the reference both
+//! modes are held to by the differential tests and the `stanza_parse` fuzz
+//! target.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use compact_str::CompactString;
+use xmpp_stream::{Limit, Limits, Namespaces, Restricted, decode_reference};
+
+use super::{
+    XMLNS_NS, attribute_value_with, byte_flags, check_chars, check_name, check_value_with,
+    has_cdata_end, is_ncname, is_xml_char, namespace_value, split_qname,
+};
+use crate::atom::Atom;
+use crate::element::{Attribute, Element, Node, XML_NS};
+use crate::error::ParseError;
+
+/// Initial capacities of the scratch buffers: a typical stanza is a few
+/// levels deep with a dozen children and a handful of attributes.
+const SCRATCH_DEPTH: usize = 8;
+const SCRATCH_NODES: usize = 16;
+const SCRATCH_ATTRIBUTES: usize = 8;
+
+/// An element whose end tag is still to come. The element itself waits in
+/// `Builder::nodes`, at `index`, so that it is moved once, not through
+/// this stack.
+struct Open<'i> {
+    /// Its name as written, to match the end tag against.
+    qname: &'i str,
+    /// The default namespace in its scope.
+    default: Atom,
+    /// Length of `Builder::prefixes` before its own declarations.
+    prefixes_before: usize,
+    /// Namespace declarations in scope, its own included (strict mode
+    /// limits them).
+    decls: usize,
+    /// Index of the element in `Builder::nodes`; its children follow it.
+    index: usize,
+}
+
+/// Builds the tree of `input`, a framed element, whose unprefixed names
+/// and prefixes not declared inside it resolve against `inherited`.
+pub(super) fn trusted(input: &str, inherited: &Namespaces) -> Result<Element, ParseError> {
+    Builder::new(input, Some(inherited), None).run()
+}
+
+/// Builds the tree of `input`, standalone bytes, checking everything under
+/// `limits` (the caller checked the total size and UTF-8).
+pub(super) fn strict(input: &str, limits: &Limits) -> Result<Element, ParseError> {
+    Builder::new(input, None, Some(limits)).run()
+}
+
+struct Builder<'i, 'n> {
+    input: &'i str,
+    /// Byte offset of the next unread byte; always a char boundary, since
+    /// it only ever stops at ASCII bytes or the end.
+    pos: usize,
+    inherited: Option<&'n Namespaces>,
+    /// `Some` in strict mode: the checks are made, under these limits.
+    limits: Option<&'n Limits>,
+    /// Prefix declarations in scope, innermost last.
+    prefixes: Vec<(&'i str, Atom)>,
+    stack: Vec<Open<'i>>,
+    /// Every open element, each followed by its finished children, in
+    /// document order; an element takes its own into a vector of their
+    /// exact number when it ends.
+    nodes: Vec<Node>,
+    /// The text run since the last tag is either this slice of the input
+    /// (one piece that needed no decoding: the usual case, copied once
+    /// when the run ends) or, once it needed decoding or a second piece,
+    /// `text`; never both.
+    borrowed: &'i str,
+    text: String,
+    /// The non-declaration attributes of the start tag being read, as
+    /// written, with the `byte_flags` of their values; kept to reuse its
+    /// allocation.
+    pending: Vec<(&'i str, &'i str, u8)>,
+}
+
+/// XML 1.0 §2.3 `S`.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+fn all_space(s: &str) -> bool {
+    s.bytes().all(is_space)
+}
+
+impl<'i, 'n> Builder<'i, 'n> {
+    fn new(input: &'i str, inherited: Option<&'n Namespaces>, limits: Option<&'n Limits>) -> Self {
+        Self {
+            input,
+            pos: 0,
+            inherited,
+            limits,
+            prefixes: Vec::new(),
+            stack: Vec::with_capacity(SCRATCH_DEPTH),
+            nodes: Vec::with_capacity(SCRATCH_NODES),
+            borrowed: "",
+            text: String::new(),
+            pending: Vec::with_capacity(SCRATCH_ATTRIBUTES),
+        }
+    }
+
+    fn offset(&self) -> u64 {
+        self.pos as u64
+    }
+
+    fn byte(&self, at: usize) -> Option<u8> {
+        self.input.as_bytes().get(at).copied()
+    }
+
+    /// The input from `from` to `to`; an error if that is not a slice of
+    /// it on char boundaries (which the scanning never produces).
+    fn slice(&self, from: usize, to: usize) -> Result<&'i str, ParseError> {
+        let input: &'i str = self.input;
+        input.get(from..to).ok_or(ParseError::InvalidUtf8 {
+            offset: from as u64,
+        })
+    }
+
+    fn unexpected(&self, detail: &str) -> ParseError {
+        ParseError::Xml {
+            offset: self.offset(),
+            detail: detail.into(),
+        }
+    }
+
+    fn truncated(&self) -> ParseError {
+        ParseError::Truncated {
+            offset: self.input.len() as u64,
+        }
+    }
+
+    fn run(mut self) -> Result<Element, ParseError> {
+        let bytes = self.input.as_bytes();
+        if self.limits.is_some() {
+            self.declaration()?;
+        }
+        let mut root: Option<Element> = None;
+        while self.pos < bytes.len() {
+            let rest = bytes.get(self.pos..).unwrap_or_default();
+            if rest.first() != Some(&b'<') {
+                // One scan finds the end of a plain run; a run with
+                // something to decode is scanned on for its end.
+                let (end, special) = match memchr::memchr3(b'<', b'&', b'\r', rest) {
+                    Some(i) if rest.get(i) == Some(&b'<') => (i, None),
+                    Some(i) => (
+                        memchr::memchr(b'<', rest.get(i..).unwrap_or_default())
+                            .map_or(rest.len(), |j| i + j),
+                        Some(i),
+                    ),
+                    None => (rest.len(), None),
+                };
+                let raw = self.slice(self.pos, self.pos + end)?;
+                self.text_piece(raw, special)?;
+                self.pos += end;
+                continue;
+            }
+            if root.is_some() {
+                return Err(ParseError::TrailingContent {
+                    offset: self.offset(),
+                });
+            }
+            match rest.get(1) {
+                Some(b'/') => {
+                    self.flush_text();
+                    root = self.end()?;
+                }
+                Some(b'!') => self.cdata(rest)?,
+                Some(b'?') => {
+                    return Err(ParseError::Restricted {
+                        offset: self.offset(),
+                        construct: Restricted::ProcessingInstruction,
+                    });
+                }
+                _ => {
+                    self.flush_text();
+                    root = self.start()?;
+                }
+            }
+        }
+        if !self.stack.is_empty() {
+            return Err(self.truncated());
+        }
+        root.ok_or(ParseError::NoElement)
+    }
+
+    /// Strict mode: skips an XML declaration at the very start (XML 1.0
+    /// §2.8; its content is not interpreted: UTF-8 is all there is).
+    fn declaration(&mut self) -> Result<(), ParseError> {
+        let Some(after) = self.input.strip_prefix("<?xml") else {
+            return Ok(());
+        };
+        if !(after.starts_with("?>") || after.bytes().next().is_some_and(is_space)) {
+            // `<?xml-stylesheet …?>` and the like: a processing instruction.
+            return Ok(());
+        }
+        let Some(end) = after.find("?>") else {
+            return Err(self.truncated());
+        };
+        self.pos = "<?xml".len() + end + 2;
+        Ok(())
+    }
+
+    /// An end tag at `pos`; returns the element it ends when it is the
+    /// root.
+    fn end(&mut self) -> Result<Option<Element>, ParseError> {
+        let offset = self.offset();
+        let Some(open) = self.stack.pop() else {
+            return Err(ParseError::TrailingContent { offset });
+        };
+        // `</` Name S? `>`, the name the start tag's (which was checked, or
+        // framed: equal to it is all this one needs, in either mode, and
+        // comparing costs less than searching for the `>`).
+        let from = self.pos + 2;
+        let to = from + open.qname.len();
+        if self.input.get(from..to) != Some(open.qname) {
+            return Err(ParseError::Xml {
+                offset,
+                detail: alloc::format!("expected '</{}>'", open.qname),
+            });
+        }
+        self.pos = to;
+        self.skip_space();
+        if self.byte(self.pos) != Some(b'>') {
+            return Err(ParseError::Xml {
+                offset,
+                detail: alloc::format!("expected '</{}>'", open.qname),
+            });
+        }
+        self.pos += 1;
+        self.prefixes.truncate(open.prefixes_before);
+        // A drained range knows its length: one allocation of the exact
+        // size.
+        let children: Vec<Node> = self.nodes.drain(open.index + 1..).collect();
+        match self.nodes.get_mut(open.index) {
+            Some(Node::Element(e)) => e.children = children,
+            _ => return Err(self.unexpected("lost an open element")),
+        }
+        if !self.stack.is_empty() {
+            return Ok(None);
+        }
+        match self.nodes.pop() {
+            Some(Node::Element(root)) if self.nodes.is_empty() => Ok(Some(root)),
+            _ => Err(self.unexpected("lost the root element")),
+        }
+    }
+
+    /// A CDATA section at `pos` (`rest` starts with `<!`); comments and
+    /// DOCTYPEs, which RFC 6120 §11.1 forbids, are refused.
+    fn cdata(&mut self, rest: &[u8]) -> Result<(), ParseError> {
+        const OPEN: &str = "<![CDATA[";
+        if !rest.starts_with(OPEN.as_bytes()) {
+            // A complete comment or DOCTYPE is restricted XML; anything
+            // else, or one without its end, is not well formed.
+            let after = rest.get(2..).unwrap_or_default();
+            let construct = if after.starts_with(b"--") {
+                memchr::memmem::find(after.get(2..).unwrap_or_default(), b"-->")
+                    .map(|_| Restricted::Comment)
+            } else if after
+                .get(..7)
+                .is_some_and(|d| d.eq_ignore_ascii_case(b"DOCTYPE"))
+            {
+                memchr::memchr(b'>', after).map(|_| Restricted::Doctype)
+            } else {
+                None
+            };
+            let offset = self.offset();
+            return Err(match construct {
+                Some(construct) => ParseError::Restricted { offset, construct },
+                None => ParseError::Xml {
+                    offset,
+                    detail: "unknown or unclosed markup after '<!'".into(),
+                },
+            });
+        }
+        let from = self.pos + OPEN.len();
+        let tail = self.slice(from, self.input.len())?;
+        let Some(len) = tail.find("]]>") else {
+            return Err(self.truncated());
+        };
+        let raw = self.slice(from, from + len)?;
+        if self.limits.is_some() {
+            check_chars(raw, from as u64)?;
+        }
+        if self.stack.is_empty() {
+            if self.limits.is_some() && all_space(raw) {
+                self.pos = from + len + 3;
+                return Ok(());
+            }
+            return Err(ParseError::TrailingContent {
+                offset: self.offset(),
+            });
+        }
+        if raw.as_bytes().contains(&b'\r') {
+            self.own_text(raw.len());
+            push_normalized(&mut self.text, raw);
+        } else {
+            self.push_plain(raw);
+        }
+        self.pos = from + len + 3;
+        Ok(())
+    }
+
+    /// Character data up to the next tag: references expanded, line ends
+    /// normalized (XML 1.0 §2.11), copied as is when it has neither
+    /// (`special`: the index of its first `&` or CR, if any).
+    fn text_piece(&mut self, raw: &'i str, special: Option<usize>) -> Result<(), ParseError> {
+        let offset = self.offset();
+        if self.limits.is_some() {
+            check_chars(raw, offset)?;
+            if has_cdata_end(raw) {
+                return Err(ParseError::Xml {
+                    offset,
+                    detail: "']]>' in character data".into(),
+                });
+            }
+        }
+        if self.stack.is_empty() {
+            // Outside the root only white space, and only standalone.
+            if self.limits.is_some() && all_space(raw) {
+                return Ok(());
+            }
+            return Err(ParseError::TrailingContent { offset });
+        }
+        let Some(mut i) = special else {
+            self.push_plain(raw);
+            return Ok(());
+        };
+        self.own_text(raw.len());
+        let mut rest = raw;
+        loop {
+            // `i` indexes an ASCII byte or the end: a char boundary.
+            self.text.push_str(rest.get(..i).unwrap_or_default());
+            let tail = rest.get(i..).unwrap_or_default();
+            let at = offset + (raw.len() - tail.len()) as u64;
+            let take = match tail.as_bytes().first() {
+                None => break,
+                Some(b'&') => {
+                    let c = self.reference(tail, at)?;
+                    self.text.push(c.0);
+                    c.1
+                }
+                Some(_) => {
+                    self.text.push('\n');
+                    if tail.as_bytes().get(1) == Some(&b'\n') {
+                        2
+                    } else {
+                        1
+                    }
+                }
+            };
+            rest = tail.get(take..).unwrap_or_default();
+            i = memchr::memchr2(b'&', b'\r', rest.as_bytes()).unwrap_or(rest.len());
+        }
+        Ok(())
+    }
+
+    /// The reference at the start of `tail` (RFC 6120 §11.1: only the
+    /// predefined entities and character references) and its length.
+    fn reference(&self, tail: &str, offset: u64) -> Result<(char, usize), ParseError> {
+        match decode_reference(tail) {
+            Some((c, _)) if self.limits.is_some() && !is_xml_char(c) => {
+                Err(ParseError::InvalidChar {
+                    offset,
+                    code_point: u32::from(c),
+                })
+            }
+            Some(found) => Ok(found),
+            None => {
+                // `&name;` with a name other than the five is a
+                // reference to an entity the stream cannot declare.
+                let body = tail
+                    .get(1..)
+                    .and_then(|t| t.split_once(';'))
+                    .map(|(b, _)| b);
+                match body {
+                    Some(name) if is_ncname(name) => Err(ParseError::Restricted {
+                        offset,
+                        construct: Restricted::EntityReference,
+                    }),
+                    _ => Err(ParseError::InvalidReference { offset }),
+                }
+            }
+        }
+    }
+
+    /// Adds a piece that needs no decoding to the current run.
+    fn push_plain(&mut self, piece: &'i str) {
+        if self.borrowed.is_empty() && self.text.is_empty() {
+            self.borrowed = piece;
+        } else {
+            self.own_text(piece.len());
+            self.text.push_str(piece);
+        }
+    }
+
+    /// Moves a borrowed run into `text`, to be extended by up to `more`
+    /// bytes (decoding never makes a piece longer).
+    fn own_text(&mut self, more: usize) {
+        self.text.reserve(self.borrowed.len() + more);
+        if !self.borrowed.is_empty() {
+            self.text.push_str(self.borrowed);
+            self.borrowed = "";
+        }
+    }
+
+    /// Ends the current text run: it becomes a child of the innermost open
+    /// element, allocated once at its final size.
+    fn flush_text(&mut self) {
+        if !self.borrowed.is_empty() {
+            self.nodes
+                .push(Node::Text(CompactString::from(self.borrowed)));
+            self.borrowed = "";
+        } else if !self.text.is_empty() {
+            self.nodes
+                .push(Node::Text(CompactString::from(self.text.as_str())));
+            self.text.clear();
+        }
+    }
+
+    /// Puts a finished element into its parent, or returns it when it is
+    /// the root.
+    fn attach(&mut self, e: Element) -> Option<Element> {
+        if self.stack.is_empty() {
+            Some(e)
+        } else {
+            self.nodes.push(Node::Element(e));
+            None
+        }
+    }
+
+    fn resolve(&self, prefix: &str, offset: u64) -> Result<Atom, ParseError> {
+        if let Some((_, ns)) = self.prefixes.iter().rev().find(|(p, _)| **p == *prefix) {
+            return Ok(ns.clone());
+        }
+        if prefix == "xml" {
+            return Ok(Atom::Static(XML_NS));
+        }
+        match self.inherited.and_then(|n| n.resolve(prefix)) {
+            Some(ns) => Ok(Atom::new(ns)),
+            None => Err(ParseError::UndeclaredPrefix {
+                offset,
+                prefix: prefix.into(),
+            }),
+        }
+    }
+
+    /// Skips white space from `pos`; whether there was any.
+    fn skip_space(&mut self) -> bool {
+        let from = self.pos;
+        while self.byte(self.pos).is_some_and(is_space) {
+            self.pos += 1;
+        }
+        self.pos > from
+    }
+
+    /// Reads a name from `pos` up to white space, `=`, `/`, `>` or `<`
+    /// (and, in strict mode, checks it).
+    fn name(&mut self) -> Result<&'i str, ParseError> {
+        let from = self.pos;
+        let name = self.scan_name()?;
+        if let Some(limits) = self.limits {
+            check_name(name, from as u64, limits)?;
+        }
+        Ok(name)
+    }
+
+    /// Reads a name as [`name`](Self::name) does, without checking it.
+    fn scan_name(&mut self) -> Result<&'i str, ParseError> {
+        let from = self.pos;
+        let rest = self.input.as_bytes().get(from..).unwrap_or_default();
+        let len = rest
+            .iter()
+            .position(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'=' | b'/' | b'>' | b'<'))
+            .unwrap_or(rest.len());
+        if len == 0 {
+            return Err(self.unexpected("expected a name"));
+        }
+        self.pos = from + len;
+        self.slice(from, self.pos)
+    }
+
+    /// Strict mode: refuses what one more of `what` would exceed.
+    fn limit(&self, count: usize, limit: Limit, offset: u64) -> Result<(), ParseError> {
+        let Some(limits) = self.limits else {
+            return Ok(());
+        };
+        let max = match limit {
+            Limit::Depth => limits.max_depth,
+            Limit::Attributes => limits.max_attributes,
+            Limit::NamespaceDeclarations => limits.max_namespace_declarations,
+            _ => usize::MAX,
+        };
+        if count > max {
+            return Err(ParseError::LimitExceeded { offset, limit, max });
+        }
+        Ok(())
+    }
+
+    /// A start tag at `pos`: builds the element, and returns it when it is
+    /// an empty root.
+    fn start(&mut self) -> Result<Option<Element>, ParseError> {
+        let offset = self.offset();
+        self.limit(self.stack.len() + 1, Limit::Depth, offset)?;
+        self.pos += 1;
+        let qname = self.name()?;
+        let (mut default, mut decls) = match self.stack.last() {
+            Some(open) => (open.default.clone(), open.decls),
+            None => (
+                self.inherited
+                    .and_then(Namespaces::default_namespace)
+                    .map(Atom::new)
+                    .unwrap_or_default(),
+                0,
+            ),
+        };
+        let prefixes_before = self.prefixes.len();
+        let mut default_declared = false;
+        let mut count = 0usize;
+        let mut pending = core::mem::take(&mut self.pending);
+        pending.clear();
+        // Attributes up to `>` or `/>`; declarations apply at once (they
+        // scope the element's own name and attributes whatever their
+        // order), the others wait in `pending`.
+        let empty = loop {
+            let spaced = self.skip_space();
+            match self.byte(self.pos) {
+                Some(b'>') => {
+                    self.pos += 1;
+                    break false;
+                }
+                Some(b'/') if self.byte(self.pos + 1) == Some(b'>') => {
+                    self.pos += 2;
+                    break true;
+                }
+                None => return Err(self.truncated()),
+                Some(_) if !spaced && self.limits.is_some() => {
+                    return Err(self.unexpected("expected white space before an attribute"));
+                }
+                Some(_) => {}
+            }
+            count += 1;
+            self.limit(count, Limit::Attributes, offset)?;
+            let key = self.name()?;
+            self.skip_space();
+            if self.byte(self.pos) != Some(b'=') {
+                return Err(self.unexpected("expected '=' after an attribute name"));
+            }
+            self.pos += 1;
+            self.skip_space();
+            let Some(quote @ (b'\'' | b'"')) = self.byte(self.pos) else {
+                return Err(self.unexpected("expected a quoted attribute value"));
+            };
+            let from = self.pos + 1;
+            let after = self.input.as_bytes().get(from..).unwrap_or_default();
+            let Some(len) = memchr::memchr(quote, after) else {
+                return Err(self.truncated());
+            };
+            let raw = self.slice(from, from + len)?;
+            // One pass over the value serves the check and the unescaping.
+            let flags = byte_flags(raw);
+            if self.limits.is_some() {
+                check_value_with(raw, flags, from as u64)?;
+            }
+            self.pos = from + len + 1;
+            let declared = if key == "xmlns" {
+                if core::mem::replace(&mut default_declared, true) {
+                    return Err(ParseError::DuplicateAttribute {
+                        offset,
+                        name: key.into(),
+                    });
+                }
+                None
+            } else if let Some(p) = key.strip_prefix("xmlns:") {
+                Some(p)
+            } else {
+                pending.push((key, raw, flags));
+                continue;
+            };
+            decls += 1;
+            self.limit(decls, Limit::NamespaceDeclarations, offset)?;
+            let value = namespace_value(raw);
+            match declared {
+                None => default = Atom::new(&value),
+                Some(prefix) => {
+                    let reserved = match prefix {
+                        "xmlns" => true,
+                        "xml" => *value != *XML_NS,
+                        _ => *value == *XML_NS || *value == *XMLNS_NS || value.is_empty(),
+                    };
+                    if reserved {
+                        return Err(ParseError::ReservedPrefix {
+                            offset,
+                            prefix: prefix.into(),
+                        });
+                    }
+                    if self
+                        .prefixes
+                        .get(prefixes_before..)
+                        .is_some_and(|own| own.iter().any(|(p, _)| **p == *prefix))
+                    {
+                        return Err(ParseError::DuplicateAttribute {
+                            offset,
+                            name: key.into(),
+                        });
+                    }
+                    self.prefixes.push((prefix, Atom::new(&value)));
+                }
+            }
+        };
+        let (prefix, local) = split_qname(qname);
+        let ns = match prefix {
+            Some("xmlns") => {
+                return Err(ParseError::ReservedPrefix {
+                    offset,
+                    prefix: "xmlns".into(),
+                });
+            }
+            Some(p) => self.resolve(p, offset)?,
+            None => default.clone(),
+        };
+        let mut attrs: Vec<Attribute> = Vec::with_capacity(pending.len());
+        for &(key, raw, flags) in &pending {
+            let (p, name) = split_qname(key);
+            let ns = match p {
+                None => Atom::default(),
+                Some(p) => self.resolve(p, offset)?,
+            };
+            if attrs.iter().any(|a| *a.name == *name && a.ns == ns) {
+                return Err(ParseError::DuplicateAttribute {
+                    offset,
+                    name: key.into(),
+                });
+            }
+            attrs.push(Attribute {
+                name: Atom::new(name),
+                ns,
+                value: attribute_value_with(raw, flags),
+            });
+        }
+        self.pending = pending;
+        let element = Element {
+            name: Atom::new(local),
+            ns,
+            attrs,
+            children: Vec::new(),
+        };
+        if empty {
+            self.prefixes.truncate(prefixes_before);
+            return Ok(self.attach(element));
+        }
+        self.stack.push(Open {
+            qname,
+            default,
+            prefixes_before,
+            decls,
+            index: self.nodes.len(),
+        });
+        self.nodes.push(Node::Element(element));
+        Ok(None)
+    }
+}
+
+/// XML 1.0 §2.11: CR LF and lone CR become LF.
+fn push_normalized(out: &mut String, raw: &str) {
+    let mut rest = raw;
+    while let Some(i) = memchr::memchr(b'\r', rest.as_bytes()) {
+        out.push_str(rest.get(..i).unwrap_or_default());
+        out.push('\n');
+        let skip = if rest.as_bytes().get(i + 1) == Some(&b'\n') {
+            2
+        } else {
+            1
+        };
+        rest = rest.get(i + skip..).unwrap_or_default();
+    }
+    out.push_str(rest);
+}
