@@ -106,9 +106,16 @@ impl Jid {
     /// Parses and enforces a JID (RFC 7622 §3.1 to §3.4). The parts are
     /// checked in order, localpart first; the first error is returned.
     pub fn new(s: &str) -> Result<Self, Error> {
-        if let Some(jid) = crate::fast::parse(s) {
-            return Ok(jid);
+        match crate::fast::parse(s) {
+            Some(jid) => Ok(jid),
+            None => Self::new_general(s),
         }
+    }
+
+    /// [`Jid::new`] past the fast path: kept out of line so that the fast
+    /// path's frame stays small.
+    #[inline(never)]
+    fn new_general(s: &str) -> Result<Self, Error> {
         Ok(Parsed::new(s)?.build())
     }
 
