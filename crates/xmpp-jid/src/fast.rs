@@ -322,10 +322,47 @@ fn part(s: &str, any: u8, not_allowed: u8) -> Option<bool> {
     Some(false)
 }
 
-/// Parses a JID whose domainpart is a host name and whose parts are ASCII
-/// or of the simple alphabets, or gives up.
-#[inline]
-pub(crate) fn parse(s: &str) -> Option<Jid> {
+/// What [`scan`] found a JID to need.
+#[derive(Clone, Copy)]
+pub(crate) enum Plan {
+    /// The JID is its own enforced form.
+    Verbatim {
+        /// The position of the `@`.
+        at: Option<NonZeroU16>,
+        /// The position of the `/`.
+        slash: Option<NonZeroU16>,
+    },
+    /// Lower-casing ASCII letters before `end` (the localpart and the
+    /// domainpart) enforces it: no length or position changes.
+    Lower {
+        /// The end of the domainpart.
+        end: usize,
+        /// The position of the `@`.
+        at: Option<NonZeroU16>,
+        /// The position of the `/`.
+        slash: Option<NonZeroU16>,
+    },
+    /// Its enforced form drops the trailing dot, maps non-ASCII code
+    /// points of the simple alphabets or needs its A-labels encoded: see
+    /// [`mapped`].
+    Mapped {
+        /// The position of the `@`.
+        at: Option<usize>,
+        /// Where the domainpart starts.
+        domain_start: usize,
+        /// Where it ends, without its trailing dot.
+        domain_end: usize,
+        /// The position of the `/`.
+        slash: Option<usize>,
+    },
+}
+
+/// Checks a JID whose domainpart is a host name and whose parts are ASCII
+/// or of the simple alphabets, and says how to build its enforced form; or
+/// gives up. Nothing is allocated: the caller builds the common case
+/// ([`Plan::Verbatim`]) inline and the others with [`build`].
+#[inline(always)]
+pub(crate) fn scan(s: &str) -> Option<Plan> {
     let bytes = s.as_bytes();
     // RFC 7622 §3.1: the resourcepart follows the first `/`, the localpart
     // precedes the first `@` before it.
@@ -371,23 +408,53 @@ pub(crate) fn parse(s: &str) -> Option<Jid> {
         let resource = s.get(p + 1..)?;
         part(resource, fold(resource.as_bytes()), NOT_RESOURCE)?;
     }
-    if dot || map_non_ascii {
-        return mapped(s, at, domain_start, domain, slash);
+    if dot || map_non_ascii || encode {
+        return Some(Plan::Mapped {
+            at,
+            domain_start,
+            domain_end: domain_start + domain.len(),
+            slash,
+        });
     }
-    // Lower-casing ASCII in place keeps every length and position.
-    let mut out = CompactString::from(s);
-    if cased & UPPER != 0 {
-        out.as_mut_str()
-            .get_mut(..domain_end)?
-            .make_ascii_lowercase();
-    }
-    if encode && !alabels_fit(out.get(domain_start..domain_end)?) {
-        return None;
-    }
-    Some(Jid::from_raw(out, at.and_then(pos), slash.and_then(pos)))
+    let (at, slash) = (at.and_then(pos), slash.and_then(pos));
+    Some(if cased & UPPER != 0 {
+        Plan::Lower {
+            end: domain_end,
+            at,
+            slash,
+        }
+    } else {
+        Plan::Verbatim { at, slash }
+    })
 }
 
-/// The rest of [`parse`] for a JID with a trailing dot or a non-ASCII code
+/// Builds the enforced form [`scan`] planned, or gives up.
+#[inline(never)]
+pub(crate) fn build(s: &str, plan: Plan) -> Option<Jid> {
+    match plan {
+        Plan::Verbatim { at, slash } => Some(Jid::from_raw(CompactString::from(s), at, slash)),
+        Plan::Lower { end, at, slash } => {
+            let mut out = CompactString::from(s);
+            out.as_mut_str().get_mut(..end)?.make_ascii_lowercase();
+            Some(Jid::from_raw(out, at, slash))
+        }
+        Plan::Mapped {
+            at,
+            domain_start,
+            domain_end,
+            slash,
+        } => mapped(s, at, domain_start, s.get(domain_start..domain_end)?, slash),
+    }
+}
+
+/// Parses a JID by the fast path, or gives up (tests only: [`Jid::new`]
+/// calls [`scan`] and [`build`] itself).
+#[cfg(test)]
+pub(crate) fn parse(s: &str) -> Option<Jid> {
+    build(s, scan(s)?)
+}
+
+/// [`build`] for a JID with a trailing dot or a non-ASCII code
 /// point to map: copies runs of code points that stay, pushes the ones that
 /// map, drops the dot. The resourcepart keeps its case.
 #[inline(never)]
@@ -542,6 +609,22 @@ mod tests {
         // An ASCII label too long beside a non-ASCII one (a fuzz finding).
         agree(&alloc::format!("a.b\u{FC}.{}", "w".repeat(64)));
         assert!(parse(&alloc::format!("a.b\u{FC}.{}", "w".repeat(64))).is_none());
+    }
+
+    proptest::proptest! {
+        /// The word-at-a-time search agrees with a byte-at-a-time one.
+        #[test]
+        fn find2_agrees_with_position(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(alloc::vec![b'a', b'@', b'/', b'?', b'A', b'.', 0, 0x80, 0xC0, 0xFF]),
+                0..40,
+            ),
+        ) {
+            let first = bytes.iter().position(|&b| b == b'@' || b == b'/');
+            proptest::prop_assert_eq!(find2(&bytes, b'@', b'/'), first);
+            let slash = bytes.iter().position(|&b| b == b'/');
+            proptest::prop_assert_eq!(find2(&bytes, b'/', b'/'), slash);
+        }
     }
 
     #[test]

@@ -106,7 +106,22 @@ impl Jid {
     /// Parses and enforces a JID (RFC 7622 §3.1 to §3.4). The parts are
     /// checked in order, localpart first; the first error is returned.
     pub fn new(s: &str) -> Result<Self, Error> {
-        match crate::fast::parse(s) {
+        // The common case is built here, by value: a JID that travels
+        // through a temporary is copied at another width than it was
+        // written, which stalls store forwarding.
+        match crate::fast::scan(s) {
+            Some(crate::fast::Plan::Verbatim { at, slash }) => {
+                Ok(Self::from_raw(CompactString::from(s), at, slash))
+            }
+            Some(plan) => Self::new_planned(s, plan),
+            None => Self::new_general(s),
+        }
+    }
+
+    /// [`Jid::new`] for what the fast path must map.
+    #[inline(never)]
+    fn new_planned(s: &str, plan: crate::fast::Plan) -> Result<Self, Error> {
+        match crate::fast::build(s, plan) {
             Some(jid) => Ok(jid),
             None => Self::new_general(s),
         }
