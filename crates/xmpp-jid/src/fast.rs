@@ -228,53 +228,21 @@ fn simple_utf8(b: u8, rest: &mut core::slice::Iter<'_, u8>) -> Option<bool> {
     }
 }
 
-/// Checks the non-ASCII code points of a localpart or resourcepart against
-/// [`simple`]: whether one maps, or `None` if one is not of the simple
+/// Checks the non-ASCII code points of a part against [`simple`]: whether
+/// one maps, and how many there are; or `None` if one is not of the simple
 /// alphabets.
 #[inline(never)]
-fn non_ascii(bytes: &[u8]) -> Option<bool> {
+fn non_ascii(bytes: &[u8]) -> Option<(bool, usize)> {
     let mut upper = false;
+    let mut n = 0;
     let mut it = bytes.iter();
     while let Some(&b) = it.next() {
         if b >= 0x80 {
             upper |= simple_utf8(b, &mut it)?;
+            n += 1;
         }
     }
-    Some(upper)
-}
-
-/// [`non_ascii`] for a domainpart, which also sizes its labels: whether a
-/// code point maps, and whether every label fits in 63 octets by
-/// [`alabel_bound`] (if not, [`alabels_fit`] must encode). `None` for a
-/// code point not of the simple alphabets or an ASCII label too long.
-#[inline(never)]
-fn non_ascii_domain(bytes: &[u8]) -> Option<(bool, bool)> {
-    let (mut upper, mut fits) = (false, true);
-    let (mut basic, mut other) = (0, 0);
-    let mut it = bytes.iter();
-    loop {
-        let b = it.next().copied();
-        match b {
-            Some(b'.') | None => {
-                if other == 0 {
-                    if basic > 63 {
-                        return None;
-                    }
-                } else if alabel_bound(basic, other) > 63 {
-                    fits = false;
-                }
-                if b.is_none() {
-                    return Some((upper, fits));
-                }
-                (basic, other) = (0, 0);
-            }
-            Some(b) if b < 0x80 => basic += 1,
-            Some(b) => {
-                upper |= simple_utf8(b, &mut it)?;
-                other += 1;
-            }
-        }
-    }
+    Some((upper, n))
 }
 
 /// An upper bound of the A-label length of a label with `basic` ASCII code
@@ -312,12 +280,12 @@ fn pos(p: usize) -> Option<NonZeroU16> {
 /// Checks a localpart or resourcepart: `Some(true)` if a non-ASCII code
 /// point maps, `None` if the fast path cannot vouch for it.
 #[inline(always)]
-fn part(s: &str, any: u8, not_allowed: u8) -> Option<bool> {
-    if s.is_empty() || s.len() > 1023 || any & not_allowed != 0 {
+fn part(bytes: &[u8], any: u8, not_allowed: u8) -> Option<bool> {
+    if bytes.is_empty() || bytes.len() > 1023 || any & not_allowed != 0 {
         return None;
     }
     if any & NON_ASCII != 0 {
-        return non_ascii(s.as_bytes());
+        return non_ascii(bytes).map(|(upper, _)| upper);
     }
     Some(false)
 }
@@ -378,35 +346,38 @@ pub(crate) fn scan(s: &str) -> Option<Plan> {
     let mut map_non_ascii = false;
     let mut cased = 0;
     if let Some(a) = at {
-        let local = s.get(..a)?;
-        let any = fold(local.as_bytes());
+        let local = bytes.get(..a)?;
+        let any = fold(local);
         map_non_ascii |= part(local, any, NOT_LOCAL)?;
         cased |= any;
     }
-    let domain = s.get(domain_start..domain_end)?;
-    let (domain, dot) = match domain.strip_suffix('.') {
+    let domain = bytes.get(domain_start..domain_end)?;
+    let (domain, dot) = match domain.strip_suffix(b".") {
         Some(rest) => (rest, true),
         None => (domain, false),
     };
-    let domain_bytes = domain.as_bytes();
-    let (first, last) = (domain_bytes.first()?, domain_bytes.last()?);
-    let (any, pairs) = fold_pairs(domain_bytes);
+    let (first, last) = (domain.first()?, domain.last()?);
+    let (any, pairs) = fold_pairs(domain);
     let edges = class(*first) | class(*last) | pairs;
     if domain.len() > 1023 || any & NOT_HOST != 0 || edges & PUNCT != 0 {
         return None;
     }
     let mut encode = false;
     if any & NON_ASCII != 0 {
-        let (upper, fits) = non_ascii_domain(domain_bytes)?;
+        let (upper, n) = non_ascii(domain)?;
         map_non_ascii |= upper;
-        encode = !fits;
-    } else if domain.len() > 63 && domain.split('.').any(|label| label.len() > 63) {
+        // No label is longer than the domainpart, nor has more than its
+        // `n` non-ASCII code points of at least two bytes each: if the
+        // bound holds for that, it holds for every label (and no ASCII
+        // label is over 63 octets). Otherwise mapped() encodes.
+        encode = alabel_bound(domain.len().saturating_sub(2 * n), n) > 63;
+    } else if domain.len() > 63 && domain.split(|&b| b == b'.').any(|label| label.len() > 63) {
         return None;
     }
     cased |= any;
     if let Some(p) = slash {
-        let resource = s.get(p + 1..)?;
-        part(resource, fold(resource.as_bytes()), NOT_RESOURCE)?;
+        let resource = bytes.get(p + 1..)?;
+        part(resource, fold(resource), NOT_RESOURCE)?;
     }
     if dot || map_non_ascii || encode {
         return Some(Plan::Mapped {
@@ -612,6 +583,24 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The folds agree with byte-at-a-time ones.
+        #[test]
+        fn folds_agree_with_bytes(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(alloc::vec![b'a', b'.', b'-', b'A', b' ', b'@', 0x80, 0xC3]),
+                0..40,
+            ),
+        ) {
+            let any = bytes.iter().fold(0, |any, &b| any | class(b));
+            let pairs = bytes
+                .windows(2)
+                .fold(0, |p, w| p | class(w[0]) & class(w[1]));
+            proptest::prop_assert_eq!(fold(&bytes), any);
+            proptest::prop_assert_eq!(fold_pairs(&bytes), (any, pairs));
+        }
+    }
+
+    proptest::proptest! {
         /// The word-at-a-time search agrees with a byte-at-a-time one.
         #[test]
         fn find2_agrees_with_position(
@@ -642,34 +631,27 @@ mod tests {
     }
 
     #[test]
-    fn non_ascii_domain_sizes_labels() {
-        // Within the bound, beyond it (to be encoded), an ASCII label too
-        // long, and each of those beside a short label.
-        assert_eq!(
-            non_ascii_domain("b\u{FC}cher.example".as_bytes()),
-            Some((false, true))
-        );
-        assert_eq!(
-            non_ascii_domain("B\u{DC}cher.example".as_bytes()),
-            Some((true, true))
-        );
+    fn sizes_non_ascii_labels() {
+        // Within the bound, beyond it (so encoded), an ASCII label too long
+        // beside a non-ASCII one, each beside a short label.
         let five = "\u{E9}".repeat(5);
         let six = "\u{E9}".repeat(6);
-        assert_eq!(non_ascii_domain(five.as_bytes()), Some((false, true)));
-        assert_eq!(
-            non_ascii_domain(alloc::format!("a.{six}.b").as_bytes()),
-            Some((false, false))
-        );
         let long = "w".repeat(64);
-        assert_eq!(
-            non_ascii_domain(alloc::format!("\u{E9}.{long}").as_bytes()),
-            None
-        );
-        assert_eq!(
-            non_ascii_domain(alloc::format!("\u{E9}.{}", &long[1..]).as_bytes()),
-            Some((false, true))
-        );
-        assert_eq!(non_ascii_domain("\u{D7}.com".as_bytes()), None);
+        for s in [
+            "b\u{FC}cher.example".into(),
+            "B\u{DC}cher.example".into(),
+            alloc::format!("{five}.example"),
+            alloc::format!("a.{six}.b"),
+            alloc::format!("\u{E9}.{long}"),
+            alloc::format!("\u{E9}.{}", &long[1..]),
+            alloc::format!("{}.com", "\u{674E}".repeat(17)),
+            alloc::format!("{}.com", "\u{674E}".repeat(18)),
+            "\u{D7}.com".into(),
+        ] {
+            agree(&s);
+        }
+        assert!(parse(&alloc::format!("a.{six}.b")).is_some());
+        assert!(parse(&alloc::format!("\u{E9}.{long}")).is_none());
     }
 
     #[test]
