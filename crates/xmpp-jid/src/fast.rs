@@ -508,6 +508,16 @@ mod tests {
     /// The fast path, when it answers, agrees with the general path.
     fn agree(s: &str) {
         let general = Parsed::new(s).map(|p| p.build());
+        // Jid::new builds some plans itself: it must agree too.
+        match (&general, Jid::new(s)) {
+            (Ok(g), Ok(j)) => {
+                assert_eq!(j.as_str(), g.as_str(), "{s:?}");
+                assert_eq!(j.localpart(), g.localpart(), "{s:?}");
+                assert_eq!(j.resourcepart(), g.resourcepart(), "{s:?}");
+            }
+            (Err(_), Err(_)) => {}
+            (g, j) => panic!("{s:?}: general {g:?}, Jid::new {j:?}"),
+        }
         match parse(s) {
             Some(fast) => {
                 let general = general.unwrap_or_else(|e| panic!("{s:?}: fast ok, general {e}"));

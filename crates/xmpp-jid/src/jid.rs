@@ -113,6 +113,17 @@ impl Jid {
             Some(crate::fast::Plan::Verbatim { at, slash }) => {
                 Ok(Self::from_raw(CompactString::from(s), at, slash))
             }
+            Some(crate::fast::Plan::Lower { end, at, slash }) => {
+                let mut out = CompactString::from(s);
+                match out.as_mut_str().get_mut(..end) {
+                    Some(head) => {
+                        head.make_ascii_lowercase();
+                        Ok(Self::from_raw(out, at, slash))
+                    }
+                    // `end` is at a `/` or the end: never taken.
+                    None => Self::new_general(s),
+                }
+            }
             Some(plan) => Self::new_planned(s, plan),
             None => Self::new_general(s),
         }
