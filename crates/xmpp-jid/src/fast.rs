@@ -41,6 +41,9 @@ const NON_ASCII: u8 = 16;
 /// `--` (perhaps an A-label or a reserved label): the fast path leaves all
 /// of those to the general path.
 const PUNCT: u8 = 32;
+/// Not a lower-case letter, digit, dot, hyphen, `@` or `/`: a JID of only
+/// those needs no mapping and no check per part ([`plain`]).
+const NOT_PLAIN: u8 = 64;
 
 /// The enforced form of a code point of the simple alphabets (see the
 /// module docs), or `None` for any other non-ASCII code point.
@@ -82,6 +85,10 @@ const fn classes() -> [u8; 256] {
         if !(b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
             c |= NOT_HOST;
         }
+        if !(b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.' | b'@' | b'/'))
+        {
+            c |= NOT_PLAIN;
+        }
         if b == b'-' || b == b'.' {
             c |= PUNCT;
         }
@@ -92,7 +99,7 @@ const fn classes() -> [u8; 256] {
         i += 1;
     }
     while i < 0x100 {
-        t[i] = NON_ASCII;
+        t[i] = NON_ASCII | NOT_PLAIN;
         i += 1;
     }
     t
@@ -332,6 +339,11 @@ pub(crate) enum Plan {
 #[inline(always)]
 pub(crate) fn scan(s: &str) -> Option<Plan> {
     let bytes = s.as_bytes();
+    if bytes.len() <= 24 {
+        if let Some(plan) = plain(bytes) {
+            return Some(plan);
+        }
+    }
     // RFC 7622 §3.1: the resourcepart follows the first `/`, the localpart
     // precedes the first `@` before it.
     let (at, slash) = match find2(bytes, b'@', b'/') {
@@ -396,6 +408,41 @@ pub(crate) fn scan(s: &str) -> Option<Plan> {
         }
     } else {
         Plan::Verbatim { at, slash }
+    })
+}
+
+/// [`scan`] for a short JID of lower-case letters, digits, dots, hyphens
+/// and separators only, no two dots or hyphens in a row: every byte is
+/// allowed in every part, the domainpart needs only its ends checked and
+/// (63 octets at most) no part is too long. Its classes are folded over the
+/// whole JID, not part by part after the separators are found. `None`
+/// leaves the JID to the rest of [`scan`].
+#[inline(always)]
+fn plain(bytes: &[u8]) -> Option<Plan> {
+    let (any, pairs) = fold_pairs(bytes);
+    if any & NOT_PLAIN != 0 || pairs & PUNCT != 0 {
+        return None;
+    }
+    let (at, domain_start) = match find2(bytes, b'@', b'/') {
+        Some(i) if bytes.get(i) == Some(&b'@') => (Some(i), i + 1),
+        _ => (None, 0),
+    };
+    let rest = bytes.get(domain_start..)?;
+    // A second `@` before the first `/` is in the domainpart.
+    let slash = match find2(rest, b'@', b'/') {
+        Some(j) if rest.get(j) == Some(&b'/') => Some(domain_start + j),
+        Some(_) => return None,
+        None => None,
+    };
+    let domain = bytes.get(domain_start..slash.unwrap_or(bytes.len()))?;
+    let edges = class(*domain.first()?) | class(*domain.last()?);
+    let empty = at == Some(0) || slash.is_some_and(|p| p + 1 == bytes.len());
+    if edges & PUNCT != 0 || empty {
+        return None;
+    }
+    Some(Plan::Verbatim {
+        at: at.and_then(pos),
+        slash: slash.and_then(pos),
     })
 }
 
@@ -623,6 +670,23 @@ mod tests {
             proptest::prop_assert_eq!(find2(&bytes, b'@', b'/'), first);
             let slash = bytes.iter().position(|&b| b == b'/');
             proptest::prop_assert_eq!(find2(&bytes, b'/', b'/'), slash);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// JIDs of the plain alphabet (the lane of `plain`), short and
+        /// long: the fast path agrees with the general path.
+        #[test]
+        fn plain_lane_agrees(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(alloc::vec![b'a', b'z', b'0', b'.', b'-', b'@', b'/', b'A', b'_']),
+                0..30,
+            ),
+        ) {
+            let s = alloc::string::String::from_utf8(bytes).unwrap();
+            agree(&s);
         }
     }
 
