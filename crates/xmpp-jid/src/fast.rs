@@ -24,18 +24,26 @@ use core::num::NonZeroU16;
 
 use crate::jid::Jid;
 
-/// Allowed in an ASCII localpart.
-const LOCAL: u8 = 1;
-/// Allowed in an ASCII resourcepart.
-const RESOURCE: u8 = 2;
-/// A letter, digit or hyphen (RFC 5890 §2.3.1 LDH).
-const LDH: u8 = 4;
+/// Not allowed in an ASCII localpart (RFC 7622 §3.3): controls, space,
+/// DEL and `" & ' / : < > @`.
+const NOT_LOCAL: u8 = 1;
+/// Not allowed in an ASCII resourcepart (§3.4): controls and DEL.
+const NOT_RESOURCE: u8 = 2;
+/// Not a letter, digit, hyphen (RFC 5890 §2.3.1 LDH) or dot, nor a byte of
+/// a non-ASCII code point.
+const NOT_HOST: u8 = 4;
 /// An upper-case letter, which enforcement maps.
 const UPPER: u8 = 8;
 /// A byte of a non-ASCII code point, which [`simple`] must vouch for.
 const NON_ASCII: u8 = 16;
-/// A dot, or an LDH byte (set with [`LDH`], for a branch-free first pass).
-const LDH_OR_DOT: u8 = 32;
+/// A dot or a hyphen. Two in a row in a domainpart, or one at either end,
+/// make an empty label, a label that starts or ends with a hyphen, or a
+/// `--` (perhaps an A-label or a reserved label): the fast path leaves all
+/// of those to the general path.
+const PUNCT: u8 = 32;
+/// Not a lower-case letter, digit, dot, hyphen, `@` or `/`: a JID of only
+/// those needs no mapping and no check per part ([`plain`]).
+const NOT_PLAIN: u8 = 64;
 
 /// The enforced form of a code point of the simple alphabets (see the
 /// module docs), or `None` for any other non-ASCII code point.
@@ -57,32 +65,42 @@ pub(crate) fn simple(c: char) -> Option<char> {
 
 #[allow(
     clippy::indexing_slicing,
-    reason = "b < 0x7F indexes a 256-entry table, evaluated at compile time"
+    reason = "b < 0x100 indexes a 256-entry table, evaluated at compile time"
 )]
 const fn classes() -> [u8; 256] {
     let mut t = [0u8; 256];
-    let mut b = 0x20;
-    while b < 0x7F {
-        let mut c = RESOURCE;
-        if b != b' ' && !matches!(b, b'"' | b'&' | b'\'' | b'/' | b':' | b'<' | b'>' | b'@') {
-            c |= LOCAL;
+    let mut i = 0;
+    while i < 0x80 {
+        let b = i as u8;
+        let mut c = 0;
+        if b < 0x20 || b == 0x7F {
+            c |= NOT_RESOURCE;
         }
-        if b.is_ascii_alphanumeric() || b == b'-' {
-            c |= LDH | LDH_OR_DOT;
+        if b <= b' '
+            || b == 0x7F
+            || matches!(b, b'"' | b'&' | b'\'' | b'/' | b':' | b'<' | b'>' | b'@')
+        {
+            c |= NOT_LOCAL;
         }
-        if b == b'.' {
-            c |= LDH_OR_DOT;
+        if !(b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
+            c |= NOT_HOST;
+        }
+        if !(b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.' | b'@' | b'/'))
+        {
+            c |= NOT_PLAIN;
+        }
+        if b == b'-' || b == b'.' {
+            c |= PUNCT;
         }
         if b.is_ascii_uppercase() {
             c |= UPPER;
         }
-        t[b as usize] = c;
-        b += 1;
+        t[i] = c;
+        i += 1;
     }
-    let mut b = 0x80;
-    while b <= 0xFF {
-        t[b] = LOCAL | RESOURCE | LDH | LDH_OR_DOT | NON_ASCII;
-        b += 1;
+    while i < 0x100 {
+        t[i] = NON_ASCII | NOT_PLAIN;
+        i += 1;
     }
     t
 }
@@ -92,100 +110,146 @@ static CLASS: [u8; 256] = classes();
 #[inline(always)]
 fn class(b: u8) -> u8 {
     // A u8 always indexes a 256-entry table.
-    CLASS.get(usize::from(b)).copied().unwrap_or(0)
+    CLASS
+        .get(usize::from(b))
+        .copied()
+        .unwrap_or(NOT_LOCAL | NOT_RESOURCE | NOT_HOST)
 }
 
-/// What a scan of a valid part found.
-#[derive(Clone, Copy, Default)]
-struct Scan {
-    /// Some code point must be lower-cased.
-    upper: bool,
-    /// Some code point is not ASCII.
-    non_ascii: bool,
-}
-
-/// Checks the non-ASCII code points of a part against [`simple`].
-#[inline(never)]
-fn non_ascii(s: &str) -> Option<bool> {
-    let mut upper = false;
-    for c in s.chars().filter(|c| !c.is_ascii()) {
-        upper |= simple(c)? != c;
-    }
-    Some(upper)
-}
-
-/// The AND and the OR of the classes of `bytes`.
+/// The OR of the classes of `bytes`, eight at a time.
 #[inline(always)]
-fn fold(bytes: &[u8]) -> (u8, u8) {
-    let mut all = 0xFF;
+fn fold(bytes: &[u8]) -> u8 {
+    let mut chunks = bytes.chunks_exact(8);
     let mut any = 0;
+    for chunk in &mut chunks {
+        for &b in chunk {
+            any |= class(b);
+        }
+    }
+    for &b in chunks.remainder() {
+        any |= class(b);
+    }
+    any
+}
+
+/// The OR of the classes of `bytes`, and the OR of the ANDs of the classes
+/// of neighbouring bytes (for [`PUNCT`] pairs).
+#[inline(always)]
+fn fold_pairs(bytes: &[u8]) -> (u8, u8) {
+    let mut any = 0;
+    let mut pairs = 0;
+    let mut prev = 0;
     for &b in bytes {
         let c = class(b);
-        all &= c;
         any |= c;
+        pairs |= prev & c;
+        prev = c;
     }
-    (all, any)
+    (any, pairs)
 }
 
-/// Checks a part whose byte classes are known against one class.
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `w` that is `a` or `b`. The lowest bit set
+/// is exact; bits above it may be false positives (a borrow), so only the
+/// lowest is used.
 #[inline(always)]
-fn checked(s: &str, (all, any): (u8, u8), allowed: u8) -> Option<Scan> {
-    if s.is_empty() || s.len() > 1023 || all & allowed == 0 {
-        return None;
-    }
-    let mut scan = Scan {
-        upper: any & UPPER != 0,
-        non_ascii: any & NON_ASCII != 0,
-    };
-    if scan.non_ascii {
-        scan.upper |= non_ascii(s)?;
-    }
-    Some(scan)
+fn matches2(w: u64, a: u8, b: u8) -> u64 {
+    let x = w ^ (LO * u64::from(a));
+    let y = w ^ (LO * u64::from(b));
+    (x.wrapping_sub(LO) & !x | y.wrapping_sub(LO) & !y) & HI
 }
 
-/// Checks a domainpart of LDH labels and labels of the simple alphabets
-/// (without its trailing dot). A-labels, IP literals and errors give `None`.
+/// The position of the first `a` or `b` in `bytes`, eight bytes at a time.
 #[inline(always)]
-fn domain(s: &str, (all, any): (u8, u8)) -> Option<Scan> {
-    let bytes = s.as_bytes();
-    if bytes.is_empty() || bytes.len() > 1023 {
+fn find2(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let m = matches2(u64::from_le_bytes(w), a, b);
+        if m != 0 {
+            return Some(base + (m.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    let rest = chunks.remainder();
+    if rest.is_empty() {
         return None;
     }
-    // Pass 1 (the caller's): every byte is a letter, digit, hyphen, dot or
-    // part of a non-ASCII code point.
-    if all & LDH_OR_DOT == 0 {
-        return None;
+    if let Some(last) = bytes.last_chunk::<8>() {
+        // The last eight bytes, of which the first `8 - rest.len()` were
+        // seen (and matched nothing, so they set no bit, not even a false
+        // positive): shift them out.
+        let m = matches2(u64::from_le_bytes(*last), a, b) >> (8 * (8 - rest.len()));
+        return (m != 0).then(|| base + (m.trailing_zeros() / 8) as usize);
     }
-    // Pass 2, per label: length and hyphen rules (RFC 5891 §4.2.3.1).
-    for label in bytes.split(|&b| b == b'.') {
-        let (Some(&first), Some(&last)) = (label.first(), label.last()) else {
-            return None;
-        };
-        // Hyphens in the third and fourth positions: an A-label or a
-        // reserved label; either way the general path decides.
-        if first == b'-' || last == b'-' || label.get(2..4) == Some(b"--".as_slice()) {
-            return None;
+    rest.iter()
+        .position(|&c| c == a || c == b)
+        .map(|p| base + p)
+}
+
+/// [`simple`] on UTF-8: for the lead byte `b` of a non-ASCII code point
+/// and the bytes after it (which it consumes), whether the code point maps
+/// (`Some(true)`), stays (`Some(false)`) or is not of the simple alphabets
+/// (`None`). The unit tests compare it with [`simple`] code point by code
+/// point.
+#[inline(always)]
+fn simple_utf8(b: u8, rest: &mut core::slice::Iter<'_, u8>) -> Option<bool> {
+    match b {
+        // U+00C0 to U+00FF, less U+00D7 and U+00F7; U+00C0 to U+00DE map.
+        0xC3 => {
+            let b2 = *rest.next()?;
+            (b2 != 0x97 && b2 != 0xB7).then_some(b2 < 0x9F)
         }
-        if label.len() > 63 && any & NON_ASCII == 0 {
-            return None;
+        // U+0400 to U+043F; U+0400 to U+042F map.
+        0xD0 => Some(*rest.next()? < 0xB0),
+        // U+0440 to U+045F.
+        0xD1 => (*rest.next()? < 0xA0).then_some(false),
+        // Hiragana U+3041 to U+3096, Katakana U+30A1 to U+30FA.
+        0xE3 => {
+            let (b2, b3) = (*rest.next()?, *rest.next()?);
+            let pvalid = match b2 {
+                0x81 => b3 >= 0x81,
+                0x82 => b3 <= 0x96 || b3 >= 0xA1,
+                0x83 => b3 <= 0xBA,
+                _ => false,
+            };
+            pvalid.then_some(false)
+        }
+        // U+4E00 to U+4FFF.
+        0xE4 => {
+            let b2 = *rest.next()?;
+            rest.next()?;
+            (b2 >= 0xB8).then_some(false)
+        }
+        // U+5000 to U+9FFF.
+        0xE5..=0xE9 => {
+            rest.next()?;
+            rest.next()?;
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+/// Checks the non-ASCII code points of a part against [`simple`]: whether
+/// one maps, and how many there are; or `None` if one is not of the simple
+/// alphabets.
+#[inline(never)]
+fn non_ascii(bytes: &[u8]) -> Option<(bool, usize)> {
+    let mut upper = false;
+    let mut n = 0;
+    let mut it = bytes.iter();
+    while let Some(&b) = it.next() {
+        if b >= 0x80 {
+            upper |= simple_utf8(b, &mut it)?;
+            n += 1;
         }
     }
-    let mut scan = Scan {
-        upper: any & UPPER != 0,
-        non_ascii: any & NON_ASCII != 0,
-    };
-    if scan.non_ascii {
-        scan.upper |= non_ascii(s)?;
-        // Byte positions are not code point positions in a label with
-        // non-ASCII code points: check "--" at code points 3 and 4 again.
-        for label in s.split('.') {
-            let mut chars = label.chars().skip(2);
-            if chars.next() == Some('-') && chars.next() == Some('-') {
-                return None;
-            }
-        }
-    }
-    Some(scan)
+    Some((upper, n))
 }
 
 /// An upper bound of the A-label length of a label with `basic` ASCII code
@@ -220,103 +284,233 @@ fn pos(p: usize) -> Option<NonZeroU16> {
     u16::try_from(p).ok().and_then(NonZeroU16::new)
 }
 
-/// Parses a JID whose domainpart is a host name and whose parts are ASCII
-/// or of the simple alphabets, or gives up.
-#[inline]
-pub(crate) fn parse(s: &str) -> Option<Jid> {
-    let bytes = s.as_bytes();
-    // One pass up to the first `@` or `/` (RFC 7622 §3.1), gathering byte
-    // classes on the way: that segment is the localpart or the domainpart.
-    let (mut all, mut any) = (0xFF, 0);
-    let mut first = (bytes.len(), 0u8);
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'@' || b == b'/' {
-            first = (i, b);
-            break;
-        }
-        let c = class(b);
-        all &= c;
-        any |= c;
+/// Checks a localpart or resourcepart: `Some(true)` if a non-ASCII code
+/// point maps, `None` if the fast path cannot vouch for it.
+#[inline(always)]
+fn part(bytes: &[u8], any: u8, not_allowed: u8) -> Option<bool> {
+    if bytes.is_empty() || bytes.len() > 1023 || any & not_allowed != 0 {
+        return None;
     }
-    let (at, local_scan, domain_start, domain_classes, domain_end) = if first.1 == b'@' {
-        let local = checked(s.get(..first.0)?, (all, any), LOCAL)?;
-        // Then up to the first `/`: the domainpart.
-        let start = first.0 + 1;
-        let (mut all, mut any) = (0xFF, 0);
-        let mut end = bytes.len();
-        for (i, &b) in bytes.get(start..)?.iter().enumerate() {
-            if b == b'/' {
-                end = start + i;
-                break;
-            }
-            let c = class(b);
-            all &= c;
-            any |= c;
+    if any & NON_ASCII != 0 {
+        return non_ascii(bytes).map(|(upper, _)| upper);
+    }
+    Some(false)
+}
+
+/// What [`scan`] found a JID to need.
+#[derive(Clone, Copy)]
+pub(crate) enum Plan {
+    /// The JID is its own enforced form.
+    Verbatim {
+        /// The position of the `@`.
+        at: Option<NonZeroU16>,
+        /// The position of the `/`.
+        slash: Option<NonZeroU16>,
+    },
+    /// Lower-casing ASCII letters before `end` (the localpart and the
+    /// domainpart) enforces it: no length or position changes.
+    Lower {
+        /// The end of the domainpart.
+        end: usize,
+        /// The position of the `@`.
+        at: Option<NonZeroU16>,
+        /// The position of the `/`.
+        slash: Option<NonZeroU16>,
+    },
+    /// Its enforced form drops the trailing dot, maps non-ASCII code
+    /// points of the simple alphabets or needs its A-labels encoded: see
+    /// [`mapped`].
+    Mapped {
+        /// The position of the `@`.
+        at: Option<usize>,
+        /// Where the domainpart starts.
+        domain_start: usize,
+        /// Where it ends, without its trailing dot.
+        domain_end: usize,
+        /// The position of the `/`.
+        slash: Option<usize>,
+    },
+}
+
+/// Checks a JID whose domainpart is a host name and whose parts are ASCII
+/// or of the simple alphabets, and says how to build its enforced form; or
+/// gives up. Nothing is allocated: the caller builds the common case
+/// ([`Plan::Verbatim`]) inline and the others with [`build`].
+#[inline(always)]
+pub(crate) fn scan(s: &str) -> Option<Plan> {
+    let bytes = s.as_bytes();
+    if bytes.len() <= 24 {
+        if let Some(plan) = plain(bytes) {
+            return Some(plan);
         }
-        (Some(first.0), local, start, (all, any), end)
-    } else {
-        (None, Scan::default(), 0, (all, any), first.0)
+    }
+    // RFC 7622 §3.1: the resourcepart follows the first `/`, the localpart
+    // precedes the first `@` before it.
+    let (at, slash) = match find2(bytes, b'@', b'/') {
+        Some(i) if bytes.get(i) == Some(&b'@') => {
+            let after = bytes.get(i + 1..)?;
+            (Some(i), find2(after, b'/', b'/').map(|j| i + 1 + j))
+        }
+        other => (None, other),
     };
-    let slash = (domain_end < bytes.len()).then_some(domain_end);
-    let domain_str = s.get(domain_start..domain_end)?;
-    let (domain_str, dot) = match domain_str.strip_suffix('.') {
+    let domain_start = at.map_or(0, |a| a + 1);
+    let domain_end = slash.unwrap_or(bytes.len());
+    let mut map_non_ascii = false;
+    let mut cased = 0;
+    if let Some(a) = at {
+        let local = bytes.get(..a)?;
+        let any = fold(local);
+        map_non_ascii |= part(local, any, NOT_LOCAL)?;
+        cased |= any;
+    }
+    let domain = bytes.get(domain_start..domain_end)?;
+    let (domain, dot) = match domain.strip_suffix(b".") {
         Some(rest) => (rest, true),
-        None => (domain_str, false),
+        None => (domain, false),
     };
-    let domain_scan = domain(domain_str, domain_classes)?;
-    let resource = match slash {
-        Some(p) => {
-            let r = s.get(p + 1..)?;
-            checked(r, fold(r.as_bytes()), RESOURCE)?;
-            Some(r)
+    let (first, last) = (domain.first()?, domain.last()?);
+    let (any, pairs) = fold_pairs(domain);
+    let edges = class(*first) | class(*last) | pairs;
+    if domain.len() > 1023 || any & NOT_HOST != 0 || edges & PUNCT != 0 {
+        return None;
+    }
+    let mut encode = false;
+    if any & NON_ASCII != 0 {
+        let (upper, n) = non_ascii(domain)?;
+        map_non_ascii |= upper;
+        // No label is longer than the domainpart, nor has more than its
+        // `n` non-ASCII code points of at least two bytes each: if the
+        // bound holds for that, it holds for every label (and no ASCII
+        // label is over 63 octets). Otherwise mapped() encodes.
+        encode = alabel_bound(domain.len().saturating_sub(2 * n), n) > 63;
+    } else if domain.len() > 63 && domain.split(|&b| b == b'.').any(|label| label.len() > 63) {
+        return None;
+    }
+    cased |= any;
+    if let Some(p) = slash {
+        let resource = bytes.get(p + 1..)?;
+        part(resource, fold(resource), NOT_RESOURCE)?;
+    }
+    if dot || map_non_ascii || encode {
+        return Some(Plan::Mapped {
+            at,
+            domain_start,
+            domain_end: domain_start + domain.len(),
+            slash,
+        });
+    }
+    let (at, slash) = (at.and_then(pos), slash.and_then(pos));
+    Some(if cased & UPPER != 0 {
+        Plan::Lower {
+            end: domain_end,
+            at,
+            slash,
         }
+    } else {
+        Plan::Verbatim { at, slash }
+    })
+}
+
+/// [`scan`] for a short JID of lower-case letters, digits, dots, hyphens
+/// and separators only, no two dots or hyphens in a row: every byte is
+/// allowed in every part, the domainpart needs only its ends checked and
+/// (63 octets at most) no part is too long. Its classes are folded over the
+/// whole JID, not part by part after the separators are found. `None`
+/// leaves the JID to the rest of [`scan`].
+#[inline(always)]
+fn plain(bytes: &[u8]) -> Option<Plan> {
+    let (any, pairs) = fold_pairs(bytes);
+    if any & NOT_PLAIN != 0 || pairs & PUNCT != 0 {
+        return None;
+    }
+    let (at, domain_start) = match find2(bytes, b'@', b'/') {
+        Some(i) if bytes.get(i) == Some(&b'@') => (Some(i), i + 1),
+        _ => (None, 0),
+    };
+    let rest = bytes.get(domain_start..)?;
+    // A second `@` before the first `/` is in the domainpart.
+    let slash = match find2(rest, b'@', b'/') {
+        Some(j) if rest.get(j) == Some(&b'/') => Some(domain_start + j),
+        Some(_) => return None,
         None => None,
     };
-    if !local_scan.upper && !domain_scan.upper && !dot {
-        // Already enforced: the JID is the input.
-        if domain_scan.non_ascii && !alabels_fit(domain_str) {
-            return None;
-        }
-        return Some(Jid::from_raw(
-            CompactString::from(s),
-            at.and_then(pos),
-            slash.and_then(pos),
-        ));
+    let domain = bytes.get(domain_start..slash.unwrap_or(bytes.len()))?;
+    let edges = class(*domain.first()?) | class(*domain.last()?);
+    let empty = at == Some(0) || slash.is_some_and(|p| p + 1 == bytes.len());
+    if edges & PUNCT != 0 || empty {
+        return None;
     }
-    // Map: lower-case the localpart and domainpart, drop the dot. The
-    // resourcepart keeps its case. Lower-casing keeps every length.
-    // The localpart and its `@`: lower-casing keeps every length.
-    let local_len = at.map_or(0, |a| a + 1);
-    let len = local_len + domain_str.len() + resource.map_or(0, |r| r.len() + 1);
-    let mut out = CompactString::with_capacity(len);
-    let head = s.get(..local_len + domain_str.len())?;
-    if local_scan.non_ascii || domain_scan.non_ascii {
-        // Copy runs of code points that stay, push the ones that map.
-        let mut run = 0;
-        for (i, c) in head.char_indices() {
-            let lower = if c.is_ascii() {
-                c.to_ascii_lowercase()
-            } else {
-                simple(c)?
-            };
-            if lower != c {
-                out.push_str(head.get(run..i)?);
-                out.push(lower);
-                run = i + c.len_utf8();
-            }
+    Some(Plan::Verbatim {
+        at: at.and_then(pos),
+        slash: slash.and_then(pos),
+    })
+}
+
+/// Builds the enforced form [`scan`] planned, or gives up.
+#[inline(never)]
+pub(crate) fn build(s: &str, plan: Plan) -> Option<Jid> {
+    match plan {
+        Plan::Verbatim { at, slash } => Some(Jid::from_raw(CompactString::from(s), at, slash)),
+        Plan::Lower { end, at, slash } => {
+            let mut out = CompactString::from(s);
+            out.as_mut_str().get_mut(..end)?.make_ascii_lowercase();
+            Some(Jid::from_raw(out, at, slash))
         }
-        out.push_str(head.get(run..)?);
-    } else {
-        out.push_str(head);
-        out.as_mut_str().make_ascii_lowercase();
+        Plan::Mapped {
+            at,
+            domain_start,
+            domain_end,
+            slash,
+        } => mapped(s, at, domain_start, s.get(domain_start..domain_end)?, slash),
     }
-    if domain_scan.non_ascii && !alabels_fit(out.get(local_len..)?) {
+}
+
+/// Parses a JID by the fast path, or gives up (tests only: [`Jid::new`]
+/// calls [`scan`] and [`build`] itself).
+#[cfg(test)]
+pub(crate) fn parse(s: &str) -> Option<Jid> {
+    build(s, scan(s)?)
+}
+
+/// [`build`] for a JID with a trailing dot or a non-ASCII code
+/// point to map: copies runs of code points that stay, pushes the ones that
+/// map, drops the dot. The resourcepart keeps its case.
+#[inline(never)]
+fn mapped(
+    s: &str,
+    at: Option<usize>,
+    domain_start: usize,
+    domain: &str,
+    slash: Option<usize>,
+) -> Option<Jid> {
+    let resource = match slash {
+        Some(p) => Some(s.get(p..)?),
+        None => None,
+    };
+    let head_len = domain_start + domain.len();
+    let mut out = CompactString::with_capacity(head_len + resource.map_or(0, str::len));
+    let head = s.get(..head_len)?;
+    let mut run = 0;
+    for (i, c) in head.char_indices() {
+        let lower = if c.is_ascii() {
+            c.to_ascii_lowercase()
+        } else {
+            simple(c)?
+        };
+        if lower != c {
+            out.push_str(head.get(run..i)?);
+            out.push(lower);
+            run = i + c.len_utf8();
+        }
+    }
+    out.push_str(head.get(run..)?);
+    if !domain.is_ascii() && !alabels_fit(out.get(domain_start..)?) {
         return None;
     }
     let slash_out = match resource {
-        Some(_) => {
+        Some(r) => {
             let p = out.len();
-            out.push_str(s.get(slash?..)?);
+            out.push_str(r);
             pos(p)
         }
         None => None,
@@ -361,6 +555,16 @@ mod tests {
     /// The fast path, when it answers, agrees with the general path.
     fn agree(s: &str) {
         let general = Parsed::new(s).map(|p| p.build());
+        // Jid::new builds some plans itself: it must agree too.
+        match (&general, Jid::new(s)) {
+            (Ok(g), Ok(j)) => {
+                assert_eq!(j.as_str(), g.as_str(), "{s:?}");
+                assert_eq!(j.localpart(), g.localpart(), "{s:?}");
+                assert_eq!(j.resourcepart(), g.resourcepart(), "{s:?}");
+            }
+            (Err(_), Err(_)) => {}
+            (g, j) => panic!("{s:?}: general {g:?}, Jid::new {j:?}"),
+        }
         match parse(s) {
             Some(fast) => {
                 let general = general.unwrap_or_else(|e| panic!("{s:?}: fast ok, general {e}"));
@@ -433,6 +637,95 @@ mod tests {
         // An ASCII label too long beside a non-ASCII one (a fuzz finding).
         agree(&alloc::format!("a.b\u{FC}.{}", "w".repeat(64)));
         assert!(parse(&alloc::format!("a.b\u{FC}.{}", "w".repeat(64))).is_none());
+    }
+
+    proptest::proptest! {
+        /// The folds agree with byte-at-a-time ones.
+        #[test]
+        fn folds_agree_with_bytes(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(alloc::vec![b'a', b'.', b'-', b'A', b' ', b'@', 0x80, 0xC3]),
+                0..40,
+            ),
+        ) {
+            let any = bytes.iter().fold(0, |any, &b| any | class(b));
+            let pairs = bytes
+                .windows(2)
+                .fold(0, |p, w| p | class(w[0]) & class(w[1]));
+            proptest::prop_assert_eq!(fold(&bytes), any);
+            proptest::prop_assert_eq!(fold_pairs(&bytes), (any, pairs));
+        }
+    }
+
+    proptest::proptest! {
+        /// The word-at-a-time search agrees with a byte-at-a-time one.
+        #[test]
+        fn find2_agrees_with_position(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(alloc::vec![b'a', b'@', b'/', b'?', b'A', b'.', 0, 0x80, 0xC0, 0xFF]),
+                0..40,
+            ),
+        ) {
+            let first = bytes.iter().position(|&b| b == b'@' || b == b'/');
+            proptest::prop_assert_eq!(find2(&bytes, b'@', b'/'), first);
+            let slash = bytes.iter().position(|&b| b == b'/');
+            proptest::prop_assert_eq!(find2(&bytes, b'/', b'/'), slash);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        /// JIDs of the plain alphabet (the lane of `plain`), short and
+        /// long: the fast path agrees with the general path.
+        #[test]
+        fn plain_lane_agrees(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(alloc::vec![b'a', b'z', b'0', b'.', b'-', b'@', b'/', b'A', b'_']),
+                0..30,
+            ),
+        ) {
+            let s = alloc::string::String::from_utf8(bytes).unwrap();
+            agree(&s);
+        }
+    }
+
+    #[test]
+    fn simple_utf8_agrees_with_simple() {
+        for c in (0x80..=0x10_FFFF).filter_map(char::from_u32) {
+            let mut buf = [0u8; 4];
+            let bytes = c.encode_utf8(&mut buf).as_bytes();
+            let mut rest = bytes[1..].iter();
+            let got = simple_utf8(bytes[0], &mut rest);
+            assert_eq!(got, simple(c).map(|l| l != c), "U+{:04X}", c as u32);
+            if got.is_some() {
+                assert!(rest.as_slice().is_empty(), "U+{:04X}", c as u32);
+            }
+        }
+    }
+
+    #[test]
+    fn sizes_non_ascii_labels() {
+        // Within the bound, beyond it (so encoded), an ASCII label too long
+        // beside a non-ASCII one, each beside a short label.
+        let five = "\u{E9}".repeat(5);
+        let six = "\u{E9}".repeat(6);
+        let long = "w".repeat(64);
+        for s in [
+            "b\u{FC}cher.example".into(),
+            "B\u{DC}cher.example".into(),
+            alloc::format!("{five}.example"),
+            alloc::format!("a.{six}.b"),
+            alloc::format!("\u{E9}.{long}"),
+            alloc::format!("\u{E9}.{}", &long[1..]),
+            alloc::format!("{}.com", "\u{674E}".repeat(17)),
+            alloc::format!("{}.com", "\u{674E}".repeat(18)),
+            "\u{D7}.com".into(),
+        ] {
+            agree(&s);
+        }
+        assert!(parse(&alloc::format!("a.{six}.b")).is_some());
+        assert!(parse(&alloc::format!("\u{E9}.{long}")).is_none());
     }
 
     #[test]

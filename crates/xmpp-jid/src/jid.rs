@@ -106,9 +106,42 @@ impl Jid {
     /// Parses and enforces a JID (RFC 7622 §3.1 to §3.4). The parts are
     /// checked in order, localpart first; the first error is returned.
     pub fn new(s: &str) -> Result<Self, Error> {
-        if let Some(jid) = crate::fast::parse(s) {
-            return Ok(jid);
+        // The common case is built here, by value: a JID that travels
+        // through a temporary is copied at another width than it was
+        // written, which stalls store forwarding.
+        match crate::fast::scan(s) {
+            Some(crate::fast::Plan::Verbatim { at, slash }) => {
+                Ok(Self::from_raw(CompactString::from(s), at, slash))
+            }
+            Some(crate::fast::Plan::Lower { end, at, slash }) => {
+                let mut out = CompactString::from(s);
+                match out.as_mut_str().get_mut(..end) {
+                    Some(head) => {
+                        head.make_ascii_lowercase();
+                        Ok(Self::from_raw(out, at, slash))
+                    }
+                    // `end` is at a `/` or the end: never taken.
+                    None => Self::new_general(s),
+                }
+            }
+            Some(plan) => Self::new_planned(s, plan),
+            None => Self::new_general(s),
         }
+    }
+
+    /// [`Jid::new`] for what the fast path must map.
+    #[inline(never)]
+    fn new_planned(s: &str, plan: crate::fast::Plan) -> Result<Self, Error> {
+        match crate::fast::build(s, plan) {
+            Some(jid) => Ok(jid),
+            None => Self::new_general(s),
+        }
+    }
+
+    /// [`Jid::new`] past the fast path: kept out of line so that the fast
+    /// path's frame stays small.
+    #[inline(never)]
+    fn new_general(s: &str) -> Result<Self, Error> {
         Ok(Parsed::new(s)?.build())
     }
 
