@@ -199,7 +199,21 @@ pub(crate) struct Tag {
     pub(crate) start: usize,
     pub(crate) name: Span,
     pub(crate) colon: Option<usize>,
+    /// One bit per attribute name signature seen (see
+    /// [`Framer::push_attr`]): while no two attributes share a bit, no two
+    /// names can be equal.
+    pub(crate) sigs: u64,
+    /// What the attributes pushed so far need once the tag ends
+    /// (`ATTR_PREFIXED`, `ATTR_MAYBE_DECL`, `ATTR_SIG_CLASH`).
+    pub(crate) attr_flags: u8,
 }
+
+/// Some attribute name has a prefix.
+pub(crate) const ATTR_PREFIXED: u8 = 1;
+/// Some attribute name starts with `x` and may declare a namespace.
+pub(crate) const ATTR_MAYBE_DECL: u8 = 2;
+/// Two attribute names share a signature bit: they may be equal.
+pub(crate) const ATTR_SIG_CLASH: u8 = 4;
 
 /// What is known of the current top-level element once its start tag ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -481,12 +495,7 @@ impl Framer {
                 {
                     return false;
                 }
-                self.attrs.push(AttrSpan {
-                    name: (start, p - tok),
-                    colon,
-                    value: (0, 0),
-                    escaped: false,
-                });
+                self.push_attr((start, p - tok), colon);
                 (SPACE, element_end, QUOTES, St::AttrQuote)
             }
             St::AttrQuote if b == b'"' || b == b'\'' => {
@@ -1039,7 +1048,7 @@ impl Framer {
                 if simple {
                     self.tag.name = (p - self.tok, name_end - self.tok);
                     self.tag.colon = None;
-                    self.attrs.clear();
+                    self.clear_attrs();
                     self.pos = name_end;
                     return self.tag_space(end, false);
                 }
@@ -1133,7 +1142,7 @@ impl Framer {
             NameKind::Start => {
                 self.tag.name = span;
                 self.tag.colon = colon;
-                self.attrs.clear();
+                self.clear_attrs();
                 self.st = St::TagSpace { spaced: false };
             }
             NameKind::End => {
@@ -1149,12 +1158,7 @@ impl Framer {
                         max: self.limits.max_attributes,
                     });
                 }
-                self.attrs.push(AttrSpan {
-                    name: span,
-                    colon,
-                    value: (0, 0),
-                    escaped: false,
-                });
+                self.push_attr(span, colon);
                 self.st = St::AttrEq;
             }
         }
@@ -1226,6 +1230,51 @@ impl Framer {
         }
     }
 
+    /// Forgets the attributes of the previous start tag.
+    #[inline(always)]
+    fn clear_attrs(&mut self) {
+        self.attrs.clear();
+        self.tag.sigs = 0;
+        self.tag.attr_flags = 0;
+    }
+
+    /// Records an attribute name (`name` relative to `tok`) and what its
+    /// tag will have to check about it: a prefix, a possible namespace
+    /// declaration, and a signature bit (length, first and last byte) that
+    /// lets the duplicate check be skipped while no two names share one.
+    #[inline(always)]
+    fn push_attr(&mut self, name: Span, colon: Option<usize>) {
+        let first = self.buf.get(self.tok + name.0).copied().unwrap_or(0);
+        let last = (self.tok + name.1)
+            .checked_sub(1)
+            .and_then(|i| self.buf.get(i))
+            .copied()
+            .unwrap_or(0);
+        let h = u32::from(first)
+            .wrapping_mul(31)
+            .wrapping_add(u32::from(last).wrapping_mul(7))
+            .wrapping_add(name.1.wrapping_sub(name.0) as u32);
+        let bit = 1u64 << (h & 63);
+        let mut flags = self.tag.attr_flags;
+        if self.tag.sigs & bit != 0 {
+            flags |= ATTR_SIG_CLASH;
+        }
+        if colon.is_some() {
+            flags |= ATTR_PREFIXED;
+        }
+        if first == b'x' {
+            flags |= ATTR_MAYBE_DECL;
+        }
+        self.tag.sigs |= bit;
+        self.tag.attr_flags = flags;
+        self.attrs.push(AttrSpan {
+            name,
+            colon,
+            value: (0, 0),
+            escaped: false,
+        });
+    }
+
     /// The common attribute, `name='value'` with an ASCII name and a value
     /// without references or non-ASCII, scanned in one go from its first
     /// byte at `p`: `Some(position after the closing quote)`. Anything else
@@ -1255,12 +1304,7 @@ impl Framer {
                 max: self.limits.max_attributes,
             });
         }
-        self.attrs.push(AttrSpan {
-            name: (p - tok, name_end - tok),
-            colon: None,
-            value: (0, 0),
-            escaped: false,
-        });
+        self.push_attr((p - tok, name_end - tok), None);
         let mut q = name_end;
         while q < end && self.buf.get(q).is_some_and(|&b| is_space(b)) {
             q += 1;

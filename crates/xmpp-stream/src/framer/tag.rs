@@ -11,7 +11,10 @@ use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use super::{Decl, Framer, Level, Open, St, Step, Top, Transport};
+use super::{
+    ATTR_MAYBE_DECL, ATTR_PREFIXED, ATTR_SIG_CLASH, Decl, Framer, Level, Open, St, Step, Top,
+    Transport,
+};
 use crate::chars::is_space;
 use crate::error::{Limit, StreamError};
 use crate::escape::{FRAMING_NS, HTTPBIND_NS, STREAM_NS, unescape_attribute};
@@ -103,6 +106,10 @@ impl Framer {
 
     /// Pushes the namespace declarations among the tag's attributes.
     fn push_decls(&mut self) -> Result<(), StreamError> {
+        // Every declaration's name starts with `xmlns`.
+        if self.tag.attr_flags & ATTR_MAYBE_DECL == 0 {
+            return Ok(());
+        }
         for i in 0..self.attrs.len() {
             let Some(a) = self.attrs.get(i).copied() else {
                 continue;
@@ -162,7 +169,9 @@ impl Framer {
     /// Resolves prefixed attributes and refuses duplicates.
     fn check_attrs(&mut self) -> Result<(), StreamError> {
         let n = self.attrs.len();
-        if n < 2 && self.attrs.iter().all(|a| a.colon.is_none()) {
+        // Without prefixes only the qualified names can clash, and distinct
+        // signature bits prove that they do not.
+        if self.tag.attr_flags & (ATTR_PREFIXED | ATTR_SIG_CLASH) == 0 {
             return Ok(());
         }
         // Expanded names of the prefixed attributes other than declarations.
@@ -178,7 +187,7 @@ impl Framer {
                 .ok_or_else(|| self.bad_prefix(prefix, "is not declared"))?;
             expanded.push((i, hit));
         }
-        if !self.distinct_signatures() {
+        if self.tag.attr_flags & ATTR_SIG_CLASH != 0 {
             let mut scratch = core::mem::take(&mut self.scratch);
             let qname = |i: usize| {
                 let a = self.attrs.get(i).map_or((0, 0), |a| a.name);
@@ -210,27 +219,6 @@ impl Framer {
             }
         }
         Ok(())
-    }
-
-    /// Whether the tag's few attribute names differ in length, first or last
-    /// byte, which proves them distinct without comparing names (the usual
-    /// case: `to`, `from`, `id`, `type`).
-    fn distinct_signatures(&self) -> bool {
-        let mut sigs = [0u32; 8];
-        if self.attrs.len() > sigs.len() {
-            return false;
-        }
-        for (sig, a) in sigs.iter_mut().zip(&self.attrs) {
-            let name = self.rel(a.name);
-            let (first, last) = (name.first().copied(), name.last().copied());
-            *sig = (name.len() as u32 & 0xFFFF)
-                | u32::from(first.unwrap_or(0)) << 16
-                | u32::from(last.unwrap_or(0)) << 24;
-        }
-        let sigs = sigs.get(..self.attrs.len()).unwrap_or_default();
-        sigs.iter()
-            .enumerate()
-            .all(|(j, s)| !sigs.get(..j).unwrap_or_default().contains(s))
     }
 
     fn duplicate(&self, i: usize) -> StreamError {
