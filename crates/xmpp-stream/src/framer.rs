@@ -960,6 +960,10 @@ impl Framer {
                     }
                 }
                 b'&' => {
+                    if let Some(n) = predefined_entity(&self.buf, p, end) {
+                        p += n;
+                        continue;
+                    }
                     self.pos = p + 1;
                     self.st = St::Ref {
                         kind: RefKind::Start,
@@ -1000,7 +1004,7 @@ impl Framer {
         match b {
             b'/' => {
                 // The common end tag: `</name>` with an unprefixed ASCII name.
-                let name_end = scan(&self.buf, p + 1, end, is_ascii_name_char);
+                let name_end = scan_name(&self.buf, p + 1, end);
                 let simple = self.buf.get(p + 1).is_some_and(|&c| is_ascii_name_start(c))
                     && name_end - p <= self.limits.max_name_bytes
                     && self.buf.get(name_end).filter(|_| name_end < end) == Some(&b'>');
@@ -1040,7 +1044,7 @@ impl Framer {
                 self.decl_allowed = false;
                 // The common start tag: an ASCII name without a prefix,
                 // then straight on to the attributes.
-                let name_end = scan(&self.buf, p, end, is_ascii_name_char);
+                let name_end = scan_name(&self.buf, p, end);
                 let after = self.buf.get(name_end).copied().filter(|_| name_end < end);
                 let simple = b < 0x80
                     && name_end - p <= self.limits.max_name_bytes
@@ -1080,7 +1084,7 @@ impl Framer {
         let mut need_start = p == s || colon.is_some_and(|c| self.tok + c + 1 == p);
         loop {
             if !need_start {
-                p = scan(&self.buf, p, stop, is_ascii_name_char);
+                p = scan_name(&self.buf, p, stop);
             }
             let Some(&b) = self.buf.get(p).filter(|_| p < stop) else {
                 return self.pause_name(p, stop < end, St::Name { kind, start, colon });
@@ -1283,7 +1287,7 @@ impl Framer {
     #[inline(always)]
     fn attribute_fast(&mut self, end: usize, p: usize) -> Result<Option<usize>, StreamError> {
         let tok = self.tok;
-        let name_end = scan(&self.buf, p, end, is_ascii_name_char);
+        let name_end = scan_name(&self.buf, p, end);
         let after = self.buf.get(name_end).copied().filter(|_| name_end < end);
         let simple_name = self.buf.get(p).is_some_and(|&b| b < 0x80)
             && name_end - p <= self.limits.max_name_bytes
@@ -1393,6 +1397,10 @@ impl Framer {
                 b'&' => {
                     if let Some(a) = self.attrs.last_mut() {
                         a.escaped = true;
+                    }
+                    if let Some(n) = predefined_entity(&self.buf, p, end) {
+                        p += n;
+                        continue;
                     }
                     self.pos = p + 1;
                     self.st = St::Ref {
@@ -1590,6 +1598,23 @@ impl Framer {
     }
 }
 
+/// The length of the reference to a predefined entity (`&amp;`, `&lt;`,
+/// `&gt;`, `&quot;`, `&apos;`; XML 1.0 §4.6) whole in `buf[p..end]`, so that
+/// character data and attribute values step over the common references
+/// without the reference state. `None` for anything else, which that state
+/// then checks (cut references included).
+#[inline(always)]
+fn predefined_entity(buf: &[u8], p: usize, end: usize) -> Option<usize> {
+    let rest = buf.get(p + 1..end)?;
+    let n = match rest {
+        [b'l' | b'g', b't', b';', ..] => 3,
+        [b'a', b'm', b'p', b';', ..] => 4,
+        [b'q', b'u', b'o', b't', b';', ..] | [b'a', b'p', b'o', b's', b';', ..] => 5,
+        _ => return None,
+    };
+    Some(n + 1)
+}
+
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
@@ -1603,8 +1628,8 @@ fn has_byte(x: u64, c: u8) -> u64 {
 
 /// Advances `p` eight bytes at a time while `special` flags none of them
 /// (it sets the high bit of the first byte to stop at, and may flag bytes
-/// after it); then byte by byte while `plain` holds. `plain` must refuse
-/// at least the bytes `special` flags.
+/// after it); then byte by byte while `plain` holds. `special` must flag at
+/// least the bytes `plain` refuses.
 #[inline(always)]
 fn scan_words(
     buf: &[u8],
@@ -1655,6 +1680,26 @@ fn scan_attr(buf: &[u8], p: usize, end: usize) -> usize {
     let special =
         |x: u64| not_printable(x) | has_byte(x | LO, b'\'') | has_byte(x, b'"') | has_byte(x, b'<');
     scan_words(buf, p, end, special, is_attr_plain)
+}
+
+/// Flags the bytes that are not lowercase ASCII letters (most names are
+/// lowercase words: `message`, `item`, `jid`, `type`).
+#[inline(always)]
+fn not_lowercase(x: u64) -> u64 {
+    // With the high bit forced on, subtracting per byte cannot borrow
+    // across bytes: the high bit stays on exactly where the byte is at
+    // least the subtrahend.
+    let from_a = (x | HI).wrapping_sub(LO * u64::from(b'a'));
+    let past_z = (x | HI).wrapping_sub(LO * u64::from(b'z' + 1));
+    !(from_a & !past_z & !x) & HI
+}
+
+/// Advances over an ASCII name (stops at the first byte that is not an
+/// ASCII name character, `:` included): eight lowercase letters at a time,
+/// then byte by byte.
+#[inline(always)]
+fn scan_name(buf: &[u8], p: usize, end: usize) -> usize {
+    scan_words(buf, p, end, not_lowercase, is_ascii_name_char)
 }
 
 /// Advances `p` over bytes of `buf[..end]` for which `plain` holds.

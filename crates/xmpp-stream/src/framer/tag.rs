@@ -230,7 +230,45 @@ impl Framer {
     }
 
     /// A start tag ended with `>` or, when `empty`, `/>`.
+    #[inline(always)]
     pub(super) fn finish_start(&mut self, empty: bool) -> Result<Step, StreamError> {
+        // The common case, an element inside a top-level one, in a few
+        // lines; the rest, with the errors, out of line.
+        let depth = self.open.len();
+        if depth == 0 || depth >= self.limits.max_depth {
+            return self.finish_start_general(empty);
+        }
+        let mark = self.decls.len();
+        let flags = self.tag.attr_flags;
+        if flags & ATTR_MAYBE_DECL != 0 {
+            self.push_decls()?;
+        }
+        // Below the top level only a prefix needs resolving (to refuse an
+        // undeclared one); see `resolve_element`.
+        if self.tag.colon.is_some() {
+            self.resolve_element()?;
+        }
+        if flags & (ATTR_PREFIXED | ATTR_SIG_CLASH) != 0 {
+            self.check_attrs()?;
+        }
+        if empty {
+            if self.decls.len() > mark {
+                self.decls.truncate(mark);
+            }
+        } else {
+            self.open.push(Open {
+                name: self.tag.name,
+                decls: mark,
+            });
+        }
+        self.st = St::Text;
+        Ok(Step::Continue)
+    }
+
+    /// [`finish_start`](Self::finish_start) for the root, top-level
+    /// elements and the depth limit.
+    #[inline(never)]
+    fn finish_start_general(&mut self, empty: bool) -> Result<Step, StreamError> {
         let is_root = self.open.is_empty()
             && self.level == Level::Prolog
             && self.transport != Transport::WebSocket;
@@ -310,38 +348,51 @@ impl Framer {
     pub(super) fn finish_end(&mut self) -> Result<Step, StreamError> {
         let found = self.rel(self.tag.name);
         let Some(open) = self.open.last().copied() else {
-            let stream_end = self.level == Level::Stream && self.transport != Transport::WebSocket;
-            if !stream_end {
-                return Err(StreamError::UnexpectedElement {
-                    offset: self.offset(self.tok),
-                    name: self.rel_str(self.tag.name),
-                });
-            }
-            if found != self.root.as_bytes() {
-                return Err(StreamError::MismatchedEndTag {
-                    offset: self.offset(self.tok),
-                    expected: self.root.clone(),
-                    found: self.rel_str(self.tag.name),
-                });
-            }
-            self.tok = self.pos;
-            self.end_stream();
-            return Ok(self.emit(Event::StreamClose));
+            return self.finish_stream_end();
         };
         if !same(found, self.rel(open.name)) {
-            return Err(StreamError::MismatchedEndTag {
-                offset: self.offset(self.tok + self.tag.start),
-                expected: self.rel_str(open.name),
-                found: self.rel_str(self.tag.name),
-            });
+            return Err(self.mismatched(open));
         }
         self.open.pop();
-        self.decls.truncate(open.decls);
+        if self.decls.len() > open.decls {
+            self.decls.truncate(open.decls);
+        }
         if self.open.is_empty() {
             return self.complete_element();
         }
         self.st = St::Text;
         Ok(Step::Continue)
+    }
+
+    /// An end tag outside any element: the stream's, or an error.
+    #[inline(never)]
+    fn finish_stream_end(&mut self) -> Result<Step, StreamError> {
+        let stream_end = self.level == Level::Stream && self.transport != Transport::WebSocket;
+        if !stream_end {
+            return Err(StreamError::UnexpectedElement {
+                offset: self.offset(self.tok),
+                name: self.rel_str(self.tag.name),
+            });
+        }
+        if self.rel(self.tag.name) != self.root.as_bytes() {
+            return Err(StreamError::MismatchedEndTag {
+                offset: self.offset(self.tok),
+                expected: self.root.clone(),
+                found: self.rel_str(self.tag.name),
+            });
+        }
+        self.tok = self.pos;
+        self.end_stream();
+        Ok(self.emit(Event::StreamClose))
+    }
+
+    #[cold]
+    fn mismatched(&self, open: Open) -> StreamError {
+        StreamError::MismatchedEndTag {
+            offset: self.offset(self.tok + self.tag.start),
+            expected: self.rel_str(open.name),
+            found: self.rel_str(self.tag.name),
+        }
     }
 
     /// After the stream's end: TCP and WebSocket streams are over, a BOSH

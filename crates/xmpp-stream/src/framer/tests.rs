@@ -626,8 +626,8 @@ fn deep_nesting_is_linear_and_bounded() {
 
 #[test]
 fn word_scans_stop_where_the_byte_loop_stops() {
-    use super::{scan, scan_attr, scan_text};
-    use crate::chars::{is_attr_plain, is_text_plain};
+    use super::{scan, scan_attr, scan_name, scan_text};
+    use crate::chars::{is_ascii_name_char, is_attr_plain, is_text_plain};
     // Bytes next to a stop byte, to catch a flag that a carry or borrow
     // of the word arithmetic put before the real one.
     let next = [
@@ -649,6 +649,11 @@ fn word_scans_stop_where_the_byte_loop_stops() {
                     scan_attr(&b, start, 24),
                     scan(&b, start, 24, is_attr_plain),
                     "attr {v:#x} at {at}"
+                );
+                assert_eq!(
+                    scan_name(&b, start, 24),
+                    scan(&b, start, 24, is_ascii_name_char),
+                    "name {v:#x} at {at}"
                 );
                 assert_eq!(
                     scan_text(&b, start, 13),
@@ -734,5 +739,58 @@ fn tiny_feeds_in_tags() {
             }
         }
         assert_eq!(result.is_err(), name.len() > 16, "{name}: {result:?}");
+    }
+}
+
+/// The predefined entities that character data and attribute values step
+/// over in line, next to the ones left to the reference state, cut at
+/// every point (`frame` splits everywhere).
+#[test]
+fn predefined_entities_in_line_and_cut() {
+    let (ev, err) = frame(&in_stream(
+        "<a b='&amp;&lt;&gt;&quot;&apos;&#65;'>&amp;&lt;&gt;&quot;&apos;&#x41;</a>",
+    ));
+    assert_eq!(err, None);
+    assert_eq!(ev.len(), 2, "{ev:?}");
+    for bad in ["&am;", "&ampx;", "&quo;", "&aposs;", "&ltx;"] {
+        assert_eq!(
+            condition(&in_stream(&format!("<a>{bad}</a>"))),
+            Condition::RestrictedXml,
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        condition(&in_stream("<a>&lt;;&gt</a>")),
+        Condition::NotWellFormed
+    );
+}
+
+/// Names of mixed case, digits and prefixes around the eight-byte steps
+/// of the name scanner; nested prefixed attributes and declarations go
+/// through the checks that unprefixed tags skip.
+#[test]
+fn names_and_attribute_checks_below_the_top_level() {
+    let (ev, err) = frame(&in_stream(
+        "<message><abcdefgh ABCdefghIJ='1' abcdefghi9='2'/><p:abcdefghijklmnop xmlns:p='urn:p' \
+         p:x='1' x='2'/><Xy.z-9_ xmlns='urn:y'/></message>",
+    ));
+    assert_eq!(err, None);
+    assert_eq!(ev.len(), 2, "{ev:?}");
+    for (bad, want) in [
+        ("<q:a/>", Condition::BadNamespacePrefix),
+        ("<a q:b='1'/>", Condition::BadNamespacePrefix),
+        (
+            "<a xmlns:p='urn:p' xmlns:q='urn:p' p:x='1' q:x='2'/>",
+            Condition::NotWellFormed,
+        ),
+        ("<a to='1' to='2'/>", Condition::NotWellFormed),
+        ("<a xmlns:xmlns='urn:x'/>", Condition::BadNamespacePrefix),
+        ("<a></b>", Condition::NotWellFormed),
+    ] {
+        assert_eq!(
+            condition(&in_stream(&format!("<message>{bad}</message>"))),
+            want,
+            "{bad}"
+        );
     }
 }
