@@ -307,6 +307,23 @@ pub struct Framer {
 /// The bytes that open an attribute value.
 const QUOTES: [u8; 2] = [b'"', b'\''];
 
+/// The bytes that end a start tag, or its name.
+const TAG_DELIMS: [u8; 2] = [b'>', b'/'];
+
+/// The byte classes that may end state `st` in a way
+/// `Framer::one_delimiter_fed` handles: a name start after `<` or in a
+/// start tag, white space after a start tag's name.
+fn delim_class(st: St) -> u8 {
+    match st {
+        St::Lt | St::TagSpace { .. } => NAME_START,
+        St::Name {
+            kind: NameKind::Start,
+            ..
+        } => SPACE,
+        _ => 0,
+    }
+}
+
 /// Capacity above which an idle framer gives its input buffer back.
 const IDLE_CAPACITY: usize = 256;
 
@@ -406,15 +423,25 @@ impl Framer {
     /// that ended the stream (returned again on every later call).
     #[inline]
     pub fn next_event(&mut self) -> Result<Option<Event>, StreamError> {
-        if self.only_plain_bytes_fed() {
-            return Ok(None);
-        }
-        let p = self.pos;
-        let delimiter = self
-            .buf
-            .get(p)
-            .is_some_and(|&b| self.delim.contains(&b) || class(b) & self.delim_class != 0);
-        if delimiter && self.buf.len() == p + 1 && self.one_delimiter_fed() {
+        let len = self.buf.len();
+        if len == self.pos + 1 {
+            // One byte fed, the case a 1-byte feed makes every time: a
+            // byte of the class the state steps over, or a delimiter that
+            // only changes the state.
+            if let Some(&b) = self.buf.last() {
+                let c = class(b);
+                if c & self.fast != 0 && len <= self.fast_end {
+                    self.pos = len;
+                    self.fast = self.fast_then;
+                    return Ok(None);
+                }
+                let delimiter =
+                    b == self.delim[0] || b == self.delim[1] || c & self.delim_class != 0;
+                if delimiter && self.one_delimiter_fed() {
+                    return Ok(None);
+                }
+            }
+        } else if self.only_plain_bytes_fed() {
             return Ok(None);
         }
         self.next_event_slow()
@@ -439,31 +466,96 @@ impl Framer {
         let Some(&b) = self.buf.get(p) else {
             return false;
         };
-        let name_end = |start: usize| {
-            element_end.min((tok + start).saturating_add(self.limits.max_name_bytes))
-        };
+        let max_name = self.limits.max_name_bytes;
+        let name_end = |start: usize| element_end.min((tok + start).saturating_add(max_name));
         // The class of the following bytes, up to which length, the
         // delimiters of the new state and the state.
         let (fast, end, delim, st) = match self.st {
             St::Text if b == b'<' => {
                 self.tag.start = p - tok;
-                (0, 0, [0; 2], St::Lt)
+                (0, 0, [b'/'; 2], St::Lt)
             }
             // The first character of a start tag's name, or the `/` of an
             // end tag (whose name then starts).
             St::Lt if b == b'/' || is_ascii_name_start(b) => {
                 self.decl_allowed = false;
-                let (kind, start, fast) = if b == b'/' {
-                    (NameKind::End, p + 1 - tok, NAME_START)
+                let (kind, start, fast, delim) = if b == b'/' {
+                    (NameKind::End, p + 1 - tok, NAME_START, [b'>'; 2])
                 } else {
-                    (NameKind::Start, p - tok, NAME_CHAR)
+                    (NameKind::Start, p - tok, NAME_CHAR, [b'>', b'/'])
                 };
                 let st = St::Name {
                     kind,
                     start,
                     colon: None,
                 };
-                (fast, name_end(start), [0; 2], st)
+                (fast, name_end(start), delim, st)
+            }
+            // The end of a start tag's name.
+            St::Name {
+                kind: NameKind::Start,
+                start,
+                colon,
+            } if b == b'>' || b == b'/' || is_space(b) => {
+                let s = tok + start;
+                let whole = p > s
+                    && p - s <= self.limits.max_name_bytes
+                    && colon.is_none_or(|c| tok + c + 1 != p);
+                if !whole {
+                    return false;
+                }
+                self.tag.name = (start, p - tok);
+                self.tag.colon = colon;
+                self.clear_attrs();
+                match b {
+                    b'>' if self.nested_start_needs_no_checks(false) => {
+                        (PLAIN, element_end, [b'<'; 2], St::Text)
+                    }
+                    b'>' => return false,
+                    b'/' => (0, 0, [b'>'; 2], St::EmptySlash),
+                    _ => (
+                        SPACE,
+                        element_end,
+                        TAG_DELIMS,
+                        St::TagSpace { spaced: true },
+                    ),
+                }
+            }
+            // The end of a start tag inside a top-level element.
+            St::TagSpace { .. } | St::EmptySlash if b == b'>' => {
+                let empty = self.st == St::EmptySlash;
+                if !self.nested_start_needs_no_checks(empty) {
+                    return false;
+                }
+                (PLAIN, element_end, [b'<'; 2], St::Text)
+            }
+            St::TagSpace { .. } if b == b'/' => (0, 0, [b'>'; 2], St::EmptySlash),
+            // The end of an end tag that closes an element inside a
+            // top-level element (closing the top-level one emits it).
+            St::Name {
+                kind: NameKind::End,
+                start,
+                colon: None,
+            } if b == b'>' => {
+                let s = tok + start;
+                let (Some(open), true) = (self.open.last().copied(), self.open.len() >= 2) else {
+                    return false;
+                };
+                let found = self.buf.get(s..p).unwrap_or_default();
+                let expected = self
+                    .buf
+                    .get(tok + open.name.0..tok + open.name.1)
+                    .unwrap_or_default();
+                if p <= s || p - s > max_name || found != expected {
+                    return false;
+                }
+                self.tag.name = (start, p - tok);
+                self.tag.colon = None;
+                self.open.pop();
+                if self.decls.len() > open.decls {
+                    self.decls.truncate(open.decls);
+                }
+                (PLAIN, element_end, [b'<'; 2], St::Text)
             }
             // The first character of an attribute name, after white space.
             St::TagSpace { spaced } if is_ascii_name_start(b) => {
@@ -509,7 +601,12 @@ impl Framer {
                 if let Some(a) = self.attrs.last_mut() {
                     a.value.1 = p - tok;
                 }
-                (SPACE, element_end, [0; 2], St::TagSpace { spaced: false })
+                (
+                    SPACE,
+                    element_end,
+                    TAG_DELIMS,
+                    St::TagSpace { spaced: false },
+                )
             }
             _ => return false,
         };
@@ -518,11 +615,30 @@ impl Framer {
         let then = if fast == NAME_START { NAME_CHAR } else { fast };
         (self.fast, self.fast_then, self.fast_end) = (fast, then, end);
         self.delim = delim;
-        self.delim_class = if matches!(st, St::TagSpace { .. }) {
-            NAME_START
-        } else {
-            0
-        };
+        self.delim_class = delim_class(st);
+        true
+    }
+
+    /// Whether the start tag just scanned is inside a top-level element and
+    /// has nothing for [`finish_start`](Self::finish_start) to check (no
+    /// prefix, no possible declaration, distinct attribute names, depth
+    /// under the limit); if so, does what `finish_start` would.
+    #[inline(always)]
+    fn nested_start_needs_no_checks(&mut self, empty: bool) -> bool {
+        let depth = self.open.len();
+        if depth == 0
+            || depth >= self.limits.max_depth
+            || self.tag.attr_flags != 0
+            || self.tag.colon.is_some()
+        {
+            return false;
+        }
+        if !empty {
+            self.open.push(Open {
+                name: self.tag.name,
+                decls: self.decls.len(),
+            });
+        }
         true
     }
 
@@ -578,10 +694,7 @@ impl Framer {
             }
             _ => (0, 0, 0),
         };
-        self.delim_class = match self.st {
-            St::Lt | St::TagSpace { .. } => NAME_START,
-            _ => 0,
-        };
+        self.delim_class = delim_class(self.st);
         self.delim = match self.st {
             St::Text => [b'<'; 2],
             St::Lt => [b'/'; 2],
@@ -589,6 +702,16 @@ impl Framer {
                 kind: NameKind::Attr,
                 ..
             } => [b'='; 2],
+            St::Name {
+                kind: NameKind::Start,
+                ..
+            }
+            | St::TagSpace { .. } => TAG_DELIMS,
+            St::Name {
+                kind: NameKind::End,
+                ..
+            }
+            | St::EmptySlash => [b'>'; 2],
             St::AttrQuote => QUOTES,
             St::AttrValue { quote } => [quote; 2],
             _ => [0; 2],

@@ -794,3 +794,55 @@ fn names_and_attribute_checks_below_the_top_level() {
         );
     }
 }
+
+/// One-byte feeds end the names and tags of nested elements without the
+/// scanner; whatever needs a check (prefixes, declarations, duplicate
+/// names, mismatched or top-level end tags, the depth limit) still gets
+/// it, with the same events and errors as any other chunking.
+#[test]
+fn one_byte_feeds_end_nested_tags_like_the_scanner() {
+    for (body, ok) in [
+        (
+            "<message><a/><b c='1'/><d ><e\t/></d><f></f><g\n></g><h/ ></message>",
+            false,
+        ),
+        (
+            "<message><a><b c='1' d=\"2\"><c/></b></a><body>x</body></message>",
+            true,
+        ),
+        ("<message><a></b></message>", false),
+        ("<message><a><b></a></b></message>", false),
+        ("<message><a c='1' c='2'></a></message>", false),
+        ("<message><p:a xmlns:p='u'><p:b/></p:a></message>", true),
+        ("<message><p:a></p:a></message>", false),
+        ("<message><a xmlns='u'><b></b></a></message>", true),
+        ("<message><a></></message>", false),
+        ("<message><a:></a:></message>", false),
+        ("<message><ab></abc></message>", false),
+    ] {
+        let (_, err) = frame(&in_stream(body));
+        assert_eq!(err.is_none(), ok, "{body}: {err:?}");
+    }
+    let limits = Limits::default().with_max_depth(3);
+    for (depth, ok) in [(3, true), (4, false)] {
+        let body = "<a>".repeat(depth) + &"</a>".repeat(depth);
+        let input = in_stream(&body);
+        let mut f = Framer::with_limits(Transport::Tcp, limits).unwrap();
+        let mut result = Ok(());
+        for b in input.as_bytes() {
+            f.feed(core::slice::from_ref(b));
+            while let Some(ev) = f.next_event().transpose() {
+                if let Err(e) = ev {
+                    result = Err(e);
+                }
+                if result.is_err() {
+                    break;
+                }
+            }
+            if result.is_err() {
+                break;
+            }
+        }
+        assert_eq!(result.is_ok(), ok, "depth {depth}: {result:?}");
+    }
+}
