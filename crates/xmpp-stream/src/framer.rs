@@ -437,7 +437,7 @@ impl Framer {
                 }
                 let delimiter =
                     b == self.delim[0] || b == self.delim[1] || c & self.delim_class != 0;
-                if delimiter && self.one_delimiter_fed() {
+                if delimiter && self.one_delimiter_fed(b) {
                     return Ok(None);
                 }
             }
@@ -455,17 +455,15 @@ impl Framer {
     /// next scanner run does); anything it would check or refuse is left to
     /// it.
     #[inline(never)]
-    fn one_delimiter_fed(&mut self) -> bool {
+    fn one_delimiter_fed(&mut self, b: u8) -> bool {
+        // The caller saw exactly one new byte, `b`, at `pos`.
         let p = self.pos;
         let tok = self.tok;
         let element_end = tok.saturating_add(self.limits.max_element_bytes);
-        let len = self.buf.len();
-        if len != p + 1 || len > element_end || self.failed.is_some() {
+        let len = p + 1;
+        if len > element_end || self.failed.is_some() {
             return false;
         }
-        let Some(&b) = self.buf.get(p) else {
-            return false;
-        };
         let max_name = self.limits.max_name_bytes;
         let name_end = |start: usize| element_end.min((tok + start).saturating_add(max_name));
         // The class of the following bytes, up to which length, the
