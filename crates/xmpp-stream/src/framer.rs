@@ -672,6 +672,12 @@ impl Framer {
     /// [`only_plain_bytes_fed`](Self::only_plain_bytes_fed)).
     fn arm_fast_path(&mut self) {
         let element_end = self.tok.saturating_add(self.limits.max_element_bytes);
+        // Character data, where most chunks end, in one step.
+        if matches!(self.st, St::Text) {
+            (self.fast, self.fast_then, self.fast_end) = (PLAIN, PLAIN, element_end);
+            (self.delim, self.delim_class) = ([b'<'; 2], 0);
+            return;
+        }
         (self.fast, self.fast_then, self.fast_end) = match self.st {
             St::Text => (PLAIN, PLAIN, element_end),
             St::AttrValue { .. } => (ATTR_PLAIN, ATTR_PLAIN, element_end),
