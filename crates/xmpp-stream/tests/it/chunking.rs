@@ -63,6 +63,20 @@ const PIECES: &[&str] = &[
     "<a b='1' b='2'/>",
     "\u{0}",
     "\u{FFFE}",
+    // Nested tags, which 1-byte feeds end without the scanner when
+    // there is nothing to check, and the cases that must still be checked.
+    "<item jid='a@b' name='A'>",
+    "</item>",
+    "<group >",
+    "</group >",
+    "<e/>",
+    "<f a='1'/>",
+    "<g\tb=\"2\" />",
+    "<p:h xmlns:p='urn:p'>",
+    "</p:h>",
+    "<i c='1' c='2'>",
+    "</>",
+    "<j:>",
 ];
 
 const HEAD: &str =
