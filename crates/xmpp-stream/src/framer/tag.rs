@@ -574,10 +574,28 @@ impl Framer {
 }
 
 /// Byte equality, inlined: names are short, and a call to `memcmp` for a
-/// handful of bytes costs more than the comparison.
+/// handful of bytes costs more than the comparison. Names of 4 to 16 bytes
+/// (most of them) are compared as two overlapping words.
 #[inline(always)]
 fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        4..=8 => word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4),
+        9..=16 => word::<8>(a, 0) == word::<8>(b, 0) && word::<8>(a, n - 8) == word::<8>(b, n - 8),
+        _ => a.iter().zip(b).all(|(x, y)| x == y),
+    }
+}
+
+/// The `N` bytes of `s` at `i` (zeros when out of range, which `same`
+/// never asks for).
+#[inline(always)]
+fn word<const N: usize>(s: &[u8], i: usize) -> [u8; N] {
+    s.get(i..i + N)
+        .and_then(|w| <[u8; N]>::try_from(w).ok())
+        .unwrap_or([0; N])
 }
 
 /// RFC 6120 §4.7.5: a version whose major number is not 1 is refused.
@@ -749,5 +767,28 @@ impl Element {
             ("proceed", "urn:ietf:params:xml:ns:xmpp-tls")
                 | ("success", "urn:ietf:params:xml:ns:xmpp-sasl")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec::Vec;
+
+    use super::same;
+
+    /// The word comparison agrees with byte equality at every length and
+    /// every differing position.
+    #[test]
+    fn same_is_byte_equality() {
+        for n in 0..=20usize {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + i as u8).collect();
+            assert!(same(&a, &a.clone()), "{n}");
+            for d in 0..n {
+                let mut b = a.clone();
+                b[d] ^= 0x20;
+                assert!(!same(&a, &b), "{n} at {d}");
+            }
+            assert!(!same(&a, &a[..n.saturating_sub(1)]) || n == 0, "{n}");
+        }
     }
 }
