@@ -208,6 +208,31 @@ pub(crate) struct Tag {
     pub(crate) attr_flags: u8,
 }
 
+impl Tag {
+    /// Records what an attribute name (`len` bytes from `first` to `last`,
+    /// prefixed or not) asks of the tag's end (see `Framer::push_attr`).
+    #[inline(always)]
+    fn note_attr(&mut self, first: u8, last: u8, len: usize, prefixed: bool) {
+        let h = u32::from(first)
+            .wrapping_mul(31)
+            .wrapping_add(u32::from(last).wrapping_mul(7))
+            .wrapping_add(len as u32);
+        let bit = 1u64 << (h & 63);
+        let mut flags = self.attr_flags;
+        if self.sigs & bit != 0 {
+            flags |= ATTR_SIG_CLASH;
+        }
+        if prefixed {
+            flags |= ATTR_PREFIXED;
+        }
+        if first == b'x' {
+            flags |= ATTR_MAYBE_DECL;
+        }
+        self.sigs |= bit;
+        self.attr_flags = flags;
+    }
+}
+
 /// Some attribute name has a prefix.
 pub(crate) const ATTR_PREFIXED: u8 = 1;
 /// Some attribute name starts with `x` and may declare a namespace.
@@ -1381,23 +1406,8 @@ impl Framer {
             .and_then(|i| self.buf.get(i))
             .copied()
             .unwrap_or(0);
-        let h = u32::from(first)
-            .wrapping_mul(31)
-            .wrapping_add(u32::from(last).wrapping_mul(7))
-            .wrapping_add(name.1.wrapping_sub(name.0) as u32);
-        let bit = 1u64 << (h & 63);
-        let mut flags = self.tag.attr_flags;
-        if self.tag.sigs & bit != 0 {
-            flags |= ATTR_SIG_CLASH;
-        }
-        if colon.is_some() {
-            flags |= ATTR_PREFIXED;
-        }
-        if first == b'x' {
-            flags |= ATTR_MAYBE_DECL;
-        }
-        self.tag.sigs |= bit;
-        self.tag.attr_flags = flags;
+        self.tag
+            .note_attr(first, last, name.1.wrapping_sub(name.0), colon.is_some());
         self.attrs.push(AttrSpan {
             name,
             colon,
@@ -1414,11 +1424,14 @@ impl Framer {
     #[inline(always)]
     fn attribute_fast(&mut self, end: usize, p: usize) -> Result<Option<usize>, StreamError> {
         let tok = self.tok;
-        let name_end = scan_name(&self.buf, p, end);
-        let after = self.buf.get(name_end).copied().filter(|_| name_end < end);
-        let simple_name = self.buf.get(p).is_some_and(|&b| b < 0x80)
+        // The bytes up to `end`, borrowed apart from the fields written
+        // below, so that every look-up is one bounds check.
+        let s = self.buf.get(..end).unwrap_or_default();
+        let name_end = scan_name(s, p, end);
+        let first = s.get(p).copied().unwrap_or(0);
+        let simple_name = first < 0x80
             && name_end - p <= self.limits.max_name_bytes
-            && after.is_some_and(|c| c == b'=' || is_space(c));
+            && s.get(name_end).is_some_and(|&c| c == b'=' || is_space(c));
         if !simple_name {
             self.pos = p;
             self.st = St::Name {
@@ -1435,35 +1448,45 @@ impl Framer {
                 max: self.limits.max_attributes,
             });
         }
-        self.push_attr((p - tok, name_end - tok), None);
+        let last = name_end.checked_sub(1).and_then(|i| s.get(i)).copied();
+        self.tag
+            .note_attr(first, last.unwrap_or(0), name_end - p, false);
+        let name = (p - tok, name_end - tok);
         let mut q = name_end;
-        while q < end && self.buf.get(q).is_some_and(|&b| is_space(b)) {
+        while s.get(q).is_some_and(|&b| is_space(b)) {
             q += 1;
         }
-        if self.buf.get(q).filter(|_| q < end) != Some(&b'=') {
+        let (v, v_end, quote) = 'value: {
+            if s.get(q) == Some(&b'=') {
+                q += 1;
+                while s.get(q).is_some_and(|&b| is_space(b)) {
+                    q += 1;
+                }
+                if let Some(&quote @ (b'"' | b'\'')) = s.get(q) {
+                    let v = q + 1;
+                    break 'value (v, scan_attr(s, v, end), quote);
+                }
+                self.st = St::AttrQuote;
+            } else {
+                self.st = St::AttrEq;
+            }
+            // Cut before the value: the general path resumes at `q`.
+            self.attrs.push(AttrSpan {
+                name,
+                colon: None,
+                value: (0, 0),
+                escaped: false,
+            });
             self.pos = q;
-            self.st = St::AttrEq;
-            return Ok(None);
-        }
-        q += 1;
-        while q < end && self.buf.get(q).is_some_and(|&b| is_space(b)) {
-            q += 1;
-        }
-        let Some(&quote) = self
-            .buf
-            .get(q)
-            .filter(|&&b| q < end && (b == b'"' || b == b'\''))
-        else {
-            self.pos = q;
-            self.st = St::AttrQuote;
             return Ok(None);
         };
-        let v = q + 1;
-        let v_end = scan_attr(&self.buf, v, end);
-        if let Some(a) = self.attrs.last_mut() {
-            a.value = (v - tok, v_end - tok);
-        }
-        if self.buf.get(v_end).filter(|_| v_end < end) == Some(&quote) {
+        self.attrs.push(AttrSpan {
+            name,
+            colon: None,
+            value: (v - tok, v_end - tok),
+            escaped: false,
+        });
+        if s.get(v_end) == Some(&quote) {
             return Ok(Some(v_end + 1));
         }
         self.pos = v_end;
