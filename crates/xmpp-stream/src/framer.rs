@@ -1464,7 +1464,7 @@ impl Framer {
                 }
                 if let Some(&quote @ (b'"' | b'\'')) = s.get(q) {
                     let v = q + 1;
-                    break 'value (v, scan_attr(s, v, end), quote);
+                    break 'value (v, scan_attr(s, v, end, quote), quote);
                 }
                 self.st = St::AttrQuote;
             } else {
@@ -1528,7 +1528,7 @@ impl Framer {
     fn attr_value(&mut self, end: usize, quote: u8) -> Result<Step, StreamError> {
         let mut p = self.pos;
         loop {
-            p = scan_attr(&self.buf, p, end);
+            p = scan_attr(&self.buf, p, end, quote);
             let Some(&b) = self.buf.get(p).filter(|_| p < end) else {
                 self.pos = p;
                 return Ok(Step::NeedMore);
@@ -1779,7 +1779,7 @@ fn has_byte(x: u64, c: u8) -> u64 {
 /// Advances `p` eight bytes at a time while `special` flags none of them
 /// (it sets the high bit of the first byte to stop at, and may flag bytes
 /// after it); then byte by byte while `plain` holds. `special` must flag at
-/// least the bytes `plain` refuses.
+/// least the bytes `plain` refuses that the caller cannot step over.
 #[inline(always)]
 fn scan_words(
     buf: &[u8],
@@ -1822,14 +1822,23 @@ fn scan_text(buf: &[u8], p: usize, end: usize) -> usize {
     scan_words(buf, p, end, special, is_text_plain)
 }
 
-/// Advances over an attribute value (stops at either quote, `<` and `&`).
+/// Advances over an attribute value delimited by `quote`: stops at `<`,
+/// `&`, the bytes the table does not call plain, and `quote`; the word
+/// loop also steps over the other quote, which is plain in this value,
+/// while the byte loop stops at it (callers step over it).
 #[inline(always)]
-fn scan_attr(buf: &[u8], p: usize, end: usize) -> usize {
-    // `&` (0x26) and `'` (0x27) are the two bytes that become 0x27 with
-    // bit 0 set.
-    let special =
-        |x: u64| not_printable(x) | has_byte(x | LO, b'\'') | has_byte(x, b'"') | has_byte(x, b'<');
-    scan_words(buf, p, end, special, is_attr_plain)
+fn scan_attr(buf: &[u8], p: usize, end: usize, quote: u8) -> usize {
+    if quote == b'\'' {
+        // `&` (0x26) and `'` (0x27) are the two bytes that become 0x27
+        // with bit 0 set.
+        let special = |x: u64| not_printable(x) | has_byte(x | LO, b'\'') | has_byte(x, b'<');
+        scan_words(buf, p, end, special, is_attr_plain)
+    } else {
+        // `"` (0x22) and `&` (0x26) are the two bytes that become 0x26
+        // with bit 2 set.
+        let special = |x: u64| not_printable(x) | has_byte(x | (LO * 4), b'&') | has_byte(x, b'<');
+        scan_words(buf, p, end, special, is_attr_plain)
+    }
 }
 
 /// Flags the bytes that are not lowercase ASCII letters (most names are

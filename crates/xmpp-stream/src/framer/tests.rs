@@ -645,11 +645,18 @@ fn word_scans_stop_where_the_byte_loop_stops() {
                     scan(&b, start, 24, is_text_plain),
                     "text {v:#x} at {at}"
                 );
-                assert_eq!(
-                    scan_attr(&b, start, 24),
-                    scan(&b, start, 24, is_attr_plain),
-                    "attr {v:#x} at {at}"
-                );
+                for (quote, other) in [(b'\'', b'"'), (b'"', b'\'')] {
+                    // Stops on a byte the table refuses, never past a byte
+                    // that is neither plain nor the other quote.
+                    let r = scan_attr(&b, start, 24, quote);
+                    let limit = scan(&b, start, 24, |c| is_attr_plain(c) || c == other);
+                    assert!(r <= limit, "attr {v:#x} at {at}, quote {quote}");
+                    assert!(
+                        b[start..r].iter().all(|&c| is_attr_plain(c) || c == other),
+                        "attr {v:#x} at {at}, quote {quote}"
+                    );
+                    assert!(r == 24 || !is_attr_plain(b[r]), "attr {v:#x} at {at}");
+                }
                 assert_eq!(
                     scan_name(&b, start, 24),
                     scan(&b, start, 24, is_ascii_name_char),
