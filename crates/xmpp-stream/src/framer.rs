@@ -1816,6 +1816,10 @@ fn not_printable(x: u64) -> u64 {
 /// table does not call plain).
 #[inline(always)]
 fn scan_text(buf: &[u8], p: usize, end: usize) -> usize {
+    // Tags mostly follow each other with no text between them.
+    if p < end && buf.get(p) == Some(&b'<') {
+        return p;
+    }
     // `<` (0x3C) and `>` (0x3E) are the two bytes that become 0x3E with
     // bit 1 set, so one comparison finds both.
     let special = |x: u64| not_printable(x) | has_byte(x | (LO * 2), b'>') | has_byte(x, b'&');
