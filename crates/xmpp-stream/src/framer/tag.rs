@@ -345,7 +345,30 @@ impl Framer {
     }
 
     /// An end tag ended with `>`.
+    #[inline(always)]
     pub(super) fn finish_end(&mut self) -> Result<Step, StreamError> {
+        // The common case, the end of an element inside a top-level one,
+        // in line; the top-level end, the stream's and the errors out of
+        // line.
+        if self.open.len() >= 2 {
+            if let Some(open) = self.open.last().copied() {
+                if same(self.rel(self.tag.name), self.rel(open.name)) {
+                    self.open.pop();
+                    if self.decls.len() > open.decls {
+                        self.decls.truncate(open.decls);
+                    }
+                    self.st = St::Text;
+                    return Ok(Step::Continue);
+                }
+            }
+        }
+        self.finish_end_general()
+    }
+
+    /// [`finish_end`](Self::finish_end) for top-level elements, the
+    /// stream's end and the errors.
+    #[inline(never)]
+    fn finish_end_general(&mut self) -> Result<Step, StreamError> {
         let found = self.rel(self.tag.name);
         let Some(open) = self.open.last().copied() else {
             return self.finish_stream_end();
