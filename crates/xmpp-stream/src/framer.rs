@@ -199,7 +199,46 @@ pub(crate) struct Tag {
     pub(crate) start: usize,
     pub(crate) name: Span,
     pub(crate) colon: Option<usize>,
+    /// One bit per attribute name signature seen (see
+    /// [`Framer::push_attr`]): while no two attributes share a bit, no two
+    /// names can be equal.
+    pub(crate) sigs: u64,
+    /// What the attributes pushed so far need once the tag ends
+    /// (`ATTR_PREFIXED`, `ATTR_MAYBE_DECL`, `ATTR_SIG_CLASH`).
+    pub(crate) attr_flags: u8,
 }
+
+impl Tag {
+    /// Records what an attribute name (`len` bytes from `first` to `last`,
+    /// prefixed or not) asks of the tag's end (see `Framer::push_attr`).
+    #[inline(always)]
+    fn note_attr(&mut self, first: u8, last: u8, len: usize, prefixed: bool) {
+        let h = u32::from(first)
+            .wrapping_mul(31)
+            .wrapping_add(u32::from(last).wrapping_mul(7))
+            .wrapping_add(len as u32);
+        let bit = 1u64 << (h & 63);
+        let mut flags = self.attr_flags;
+        if self.sigs & bit != 0 {
+            flags |= ATTR_SIG_CLASH;
+        }
+        if prefixed {
+            flags |= ATTR_PREFIXED;
+        }
+        if first == b'x' {
+            flags |= ATTR_MAYBE_DECL;
+        }
+        self.sigs |= bit;
+        self.attr_flags = flags;
+    }
+}
+
+/// Some attribute name has a prefix.
+pub(crate) const ATTR_PREFIXED: u8 = 1;
+/// Some attribute name starts with `x` and may declare a namespace.
+pub(crate) const ATTR_MAYBE_DECL: u8 = 2;
+/// Two attribute names share a signature bit: they may be equal.
+pub(crate) const ATTR_SIG_CLASH: u8 = 4;
 
 /// What is known of the current top-level element once its start tag ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -292,6 +331,23 @@ pub struct Framer {
 
 /// The bytes that open an attribute value.
 const QUOTES: [u8; 2] = [b'"', b'\''];
+
+/// The bytes that end a start tag, or its name.
+const TAG_DELIMS: [u8; 2] = [b'>', b'/'];
+
+/// The byte classes that may end state `st` in a way
+/// `Framer::one_delimiter_fed` handles: a name start after `<` or in a
+/// start tag, white space after a start tag's name.
+fn delim_class(st: St) -> u8 {
+    match st {
+        St::Lt | St::TagSpace { .. } => NAME_START,
+        St::Name {
+            kind: NameKind::Start,
+            ..
+        } => SPACE,
+        _ => 0,
+    }
+}
 
 /// Capacity above which an idle framer gives its input buffer back.
 const IDLE_CAPACITY: usize = 256;
@@ -392,64 +448,141 @@ impl Framer {
     /// that ended the stream (returned again on every later call).
     #[inline]
     pub fn next_event(&mut self) -> Result<Option<Event>, StreamError> {
-        if self.only_plain_bytes_fed() {
-            return Ok(None);
-        }
-        let p = self.pos;
-        let delimiter = self
-            .buf
-            .get(p)
-            .is_some_and(|&b| self.delim.contains(&b) || class(b) & self.delim_class != 0);
-        if delimiter && self.buf.len() == p + 1 && self.one_delimiter_fed() {
+        let len = self.buf.len();
+        if len == self.pos + 1 {
+            // One byte fed, the case a 1-byte feed makes every time: a
+            // byte of the class the state steps over, or a delimiter that
+            // only changes the state.
+            if let Some(&b) = self.buf.last() {
+                let c = class(b);
+                if c & self.fast != 0 && len <= self.fast_end {
+                    self.pos = len;
+                    self.fast = self.fast_then;
+                    return Ok(None);
+                }
+                let delimiter =
+                    b == self.delim[0] || b == self.delim[1] || c & self.delim_class != 0;
+                if delimiter && self.one_delimiter_fed(b) {
+                    return Ok(None);
+                }
+            }
+        } else if self.only_plain_bytes_fed() {
             return Ok(None);
         }
         self.next_event_slow()
     }
 
     /// The other cheap case of one-byte feeds: the byte is the `<` that
-    /// ends character data, the `=` that ends an attribute name, or a
-    /// quote that opens or closes an attribute value, which only move the
+    /// ends character data, the start of a tag or attribute name, the `=`
+    /// that ends an attribute name, a quote that opens or closes an
+    /// attribute value, the end of a start tag's name, or the `/` or `>`
+    /// that ends a nested tag with nothing to check, which only move the
     /// scanner to its next state. Exactly what the scanner would do (it
     /// would also compact the buffer, which only saves memory and which the
     /// next scanner run does); anything it would check or refuse is left to
-    /// it.
+    /// it. Kept out of line on purpose: inlined into `next_event` it saves
+    /// instructions, yet the criterion bench's 1-byte loop ran 20-50 %
+    /// slower with it (A/B of the two bench binaries).
     #[inline(never)]
-    fn one_delimiter_fed(&mut self) -> bool {
+    fn one_delimiter_fed(&mut self, b: u8) -> bool {
+        // The caller saw exactly one new byte, `b`, at `pos`.
         let p = self.pos;
         let tok = self.tok;
         let element_end = tok.saturating_add(self.limits.max_element_bytes);
-        let len = self.buf.len();
-        if len != p + 1 || len > element_end || self.failed.is_some() {
+        let len = p + 1;
+        if len > element_end || self.failed.is_some() {
             return false;
         }
-        let Some(&b) = self.buf.get(p) else {
-            return false;
-        };
-        let name_end = |start: usize| {
-            element_end.min((tok + start).saturating_add(self.limits.max_name_bytes))
-        };
+        let max_name = self.limits.max_name_bytes;
+        let name_end = |start: usize| element_end.min((tok + start).saturating_add(max_name));
         // The class of the following bytes, up to which length, the
         // delimiters of the new state and the state.
         let (fast, end, delim, st) = match self.st {
             St::Text if b == b'<' => {
                 self.tag.start = p - tok;
-                (0, 0, [0; 2], St::Lt)
+                (0, 0, [b'/'; 2], St::Lt)
             }
             // The first character of a start tag's name, or the `/` of an
             // end tag (whose name then starts).
             St::Lt if b == b'/' || is_ascii_name_start(b) => {
                 self.decl_allowed = false;
-                let (kind, start, fast) = if b == b'/' {
-                    (NameKind::End, p + 1 - tok, NAME_START)
+                let (kind, start, fast, delim) = if b == b'/' {
+                    (NameKind::End, p + 1 - tok, NAME_START, [b'>'; 2])
                 } else {
-                    (NameKind::Start, p - tok, NAME_CHAR)
+                    (NameKind::Start, p - tok, NAME_CHAR, [b'>', b'/'])
                 };
                 let st = St::Name {
                     kind,
                     start,
                     colon: None,
                 };
-                (fast, name_end(start), [0; 2], st)
+                (fast, name_end(start), delim, st)
+            }
+            // The end of a start tag's name.
+            St::Name {
+                kind: NameKind::Start,
+                start,
+                colon,
+            } if b == b'>' || b == b'/' || is_space(b) => {
+                let s = tok + start;
+                let whole = p > s
+                    && p - s <= self.limits.max_name_bytes
+                    && colon.is_none_or(|c| tok + c + 1 != p);
+                if !whole {
+                    return false;
+                }
+                self.tag.name = (start, p - tok);
+                self.tag.colon = colon;
+                self.clear_attrs();
+                match b {
+                    b'>' if self.nested_start_needs_no_checks(false) => {
+                        (PLAIN, element_end, [b'<'; 2], St::Text)
+                    }
+                    b'>' => return false,
+                    b'/' => (0, 0, [b'>'; 2], St::EmptySlash),
+                    _ => (
+                        SPACE,
+                        element_end,
+                        TAG_DELIMS,
+                        St::TagSpace { spaced: true },
+                    ),
+                }
+            }
+            // The end of a start tag inside a top-level element.
+            St::TagSpace { .. } | St::EmptySlash if b == b'>' => {
+                let empty = self.st == St::EmptySlash;
+                if !self.nested_start_needs_no_checks(empty) {
+                    return false;
+                }
+                (PLAIN, element_end, [b'<'; 2], St::Text)
+            }
+            St::TagSpace { .. } if b == b'/' => (0, 0, [b'>'; 2], St::EmptySlash),
+            // The end of an end tag that closes an element inside a
+            // top-level element (closing the top-level one emits it).
+            St::Name {
+                kind: NameKind::End,
+                start,
+                colon: None,
+            } if b == b'>' => {
+                let s = tok + start;
+                let (Some(open), true) = (self.open.last().copied(), self.open.len() >= 2) else {
+                    return false;
+                };
+                let found = self.buf.get(s..p).unwrap_or_default();
+                let expected = self
+                    .buf
+                    .get(tok + open.name.0..tok + open.name.1)
+                    .unwrap_or_default();
+                if p <= s || p - s > max_name || found != expected {
+                    return false;
+                }
+                self.tag.name = (start, p - tok);
+                self.tag.colon = None;
+                self.open.pop();
+                if self.decls.len() > open.decls {
+                    self.decls.truncate(open.decls);
+                }
+                (PLAIN, element_end, [b'<'; 2], St::Text)
             }
             // The first character of an attribute name, after white space.
             St::TagSpace { spaced } if is_ascii_name_start(b) => {
@@ -481,12 +614,7 @@ impl Framer {
                 {
                     return false;
                 }
-                self.attrs.push(AttrSpan {
-                    name: (start, p - tok),
-                    colon,
-                    value: (0, 0),
-                    escaped: false,
-                });
+                self.push_attr((start, p - tok), colon);
                 (SPACE, element_end, QUOTES, St::AttrQuote)
             }
             St::AttrQuote if b == b'"' || b == b'\'' => {
@@ -500,7 +628,12 @@ impl Framer {
                 if let Some(a) = self.attrs.last_mut() {
                     a.value.1 = p - tok;
                 }
-                (SPACE, element_end, [0; 2], St::TagSpace { spaced: false })
+                (
+                    SPACE,
+                    element_end,
+                    TAG_DELIMS,
+                    St::TagSpace { spaced: false },
+                )
             }
             _ => return false,
         };
@@ -509,11 +642,30 @@ impl Framer {
         let then = if fast == NAME_START { NAME_CHAR } else { fast };
         (self.fast, self.fast_then, self.fast_end) = (fast, then, end);
         self.delim = delim;
-        self.delim_class = if matches!(st, St::TagSpace { .. }) {
-            NAME_START
-        } else {
-            0
-        };
+        self.delim_class = delim_class(st);
+        true
+    }
+
+    /// Whether the start tag just scanned is inside a top-level element and
+    /// has nothing for [`finish_start`](Self::finish_start) to check (no
+    /// prefix, no possible declaration, distinct attribute names, depth
+    /// under the limit); if so, does what `finish_start` would.
+    #[inline(always)]
+    fn nested_start_needs_no_checks(&mut self, empty: bool) -> bool {
+        let depth = self.open.len();
+        if depth == 0
+            || depth >= self.limits.max_depth
+            || self.tag.attr_flags != 0
+            || self.tag.colon.is_some()
+        {
+            return false;
+        }
+        if !empty {
+            self.open.push(Open {
+                name: self.tag.name,
+                decls: self.decls.len(),
+            });
+        }
         true
     }
 
@@ -549,6 +701,12 @@ impl Framer {
     /// [`only_plain_bytes_fed`](Self::only_plain_bytes_fed)).
     fn arm_fast_path(&mut self) {
         let element_end = self.tok.saturating_add(self.limits.max_element_bytes);
+        // Character data, where most chunks end, in one step.
+        if matches!(self.st, St::Text) {
+            (self.fast, self.fast_then, self.fast_end) = (PLAIN, PLAIN, element_end);
+            (self.delim, self.delim_class) = ([b'<'; 2], 0);
+            return;
+        }
         (self.fast, self.fast_then, self.fast_end) = match self.st {
             St::Text => (PLAIN, PLAIN, element_end),
             St::AttrValue { .. } => (ATTR_PLAIN, ATTR_PLAIN, element_end),
@@ -569,10 +727,7 @@ impl Framer {
             }
             _ => (0, 0, 0),
         };
-        self.delim_class = match self.st {
-            St::Lt | St::TagSpace { .. } => NAME_START,
-            _ => 0,
-        };
+        self.delim_class = delim_class(self.st);
         self.delim = match self.st {
             St::Text => [b'<'; 2],
             St::Lt => [b'/'; 2],
@@ -580,6 +735,16 @@ impl Framer {
                 kind: NameKind::Attr,
                 ..
             } => [b'='; 2],
+            St::Name {
+                kind: NameKind::Start,
+                ..
+            }
+            | St::TagSpace { .. } => TAG_DELIMS,
+            St::Name {
+                kind: NameKind::End,
+                ..
+            }
+            | St::EmptySlash => [b'>'; 2],
             St::AttrQuote => QUOTES,
             St::AttrValue { quote } => [quote; 2],
             _ => [0; 2],
@@ -951,6 +1116,10 @@ impl Framer {
                     }
                 }
                 b'&' => {
+                    if let Some(n) = predefined_entity(&self.buf, p, end) {
+                        p += n;
+                        continue;
+                    }
                     self.pos = p + 1;
                     self.st = St::Ref {
                         kind: RefKind::Start,
@@ -991,7 +1160,7 @@ impl Framer {
         match b {
             b'/' => {
                 // The common end tag: `</name>` with an unprefixed ASCII name.
-                let name_end = scan(&self.buf, p + 1, end, is_ascii_name_char);
+                let name_end = scan_name(&self.buf, p + 1, end);
                 let simple = self.buf.get(p + 1).is_some_and(|&c| is_ascii_name_start(c))
                     && name_end - p <= self.limits.max_name_bytes
                     && self.buf.get(name_end).filter(|_| name_end < end) == Some(&b'>');
@@ -1031,7 +1200,7 @@ impl Framer {
                 self.decl_allowed = false;
                 // The common start tag: an ASCII name without a prefix,
                 // then straight on to the attributes.
-                let name_end = scan(&self.buf, p, end, is_ascii_name_char);
+                let name_end = scan_name(&self.buf, p, end);
                 let after = self.buf.get(name_end).copied().filter(|_| name_end < end);
                 let simple = b < 0x80
                     && name_end - p <= self.limits.max_name_bytes
@@ -1039,7 +1208,7 @@ impl Framer {
                 if simple {
                     self.tag.name = (p - self.tok, name_end - self.tok);
                     self.tag.colon = None;
-                    self.attrs.clear();
+                    self.clear_attrs();
                     self.pos = name_end;
                     return self.tag_space(end, false);
                 }
@@ -1071,7 +1240,7 @@ impl Framer {
         let mut need_start = p == s || colon.is_some_and(|c| self.tok + c + 1 == p);
         loop {
             if !need_start {
-                p = scan(&self.buf, p, stop, is_ascii_name_char);
+                p = scan_name(&self.buf, p, stop);
             }
             let Some(&b) = self.buf.get(p).filter(|_| p < stop) else {
                 return self.pause_name(p, stop < end, St::Name { kind, start, colon });
@@ -1133,7 +1302,7 @@ impl Framer {
             NameKind::Start => {
                 self.tag.name = span;
                 self.tag.colon = colon;
-                self.attrs.clear();
+                self.clear_attrs();
                 self.st = St::TagSpace { spaced: false };
             }
             NameKind::End => {
@@ -1149,12 +1318,7 @@ impl Framer {
                         max: self.limits.max_attributes,
                     });
                 }
-                self.attrs.push(AttrSpan {
-                    name: span,
-                    colon,
-                    value: (0, 0),
-                    escaped: false,
-                });
+                self.push_attr(span, colon);
                 self.st = St::AttrEq;
             }
         }
@@ -1226,6 +1390,36 @@ impl Framer {
         }
     }
 
+    /// Forgets the attributes of the previous start tag.
+    #[inline(always)]
+    fn clear_attrs(&mut self) {
+        self.attrs.clear();
+        self.tag.sigs = 0;
+        self.tag.attr_flags = 0;
+    }
+
+    /// Records an attribute name (`name` relative to `tok`) and what its
+    /// tag will have to check about it: a prefix, a possible namespace
+    /// declaration, and a signature bit (length, first and last byte) that
+    /// lets the duplicate check be skipped while no two names share one.
+    #[inline(always)]
+    fn push_attr(&mut self, name: Span, colon: Option<usize>) {
+        let first = self.buf.get(self.tok + name.0).copied().unwrap_or(0);
+        let last = (self.tok + name.1)
+            .checked_sub(1)
+            .and_then(|i| self.buf.get(i))
+            .copied()
+            .unwrap_or(0);
+        self.tag
+            .note_attr(first, last, name.1.wrapping_sub(name.0), colon.is_some());
+        self.attrs.push(AttrSpan {
+            name,
+            colon,
+            value: (0, 0),
+            escaped: false,
+        });
+    }
+
     /// The common attribute, `name='value'` with an ASCII name and a value
     /// without references or non-ASCII, scanned in one go from its first
     /// byte at `p`: `Some(position after the closing quote)`. Anything else
@@ -1234,11 +1428,14 @@ impl Framer {
     #[inline(always)]
     fn attribute_fast(&mut self, end: usize, p: usize) -> Result<Option<usize>, StreamError> {
         let tok = self.tok;
-        let name_end = scan(&self.buf, p, end, is_ascii_name_char);
-        let after = self.buf.get(name_end).copied().filter(|_| name_end < end);
-        let simple_name = self.buf.get(p).is_some_and(|&b| b < 0x80)
+        // The bytes up to `end`, borrowed apart from the fields written
+        // below, so that every look-up is one bounds check.
+        let s = self.buf.get(..end).unwrap_or_default();
+        let name_end = scan_name(s, p, end);
+        let first = s.get(p).copied().unwrap_or(0);
+        let simple_name = first < 0x80
             && name_end - p <= self.limits.max_name_bytes
-            && after.is_some_and(|c| c == b'=' || is_space(c));
+            && s.get(name_end).is_some_and(|&c| c == b'=' || is_space(c));
         if !simple_name {
             self.pos = p;
             self.st = St::Name {
@@ -1255,40 +1452,45 @@ impl Framer {
                 max: self.limits.max_attributes,
             });
         }
-        self.attrs.push(AttrSpan {
-            name: (p - tok, name_end - tok),
-            colon: None,
-            value: (0, 0),
-            escaped: false,
-        });
+        let last = name_end.checked_sub(1).and_then(|i| s.get(i)).copied();
+        self.tag
+            .note_attr(first, last.unwrap_or(0), name_end - p, false);
+        let name = (p - tok, name_end - tok);
         let mut q = name_end;
-        while q < end && self.buf.get(q).is_some_and(|&b| is_space(b)) {
+        while s.get(q).is_some_and(|&b| is_space(b)) {
             q += 1;
         }
-        if self.buf.get(q).filter(|_| q < end) != Some(&b'=') {
+        let (v, v_end, quote) = 'value: {
+            if s.get(q) == Some(&b'=') {
+                q += 1;
+                while s.get(q).is_some_and(|&b| is_space(b)) {
+                    q += 1;
+                }
+                if let Some(&quote @ (b'"' | b'\'')) = s.get(q) {
+                    let v = q + 1;
+                    break 'value (v, scan_attr(s, v, end, quote), quote);
+                }
+                self.st = St::AttrQuote;
+            } else {
+                self.st = St::AttrEq;
+            }
+            // Cut before the value: the general path resumes at `q`.
+            self.attrs.push(AttrSpan {
+                name,
+                colon: None,
+                value: (0, 0),
+                escaped: false,
+            });
             self.pos = q;
-            self.st = St::AttrEq;
-            return Ok(None);
-        }
-        q += 1;
-        while q < end && self.buf.get(q).is_some_and(|&b| is_space(b)) {
-            q += 1;
-        }
-        let Some(&quote) = self
-            .buf
-            .get(q)
-            .filter(|&&b| q < end && (b == b'"' || b == b'\''))
-        else {
-            self.pos = q;
-            self.st = St::AttrQuote;
             return Ok(None);
         };
-        let v = q + 1;
-        let v_end = scan_attr(&self.buf, v, end);
-        if let Some(a) = self.attrs.last_mut() {
-            a.value = (v - tok, v_end - tok);
-        }
-        if self.buf.get(v_end).filter(|_| v_end < end) == Some(&quote) {
+        self.attrs.push(AttrSpan {
+            name,
+            colon: None,
+            value: (v - tok, v_end - tok),
+            escaped: false,
+        });
+        if s.get(v_end) == Some(&quote) {
             return Ok(Some(v_end + 1));
         }
         self.pos = v_end;
@@ -1330,7 +1532,7 @@ impl Framer {
     fn attr_value(&mut self, end: usize, quote: u8) -> Result<Step, StreamError> {
         let mut p = self.pos;
         loop {
-            p = scan_attr(&self.buf, p, end);
+            p = scan_attr(&self.buf, p, end, quote);
             let Some(&b) = self.buf.get(p).filter(|_| p < end) else {
                 self.pos = p;
                 return Ok(Step::NeedMore);
@@ -1349,6 +1551,10 @@ impl Framer {
                 b'&' => {
                     if let Some(a) = self.attrs.last_mut() {
                         a.escaped = true;
+                    }
+                    if let Some(n) = predefined_entity(&self.buf, p, end) {
+                        p += n;
+                        continue;
                     }
                     self.pos = p + 1;
                     self.st = St::Ref {
@@ -1546,6 +1752,23 @@ impl Framer {
     }
 }
 
+/// The length of the reference to a predefined entity (`&amp;`, `&lt;`,
+/// `&gt;`, `&quot;`, `&apos;`; XML 1.0 §4.6) whole in `buf[p..end]`, so that
+/// character data and attribute values step over the common references
+/// without the reference state. `None` for anything else, which that state
+/// then checks (cut references included).
+#[inline(always)]
+fn predefined_entity(buf: &[u8], p: usize, end: usize) -> Option<usize> {
+    let rest = buf.get(p + 1..end)?;
+    let n = match rest {
+        [b'l' | b'g', b't', b';', ..] => 3,
+        [b'a', b'm', b'p', b';', ..] => 4,
+        [b'q', b'u', b'o', b't', b';', ..] | [b'a', b'p', b'o', b's', b';', ..] => 5,
+        _ => return None,
+    };
+    Some(n + 1)
+}
+
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
@@ -1559,8 +1782,8 @@ fn has_byte(x: u64, c: u8) -> u64 {
 
 /// Advances `p` eight bytes at a time while `special` flags none of them
 /// (it sets the high bit of the first byte to stop at, and may flag bytes
-/// after it); then byte by byte while `plain` holds. `plain` must refuse
-/// at least the bytes `special` flags.
+/// after it); then byte by byte while `plain` holds. `special` must flag at
+/// least the bytes `plain` refuses that the caller cannot step over.
 #[inline(always)]
 fn scan_words(
     buf: &[u8],
@@ -1597,20 +1820,53 @@ fn not_printable(x: u64) -> u64 {
 /// table does not call plain).
 #[inline(always)]
 fn scan_text(buf: &[u8], p: usize, end: usize) -> usize {
+    // Tags mostly follow each other with no text between them.
+    if p < end && buf.get(p) == Some(&b'<') {
+        return p;
+    }
     // `<` (0x3C) and `>` (0x3E) are the two bytes that become 0x3E with
     // bit 1 set, so one comparison finds both.
     let special = |x: u64| not_printable(x) | has_byte(x | (LO * 2), b'>') | has_byte(x, b'&');
     scan_words(buf, p, end, special, is_text_plain)
 }
 
-/// Advances over an attribute value (stops at either quote, `<` and `&`).
+/// Advances over an attribute value delimited by `quote`: stops at `<`,
+/// `&`, the bytes the table does not call plain, and `quote`; the word
+/// loop also steps over the other quote, which is plain in this value,
+/// while the byte loop stops at it (callers step over it).
 #[inline(always)]
-fn scan_attr(buf: &[u8], p: usize, end: usize) -> usize {
-    // `&` (0x26) and `'` (0x27) are the two bytes that become 0x27 with
-    // bit 0 set.
-    let special =
-        |x: u64| not_printable(x) | has_byte(x | LO, b'\'') | has_byte(x, b'"') | has_byte(x, b'<');
-    scan_words(buf, p, end, special, is_attr_plain)
+fn scan_attr(buf: &[u8], p: usize, end: usize, quote: u8) -> usize {
+    if quote == b'\'' {
+        // `&` (0x26) and `'` (0x27) are the two bytes that become 0x27
+        // with bit 0 set.
+        let special = |x: u64| not_printable(x) | has_byte(x | LO, b'\'') | has_byte(x, b'<');
+        scan_words(buf, p, end, special, is_attr_plain)
+    } else {
+        // `"` (0x22) and `&` (0x26) are the two bytes that become 0x26
+        // with bit 2 set.
+        let special = |x: u64| not_printable(x) | has_byte(x | (LO * 4), b'&') | has_byte(x, b'<');
+        scan_words(buf, p, end, special, is_attr_plain)
+    }
+}
+
+/// Flags the bytes that are not lowercase ASCII letters (most names are
+/// lowercase words: `message`, `item`, `jid`, `type`).
+#[inline(always)]
+fn not_lowercase(x: u64) -> u64 {
+    // With the high bit forced on, subtracting per byte cannot borrow
+    // across bytes: the high bit stays on exactly where the byte is at
+    // least the subtrahend.
+    let from_a = (x | HI).wrapping_sub(LO * u64::from(b'a'));
+    let past_z = (x | HI).wrapping_sub(LO * u64::from(b'z' + 1));
+    !(from_a & !past_z & !x) & HI
+}
+
+/// Advances over an ASCII name (stops at the first byte that is not an
+/// ASCII name character, `:` included): eight lowercase letters at a time,
+/// then byte by byte.
+#[inline(always)]
+fn scan_name(buf: &[u8], p: usize, end: usize) -> usize {
+    scan_words(buf, p, end, not_lowercase, is_ascii_name_char)
 }
 
 /// Advances `p` over bytes of `buf[..end]` for which `plain` holds.

@@ -11,7 +11,10 @@ use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use super::{Decl, Framer, Level, Open, St, Step, Top, Transport};
+use super::{
+    ATTR_MAYBE_DECL, ATTR_PREFIXED, ATTR_SIG_CLASH, Decl, Framer, Level, Open, St, Step, Top,
+    Transport,
+};
 use crate::chars::is_space;
 use crate::error::{Limit, StreamError};
 use crate::escape::{FRAMING_NS, HTTPBIND_NS, STREAM_NS, unescape_attribute};
@@ -103,6 +106,10 @@ impl Framer {
 
     /// Pushes the namespace declarations among the tag's attributes.
     fn push_decls(&mut self) -> Result<(), StreamError> {
+        // Every declaration's name starts with `xmlns`.
+        if self.tag.attr_flags & ATTR_MAYBE_DECL == 0 {
+            return Ok(());
+        }
         for i in 0..self.attrs.len() {
             let Some(a) = self.attrs.get(i).copied() else {
                 continue;
@@ -162,7 +169,9 @@ impl Framer {
     /// Resolves prefixed attributes and refuses duplicates.
     fn check_attrs(&mut self) -> Result<(), StreamError> {
         let n = self.attrs.len();
-        if n < 2 && self.attrs.iter().all(|a| a.colon.is_none()) {
+        // Without prefixes only the qualified names can clash, and distinct
+        // signature bits prove that they do not.
+        if self.tag.attr_flags & (ATTR_PREFIXED | ATTR_SIG_CLASH) == 0 {
             return Ok(());
         }
         // Expanded names of the prefixed attributes other than declarations.
@@ -178,7 +187,7 @@ impl Framer {
                 .ok_or_else(|| self.bad_prefix(prefix, "is not declared"))?;
             expanded.push((i, hit));
         }
-        if !self.distinct_signatures() {
+        if self.tag.attr_flags & ATTR_SIG_CLASH != 0 {
             let mut scratch = core::mem::take(&mut self.scratch);
             let qname = |i: usize| {
                 let a = self.attrs.get(i).map_or((0, 0), |a| a.name);
@@ -212,27 +221,6 @@ impl Framer {
         Ok(())
     }
 
-    /// Whether the tag's few attribute names differ in length, first or last
-    /// byte, which proves them distinct without comparing names (the usual
-    /// case: `to`, `from`, `id`, `type`).
-    fn distinct_signatures(&self) -> bool {
-        let mut sigs = [0u32; 8];
-        if self.attrs.len() > sigs.len() {
-            return false;
-        }
-        for (sig, a) in sigs.iter_mut().zip(&self.attrs) {
-            let name = self.rel(a.name);
-            let (first, last) = (name.first().copied(), name.last().copied());
-            *sig = (name.len() as u32 & 0xFFFF)
-                | u32::from(first.unwrap_or(0)) << 16
-                | u32::from(last.unwrap_or(0)) << 24;
-        }
-        let sigs = sigs.get(..self.attrs.len()).unwrap_or_default();
-        sigs.iter()
-            .enumerate()
-            .all(|(j, s)| !sigs.get(..j).unwrap_or_default().contains(s))
-    }
-
     fn duplicate(&self, i: usize) -> StreamError {
         let name = self.attrs.get(i).map_or((0, 0), |a| a.name);
         StreamError::DuplicateAttribute {
@@ -242,7 +230,45 @@ impl Framer {
     }
 
     /// A start tag ended with `>` or, when `empty`, `/>`.
+    #[inline(always)]
     pub(super) fn finish_start(&mut self, empty: bool) -> Result<Step, StreamError> {
+        // The common case, an element inside a top-level one, in a few
+        // lines; the rest, with the errors, out of line.
+        let depth = self.open.len();
+        if depth == 0 || depth >= self.limits.max_depth {
+            return self.finish_start_general(empty);
+        }
+        let mark = self.decls.len();
+        let flags = self.tag.attr_flags;
+        if flags & ATTR_MAYBE_DECL != 0 {
+            self.push_decls()?;
+        }
+        // Below the top level only a prefix needs resolving (to refuse an
+        // undeclared one); see `resolve_element`.
+        if self.tag.colon.is_some() {
+            self.resolve_element()?;
+        }
+        if flags & (ATTR_PREFIXED | ATTR_SIG_CLASH) != 0 {
+            self.check_attrs()?;
+        }
+        if empty {
+            if self.decls.len() > mark {
+                self.decls.truncate(mark);
+            }
+        } else {
+            self.open.push(Open {
+                name: self.tag.name,
+                decls: mark,
+            });
+        }
+        self.st = St::Text;
+        Ok(Step::Continue)
+    }
+
+    /// [`finish_start`](Self::finish_start) for the root, top-level
+    /// elements and the depth limit.
+    #[inline(never)]
+    fn finish_start_general(&mut self, empty: bool) -> Result<Step, StreamError> {
         let is_root = self.open.is_empty()
             && self.level == Level::Prolog
             && self.transport != Transport::WebSocket;
@@ -319,41 +345,77 @@ impl Framer {
     }
 
     /// An end tag ended with `>`.
+    #[inline(always)]
     pub(super) fn finish_end(&mut self) -> Result<Step, StreamError> {
+        // The common case, the end of an element inside a top-level one,
+        // in line; the top-level end, the stream's and the errors out of
+        // line.
+        if self.open.len() >= 2 {
+            if let Some(open) = self.open.last().copied() {
+                if same(self.rel(self.tag.name), self.rel(open.name)) {
+                    self.open.pop();
+                    if self.decls.len() > open.decls {
+                        self.decls.truncate(open.decls);
+                    }
+                    self.st = St::Text;
+                    return Ok(Step::Continue);
+                }
+            }
+        }
+        self.finish_end_general()
+    }
+
+    /// [`finish_end`](Self::finish_end) for top-level elements, the
+    /// stream's end and the errors.
+    #[inline(never)]
+    fn finish_end_general(&mut self) -> Result<Step, StreamError> {
         let found = self.rel(self.tag.name);
         let Some(open) = self.open.last().copied() else {
-            let stream_end = self.level == Level::Stream && self.transport != Transport::WebSocket;
-            if !stream_end {
-                return Err(StreamError::UnexpectedElement {
-                    offset: self.offset(self.tok),
-                    name: self.rel_str(self.tag.name),
-                });
-            }
-            if found != self.root.as_bytes() {
-                return Err(StreamError::MismatchedEndTag {
-                    offset: self.offset(self.tok),
-                    expected: self.root.clone(),
-                    found: self.rel_str(self.tag.name),
-                });
-            }
-            self.tok = self.pos;
-            self.end_stream();
-            return Ok(self.emit(Event::StreamClose));
+            return self.finish_stream_end();
         };
         if !same(found, self.rel(open.name)) {
-            return Err(StreamError::MismatchedEndTag {
-                offset: self.offset(self.tok + self.tag.start),
-                expected: self.rel_str(open.name),
-                found: self.rel_str(self.tag.name),
-            });
+            return Err(self.mismatched(open));
         }
         self.open.pop();
-        self.decls.truncate(open.decls);
+        if self.decls.len() > open.decls {
+            self.decls.truncate(open.decls);
+        }
         if self.open.is_empty() {
             return self.complete_element();
         }
         self.st = St::Text;
         Ok(Step::Continue)
+    }
+
+    /// An end tag outside any element: the stream's, or an error.
+    #[inline(never)]
+    fn finish_stream_end(&mut self) -> Result<Step, StreamError> {
+        let stream_end = self.level == Level::Stream && self.transport != Transport::WebSocket;
+        if !stream_end {
+            return Err(StreamError::UnexpectedElement {
+                offset: self.offset(self.tok),
+                name: self.rel_str(self.tag.name),
+            });
+        }
+        if self.rel(self.tag.name) != self.root.as_bytes() {
+            return Err(StreamError::MismatchedEndTag {
+                offset: self.offset(self.tok),
+                expected: self.root.clone(),
+                found: self.rel_str(self.tag.name),
+            });
+        }
+        self.tok = self.pos;
+        self.end_stream();
+        Ok(self.emit(Event::StreamClose))
+    }
+
+    #[cold]
+    fn mismatched(&self, open: Open) -> StreamError {
+        StreamError::MismatchedEndTag {
+            offset: self.offset(self.tok + self.tag.start),
+            expected: self.rel_str(open.name),
+            found: self.rel_str(self.tag.name),
+        }
     }
 
     /// After the stream's end: TCP and WebSocket streams are over, a BOSH
@@ -535,10 +597,28 @@ impl Framer {
 }
 
 /// Byte equality, inlined: names are short, and a call to `memcmp` for a
-/// handful of bytes costs more than the comparison.
+/// handful of bytes costs more than the comparison. Names of 4 to 16 bytes
+/// (most of them) are compared as two overlapping words.
 #[inline(always)]
 fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        4..=8 => word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4),
+        9..=16 => word::<8>(a, 0) == word::<8>(b, 0) && word::<8>(a, n - 8) == word::<8>(b, n - 8),
+        _ => a.iter().zip(b).all(|(x, y)| x == y),
+    }
+}
+
+/// The `N` bytes of `s` at `i` (zeros when out of range, which `same`
+/// never asks for).
+#[inline(always)]
+fn word<const N: usize>(s: &[u8], i: usize) -> [u8; N] {
+    s.get(i..i + N)
+        .and_then(|w| <[u8; N]>::try_from(w).ok())
+        .unwrap_or([0; N])
 }
 
 /// RFC 6120 §4.7.5: a version whose major number is not 1 is refused.
@@ -710,5 +790,28 @@ impl Element {
             ("proceed", "urn:ietf:params:xml:ns:xmpp-tls")
                 | ("success", "urn:ietf:params:xml:ns:xmpp-sasl")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec::Vec;
+
+    use super::same;
+
+    /// The word comparison agrees with byte equality at every length and
+    /// every differing position.
+    #[test]
+    fn same_is_byte_equality() {
+        for n in 0..=20usize {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + i as u8).collect();
+            assert!(same(&a, &a.clone()), "{n}");
+            for d in 0..n {
+                let mut b = a.clone();
+                b[d] ^= 0x20;
+                assert!(!same(&a, &b), "{n} at {d}");
+            }
+            assert!(!same(&a, &a[..n.saturating_sub(1)]) || n == 0, "{n}");
+        }
     }
 }

@@ -626,8 +626,8 @@ fn deep_nesting_is_linear_and_bounded() {
 
 #[test]
 fn word_scans_stop_where_the_byte_loop_stops() {
-    use super::{scan, scan_attr, scan_text};
-    use crate::chars::{is_attr_plain, is_text_plain};
+    use super::{scan, scan_attr, scan_name, scan_text};
+    use crate::chars::{is_ascii_name_char, is_attr_plain, is_text_plain};
     // Bytes next to a stop byte, to catch a flag that a carry or borrow
     // of the word arithmetic put before the real one.
     let next = [
@@ -645,10 +645,22 @@ fn word_scans_stop_where_the_byte_loop_stops() {
                     scan(&b, start, 24, is_text_plain),
                     "text {v:#x} at {at}"
                 );
+                for (quote, other) in [(b'\'', b'"'), (b'"', b'\'')] {
+                    // Stops on a byte the table refuses, never past a byte
+                    // that is neither plain nor the other quote.
+                    let r = scan_attr(&b, start, 24, quote);
+                    let limit = scan(&b, start, 24, |c| is_attr_plain(c) || c == other);
+                    assert!(r <= limit, "attr {v:#x} at {at}, quote {quote}");
+                    assert!(
+                        b[start..r].iter().all(|&c| is_attr_plain(c) || c == other),
+                        "attr {v:#x} at {at}, quote {quote}"
+                    );
+                    assert!(r == 24 || !is_attr_plain(b[r]), "attr {v:#x} at {at}");
+                }
                 assert_eq!(
-                    scan_attr(&b, start, 24),
-                    scan(&b, start, 24, is_attr_plain),
-                    "attr {v:#x} at {at}"
+                    scan_name(&b, start, 24),
+                    scan(&b, start, 24, is_ascii_name_char),
+                    "name {v:#x} at {at}"
                 );
                 assert_eq!(
                     scan_text(&b, start, 13),
@@ -734,5 +746,110 @@ fn tiny_feeds_in_tags() {
             }
         }
         assert_eq!(result.is_err(), name.len() > 16, "{name}: {result:?}");
+    }
+}
+
+/// The predefined entities that character data and attribute values step
+/// over in line, next to the ones left to the reference state, cut at
+/// every point (`frame` splits everywhere).
+#[test]
+fn predefined_entities_in_line_and_cut() {
+    let (ev, err) = frame(&in_stream(
+        "<a b='&amp;&lt;&gt;&quot;&apos;&#65;'>&amp;&lt;&gt;&quot;&apos;&#x41;</a>",
+    ));
+    assert_eq!(err, None);
+    assert_eq!(ev.len(), 2, "{ev:?}");
+    for bad in ["&am;", "&ampx;", "&quo;", "&aposs;", "&ltx;"] {
+        assert_eq!(
+            condition(&in_stream(&format!("<a>{bad}</a>"))),
+            Condition::RestrictedXml,
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        condition(&in_stream("<a>&lt;;&gt</a>")),
+        Condition::NotWellFormed
+    );
+}
+
+/// Names of mixed case, digits and prefixes around the eight-byte steps
+/// of the name scanner; nested prefixed attributes and declarations go
+/// through the checks that unprefixed tags skip.
+#[test]
+fn names_and_attribute_checks_below_the_top_level() {
+    let (ev, err) = frame(&in_stream(
+        "<message><abcdefgh ABCdefghIJ='1' abcdefghi9='2'/><p:abcdefghijklmnop xmlns:p='urn:p' \
+         p:x='1' x='2'/><Xy.z-9_ xmlns='urn:y'/></message>",
+    ));
+    assert_eq!(err, None);
+    assert_eq!(ev.len(), 2, "{ev:?}");
+    for (bad, want) in [
+        ("<q:a/>", Condition::BadNamespacePrefix),
+        ("<a q:b='1'/>", Condition::BadNamespacePrefix),
+        (
+            "<a xmlns:p='urn:p' xmlns:q='urn:p' p:x='1' q:x='2'/>",
+            Condition::NotWellFormed,
+        ),
+        ("<a to='1' to='2'/>", Condition::NotWellFormed),
+        ("<a xmlns:xmlns='urn:x'/>", Condition::BadNamespacePrefix),
+        ("<a></b>", Condition::NotWellFormed),
+    ] {
+        assert_eq!(
+            condition(&in_stream(&format!("<message>{bad}</message>"))),
+            want,
+            "{bad}"
+        );
+    }
+}
+
+/// One-byte feeds end the names and tags of nested elements without the
+/// scanner; whatever needs a check (prefixes, declarations, duplicate
+/// names, mismatched or top-level end tags, the depth limit) still gets
+/// it, with the same events and errors as any other chunking.
+#[test]
+fn one_byte_feeds_end_nested_tags_like_the_scanner() {
+    for (body, ok) in [
+        (
+            "<message><a/><b c='1'/><d ><e\t/></d><f></f><g\n></g><h/ ></message>",
+            false,
+        ),
+        (
+            "<message><a><b c='1' d=\"2\"><c/></b></a><body>x</body></message>",
+            true,
+        ),
+        ("<message><a></b></message>", false),
+        ("<message><a><b></a></b></message>", false),
+        ("<message><a c='1' c='2'></a></message>", false),
+        ("<message><p:a xmlns:p='u'><p:b/></p:a></message>", true),
+        ("<message><p:a></p:a></message>", false),
+        ("<message><a xmlns='u'><b></b></a></message>", true),
+        ("<message><a></></message>", false),
+        ("<message><a:></a:></message>", false),
+        ("<message><ab></abc></message>", false),
+    ] {
+        let (_, err) = frame(&in_stream(body));
+        assert_eq!(err.is_none(), ok, "{body}: {err:?}");
+    }
+    let limits = Limits::default().with_max_depth(3);
+    for (depth, ok) in [(3, true), (4, false)] {
+        let body = "<a>".repeat(depth) + &"</a>".repeat(depth);
+        let input = in_stream(&body);
+        let mut f = Framer::with_limits(Transport::Tcp, limits).unwrap();
+        let mut result = Ok(());
+        for b in input.as_bytes() {
+            f.feed(core::slice::from_ref(b));
+            while let Some(ev) = f.next_event().transpose() {
+                if let Err(e) = ev {
+                    result = Err(e);
+                }
+                if result.is_err() {
+                    break;
+                }
+            }
+            if result.is_err() {
+                break;
+            }
+        }
+        assert_eq!(result.is_ok(), ok, "depth {depth}: {result:?}");
     }
 }

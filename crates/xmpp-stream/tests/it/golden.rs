@@ -1,6 +1,7 @@
 //! Every stream of `testdata/streams/` against its golden events
 //! (`<name>.jsonl`, refreshed by `cargo xtask golden`), fed whole, byte by
-//! byte and split in two at every point.
+//! byte and split in two at every point (at a bounded sample of points for
+//! streams over 64 KiB).
 
 use std::path::PathBuf;
 
@@ -46,6 +47,30 @@ fn whole_and_byte_by_byte() {
     }
 }
 
+/// Streams longer than this are split at a sample of points (see
+/// [`split_points`]); shorter ones at every point.
+const EVERY_SPLIT_MAX: usize = 64 * 1024;
+
+/// Where `every_split_point` splits an input of `len` bytes: everywhere up
+/// to [`EVERY_SPLIT_MAX`]; beyond, a bounded sample (the first and last 256
+/// bytes, 256 evenly spaced points, and 8 bytes around every multiple of 64
+/// KiB, where the element limit of 256 KiB and buffer sizes fall), so that
+/// a 10 MB stream costs a few thousand cheap runs rather than ten million.
+/// The byte-by-byte run of `whole_and_byte_by_byte` still covers every byte.
+fn split_points(len: usize) -> Vec<usize> {
+    if len <= EVERY_SPLIT_MAX {
+        return (0..=len).collect();
+    }
+    let mut v: Vec<usize> = (0..=256).chain(len - 256..=len).collect();
+    v.extend((0..256).map(|i| i * len / 256));
+    for k in (1..).map(|k| k * 64 * 1024).take_while(|&k| k < len) {
+        v.extend(k - 4..(k + 4).min(len));
+    }
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 #[test]
 fn every_split_point() {
     for (name, input, golden) in cases() {
@@ -53,15 +78,25 @@ fn every_split_point() {
         // Feed the prefix byte by byte into one run, and at each split point
         // finish a copy of it with the rest in one piece.
         let mut prefix = Run::new(t);
-        for split in 0..=input.len() {
+        let mut fed = 0;
+        for split in split_points(input.len()) {
+            prefix.feed(&input[fed..split]);
+            fed = split;
             let mut run = prefix.clone();
             run.feed(&input[split..]);
             assert_eq!(run.finish(), golden, "{name}: split at byte {split}");
-            if let Some(b) = input.get(split) {
-                prefix.feed(std::slice::from_ref(b));
-            }
         }
     }
+}
+
+#[test]
+fn split_points_are_bounded_and_cover_small_inputs() {
+    assert_eq!(split_points(3), [0, 1, 2, 3]);
+    assert_eq!(split_points(EVERY_SPLIT_MAX).len(), EVERY_SPLIT_MAX + 1);
+    let big = split_points(10_000_000);
+    assert!(big.len() < 2_500, "{}", big.len());
+    assert_eq!(big.first(), Some(&0));
+    assert_eq!(big.last(), Some(&10_000_000));
 }
 
 #[test]
