@@ -54,7 +54,12 @@ fuzz_target!(|data: &[u8]| {
         if let Event::Element(frame) = ev {
             let e = Element::from_frame(&frame).expect("framed elements parse");
             let reference = Element::from_frame_via_quick_xml(&frame);
-            assert_eq!(reference.as_ref(), Ok(&e), "trusted pass vs quick-xml on {}", frame.xml());
+            assert_eq!(
+                reference.as_ref(),
+                Ok(&e),
+                "trusted pass vs quick-xml on {}",
+                frame.xml()
+            );
             check(e);
         }
     }
