@@ -6,6 +6,10 @@ use crate::error::Limit;
 /// The smallest element limit RFC 6120 §13.12 allows.
 pub const MIN_ELEMENT_BYTES: usize = 10_000;
 
+/// How many bytes a relaying server may write for one byte it received:
+/// `'` or `"` in text re-escaped as `&apos;` or `&quot;`.
+const RELAY_EXPANSION: usize = 6;
+
 /// Bounds on everything a peer can make the framer hold or do. Crossing one
 /// is a [`StreamError::LimitExceeded`](crate::StreamError::LimitExceeded),
 /// condition `policy-violation`.
@@ -19,6 +23,14 @@ pub struct Limits {
     /// and of the XML declaration, counted as they arrive so a larger one is
     /// refused before it is buffered. Default 262,144 (256 KiB, Prosody's
     /// `c2s_stanza_size_limit`); at least 10,000.
+    ///
+    /// That default suits the side that *receives* stanzas from their
+    /// authors (a server reading its clients). What a server relays can be
+    /// larger than what it accepted: Prosody 0.12 re-escapes `'` and `"` in
+    /// text as `&apos;` and `&quot;` and adds `from`, so a 50,069-byte
+    /// message it accepted reached the recipient as 300,118 bytes
+    /// (`cargo xtask conformance prosody` found this). A client reading its
+    /// server should use [`Limits::relayed`].
     pub max_element_bytes: usize,
     /// Nesting depth of elements inside a top-level element, the top-level
     /// element itself counting 1. Default 256.
@@ -71,6 +83,27 @@ impl core::fmt::Display for InvalidLimits {
 impl core::error::Error for InvalidLimits {}
 
 impl Limits {
+    /// Limits for reading elements a peer *relays* rather than authors (a
+    /// client reading its server, a server reading another server): the
+    /// [`Default`] limits with room for a default-sized element after the
+    /// relaying server re-escaped every character of it (at most 6 bytes
+    /// for 1, `'` to `&apos;`) and added its addressing: 6 × 256 KiB +
+    /// 4 KiB = 1,576,960 bytes.
+    ///
+    /// ```
+    /// use xmpp_stream::Limits;
+    /// assert_eq!(Limits::relayed().max_element_bytes, 6 * 256 * 1024 + 4096);
+    /// assert!(Limits::relayed().validate().is_ok());
+    /// ```
+    #[must_use]
+    pub fn relayed() -> Self {
+        let authored = Self::default();
+        Self {
+            max_element_bytes: authored.max_element_bytes * RELAY_EXPANSION + 4096,
+            ..authored
+        }
+    }
+
     /// Sets [`Limits::max_element_bytes`].
     #[must_use]
     pub fn with_max_element_bytes(mut self, n: usize) -> Self {

@@ -154,3 +154,44 @@ fn billion_laughs_never_expands() {
     let (_, err, _) = drive(Limits::default(), &input, 16);
     assert_eq!(err.map(|e| e.condition()), Some(Condition::RestrictedXml));
 }
+
+/// What Prosody 0.12 relays for a message at the author-side limit: every
+/// `'` of the body re-escaped as `&apos;` (6 bytes for 1), `from` added.
+fn relayed_message(quotes: usize) -> Vec<u8> {
+    let mut s = HEAD.to_vec();
+    s.extend_from_slice(
+        b"<message xml:lang='en' from='alice@example.test/a' to='bob@example.test' \
+          type='chat' id='big'><body>",
+    );
+    for _ in 0..quotes {
+        s.extend_from_slice(b"&apos;");
+    }
+    s.extend_from_slice(b"</body></message>");
+    s
+}
+
+#[test]
+fn relayed_limits_admit_what_a_server_relays_of_a_default_sized_element() {
+    // The author's message: a body of `quotes` apostrophes, within the
+    // default limit by the size of its markup.
+    let quotes = 256 * 1024 - 100;
+    let input = relayed_message(quotes);
+    let (events, err, _) = drive(Limits::default(), &input, 65536);
+    assert!(
+        matches!(
+            err,
+            Some(StreamError::LimitExceeded {
+                limit: Limit::ElementBytes,
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(events.len(), 1);
+    let (events, err, _) = drive(Limits::relayed(), &input, 65536);
+    assert_eq!(err, None);
+    let Some(Event::Element(e)) = events.get(1) else {
+        panic!("{events:?}")
+    };
+    assert_eq!(e.xml().len(), input.len() - HEAD.len());
+}

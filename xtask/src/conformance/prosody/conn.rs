@@ -21,7 +21,7 @@ use xmpp_stanza::{
     CLIENT_NS, Element, InvalidStanza, Iq, IqType, Nonza, Payload, Sasl, SaslCondition, Stanza,
     StreamFeatures,
 };
-use xmpp_stream::{Event, Framer, Header, STREAM_NS, Transport, write_close, write_open};
+use xmpp_stream::{Event, Framer, Header, Limits, STREAM_NS, Transport, write_close, write_open};
 
 use crate::util::Result;
 
@@ -99,7 +99,7 @@ impl Conn {
             name: label.to_owned(),
             label: format!("{label} (chunk {chunk})"),
             socket,
-            framer: Framer::new(Transport::Tcp),
+            framer: relayed_framer(),
             buf: vec![0; chunk.max(1)],
             transcript: String::new(),
             last_from_server: false,
@@ -537,7 +537,7 @@ impl Conn {
         for (input, live) in &self.segments {
             bytes += input.len();
             for chunk in [input.len().max(1), 1] {
-                let mut framer = Framer::new(Transport::Tcp);
+                let mut framer = relayed_framer();
                 let mut events = Vec::new();
                 for piece in input.chunks(chunk) {
                     framer.feed(piece);
@@ -587,9 +587,15 @@ fn standalone(frame: &xmpp_stream::Element) -> String {
     xml
 }
 
+/// A framer for what Prosody relays: [`Limits::relayed`], since Prosody
+/// may write a stanza up to six times the size it accepted.
+fn relayed_framer() -> Framer {
+    Framer::with_limits(Transport::Tcp, Limits::relayed()).expect("the relayed limits are valid")
+}
+
 /// Frames `xml` inside a `jabber:client` stream and parses the one element.
 fn reframe(xml: &str) -> std::result::Result<Element, String> {
-    let mut framer = Framer::new(Transport::Tcp);
+    let mut framer = relayed_framer();
     let mut stream = String::new();
     write_open(&mut stream, Transport::Tcp, &Header::new(CLIENT_NS));
     stream.push_str(xml);
