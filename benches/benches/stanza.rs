@@ -181,7 +181,7 @@ fn path(corpus: &[u8], depth: Depth) -> usize {
                 }
                 let e = Element::from_frame(&frame).expect("tree");
                 if depth == Depth::Tree {
-                    count += e.nodes().len();
+                    count += e.node_count();
                     continue;
                 }
                 if matches!(e.name(), "message" | "presence" | "iq") {

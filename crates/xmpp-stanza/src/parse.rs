@@ -32,7 +32,7 @@ use quick_xml::events::{BytesStart, Event};
 use xmpp_stream::{Limit, Limits, Namespaces, Restricted, unescape_attribute, unescape_text};
 
 use crate::atom::Atom;
-use crate::element::{Attribute, Element, Node, XML_NS};
+use crate::element::{Attribute, Children, Element, Node, XML_NS};
 use crate::error::ParseError;
 
 /// The namespace reserved for `xmlns` declarations themselves.
@@ -253,8 +253,9 @@ impl<'i, 'n> Parser<'i, 'n> {
                     self.prefixes.truncate(open.scope.prefixes_before);
                     let mut e = open.element;
                     // `drain` of a range knows its length: the vector is
-                    // allocated once, at its exact size.
-                    e.children = self.nodes.drain(open.children..).collect();
+                    // allocated once, at its exact size (a lone text run is
+                    // then moved out of it, as the one-pass parser keeps it).
+                    e.children = Children::from_nodes(self.nodes.drain(open.children..).collect());
                     if let Some(done) = self.attach(e) {
                         root = Some(done);
                     }
@@ -610,7 +611,7 @@ impl<'i, 'n> Parser<'i, 'n> {
                 name: Atom::new(local),
                 ns,
                 attrs,
-                children: Vec::new(),
+                children: Children::default(),
             },
             scope,
         ))

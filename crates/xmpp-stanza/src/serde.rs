@@ -54,7 +54,7 @@ impl Serialize for Element {
         m.serialize_entry("name", self.name())?;
         m.serialize_entry("ns", self.ns())?;
         m.serialize_entry("attrs", &Attrs(self.attrs()))?;
-        m.serialize_entry("children", self.nodes())?;
+        m.serialize_entry("children", &*self.nodes())?;
         m.end()
     }
 }

@@ -30,7 +30,7 @@ macro_rules! element_conversions {
             /// The stanza as an element.
             pub fn to_element(&self) -> Element {
                 let mut e = self.header.element($name, self.type_attr());
-                e.children.clone_from(&self.nodes);
+                e.children = crate::element::Children::from_nodes(self.nodes.clone());
                 e
             }
         }
@@ -56,7 +56,7 @@ macro_rules! element_conversions {
         impl From<$ty> for Element {
             fn from(s: $ty) -> Self {
                 let mut e = s.header.element($name, s.type_attr());
-                e.children = s.nodes;
+                e.children = crate::element::Children::from_nodes(s.nodes);
                 e
             }
         }

@@ -32,7 +32,7 @@ use super::{
     has_cdata_end, is_ncname, is_xml_char, namespace_value, split_qname,
 };
 use crate::atom::Atom;
-use crate::element::{Attribute, Element, Node, XML_NS};
+use crate::element::{Attribute, Children, Element, Node, XML_NS};
 use crate::error::ParseError;
 
 /// Initial capacities of the scratch buffers: a typical stanza is a few
@@ -251,9 +251,15 @@ impl<'i, 'n> Builder<'i, 'n> {
         }
         self.pos += 1;
         self.prefixes.truncate(open.prefixes_before);
-        // A drained range knows its length: one allocation of the exact
-        // size.
-        let children: Vec<Node> = self.nodes.drain(open.index + 1..).collect();
+        // A lone text run is kept as it is; other children move into a
+        // vector of their exact number (a drained range knows its length).
+        let children = match self.nodes.get(open.index + 1..) {
+            Some([Node::Text(_)]) => match self.nodes.pop() {
+                Some(Node::Text(t)) => Children::Text(t),
+                _ => return Err(self.unexpected("lost a text run")),
+            },
+            _ => Children::Nodes(self.nodes.drain(open.index + 1..).collect()),
+        };
         match self.nodes.get_mut(open.index) {
             Some(Node::Element(e)) => e.children = children,
             _ => return Err(self.unexpected("lost an open element")),
@@ -665,7 +671,7 @@ impl<'i, 'n> Builder<'i, 'n> {
             name: Atom::new(local),
             ns,
             attrs,
-            children: Vec::new(),
+            children: Children::default(),
         };
         if empty {
             self.prefixes.truncate(prefixes_before);

@@ -154,7 +154,7 @@ fn frames_keep_the_framer_limits_not_the_defaults() {
         if let xmpp_stream::Event::Element(e) = ev {
             let mut t = Element::from_frame(&e).unwrap();
             depth = 1;
-            while let Some(c) = t.children.pop() {
+            while let Some(c) = t.nodes_mut().pop() {
                 let Node::Element(c) = c else { break };
                 t = c;
                 depth += 1;
