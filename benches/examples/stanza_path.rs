@@ -11,7 +11,7 @@
 
 use core::hint::black_box;
 
-use xmpp_stanza::{Element, Stanza};
+use xmpp_stanza::{Stanza, TreeBuilder};
 use xmpp_stream::{Event, Framer, Limits, Transport};
 
 fn main() {
@@ -24,6 +24,7 @@ fn main() {
         return;
     }
     let mut framer = Framer::with_limits(Transport::Tcp, Limits::default()).expect("limits");
+    let mut builder = TreeBuilder::new();
     let mut count = 0usize;
     for chunk in corpus.chunks(64 * 1024) {
         framer.feed(chunk);
@@ -33,7 +34,7 @@ fn main() {
                     count += frame.xml().len() & 1;
                     continue;
                 }
-                let e = Element::from_frame(&frame).expect("tree");
+                let e = builder.from_frame(&frame).expect("tree");
                 if depth == "tree" {
                     count += e.node_count();
                     continue;

@@ -60,14 +60,50 @@ struct Open<'i> {
 
 /// Builds the tree of `input`, a framed element, whose unprefixed names
 /// and prefixes not declared inside it resolve against `inherited`.
-pub(super) fn trusted(input: &str, inherited: &Namespaces) -> Result<Element, ParseError> {
-    Builder::new(input, Some(inherited), None).run()
+pub(super) fn trusted(
+    input: &str,
+    inherited: &Namespaces,
+    scratch: &mut Scratch,
+) -> Result<Element, ParseError> {
+    let mut builder = Builder::new(input, Some(inherited), None, scratch);
+    let tree = builder.run();
+    builder.give_back(scratch);
+    tree
 }
 
 /// Builds the tree of `input`, standalone bytes, checking everything under
 /// `limits` (the caller checked the total size and UTF-8).
-pub(super) fn strict(input: &str, limits: &Limits) -> Result<Element, ParseError> {
-    Builder::new(input, None, Some(limits)).run()
+pub(super) fn strict(
+    input: &str,
+    limits: &Limits,
+    scratch: &mut Scratch,
+) -> Result<Element, ParseError> {
+    let mut builder = Builder::new(input, None, Some(limits), scratch);
+    let tree = builder.run();
+    builder.give_back(scratch);
+    tree
+}
+
+/// The builder's buffers between two trees, empty, kept for their
+/// allocations: the slices the buffers hold borrow one input, so they are
+/// kept here with the `'static` lifetime and no element, and converted
+/// without reallocating (see [`recycle`]).
+#[derive(Default)]
+pub(super) struct Scratch {
+    prefixes: Vec<(&'static str, Atom)>,
+    stack: Vec<Open<'static>>,
+    nodes: Vec<Node>,
+    text: String,
+    pending: Vec<(&'static str, &'static str, u8)>,
+}
+
+/// `v` emptied and retyped, in its own allocation: the standard library's
+/// `collect` from a vector's `IntoIter` reuses the buffer when the two
+/// element types have the same layout, as they do here (they differ only
+/// in lifetimes). Were it ever not to, this would allocate, not misbehave.
+pub(super) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
 }
 
 struct Builder<'i, 'n> {
@@ -107,19 +143,47 @@ fn all_space(s: &str) -> bool {
 }
 
 impl<'i, 'n> Builder<'i, 'n> {
-    fn new(input: &'i str, inherited: Option<&'n Namespaces>, limits: Option<&'n Limits>) -> Self {
+    fn new(
+        input: &'i str,
+        inherited: Option<&'n Namespaces>,
+        limits: Option<&'n Limits>,
+        scratch: &mut Scratch,
+    ) -> Self {
+        let mut stack = recycle(core::mem::take(&mut scratch.stack));
+        let mut nodes = core::mem::take(&mut scratch.nodes);
+        let mut pending = recycle(core::mem::take(&mut scratch.pending));
+        // No-ops once the scratch has been used.
+        stack.reserve(SCRATCH_DEPTH);
+        nodes.clear();
+        nodes.reserve(SCRATCH_NODES);
+        pending.reserve(SCRATCH_ATTRIBUTES);
+        let mut text = core::mem::take(&mut scratch.text);
+        text.clear();
         Self {
             input,
             pos: 0,
             inherited,
             limits,
-            prefixes: Vec::new(),
-            stack: Vec::with_capacity(SCRATCH_DEPTH),
-            nodes: Vec::with_capacity(SCRATCH_NODES),
+            prefixes: recycle(core::mem::take(&mut scratch.prefixes)),
+            stack,
+            nodes,
             borrowed: "",
-            text: String::new(),
-            pending: Vec::with_capacity(SCRATCH_ATTRIBUTES),
+            text,
+            pending,
         }
+    }
+
+    /// Returns the buffers, emptied, to `scratch` for the next tree.
+    fn give_back(self, scratch: &mut Scratch) {
+        scratch.prefixes = recycle(self.prefixes);
+        scratch.stack = recycle(self.stack);
+        let mut nodes = self.nodes;
+        nodes.clear();
+        scratch.nodes = nodes;
+        let mut text = self.text;
+        text.clear();
+        scratch.text = text;
+        scratch.pending = recycle(self.pending);
     }
 
     fn offset(&self) -> u64 {
@@ -152,7 +216,7 @@ impl<'i, 'n> Builder<'i, 'n> {
         }
     }
 
-    fn run(mut self) -> Result<Element, ParseError> {
+    fn run(&mut self) -> Result<Element, ParseError> {
         let bytes = self.input.as_bytes();
         if self.limits.is_some() {
             self.declaration()?;
