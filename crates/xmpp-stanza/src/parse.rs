@@ -64,7 +64,7 @@ impl Element {
     /// A loop over many frames can use a [`TreeBuilder`] instead, which
     /// keeps the scratch buffers from one tree to the next.
     pub fn from_frame(frame: &xmpp_stream::Element) -> Result<Self, ParseError> {
-        TreeBuilder::new().from_frame(frame)
+        onepass::trusted_once(frame.xml(), frame.namespaces())
     }
 
     /// [`from_frame`](Self::from_frame) through quick-xml instead of the
@@ -92,7 +92,8 @@ impl Element {
 
     /// Parses one element from standalone bytes under `limits`.
     pub fn from_bytes_with_limits(bytes: &[u8], limits: &Limits) -> Result<Self, ParseError> {
-        TreeBuilder::new().from_bytes_with_limits(bytes, limits)
+        let s = standalone(bytes, limits)?;
+        onepass::strict_once(s, limits)
     }
 
     /// [`from_bytes_with_limits`](Self::from_bytes_with_limits) through

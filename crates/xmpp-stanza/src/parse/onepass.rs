@@ -71,6 +71,12 @@ pub(super) fn trusted(
     tree
 }
 
+/// [`trusted`] with fresh buffers, dropped with the builder: a one-off
+/// tree need not pay for returning them.
+pub(super) fn trusted_once(input: &str, inherited: &Namespaces) -> Result<Element, ParseError> {
+    Builder::new(input, Some(inherited), None, &mut Scratch::default()).run()
+}
+
 /// Builds the tree of `input`, standalone bytes, checking everything under
 /// `limits` (the caller checked the total size and UTF-8).
 pub(super) fn strict(
@@ -84,6 +90,11 @@ pub(super) fn strict(
     tree
 }
 
+/// [`strict`] with fresh buffers, dropped with the builder.
+pub(super) fn strict_once(input: &str, limits: &Limits) -> Result<Element, ParseError> {
+    Builder::new(input, None, Some(limits), &mut Scratch::default()).run()
+}
+
 /// The builder's buffers between two trees, empty, kept for their
 /// allocations: the slices the buffers hold borrow one input, so they are
 /// kept here with the `'static` lifetime and no element, and converted
@@ -95,6 +106,17 @@ pub(super) struct Scratch {
     nodes: Vec<Node>,
     text: String,
     pending: Vec<(&'static str, &'static str, u8)>,
+}
+
+/// `v` recycled, or, when it never allocated (a fresh scratch), a vector
+/// of `capacity` allocated at once (`reserve` on an empty vector takes
+/// the slower growth path).
+fn reuse<T, U>(v: Vec<T>, capacity: usize) -> Vec<U> {
+    if v.capacity() == 0 {
+        Vec::with_capacity(capacity)
+    } else {
+        recycle(v)
+    }
 }
 
 /// `v` emptied and retyped, in its own allocation: the standard library's
@@ -149,14 +171,9 @@ impl<'i, 'n> Builder<'i, 'n> {
         limits: Option<&'n Limits>,
         scratch: &mut Scratch,
     ) -> Self {
-        let mut stack = recycle(core::mem::take(&mut scratch.stack));
-        let mut nodes = core::mem::take(&mut scratch.nodes);
-        let mut pending = recycle(core::mem::take(&mut scratch.pending));
-        // No-ops once the scratch has been used.
-        stack.reserve(SCRATCH_DEPTH);
-        nodes.clear();
-        nodes.reserve(SCRATCH_NODES);
-        pending.reserve(SCRATCH_ATTRIBUTES);
+        let stack = reuse(core::mem::take(&mut scratch.stack), SCRATCH_DEPTH);
+        let nodes = reuse(core::mem::take(&mut scratch.nodes), SCRATCH_NODES);
+        let pending = reuse(core::mem::take(&mut scratch.pending), SCRATCH_ATTRIBUTES);
         let mut text = core::mem::take(&mut scratch.text);
         text.clear();
         Self {
