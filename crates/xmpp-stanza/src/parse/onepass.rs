@@ -333,13 +333,16 @@ impl<'i, 'n> Builder<'i, 'n> {
         self.pos += 1;
         self.prefixes.truncate(open.prefixes_before);
         // A lone text run is kept as it is; other children move into a
-        // vector of their exact number (a drained range knows its length).
+        // vector of their exact number.
         let children = match self.nodes.get(open.index + 1..) {
             Some([Node::Text(_)]) => match self.nodes.pop() {
                 Some(Node::Text(t)) => Children::Text(t),
                 _ => return Err(self.unexpected("lost a text run")),
             },
-            _ => Children::Nodes(self.nodes.drain(open.index + 1..).collect()),
+            // `split_off` (never at 0 here, where it would take the
+            // scratch buffer itself) allocates the exact number and moves
+            // them in one copy.
+            _ => Children::Nodes(self.nodes.split_off(open.index + 1)),
         };
         match self.nodes.get_mut(open.index) {
             Some(Node::Element(e)) => e.children = children,
