@@ -25,7 +25,7 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use xmpp_parsers::minidom;
-use xmpp_stanza::{Element, Stanza};
+use xmpp_stanza::{Element, Stanza, TreeBuilder};
 use xmpp_stream::{Event, Framer, Limits, Transport};
 
 #[global_allocator]
@@ -95,7 +95,7 @@ fn peer_typed(xml: &str) -> usize {
     }
 }
 
-fn allocations(f: impl Fn()) -> usize {
+fn allocations(mut f: impl FnMut()) -> usize {
     let region = Region::new(GLOBAL);
     f();
     region.change().allocations
@@ -168,8 +168,10 @@ fn whole_path(corpus: &[u8]) -> usize {
 /// Frames the corpus and reads every element as a tree, and as a typed
 /// stanza when it is one (as far as `depth` says); returns the number of
 /// elements or stanzas.
+/// One `TreeBuilder` serves the whole stream, as it would a connection.
 fn path(corpus: &[u8], depth: Depth) -> usize {
     let mut framer = Framer::with_limits(Transport::Tcp, Limits::default()).expect("limits");
+    let mut builder = TreeBuilder::new();
     let mut count = 0;
     for chunk in corpus.chunks(64 * 1024) {
         framer.feed(chunk);
@@ -179,9 +181,9 @@ fn path(corpus: &[u8], depth: Depth) -> usize {
                     count += frame.xml().len() & 1;
                     continue;
                 }
-                let e = Element::from_frame(&frame).expect("tree");
+                let e = builder.from_frame(&frame).expect("tree");
                 if depth == Depth::Tree {
-                    count += e.nodes().len();
+                    count += e.node_count();
                     continue;
                 }
                 if matches!(e.name(), "message" | "presence" | "iq") {
@@ -200,12 +202,13 @@ fn path(corpus: &[u8], depth: Depth) -> usize {
 fn allocations_by_name(corpus: &[u8]) -> Vec<(String, usize, usize)> {
     let mut by: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
     let mut framer = Framer::with_limits(Transport::Tcp, Limits::default()).expect("limits");
+    let mut builder = TreeBuilder::new();
     for chunk in corpus.chunks(64 * 1024) {
         framer.feed(chunk);
         while let Some(ev) = framer.next_event().expect("valid corpus") {
             if let Event::Element(frame) = ev {
                 let n = allocations(|| {
-                    let e = Element::from_frame(black_box(&frame)).expect("tree");
+                    let e = builder.from_frame(black_box(&frame)).expect("tree");
                     if matches!(e.name(), "message" | "presence" | "iq") {
                         drop(black_box(Stanza::from_element(e)));
                     } else {

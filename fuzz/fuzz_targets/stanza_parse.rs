@@ -9,12 +9,14 @@
 //! through quick-xml (`from_bytes_via_quick_xml`,
 //! `from_frame_via_quick_xml`): a framed element gives the same tree both
 //! ways, and standalone bytes the single checking pass accepts are
-//! accepted by quick-xml as the same tree.
+//! accepted by quick-xml as the same tree. The frames of one input go
+//! through one `TreeBuilder` as well, whose reused buffers must give the
+//! same trees as a one-off `from_frame`.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xmpp_stanza::{Element, Stanza};
+use xmpp_stanza::{Element, Stanza, TreeBuilder};
 use xmpp_stream::{Event, Framer, Limits, Transport};
 
 fn check(e: Element) {
@@ -50,6 +52,7 @@ fuzz_target!(|data: &[u8]| {
     let mut f = Framer::new(Transport::Tcp);
     f.feed(b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>");
     f.feed(xml);
+    let mut builder = TreeBuilder::new();
     while let Ok(Some(ev)) = f.next_event() {
         if let Event::Element(frame) = ev {
             let e = Element::from_frame(&frame).expect("framed elements parse");
@@ -59,6 +62,11 @@ fuzz_target!(|data: &[u8]| {
                 Ok(&e),
                 "trusted pass vs quick-xml on {}",
                 frame.xml()
+            );
+            assert_eq!(
+                builder.from_frame(&frame).as_ref(),
+                Ok(&e),
+                "reused buffers"
             );
             check(e);
         }

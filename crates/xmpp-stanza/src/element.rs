@@ -2,8 +2,10 @@
 //! every element name and attribute name is a pair of a namespace name and a
 //! local name; prefixes are only spelling and are not kept).
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::hash::{Hash, Hasher};
 
 use compact_str::CompactString;
 
@@ -42,7 +44,7 @@ impl Attribute {
 }
 
 /// A child of an element: an element or a run of character data.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
     /// A child element.
     Element(Element),
@@ -72,6 +74,118 @@ impl Node {
     }
 }
 
+impl Hash for Node {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            Self::Element(e) => {
+                state.write_u8(0);
+                e.hash(state);
+            }
+            Self::Text(t) => hash_text(t, state),
+        }
+    }
+}
+
+/// Hashes the text node `t`, stored in a vector or alone, the same way.
+fn hash_text<H: Hasher>(t: &str, state: &mut H) {
+    state.write_u8(1);
+    t.hash(state);
+}
+
+/// The child nodes of an element. An element whose only child is a text
+/// run (`<body>hi</body>`, `<show>away</show>`, `<group>Friends</group>`:
+/// most leaves of XMPP) keeps it without a vector, which saves one
+/// allocation per such element. Compared and hashed as the node sequence
+/// it stands for, whichever form holds it.
+#[derive(Debug, Clone)]
+pub(crate) enum Children {
+    /// Any sequence of nodes (also a lone text after `nodes_mut`).
+    Nodes(Vec<Node>),
+    /// Exactly one text run, never empty.
+    Text(CompactString),
+}
+
+impl Default for Children {
+    fn default() -> Self {
+        Self::Nodes(Vec::new())
+    }
+}
+
+impl Children {
+    /// `nodes` in the compact form when it is one text run.
+    pub(crate) fn from_nodes(mut nodes: Vec<Node>) -> Self {
+        if let [Node::Text(_)] = nodes.as_slice() {
+            if let Some(Node::Text(t)) = nodes.pop() {
+                return Self::Text(t);
+            }
+        }
+        Self::Nodes(nodes)
+    }
+
+    /// The nodes held in a vector: every node but a lone text.
+    pub(crate) fn vec_slice(&self) -> &[Node] {
+        match self {
+            Self::Nodes(v) => v,
+            Self::Text(_) => &[],
+        }
+    }
+
+    /// Whether there are no children.
+    pub(crate) fn is_empty(&self) -> bool {
+        match self {
+            Self::Nodes(v) => v.is_empty(),
+            Self::Text(_) => false,
+        }
+    }
+
+    /// The children as a vector, converting a lone text.
+    fn make_vec(&mut self) -> &mut Vec<Node> {
+        match self {
+            Self::Nodes(v) => v,
+            Self::Text(t) => {
+                let t = core::mem::take(t);
+                *self = Self::Nodes(alloc::vec![Node::Text(t)]);
+                // Now the first arm.
+                self.make_vec()
+            }
+        }
+    }
+
+    fn into_vec(self) -> Vec<Node> {
+        match self {
+            Self::Nodes(v) => v,
+            Self::Text(t) => alloc::vec![Node::Text(t)],
+        }
+    }
+}
+
+impl PartialEq for Children {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Nodes(a), Self::Nodes(b)) => a == b,
+            (Self::Text(a), Self::Text(b)) => a == b,
+            (Self::Text(t), Self::Nodes(v)) | (Self::Nodes(v), Self::Text(t)) => {
+                matches!(v.as_slice(), [Node::Text(u)] if u == t)
+            }
+        }
+    }
+}
+
+impl Eq for Children {}
+
+impl Hash for Children {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            Self::Nodes(v) => v.hash(state),
+            Self::Text(t) => {
+                // What `[Node]` hashes first: its length.
+                state.write_usize(1);
+                hash_text(t, state);
+            }
+        }
+    }
+}
+
 /// An XML element: a name in a namespace, attributes in document order and
 /// child nodes in document order. Nothing of a parsed element is dropped:
 /// unknown attributes, children and text (white space included) stay.
@@ -88,7 +202,7 @@ pub struct Element {
     pub(crate) name: Atom,
     pub(crate) ns: Atom,
     pub(crate) attrs: Vec<Attribute>,
-    pub(crate) children: Vec<Node>,
+    pub(crate) children: Children,
 }
 
 impl Element {
@@ -98,7 +212,7 @@ impl Element {
             name: Atom::new(name),
             ns: Atom::new(ns),
             attrs: Vec::new(),
-            children: Vec::new(),
+            children: Children::default(),
         }
     }
 
@@ -187,31 +301,52 @@ impl Element {
         self
     }
 
-    /// The child nodes in document order.
-    pub fn nodes(&self) -> &[Node] {
-        &self.children
+    /// The child nodes in document order. Borrowed, except for an element
+    /// whose only child is a text run: that one is kept without a vector
+    /// (see [`text`](Self::text) to read it without allocating) and this
+    /// makes a one-node vector of it.
+    pub fn nodes(&self) -> Cow<'_, [Node]> {
+        match &self.children {
+            Children::Nodes(v) => Cow::Borrowed(v),
+            Children::Text(t) => Cow::Owned(alloc::vec![Node::Text(t.clone())]),
+        }
+    }
+
+    /// The number of child nodes, text runs included.
+    pub fn node_count(&self) -> usize {
+        match &self.children {
+            Children::Nodes(v) => v.len(),
+            Children::Text(_) => 1,
+        }
     }
 
     /// The child nodes, mutable. Keep text runs non-empty and never
     /// adjacent (or use [`push_text`](Self::push_text)) so that the tree
     /// round-trips through its serialization.
     pub fn nodes_mut(&mut self) -> &mut Vec<Node> {
-        &mut self.children
+        self.children.make_vec()
     }
 
     /// Takes the child nodes.
     pub fn into_nodes(self) -> Vec<Node> {
-        self.children
+        self.children.into_vec()
     }
 
     /// The child elements in document order.
     pub fn children(&self) -> impl DoubleEndedIterator<Item = &Self> + Clone {
-        self.children.iter().filter_map(Node::as_element)
+        self.children
+            .vec_slice()
+            .iter()
+            .filter_map(Node::as_element)
     }
 
     /// The child elements, mutable.
     pub fn children_mut(&mut self) -> impl Iterator<Item = &mut Self> {
-        self.children.iter_mut().filter_map(|n| match n {
+        let nodes: &mut [Node] = match &mut self.children {
+            Children::Nodes(v) => v,
+            Children::Text(_) => &mut [],
+        };
+        nodes.iter_mut().filter_map(|n| match n {
             Node::Element(e) => Some(e),
             Node::Text(_) => None,
         })
@@ -243,38 +378,24 @@ impl Element {
 
     /// Removes and returns the first child element `name` in namespace `ns`.
     pub fn remove_child(&mut self, name: &str, ns: &str) -> Option<Self> {
-        let i = self
-            .children
+        let Children::Nodes(nodes) = &mut self.children else {
+            return None;
+        };
+        let i = nodes
             .iter()
             .position(|n| n.as_element().is_some_and(|e| e.is(name, ns)))?;
-        match self.children.remove(i) {
+        match nodes.remove(i) {
             Node::Element(e) => {
-                self.merge_text_at(i);
+                merge_text_at(nodes, i);
                 Some(e)
             }
             Node::Text(_) => None,
         }
     }
 
-    /// After a removal at `i`, merges the text runs that became adjacent.
-    fn merge_text_at(&mut self, i: usize) {
-        if i == 0 || i >= self.children.len() {
-            return;
-        }
-        if let (Some(Node::Text(_)), Some(Node::Text(_))) =
-            (self.children.get(i - 1), self.children.get(i))
-        {
-            if let Node::Text(next) = self.children.remove(i) {
-                if let Some(Node::Text(prev)) = self.children.get_mut(i - 1) {
-                    prev.push_str(&next);
-                }
-            }
-        }
-    }
-
     /// Appends a child element.
     pub fn push_child(&mut self, child: Self) {
-        self.children.push(Node::Element(child));
+        self.children.make_vec().push(Node::Element(child));
     }
 
     /// Appends text, merged into a preceding text run; empty text is ignored.
@@ -282,9 +403,13 @@ impl Element {
         if text.is_empty() {
             return;
         }
-        match self.children.last_mut() {
-            Some(Node::Text(t)) => t.push_str(text),
-            _ => self.children.push(Node::Text(text.into())),
+        match &mut self.children {
+            Children::Text(t) => t.push_str(text),
+            Children::Nodes(v) if v.is_empty() => self.children = Children::Text(text.into()),
+            Children::Nodes(v) => match v.last_mut() {
+                Some(Node::Text(t)) => t.push_str(text),
+                _ => v.push(Node::Text(text.into())),
+            },
         }
     }
 
@@ -304,18 +429,36 @@ impl Element {
 
     /// The character data directly inside this element, runs concatenated
     /// (child elements' text not included). Borrowed when there is one run.
-    pub fn text(&self) -> alloc::borrow::Cow<'_, str> {
-        let mut runs = self.children.iter().filter_map(Node::as_text);
+    pub fn text(&self) -> Cow<'_, str> {
+        let nodes = match &self.children {
+            Children::Text(t) => return Cow::Borrowed(t),
+            Children::Nodes(v) => v,
+        };
+        let mut runs = nodes.iter().filter_map(Node::as_text);
         let Some(first) = runs.next() else {
-            return alloc::borrow::Cow::Borrowed("");
+            return Cow::Borrowed("");
         };
         match runs.next() {
-            None => alloc::borrow::Cow::Borrowed(first),
+            None => Cow::Borrowed(first),
             Some(second) => {
                 let mut s = String::from(first);
                 s.push_str(second);
                 runs.for_each(|r| s.push_str(r));
-                alloc::borrow::Cow::Owned(s)
+                Cow::Owned(s)
+            }
+        }
+    }
+}
+
+/// After a removal at `i`, merges the text runs that became adjacent.
+fn merge_text_at(nodes: &mut Vec<Node>, i: usize) {
+    if i == 0 || i >= nodes.len() {
+        return;
+    }
+    if let (Some(Node::Text(_)), Some(Node::Text(_))) = (nodes.get(i - 1), nodes.get(i)) {
+        if let Node::Text(next) = nodes.remove(i) {
+            if let Some(Node::Text(prev)) = nodes.get_mut(i - 1) {
+                prev.push_str(&next);
             }
         }
     }
@@ -354,8 +497,27 @@ mod tests {
         e.push_text("z");
         assert_eq!(e.nodes().len(), 3);
         assert!(e.remove_child("b", "").is_some());
-        assert_eq!(e.nodes(), &[Node::Text("xyz".into())]);
+        assert_eq!(*e.nodes(), [Node::Text("xyz".into())]);
         assert_eq!(e.text(), "xyz");
+    }
+
+    #[test]
+    fn a_lone_text_equals_and_hashes_as_its_node_vector() {
+        use core::hash::BuildHasher;
+        let compact = Element::new("a", "").with_text("hi");
+        assert!(matches!(compact.children, Children::Text(_)));
+        let mut spread = compact.clone();
+        assert_eq!(spread.nodes_mut().len(), 1);
+        assert!(matches!(spread.children, Children::Nodes(_)));
+        assert_eq!(compact, spread);
+        let h = std::hash::RandomState::new();
+        assert_eq!(h.hash_one(&compact), h.hash_one(&spread));
+        assert_eq!(compact.text(), "hi");
+        assert_eq!(compact.node_count(), 1);
+        assert_eq!(compact.children().count(), 0);
+        let with_child = compact.with_child(Element::new("b", ""));
+        assert_eq!(with_child.node_count(), 2);
+        assert_eq!(with_child.nodes().first(), Some(&Node::Text("hi".into())));
     }
 
     #[test]

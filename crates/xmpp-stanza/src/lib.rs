@@ -159,6 +159,7 @@ pub use features::{
     Sasl2Authentication, StartTls, StreamFeatures, TLS_NS,
 };
 pub use nonza::Nonza;
+pub use parse::TreeBuilder;
 pub use payload::Payload;
 pub use roster::{Bind, ROSTER_NS, Roster, RosterItem, Subscription};
 pub use sasl::{SASL_NS, Sasl, SaslCondition};

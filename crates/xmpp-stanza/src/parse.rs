@@ -32,7 +32,7 @@ use quick_xml::events::{BytesStart, Event};
 use xmpp_stream::{Limit, Limits, Namespaces, Restricted, unescape_attribute, unescape_text};
 
 use crate::atom::Atom;
-use crate::element::{Attribute, Element, Node, XML_NS};
+use crate::element::{Attribute, Children, Element, Node, XML_NS};
 use crate::error::ParseError;
 
 /// The namespace reserved for `xmlns` declarations themselves.
@@ -60,8 +60,11 @@ impl Element {
     /// namespace: the tree could not hold both), and the structure the pass
     /// relies on (comments, processing instructions, a DOCTYPE, unbalanced
     /// tags, content after the root), which the framer never lets through.
+    ///
+    /// A loop over many frames can use a [`TreeBuilder`] instead, which
+    /// keeps the scratch buffers from one tree to the next.
     pub fn from_frame(frame: &xmpp_stream::Element) -> Result<Self, ParseError> {
-        onepass::trusted(frame.xml(), frame.namespaces())
+        onepass::trusted_once(frame.xml(), frame.namespaces())
     }
 
     /// [`from_frame`](Self::from_frame) through quick-xml instead of the
@@ -90,7 +93,7 @@ impl Element {
     /// Parses one element from standalone bytes under `limits`.
     pub fn from_bytes_with_limits(bytes: &[u8], limits: &Limits) -> Result<Self, ParseError> {
         let s = standalone(bytes, limits)?;
-        onepass::strict(s, limits)
+        onepass::strict_once(s, limits)
     }
 
     /// [`from_bytes_with_limits`](Self::from_bytes_with_limits) through
@@ -102,6 +105,50 @@ impl Element {
     pub fn from_bytes_via_quick_xml(bytes: &[u8], limits: &Limits) -> Result<Self, ParseError> {
         let s = standalone(bytes, limits)?;
         Parser::new(s, *limits, true, None).run()
+    }
+}
+
+/// Builds element trees as [`Element::from_frame`] and
+/// [`Element::from_bytes_with_limits`] do, keeping its scratch buffers
+/// (the open elements, the finished children waiting for their parent,
+/// attributes, text being decoded) from one call to the next, so that
+/// reading a stream allocates the trees and nothing else once the buffers
+/// have grown to the largest element seen (which the framer's
+/// [`Limits`] bound).
+///
+/// Keep one per stream (or per thread) and call it for every frame; it
+/// holds no state between calls but those empty buffers, so any call may
+/// follow any other, errors included.
+#[derive(Default)]
+pub struct TreeBuilder {
+    scratch: onepass::Scratch,
+}
+
+impl core::fmt::Debug for TreeBuilder {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TreeBuilder").finish_non_exhaustive()
+    }
+}
+
+impl TreeBuilder {
+    /// A builder with empty buffers; they grow on first use.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// [`Element::from_frame`], reusing the buffers.
+    pub fn from_frame(&mut self, frame: &xmpp_stream::Element) -> Result<Element, ParseError> {
+        onepass::trusted(frame.xml(), frame.namespaces(), &mut self.scratch)
+    }
+
+    /// [`Element::from_bytes_with_limits`], reusing the buffers.
+    pub fn from_bytes_with_limits(
+        &mut self,
+        bytes: &[u8],
+        limits: &Limits,
+    ) -> Result<Element, ParseError> {
+        let s = standalone(bytes, limits)?;
+        onepass::strict(s, limits, &mut self.scratch)
     }
 }
 
@@ -253,8 +300,9 @@ impl<'i, 'n> Parser<'i, 'n> {
                     self.prefixes.truncate(open.scope.prefixes_before);
                     let mut e = open.element;
                     // `drain` of a range knows its length: the vector is
-                    // allocated once, at its exact size.
-                    e.children = self.nodes.drain(open.children..).collect();
+                    // allocated once, at its exact size (a lone text run is
+                    // then moved out of it, as the one-pass parser keeps it).
+                    e.children = Children::from_nodes(self.nodes.drain(open.children..).collect());
                     if let Some(done) = self.attach(e) {
                         root = Some(done);
                     }
@@ -610,7 +658,7 @@ impl<'i, 'n> Parser<'i, 'n> {
                 name: Atom::new(local),
                 ns,
                 attrs,
-                children: Vec::new(),
+                children: Children::default(),
             },
             scope,
         ))

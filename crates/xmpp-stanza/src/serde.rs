@@ -54,7 +54,7 @@ impl Serialize for Element {
         m.serialize_entry("name", self.name())?;
         m.serialize_entry("ns", self.ns())?;
         m.serialize_entry("attrs", &Attrs(self.attrs()))?;
-        m.serialize_entry("children", self.nodes())?;
+        m.serialize_entry("children", &*self.nodes())?;
         m.end()
     }
 }
@@ -127,9 +127,9 @@ fn header<M: SerializeMap>(m: &mut M, h: &Header, type_: &str) -> Result<(), M::
     m.serialize_entry("ns", h.ns.as_str())?;
     m.serialize_entry("to", &h.to.as_ref().map(|j| j.as_str()))?;
     m.serialize_entry("from", &h.from.as_ref().map(|j| j.as_str()))?;
-    m.serialize_entry("id", &h.id)?;
+    m.serialize_entry("id", &h.id.as_deref())?;
     m.serialize_entry("type", type_)?;
-    m.serialize_entry("lang", &h.lang)
+    m.serialize_entry("lang", &h.lang.as_deref())
 }
 
 impl Serialize for Message {

@@ -12,9 +12,9 @@
 //! type or payload gives an [`InvalidStanza`] that keeps the element whole
 //! and has the matching error reply ready.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 
+use compact_str::CompactString;
 use xmpp_jid::Jid;
 
 use crate::element::{Attribute, Element, Node, XML_NS};
@@ -30,7 +30,7 @@ macro_rules! element_conversions {
             /// The stanza as an element.
             pub fn to_element(&self) -> Element {
                 let mut e = self.header.element($name, self.type_attr());
-                e.children.clone_from(&self.nodes);
+                e.children = crate::element::Children::from_nodes(self.nodes.clone());
                 e
             }
         }
@@ -56,7 +56,7 @@ macro_rules! element_conversions {
         impl From<$ty> for Element {
             fn from(s: $ty) -> Self {
                 let mut e = s.header.element($name, s.type_attr());
-                e.children = s.nodes;
+                e.children = crate::element::Children::from_nodes(s.nodes);
                 e
             }
         }
@@ -125,10 +125,11 @@ pub struct Header {
     pub to: Option<Jid>,
     /// `from` (§8.1.2).
     pub from: Option<Jid>,
-    /// `id` (§8.1.3).
-    pub id: Option<String>,
-    /// `xml:lang` (§8.1.5).
-    pub lang: Option<String>,
+    /// `id` (§8.1.3). Stored inline up to 24 bytes, as ids usually are,
+    /// so reading one costs no allocation.
+    pub id: Option<CompactString>,
+    /// `xml:lang` (§8.1.5), inline as well.
+    pub lang: Option<CompactString>,
     /// Every other attribute, in order (an unknown `type` value of a
     /// message included).
     pub attrs: Vec<Attribute>,
@@ -160,9 +161,9 @@ impl Header {
             match (a.ns(), a.name()) {
                 ("", "to") => h.to = Some(jid(element, "to", a.value())?),
                 ("", "from") => h.from = Some(jid(element, "from", a.value())?),
-                ("", "id") => h.id = Some(a.value().into()),
+                ("", "id") => h.id = Some(a.value.clone()),
                 ("", "type") => type_ = Some(a.value()),
-                (XML_NS, "lang") => h.lang = Some(a.value().into()),
+                (XML_NS, "lang") => h.lang = Some(a.value.clone()),
                 _ => h.attrs.push(a.clone()),
             }
         }

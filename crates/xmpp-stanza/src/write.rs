@@ -12,7 +12,7 @@
 use alloc::string::String;
 use core::fmt;
 
-use crate::element::{Element, Node, XML_NS};
+use crate::element::{Children, Element, Node, XML_NS};
 
 impl Element {
     /// The element as a standalone document fragment: the root declares its
@@ -67,7 +67,10 @@ impl Element {
             return;
         }
         out.push('>');
-        for node in &self.children {
+        if let Children::Text(t) = &self.children {
+            push_escaped(out, t, ESCAPE_IN_TEXT);
+        }
+        for node in self.children.vec_slice() {
             match node {
                 Node::Element(e) => e.write_xml_in(out, &self.ns),
                 Node::Text(t) => push_escaped(out, t, ESCAPE_IN_TEXT),

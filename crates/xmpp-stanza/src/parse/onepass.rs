@@ -32,7 +32,7 @@ use super::{
     has_cdata_end, is_ncname, is_xml_char, namespace_value, split_qname,
 };
 use crate::atom::Atom;
-use crate::element::{Attribute, Element, Node, XML_NS};
+use crate::element::{Attribute, Children, Element, Node, XML_NS};
 use crate::error::ParseError;
 
 /// Initial capacities of the scratch buffers: a typical stanza is a few
@@ -60,14 +60,72 @@ struct Open<'i> {
 
 /// Builds the tree of `input`, a framed element, whose unprefixed names
 /// and prefixes not declared inside it resolve against `inherited`.
-pub(super) fn trusted(input: &str, inherited: &Namespaces) -> Result<Element, ParseError> {
-    Builder::new(input, Some(inherited), None).run()
+pub(super) fn trusted(
+    input: &str,
+    inherited: &Namespaces,
+    scratch: &mut Scratch,
+) -> Result<Element, ParseError> {
+    let mut builder = Builder::new(input, Some(inherited), None, scratch);
+    let tree = builder.run();
+    builder.give_back(scratch);
+    tree
+}
+
+/// [`trusted`] with fresh buffers, dropped with the builder: a one-off
+/// tree need not pay for returning them.
+pub(super) fn trusted_once(input: &str, inherited: &Namespaces) -> Result<Element, ParseError> {
+    Builder::new(input, Some(inherited), None, &mut Scratch::default()).run()
 }
 
 /// Builds the tree of `input`, standalone bytes, checking everything under
 /// `limits` (the caller checked the total size and UTF-8).
-pub(super) fn strict(input: &str, limits: &Limits) -> Result<Element, ParseError> {
-    Builder::new(input, None, Some(limits)).run()
+pub(super) fn strict(
+    input: &str,
+    limits: &Limits,
+    scratch: &mut Scratch,
+) -> Result<Element, ParseError> {
+    let mut builder = Builder::new(input, None, Some(limits), scratch);
+    let tree = builder.run();
+    builder.give_back(scratch);
+    tree
+}
+
+/// [`strict`] with fresh buffers, dropped with the builder.
+pub(super) fn strict_once(input: &str, limits: &Limits) -> Result<Element, ParseError> {
+    Builder::new(input, None, Some(limits), &mut Scratch::default()).run()
+}
+
+/// The builder's buffers between two trees, empty, kept for their
+/// allocations: the slices the buffers hold borrow one input, so they are
+/// kept here with the `'static` lifetime and no element, and converted
+/// without reallocating (see [`recycle`]).
+#[derive(Default)]
+pub(super) struct Scratch {
+    prefixes: Vec<(&'static str, Atom)>,
+    stack: Vec<Open<'static>>,
+    nodes: Vec<Node>,
+    text: String,
+    pending: Vec<(&'static str, &'static str, u8)>,
+}
+
+/// `v` recycled, or, when it never allocated (a fresh scratch), a vector
+/// of `capacity` allocated at once (`reserve` on an empty vector takes
+/// the slower growth path).
+fn reuse<T, U>(v: Vec<T>, capacity: usize) -> Vec<U> {
+    if v.capacity() == 0 {
+        Vec::with_capacity(capacity)
+    } else {
+        recycle(v)
+    }
+}
+
+/// `v` emptied and retyped, in its own allocation: the standard library's
+/// `collect` from a vector's `IntoIter` reuses the buffer when the two
+/// element types have the same layout, as they do here (they differ only
+/// in lifetimes). Were it ever not to, this would allocate, not misbehave.
+pub(super) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
 }
 
 struct Builder<'i, 'n> {
@@ -107,19 +165,42 @@ fn all_space(s: &str) -> bool {
 }
 
 impl<'i, 'n> Builder<'i, 'n> {
-    fn new(input: &'i str, inherited: Option<&'n Namespaces>, limits: Option<&'n Limits>) -> Self {
+    fn new(
+        input: &'i str,
+        inherited: Option<&'n Namespaces>,
+        limits: Option<&'n Limits>,
+        scratch: &mut Scratch,
+    ) -> Self {
+        let stack = reuse(core::mem::take(&mut scratch.stack), SCRATCH_DEPTH);
+        let nodes = reuse(core::mem::take(&mut scratch.nodes), SCRATCH_NODES);
+        let pending = reuse(core::mem::take(&mut scratch.pending), SCRATCH_ATTRIBUTES);
+        let mut text = core::mem::take(&mut scratch.text);
+        text.clear();
         Self {
             input,
             pos: 0,
             inherited,
             limits,
-            prefixes: Vec::new(),
-            stack: Vec::with_capacity(SCRATCH_DEPTH),
-            nodes: Vec::with_capacity(SCRATCH_NODES),
+            prefixes: recycle(core::mem::take(&mut scratch.prefixes)),
+            stack,
+            nodes,
             borrowed: "",
-            text: String::new(),
-            pending: Vec::with_capacity(SCRATCH_ATTRIBUTES),
+            text,
+            pending,
         }
+    }
+
+    /// Returns the buffers, emptied, to `scratch` for the next tree.
+    fn give_back(self, scratch: &mut Scratch) {
+        scratch.prefixes = recycle(self.prefixes);
+        scratch.stack = recycle(self.stack);
+        let mut nodes = self.nodes;
+        nodes.clear();
+        scratch.nodes = nodes;
+        let mut text = self.text;
+        text.clear();
+        scratch.text = text;
+        scratch.pending = recycle(self.pending);
     }
 
     fn offset(&self) -> u64 {
@@ -152,7 +233,7 @@ impl<'i, 'n> Builder<'i, 'n> {
         }
     }
 
-    fn run(mut self) -> Result<Element, ParseError> {
+    fn run(&mut self) -> Result<Element, ParseError> {
         let bytes = self.input.as_bytes();
         if self.limits.is_some() {
             self.declaration()?;
@@ -251,9 +332,18 @@ impl<'i, 'n> Builder<'i, 'n> {
         }
         self.pos += 1;
         self.prefixes.truncate(open.prefixes_before);
-        // A drained range knows its length: one allocation of the exact
-        // size.
-        let children: Vec<Node> = self.nodes.drain(open.index + 1..).collect();
+        // A lone text run is kept as it is; other children move into a
+        // vector of their exact number.
+        let children = match self.nodes.get(open.index + 1..) {
+            Some([Node::Text(_)]) => match self.nodes.pop() {
+                Some(Node::Text(t)) => Children::Text(t),
+                _ => return Err(self.unexpected("lost a text run")),
+            },
+            // `split_off` (never at 0 here, where it would take the
+            // scratch buffer itself) allocates the exact number and moves
+            // them in one copy.
+            _ => Children::Nodes(self.nodes.split_off(open.index + 1)),
+        };
         match self.nodes.get_mut(open.index) {
             Some(Node::Element(e)) => e.children = children,
             _ => return Err(self.unexpected("lost an open element")),
@@ -665,7 +755,7 @@ impl<'i, 'n> Builder<'i, 'n> {
             name: Atom::new(local),
             ns,
             attrs,
-            children: Vec::new(),
+            children: Children::default(),
         };
         if empty {
             self.prefixes.truncate(prefixes_before);

@@ -154,7 +154,7 @@ fn frames_keep_the_framer_limits_not_the_defaults() {
         if let xmpp_stream::Event::Element(e) = ev {
             let mut t = Element::from_frame(&e).unwrap();
             depth = 1;
-            while let Some(c) = t.children.pop() {
+            while let Some(c) = t.nodes_mut().pop() {
                 let Node::Element(c) = c else { break };
                 t = c;
                 depth += 1;
@@ -173,5 +173,35 @@ proptest::proptest! {
     ) {
         let ours = attribute_value(&raw);
         proptest::prop_assert_eq!(ours.as_str(), &*unescape_attribute(&raw));
+    }
+}
+
+#[test]
+fn recycled_scratch_keeps_its_allocations() {
+    let mut v: Vec<(&str, u8)> = Vec::with_capacity(32);
+    v.push(("x", 1));
+    let w: Vec<(&'static str, u8)> = onepass::recycle(v);
+    assert!(w.is_empty());
+    assert!(w.capacity() >= 32);
+}
+
+#[test]
+fn a_tree_builder_gives_the_same_trees_as_the_one_shot_calls() {
+    let mut b = TreeBuilder::new();
+    let docs = [
+        "<message xmlns='jabber:client' to='a@b'><body>hi &amp; bye</body><x xmlns='urn:x' y='1'/></message>",
+        "<a xmlns:p='urn:p'><p:b p:c='d'>t<![CDATA[u]]></p:b>\r\n</a>",
+        "<bad><unclosed></bad>",
+        "<x/>",
+    ];
+    for _ in 0..2 {
+        for d in docs {
+            let limits = Limits::default();
+            assert_eq!(
+                b.from_bytes_with_limits(d.as_bytes(), &limits),
+                Element::from_bytes_with_limits(d.as_bytes(), &limits),
+                "{d}"
+            );
+        }
     }
 }

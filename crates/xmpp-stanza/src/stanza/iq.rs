@@ -4,6 +4,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use compact_str::CompactString;
 use xmpp_jid::Jid;
 
 use super::{Header, InvalidStanza, StanzaNs};
@@ -69,7 +70,7 @@ impl Iq {
     /// A request of type `type_` (get or set) with id `id` and `payload`.
     pub fn request(ns: StanzaNs, type_: IqType, id: impl Into<String>, payload: Element) -> Self {
         let mut header = Header::new(ns);
-        header.id = Some(id.into());
+        header.id = Some(CompactString::from(id.into()));
         Self {
             header,
             type_,

@@ -106,7 +106,7 @@ impl Message {
     /// Sets `id`.
     #[must_use]
     pub fn with_id(mut self, id: impl Into<alloc::string::String>) -> Self {
-        self.header.id = Some(id.into());
+        self.header.id = Some(compact_str::CompactString::from(id.into()));
         self
     }
 

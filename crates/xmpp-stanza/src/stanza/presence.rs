@@ -148,7 +148,7 @@ impl Presence {
     /// Sets `id`.
     #[must_use]
     pub fn with_id(mut self, id: impl Into<String>) -> Self {
-        self.header.id = Some(id.into());
+        self.header.id = Some(compact_str::CompactString::from(id.into()));
         self
     }
 

@@ -424,7 +424,7 @@ impl Conn {
     /// Sends `iq` (its id set here) and waits for the answer with its id.
     pub(super) fn iq(&mut self, mut iq: Iq) -> Result<Iq> {
         let id = self.id();
-        iq.header.id = Some(id.clone());
+        iq.header.id = Some(id.as_str().into());
         self.send(&Stanza::Iq(iq))?;
         self.wait_for(|s| match s {
             Stanza::Iq(r) if r.id() == id && !r.type_.is_request() => Some(r.clone()),
