@@ -154,3 +154,10 @@ fn longest_jid() {
     assert_eq!(j.domainpart(), domain);
     assert_eq!(j.resourcepart(), Some(resource.as_str()));
 }
+
+#[test]
+fn a_jid_fits_a_cache_line() {
+    // 48 bytes inline, a tag and the two separator positions.
+    assert!(size_of::<Jid>() <= 64);
+    assert!(size_of::<Result<Jid, Error>>() <= 64);
+}
