@@ -1,6 +1,7 @@
 //! A driver for instruction counts of the JID benches (`perf stat -e
 //! instructions`, callgrind), steadier than wall time on a shared machine:
-//! `jid_count <a|b|c|d> <ours|peer> <iterations>`.
+//! `jid_count <a|b|c|d|clone> <ours|peer> <iterations>`; `clone` clones
+//! the parsed batch (d) instead of parsing it.
 
 use core::hint::black_box;
 
@@ -15,6 +16,22 @@ fn main() {
         "c" => vec!["J\u{FC}rgen@B\u{FC}cher.example/K\u{FC}che".into()],
         _ => xmpp_benches::jids::batch(),
     };
+    if which == "clone" {
+        let ours: Vec<xmpp_jid::Jid> = inputs.iter().filter_map(|s| s.parse().ok()).collect();
+        let theirs: Vec<jid::Jid> = inputs.iter().filter_map(|s| s.parse().ok()).collect();
+        for _ in 0..n {
+            if peer {
+                for j in &theirs {
+                    black_box(black_box(j).clone());
+                }
+            } else {
+                for j in &ours {
+                    black_box(black_box(j).clone());
+                }
+            }
+        }
+        return;
+    }
     for _ in 0..n {
         for s in &inputs {
             if peer {
