@@ -80,7 +80,7 @@ impl<'a> Parsed<'a> {
             + self.resource.as_ref().map_or(0, |r| r.len() + 1)
     }
 
-    /// Builds the JID: one allocation.
+    /// Builds the JID: at most one allocation.
     pub(crate) fn build(&self) -> Jid {
         Jid::assemble(
             self.local.as_deref(),
@@ -150,7 +150,7 @@ impl Jid {
         Self { s, at, slash }
     }
 
-    /// Joins enforced parts without checking them again: one allocation.
+    /// Joins enforced parts without checking them again: at most one allocation.
     pub(crate) fn assemble(local: Option<&str>, domain: &str, resource: Option<&str>) -> Self {
         let len =
             local.map_or(0, |l| l.len() + 1) + domain.len() + resource.map_or(0, |r| r.len() + 1);
@@ -171,7 +171,8 @@ impl Jid {
         Self { s, at, slash }
     }
 
-    /// A JID from parts that are already enforced: no check, one allocation.
+    /// A JID from parts that are already enforced: no check, at most one
+    /// allocation (none up to 48 bytes).
     ///
     /// ```
     /// use xmpp_jid::{DomainPart, Jid, LocalPart, ResourcePart};
@@ -243,7 +244,7 @@ impl Jid {
         self.slash.is_some()
     }
 
-    /// The bare JID (without the resourcepart): one allocation.
+    /// The bare JID (without the resourcepart): at most one allocation.
     pub fn to_bare(&self) -> BareJid {
         let end = self.slash.map_or(self.s.len(), |p| usize::from(p.get()));
         BareJid(Self {
@@ -262,7 +263,7 @@ impl Jid {
     }
 
     /// This JID's bare JID with `resource` (replacing any resourcepart):
-    /// one allocation.
+    /// at most one allocation.
     pub fn with_resource(&self, resource: &ResourcePart<'_>) -> FullJid {
         FullJid(Self::assemble(
             self.localpart(),
@@ -556,12 +557,12 @@ wrapper!(
 );
 
 impl BareJid {
-    /// A bare JID from enforced parts: no check, one allocation.
+    /// A bare JID from enforced parts: no check, at most one allocation.
     pub fn from_parts(local: Option<&LocalPart<'_>>, domain: &DomainPart<'_>) -> Self {
         Self(Jid::from_parts(local, domain, None))
     }
 
-    /// This JID with `resource`: one allocation.
+    /// This JID with `resource`: at most one allocation.
     pub fn with_resource(&self, resource: &ResourcePart<'_>) -> FullJid {
         self.0.with_resource(resource)
     }
@@ -577,7 +578,7 @@ impl BareJid {
 }
 
 impl FullJid {
-    /// A full JID from enforced parts: no check, one allocation.
+    /// A full JID from enforced parts: no check, at most one allocation.
     pub fn from_parts(
         local: Option<&LocalPart<'_>>,
         domain: &DomainPart<'_>,
@@ -596,7 +597,7 @@ impl FullJid {
         ResourcePart::trusted(self.resourcepart())
     }
 
-    /// The bare JID: one allocation.
+    /// The bare JID: at most one allocation.
     pub fn to_bare(&self) -> BareJid {
         self.0.to_bare()
     }
@@ -606,7 +607,7 @@ impl FullJid {
         self.0.into_bare()
     }
 
-    /// The same bare JID with another resource: one allocation.
+    /// The same bare JID with another resource: at most one allocation.
     pub fn with_resource(&self, resource: &ResourcePart<'_>) -> Self {
         self.0.with_resource(resource)
     }
