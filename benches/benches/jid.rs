@@ -24,59 +24,6 @@ const SINGLE: &[(&str, &str)] = &[
     ("c-non-ascii", "J\u{FC}rgen@B\u{FC}cher.example/K\u{FC}che"),
 ];
 
-/// A deterministic batch of realistic JIDs.
-fn batch() -> Vec<String> {
-    const LOCAL: &[&str] = &[
-        "alice",
-        "bob",
-        "carol.smith",
-        "dave_99",
-        "Eve",
-        "FRANK",
-        "j\u{FC}rgen",
-        "Ren\u{E9}e",
-        "\u{43C}\u{430}\u{448}\u{430}",
-        "\u{674E}\u{96F7}",
-        "support",
-        "noreply",
-    ];
-    const DOMAIN: &[&str] = &[
-        "example.com",
-        "jabber.org",
-        "conference.example.net",
-        "xmpp.example.co.uk",
-        "Example.ORG",
-        "b\u{FC}cher.example",
-        "chat.example.de",
-    ];
-    const RESOURCE: &[&str] = &[
-        "Gajim.x4Tq",
-        "Conversations.9a1",
-        "phone",
-        "Balcony",
-        "laptop 2",
-    ];
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = move |n: usize| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % n as u64) as usize
-    };
-    (0..10_000)
-        .map(|i| {
-            let local = LOCAL[next(LOCAL.len())];
-            let domain = DOMAIN[next(DOMAIN.len())];
-            let mut s = format!("{local}{}@{domain}", i % 97);
-            if next(2) == 0 {
-                s.push('/');
-                s.push_str(RESOURCE[next(RESOURCE.len())]);
-            }
-            s
-        })
-        .collect()
-}
-
 fn single(c: &mut Criterion) {
     for (name, input) in SINGLE {
         // Both must accept the input, or the comparison means nothing.
@@ -95,7 +42,7 @@ fn single(c: &mut Criterion) {
 }
 
 fn batch_of_10k(c: &mut Criterion) {
-    let inputs = batch();
+    let inputs = xmpp_benches::jids::batch();
     let ours = inputs
         .iter()
         .filter(|s| xmpp_jid::Jid::new(s).is_ok())

@@ -19,10 +19,10 @@
 //! the same results and the same errors. The unit tests compare them, code
 //! point by code point for [`simple`].
 
-use compact_str::CompactString;
 use core::num::NonZeroU16;
 
 use crate::jid::Jid;
+use crate::repr::Repr;
 
 /// Not allowed in an ASCII localpart (RFC 7622 §3.3): controls, space,
 /// DEL and `" & ' / : < > @`.
@@ -450,9 +450,9 @@ fn plain(bytes: &[u8]) -> Option<Plan> {
 #[inline(never)]
 pub(crate) fn build(s: &str, plan: Plan) -> Option<Jid> {
     match plan {
-        Plan::Verbatim { at, slash } => Some(Jid::from_raw(CompactString::from(s), at, slash)),
+        Plan::Verbatim { at, slash } => Some(Jid::from_raw(Repr::new(s), at, slash)),
         Plan::Lower { end, at, slash } => {
-            let mut out = CompactString::from(s);
+            let mut out = Repr::new(s);
             out.as_mut_str().get_mut(..end)?.make_ascii_lowercase();
             Some(Jid::from_raw(out, at, slash))
         }
@@ -488,7 +488,7 @@ fn mapped(
         None => None,
     };
     let head_len = domain_start + domain.len();
-    let mut out = CompactString::with_capacity(head_len + resource.map_or(0, str::len));
+    let mut out = Repr::with_capacity(head_len + resource.map_or(0, str::len));
     let head = s.get(..head_len)?;
     let mut run = 0;
     for (i, c) in head.char_indices() {

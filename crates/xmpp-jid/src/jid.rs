@@ -2,14 +2,12 @@
 //!
 //! Each stores its enforced string once, with the positions of its `@` and
 //! `/` separators: parsing allocates at most that one string, the accessors
-//! slice it, and `Hash`, `Eq` and `Ord` work on it directly. The string is a
-//! [`CompactString`]: up to 24 bytes (most bare JIDs) it lives inline and
-//! parsing allocates nothing at all; a `String` already in enforced form is
-//! kept, buffer and all.
+//! slice it, and `Hash`, `Eq` and `Ord` work on it directly. Up to 48 bytes
+//! (most full JIDs) the string lives inline and parsing allocates nothing at
+//! all; a longer `String` already in enforced form is kept, buffer and all.
 
 use alloc::borrow::Cow;
 use alloc::string::String;
-use compact_str::CompactString;
 use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{Hash, Hasher};
@@ -19,6 +17,7 @@ use core::str::FromStr;
 use crate::domain;
 use crate::error::Error;
 use crate::parts::{DomainPart, LocalPart, ResourcePart, enforce_localpart, enforce_resourcepart};
+use crate::repr::Repr;
 
 /// An XMPP address (RFC 7622 §3): `[localpart@]domainpart[/resourcepart]`,
 /// in enforced form.
@@ -36,7 +35,7 @@ use crate::parts::{DomainPart, LocalPart, ResourcePart, enforce_localpart, enfor
 #[derive(Clone)]
 pub struct Jid {
     /// The enforced JID; never longer than 3 × 1023 + 2 octets.
-    s: CompactString,
+    s: Repr,
     /// The byte position of the `@`, when there is a localpart (so never 0).
     at: Option<NonZeroU16>,
     /// The byte position of the `/`, when there is a resourcepart (never 0).
@@ -81,7 +80,7 @@ impl<'a> Parsed<'a> {
             + self.resource.as_ref().map_or(0, |r| r.len() + 1)
     }
 
-    /// Builds the JID: one allocation.
+    /// Builds the JID: at most one allocation.
     pub(crate) fn build(&self) -> Jid {
         Jid::assemble(
             self.local.as_deref(),
@@ -111,10 +110,10 @@ impl Jid {
         // written, which stalls store forwarding.
         match crate::fast::scan(s) {
             Some(crate::fast::Plan::Verbatim { at, slash }) => {
-                Ok(Self::from_raw(CompactString::from(s), at, slash))
+                Ok(Self::from_raw(Repr::new(s), at, slash))
             }
             Some(crate::fast::Plan::Lower { end, at, slash }) => {
-                let mut out = CompactString::from(s);
+                let mut out = Repr::new(s);
                 match out.as_mut_str().get_mut(..end) {
                     Some(head) => {
                         head.make_ascii_lowercase();
@@ -147,19 +146,15 @@ impl Jid {
 
     /// A JID from its enforced string and separator positions, which the
     /// caller has computed.
-    pub(crate) fn from_raw(
-        s: CompactString,
-        at: Option<NonZeroU16>,
-        slash: Option<NonZeroU16>,
-    ) -> Self {
+    pub(crate) fn from_raw(s: Repr, at: Option<NonZeroU16>, slash: Option<NonZeroU16>) -> Self {
         Self { s, at, slash }
     }
 
-    /// Joins enforced parts without checking them again: one allocation.
+    /// Joins enforced parts without checking them again: at most one allocation.
     pub(crate) fn assemble(local: Option<&str>, domain: &str, resource: Option<&str>) -> Self {
         let len =
             local.map_or(0, |l| l.len() + 1) + domain.len() + resource.map_or(0, |r| r.len() + 1);
-        let mut s = CompactString::with_capacity(len);
+        let mut s = Repr::with_capacity(len);
         let mut at = None;
         if let Some(l) = local {
             s.push_str(l);
@@ -176,7 +171,8 @@ impl Jid {
         Self { s, at, slash }
     }
 
-    /// A JID from parts that are already enforced: no check, one allocation.
+    /// A JID from parts that are already enforced: no check, at most one
+    /// allocation (none up to 48 bytes).
     ///
     /// ```
     /// use xmpp_jid::{DomainPart, Jid, LocalPart, ResourcePart};
@@ -248,11 +244,11 @@ impl Jid {
         self.slash.is_some()
     }
 
-    /// The bare JID (without the resourcepart): one allocation.
+    /// The bare JID (without the resourcepart): at most one allocation.
     pub fn to_bare(&self) -> BareJid {
         let end = self.slash.map_or(self.s.len(), |p| usize::from(p.get()));
         BareJid(Self {
-            s: CompactString::from(self.s.get(..end).unwrap_or("")),
+            s: Repr::new(self.s.get(..end).unwrap_or("")),
             at: self.at,
             slash: None,
         })
@@ -267,7 +263,7 @@ impl Jid {
     }
 
     /// This JID's bare JID with `resource` (replacing any resourcepart):
-    /// one allocation.
+    /// at most one allocation.
     pub fn with_resource(&self, resource: &ResourcePart<'_>) -> FullJid {
         FullJid(Self::assemble(
             self.localpart(),
@@ -323,7 +319,7 @@ impl TryFrom<String> for Jid {
             .and_then(|r| pos(s.len() - r.len() - 1));
         drop(parsed);
         Ok(Self {
-            s: CompactString::from(s),
+            s: Repr::from_string(s),
             at,
             slash,
         })
@@ -332,7 +328,7 @@ impl TryFrom<String> for Jid {
 
 impl PartialEq for Jid {
     fn eq(&self, other: &Self) -> bool {
-        self.s == other.s
+        self.s.as_str() == other.s.as_str()
     }
 }
 
@@ -346,7 +342,7 @@ impl PartialOrd for Jid {
 
 impl Ord for Jid {
     fn cmp(&self, other: &Self) -> core::cmp::Ordering {
-        self.s.cmp(&other.s)
+        self.s.as_str().cmp(other.s.as_str())
     }
 }
 
@@ -354,19 +350,19 @@ impl Hash for Jid {
     /// Hashes as the enforced string does, so maps keyed by JIDs can be
     /// looked up with a `&str` in enforced form.
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.s.hash(state);
+        self.s.as_str().hash(state);
     }
 }
 
 impl PartialEq<str> for Jid {
     fn eq(&self, other: &str) -> bool {
-        self.s == other
+        self.s.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Jid {
     fn eq(&self, other: &&str) -> bool {
-        self.s == *other
+        self.s.as_str() == *other
     }
 }
 
@@ -378,7 +374,7 @@ impl fmt::Display for Jid {
 
 impl fmt::Debug for Jid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Jid").field(&self.s).finish()
+        f.debug_tuple("Jid").field(&self.s.as_str()).finish()
     }
 }
 
@@ -479,13 +475,13 @@ macro_rules! wrapper {
 
         impl PartialEq<str> for $name {
             fn eq(&self, other: &str) -> bool {
-                self.0.s == other
+                self.0.s.as_str() == other
             }
         }
 
         impl PartialEq<&str> for $name {
             fn eq(&self, other: &&str) -> bool {
-                self.0.s == *other
+                self.0.s.as_str() == *other
             }
         }
 
@@ -509,7 +505,7 @@ macro_rules! wrapper {
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_tuple(stringify!($name)).field(&self.0.s).finish()
+                f.debug_tuple(stringify!($name)).field(&self.0.s.as_str()).finish()
             }
         }
 
@@ -561,12 +557,12 @@ wrapper!(
 );
 
 impl BareJid {
-    /// A bare JID from enforced parts: no check, one allocation.
+    /// A bare JID from enforced parts: no check, at most one allocation.
     pub fn from_parts(local: Option<&LocalPart<'_>>, domain: &DomainPart<'_>) -> Self {
         Self(Jid::from_parts(local, domain, None))
     }
 
-    /// This JID with `resource`: one allocation.
+    /// This JID with `resource`: at most one allocation.
     pub fn with_resource(&self, resource: &ResourcePart<'_>) -> FullJid {
         self.0.with_resource(resource)
     }
@@ -582,7 +578,7 @@ impl BareJid {
 }
 
 impl FullJid {
-    /// A full JID from enforced parts: no check, one allocation.
+    /// A full JID from enforced parts: no check, at most one allocation.
     pub fn from_parts(
         local: Option<&LocalPart<'_>>,
         domain: &DomainPart<'_>,
@@ -601,7 +597,7 @@ impl FullJid {
         ResourcePart::trusted(self.resourcepart())
     }
 
-    /// The bare JID: one allocation.
+    /// The bare JID: at most one allocation.
     pub fn to_bare(&self) -> BareJid {
         self.0.to_bare()
     }
@@ -611,7 +607,7 @@ impl FullJid {
         self.0.into_bare()
     }
 
-    /// The same bare JID with another resource: one allocation.
+    /// The same bare JID with another resource: at most one allocation.
     pub fn with_resource(&self, resource: &ResourcePart<'_>) -> Self {
         self.0.with_resource(resource)
     }

@@ -109,6 +109,10 @@ fn to_unicode(encoded: &str, offset: usize) -> Result<String, Error> {
 /// Nameprep cannot map a fullwidth `＠` or `／` into a separator. A decoded
 /// A-label must not hold a label separator either.
 fn check_label(label: &str, offset: usize) -> Result<(), Error> {
+    // Nameprep maps some labels to nothing (`\u{200C}` alone): empty too.
+    if label.is_empty() {
+        return Err(Error::EmptyLabel { offset });
+    }
     if label.len() > 63 {
         return Err(Error::LabelTooLong {
             offset,
@@ -169,6 +173,19 @@ pub fn legacy_canonical(s: &str) -> Result<String, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_label_nameprep_empties_is_empty() {
+        // A proptest finding: "a." came out, which parses again as "a".
+        assert_eq!(
+            Jid::parse_legacy("a\u{FF0E}\u{200C}"),
+            Err(Error::EmptyLabel { offset: 2 })
+        );
+        assert_eq!(
+            Jid::parse_legacy("\u{200C}.example"),
+            Err(Error::EmptyLabel { offset: 0 })
+        );
+    }
 
     #[test]
     fn stringprep_mappings() {

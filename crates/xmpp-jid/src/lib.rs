@@ -87,6 +87,7 @@ mod jid;
 mod legacy;
 mod parts;
 mod punycode;
+mod repr;
 #[cfg(feature = "serde")]
 mod serde;
 

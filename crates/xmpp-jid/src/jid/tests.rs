@@ -93,12 +93,16 @@ fn from_parts_matches_parsing() {
 
 #[test]
 fn try_from_string_keeps_an_enforced_buffer() {
-    let s = String::from("juliet@example.com/balcony");
+    // Past the 48 bytes kept inline.
+    let s = String::from("juliet@conference.example.com/a-balcony-in-verona");
     let ptr = s.as_ptr();
     let j = Jid::try_from(s).unwrap();
     assert_eq!(j.as_str().as_ptr(), ptr);
-    assert_eq!(j.resourcepart(), Some("balcony"));
+    assert_eq!(j.resourcepart(), Some("a-balcony-in-verona"));
     assert_eq!(j.localpart(), Some("juliet"));
+    // Short: inline.
+    let j = Jid::try_from(String::from("juliet@example.com/balcony")).unwrap();
+    assert_eq!(j.resourcepart(), Some("balcony"));
     // Not enforced: a new string.
     let j = Jid::try_from(String::from("Juliet@example.com")).unwrap();
     assert_eq!(j, "juliet@example.com");
@@ -149,4 +153,11 @@ fn longest_jid() {
     assert_eq!(j.localpart(), Some(local.as_str()));
     assert_eq!(j.domainpart(), domain);
     assert_eq!(j.resourcepart(), Some(resource.as_str()));
+}
+
+#[test]
+fn a_jid_fits_a_cache_line() {
+    // 48 bytes inline, a tag and the two separator positions.
+    assert!(size_of::<Jid>() <= 64);
+    assert!(size_of::<Result<Jid, Error>>() <= 64);
 }
