@@ -596,12 +596,7 @@ impl<'i, 'n> Parser<'i, 'n> {
             match declared {
                 None => scope.default = Atom::new(&value),
                 Some(prefix) => {
-                    let reserved = match prefix {
-                        "xmlns" => true,
-                        "xml" => *value != *XML_NS,
-                        _ => *value == *XML_NS || *value == *XMLNS_NS || value.is_empty(),
-                    };
-                    if reserved {
+                    if is_reserved_binding(prefix, &value) {
                         return Err(ParseError::ReservedPrefix {
                             offset,
                             prefix: prefix.into(),
@@ -838,6 +833,17 @@ fn needs_unescape(raw: &str) -> bool {
 
 /// The value of a namespace declaration, references expanded; borrowed
 /// when there is nothing to expand (always, in practice).
+/// Namespaces in XML 1.0 §3: `xmlns` cannot be declared, `xml` only to
+/// its own namespace, no other prefix to either of those two or to the
+/// empty name.
+pub(super) fn is_reserved_binding(prefix: &str, value: &str) -> bool {
+    match prefix {
+        "xmlns" => true,
+        "xml" => value != XML_NS,
+        _ => value == XML_NS || value == XMLNS_NS || value.is_empty(),
+    }
+}
+
 fn namespace_value(raw: &str) -> Cow<'_, str> {
     if needs_unescape(raw) {
         unescape_attribute(raw)

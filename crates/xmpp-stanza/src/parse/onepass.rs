@@ -28,8 +28,8 @@ use compact_str::CompactString;
 use xmpp_stream::{Limit, Limits, Namespaces, Restricted, decode_reference};
 
 use super::{
-    XMLNS_NS, attribute_value_with, byte_flags, check_chars, check_name, check_value_with,
-    has_cdata_end, is_ncname, is_xml_char, namespace_value, split_qname,
+    attribute_value_with, byte_flags, check_chars, check_name, check_value_with, has_cdata_end,
+    is_ncname, is_reserved_binding, is_xml_char, namespace_value, split_qname,
 };
 use crate::atom::Atom;
 use crate::element::{Attribute, Children, Element, Node, XML_NS};
@@ -695,12 +695,7 @@ impl<'i, 'n> Builder<'i, 'n> {
             match declared {
                 None => default = Atom::new(&value),
                 Some(prefix) => {
-                    let reserved = match prefix {
-                        "xmlns" => true,
-                        "xml" => *value != *XML_NS,
-                        _ => *value == *XML_NS || *value == *XMLNS_NS || value.is_empty(),
-                    };
-                    if reserved {
+                    if is_reserved_binding(prefix, &value) {
                         return Err(ParseError::ReservedPrefix {
                             offset,
                             prefix: prefix.into(),
