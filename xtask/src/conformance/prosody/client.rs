@@ -318,13 +318,7 @@ fn roster_checks(conn: &mut Conn, contact: &str) -> Result<String> {
     let mut set = Roster::default();
     set.items.push(item);
     conn.iq_result::<Roster>(Iq::set(StanzaNs::Client, "", set.to_element()))?;
-    let push = conn.wait_for(|s| match s {
-        Stanza::Iq(iq) if iq.type_ == IqType::Set => iq
-            .payload()
-            .filter(|p| p.is("query", ROSTER_NS))
-            .map(|_| iq.clone()),
-        _ => None,
-    })?;
+    let push = roster_push(conn)?;
     let pushed = push
         .payload()
         .map(Roster::from_element)
@@ -569,13 +563,7 @@ fn subscription(a: &mut Conn, b: &mut Conn, a_jid: &FullJid, b_jid: &FullJid) ->
     b.send(&Stanza::Presence(approve))?;
     let mut pushes = 0;
     loop {
-        let push = a.wait_for(|s| match s {
-            Stanza::Iq(iq) if iq.type_ == IqType::Set => iq
-                .payload()
-                .filter(|p| p.is("query", ROSTER_NS))
-                .map(|_| iq.clone()),
-            _ => None,
-        })?;
+        let push = roster_push(a)?;
         pushes += 1;
         if let Some(ack) = push.make_result(None) {
             a.send(&Stanza::Iq(ack))?;
@@ -626,4 +614,16 @@ fn stream_error(conn: &mut Conn) -> Result<StreamCondition> {
     };
     conn.expect_close()?;
     Ok(condition)
+}
+
+/// Waits on `conn` for the next roster push (RFC 6121 §2.1.6): an iq set
+/// whose payload is a roster query.
+fn roster_push(conn: &mut Conn) -> Result<Iq> {
+    conn.wait_for(|s| match s {
+        Stanza::Iq(iq) if iq.type_ == IqType::Set => iq
+            .payload()
+            .filter(|p| p.is("query", ROSTER_NS))
+            .map(|_| iq.clone()),
+        _ => None,
+    })
 }
