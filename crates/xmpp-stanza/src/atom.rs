@@ -24,13 +24,19 @@ macro_rules! well_known {
     ($($s:literal,)*) => {
         /// The static copy of `s` when it is one of the namespaces and names
         /// of RFC 6120, RFC 6121 and the XEPs this crate knows (a `match` on
-        /// strings compiles to a dispatch on length, then a comparison).
+        /// strings compiles to a dispatch on length, then inline
+        /// comparisons: measured cheaper than a hash table probed with
+        /// `memcmp`).
         fn well_known(s: &str) -> Option<&'static str> {
             match s {
                 $($s => Some($s),)*
                 _ => None,
             }
         }
+
+        /// The strings [`well_known`] knows.
+        #[cfg(test)]
+        const WELL_KNOWN: &[&str] = &[$($s,)*];
     };
 }
 
@@ -195,5 +201,48 @@ mod tests {
         assert!(matches!(Atom::new("urn:example:x"), Atom::Shared(_)));
         assert_eq!(Atom::new("body"), Atom::Shared(Arc::from("body")));
         assert_ne!(Atom::new("body"), Atom::new("Body"));
+    }
+
+    #[test]
+    fn every_well_known_string_is_static_and_others_are_shared() {
+        for &s in WELL_KNOWN {
+            match Atom::new(s) {
+                Atom::Static(w) => assert_eq!(w, s),
+                Atom::Shared(_) => panic!("{s:?} should be well known"),
+            }
+        }
+        let others = [
+            "Body",
+            "bod",
+            "bodyy",
+            "jabber:clien",
+            "jabber:clientx",
+            "urn:xmpp:sm:2",
+            "urn:example:x",
+            "a",
+            "xx",
+            "http://jabber.org/protocol/disco#itemz",
+            "é",
+            "\u{0}",
+        ];
+        for s in others {
+            assert!(!WELL_KNOWN.contains(&s));
+            assert!(
+                matches!(Atom::new(s), Atom::Shared(ref a) if **a == *s),
+                "{s:?}"
+            );
+        }
+        // Near misses: each well-known string with its second byte changed.
+        for &s in WELL_KNOWN {
+            let mut b = s.as_bytes().to_vec();
+            if b.len() < 3 {
+                continue;
+            }
+            b[1] = if b[1] == b'~' { b'!' } else { b'~' };
+            let t = core::str::from_utf8(&b).unwrap();
+            if !WELL_KNOWN.contains(&t) {
+                assert!(matches!(Atom::new(t), Atom::Shared(_)), "{t:?}");
+            }
+        }
     }
 }
