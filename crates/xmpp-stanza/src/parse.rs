@@ -707,6 +707,7 @@ fn check_name(qname: &str, offset: u64, limits: &Limits) -> Result<(), ParseErro
 
 /// Splits `p:local` at its first colon (names are short: a byte loop beats
 /// a searcher).
+#[inline]
 fn split_qname(qname: &str) -> (Option<&str>, &str) {
     match qname.bytes().position(|b| b == b':') {
         Some(i) => (qname.get(..i), qname.get(i + 1..).unwrap_or_default()),

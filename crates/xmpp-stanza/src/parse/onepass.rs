@@ -108,14 +108,14 @@ pub(super) struct Scratch {
     pending: Vec<(&'static str, &'static str, u8)>,
 }
 
-/// `v` recycled, or, when it never allocated (a fresh scratch), a vector
-/// of `capacity` allocated at once (`reserve` on an empty vector takes
-/// the slower growth path).
-fn reuse<T, U>(v: Vec<T>, capacity: usize) -> Vec<U> {
+/// `v` as it is (emptied by `give_back`), or, when it never allocated (a
+/// fresh scratch), a vector of `capacity` allocated at once (`reserve` on
+/// an empty vector takes the slower growth path).
+fn reserved<T>(v: Vec<T>, capacity: usize) -> Vec<T> {
     if v.capacity() == 0 {
         Vec::with_capacity(capacity)
     } else {
-        recycle(v)
+        v
     }
 }
 
@@ -171,9 +171,11 @@ impl<'i, 'n> Builder<'i, 'n> {
         limits: Option<&'n Limits>,
         scratch: &mut Scratch,
     ) -> Self {
-        let stack = reuse(core::mem::take(&mut scratch.stack), SCRATCH_DEPTH);
-        let nodes = reuse(core::mem::take(&mut scratch.nodes), SCRATCH_NODES);
-        let pending = reuse(core::mem::take(&mut scratch.pending), SCRATCH_ATTRIBUTES);
+        // The scratch's `'static` slices shorten to `'i` as they are
+        // (vectors are covariant): only `give_back` has to retype.
+        let stack = reserved(core::mem::take(&mut scratch.stack), SCRATCH_DEPTH);
+        let nodes = reserved(core::mem::take(&mut scratch.nodes), SCRATCH_NODES);
+        let pending = reserved(core::mem::take(&mut scratch.pending), SCRATCH_ATTRIBUTES);
         let mut text = core::mem::take(&mut scratch.text);
         text.clear();
         Self {
@@ -181,7 +183,7 @@ impl<'i, 'n> Builder<'i, 'n> {
             pos: 0,
             inherited,
             limits,
-            prefixes: recycle(core::mem::take(&mut scratch.prefixes)),
+            prefixes: core::mem::take(&mut scratch.prefixes),
             stack,
             nodes,
             borrowed: "",
