@@ -347,7 +347,12 @@ impl<'i, 'n> Builder<'i, 'n> {
             _ => Children::Nodes(self.nodes.split_off(open.index + 1)),
         };
         match self.nodes.get_mut(open.index) {
-            Some(Node::Element(e)) => e.children = children,
+            // Its children were the empty `Children::default()` of
+            // `start` until now, with nothing to free: forgetting them
+            // saves an out-of-line drop call per element.
+            Some(Node::Element(e)) => {
+                core::mem::forget(core::mem::replace(&mut e.children, children));
+            }
             _ => return Err(self.unexpected("lost an open element")),
         }
         if !self.stack.is_empty() {
