@@ -228,6 +228,33 @@ fn children_named<'a>(
         .filter(move |e| e.is(name, ns))
 }
 
+/// The child elements of a stanza other than its own `core` children in
+/// the stanza namespace `ns`: the extension payloads, in order.
+fn extension_payloads<'a>(
+    nodes: &'a [Node],
+    ns: &'a str,
+    core: &'static [&'static str],
+) -> impl Iterator<Item = &'a Element> + 'a {
+    nodes
+        .iter()
+        .filter_map(Node::as_element)
+        .filter(move |e| !(e.ns() == ns && core.contains(&e.name())))
+}
+
+/// The first child element `name` in `ns`.
+fn first_child<'a>(nodes: &'a [Node], name: &str, ns: &str) -> Option<&'a Element> {
+    nodes
+        .iter()
+        .filter_map(Node::as_element)
+        .find(|e| e.is(name, ns))
+}
+
+/// The first `<error/>` in the stanza namespace `ns`, read as a stanza
+/// error (RFC 6120 §8.3.2).
+fn error_child(nodes: &[Node], ns: &str) -> Option<Result<StanzaError, PayloadError>> {
+    first_child(nodes, "error", ns).map(StanzaError::from_element)
+}
+
 /// A stanza: one of the three kinds of RFC 6120 §8.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stanza {

@@ -119,12 +119,7 @@ impl Iq {
 
     /// The `<error/>` of an iq of type `error`.
     pub fn error(&self) -> Option<Result<StanzaError, PayloadError>> {
-        let ns = self.header.ns.as_str();
-        self.nodes
-            .iter()
-            .filter_map(Node::as_element)
-            .find(|e| e.is("error", ns))
-            .map(StanzaError::from_element)
+        super::error_child(&self.nodes, self.header.ns.as_str())
     }
 
     /// The `result` answering this request: addresses swapped, same id

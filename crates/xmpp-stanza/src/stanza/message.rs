@@ -5,7 +5,10 @@ use alloc::vec::Vec;
 
 use xmpp_jid::Jid;
 
-use super::{Header, InvalidStanza, StanzaNs, children_named, text_child, texts};
+use super::{
+    Header, InvalidStanza, StanzaNs, children_named, error_child, extension_payloads, first_child,
+    text_child, texts,
+};
 use crate::element::{Element, Node};
 use crate::error::PayloadError;
 use crate::stanza_error::StanzaError;
@@ -185,28 +188,21 @@ impl Message {
     /// The child elements that are not body, subject, thread or error:
     /// the extension payloads, in order.
     pub fn payloads(&self) -> impl Iterator<Item = &Element> {
-        let ns = self.header.ns.as_str();
-        self.nodes
-            .iter()
-            .filter_map(Node::as_element)
-            .filter(move |e| {
-                !(e.ns() == ns && matches!(e.name(), "body" | "subject" | "thread" | "error"))
-            })
+        extension_payloads(
+            &self.nodes,
+            self.header.ns.as_str(),
+            &["body", "subject", "thread", "error"],
+        )
     }
 
     /// The first payload `name` in `ns`.
     pub fn payload(&self, name: &str, ns: &str) -> Option<&Element> {
-        self.nodes
-            .iter()
-            .filter_map(Node::as_element)
-            .find(|e| e.is(name, ns))
+        first_child(&self.nodes, name, ns)
     }
 
     /// The `<error/>` of a message of type `error`.
     pub fn error(&self) -> Option<Result<StanzaError, PayloadError>> {
-        children_named(&self.nodes, "error", self.header.ns.as_str())
-            .next()
-            .map(StanzaError::from_element)
+        error_child(&self.nodes, self.header.ns.as_str())
     }
 
     /// The header and type of `e`, checked.

@@ -6,7 +6,10 @@ use alloc::vec::Vec;
 
 use xmpp_jid::Jid;
 
-use super::{Header, InvalidStanza, StanzaNs, children_named, text_child, texts};
+use super::{
+    Header, InvalidStanza, StanzaNs, children_named, error_child, extension_payloads, first_child,
+    text_child, texts,
+};
 use crate::element::{Element, Node};
 use crate::error::PayloadError;
 use crate::stanza_error::StanzaError;
@@ -209,28 +212,21 @@ impl Presence {
 
     /// The child elements other than show, status, priority and error.
     pub fn payloads(&self) -> impl Iterator<Item = &Element> {
-        let ns = self.header.ns.as_str();
-        self.nodes
-            .iter()
-            .filter_map(Node::as_element)
-            .filter(move |e| {
-                !(e.ns() == ns && matches!(e.name(), "show" | "status" | "priority" | "error"))
-            })
+        extension_payloads(
+            &self.nodes,
+            self.header.ns.as_str(),
+            &["show", "status", "priority", "error"],
+        )
     }
 
     /// The first payload `name` in `ns`.
     pub fn payload(&self, name: &str, ns: &str) -> Option<&Element> {
-        self.nodes
-            .iter()
-            .filter_map(Node::as_element)
-            .find(|e| e.is(name, ns))
+        first_child(&self.nodes, name, ns)
     }
 
     /// The `<error/>` of a presence of type `error`.
     pub fn error(&self) -> Option<Result<StanzaError, PayloadError>> {
-        children_named(&self.nodes, "error", self.header.ns.as_str())
-            .next()
-            .map(StanzaError::from_element)
+        error_child(&self.nodes, self.header.ns.as_str())
     }
 
     pub(super) fn check(e: &Element) -> Result<(Header, PresenceType), PayloadError> {
