@@ -1048,16 +1048,22 @@ impl Framer {
             return Ok(Step::Continue);
         }
         if b == b'<' {
-            self.tok = p;
-            self.tag.start = 0;
-            self.pos = p + 1;
-            self.st = St::Lt;
-            return Ok(Step::Continue);
+            return Ok(self.enter_markup(p));
         }
         Err(StreamError::UnexpectedText {
             offset: self.offset(p),
             in_stream: false,
         })
+    }
+
+    /// Markup starts with the `<` at `p` (outside the root element): the
+    /// token begins there and the next state reads what follows it.
+    fn enter_markup(&mut self, p: usize) -> Step {
+        self.tok = p;
+        self.tag.start = 0;
+        self.pos = p + 1;
+        self.st = St::Lt;
+        Step::Continue
     }
 
     fn stream_level(&mut self, end: usize) -> Result<Step, StreamError> {
@@ -1080,11 +1086,7 @@ impl Framer {
         }
         if b == b'<' {
             self.ws_run = false;
-            self.tok = p;
-            self.tag.start = 0;
-            self.pos = p + 1;
-            self.st = St::Lt;
-            return Ok(Step::Continue);
+            return Ok(self.enter_markup(p));
         }
         Err(StreamError::UnexpectedText {
             offset: self.offset(p),
