@@ -2,7 +2,9 @@
 //! parse (tree, then typed) and serialize a chat message, a presence with
 //! caps and an iq roster result with 200 items; then the whole path
 //! (xmpp-stream framing + tree + typed stanza) over the deterministic c2s
-//! corpus of `xmpp_benches::corpus` (the xmpp-stream bench's), 50 MB.
+//! corpus of `xmpp_benches::corpus` (the xmpp-stream bench's), 50 MB,
+//! beside xmpp-rs's own stream path over the same bytes (rxml's
+//! incremental parser feeding xso's builder of `xmpp_parsers::Stanza`).
 //!
 //! `cargo bench -p xmpp-benches --bench stanza`. Before the timings it
 //! prints the allocations per stanza of each path, counted with
@@ -196,6 +198,54 @@ fn path(corpus: &[u8], depth: Depth) -> usize {
     count
 }
 
+/// The peer's whole path, as xmpp-rs's own stream reader composes it:
+/// rxml's incremental, namespace-resolving parser over the stream, and
+/// each child of the stream root fed as events to xso's builder of
+/// `xmpp_parsers::stanza::Stanza` (no tree in between). Returns the number of
+/// stanzas read; an element that is not one (a mismatch) is skipped, as
+/// a client would hand it elsewhere.
+fn peer_whole_path(corpus: &[u8]) -> usize {
+    use rxml::Parse as _;
+    use xso::{FromEventsBuilder as _, FromXml as _};
+
+    let mut parser = rxml::Parser::new();
+    let ctx = xso::Context::empty();
+    let mut depth = 0usize;
+    let mut builder: Option<<xmpp_parsers::stanza::Stanza as xso::FromXml>::Builder> = None;
+    let mut count = 0;
+    for chunk in corpus.chunks(64 * 1024) {
+        let mut rest = chunk;
+        // `Err` here is rxml's "feed more" (the chunk is used up).
+        while let Ok(Some(ev)) = parser.parse(&mut rest, false) {
+            match ev {
+                rxml::Event::XmlDeclaration(..) => {}
+                rxml::Event::StartElement(_, name, attrs) if depth == 1 => {
+                    depth += 1;
+                    builder = xmpp_parsers::stanza::Stanza::from_events(name, attrs, &ctx).ok();
+                }
+                rxml::Event::StartElement(..) if depth == 0 => depth += 1,
+                rxml::Event::EndElement(..) if depth <= 1 => depth = depth.saturating_sub(1),
+                rxml::Event::Text(..) if depth <= 1 => {}
+                ev => {
+                    if let rxml::Event::StartElement(..) = ev {
+                        depth += 1;
+                    } else if let rxml::Event::EndElement(..) = ev {
+                        depth -= 1;
+                    }
+                    if let Some(b) = builder.as_mut() {
+                        if let Some(stanza) = b.feed(ev, &ctx).expect("a valid stanza") {
+                            black_box(stanza);
+                            count += 1;
+                            builder = None;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    count
+}
+
 /// Allocations of the tree and typed stanza of each element of the corpus
 /// (the framer's own not counted), by element name: (name, elements,
 /// allocations).
@@ -240,6 +290,15 @@ fn corpus_path(c: &mut Criterion) {
         corpus.len(),
         allocs as f64 / stanzas as f64
     );
+    let peer_stanzas = peer_whole_path(&corpus);
+    assert_eq!(peer_stanzas, stanzas, "both paths read every stanza");
+    let peer_allocs = allocations(|| {
+        black_box(peer_whole_path(black_box(&corpus)));
+    });
+    println!(
+        "corpus: rxml+xso whole path allocations: {peer_allocs} ({:.1} per stanza, parser included)",
+        peer_allocs as f64 / peer_stanzas as f64
+    );
     let by_name = allocations_by_name(&corpus);
     let line: Vec<String> = by_name
         .iter()
@@ -262,6 +321,9 @@ fn corpus_path(c: &mut Criterion) {
     });
     g.bench_function("frame+tree+typed/ours", |b| {
         b.iter(|| whole_path(black_box(&corpus)));
+    });
+    g.bench_function("frame+typed/rxml+xso", |b| {
+        b.iter(|| peer_whole_path(black_box(&corpus)));
     });
     g.finish();
 }
