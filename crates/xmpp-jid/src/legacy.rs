@@ -4,7 +4,13 @@
 //! still compare JIDs so.
 //!
 //! The `stringprep` crate applies the RFC 3454 tables (Unicode 3.2
-//! mappings and prohibitions) with today's NFKC. The domainpart gets the
+//! mappings and prohibitions) with today's NFKC. JIDs are stored strings
+//! (RFC 3454 §7), so a code point unassigned in Unicode 3.2 (table A.1) is
+//! refused in the input; the crate looks for them only in its output,
+//! where today's NFKC may already have turned one into an assigned code
+//! point that the Unicode 3.2 mapping never saw (U+03F9 GREEK CAPITAL
+//! LUNATE SIGMA came out as an unfolded `Σ`, which a second preparation
+//! folds to `σ`). The domainpart gets the
 //! same treatment as in RFC 7622 mode first (trailing dot stripped, IPv6
 //! literals canonical), then Nameprep label by label (RFC 3490); each label
 //! must then be 1 to 63 octets, its ASCII code points letters, digits and
@@ -33,10 +39,22 @@ fn check_len(part: Part, s: Cow<'_, str>) -> Result<Cow<'_, str>, Error> {
     Ok(s)
 }
 
+/// RFC 3454 §7: a stored string must not contain a code point that is
+/// unassigned in Unicode 3.2 (table A.1), checked on the input, before any
+/// mapping or normalization.
+fn assigned(part: Part, s: &str) -> Result<(), Error> {
+    if s.is_ascii() || !s.chars().any(stringprep::tables::unassigned_code_point) {
+        Ok(())
+    } else {
+        Err(Error::Stringprep(part))
+    }
+}
+
 fn nodeprep(s: &str) -> Result<Cow<'_, str>, Error> {
     if s.is_empty() {
         return Err(Error::Empty(Part::Localpart));
     }
+    assigned(Part::Localpart, s)?;
     let out = stringprep::nodeprep(s).map_err(|_| Error::Stringprep(Part::Localpart))?;
     check_len(Part::Localpart, out)
 }
@@ -45,6 +63,7 @@ fn resourceprep(s: &str) -> Result<Cow<'_, str>, Error> {
     if s.is_empty() {
         return Err(Error::Empty(Part::Resourcepart));
     }
+    assigned(Part::Resourcepart, s)?;
     let out = stringprep::resourceprep(s).map_err(|_| Error::Stringprep(Part::Resourcepart))?;
     check_len(Part::Resourcepart, out)
 }
@@ -71,6 +90,7 @@ fn nameprep(input: &str) -> Result<Cow<'_, str>, Error> {
         if label.is_empty() {
             return Err(Error::EmptyLabel { offset });
         }
+        assigned(Part::Domainpart, label)?;
         let prepped =
             stringprep::nameprep(label).map_err(|_| Error::Stringprep(Part::Domainpart))?;
         let label = match prepped.strip_prefix("xn--") {
@@ -98,6 +118,10 @@ fn to_unicode(encoded: &str, offset: usize) -> Result<String, Error> {
         .filter(|u| !u.is_ascii())
         .filter(|u| !u.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--")))
         .ok_or(Error::InvalidALabel { offset })?;
+    // ToUnicode with AllowUnassigned off (RFC 3490 §4.2).
+    if assigned(Part::Domainpart, &decoded).is_err() {
+        return Err(Error::InvalidALabel { offset });
+    }
     match stringprep::nameprep(&decoded) {
         Ok(again) if again == decoded => Ok(decoded),
         _ => Err(Error::InvalidALabel { offset }),
@@ -184,6 +208,31 @@ mod tests {
         assert_eq!(
             Jid::parse_legacy("\u{200C}.example"),
             Err(Error::EmptyLabel { offset: 0 })
+        );
+    }
+
+    #[test]
+    fn unassigned_in_unicode_3_2_is_refused() {
+        // A jid_parse fuzz finding: U+03F9 (Unicode 4.0) NFKC-maps to `Σ`,
+        // which came out unfolded and folded on a second parse.
+        for s in ["he-ka\u{3F9}mple", "\u{3F9}@example.com", "a@b/\u{3F9}"] {
+            assert!(
+                matches!(Jid::parse_legacy(s), Err(Error::Stringprep(_))),
+                "{s:?}"
+            );
+        }
+        // Its A-label is refused by ToUnicode.
+        let mut buf = [0; crate::punycode::MAX_ENCODED];
+        let len = crate::punycode::encode("a\u{3F9}", &mut buf).unwrap();
+        let a_label = alloc::format!("xn--{}", core::str::from_utf8(&buf[..len]).unwrap());
+        assert!(matches!(
+            Jid::parse_legacy(&a_label),
+            Err(Error::InvalidALabel { .. })
+        ));
+        // Assigned Greek is prepared as before.
+        assert_eq!(
+            Jid::parse_legacy("\u{3A3}.example").unwrap(),
+            "\u{3C3}.example"
         );
     }
 
