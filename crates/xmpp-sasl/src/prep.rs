@@ -48,8 +48,27 @@ impl Prep {
     }
 }
 
+/// SASLprep with the input treated as a stored string (RFC 3454 §7): a
+/// code point unassigned in Unicode 3.2 (table A.1) is refused, as
+/// RFC 5802 §2.2 requires of SCRAM's `Normalize`. The stringprep crate
+/// looks for them only after normalizing with today's NFKC, which maps
+/// some (U+03F9 to `Σ`) into assigned ones that a Unicode 3.2 peer keeps
+/// as they are, so the two would derive different keys. Usernames are
+/// held to the same rule (RFC 5802 §5.1 would allow them as queries), since
+/// the crate refuses unassigned output anyway.
 #[cfg(feature = "saslprep")]
 fn saslprep(s: &str, field: Field) -> Result<Cow<'_, str>, Error> {
+    if !s.is_ascii() {
+        if let Some(c) = s
+            .chars()
+            .find(|&c| stringprep::tables::unassigned_code_point(c))
+        {
+            return Err(Error::Prep {
+                field,
+                code_point: Some(c),
+            });
+        }
+    }
     stringprep::saslprep(s).map_err(|_| Error::Prep {
         field,
         code_point: first_refused(s),
@@ -72,6 +91,24 @@ fn first_refused(s: &str) -> Option<char> {
 #[cfg(all(test, feature = "saslprep"))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unassigned_in_unicode_3_2_is_refused() {
+        // U+03F9 came in Unicode 4.0; today's NFKC maps it to U+03A3.
+        assert_eq!(
+            Prep::SaslPrep.prepare("pass\u{3F9}", Field::Password),
+            Err(Error::Prep {
+                field: Field::Password,
+                code_point: Some('\u{3F9}')
+            })
+        );
+        assert_eq!(
+            Prep::SaslPrep
+                .prepare("pass\u{3A3}", Field::Password)
+                .as_deref(),
+            Ok("pass\u{3A3}")
+        );
+    }
 
     #[test]
     fn rfc4013_examples() {
