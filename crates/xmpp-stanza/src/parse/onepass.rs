@@ -553,7 +553,7 @@ impl<'i, 'n> Builder<'i, 'n> {
             return Ok(ns.clone());
         }
         if prefix == "xml" {
-            return Ok(Atom::Static(XML_NS));
+            return Ok(Atom::Static(&XML_NS));
         }
         match self.inherited.and_then(|n| n.resolve(prefix)) {
             Some(ns) => Ok(Atom::new(ns)),
