@@ -160,6 +160,11 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
+/// Whether `b` ends a name: white space, `=`, `/`, `>` or `<`.
+fn ends_name(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'=' | b'/' | b'>' | b'<')
+}
+
 fn all_space(s: &str) -> bool {
     s.bytes().all(is_space)
 }
@@ -579,26 +584,31 @@ impl<'i, 'n> Builder<'i, 'n> {
     #[inline(always)]
     fn name(&mut self) -> Result<&'i str, ParseError> {
         let from = self.pos;
-        let name = self.scan_name()?;
+        let name = self.scan_name();
+        if name.is_empty() {
+            return Err(self.unexpected("expected a name"));
+        }
         if let Some(limits) = self.limits {
             check_name(name, from as u64, limits)?;
         }
         Ok(name)
     }
 
-    /// Reads a name as [`name`](Self::name) does, without checking it.
-    fn scan_name(&mut self) -> Result<&'i str, ParseError> {
+    /// Reads a name as [`name`](Self::name) does, without checking it;
+    /// empty when there is none. Narrow and inline: the error is the
+    /// caller's, so the scan returns a slice in registers.
+    #[inline(always)]
+    fn scan_name(&mut self) -> &'i str {
+        let input: &'i str = self.input;
         let from = self.pos;
-        let rest = self.input.as_bytes().get(from..).unwrap_or_default();
+        let rest = input.as_bytes().get(from..).unwrap_or_default();
         let len = rest
             .iter()
-            .position(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'=' | b'/' | b'>' | b'<'))
+            .position(|&b| ends_name(b))
             .unwrap_or(rest.len());
-        if len == 0 {
-            return Err(self.unexpected("expected a name"));
-        }
         self.pos = from + len;
-        self.slice(from, self.pos)
+        // It stopped at an ASCII byte or the end: a char boundary.
+        input.get(from..from + len).unwrap_or_default()
     }
 
     /// Strict mode: refuses what one more of `what` would exceed.
