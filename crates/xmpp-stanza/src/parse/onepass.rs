@@ -245,7 +245,10 @@ impl<'i, 'n> Builder<'i, 'n> {
         if self.limits.is_some() {
             self.declaration()?;
         }
-        let mut root: Option<Element> = None;
+        // Whether the root has ended; it is then the one node left in
+        // `nodes` (kept there rather than returned by every tag, which
+        // made each start and end tag return an element-sized value).
+        let mut done = false;
         while self.pos < bytes.len() {
             let rest = bytes.get(self.pos..).unwrap_or_default();
             if rest.first() != Some(&b'<') {
@@ -265,7 +268,7 @@ impl<'i, 'n> Builder<'i, 'n> {
                 self.pos += end;
                 continue;
             }
-            if root.is_some() {
+            if done {
                 return Err(ParseError::TrailingContent {
                     offset: self.offset(),
                 });
@@ -273,7 +276,8 @@ impl<'i, 'n> Builder<'i, 'n> {
             match rest.get(1) {
                 Some(b'/') => {
                     self.flush_text();
-                    root = self.end()?;
+                    self.end()?;
+                    done = self.stack.is_empty();
                 }
                 Some(b'!') => self.cdata(rest)?,
                 Some(b'?') => {
@@ -284,14 +288,21 @@ impl<'i, 'n> Builder<'i, 'n> {
                 }
                 _ => {
                     self.flush_text();
-                    root = self.start()?;
+                    self.start()?;
+                    done = self.stack.is_empty();
                 }
             }
         }
         if !self.stack.is_empty() {
             return Err(self.truncated());
         }
-        root.ok_or(ParseError::NoElement)
+        if !done {
+            return Err(ParseError::NoElement);
+        }
+        match self.nodes.pop() {
+            Some(Node::Element(root)) if self.nodes.is_empty() => Ok(root),
+            _ => Err(self.unexpected("lost the root element")),
+        }
     }
 
     /// Strict mode: skips an XML declaration at the very start (XML 1.0
@@ -311,9 +322,9 @@ impl<'i, 'n> Builder<'i, 'n> {
         Ok(())
     }
 
-    /// An end tag at `pos`; returns the element it ends when it is the
-    /// root.
-    fn end(&mut self) -> Result<Option<Element>, ParseError> {
+    /// An end tag at `pos`; the element it ends stays in `nodes`, in its
+    /// parent's children or, for the root, alone.
+    fn end(&mut self) -> Result<(), ParseError> {
         let offset = self.offset();
         let Some(open) = self.stack.pop() else {
             return Err(ParseError::TrailingContent { offset });
@@ -360,13 +371,7 @@ impl<'i, 'n> Builder<'i, 'n> {
             }
             _ => return Err(self.unexpected("lost an open element")),
         }
-        if !self.stack.is_empty() {
-            return Ok(None);
-        }
-        match self.nodes.pop() {
-            Some(Node::Element(root)) if self.nodes.is_empty() => Ok(Some(root)),
-            _ => Err(self.unexpected("lost the root element")),
-        }
+        Ok(())
     }
 
     /// A CDATA section at `pos` (`rest` starts with `<!`); comments and
@@ -552,17 +557,6 @@ impl<'i, 'n> Builder<'i, 'n> {
         }
     }
 
-    /// Puts a finished element into its parent, or returns it when it is
-    /// the root.
-    fn attach(&mut self, e: Element) -> Option<Element> {
-        if self.stack.is_empty() {
-            Some(e)
-        } else {
-            self.nodes.push(Node::Element(e));
-            None
-        }
-    }
-
     fn resolve(&self, prefix: &str, offset: u64) -> Result<Atom, ParseError> {
         if let Some((_, ns)) = self.prefixes.iter().rev().find(|(p, _)| **p == *prefix) {
             return Ok(ns.clone());
@@ -638,9 +632,9 @@ impl<'i, 'n> Builder<'i, 'n> {
         Ok(())
     }
 
-    /// A start tag at `pos`: builds the element, and returns it when it is
-    /// an empty root.
-    fn start(&mut self) -> Result<Option<Element>, ParseError> {
+    /// A start tag at `pos`: builds the element and puts it in `nodes`,
+    /// open or, when empty, finished.
+    fn start(&mut self) -> Result<(), ParseError> {
         let offset = self.offset();
         self.limit(self.stack.len() + 1, Limit::Depth, offset)?;
         self.pos += 1;
@@ -794,7 +788,8 @@ impl<'i, 'n> Builder<'i, 'n> {
         };
         if empty {
             self.prefixes.truncate(prefixes_before);
-            return Ok(self.attach(element));
+            self.nodes.push(Node::Element(element));
+            return Ok(());
         }
         self.stack.push(Open {
             qname,
@@ -804,7 +799,7 @@ impl<'i, 'n> Builder<'i, 'n> {
             index: self.nodes.len(),
         });
         self.nodes.push(Node::Element(element));
-        Ok(None)
+        Ok(())
     }
 }
 
