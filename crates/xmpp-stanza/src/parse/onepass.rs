@@ -334,7 +334,7 @@ impl<'i, 'n> Builder<'i, 'n> {
         // comparing costs less than searching for the `>`).
         let from = self.pos + 2;
         let to = from + open.qname.len();
-        if self.input.get(from..to) != Some(open.qname) {
+        if self.input.as_bytes().get(from..to) != Some(open.qname.as_bytes()) {
             return Err(ParseError::Xml {
                 offset,
                 detail: alloc::format!("expected '</{}>'", open.qname),
@@ -349,7 +349,11 @@ impl<'i, 'n> Builder<'i, 'n> {
             });
         }
         self.pos += 1;
-        self.prefixes.truncate(open.prefixes_before);
+        // Most elements declare no prefix: `truncate` would still call
+        // out to drop an empty tail.
+        if self.prefixes.len() > open.prefixes_before {
+            self.prefixes.truncate(open.prefixes_before);
+        }
         // A lone text run is kept as it is; other children move into a
         // vector of their exact number.
         let children = match self.nodes.get(open.index + 1..) {
@@ -787,7 +791,9 @@ impl<'i, 'n> Builder<'i, 'n> {
             children: Children::default(),
         };
         if empty {
-            self.prefixes.truncate(prefixes_before);
+            if self.prefixes.len() > prefixes_before {
+                self.prefixes.truncate(prefixes_before);
+            }
             self.nodes.push(Node::Element(element));
             return Ok(());
         }
