@@ -28,8 +28,8 @@ use compact_str::CompactString;
 use xmpp_stream::{Limit, Limits, Namespaces, Restricted, decode_reference};
 
 use super::{
-    attribute_value_with, byte_flags, check_chars, check_name, check_value_with, has_cdata_end,
-    is_ncname, is_reserved_binding, is_xml_char, namespace_value, split_qname,
+    F_AMP, F_CONTROL, attribute_value_with, byte_flags, check_chars, check_name, check_value_with,
+    has_cdata_end, is_ncname, is_reserved_binding, is_xml_char, namespace_value, split_qname,
 };
 use crate::atom::Atom;
 use crate::element::{Attribute, Children, Element, Node, XML_NS};
@@ -158,6 +158,44 @@ struct Builder<'i, 'n> {
 /// XML 1.0 §2.3 `S`.
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// Trusted mode: the length of the attribute value at the start of
+/// `after` (up to its closing `quote`) and whether it holds a byte that
+/// unescaping changes (`&` or a control byte: TAB, LF and CR are
+/// normalized). One pass, eight bytes at a time: values are short, and a
+/// `memchr` for the quote plus a second pass for those bytes cost more.
+fn framed_value_len(after: &[u8], quote: u8) -> Option<(usize, bool)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of `x` below `n` (n <= 128). Exact for
+    // the lowest such byte; a byte above one may be flagged wrongly,
+    // which neither use below can see.
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS;
+    let quotes = ONES * u64::from(quote);
+    let amps = ONES * u64::from(b'&');
+    let mut i = 0;
+    let mut special = false;
+    while let Some(word) = after.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let at_quote = below(w ^ quotes, 1);
+        let at_special = below(w ^ amps, 1) | below(w, 0x20);
+        if at_quote != 0 {
+            // The bytes before the first quote.
+            let len = at_quote.trailing_zeros() / 8;
+            let before = (1u64 << (len * 8)) - 1;
+            return Some((i + len as usize, special || at_special & before != 0));
+        }
+        special |= at_special != 0;
+        i += 8;
+    }
+    let tail = after.get(i..).unwrap_or_default();
+    let len = tail.iter().position(|&b| b == quote)?;
+    let value = tail.get(..len).unwrap_or_default();
+    Some((
+        i + len,
+        special || value.iter().any(|&b| b == b'&' || b < 0x20),
+    ))
 }
 
 /// Whether `b` ends a name: white space, `=`, `/`, `>` or `<`.
@@ -695,16 +733,24 @@ impl<'i, 'n> Builder<'i, 'n> {
             };
             let from = self.pos + 1;
             let after = self.input.as_bytes().get(from..).unwrap_or_default();
-            let Some(len) = memchr::memchr(quote, after) else {
-                return Err(self.truncated());
-            };
-            let raw = self.slice(from, from + len)?;
-            // One pass over the value serves the check and the unescaping.
-            let flags = byte_flags(raw);
-            if self.limits.is_some() {
+            let (raw, flags) = if self.limits.is_some() {
+                let Some(len) = memchr::memchr(quote, after) else {
+                    return Err(self.truncated());
+                };
+                let raw = self.slice(from, from + len)?;
+                // One pass over the value serves the check and the
+                // unescaping.
+                let flags = byte_flags(raw);
                 check_value_with(raw, flags, from as u64)?;
-            }
-            self.pos = from + len + 1;
+                (raw, flags)
+            } else {
+                let Some((len, special)) = framed_value_len(after, quote) else {
+                    return Err(self.truncated());
+                };
+                let flags = if special { F_AMP | F_CONTROL } else { 0 };
+                (self.slice(from, from + len)?, flags)
+            };
+            self.pos = from + raw.len() + 1;
             let declared = if key == "xmlns" {
                 if core::mem::replace(&mut default_declared, true) {
                     return Err(ParseError::DuplicateAttribute {
@@ -826,4 +872,48 @@ fn push_normalized(out: &mut String, raw: &str) {
         rest = rest.get(i + skip..).unwrap_or_default();
     }
     out.push_str(rest);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `framed_value_len` the obvious way.
+    fn naive(after: &[u8], quote: u8) -> Option<(usize, bool)> {
+        let len = after.iter().position(|&b| b == quote)?;
+        let special = after[..len].iter().any(|&b| b == b'&' || b < 0x20);
+        Some((len, special))
+    }
+
+    #[test]
+    fn framed_values_end_at_their_quote_wherever_it_falls_in_a_word() {
+        let fill = [b'a', 0xC3, 0xA9, b'"', b'\'', b'%', b'\x7f', 0xFF];
+        let marks = [b'&', b'\t', b'\n', b'\r', b'\x1f', b' ', b'!', b'\'', b'"'];
+        for quote in [b'\'', b'"'] {
+            for len in 0..40 {
+                for &f in &fill {
+                    let base: Vec<u8> = (0..len + 20)
+                        .map(|i| if i < len && f == quote { b'a' } else { f })
+                        .collect();
+                    for at in 0..len + 20 {
+                        for &m in &marks {
+                            let mut v = base.clone();
+                            v[at] = m;
+                            if len < v.len() {
+                                v[len] = quote;
+                            }
+                            for end in [len, len + 1, len + 9, v.len()] {
+                                let s = &v[..end.min(v.len())];
+                                assert_eq!(
+                                    framed_value_len(s, quote),
+                                    naive(s, quote),
+                                    "{s:?} {quote}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
