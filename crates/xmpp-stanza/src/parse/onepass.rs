@@ -402,6 +402,13 @@ impl<'i, 'n> Builder<'i, 'n> {
                 Some(Node::Text(t)) => Children::Text(t),
                 _ => return Err(self.unexpected("lost a text run")),
             },
+            // A lone element (a roster item's group, an iq's payload)
+            // moves as one value: `split_off`'s copy is a `memcpy` call of
+            // a length the branch predictor has to guess.
+            Some([Node::Element(_)]) => match self.nodes.pop() {
+                Some(node) => Children::Nodes(alloc::vec![node]),
+                None => return Err(self.unexpected("lost a child element")),
+            },
             // `split_off` (never at 0 here, where it would take the
             // scratch buffer itself) allocates the exact number and moves
             // them in one copy.
