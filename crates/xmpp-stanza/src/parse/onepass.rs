@@ -160,42 +160,57 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
+/// Each byte of a word set to 1.
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of each byte of `x` below `n` (`n <= 128`). Exact for the
+/// lowest such byte; a byte above one may be flagged wrongly (a borrow),
+/// which the callers, who only want the first, cannot see.
+fn below(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(ONES * u64::from(n)) & !x & (ONES << 7)
+}
+
+/// The eight bytes of `word` (eight long), the first lowest.
+fn word_at(word: &[u8]) -> u64 {
+    u64::from_le_bytes(word.try_into().unwrap_or_default())
+}
+
 /// Trusted mode: the length of the attribute value at the start of
-/// `after` (up to its closing `quote`) and whether it holds a byte that
-/// unescaping changes (`&` or a control byte: TAB, LF and CR are
-/// normalized). One pass, eight bytes at a time: values are short, and a
-/// `memchr` for the quote plus a second pass for those bytes cost more.
+/// `after` (up to its closing `quote`, `'` or `"`) and whether it holds a
+/// byte that unescaping changes (`&` or a control byte: TAB, LF and CR are
+/// normalized). Eight bytes at a time, stopping at the first quote, `&` or
+/// control byte (both quotes differ from `&` in one bit, so one test finds
+/// either); values are short, and a `memchr` for the quote plus a second
+/// pass for the other bytes cost more.
 fn framed_value_len(after: &[u8], quote: u8) -> Option<(usize, bool)> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // The high bit of each byte of `x` below `n` (n <= 128). Exact for
-    // the lowest such byte; a byte above one may be flagged wrongly,
-    // which neither use below can see.
-    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS;
-    let quotes = ONES * u64::from(quote);
-    let amps = ONES * u64::from(b'&');
+    let fold = quote ^ b'&';
+    let folds = ONES * u64::from(fold);
+    let stops = ONES * u64::from(quote | fold);
     let mut i = 0;
-    let mut special = false;
     while let Some(word) = after.get(i..i + 8) {
-        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        let at_quote = below(w ^ quotes, 1);
-        let at_special = below(w ^ amps, 1) | below(w, 0x20);
-        if at_quote != 0 {
-            // The bytes before the first quote.
-            let len = at_quote.trailing_zeros() / 8;
-            let before = (1u64 << (len * 8)) - 1;
-            return Some((i + len as usize, special || at_special & before != 0));
+        let w = word_at(word);
+        let stop = below((w | folds) ^ stops, 1) | below(w, 0x20);
+        if stop != 0 {
+            return value_end(after, i + (stop.trailing_zeros() / 8) as usize, quote);
         }
-        special |= at_special != 0;
         i += 8;
     }
     let tail = after.get(i..).unwrap_or_default();
-    let len = tail.iter().position(|&b| b == quote)?;
-    let value = tail.get(..len).unwrap_or_default();
-    Some((
-        i + len,
-        special || value.iter().any(|&b| b == b'&' || b < 0x20),
-    ))
+    let j = tail
+        .iter()
+        .position(|&b| b == quote || b == b'&' || b < 0x20)?;
+    value_end(after, i + j, quote)
+}
+
+/// [`framed_value_len`] from the first byte at `at` that is the quote or
+/// one to unescape.
+fn value_end(after: &[u8], at: usize, quote: u8) -> Option<(usize, bool)> {
+    if after.get(at) == Some(&quote) {
+        return Some((at, false));
+    }
+    // Something to unescape comes first (rare): the quote is further on.
+    let rest = after.get(at..).unwrap_or_default();
+    memchr::memchr(quote, rest).map(|j| (at + j, true))
 }
 
 /// Whether `b` ends a name: white space, `=`, `/`, `>` or `<`.
