@@ -124,6 +124,10 @@ fn reserved<T>(v: Vec<T>, capacity: usize) -> Vec<T> {
 /// element types have the same layout, as they do here (they differ only
 /// in lifetimes). Were it ever not to, this would allocate, not misbehave.
 pub(super) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    if v.capacity() == 0 {
+        // Nothing to keep (the prefixes, which XMPP rarely declares).
+        return Vec::new();
+    }
     v.clear();
     v.into_iter().filter_map(|_| None).collect()
 }
