@@ -793,7 +793,13 @@ impl<'i, 'n> Builder<'i, 'n> {
             };
             decls += 1;
             self.limit(decls, Limit::NamespaceDeclarations, offset)?;
-            let value = namespace_value(raw);
+            // The scan of the value said already whether it has anything
+            // to unescape.
+            let value = if flags & (F_CONTROL | F_AMP) == 0 {
+                alloc::borrow::Cow::Borrowed(raw)
+            } else {
+                namespace_value(raw)
+            };
             match declared {
                 None => default = Atom::new(&value),
                 Some(prefix) => {
