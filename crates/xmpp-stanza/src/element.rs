@@ -531,3 +531,19 @@ mod tests {
         assert_eq!(e.remove_attr_ns("x", ""), Some("3".into()));
     }
 }
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    /// The builder moves every element and attribute at least twice
+    /// (into its scratch, then into the parent's vector): these sizes are
+    /// what each move copies.
+    #[test]
+    fn node_sizes() {
+        assert_eq!(size_of::<Atom>(), 16);
+        assert_eq!(size_of::<Attribute>(), 56);
+        assert_eq!(size_of::<Element>(), 88);
+        assert_eq!(size_of::<Node>(), 88);
+    }
+}

@@ -473,7 +473,7 @@ impl<'i, 'n> Parser<'i, 'n> {
             return Ok(ns.clone());
         }
         if prefix == "xml" {
-            return Ok(Atom::Static(XML_NS));
+            return Ok(Atom::Static(&XML_NS));
         }
         if let Some(ns) = self.inherited.and_then(|n| n.resolve(prefix)) {
             return Ok(Atom::new(ns));

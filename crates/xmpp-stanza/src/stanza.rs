@@ -158,13 +158,20 @@ impl Header {
         let mut h = Self::new(ns);
         let mut type_ = None;
         for a in e.attrs() {
-            match (a.ns(), a.name()) {
-                ("", "to") => h.to = Some(jid(element, "to", a.value())?),
-                ("", "from") => h.from = Some(jid(element, "from", a.value())?),
-                ("", "id") => h.id = Some(a.value.clone()),
-                ("", "type") => type_ = Some(a.value()),
-                (XML_NS, "lang") => h.lang = Some(a.value.clone()),
-                _ => h.attrs.push(a.clone()),
+            // Most attributes are in no namespace: one test of the
+            // namespace, then one dispatch on the name.
+            if a.ns().is_empty() {
+                match a.name() {
+                    "to" => h.to = Some(jid(element, "to", a.value())?),
+                    "from" => h.from = Some(jid(element, "from", a.value())?),
+                    "id" => h.id = Some(a.value.clone()),
+                    "type" => type_ = Some(a.value()),
+                    _ => h.attrs.push(a.clone()),
+                }
+            } else if a.ns() == XML_NS && a.name() == "lang" {
+                h.lang = Some(a.value.clone());
+            } else {
+                h.attrs.push(a.clone());
             }
         }
         Ok((h, type_))

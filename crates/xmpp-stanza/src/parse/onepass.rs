@@ -28,8 +28,8 @@ use compact_str::CompactString;
 use xmpp_stream::{Limit, Limits, Namespaces, Restricted, decode_reference};
 
 use super::{
-    attribute_value_with, byte_flags, check_chars, check_name, check_value_with, has_cdata_end,
-    is_ncname, is_reserved_binding, is_xml_char, namespace_value, split_qname,
+    F_AMP, F_CONTROL, attribute_value_with, byte_flags, check_chars, check_name, check_value_with,
+    has_cdata_end, is_ncname, is_reserved_binding, is_xml_char, namespace_value, split_qname,
 };
 use crate::atom::Atom;
 use crate::element::{Attribute, Children, Element, Node, XML_NS};
@@ -124,6 +124,10 @@ fn reserved<T>(v: Vec<T>, capacity: usize) -> Vec<T> {
 /// element types have the same layout, as they do here (they differ only
 /// in lifetimes). Were it ever not to, this would allocate, not misbehave.
 pub(super) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    if v.capacity() == 0 {
+        // Nothing to keep (the prefixes, which XMPP rarely declares).
+        return Vec::new();
+    }
     v.clear();
     v.into_iter().filter_map(|_| None).collect()
 }
@@ -158,6 +162,64 @@ struct Builder<'i, 'n> {
 /// XML 1.0 §2.3 `S`.
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// Each byte of a word set to 1.
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of each byte of `x` below `n` (`n <= 128`). Exact for the
+/// lowest such byte; a byte above one may be flagged wrongly (a borrow),
+/// which the callers, who only want the first, cannot see.
+fn below(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(ONES * u64::from(n)) & !x & (ONES << 7)
+}
+
+/// The eight bytes of `word` (eight long), the first lowest.
+fn word_at(word: &[u8]) -> u64 {
+    u64::from_le_bytes(word.try_into().unwrap_or_default())
+}
+
+/// Trusted mode: the length of the attribute value at the start of
+/// `after` (up to its closing `quote`, `'` or `"`) and whether it holds a
+/// byte that unescaping changes (`&` or a control byte: TAB, LF and CR are
+/// normalized). Eight bytes at a time, stopping at the first quote, `&` or
+/// control byte (both quotes differ from `&` in one bit, so one test finds
+/// either); values are short, and a `memchr` for the quote plus a second
+/// pass for the other bytes cost more.
+fn framed_value_len(after: &[u8], quote: u8) -> Option<(usize, bool)> {
+    let fold = quote ^ b'&';
+    let folds = ONES * u64::from(fold);
+    let stops = ONES * u64::from(quote | fold);
+    let mut i = 0;
+    while let Some(word) = after.get(i..i + 8) {
+        let w = word_at(word);
+        let stop = below((w | folds) ^ stops, 1) | below(w, 0x20);
+        if stop != 0 {
+            return value_end(after, i + (stop.trailing_zeros() / 8) as usize, quote);
+        }
+        i += 8;
+    }
+    let tail = after.get(i..).unwrap_or_default();
+    let j = tail
+        .iter()
+        .position(|&b| b == quote || b == b'&' || b < 0x20)?;
+    value_end(after, i + j, quote)
+}
+
+/// [`framed_value_len`] from the first byte at `at` that is the quote or
+/// one to unescape.
+fn value_end(after: &[u8], at: usize, quote: u8) -> Option<(usize, bool)> {
+    if after.get(at) == Some(&quote) {
+        return Some((at, false));
+    }
+    // Something to unescape comes first (rare): the quote is further on.
+    let rest = after.get(at..).unwrap_or_default();
+    memchr::memchr(quote, rest).map(|j| (at + j, true))
+}
+
+/// Whether `b` ends a name: white space, `=`, `/`, `>` or `<`.
+fn ends_name(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'=' | b'/' | b'>' | b'<')
 }
 
 fn all_space(s: &str) -> bool {
@@ -240,7 +302,10 @@ impl<'i, 'n> Builder<'i, 'n> {
         if self.limits.is_some() {
             self.declaration()?;
         }
-        let mut root: Option<Element> = None;
+        // Whether the root has ended; it is then the one node left in
+        // `nodes` (kept there rather than returned by every tag, which
+        // made each start and end tag return an element-sized value).
+        let mut done = false;
         while self.pos < bytes.len() {
             let rest = bytes.get(self.pos..).unwrap_or_default();
             if rest.first() != Some(&b'<') {
@@ -260,7 +325,7 @@ impl<'i, 'n> Builder<'i, 'n> {
                 self.pos += end;
                 continue;
             }
-            if root.is_some() {
+            if done {
                 return Err(ParseError::TrailingContent {
                     offset: self.offset(),
                 });
@@ -268,7 +333,8 @@ impl<'i, 'n> Builder<'i, 'n> {
             match rest.get(1) {
                 Some(b'/') => {
                     self.flush_text();
-                    root = self.end()?;
+                    self.end()?;
+                    done = self.stack.is_empty();
                 }
                 Some(b'!') => self.cdata(rest)?,
                 Some(b'?') => {
@@ -279,14 +345,21 @@ impl<'i, 'n> Builder<'i, 'n> {
                 }
                 _ => {
                     self.flush_text();
-                    root = self.start()?;
+                    self.start()?;
+                    done = self.stack.is_empty();
                 }
             }
         }
         if !self.stack.is_empty() {
             return Err(self.truncated());
         }
-        root.ok_or(ParseError::NoElement)
+        if !done {
+            return Err(ParseError::NoElement);
+        }
+        match self.nodes.pop() {
+            Some(Node::Element(root)) if self.nodes.is_empty() => Ok(root),
+            _ => Err(self.unexpected("lost the root element")),
+        }
     }
 
     /// Strict mode: skips an XML declaration at the very start (XML 1.0
@@ -306,19 +379,22 @@ impl<'i, 'n> Builder<'i, 'n> {
         Ok(())
     }
 
-    /// An end tag at `pos`; returns the element it ends when it is the
-    /// root.
-    fn end(&mut self) -> Result<Option<Element>, ParseError> {
+    /// An end tag at `pos`; the element it ends stays in `nodes`, in its
+    /// parent's children or, for the root, alone.
+    fn end(&mut self) -> Result<(), ParseError> {
         let offset = self.offset();
         let Some(open) = self.stack.pop() else {
             return Err(ParseError::TrailingContent { offset });
         };
         // `</` Name S? `>`, the name the start tag's (which was checked, or
-        // framed: equal to it is all this one needs, in either mode, and
-        // comparing costs less than searching for the `>`).
+        // framed: equal to it is all this one needs, and knowing its length
+        // costs less than searching for the `>`). The framer matched a
+        // frame's end tags already, so only strict mode compares them.
         let from = self.pos + 2;
         let to = from + open.qname.len();
-        if self.input.get(from..to) != Some(open.qname) {
+        if self.limits.is_some()
+            && self.input.as_bytes().get(from..to) != Some(open.qname.as_bytes())
+        {
             return Err(ParseError::Xml {
                 offset,
                 detail: alloc::format!("expected '</{}>'", open.qname),
@@ -333,13 +409,24 @@ impl<'i, 'n> Builder<'i, 'n> {
             });
         }
         self.pos += 1;
-        self.prefixes.truncate(open.prefixes_before);
+        // Most elements declare no prefix: `truncate` would still call
+        // out to drop an empty tail.
+        if self.prefixes.len() > open.prefixes_before {
+            self.prefixes.truncate(open.prefixes_before);
+        }
         // A lone text run is kept as it is; other children move into a
         // vector of their exact number.
         let children = match self.nodes.get(open.index + 1..) {
             Some([Node::Text(_)]) => match self.nodes.pop() {
                 Some(Node::Text(t)) => Children::Text(t),
                 _ => return Err(self.unexpected("lost a text run")),
+            },
+            // A lone element (a roster item's group, an iq's payload)
+            // moves as one value: `split_off`'s copy is a `memcpy` call of
+            // a length the branch predictor has to guess.
+            Some([Node::Element(_)]) => match self.nodes.pop() {
+                Some(node) => Children::Nodes(alloc::vec![node]),
+                None => return Err(self.unexpected("lost a child element")),
             },
             // `split_off` (never at 0 here, where it would take the
             // scratch buffer itself) allocates the exact number and moves
@@ -355,13 +442,7 @@ impl<'i, 'n> Builder<'i, 'n> {
             }
             _ => return Err(self.unexpected("lost an open element")),
         }
-        if !self.stack.is_empty() {
-            return Ok(None);
-        }
-        match self.nodes.pop() {
-            Some(Node::Element(root)) if self.nodes.is_empty() => Ok(Some(root)),
-            _ => Err(self.unexpected("lost the root element")),
-        }
+        Ok(())
     }
 
     /// A CDATA section at `pos` (`rest` starts with `<!`); comments and
@@ -524,8 +605,18 @@ impl<'i, 'n> Builder<'i, 'n> {
     }
 
     /// Ends the current text run: it becomes a child of the innermost open
-    /// element, allocated once at its final size.
+    /// element, allocated once at its final size. Inline for the usual
+    /// case, no run at all (two tags in a row), which needs no call.
+    #[inline(always)]
     fn flush_text(&mut self) {
+        if !(self.borrowed.is_empty() && self.text.is_empty()) {
+            self.push_text_run();
+        }
+    }
+
+    /// [`flush_text`](Self::flush_text) when there is a run.
+    #[inline(never)]
+    fn push_text_run(&mut self) {
         if !self.borrowed.is_empty() {
             self.nodes
                 .push(Node::Text(CompactString::from(self.borrowed)));
@@ -537,23 +628,12 @@ impl<'i, 'n> Builder<'i, 'n> {
         }
     }
 
-    /// Puts a finished element into its parent, or returns it when it is
-    /// the root.
-    fn attach(&mut self, e: Element) -> Option<Element> {
-        if self.stack.is_empty() {
-            Some(e)
-        } else {
-            self.nodes.push(Node::Element(e));
-            None
-        }
-    }
-
     fn resolve(&self, prefix: &str, offset: u64) -> Result<Atom, ParseError> {
         if let Some((_, ns)) = self.prefixes.iter().rev().find(|(p, _)| **p == *prefix) {
             return Ok(ns.clone());
         }
         if prefix == "xml" {
-            return Ok(Atom::Static(XML_NS));
+            return Ok(Atom::Static(&XML_NS));
         }
         match self.inherited.and_then(|n| n.resolve(prefix)) {
             Some(ns) => Ok(Atom::new(ns)),
@@ -579,26 +659,31 @@ impl<'i, 'n> Builder<'i, 'n> {
     #[inline(always)]
     fn name(&mut self) -> Result<&'i str, ParseError> {
         let from = self.pos;
-        let name = self.scan_name()?;
+        let name = self.scan_name();
+        if name.is_empty() {
+            return Err(self.unexpected("expected a name"));
+        }
         if let Some(limits) = self.limits {
             check_name(name, from as u64, limits)?;
         }
         Ok(name)
     }
 
-    /// Reads a name as [`name`](Self::name) does, without checking it.
-    fn scan_name(&mut self) -> Result<&'i str, ParseError> {
+    /// Reads a name as [`name`](Self::name) does, without checking it;
+    /// empty when there is none. Narrow and inline: the error is the
+    /// caller's, so the scan returns a slice in registers.
+    #[inline(always)]
+    fn scan_name(&mut self) -> &'i str {
+        let input: &'i str = self.input;
         let from = self.pos;
-        let rest = self.input.as_bytes().get(from..).unwrap_or_default();
+        let rest = input.as_bytes().get(from..).unwrap_or_default();
         let len = rest
             .iter()
-            .position(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'=' | b'/' | b'>' | b'<'))
+            .position(|&b| ends_name(b))
             .unwrap_or(rest.len());
-        if len == 0 {
-            return Err(self.unexpected("expected a name"));
-        }
         self.pos = from + len;
-        self.slice(from, self.pos)
+        // It stopped at an ASCII byte or the end: a char boundary.
+        input.get(from..from + len).unwrap_or_default()
     }
 
     /// Strict mode: refuses what one more of `what` would exceed.
@@ -618,9 +703,9 @@ impl<'i, 'n> Builder<'i, 'n> {
         Ok(())
     }
 
-    /// A start tag at `pos`: builds the element, and returns it when it is
-    /// an empty root.
-    fn start(&mut self) -> Result<Option<Element>, ParseError> {
+    /// A start tag at `pos`: builds the element and puts it in `nodes`,
+    /// open or, when empty, finished.
+    fn start(&mut self) -> Result<(), ParseError> {
         let offset = self.offset();
         self.limit(self.stack.len() + 1, Limit::Depth, offset)?;
         self.pos += 1;
@@ -674,16 +759,24 @@ impl<'i, 'n> Builder<'i, 'n> {
             };
             let from = self.pos + 1;
             let after = self.input.as_bytes().get(from..).unwrap_or_default();
-            let Some(len) = memchr::memchr(quote, after) else {
-                return Err(self.truncated());
-            };
-            let raw = self.slice(from, from + len)?;
-            // One pass over the value serves the check and the unescaping.
-            let flags = byte_flags(raw);
-            if self.limits.is_some() {
+            let (raw, flags) = if self.limits.is_some() {
+                let Some(len) = memchr::memchr(quote, after) else {
+                    return Err(self.truncated());
+                };
+                let raw = self.slice(from, from + len)?;
+                // One pass over the value serves the check and the
+                // unescaping.
+                let flags = byte_flags(raw);
                 check_value_with(raw, flags, from as u64)?;
-            }
-            self.pos = from + len + 1;
+                (raw, flags)
+            } else {
+                let Some((len, special)) = framed_value_len(after, quote) else {
+                    return Err(self.truncated());
+                };
+                let flags = if special { F_AMP | F_CONTROL } else { 0 };
+                (self.slice(from, from + len)?, flags)
+            };
+            self.pos = from + raw.len() + 1;
             let declared = if key == "xmlns" {
                 if core::mem::replace(&mut default_declared, true) {
                     return Err(ParseError::DuplicateAttribute {
@@ -700,7 +793,13 @@ impl<'i, 'n> Builder<'i, 'n> {
             };
             decls += 1;
             self.limit(decls, Limit::NamespaceDeclarations, offset)?;
-            let value = namespace_value(raw);
+            // The scan of the value said already whether it has anything
+            // to unescape.
+            let value = if flags & (F_CONTROL | F_AMP) == 0 {
+                alloc::borrow::Cow::Borrowed(raw)
+            } else {
+                namespace_value(raw)
+            };
             match declared {
                 None => default = Atom::new(&value),
                 Some(prefix) => {
@@ -735,14 +834,25 @@ impl<'i, 'n> Builder<'i, 'n> {
             Some(p) => self.resolve(p, offset)?,
             None => default.clone(),
         };
-        let mut attrs: Vec<Attribute> = Vec::with_capacity(pending.len());
+        // `with_capacity(0)` is an out-of-line call that allocates nothing.
+        let mut attrs: Vec<Attribute> = if pending.is_empty() {
+            Vec::new()
+        } else {
+            Vec::with_capacity(pending.len())
+        };
+        let trusted = self.limits.is_none();
         for &(key, raw, flags) in &pending {
             let (p, name) = split_qname(key);
             let ns = match p {
                 None => Atom::default(),
                 Some(p) => self.resolve(p, offset)?,
             };
-            if attrs.iter().any(|a| *a.name == *name && a.ns == ns) {
+            // Framed attributes are unique by qualified name, so two can
+            // share an expanded name only through two prefixes bound to
+            // one namespace: an unprefixed one (no namespace, as no prefix
+            // can be bound to none) clashes with nothing.
+            let checked = !trusted || p.is_some();
+            if checked && attrs.iter().any(|a| *a.name == *name && a.ns == ns) {
                 return Err(ParseError::DuplicateAttribute {
                     offset,
                     name: key.into(),
@@ -751,7 +861,13 @@ impl<'i, 'n> Builder<'i, 'n> {
             attrs.push(Attribute {
                 name: Atom::new(name),
                 ns,
-                value: attribute_value_with(raw, flags),
+                // Inline for values with nothing to unescape (nearly
+                // all): the call cost about a third of the copy.
+                value: if flags & (F_CONTROL | F_AMP) == 0 {
+                    CompactString::from(raw)
+                } else {
+                    attribute_value_with(raw, flags)
+                },
             });
         }
         self.pending = pending;
@@ -762,8 +878,11 @@ impl<'i, 'n> Builder<'i, 'n> {
             children: Children::default(),
         };
         if empty {
-            self.prefixes.truncate(prefixes_before);
-            return Ok(self.attach(element));
+            if self.prefixes.len() > prefixes_before {
+                self.prefixes.truncate(prefixes_before);
+            }
+            self.nodes.push(Node::Element(element));
+            return Ok(());
         }
         self.stack.push(Open {
             qname,
@@ -773,7 +892,7 @@ impl<'i, 'n> Builder<'i, 'n> {
             index: self.nodes.len(),
         });
         self.nodes.push(Node::Element(element));
-        Ok(None)
+        Ok(())
     }
 }
 
@@ -791,4 +910,48 @@ fn push_normalized(out: &mut String, raw: &str) {
         rest = rest.get(i + skip..).unwrap_or_default();
     }
     out.push_str(rest);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `framed_value_len` the obvious way.
+    fn naive(after: &[u8], quote: u8) -> Option<(usize, bool)> {
+        let len = after.iter().position(|&b| b == quote)?;
+        let special = after[..len].iter().any(|&b| b == b'&' || b < 0x20);
+        Some((len, special))
+    }
+
+    #[test]
+    fn framed_values_end_at_their_quote_wherever_it_falls_in_a_word() {
+        let fill = [b'a', 0xC3, 0xA9, b'"', b'\'', b'%', b'\x7f', 0xFF];
+        let marks = [b'&', b'\t', b'\n', b'\r', b'\x1f', b' ', b'!', b'\'', b'"'];
+        for quote in [b'\'', b'"'] {
+            for len in 0..40 {
+                for &f in &fill {
+                    let base: Vec<u8> = (0..len + 20)
+                        .map(|i| if i < len && f == quote { b'a' } else { f })
+                        .collect();
+                    for at in 0..len + 20 {
+                        for &m in &marks {
+                            let mut v = base.clone();
+                            v[at] = m;
+                            if len < v.len() {
+                                v[len] = quote;
+                            }
+                            for end in [len, len + 1, len + 9, v.len()] {
+                                let s = &v[..end.min(v.len())];
+                                assert_eq!(
+                                    framed_value_len(s, quote),
+                                    naive(s, quote),
+                                    "{s:?} {quote}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

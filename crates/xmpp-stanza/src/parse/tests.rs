@@ -205,3 +205,31 @@ fn a_tree_builder_gives_the_same_trees_as_the_one_shot_calls() {
         }
     }
 }
+
+#[test]
+fn framed_attributes_clash_only_through_two_prefixes_of_one_namespace() {
+    let mut framer = xmpp_stream::Framer::new(xmpp_stream::Transport::Tcp);
+    framer.feed(
+        b"<stream:stream xmlns='jabber:client' \
+          xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>\
+          <m xmlns:a='urn:x' a:k='1' k='2' xml:lang='en' lang='fr'/>\
+          <m xmlns:a='urn:x' xmlns:b='urn:x' a:k='1' b:k='2'/>",
+    );
+    let mut trees = Vec::new();
+    // The framer refuses the second element itself; were it to let it
+    // through, the tree would have to.
+    while let Ok(Some(ev)) = framer.next_event() {
+        if let xmpp_stream::Event::Element(e) = ev {
+            trees.push(Element::from_frame(&e));
+        }
+    }
+    let e = trees[0].as_ref().unwrap();
+    assert_eq!(e.attrs().len(), 4);
+    assert_eq!(e.attr_ns("k", "urn:x"), Some("1"));
+    assert_eq!(e.attr("k"), Some("2"));
+    assert_eq!(e.lang(), Some("en"));
+    assert_eq!(e.attr("lang"), Some("fr"));
+    if let Some(second) = trees.get(1) {
+        assert!(matches!(second, Err(ParseError::DuplicateAttribute { .. })));
+    }
+}
