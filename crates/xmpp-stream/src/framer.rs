@@ -1174,7 +1174,27 @@ impl Framer {
         };
         match b {
             b'/' => {
-                // The common end tag: `</name>` with an unprefixed ASCII name.
+                // The common end tag: `</name>` closing the innermost open
+                // element, found by comparing its bytes with that
+                // element's name (a valid name, within the name limit, so
+                // the same bytes before a `>` are that name again) rather
+                // than by scanning a name.
+                if let Some(open) = self.open.last().copied() {
+                    let (a, b) = (self.tok + open.name.0, self.tok + open.name.1);
+                    let gt = p + 1 + (b - a);
+                    let closes = gt < end
+                        && self.buf.get(gt) == Some(&b'>')
+                        && tag::same(
+                            self.buf.get(p + 1..gt).unwrap_or_default(),
+                            self.buf.get(a..b).unwrap_or_default(),
+                        );
+                    if closes {
+                        self.tag.name = (p + 1 - self.tok, gt - self.tok);
+                        self.pos = gt + 1;
+                        return self.end_matched();
+                    }
+                }
+                // Otherwise `</name>` with an unprefixed ASCII name.
                 let name_end = scan_name(&self.buf, p + 1, end);
                 let simple = self.buf.get(p + 1).is_some_and(|&c| is_ascii_name_start(c))
                     && name_end - p <= self.limits.max_name_bytes

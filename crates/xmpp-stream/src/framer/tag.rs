@@ -374,6 +374,22 @@ impl Framer {
         self.finish_end_general()
     }
 
+    /// [`finish_end`](Self::finish_end) for an end tag whose name is
+    /// known to be the innermost open element's.
+    #[inline(always)]
+    pub(super) fn end_matched(&mut self) -> Result<Step, StreamError> {
+        if self.open.len() >= 2 {
+            if let Some(open) = self.open.pop() {
+                if self.decls.len() > open.decls {
+                    self.decls.truncate(open.decls);
+                }
+                self.st = St::Text;
+                return Ok(Step::Continue);
+            }
+        }
+        self.finish_end_general()
+    }
+
     /// [`finish_end`](Self::finish_end) for top-level elements, the
     /// stream's end and the errors.
     #[inline(never)]
@@ -603,7 +619,7 @@ impl Framer {
 /// handful of bytes costs more than the comparison. Names of 4 to 16 bytes
 /// (most of them) are compared as two overlapping words.
 #[inline(always)]
-fn same(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
