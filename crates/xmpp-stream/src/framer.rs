@@ -1269,6 +1269,12 @@ impl Framer {
                     self.tag.name = (p - self.tok, name_end - self.tok);
                     self.tag.colon = None;
                     self.clear_attrs();
+                    // `<name>`, a third of the start tags, skips the
+                    // attribute loop.
+                    if after == Some(b'>') {
+                        self.pos = name_end + 1;
+                        return self.finish_start(false);
+                    }
                     self.pos = name_end;
                     return self.tag_space(end, false);
                 }
