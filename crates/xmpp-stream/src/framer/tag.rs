@@ -153,6 +153,7 @@ impl Framer {
     /// Resolves the tag's element name. An unprefixed element below the
     /// top level needs no lookup: nothing reads its namespace, and every
     /// default namespace is valid.
+    #[inline]
     fn resolve_element(&self) -> Result<Hit, StreamError> {
         let prefix = match self.tag.colon {
             Some(c) => self.rel((self.tag.name.0, c)),
@@ -291,9 +292,15 @@ impl Framer {
             });
         }
         let mark = self.decls.len();
-        self.push_decls()?;
+        // The flags spare most stanzas the calls (see `finish_start`).
+        let flags = self.tag.attr_flags;
+        if flags & ATTR_MAYBE_DECL != 0 {
+            self.push_decls()?;
+        }
         let hit = self.resolve_element()?;
-        self.check_attrs()?;
+        if flags & (ATTR_PREFIXED | ATTR_SIG_CLASH) != 0 {
+            self.check_attrs()?;
+        }
         if is_root {
             return self.open_root(hit, empty);
         }
