@@ -957,11 +957,7 @@ impl Framer {
                 Step::Emit => return Ok(self.out.take()),
                 Step::NeedMore => {
                     if end < self.buf.len() {
-                        return Err(StreamError::LimitExceeded {
-                            offset: self.offset(end),
-                            limit: Limit::ElementBytes,
-                            max: self.limits.max_element_bytes,
-                        });
+                        return Err(self.limit_exceeded(end, Limit::ElementBytes));
                     }
                     return Ok(None);
                 }
@@ -969,6 +965,29 @@ impl Framer {
         }
     }
 
+    /// The error for `limit` crossed at `i`, out of the scanner's loops.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn limit_exceeded(&self, i: usize, limit: Limit) -> StreamError {
+        let max = match limit {
+            Limit::Attributes => self.limits.max_attributes,
+            Limit::NameBytes => self.limits.max_name_bytes,
+            Limit::Depth => self.limits.max_depth,
+            Limit::NamespaceDeclarations => self.limits.max_namespace_declarations,
+            Limit::ElementBytes => self.limits.max_element_bytes,
+        };
+        StreamError::LimitExceeded {
+            offset: self.offset(i),
+            limit,
+            max,
+        }
+    }
+
+    /// The error for an unexpected byte at `i`; cold and out of line like
+    /// [`limit_exceeded`](Self::limit_exceeded), so that the scanner's
+    /// in-line loops do not carry the error's construction.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn syntax(&self, i: usize, expected: &'static str) -> StreamError {
         StreamError::Syntax {
             offset: self.offset(i),
@@ -1378,11 +1397,7 @@ impl Framer {
             }
             NameKind::Attr => {
                 if self.attrs.len() >= self.limits.max_attributes {
-                    return Err(StreamError::LimitExceeded {
-                        offset: self.offset(s),
-                        limit: Limit::Attributes,
-                        max: self.limits.max_attributes,
-                    });
+                    return Err(self.limit_exceeded(s, Limit::Attributes));
                 }
                 self.push_attr(span, colon);
                 self.st = St::AttrEq;
@@ -1401,11 +1416,7 @@ impl Framer {
         let s = self.tok + start;
         let max = self.limits.max_name_bytes;
         if cut || p > s + max {
-            return Err(StreamError::LimitExceeded {
-                offset: self.offset(s),
-                limit: Limit::NameBytes,
-                max,
-            });
+            return Err(self.limit_exceeded(s, Limit::NameBytes));
         }
         self.pos = p;
         self.st = st;
@@ -1522,11 +1533,7 @@ impl Framer {
             return Ok(None);
         }
         if self.attrs.len() >= self.limits.max_attributes {
-            return Err(StreamError::LimitExceeded {
-                offset: self.offset(p),
-                limit: Limit::Attributes,
-                max: self.limits.max_attributes,
-            });
+            return Err(self.limit_exceeded(p, Limit::Attributes));
         }
         let last = name_end.checked_sub(1).and_then(|i| s.get(i)).copied();
         self.tag
@@ -1681,11 +1688,7 @@ impl Framer {
                 }
                 (RefKind::Name, _) if is_ascii_name_char(b) || b == b':' || b >= 0x80 => {
                     if p - amp > self.limits.max_name_bytes {
-                        return Err(StreamError::LimitExceeded {
-                            offset: self.offset(amp),
-                            limit: Limit::NameBytes,
-                            max: self.limits.max_name_bytes,
-                        });
+                        return Err(self.limit_exceeded(amp, Limit::NameBytes));
                     }
                     RefKind::Name
                 }

@@ -135,11 +135,7 @@ impl Framer {
                 return Err(self.bad_prefix(p, "cannot be undeclared"));
             }
             if self.decls.len() + self.ctx.len() >= self.limits.max_namespace_declarations {
-                return Err(StreamError::LimitExceeded {
-                    offset: self.offset(self.tok + a.name.0),
-                    limit: Limit::NamespaceDeclarations,
-                    max: self.limits.max_namespace_declarations,
-                });
+                return Err(self.limit_exceeded(self.tok + a.name.0, Limit::NamespaceDeclarations));
             }
             self.decls.push(Decl {
                 prefix,
@@ -285,11 +281,7 @@ impl Framer {
         if is_root {
             self.ctx = Arc::default();
         } else if self.open.len() >= self.limits.max_depth {
-            return Err(StreamError::LimitExceeded {
-                offset: self.offset(self.tok + self.tag.start),
-                limit: Limit::Depth,
-                max: self.limits.max_depth,
-            });
+            return Err(self.limit_exceeded(self.tok + self.tag.start, Limit::Depth));
         }
         let mark = self.decls.len();
         // The flags spare most stanzas the calls (see `finish_start`).
