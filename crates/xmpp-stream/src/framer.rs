@@ -790,20 +790,27 @@ impl Framer {
                 self.rearm(tiny);
                 Ok(None)
             }
-            Err(e) => {
-                self.fast = 0;
-                self.fast_end = 0;
-                self.failed = Some(e.clone());
-                self.buf = Vec::new();
-                self.attrs = Vec::new();
-                self.open = Vec::new();
-                self.decls = Vec::new();
-                self.scratch = Vec::new();
-                self.tok = 0;
-                self.pos = 0;
-                Err(e)
-            }
+            Err(e) => Err(self.fail(e)),
         }
+    }
+
+    /// Records the error that ends the stream and frees the buffers (see
+    /// [`feed`](Self::feed): a failed framer buffers nothing); out of
+    /// line, away from the scanner's loops.
+    #[cold]
+    #[inline(never)]
+    fn fail(&mut self, e: StreamError) -> StreamError {
+        self.fast = 0;
+        self.fast_end = 0;
+        self.failed = Some(e.clone());
+        self.buf = Vec::new();
+        self.attrs = Vec::new();
+        self.open = Vec::new();
+        self.decls = Vec::new();
+        self.scratch = Vec::new();
+        self.tok = 0;
+        self.pos = 0;
+        e
     }
 
     /// Tells the framer that the input ended. An error when it ended inside
