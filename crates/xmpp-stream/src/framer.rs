@@ -1069,6 +1069,7 @@ impl Framer {
         }
     }
 
+    #[inline(never)]
     fn prolog(&mut self, end: usize) -> Result<Step, StreamError> {
         let p = self.pos;
         let Some(&b) = self.buf.get(p) else {
@@ -1670,6 +1671,7 @@ impl Framer {
         }
     }
 
+    #[inline(never)]
     fn reference(
         &mut self,
         end: usize,
@@ -1741,6 +1743,7 @@ impl Framer {
         Step::Continue
     }
 
+    #[inline(never)]
     fn bang(&mut self, mut which: Bang, mut matched: usize) -> Result<Step, StreamError> {
         let p = self.pos;
         let Some(&b) = self.buf.get(p) else {
@@ -1785,6 +1788,7 @@ impl Framer {
         }
     }
 
+    #[inline(never)]
     fn cdata(&mut self, end: usize) -> Result<Step, StreamError> {
         let mut p = self.pos;
         loop {
@@ -1820,6 +1824,7 @@ impl Framer {
         }
     }
 
+    #[inline(never)]
     fn decl(&mut self, end: usize) -> Result<Step, StreamError> {
         let mut p = self.pos;
         while let Some(i) = memchr::memchr(b'>', self.buf.get(p..end).unwrap_or_default()) {
