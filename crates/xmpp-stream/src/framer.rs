@@ -921,7 +921,17 @@ impl Framer {
     }
 
     /// Drops consumed bytes; an idle framer also gives back large buffers.
+    /// Only the test of whether there is anything to do is in line.
+    #[inline(always)]
     fn compact(&mut self) {
+        if self.tok > 0 || self.buf.is_empty() {
+            self.compact_now();
+        }
+    }
+
+    /// [`compact`](Self::compact) when there may be something to do.
+    #[inline(never)]
+    fn compact_now(&mut self) {
         if self.tok > 0 {
             self.buf.drain(..self.tok);
             self.base += self.tok as u64;
