@@ -1274,25 +1274,7 @@ impl Framer {
                     colon: None,
                 };
             }
-            b'!' => {
-                self.pos = p + 1;
-                self.st = St::Bang {
-                    which: Bang::Undecided,
-                    matched: 0,
-                };
-            }
-            b'?' => {
-                let at_start =
-                    self.level == Level::Prolog && self.decl_allowed && self.open.is_empty();
-                if !at_start {
-                    return Err(StreamError::Restricted {
-                        offset: self.offset(p - 1),
-                        construct: Restricted::ProcessingInstruction,
-                    });
-                }
-                self.pos = p + 1;
-                self.st = St::Decl;
-            }
+            b'!' | b'?' => return self.lt_bang_or_question(p, b),
             _ if is_ascii_name_start(b) || b >= 0x80 => {
                 self.decl_allowed = false;
                 // The common start tag: an ASCII name without a prefix,
@@ -1323,6 +1305,32 @@ impl Framer {
             }
             _ => return Err(self.syntax(p, "a name, '/', '!' or '?' after '<'")),
         }
+        self.decl_allowed = false;
+        Ok(Step::Continue)
+    }
+
+    /// After `<`, the rare `!` (a comment, CDATA section or DOCTYPE) or
+    /// `?` (the XML declaration, or a processing instruction, which
+    /// restricted XML refuses: RFC 6120 §11.1) at `p`, out of line.
+    #[cold]
+    #[inline(never)]
+    fn lt_bang_or_question(&mut self, p: usize, b: u8) -> Result<Step, StreamError> {
+        if b == b'!' {
+            self.st = St::Bang {
+                which: Bang::Undecided,
+                matched: 0,
+            };
+        } else {
+            let at_start = self.level == Level::Prolog && self.decl_allowed && self.open.is_empty();
+            if !at_start {
+                return Err(StreamError::Restricted {
+                    offset: self.offset(p - 1),
+                    construct: Restricted::ProcessingInstruction,
+                });
+            }
+            self.st = St::Decl;
+        }
+        self.pos = p + 1;
         self.decl_allowed = false;
         Ok(Step::Continue)
     }
