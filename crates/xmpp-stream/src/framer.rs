@@ -1256,17 +1256,9 @@ impl Framer {
                         return self.end_matched();
                     }
                 }
-                // Otherwise `</name>` with an unprefixed ASCII name.
-                let name_end = scan_name(&self.buf, p + 1, end);
-                let simple = self.buf.get(p + 1).is_some_and(|&c| is_ascii_name_start(c))
-                    && name_end - p <= self.limits.max_name_bytes
-                    && self.buf.get(name_end).filter(|_| name_end < end) == Some(&b'>');
-                if simple {
-                    self.tag.name = (p + 1 - self.tok, name_end - self.tok);
-                    self.tag.colon = None;
-                    self.pos = name_end + 1;
-                    return self.finish_end();
-                }
+                // Anything else (cut by the end of the data, white space
+                // before the `>`, the stream's end, a mismatch) takes the
+                // name state.
                 self.pos = p + 1;
                 self.st = St::Name {
                     kind: NameKind::End,
