@@ -1557,11 +1557,16 @@ impl Framer {
         self.tag
             .note_attr(first, last.unwrap_or(0), name_end - p, false);
         let name = (p - tok, name_end - tok);
-        let mut q = name_end;
-        while s.get(q).is_some_and(|&b| is_space(b)) {
-            q += 1;
-        }
         let (v, v_end, quote) = 'value: {
+            // Mostly `name='` with no white space around the `=`.
+            if let Some(&[b'=', quote @ (b'"' | b'\'')]) = s.get(name_end..name_end + 2) {
+                let v = name_end + 2;
+                break 'value (v, scan_attr(s, v, end, quote), quote);
+            }
+            let mut q = name_end;
+            while s.get(q).is_some_and(|&b| is_space(b)) {
+                q += 1;
+            }
             if s.get(q) == Some(&b'=') {
                 q += 1;
                 while s.get(q).is_some_and(|&b| is_space(b)) {
@@ -1571,18 +1576,10 @@ impl Framer {
                     let v = q + 1;
                     break 'value (v, scan_attr(s, v, end, quote), quote);
                 }
-                self.st = St::AttrQuote;
+                self.attribute_cut(name, q, St::AttrQuote);
             } else {
-                self.st = St::AttrEq;
+                self.attribute_cut(name, q, St::AttrEq);
             }
-            // Cut before the value: the general path resumes at `q`.
-            self.attrs.push(AttrSpan {
-                name,
-                colon: None,
-                value: (0, 0),
-                escaped: false,
-            });
-            self.pos = q;
             return Ok(None);
         };
         self.attrs.push(AttrSpan {
@@ -1597,6 +1594,20 @@ impl Framer {
         self.pos = v_end;
         self.st = St::AttrValue { quote };
         Ok(None)
+    }
+
+    /// An attribute named `name` whose value the data cut before its
+    /// quote: the general path resumes at `q` in `st`.
+    #[inline(never)]
+    fn attribute_cut(&mut self, name: Span, q: usize, st: St) {
+        self.attrs.push(AttrSpan {
+            name,
+            colon: None,
+            value: (0, 0),
+            escaped: false,
+        });
+        self.pos = q;
+        self.st = st;
     }
 
     /// The short states that skip white space and expect one byte.
