@@ -1525,75 +1525,83 @@ impl Framer {
         });
     }
 
-    /// The common attribute, `name='value'` with an ASCII name and a value
-    /// without references or non-ASCII, scanned in one go from its first
-    /// byte at `p`: `Some(position after the closing quote)`. Anything else
-    /// leaves the state where the general path must resume (never before
-    /// `p`, and at most the name is scanned twice) and returns `None`.
+    /// The common attributes, `name='value'` with an ASCII name and a
+    /// value without references or non-ASCII, scanned in one go from the
+    /// first byte of the first at `p`, and the next ones while a single
+    /// space and an ASCII name start follow a closing quote:
+    /// `Some(position after the last closing quote)`. Anything else leaves
+    /// the state where the general path must resume (never before `p`,
+    /// and at most a name is scanned twice) and returns `None`.
     #[inline(always)]
-    fn attribute_fast(&mut self, end: usize, p: usize) -> Result<Option<usize>, StreamError> {
+    fn attribute_fast(&mut self, end: usize, mut p: usize) -> Result<Option<usize>, StreamError> {
         let tok = self.tok;
         // The bytes up to `end`, borrowed apart from the fields written
         // below, so that every look-up is one bounds check.
         let s = self.buf.get(..end).unwrap_or_default();
-        let name_end = scan_name(s, p, end);
-        let first = s.get(p).copied().unwrap_or(0);
-        let simple_name = first < 0x80
-            && name_end - p <= self.limits.max_name_bytes
-            && s.get(name_end).is_some_and(|&c| c == b'=' || is_space(c));
-        if !simple_name {
-            self.pos = p;
-            self.st = St::Name {
-                kind: NameKind::Attr,
-                start: p - tok,
-                colon: None,
-            };
-            return Ok(None);
-        }
-        if self.attrs.len() >= self.limits.max_attributes {
-            return Err(self.limit_exceeded(p, Limit::Attributes));
-        }
-        let last = name_end.checked_sub(1).and_then(|i| s.get(i)).copied();
-        self.tag
-            .note_attr(first, last.unwrap_or(0), name_end - p, false);
-        let name = (p - tok, name_end - tok);
-        let (v, v_end, quote) = 'value: {
-            // Mostly `name='` with no white space around the `=`.
-            if let Some(&[b'=', quote @ (b'"' | b'\'')]) = s.get(name_end..name_end + 2) {
-                let v = name_end + 2;
-                break 'value (v, scan_attr(s, v, end, quote), quote);
+        loop {
+            let name_end = scan_name(s, p, end);
+            let first = s.get(p).copied().unwrap_or(0);
+            let simple_name = first < 0x80
+                && name_end - p <= self.limits.max_name_bytes
+                && s.get(name_end).is_some_and(|&c| c == b'=' || is_space(c));
+            if !simple_name {
+                self.pos = p;
+                self.st = St::Name {
+                    kind: NameKind::Attr,
+                    start: p - tok,
+                    colon: None,
+                };
+                return Ok(None);
             }
-            let mut q = name_end;
-            while s.get(q).is_some_and(|&b| is_space(b)) {
-                q += 1;
+            if self.attrs.len() >= self.limits.max_attributes {
+                return Err(self.limit_exceeded(p, Limit::Attributes));
             }
-            if s.get(q) == Some(&b'=') {
-                q += 1;
+            let last = name_end.checked_sub(1).and_then(|i| s.get(i)).copied();
+            self.tag
+                .note_attr(first, last.unwrap_or(0), name_end - p, false);
+            let name = (p - tok, name_end - tok);
+            let (v, v_end, quote) = 'value: {
+                // Mostly `name='` with no white space around the `=`.
+                if let Some(&[b'=', quote @ (b'"' | b'\'')]) = s.get(name_end..name_end + 2) {
+                    let v = name_end + 2;
+                    break 'value (v, scan_attr(s, v, end, quote), quote);
+                }
+                let mut q = name_end;
                 while s.get(q).is_some_and(|&b| is_space(b)) {
                     q += 1;
                 }
-                if let Some(&quote @ (b'"' | b'\'')) = s.get(q) {
-                    let v = q + 1;
-                    break 'value (v, scan_attr(s, v, end, quote), quote);
+                if s.get(q) == Some(&b'=') {
+                    q += 1;
+                    while s.get(q).is_some_and(|&b| is_space(b)) {
+                        q += 1;
+                    }
+                    if let Some(&quote @ (b'"' | b'\'')) = s.get(q) {
+                        let v = q + 1;
+                        break 'value (v, scan_attr(s, v, end, quote), quote);
+                    }
+                    self.attribute_cut(name, q, St::AttrQuote);
+                } else {
+                    self.attribute_cut(name, q, St::AttrEq);
                 }
-                self.attribute_cut(name, q, St::AttrQuote);
-            } else {
-                self.attribute_cut(name, q, St::AttrEq);
+                return Ok(None);
+            };
+            self.attrs.push(AttrSpan {
+                name,
+                colon: None,
+                value: (v - tok, v_end - tok),
+                escaped: false,
+            });
+            if s.get(v_end) != Some(&quote) {
+                self.pos = v_end;
+                self.st = St::AttrValue { quote };
+                return Ok(None);
             }
-            return Ok(None);
-        };
-        self.attrs.push(AttrSpan {
-            name,
-            colon: None,
-            value: (v - tok, v_end - tok),
-            escaped: false,
-        });
-        if s.get(v_end) == Some(&quote) {
-            return Ok(Some(v_end + 1));
+            // Most attributes are followed by one space and the next.
+            match s.get(v_end + 1..v_end + 3) {
+                Some(&[b' ', c]) if is_ascii_name_start(c) => p = v_end + 2,
+                _ => return Ok(Some(v_end + 1)),
+            }
         }
-        self.pos = v_end;
-        self.st = St::AttrValue { quote };
-        Ok(None)
     }
 
     /// An attribute named `name` whose value the data cut before its
