@@ -892,3 +892,29 @@ fn end_tags_compared_with_the_open_name() {
         assert_eq!(matches!(r, Ok(Some(Event::Element(_)))), ok, "{n}: {r:?}");
     }
 }
+
+/// Attributes that follow each other after one space are scanned in one
+/// go; what breaks the run (more white space, a non-ASCII or prefixed
+/// name, a reference, a bad name start, a missing space) agrees with the
+/// scanner at every split point.
+#[test]
+fn runs_of_attributes() {
+    for (body, ok) in [
+        (
+            "<message a='1' b=\"2\" c='3'><x d='4' e='5'/></message>",
+            true,
+        ),
+        ("<message a='1'  b='2'\tc='3'/>", true),
+        ("<message a='1' é='2' c='3'/>", true),
+        ("<message xmlns:p='u' a='1' p:b='2' c='3'/>", true),
+        ("<message a='1' b='&amp;' c='3'/>", true),
+        ("<message a='1' b = '2' c='3'/>", true),
+        ("<message a='1' 1b='2'/>", false),
+        ("<message a='1' b='2'c='3'/>", false),
+        ("<message a='1' b='2' a='3'/>", false),
+        ("<message a='1' b='<'/>", false),
+    ] {
+        let (_, err) = frame(&in_stream(body));
+        assert_eq!(err.is_none(), ok, "{body}: {err:?}");
+    }
+}
