@@ -353,7 +353,11 @@ fn delim_class(st: St) -> u8 {
 /// (see `Framer::only_plain_bytes_fed`).
 const TINY_FEED: usize = 8;
 
-/// Capacity above which an idle framer gives its input buffer back.
+/// Capacity of its input buffer that an idle framer keeps; it gives the
+/// rest back. Keeping it rather than nothing spares a stream of small
+/// feeds regrowing the buffer from 8 bytes for every stanza, and a framer
+/// could already keep a buffer of this size while idle, so the idle heap
+/// does not grow.
 const IDLE_CAPACITY: usize = 256;
 
 /// Heap above which an idle framer also gives back its scratch stacks
@@ -940,7 +944,7 @@ impl Framer {
         }
         if self.buf.is_empty() && matches!(self.st, St::StreamLevel | St::Prolog | St::Closed) {
             if self.buf.capacity() > IDLE_CAPACITY {
-                self.buf = Vec::new();
+                self.buf.shrink_to(IDLE_CAPACITY);
             }
             // The scratch stacks are kept while they are small, so that a
             // stream of small stanzas does not allocate them per stanza,
