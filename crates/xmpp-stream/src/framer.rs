@@ -1250,10 +1250,10 @@ impl Framer {
                     let gt = p + 1 + (b - a);
                     let closes = gt < end
                         && self.buf.get(gt) == Some(&b'>')
-                        && tag::same(
-                            self.buf.get(p + 1..gt).unwrap_or_default(),
-                            self.buf.get(a..b).unwrap_or_default(),
-                        );
+                        && match (self.buf.get(p + 1..gt), self.buf.get(a..b)) {
+                            (Some(found), Some(open)) => tag::same(found, open),
+                            _ => false,
+                        };
                     if closes {
                         self.tag.name = (p + 1 - self.tok, gt - self.tok);
                         self.pos = gt + 1;
