@@ -1478,6 +1478,12 @@ impl Framer {
             return match b {
                 b'>' => self.finish_start(false),
                 b'/' => {
+                    // `/>` whole ends the tag here, not after a round
+                    // through the dispatcher and the punctuation state.
+                    if p + 1 < end && self.buf.get(p + 1) == Some(&b'>') {
+                        self.pos = p + 2;
+                        return self.finish_start(true);
+                    }
                     self.st = St::EmptySlash;
                     Ok(Step::Continue)
                 }
