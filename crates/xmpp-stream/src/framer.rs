@@ -1152,7 +1152,13 @@ impl Framer {
         }
         if b == b'<' {
             self.ws_run = false;
-            return Ok(self.enter_markup(p));
+            let step = self.enter_markup(p);
+            // Straight on with the tag, without the dispatcher, when its
+            // first byte is there.
+            if p + 1 < end {
+                return self.lt_dispatched(end);
+            }
+            return Ok(step);
         }
         Err(StreamError::UnexpectedText {
             offset: self.offset(p),
