@@ -349,7 +349,15 @@ fn delim_class(st: St) -> u8 {
     }
 }
 
-/// Capacity above which an idle framer gives its input buffer back.
+/// The most bytes [`Framer::next_event`] steps over without the scanner
+/// (see `Framer::only_plain_bytes_fed`).
+const TINY_FEED: usize = 8;
+
+/// Capacity of its input buffer that an idle framer keeps; it gives the
+/// rest back. Keeping it rather than nothing spares a stream of small
+/// feeds regrowing the buffer from 8 bytes for every stanza, and a framer
+/// could already keep a buffer of this size while idle, so the idle heap
+/// does not grow.
 const IDLE_CAPACITY: usize = 256;
 
 /// Heap above which an idle framer also gives back its scratch stacks
@@ -469,7 +477,7 @@ impl Framer {
         } else if self.only_plain_bytes_fed() {
             return Ok(None);
         }
-        self.next_event_slow()
+        self.next_event_slow(len.saturating_sub(self.pos) <= TINY_FEED)
     }
 
     /// The other cheap case of one-byte feeds: the byte is the `<` that
@@ -682,7 +690,7 @@ impl Framer {
             return false;
         }
         let new = self.buf.get(self.pos..).unwrap_or_default();
-        if new.is_empty() || new.len() > 8 {
+        if new.is_empty() || new.len() > TINY_FEED {
             return false;
         }
         let (first, then) = (self.fast, self.fast_then);
@@ -695,6 +703,25 @@ impl Framer {
             return true;
         }
         false
+    }
+
+    /// Arms the fast paths after a run over a tiny feed, which another
+    /// tiny one likely follows; after a larger feed turns them off
+    /// instead, which is what they would say of the larger feeds that
+    /// likely follow (more than [`TINY_FEED`] bytes take the scanner), at
+    /// the cost of four stores rather than a look at the state. Either
+    /// way the events are the same: the fast paths only save the
+    /// scanner's work.
+    #[inline(always)]
+    fn rearm(&mut self, tiny: bool) {
+        if tiny {
+            self.arm_fast_path();
+        } else {
+            self.fast = 0;
+            self.fast_end = 0;
+            self.delim = [0; 2];
+            self.delim_class = 0;
+        }
     }
 
     /// Sets `fast` and `fast_end` for the state the scanner stopped in (see
@@ -751,34 +778,43 @@ impl Framer {
         };
     }
 
-    fn next_event_slow(&mut self) -> Result<Option<Event>, StreamError> {
+    /// The scanner's run; `tiny` when at most [`TINY_FEED`] bytes were
+    /// waiting for it, which arms the fast paths for the next call.
+    fn next_event_slow(&mut self, tiny: bool) -> Result<Option<Event>, StreamError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
         match self.run() {
             Ok(Some(ev)) => {
-                self.arm_fast_path();
+                self.rearm(tiny);
                 Ok(Some(ev))
             }
             Ok(None) => {
                 self.compact();
-                self.arm_fast_path();
+                self.rearm(tiny);
                 Ok(None)
             }
-            Err(e) => {
-                self.fast = 0;
-                self.fast_end = 0;
-                self.failed = Some(e.clone());
-                self.buf = Vec::new();
-                self.attrs = Vec::new();
-                self.open = Vec::new();
-                self.decls = Vec::new();
-                self.scratch = Vec::new();
-                self.tok = 0;
-                self.pos = 0;
-                Err(e)
-            }
+            Err(e) => Err(self.fail(e)),
         }
+    }
+
+    /// Records the error that ends the stream and frees the buffers (see
+    /// [`feed`](Self::feed): a failed framer buffers nothing); out of
+    /// line, away from the scanner's loops.
+    #[cold]
+    #[inline(never)]
+    fn fail(&mut self, e: StreamError) -> StreamError {
+        self.fast = 0;
+        self.fast_end = 0;
+        self.failed = Some(e.clone());
+        self.buf = Vec::new();
+        self.attrs = Vec::new();
+        self.open = Vec::new();
+        self.decls = Vec::new();
+        self.scratch = Vec::new();
+        self.tok = 0;
+        self.pos = 0;
+        e
     }
 
     /// Tells the framer that the input ended. An error when it ended inside
@@ -889,7 +925,17 @@ impl Framer {
     }
 
     /// Drops consumed bytes; an idle framer also gives back large buffers.
+    /// Only the test of whether there is anything to do is in line.
+    #[inline(always)]
     fn compact(&mut self) {
+        if self.tok > 0 || self.buf.is_empty() {
+            self.compact_now();
+        }
+    }
+
+    /// [`compact`](Self::compact) when there may be something to do.
+    #[inline(never)]
+    fn compact_now(&mut self) {
         if self.tok > 0 {
             self.buf.drain(..self.tok);
             self.base += self.tok as u64;
@@ -898,7 +944,7 @@ impl Framer {
         }
         if self.buf.is_empty() && matches!(self.st, St::StreamLevel | St::Prolog | St::Closed) {
             if self.buf.capacity() > IDLE_CAPACITY {
-                self.buf = Vec::new();
+                self.buf.shrink_to(IDLE_CAPACITY);
             }
             // The scratch stacks are kept while they are small, so that a
             // stream of small stanzas does not allocate them per stanza,
@@ -932,11 +978,7 @@ impl Framer {
                 Step::Emit => return Ok(self.out.take()),
                 Step::NeedMore => {
                     if end < self.buf.len() {
-                        return Err(StreamError::LimitExceeded {
-                            offset: self.offset(end),
-                            limit: Limit::ElementBytes,
-                            max: self.limits.max_element_bytes,
-                        });
+                        return Err(self.limit_exceeded(end, Limit::ElementBytes));
                     }
                     return Ok(None);
                 }
@@ -944,6 +986,29 @@ impl Framer {
         }
     }
 
+    /// The error for `limit` crossed at `i`, out of the scanner's loops.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn limit_exceeded(&self, i: usize, limit: Limit) -> StreamError {
+        let max = match limit {
+            Limit::Attributes => self.limits.max_attributes,
+            Limit::NameBytes => self.limits.max_name_bytes,
+            Limit::Depth => self.limits.max_depth,
+            Limit::NamespaceDeclarations => self.limits.max_namespace_declarations,
+            Limit::ElementBytes => self.limits.max_element_bytes,
+        };
+        StreamError::LimitExceeded {
+            offset: self.offset(i),
+            limit,
+            max,
+        }
+    }
+
+    /// The error for an unexpected byte at `i`; cold and out of line like
+    /// [`limit_exceeded`](Self::limit_exceeded), so that the scanner's
+    /// in-line loops do not carry the error's construction.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn syntax(&self, i: usize, expected: &'static str) -> StreamError {
         StreamError::Syntax {
             offset: self.offset(i),
@@ -1018,6 +1083,7 @@ impl Framer {
         }
     }
 
+    #[inline(never)]
     fn prolog(&mut self, end: usize) -> Result<Step, StreamError> {
         let p = self.pos;
         let Some(&b) = self.buf.get(p) else {
@@ -1086,7 +1152,13 @@ impl Framer {
         }
         if b == b'<' {
             self.ws_run = false;
-            return Ok(self.enter_markup(p));
+            let step = self.enter_markup(p);
+            // Straight on with the tag, without the dispatcher, when its
+            // first byte is there.
+            if p + 1 < end {
+                return self.lt_dispatched(end);
+            }
+            return Ok(step);
         }
         Err(StreamError::UnexpectedText {
             offset: self.offset(p),
@@ -1174,17 +1246,29 @@ impl Framer {
         };
         match b {
             b'/' => {
-                // The common end tag: `</name>` with an unprefixed ASCII name.
-                let name_end = scan_name(&self.buf, p + 1, end);
-                let simple = self.buf.get(p + 1).is_some_and(|&c| is_ascii_name_start(c))
-                    && name_end - p <= self.limits.max_name_bytes
-                    && self.buf.get(name_end).filter(|_| name_end < end) == Some(&b'>');
-                if simple {
-                    self.tag.name = (p + 1 - self.tok, name_end - self.tok);
-                    self.tag.colon = None;
-                    self.pos = name_end + 1;
-                    return self.finish_end();
+                // The common end tag: `</name>` closing the innermost open
+                // element, found by comparing its bytes with that
+                // element's name (a valid name, within the name limit, so
+                // the same bytes before a `>` are that name again) rather
+                // than by scanning a name.
+                if let Some(open) = self.open.last().copied() {
+                    let (a, b) = (self.tok + open.name.0, self.tok + open.name.1);
+                    let gt = p + 1 + (b - a);
+                    let closes = gt < end
+                        && self.buf.get(gt) == Some(&b'>')
+                        && match (self.buf.get(p + 1..gt), self.buf.get(a..b)) {
+                            (Some(found), Some(open)) => tag::same(found, open),
+                            _ => false,
+                        };
+                    if closes {
+                        self.tag.name = (p + 1 - self.tok, gt - self.tok);
+                        self.pos = gt + 1;
+                        return self.end_matched();
+                    }
                 }
+                // Anything else (cut by the end of the data, white space
+                // before the `>`, the stream's end, a mismatch) takes the
+                // name state.
                 self.pos = p + 1;
                 self.st = St::Name {
                     kind: NameKind::End,
@@ -1192,25 +1276,7 @@ impl Framer {
                     colon: None,
                 };
             }
-            b'!' => {
-                self.pos = p + 1;
-                self.st = St::Bang {
-                    which: Bang::Undecided,
-                    matched: 0,
-                };
-            }
-            b'?' => {
-                let at_start =
-                    self.level == Level::Prolog && self.decl_allowed && self.open.is_empty();
-                if !at_start {
-                    return Err(StreamError::Restricted {
-                        offset: self.offset(p - 1),
-                        construct: Restricted::ProcessingInstruction,
-                    });
-                }
-                self.pos = p + 1;
-                self.st = St::Decl;
-            }
+            b'!' | b'?' => return self.lt_bang_or_question(p, b),
             _ if is_ascii_name_start(b) || b >= 0x80 => {
                 self.decl_allowed = false;
                 // The common start tag: an ASCII name without a prefix,
@@ -1224,6 +1290,12 @@ impl Framer {
                     self.tag.name = (p - self.tok, name_end - self.tok);
                     self.tag.colon = None;
                     self.clear_attrs();
+                    // `<name>`, a third of the start tags, skips the
+                    // attribute loop.
+                    if after == Some(b'>') {
+                        self.pos = name_end + 1;
+                        return self.finish_start(false);
+                    }
                     self.pos = name_end;
                     return self.tag_space(end, false);
                 }
@@ -1235,6 +1307,32 @@ impl Framer {
             }
             _ => return Err(self.syntax(p, "a name, '/', '!' or '?' after '<'")),
         }
+        self.decl_allowed = false;
+        Ok(Step::Continue)
+    }
+
+    /// After `<`, the rare `!` (a comment, CDATA section or DOCTYPE) or
+    /// `?` (the XML declaration, or a processing instruction, which
+    /// restricted XML refuses: RFC 6120 §11.1) at `p`, out of line.
+    #[cold]
+    #[inline(never)]
+    fn lt_bang_or_question(&mut self, p: usize, b: u8) -> Result<Step, StreamError> {
+        if b == b'!' {
+            self.st = St::Bang {
+                which: Bang::Undecided,
+                matched: 0,
+            };
+        } else {
+            let at_start = self.level == Level::Prolog && self.decl_allowed && self.open.is_empty();
+            if !at_start {
+                return Err(StreamError::Restricted {
+                    offset: self.offset(p - 1),
+                    construct: Restricted::ProcessingInstruction,
+                });
+            }
+            self.st = St::Decl;
+        }
+        self.pos = p + 1;
         self.decl_allowed = false;
         Ok(Step::Continue)
     }
@@ -1327,11 +1425,7 @@ impl Framer {
             }
             NameKind::Attr => {
                 if self.attrs.len() >= self.limits.max_attributes {
-                    return Err(StreamError::LimitExceeded {
-                        offset: self.offset(s),
-                        limit: Limit::Attributes,
-                        max: self.limits.max_attributes,
-                    });
+                    return Err(self.limit_exceeded(s, Limit::Attributes));
                 }
                 self.push_attr(span, colon);
                 self.st = St::AttrEq;
@@ -1350,11 +1444,7 @@ impl Framer {
         let s = self.tok + start;
         let max = self.limits.max_name_bytes;
         if cut || p > s + max {
-            return Err(StreamError::LimitExceeded {
-                offset: self.offset(s),
-                limit: Limit::NameBytes,
-                max,
-            });
+            return Err(self.limit_exceeded(s, Limit::NameBytes));
         }
         self.pos = p;
         self.st = st;
@@ -1394,6 +1484,12 @@ impl Framer {
             return match b {
                 b'>' => self.finish_start(false),
                 b'/' => {
+                    // `/>` whole ends the tag here, not after a round
+                    // through the dispatcher and the punctuation state.
+                    if p + 1 < end && self.buf.get(p + 1) == Some(&b'>') {
+                        self.pos = p + 2;
+                        return self.finish_start(true);
+                    }
                     self.st = St::EmptySlash;
                     Ok(Step::Continue)
                 }
@@ -1445,82 +1541,97 @@ impl Framer {
         });
     }
 
-    /// The common attribute, `name='value'` with an ASCII name and a value
-    /// without references or non-ASCII, scanned in one go from its first
-    /// byte at `p`: `Some(position after the closing quote)`. Anything else
-    /// leaves the state where the general path must resume (never before
-    /// `p`, and at most the name is scanned twice) and returns `None`.
+    /// The common attributes, `name='value'` with an ASCII name and a
+    /// value without references or non-ASCII, scanned in one go from the
+    /// first byte of the first at `p`, and the next ones while a single
+    /// space and an ASCII name start follow a closing quote:
+    /// `Some(position after the last closing quote)`. Anything else leaves
+    /// the state where the general path must resume (never before `p`,
+    /// and at most a name is scanned twice) and returns `None`.
     #[inline(always)]
-    fn attribute_fast(&mut self, end: usize, p: usize) -> Result<Option<usize>, StreamError> {
+    fn attribute_fast(&mut self, end: usize, mut p: usize) -> Result<Option<usize>, StreamError> {
         let tok = self.tok;
         // The bytes up to `end`, borrowed apart from the fields written
         // below, so that every look-up is one bounds check.
         let s = self.buf.get(..end).unwrap_or_default();
-        let name_end = scan_name(s, p, end);
-        let first = s.get(p).copied().unwrap_or(0);
-        let simple_name = first < 0x80
-            && name_end - p <= self.limits.max_name_bytes
-            && s.get(name_end).is_some_and(|&c| c == b'=' || is_space(c));
-        if !simple_name {
-            self.pos = p;
-            self.st = St::Name {
-                kind: NameKind::Attr,
-                start: p - tok,
-                colon: None,
-            };
-            return Ok(None);
-        }
-        if self.attrs.len() >= self.limits.max_attributes {
-            return Err(StreamError::LimitExceeded {
-                offset: self.offset(p),
-                limit: Limit::Attributes,
-                max: self.limits.max_attributes,
-            });
-        }
-        let last = name_end.checked_sub(1).and_then(|i| s.get(i)).copied();
-        self.tag
-            .note_attr(first, last.unwrap_or(0), name_end - p, false);
-        let name = (p - tok, name_end - tok);
-        let mut q = name_end;
-        while s.get(q).is_some_and(|&b| is_space(b)) {
-            q += 1;
-        }
-        let (v, v_end, quote) = 'value: {
-            if s.get(q) == Some(&b'=') {
-                q += 1;
+        loop {
+            let name_end = scan_name(s, p, end);
+            let first = s.get(p).copied().unwrap_or(0);
+            let simple_name = first < 0x80
+                && name_end - p <= self.limits.max_name_bytes
+                && s.get(name_end).is_some_and(|&c| c == b'=' || is_space(c));
+            if !simple_name {
+                self.pos = p;
+                self.st = St::Name {
+                    kind: NameKind::Attr,
+                    start: p - tok,
+                    colon: None,
+                };
+                return Ok(None);
+            }
+            if self.attrs.len() >= self.limits.max_attributes {
+                return Err(self.limit_exceeded(p, Limit::Attributes));
+            }
+            let last = name_end.checked_sub(1).and_then(|i| s.get(i)).copied();
+            self.tag
+                .note_attr(first, last.unwrap_or(0), name_end - p, false);
+            let name = (p - tok, name_end - tok);
+            let (v, v_end, quote) = 'value: {
+                // Mostly `name='` with no white space around the `=`.
+                if let Some(&[b'=', quote @ (b'"' | b'\'')]) = s.get(name_end..name_end + 2) {
+                    let v = name_end + 2;
+                    break 'value (v, scan_attr(s, v, end, quote), quote);
+                }
+                let mut q = name_end;
                 while s.get(q).is_some_and(|&b| is_space(b)) {
                     q += 1;
                 }
-                if let Some(&quote @ (b'"' | b'\'')) = s.get(q) {
-                    let v = q + 1;
-                    break 'value (v, scan_attr(s, v, end, quote), quote);
+                if s.get(q) == Some(&b'=') {
+                    q += 1;
+                    while s.get(q).is_some_and(|&b| is_space(b)) {
+                        q += 1;
+                    }
+                    if let Some(&quote @ (b'"' | b'\'')) = s.get(q) {
+                        let v = q + 1;
+                        break 'value (v, scan_attr(s, v, end, quote), quote);
+                    }
+                    self.attribute_cut(name, q, St::AttrQuote);
+                } else {
+                    self.attribute_cut(name, q, St::AttrEq);
                 }
-                self.st = St::AttrQuote;
-            } else {
-                self.st = St::AttrEq;
-            }
-            // Cut before the value: the general path resumes at `q`.
+                return Ok(None);
+            };
             self.attrs.push(AttrSpan {
                 name,
                 colon: None,
-                value: (0, 0),
+                value: (v - tok, v_end - tok),
                 escaped: false,
             });
-            self.pos = q;
-            return Ok(None);
-        };
+            if s.get(v_end) != Some(&quote) {
+                self.pos = v_end;
+                self.st = St::AttrValue { quote };
+                return Ok(None);
+            }
+            // Most attributes are followed by one space and the next.
+            match s.get(v_end + 1..v_end + 3) {
+                Some(&[b' ', c]) if is_ascii_name_start(c) => p = v_end + 2,
+                _ => return Ok(Some(v_end + 1)),
+            }
+        }
+    }
+
+    /// An attribute named `name` whose value the data cut before its
+    /// quote: the general path resumes at `q` in `st`.
+    #[inline(never)]
+    fn attribute_cut(&mut self, name: Span, q: usize, st: St) {
         self.attrs.push(AttrSpan {
             name,
             colon: None,
-            value: (v - tok, v_end - tok),
+            value: (0, 0),
             escaped: false,
         });
-        if s.get(v_end) == Some(&quote) {
-            return Ok(Some(v_end + 1));
-        }
-        self.pos = v_end;
-        self.st = St::AttrValue { quote };
-        Ok(None)
+        self.pos = q;
+        self.st = st;
     }
 
     /// The short states that skip white space and expect one byte.
@@ -1605,6 +1716,7 @@ impl Framer {
         }
     }
 
+    #[inline(never)]
     fn reference(
         &mut self,
         end: usize,
@@ -1630,11 +1742,7 @@ impl Framer {
                 }
                 (RefKind::Name, _) if is_ascii_name_char(b) || b == b':' || b >= 0x80 => {
                     if p - amp > self.limits.max_name_bytes {
-                        return Err(StreamError::LimitExceeded {
-                            offset: self.offset(amp),
-                            limit: Limit::NameBytes,
-                            max: self.limits.max_name_bytes,
-                        });
+                        return Err(self.limit_exceeded(amp, Limit::NameBytes));
                     }
                     RefKind::Name
                 }
@@ -1680,6 +1788,7 @@ impl Framer {
         Step::Continue
     }
 
+    #[inline(never)]
     fn bang(&mut self, mut which: Bang, mut matched: usize) -> Result<Step, StreamError> {
         let p = self.pos;
         let Some(&b) = self.buf.get(p) else {
@@ -1724,6 +1833,7 @@ impl Framer {
         }
     }
 
+    #[inline(never)]
     fn cdata(&mut self, end: usize) -> Result<Step, StreamError> {
         let mut p = self.pos;
         loop {
@@ -1759,6 +1869,7 @@ impl Framer {
         }
     }
 
+    #[inline(never)]
     fn decl(&mut self, end: usize) -> Result<Step, StreamError> {
         let mut p = self.pos;
         while let Some(i) = memchr::memchr(b'>', self.buf.get(p..end).unwrap_or_default()) {

@@ -135,11 +135,7 @@ impl Framer {
                 return Err(self.bad_prefix(p, "cannot be undeclared"));
             }
             if self.decls.len() + self.ctx.len() >= self.limits.max_namespace_declarations {
-                return Err(StreamError::LimitExceeded {
-                    offset: self.offset(self.tok + a.name.0),
-                    limit: Limit::NamespaceDeclarations,
-                    max: self.limits.max_namespace_declarations,
-                });
+                return Err(self.limit_exceeded(self.tok + a.name.0, Limit::NamespaceDeclarations));
             }
             self.decls.push(Decl {
                 prefix,
@@ -153,10 +149,20 @@ impl Framer {
     /// Resolves the tag's element name. An unprefixed element below the
     /// top level needs no lookup: nothing reads its namespace, and every
     /// default namespace is valid.
+    #[inline]
     fn resolve_element(&self) -> Result<Hit, StreamError> {
         let prefix = match self.tag.colon {
             Some(c) => self.rel((self.tag.name.0, c)),
             None if !self.open.is_empty() => return Ok(Hit::Nothing),
+            // The common stanza: no prefix and no declaration of its own,
+            // in the stream's default namespace, without the lookup.
+            None if self.decls.is_empty() => {
+                return Ok(if self.ctx.default.is_some() {
+                    Hit::Ctx(None)
+                } else {
+                    Hit::Nothing
+                });
+            }
             None => b"",
         };
         if prefix == b"xmlns" {
@@ -275,16 +281,18 @@ impl Framer {
         if is_root {
             self.ctx = Arc::default();
         } else if self.open.len() >= self.limits.max_depth {
-            return Err(StreamError::LimitExceeded {
-                offset: self.offset(self.tok + self.tag.start),
-                limit: Limit::Depth,
-                max: self.limits.max_depth,
-            });
+            return Err(self.limit_exceeded(self.tok + self.tag.start, Limit::Depth));
         }
         let mark = self.decls.len();
-        self.push_decls()?;
+        // The flags spare most stanzas the calls (see `finish_start`).
+        let flags = self.tag.attr_flags;
+        if flags & ATTR_MAYBE_DECL != 0 {
+            self.push_decls()?;
+        }
         let hit = self.resolve_element()?;
-        self.check_attrs()?;
+        if flags & (ATTR_PREFIXED | ATTR_SIG_CLASH) != 0 {
+            self.check_attrs()?;
+        }
         if is_root {
             return self.open_root(hit, empty);
         }
@@ -360,6 +368,22 @@ impl Framer {
                     self.st = St::Text;
                     return Ok(Step::Continue);
                 }
+            }
+        }
+        self.finish_end_general()
+    }
+
+    /// [`finish_end`](Self::finish_end) for an end tag whose name is
+    /// known to be the innermost open element's.
+    #[inline(always)]
+    pub(super) fn end_matched(&mut self) -> Result<Step, StreamError> {
+        if self.open.len() >= 2 {
+            if let Some(open) = self.open.pop() {
+                if self.decls.len() > open.decls {
+                    self.decls.truncate(open.decls);
+                }
+                self.st = St::Text;
+                return Ok(Step::Continue);
             }
         }
         self.finish_end_general()
@@ -442,23 +466,17 @@ impl Framer {
             offset: self.offset(self.tok),
         })?;
         let offset = self.offset(self.tok);
-        let top = core::mem::replace(
-            &mut self.top,
-            Top {
-                qname: (0, 0),
-                colon: None,
-                ns: NsRef::None,
-                routing: Routing::default(),
-            },
-        );
-        let el = Element {
+        // Built in its box at once, and only the owning part of `top`
+        // taken: the element is some 200 bytes that would otherwise be
+        // written twice, and `top` once more.
+        let el = Box::new(Element {
             xml,
-            qname: top.qname,
-            colon: top.colon,
-            ns: top.ns,
-            routing: top.routing,
+            qname: self.top.qname,
+            colon: self.top.colon,
+            ns: core::mem::replace(&mut self.top.ns, NsRef::None),
+            routing: self.top.routing,
             namespaces: self.ctx.clone(),
-        };
+        });
         self.tok = self.pos;
         self.decls.clear();
         self.st = if self.level == Level::Prolog {
@@ -497,7 +515,7 @@ impl Framer {
                 name: el.qualified_name().to_string(),
             });
         }
-        Ok(self.emit(Event::Element(Box::new(el))))
+        Ok(self.emit(Event::Element(el)))
     }
 
     /// The root start tag (TCP stream header or BOSH body) is complete.
@@ -600,7 +618,7 @@ impl Framer {
 /// handful of bytes costs more than the comparison. Names of 4 to 16 bytes
 /// (most of them) are compared as two overlapping words.
 #[inline(always)]
-fn same(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;

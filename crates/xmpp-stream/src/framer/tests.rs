@@ -853,3 +853,68 @@ fn one_byte_feeds_end_nested_tags_like_the_scanner() {
         assert_eq!(result.is_ok(), ok, "depth {depth}: {result:?}");
     }
 }
+
+/// End tags matched by comparing bytes with the open element's name agree
+/// with the scanner: a longer or shorter name, a prefix, white space, a
+/// non-ASCII name and the element limit cut right after the name.
+#[test]
+fn end_tags_compared_with_the_open_name() {
+    for (body, ok) in [
+        ("<message><ab></ab></message>", true),
+        ("<message><a></ab></message>", false),
+        ("<message><ab></a></message>", false),
+        ("<message><ab></abc></message>", false),
+        ("<message><a></a ></message>", true),
+        ("<message><a:b xmlns:a='u'></a:b></message>", true),
+        ("<message><a:b xmlns:a='u'></a:c></message>", false),
+        ("<message><é></é></message>", true),
+        ("<message><é></é ></message>", true),
+        ("<message><é></ée></message>", false),
+        ("<message><message></message></message>", true),
+        ("<message></message>", true),
+        ("<message></messag></message>", false),
+    ] {
+        let (ev, err) = frame(&in_stream(body));
+        assert_eq!(err.is_none(), ok, "{body}: {err:?}");
+        if ok {
+            assert_eq!(ev.len(), 2, "{body}");
+        }
+    }
+    // An element of exactly the limit ends; one byte more and its `>`
+    // is past the limit.
+    let limits = Limits::default().with_max_element_bytes(10_000);
+    for (n, ok) in [(9_993, true), (9_994, false)] {
+        let body = "<a>".to_string() + &"x".repeat(n) + "</a>";
+        let mut f = Framer::with_limits(Transport::Tcp, limits).unwrap();
+        f.feed(in_stream(&body).as_bytes());
+        assert!(matches!(f.next_event(), Ok(Some(Event::StreamOpen(_)))));
+        let r = f.next_event();
+        assert_eq!(matches!(r, Ok(Some(Event::Element(_)))), ok, "{n}: {r:?}");
+    }
+}
+
+/// Attributes that follow each other after one space are scanned in one
+/// go; what breaks the run (more white space, a non-ASCII or prefixed
+/// name, a reference, a bad name start, a missing space) agrees with the
+/// scanner at every split point.
+#[test]
+fn runs_of_attributes() {
+    for (body, ok) in [
+        (
+            "<message a='1' b=\"2\" c='3'><x d='4' e='5'/></message>",
+            true,
+        ),
+        ("<message a='1'  b='2'\tc='3'/>", true),
+        ("<message a='1' é='2' c='3'/>", true),
+        ("<message xmlns:p='u' a='1' p:b='2' c='3'/>", true),
+        ("<message a='1' b='&amp;' c='3'/>", true),
+        ("<message a='1' b = '2' c='3'/>", true),
+        ("<message a='1' 1b='2'/>", false),
+        ("<message a='1' b='2'c='3'/>", false),
+        ("<message a='1' b='2' a='3'/>", false),
+        ("<message a='1' b='<'/>", false),
+    ] {
+        let (_, err) = frame(&in_stream(body));
+        assert_eq!(err.is_none(), ok, "{body}: {err:?}");
+    }
+}
