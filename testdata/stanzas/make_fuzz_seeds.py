@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seeds of the `stanza_parse` fuzz target from the vector files
-here (format: README.md), replacing the seeds of earlier runs.
+here (format: README.md), replacing the seeds of earlier runs (`crash-*` files, inputs the fuzzer
+found, are kept as regressions).
 
 Usage: make_fuzz_seeds.py [SEEDS_DIR]   (default: ../../fuzz/seeds/stanza_parse)
 
@@ -37,8 +38,10 @@ def case_xml(path):
 def main():
     seeds = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "fuzz", "seeds", "stanza_parse")
     os.makedirs(seeds, exist_ok=True)
+    # Inputs the fuzzer found (`crash-*`) stay: they are regressions.
     for name in os.listdir(seeds):
-        os.remove(os.path.join(seeds, name))
+        if not name.startswith("crash-"):
+            os.remove(os.path.join(seeds, name))
     total = 0
     for name in sorted(os.listdir(HERE)):
         if not name.endswith(".txt"):

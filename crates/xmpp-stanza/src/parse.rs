@@ -914,22 +914,12 @@ fn check_value_with(raw: &str, flags: u8, offset: u64) -> Result<(), ParseError>
             "lt" | "gt" | "amp" | "apos" | "quot" => true,
             _ => match name.strip_prefix('#') {
                 Some(num) => {
+                    // Any number of digits (XML 1.0 §4.1: leading zeros
+                    // are allowed, as the framer allows them), the value
+                    // held at 0x110000 once it is out of range.
                     let code = match num.strip_prefix('x') {
-                        Some(hex)
-                            if !hex.is_empty()
-                                && hex.len() <= 8
-                                && hex.bytes().all(|b| b.is_ascii_hexdigit()) =>
-                        {
-                            u32::from_str_radix(hex, 16).ok()
-                        }
-                        Some(_) => None,
-                        None if !num.is_empty()
-                            && num.len() <= 10
-                            && num.bytes().all(|b| b.is_ascii_digit()) =>
-                        {
-                            num.parse().ok()
-                        }
-                        None => None,
+                        Some(hex) => reference_value(hex, 16),
+                        None => reference_value(num, 10),
                     };
                     match code.and_then(char::from_u32) {
                         Some(c) if is_xml_char(c) => true,
@@ -957,6 +947,19 @@ fn check_value_with(raw: &str, flags: u8, offset: u64) -> Result<(), ParseError>
         rest = after.get(semi + 1..).unwrap_or_default();
     }
     Ok(())
+}
+
+/// The code point a character reference's digits in `radix` name, held
+/// at 0x110000 (past Unicode) once it is larger; `None` when there are no
+/// digits or something else is among them.
+fn reference_value(digits: &str, radix: u32) -> Option<u32> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.chars().try_fold(0u32, |v, c| {
+        c.to_digit(radix)
+            .map(|d| v.saturating_mul(radix).saturating_add(d).min(0x11_0000))
+    })
 }
 
 /// An attribute value as stored: what
