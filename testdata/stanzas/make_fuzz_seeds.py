@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seeds of the `stanza_parse` fuzz target from the vector files
-here (format: README.md), replacing the seeds of earlier runs (`crash-*` files, inputs the fuzzer
-found, are kept as regressions).
+here (format: README.md), replacing the seeds of earlier runs; `crash-*`
+files, inputs the fuzzer found, are kept as regressions.
 
 Usage: make_fuzz_seeds.py [SEEDS_DIR]   (default: ../../fuzz/seeds/stanza_parse)
 
