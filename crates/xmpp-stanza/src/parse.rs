@@ -112,9 +112,12 @@ impl Element {
 /// [`Element::from_bytes_with_limits`] do, keeping its scratch buffers
 /// (the open elements, the finished children waiting for their parent,
 /// attributes, text being decoded) from one call to the next, so that
-/// reading a stream allocates the trees and nothing else once the buffers
-/// have grown to the largest element seen (which the framer's
-/// [`Limits`] bound).
+/// reading a stream of usual stanzas allocates the trees and nothing
+/// else once the buffers have grown. Each buffer keeps at most 8 KiB
+/// between calls (enough for a roster result of some 90 items): one huge
+/// element, which the framer's [`Limits`] allow up to 256 KiB by default
+/// and which may need megabytes of buffers, does not leave them pinned
+/// to the stream.
 ///
 /// Keep one per stream (or per thread) and call it for every frame; it
 /// holds no state between calls but those empty buffers, so any call may

@@ -108,6 +108,21 @@ pub(super) struct Scratch {
     pending: Vec<(&'static str, &'static str, u8)>,
 }
 
+#[cfg(test)]
+impl Scratch {
+    /// The heap its buffers hold.
+    pub(super) fn heap_bytes(&self) -> usize {
+        fn bytes<T>(v: &Vec<T>) -> usize {
+            v.capacity() * size_of::<T>()
+        }
+        bytes(&self.prefixes)
+            + bytes(&self.stack)
+            + bytes(&self.nodes)
+            + self.text.capacity()
+            + bytes(&self.pending)
+    }
+}
+
 /// `v` as it is (emptied by `give_back`), or, when it never allocated (a
 /// fresh scratch), a vector of `capacity` allocated at once (`reserve` on
 /// an empty vector takes the slower growth path).
@@ -117,6 +132,24 @@ fn reserved<T>(v: Vec<T>, capacity: usize) -> Vec<T> {
     } else {
         v
     }
+}
+
+/// The most bytes each scratch buffer keeps between two trees. A framed
+/// element can be as large as the framer's limit (256 KiB by default), and
+/// a flat one of that size, `<a/>` after `<a/>`, grows the node buffer to
+/// some 18 times that; kept for the life of a stream, that would let every
+/// peer pin megabytes with one element. 8 KiB holds the buffers of a
+/// roster result with 90 items, or of any usual stanza, so a stream of
+/// those still allocates nothing but its trees.
+pub(super) const SCRATCH_KEEP_BYTES: usize = 8 * 1024;
+
+/// `v` (empty), its capacity cut to [`SCRATCH_KEEP_BYTES`].
+fn bounded<T>(mut v: Vec<T>) -> Vec<T> {
+    let size = size_of::<T>().max(1);
+    if v.capacity() * size > SCRATCH_KEEP_BYTES {
+        v.shrink_to(SCRATCH_KEEP_BYTES / size);
+    }
+    v
 }
 
 /// `v` emptied and retyped, in its own allocation: the standard library's
@@ -255,16 +288,19 @@ impl<'i, 'n> Builder<'i, 'n> {
     }
 
     /// Returns the buffers, emptied, to `scratch` for the next tree.
+    /// Buffers grown past [`SCRATCH_KEEP_BYTES`] by an unusual tree
+    /// shrink back to it.
     fn give_back(self, scratch: &mut Scratch) {
-        scratch.prefixes = recycle(self.prefixes);
-        scratch.stack = recycle(self.stack);
+        scratch.prefixes = bounded(recycle(self.prefixes));
+        scratch.stack = bounded(recycle(self.stack));
         let mut nodes = self.nodes;
         nodes.clear();
-        scratch.nodes = nodes;
+        scratch.nodes = bounded(nodes);
         let mut text = self.text;
         text.clear();
+        text.shrink_to(SCRATCH_KEEP_BYTES);
         scratch.text = text;
-        scratch.pending = recycle(self.pending);
+        scratch.pending = bounded(recycle(self.pending));
     }
 
     fn offset(&self) -> u64 {

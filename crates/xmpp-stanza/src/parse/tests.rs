@@ -216,6 +216,34 @@ fn recycled_scratch_keeps_its_allocations() {
 }
 
 #[test]
+fn a_tree_builder_keeps_little_after_a_huge_element() {
+    // 250 KiB of `<a/>` children and one long text: the node buffer grows
+    // to some 4 MB while the tree is built, and must not stay that big.
+    let mut xml = String::from("<r>");
+    for _ in 0..50_000 {
+        xml.push_str("<a/>");
+    }
+    xml.push_str("<t>");
+    xml.push_str(&"x&amp;".repeat(8_000));
+    xml.push_str("</t></r>");
+    let mut b = TreeBuilder::new();
+    let e = b
+        .from_bytes_with_limits(xml.as_bytes(), &Limits::default())
+        .unwrap();
+    assert_eq!(e.node_count(), 50_001);
+    assert!(
+        b.scratch.heap_bytes() <= 5 * onepass::SCRATCH_KEEP_BYTES,
+        "{} bytes kept",
+        b.scratch.heap_bytes()
+    );
+    // A usual stanza still reuses what is kept.
+    let chat = "<message><body>hi</body><active xmlns='urn:x'/></message>";
+    b.from_bytes_with_limits(chat.as_bytes(), &Limits::default())
+        .unwrap();
+    assert!(b.scratch.heap_bytes() > 0);
+}
+
+#[test]
 fn a_tree_builder_gives_the_same_trees_as_the_one_shot_calls() {
     let mut b = TreeBuilder::new();
     let docs = [
