@@ -677,21 +677,45 @@ fn find_duplicate<'k>(
         }
         return None;
     }
+    find_duplicate_sorted(n, key, scratch, fnv1a)
+}
+
+/// FNV-1a over both parts of a key, told apart by a byte no name has.
+fn fnv1a(a: &[u8], b: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in a.iter().chain(&[0xFF]).chain(b) {
+        h = (h ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// [`find_duplicate`] for long lists: sorted by hash, then by the key
+/// itself and the index, so that equal keys are neighbours whatever
+/// collides (a peer can find FNV collisions; with the hash alone, `a`,
+/// a colliding name, `a` again sorted as three neighbours of one hash and
+/// the duplicate went unseen), and the first repeat is the one reported.
+fn find_duplicate_sorted<'k>(
+    n: usize,
+    key: impl Fn(usize) -> (&'k [u8], &'k [u8]),
+    scratch: &mut Vec<(u64, usize)>,
+    hash: impl Fn(&[u8], &[u8]) -> u64,
+) -> Option<usize> {
     scratch.clear();
     for i in 0..n {
         let (a, b) = key(i);
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for &byte in a.iter().chain(&[0xFF]).chain(b) {
-            h = (h ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-        scratch.push((h, i));
+        scratch.push((hash(a, b), i));
     }
-    scratch.sort_unstable();
-    let mut found = None;
+    scratch.sort_unstable_by(|&(h1, i), &(h2, j)| {
+        h1.cmp(&h2)
+            .then_with(|| key(i).cmp(&key(j)))
+            .then(i.cmp(&j))
+    });
+    let mut found: Option<usize> = None;
     for w in scratch.windows(2) {
         if let [(h1, i), (h2, j)] = *w {
             if h1 == h2 && key(i) == key(j) {
-                found = Some(found.map_or(i.max(j), |f: usize| f.min(i.max(j))));
+                // `i < j`: the sort puts equal keys in index order.
+                found = Some(found.map_or(j, |f| f.min(j)));
             }
         }
     }
@@ -815,7 +839,39 @@ impl Element {
 mod tests {
     use alloc::vec::Vec;
 
-    use super::same;
+    use super::{find_duplicate, find_duplicate_sorted, same};
+
+    /// Under a hash where everything collides, the sorted search still
+    /// finds every duplicate and reports its first repeat.
+    #[test]
+    fn duplicates_are_found_through_hash_collisions() {
+        let names: [&[u8]; 16] = [
+            b"a", b"b", b"c", b"d", b"e", b"f", b"g", b"h", b"i", b"j", b"k", b"l", b"m", b"n",
+            b"o", b"p",
+        ];
+        let run = |list: &[&'static [u8]]| {
+            let mut scratch = Vec::new();
+            let key = |i: usize| (list[i], &b""[..]);
+            let colliding = find_duplicate_sorted(list.len(), key, &mut scratch, |_, _| 7);
+            let real = find_duplicate(list.len(), key, &mut scratch);
+            assert_eq!(colliding, real);
+            real
+        };
+        assert_eq!(run(&names), None);
+        // `a`, another name, `a` again: the case a bare hash sort missed.
+        let mut with = names.to_vec();
+        with[2] = b"a";
+        assert_eq!(run(&with), Some(2));
+        with[15] = b"b";
+        with[9] = b"b";
+        assert_eq!(run(&with), Some(2));
+        let mut late = names.to_vec();
+        late[15] = b"c";
+        late[12] = b"c";
+        assert_eq!(run(&late), Some(12));
+        // The pairwise path for short lists agrees.
+        assert_eq!(run(&[b"x", b"y", b"x"]), Some(2));
+    }
 
     /// The word comparison agrees with byte equality at every length and
     /// every differing position.
