@@ -123,6 +123,26 @@ impl Scratch {
     }
 }
 
+/// Up to this many attributes, each is compared with those before it;
+/// above, they are sorted once ([`first_repeat`]).
+const PAIRWISE_ATTRIBUTES: usize = 16;
+
+/// The index of the first attribute whose expanded name (namespace and
+/// local name) an earlier one has, found by sorting, in `O(n log n)`.
+fn first_repeat(attrs: &[Attribute]) -> Option<usize> {
+    let key = |i: usize| attrs.get(i).map(|a| (&*a.ns, &*a.name));
+    let mut order: Vec<usize> = (0..attrs.len()).collect();
+    order.sort_unstable_by(|&i, &j| key(i).cmp(&key(j)).then(i.cmp(&j)));
+    order
+        .windows(2)
+        .filter_map(|w| match *w {
+            // Equal keys sort in document order: `j` is the repeat.
+            [i, j] if key(i) == key(j) => Some(j),
+            _ => None,
+        })
+        .min()
+}
+
 /// `v` as it is (emptied by `give_back`), or, when it never allocated (a
 /// fresh scratch), a vector of `capacity` allocated at once (`reserve` on
 /// an empty vector takes the slower growth path).
@@ -887,7 +907,9 @@ impl<'i, 'n> Builder<'i, 'n> {
             // share an expanded name only through two prefixes bound to
             // one namespace: an unprefixed one (no namespace, as no prefix
             // can be bound to none) clashes with nothing.
-            let checked = !trusted || p.is_some();
+            // Long lists are checked once, sorted, below: pairwise they
+            // would cost time quadratic in the attribute limit.
+            let checked = (!trusted || p.is_some()) && pending.len() <= PAIRWISE_ATTRIBUTES;
             if checked && attrs.iter().any(|a| *a.name == *name && a.ns == ns) {
                 return Err(ParseError::DuplicateAttribute {
                     offset,
@@ -905,6 +927,14 @@ impl<'i, 'n> Builder<'i, 'n> {
                     attribute_value_with(raw, flags)
                 },
             });
+        }
+        if pending.len() > PAIRWISE_ATTRIBUTES {
+            if let Some(j) = first_repeat(&attrs) {
+                return Err(ParseError::DuplicateAttribute {
+                    offset,
+                    name: pending.get(j).map_or("", |p| p.0).into(),
+                });
+            }
         }
         self.pending = pending;
         let element = Element {

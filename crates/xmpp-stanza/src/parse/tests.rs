@@ -216,6 +216,57 @@ fn recycled_scratch_keeps_its_allocations() {
 }
 
 #[test]
+fn long_attribute_lists_find_their_first_duplicate() {
+    let attrs = |n: usize| -> String { (0..n).map(|i| alloc::format!(" a{i}='v'")).collect() };
+    // Unique: accepted, in order.
+    let e = parse(&alloc::format!("<e{}/>", attrs(40))).unwrap();
+    assert_eq!(e.attrs().len(), 40);
+    assert_eq!(e.attrs()[39].name(), "a39");
+    // The first repeat is named, as the pairwise check names it.
+    for (xml, name) in [
+        (
+            alloc::format!("<e{} a3='x'{}/>", attrs(30), " b='1' a1='y'"),
+            "a3",
+        ),
+        (alloc::format!("<e{} b='1' b='2'/>", attrs(20)), "b"),
+        (
+            alloc::format!(
+                "<e xmlns:p='urn:x' xmlns:q='urn:x'{} p:z='1' q:z='2'/>",
+                attrs(20)
+            ),
+            "q:z",
+        ),
+    ] {
+        match parse(&xml) {
+            Err(ParseError::DuplicateAttribute { name: found, .. }) => {
+                assert_eq!(found, name, "{xml}");
+            }
+            other => panic!("{xml}: {other:?}"),
+        }
+    }
+    // Framed (the framer refuses the clash itself): many attributes, two
+    // prefixes of one namespace, distinct local names.
+    let mut framer = xmpp_stream::Framer::new(xmpp_stream::Transport::Tcp);
+    framer.feed(
+        b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>",
+    );
+    framer.feed(
+        alloc::format!(
+            "<e xmlns:p='urn:x' xmlns:q='urn:x'{} p:z='1' q:y='2'/>",
+            attrs(20)
+        )
+        .as_bytes(),
+    );
+    assert!(framer.next_event().unwrap().is_some(), "the header");
+    let Some(xmpp_stream::Event::Element(frame)) = framer.next_event().unwrap() else {
+        panic!("the element is framed");
+    };
+    let e = Element::from_frame(&frame).unwrap();
+    assert_eq!(e.attrs().len(), 22);
+    assert_eq!(e.attr_ns("y", "urn:x"), Some("2"));
+}
+
+#[test]
 fn a_tree_builder_keeps_little_after_a_huge_element() {
     // 250 KiB of `<a/>` children and one long text: the node buffer grows
     // to some 4 MB while the tree is built, and must not stay that big.
