@@ -42,7 +42,10 @@ pub struct Limits {
     pub max_name_bytes: usize,
     /// Namespace declarations in scope at once: those of the stream header
     /// plus those of the open elements of the current top-level element.
-    /// Default 64.
+    /// Default 64. Resolving a prefix looks through the declarations in
+    /// scope, innermost first, so this is also the most comparisons one
+    /// prefixed name can cost: raised by orders of magnitude, it would let
+    /// a peer make framing time grow with its square.
     pub max_namespace_declarations: usize,
 }
 
