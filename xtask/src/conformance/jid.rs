@@ -20,6 +20,11 @@
 //! `check_ltr=True` on every label (RFC 5893 "Bidi domain name"); each part
 //! at most 1023 octets.
 //!
+//! 3. The same inputs, and every `legacy` row, through `Jid::parse_legacy`
+//!    and a Unicode 3.2 stringprep reference built from Python's standard
+//!    library ([`LEGACY_ORACLE`]); only the IPv4-mapped text form may
+//!    differ.
+//!
 //! As for PRECIS, the Python side lowercases code point by code point (no
 //! Final_Sigma context), the documented choice of xmpp-precis. Every other
 //! difference is either in a class listed, with its reason, in
@@ -125,6 +130,126 @@ else:
         w.write(json.dumps(result) + "\n")
 "#;
 
+/// The legacy (RFC 6122) reference, from Python's standard library alone:
+/// `stringprep`'s RFC 3454 tables and `unicodedata.ucd_3_2_0`, the Unicode
+/// 3.2 the RFC fixes (where the `stringprep` crate we use normalizes with
+/// today's NFKC). Nodeprep (RFC 6122 Appendix A) and Resourceprep
+/// (Appendix B) as RFC 3454 §3–§7 apply them, with unassigned code points
+/// refused on input (stored strings); the domainpart label by label
+/// (RFC 3490 separators), Nameprep (RFC 3491), A-labels decoded and
+/// required to prepare to themselves, the STD3 ASCII rules and 63 octets;
+/// IPv6 literals as in RFC 7622 mode.
+const LEGACY_ORACLE: &str = r#"
+import ipaddress, json, stringprep, sys, unicodedata
+
+U32 = unicodedata.ucd_3_2_0
+NODE_EXTRA = set("\"&'/:<>@")
+
+# stringprep's B.3 falls back to str.lower(), which is today's Unicode: a
+# case pair added after 3.2 (U+2132 and U+214E, in 5.0) is not in the
+# RFC's table B.2. Keep a mapping only when its result exists in 3.2.
+_b3 = stringprep.map_table_b3
+def _b3_in_3_2(c):
+    r = _b3(c)
+    return c if any(U32.category(x) == "Cn" for x in r) else r
+stringprep.map_table_b3 = _b3_in_3_2
+C_COMMON = [stringprep.in_table_c12, stringprep.in_table_c21, stringprep.in_table_c22,
+            stringprep.in_table_c3, stringprep.in_table_c4, stringprep.in_table_c5,
+            stringprep.in_table_c6, stringprep.in_table_c7, stringprep.in_table_c8,
+            stringprep.in_table_c9]
+
+def prep(s, casefold, prohibited, extra=()):
+    # RFC 3454 §7, stored strings: unassigned code points refused on input.
+    if any(stringprep.in_table_a1(c) for c in s):
+        raise ValueError("unassigned")
+    s = "".join(c for c in s if not stringprep.in_table_b1(c))
+    if casefold:
+        s = "".join(stringprep.map_table_b2(c) for c in s)
+    s = U32.normalize("NFKC", s)
+    for c in s:
+        if any(t(c) for t in prohibited) or c in extra:
+            raise ValueError("prohibited %r" % c)
+    if any(stringprep.in_table_d1(c) for c in s):
+        if any(stringprep.in_table_d2(c) for c in s):
+            raise ValueError("bidi mixed")
+        if not (stringprep.in_table_d1(s[0]) and stringprep.in_table_d1(s[-1])):
+            raise ValueError("bidi ends")
+    return s
+
+def part_len(s):
+    if not s:
+        raise ValueError("empty")
+    if len(s.encode("utf-8")) > 1023:
+        raise ValueError("too long")
+    return s
+
+def nodeprep(s):
+    return part_len(prep(s, True, [stringprep.in_table_c11] + C_COMMON, NODE_EXTRA))
+
+def resourceprep(s):
+    return part_len(prep(s, False, C_COMMON))
+
+def nameprep_label(label):
+    return prep(label, True, C_COMMON)
+
+def domain(s):
+    if s.endswith("."):
+        s = s[:-1]
+    if not s:
+        raise ValueError("empty")
+    if s.startswith("["):
+        if not s.endswith("]") or "%" in s:
+            raise ValueError("ip literal")
+        return "[" + ipaddress.IPv6Address(s[1:-1]).compressed + "]"
+    labels = []
+    for label in s.replace("\u3002", ".").replace("\uff0e", ".").replace("\uff61", ".").split("."):
+        if not label:
+            raise ValueError("empty label")
+        p = nameprep_label(label)
+        if p.startswith("xn--"):
+            # IDNA2003 ToUnicode (RFC 3490 §4.2) of an A-label, strictly:
+            # the decoded label must prepare to itself and encode back.
+            u = p[4:].encode("ascii").decode("punycode")
+            if u.isascii() or u[:4].lower() == "xn--":
+                raise ValueError("bad a-label")
+            if nameprep_label(u) != u:
+                raise ValueError("a-label not prepared")
+            p = u
+        if not p:
+            raise ValueError("empty label")
+        if len(p.encode("utf-8")) > 63:
+            raise ValueError("label too long")
+        for c in p:
+            if (c.isascii() and not (c.isalnum() or c == "-")) or c in "\u3002\uff0e\uff61":
+                raise ValueError("std3 %r" % c)
+        if p.startswith("-") or p.endswith("-"):
+            raise ValueError("hyphen")
+        labels.append(p)
+    return part_len(".".join(labels))
+
+def jid(s):
+    bare, slash, resource = s.partition("/")
+    local, at, dom = bare.partition("@")
+    if not at:
+        local, dom = None, bare
+    out = ""
+    if local is not None:
+        out += nodeprep(local) + "@"
+    out += domain(dom)
+    if slash:
+        out += "/" + resourceprep(resource)
+    return out
+
+w = sys.stdout
+for line in sys.stdin:
+    s = json.loads(line)
+    try:
+        result = {"ok": True, "out": jid(s)}
+    except Exception as e:
+        result = {"ok": False, "out": type(e).__name__ + ": " + str(e)}
+    w.write(json.dumps(result) + "\n")
+"#;
+
 const PACKAGES: &[&str] = &["precis-i18n==1.1.2", "unicodedata2==15.0.0", "idna==3.4"];
 
 pub(crate) fn run(args: &[String]) -> Result {
@@ -136,7 +261,7 @@ pub(crate) fn run(args: &[String]) -> Result {
     check_version(&python, &script)?;
 
     let known = oracle::known_differences("jid", 3)?;
-    let vectors = testdata_inputs()?;
+    let vectors = testdata_inputs("rfc7622")?;
     let n_vectors = vectors.len();
     let mut rng = Rng::new(seed);
     let generated: Vec<String> = (0..count).map(|_| generate(&mut rng)).collect();
@@ -171,18 +296,7 @@ pub(crate) fn run(args: &[String]) -> Result {
             continue;
         }
         stats[which].2 += 1;
-        unexplained.push(format!(
-            "{}\tours: {}; reference: {}",
-            serde_json::to_string(input).unwrap_or_default(),
-            match &ours {
-                Ok(j) => format!("ok {:?}", j.as_str()),
-                Err(e) => format!("refused ({e})"),
-            },
-            match theirs {
-                Ok(t) => format!("ok {t:?}"),
-                Err(e) => format!("refused ({e})"),
-            },
-        ));
+        unexplained.push(describe(input, &ours, theirs));
     }
     for ((name, (n, explained, bad)), ok) in ["testdata rows", "generated JIDs"]
         .iter()
@@ -200,6 +314,7 @@ pub(crate) fn run(args: &[String]) -> Result {
     for (class, n) in classes {
         eprintln!("  known difference {class}: {n}");
     }
+    legacy(&python, &generated)?;
     if unexplained.is_empty() {
         return Ok(());
     }
@@ -209,6 +324,83 @@ pub(crate) fn run(args: &[String]) -> Result {
     Err(format!(
         "{} unexplained differences from the reference pipeline (record them with their \
          reason in testdata/jid/oracle-differences.tsv once investigated)",
+        unexplained.len()
+    ))
+}
+
+/// One line on a difference: the input, our result and the reference's.
+fn describe(
+    input: &str,
+    ours: &std::result::Result<Jid, xmpp_jid::Error>,
+    theirs: &std::result::Result<String, String>,
+) -> String {
+    format!(
+        "{}\tours: {}; reference: {}",
+        serde_json::to_string(input).unwrap_or_default(),
+        match ours {
+            Ok(j) => format!("ok {:?}", j.as_str()),
+            Err(e) => format!("refused ({e})"),
+        },
+        match theirs {
+            Ok(t) => format!("ok {t:?}"),
+            Err(e) => format!("refused ({e})"),
+        },
+    )
+}
+
+/// Legacy mode: every `legacy` row of `testdata/jid/*.tsv` and the
+/// generated JIDs through [`Jid::parse_legacy`] and [`LEGACY_ORACLE`]; the
+/// two must accept and refuse the same inputs and give the same JIDs.
+fn legacy(python: &Path, generated: &[String]) -> Result {
+    let script = root().join("target").join("oracle-jid-legacy.py");
+    std::fs::write(&script, LEGACY_ORACLE).map_err(|e| format!("write oracle script: {e}"))?;
+    let vectors = testdata_inputs("legacy")?;
+    let inputs: Vec<&str> = vectors
+        .iter()
+        .chain(generated)
+        .map(String::as_str)
+        .collect();
+    let requests: Vec<Value> = inputs.iter().map(|s| json!(s)).collect();
+    let answers = oracle::ask(python, &script, "jids", &requests)?;
+    let mut accepted = 0;
+    let mut ipv6 = 0;
+    let mut unexplained = Vec::new();
+    for (input, theirs) in inputs.iter().zip(&answers) {
+        let ours = Jid::parse_legacy(input);
+        accepted += usize::from(ours.is_ok());
+        let agree = match (&ours, theirs) {
+            (Ok(j), Ok(t)) => j.as_str() == t,
+            (Err(_), Err(_)) => true,
+            _ => false,
+        };
+        if agree {
+            continue;
+        }
+        // The same IPv4-mapped address in two text forms, as in RFC 7622
+        // mode; no other class applies here.
+        if classify(&ours, theirs) == Some("ipv6-embedded-ipv4") {
+            ipv6 += 1;
+            continue;
+        }
+        unexplained.push(describe(input, &ours, theirs));
+    }
+    eprintln!(
+        "{:>16}: {} compared ({} testdata rows; {accepted} valid for us), {} agree, {ipv6} \
+         known differences (ipv6-embedded-ipv4), {} unexplained",
+        "legacy (RFC 6122)",
+        inputs.len(),
+        vectors.len(),
+        inputs.len() - unexplained.len() - ipv6,
+        unexplained.len()
+    );
+    if unexplained.is_empty() {
+        return Ok(());
+    }
+    for u in unexplained.iter().take(40) {
+        eprintln!("  {u}");
+    }
+    Err(format!(
+        "{} differences in legacy mode from the Unicode 3.2 stringprep reference",
         unexplained.len()
     ))
 }
@@ -235,8 +427,9 @@ fn check_version(python: &Path, script: &Path) -> Result {
     Ok(())
 }
 
-/// The inputs of every RFC 7622 row of `testdata/jid/*.tsv`.
-fn testdata_inputs() -> Result<Vec<String>> {
+/// The inputs of every row of `testdata/jid/*.tsv` in `mode` (`rfc7622`
+/// or `legacy`).
+fn testdata_inputs(mode: &str) -> Result<Vec<String>> {
     let dir = root().join("testdata/jid");
     let mut inputs = Vec::new();
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -254,10 +447,10 @@ fn testdata_inputs() -> Result<Vec<String>> {
             .filter(|l| !l.starts_with('#') && !l.is_empty())
         {
             let f: Vec<&str> = line.split('\t').collect();
-            let [_source, mode, input, _expected] = f.as_slice() else {
+            let [_source, row_mode, input, _expected] = f.as_slice() else {
                 return Err(format!("bad line in {}: {line}", path.display()));
             };
-            if *mode == "rfc7622" {
+            if *row_mode == mode {
                 let input: String = serde_json::from_str(input)
                     .map_err(|e| format!("{}: bad input {input}: {e}", path.display()))?;
                 inputs.push(input);
