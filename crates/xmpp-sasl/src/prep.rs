@@ -15,6 +15,12 @@ use crate::error::{Error, Field};
 #[non_exhaustive]
 pub enum Prep {
     /// SASLprep (RFC 4013), the default. Needs the `saslprep` feature.
+    ///
+    /// U+200B ZERO WIDTH SPACE is in both tables RFC 4013 §2.1 maps with
+    /// (RFC 3454 C.1.2, to SPACE, and B.1, to nothing) and the RFC gives
+    /// no order: it becomes SPACE here, as in libidn; Python's scramp and
+    /// passlib drop it. `cargo xtask conformance sasl` finds no other
+    /// difference from scramp.
     #[default]
     SaslPrep,
     /// The PRECIS OpaqueString profile (RFC 8265 §4.2), enforced on

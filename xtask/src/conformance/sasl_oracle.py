@@ -7,7 +7,11 @@ Modes:
                          --write regenerates the derived-*.txt vectors.
   interop XMPP           scramp's client against `XMPP sasl server` and our
                          `XMPP sasl client` against scramp's server.
-Prints one line per case and a closing "N passed, N failed" line.
+  saslprep               reads JSON strings, one per line, and answers each
+                         with {"ok": true, "out": prepared} or {"ok": false,
+                         "out": why}: scramp's SASLprep (Unicode 3.2 tables).
+Prints one line per case and a closing "N passed, N failed" line (except
+saslprep, which answers line for line).
 """
 
 import base64
@@ -263,7 +267,21 @@ def interop(xmpp):
         report(ok, "our client -> scramp server: " + tag, str(detail))
 
 
+def prepare_lines():
+    out = sys.stdout
+    for line in sys.stdin:
+        s = json.loads(line)
+        try:
+            result = {"ok": True, "out": saslprep(s)}
+        except Exception as e:
+            result = {"ok": False, "out": type(e).__name__ + ": " + str(e)}
+        out.write(json.dumps(result) + "\n")
+    return 0
+
+
 def main(argv):
+    if argv == ["saslprep"]:
+        return prepare_lines()
     if len(argv) >= 2 and argv[0] == "vectors":
         vectors(argv[1], "--write" in argv)
     elif len(argv) == 2 and argv[0] == "interop":
