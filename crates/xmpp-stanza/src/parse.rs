@@ -718,9 +718,8 @@ fn split_qname(qname: &str) -> (Option<&str>, &str) {
     }
 }
 
-/// An NCName (Namespaces in XML 1.0 §3): a name without colons. ASCII is
-/// checked exactly against XML 1.0 §2.3; other characters are accepted when
-/// they are outside the ranges XML 1.0 excludes from names.
+/// An NCName (Namespaces in XML 1.0 §3): a name without colons, checked
+/// against XML 1.0 §2.3 exactly as the framer checks it.
 fn is_ncname(s: &str) -> bool {
     // Fast path: the names of XMPP are ASCII, checked against a table.
     let b = s.as_bytes();
@@ -733,24 +732,8 @@ fn is_ncname(s: &str) -> bool {
         return false;
     }
     let mut chars = s.chars();
-    let Some(first) = chars.next() else {
-        return false;
-    };
-    let start = |c: char| {
-        c.is_ascii_alphabetic()
-            || c == '_'
-            || (!c.is_ascii()
-                && !matches!(c, '\u{D7}' | '\u{F7}' | '\u{37E}' | '\u{2000}'..='\u{200B}' | '\u{200E}'..='\u{206F}' | '\u{2190}'..='\u{2BFF}' | '\u{2FF0}'..='\u{3000}' | '\u{E000}'..='\u{F8FF}' | '\u{FDD0}'..='\u{FDEF}' | '\u{FFFE}'..='\u{FFFF}'))
-    };
-    start(first)
-        && chars.all(|c| {
-            start(c)
-                || c.is_ascii_digit()
-                || c == '-'
-                || c == '.'
-                || c == '\u{B7}'
-                || matches!(c, '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
-        })
+    chars.next().is_some_and(xmpp_stream::is_ncname_start_char)
+        && chars.all(xmpp_stream::is_ncname_char)
 }
 
 /// [`name_class`] bit of the ASCII bytes that may start an NCName.

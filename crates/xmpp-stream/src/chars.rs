@@ -111,6 +111,30 @@ pub(crate) fn is_name_char(c: u32) -> bool {
         || matches!(c, 0x2D | 0x2E | 0x30..=0x39 | 0xB7 | 0x300..=0x36F | 0x203F..=0x2040)
 }
 
+/// Whether `c` may start an NCName (Namespaces in XML 1.0 §3): an XML 1.0
+/// `NameStartChar` (§2.3) other than `:`. The framer's own rule, for
+/// parsers that check names the same way.
+///
+/// ```
+/// assert!(xmpp_stream::is_ncname_start_char('\u{E9}'));
+/// assert!(!xmpp_stream::is_ncname_start_char('\u{300}'), "a combining mark continues a name");
+/// assert!(!xmpp_stream::is_ncname_start_char('\u{F0000}'), "past #xEFFFF");
+/// ```
+pub fn is_ncname_start_char(c: char) -> bool {
+    is_name_start(u32::from(c))
+}
+
+/// Whether `c` may continue an NCName: an XML 1.0 `NameChar` (§2.3) other
+/// than `:`.
+///
+/// ```
+/// assert!(xmpp_stream::is_ncname_char('\u{300}'));
+/// assert!(!xmpp_stream::is_ncname_char(':'));
+/// ```
+pub fn is_ncname_char(c: char) -> bool {
+    is_name_char(u32::from(c))
+}
+
 /// The result of decoding one UTF-8 sequence at the start of a slice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Utf8 {

@@ -83,6 +83,7 @@ mod event;
 mod framer;
 mod limits;
 
+pub use chars::{is_ncname_char, is_ncname_start_char};
 pub use error::{Condition, Limit, Restricted, StreamError};
 pub use escape::{
     FRAMING_NS, HTTPBIND_NS, Header, STREAM_NS, XBOSH_NS, decode_reference, escape_attribute,

@@ -63,6 +63,41 @@ fn character_references_take_any_number_of_leading_zeros() {
 }
 
 #[test]
+fn names_follow_xml_1_0_exactly() {
+    // A stanza_parse fuzz finding: U+10C2CD (past #xEFFFF) started a name
+    // the strict pass took and the framer refused; the strict pass now
+    // uses the framer's rule.
+    for bad in [
+        '\u{A1}',
+        '\u{BF}',
+        '\u{300}',
+        '\u{203F}',
+        '\u{F0000}',
+        '\u{10C2CD}',
+    ] {
+        let xml = alloc::format!("<{bad}rr/>");
+        assert!(
+            matches!(parse(&xml), Err(ParseError::InvalidName { .. })),
+            "{xml}"
+        );
+        let xml = alloc::format!("<a {bad}b='1'/>");
+        assert!(
+            matches!(parse(&xml), Err(ParseError::InvalidName { .. })),
+            "{xml}"
+        );
+    }
+    for good in [
+        "\u{E9}t\u{E9}",
+        "\u{10000}x",
+        "a\u{300}\u{B7}-.9",
+        "\u{EFFFF}",
+    ] {
+        let xml = alloc::format!("<{good} {good}='1'/>");
+        assert_eq!(parse(&xml).unwrap().name(), good);
+    }
+}
+
+#[test]
 fn refuses_what_rfc_6120_forbids() {
     let cases: &[(&str, &str)] = &[
         ("<a><!-- c --></a>", "restricted-xml"),
