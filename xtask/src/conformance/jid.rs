@@ -42,8 +42,36 @@ use super::oracle;
 use super::rng::Rng;
 use crate::util::{Result, flag, python_venv, root};
 
-const ORACLE: &str = r#"
+/// Python shared by both references: splitting a JID (RFC 7622 §3.1 and
+/// RFC 6122 alike), IPv6 literals, and the JSON-lines loop of
+/// `oracle::ask`.
+const PY_COMMON: &str = r#"
 import ipaddress, json, sys
+
+def split_jid(s):
+    bare, slash, resource = s.partition("/")
+    local, at, domain = bare.partition("@")
+    if not at:
+        local, domain = None, bare
+    return local, domain, (resource if slash else None)
+
+def ip_literal(s):
+    if not s.endswith("]") or "%" in s:
+        raise ValueError("ip literal")
+    return "[" + ipaddress.IPv6Address(s[1:-1]).compressed + "]"
+
+def serve(f):
+    w = sys.stdout
+    for line in sys.stdin:
+        s = json.loads(line)
+        try:
+            result = {"ok": True, "out": f(s)}
+        except Exception as e:
+            result = {"ok": False, "out": type(e).__name__ + ": " + str(e)}
+        w.write(json.dumps(result) + "\n")
+"#;
+
+const ORACLE: &str = r#"
 import unicodedata2
 import idna, idna.core
 import precis_i18n
@@ -81,9 +109,7 @@ def domainpart(s):
     if not s:
         raise ValueError("empty")
     if s.startswith("["):
-        if not s.endswith("]") or "%" in s:
-            raise ValueError("ip literal")
-        return "[" + ipaddress.IPv6Address(s[1:-1]).compressed + "]"
+        return ip_literal(s)
     mapped = "".join(c.lower() for c in (width(c) for c in s))
     mapped = unicodedata2.normalize("NFC", mapped)
     labels = []
@@ -104,30 +130,19 @@ def domainpart(s):
     return part_len(".".join(labels))
 
 def jid(s):
-    bare, slash, resource = s.partition("/")
-    local, at, domain = bare.partition("@")
-    if not at:
-        local, domain = None, bare
+    local, domain, resource = split_jid(s)
     out = ""
     if local is not None:
         out += localpart(local) + "@"
     out += domainpart(domain)
-    if slash:
-        out += "/" + RESOURCE.enforce(resource)
-        part_len(out.split("/", 1)[1])
+    if resource is not None:
+        out += "/" + part_len(RESOURCE.enforce(resource))
     return out
 
 if sys.argv[1] == "version":
     print(unicodedata2.unidata_version, idna.idnadata.__version__)
 else:
-    w = sys.stdout
-    for line in sys.stdin:
-        s = json.loads(line)
-        try:
-            result = {"ok": True, "out": jid(s)}
-        except Exception as e:
-            result = {"ok": False, "out": type(e).__name__ + ": " + str(e)}
-        w.write(json.dumps(result) + "\n")
+    serve(jid)
 "#;
 
 /// The legacy (RFC 6122) reference, from Python's standard library alone:
@@ -140,7 +155,7 @@ else:
 /// required to prepare to themselves, the STD3 ASCII rules and 63 octets;
 /// IPv6 literals as in RFC 7622 mode.
 const LEGACY_ORACLE: &str = r#"
-import ipaddress, json, stringprep, sys, unicodedata
+import stringprep, unicodedata
 
 U32 = unicodedata.ucd_3_2_0
 NODE_EXTRA = set("\"&'/:<>@")
@@ -198,9 +213,7 @@ def domain(s):
     if not s:
         raise ValueError("empty")
     if s.startswith("["):
-        if not s.endswith("]") or "%" in s:
-            raise ValueError("ip literal")
-        return "[" + ipaddress.IPv6Address(s[1:-1]).compressed + "]"
+        return ip_literal(s)
     labels = []
     for label in s.replace("\u3002", ".").replace("\uff0e", ".").replace("\uff61", ".").split("."):
         if not label:
@@ -228,26 +241,16 @@ def domain(s):
     return part_len(".".join(labels))
 
 def jid(s):
-    bare, slash, resource = s.partition("/")
-    local, at, dom = bare.partition("@")
-    if not at:
-        local, dom = None, bare
+    local, dom, resource = split_jid(s)
     out = ""
     if local is not None:
         out += nodeprep(local) + "@"
     out += domain(dom)
-    if slash:
+    if resource is not None:
         out += "/" + resourceprep(resource)
     return out
 
-w = sys.stdout
-for line in sys.stdin:
-    s = json.loads(line)
-    try:
-        result = {"ok": True, "out": jid(s)}
-    except Exception as e:
-        result = {"ok": False, "out": type(e).__name__ + ": " + str(e)}
-    w.write(json.dumps(result) + "\n")
+serve(jid)
 "#;
 
 const PACKAGES: &[&str] = &["precis-i18n==1.1.2", "unicodedata2==15.0.0", "idna==3.4"];
@@ -257,7 +260,8 @@ pub(crate) fn run(args: &[String]) -> Result {
     let seed: u64 = flag(args, "--seed", 0x4A49_445F_5345_4544)?;
     let python = python_venv("oracle-jid", PACKAGES)?;
     let script = root().join("target").join("oracle-jid.py");
-    std::fs::write(&script, ORACLE).map_err(|e| format!("write oracle script: {e}"))?;
+    std::fs::write(&script, format!("{PY_COMMON}{ORACLE}"))
+        .map_err(|e| format!("write oracle script: {e}"))?;
     check_version(&python, &script)?;
 
     let known = oracle::known_differences("jid", 3)?;
@@ -353,7 +357,8 @@ fn describe(
 /// two must accept and refuse the same inputs and give the same JIDs.
 fn legacy(python: &Path, generated: &[String]) -> Result {
     let script = root().join("target").join("oracle-jid-legacy.py");
-    std::fs::write(&script, LEGACY_ORACLE).map_err(|e| format!("write oracle script: {e}"))?;
+    std::fs::write(&script, format!("{PY_COMMON}{LEGACY_ORACLE}"))
+        .map_err(|e| format!("write oracle script: {e}"))?;
     let vectors = testdata_inputs("legacy")?;
     let inputs: Vec<&str> = vectors
         .iter()
