@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+use xmpp_benches::stanza_path::{self, Depth};
 use xmpp_parsers::minidom;
 use xmpp_stanza::{Element, Stanza, TreeBuilder};
 use xmpp_stream::{Event, Framer, Limits, Transport};
@@ -155,47 +156,8 @@ fn stanzas(c: &mut Criterion) {
     }
 }
 
-/// How far along the path to go.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Depth {
-    Frame,
-    Tree,
-    Typed,
-}
-
 fn whole_path(corpus: &[u8]) -> usize {
-    path(corpus, Depth::Typed)
-}
-
-/// Frames the corpus and reads every element as a tree, and as a typed
-/// stanza when it is one (as far as `depth` says); returns the number of
-/// elements or stanzas.
-/// One `TreeBuilder` serves the whole stream, as it would a connection.
-fn path(corpus: &[u8], depth: Depth) -> usize {
-    let mut framer = Framer::with_limits(Transport::Tcp, Limits::default()).expect("limits");
-    let mut builder = TreeBuilder::new();
-    let mut count = 0;
-    for chunk in corpus.chunks(64 * 1024) {
-        framer.feed(chunk);
-        while let Some(ev) = framer.next_event().expect("valid corpus") {
-            if let Event::Element(frame) = ev {
-                if depth == Depth::Frame {
-                    count += frame.xml().len() & 1;
-                    continue;
-                }
-                let e = builder.from_frame(&frame).expect("tree");
-                if depth == Depth::Tree {
-                    count += e.node_count();
-                    continue;
-                }
-                if matches!(e.name(), "message" | "presence" | "iq") {
-                    let s = Stanza::from_element(e).expect("stanza");
-                    count += usize::from(!s.is_error());
-                }
-            }
-        }
-    }
-    count
+    stanza_path::run(corpus, Depth::Typed)
 }
 
 /// The peer's whole path, as xmpp-rs's own stream reader composes it:
@@ -314,10 +276,10 @@ fn corpus_path(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(8));
     g.warm_up_time(Duration::from_secs(1));
     g.bench_function("frame/ours", |b| {
-        b.iter(|| path(black_box(&corpus), Depth::Frame));
+        b.iter(|| stanza_path::run(black_box(&corpus), Depth::Frame));
     });
     g.bench_function("frame+tree/ours", |b| {
-        b.iter(|| path(black_box(&corpus), Depth::Tree));
+        b.iter(|| stanza_path::run(black_box(&corpus), Depth::Tree));
     });
     g.bench_function("frame+tree+typed/ours", |b| {
         b.iter(|| whole_path(black_box(&corpus)));

@@ -5,3 +5,4 @@
 
 pub mod corpus;
 pub mod jids;
+pub mod stanza_path;
