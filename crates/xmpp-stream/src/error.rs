@@ -143,6 +143,15 @@ pub enum StreamError {
         /// The code point (saturated at `u32::MAX` for absurd references).
         code_point: u32,
     },
+    /// A `Char` that XML 1.0 §2.3 does not allow where it stands in a
+    /// name: a combining mark or a digit first, punctuation, a code point
+    /// past U+EFFFF (`not-well-formed`).
+    InvalidNameChar {
+        /// Offset of the character.
+        offset: u64,
+        /// The code point.
+        code_point: u32,
+    },
     /// An end tag that does not match the open element (`not-well-formed`).
     MismatchedEndTag {
         /// Offset of the end tag's `<`.
@@ -253,6 +262,7 @@ impl StreamError {
             Self::Syntax { .. }
             | Self::InvalidUtf8 { .. }
             | Self::InvalidChar { .. }
+            | Self::InvalidNameChar { .. }
             | Self::MismatchedEndTag { .. }
             | Self::DuplicateAttribute { .. }
             | Self::AfterClose { .. }
@@ -298,6 +308,12 @@ impl fmt::Display for StreamError {
                 write!(
                     f,
                     "character U+{code_point:04X} not allowed at byte {offset}"
+                )
+            }
+            Self::InvalidNameChar { offset, code_point } => {
+                write!(
+                    f,
+                    "character U+{code_point:04X} not allowed in a name at byte {offset}"
                 )
             }
             Self::MismatchedEndTag {

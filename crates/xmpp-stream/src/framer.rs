@@ -1396,9 +1396,17 @@ impl Framer {
                         crate::chars::is_name_char(c)
                     };
                     if !ok {
-                        return Err(StreamError::InvalidChar {
-                            offset: self.offset(p),
-                            code_point: c,
+                        let offset = self.offset(p);
+                        return Err(if is_xml_char(c) {
+                            StreamError::InvalidNameChar {
+                                offset,
+                                code_point: c,
+                            }
+                        } else {
+                            StreamError::InvalidChar {
+                                offset,
+                                code_point: c,
+                            }
                         });
                     }
                     need_start = false;

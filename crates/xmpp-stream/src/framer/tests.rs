@@ -918,3 +918,54 @@ fn runs_of_attributes() {
         assert_eq!(err.is_none(), ok, "{body}: {err:?}");
     }
 }
+
+#[test]
+fn a_char_out_of_place_in_a_name_is_named_so() {
+    // Valid `Char`s that XML 1.0 §2.3 keeps out of names (or out of their
+    // first place), fed whole and byte by byte.
+    for (xml, code_point) in [
+        ("<\u{300}a/>", 0x300),
+        ("<a\u{A1}/>", 0xA1),
+        ("<\u{10C2CD}rr/>", 0x10_C2CD),
+        ("<a \u{203F}b='1'/>", 0x203F),
+    ] {
+        for chunk in [usize::MAX, 1] {
+            let mut f = Framer::new(Transport::Tcp);
+            let s = in_stream(xml);
+            let mut err = None;
+            for c in s.as_bytes().chunks(chunk.min(s.len())) {
+                f.feed(c);
+                loop {
+                    match f.next_event() {
+                        Ok(Some(_)) => {}
+                        Ok(None) => break,
+                        Err(e) => {
+                            err = Some(e);
+                            break;
+                        }
+                    }
+                }
+                if err.is_some() {
+                    break;
+                }
+            }
+            match err {
+                Some(StreamError::InvalidNameChar { code_point: c, .. }) => {
+                    assert_eq!(c, code_point, "{xml}");
+                }
+                other => panic!("{xml}: {other:?}"),
+            }
+        }
+    }
+    // A code point that is no `Char` at all stays InvalidChar.
+    let mut f = Framer::new(Transport::Tcp);
+    f.feed(in_stream("<a\u{FFFE}/>").as_bytes());
+    assert!(matches!(f.next_event(), Ok(Some(Event::StreamOpen(_)))));
+    assert!(matches!(
+        f.next_event(),
+        Err(StreamError::InvalidChar {
+            code_point: 0xFFFE,
+            ..
+        })
+    ));
+}
