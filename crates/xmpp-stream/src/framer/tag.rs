@@ -361,12 +361,7 @@ impl Framer {
         if self.open.len() >= 2 {
             if let Some(open) = self.open.last().copied() {
                 if same(self.rel(self.tag.name), self.rel(open.name)) {
-                    self.open.pop();
-                    if self.decls.len() > open.decls {
-                        self.decls.truncate(open.decls);
-                    }
-                    self.st = St::Text;
-                    return Ok(Step::Continue);
+                    return self.end_matched();
                 }
             }
         }
