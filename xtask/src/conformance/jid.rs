@@ -43,7 +43,8 @@ use super::rng::Rng;
 use crate::util::{Result, flag, python_venv, root};
 
 /// Python shared by both references: splitting a JID (RFC 7622 §3.1 and
-/// RFC 6122 alike), IPv6 literals, and the JSON-lines loop of
+/// RFC 6122 alike) and assembling it from prepared parts, IPv6 literals,
+/// and the JSON-lines loop of
 /// `oracle::ask`.
 const PY_COMMON: &str = r#"
 import ipaddress, json, sys
@@ -59,6 +60,16 @@ def ip_literal(s):
     if not s.endswith("]") or "%" in s:
         raise ValueError("ip literal")
     return "[" + ipaddress.IPv6Address(s[1:-1]).compressed + "]"
+
+def assemble(s, local_f, domain_f, resource_f):
+    local, domain, resource = split_jid(s)
+    out = ""
+    if local is not None:
+        out += local_f(local) + "@"
+    out += domain_f(domain)
+    if resource is not None:
+        out += "/" + resource_f(resource)
+    return out
 
 def serve(f):
     w = sys.stdout
@@ -130,14 +141,7 @@ def domainpart(s):
     return part_len(".".join(labels))
 
 def jid(s):
-    local, domain, resource = split_jid(s)
-    out = ""
-    if local is not None:
-        out += localpart(local) + "@"
-    out += domainpart(domain)
-    if resource is not None:
-        out += "/" + part_len(RESOURCE.enforce(resource))
-    return out
+    return assemble(s, localpart, domainpart, lambda r: part_len(RESOURCE.enforce(r)))
 
 if sys.argv[1] == "version":
     print(unicodedata2.unidata_version, idna.idnadata.__version__)
@@ -241,14 +245,7 @@ def domain(s):
     return part_len(".".join(labels))
 
 def jid(s):
-    local, dom, resource = split_jid(s)
-    out = ""
-    if local is not None:
-        out += nodeprep(local) + "@"
-    out += domain(dom)
-    if resource is not None:
-        out += "/" + resourceprep(resource)
-    return out
+    return assemble(s, nodeprep, domain, resourceprep)
 
 serve(jid)
 "#;
