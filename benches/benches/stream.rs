@@ -23,9 +23,9 @@ use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
-use rxml::Parse as _;
 use xmpp_benches::corpus;
-use xmpp_stream::{Event, Framer, Transport};
+use xmpp_benches::framing::{memchr_floor, ours, quick_xml, rxml};
+use xmpp_stream::{Framer, Transport};
 
 const CHUNKS: &[(usize, &str)] = &[(65536, "64KiB"), (1500, "1500B"), (64, "64B"), (1, "1B")];
 
@@ -35,52 +35,6 @@ fn corpus_bytes() -> Vec<u8> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(50);
     corpus::c2s_stream(mb * 1_000_000)
-}
-
-/// Frames `input` in `chunk`-byte pieces; the number of events.
-fn ours(input: &[u8], chunk: usize) -> usize {
-    let mut f = Framer::new(Transport::Tcp);
-    let mut n = 0;
-    for c in input.chunks(chunk) {
-        f.feed(c);
-        while let Some(ev) = f.next_event().unwrap() {
-            n += usize::from(matches!(ev, Event::Element(_)));
-        }
-    }
-    n
-}
-
-/// rxml's namespace-resolving incremental parser, same chunking.
-fn rxml(input: &[u8], chunk: usize) -> usize {
-    let mut p = rxml::Parser::new();
-    let mut n = 0;
-    for c in input.chunks(chunk) {
-        let mut c = c;
-        loop {
-            match p.parse(&mut c, false) {
-                Ok(Some(_)) => n += 1,
-                Ok(None) | Err(rxml::error::EndOrError::NeedMoreData) => break,
-                Err(e) => panic!("rxml: {e:?}"),
-            }
-        }
-    }
-    n
-}
-
-/// quick-xml's raw reader over the whole buffer (it has no push API).
-fn quick_xml(input: &[u8]) -> usize {
-    let mut r = quick_xml::Reader::from_reader(input);
-    let mut n = 0;
-    loop {
-        match r.read_event().unwrap() {
-            quick_xml::events::Event::Eof => return n,
-            _ => n += 1,
-        }
-    }
-}
-
-fn memchr_floor(input: &[u8]) -> usize {
-    memchr::memchr_iter(b'<', input).count()
 }
 
 fn idle_heap(input: &[u8]) -> usize {

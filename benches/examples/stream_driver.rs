@@ -5,15 +5,9 @@
 //! (`none` only builds the corpus, the baseline to subtract). With `runs`,
 //! it also prints the CPU time per run, for a rough ratio between peers.
 
-#![allow(
-    clippy::std_instead_of_core,
-    clippy::unwrap_used,
-    reason = "a std-only measuring tool"
-)]
+#![allow(clippy::std_instead_of_core, reason = "a std-only measuring tool")]
 
-use rxml::Parse as _;
-use xmpp_benches::corpus;
-use xmpp_stream::{Event, Framer, Transport};
+use xmpp_benches::{corpus, framing};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -37,37 +31,10 @@ fn main() {
 
 fn run(which: &str, input: &[u8], chunk: usize) -> usize {
     match which {
-        "ours" => {
-            let mut f = Framer::new(Transport::Tcp);
-            let mut n = 0;
-            for c in input.chunks(chunk) {
-                f.feed(c);
-                while let Some(ev) = f.next_event().unwrap() {
-                    n += usize::from(matches!(ev, Event::Element(_)));
-                }
-            }
-            n
-        }
-        "rxml" => {
-            let mut p = rxml::Parser::new();
-            let mut n = 0;
-            for c in input.chunks(chunk) {
-                let mut c = c;
-                while let Ok(Some(_)) = p.parse(&mut c, false) {
-                    n += 1;
-                }
-            }
-            n
-        }
-        "quick-xml" => {
-            let mut r = quick_xml::Reader::from_reader(input);
-            let mut n = 0;
-            while !matches!(r.read_event().unwrap(), quick_xml::events::Event::Eof) {
-                n += 1;
-            }
-            n
-        }
-        "memchr" => memchr::memchr_iter(b'<', input).count(),
+        "ours" => framing::ours(input, chunk),
+        "rxml" => framing::rxml(input, chunk),
+        "quick-xml" => framing::quick_xml(input),
+        "memchr" => framing::memchr_floor(input),
         _ => 0,
     }
 }

@@ -4,5 +4,6 @@
 #![forbid(unsafe_code)]
 
 pub mod corpus;
+pub mod framing;
 pub mod jids;
 pub mod stanza_path;
