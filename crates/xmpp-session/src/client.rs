@@ -1,0 +1,1014 @@
+//! The client machine: RFC 6120 stream negotiation from the initiating
+//! side (§4 stream, §5 STARTTLS, §6 SASL, §7 resource binding), the RFC
+//! 3921 session when a server marks it mandatory, XEP-0198 stream
+//! management and resumption, keepalives.
+
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use xmpp_jid::{FullJid, Jid};
+use xmpp_sasl::{
+    Capabilities, ChannelBindingType, ClientSession, ClientStep, Mechanism, Nonce, Ssdp, select,
+};
+use xmpp_stanza::{
+    Bind, DefinedCondition, Element, Iq, IqType, PING_NS, Payload, Ping, SESSION_NS, STREAM_NS,
+    Sasl, SaslCondition, Sm, Stanza, StanzaNs, StartTls, StreamCondition, StreamFeatures,
+};
+use xmpp_stream::Header;
+
+use crate::config::{ClientConfig, TlsMode, TlsPolicy, Transport};
+use crate::error::Error;
+use crate::rng::{Drbg, Seed};
+use crate::sm::{ResumptionState, SmState};
+use crate::time::Instant;
+use crate::tls::TlsInfo;
+use crate::wire::{Clock, Due, Incoming, Wire, earliest};
+
+/// The XEP-0440 namespace of the advertised channel-binding types.
+pub(crate) const SASL_CB_NS: &str = "urn:xmpp:sasl-cb:0";
+
+/// What a [`Client`] tells its driver and application.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ClientEvent {
+    /// Start TLS now: send nothing more in the clear, run the TLS handshake
+    /// (feeding it `tls_bytes` first: bytes that came after `<proceed/>`),
+    /// then call [`Client::tls_established`]. With direct TLS (XEP-0368)
+    /// this is the first event, before any XML.
+    StartTls {
+        /// Bytes received after the last element: TLS records.
+        tls_bytes: Vec<u8>,
+    },
+    /// SASL succeeded (RFC 6120 §6.4.6), the server verified where the
+    /// mechanism allows.
+    Authenticated {
+        /// The mechanism used.
+        mechanism: Mechanism,
+        /// The channel-binding type, for `-PLUS` mechanisms.
+        channel_binding: Option<ChannelBindingType>,
+    },
+    /// A resource is bound (RFC 6120 §7): stanzas may flow.
+    Bound {
+        /// The full JID the server assigned.
+        jid: FullJid,
+    },
+    /// XEP-0198 is on for this stream.
+    SmEnabled {
+        /// Whether the server allows resuming it.
+        resumable: bool,
+    },
+    /// The earlier session was resumed (XEP-0198 §5) instead of binding;
+    /// the stanzas the server had not acknowledged were sent again.
+    Resumed {
+        /// The full JID of the resumed session.
+        jid: FullJid,
+        /// How many stanzas were sent again.
+        resent: usize,
+    },
+    /// The server refused to resume; a new resource is being bound. These
+    /// stanzas of the old session were never acknowledged: send them again
+    /// or report them undelivered.
+    ResumeFailed {
+        /// The unacknowledged stanzas, oldest first.
+        unacked: Vec<Stanza>,
+    },
+    /// A stanza from the server.
+    Stanza(Stanza),
+    /// The server acknowledged these stanzas (XEP-0198 §4), oldest first.
+    Acked(Vec<Stanza>),
+    /// The server sent a stream error; the stream is closed.
+    StreamError(xmpp_stanza::StreamError),
+    /// The stream is over: flush the transmits, then close the transport.
+    Closed {
+        /// The session may be resumed with
+        /// [`Client::take_resumption_state`] on a new connection.
+        resumable: bool,
+    },
+}
+
+#[derive(Debug)]
+enum Phase {
+    /// Waiting for the driver's TLS layer.
+    AwaitTls,
+    AwaitHeader,
+    AwaitFeatures,
+    /// `<starttls/>` sent.
+    StartTls,
+    /// `<auth/>` sent.
+    Sasl {
+        session: Box<ClientSession>,
+        done: bool,
+        channel_binding: Option<ChannelBindingType>,
+    },
+    /// `<resume/>` sent.
+    Resume,
+    /// The bind iq sent; `retried` once a conflict made us ask the server
+    /// for a resource.
+    Bind {
+        id: String,
+        retried: bool,
+    },
+    /// The RFC 3921 session iq sent.
+    Session {
+        id: String,
+    },
+    Ready,
+    /// Our close sent; waiting for the server's.
+    Closing,
+    Closed,
+}
+
+/// A c2s client connection, without I/O.
+///
+/// # Call order
+///
+/// 1. [`Client::new`] queues the stream header (or, with direct TLS,
+///    the [`ClientEvent::StartTls`] event).
+/// 2. Loop: write every [`poll_transmit`](Self::poll_transmit) to the
+///    transport; handle every [`poll_event`](Self::poll_event); wait for
+///    bytes or for [`poll_timeout`](Self::poll_timeout); pass bytes to
+///    [`handle_input`](Self::handle_input) (any chunking; on WebSocket one
+///    message per call) and expired timers to
+///    [`handle_timeout`](Self::handle_timeout).
+/// 3. On [`ClientEvent::StartTls`], flush, wrap the transport in TLS and
+///    call [`tls_established`](Self::tls_established).
+/// 4. After [`ClientEvent::Bound`], [`send`](Self::send) stanzas.
+/// 5. [`close`](Self::close) ends the stream; [`ClientEvent::Closed`] says
+///    when to close the transport. If the transport ends first, call
+///    [`connection_lost`](Self::connection_lost).
+///
+/// Time is [`Instant`] (milliseconds on the driver's clock); randomness is
+/// the [`Seed`] given at creation. A fatal error is returned by every later
+/// call; the stream error it implies is queued for transmission first.
+#[derive(Debug)]
+pub struct Client {
+    config: ClientConfig,
+    wire: Wire,
+    clock: Clock,
+    rng: Drbg,
+    phase: Phase,
+    tls: Option<TlsInfo>,
+    authenticated: bool,
+    /// The features of the stream after authentication.
+    features: Option<StreamFeatures>,
+    jid: Option<FullJid>,
+    sm: Option<SmState>,
+    /// `<enabled/>` received: inbound stanzas count from here.
+    sm_counting: bool,
+    events: VecDeque<ClientEvent>,
+    failed: Option<Error>,
+    next_id: u32,
+    /// The id of our keepalive ping, while one is out.
+    ping_id: Option<String>,
+}
+
+impl Client {
+    /// A client about to open its stream at `now`.
+    pub fn new(config: ClientConfig, seed: Seed, now: Instant) -> Self {
+        let wire = Wire::new(config.transport, config.limits);
+        let clock = Clock::new(now, config.keepalive);
+        let direct = config.transport == Transport::Tcp
+            && config.tls_mode == TlsMode::Direct
+            && config.tls != TlsPolicy::Off;
+        let mut client = Self {
+            config,
+            wire,
+            clock,
+            rng: Drbg::new(seed),
+            phase: Phase::AwaitHeader,
+            tls: None,
+            authenticated: false,
+            features: None,
+            jid: None,
+            sm: None,
+            sm_counting: false,
+            events: VecDeque::new(),
+            failed: None,
+            next_id: 0,
+            ping_id: None,
+        };
+        if direct {
+            client.phase = Phase::AwaitTls;
+            client.events.push_back(ClientEvent::StartTls {
+                tls_bytes: Vec::new(),
+            });
+        } else {
+            client.send_header();
+        }
+        client
+    }
+
+    /// Bytes from the server: any chunking over TCP, one message per call
+    /// over WebSocket.
+    pub fn handle_input(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.check()?;
+        match self.phase {
+            Phase::AwaitTls => return Err(Error::WrongPhase("input before tls_established")),
+            Phase::Closed => return Err(Error::Closed),
+            _ => {}
+        }
+        self.wire.feed(bytes);
+        self.process()
+    }
+
+    /// The driver's TLS layer finished its handshake.
+    pub fn tls_established(&mut self, info: TlsInfo) -> Result<(), Error> {
+        self.check()?;
+        match self.phase {
+            Phase::AwaitTls => {
+                self.tls = Some(info);
+                self.wire.restart();
+                self.send_header();
+                self.phase = Phase::AwaitHeader;
+                Ok(())
+            }
+            // WebSocket over TLS (wss): reported before the first byte.
+            Phase::AwaitHeader
+                if self.config.transport == Transport::WebSocket && self.tls.is_none() =>
+            {
+                self.tls = Some(info);
+                Ok(())
+            }
+            _ => Err(Error::WrongPhase("tls_established without StartTls")),
+        }
+    }
+
+    /// The next bytes to send (TCP: everything queued; WebSocket: one
+    /// message).
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.wire.poll_transmit()
+    }
+
+    /// The next event. [`ClientEvent::StartTls`] waits until every transmit
+    /// before it was taken, so that nothing plain is sent after TLS starts.
+    pub fn poll_event(&mut self) -> Option<ClientEvent> {
+        if matches!(self.events.front(), Some(ClientEvent::StartTls { .. }))
+            && self.wire.has_output()
+        {
+            return None;
+        }
+        self.events.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should next be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if matches!(self.phase, Phase::Closed | Phase::AwaitTls) || self.failed.is_some() {
+            return None;
+        }
+        let sm = self
+            .sm
+            .as_ref()
+            .and_then(|sm| sm.request_deadline(&self.config.sm));
+        earliest(self.clock.next_deadline(self.config.transport), sm)
+    }
+
+    /// Time passed: keepalives, ack requests and the silence timeout.
+    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
+        self.check()?;
+        if matches!(self.phase, Phase::Closed | Phase::AwaitTls) {
+            return Ok(());
+        }
+        match self.clock.tick(now, &mut self.wire) {
+            Due::TimedOut => return self.fail(Error::Timeout),
+            Due::Probe => self.probe(),
+            Due::Whitespace => self.wire.send_whitespace(),
+            Due::Nothing => {}
+        }
+        let due = self
+            .sm
+            .as_ref()
+            .and_then(|sm| sm.request_deadline(&self.config.sm))
+            .is_some_and(|t| t <= self.clock.now);
+        if due {
+            self.request_ack();
+        }
+        Ok(())
+    }
+
+    /// Sends a stanza (after [`ClientEvent::Bound`]). With stream
+    /// management it is kept until acknowledged.
+    pub fn send(&mut self, stanza: Stanza) -> Result<(), Error> {
+        self.check()?;
+        if !matches!(self.phase, Phase::Ready) {
+            return Err(Error::WrongPhase("send before the resource is bound"));
+        }
+        if self
+            .sm
+            .as_ref()
+            .is_some_and(|sm| sm.queue.len() >= self.config.sm.max_unacked)
+        {
+            return Err(Error::QueueFull);
+        }
+        self.send_internal(stanza);
+        Ok(())
+    }
+
+    /// Asks the server to acknowledge (XEP-0198 `<r/>`), when stream
+    /// management is on.
+    pub fn request_ack(&mut self) {
+        if let Some(sm) = &mut self.sm {
+            sm.requested();
+            self.wire.send_element(&Sm::Request.to_element());
+        }
+    }
+
+    /// Closes the stream (RFC 6120 §4.4); [`ClientEvent::Closed`] follows
+    /// the server's close.
+    pub fn close(&mut self) -> Result<(), Error> {
+        self.check()?;
+        match self.phase {
+            Phase::Closed | Phase::Closing => Ok(()),
+            Phase::AwaitTls => {
+                self.finish(false);
+                Ok(())
+            }
+            _ => {
+                self.wire.send_close();
+                self.phase = Phase::Closing;
+                Ok(())
+            }
+        }
+    }
+
+    /// The transport ended without a close.
+    pub fn connection_lost(&mut self) {
+        if matches!(self.phase, Phase::Closed) {
+            return;
+        }
+        let resumable = matches!(self.phase, Phase::Ready) && self.resumable();
+        self.finish(resumable);
+        if self.failed.is_none() {
+            self.failed = Some(Error::ConnectionLost);
+        }
+    }
+
+    /// The state to resume this session on a new connection, once the
+    /// stream is over (XEP-0198 §5); `None` when it is not resumable.
+    pub fn take_resumption_state(&mut self) -> Option<ResumptionState> {
+        let sm = self.sm.take()?;
+        let id = sm.id.clone()?;
+        let jid = self.jid.as_ref()?.as_str().to_string();
+        Some(ResumptionState::from_sm(&sm, id, jid))
+    }
+
+    /// The bound full JID.
+    pub fn jid(&self) -> Option<&FullJid> {
+        self.jid.as_ref()
+    }
+
+    /// The TLS channel, once established.
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.tls.as_ref()
+    }
+
+    /// Whether the stream is over.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.phase, Phase::Closed)
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        match &self.failed {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
+    fn resumable(&self) -> bool {
+        self.sm.as_ref().is_some_and(|sm| sm.id.is_some())
+    }
+
+    fn send_header(&mut self) {
+        let domain = self.config.jid.domainpart().to_string();
+        let from = self.config.jid.as_str().to_string();
+        let mut header = Header::new(xmpp_stanza::CLIENT_NS).to(&domain);
+        // RFC 6120 §4.7.1: the bare JID, once the stream is protected.
+        if self.tls.is_some() && self.config.jid.localpart().is_some() {
+            header = header.from(&from);
+        }
+        if let Some(lang) = &self.config.lang {
+            header = header.lang(lang);
+        }
+        self.wire.send_header(&header);
+    }
+
+    fn id(&mut self, prefix: &str) -> String {
+        self.next_id = self.next_id.wrapping_add(1);
+        format!("{prefix}{}", self.next_id)
+    }
+
+    fn process(&mut self) -> Result<(), Error> {
+        loop {
+            if matches!(self.phase, Phase::AwaitTls | Phase::Closed) {
+                return Ok(());
+            }
+            let item = match self.wire.next() {
+                Ok(Some(item)) => item,
+                Ok(None) => return Ok(()),
+                Err(e) => return self.fail(e),
+            };
+            if let Err(e) = self.on_item(item) {
+                return self.fail(e);
+            }
+        }
+    }
+
+    /// Ends the stream with `e`: the stream error it implies, our close,
+    /// then `Closed`.
+    fn fail(&mut self, e: Error) -> Result<(), Error> {
+        if !matches!(self.phase, Phase::Closed | Phase::AwaitTls) {
+            if let Some(condition) = e.condition() {
+                let mut error = xmpp_stanza::StreamError::new(condition);
+                if let Error::Protocol { reason, .. } = &e {
+                    error = error.with_text(None, *reason);
+                }
+                self.wire.send_stream_error(&error);
+            }
+            if !matches!(self.phase, Phase::Closing) {
+                self.wire.send_close();
+            }
+        }
+        let resumable = matches!(e, Error::Timeout) && self.resumable();
+        self.finish(resumable);
+        self.failed = Some(e.clone());
+        Err(e)
+    }
+
+    fn finish(&mut self, resumable: bool) {
+        self.phase = Phase::Closed;
+        self.events.push_back(ClientEvent::Closed { resumable });
+    }
+
+    fn on_item(&mut self, item: Incoming) -> Result<(), Error> {
+        match item {
+            Incoming::Open(header) => {
+                if !matches!(self.phase, Phase::AwaitHeader) {
+                    return Err(Error::protocol(
+                        StreamCondition::NotWellFormed,
+                        "a second stream header",
+                    ));
+                }
+                // RFC 6120 §4.7.5: we speak 1.x only.
+                if !header.version().is_some_and(|v| v.starts_with("1.")) {
+                    return Err(Error::protocol(
+                        StreamCondition::UnsupportedVersion,
+                        "the server's stream version is not 1.x",
+                    ));
+                }
+                self.phase = Phase::AwaitFeatures;
+                Ok(())
+            }
+            Incoming::Close => {
+                if !matches!(self.phase, Phase::Closing) {
+                    self.wire.send_close();
+                }
+                self.finish(false);
+                Ok(())
+            }
+            Incoming::Element(e) => self.on_element(e),
+        }
+    }
+
+    fn on_element(&mut self, e: Element) -> Result<(), Error> {
+        if e.is("error", STREAM_NS) {
+            let error = xmpp_stanza::StreamError::from_element(&e).map_err(|_| {
+                Error::protocol(StreamCondition::InvalidXml, "an unreadable stream error")
+            })?;
+            self.events
+                .push_back(ClientEvent::StreamError(error.clone()));
+            if !matches!(self.phase, Phase::Closing) {
+                self.wire.send_close();
+            }
+            self.finish(false);
+            self.failed = Some(Error::PeerStreamError(Box::new(error)));
+            return Ok(());
+        }
+        match core::mem::replace(&mut self.phase, Phase::Closed) {
+            Phase::AwaitFeatures if e.is("features", STREAM_NS) => {
+                let features = StreamFeatures::from_element(&e).map_err(|_| {
+                    Error::protocol(StreamCondition::InvalidXml, "unreadable stream features")
+                })?;
+                self.on_features(features, &e)
+            }
+            Phase::StartTls => match StartTls::from_element(&e) {
+                Some(StartTls::Proceed) => {
+                    let tls_bytes = self.wire.take_unconsumed();
+                    self.phase = Phase::AwaitTls;
+                    self.events.push_back(ClientEvent::StartTls { tls_bytes });
+                    Ok(())
+                }
+                Some(StartTls::Failure) => {
+                    // RFC 6120 §5.4.2.2: the server closes the stream.
+                    self.phase = Phase::Closing;
+                    Err(Error::TlsRequired)
+                }
+                _ => Err(unexpected()),
+            },
+            Phase::Sasl {
+                session,
+                done,
+                channel_binding,
+            } => self.on_sasl(&e, session, done, channel_binding),
+            Phase::Resume => self.on_resume(&e),
+            Phase::Bind { id, retried } => self.on_bind(e, id, retried),
+            Phase::Session { id } => match iq_response(&e, &id) {
+                Some(Ok(())) => {
+                    self.bound();
+                    Ok(())
+                }
+                Some(Err(c)) => Err(Error::BindFailed(c)),
+                None => {
+                    self.phase = Phase::Session { id };
+                    self.on_traffic(e)
+                }
+            },
+            phase @ (Phase::Ready | Phase::Closing) => {
+                self.phase = phase;
+                self.on_traffic(e)
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn on_features(&mut self, f: StreamFeatures, e: &Element) -> Result<(), Error> {
+        let tcp = self.config.transport == Transport::Tcp;
+        if self.tls.is_none() && tcp && self.config.tls != TlsPolicy::Off && f.starttls.is_some() {
+            self.wire.send_element(&StartTls::Request.to_element());
+            self.phase = Phase::StartTls;
+            return Ok(());
+        }
+        if self.tls.is_none() && self.config.tls == TlsPolicy::Required {
+            // RFC 6120 §5.3.1 leaves the stream to the client's policy.
+            self.wire.send_close();
+            self.phase = Phase::Closing;
+            return Err(Error::TlsRequired);
+        }
+        if !self.authenticated {
+            return self.start_sasl(&f, e);
+        }
+        if let Some(state) = self.config.resume.take() {
+            if f.sm {
+                self.sm = Some(state.to_sm());
+                self.sm_counting = true;
+                self.jid = FullJid::new(state.jid()).ok();
+                let resume = Sm::Resume {
+                    h: state.handled(),
+                    previd: state.id().to_string(),
+                };
+                self.wire.send_element(&resume.to_element());
+                self.features = Some(f);
+                self.phase = Phase::Resume;
+                return Ok(());
+            }
+            self.events.push_back(ClientEvent::ResumeFailed {
+                unacked: state.unacked_stanzas(),
+            });
+        }
+        if !f.bind {
+            return Err(Error::protocol(
+                StreamCondition::UnsupportedFeature,
+                "the server offers no resource binding",
+            ));
+        }
+        self.features = Some(f);
+        let resource = self.config.resource.clone();
+        self.send_bind(resource, false);
+        Ok(())
+    }
+
+    fn start_sasl(&mut self, f: &StreamFeatures, e: &Element) -> Result<(), Error> {
+        let offered: Vec<&str> = f.mechanisms.iter().flatten().map(String::as_str).collect();
+        let allowed: Vec<&str> = offered
+            .iter()
+            .copied()
+            .filter(|m| {
+                self.config.mechanisms.is_empty()
+                    || self.config.mechanisms.iter().any(|c| c.name() == *m)
+            })
+            .collect();
+        let server_cb = advertised_bindings(e);
+        let server_cb_types: Option<Vec<ChannelBindingType>> = server_cb.as_ref().map(|names| {
+            names
+                .iter()
+                .filter_map(|n| ChannelBindingType::from_name(n))
+                .collect()
+        });
+        let bindings: Vec<_> = self
+            .tls
+            .iter()
+            .flat_map(TlsInfo::usable_bindings)
+            .cloned()
+            .collect();
+        let types: Vec<ChannelBindingType> = bindings.iter().map(|b| b.kind()).collect();
+        let mut caps = Capabilities::default();
+        caps.password = true;
+        caps.allow_plain = self.tls.is_some() || self.config.allow_plain_unencrypted;
+        caps.channel_bindings = &types;
+        caps.server_channel_bindings = server_cb_types.as_deref();
+        let choice = select(allowed.iter().copied(), &caps).ok_or(Error::NoMechanism)?;
+        let mut sasl = xmpp_sasl::ClientConfig::new().password(self.config.password.as_str());
+        if let Some(local) = self.config.jid.localpart() {
+            sasl = sasl.username(local);
+        }
+        let offers_plus = offered.iter().any(|m| m.ends_with("-PLUS"));
+        let binding = match choice.mechanism {
+            Mechanism::Scram { plus: true, .. } => choice
+                .channel_binding
+                .and_then(|t| bindings.iter().find(|b| b.kind() == t)),
+            // RFC 5802 §6: binding data we have and a server that seems
+            // to lack -PLUS: gs2 flag `y`, so that a server that does
+            // support it detects the downgrade.
+            Mechanism::Scram { plus: false, .. } if !offers_plus => bindings.first(),
+            _ => None,
+        };
+        if let Some(b) = binding {
+            sasl = sasl.channel_binding(b.clone());
+        }
+        sasl = sasl.ssdp(Ssdp::new(offered.iter().copied(), server_cb));
+        let nonce = Nonce::new(self.rng.token(18)).map_err(Error::Sasl)?;
+        let mut session = ClientSession::new(choice.mechanism, sasl, nonce).map_err(Error::Sasl)?;
+        let (initial, done) = match session.step(b"").map_err(Error::Sasl)? {
+            ClientStep::Send(bytes) => (bytes, false),
+            ClientStep::Done { send, .. } => (send.unwrap_or_default(), true),
+        };
+        let auth = Sasl::Auth {
+            mechanism: choice.mechanism.name().into(),
+            initial: Some(initial),
+        };
+        self.wire.send_element(&auth.to_element());
+        self.phase = Phase::Sasl {
+            session: Box::new(session),
+            done,
+            channel_binding: binding.map(|b| b.kind()),
+        };
+        Ok(())
+    }
+
+    fn on_sasl(
+        &mut self,
+        e: &Element,
+        mut session: Box<ClientSession>,
+        mut done: bool,
+        channel_binding: Option<ChannelBindingType>,
+    ) -> Result<(), Error> {
+        let nonza = Sasl::from_element(e).map_err(|_| {
+            Error::protocol(StreamCondition::InvalidXml, "an unreadable SASL nonza")
+        })?;
+        match nonza {
+            Some(Sasl::Challenge(data)) => {
+                let send = match session
+                    .step(&data.unwrap_or_default())
+                    .map_err(Error::Sasl)?
+                {
+                    ClientStep::Send(bytes) => bytes,
+                    ClientStep::Done { send, .. } => {
+                        done = true;
+                        send.unwrap_or_default()
+                    }
+                };
+                self.wire
+                    .send_element(&Sasl::Response(Some(send)).to_element());
+                self.phase = Phase::Sasl {
+                    session,
+                    done,
+                    channel_binding,
+                };
+                Ok(())
+            }
+            Some(Sasl::Success(data)) => {
+                if !done {
+                    // The server's last word (SCRAM's v=) rides on success.
+                    match session
+                        .step(&data.unwrap_or_default())
+                        .map_err(Error::Sasl)?
+                    {
+                        ClientStep::Done { .. } => {}
+                        ClientStep::Send(_) => {
+                            return Err(Error::AuthFailed {
+                                condition: SaslCondition::MalformedRequest,
+                                text: Some("success before the exchange ended".into()),
+                            });
+                        }
+                    }
+                }
+                self.authenticated = true;
+                self.events.push_back(ClientEvent::Authenticated {
+                    mechanism: session.mechanism(),
+                    channel_binding,
+                });
+                // RFC 6120 §6.4.6: restart the stream.
+                self.wire.restart();
+                self.send_header();
+                self.phase = Phase::AwaitHeader;
+                Ok(())
+            }
+            Some(Sasl::Failure { condition, text }) => {
+                self.wire.send_close();
+                self.phase = Phase::Closing;
+                Err(Error::AuthFailed {
+                    condition,
+                    text: text.map(|(_, t)| t),
+                })
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn on_resume(&mut self, e: &Element) -> Result<(), Error> {
+        match Sm::from_element(e) {
+            Ok(Some(Sm::Resumed { h, .. })) => {
+                let jid = self.jid.clone().ok_or(Error::protocol(
+                    StreamCondition::UndefinedCondition,
+                    "resumed a session without a JID",
+                ))?;
+                let acked = self.apply_ack(h)?;
+                let resent = self.resend();
+                self.phase = Phase::Ready;
+                if !acked.is_empty() {
+                    self.events.push_back(ClientEvent::Acked(acked));
+                }
+                self.events.push_back(ClientEvent::Resumed { jid, resent });
+                Ok(())
+            }
+            Ok(Some(Sm::Failed { h, .. })) => {
+                let mut old = self.sm.take().unwrap_or_else(SmState::new);
+                if let Some(h) = h {
+                    // Stanzas the server did handle are not handed back.
+                    let _ = old.ack(h);
+                }
+                self.events.push_back(ClientEvent::ResumeFailed {
+                    unacked: old.queue.into(),
+                });
+                self.jid = None;
+                self.sm_counting = false;
+                let resource = self.config.resource.clone();
+                self.send_bind(resource, false);
+                Ok(())
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn send_bind(&mut self, resource: Option<String>, retried: bool) {
+        let id = self.id("bind");
+        let iq = Iq::set(
+            StanzaNs::Client,
+            id.clone(),
+            Bind::Request(resource).to_element(),
+        );
+        self.wire.send_stanza(&Stanza::Iq(iq));
+        self.phase = Phase::Bind { id, retried };
+    }
+
+    fn on_bind(&mut self, e: Element, id: String, retried: bool) -> Result<(), Error> {
+        let Some(result) = iq_response(&e, &id) else {
+            self.phase = Phase::Bind { id, retried };
+            return self.on_traffic(e);
+        };
+        match result {
+            Ok(()) => {
+                let jid = e
+                    .get_child("bind", xmpp_stanza::BIND_NS)
+                    .and_then(|b| Bind::from_element(b).ok())
+                    .and_then(|b| match b {
+                        Bind::Result(jid) => Some(jid),
+                        _ => None,
+                    })
+                    .ok_or(Error::protocol(
+                        StreamCondition::InvalidXml,
+                        "a bind result without a full JID",
+                    ))?;
+                self.jid = Some(jid);
+                let mandatory_session = self
+                    .features
+                    .as_ref()
+                    .is_some_and(|f| f.session == Some(false));
+                if mandatory_session {
+                    // RFC 3921 §3, only for servers that still require it.
+                    let id = self.id("sess");
+                    let iq = Iq::set(
+                        StanzaNs::Client,
+                        id.clone(),
+                        Element::new("session", SESSION_NS),
+                    );
+                    self.wire.send_stanza(&Stanza::Iq(iq));
+                    self.phase = Phase::Session { id };
+                } else {
+                    self.bound();
+                }
+                Ok(())
+            }
+            // RFC 6120 §7.7.2.2: on a conflict, let the server choose.
+            Err(DefinedCondition::Conflict) if !retried && self.config.resource.is_some() => {
+                self.send_bind(None, true);
+                Ok(())
+            }
+            Err(c) => Err(Error::BindFailed(c)),
+        }
+    }
+
+    fn bound(&mut self) {
+        self.phase = Phase::Ready;
+        let offers_sm = self.features.as_ref().is_some_and(|f| f.sm);
+        if self.config.sm.enabled && offers_sm {
+            let enable = Sm::Enable {
+                resume: self.config.sm.resume,
+                max: self.config.sm.max_resumption,
+            };
+            self.wire.send_element(&enable.to_element());
+            // XEP-0198 §4: our sent-stanza count starts now; the handled
+            // count when `<enabled/>` arrives.
+            self.sm = Some(SmState::new());
+            self.sm_counting = false;
+        }
+        if let Some(jid) = self.jid.clone() {
+            self.events.push_back(ClientEvent::Bound { jid });
+        }
+    }
+
+    /// Elements once negotiation is over: stanzas and XEP-0198 nonzas.
+    fn on_traffic(&mut self, e: Element) -> Result<(), Error> {
+        if let Ok(Some(sm)) = Sm::from_element(&e) {
+            return self.on_sm(sm);
+        }
+        if !matches!(e.name(), "message" | "presence" | "iq") {
+            // Unknown first-level elements are ignored by a client.
+            return Ok(());
+        }
+        if self.sm_counting {
+            if let Some(sm) = &mut self.sm {
+                sm.received();
+            }
+        }
+        match Stanza::from_element(e) {
+            Ok(Stanza::Iq(iq)) => self.on_iq(iq),
+            Ok(stanza) => {
+                self.events.push_back(ClientEvent::Stanza(stanza));
+                Ok(())
+            }
+            Err(invalid) => {
+                if let Some(reply) = invalid.error_reply() {
+                    if invalid.element.name() == "iq" {
+                        self.wire.send_element(&reply);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn on_iq(&mut self, iq: Iq) -> Result<(), Error> {
+        if self.ping_id.as_deref() == Some(iq.id()) && !iq.type_.is_request() {
+            self.ping_id = None;
+            return Ok(());
+        }
+        // XEP-0199 §4.2: answer pings ourselves.
+        if iq.type_ == IqType::Get && iq.payload().is_some_and(Ping::matches) {
+            if let Some(result) = iq.make_result(None) {
+                self.send_internal(Stanza::Iq(result));
+            }
+            return Ok(());
+        }
+        self.events.push_back(ClientEvent::Stanza(Stanza::Iq(iq)));
+        Ok(())
+    }
+
+    /// Sends a stanza the machine makes itself, counted like any other.
+    fn send_internal(&mut self, stanza: Stanza) {
+        self.wire.send_stanza(&stanza);
+        if let Some(sm) = &mut self.sm {
+            if sm.sent(stanza, self.clock.now, &self.config.sm) {
+                self.request_ack();
+            }
+        }
+    }
+
+    fn on_sm(&mut self, sm: Sm) -> Result<(), Error> {
+        match sm {
+            Sm::Request => {
+                let h = self.sm.as_ref().map_or(0, |s| s.inbound);
+                if self.sm.is_some() {
+                    self.wire.send_element(&Sm::Ack { h }.to_element());
+                }
+                Ok(())
+            }
+            Sm::Ack { h } => {
+                let acked = self.apply_ack(h)?;
+                if !acked.is_empty() {
+                    self.events.push_back(ClientEvent::Acked(acked));
+                }
+                Ok(())
+            }
+            Sm::Enabled {
+                id, resume, max, ..
+            } => {
+                if let Some(state) = &mut self.sm {
+                    state.id = if resume { id } else { None };
+                    state.max = max;
+                    self.sm_counting = true;
+                    let resumable = state.id.is_some();
+                    self.events.push_back(ClientEvent::SmEnabled { resumable });
+                }
+                Ok(())
+            }
+            Sm::Failed { .. } => {
+                // `<enable/>` refused: the stream goes on without it.
+                self.sm = None;
+                self.sm_counting = false;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn apply_ack(&mut self, h: u32) -> Result<Vec<Stanza>, Error> {
+        let Some(sm) = &mut self.sm else {
+            return Ok(Vec::new());
+        };
+        sm.ack(h).map_err(|_| handled_count_too_high())
+    }
+
+    /// Sends the unacknowledged queue again (after a resumption).
+    fn resend(&mut self) -> usize {
+        let Some(sm) = &self.sm else { return 0 };
+        let stanzas: Vec<Stanza> = sm.queue.iter().cloned().collect();
+        for s in &stanzas {
+            self.wire.send_stanza(s);
+        }
+        stanzas.len()
+    }
+
+    /// The peer stayed silent: `<r/>` with stream management, an XEP-0199
+    /// ping to the server otherwise.
+    fn probe(&mut self) {
+        if !matches!(self.phase, Phase::Ready) {
+            self.clock.no_probe();
+            return;
+        }
+        if self.sm_counting && self.sm.is_some() {
+            self.request_ack();
+        } else {
+            let id = self.id("ping");
+            let to = Jid::new(self.config.jid.domainpart()).ok();
+            let mut iq = Iq::get(StanzaNs::Client, id.clone(), Element::new("ping", PING_NS));
+            if let Some(to) = to {
+                iq = iq.with_to(to);
+            }
+            self.ping_id = Some(id);
+            self.send_internal(Stanza::Iq(iq));
+        }
+        self.clock.probed();
+    }
+
+    /// Heap held by the machine (framer and queues), for the idle-session
+    /// figure.
+    pub fn heap_size(&self) -> usize {
+        self.wire.heap_size()
+            + self
+                .sm
+                .as_ref()
+                .map_or(0, |s| s.queue.capacity() * size_of::<Stanza>())
+    }
+}
+
+/// The result or error of the iq `id`, if `e` is one.
+pub(crate) fn iq_response(e: &Element, id: &str) -> Option<Result<(), DefinedCondition>> {
+    if e.name() != "iq" || e.attr("id") != Some(id) {
+        return None;
+    }
+    match e.attr("type") {
+        Some("result") => Some(Ok(())),
+        Some("error") => Some(Err(e
+            .get_child("error", e.ns())
+            .and_then(|err| xmpp_stanza::StanzaError::from_element(err).ok())
+            .map_or(DefinedCondition::UndefinedCondition, |err| err.condition))),
+        _ => None,
+    }
+}
+
+/// The XEP-0440 types a server advertised, if it did.
+pub(crate) fn advertised_bindings(features: &Element) -> Option<Vec<String>> {
+    let list = features.get_child("sasl-channel-binding", SASL_CB_NS)?;
+    Some(
+        list.get_children("channel-binding", SASL_CB_NS)
+            .filter_map(|c| c.attr("type").map(String::from))
+            .collect(),
+    )
+}
+
+fn unexpected() -> Error {
+    Error::protocol(
+        StreamCondition::UnsupportedStanzaType,
+        "an element this phase does not allow",
+    )
+}
+
+/// XEP-0198 §4: an `h` above what was sent.
+pub(crate) fn handled_count_too_high() -> Error {
+    Error::protocol(
+        StreamCondition::UndefinedCondition,
+        "handled-count-too-high: the peer acknowledged stanzas never sent",
+    )
+}

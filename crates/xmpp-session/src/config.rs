@@ -1,0 +1,405 @@
+//! Policy: what each machine offers, requires and accepts. Everything a
+//! deployment decides is here; the machines decide nothing else.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::time::Duration;
+
+use xmpp_jid::BareJid;
+use xmpp_sasl::{Hash, Mechanism};
+use xmpp_stream::Limits;
+use zeroize::Zeroizing;
+
+use crate::sm::ResumptionState;
+
+/// How the stream is carried.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Transport {
+    /// One XML document over a TCP connection (RFC 6120 §4), with STARTTLS
+    /// or direct TLS ([`TlsMode`]).
+    #[default]
+    Tcp,
+    /// RFC 7395: each WebSocket message is one element; the stream is
+    /// opened with `<open/>` and closed with `<close/>`. TLS is the
+    /// WebSocket's (`wss://`): the machine asks for none and the driver
+    /// reports it with `tls_established` before the first byte if it has
+    /// it. Pass each received message whole to `handle_input`, and send
+    /// each transmit as one message.
+    WebSocket,
+}
+
+impl Transport {
+    pub(crate) fn framing(self) -> xmpp_stream::Transport {
+        match self {
+            Self::Tcp => xmpp_stream::Transport::Tcp,
+            Self::WebSocket => xmpp_stream::Transport::WebSocket,
+        }
+    }
+}
+
+/// Whether TLS must protect the stream.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TlsPolicy {
+    /// TLS before authentication, or nothing (the default). A server offers
+    /// only STARTTLS (with `<required/>`) before TLS (RFC 6120 §5.3.1); a
+    /// client refuses to go on without it.
+    #[default]
+    Required,
+    /// TLS when the peer offers it; a plain stream otherwise.
+    Optional,
+    /// Never TLS: loopback tests and WebSocket behind a TLS-terminating
+    /// proxy.
+    Off,
+}
+
+/// How TLS starts on a TCP stream.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TlsMode {
+    /// RFC 6120 §5: a plain stream upgraded by `<starttls/>`.
+    #[default]
+    StartTls,
+    /// XEP-0368: TLS from the first byte. The machine's first event asks
+    /// the driver to start TLS; no XML is sent before `tls_established`.
+    Direct,
+}
+
+/// Keepalives and the silence after which a peer is given up (RFC 6120
+/// §4.6.1 white space keepalives; XEP-0198 `<r/>` or XEP-0199 pings as
+/// probes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Keepalive {
+    /// Send a single space after this long without sending anything (TCP
+    /// only: RFC 7395 has no white space between messages). `None`: never.
+    pub whitespace: Option<Duration>,
+    /// After this long without receiving anything, probe the peer (an
+    /// XEP-0198 `<r/>` when stream management is on, otherwise an XEP-0199
+    /// ping once bound, otherwise nothing). `None`: never.
+    pub idle: Option<Duration>,
+    /// How long a probed peer has to answer with anything before the
+    /// stream is closed with `connection-timeout` (RFC 6120 §4.9.3.4).
+    pub probe_timeout: Duration,
+}
+
+impl Default for Keepalive {
+    fn default() -> Self {
+        Self {
+            whitespace: Some(Duration::from_secs(60)),
+            idle: Some(Duration::from_secs(120)),
+            probe_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Keepalive {
+    /// No keepalives and no timeouts.
+    pub const fn off() -> Self {
+        Self {
+            whitespace: None,
+            idle: None,
+            probe_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// XEP-0198 stream management.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SmConfig {
+    /// Enable stream management when the peer offers it (client) or offer
+    /// it (server). Default on.
+    pub enabled: bool,
+    /// Ask for (client) or allow (server) resumption (XEP-0198 §5).
+    pub resume: bool,
+    /// The preferred maximum resumption time, seconds (`max`).
+    pub max_resumption: Option<u32>,
+    /// Request an acknowledgement after this many unacknowledged stanzas.
+    pub ack_every: u32,
+    /// Request an acknowledgement when stanzas have waited this long.
+    pub ack_after: Option<Duration>,
+    /// The most stanzas kept unacknowledged; past it `send` refuses
+    /// (memory stays bounded when a peer never acknowledges).
+    pub max_unacked: usize,
+}
+
+impl Default for SmConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            resume: true,
+            max_resumption: Some(300),
+            ack_every: 5,
+            ack_after: Some(Duration::from_secs(5)),
+            max_unacked: 10_000,
+        }
+    }
+}
+
+impl SmConfig {
+    /// Stream management off.
+    pub fn off() -> Self {
+        Self {
+            enabled: false,
+            ..Self::default()
+        }
+    }
+}
+
+/// What a [`Client`](crate::Client) is and wants.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct ClientConfig {
+    /// The account: `localpart@domainpart` (the domainpart goes in the
+    /// stream header's `to`).
+    pub jid: BareJid,
+    /// The password (zeroized on drop, never printed).
+    pub password: Zeroizing<String>,
+    /// The resourcepart to ask for; `None` lets the server pick (RFC 6120
+    /// §7.6).
+    pub resource: Option<String>,
+    /// The transport.
+    pub transport: Transport,
+    /// STARTTLS or direct TLS.
+    pub tls_mode: TlsMode,
+    /// Whether TLS is required.
+    pub tls: TlsPolicy,
+    /// Allow PLAIN on a stream without TLS (tests, loopback). PLAIN under
+    /// TLS is always allowed unless [`Self::mechanisms`] leaves it out.
+    pub allow_plain_unencrypted: bool,
+    /// The mechanisms the client may use; empty means every one this crate
+    /// has that a password can complete.
+    pub mechanisms: Vec<Mechanism>,
+    /// The `xml:lang` of the stream header (RFC 6120 §4.7.4).
+    pub lang: Option<String>,
+    /// Stream management.
+    pub sm: SmConfig,
+    /// Keepalives and timeouts.
+    pub keepalive: Keepalive,
+    /// A session to resume (XEP-0198 §5), from an earlier client's
+    /// [`take_resumption_state`](crate::Client::take_resumption_state).
+    pub resume: Option<ResumptionState>,
+    /// Framing limits for what the server sends.
+    pub limits: Limits,
+}
+
+impl ClientConfig {
+    /// A client for `jid` with `password` and default policy: TCP,
+    /// STARTTLS required, stream management with resumption, keepalives.
+    pub fn new(jid: BareJid, password: impl Into<String>) -> Self {
+        Self {
+            jid,
+            password: Zeroizing::new(password.into()),
+            resource: None,
+            transport: Transport::Tcp,
+            tls_mode: TlsMode::StartTls,
+            tls: TlsPolicy::Required,
+            allow_plain_unencrypted: false,
+            mechanisms: Vec::new(),
+            lang: None,
+            sm: SmConfig::default(),
+            keepalive: Keepalive::default(),
+            resume: None,
+            limits: Limits::default(),
+        }
+    }
+
+    /// Sets the resourcepart to request.
+    #[must_use]
+    pub fn resource(mut self, resource: impl Into<String>) -> Self {
+        self.resource = Some(resource.into());
+        self
+    }
+
+    /// Sets the transport.
+    #[must_use]
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// Sets the TLS policy.
+    #[must_use]
+    pub fn tls(mut self, tls: TlsPolicy) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Sets STARTTLS or direct TLS.
+    #[must_use]
+    pub fn tls_mode(mut self, mode: TlsMode) -> Self {
+        self.tls_mode = mode;
+        self
+    }
+
+    /// Allows PLAIN without TLS.
+    #[must_use]
+    pub fn allow_plain_unencrypted(mut self, allow: bool) -> Self {
+        self.allow_plain_unencrypted = allow;
+        self
+    }
+
+    /// Restricts the mechanisms to `mechanisms`.
+    #[must_use]
+    pub fn mechanisms(mut self, mechanisms: impl IntoIterator<Item = Mechanism>) -> Self {
+        self.mechanisms = mechanisms.into_iter().collect();
+        self
+    }
+
+    /// Sets stream management.
+    #[must_use]
+    pub fn sm(mut self, sm: SmConfig) -> Self {
+        self.sm = sm;
+        self
+    }
+
+    /// Sets keepalives and timeouts.
+    #[must_use]
+    pub fn keepalive(mut self, keepalive: Keepalive) -> Self {
+        self.keepalive = keepalive;
+        self
+    }
+
+    /// Resumes the session `state` describes instead of binding anew.
+    #[must_use]
+    pub fn resume(mut self, state: ResumptionState) -> Self {
+        self.resume = Some(state);
+        self
+    }
+
+    /// Sets the stream's language.
+    #[must_use]
+    pub fn lang(mut self, lang: impl Into<String>) -> Self {
+        self.lang = Some(lang.into());
+        self
+    }
+}
+
+impl core::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("jid", &self.jid)
+            .field("resource", &self.resource)
+            .field("transport", &self.transport)
+            .field("tls_mode", &self.tls_mode)
+            .field("tls", &self.tls)
+            .field("mechanisms", &self.mechanisms)
+            .field("sm", &self.sm)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a [`Server`](crate::Server) offers and enforces.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// The domain served: a stream header addressed elsewhere gets
+    /// `host-unknown` (RFC 6120 §4.9.3.6).
+    pub domain: String,
+    /// The transport.
+    pub transport: Transport,
+    /// STARTTLS or direct TLS.
+    pub tls_mode: TlsMode,
+    /// Whether TLS is required before authentication.
+    pub tls: TlsPolicy,
+    /// Offer PLAIN without TLS.
+    pub allow_plain_unencrypted: bool,
+    /// The mechanisms to offer, strongest first. `-PLUS` variants are
+    /// offered only when the TLS layer gave binding data, PLAIN only under
+    /// TLS unless [`Self::allow_plain_unencrypted`].
+    pub mechanisms: Vec<Mechanism>,
+    /// Stream management.
+    pub sm: SmConfig,
+    /// Keepalives and timeouts.
+    pub keepalive: Keepalive,
+    /// Framing limits for what clients send.
+    pub limits: Limits,
+    /// Failed authentications allowed before the stream is closed with
+    /// `policy-violation` (RFC 6120 §6.4.5: at least 2, at most 5).
+    pub max_auth_attempts: u8,
+    /// Failed resource bindings allowed before the stream is closed with
+    /// `policy-violation` (RFC 6120 §7.7.2.3: at least 5, at most 10).
+    pub max_bind_attempts: u8,
+    /// Advertise XEP-0474 downgrade protection in SCRAM challenges.
+    pub downgrade_protection: bool,
+}
+
+impl ServerConfig {
+    /// A server for `domain` with default policy: TCP, STARTTLS required,
+    /// SCRAM-SHA-512/-256/-1 with their `-PLUS` forms and PLAIN (under
+    /// TLS), stream management with resumption, keepalives.
+    pub fn new(domain: impl Into<String>) -> Self {
+        let mut mechanisms = Vec::new();
+        for plus in [true, false] {
+            for hash in [Hash::Sha512, Hash::Sha256, Hash::Sha1] {
+                mechanisms.push(Mechanism::Scram { hash, plus });
+            }
+        }
+        mechanisms.push(Mechanism::Plain);
+        Self {
+            domain: domain.into(),
+            transport: Transport::Tcp,
+            tls_mode: TlsMode::StartTls,
+            tls: TlsPolicy::Required,
+            allow_plain_unencrypted: false,
+            mechanisms,
+            sm: SmConfig::default(),
+            keepalive: Keepalive::default(),
+            limits: Limits::default(),
+            max_auth_attempts: 3,
+            max_bind_attempts: 5,
+            downgrade_protection: true,
+        }
+    }
+
+    /// Sets the transport.
+    #[must_use]
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// Sets the TLS policy.
+    #[must_use]
+    pub fn tls(mut self, tls: TlsPolicy) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Sets STARTTLS or direct TLS.
+    #[must_use]
+    pub fn tls_mode(mut self, mode: TlsMode) -> Self {
+        self.tls_mode = mode;
+        self
+    }
+
+    /// Offers PLAIN without TLS.
+    #[must_use]
+    pub fn allow_plain_unencrypted(mut self, allow: bool) -> Self {
+        self.allow_plain_unencrypted = allow;
+        self
+    }
+
+    /// Sets the mechanisms to offer.
+    #[must_use]
+    pub fn mechanisms(mut self, mechanisms: impl IntoIterator<Item = Mechanism>) -> Self {
+        self.mechanisms = mechanisms.into_iter().collect();
+        self
+    }
+
+    /// Sets stream management.
+    #[must_use]
+    pub fn sm(mut self, sm: SmConfig) -> Self {
+        self.sm = sm;
+        self
+    }
+
+    /// Sets keepalives and timeouts.
+    #[must_use]
+    pub fn keepalive(mut self, keepalive: Keepalive) -> Self {
+        self.keepalive = keepalive;
+        self
+    }
+}

@@ -1,0 +1,223 @@
+//! XEP-0198 stream management, the part both sides share: the two
+//! counters, the unacknowledged queue, ack requests, and the state a
+//! resumption needs.
+//!
+//! Counting (XEP-0198 §4): each side counts the stanzas it sent, from zero
+//! after sending `<enable/>` or `<enabled/>`, and the stanzas it received
+//! and handled (`h`), from zero after receiving one of them; both wrap at
+//! 2^32. An outbound stanza is kept until the peer's `h` covers it: the
+//! queue's first stanza is number `acked + 1`. Only `<message/>`,
+//! `<presence/>` and `<iq/>` count, never nonzas.
+
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use xmpp_stanza::{Element, Stanza};
+
+use crate::config::SmConfig;
+use crate::time::Instant;
+
+/// The live stream-management state of one stream.
+#[derive(Debug, Clone)]
+pub(crate) struct SmState {
+    /// The SM-ID, when the stream is resumable.
+    pub(crate) id: Option<String>,
+    /// The agreed maximum resumption time, seconds.
+    pub(crate) max: Option<u32>,
+    /// Stanzas received and handled, mod 2^32.
+    pub(crate) inbound: u32,
+    /// The last `h` the peer acknowledged.
+    pub(crate) acked: u32,
+    /// Stanzas sent and not yet acknowledged, oldest first.
+    pub(crate) queue: VecDeque<Stanza>,
+    /// Stanzas sent since the last `<r/>`.
+    since_request: u32,
+    /// When the oldest stanza not covered by an `<r/>` was sent.
+    waiting_since: Option<Instant>,
+}
+
+/// An `h` the peer claimed that covers stanzas never sent (XEP-0198 §4:
+/// `handled-count-too-high`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooHigh;
+
+impl SmState {
+    pub(crate) fn new() -> Self {
+        Self {
+            id: None,
+            max: None,
+            inbound: 0,
+            acked: 0,
+            queue: VecDeque::new(),
+            since_request: 0,
+            waiting_since: None,
+        }
+    }
+
+    /// Counts a received stanza as handled.
+    pub(crate) fn received(&mut self) {
+        self.inbound = self.inbound.wrapping_add(1);
+    }
+
+    /// Queues a sent stanza; says whether an `<r/>` is due by count.
+    pub(crate) fn sent(&mut self, stanza: Stanza, now: Instant, config: &SmConfig) -> bool {
+        self.queue.push_back(stanza);
+        self.since_request = self.since_request.saturating_add(1);
+        if self.waiting_since.is_none() {
+            self.waiting_since = Some(now);
+        }
+        config.ack_every > 0 && self.since_request >= config.ack_every
+    }
+
+    /// Notes that an `<r/>` went out.
+    pub(crate) fn requested(&mut self) {
+        self.since_request = 0;
+        self.waiting_since = None;
+    }
+
+    /// When an `<r/>` is due by time.
+    pub(crate) fn request_deadline(&self, config: &SmConfig) -> Option<Instant> {
+        Some(self.waiting_since? + config.ack_after?)
+    }
+
+    /// Applies the peer's `h`: returns the stanzas it acknowledges, oldest
+    /// first.
+    pub(crate) fn ack(&mut self, h: u32) -> Result<Vec<Stanza>, TooHigh> {
+        let n = usize::try_from(h.wrapping_sub(self.acked)).map_err(|_| TooHigh)?;
+        if n > self.queue.len() {
+            return Err(TooHigh);
+        }
+        self.acked = h;
+        Ok(self.queue.drain(..n).collect())
+    }
+}
+
+/// What resuming a stream needs (XEP-0198 §5), taken from a machine whose
+/// connection ended and given to the machine of the new connection: the
+/// SM-ID, the bound JID, both counters and the stanzas the peer never
+/// acknowledged (serialized, so that the state can be stored or moved to
+/// another process; with the `serde` feature it is `Serialize` and
+/// `Deserialize`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ResumptionState {
+    id: String,
+    jid: String,
+    inbound: u32,
+    acked: u32,
+    unacked: Vec<String>,
+    max: Option<u32>,
+}
+
+impl ResumptionState {
+    pub(crate) fn from_sm(sm: &SmState, id: String, jid: String) -> Self {
+        Self {
+            id,
+            jid,
+            inbound: sm.inbound,
+            acked: sm.acked,
+            unacked: sm.queue.iter().map(|s| s.to_element().to_xml()).collect(),
+            max: sm.max,
+        }
+    }
+
+    /// The live state back, with the stanzas read again (any that no
+    /// longer parse, which only a tampered state can hold, are dropped).
+    pub(crate) fn to_sm(&self) -> SmState {
+        let mut sm = SmState::new();
+        sm.id = Some(self.id.clone());
+        sm.max = self.max;
+        sm.inbound = self.inbound;
+        sm.acked = self.acked;
+        sm.queue = self.unacked_stanzas().into();
+        sm
+    }
+
+    /// The SM-ID (`previd` when resuming).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The full JID that was bound.
+    pub fn jid(&self) -> &str {
+        &self.jid
+    }
+
+    /// Stanzas this side handled (`h` to send when resuming).
+    pub fn handled(&self) -> u32 {
+        self.inbound
+    }
+
+    /// The maximum resumption time agreed, seconds.
+    pub fn max_resumption(&self) -> Option<u32> {
+        self.max
+    }
+
+    /// The stanzas the peer never acknowledged, oldest first: what a server
+    /// bounces, stores or redelivers when the session is not resumed
+    /// (XEP-0198 §5).
+    pub fn unacked_stanzas(&self) -> Vec<Stanza> {
+        self.unacked
+            .iter()
+            .filter_map(|xml| Element::from_bytes(xml.as_bytes()).ok())
+            .filter_map(|e| Stanza::from_element(e).ok())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xmpp_jid::Jid;
+    use xmpp_stanza::{Message, StanzaNs};
+
+    fn msg(n: u32) -> Stanza {
+        let to = Jid::new("a@b").unwrap_or_else(|_| unreachable!());
+        Stanza::Message(Message::chat(StanzaNs::Client, to, &n.to_string()))
+    }
+
+    #[test]
+    fn acks_wrap_at_2_pow_32() {
+        let config = SmConfig::default();
+        let mut sm = SmState::new();
+        sm.acked = u32::MAX - 1;
+        for n in 0..4 {
+            sm.sent(msg(n), Instant::default(), &config);
+        }
+        // Numbers u32::MAX, 0, 1, 2.
+        assert_eq!(sm.ack(u32::MAX).map(|v| v.len()), Ok(1));
+        assert_eq!(sm.ack(1).map(|v| v.len()), Ok(2));
+        assert_eq!(sm.ack(1).map(|v| v.len()), Ok(0));
+        assert_eq!(sm.ack(3), Err(TooHigh));
+        // A stale (lower) h is as wrong as one too high.
+        assert_eq!(sm.ack(0), Err(TooHigh));
+        assert_eq!(sm.ack(2).map(|v| v.len()), Ok(1));
+        assert!(sm.queue.is_empty());
+    }
+
+    #[test]
+    fn requests_by_count() {
+        let config = SmConfig {
+            ack_every: 2,
+            ..SmConfig::default()
+        };
+        let mut sm = SmState::new();
+        assert!(!sm.sent(msg(1), Instant::default(), &config));
+        assert!(sm.sent(msg(2), Instant::default(), &config));
+        sm.requested();
+        assert!(!sm.sent(msg(3), Instant::default(), &config));
+    }
+
+    #[test]
+    fn resumption_state_round_trips_its_stanzas() {
+        let mut sm = SmState::new();
+        sm.inbound = 7;
+        sm.acked = 3;
+        sm.sent(msg(4), Instant::default(), &SmConfig::default());
+        let state = ResumptionState::from_sm(&sm, "id1".into(), "a@b/c".into());
+        assert_eq!(state.unacked_stanzas(), [msg(4)]);
+        let back = state.to_sm();
+        assert_eq!((back.inbound, back.acked, back.queue.len()), (7, 3, 1));
+    }
+}

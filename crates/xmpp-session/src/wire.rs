@@ -1,0 +1,396 @@
+//! The part both machines share: bytes in through the framer and the tree
+//! builder, elements out through the writer, in the form the transport
+//! needs (RFC 6120 §4 for TCP, RFC 7395 §3.3.3 for WebSocket: every
+//! message one element declaring its own namespaces), and the clock.
+
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use alloc::vec::Vec;
+use xmpp_stanza::{CLIENT_NS, Element, STREAM_NS, Stanza, TreeBuilder};
+use xmpp_stream::{Event, Framer, Header, Limits, StreamHeader, write_close, write_open};
+
+use crate::config::{Keepalive, Transport};
+use crate::error::Error;
+use crate::time::Instant;
+
+/// A top-level item read from the peer.
+pub(crate) enum Incoming {
+    /// The peer's stream header (or WebSocket `<open/>`).
+    Open(Box<StreamHeader>),
+    /// A top-level element, as a tree.
+    Element(Element),
+    /// The peer closed its stream.
+    Close,
+}
+
+/// Framing in, serialization out.
+#[derive(Debug)]
+pub(crate) struct Wire {
+    pub(crate) transport: Transport,
+    framer: Framer,
+    builder: TreeBuilder,
+    /// TCP: every byte not yet handed to the driver.
+    stream_out: Vec<u8>,
+    /// WebSocket: one entry per message not yet handed to the driver.
+    messages: VecDeque<Vec<u8>>,
+    /// Scratch for serialization.
+    scratch: String,
+    /// Bytes arrived since the clock last looked.
+    pub(crate) received: bool,
+    /// Bytes queued since the clock last looked.
+    pub(crate) sent: bool,
+}
+
+impl Wire {
+    pub(crate) fn new(transport: Transport, limits: Limits) -> Self {
+        let framer = Framer::with_limits(transport.framing(), limits)
+            .unwrap_or_else(|_| Framer::new(transport.framing()));
+        Self {
+            transport,
+            framer,
+            builder: TreeBuilder::new(),
+            stream_out: Vec::new(),
+            messages: VecDeque::new(),
+            scratch: String::new(),
+            received: false,
+            sent: false,
+        }
+    }
+
+    pub(crate) fn feed(&mut self, bytes: &[u8]) {
+        if !bytes.is_empty() {
+            self.received = true;
+        }
+        self.framer.feed(bytes);
+    }
+
+    /// Bytes fed and not yet read as an item.
+    pub(crate) fn buffered(&self) -> usize {
+        self.framer.unconsumed().len()
+    }
+
+    /// The next item, `Ok(None)` when more bytes are needed. White space
+    /// keepalives are consumed here: they only count as activity.
+    pub(crate) fn next(&mut self) -> Result<Option<Incoming>, Error> {
+        loop {
+            let event = self
+                .framer
+                .next_event()
+                .map_err(|e| Error::Framing(Box::new(e)))?;
+            return Ok(Some(match event {
+                None => return Ok(None),
+                Some(Event::Whitespace) => continue,
+                Some(Event::StreamOpen(h)) => Incoming::Open(h),
+                Some(Event::StreamClose) => Incoming::Close,
+                Some(Event::Element(frame)) => {
+                    let tree = self.builder.from_frame(&frame).map_err(|e| {
+                        Error::protocol(e.condition(), "an element the tree builder refused")
+                    })?;
+                    Incoming::Element(tree)
+                }
+                Some(_) => continue,
+            }));
+        }
+    }
+
+    /// Starts reading a new stream (RFC 6120 §4.3.3); bytes already fed are
+    /// its first bytes.
+    pub(crate) fn restart(&mut self) {
+        self.framer.reset();
+    }
+
+    /// Takes the bytes fed after the last item: the first TLS records after
+    /// `<starttls/>`/`<proceed/>`.
+    pub(crate) fn take_unconsumed(&mut self) -> Vec<u8> {
+        self.framer.take_unconsumed()
+    }
+
+    fn push(&mut self, bytes: &str) {
+        self.sent = true;
+        match self.transport {
+            Transport::Tcp => self.stream_out.extend_from_slice(bytes.as_bytes()),
+            Transport::WebSocket => self.messages.push_back(bytes.as_bytes().to_vec()),
+        }
+    }
+
+    fn flush_scratch(&mut self) {
+        let s = core::mem::take(&mut self.scratch);
+        self.push(&s);
+        self.scratch = s;
+        self.scratch.clear();
+    }
+
+    /// Sends a stream header (TCP: the XML declaration and
+    /// `<stream:stream>`; WebSocket: `<open/>`).
+    pub(crate) fn send_header(&mut self, header: &Header<'_>) {
+        self.scratch.clear();
+        write_open(&mut self.scratch, self.transport.framing(), header);
+        self.flush_scratch();
+    }
+
+    /// Sends a top-level element. Elements of the streams namespace get
+    /// the `stream:` prefix (declared by the TCP header; on WebSocket
+    /// declared on the element, RFC 7395 §3.3.3); stanzas in
+    /// `jabber:client` inherit the TCP header's default namespace.
+    pub(crate) fn send_element(&mut self, e: &Element) {
+        self.scratch.clear();
+        write_element(&mut self.scratch, self.transport, e);
+        self.flush_scratch();
+    }
+
+    pub(crate) fn send_stanza(&mut self, s: &Stanza) {
+        self.send_element(&s.to_element());
+    }
+
+    /// Sends a stream error (RFC 6120 §4.9.2).
+    pub(crate) fn send_stream_error(&mut self, e: &xmpp_stanza::StreamError) {
+        self.send_element(&e.to_element());
+    }
+
+    /// Sends a white space keepalive (TCP only; RFC 7395 §3.3.2 has none).
+    pub(crate) fn send_whitespace(&mut self) {
+        if self.transport == Transport::Tcp {
+            self.push(" ");
+        }
+    }
+
+    /// Closes this side's stream (RFC 6120 §4.4; RFC 7395 §3.6).
+    pub(crate) fn send_close(&mut self) {
+        self.scratch.clear();
+        write_close(&mut self.scratch, self.transport.framing());
+        self.flush_scratch();
+    }
+
+    pub(crate) fn has_output(&self) -> bool {
+        !self.stream_out.is_empty() || !self.messages.is_empty()
+    }
+
+    pub(crate) fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        match self.transport {
+            Transport::Tcp if self.stream_out.is_empty() => None,
+            Transport::Tcp => Some(core::mem::take(&mut self.stream_out)),
+            Transport::WebSocket => self.messages.pop_front(),
+        }
+    }
+
+    /// Heap held, for the idle-session figure.
+    pub(crate) fn heap_size(&self) -> usize {
+        self.framer.heap_size()
+            + self.stream_out.capacity()
+            + self.scratch.capacity()
+            + self.messages.capacity() * size_of::<Vec<u8>>()
+    }
+
+    /// Gives back serialization scratch above a small size (an idle
+    /// session should hold little).
+    pub(crate) fn trim(&mut self) {
+        if self.scratch.capacity() > 512 {
+            self.scratch = String::new();
+        }
+        if self.stream_out.is_empty() && self.stream_out.capacity() > 512 {
+            self.stream_out = Vec::new();
+        }
+    }
+}
+
+/// Writes `e` as a top-level element of a `jabber:client` stream on
+/// `transport`.
+pub(crate) fn write_element(out: &mut String, transport: Transport, e: &Element) {
+    if e.ns() == STREAM_NS {
+        out.push_str("<stream:");
+        out.push_str(e.name());
+        if transport == Transport::WebSocket {
+            out.push_str(" xmlns:stream='");
+            out.push_str(STREAM_NS);
+            out.push('\'');
+        }
+        out.push('>');
+        for child in e.children() {
+            child.write_xml_in(out, "");
+        }
+        out.push_str("</stream:");
+        out.push_str(e.name());
+        out.push('>');
+        return;
+    }
+    let default_ns = match transport {
+        Transport::Tcp => CLIENT_NS,
+        Transport::WebSocket => "",
+    };
+    e.write_xml_in(out, default_ns);
+}
+
+/// Timers from the keepalive policy. The machines learn the time only from
+/// `handle_timeout`; traffic in between is noted by [`Wire`] and dated at
+/// the next tick, so a silent peer is found between `idle` and twice that
+/// after its last byte, never earlier.
+#[derive(Debug, Clone)]
+pub(crate) struct Clock {
+    pub(crate) now: Instant,
+    policy: Keepalive,
+    last_recv: Instant,
+    last_send: Instant,
+    /// When the probe was sent, if one is out.
+    probe: Option<Instant>,
+}
+
+/// What the clock says is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Due {
+    Nothing,
+    Whitespace,
+    Probe,
+    TimedOut,
+}
+
+impl Clock {
+    pub(crate) fn new(now: Instant, policy: Keepalive) -> Self {
+        Self {
+            now,
+            policy,
+            last_recv: now,
+            last_send: now,
+            probe: None,
+        }
+    }
+
+    /// Moves to `now`, dating the traffic `wire` saw since the last tick,
+    /// and says what is due.
+    pub(crate) fn tick(&mut self, now: Instant, wire: &mut Wire) -> Due {
+        self.now = self.now.max(now);
+        if core::mem::take(&mut wire.received) {
+            self.last_recv = self.now;
+            self.probe = None;
+        }
+        if core::mem::take(&mut wire.sent) {
+            self.last_send = self.now;
+        }
+        if let Some(sent) = self.probe {
+            if self.now >= sent + self.policy.probe_timeout {
+                return Due::TimedOut;
+            }
+        } else if let Some(idle) = self.policy.idle {
+            if self.now >= self.last_recv + idle {
+                return Due::Probe;
+            }
+        }
+        if let Some(ws) = self.policy.whitespace {
+            if wire.transport == Transport::Tcp && self.now >= self.last_send + ws {
+                return Due::Whitespace;
+            }
+        }
+        Due::Nothing
+    }
+
+    /// Notes that a probe went out now.
+    pub(crate) fn probed(&mut self) {
+        self.probe = Some(self.now);
+    }
+
+    /// Notes that a probe could not be sent: the silence limit then ends
+    /// the stream after `probe_timeout` all the same.
+    pub(crate) fn no_probe(&mut self) {
+        self.probe = Some(self.now);
+    }
+
+    /// The next instant something may be due.
+    pub(crate) fn next_deadline(&self, transport: Transport) -> Option<Instant> {
+        let silence = match self.probe {
+            Some(sent) => Some(sent + self.policy.probe_timeout),
+            None => self.policy.idle.map(|idle| self.last_recv + idle),
+        };
+        let ws = match transport {
+            Transport::Tcp => self.policy.whitespace.map(|ws| self.last_send + ws),
+            Transport::WebSocket => None,
+        };
+        match (silence, ws) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// The earlier of two optional deadlines.
+pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::time::Duration;
+    use xmpp_stanza::{StartTls, StreamCondition, StreamError};
+
+    #[test]
+    fn stream_elements_get_the_prefix_and_websocket_declares_it() {
+        let e = StreamError::new(StreamCondition::HostUnknown).to_element();
+        let mut tcp = String::new();
+        write_element(&mut tcp, Transport::Tcp, &e);
+        assert_eq!(
+            tcp,
+            "<stream:error><host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>"
+        );
+        let mut ws = String::new();
+        write_element(&mut ws, Transport::WebSocket, &e);
+        assert!(ws.starts_with("<stream:error xmlns:stream='http://etherx.jabber.org/streams'>"));
+        // What the writer emits on WebSocket frames on its own.
+        let mut f = Framer::new(xmpp_stream::Transport::WebSocket);
+        f.feed(b"<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='a' version='1.0'/>");
+        f.feed(ws.as_bytes());
+        assert!(matches!(f.next_event(), Ok(Some(Event::StreamOpen(_)))));
+        assert!(matches!(f.next_event(), Ok(Some(Event::Element(_)))));
+        let mut tls = String::new();
+        write_element(&mut tls, Transport::Tcp, &StartTls::Proceed.to_element());
+        assert_eq!(tls, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    }
+
+    #[test]
+    fn clock_probes_after_silence_and_times_out() {
+        let policy = Keepalive {
+            whitespace: Some(Duration::from_secs(10)),
+            idle: Some(Duration::from_secs(30)),
+            probe_timeout: Duration::from_secs(5),
+        };
+        let mut wire = Wire::new(Transport::Tcp, Limits::default());
+        let mut c = Clock::new(Instant::from_millis(0), policy);
+        assert_eq!(
+            c.next_deadline(Transport::Tcp),
+            Some(Instant::from_millis(10_000))
+        );
+        assert_eq!(
+            c.tick(Instant::from_millis(10_000), &mut wire),
+            Due::Whitespace
+        );
+        wire.send_whitespace();
+        assert_eq!(
+            c.tick(Instant::from_millis(10_000), &mut wire),
+            Due::Nothing
+        );
+        wire.feed(b" ");
+        assert_eq!(
+            c.tick(Instant::from_millis(20_000), &mut wire),
+            Due::Whitespace
+        );
+        wire.send_whitespace();
+        assert_eq!(
+            c.tick(Instant::from_millis(20_000), &mut wire),
+            Due::Nothing
+        );
+        // Silent since 20 s: probe at 50 s, time out 5 s later.
+        wire.send_whitespace();
+        assert_eq!(c.tick(Instant::from_millis(50_000), &mut wire), Due::Probe);
+        c.probed();
+        assert_eq!(
+            c.next_deadline(Transport::Tcp),
+            Some(Instant::from_millis(55_000))
+        );
+        assert_eq!(
+            c.tick(Instant::from_millis(55_000), &mut wire),
+            Due::TimedOut
+        );
+    }
+}
