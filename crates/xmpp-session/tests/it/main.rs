@@ -1,0 +1,549 @@
+//! Client and server machines driven against each other in memory.
+
+#![allow(
+    clippy::std_instead_of_alloc,
+    clippy::std_instead_of_core,
+    reason = "integration tests run with std"
+)]
+
+mod pair;
+mod sm;
+
+use pair::{BindPolicy, DOMAIN, PASSWORD, Pair, tls_info};
+use xmpp_jid::Jid;
+use xmpp_sasl::{ChannelBindingType, Hash, Mechanism};
+use xmpp_session::{
+    ClientEvent, Error, Keepalive, ServerConfig, ServerEvent, SmConfig, TlsMode, TlsPolicy,
+    TlsVersion, Transport,
+};
+use xmpp_stanza::{
+    Message, Presence, PresenceType, SaslCondition, Stanza, StanzaNs, StreamCondition,
+};
+
+fn server() -> ServerConfig {
+    ServerConfig::new(DOMAIN)
+}
+
+fn chat(to: &str, body: &str) -> Stanza {
+    Stanza::Message(Message::chat(
+        StanzaNs::Client,
+        Jid::new(to).expect("jid"),
+        body,
+    ))
+}
+
+#[test]
+fn starttls_then_every_mechanism_binds() {
+    let plus = |hash| Mechanism::Scram { hash, plus: true };
+    let plain = |hash| Mechanism::Scram { hash, plus: false };
+    let cases = [
+        (
+            Mechanism::Plain,
+            TlsVersion::Tls13,
+            ChannelBindingType::TlsExporter,
+        ),
+        (
+            plain(Hash::Sha1),
+            TlsVersion::Tls13,
+            ChannelBindingType::TlsExporter,
+        ),
+        (
+            plain(Hash::Sha256),
+            TlsVersion::Tls13,
+            ChannelBindingType::TlsExporter,
+        ),
+        (
+            plain(Hash::Sha512),
+            TlsVersion::Tls13,
+            ChannelBindingType::TlsExporter,
+        ),
+        (
+            plus(Hash::Sha1),
+            TlsVersion::Tls13,
+            ChannelBindingType::TlsExporter,
+        ),
+        (
+            plus(Hash::Sha256),
+            TlsVersion::Tls13,
+            ChannelBindingType::TlsServerEndPoint,
+        ),
+        (
+            plus(Hash::Sha512),
+            TlsVersion::Tls12,
+            ChannelBindingType::TlsUnique,
+        ),
+        (
+            plus(Hash::Sha256),
+            TlsVersion::Tls12,
+            ChannelBindingType::TlsExporter,
+        ),
+    ];
+    for (mechanism, version, binding) in cases {
+        let client = Pair::client_config("juliet", PASSWORD).mechanisms([mechanism]);
+        let mut pair = Pair::new(client, server());
+        pair.tls = tls_info(version, &[binding]);
+        pair.drive();
+        let case = format!("{mechanism} over {version:?} with {binding}");
+        assert_eq!(pair.client_error, None, "{case}");
+        assert_eq!(
+            pair.authenticated_with().as_deref(),
+            Some(mechanism.name()),
+            "{case}"
+        );
+        let jid = pair
+            .bound_jid()
+            .unwrap_or_else(|| panic!("{case}: not bound"));
+        assert!(jid.starts_with("juliet@example.com/"), "{case}: {jid}");
+        assert!(pair.client.tls().is_some(), "{case}");
+        if mechanism.uses_channel_binding() {
+            let used = pair.client_events.iter().find_map(|e| match e {
+                ClientEvent::Authenticated {
+                    channel_binding, ..
+                } => *channel_binding,
+                _ => None,
+            });
+            assert_eq!(used, Some(binding), "{case}");
+        }
+    }
+}
+
+#[test]
+fn strongest_mechanism_is_chosen_and_tls_unique_never_on_tls_1_3() {
+    let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server());
+    pair.tls = tls_info(
+        TlsVersion::Tls13,
+        &[
+            ChannelBindingType::TlsUnique,
+            ChannelBindingType::TlsServerEndPoint,
+        ],
+    );
+    pair.drive();
+    assert_eq!(
+        pair.authenticated_with().as_deref(),
+        Some("SCRAM-SHA-512-PLUS")
+    );
+    let used = pair.client_events.iter().find_map(|e| match e {
+        ClientEvent::Authenticated {
+            channel_binding, ..
+        } => *channel_binding,
+        _ => None,
+    });
+    assert_eq!(used, Some(ChannelBindingType::TlsServerEndPoint));
+
+    // Only tls-unique on TLS 1.3: no -PLUS at all (RFC 9266).
+    let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server());
+    pair.tls = tls_info(TlsVersion::Tls13, &[ChannelBindingType::TlsUnique]);
+    pair.drive();
+    assert_eq!(pair.authenticated_with().as_deref(), Some("SCRAM-SHA-512"));
+}
+
+#[test]
+fn any_chunking_gives_the_same_session() {
+    let reference = {
+        let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server());
+        pair.drive();
+        pair.bound_jid()
+    };
+    assert!(reference.is_some());
+    for chunks in [vec![1], vec![2], vec![7, 1, 13], vec![64], vec![1500]] {
+        let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server());
+        pair.chunks = chunks.clone();
+        pair.drive();
+        assert_eq!(pair.bound_jid(), reference, "chunks {chunks:?}");
+        assert_eq!(pair.client_error, None, "chunks {chunks:?}");
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+    /// Any chunking of either direction gives the same session: the same
+    /// JID bound and the same message delivered.
+    #[test]
+    fn any_random_chunking_gives_the_same_session(
+        chunks in proptest::collection::vec(1usize..200, 1..8),
+    ) {
+        let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server());
+        pair.chunks = chunks;
+        pair.drive();
+        let jid = pair.bound_jid();
+        proptest::prop_assert!(jid.as_deref().is_some_and(|j| j.starts_with("juliet@example.com/")));
+        pair.client.send(chat("romeo@example.com", "chunked")).expect("send");
+        pair.drive();
+        proptest::prop_assert_eq!(pair.server_stanzas().len(), 1);
+        proptest::prop_assert_eq!(&pair.client_error, &None);
+    }
+}
+
+#[test]
+fn direct_tls_starts_before_any_xml() {
+    let client = Pair::client_config("juliet", PASSWORD).tls_mode(TlsMode::Direct);
+    let mut pair = Pair::new(client, server().tls_mode(TlsMode::Direct));
+    assert!(pair.client.poll_transmit().is_none(), "no XML before TLS");
+    pair.drive();
+    assert!(matches!(
+        pair.client_events[0],
+        ClientEvent::StartTls { .. }
+    ));
+    assert!(pair.bound_jid().is_some());
+}
+
+#[test]
+fn websocket_sends_one_element_per_message() {
+    let client = Pair::client_config("juliet", PASSWORD)
+        .transport(Transport::WebSocket)
+        .tls(TlsPolicy::Off)
+        .allow_plain_unencrypted(true);
+    let config = server()
+        .transport(Transport::WebSocket)
+        .tls(TlsPolicy::Off)
+        .allow_plain_unencrypted(true);
+    let mut pair = Pair::new(client, config);
+    // The first message is the <open/>, alone.
+    let first = pair.client.poll_transmit().expect("open");
+    assert!(first.starts_with(b"<open xmlns='urn:ietf:params:xml:ns:xmpp-framing'"));
+    assert!(pair.client.poll_transmit().is_none());
+    pair.server.handle_input(&first).expect("open accepted");
+    let mut messages = Vec::new();
+    while let Some(m) = pair.server.poll_transmit() {
+        messages.push(String::from_utf8(m).expect("utf-8"));
+    }
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[1]
+            .starts_with("<stream:features xmlns:stream='http://etherx.jabber.org/streams'>")
+    );
+    for m in messages {
+        pair.client
+            .handle_input(m.as_bytes())
+            .expect("client reads");
+    }
+    pair.drive();
+    assert_eq!(pair.client_error, None);
+    assert!(pair.bound_jid().is_some());
+    pair.client
+        .send(chat("romeo@example.com", "over ws"))
+        .expect("send");
+    pair.drive();
+    assert_eq!(pair.server_stanzas().len(), 1);
+}
+
+#[test]
+fn tls_required_and_not_offered_stops_the_client() {
+    let mut pair = Pair::new(
+        Pair::client_config("juliet", PASSWORD),
+        server().tls(TlsPolicy::Off),
+    );
+    pair.drive();
+    assert_eq!(pair.client_error, Some(Error::TlsRequired));
+    assert!(pair.bound_jid().is_none());
+}
+
+#[test]
+fn plain_is_not_offered_without_tls_unless_allowed() {
+    let client = Pair::client_config("juliet", PASSWORD)
+        .tls(TlsPolicy::Off)
+        .mechanisms([Mechanism::Plain]);
+    let mut pair = Pair::new(client.clone(), server().tls(TlsPolicy::Off));
+    pair.drive();
+    assert_eq!(pair.client_error, Some(Error::NoMechanism));
+    let mut pair = Pair::new(
+        client.allow_plain_unencrypted(true),
+        server().tls(TlsPolicy::Off).allow_plain_unencrypted(true),
+    );
+    pair.drive();
+    assert_eq!(pair.authenticated_with().as_deref(), Some("PLAIN"));
+}
+
+#[test]
+fn wrong_password_and_unknown_user_fail_alike() {
+    let failure = |user: &str, password: &str| {
+        let mut pair = Pair::new(Pair::client_config(user, password), server());
+        pair.drive();
+        pair.client_error
+    };
+    let wrong = failure("juliet", "not the password");
+    let unknown = failure("nobody", "not the password");
+    assert!(
+        matches!(
+            &wrong,
+            Some(Error::AuthFailed {
+                condition: SaslCondition::NotAuthorized,
+                ..
+            })
+        ),
+        "{wrong:?}"
+    );
+    assert_eq!(wrong, unknown);
+}
+
+#[test]
+fn too_many_failures_end_the_stream_with_policy_violation() {
+    // A client that keeps trying: drive the server by hand.
+    let mut pair = Pair::new(
+        Pair::client_config("juliet", "wrong"),
+        server().tls(TlsPolicy::Off),
+    );
+    let header = b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
+        xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>";
+    pair.server.handle_input(header).expect("header");
+    let auth = b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256'>biwsbj1qdWxpZXQscj1hYmNkZWZnaGlqa2w=</auth>";
+    for _ in 0..2 {
+        // A response that fails to parse as client-final each time.
+        pair.server.handle_input(auth).expect("auth");
+        while let Some(e) = pair.server.poll_event() {
+            if let ServerEvent::CredentialsRequest(r) = e {
+                let _ = r;
+                pair.server
+                    .provide_credentials(xmpp_sasl::Credentials::Scram(
+                        xmpp_sasl::StoredCredentials::mock(Hash::Sha256, b"k", "juliet", 4096),
+                    ))
+                    .expect("credentials");
+            }
+        }
+        pair.server
+            .handle_input(b"<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>bm9wZQ==</response>")
+            .expect("failure, not yet fatal");
+    }
+    pair.server.handle_input(auth).expect("auth");
+    while let Some(e) = pair.server.poll_event() {
+        if let ServerEvent::CredentialsRequest(_) = e {
+            pair.server
+                .provide_credentials(xmpp_sasl::Credentials::Scram(
+                    xmpp_sasl::StoredCredentials::mock(Hash::Sha256, b"k", "juliet", 4096),
+                ))
+                .expect("credentials");
+        }
+    }
+    let err = pair
+        .server
+        .handle_input(b"<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>bm9wZQ==</response>")
+        .expect_err("third failure");
+    assert_eq!(err.condition(), Some(StreamCondition::PolicyViolation));
+    let mut out = Vec::new();
+    while let Some(t) = pair.server.poll_transmit() {
+        out.extend(t);
+    }
+    let out = String::from_utf8(out).expect("utf-8");
+    assert!(out.contains("<policy-violation"), "{out}");
+    assert!(out.ends_with("</stream:stream>"), "{out}");
+}
+
+#[test]
+fn host_unknown_after_a_header_of_our_own() {
+    let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server());
+    let err = pair
+        .server
+        .handle_input(
+            b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' \
+              to='elsewhere.example' version='1.0'>",
+        )
+        .expect_err("not served");
+    assert_eq!(err.condition(), Some(StreamCondition::HostUnknown));
+    let out = String::from_utf8(pair.server.poll_transmit().expect("bytes")).expect("utf-8");
+    assert!(
+        out.starts_with("<?xml version='1.0'?><stream:stream"),
+        "{out}"
+    );
+    assert!(
+        out.contains("<host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"),
+        "{out}"
+    );
+    // The error keeps being returned.
+    assert_eq!(pair.server.handle_input(b"<x/>"), Err(err));
+}
+
+#[test]
+fn a_server_without_version_1_gets_unsupported_version() {
+    let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server());
+    let err = pair
+        .server
+        .handle_input(
+            b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' \
+              to='example.com'>",
+        )
+        .expect_err("no version");
+    assert_eq!(err.condition(), Some(StreamCondition::UnsupportedVersion));
+}
+
+#[test]
+fn bind_conflict_falls_back_to_a_server_resource() {
+    let client = Pair::client_config("juliet", PASSWORD).resource("balcony");
+    let mut pair = Pair::new(client.clone(), server());
+    pair.drive();
+    assert_eq!(
+        pair.bound_jid().as_deref(),
+        Some("juliet@example.com/balcony")
+    );
+
+    let mut pair = Pair::new(client, server());
+    pair.bind = BindPolicy::Conflict;
+    pair.drive();
+    let jid = pair.bound_jid().expect("bound after the conflict");
+    assert!(
+        jid.starts_with("juliet@example.com/") && !jid.ends_with("/balcony"),
+        "{jid}"
+    );
+}
+
+#[test]
+fn stanzas_are_stamped_and_routed_both_ways() {
+    let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server());
+    pair.drive();
+    let jid = pair.bound_jid().expect("bound");
+    // A forged from is overridden (RFC 6120 §8.1.2.1).
+    let mut m = Message::chat(
+        StanzaNs::Client,
+        Jid::new("romeo@example.com").expect("jid"),
+        "hi",
+    );
+    m.header.from = Some(Jid::new("mallory@example.com/x").expect("jid"));
+    pair.client.send(Stanza::Message(m)).expect("send");
+    let sub = Presence::new(StanzaNs::Client, PresenceType::Subscribe)
+        .with_to(Jid::new("romeo@example.com").expect("jid"));
+    pair.client
+        .send(Stanza::Presence(sub))
+        .expect("send presence");
+    pair.drive();
+    let got = pair.server_stanzas();
+    assert_eq!(got.len(), 2);
+    assert_eq!(
+        got[0].header().from.as_ref().map(Jid::as_str),
+        Some(jid.as_str())
+    );
+    assert_eq!(
+        got[1].header().from.as_ref().map(Jid::as_str),
+        Some("juliet@example.com")
+    );
+
+    pair.server.send(chat(&jid, "back")).expect("server send");
+    pair.drive();
+    let got = pair.client_stanzas();
+    assert_eq!(got.len(), 1);
+}
+
+#[test]
+fn a_bad_stanza_gets_its_error_and_the_stream_goes_on() {
+    let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server());
+    pair.drive();
+    pair.server
+        .handle_input(
+            b"<iq type='get' id='q1' to='not@@valid'><query xmlns='jabber:iq:version'/></iq>",
+        )
+        .expect("stream goes on");
+    let mut out = Vec::new();
+    while let Some(t) = pair.server.poll_transmit() {
+        out.extend(t);
+    }
+    let out = String::from_utf8(out).expect("utf-8");
+    assert!(
+        out.contains("id='q1'") && out.contains("type='error'"),
+        "{out}"
+    );
+    assert!(out.contains("<jid-malformed"), "{out}");
+    assert!(
+        !out.contains("from='not@@valid'"),
+        "a malformed address is not echoed: {out}"
+    );
+    pair.client
+        .send(chat("romeo@example.com", "still here"))
+        .expect("send");
+    pair.drive();
+    assert_eq!(pair.server_stanzas().len(), 1);
+}
+
+#[test]
+fn a_stanza_before_binding_is_not_authorized() {
+    let mut pair = Pair::new(
+        Pair::client_config("juliet", PASSWORD),
+        server().tls(TlsPolicy::Off),
+    );
+    let err = pair
+        .server
+        .handle_input(
+            b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' \
+              to='example.com' version='1.0'><message to='romeo@example.com'><body>x</body></message>",
+        )
+        .expect_err("before auth");
+    assert_eq!(err.condition(), Some(StreamCondition::NotAuthorized));
+}
+
+#[test]
+fn client_close_is_answered_and_both_end() {
+    let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server());
+    pair.drive();
+    pair.client.close().expect("close");
+    pair.drive();
+    assert!(pair.client.is_closed() && pair.server.is_closed());
+    assert!(
+        pair.client_events
+            .iter()
+            .any(|e| matches!(e, ClientEvent::Closed { resumable: false }))
+    );
+    assert_eq!(
+        pair.client.send(chat("a@b", "late")),
+        Err(Error::WrongPhase("send before the resource is bound"))
+    );
+}
+
+#[test]
+fn a_silent_server_times_the_client_out() {
+    let mut keepalive = Keepalive::default();
+    keepalive.whitespace = Some(std::time::Duration::from_secs(10));
+    keepalive.idle = Some(std::time::Duration::from_secs(30));
+    keepalive.probe_timeout = std::time::Duration::from_secs(5);
+    let client = Pair::client_config("juliet", PASSWORD)
+        .keepalive(keepalive)
+        .sm(SmConfig::off());
+    let mut pair = Pair::new(client, server().keepalive(Keepalive::off()));
+    pair.drive();
+    assert!(pair.bound_jid().is_some());
+    let start = pair.now.as_millis();
+    // From here the server hears nothing and says nothing: the driver
+    // fires the client's timers at the instants it asks for.
+    let (mut spaces, mut probe_at, mut error_at) = (0, None, None);
+    while let Some(t) = pair.client.poll_timeout() {
+        assert!(t.as_millis() - start <= 200_000, "runaway timers");
+        pair.now = t;
+        if let Err(e) = pair.client.handle_timeout(t) {
+            assert_eq!(e, Error::Timeout);
+            error_at = Some(t.as_millis() - start);
+        }
+        while let Some(out) = pair.client.poll_transmit() {
+            let out = String::from_utf8(out).expect("utf-8");
+            if out == " " {
+                spaces += 1;
+            } else if out.contains("urn:xmpp:ping") {
+                probe_at = Some(t.as_millis() - start);
+            } else {
+                assert!(out.contains("<connection-timeout"), "{out}");
+            }
+        }
+    }
+    assert!(spaces >= 1, "white space keepalives");
+    let probe_at = probe_at.expect("an XEP-0199 probe");
+    assert!(
+        (30_000..=60_000).contains(&probe_at),
+        "probe at {probe_at} ms"
+    );
+    let error_at = error_at.expect("timed out");
+    assert_eq!(error_at, probe_at + 5_000);
+    assert_eq!(pair.client.poll_timeout(), None);
+}
+
+#[test]
+fn the_server_answers_pings_with_the_application_and_keeps_counting() {
+    let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server());
+    pair.drive();
+    assert!(
+        pair.server_events
+            .iter()
+            .any(|e| matches!(e, ServerEvent::SmEnabled { id: Some(_) }))
+    );
+    assert!(
+        pair.client_events
+            .iter()
+            .any(|e| matches!(e, ClientEvent::SmEnabled { resumable: true }))
+    );
+    let heap = pair.server.heap_size();
+    assert!(heap < 4096, "idle bound server session holds {heap} bytes");
+}

@@ -1,0 +1,326 @@
+//! An in-memory client and server (as quinn-proto's tests have): a
+//! simulated clock, a wire that can split and cut, a fake TLS layer that
+//! only reports its data, and an application on each side that answers
+//! the machines' requests.
+
+use std::collections::{HashMap, VecDeque};
+
+use xmpp_jid::BareJid;
+use xmpp_sasl::{ChannelBinding, ChannelBindingType, Credentials, Hash, Prep, StoredCredentials};
+use xmpp_session::{
+    Client, ClientConfig, ClientEvent, Error, Instant, ResumptionState, Seed, Server, ServerConfig,
+    ServerEvent, TlsInfo, TlsVersion,
+};
+use xmpp_stanza::{DefinedCondition, Stanza};
+
+pub(crate) const DOMAIN: &str = "example.com";
+pub(crate) const PASSWORD: &str = "r0m30myr0m30";
+
+/// The server application's account database: SCRAM keys of every hash,
+/// and what it does for unknown users.
+pub(crate) struct Accounts {
+    keys: HashMap<(String, Hash), StoredCredentials>,
+}
+
+impl Accounts {
+    /// The test accounts, derived once for the whole run.
+    pub(crate) fn shared() -> Self {
+        static ACCOUNTS: std::sync::OnceLock<HashMap<(String, Hash), StoredCredentials>> =
+            std::sync::OnceLock::new();
+        let keys =
+            ACCOUNTS.get_or_init(|| Self::new(&[("juliet", PASSWORD), ("romeo", "montague")]).keys);
+        Self { keys: keys.clone() }
+    }
+
+    pub(crate) fn new(users: &[(&str, &str)]) -> Self {
+        let mut keys = HashMap::new();
+        for (user, password) in users {
+            for hash in [Hash::Sha1, Hash::Sha256, Hash::Sha512] {
+                let salt = format!("salt-of-{user}");
+                let stored = StoredCredentials::from_password(
+                    hash,
+                    Prep::SaslPrep,
+                    password,
+                    salt.as_bytes(),
+                    4096,
+                )
+                .expect("derive");
+                keys.insert(((*user).to_owned(), hash), stored);
+            }
+        }
+        Self { keys }
+    }
+
+    fn answer(&self, request: &xmpp_sasl::CredentialsRequest) -> Credentials {
+        let user = request.authcid.clone().unwrap_or_default();
+        let hash = request.mechanism.scram_hash().unwrap_or(Hash::Sha256);
+        match self.keys.get(&(user.clone(), hash)) {
+            Some(stored) => Credentials::Scram(stored.clone()),
+            // The same fake exchange a wrong password gets.
+            None => {
+                Credentials::Scram(StoredCredentials::mock(hash, b"server secret", &user, 4096))
+            }
+        }
+    }
+}
+
+/// How the server application answers bind requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BindPolicy {
+    /// The requested resource, or the suggested one.
+    Accept,
+    /// `conflict` when the resource was asked for, the suggestion otherwise.
+    Conflict,
+}
+
+/// One side's TLS channel as the fake TLS layer reports it.
+pub(crate) fn tls_info(version: TlsVersion, types: &[ChannelBindingType]) -> TlsInfo {
+    let mut info = TlsInfo::new(version);
+    for (i, t) in types.iter().enumerate() {
+        info = info.with_channel_binding(ChannelBinding::new(*t, vec![i as u8 + 1; 32]));
+    }
+    info
+}
+
+pub(crate) struct Pair {
+    pub(crate) client: Client,
+    pub(crate) server: Server,
+    pub(crate) now: Instant,
+    /// Bytes in flight each way.
+    c2s: VecDeque<Vec<u8>>,
+    s2c: VecDeque<Vec<u8>>,
+    /// Delivery chunk sizes, cycled (empty: whole transmits).
+    pub(crate) chunks: Vec<usize>,
+    chunk_at: usize,
+    pub(crate) client_events: Vec<ClientEvent>,
+    pub(crate) server_events: Vec<ServerEvent>,
+    pub(crate) accounts: Accounts,
+    pub(crate) bind: BindPolicy,
+    /// What the fake TLS layer reports on both sides.
+    pub(crate) tls: TlsInfo,
+    /// Resumable sessions the server application keeps, by SM-ID.
+    pub(crate) sessions: HashMap<String, ResumptionState>,
+    /// The client's and server's first fatal errors.
+    pub(crate) client_error: Option<Error>,
+    pub(crate) server_error: Option<Error>,
+}
+
+impl Pair {
+    pub(crate) fn new(client: ClientConfig, server: ServerConfig) -> Self {
+        let now = Instant::from_millis(0);
+        Self {
+            client: Client::new(client, Seed::new([1; 32]), now),
+            server: Server::new(server, Seed::new([2; 32]), now),
+            now,
+            c2s: VecDeque::new(),
+            s2c: VecDeque::new(),
+            chunks: Vec::new(),
+            chunk_at: 0,
+            client_events: Vec::new(),
+            server_events: Vec::new(),
+            accounts: Accounts::shared(),
+            bind: BindPolicy::Accept,
+            tls: tls_info(TlsVersion::Tls13, &[ChannelBindingType::TlsExporter]),
+            sessions: HashMap::new(),
+            client_error: None,
+            server_error: None,
+        }
+    }
+
+    pub(crate) fn client_config(user: &str, password: &str) -> ClientConfig {
+        ClientConfig::new(
+            BareJid::new(&format!("{user}@{DOMAIN}")).expect("jid"),
+            password,
+        )
+    }
+
+    fn next_chunk(&mut self) -> usize {
+        if self.chunks.is_empty() {
+            return usize::MAX;
+        }
+        let c = self.chunks[self.chunk_at % self.chunks.len()];
+        self.chunk_at += 1;
+        c.max(1)
+    }
+
+    /// Runs both sides until nothing moves.
+    pub(crate) fn drive(&mut self) {
+        for _ in 0..10_000 {
+            if !self.step() {
+                return;
+            }
+        }
+        panic!("the pair did not settle");
+    }
+
+    /// One round; whether anything happened.
+    pub(crate) fn step(&mut self) -> bool {
+        let mut moved = false;
+        while let Some(t) = self.client.poll_transmit() {
+            self.c2s.push_back(t);
+            moved = true;
+        }
+        while let Some(t) = self.server.poll_transmit() {
+            self.s2c.push_back(t);
+            moved = true;
+        }
+        let ws = self.chunks.is_empty();
+        if let Some(msg) = self.c2s.pop_front() {
+            moved = true;
+            if ws {
+                self.server_input(&msg);
+            } else {
+                let mut rest = &msg[..];
+                while !rest.is_empty() {
+                    let n = self.next_chunk().min(rest.len());
+                    self.server_input(&rest[..n]);
+                    rest = &rest[n..];
+                }
+            }
+        }
+        if let Some(msg) = self.s2c.pop_front() {
+            moved = true;
+            if ws {
+                self.client_input(&msg);
+            } else {
+                let mut rest = &msg[..];
+                while !rest.is_empty() {
+                    let n = self.next_chunk().min(rest.len());
+                    self.client_input(&rest[..n]);
+                    rest = &rest[n..];
+                }
+            }
+        }
+        while let Some(e) = self.server.poll_event() {
+            moved = true;
+            self.on_server_event(e);
+        }
+        while let Some(e) = self.client.poll_event() {
+            moved = true;
+            self.on_client_event(e);
+        }
+        moved
+    }
+
+    fn server_input(&mut self, bytes: &[u8]) {
+        if self.server.is_closed() {
+            return;
+        }
+        if let Err(e) = self.server.handle_input(bytes) {
+            self.server_error.get_or_insert(e);
+        }
+    }
+
+    fn client_input(&mut self, bytes: &[u8]) {
+        if self.client.is_closed() {
+            return;
+        }
+        if let Err(e) = self.client.handle_input(bytes) {
+            self.client_error.get_or_insert(e);
+        }
+    }
+
+    fn on_server_event(&mut self, e: ServerEvent) {
+        match &e {
+            ServerEvent::StartTls { tls_bytes } => {
+                assert!(tls_bytes.is_empty());
+                self.server
+                    .tls_established(self.tls.clone())
+                    .expect("server tls");
+            }
+            ServerEvent::CredentialsRequest(request) => {
+                let answer = self.accounts.answer(request);
+                if let Err(e) = self.server.provide_credentials(answer) {
+                    self.server_error.get_or_insert(e);
+                }
+            }
+            ServerEvent::BindRequest {
+                requested,
+                suggested,
+            } => {
+                let r = match (self.bind, requested) {
+                    (BindPolicy::Conflict, Some(_)) => {
+                        self.server
+                            .reject_bind(DefinedCondition::Conflict)
+                            .expect("reject");
+                        None
+                    }
+                    (_, Some(r)) => Some(r.clone()),
+                    (_, None) => Some(suggested.clone()),
+                };
+                if let Some(r) = r {
+                    self.server.accept_bind(&r).expect("accept");
+                }
+            }
+            ServerEvent::ResumeRequest { previd, .. } => match self.sessions.remove(previd) {
+                Some(state) => {
+                    if let Err(e) = self.server.accept_resume(state) {
+                        self.server_error.get_or_insert(e);
+                    }
+                }
+                None => self.server.reject_resume().expect("reject resume"),
+            },
+            _ => {}
+        }
+        self.server_events.push(e);
+    }
+
+    fn on_client_event(&mut self, e: ClientEvent) {
+        if let ClientEvent::StartTls { tls_bytes } = &e {
+            assert!(tls_bytes.is_empty());
+            self.client
+                .tls_established(self.tls.clone())
+                .expect("client tls");
+        }
+        self.client_events.push(e);
+    }
+
+    /// Drops everything in flight and tells both sides the connection
+    /// was lost.
+    pub(crate) fn cut(&mut self) {
+        self.c2s.clear();
+        self.s2c.clear();
+        self.client.connection_lost();
+        self.server.connection_lost();
+        while let Some(e) = self.server.poll_event() {
+            self.server_events.push(e);
+        }
+        while let Some(e) = self.client.poll_event() {
+            self.client_events.push(e);
+        }
+    }
+
+    pub(crate) fn bound_jid(&self) -> Option<String> {
+        self.client_events.iter().find_map(|e| match e {
+            ClientEvent::Bound { jid } => Some(jid.as_str().to_owned()),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn server_stanzas(&self) -> Vec<&Stanza> {
+        self.server_events
+            .iter()
+            .filter_map(|e| match e {
+                ServerEvent::Stanza(s) => Some(s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub(crate) fn client_stanzas(&self) -> Vec<&Stanza> {
+        self.client_events
+            .iter()
+            .filter_map(|e| match e {
+                ClientEvent::Stanza(s) => Some(s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub(crate) fn authenticated_with(&self) -> Option<String> {
+        self.client_events.iter().find_map(|e| match e {
+            ClientEvent::Authenticated { mechanism, .. } => Some(mechanism.name().to_owned()),
+            _ => None,
+        })
+    }
+}

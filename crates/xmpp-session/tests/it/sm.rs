@@ -1,0 +1,235 @@
+//! XEP-0198: counting, acknowledgements, resumption, and the guarantee:
+//! every stanza delivered exactly once and in order across cuts, or
+//! handed back when the session cannot resume.
+
+use proptest::prelude::*;
+use xmpp_jid::Jid;
+use xmpp_session::{ClientEvent, ServerConfig, ServerEvent, SmConfig};
+use xmpp_stanza::{Message, Stanza, StanzaNs};
+
+use crate::pair::{DOMAIN, PASSWORD, Pair};
+
+fn body(s: &Stanza) -> String {
+    match s {
+        Stanza::Message(m) => m.body(None).map(|b| b.into_owned()).unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+fn msg(to: &str, n: usize) -> Stanza {
+    Stanza::Message(Message::chat(
+        StanzaNs::Client,
+        Jid::new(to).expect("jid"),
+        &n.to_string(),
+    ))
+}
+
+fn bound_pair() -> Pair {
+    let mut pair = Pair::new(
+        Pair::client_config("juliet", PASSWORD),
+        ServerConfig::new(DOMAIN),
+    );
+    pair.drive();
+    assert!(pair.bound_jid().is_some());
+    pair
+}
+
+#[test]
+fn acks_count_exactly() {
+    let mut pair = bound_pair();
+    for n in 0..12 {
+        pair.client.send(msg("romeo@example.com", n)).expect("send");
+    }
+    pair.drive();
+    // ack_every is 5: two requests went out by count, 10 acknowledged.
+    let acked: usize = pair
+        .client_events
+        .iter()
+        .map(|e| match e {
+            ClientEvent::Acked(v) => v.len(),
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(acked, 10);
+    pair.client.request_ack();
+    pair.drive();
+    let acked: Vec<String> = pair
+        .client_events
+        .iter()
+        .filter_map(|e| match e {
+            ClientEvent::Acked(v) => Some(v.iter().map(body)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(acked, (0..12).map(|n| n.to_string()).collect::<Vec<_>>());
+}
+
+#[test]
+fn an_ack_for_stanzas_never_sent_ends_the_stream() {
+    let mut pair = bound_pair();
+    let err = pair
+        .server
+        .handle_input(b"<a xmlns='urn:xmpp:sm:3' h='3'/>")
+        .expect_err("too high");
+    assert!(err.to_string().contains("handled-count-too-high"), "{err}");
+}
+
+#[test]
+fn resumption_resends_what_was_not_acknowledged() {
+    let mut pair = bound_pair();
+    let jid = pair.bound_jid().expect("bound");
+    for n in 0..3 {
+        pair.server.send(msg(&jid, n)).expect("send");
+    }
+    pair.drive();
+    // Two more, lost with the connection.
+    pair.server.send(msg(&jid, 3)).expect("send");
+    pair.server.send(msg(&jid, 4)).expect("send");
+    pair.client
+        .send(msg("romeo@example.com", 100))
+        .expect("send");
+    pair.cut();
+    assert!(
+        pair.server_events
+            .iter()
+            .any(|e| matches!(e, ServerEvent::Closed { resumable: true }))
+    );
+    let server_state = pair.server.take_resumption_state().expect("server state");
+    let client_state = pair.client.take_resumption_state().expect("client state");
+    assert_eq!(server_state.id(), client_state.id());
+
+    let config = Pair::client_config("juliet", PASSWORD).resume(client_state);
+    let mut next = Pair::new(config, ServerConfig::new(DOMAIN));
+    next.sessions
+        .insert(server_state.id().to_owned(), server_state);
+    next.drive();
+    assert_eq!(next.client_error, None);
+    let resumed = next.client_events.iter().find_map(|e| match e {
+        ClientEvent::Resumed { jid, resent } => Some((jid.as_str().to_owned(), *resent)),
+        _ => None,
+    });
+    assert_eq!(
+        resumed,
+        Some((jid.clone(), 1)),
+        "the client's lost message is sent again"
+    );
+    let got: Vec<String> = next.client_stanzas().into_iter().map(body).collect();
+    assert_eq!(got, ["3", "4"], "the server's lost messages arrive once");
+    let got: Vec<String> = next.server_stanzas().into_iter().map(body).collect();
+    assert_eq!(got, ["100"]);
+}
+
+#[test]
+fn a_refused_resumption_hands_back_the_unacknowledged() {
+    let mut pair = bound_pair();
+    pair.client.send(msg("romeo@example.com", 7)).expect("send");
+    pair.cut();
+    let state = pair.client.take_resumption_state().expect("state");
+    let config = Pair::client_config("juliet", PASSWORD).resume(state);
+    let mut next = Pair::new(config, ServerConfig::new(DOMAIN));
+    next.drive();
+    let unacked = next.client_events.iter().find_map(|e| match e {
+        ClientEvent::ResumeFailed { unacked } => Some(unacked.iter().map(body).collect::<Vec<_>>()),
+        _ => None,
+    });
+    assert_eq!(unacked, Some(vec!["7".to_owned()]));
+    assert!(
+        next.bound_jid().is_some(),
+        "a new resource is bound instead"
+    );
+}
+
+#[test]
+fn a_clean_close_hands_the_server_its_undelivered_stanzas() {
+    let mut pair = bound_pair();
+    let jid = pair.bound_jid().expect("bound");
+    pair.server.send(msg(&jid, 1)).expect("send");
+    // The client closes before acknowledging.
+    pair.client.close().expect("close");
+    pair.drive();
+    let undelivered = pair.server_events.iter().find_map(|e| match e {
+        ServerEvent::Undelivered(v) => Some(v.iter().map(body).collect::<Vec<_>>()),
+        _ => None,
+    });
+    assert_eq!(undelivered, Some(vec!["1".to_owned()]));
+    assert!(pair.server.take_resumption_state().is_none());
+}
+
+#[test]
+fn without_sm_nothing_is_counted() {
+    let config = Pair::client_config("juliet", PASSWORD).sm(SmConfig::off());
+    let mut pair = Pair::new(config, ServerConfig::new(DOMAIN));
+    pair.drive();
+    pair.client.send(msg("romeo@example.com", 1)).expect("send");
+    pair.cut();
+    assert!(pair.client.take_resumption_state().is_none());
+}
+
+/// One run of random traffic with cuts: every stanza sent either way is
+/// delivered exactly once, in order.
+fn exactly_once(ops: &[(u8, u8)]) {
+    let mut pair = bound_pair();
+    let mut jid = pair.bound_jid().expect("bound");
+    let (mut to_server, mut to_client) = (0usize, 0usize);
+    let mut got_server: Vec<String> = Vec::new();
+    let mut got_client: Vec<String> = Vec::new();
+    let collect = |pair: &mut Pair, s: &mut Vec<String>, c: &mut Vec<String>| {
+        s.extend(pair.server_stanzas().into_iter().map(body));
+        c.extend(pair.client_stanzas().into_iter().map(body));
+        pair.server_events.clear();
+        pair.client_events.clear();
+    };
+    for &(op, n) in ops {
+        match op % 4 {
+            0 => {
+                for _ in 0..=n % 4 {
+                    pair.client
+                        .send(msg("romeo@example.com", to_server))
+                        .expect("send");
+                    to_server += 1;
+                }
+            }
+            1 => {
+                for _ in 0..=n % 4 {
+                    pair.server.send(msg(&jid, to_client)).expect("send");
+                    to_client += 1;
+                }
+            }
+            2 => {
+                // Deliver some rounds, not necessarily all.
+                for _ in 0..=n % 3 {
+                    pair.step();
+                }
+            }
+            _ => {
+                // Cut and resume.
+                collect(&mut pair, &mut got_server, &mut got_client);
+                pair.cut();
+                let server_state = pair.server.take_resumption_state().expect("server state");
+                let client_state = pair.client.take_resumption_state().expect("client state");
+                let config = Pair::client_config("juliet", PASSWORD).resume(client_state);
+                let mut next = Pair::new(config, ServerConfig::new(DOMAIN));
+                next.sessions
+                    .insert(server_state.id().to_owned(), server_state);
+                next.drive();
+                assert_eq!(next.client_error, None);
+                pair = next;
+                jid = pair.client.jid().expect("resumed").as_str().to_owned();
+            }
+        }
+    }
+    pair.drive();
+    collect(&mut pair, &mut got_server, &mut got_client);
+    let want = |n: usize| (0..n).map(|i| i.to_string()).collect::<Vec<_>>();
+    assert_eq!(got_server, want(to_server), "client to server");
+    assert_eq!(got_client, want(to_client), "server to client");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    #[test]
+    fn every_stanza_exactly_once_across_cuts(ops in proptest::collection::vec((0u8..4, any::<u8>()), 0..40)) {
+        exactly_once(&ops);
+    }
+}
