@@ -7,6 +7,7 @@
 )]
 
 mod pair;
+mod seeds;
 mod sm;
 
 use pair::{BindPolicy, DOMAIN, PASSWORD, Pair, tls_info};
