@@ -36,7 +36,7 @@ fn the_server_seed_logs_in_binds_and_routes() {
                 .provide_credentials(Credentials::Password(Zeroizing::new("pencil".into())))
                 .expect("credentials"),
             ServerEvent::BindRequest { suggested, .. } => {
-                server.accept_bind(suggested).map(|_| ()).expect("bind")
+                server.accept_bind(suggested).expect("bind");
             }
             _ => {}
         }
