@@ -120,9 +120,18 @@ impl Framer {
                 Some(c) if self.rel((a.name.0, c)) == b"xmlns" => (c + 1, a.name.1),
                 _ => continue,
             };
-            let owned = a
-                .escaped
-                .then(|| Box::from(unescape_attribute(&self.rel_str(a.value))));
+            // XML 1.0 §3.3.3: the namespace name is the normalized value,
+            // references expanded and TAB, LF, CR (CR LF) made spaces, as
+            // for any attribute; the scanner only marked references, so
+            // the white space is looked for here, where declarations are
+            // rare, rather than in the value loop.
+            let needs_normalizing = a.escaped
+                || self
+                    .rel(a.value)
+                    .iter()
+                    .any(|&b| matches!(b, b'\t' | b'\n' | b'\r'));
+            let owned =
+                needs_normalizing.then(|| Box::from(unescape_attribute(&self.rel_str(a.value))));
             let value = owned.as_deref().map_or(self.rel(a.value), str::as_bytes);
             let p = self.rel(prefix);
             if p == b"xmlns" || value == XMLNS_NS.as_bytes() {

@@ -969,3 +969,40 @@ fn a_char_out_of_place_in_a_name_is_named_so() {
         })
     ));
 }
+
+/// XML 1.0 §3.3.3: a namespace declaration is an attribute, so its value
+/// is normalized before it names a namespace (TAB, LF, CR and CR LF become
+/// one space each), as it is for `attr("xmlns")`, in xmpp-stanza and in
+/// expat; two prefixes whose values differ only in white space spelling
+/// are one namespace, so their attributes of one local name are duplicates.
+#[test]
+fn namespace_declarations_are_normalized() {
+    for (stanza, ns) in [
+        ("<m xmlns='urn:\tx'/>", "urn: x"),
+        ("<m xmlns='urn:\r\nx'/>", "urn: x"),
+        ("<p:m xmlns:p='urn:\nx'/>", "urn: x"),
+        ("<m xmlns='urn:&#9;x'/>", "urn:\tx"),
+    ] {
+        let (ev, err) = frame(&in_stream(stanza));
+        assert_eq!(err, None, "{stanza}");
+        assert!(
+            ev[1].starts_with(&format!("el m {ns} ")),
+            "{stanza}: {ev:?}"
+        );
+    }
+    for dup in [
+        "<m xmlns:p='a b' xmlns:q='a\tb' p:x='1' q:x='2'/>",
+        "<a><m xmlns:p='a b' xmlns:q='a\r\nb' p:x='1' q:x='2'/></a>",
+    ] {
+        assert_eq!(
+            condition(&in_stream(dup)),
+            Condition::NotWellFormed,
+            "{dup}"
+        );
+    }
+    // The stream header's declarations, which every element inherits.
+    let head = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' xmlns:p='urn:\tp' version='1.0'><p:x/>";
+    let (ev, err) = frame(head);
+    assert_eq!(err, None);
+    assert!(ev[1].starts_with("el x urn: p "), "{ev:?}");
+}
