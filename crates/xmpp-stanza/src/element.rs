@@ -249,6 +249,15 @@ impl Element {
             .map(|a| a.value.as_str())
     }
 
+    /// What the stream does after this element, as a top-level element
+    /// over `transport`, whichever party sends it: a server writing
+    /// `<proceed/>` or `<success/>` follows the rule a client reading them
+    /// follows (RFC 6120 §4.3.3, §5.4.3.3, §6.4.6; see
+    /// [`xmpp_stream::restart_after`]).
+    pub fn restart_after(&self, transport: xmpp_stream::Transport) -> xmpp_stream::Restart {
+        xmpp_stream::restart_after(transport, &self.name, &self.ns)
+    }
+
     /// `xml:lang` on this element (RFC 6120 §8.1.5), not inherited.
     pub fn lang(&self) -> Option<&str> {
         self.attr_ns("lang", XML_NS)
@@ -485,6 +494,26 @@ mod tests {
         );
         assert_eq!(e.get_children("body", "urn:other").count(), 1);
         assert!(!e.has_child("subject", "jabber:client"));
+    }
+
+    /// A server decides on the elements it writes by the rule a client
+    /// applies to those it reads.
+    #[test]
+    fn restarts_follow_one_rule_for_written_elements() {
+        use xmpp_stream::{Restart, Transport};
+        let tls = "urn:ietf:params:xml:ns:xmpp-tls";
+        let sasl = "urn:ietf:params:xml:ns:xmpp-sasl";
+        let t = Transport::Tcp;
+        assert_eq!(Element::new("starttls", tls).restart_after(t), Restart::No);
+        assert_eq!(
+            Element::new("proceed", tls).restart_after(t),
+            Restart::AfterTls
+        );
+        assert_eq!(Element::new("success", sasl).restart_after(t), Restart::Now);
+        assert_eq!(
+            Element::new("success", sasl).restart_after(Transport::Bosh),
+            Restart::No
+        );
     }
 
     #[test]

@@ -266,7 +266,8 @@ pub(crate) enum Step {
 /// [`next_event`](Self::next_event) until it returns `Ok(None)` ("feed
 /// more"); repeat. When the input ends, [`finish`](Self::finish) tells
 /// whether it ended inside an element. After a `<proceed/>` (STARTTLS) or a
-/// SASL `<success/>` ([`Element::restarts_stream`](crate::Element::restarts_stream)),
+/// SASL `<success/>`, received or sent ([`restart_after`](crate::restart_after)
+/// says which elements, for either party),
 /// take the bytes that follow with [`take_unconsumed`](Self::take_unconsumed)
 /// if they belong to another layer, and [`reset`](Self::reset) the framer for
 /// the restarted stream (RFC 6120 §4.3.3).

@@ -82,6 +82,7 @@ mod escape;
 mod event;
 mod framer;
 mod limits;
+mod restart;
 
 pub use chars::{is_ncname_char, is_ncname_start_char};
 pub use error::{Condition, Limit, Restricted, StreamError};
@@ -92,3 +93,4 @@ pub use escape::{
 pub use event::{Attribute, Attributes, Element, Event, Namespaces, StreamHeader, XML_NS};
 pub use framer::{Framer, Transport};
 pub use limits::{InvalidLimits, Limits, MIN_ELEMENT_BYTES};
+pub use restart::{Restart, restart_after};

@@ -1006,3 +1006,25 @@ fn namespace_declarations_are_normalized() {
     assert_eq!(err, None);
     assert!(ev[1].starts_with("el x urn: p "), "{ev:?}");
 }
+
+/// A received element answers as the free function does for its name and
+/// namespace, whichever spelling it came in.
+#[test]
+fn framed_elements_restart_by_the_one_rule() {
+    use crate::Restart;
+    let mut f = Framer::new(Transport::Tcp);
+    f.feed(in_stream("<t:proceed xmlns:t='urn:ietf:params:xml:ns:xmpp-tls'/><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>").as_bytes());
+    let mut got = Vec::new();
+    while let Ok(Some(ev)) = f.next_event() {
+        if let Event::Element(e) = ev {
+            got.push((
+                e.restart_after(Transport::Tcp),
+                e.restart_after(Transport::WebSocket),
+            ));
+        }
+    }
+    assert_eq!(
+        got,
+        [(Restart::AfterTls, Restart::No), (Restart::No, Restart::No)]
+    );
+}
