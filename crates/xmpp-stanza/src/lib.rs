@@ -40,9 +40,10 @@
 //! out. Hostile input is the normal case: parsing is bounded by
 //! [`Limits`] (element size, depth, attributes, name length, namespace
 //! declarations), linear in the input, and never panics; the element tree
-//! is as deep as the depth limit allows, so its recursive `Drop`, `Clone`
-//! and serialization are bounded too (a tree built by hand is the caller's
-//! to keep shallow).
+//! is as deep as the depth limit allows, at most
+//! [`xmpp_stream::MAX_DEPTH`], so its recursive `Drop`, `Clone`,
+//! comparison and serialization fit a 2 MiB thread stack (a tree built by
+//! hand is the caller's to keep as shallow).
 //!
 //! # Choices
 //!

@@ -90,7 +90,8 @@ impl Element {
         Self::from_bytes_with_limits(bytes, &Limits::default())
     }
 
-    /// Parses one element from standalone bytes under `limits`.
+    /// Parses one element from standalone bytes under `limits`, which must
+    /// pass [`Limits::validate`] ([`ParseError::InvalidLimits`] otherwise).
     pub fn from_bytes_with_limits(bytes: &[u8], limits: &Limits) -> Result<Self, ParseError> {
         let s = standalone(bytes, limits)?;
         onepass::strict_once(s, limits)
@@ -155,8 +156,11 @@ impl TreeBuilder {
     }
 }
 
-/// Standalone bytes as a `str`, within the size limit.
+/// Standalone bytes as a `str`, within the size limit, under limits that
+/// [`Limits::validate`] accepts (their maxima bound the tree's depth, which
+/// its recursive writing, comparison and `Drop` need).
 fn standalone<'b>(bytes: &'b [u8], limits: &Limits) -> Result<&'b str, ParseError> {
+    limits.validate().map_err(ParseError::InvalidLimits)?;
     if bytes.len() > limits.max_element_bytes {
         return Err(ParseError::LimitExceeded {
             offset: limits.max_element_bytes as u64,

@@ -405,7 +405,7 @@ impl Framer {
     }
 
     /// A framer for `transport` with the given limits, refused when they are
-    /// under the minimums of [`Limits::validate`].
+    /// outside the bounds of [`Limits::validate`].
     pub fn with_limits(transport: Transport, limits: Limits) -> Result<Self, InvalidLimits> {
         limits.validate()?;
         let mut f = Self::new(transport);

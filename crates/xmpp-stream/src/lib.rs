@@ -92,5 +92,8 @@ pub use escape::{
 };
 pub use event::{Attribute, Attributes, Element, Event, Namespaces, StreamHeader, XML_NS};
 pub use framer::{Framer, Transport};
-pub use limits::{InvalidLimits, Limits, MIN_ELEMENT_BYTES};
+pub use limits::{
+    InvalidLimits, Limits, MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENT_BYTES, MAX_NAME_BYTES,
+    MAX_NAMESPACE_DECLARATIONS, MIN_ELEMENT_BYTES,
+};
 pub use restart::{Restart, restart_after};

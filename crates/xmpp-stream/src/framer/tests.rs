@@ -584,9 +584,11 @@ fn self_closed_stream() {
 
 #[test]
 fn deep_nesting_is_linear_and_bounded() {
-    let depth = 100_000;
+    // The deepest limit allowed (`limits-nesting-depth-100000` is refused
+    // at the default depth).
+    let depth = crate::MAX_DEPTH;
     let limits = Limits::default()
-        .with_max_depth(depth + 1)
+        .with_max_depth(depth)
         .with_max_element_bytes(4 << 20);
     let mut f = Framer::with_limits(Transport::Tcp, limits).unwrap();
     let mut s = in_stream("");
@@ -1027,4 +1029,43 @@ fn framed_elements_restart_by_the_one_rule() {
         got,
         [(Restart::AfterTls, Restart::No), (Restart::No, Restart::No)]
     );
+}
+
+/// Every limit has a maximum, so that no configuration lets a peer cost
+/// without bound (a tree 100,001 levels deep overflowed the stack when
+/// written).
+#[test]
+fn limits_have_maxima() {
+    use crate::{
+        InvalidLimits, Limit, MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENT_BYTES, MAX_NAME_BYTES,
+        MAX_NAMESPACE_DECLARATIONS,
+    };
+    let d = Limits::default();
+    let at_max = d
+        .with_max_element_bytes(MAX_ELEMENT_BYTES)
+        .with_max_depth(MAX_DEPTH)
+        .with_max_attributes(MAX_ATTRIBUTES)
+        .with_max_name_bytes(MAX_NAME_BYTES)
+        .with_max_namespace_declarations(MAX_NAMESPACE_DECLARATIONS);
+    assert_eq!(at_max.validate(), Ok(()));
+    assert!(Limits::relayed().validate().is_ok());
+    let over = [
+        (
+            d.with_max_element_bytes(MAX_ELEMENT_BYTES + 1),
+            Limit::ElementBytes,
+        ),
+        (d.with_max_depth(100_001), Limit::Depth),
+        (d.with_max_attributes(MAX_ATTRIBUTES + 1), Limit::Attributes),
+        (d.with_max_name_bytes(usize::MAX), Limit::NameBytes),
+        (
+            d.with_max_namespace_declarations(MAX_NAMESPACE_DECLARATIONS + 1),
+            Limit::NamespaceDeclarations,
+        ),
+    ];
+    for (limits, which) in over {
+        let err: InvalidLimits = limits.validate().unwrap_err();
+        assert_eq!(err.limit, which);
+        assert!(err.to_string().contains("over the maximum"), "{err}");
+        assert!(Framer::with_limits(Transport::Tcp, limits).is_err());
+    }
 }
