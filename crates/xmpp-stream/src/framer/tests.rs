@@ -1069,3 +1069,47 @@ fn limits_have_maxima() {
         assert!(Framer::with_limits(Transport::Tcp, limits).is_err());
     }
 }
+
+/// Namespaces in XML 1.0 §6.3: an attribute is its namespace and local
+/// name, whatever the prefix; lookups by qualified name cannot find BOSH's
+/// `restart` written under another prefix.
+#[test]
+fn attributes_by_namespace_and_local_name() {
+    use crate::XBOSH_NS;
+    let (_, err) = frame_t(
+        Transport::Bosh,
+        "<body xmlns='http://jabber.org/protocol/httpbind' xmlns:x='urn:xmpp:xbosh' x:restart='true'/>",
+    );
+    assert_eq!(err, None);
+    let mut f = Framer::new(Transport::Bosh);
+    f.feed(b"<body xmlns='http://jabber.org/protocol/httpbind' xmlns:x='urn:xmpp:xbosh' x:restart='true' sid='s' xml:lang='en'>");
+    let Ok(Some(Event::StreamOpen(h))) = f.next_event() else {
+        panic!("a body")
+    };
+    assert_eq!(h.attr_ns("restart", XBOSH_NS), Some("true"));
+    assert_eq!(h.attr_ns("restart", ""), None);
+    assert_eq!(h.attr_ns("sid", ""), Some("s"));
+    assert_eq!(h.attr_ns("sid", XBOSH_NS), None);
+    assert_eq!(h.attr_ns("lang", crate::XML_NS), Some("en"));
+    assert_eq!(h.attr_ns("x", "http://www.w3.org/2000/xmlns/"), None);
+    assert_eq!(h.attr_ns("xmlns", ""), None);
+
+    let mut g = Framer::new(Transport::Tcp);
+    let head = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' xmlns:s='urn:s'>";
+    g.feed(format!("{head}<m xmlns:p='urn:&#112;' xmlns:q='urn:\tq' p:a='1' s:a='2' q:a='3' a='4' stream:a='5'/>").as_bytes());
+    assert!(matches!(g.next_event(), Ok(Some(Event::StreamOpen(_)))));
+    let Ok(Some(Event::Element(e))) = g.next_event() else {
+        panic!("an element")
+    };
+    assert_eq!(e.attr_ns("a", "urn:p").as_deref(), Some("1"));
+    assert_eq!(e.attr_ns("a", "urn:s").as_deref(), Some("2"));
+    assert_eq!(e.attr_ns("a", "urn: q").as_deref(), Some("3"));
+    assert_eq!(e.attr_ns("a", "").as_deref(), Some("4"));
+    assert_eq!(
+        e.attr_ns("a", "http://etherx.jabber.org/streams")
+            .as_deref(),
+        Some("5")
+    );
+    assert_eq!(e.attr_ns("a", "urn:other"), None);
+    assert_eq!(e.attr_ns("p", ""), None);
+}
