@@ -153,7 +153,7 @@ pub use disco::{
     CAPS_NS, Caps, CapsError, DATA_FORMS_NS, DISCO_INFO_NS, DISCO_ITEMS_NS, DataForm, DiscoInfo,
     DiscoItem, DiscoItems, FormField, Identity,
 };
-pub use element::{Attribute, Element, Node, XML_NS};
+pub use element::{Attribute, Element, InvalidName, Node, XML_NS};
 pub use error::{ParseError, PayloadError};
 pub use features::{
     BIND_NS, CSI_NS, PREAPPROVAL_NS, ROSTERVER_NS, SASL2_NS, SESSION_NS, SM_NS,

@@ -724,7 +724,7 @@ fn split_qname(qname: &str) -> (Option<&str>, &str) {
 
 /// An NCName (Namespaces in XML 1.0 §3): a name without colons, checked
 /// against XML 1.0 §2.3 exactly as the framer checks it.
-fn is_ncname(s: &str) -> bool {
+pub(crate) fn is_ncname(s: &str) -> bool {
     // Fast path: the names of XMPP are ASCII, checked against a table.
     let b = s.as_bytes();
     if b.first().is_some_and(|&c| name_class(c) & NAME_START != 0)
@@ -851,7 +851,7 @@ fn has_cdata_end(raw: &str) -> bool {
 }
 
 /// XML 1.0 §2.2 `Char`.
-fn is_xml_char(c: char) -> bool {
+pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 

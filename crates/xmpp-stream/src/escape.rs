@@ -18,11 +18,26 @@ pub const HTTPBIND_NS: &str = "http://jabber.org/protocol/httpbind";
 /// (XEP-0206 §6).
 pub const XBOSH_NS: &str = "urn:xmpp:xbosh";
 
+/// The character written instead of one XML 1.0 cannot carry (§2.2: the
+/// C0 controls other than TAB, LF and CR; U+FFFE; U+FFFF), which no
+/// reference can express either: U+FFFD REPLACEMENT CHARACTER.
+pub const REPLACEMENT: char = '\u{FFFD}';
+
+/// Whether `c` is an XML 1.0 `Char` (§2.2); a Rust `char` is never a
+/// surrogate, so only the C0 controls, U+FFFE and U+FFFF are not.
+fn is_char(c: char) -> bool {
+    !matches!(c, '\0'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
 fn escape(s: &str, attr: bool) -> Cow<'_, str> {
+    // Control bytes and 0xEF (the lead byte of U+FFFE and U+FFFF, and of
+    // other characters, which the loop then keeps) send the string to the
+    // loop.
     let special = |b: u8| match b {
         b'<' | b'>' | b'&' => true,
         b'\r' => true,
         b'\'' | b'"' | b'\t' | b'\n' => attr,
+        0..=0x1F | 0xEF => b != b'\t' && b != b'\n',
         _ => false,
     };
     if !s.bytes().any(special) {
@@ -41,21 +56,37 @@ fn escape(s: &str, attr: bool) -> Cow<'_, str> {
             // A literal CR would be turned into LF (text) or space
             // (attribute) by the receiver's end-of-line handling.
             '\r' => out.push_str("&#13;"),
+            c if !is_char(c) => out.push(REPLACEMENT),
             c => out.push(c),
         }
+    }
+    if out == s {
+        // Only characters that looked special and were not (0xEF leads).
+        return Cow::Borrowed(s);
     }
     Cow::Owned(out)
 }
 
 /// Escapes `s` for character data: `<`, `>`, `&` and CR become references
-/// (`>` so that `]]>` can never appear). Borrowed when nothing changes.
+/// (`>` so that `]]>` can never appear), and a character XML 1.0 cannot
+/// carry at all (§2.2: a C0 control other than TAB, LF and CR, U+FFFE,
+/// U+FFFF) becomes [`REPLACEMENT`] (U+FFFD), so that the result is always
+/// character data a parser accepts. Borrowed when nothing changes.
+///
+/// ```
+/// use xmpp_stream::escape_text;
+/// assert_eq!(escape_text("a<b & c"), "a&lt;b &amp; c");
+/// assert_eq!(escape_text("hi\u{1}\u{FFFE}"), "hi\u{FFFD}\u{FFFD}");
+/// ```
 pub fn escape_text(s: &str) -> Cow<'_, str> {
     escape(s, false)
 }
 
 /// Escapes `s` for an attribute value in either quote style: `<`, `>`, `&`,
 /// both quotes, TAB, LF and CR become references, so that the value survives
-/// attribute-value normalization. Borrowed when nothing changes.
+/// attribute-value normalization, and a character XML 1.0 cannot carry
+/// becomes [`REPLACEMENT`] as in [`escape_text`]. Borrowed when nothing
+/// changes.
 pub fn escape_attribute(s: &str) -> Cow<'_, str> {
     escape(s, true)
 }
@@ -279,6 +310,30 @@ mod tests {
         assert!(!escape_text(s).contains("]]>"));
         assert!(matches!(escape_text("plain"), Cow::Borrowed(_)));
         assert!(matches!(unescape_attribute("plain"), Cow::Borrowed(_)));
+    }
+
+    /// XML 1.0 §2.2: what no reference can express is replaced, so that
+    /// the output always parses.
+    #[test]
+    fn forbidden_characters_are_replaced() {
+        let s = "hi\u{1}\u{FFFE}\u{FFFF}\u{0}\u{1F}\u{FFFD}\u{EFFF}\t";
+        assert_eq!(
+            escape_text(s),
+            "hi\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{EFFF}\t"
+        );
+        assert_eq!(
+            escape_attribute(s),
+            "hi\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{EFFF}&#9;"
+        );
+        // 0xEF leads other characters too: those stay borrowed.
+        assert!(matches!(escape_text("\u{F000}\u{FFFD}"), Cow::Borrowed(_)));
+        let mut out = String::new();
+        write_open(
+            &mut out,
+            Transport::Tcp,
+            &Header::new("jabber:client").to("a\u{1}b"),
+        );
+        assert!(out.contains("to='a\u{FFFD}b'"), "{out}");
     }
 
     #[test]
