@@ -490,6 +490,15 @@ impl Framer {
         };
         if self.transport == Transport::WebSocket && el.namespace() == FRAMING_NS {
             match el.name() {
+                // RFC 7395 §3.4, §3.7: `<open/>` starts a stream, the first
+                // or a restarted one (after `reset`); inside a stream it is
+                // out of place.
+                "open" if self.level == Level::Stream => {
+                    return Err(StreamError::UnexpectedElement {
+                        offset,
+                        name: el.qualified_name().to_string(),
+                    });
+                }
                 "open" => {
                     let header = StreamHeader {
                         qname: el.qualified_name().to_string(),

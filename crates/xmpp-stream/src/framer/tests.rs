@@ -1113,3 +1113,58 @@ fn attributes_by_namespace_and_local_name() {
     assert_eq!(e.attr_ns("a", "urn:other"), None);
     assert_eq!(e.attr_ns("p", ""), None);
 }
+
+/// RFC 7395 §3.3.3: one complete element per WebSocket message; §3.4,
+/// §3.7: `<open/>` opens a stream (again only after a restart).
+#[test]
+fn websocket_messages_hold_one_element() {
+    const OPEN: &[u8] =
+        b"<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.com' version='1.0'/>";
+    const CLOSE: &[u8] = b" <close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>\n";
+    const STANZA: &[u8] = b"<message xmlns='jabber:client'><body>hi</body></message>";
+    let boundary = |r: Result<Event, StreamError>| match r {
+        Err(StreamError::MessageBoundary { rule, .. }) => rule,
+        other => panic!("{other:?}"),
+    };
+    let mut f = Framer::new(Transport::WebSocket);
+    assert!(matches!(f.feed_message(OPEN), Ok(Event::StreamOpen(_))));
+    assert!(matches!(f.feed_message(STANZA), Ok(Event::Element(_))));
+    assert_eq!(f.feed_message(CLOSE), Ok(Event::StreamClose));
+
+    // Two elements in one message, even two <open/>.
+    let mut f = Framer::new(Transport::WebSocket);
+    let rule = boundary(f.feed_message(&[OPEN, OPEN].concat()));
+    assert!(rule.contains("more than one"), "{rule}");
+    assert!(f.feed_message(STANZA).is_err(), "the error ends the stream");
+    let mut f = Framer::new(Transport::WebSocket);
+    f.feed_message(OPEN).unwrap();
+    let rule = boundary(f.feed_message(&[STANZA, b" <presence"].concat()));
+    assert!(rule.contains("more than one"), "{rule}");
+    // One element over two messages, and empty messages.
+    for cut in [&STANZA[..20], b"", b"  "] {
+        let mut f = Framer::new(Transport::WebSocket);
+        f.feed_message(OPEN).unwrap();
+        let err = f.feed_message(cut).unwrap_err();
+        assert_eq!(err.condition(), Condition::NotWellFormed);
+        assert!(matches!(err, StreamError::MessageBoundary { .. }), "{err}");
+    }
+
+    // <open/> inside an open stream, by messages or by feed; after a
+    // restart it opens the new stream.
+    let mut f = Framer::new(Transport::WebSocket);
+    f.feed_message(OPEN).unwrap();
+    assert!(matches!(
+        f.feed_message(OPEN),
+        Err(StreamError::UnexpectedElement { .. })
+    ));
+    let (ev, err) = frame_t(
+        Transport::WebSocket,
+        core::str::from_utf8(&[OPEN, STANZA, OPEN].concat()).unwrap(),
+    );
+    assert_eq!(ev.len(), 2);
+    assert_eq!(err.map(|e| e.condition()), Some(Condition::NotWellFormed));
+    let mut f = Framer::new(Transport::WebSocket);
+    f.feed_message(OPEN).unwrap();
+    f.reset();
+    assert!(matches!(f.feed_message(OPEN), Ok(Event::StreamOpen(_))));
+}
