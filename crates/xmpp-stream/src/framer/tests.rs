@@ -226,7 +226,7 @@ fn accepted_edge_cases() {
         "<a  x = '1'\n\ty='&#10;&#x9;&lt;'  />",
         "<é:ü xmlns:é='urn:x' é:ö='1'>ü€𝄞</é:ü>",
         "<a xml:lang='en'/>",
-        "<a xmlns='' />",
+        "<a><b xmlns='' /></a>",
         "<a>\u{7F}\u{85}</a>",
     ] {
         let (ev, err) = frame(&in_stream(body));
@@ -277,7 +277,7 @@ fn namespaces() {
     let wrong = [
         "<stream:stream xmlns='jabber:client' xmlns:stream='urn:wrong'>",
         "<stream:stream xmlns='urn:wrong' xmlns:stream='http://etherx.jabber.org/streams'>",
-        "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>",
+        "<stream:stream xmlns='http://etherx.jabber.org/streams' xmlns:stream='http://etherx.jabber.org/streams'>",
         "<stream xmlns='http://etherx.jabber.org/streams'>",
     ];
     for w in wrong {
@@ -1167,4 +1167,57 @@ fn websocket_messages_hold_one_element() {
     f.feed_message(OPEN).unwrap();
     f.reset();
     assert!(matches!(f.feed_message(OPEN), Ok(Event::StreamOpen(_))));
+}
+
+/// RFC 6120 §4.8: a header may declare no content namespace and leave it
+/// to each top-level element (§4.8.2, prefix-free canonicalization); a
+/// top-level element in no namespace is refused on every transport, as on
+/// WebSocket; dialback and both XEP-0114 component namespaces frame.
+#[test]
+fn stream_header_namespaces() {
+    let bare = "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>";
+    let (ev, err) = frame(&format!(
+        "{bare}<stream:features/><message xmlns='jabber:client'><body>hi</body></message>\
+         <db:result xmlns:db='jabber:server:dialback'/>"
+    ));
+    assert_eq!(err, None);
+    assert_eq!(ev.len(), 4, "{ev:?}");
+    assert!(ev[2].starts_with("el message jabber:client "), "{ev:?}");
+    for undeclared in [
+        format!("{bare}<message><body>hi</body></message>"),
+        in_stream("<message xmlns=''/>"),
+        "<b:body xmlns:b='http://jabber.org/protocol/httpbind' rid='1'><message/></b:body>"
+            .to_string(),
+    ] {
+        let t = if undeclared.starts_with("<b:") {
+            Transport::Bosh
+        } else {
+            Transport::Tcp
+        };
+        let (ev, err) = frame_t(t, &undeclared);
+        assert_eq!(ev.len(), 1, "{undeclared}: {ev:?}");
+        let err = err.expect(&undeclared);
+        assert_eq!(err.condition(), Condition::InvalidNamespace, "{undeclared}");
+    }
+    for content in [
+        "jabber:client",
+        "jabber:server",
+        "jabber:component:accept",
+        "jabber:component:connect",
+    ] {
+        let head = format!(
+            "<stream:stream xmlns='{content}' xmlns:stream='http://etherx.jabber.org/streams' \
+             xmlns:db='jabber:server:dialback'><message/><db:verify/>"
+        );
+        let (ev, err) = frame(&head);
+        assert_eq!(err, None, "{content}");
+        assert!(
+            ev[1].starts_with(&format!("el message {content} ")),
+            "{ev:?}"
+        );
+        assert!(
+            ev[2].starts_with("el verify jabber:server:dialback "),
+            "{ev:?}"
+        );
+    }
 }
