@@ -6,6 +6,7 @@ use alloc::borrow::Cow;
 use alloc::string::String;
 use core::fmt::Write as _;
 
+use crate::bosh::Rid;
 use crate::framer::Transport;
 
 /// The stream namespace (RFC 6120 §4.8.1).
@@ -199,6 +200,25 @@ pub struct Header<'a> {
     /// The content namespace, e.g. `jabber:client` (TCP only; WebSocket and
     /// BOSH stanzas carry their own).
     pub content_namespace: Option<&'a str>,
+    /// BOSH only: `rid`, the request identifier every client request
+    /// carries (XEP-0124 §6, §14.1).
+    pub rid: Option<Rid>,
+    /// BOSH only: `sid`, the session identifier (XEP-0124 §7.2; on every
+    /// request after the session creation response). Left out when empty,
+    /// which XEP-0124 does not allow.
+    pub sid: Option<&'a str>,
+    /// BOSH only: `wait`, the longest time in seconds the connection
+    /// manager may hold a request (XEP-0124 §7.1, §7.2).
+    pub wait: Option<u32>,
+    /// BOSH only: `hold`, how many requests the connection manager may
+    /// hold at once (XEP-0124 §7.1, §7.2).
+    pub hold: Option<u32>,
+    /// BOSH only: `ver`, the highest version of XEP-0124 the writer
+    /// supports, e.g. `1.11` (XEP-0124 §7.1, §7.2).
+    pub ver: Option<&'a str>,
+    /// BOSH only: a restart request, `xmpp:restart='true'` (XEP-0206 §5),
+    /// sent after SASL success instead of a new stream header.
+    pub restart: bool,
 }
 
 impl<'a> Header<'a> {
@@ -237,6 +257,48 @@ impl<'a> Header<'a> {
         self.lang = Some(lang);
         self
     }
+
+    /// Sets the BOSH `rid`.
+    #[must_use]
+    pub fn rid(mut self, rid: Rid) -> Self {
+        self.rid = Some(rid);
+        self
+    }
+
+    /// Sets the BOSH `sid`.
+    #[must_use]
+    pub fn sid(mut self, sid: &'a str) -> Self {
+        self.sid = Some(sid);
+        self
+    }
+
+    /// Sets the BOSH `wait`.
+    #[must_use]
+    pub fn wait(mut self, seconds: u32) -> Self {
+        self.wait = Some(seconds);
+        self
+    }
+
+    /// Sets the BOSH `hold`.
+    #[must_use]
+    pub fn hold(mut self, requests: u32) -> Self {
+        self.hold = Some(requests);
+        self
+    }
+
+    /// Sets the BOSH `ver`.
+    #[must_use]
+    pub fn ver(mut self, ver: &'a str) -> Self {
+        self.ver = Some(ver);
+        self
+    }
+
+    /// Makes the BOSH body a restart request (XEP-0206 §5).
+    #[must_use]
+    pub fn restart(mut self) -> Self {
+        self.restart = true;
+        self
+    }
 }
 
 fn attr(out: &mut String, name: &str, value: Option<&str>) {
@@ -249,6 +311,23 @@ fn attr(out: &mut String, name: &str, value: Option<&str>) {
 /// `<stream:stream …>` for TCP (RFC 6120 §4.7), `<open …/>` for WebSocket
 /// (RFC 7395 §3.4), `<body …>` for BOSH (XEP-0206 §6, with `xmpp:version`).
 /// Always announces version 1.0.
+///
+/// For BOSH the body carries the XEP-0124 attributes set (`rid`, `sid`,
+/// `wait`, `hold`, `ver`, XEP-0206's `xmpp:restart`), and the stream id
+/// (`id`) as `authid` (XEP-0206 §6; XEP-0124 defines no `id`); the other
+/// transports leave those out. What it writes, the framer of the same
+/// transport accepts (with a `rid`, [`Transport::BoshRequests`] too).
+///
+/// ```
+/// use xmpp_stream::{Header, Transport, bosh::Rid, write_open};
+/// let mut out = String::new();
+/// let rid = Rid::new(1573741820).ok_or("rid")?;
+/// write_open(&mut out, Transport::BoshRequests,
+///     &Header::default().to("example.com").lang("en").rid(rid).wait(60).hold(1).ver("1.11"));
+/// assert_eq!(out, "<body xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh' \
+///     xmpp:version='1.0' rid='1573741820' to='example.com' xml:lang='en' ver='1.11' wait='60' hold='1'>");
+/// # Ok::<(), &str>(())
+/// ```
 pub fn write_open(out: &mut String, transport: Transport, h: &Header<'_>) {
     match transport {
         Transport::Tcp => {
@@ -266,10 +345,29 @@ pub fn write_open(out: &mut String, transport: Transport, h: &Header<'_>) {
             );
         }
     }
+    let bosh = transport.is_bosh();
+    if bosh {
+        if let Some(rid) = h.rid {
+            let _ = write!(out, " rid='{rid}'");
+        }
+        attr(out, "sid", h.sid.filter(|s| !s.is_empty()));
+    }
     attr(out, "to", h.to);
     attr(out, "from", h.from);
-    attr(out, "id", h.id);
+    attr(out, if bosh { "authid" } else { "id" }, h.id);
     attr(out, "xml:lang", h.lang);
+    if bosh {
+        attr(out, "ver", h.ver);
+        if let Some(wait) = h.wait {
+            let _ = write!(out, " wait='{wait}'");
+        }
+        if let Some(hold) = h.hold {
+            let _ = write!(out, " hold='{hold}'");
+        }
+        if h.restart {
+            out.push_str(" xmpp:restart='true'");
+        }
+    }
     out.push_str(match transport {
         Transport::Tcp => " version='1.0'>",
         Transport::WebSocket => " version='1.0'/>",
@@ -334,6 +432,55 @@ mod tests {
             &Header::new("jabber:client").to("a\u{1}b"),
         );
         assert!(out.contains("to='a\u{FFFD}b'"), "{out}");
+    }
+
+    /// XEP-0124 §7, XEP-0206 §5-§6: a BOSH body carries the session
+    /// attributes, `authid` rather than an `id` XEP-0124 does not define,
+    /// and frames as a client request.
+    #[test]
+    fn bosh_bodies() {
+        use crate::{Event, Framer, XBOSH_NS};
+        let rid = Rid::new(42).unwrap();
+        assert_eq!(Rid::new(0), None);
+        assert_eq!(Rid::new(crate::bosh::MAX_RID + 1), None);
+        assert_eq!(Rid::parse("43"), rid.next());
+        let mut out = String::new();
+        let h = Header::default()
+            .to("example.com")
+            .id("s1")
+            .rid(rid)
+            .sid("SomeSID")
+            .wait(60)
+            .hold(1)
+            .ver("1.11")
+            .restart();
+        write_open(&mut out, Transport::BoshRequests, &h);
+        assert!(!out.contains(" id="), "{out}");
+        let mut f = Framer::new(Transport::BoshRequests);
+        f.feed(out.as_bytes());
+        let Ok(Some(Event::StreamOpen(b))) = f.next_event() else {
+            panic!("refused: {out}")
+        };
+        for (name, value) in [
+            ("rid", "42"),
+            ("sid", "SomeSID"),
+            ("to", "example.com"),
+            ("authid", "s1"),
+            ("ver", "1.11"),
+            ("wait", "60"),
+            ("hold", "1"),
+        ] {
+            assert_eq!(b.attr(name), Some(value), "{name} in {out}");
+        }
+        assert_eq!(b.attr_ns("restart", XBOSH_NS), Some("true"));
+        // An empty sid is left out rather than written as one the framer
+        // refuses; the other transports leave the BOSH attributes out.
+        let mut out = String::new();
+        write_open(&mut out, Transport::Bosh, &Header::default().sid(""));
+        assert!(!out.contains("sid"), "{out}");
+        let mut out = String::new();
+        write_open(&mut out, Transport::Tcp, &h);
+        assert!(!out.contains("rid") && out.contains(" id='s1'"), "{out}");
     }
 
     #[test]
