@@ -14,6 +14,78 @@ use crate::atom::Atom;
 /// The namespace of the `xml` prefix (`xml:lang`), bound in every document.
 pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
+/// The namespace reserved for namespace declarations (Namespaces in XML
+/// 1.0 §3), which no element or attribute may be in.
+const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
+
+/// A name or namespace that no XML document could carry, refused by the
+/// element tree's constructors ([`Element::try_new`],
+/// [`Element::try_set_attr_ns`]; the infallible ones panic) so that the
+/// writer never emits what a parser refuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InvalidName {
+    /// The name or namespace given.
+    pub name: String,
+    /// The rule it breaks.
+    pub rule: &'static str,
+}
+
+impl core::fmt::Display for InvalidName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{:?} {}", self.name, self.rule)
+    }
+}
+
+impl core::error::Error for InvalidName {}
+
+fn invalid(name: &str, rule: &'static str) -> InvalidName {
+    InvalidName {
+        name: name.into(),
+        rule,
+    }
+}
+
+/// A local name: an NCName (Namespaces in XML 1.0 §3, XML 1.0 §2.3). The
+/// well-known names of XMPP are known to be, except the empty string.
+fn check_local(name: &Atom) -> Result<(), InvalidName> {
+    let known = matches!(name, Atom::Static(_)) && !name.is_empty();
+    if known || crate::parse::is_ncname(name) {
+        Ok(())
+    } else {
+        Err(invalid(name, "is not an XML name without a colon (NCName)"))
+    }
+}
+
+/// A namespace name an element or attribute can be in: written as an
+/// attribute value, so every character must be an XML `Char` (XML 1.0
+/// §2.2); the `xmlns` namespace is for declarations only (Namespaces in
+/// XML 1.0 §3).
+fn check_namespace(ns: &Atom) -> Result<(), InvalidName> {
+    if matches!(ns, Atom::Static(_)) {
+        return Ok(());
+    }
+    if **ns == *XMLNS_NS {
+        return Err(invalid(ns, "is reserved for namespace declarations"));
+    }
+    if !ns.chars().all(crate::parse::is_xml_char) {
+        return Err(invalid(ns, "holds a character XML 1.0 does not allow"));
+    }
+    Ok(())
+}
+
+/// Panics with `e`: the infallible constructors' answer to a name the
+/// program chose and no XML can carry (the `try_` ones return it).
+#[allow(
+    clippy::panic,
+    reason = "documented under # Panics; the try_ constructors return the error"
+)]
+#[cold]
+#[track_caller]
+fn refuse(e: &InvalidName) -> ! {
+    panic!("invalid element tree name: {e}")
+}
+
 /// One attribute: a local name, a namespace (`""` for the usual unprefixed
 /// attribute) and an unescaped value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -207,13 +279,42 @@ pub struct Element {
 
 impl Element {
     /// An empty element `name` in namespace `ns` (`""` for none).
+    ///
+    /// # Panics
+    ///
+    /// When [`try_new`](Self::try_new) refuses `name` or `ns`; names from a
+    /// parsed element never are.
+    #[track_caller]
     pub fn new(name: &str, ns: &str) -> Self {
-        Self {
-            name: Atom::new(name),
-            ns: Atom::new(ns),
+        Self::try_new(name, ns).unwrap_or_else(|e| refuse(&e))
+    }
+
+    /// An empty element `name` in namespace `ns` (`""` for none), unless no
+    /// XML could carry it: `name` must be an NCName (XML 1.0 §2.3 without
+    /// a colon: the prefix is the writer's business), `ns` neither the
+    /// `xml` namespace (no element can be in it as a default namespace,
+    /// Namespaces in XML 1.0 §3) nor the `xmlns` one, and made of XML
+    /// `Char`s.
+    ///
+    /// ```
+    /// use xmpp_stanza::Element;
+    /// assert!(Element::try_new("message", "jabber:client").is_ok());
+    /// assert!(Element::try_new("a b", "").is_err());
+    /// assert!(Element::try_new("p:a", "").is_err());
+    /// ```
+    pub fn try_new(name: &str, ns: &str) -> Result<Self, InvalidName> {
+        let (name, ns) = (Atom::new(name), Atom::new(ns));
+        check_local(&name)?;
+        check_namespace(&ns)?;
+        if *ns == *XML_NS {
+            return Err(invalid(&ns, "cannot be an element's default namespace"));
+        }
+        Ok(Self {
+            name,
+            ns,
             attrs: Vec::new(),
             children: Children::default(),
-        }
+        })
     }
 
     /// The local name.
@@ -249,6 +350,15 @@ impl Element {
             .map(|a| a.value.as_str())
     }
 
+    /// What the stream does after this element, as a top-level element
+    /// over `transport`, whichever party sends it: a server writing
+    /// `<proceed/>` or `<success/>` follows the rule a client reading them
+    /// follows (RFC 6120 §4.3.3, §5.4.3.3, §6.4.6; see
+    /// [`xmpp_stream::restart_after`]).
+    pub fn restart_after(&self, transport: xmpp_stream::Transport) -> xmpp_stream::Restart {
+        xmpp_stream::restart_after(transport, &self.name, &self.ns)
+    }
+
     /// `xml:lang` on this element (RFC 6120 §8.1.5), not inherited.
     pub fn lang(&self) -> Option<&str> {
         self.attr_ns("lang", XML_NS)
@@ -256,26 +366,70 @@ impl Element {
 
     /// Sets the attribute `name` (no namespace), replacing an earlier value
     /// in place so the order of attributes stays as it was.
+    ///
+    /// # Panics
+    ///
+    /// When [`try_set_attr_ns`](Self::try_set_attr_ns) refuses the name.
+    #[track_caller]
     pub fn set_attr(&mut self, name: &str, value: impl Into<String>) {
         self.set_attr_ns(name, "", value);
     }
 
     /// Sets the attribute `name` in namespace `ns`.
+    ///
+    /// # Panics
+    ///
+    /// When [`try_set_attr_ns`](Self::try_set_attr_ns) refuses the name.
+    #[track_caller]
     pub fn set_attr_ns(&mut self, name: &str, ns: &str, value: impl Into<String>) {
+        if let Err(e) = self.try_set_attr_ns(name, ns, value) {
+            refuse(&e);
+        }
+    }
+
+    /// Sets the attribute `name` in namespace `ns` (`""`: none), unless no
+    /// XML could carry it: `name` must be an NCName, and not `xmlns` in no
+    /// namespace (that is a namespace declaration, which the writer makes
+    /// itself: Namespaces in XML 1.0 §3); `ns` must not be the `xmlns`
+    /// namespace and must be made of XML `Char`s. A value's characters
+    /// that XML cannot carry are written as U+FFFD (see
+    /// [`write_xml_in`](Self::write_xml_in)).
+    ///
+    /// ```
+    /// use xmpp_stanza::Element;
+    /// let mut e = Element::new("m", "");
+    /// assert!(e.try_set_attr_ns("a='1' b", "", "2").is_err());
+    /// assert!(e.try_set_attr_ns("xmlns", "", "urn:x").is_err());
+    /// assert!(e.try_set_attr_ns("lang", xmpp_stanza::XML_NS, "en").is_ok());
+    /// assert_eq!(e.to_xml(), "<m xml:lang='en'/>");
+    /// ```
+    pub fn try_set_attr_ns(
+        &mut self,
+        name: &str,
+        ns: &str,
+        value: impl Into<String>,
+    ) -> Result<(), InvalidName> {
         // A `String` longer than the inline size keeps its buffer.
         let value = CompactString::from(value.into());
-        match self
+        if let Some(a) = self
             .attrs
             .iter_mut()
             .find(|a| *a.name == *name && *a.ns == *ns)
         {
-            Some(a) => a.value = value,
-            None => self.attrs.push(Attribute {
-                name: Atom::new(name),
-                ns: Atom::new(ns),
-                value,
-            }),
+            a.value = value;
+            return Ok(());
         }
+        let (name, ns) = (Atom::new(name), Atom::new(ns));
+        check_local(&name)?;
+        check_namespace(&ns)?;
+        if ns.is_empty() && *name == *"xmlns" {
+            return Err(invalid(
+                &name,
+                "is a namespace declaration, not an attribute",
+            ));
+        }
+        self.attrs.push(Attribute { name, ns, value });
+        Ok(())
     }
 
     /// Removes the attribute `name` in namespace `ns`, returning its value.
@@ -287,15 +441,18 @@ impl Element {
         Some(self.attrs.remove(i).value.into_string())
     }
 
-    /// Builder form of [`set_attr`](Self::set_attr).
+    /// Builder form of [`set_attr`](Self::set_attr) (which see for panics).
     #[must_use]
+    #[track_caller]
     pub fn with_attr(mut self, name: &str, value: impl Into<String>) -> Self {
         self.set_attr(name, value);
         self
     }
 
-    /// Builder form of [`set_attr_ns`](Self::set_attr_ns).
+    /// Builder form of [`set_attr_ns`](Self::set_attr_ns) (which see for
+    /// panics).
     #[must_use]
+    #[track_caller]
     pub fn with_attr_ns(mut self, name: &str, ns: &str, value: impl Into<String>) -> Self {
         self.set_attr_ns(name, ns, value);
         self
@@ -485,6 +642,26 @@ mod tests {
         );
         assert_eq!(e.get_children("body", "urn:other").count(), 1);
         assert!(!e.has_child("subject", "jabber:client"));
+    }
+
+    /// A server decides on the elements it writes by the rule a client
+    /// applies to those it reads.
+    #[test]
+    fn restarts_follow_one_rule_for_written_elements() {
+        use xmpp_stream::{Restart, Transport};
+        let tls = "urn:ietf:params:xml:ns:xmpp-tls";
+        let sasl = "urn:ietf:params:xml:ns:xmpp-sasl";
+        let t = Transport::Tcp;
+        assert_eq!(Element::new("starttls", tls).restart_after(t), Restart::No);
+        assert_eq!(
+            Element::new("proceed", tls).restart_after(t),
+            Restart::AfterTls
+        );
+        assert_eq!(Element::new("success", sasl).restart_after(t), Restart::Now);
+        assert_eq!(
+            Element::new("success", sasl).restart_after(Transport::Bosh),
+            Restart::No
+        );
     }
 
     #[test]

@@ -99,6 +99,11 @@ pub enum ParseError {
         /// Its configured value.
         max: usize,
     },
+    /// The [`Limits`](xmpp_stream::Limits) given are outside the bounds of
+    /// [`Limits::validate`](xmpp_stream::Limits::validate): a limit too
+    /// large would let a peer build a tree too deep to write, compare or
+    /// drop (`internal-server-error`: the fault is the configuration's).
+    InvalidLimits(xmpp_stream::InvalidLimits),
 }
 
 impl ParseError {
@@ -110,6 +115,7 @@ impl ParseError {
                 StreamCondition::BadNamespacePrefix
             }
             Self::LimitExceeded { .. } => StreamCondition::PolicyViolation,
+            Self::InvalidLimits(_) => StreamCondition::InternalServerError,
             _ => StreamCondition::NotWellFormed,
         }
     }
@@ -159,6 +165,7 @@ impl fmt::Display for ParseError {
             Self::LimitExceeded { offset, limit, max } => {
                 write!(f, "{limit} over the limit of {max} at byte {offset}")
             }
+            Self::InvalidLimits(e) => write!(f, "invalid limits: {e}"),
         }
     }
 }

@@ -40,9 +40,10 @@
 //! out. Hostile input is the normal case: parsing is bounded by
 //! [`Limits`] (element size, depth, attributes, name length, namespace
 //! declarations), linear in the input, and never panics; the element tree
-//! is as deep as the depth limit allows, so its recursive `Drop`, `Clone`
-//! and serialization are bounded too (a tree built by hand is the caller's
-//! to keep shallow).
+//! is as deep as the depth limit allows, at most
+//! [`xmpp_stream::MAX_DEPTH`], so its recursive `Drop`, `Clone`,
+//! comparison and serialization fit a 2 MiB thread stack (a tree built by
+//! hand is the caller's to keep as shallow).
 //!
 //! # Choices
 //!
@@ -152,7 +153,7 @@ pub use disco::{
     CAPS_NS, Caps, CapsError, DATA_FORMS_NS, DISCO_INFO_NS, DISCO_ITEMS_NS, DataForm, DiscoInfo,
     DiscoItem, DiscoItems, FormField, Identity,
 };
-pub use element::{Attribute, Element, Node, XML_NS};
+pub use element::{Attribute, Element, InvalidName, Node, XML_NS};
 pub use error::{ParseError, PayloadError};
 pub use features::{
     BIND_NS, CSI_NS, PREAPPROVAL_NS, ROSTERVER_NS, SASL2_NS, SESSION_NS, SM_NS,

@@ -90,7 +90,8 @@ impl Element {
         Self::from_bytes_with_limits(bytes, &Limits::default())
     }
 
-    /// Parses one element from standalone bytes under `limits`.
+    /// Parses one element from standalone bytes under `limits`, which must
+    /// pass [`Limits::validate`] ([`ParseError::InvalidLimits`] otherwise).
     pub fn from_bytes_with_limits(bytes: &[u8], limits: &Limits) -> Result<Self, ParseError> {
         let s = standalone(bytes, limits)?;
         onepass::strict_once(s, limits)
@@ -155,8 +156,11 @@ impl TreeBuilder {
     }
 }
 
-/// Standalone bytes as a `str`, within the size limit.
+/// Standalone bytes as a `str`, within the size limit, under limits that
+/// [`Limits::validate`] accepts (their maxima bound the tree's depth, which
+/// its recursive writing, comparison and `Drop` need).
 fn standalone<'b>(bytes: &'b [u8], limits: &Limits) -> Result<&'b str, ParseError> {
+    limits.validate().map_err(ParseError::InvalidLimits)?;
     if bytes.len() > limits.max_element_bytes {
         return Err(ParseError::LimitExceeded {
             offset: limits.max_element_bytes as u64,
@@ -720,7 +724,7 @@ fn split_qname(qname: &str) -> (Option<&str>, &str) {
 
 /// An NCName (Namespaces in XML 1.0 §3): a name without colons, checked
 /// against XML 1.0 §2.3 exactly as the framer checks it.
-fn is_ncname(s: &str) -> bool {
+pub(crate) fn is_ncname(s: &str) -> bool {
     // Fast path: the names of XMPP are ASCII, checked against a table.
     let b = s.as_bytes();
     if b.first().is_some_and(|&c| name_class(c) & NAME_START != 0)
@@ -847,7 +851,7 @@ fn has_cdata_end(raw: &str) -> bool {
 }
 
 /// XML 1.0 §2.2 `Char`.
-fn is_xml_char(c: char) -> bool {
+pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 

@@ -380,6 +380,52 @@ impl Stanza {
         Self::from_element(e).map_err(ReadError::Stanza)
     }
 
+    /// [`from_frame`](Self::from_frame) for a stream whose header
+    /// declared the default language `stream_lang`
+    /// ([`xmpp_stream::StreamHeader::lang`]): a stanza without `xml:lang`
+    /// is in that language (RFC 6120 §8.1.5), so it gets it, as
+    /// [`inherit_lang`](Self::inherit_lang) does.
+    ///
+    /// ```
+    /// use xmpp_stanza::Stanza;
+    /// use xmpp_stream::{Event, Framer, Transport};
+    ///
+    /// let mut framer = Framer::new(Transport::Tcp);
+    /// framer.feed(b"<stream:stream xmlns='jabber:client' xml:lang='de' \
+    ///     xmlns:stream='http://etherx.jabber.org/streams'><message><body>Hallo</body></message>");
+    /// let Ok(Some(Event::StreamOpen(header))) = framer.next_event() else { panic!() };
+    /// let Ok(Some(Event::Element(frame))) = framer.next_event() else { panic!() };
+    /// let Ok(Stanza::Message(m)) = Stanza::from_frame_with_lang(&frame, header.lang()) else {
+    ///     panic!()
+    /// };
+    /// assert_eq!(m.header.lang.as_deref(), Some("de"));
+    /// assert_eq!(m.body(Some("de")).as_deref(), Some("Hallo"));
+    /// ```
+    pub fn from_frame_with_lang(
+        frame: &xmpp_stream::Element,
+        stream_lang: Option<&str>,
+    ) -> Result<Self, ReadError> {
+        let mut s = Self::from_frame(frame)?;
+        s.inherit_lang(stream_lang);
+        Ok(s)
+    }
+
+    /// Gives a stanza without `xml:lang` the stream's default language
+    /// `stream_lang` (RFC 6120 §8.1.5: such a stanza is in the language of
+    /// the stream header's `xml:lang`, §4.7.4). It is then written out
+    /// with it, which is what a server routing a client's stanza SHOULD
+    /// add (§8.1.5). A stanza with its own `xml:lang` keeps it.
+    pub fn inherit_lang(&mut self, stream_lang: Option<&str>) {
+        let header = match self {
+            Self::Message(m) => &mut m.header,
+            Self::Presence(p) => &mut p.header,
+            Self::Iq(i) => &mut i.header,
+        };
+        if header.lang.is_none() {
+            header.lang = stream_lang.map(CompactString::from);
+        }
+    }
+
     /// The element name: `message`, `presence` or `iq`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -462,13 +508,39 @@ impl TryFrom<Element> for Stanza {
 }
 
 /// The text of the element children `name` (in `ns`) of `nodes` with
-/// their `xml:lang`.
+/// the language each is in: its own `xml:lang`, else the stanza's
+/// (`inherited`; XML 1.0 §2.12: the attribute applies to the element's
+/// content, RFC 6121 §5.2.3).
 fn texts<'a>(
     nodes: &'a [Node],
     name: &'a str,
     ns: &'a str,
+    inherited: Option<&'a str>,
 ) -> impl Iterator<Item = (Option<&'a str>, alloc::borrow::Cow<'a, str>)> + 'a {
-    children_named(nodes, name, ns).map(|e| (e.lang(), e.text()))
+    children_named(nodes, name, ns).map(move |e| (e.lang().or(inherited), e.text()))
+}
+
+/// The text for `lang` among `(language, text)` pairs: the first in that
+/// language (compared ignoring ASCII case, as language tags are: RFC 5646
+/// §2.1.1); for `None`, the first without a language, else the first.
+fn pick<'a>(
+    mut it: impl Iterator<Item = (Option<&'a str>, alloc::borrow::Cow<'a, str>)>,
+    lang: Option<&str>,
+) -> Option<alloc::borrow::Cow<'a, str>> {
+    let mut first = None;
+    for (l, t) in it.by_ref() {
+        let same = match (l, lang) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            (a, b) => a == b,
+        };
+        if same {
+            return Some(t);
+        }
+        if first.is_none() {
+            first = Some(t);
+        }
+    }
+    if lang.is_none() { first } else { None }
 }
 
 /// A text child with an optional `xml:lang`.

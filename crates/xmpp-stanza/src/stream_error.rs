@@ -233,9 +233,44 @@ impl StreamError {
 
     /// The error as the bytes to send before `</stream:stream>`, with the
     /// `stream` prefix that the stream header declares (RFC 6120 §4.9.2).
+    /// That is the TCP form; over WebSocket or BOSH, where no header
+    /// declares the prefix for it, use [`to_xml_for`](Self::to_xml_for).
     pub fn to_xml(&self) -> String {
+        self.to_xml_for(xmpp_stream::Transport::Tcp)
+    }
+
+    /// The error as the bytes to send over `transport`:
+    ///
+    /// - TCP: `<stream:error>` using the `stream` prefix the stream header
+    ///   declared (RFC 6120 §4.9.2, §4.8.5), as
+    ///   [`xmpp_stream::write_open`] writes it;
+    /// - WebSocket: one message that declares its own namespaces (RFC
+    ///   7395 §3.3.3: there is no stream header to inherit them from), so
+    ///   `<stream:error xmlns:stream='http://etherx.jabber.org/streams'>`,
+    ///   followed by the `<close/>` the caller sends (§3.6);
+    /// - BOSH: the same self-declaring element, to go inside the
+    ///   terminating `<body/>` (XEP-0206), whose writer need not declare
+    ///   the prefix.
+    ///
+    /// ```
+    /// use xmpp_stanza::{StreamCondition, StreamError};
+    /// use xmpp_stream::Transport;
+    /// let e = StreamError::new(StreamCondition::HostUnknown);
+    /// assert_eq!(
+    ///     e.to_xml_for(Transport::WebSocket),
+    ///     "<stream:error xmlns:stream='http://etherx.jabber.org/streams'>\
+    ///      <host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>"
+    /// );
+    /// ```
+    pub fn to_xml_for(&self, transport: xmpp_stream::Transport) -> String {
         let inner = self.to_element();
-        let mut out = String::from("<stream:error>");
+        let mut out = String::from("<stream:error");
+        if transport != xmpp_stream::Transport::Tcp {
+            out.push_str(" xmlns:stream='");
+            out.push_str(STREAM_NS);
+            out.push('\'');
+        }
+        out.push('>');
         for child in inner.children() {
             child.write_xml_in(&mut out, "");
         }
@@ -299,6 +334,31 @@ mod tests {
              [2001:db8::1]:9090</see-other-host><text xmlns='urn:ietf:params:xml:ns:xmpp-streams' \
              xml:lang='en'>moved</text></stream:error>"
         );
+    }
+
+    /// RFC 7395 §3.3.3: a WebSocket message declares its namespaces; the
+    /// TCP form's undeclared `stream` prefix is refused there.
+    #[test]
+    fn websocket_errors_declare_the_stream_prefix() {
+        use xmpp_stream::{Event, Framer, Transport};
+        let e = StreamError::new(StreamCondition::PolicyViolation).with_text(Some("en"), "no");
+        let frame = |xml: &str| {
+            let mut f = Framer::new(Transport::WebSocket);
+            f.feed(b"<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' version='1.0'/>");
+            f.feed(xml.as_bytes());
+            assert!(matches!(f.next_event(), Ok(Some(Event::StreamOpen(_)))));
+            match f.next_event() {
+                Ok(Some(Event::Element(el))) => Ok(el),
+                other => Err(alloc::format!("{other:?}")),
+            }
+        };
+        assert!(frame(&e.to_xml()).is_err());
+        for t in [Transport::WebSocket, Transport::Bosh] {
+            let el = frame(&e.to_xml_for(t)).unwrap();
+            let back = StreamError::from_element(&Element::from_frame(&el).unwrap());
+            assert_eq!(back, Ok(e.clone()));
+        }
+        assert_eq!(e.to_xml_for(Transport::Tcp), e.to_xml());
     }
 
     #[test]

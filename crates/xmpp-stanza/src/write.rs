@@ -84,12 +84,16 @@ impl Element {
 
 /// [`ESCAPE`] bit of the bytes escaped everywhere: `<`, `>` (so that `]]>`
 /// can never appear), `&`, and CR (which end-of-line handling would turn
-/// into LF or a space).
-const ESCAPE_IN_TEXT: u8 = 1;
+/// into LF or a space); and [`MAYBE_FORBIDDEN`].
+const ESCAPE_IN_TEXT: u8 = 1 | MAYBE_FORBIDDEN;
 /// [`ESCAPE`] bits of the bytes escaped in attribute values: those of text
 /// and both quotes, TAB and LF (which attribute-value normalization would
 /// turn into spaces).
 const ESCAPE_IN_ATTRIBUTE: u8 = ESCAPE_IN_TEXT | 2;
+/// [`ESCAPE`] bit of the bytes that start a character XML 1.0 cannot carry
+/// (§2.2): a C0 control other than TAB, LF and CR, or 0xEF, the lead byte
+/// of U+FFFE and U+FFFF (and of other characters, which stay).
+const MAYBE_FORBIDDEN: u8 = 4;
 
 /// Which bytes to escape where (the same as `xmpp_stream::escape_text` and
 /// `escape_attribute`, written straight into the output).
@@ -99,10 +103,18 @@ const ESCAPE_IN_ATTRIBUTE: u8 = ESCAPE_IN_TEXT | 2;
 )]
 const ESCAPE: [u8; 256] = {
     let mut t = [0u8; 256];
-    t[b'<' as usize] = ESCAPE_IN_TEXT;
-    t[b'>' as usize] = ESCAPE_IN_TEXT;
-    t[b'&' as usize] = ESCAPE_IN_TEXT;
-    t[b'\r' as usize] = ESCAPE_IN_TEXT;
+    let mut c = 0;
+    while c < 0x20 {
+        if c != 0x09 && c != 0x0A && c != 0x0D {
+            t[c] = MAYBE_FORBIDDEN;
+        }
+        c += 1;
+    }
+    t[0xEF] = MAYBE_FORBIDDEN;
+    t[b'<' as usize] = 1;
+    t[b'>' as usize] = 1;
+    t[b'&' as usize] = 1;
+    t[b'\r' as usize] = 1;
     t[b'\'' as usize] = 2;
     t[b'"' as usize] = 2;
     t[b'\t' as usize] = 2;
@@ -111,26 +123,44 @@ const ESCAPE: [u8; 256] = {
 };
 
 /// Appends `s` with the bytes of class `mask` replaced by references,
-/// copying the runs between them whole.
+/// copying the runs between them whole. A character XML 1.0 cannot carry
+/// (§2.2), which no reference can express either, is written as U+FFFD,
+/// so that the output always parses.
 fn push_escaped(out: &mut String, s: &str, mask: u8) {
+    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in s.as_bytes().iter().enumerate() {
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
         if ESCAPE.get(usize::from(b)).copied().unwrap_or(0) & mask == 0 {
+            i += 1;
             continue;
         }
-        // `i` indexes an ASCII byte: a char boundary.
+        let (with, len) = match b {
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'&' => ("&amp;", 1),
+            b'\'' => ("&apos;", 1),
+            b'"' => ("&quot;", 1),
+            b'\t' => ("&#9;", 1),
+            b'\n' => ("&#10;", 1),
+            b'\r' => ("&#13;", 1),
+            // U+FFFE and U+FFFF; other characters led by 0xEF stay.
+            0xEF => match bytes.get(i + 1..i + 3) {
+                Some([0xBF, 0xBE | 0xBF]) => ("\u{FFFD}", 3),
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            },
+            // The C0 controls other than TAB, LF and CR.
+            _ => ("\u{FFFD}", 1),
+        };
+        // `i` starts a character (an ASCII byte or a 0xEF lead): a char
+        // boundary.
         out.push_str(s.get(start..i).unwrap_or_default());
-        out.push_str(match b {
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'&' => "&amp;",
-            b'\'' => "&apos;",
-            b'"' => "&quot;",
-            b'\t' => "&#9;",
-            b'\n' => "&#10;",
-            _ => "&#13;",
-        });
-        start = i + 1;
+        out.push_str(with);
+        i += len;
+        start = i;
     }
     out.push_str(s.get(start..).unwrap_or_default());
 }
@@ -178,7 +208,7 @@ mod tests {
 
     #[test]
     fn escapes_as_xmpp_stream_does() {
-        let s = "a<b>c&d'e\"f\tg\nh\ri]]>é😀";
+        let s = "a<b>c&d'e\"f\tg\nh\ri]]>é😀\u{1}\u{0}\u{FFFE}\u{FFFF}\u{F000}\u{FFFD}x";
         for (mask, theirs) in [
             (ESCAPE_IN_TEXT, xmpp_stream::escape_text(s)),
             (ESCAPE_IN_ATTRIBUTE, xmpp_stream::escape_attribute(s)),

@@ -34,6 +34,41 @@ use crate::error::StreamError;
 /// implementations with IEEE 754 doubles for numbers count it exactly.
 pub const MAX_RID: u64 = (1 << 53) - 1;
 
+/// A request identifier as XEP-0124 §14.1 allows it: 1 to [`MAX_RID`], so
+/// that a body written with one (see [`Header::rid`](crate::Header::rid))
+/// is one the framer accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Rid(u64);
+
+impl Rid {
+    /// `n` as a `rid`, `None` when it is 0 or over [`MAX_RID`].
+    pub fn new(n: u64) -> Option<Self> {
+        (1..=MAX_RID).contains(&n).then_some(Self(n))
+    }
+
+    /// The `rid` written in decimal, as the framer reads it.
+    pub fn parse(s: &str) -> Option<Self> {
+        parse_rid(s).map(Self)
+    }
+
+    /// The number.
+    pub fn get(self) -> u64 {
+        self.0
+    }
+
+    /// The `rid` of the next request (§14.1: one more), `None` past
+    /// [`MAX_RID`].
+    pub fn next(self) -> Option<Self> {
+        Self::new(self.0 + 1)
+    }
+}
+
+impl core::fmt::Display for Rid {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// Checks the attributes of a `<body/>` wrapper (`attrs`: qualified names
 /// and unescaped values) starting at stream offset `offset`; `request`
 /// when it is a client's request, which must carry a `rid`.

@@ -243,6 +243,17 @@ pub enum StreamError {
         /// Which rule was broken.
         rule: &'static str,
     },
+    /// A WebSocket message that is not exactly one complete element (RFC
+    /// 7395 §3.3.3): empty, cut inside an element, or holding more than
+    /// one; from [`Framer::feed_message`](crate::Framer::feed_message)
+    /// (`not-well-formed`).
+    MessageBoundary {
+        /// Offset of the problem: the message's end when it is cut, the
+        /// second element's start when there is one.
+        offset: u64,
+        /// Which rule was broken.
+        rule: &'static str,
+    },
     /// A configured limit was crossed (`policy-violation`).
     LimitExceeded {
         /// Offset at which it was crossed.
@@ -267,6 +278,7 @@ impl StreamError {
             | Self::DuplicateAttribute { .. }
             | Self::AfterClose { .. }
             | Self::UnexpectedElement { .. }
+            | Self::MessageBoundary { .. }
             | Self::Truncated { .. } => Condition::NotWellFormed,
             Self::InvalidBody { .. } => Condition::BadFormat,
             Self::UnexpectedText { in_stream, .. } => {
@@ -348,6 +360,9 @@ impl fmt::Display for StreamError {
             }
             Self::Truncated { offset } => {
                 write!(f, "input ended inside an element or tag at byte {offset}")
+            }
+            Self::MessageBoundary { offset, rule } => {
+                write!(f, "{rule} (RFC 7395 §3.3.3), at byte {offset}")
             }
             Self::InvalidNamespace { found, expected } => {
                 if found.is_empty() {

@@ -6,6 +6,7 @@ use alloc::borrow::Cow;
 use alloc::string::String;
 use core::fmt::Write as _;
 
+use crate::bosh::Rid;
 use crate::framer::Transport;
 
 /// The stream namespace (RFC 6120 §4.8.1).
@@ -18,11 +19,26 @@ pub const HTTPBIND_NS: &str = "http://jabber.org/protocol/httpbind";
 /// (XEP-0206 §6).
 pub const XBOSH_NS: &str = "urn:xmpp:xbosh";
 
+/// The character written instead of one XML 1.0 cannot carry (§2.2: the
+/// C0 controls other than TAB, LF and CR; U+FFFE; U+FFFF), which no
+/// reference can express either: U+FFFD REPLACEMENT CHARACTER.
+pub const REPLACEMENT: char = '\u{FFFD}';
+
+/// Whether `c` is an XML 1.0 `Char` (§2.2); a Rust `char` is never a
+/// surrogate, so only the C0 controls, U+FFFE and U+FFFF are not.
+fn is_char(c: char) -> bool {
+    !matches!(c, '\0'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
+}
+
 fn escape(s: &str, attr: bool) -> Cow<'_, str> {
+    // Control bytes and 0xEF (the lead byte of U+FFFE and U+FFFF, and of
+    // other characters, which the loop then keeps) send the string to the
+    // loop.
     let special = |b: u8| match b {
         b'<' | b'>' | b'&' => true,
         b'\r' => true,
         b'\'' | b'"' | b'\t' | b'\n' => attr,
+        0..=0x1F | 0xEF => b != b'\t' && b != b'\n',
         _ => false,
     };
     if !s.bytes().any(special) {
@@ -41,21 +57,37 @@ fn escape(s: &str, attr: bool) -> Cow<'_, str> {
             // A literal CR would be turned into LF (text) or space
             // (attribute) by the receiver's end-of-line handling.
             '\r' => out.push_str("&#13;"),
+            c if !is_char(c) => out.push(REPLACEMENT),
             c => out.push(c),
         }
+    }
+    if out == s {
+        // Only characters that looked special and were not (0xEF leads).
+        return Cow::Borrowed(s);
     }
     Cow::Owned(out)
 }
 
 /// Escapes `s` for character data: `<`, `>`, `&` and CR become references
-/// (`>` so that `]]>` can never appear). Borrowed when nothing changes.
+/// (`>` so that `]]>` can never appear), and a character XML 1.0 cannot
+/// carry at all (§2.2: a C0 control other than TAB, LF and CR, U+FFFE,
+/// U+FFFF) becomes [`REPLACEMENT`] (U+FFFD), so that the result is always
+/// character data a parser accepts. Borrowed when nothing changes.
+///
+/// ```
+/// use xmpp_stream::escape_text;
+/// assert_eq!(escape_text("a<b & c"), "a&lt;b &amp; c");
+/// assert_eq!(escape_text("hi\u{1}\u{FFFE}"), "hi\u{FFFD}\u{FFFD}");
+/// ```
 pub fn escape_text(s: &str) -> Cow<'_, str> {
     escape(s, false)
 }
 
 /// Escapes `s` for an attribute value in either quote style: `<`, `>`, `&`,
 /// both quotes, TAB, LF and CR become references, so that the value survives
-/// attribute-value normalization. Borrowed when nothing changes.
+/// attribute-value normalization, and a character XML 1.0 cannot carry
+/// becomes [`REPLACEMENT`] as in [`escape_text`]. Borrowed when nothing
+/// changes.
 pub fn escape_attribute(s: &str) -> Cow<'_, str> {
     escape(s, true)
 }
@@ -168,6 +200,25 @@ pub struct Header<'a> {
     /// The content namespace, e.g. `jabber:client` (TCP only; WebSocket and
     /// BOSH stanzas carry their own).
     pub content_namespace: Option<&'a str>,
+    /// BOSH only: `rid`, the request identifier every client request
+    /// carries (XEP-0124 §6, §14.1).
+    pub rid: Option<Rid>,
+    /// BOSH only: `sid`, the session identifier (XEP-0124 §7.2; on every
+    /// request after the session creation response). Left out when empty,
+    /// which XEP-0124 does not allow.
+    pub sid: Option<&'a str>,
+    /// BOSH only: `wait`, the longest time in seconds the connection
+    /// manager may hold a request (XEP-0124 §7.1, §7.2).
+    pub wait: Option<u32>,
+    /// BOSH only: `hold`, how many requests the connection manager may
+    /// hold at once (XEP-0124 §7.1, §7.2).
+    pub hold: Option<u32>,
+    /// BOSH only: `ver`, the highest version of XEP-0124 the writer
+    /// supports, e.g. `1.11` (XEP-0124 §7.1, §7.2).
+    pub ver: Option<&'a str>,
+    /// BOSH only: a restart request, `xmpp:restart='true'` (XEP-0206 §5),
+    /// sent after SASL success instead of a new stream header.
+    pub restart: bool,
 }
 
 impl<'a> Header<'a> {
@@ -206,6 +257,48 @@ impl<'a> Header<'a> {
         self.lang = Some(lang);
         self
     }
+
+    /// Sets the BOSH `rid`.
+    #[must_use]
+    pub fn rid(mut self, rid: Rid) -> Self {
+        self.rid = Some(rid);
+        self
+    }
+
+    /// Sets the BOSH `sid`.
+    #[must_use]
+    pub fn sid(mut self, sid: &'a str) -> Self {
+        self.sid = Some(sid);
+        self
+    }
+
+    /// Sets the BOSH `wait`.
+    #[must_use]
+    pub fn wait(mut self, seconds: u32) -> Self {
+        self.wait = Some(seconds);
+        self
+    }
+
+    /// Sets the BOSH `hold`.
+    #[must_use]
+    pub fn hold(mut self, requests: u32) -> Self {
+        self.hold = Some(requests);
+        self
+    }
+
+    /// Sets the BOSH `ver`.
+    #[must_use]
+    pub fn ver(mut self, ver: &'a str) -> Self {
+        self.ver = Some(ver);
+        self
+    }
+
+    /// Makes the BOSH body a restart request (XEP-0206 §5).
+    #[must_use]
+    pub fn restart(mut self) -> Self {
+        self.restart = true;
+        self
+    }
 }
 
 fn attr(out: &mut String, name: &str, value: Option<&str>) {
@@ -218,6 +311,23 @@ fn attr(out: &mut String, name: &str, value: Option<&str>) {
 /// `<stream:stream …>` for TCP (RFC 6120 §4.7), `<open …/>` for WebSocket
 /// (RFC 7395 §3.4), `<body …>` for BOSH (XEP-0206 §6, with `xmpp:version`).
 /// Always announces version 1.0.
+///
+/// For BOSH the body carries the XEP-0124 attributes set (`rid`, `sid`,
+/// `wait`, `hold`, `ver`, XEP-0206's `xmpp:restart`), and the stream id
+/// (`id`) as `authid` (XEP-0206 §6; XEP-0124 defines no `id`); the other
+/// transports leave those out. What it writes, the framer of the same
+/// transport accepts (with a `rid`, [`Transport::BoshRequests`] too).
+///
+/// ```
+/// use xmpp_stream::{Header, Transport, bosh::Rid, write_open};
+/// let mut out = String::new();
+/// let rid = Rid::new(1573741820).ok_or("rid")?;
+/// write_open(&mut out, Transport::BoshRequests,
+///     &Header::default().to("example.com").lang("en").rid(rid).wait(60).hold(1).ver("1.11"));
+/// assert_eq!(out, "<body xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh' \
+///     xmpp:version='1.0' rid='1573741820' to='example.com' xml:lang='en' ver='1.11' wait='60' hold='1'>");
+/// # Ok::<(), &str>(())
+/// ```
 pub fn write_open(out: &mut String, transport: Transport, h: &Header<'_>) {
     match transport {
         Transport::Tcp => {
@@ -235,10 +345,29 @@ pub fn write_open(out: &mut String, transport: Transport, h: &Header<'_>) {
             );
         }
     }
+    let bosh = transport.is_bosh();
+    if bosh {
+        if let Some(rid) = h.rid {
+            let _ = write!(out, " rid='{rid}'");
+        }
+        attr(out, "sid", h.sid.filter(|s| !s.is_empty()));
+    }
     attr(out, "to", h.to);
     attr(out, "from", h.from);
-    attr(out, "id", h.id);
+    attr(out, if bosh { "authid" } else { "id" }, h.id);
     attr(out, "xml:lang", h.lang);
+    if bosh {
+        attr(out, "ver", h.ver);
+        if let Some(wait) = h.wait {
+            let _ = write!(out, " wait='{wait}'");
+        }
+        if let Some(hold) = h.hold {
+            let _ = write!(out, " hold='{hold}'");
+        }
+        if h.restart {
+            out.push_str(" xmpp:restart='true'");
+        }
+    }
     out.push_str(match transport {
         Transport::Tcp => " version='1.0'>",
         Transport::WebSocket => " version='1.0'/>",
@@ -279,6 +408,79 @@ mod tests {
         assert!(!escape_text(s).contains("]]>"));
         assert!(matches!(escape_text("plain"), Cow::Borrowed(_)));
         assert!(matches!(unescape_attribute("plain"), Cow::Borrowed(_)));
+    }
+
+    /// XML 1.0 §2.2: what no reference can express is replaced, so that
+    /// the output always parses.
+    #[test]
+    fn forbidden_characters_are_replaced() {
+        let s = "hi\u{1}\u{FFFE}\u{FFFF}\u{0}\u{1F}\u{FFFD}\u{EFFF}\t";
+        assert_eq!(
+            escape_text(s),
+            "hi\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{EFFF}\t"
+        );
+        assert_eq!(
+            escape_attribute(s),
+            "hi\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{EFFF}&#9;"
+        );
+        // 0xEF leads other characters too: those stay borrowed.
+        assert!(matches!(escape_text("\u{F000}\u{FFFD}"), Cow::Borrowed(_)));
+        let mut out = String::new();
+        write_open(
+            &mut out,
+            Transport::Tcp,
+            &Header::new("jabber:client").to("a\u{1}b"),
+        );
+        assert!(out.contains("to='a\u{FFFD}b'"), "{out}");
+    }
+
+    /// XEP-0124 §7, XEP-0206 §5-§6: a BOSH body carries the session
+    /// attributes, `authid` rather than an `id` XEP-0124 does not define,
+    /// and frames as a client request.
+    #[test]
+    fn bosh_bodies() {
+        use crate::{Event, Framer, XBOSH_NS};
+        let rid = Rid::new(42).unwrap();
+        assert_eq!(Rid::new(0), None);
+        assert_eq!(Rid::new(crate::bosh::MAX_RID + 1), None);
+        assert_eq!(Rid::parse("43"), rid.next());
+        let mut out = String::new();
+        let h = Header::default()
+            .to("example.com")
+            .id("s1")
+            .rid(rid)
+            .sid("SomeSID")
+            .wait(60)
+            .hold(1)
+            .ver("1.11")
+            .restart();
+        write_open(&mut out, Transport::BoshRequests, &h);
+        assert!(!out.contains(" id="), "{out}");
+        let mut f = Framer::new(Transport::BoshRequests);
+        f.feed(out.as_bytes());
+        let Ok(Some(Event::StreamOpen(b))) = f.next_event() else {
+            panic!("refused: {out}")
+        };
+        for (name, value) in [
+            ("rid", "42"),
+            ("sid", "SomeSID"),
+            ("to", "example.com"),
+            ("authid", "s1"),
+            ("ver", "1.11"),
+            ("wait", "60"),
+            ("hold", "1"),
+        ] {
+            assert_eq!(b.attr(name), Some(value), "{name} in {out}");
+        }
+        assert_eq!(b.attr_ns("restart", XBOSH_NS), Some("true"));
+        // An empty sid is left out rather than written as one the framer
+        // refuses; the other transports leave the BOSH attributes out.
+        let mut out = String::new();
+        write_open(&mut out, Transport::Bosh, &Header::default().sid(""));
+        assert!(!out.contains("sid"), "{out}");
+        let mut out = String::new();
+        write_open(&mut out, Transport::Tcp, &h);
+        assert!(!out.contains("rid") && out.contains(" id='s1'"), "{out}");
     }
 
     #[test]

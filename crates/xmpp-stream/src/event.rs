@@ -122,6 +122,41 @@ impl StreamHeader {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The value of the attribute with local name `local` in namespace
+    /// `namespace` (`""`: no namespace, an unprefixed attribute), whatever
+    /// prefix it was written with (Namespaces in XML 1.0 §6.3): BOSH's
+    /// `restart` in `urn:xmpp:xbosh` is found as `xmpp:restart` or under
+    /// any other prefix bound to that namespace. Namespace declarations
+    /// are not attributes here. The header is the root, so its own
+    /// declarations are every one in scope (with `xml`).
+    ///
+    /// ```
+    /// use xmpp_stream::{Event, Framer, Transport, XBOSH_NS};
+    ///
+    /// let mut f = Framer::new(Transport::Bosh);
+    /// f.feed(b"<body xmlns='http://jabber.org/protocol/httpbind' \
+    ///     xmlns:x='urn:xmpp:xbosh' x:restart='true' sid='s'/>");
+    /// let Ok(Some(Event::StreamOpen(h))) = f.next_event() else { panic!() };
+    /// assert_eq!(h.attr("xmpp:restart"), None);
+    /// assert_eq!(h.attr_ns("restart", XBOSH_NS), Some("true"));
+    /// assert_eq!(h.attr_ns("sid", ""), Some("s"));
+    /// ```
+    pub fn attr_ns(&self, local: &str, namespace: &str) -> Option<&str> {
+        let resolve = |prefix: &str| {
+            if prefix == "xml" {
+                return Some(XML_NS);
+            }
+            self.attrs
+                .iter()
+                .find(|(n, _)| n.strip_prefix("xmlns:") == Some(prefix))
+                .map(|(_, v)| v.as_str())
+        };
+        self.attrs
+            .iter()
+            .find(|(n, _)| qname_is(n, local, namespace, resolve))
+            .map(|(_, v)| v.as_str())
+    }
+
     /// `to` (RFC 6120 §4.7.2).
     pub fn to(&self) -> Option<&str> {
         self.attr("to")
@@ -287,9 +322,52 @@ impl Element {
             .map(|a| a.value())
     }
 
+    /// The unescaped value of the attribute with local name `local` in
+    /// namespace `namespace` (`""`: no namespace) on the element's start
+    /// tag, whatever prefix it was written with (Namespaces in XML 1.0
+    /// §6.3): a prefix resolves against the tag's own declarations, then
+    /// those inherited from the stream header. Namespace declarations are
+    /// not attributes here.
+    pub fn attr_ns(&self, local: &str, namespace: &str) -> Option<Cow<'_, str>> {
+        // The own declarations' values, normalized as the framer resolved
+        // them (XML 1.0 §3.3.3); a lookup is rare, so they are unescaped
+        // on demand rather than kept.
+        let own = |prefix: &str| {
+            self.attributes()
+                .find(|a| a.name().strip_prefix("xmlns:") == Some(prefix))
+                .map(|a| a.value())
+        };
+        let resolve = |prefix: &str| -> Option<Cow<'_, str>> {
+            own(prefix).or_else(|| self.namespaces.resolve(prefix).map(Cow::Borrowed))
+        };
+        self.attributes()
+            .find(|a| qname_is(a.name(), local, namespace, |p| resolve(p)))
+            .map(|a| a.value())
+    }
+
     /// The namespace declarations inherited from the stream header.
     pub fn namespaces(&self) -> &Arc<Namespaces> {
         &self.namespaces
+    }
+}
+
+/// Whether the attribute written `qname` is `local` in `namespace`, its
+/// prefix resolved by `resolve`; declarations (`xmlns`, `xmlns:*`) are
+/// never attributes.
+fn qname_is<N: AsRef<str>>(
+    qname: &str,
+    local: &str,
+    namespace: &str,
+    resolve: impl FnOnce(&str) -> Option<N>,
+) -> bool {
+    match qname.split_once(':') {
+        None => qname != "xmlns" && namespace.is_empty() && qname == local,
+        Some(("xmlns", _)) => false,
+        Some((prefix, name)) => {
+            name == local
+                && !namespace.is_empty()
+                && resolve(prefix).is_some_and(|ns| ns.as_ref() == namespace)
+        }
     }
 }
 

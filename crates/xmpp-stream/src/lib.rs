@@ -82,13 +82,18 @@ mod escape;
 mod event;
 mod framer;
 mod limits;
+mod restart;
 
 pub use chars::{is_ncname_char, is_ncname_start_char};
 pub use error::{Condition, Limit, Restricted, StreamError};
 pub use escape::{
-    FRAMING_NS, HTTPBIND_NS, Header, STREAM_NS, XBOSH_NS, decode_reference, escape_attribute,
-    escape_text, unescape_attribute, unescape_text, write_close, write_open,
+    FRAMING_NS, HTTPBIND_NS, Header, REPLACEMENT, STREAM_NS, XBOSH_NS, decode_reference,
+    escape_attribute, escape_text, unescape_attribute, unescape_text, write_close, write_open,
 };
 pub use event::{Attribute, Attributes, Element, Event, Namespaces, StreamHeader, XML_NS};
 pub use framer::{Framer, Transport};
-pub use limits::{InvalidLimits, Limits, MIN_ELEMENT_BYTES};
+pub use limits::{
+    InvalidLimits, Limits, MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENT_BYTES, MAX_NAME_BYTES,
+    MAX_NAMESPACE_DECLARATIONS, MIN_ELEMENT_BYTES,
+};
+pub use restart::{Restart, restart_after};

@@ -6,6 +6,30 @@ use crate::error::Limit;
 /// The smallest element limit RFC 6120 §13.12 allows.
 pub const MIN_ELEMENT_BYTES: usize = 10_000;
 
+/// The largest [`Limits::max_element_bytes`]: 64 MiB. The framer holds a
+/// whole element (and its copy as an event) in memory, so this is what
+/// one peer can make it hold at most.
+pub const MAX_ELEMENT_BYTES: usize = 64 << 20;
+
+/// The largest [`Limits::max_depth`]: 1,024. Element trees
+/// (xmpp-stanza) are written, cloned, compared, hashed and dropped by
+/// recursion, one stack frame per level: at this depth all of it fits in
+/// a 2 MiB thread stack (Rust's default for spawned threads) even
+/// unoptimized, where twice as deep overflowed it.
+pub const MAX_DEPTH: usize = 1024;
+
+/// The largest [`Limits::max_attributes`]: 65,536 (duplicates are found
+/// by sorting past a dozen, so the cost stays `O(n log n)`).
+pub const MAX_ATTRIBUTES: usize = 1 << 16;
+
+/// The largest [`Limits::max_name_bytes`]: 65,536.
+pub const MAX_NAME_BYTES: usize = 1 << 16;
+
+/// The largest [`Limits::max_namespace_declarations`]: 1,024. Resolving
+/// a prefix may compare it with every declaration in scope, so the cost
+/// of an element grows with its prefixed names times this limit.
+pub const MAX_NAMESPACE_DECLARATIONS: usize = 1024;
+
 /// How many bytes a relaying server may write for one byte it received:
 /// `'` or `"` in text re-escaped as `&apos;` or `&quot;`.
 const RELAY_EXPANSION: usize = 6;
@@ -22,7 +46,8 @@ pub struct Limits {
     /// Bytes of one top-level element (stanza or nonza), of the stream header
     /// and of the XML declaration, counted as they arrive so a larger one is
     /// refused before it is buffered. Default 262,144 (256 KiB, Prosody's
-    /// `c2s_stanza_size_limit`); at least 10,000.
+    /// `c2s_stanza_size_limit`); at least 10,000, at most
+    /// [`MAX_ELEMENT_BYTES`].
     ///
     /// That default suits the side that *receives* stanzas from their
     /// authors (a server reading its clients). What a server relays can be
@@ -33,16 +58,17 @@ pub struct Limits {
     /// server should use [`Limits::relayed`].
     pub max_element_bytes: usize,
     /// Nesting depth of elements inside a top-level element, the top-level
-    /// element itself counting 1. Default 256.
+    /// element itself counting 1. Default 256, at most [`MAX_DEPTH`].
     pub max_depth: usize,
-    /// Attributes on one element, namespace declarations included. Default 128.
+    /// Attributes on one element, namespace declarations included. Default
+    /// 128, at most [`MAX_ATTRIBUTES`].
     pub max_attributes: usize,
     /// Bytes of one name (element, attribute, prefix or entity name).
-    /// Default 1,024.
+    /// Default 1,024, at most [`MAX_NAME_BYTES`].
     pub max_name_bytes: usize,
     /// Namespace declarations in scope at once: those of the stream header
     /// plus those of the open elements of the current top-level element.
-    /// Default 64. Resolving a prefix looks through the declarations in
+    /// Default 64, at most [`MAX_NAMESPACE_DECLARATIONS`]. Resolving a prefix looks through the declarations in
     /// scope, innermost first, so this is also the most comparisons one
     /// prefixed name can cost: raised by orders of magnitude, it would let
     /// a peer make framing time grow with its square.
@@ -71,15 +97,25 @@ pub struct InvalidLimits {
     pub min: usize,
     /// The value given.
     pub value: usize,
+    /// The largest value allowed (the `MAX_*` constants).
+    pub max: usize,
 }
 
 impl core::fmt::Display for InvalidLimits {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "{} limit {} is under the minimum {}",
-            self.limit, self.value, self.min
-        )
+        if self.value < self.min {
+            write!(
+                f,
+                "{} limit {} is under the minimum {}",
+                self.limit, self.value, self.min
+            )
+        } else {
+            write!(
+                f,
+                "{} limit {} is over the maximum {}",
+                self.limit, self.value, self.max
+            )
+        }
     }
 }
 
@@ -142,29 +178,45 @@ impl Limits {
         self
     }
 
-    /// Checks that the limits can frame a conforming stream: the element
-    /// limit is at least [`MIN_ELEMENT_BYTES`] (RFC 6120 §13.12), the depth
-    /// at least 1, the attribute, name and namespace limits at least 8 (a
-    /// stream header needs about that many).
+    /// Checks that the limits can frame a conforming stream and still bound
+    /// what a peer can cost: the element limit is at least
+    /// [`MIN_ELEMENT_BYTES`] (RFC 6120 §13.12), the depth at least 1, the
+    /// attribute, name and namespace limits at least 8 (a stream header
+    /// needs about that many); none is over its maximum
+    /// ([`MAX_ELEMENT_BYTES`], [`MAX_DEPTH`], [`MAX_ATTRIBUTES`],
+    /// [`MAX_NAME_BYTES`], [`MAX_NAMESPACE_DECLARATIONS`]).
+    ///
+    /// ```
+    /// use xmpp_stream::{Limits, MAX_DEPTH};
+    /// assert!(Limits::default().with_max_depth(MAX_DEPTH).validate().is_ok());
+    /// assert!(Limits::default().with_max_depth(100_001).validate().is_err());
+    /// ```
     pub fn validate(&self) -> Result<(), InvalidLimits> {
         let checks = [
             (
                 Limit::ElementBytes,
                 MIN_ELEMENT_BYTES,
                 self.max_element_bytes,
+                MAX_ELEMENT_BYTES,
             ),
-            (Limit::Depth, 1, self.max_depth),
-            (Limit::Attributes, 8, self.max_attributes),
-            (Limit::NameBytes, 8, self.max_name_bytes),
+            (Limit::Depth, 1, self.max_depth, MAX_DEPTH),
+            (Limit::Attributes, 8, self.max_attributes, MAX_ATTRIBUTES),
+            (Limit::NameBytes, 8, self.max_name_bytes, MAX_NAME_BYTES),
             (
                 Limit::NamespaceDeclarations,
                 8,
                 self.max_namespace_declarations,
+                MAX_NAMESPACE_DECLARATIONS,
             ),
         ];
-        for (limit, min, value) in checks {
-            if value < min {
-                return Err(InvalidLimits { limit, min, value });
+        for (limit, min, value, max) in checks {
+            if value < min || value > max {
+                return Err(InvalidLimits {
+                    limit,
+                    min,
+                    value,
+                    max,
+                });
             }
         }
         Ok(())

@@ -7,7 +7,7 @@ use xmpp_jid::Jid;
 
 use super::{
     Header, InvalidStanza, StanzaNs, children_named, error_child, extension_payloads, first_child,
-    text_child, texts,
+    pick, text_child, texts,
 };
 use crate::element::{Element, Node};
 use crate::error::PayloadError;
@@ -157,20 +157,36 @@ impl Message {
         self
     }
 
-    /// Every body with its `xml:lang`, in order; duplicates kept.
+    /// Every body with its language, in order; duplicates kept. The
+    /// language is the body's `xml:lang`, else the message's (RFC 6121
+    /// §5.2.3: a body without one is in the language of the stanza, which
+    /// is the stream's when it has none either, RFC 6120 §8.1.5: see
+    /// [`Stanza::from_frame_with_lang`](crate::Stanza::from_frame_with_lang)).
     pub fn bodies(&self) -> impl Iterator<Item = (Option<&str>, Cow<'_, str>)> {
-        texts(&self.nodes, "body", self.header.ns.as_str())
+        texts(
+            &self.nodes,
+            "body",
+            self.header.ns.as_str(),
+            self.header.lang.as_deref(),
+        )
     }
 
-    /// The body for `lang` (`None`: the one without `xml:lang`, else the
-    /// first).
+    /// The body in language `lang`, as [`bodies`](Self::bodies) gives it
+    /// (language tags compared ignoring ASCII case); `None`: the one
+    /// without a language, else the first.
     pub fn body(&self, lang: Option<&str>) -> Option<Cow<'_, str>> {
         pick(self.bodies(), lang)
     }
 
-    /// Every subject with its `xml:lang`.
+    /// Every subject with its language, inherited as for
+    /// [`bodies`](Self::bodies).
     pub fn subjects(&self) -> impl Iterator<Item = (Option<&str>, Cow<'_, str>)> {
-        texts(&self.nodes, "subject", self.header.ns.as_str())
+        texts(
+            &self.nodes,
+            "subject",
+            self.header.ns.as_str(),
+            self.header.lang.as_deref(),
+        )
     }
 
     /// The subject for `lang`, as [`body`](Self::body) picks.
@@ -244,23 +260,6 @@ fn attr(name: &str, value: &str) -> crate::element::Attribute {
         ns: crate::atom::Atom::default(),
         value: value.into(),
     }
-}
-
-/// The text for `lang`: an exact match, else (for `None`) the first.
-fn pick<'a>(
-    mut it: impl Iterator<Item = (Option<&'a str>, Cow<'a, str>)>,
-    lang: Option<&str>,
-) -> Option<Cow<'a, str>> {
-    let mut first = None;
-    for (l, t) in it.by_ref() {
-        if l == lang {
-            return Some(t);
-        }
-        if first.is_none() {
-            first = Some(t);
-        }
-    }
-    if lang.is_none() { first } else { None }
 }
 
 super::element_conversions!(Message, "message");

@@ -205,9 +205,21 @@ impl Presence {
             .unwrap_or(0)
     }
 
-    /// Every `<status/>` with its `xml:lang`.
+    /// Every `<status/>` with its language: its `xml:lang`, else the
+    /// presence's (RFC 6121 §4.7.2.2, XML 1.0 §2.12).
     pub fn statuses(&self) -> impl Iterator<Item = (Option<&str>, Cow<'_, str>)> {
-        texts(&self.nodes, "status", self.header.ns.as_str())
+        texts(
+            &self.nodes,
+            "status",
+            self.header.ns.as_str(),
+            self.header.lang.as_deref(),
+        )
+    }
+
+    /// The status in language `lang`, picked as
+    /// [`Message::body`](crate::Message::body) picks a body.
+    pub fn status(&self, lang: Option<&str>) -> Option<Cow<'_, str>> {
+        super::pick(self.statuses(), lang)
     }
 
     /// The child elements other than show, status, priority and error.

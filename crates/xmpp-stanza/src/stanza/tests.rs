@@ -1,6 +1,10 @@
 use super::*;
 use crate::stanza_error::DefinedCondition;
 
+fn el(xml: &str) -> Element {
+    xml.parse().unwrap()
+}
+
 fn read(xml: &str) -> Result<Stanza, InvalidStanza> {
     Stanza::from_element(xml.parse().unwrap())
 }
@@ -165,4 +169,49 @@ fn presence_builders_and_unknown_message_type() {
     };
     assert_eq!(m.kind(), MessageType::Normal);
     assert_eq!(m.to_element().attr("type"), Some("weird"));
+}
+
+/// RFC 6120 §8.1.5, RFC 6121 §5.2.3: a body, subject or status without
+/// `xml:lang` is in the stanza's language, and a stanza without one is in
+/// the stream's.
+#[test]
+fn languages_are_inherited() {
+    let m = Message::try_from(el(
+        "<message xmlns='jabber:client' xml:lang='en'><subject>s</subject><body>hi</body>\
+         <body xml:lang='de'>hallo</body></message>",
+    ))
+    .unwrap();
+    assert_eq!(m.body(Some("en")).as_deref(), Some("hi"));
+    assert_eq!(m.body(Some("EN")).as_deref(), Some("hi"));
+    assert_eq!(m.body(Some("de")).as_deref(), Some("hallo"));
+    assert_eq!(m.body(None).as_deref(), Some("hi"));
+    assert_eq!(m.subject(Some("en")).as_deref(), Some("s"));
+    let langs: Vec<_> = m.bodies().map(|(l, _)| l).collect();
+    assert_eq!(langs, [Some("en"), Some("de")]);
+    let p = Presence::try_from(el(
+        "<presence xmlns='jabber:client' xml:lang='fr'><status>là</status></presence>",
+    ))
+    .unwrap();
+    assert_eq!(p.status(Some("fr")).as_deref(), Some("là"));
+
+    let mut framer = xmpp_stream::Framer::new(xmpp_stream::Transport::Tcp);
+    framer.feed(
+        b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' \
+          xml:lang='cs'><message><body>ahoj</body></message><message xml:lang='en'><body>hi</body></message>",
+    );
+    let Ok(Some(xmpp_stream::Event::StreamOpen(header))) = framer.next_event() else {
+        panic!("a header")
+    };
+    let mut got = Vec::new();
+    while let Ok(Some(xmpp_stream::Event::Element(frame))) = framer.next_event() {
+        let Ok(Stanza::Message(m)) = Stanza::from_frame_with_lang(&frame, header.lang()) else {
+            panic!("a message")
+        };
+        got.push((m.header.lang.clone(), m.body(header.lang()).is_some()));
+    }
+    assert_eq!(got, [(Some("cs".into()), true), (Some("en".into()), false)]);
+    // Without the stream's language nothing is made up.
+    let mut s = Stanza::from_element(el("<message xmlns='jabber:client'/>")).unwrap();
+    s.inherit_lang(None);
+    assert_eq!(s.header().lang, None);
 }

@@ -11,6 +11,7 @@ mod onepass;
 mod payloads;
 mod roundtrip;
 mod vectors;
+mod writer;
 
 use std::path::PathBuf;
 

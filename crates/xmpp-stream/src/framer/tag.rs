@@ -21,8 +21,11 @@ use crate::escape::{FRAMING_NS, HTTPBIND_NS, STREAM_NS, unescape_attribute};
 use crate::event::{Element, Event, Namespaces, NsRef, Routing, Span, StreamHeader, XML_NS};
 
 const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
-const CONTENT_NAMESPACES: &str = "jabber:client, jabber:server or jabber:component:accept";
+const CONTENT_NAMESPACES: &str =
+    "jabber:client, jabber:server, jabber:component:accept or jabber:component:connect";
 const WEBSOCKET_NAMESPACE: &str = "a namespace declared on the element itself (RFC 7395 §3.3.3)";
+const TOP_LEVEL_NAMESPACE: &str =
+    "the stream's content namespace or one declared on the element (RFC 6120 §4.8.2)";
 
 /// Where a prefix was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,9 +123,18 @@ impl Framer {
                 Some(c) if self.rel((a.name.0, c)) == b"xmlns" => (c + 1, a.name.1),
                 _ => continue,
             };
-            let owned = a
-                .escaped
-                .then(|| Box::from(unescape_attribute(&self.rel_str(a.value))));
+            // XML 1.0 §3.3.3: the namespace name is the normalized value,
+            // references expanded and TAB, LF, CR (CR LF) made spaces, as
+            // for any attribute; the scanner only marked references, so
+            // the white space is looked for here, where declarations are
+            // rare, rather than in the value loop.
+            let needs_normalizing = a.escaped
+                || self
+                    .rel(a.value)
+                    .iter()
+                    .any(|&b| matches!(b, b'\t' | b'\n' | b'\r'));
+            let owned =
+                needs_normalizing.then(|| Box::from(unescape_attribute(&self.rel_str(a.value))));
             let value = owned.as_deref().map_or(self.rel(a.value), str::as_bytes);
             let p = self.rel(prefix);
             if p == b"xmlns" || value == XMLNS_NS.as_bytes() {
@@ -297,15 +309,23 @@ impl Framer {
             return self.open_root(hit, empty);
         }
         if self.open.is_empty() {
-            // RFC 7395 §3.3.3: a WebSocket message has no stream header to
-            // inherit a default namespace from, so every top-level element
-            // declares its own; one in no namespace is refused like a
-            // stream in an unsupported content namespace (RFC 6120
-            // §4.9.3.10), as soon as its start tag ends.
-            if self.transport == Transport::WebSocket && hit == Hit::Nothing {
+            // A top-level element is in the stream namespace, the content
+            // namespace or an extension's (RFC 6120 §4.8.1-§4.8.4), never
+            // in none: one that undeclares the default namespace, or
+            // inherits none because the header declared no content
+            // namespace (prefix-free canonicalization, §4.8.2) or because
+            // a WebSocket message has no header to inherit from (RFC 7395
+            // §3.3.3), is refused like a stream in an unsupported content
+            // namespace (RFC 6120 §4.9.3.10), as soon as its start tag
+            // ends, on every transport.
+            if hit == Hit::Nothing {
                 return Err(StreamError::InvalidNamespace {
                     found: String::new(),
-                    expected: WEBSOCKET_NAMESPACE,
+                    expected: if self.transport == Transport::WebSocket {
+                        WEBSOCKET_NAMESPACE
+                    } else {
+                        TOP_LEVEL_NAMESPACE
+                    },
                 });
             }
             let ns = match hit {
@@ -481,6 +501,15 @@ impl Framer {
         };
         if self.transport == Transport::WebSocket && el.namespace() == FRAMING_NS {
             match el.name() {
+                // RFC 7395 §3.4, §3.7: `<open/>` starts a stream, the first
+                // or a restarted one (after `reset`); inside a stream it is
+                // out of place.
+                "open" if self.level == Level::Stream => {
+                    return Err(StreamError::UnexpectedElement {
+                        offset,
+                        name: el.qualified_name().to_string(),
+                    });
+                }
                 "open" => {
                     let header = StreamHeader {
                         qname: el.qualified_name().to_string(),
@@ -551,15 +580,35 @@ impl Framer {
                         name: qname,
                     });
                 }
-                let content = ns.default.as_deref().unwrap_or_default();
-                if !matches!(
-                    content,
-                    "jabber:client" | "jabber:server" | "jabber:component:accept"
-                ) {
-                    return Err(StreamError::InvalidNamespace {
-                        found: content.to_string(),
-                        expected: CONTENT_NAMESPACES,
-                    });
+                // RFC 6120 §4.8.2: the content namespace, when the header
+                // declares one as its default namespace, is one this
+                // crate frames: jabber:client or jabber:server (§4.8.3;
+                // a server-to-server stream may also declare the dialback
+                // prefix, `xmlns:db='jabber:server:dialback'`, XEP-0220
+                // §2.1, which its `<db:result/>` and `<db:verify/>`
+                // inherit like any prefix), or XEP-0114's component
+                // namespaces, jabber:component:accept (a component
+                // connecting to a server) and jabber:component:connect
+                // (a server connecting to a component). A header may
+                // also declare none and let every top-level element
+                // declare its own (§4.8.2, prefix-free canonicalization);
+                // a top-level element in no namespace is then refused
+                // (see `finish_start_general`). That the two directions
+                // of a session use the same content namespace is the
+                // session's to check.
+                if let Some(content) = ns.default.as_deref() {
+                    if !matches!(
+                        content,
+                        "jabber:client"
+                            | "jabber:server"
+                            | "jabber:component:accept"
+                            | "jabber:component:connect"
+                    ) {
+                        return Err(StreamError::InvalidNamespace {
+                            found: content.to_string(),
+                            expected: CONTENT_NAMESPACES,
+                        });
+                    }
                 }
             }
             Transport::Bosh | Transport::BoshRequests | Transport::WebSocket => {
@@ -821,12 +870,23 @@ impl Element {
     /// the next bytes are TLS records or a new stream header: `<proceed/>` in
     /// `urn:ietf:params:xml:ns:xmpp-tls` (RFC 6120 §5.4.3.3) or `<success/>`
     /// in `urn:ietf:params:xml:ns:xmpp-sasl` (RFC 6120 §6.4.6).
+    ///
+    /// That is the TCP answer, for a received element; for any transport
+    /// and either party, [`restart_after`](Self::restart_after) also says
+    /// whether TLS starts.
     pub fn restarts_stream(&self) -> bool {
         matches!(
             (self.name(), self.namespace()),
             ("proceed", "urn:ietf:params:xml:ns:xmpp-tls")
                 | ("success", "urn:ietf:params:xml:ns:xmpp-sasl")
         )
+    }
+
+    /// What the stream does after this element over `transport`, for the
+    /// party that received it as for the one that sent it (RFC 6120
+    /// §4.3.3, §5.4.3.3, §6.4.6); see [`restart_after`](crate::restart_after).
+    pub fn restart_after(&self, transport: Transport) -> crate::Restart {
+        crate::restart_after(transport, self.name(), self.namespace())
     }
 }
 

@@ -226,7 +226,7 @@ fn accepted_edge_cases() {
         "<a  x = '1'\n\ty='&#10;&#x9;&lt;'  />",
         "<é:ü xmlns:é='urn:x' é:ö='1'>ü€𝄞</é:ü>",
         "<a xml:lang='en'/>",
-        "<a xmlns='' />",
+        "<a><b xmlns='' /></a>",
         "<a>\u{7F}\u{85}</a>",
     ] {
         let (ev, err) = frame(&in_stream(body));
@@ -277,7 +277,7 @@ fn namespaces() {
     let wrong = [
         "<stream:stream xmlns='jabber:client' xmlns:stream='urn:wrong'>",
         "<stream:stream xmlns='urn:wrong' xmlns:stream='http://etherx.jabber.org/streams'>",
-        "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>",
+        "<stream:stream xmlns='http://etherx.jabber.org/streams' xmlns:stream='http://etherx.jabber.org/streams'>",
         "<stream xmlns='http://etherx.jabber.org/streams'>",
     ];
     for w in wrong {
@@ -584,9 +584,11 @@ fn self_closed_stream() {
 
 #[test]
 fn deep_nesting_is_linear_and_bounded() {
-    let depth = 100_000;
+    // The deepest limit allowed (`limits-nesting-depth-100000` is refused
+    // at the default depth).
+    let depth = crate::MAX_DEPTH;
     let limits = Limits::default()
-        .with_max_depth(depth + 1)
+        .with_max_depth(depth)
         .with_max_element_bytes(4 << 20);
     let mut f = Framer::with_limits(Transport::Tcp, limits).unwrap();
     let mut s = in_stream("");
@@ -968,4 +970,254 @@ fn a_char_out_of_place_in_a_name_is_named_so() {
             ..
         })
     ));
+}
+
+/// XML 1.0 §3.3.3: a namespace declaration is an attribute, so its value
+/// is normalized before it names a namespace (TAB, LF, CR and CR LF become
+/// one space each), as it is for `attr("xmlns")`, in xmpp-stanza and in
+/// expat; two prefixes whose values differ only in white space spelling
+/// are one namespace, so their attributes of one local name are duplicates.
+#[test]
+fn namespace_declarations_are_normalized() {
+    for (stanza, ns) in [
+        ("<m xmlns='urn:\tx'/>", "urn: x"),
+        ("<m xmlns='urn:\r\nx'/>", "urn: x"),
+        ("<p:m xmlns:p='urn:\nx'/>", "urn: x"),
+        ("<m xmlns='urn:&#9;x'/>", "urn:\tx"),
+    ] {
+        let (ev, err) = frame(&in_stream(stanza));
+        assert_eq!(err, None, "{stanza}");
+        assert!(
+            ev[1].starts_with(&format!("el m {ns} ")),
+            "{stanza}: {ev:?}"
+        );
+    }
+    for dup in [
+        "<m xmlns:p='a b' xmlns:q='a\tb' p:x='1' q:x='2'/>",
+        "<a><m xmlns:p='a b' xmlns:q='a\r\nb' p:x='1' q:x='2'/></a>",
+    ] {
+        assert_eq!(
+            condition(&in_stream(dup)),
+            Condition::NotWellFormed,
+            "{dup}"
+        );
+    }
+    // The stream header's declarations, which every element inherits.
+    let head = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' xmlns:p='urn:\tp' version='1.0'><p:x/>";
+    let (ev, err) = frame(head);
+    assert_eq!(err, None);
+    assert!(ev[1].starts_with("el x urn: p "), "{ev:?}");
+}
+
+/// A received element answers as the free function does for its name and
+/// namespace, whichever spelling it came in.
+#[test]
+fn framed_elements_restart_by_the_one_rule() {
+    use crate::Restart;
+    let mut f = Framer::new(Transport::Tcp);
+    f.feed(in_stream("<t:proceed xmlns:t='urn:ietf:params:xml:ns:xmpp-tls'/><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>").as_bytes());
+    let mut got = Vec::new();
+    while let Ok(Some(ev)) = f.next_event() {
+        if let Event::Element(e) = ev {
+            got.push((
+                e.restart_after(Transport::Tcp),
+                e.restart_after(Transport::WebSocket),
+            ));
+        }
+    }
+    assert_eq!(
+        got,
+        [(Restart::AfterTls, Restart::No), (Restart::No, Restart::No)]
+    );
+}
+
+/// Every limit has a maximum, so that no configuration lets a peer cost
+/// without bound (a tree 100,001 levels deep overflowed the stack when
+/// written).
+#[test]
+fn limits_have_maxima() {
+    use crate::{
+        InvalidLimits, Limit, MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENT_BYTES, MAX_NAME_BYTES,
+        MAX_NAMESPACE_DECLARATIONS,
+    };
+    let d = Limits::default();
+    let at_max = d
+        .with_max_element_bytes(MAX_ELEMENT_BYTES)
+        .with_max_depth(MAX_DEPTH)
+        .with_max_attributes(MAX_ATTRIBUTES)
+        .with_max_name_bytes(MAX_NAME_BYTES)
+        .with_max_namespace_declarations(MAX_NAMESPACE_DECLARATIONS);
+    assert_eq!(at_max.validate(), Ok(()));
+    assert!(Limits::relayed().validate().is_ok());
+    let over = [
+        (
+            d.with_max_element_bytes(MAX_ELEMENT_BYTES + 1),
+            Limit::ElementBytes,
+        ),
+        (d.with_max_depth(100_001), Limit::Depth),
+        (d.with_max_attributes(MAX_ATTRIBUTES + 1), Limit::Attributes),
+        (d.with_max_name_bytes(usize::MAX), Limit::NameBytes),
+        (
+            d.with_max_namespace_declarations(MAX_NAMESPACE_DECLARATIONS + 1),
+            Limit::NamespaceDeclarations,
+        ),
+    ];
+    for (limits, which) in over {
+        let err: InvalidLimits = limits.validate().unwrap_err();
+        assert_eq!(err.limit, which);
+        assert!(err.to_string().contains("over the maximum"), "{err}");
+        assert!(Framer::with_limits(Transport::Tcp, limits).is_err());
+    }
+}
+
+/// Namespaces in XML 1.0 §6.3: an attribute is its namespace and local
+/// name, whatever the prefix; lookups by qualified name cannot find BOSH's
+/// `restart` written under another prefix.
+#[test]
+fn attributes_by_namespace_and_local_name() {
+    use crate::XBOSH_NS;
+    let (_, err) = frame_t(
+        Transport::Bosh,
+        "<body xmlns='http://jabber.org/protocol/httpbind' xmlns:x='urn:xmpp:xbosh' x:restart='true'/>",
+    );
+    assert_eq!(err, None);
+    let mut f = Framer::new(Transport::Bosh);
+    f.feed(b"<body xmlns='http://jabber.org/protocol/httpbind' xmlns:x='urn:xmpp:xbosh' x:restart='true' sid='s' xml:lang='en'>");
+    let Ok(Some(Event::StreamOpen(h))) = f.next_event() else {
+        panic!("a body")
+    };
+    assert_eq!(h.attr_ns("restart", XBOSH_NS), Some("true"));
+    assert_eq!(h.attr_ns("restart", ""), None);
+    assert_eq!(h.attr_ns("sid", ""), Some("s"));
+    assert_eq!(h.attr_ns("sid", XBOSH_NS), None);
+    assert_eq!(h.attr_ns("lang", crate::XML_NS), Some("en"));
+    assert_eq!(h.attr_ns("x", "http://www.w3.org/2000/xmlns/"), None);
+    assert_eq!(h.attr_ns("xmlns", ""), None);
+
+    let mut g = Framer::new(Transport::Tcp);
+    let head = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' xmlns:s='urn:s'>";
+    g.feed(format!("{head}<m xmlns:p='urn:&#112;' xmlns:q='urn:\tq' p:a='1' s:a='2' q:a='3' a='4' stream:a='5'/>").as_bytes());
+    assert!(matches!(g.next_event(), Ok(Some(Event::StreamOpen(_)))));
+    let Ok(Some(Event::Element(e))) = g.next_event() else {
+        panic!("an element")
+    };
+    assert_eq!(e.attr_ns("a", "urn:p").as_deref(), Some("1"));
+    assert_eq!(e.attr_ns("a", "urn:s").as_deref(), Some("2"));
+    assert_eq!(e.attr_ns("a", "urn: q").as_deref(), Some("3"));
+    assert_eq!(e.attr_ns("a", "").as_deref(), Some("4"));
+    assert_eq!(
+        e.attr_ns("a", "http://etherx.jabber.org/streams")
+            .as_deref(),
+        Some("5")
+    );
+    assert_eq!(e.attr_ns("a", "urn:other"), None);
+    assert_eq!(e.attr_ns("p", ""), None);
+}
+
+/// RFC 7395 §3.3.3: one complete element per WebSocket message; §3.4,
+/// §3.7: `<open/>` opens a stream (again only after a restart).
+#[test]
+fn websocket_messages_hold_one_element() {
+    const OPEN: &[u8] =
+        b"<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.com' version='1.0'/>";
+    const CLOSE: &[u8] = b" <close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>\n";
+    const STANZA: &[u8] = b"<message xmlns='jabber:client'><body>hi</body></message>";
+    let boundary = |r: Result<Event, StreamError>| match r {
+        Err(StreamError::MessageBoundary { rule, .. }) => rule,
+        other => panic!("{other:?}"),
+    };
+    let mut f = Framer::new(Transport::WebSocket);
+    assert!(matches!(f.feed_message(OPEN), Ok(Event::StreamOpen(_))));
+    assert!(matches!(f.feed_message(STANZA), Ok(Event::Element(_))));
+    assert_eq!(f.feed_message(CLOSE), Ok(Event::StreamClose));
+
+    // Two elements in one message, even two <open/>.
+    let mut f = Framer::new(Transport::WebSocket);
+    let rule = boundary(f.feed_message(&[OPEN, OPEN].concat()));
+    assert!(rule.contains("more than one"), "{rule}");
+    assert!(f.feed_message(STANZA).is_err(), "the error ends the stream");
+    let mut f = Framer::new(Transport::WebSocket);
+    f.feed_message(OPEN).unwrap();
+    let rule = boundary(f.feed_message(&[STANZA, b" <presence"].concat()));
+    assert!(rule.contains("more than one"), "{rule}");
+    // One element over two messages, and empty messages.
+    for cut in [&STANZA[..20], b"", b"  "] {
+        let mut f = Framer::new(Transport::WebSocket);
+        f.feed_message(OPEN).unwrap();
+        let err = f.feed_message(cut).unwrap_err();
+        assert_eq!(err.condition(), Condition::NotWellFormed);
+        assert!(matches!(err, StreamError::MessageBoundary { .. }), "{err}");
+    }
+
+    // <open/> inside an open stream, by messages or by feed; after a
+    // restart it opens the new stream.
+    let mut f = Framer::new(Transport::WebSocket);
+    f.feed_message(OPEN).unwrap();
+    assert!(matches!(
+        f.feed_message(OPEN),
+        Err(StreamError::UnexpectedElement { .. })
+    ));
+    let (ev, err) = frame_t(
+        Transport::WebSocket,
+        core::str::from_utf8(&[OPEN, STANZA, OPEN].concat()).unwrap(),
+    );
+    assert_eq!(ev.len(), 2);
+    assert_eq!(err.map(|e| e.condition()), Some(Condition::NotWellFormed));
+    let mut f = Framer::new(Transport::WebSocket);
+    f.feed_message(OPEN).unwrap();
+    f.reset();
+    assert!(matches!(f.feed_message(OPEN), Ok(Event::StreamOpen(_))));
+}
+
+/// RFC 6120 §4.8: a header may declare no content namespace and leave it
+/// to each top-level element (§4.8.2, prefix-free canonicalization); a
+/// top-level element in no namespace is refused on every transport, as on
+/// WebSocket; dialback and both XEP-0114 component namespaces frame.
+#[test]
+fn stream_header_namespaces() {
+    let bare = "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>";
+    let (ev, err) = frame(&format!(
+        "{bare}<stream:features/><message xmlns='jabber:client'><body>hi</body></message>\
+         <db:result xmlns:db='jabber:server:dialback'/>"
+    ));
+    assert_eq!(err, None);
+    assert_eq!(ev.len(), 4, "{ev:?}");
+    assert!(ev[2].starts_with("el message jabber:client "), "{ev:?}");
+    for undeclared in [
+        format!("{bare}<message><body>hi</body></message>"),
+        in_stream("<message xmlns=''/>"),
+        "<b:body xmlns:b='http://jabber.org/protocol/httpbind' rid='1'><message/></b:body>"
+            .to_string(),
+    ] {
+        let t = if undeclared.starts_with("<b:") {
+            Transport::Bosh
+        } else {
+            Transport::Tcp
+        };
+        let (ev, err) = frame_t(t, &undeclared);
+        assert_eq!(ev.len(), 1, "{undeclared}: {ev:?}");
+        let err = err.expect(&undeclared);
+        assert_eq!(err.condition(), Condition::InvalidNamespace, "{undeclared}");
+    }
+    for content in [
+        "jabber:client",
+        "jabber:server",
+        "jabber:component:accept",
+        "jabber:component:connect",
+    ] {
+        let head = format!(
+            "<stream:stream xmlns='{content}' xmlns:stream='http://etherx.jabber.org/streams' \
+             xmlns:db='jabber:server:dialback'><message/><db:verify/>"
+        );
+        let (ev, err) = frame(&head);
+        assert_eq!(err, None, "{content}");
+        assert!(
+            ev[1].starts_with(&format!("el message {content} ")),
+            "{ev:?}"
+        );
+        assert!(
+            ev[2].starts_with("el verify jabber:server:dialback "),
+            "{ev:?}"
+        );
+    }
 }

@@ -11,3 +11,4 @@ mod adversarial;
 mod chunking;
 mod golden;
 mod render;
+mod writer;
