@@ -134,10 +134,12 @@ pub(crate) fn run(args: &[String]) -> Exit {
                 Ok(Some(ev)) => {
                     emit(&event_json(&ev));
                     // A peer restarts the stream after STARTTLS or SASL
-                    // success (RFC 6120 §4.3.3); BOSH signals restarts with
-                    // xmpp:restart on a later body instead.
-                    let restart = matches!(&ev, Event::Element(e) if e.restarts_stream());
-                    if restart && !o.transport.is_bosh() {
+                    // success (RFC 6120 §4.3.3); on WebSocket TLS is the
+                    // socket's, and BOSH restarts with xmpp:restart
+                    // instead (`restart_after` knows each transport).
+                    let restart = matches!(&ev, Event::Element(e)
+                        if e.restart_after(o.transport) != xmpp_stream::Restart::No);
+                    if restart {
                         framer.reset();
                     }
                 }

@@ -130,7 +130,7 @@ pub(crate) fn run(args: &[String]) -> Exit {
                     emit(&line);
                     exit.record(valid);
                     // The same restart as `xmpp frame` (RFC 6120 §4.3.3).
-                    if frame.restarts_stream() && !o.transport.is_bosh() {
+                    if frame.restart_after(o.transport) != xmpp_stream::Restart::No {
                         framer.reset();
                     }
                 }
