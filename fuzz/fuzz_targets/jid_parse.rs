@@ -1,6 +1,7 @@
 //! JID parsing on arbitrary input (RFC 7622 and legacy RFC 6122): no panic;
 //! a parsed JID re-parses to itself; its parts enforce to themselves and
-//! rebuild it; XEP-0106 unescaping never fails and escaping round-trips.
+//! rebuild it; XEP-0106 unescaping never fails and escaping round-trips,
+//! also across enforcement.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -37,6 +38,16 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(escaped) = escape(s) {
         assert_eq!(unescape(&escaped), s, "XEP-0106 round trip of {s:?}");
+        // Unescaped after enforcement (XEP-0106 §5.1 rule 2), the name
+        // escapes back to the same stored localpart.
+        if let Ok(stored) = LocalPart::new(&escaped) {
+            let shown = unescape(stored.as_str());
+            assert_eq!(
+                escape(&shown).as_deref(),
+                Ok(stored.as_str()),
+                "XEP-0106 across enforcement: {s:?} stored as {stored:?}"
+            );
+        }
     }
     let _ = unescape(s);
 });
