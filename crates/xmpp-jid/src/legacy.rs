@@ -16,7 +16,7 @@
 //! must then be 1 to 63 octets, its ASCII code points letters, digits and
 //! hyphens (UseSTD3ASCIIRules), without a hyphen at either end; an A-label
 //! is decoded to its U-label (IDNA2003 ToUnicode), which Nameprep must
-//! leave as it is.
+//! leave as it is and which must encode back to the same A-label.
 //! Legacy JIDs differ from RFC 7622 ones exactly where the two RFCs do:
 //! `ß` maps to `ss`, `ﬀ` to `ff`, zero-width characters vanish, and
 //! symbols such as emoji are refused in resources.
@@ -104,7 +104,10 @@ fn nameprep(input: &str) -> Result<Cow<'_, str>, Error> {
 }
 
 /// IDNA2003 ToUnicode of an A-label (RFC 3490 §4.2): the Punycode must
-/// decode to a non-ASCII string that Nameprep leaves unchanged.
+/// decode to a non-ASCII string that Nameprep leaves unchanged, and ToASCII
+/// of that string must give the label back (steps 5 to 7, compared without
+/// regard to ASCII case), so that each U-label has one A-label: `xn---9a`
+/// decodes to `£` as `xn--9a` does, and is refused.
 fn to_unicode(encoded: &str, offset: usize) -> Result<String, Error> {
     if encoded.len() > 59 {
         return Err(Error::LabelTooLong {
@@ -123,8 +126,19 @@ fn to_unicode(encoded: &str, offset: usize) -> Result<String, Error> {
         return Err(Error::InvalidALabel { offset });
     }
     match stringprep::nameprep(&decoded) {
-        Ok(again) if again == decoded => Ok(decoded),
-        _ => Err(Error::InvalidALabel { offset }),
+        Ok(again) if again == decoded => {}
+        _ => return Err(Error::InvalidALabel { offset }),
+    }
+    // ToASCII of the Nameprep-stable U-label is its Punycode (RFC 3490
+    // §4.1 steps 5 to 7; the STD3 rules are checked on the U-label after).
+    let mut buf = [0; crate::punycode::MAX_ENCODED];
+    let again = crate::punycode::encode(&decoded, &mut buf)
+        .and_then(|len| buf.get(..len))
+        .ok_or(Error::InvalidALabel { offset })?;
+    if again.eq_ignore_ascii_case(encoded.as_bytes()) {
+        Ok(decoded)
+    } else {
+        Err(Error::InvalidALabel { offset })
     }
 }
 
@@ -233,6 +247,29 @@ mod tests {
         assert_eq!(
             Jid::parse_legacy("\u{3A3}.example").unwrap(),
             "\u{3C3}.example"
+        );
+    }
+
+    #[test]
+    fn a_label_must_encode_back_to_itself() {
+        // RFC 3490 §4.2 steps 5 to 7: `-9a` decodes to `£` as `9a` does,
+        // but ToASCII of `£` gives `xn--9a` only.
+        assert_eq!(
+            Jid::parse_legacy("xn--9a.example").unwrap(),
+            "\u{A3}.example"
+        );
+        assert_eq!(
+            Jid::parse_legacy("XN--9A.example").unwrap(),
+            "\u{A3}.example"
+        );
+        assert_eq!(
+            Jid::parse_legacy("xn---9a.example"),
+            Err(Error::InvalidALabel { offset: 0 })
+        );
+        // The comparison ignores ASCII case (RFC 3490 §4.2 step 7).
+        assert_eq!(
+            Jid::parse_legacy("a@b.xn--bcher-KVA").unwrap(),
+            "a@b.b\u{FC}cher"
         );
     }
 

@@ -156,7 +156,8 @@ else:
 /// (Appendix B) as RFC 3454 §3–§7 apply them, with unassigned code points
 /// refused on input (stored strings); the domainpart label by label
 /// (RFC 3490 separators), Nameprep (RFC 3491), A-labels decoded and
-/// required to prepare to themselves, the STD3 ASCII rules and 63 octets;
+/// required to prepare to themselves and to encode back (RFC 3490 §4.2
+/// steps 5 to 7), the STD3 ASCII rules and 63 octets;
 /// IPv6 literals as in RFC 7622 mode.
 const LEGACY_ORACLE: &str = r#"
 import stringprep, unicodedata
@@ -231,6 +232,8 @@ def domain(s):
                 raise ValueError("bad a-label")
             if nameprep_label(u) != u:
                 raise ValueError("a-label not prepared")
+            if u.encode("punycode").decode("ascii") != p[4:]:
+                raise ValueError("a-label does not round-trip")
             p = u
         if not p:
             raise ValueError("empty label")
