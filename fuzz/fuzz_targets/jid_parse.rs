@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use xmpp_jid::escape::{escape, unescape};
-use xmpp_jid::{DomainPart, Jid, LocalPart, ResourcePart};
+use xmpp_jid::{DomainPart, Jid, LegacyJid, LocalPart, ResourcePart};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(s) = core::str::from_utf8(data) else {
@@ -29,9 +29,9 @@ fuzz_target!(|data: &[u8]| {
         );
         assert_eq!(Jid::try_from(jid.as_str().to_owned()).as_ref(), Ok(&jid));
     }
-    if let Ok(jid) = Jid::parse_legacy(s) {
+    if let Ok(jid) = LegacyJid::new(s) {
         assert_eq!(
-            Jid::parse_legacy(jid.as_str()).as_ref(),
+            LegacyJid::new(jid.as_str()).as_ref(),
             Ok(&jid),
             "legacy {s:?}"
         );

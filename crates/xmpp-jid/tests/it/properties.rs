@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use xmpp_jid::escape::{escape, unescape};
-use xmpp_jid::{DomainPart, Jid, LocalPart, ResourcePart};
+use xmpp_jid::{DomainPart, Jid, LegacyJid, LocalPart, ResourcePart};
 
 use crate::mapped;
 
@@ -118,8 +118,8 @@ proptest! {
 
     #[test]
     fn legacy_never_panics_and_is_stable(s in jidish()) {
-        if let Ok(j) = Jid::parse_legacy(&s) {
-            let again = Jid::parse_legacy(j.as_str());
+        if let Ok(j) = LegacyJid::new(&s) {
+            let again = LegacyJid::new(j.as_str());
             prop_assert_eq!(again.as_ref(), Ok(&j), "{:?}", s);
         }
     }
