@@ -1,11 +1,12 @@
 //! JID parsing on arbitrary input (RFC 7622 and legacy RFC 6122): no panic;
 //! a parsed JID re-parses to itself; its parts enforce to themselves and
-//! rebuild it; XEP-0106 unescaping never fails and escaping round-trips.
+//! rebuild it; XEP-0106 unescaping never fails and escaping round-trips,
+//! also across enforcement.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use xmpp_jid::escape::{escape, unescape};
-use xmpp_jid::{DomainPart, Jid, LocalPart, ResourcePart};
+use xmpp_jid::{DomainPart, Jid, LegacyJid, LocalPart, ResourcePart};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(s) = core::str::from_utf8(data) else {
@@ -28,15 +29,25 @@ fuzz_target!(|data: &[u8]| {
         );
         assert_eq!(Jid::try_from(jid.as_str().to_owned()).as_ref(), Ok(&jid));
     }
-    if let Ok(jid) = Jid::parse_legacy(s) {
+    if let Ok(jid) = LegacyJid::new(s) {
         assert_eq!(
-            Jid::parse_legacy(jid.as_str()).as_ref(),
+            LegacyJid::new(jid.as_str()).as_ref(),
             Ok(&jid),
             "legacy {s:?}"
         );
     }
     if let Ok(escaped) = escape(s) {
         assert_eq!(unescape(&escaped), s, "XEP-0106 round trip of {s:?}");
+        // Unescaped after enforcement (XEP-0106 §5.1 rule 2), the name
+        // escapes back to the same stored localpart.
+        if let Ok(stored) = LocalPart::new(&escaped) {
+            let shown = unescape(stored.as_str());
+            assert_eq!(
+                escape(&shown).as_deref(),
+                Ok(stored.as_str()),
+                "XEP-0106 across enforcement: {s:?} stored as {stored:?}"
+            );
+        }
     }
     let _ = unescape(s);
 });

@@ -1,6 +1,7 @@
 //! `cargo xtask ci`: every check CI runs, in the order that fails fastest.
-//! This is the README's test command; `.ci/run` installs what a fresh machine
-//! lacks and then calls it.
+//! This is the README's test command. It starts with `cargo xtask setup`
+//! (see [`crate::setup`]), so on a fresh Debian machine run as root it
+//! installs what it lacks first, and elsewhere it says what to install.
 
 use std::process::Command;
 
@@ -13,6 +14,7 @@ const CI_JID_CONFORMANCE_COUNT: &str = "10000";
 
 pub(crate) fn run(args: &[String]) -> Result {
     let quick = args.iter().any(|a| a == "--quick");
+    crate::setup::ensure(!quick)?;
     let cargo = || Command::new(env!("CARGO"));
     sh(cargo().args(["fmt", "--all", "--", "--check"]))?;
     sh(cargo().args(["fmt", "--manifest-path", "fuzz/Cargo.toml", "--", "--check"]))?;

@@ -39,12 +39,27 @@ use crate::util::{Result, flag, root};
 const BLOCK: usize = 128;
 const MAX_CP: u32 = 0x10FFFF;
 
+/// Where Debian's `unicode-data` package puts the UCD: the default source.
+pub(crate) const UCD_DIR: &str = "/usr/share/unicode";
+
+/// The UCD files the generator reads, relative to the UCD directory.
+pub(crate) const UCD_FILES: [&str; 8] = [
+    "DerivedAge.txt",
+    "UnicodeData.txt",
+    "SpecialCasing.txt",
+    "CaseFolding.txt",
+    "DerivedNormalizationProps.txt",
+    "extracted/DerivedBidiClass.txt",
+    "extracted/DerivedJoiningType.txt",
+    "Scripts.txt",
+];
+
 /// The generated file, relative to the workspace root.
 pub(crate) const OUTPUT: &str = "crates/xmpp-precis/src/tables.rs";
 
 pub(crate) fn run(args: &[String]) -> Result {
     let check = args.iter().any(|a| a == "--check");
-    let ucd: PathBuf = flag(args, "--ucd", PathBuf::from("/usr/share/unicode"))?;
+    let ucd: PathBuf = flag(args, "--ucd", PathBuf::from(UCD_DIR))?;
     let text = generate(&ucd)?;
     let path = root().join(OUTPUT);
     let current = std::fs::read_to_string(&path).unwrap_or_default();
@@ -180,7 +195,8 @@ fn read(ucd: &Path, name: &str) -> Result<String> {
     let path = ucd.join(name);
     std::fs::read_to_string(&path).map_err(|e| {
         format!(
-            "cannot read {}: {e} (install Debian's unicode-data package or pass --ucd DIR)",
+            "cannot read {}: {e} (install Debian's unicode-data package, which \
+             `cargo xtask setup` does as root, or pass --ucd DIR)",
             path.display()
         )
     })

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo xtask ci                          everything CI runs (the README's test command)
+//! cargo xtask setup [--check]             install the system packages the tests need (as root)
 //! cargo xtask codegen [--check]           regenerate the Unicode tables (or fail if stale)
 //! cargo xtask conformance precis [--count N]   differential run against precis-i18n
 //! cargo xtask conformance jid [--count N]      differential run against precis-i18n + idna
@@ -23,6 +24,7 @@ mod codegen;
 mod conformance;
 mod fuzz;
 mod golden;
+mod setup;
 mod util;
 
 use std::process::ExitCode;
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         Some("conformance") => conformance::run(&args[1..]),
         Some("fuzz-smoke") => fuzz::run(&args[1..]),
         Some("golden") => golden::run(&args[1..]),
+        Some("setup") => setup::run(&args[1..]),
         _ => {
             eprintln!("{}", USAGE);
             return ExitCode::from(2);
@@ -52,7 +55,12 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  ci                              fmt, clippy, tests, docs, codegen check, conformance (small)
+  ci [--quick]                    setup, fmt, clippy, tests, docs, codegen check, conformance
+                                  (small); --quick skips conformance
+  setup [--check]                 install what the tests need beyond Rust (Debian packages
+                                  unicode-data, python3-venv, prosody; rustfmt, clippy) when
+                                  run as root with apt-get, else say what to install;
+                                  --check only reports
   codegen [--check]               regenerate generated tables, or fail when they are stale
   conformance <area> [--count N]  differential run against an independent oracle
                                   areas: jid, precis, sasl, prosody (c2s sessions with

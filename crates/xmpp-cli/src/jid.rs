@@ -8,7 +8,7 @@
 //! ```
 
 use serde_json::{Value, json};
-use xmpp_jid::Jid;
+use xmpp_jid::{Jid, LegacyJid};
 
 use crate::io::{Exit, emit, for_each_input, usage};
 
@@ -22,26 +22,52 @@ or the error kind and message. RFC 7622 (PRECIS, IDNA2008) by default;
 /// The JSON line for one input.
 fn line(input: &str, legacy: bool) -> Value {
     let parsed = if legacy {
-        Jid::parse_legacy(input)
+        LegacyJid::new(input).map(|j| {
+            parts(
+                input,
+                j.as_str(),
+                j.localpart(),
+                j.domainpart(),
+                j.resourcepart(),
+            )
+        })
     } else {
-        Jid::new(input)
+        Jid::new(input).map(|j| {
+            parts(
+                input,
+                j.as_str(),
+                j.localpart(),
+                j.domainpart(),
+                j.resourcepart(),
+            )
+        })
     };
-    match parsed {
-        Ok(jid) => json!({
-            "input": input,
-            "ok": true,
-            "jid": jid.as_str(),
-            "local": jid.localpart(),
-            "domain": jid.domainpart(),
-            "resource": jid.resourcepart(),
-        }),
-        Err(e) => json!({
+    parsed.unwrap_or_else(|e| {
+        json!({
             "input": input,
             "ok": false,
             "error": e.kind(),
             "message": e.to_string(),
-        }),
-    }
+        })
+    })
+}
+
+/// The JSON line of a valid JID, RFC 7622 or legacy alike.
+fn parts(
+    input: &str,
+    jid: &str,
+    local: Option<&str>,
+    domain: &str,
+    resource: Option<&str>,
+) -> Value {
+    json!({
+        "input": input,
+        "ok": true,
+        "jid": jid,
+        "local": local,
+        "domain": domain,
+        "resource": resource,
+    })
 }
 
 pub(crate) fn run(args: &[String]) -> Exit {
@@ -92,6 +118,12 @@ mod tests {
                 .is_some_and(|m| m.contains("localpart"))
         );
         assert_eq!(line("Stra\u{DF}e@x", true)["jid"], "strasse@x");
+        // A JID only RFC 6122 accepts: the same shape as any other.
+        assert_eq!(
+            line("Juliet@\u{2603}.net/Balcony", true).to_string(),
+            r#"{"input":"Juliet@☃.net/Balcony","ok":true,"jid":"juliet@☃.net/Balcony","local":"juliet","domain":"☃.net","resource":"Balcony"}"#
+        );
+        assert_eq!(line("xn---9a", true)["error"], "domainpart-invalid-a-label");
         assert_eq!(line("Stra\u{DF}e@x", false)["jid"], "stra\u{DF}e@x");
     }
 }

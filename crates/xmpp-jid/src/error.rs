@@ -70,6 +70,19 @@ pub enum Error {
         /// Its byte offset in the enforced localpart.
         offset: usize,
     },
+    /// XEP-0106 escaping: enforcement (RFC 7622 §3.3.2) would change an
+    /// escape sequence, so the stored localpart would not unescape to the
+    /// name. Either a combining mark follows a character to be escaped (NFC
+    /// would compose it with the sequence's last hex digit: `:` + U+0301
+    /// would be stored as `\3á`), or a fullwidth `＼` (U+FF3C) precedes
+    /// what would be a sequence (width mapping would make it a `\` that
+    /// starts one, and escaping it as `\5c` would not unescape to `＼`).
+    EscapeUnstable {
+        /// The combining mark or the fullwidth backslash.
+        code_point: char,
+        /// Its byte offset in the name.
+        offset: usize,
+    },
     /// The resourcepart is refused by the OpaqueString profile (RFC 7622
     /// §3.4.2, RFC 8265 §4).
     Resourcepart(xmpp_precis::Error),
@@ -160,7 +173,9 @@ impl Error {
     pub fn part(&self) -> Part {
         match *self {
             Self::Empty(part) | Self::TooLong { part, .. } | Self::Stringprep(part) => part,
-            Self::Localpart(_) | Self::LocalpartCharacter { .. } => Part::Localpart,
+            Self::Localpart(_) | Self::LocalpartCharacter { .. } | Self::EscapeUnstable { .. } => {
+                Part::Localpart
+            }
             Self::Resourcepart(_) | Self::UnexpectedResource | Self::MissingResource => {
                 Part::Resourcepart
             }
@@ -215,6 +230,7 @@ impl Error {
                 _ => "resourcepart-precis",
             },
             Self::LocalpartCharacter { .. } => "localpart-forbidden-character",
+            Self::EscapeUnstable { .. } => "localpart-escape-unstable",
             Self::EmptyLabel { .. } => "domainpart-empty-label",
             Self::LabelTooLong { .. } => "domainpart-label-too-long",
             Self::LabelHyphen { .. } => "domainpart-hyphen",
@@ -250,6 +266,12 @@ impl fmt::Display for Error {
                 f,
                 "localpart: character {code_point:?} (U+{:04X}) at byte {offset} is forbidden \
                  in a localpart (RFC 7622 §3.3.1)",
+                *code_point as u32
+            ),
+            Self::EscapeUnstable { code_point, offset } => write!(
+                f,
+                "localpart: enforcement would merge U+{:04X} at byte {offset} into an \
+                 escape sequence (XEP-0106)",
                 *code_point as u32
             ),
             Self::EmptyLabel { offset } => {

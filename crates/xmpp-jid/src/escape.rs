@@ -7,14 +7,50 @@
 //! start one of the ten escape sequences (§5.1 rule 7 and §5.4, which leave
 //! `foo\bar` and `\2plus\2is\4` untouched). Unescaping (§4.3) replaces
 //! exactly the ten sequences and leaves everything else, including a
-//! trailing `\`, as it is.
+//! trailing `\` and upper-case hex such as `\2F`, as it is.
 //!
 //! The example table of XEP-0106 §6.1 escapes *every* backslash
 //! (`c:\net` → `c\3a\5cnet`), which contradicts §5.4; we follow §5.4, and
 //! both forms unescape to the same string.
+//!
+//! # Escaping, enforcement and unescaping
+//!
+//! An escaped name is enforced like any localpart (UsernameCaseMapped,
+//! RFC 7622 §3.3.2: width mapping, case mapping, NFC) before it is stored
+//! or compared, and XEP-0106 §5.1 rule 2 unescapes only after that; §4.1
+//! keeps the sequences lower-case precisely because preparation case-folds
+//! them. So [`unescape`] stays exact (lower-case sequences only, §4.1 "case
+//! is significant", §5.1 rule 3), and [`escape`] looks at a name as
+//! enforcement will leave it:
+//!
+//! - a backslash that enforcement would turn into the start of a sequence
+//!   is escaped: `a\2Fb` becomes `a\5c2Fb` (stored `a\5c2fb`, shown
+//!   `a\2fb`), where it was left alone, stored as `a\2fb` and shown as
+//!   `a/b`. The same holds for fullwidth hex digits (`\２Ｆ`).
+//! - what escaping cannot express is refused ([`Error::EscapeUnstable`]):
+//!   - a combining mark right after a character to be escaped, which NFC
+//!     would compose with the sequence's last hex digit (`:` + U+0301
+//!     would be stored as `\3á`);
+//!   - a fullwidth `＼` (U+FF3C) before what would be a sequence: width
+//!     mapping makes it a `\` that starts one, and escaped as `\5c` it
+//!     would no longer unescape to `＼`;
+//!   - a backslash before a sequence whose last digit NFC composes with a
+//!     following mark: `\3a` + U+0307 is stored as `\3ȧ`, no sequence,
+//!     so escaping the backslash would give the name another stored form
+//!     than its precomposed twin, and keeping it would not unescape to the
+//!     name before enforcement.
+//!
+//! Together: `unescape(escape(name)) == name`, and whenever `escape(name)`
+//! succeeds and enforcement accepts the result, unescaping the enforced
+//! localpart gives `name` with the enforcement mappings applied
+//! (lower-case, narrow, NFC) and nothing else.
 
 use alloc::borrow::Cow;
 use alloc::string::String;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::canonical_combining_class;
+use xmpp_precis::unicode::width_mapping;
 
 use crate::error::{Error, Part};
 
@@ -41,23 +77,107 @@ fn unescaped(hex: &[u8]) -> Option<char> {
         .map(|&(c, _)| c)
 }
 
-/// Whether `rest` (what follows a `\`) starts with one of the ten sequences.
-fn starts_escape(rest: &str) -> bool {
-    rest.as_bytes().get(..2).and_then(unescaped).is_some()
+/// What enforcement makes of `c`, as far as a backslash or a hex digit can
+/// come of it: width mapping (RFC 8264 §5.2.1; fullwidth `＼`, `２`, `Ｆ`),
+/// then case mapping (`F` to `f`). No other mapping of UsernameCaseMapped
+/// produces one: no case or NFC mapping outside ASCII yields ASCII hex
+/// digits or a backslash.
+fn enforced(c: char) -> char {
+    width_mapping(c).unwrap_or(c).to_ascii_lowercase()
+}
+
+/// Whether `c` is a combining mark once width-mapped (the halfwidth
+/// U+FF9E is a starter, its mapping U+3099 is not). No case mapping
+/// starts with a combining mark.
+fn combines(c: char) -> bool {
+    canonical_combining_class(width_mapping(c).unwrap_or(c)) != 0
+}
+
+/// What follows a backslash, once enforced.
+enum After {
+    /// No sequence: the backslash is kept.
+    Nothing,
+    /// One of the ten sequences: the backslash is escaped.
+    Sequence,
+    /// The digits of a sequence, but NFC composes the second with the
+    /// combining mark that follows (here, with its byte offset in `rest`).
+    Composed(char, usize),
+}
+
+/// What `rest` (what follows a backslash) starts with once enforced: two
+/// characters that enforcement maps to one of the ten sequences' hex
+/// digits make a sequence, unless NFC composes the second with combining
+/// marks after it (`\3a` + U+0307 is stored as `\3ȧ`).
+fn after_backslash(rest: &str) -> After {
+    let mut chars = rest.char_indices();
+    let (Some((_, first)), Some((_, second))) = (chars.next(), chars.next()) else {
+        return After::Nothing;
+    };
+    let (first, second) = (enforced(first), enforced(second));
+    let (Ok(a), Ok(b)) = (u8::try_from(first), u8::try_from(second)) else {
+        return After::Nothing;
+    };
+    if unescaped(&[a, b]).is_none() {
+        return After::Nothing;
+    }
+    // NFC composes a hex digit only with the combining marks right after
+    // it. The run is scanned once per backslash before it, and no
+    // backslash is inside it: linear.
+    let mut marks = chars
+        .take_while(|&(_, c)| combines(c))
+        .map(|(i, c)| (i, width_mapping(c).unwrap_or(c)));
+    let Some((offset, mark)) = marks.next() else {
+        return After::Sequence;
+    };
+    let composed = core::iter::once(second)
+        .chain(core::iter::once(mark))
+        .chain(marks.map(|(_, c)| c))
+        .nfc()
+        .next();
+    if composed == Some(second) {
+        After::Sequence
+    } else {
+        After::Composed(mark, offset)
+    }
+}
+
+/// The hex digits `c` (at `offset`) is escaped with, given the `rest` of
+/// the name after it, or `None` when it is kept as it is.
+fn sequence_of(c: char, offset: usize, rest: &str) -> Result<Option<&'static str>, Error> {
+    let after = offset + c.len_utf8();
+    if enforced(c) == '\\' {
+        return match after_backslash(rest) {
+            After::Nothing => Ok(None),
+            After::Sequence if c == '\\' => Ok(Some("5c")),
+            After::Sequence => Err(Error::EscapeUnstable {
+                code_point: c,
+                offset,
+            }),
+            After::Composed(mark, at) => Err(Error::EscapeUnstable {
+                code_point: mark,
+                offset: after + at,
+            }),
+        };
+    }
+    Ok(TABLE.iter().find(|&&(t, _)| t == c).map(|&(_, h)| h))
 }
 
 /// Escapes a user-supplied name for use as a localpart (XEP-0106 §4.2).
 ///
 /// Fails when the name starts or ends with a space, since `\20` must not be
 /// the first or last sequence of an escaped localpart (XEP-0106 §5.1 rule 6),
-/// or is empty. The result still has to be a valid localpart (PRECIS
-/// enforcement may refuse other characters).
+/// when it is empty, and when enforcement would change an escape sequence
+/// ([`Error::EscapeUnstable`]). The result still has to be a
+/// valid localpart (PRECIS enforcement may refuse other characters); once
+/// enforced, it unescapes to the name as enforcement maps it (see the
+/// [module docs](self)).
 ///
 /// ```
 /// use xmpp_jid::escape::{escape, unescape};
 /// assert_eq!(escape("d'artagnan")?, "d\\27artagnan");
 /// assert_eq!(escape("space cadet")?, "space\\20cadet");
 /// assert_eq!(escape("c:\\5commas")?, "c\\3a\\5c5commas");
+/// assert_eq!(escape("a\\2Fb")?, "a\\5c2Fb");
 /// assert_eq!(unescape("treville\\40musketeers.lit"), "treville@musketeers.lit");
 /// assert!(escape(" leading").is_err());
 /// # Ok::<(), xmpp_jid::Error>(())
@@ -77,23 +197,34 @@ pub fn escape(name: &str) -> Result<Cow<'_, str>, Error> {
             offset,
         });
     }
-    let needs = |(i, c): (usize, char)| match c {
-        '\\' => starts_escape(name.get(i + 1..).unwrap_or("")),
-        c => c != '\\' && TABLE.iter().any(|&(t, _)| t == c),
-    };
-    if !name.char_indices().any(needs) {
-        return Ok(Cow::Borrowed(name));
-    }
-    let mut out = String::with_capacity(name.len() + 8);
-    for (i, c) in name.char_indices() {
-        if needs((i, c)) {
-            out.push('\\');
-            out.push_str(TABLE.iter().find(|&&(t, _)| t == c).map_or("", |&(_, h)| h));
-        } else {
-            out.push(c);
+    // Allocated at the first character that is escaped.
+    let mut out: Option<String> = None;
+    let mut chars = name.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let rest = name.get(i + c.len_utf8()..).unwrap_or("");
+        let Some(hex) = sequence_of(c, i, rest)? else {
+            if let Some(out) = out.as_mut() {
+                out.push(c);
+            }
+            continue;
+        };
+        if let Some(&(offset, mark)) = chars.peek() {
+            if combines(mark) {
+                return Err(Error::EscapeUnstable {
+                    code_point: mark,
+                    offset,
+                });
+            }
         }
+        let out = out.get_or_insert_with(|| {
+            let mut out = String::with_capacity(name.len() + 8);
+            out.push_str(name.get(..i).unwrap_or(""));
+            out
+        });
+        out.push('\\');
+        out.push_str(hex);
     }
-    Ok(Cow::Owned(out))
+    Ok(out.map_or(Cow::Borrowed(name), Cow::Owned))
 }
 
 /// Unescapes a localpart for display (XEP-0106 §4.3): exactly the ten
@@ -158,6 +289,78 @@ mod tests {
         assert_eq!(unescape("\\5"), "\\5");
         assert_eq!(unescape("\\5C"), "\\5C");
         assert_eq!(unescape("é\\40é"), "é@é");
+    }
+
+    /// What a server stores and a client shows: escape, enforce (RFC 7622
+    /// §3.3.2), unescape (XEP-0106 §5.1 rule 2: only after enforcement).
+    fn shown(name: &str) -> String {
+        let escaped = escape(name).unwrap();
+        let stored = crate::parts::enforce_localpart(&escaped).unwrap();
+        unescape(&stored).into_owned()
+    }
+
+    #[test]
+    fn a_sequence_that_enforcement_would_make_escapes_its_backslash() {
+        // Upper-case hex: enforcement lower-cases `\2F` to `\2f`, which
+        // would then show as `/`.
+        assert_eq!(escape("a\\2Fb").unwrap(), "a\\5c2Fb");
+        assert_eq!(shown("a\\2Fb"), "a\\2fb");
+        assert_eq!(shown("a\\5Cb"), "a\\5cb");
+        assert_eq!(shown("A\\3A"), "a\\3a");
+        // Fullwidth digits: width mapping makes them ASCII.
+        assert_eq!(
+            escape("a\\\u{FF12}\u{FF26}b").unwrap(),
+            "a\\5c\u{FF12}\u{FF26}b"
+        );
+        assert_eq!(shown("a\\\u{FF12}\u{FF26}b"), "a\\2fb");
+        assert_eq!(shown("a\\\u{FF14}0"), "a\\40");
+        // A fullwidth backslash would become the `\` of a sequence, and
+        // escaped it would not unescape to itself: refused.
+        assert_eq!(
+            escape("a\u{FF3C}2f"),
+            Err(Error::EscapeUnstable {
+                code_point: '\u{FF3C}',
+                offset: 1
+            })
+        );
+        assert!(escape("a\u{FF3C}\u{FF12}\u{FF26}b").is_err());
+        // A fullwidth backslash before no sequence is left to enforcement.
+        assert_eq!(escape("a\u{FF3C}b").unwrap(), "a\u{FF3C}b");
+        assert_eq!(shown("a\u{FF3C}b"), "a\\b");
+    }
+
+    #[test]
+    fn a_combining_mark_after_an_escaped_character_is_refused() {
+        // NFC would compose it with the sequence's last hex digit:
+        // `:` + U+0301 would be stored as `\3á` and shown so.
+        assert_eq!(
+            escape("a:\u{301}"),
+            Err(Error::EscapeUnstable {
+                code_point: '\u{301}',
+                offset: 2
+            })
+        );
+        assert!(escape("</\u{307}").is_err());
+        // Width mapping makes the halfwidth voiced mark a combining one.
+        assert!(escape(":\u{FF9E}").is_err());
+        // After a character that is not escaped it is the user's business.
+        assert_eq!(shown("a\u{301}b"), "\u{E1}b");
+        assert_eq!(shown("\\3\u{301}"), "\\3\u{301}");
+        // A sequence whose last digit NFC composes away: escaping the
+        // backslash would store `\5c3ȧ` for the `\3ȧ` of the precomposed
+        // name, keeping it would not survive unescaping before enforcement.
+        assert_eq!(
+            escape("\\3a\u{307}"),
+            Err(Error::EscapeUnstable {
+                code_point: '\u{307}',
+                offset: 3
+            })
+        );
+        assert_eq!(shown("\\3\u{227}"), "\\3\u{227}");
+        // A mark that does not compose with the digit keeps the sequence.
+        assert_eq!(escape("\\3a\u{316}").unwrap(), "\\5c3a\u{316}");
+        assert!(escape("\\3a\u{316}\u{301}").is_err());
+        assert!(escape("\\5c\u{327}").is_err());
     }
 
     #[test]

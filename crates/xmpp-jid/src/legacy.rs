@@ -16,13 +16,16 @@
 //! must then be 1 to 63 octets, its ASCII code points letters, digits and
 //! hyphens (UseSTD3ASCIIRules), without a hyphen at either end; an A-label
 //! is decoded to its U-label (IDNA2003 ToUnicode), which Nameprep must
-//! leave as it is.
+//! leave as it is and which must encode back to the same A-label.
 //! Legacy JIDs differ from RFC 7622 ones exactly where the two RFCs do:
 //! `ß` maps to `ss`, `ﬀ` to `ff`, zero-width characters vanish, and
 //! symbols such as emoji are refused in resources.
 
 use alloc::borrow::Cow;
 use alloc::string::String;
+use core::borrow::Borrow;
+use core::fmt;
+use core::str::FromStr;
 
 use crate::error::{Error, Part};
 use crate::jid::{Jid, split};
@@ -104,7 +107,10 @@ fn nameprep(input: &str) -> Result<Cow<'_, str>, Error> {
 }
 
 /// IDNA2003 ToUnicode of an A-label (RFC 3490 §4.2): the Punycode must
-/// decode to a non-ASCII string that Nameprep leaves unchanged.
+/// decode to a non-ASCII string that Nameprep leaves unchanged, and ToASCII
+/// of that string must give the label back (steps 5 to 7, compared without
+/// regard to ASCII case), so that each U-label has one A-label: `xn---9a`
+/// decodes to `£` as `xn--9a` does, and is refused.
 fn to_unicode(encoded: &str, offset: usize) -> Result<String, Error> {
     if encoded.len() > 59 {
         return Err(Error::LabelTooLong {
@@ -123,8 +129,19 @@ fn to_unicode(encoded: &str, offset: usize) -> Result<String, Error> {
         return Err(Error::InvalidALabel { offset });
     }
     match stringprep::nameprep(&decoded) {
-        Ok(again) if again == decoded => Ok(decoded),
-        _ => Err(Error::InvalidALabel { offset }),
+        Ok(again) if again == decoded => {}
+        _ => return Err(Error::InvalidALabel { offset }),
+    }
+    // ToASCII of the Nameprep-stable U-label is its Punycode (RFC 3490
+    // §4.1 steps 5 to 7; the STD3 rules are checked on the U-label after).
+    let mut buf = [0; crate::punycode::MAX_ENCODED];
+    let again = crate::punycode::encode(&decoded, &mut buf)
+        .and_then(|len| buf.get(..len))
+        .ok_or(Error::InvalidALabel { offset })?;
+    if again.eq_ignore_ascii_case(encoded.as_bytes()) {
+        Ok(decoded)
+    } else {
+        Err(Error::InvalidALabel { offset })
     }
 }
 
@@ -160,38 +177,161 @@ fn check_label(label: &str, offset: usize) -> Result<(), Error> {
     Ok(())
 }
 
-impl Jid {
-    /// Parses a JID the RFC 6122 way (legacy mode, feature `stringprep`):
-    /// Nodeprep for the localpart, Nameprep for the domainpart,
-    /// Resourceprep for the resourcepart.
-    ///
-    /// The result is a [`Jid`] holding the RFC 6122 canonical form; compare
-    /// it only with other legacy JIDs.
-    ///
-    /// ```
-    /// use xmpp_jid::Jid;
-    /// let legacy = Jid::parse_legacy("Stra\u{DF}e@Example.com/\u{2163}")?;
-    /// assert_eq!(legacy, "strasse@example.com/IV");
-    /// let modern = Jid::new("Stra\u{DF}e@Example.com/\u{2163}")?;
-    /// assert_eq!(modern, "stra\u{DF}e@example.com/\u{2163}");
-    /// # Ok::<(), xmpp_jid::Error>(())
-    /// ```
-    pub fn parse_legacy(s: &str) -> Result<Self, Error> {
+/// An XMPP address prepared the RFC 6122 way (legacy mode, feature
+/// `stringprep`): Nodeprep for the localpart, Nameprep for the domainpart,
+/// Resourceprep for the resourcepart, in their canonical form.
+///
+/// It is a type of its own, not a [`Jid`], so that every `Jid` value stays
+/// one that [`Jid::new`] accepts: RFC 6122 accepts addresses RFC 7622
+/// refuses (`☃.net`: IDNA2003 allows symbols, IDNA2008 does not) and
+/// prepares others to another form (`Straße` is `strasse` in RFC 6122,
+/// `straße` in RFC 7622). Compare legacy JIDs only with legacy JIDs;
+/// [`LegacyJid::to_jid`] gives the RFC 7622 JID of the same string where
+/// there is one. With the `serde` feature a legacy JID is its string,
+/// prepared again on deserialization (preparation is idempotent, so the
+/// round trip gives the same value).
+///
+/// ```
+/// use xmpp_jid::{Jid, LegacyJid};
+/// let legacy = LegacyJid::new("Stra\u{DF}e@Example.com/\u{2163}")?;
+/// assert_eq!(legacy, "strasse@example.com/IV");
+/// assert_eq!(legacy.localpart(), Some("strasse"));
+/// let modern = Jid::new("Stra\u{DF}e@Example.com/\u{2163}")?;
+/// assert_eq!(modern, "stra\u{DF}e@example.com/\u{2163}");
+///
+/// let snowman = LegacyJid::new("juliet@\u{2603}.net")?;
+/// assert_eq!(snowman.domainpart(), "\u{2603}.net");
+/// assert!(snowman.to_jid().is_err());
+/// # Ok::<(), xmpp_jid::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LegacyJid(
+    /// The RFC 6122 canonical form, in a [`Jid`]'s storage (one string
+    /// and its separator positions). Never handed out as a `Jid`: it need
+    /// not be one.
+    Jid,
+);
+
+impl LegacyJid {
+    /// Parses and prepares a JID the RFC 6122 way. The parts are split as
+    /// in RFC 7622 §3.1 and prepared in order, localpart first; the first
+    /// error is returned.
+    pub fn new(s: &str) -> Result<Self, Error> {
         let (local, domain, resource) = split(s);
         let local = local.map(nodeprep).transpose()?;
         let domain = nameprep(domain)?;
         let resource = resource.map(resourceprep).transpose()?;
-        Ok(Self::assemble(
+        Ok(Self(Jid::assemble(
             local.as_deref(),
             &domain,
             resource.as_deref(),
-        ))
+        )))
+    }
+
+    /// The localpart, if any.
+    pub fn localpart(&self) -> Option<&str> {
+        self.0.localpart()
+    }
+
+    /// The domainpart.
+    pub fn domainpart(&self) -> &str {
+        self.0.domainpart()
+    }
+
+    /// The resourcepart, if any.
+    pub fn resourcepart(&self) -> Option<&str> {
+        self.0.resourcepart()
+    }
+
+    /// Whether the JID has no resourcepart.
+    pub fn is_bare(&self) -> bool {
+        self.0.is_bare()
+    }
+
+    /// Whether the JID has a resourcepart.
+    pub fn is_full(&self) -> bool {
+        self.0.is_full()
+    }
+
+    /// The prepared JID as a string.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// The prepared string, giving up the JID.
+    pub fn into_string(self) -> String {
+        self.0.into_string()
+    }
+
+    /// The RFC 7622 JID of this JID's string ([`Jid::new`] of it): an
+    /// error where RFC 7622 refuses what RFC 6122 accepted. It may differ
+    /// from the legacy form where the two enforce differently.
+    pub fn to_jid(&self) -> Result<Jid, Error> {
+        Jid::new(self.as_str())
     }
 }
 
-/// The legacy canonical string of a JID, as [`Jid::parse_legacy`] gives.
+impl FromStr for LegacyJid {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Self::new(s)
+    }
+}
+
+impl TryFrom<&str> for LegacyJid {
+    type Error = Error;
+    fn try_from(s: &str) -> Result<Self, Error> {
+        Self::new(s)
+    }
+}
+
+impl TryFrom<String> for LegacyJid {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self, Error> {
+        Self::new(&s)
+    }
+}
+
+impl PartialEq<str> for LegacyJid {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for LegacyJid {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl fmt::Display for LegacyJid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for LegacyJid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("LegacyJid").field(&self.as_str()).finish()
+    }
+}
+
+impl AsRef<str> for LegacyJid {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Borrow<str> for LegacyJid {
+    /// Hashes and compares as the prepared string does.
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// The legacy canonical string of a JID, as [`LegacyJid::new`] gives.
 pub fn legacy_canonical(s: &str) -> Result<String, Error> {
-    Jid::parse_legacy(s).map(Jid::into_string)
+    LegacyJid::new(s).map(LegacyJid::into_string)
 }
 
 #[cfg(test)]
@@ -202,11 +342,11 @@ mod tests {
     fn a_label_nameprep_empties_is_empty() {
         // A proptest finding: "a." came out, which parses again as "a".
         assert_eq!(
-            Jid::parse_legacy("a\u{FF0E}\u{200C}"),
+            LegacyJid::new("a\u{FF0E}\u{200C}"),
             Err(Error::EmptyLabel { offset: 2 })
         );
         assert_eq!(
-            Jid::parse_legacy("\u{200C}.example"),
+            LegacyJid::new("\u{200C}.example"),
             Err(Error::EmptyLabel { offset: 0 })
         );
     }
@@ -217,7 +357,7 @@ mod tests {
         // which came out unfolded and folded on a second parse.
         for s in ["he-ka\u{3F9}mple", "\u{3F9}@example.com", "a@b/\u{3F9}"] {
             assert!(
-                matches!(Jid::parse_legacy(s), Err(Error::Stringprep(_))),
+                matches!(LegacyJid::new(s), Err(Error::Stringprep(_))),
                 "{s:?}"
             );
         }
@@ -226,46 +366,83 @@ mod tests {
         let len = crate::punycode::encode("a\u{3F9}", &mut buf).unwrap();
         let a_label = alloc::format!("xn--{}", core::str::from_utf8(&buf[..len]).unwrap());
         assert!(matches!(
-            Jid::parse_legacy(&a_label),
+            LegacyJid::new(&a_label),
             Err(Error::InvalidALabel { .. })
         ));
         // Assigned Greek is prepared as before.
         assert_eq!(
-            Jid::parse_legacy("\u{3A3}.example").unwrap(),
+            LegacyJid::new("\u{3A3}.example").unwrap(),
             "\u{3C3}.example"
         );
     }
 
     #[test]
+    fn a_label_must_encode_back_to_itself() {
+        // RFC 3490 §4.2 steps 5 to 7: `-9a` decodes to `£` as `9a` does,
+        // but ToASCII of `£` gives `xn--9a` only.
+        assert_eq!(LegacyJid::new("xn--9a.example").unwrap(), "\u{A3}.example");
+        assert_eq!(LegacyJid::new("XN--9A.example").unwrap(), "\u{A3}.example");
+        assert_eq!(
+            LegacyJid::new("xn---9a.example"),
+            Err(Error::InvalidALabel { offset: 0 })
+        );
+        // The comparison ignores ASCII case (RFC 3490 §4.2 step 7).
+        assert_eq!(
+            LegacyJid::new("a@b.xn--bcher-KVA").unwrap(),
+            "a@b.b\u{FC}cher"
+        );
+    }
+
+    #[test]
     fn stringprep_mappings() {
-        let j = Jid::parse_legacy("\u{FB00}oo@b\u{FC}cher.example/TM\u{2122}").unwrap();
+        let j = LegacyJid::new("\u{FB00}oo@b\u{FC}cher.example/TM\u{2122}").unwrap();
         assert_eq!(j, "ffoo@bücher.example/TMTM");
         assert_eq!(
-            Jid::parse_legacy("a\u{200B}b@example.com").unwrap(),
+            LegacyJid::new("a\u{200B}b@example.com").unwrap(),
             "ab@example.com"
         );
         assert_eq!(
-            Jid::parse_legacy("a@example.com/\u{1F600}"),
+            LegacyJid::new("a@example.com/\u{1F600}"),
             Err(Error::Stringprep(Part::Resourcepart))
         );
         assert_eq!(
-            Jid::parse_legacy("a'b@example.com"),
+            LegacyJid::new("a'b@example.com"),
             Err(Error::Stringprep(Part::Localpart))
         );
         assert_eq!(
-            Jid::parse_legacy("@example.com"),
+            LegacyJid::new("@example.com"),
             Err(Error::Empty(Part::Localpart))
         );
         assert_eq!(
-            Jid::parse_legacy("a@example.com./res")
-                .unwrap()
-                .resourcepart(),
+            LegacyJid::new("a@example.com./res").unwrap().resourcepart(),
             Some("res")
         );
-        assert_eq!(Jid::parse_legacy("a@[0:0::1]").unwrap(), "a@[::1]");
-        assert!(Jid::parse_legacy("a@exa_mple.com").is_err());
-        assert!(Jid::parse_legacy("\u{3A3}\u{FF20}").is_err());
-        assert!(Jid::parse_legacy("b\u{FC}cher\u{FF0F}x").is_err());
+        assert_eq!(LegacyJid::new("a@[0:0::1]").unwrap(), "a@[::1]");
+        assert!(LegacyJid::new("a@exa_mple.com").is_err());
+        assert!(LegacyJid::new("\u{3A3}\u{FF20}").is_err());
+        assert!(LegacyJid::new("b\u{FC}cher\u{FF0F}x").is_err());
         assert_eq!(legacy_canonical("A@B").unwrap(), "a@b");
+    }
+
+    #[test]
+    fn a_legacy_only_jid_is_no_jid() {
+        // IDNA2003 allows the snowman, IDNA2008 does not: the legacy JID
+        // exists, but no `Jid` holds it (every `Jid` is what `Jid::new`
+        // accepts).
+        let legacy = LegacyJid::new("\u{2603}.net").unwrap();
+        assert_eq!(legacy, "\u{2603}.net");
+        assert!(legacy.to_jid().is_err());
+        assert!(Jid::new(legacy.as_str()).is_err());
+        // Where both accept, `to_jid` enforces the string the RFC 7622 way.
+        let both = LegacyJid::new("Romeo@Example.net/Orchard").unwrap();
+        assert_eq!(both.to_jid().unwrap(), "romeo@example.net/Orchard");
+        assert_eq!(
+            (both.localpart(), both.domainpart(), both.resourcepart()),
+            (Some("romeo"), "example.net", Some("Orchard"))
+        );
+        assert!(both.is_full() && !both.is_bare());
+        assert_eq!(alloc::format!("{both}"), "romeo@example.net/Orchard");
+        assert_eq!("a@b".parse::<LegacyJid>().unwrap(), "a@b");
+        assert_eq!(alloc::format!("{legacy:?}"), "LegacyJid(\"\u{2603}.net\")");
     }
 }

@@ -58,8 +58,9 @@
 //! # Features
 //!
 //! - `std` (default): nothing beyond `alloc` in this crate.
-//! - `stringprep` (default, implies `std`): [`Jid::parse_legacy`], RFC 6122
-//!   Nodeprep, Nameprep and Resourceprep.
+//! - `stringprep` (default, implies `std`): [`LegacyJid`], RFC 6122
+//!   Nodeprep, Nameprep and Resourceprep. A type of its own, so that every
+//!   [`Jid`] is what [`Jid::new`] accepts.
 //! - `serde`: JIDs as strings, validated on deserialization.
 
 #![no_std]
@@ -94,5 +95,5 @@ mod serde;
 pub use error::{Error, Part};
 pub use jid::{BareJid, FullJid, Jid};
 #[cfg(feature = "stringprep")]
-pub use legacy::legacy_canonical;
+pub use legacy::{LegacyJid, legacy_canonical};
 pub use parts::{DomainPart, LocalPart, ResourcePart};

@@ -1,6 +1,7 @@
 //! The `serde` feature: JIDs serialize as their enforced string and
-//! deserialize from a string, which is parsed and enforced (RFC 7622), so a
-//! deserialized JID is as trustworthy as a parsed one.
+//! deserialize from a string, which is parsed and enforced (RFC 7622; RFC
+//! 6122 for a [`crate::LegacyJid`]), so a deserialized JID is as
+//! trustworthy as a parsed one and a serialized one comes back the same.
 
 use alloc::string::String;
 
@@ -27,6 +28,8 @@ macro_rules! string_serde {
 }
 
 string_serde!(Jid, BareJid, FullJid);
+#[cfg(feature = "stringprep")]
+string_serde!(crate::LegacyJid);
 
 #[cfg(test)]
 mod tests {
@@ -44,5 +47,19 @@ mod tests {
         assert!(serde_json::from_str::<BareJid>("\"a@b/c\"").is_err());
         let full: FullJid = serde_json::from_str("\"a@b/c\"").unwrap();
         assert_eq!(full.resourcepart(), "c");
+    }
+
+    /// A legacy-only JID (RFC 6122 accepts it, RFC 7622 does not) comes
+    /// back from its serialization as the same legacy JID, and is never a
+    /// `Jid`.
+    #[cfg(feature = "stringprep")]
+    #[test]
+    fn legacy_round_trip() {
+        let legacy = crate::LegacyJid::new("Stra\u{DF}e@\u{2603}.net/Balcony").unwrap();
+        let text = serde_json::to_string(&legacy).unwrap();
+        assert_eq!(text, "\"strasse@\u{2603}.net/Balcony\"");
+        let again: crate::LegacyJid = serde_json::from_str(&text).unwrap();
+        assert_eq!(again, legacy);
+        assert!(serde_json::from_str::<Jid>(&text).is_err());
     }
 }

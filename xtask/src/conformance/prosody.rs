@@ -134,16 +134,12 @@ fn write_vectors(recorded: &[Recorded]) -> Result {
 
 /// The absolute path of `name` on `PATH`, or how to install it.
 fn find_program(name: &str) -> Result<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-        .ok_or_else(|| {
-            format!(
-                "`{name}` not found on PATH: install Prosody 0.12, e.g. the Debian package \
-                 (`apt-get install prosody`; `.ci/run` does it on a fresh machine)"
-            )
-        })
+    crate::setup::find_program(name).ok_or_else(|| {
+        format!(
+            "`{name}` not found on PATH: install Prosody 0.12, e.g. the Debian package \
+             (`apt-get install prosody`; `cargo xtask setup` does it as root)"
+        )
+    })
 }
 
 /// A fresh directory for this run: the previous run's accounts, log and pid

@@ -29,3 +29,19 @@ pub(crate) fn rows(name: &str) -> Vec<(usize, Vec<String>)> {
 pub(crate) fn json(field: &str, case: &str) -> String {
     serde_json::from_str(field).unwrap_or_else(|e| panic!("{case}: bad JSON string {field}: {e}"))
 }
+
+/// The mappings of UsernameCaseMapped (RFC 8265 §3.3.2: width, case, NFC),
+/// without its checks.
+pub(crate) fn mapped(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use xmpp_precis::unicode::{lowercase_mapping, width_mapping};
+    let mut out = String::new();
+    for c in s.chars() {
+        let c = width_mapping(c).unwrap_or(c);
+        match lowercase_mapping(c) {
+            Some(l) => out.push_str(l),
+            None => out.push(c),
+        }
+    }
+    out.nfc().collect()
+}

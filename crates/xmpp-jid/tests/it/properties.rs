@@ -3,7 +3,9 @@
 
 use proptest::prelude::*;
 use xmpp_jid::escape::{escape, unescape};
-use xmpp_jid::{DomainPart, Jid, LocalPart, ResourcePart};
+use xmpp_jid::{DomainPart, Jid, LegacyJid, LocalPart, ResourcePart};
+
+use crate::mapped;
 
 /// Characters where the rules bite, mixed with anything.
 fn interesting() -> impl Strategy<Value = char> {
@@ -24,6 +26,24 @@ fn interesting() -> impl Strategy<Value = char> {
 
 fn jidish() -> impl Strategy<Value = String> {
     prop::collection::vec(interesting(), 0..40).prop_map(|v| v.into_iter().collect())
+}
+
+/// Names with XEP-0106 sequences in all the forms that enforcement maps to
+/// one (upper-case and fullwidth hex, fullwidth backslash) and combining
+/// marks that compose with a hex letter.
+fn escapish() -> impl Strategy<Value = String> {
+    let c = prop_oneof![
+        3 => prop::sample::select(vec![
+            '\\', '\u{FF3C}', '2', '3', '4', '5', '0', 'a', 'c', 'e', 'f', 'A', 'C', 'E', 'F',
+            '\u{FF12}', '\u{FF10}', '\u{FF41}', '\u{FF26}', '\u{FF23}',
+        ]),
+        2 => prop::sample::select(vec![
+            ' ', '"', '&', '\'', '/', ':', '<', '>', '@', '\u{301}', '\u{327}', '\u{307}',
+            '\u{316}', '\u{338}', '\u{3A3}', '\u{FF9E}', '\u{3099}', '\u{30AB}',
+        ]),
+        1 => interesting(),
+    ];
+    prop::collection::vec(c, 1..24).prop_map(|v| v.into_iter().collect())
 }
 
 proptest! {
@@ -66,6 +86,13 @@ proptest! {
     }
 
     #[test]
+    fn escaping_round_trips_escapish(s in escapish()) {
+        if let Ok(e) = escape(&s) {
+            prop_assert_eq!(unescape(&e), s.as_str());
+        }
+    }
+
+    #[test]
     fn escaping_round_trips(s in jidish()) {
         if let Ok(e) = escape(&s) {
             prop_assert_eq!(unescape(&e), s.as_str());
@@ -73,10 +100,26 @@ proptest! {
         let _ = unescape(&s);
     }
 
+    /// XEP-0106 §5.1 rule 2: a localpart is unescaped only after
+    /// enforcement. What a client then shows is the name the user typed,
+    /// mapped as enforcement maps any localpart (width, case, NFC), never
+    /// a character the user did not type.
+    #[test]
+    fn escaping_agrees_across_enforcement(s in escapish()) {
+        if let Ok(e) = escape(&s) {
+            if let Ok(stored) = LocalPart::new(&e) {
+                let shown = unescape(stored.as_str());
+                prop_assert_eq!(shown.as_ref(), mapped(&s), "{:?} escaped as {:?}", s, e);
+                let again = escape(&shown);
+                prop_assert_eq!(again.as_deref(), Ok(stored.as_str()), "escaping {:?} again", shown);
+            }
+        }
+    }
+
     #[test]
     fn legacy_never_panics_and_is_stable(s in jidish()) {
-        if let Ok(j) = Jid::parse_legacy(&s) {
-            let again = Jid::parse_legacy(j.as_str());
+        if let Ok(j) = LegacyJid::new(&s) {
+            let again = LegacyJid::new(j.as_str());
             prop_assert_eq!(again.as_ref(), Ok(&j), "{:?}", s);
         }
     }
