@@ -138,13 +138,15 @@ impl NeedsCredentials {
     }
 
     /// Builds the server-first-message from the stored credentials and a
-    /// fresh server nonce.
+    /// fresh server nonce of at least [`Limits::min_nonce_len`] characters
+    /// (the server holds itself to the length it demands of clients).
     pub fn credentials(
         self,
         credentials: StoredCredentials,
         nonce: &Nonce,
     ) -> Result<(ServerFirstSent, Vec<u8>), Error> {
         let p = &self.params;
+        check_server_nonce(nonce, &p.limits)?;
         if credentials.hash() != p.hash {
             return Err(Error::CredentialsMismatch);
         }
@@ -183,6 +185,20 @@ impl NeedsCredentials {
             msg,
         ))
     }
+}
+
+/// Refuses a server nonce shorter than the limit (RFC 5802 §5.1: the
+/// server's part of the nonce must be fresh and random).
+pub(crate) fn check_server_nonce(nonce: &Nonce, limits: &Limits) -> Result<(), Error> {
+    let len = nonce.as_str().len();
+    if len < limits.min_nonce_len {
+        return Err(Error::NonceTooShort {
+            message: Message::ServerFirst,
+            min: limits.min_nonce_len,
+            len,
+        });
+    }
+    Ok(())
 }
 
 impl ServerFirstSent {

@@ -54,6 +54,15 @@ impl ServerSession {
             Mechanism::Scram { plus: true, .. } if config.channel_bindings.is_empty() => {
                 Err(Error::UnsupportedMechanism)
             }
+            Mechanism::Scram { .. } => {
+                crate::scram::server::check_server_nonce(&nonce, &config.limits)?;
+                Ok(Self {
+                    mechanism,
+                    config,
+                    nonce,
+                    state: ServerState::Start,
+                })
+            }
             Mechanism::Ht { binding }
                 if binding
                     .channel_binding_type()
