@@ -19,7 +19,8 @@ use crate::simple;
 enum ServerState {
     Start,
     PlainLookup(simple::PlainMessage, String),
-    HtLookup(Vec<u8>, String),
+    /// The initiator message (proof of the token), zeroized on drop.
+    HtLookup(Zeroizing<Vec<u8>>, String),
     ExternalLookup(Option<String>),
     ScramLookup(NeedsCredentials),
     ScramFinal(ServerFirstSent),
@@ -192,7 +193,7 @@ impl ServerSession {
                         .prepare(&parsed.authcid, Field::Authcid)?
                         .into_owned();
                     let step = self.request(Some(&authcid), None);
-                    self.state = ServerState::HtLookup(input.to_vec(), authcid);
+                    self.state = ServerState::HtLookup(Zeroizing::new(input.to_vec()), authcid);
                     Ok(step)
                 }
             },

@@ -85,11 +85,11 @@ pub(crate) fn exchange(
         // Client turn.
         let msg = if client_done.is_none() {
             match c.step(&to_client) {
-                Ok(ClientStep::Send(m)) => m,
+                Ok(ClientStep::Send(m)) => m.to_vec(),
                 Ok(ClientStep::Done { send, success }) => {
                     client_done = Some(Ok(success));
                     match send {
-                        Some(m) => m,
+                        Some(m) => m.to_vec(),
                         None => {
                             return (
                                 client_done.unwrap_or(Err(Error::Aborted)),
