@@ -12,6 +12,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use zeroize::Zeroizing;
+
 use crate::error::{Error, Message, ScramError};
 use crate::mechanism::Hash;
 
@@ -58,13 +60,15 @@ fn valid_pairs(extra: &[u8]) -> bool {
         })
 }
 
-/// Builds the initiator message.
+/// Builds the initiator message. It proves possession of the token (and,
+/// without channel binding, is valid as long as the token is), so it is
+/// built in one allocation and zeroized on drop.
 pub(crate) fn initiator(
     version: HtVersion,
     authcid: &str,
     token: &[u8],
     cb_data: &[u8],
-) -> Result<Vec<u8>, Error> {
+) -> Result<Zeroizing<Vec<u8>>, Error> {
     if authcid.is_empty() || authcid.contains('\0') {
         return Err(Error::Malformed {
             message: Message::HtInitial,
@@ -73,7 +77,8 @@ pub(crate) fn initiator(
         });
     }
     let mac = hmac(token, b"Initiator", cb_data, b"");
-    let mut out = Vec::from(authcid.as_bytes());
+    let mut out = Zeroizing::new(Vec::with_capacity(authcid.len() + 2 + mac.as_bytes().len()));
+    out.extend_from_slice(authcid.as_bytes());
     out.push(0);
     if version == HtVersion::Ietf01 {
         out.push(0);

@@ -41,12 +41,14 @@ fn text(msg: &[u8], message: Message, max: usize) -> Result<&str, Error> {
     })
 }
 
-/// Builds a PLAIN message; refuses NUL inside any field.
+/// Builds a PLAIN message; refuses NUL inside any field. The buffer holds
+/// the password, so it is allocated once at its final size (no copy left
+/// behind by a reallocation) and zeroized on drop.
 pub(crate) fn plain_encode(
     authzid: Option<&str>,
     authcid: &str,
     password: &str,
-) -> Result<Vec<u8>, Error> {
+) -> Result<Zeroizing<Vec<u8>>, Error> {
     let bad = |s: &str| s.contains('\0');
     if authzid.is_some_and(bad)
         || bad(authcid)
@@ -60,8 +62,9 @@ pub(crate) fn plain_encode(
             offset: 0,
         });
     }
-    let mut out =
-        Vec::with_capacity(authzid.map_or(0, str::len) + authcid.len() + password.len() + 2);
+    let mut out = Zeroizing::new(Vec::with_capacity(
+        authzid.map_or(0, str::len) + authcid.len() + password.len() + 2,
+    ));
     out.extend_from_slice(authzid.unwrap_or("").as_bytes());
     out.push(0);
     out.extend_from_slice(authcid.as_bytes());
@@ -166,7 +169,8 @@ mod tests {
         assert_eq!(
             plain_encode(Some("Ursel"), "Kurt", "xipj3plmq")
                 .ok()
-                .as_deref(),
+                .as_deref()
+                .map(Vec::as_slice),
             Some(&b"Ursel\0Kurt\0xipj3plmq"[..])
         );
     }

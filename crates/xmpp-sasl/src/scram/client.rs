@@ -77,11 +77,20 @@ pub struct NeedsSaltedPassword {
 
 /// A SCRAM client that sent its client-final-message and waits for the
 /// server's signature.
-#[derive(Debug)]
 pub struct ClientFinalSent {
     hash: Hash,
+    /// Secret until the server sends it: whoever has it can pose as the
+    /// server to this client.
     expected_signature: Zeroizing<Vec<u8>>,
     salted: SaltedPassword,
+}
+
+impl core::fmt::Debug for ClientFinalSent {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ClientFinalSent")
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The server proved it knows the password: the exchange succeeded.
@@ -201,7 +210,7 @@ impl NeedsSaltedPassword {
     }
 
     /// Runs PBKDF2 on the password, then [`Self::salted_password`].
-    pub fn password(self, password: &str) -> Result<(ClientFinalSent, Vec<u8>), Error> {
+    pub fn password(self, password: &str) -> Result<(ClientFinalSent, Zeroizing<Vec<u8>>), Error> {
         let salted = SaltedPassword::derive(
             self.params.hash,
             self.params.prep,
@@ -214,20 +223,33 @@ impl NeedsSaltedPassword {
 
     /// Builds the client-final-message (RFC 5802 §3) from a salted password
     /// for this salt and iteration count.
+    ///
+    /// The message carries the channel-binding data (in `c=`), so it and
+    /// every buffer on the way are allocated at their final size and
+    /// zeroized on drop.
     pub fn salted_password(
         self,
         salted: SaltedPassword,
-    ) -> Result<(ClientFinalSent, Vec<u8>), Error> {
+    ) -> Result<(ClientFinalSent, Zeroizing<Vec<u8>>), Error> {
         let hash = self.params.hash;
         if salted.hash() != hash {
             return Err(Error::CredentialsMismatch);
         }
-        let mut cbind_input = Vec::from(self.gs2_header.as_bytes());
-        if let ClientBinding::Bind(cb) = &self.params.binding {
-            cbind_input.extend_from_slice(cb.data());
-        }
-        let mut without_proof = String::from("c=");
-        without_proof.push_str(&STANDARD.encode(&cbind_input));
+        let cb_data = match &self.params.binding {
+            ClientBinding::Bind(cb) => cb.data(),
+            _ => &[],
+        };
+        let mut cbind_input =
+            Zeroizing::new(Vec::with_capacity(self.gs2_header.len() + cb_data.len()));
+        cbind_input.extend_from_slice(self.gs2_header.as_bytes());
+        cbind_input.extend_from_slice(cb_data);
+        let cbind_b64 = Zeroizing::new(STANDARD.encode(cbind_input.as_slice()));
+        let proof_b64_len = hash.output_len().div_ceil(3) * 4;
+        let mut without_proof = Zeroizing::new(String::with_capacity(
+            cbind_b64.len() + self.nonce.len() + 5 + proof_b64_len + 3,
+        ));
+        without_proof.push_str("c=");
+        without_proof.push_str(&cbind_b64);
         without_proof.push_str(",r=");
         without_proof.push_str(&self.nonce);
         let parts: [&[u8]; 5] = [
@@ -242,7 +264,8 @@ impl NeedsSaltedPassword {
         let client_signature = hash.hmac(stored_key.as_bytes(), &parts);
         let proof = client_key.xor(client_signature.as_bytes());
         let server_signature = hash.hmac(salted.server_key().as_bytes(), &parts);
-        let mut msg = without_proof.into_bytes();
+        // The capacity reserved above holds the proof too: no reallocation.
+        let mut msg = Zeroizing::new(core::mem::take(&mut *without_proof).into_bytes());
         msg.extend_from_slice(b",p=");
         msg.extend_from_slice(STANDARD.encode(proof.as_bytes()).as_bytes());
         Ok((

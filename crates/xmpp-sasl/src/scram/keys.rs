@@ -211,8 +211,9 @@ impl StoredCredentials {
         salt: &[u8],
         iterations: u32,
     ) -> Result<Self, Error> {
+        check_parameters(salt, iterations)?;
         let salted = SaltedPassword::derive(hash, prep, password, salt, iterations)?;
-        Ok(Self::from_salted_password(&salted, salt, iterations))
+        Self::from_salted_password(&salted, salt, iterations)
     }
 
     /// Account creation with a fresh random salt of [`SALT_LEN`] bytes
@@ -229,19 +230,29 @@ impl StoredCredentials {
         Self::from_password(hash, prep, password, &salt, iterations)
     }
 
-    /// Derives stored credentials from a salted password.
-    pub fn from_salted_password(salted: &SaltedPassword, salt: &[u8], iterations: u32) -> Self {
+    /// Derives stored credentials from a salted password; refuses what
+    /// [`Self::new`] refuses.
+    pub fn from_salted_password(
+        salted: &SaltedPassword,
+        salt: &[u8],
+        iterations: u32,
+    ) -> Result<Self, Error> {
+        check_parameters(salt, iterations)?;
         let hash = salted.hash;
-        Self {
+        Ok(Self {
             hash,
             salt: salt.to_vec(),
             iterations,
             stored_key: hash.digest(salted.client_key().as_bytes()),
             server_key: salted.server_key(),
-        }
+        })
     }
 
     /// Wraps keys loaded from storage; both must be as long as the hash.
+    ///
+    /// An iteration count of 0 (RFC 5802 §7 `posit-number`) or an empty
+    /// salt is refused: the server would send `s=,i=0`, which no client
+    /// accepts and which salts nothing.
     pub fn new(
         hash: Hash,
         salt: &[u8],
@@ -249,6 +260,7 @@ impl StoredCredentials {
         stored_key: &[u8],
         server_key: &[u8],
     ) -> Result<Self, Error> {
+        check_parameters(salt, iterations)?;
         if stored_key.len() != hash.output_len() || server_key.len() != hash.output_len() {
             return Err(Error::CredentialsMismatch);
         }
@@ -302,6 +314,22 @@ impl StoredCredentials {
     pub(crate) fn stored_key_output(&self) -> &Output {
         &self.stored_key
     }
+}
+
+/// The parameters every stored credential must have: a salt of at least one
+/// byte and an iteration count of at least one.
+fn check_parameters(salt: &[u8], iterations: u32) -> Result<(), Error> {
+    if iterations == 0 {
+        return Err(Error::IterationCount {
+            count: 0,
+            min: 1,
+            max: u32::MAX,
+        });
+    }
+    if salt.is_empty() {
+        return Err(Error::SaltTooShort { min: 1, len: 0 });
+    }
+    Ok(())
 }
 
 impl fmt::Debug for StoredCredentials {
@@ -358,6 +386,29 @@ mod tests {
         assert_eq!(a.salt().len(), SALT_LEN);
         assert_ne!(a.salt(), b.salt());
         assert_ne!(a.stored_key(), b.stored_key());
+    }
+
+    #[test]
+    fn refuses_parameters_no_client_accepts() {
+        // RFC 5802 §7: `iteration-count = "i=" posit-number`, and a salt
+        // of no bytes salts nothing; the server would send `s=,i=0`.
+        let key = [7u8; 32];
+        assert_eq!(
+            StoredCredentials::new(Hash::Sha256, b"salt-salt", 0, &key, &key).err(),
+            Some(Error::IterationCount {
+                count: 0,
+                min: 1,
+                max: u32::MAX
+            })
+        );
+        assert_eq!(
+            StoredCredentials::new(Hash::Sha256, b"", 4096, &key, &key).err(),
+            Some(Error::SaltTooShort { min: 1, len: 0 })
+        );
+        assert!(StoredCredentials::from_password(Hash::Sha1, Prep::None, "pw", b"", 2).is_err());
+        assert!(
+            StoredCredentials::from_password(Hash::Sha1, Prep::None, "pw", b"salt", 0).is_err()
+        );
     }
 
     #[test]

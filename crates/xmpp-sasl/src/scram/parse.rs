@@ -15,6 +15,7 @@ use nom::bytes::complete::{tag, take_while, take_while1};
 use nom::character::complete::{char, satisfy};
 use nom::combinator::verify;
 use nom::{IResult, Parser};
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Field, Message};
 
@@ -55,9 +56,9 @@ pub(crate) struct ServerFirst<'a> {
 }
 
 /// A parsed client-final-message.
-#[derive(Debug)]
 pub(crate) struct ClientFinal<'a> {
-    pub(crate) channel_binding: Vec<u8>,
+    /// The gs2-header and channel-binding data: secret, zeroized.
+    pub(crate) channel_binding: Zeroizing<Vec<u8>>,
     pub(crate) nonce: &'a str,
     /// client-final-message-without-proof exactly as received.
     pub(crate) without_proof: &'a str,
@@ -316,7 +317,7 @@ pub(crate) fn client_final(input: &[u8], max: usize) -> Result<ClientFinal<'_>, 
     let cb_b64 = c
         .run("channel-binding", (tag("c="), base64_chars))
         .map(|(_, v)| v)?;
-    let channel_binding = c.base64('c', cb_b64)?;
+    let channel_binding = Zeroizing::new(c.base64('c', cb_b64)?);
     let nonce = c.run("nonce", (tag(",r="), printable)).map(|(_, v)| v)?;
     c.extensions(true)?;
     let without_proof = c.since(0);

@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
 
 use super::keys::StoredCredentials;
 use super::parse::{self, CbFlag};
@@ -51,16 +52,26 @@ pub struct NeedsCredentials {
 }
 
 /// The server-first-message was sent; waiting for the client's proof.
-#[derive(Debug)]
 pub struct ServerFirstSent {
     credentials: StoredCredentials,
     authcid: String,
     authzid: Option<String>,
-    cbind_expected: Vec<u8>,
+    /// The gs2-header and the channel-binding data: secret, zeroized.
+    cbind_expected: Zeroizing<Vec<u8>>,
     nonce: String,
     bare: String,
     server_first: String,
     limits: Limits,
+}
+
+impl core::fmt::Debug for ServerFirstSent {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ServerFirstSent")
+            .field("credentials", &self.credentials)
+            .field("authcid", &self.authcid)
+            .field("authzid", &self.authzid)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The client proved it knows the password.
@@ -138,13 +149,15 @@ impl NeedsCredentials {
     }
 
     /// Builds the server-first-message from the stored credentials and a
-    /// fresh server nonce.
+    /// fresh server nonce of at least [`Limits::min_nonce_len`] characters
+    /// (the server holds itself to the length it demands of clients).
     pub fn credentials(
         self,
         credentials: StoredCredentials,
         nonce: &Nonce,
     ) -> Result<(ServerFirstSent, Vec<u8>), Error> {
         let p = &self.params;
+        check_server_nonce(nonce, &p.limits)?;
         if credentials.hash() != p.hash {
             return Err(Error::CredentialsMismatch);
         }
@@ -162,12 +175,15 @@ impl NeedsCredentials {
             server_first.push('=');
             server_first.push_str(&ssdp.value(p.hash, *form));
         }
-        let mut cbind_expected = Vec::from(self.gs2_header.as_bytes());
-        if let Some(kind) = self.binding {
-            if let Some(cb) = p.channel_bindings.iter().find(|c| c.kind() == kind) {
-                cbind_expected.extend_from_slice(cb.data());
-            }
-        }
+        let cb_data = self
+            .binding
+            .and_then(|kind| p.channel_bindings.iter().find(|c| c.kind() == kind))
+            .map(ChannelBinding::data)
+            .unwrap_or_default();
+        let mut cbind_expected =
+            Zeroizing::new(Vec::with_capacity(self.gs2_header.len() + cb_data.len()));
+        cbind_expected.extend_from_slice(self.gs2_header.as_bytes());
+        cbind_expected.extend_from_slice(cb_data);
         let msg = server_first.clone().into_bytes();
         Ok((
             ServerFirstSent {
@@ -183,6 +199,20 @@ impl NeedsCredentials {
             msg,
         ))
     }
+}
+
+/// Refuses a server nonce shorter than the limit (RFC 5802 §5.1: the
+/// server's part of the nonce must be fresh and random).
+pub(crate) fn check_server_nonce(nonce: &Nonce, limits: &Limits) -> Result<(), Error> {
+    let len = nonce.as_str().len();
+    if len < limits.min_nonce_len {
+        return Err(Error::NonceTooShort {
+            message: Message::ServerFirst,
+            min: limits.min_nonce_len,
+            len,
+        });
+    }
+    Ok(())
 }
 
 impl ServerFirstSent {

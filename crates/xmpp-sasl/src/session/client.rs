@@ -193,7 +193,7 @@ impl ClientSession {
                 let mut success = self.success(None);
                 success.authcid = None;
                 Ok(ClientStep::Done {
-                    send: Some(authzid.as_bytes().to_vec()),
+                    send: Some(Zeroizing::new(authzid.as_bytes().to_vec())),
                     success,
                 })
             }
@@ -207,7 +207,7 @@ impl ClientSession {
                     trace: c.trace.clone(),
                 };
                 Ok(ClientStep::Done {
-                    send: Some(trace.as_bytes().to_vec()),
+                    send: Some(Zeroizing::new(trace.as_bytes().to_vec())),
                     success,
                 })
             }
@@ -228,7 +228,7 @@ impl ClientSession {
                 };
                 let (next, msg) = client.start(self.nonce.clone())?;
                 self.state = ClientState::ScramFirst(next);
-                Ok(ClientStep::Send(msg))
+                Ok(ClientStep::Send(Zeroizing::new(msg)))
             }
             Mechanism::Ht { .. } => {
                 let username = c

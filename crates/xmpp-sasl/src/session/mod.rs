@@ -41,19 +41,36 @@ pub struct Success {
 }
 
 /// What a client does next.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// A client's messages carry secrets (PLAIN's password, SCRAM's proof and
+/// channel-binding data, HT's hashed token), so they are zeroized on drop
+/// and `Debug` shows only their length.
+#[derive(Clone, PartialEq, Eq)]
 pub enum ClientStep {
     /// Send these bytes and pass the server's next challenge (or the
     /// additional data of its success) to the next `step`.
-    Send(Vec<u8>),
+    Send(Zeroizing<Vec<u8>>),
     /// Nothing more to verify: send `send` if present, then wait for the
     /// server's outcome.
     Done {
         /// The last message, if the mechanism has one left to send.
-        send: Option<Vec<u8>>,
+        send: Option<Zeroizing<Vec<u8>>>,
         /// What the client authenticated as and what it verified.
         success: Success,
     },
+}
+
+impl core::fmt::Debug for ClientStep {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Send(m) => f.debug_struct("Send").field("len", &m.len()).finish(),
+            Self::Done { send, success } => f
+                .debug_struct("Done")
+                .field("send_len", &send.as_ref().map(|m| m.len()))
+                .field("success", success)
+                .finish(),
+        }
+    }
 }
 
 /// What the server needs from its caller to go on.

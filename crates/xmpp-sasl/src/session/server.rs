@@ -19,7 +19,8 @@ use crate::simple;
 enum ServerState {
     Start,
     PlainLookup(simple::PlainMessage, String),
-    HtLookup(Vec<u8>, String),
+    /// The initiator message (proof of the token), zeroized on drop.
+    HtLookup(Zeroizing<Vec<u8>>, String),
     ExternalLookup(Option<String>),
     ScramLookup(NeedsCredentials),
     ScramFinal(ServerFirstSent),
@@ -53,6 +54,15 @@ impl ServerSession {
             }
             Mechanism::Scram { plus: true, .. } if config.channel_bindings.is_empty() => {
                 Err(Error::UnsupportedMechanism)
+            }
+            Mechanism::Scram { .. } => {
+                crate::scram::server::check_server_nonce(&nonce, &config.limits)?;
+                Ok(Self {
+                    mechanism,
+                    config,
+                    nonce,
+                    state: ServerState::Start,
+                })
             }
             Mechanism::Ht { binding }
                 if binding
@@ -183,7 +193,7 @@ impl ServerSession {
                         .prepare(&parsed.authcid, Field::Authcid)?
                         .into_owned();
                     let step = self.request(Some(&authcid), None);
-                    self.state = ServerState::HtLookup(input.to_vec(), authcid);
+                    self.state = ServerState::HtLookup(Zeroizing::new(input.to_vec()), authcid);
                     Ok(step)
                 }
             },

@@ -11,4 +11,5 @@ mod common;
 mod malformed;
 mod pair;
 mod props;
+mod secrets;
 mod vectors;

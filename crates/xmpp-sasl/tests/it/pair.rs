@@ -85,11 +85,11 @@ pub(crate) fn exchange(
         // Client turn.
         let msg = if client_done.is_none() {
             match c.step(&to_client) {
-                Ok(ClientStep::Send(m)) => m,
+                Ok(ClientStep::Send(m)) => m.to_vec(),
                 Ok(ClientStep::Done { send, success }) => {
                     client_done = Some(Ok(success));
                     match send {
-                        Some(m) => m,
+                        Some(m) => m.to_vec(),
                         None => {
                             return (
                                 client_done.unwrap_or(Err(Error::Aborted)),
@@ -540,4 +540,45 @@ fn flag_y_is_fine_when_the_server_cannot_bind() {
         },
     );
     assert!(c.is_ok() && s.is_ok(), "{c:?} {s:?}");
+}
+
+#[test]
+fn server_refuses_its_own_short_nonce() {
+    // RFC 5802 §5.1: the server appends its own fresh nonce; one shorter
+    // than the limit it demands of clients adds too little randomness.
+    let short = || Nonce::new("abc").expect("printable");
+    let err = ServerSession::new(scram(Hash::Sha256, false), ServerConfig::new(), short())
+        .expect_err("refused");
+    assert!(
+        matches!(err, Error::NonceTooShort { min: 8, len: 3, .. }),
+        "{err:?}"
+    );
+    // The phase API checks it too.
+    let params = xmpp_sasl::scram::ScramServer {
+        hash: Hash::Sha256,
+        plus: false,
+        channel_bindings: Vec::new(),
+        prep: Prep::SaslPrep,
+        limits: xmpp_sasl::Limits::default(),
+        ssdp: None,
+    };
+    let needs = params
+        .client_first(b"n,,n=user,r=client-nonce")
+        .expect("client-first");
+    let stored =
+        StoredCredentials::from_password(Hash::Sha256, Prep::None, "pw", b"salt-salt", 4096)
+            .expect("stored");
+    assert!(matches!(
+        needs.credentials(stored, &short()),
+        Err(Error::NonceTooShort { .. })
+    ));
+    // PLAIN uses no nonce.
+    assert!(
+        ServerSession::new(
+            Mechanism::Plain,
+            ServerConfig::new().encrypted(true),
+            short()
+        )
+        .is_ok()
+    );
 }

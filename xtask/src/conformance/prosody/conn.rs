@@ -464,8 +464,8 @@ impl Conn {
                 .map_err(|e| conn.fail(format!("xmpp-sasl client refused Prosody's message: {e}")))
         };
         let (initial, mut done) = match step(self, b"")? {
-            ClientStep::Send(b) => (b, false),
-            ClientStep::Done { send, .. } => (send.unwrap_or_default(), true),
+            ClientStep::Send(b) => (b.to_vec(), false),
+            ClientStep::Done { send, .. } => (send.map(|b| b.to_vec()).unwrap_or_default(), true),
         };
         self.send_nonza(&Nonza::Sasl(Sasl::Auth {
             mechanism: mechanism.name().to_owned(),
@@ -479,10 +479,10 @@ impl Conn {
             match sasl_nonza {
                 Sasl::Challenge(data) if !done => {
                     let reply = match step(self, &data.unwrap_or_default())? {
-                        ClientStep::Send(b) => b,
+                        ClientStep::Send(b) => b.to_vec(),
                         ClientStep::Done { send, .. } => {
                             done = true;
-                            send.unwrap_or_default()
+                            send.map(|b| b.to_vec()).unwrap_or_default()
                         }
                     };
                     self.send_nonza(&Nonza::Sasl(Sasl::Response(Some(reply))))?;
