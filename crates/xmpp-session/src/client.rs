@@ -635,7 +635,7 @@ impl Client {
         };
         let auth = Sasl::Auth {
             mechanism: choice.mechanism.name().into(),
-            initial: Some(initial),
+            initial: Some(initial.to_vec()),
         };
         self.wire.send_element(&auth.to_element());
         self.phase = Phase::Sasl {
@@ -669,7 +669,7 @@ impl Client {
                     }
                 };
                 self.wire
-                    .send_element(&Sasl::Response(Some(send)).to_element());
+                    .send_element(&Sasl::Response(Some(send.to_vec())).to_element());
                 self.phase = Phase::Sasl {
                     session,
                     done,
