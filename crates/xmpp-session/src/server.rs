@@ -300,12 +300,21 @@ impl Server {
     /// Answers a [`ServerEvent::CredentialsRequest`].
     pub fn provide_credentials(&mut self, credentials: Credentials) -> Result<(), Error> {
         self.check()?;
+        if !matches!(
+            self.phase,
+            Phase::Sasl {
+                credentials: true,
+                ..
+            }
+        ) {
+            return Err(Error::WrongPhase("no credentials were asked for"));
+        }
         let Phase::Sasl {
             mut session,
             credentials: true,
         } = core::mem::replace(&mut self.phase, Phase::Negotiating)
         else {
-            return Err(self.restore_wrong("no credentials were asked for"));
+            return Err(Error::WrongPhase("no credentials were asked for"));
         };
         let step = session.credentials(credentials);
         if let Err(e) = self.on_sasl_step(session, step) {
@@ -342,9 +351,12 @@ impl Server {
     /// §7.6.2, §7.7.2): `conflict`, `not-allowed`, `resource-constraint`…
     pub fn reject_bind(&mut self, condition: DefinedCondition) -> Result<(), Error> {
         self.check()?;
+        if !matches!(self.phase, Phase::AwaitBind { .. }) {
+            return Err(Error::WrongPhase("no bind request is waiting"));
+        }
         let Phase::AwaitBind { request } = core::mem::replace(&mut self.phase, Phase::Negotiating)
         else {
-            return Err(self.restore_wrong("no bind request is waiting"));
+            return Err(Error::WrongPhase("no bind request is waiting"));
         };
         self.bind_error(&request, condition)?;
         self.process()
@@ -355,10 +367,13 @@ impl Server {
     /// account's or another SM-ID's.
     pub fn accept_resume(&mut self, state: ResumptionState) -> Result<(), Error> {
         self.check()?;
+        if !matches!(self.phase, Phase::AwaitResume { .. }) {
+            return Err(Error::WrongPhase("no resumption is waiting"));
+        }
         let Phase::AwaitResume { previd, h } =
             core::mem::replace(&mut self.phase, Phase::Negotiating)
         else {
-            return Err(self.restore_wrong("no resumption is waiting"));
+            return Err(Error::WrongPhase("no resumption is waiting"));
         };
         let jid = FullJid::new(state.jid()).ok();
         let same_account = jid
@@ -504,14 +519,6 @@ impl Server {
             Some(e) => Err(e.clone()),
             None => Ok(()),
         }
-    }
-
-    fn restore_wrong(&mut self, what: &'static str) -> Error {
-        // The phase was taken out to match on; a wrong command leaves a
-        // phase that was not waiting for it as it was, which only the
-        // phases matched above can be, so Negotiating is not restored over
-        // a different one.
-        Error::WrongPhase(what)
     }
 
     fn resumable(&self) -> bool {

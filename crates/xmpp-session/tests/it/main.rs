@@ -548,3 +548,30 @@ fn the_server_answers_pings_with_the_application_and_keeps_counting() {
     let heap = pair.server.heap_size();
     assert!(heap < 4096, "idle bound server session holds {heap} bytes");
 }
+
+#[test]
+fn an_answer_nobody_asked_for_changes_nothing() {
+    let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server());
+    pair.drive();
+    assert!(pair.bound_jid().is_some());
+    let unasked = xmpp_sasl::Credentials::Refuse(xmpp_sasl::Condition::NotAuthorized);
+    assert!(matches!(
+        pair.server.provide_credentials(unasked),
+        Err(Error::WrongPhase(_))
+    ));
+    assert!(matches!(
+        pair.server
+            .reject_bind(xmpp_stanza::DefinedCondition::Conflict),
+        Err(Error::WrongPhase(_))
+    ));
+    assert!(matches!(
+        pair.server.reject_resume(),
+        Err(Error::WrongPhase(_))
+    ));
+    // The bound stream still routes.
+    pair.client
+        .send(chat("romeo@example.com", "still bound"))
+        .expect("send");
+    pair.drive();
+    assert_eq!(pair.server_stanzas().len(), 1);
+}
