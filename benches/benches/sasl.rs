@@ -27,7 +27,7 @@ use rsasl::validate::NoValidation;
 use sha2::Sha256;
 use xmpp_sasl::{
     ClientConfig, ClientSession, ClientStep, Credentials, Hash, Mechanism, Nonce, Prep,
-    ServerConfig, ServerSession, ServerStep, StoredCredentials,
+    ServerConfig, ServerSecret, ServerSession, ServerStep, StoredCredentials,
 };
 
 const SALT: &[u8] = b"0123456789abcdef";
@@ -36,6 +36,11 @@ const MECH: Mechanism = Mechanism::Scram {
     hash: Hash::Sha256,
     plus: false,
 };
+
+/// The server configuration: a fixed secret, default policy.
+fn server_config() -> ServerConfig {
+    ServerConfig::new(ServerSecret::new(*b"the bench's server secret, 32 B.").unwrap())
+}
 
 fn stored() -> StoredCredentials {
     StoredCredentials::from_password(Hash::Sha256, Prep::SaslPrep, "pencil", SALT, ITERATIONS)
@@ -49,7 +54,7 @@ fn ours(stored: &StoredCredentials) -> bool {
         ClientSession::new(MECH, config, Nonce::new("rOprNGfwEbeRWgbNEkqO").unwrap()).unwrap();
     let mut server = ServerSession::new(
         MECH,
-        ServerConfig::new(),
+        server_config(),
         Nonce::new("%hvYDpWUa2RaTCAfuxFIlj").unwrap(),
     )
     .unwrap();
@@ -165,7 +170,7 @@ fn server_with_stored_keys(c: &mut Criterion) {
         ClientSession::new(MECH, config, Nonce::new("rOprNGfwEbeRWgbNEkqO").unwrap()).unwrap();
     let server_nonce = "%hvYDpWUa2RaTCAfuxFIlj";
     let mut server =
-        ServerSession::new(MECH, ServerConfig::new(), Nonce::new(server_nonce).unwrap()).unwrap();
+        ServerSession::new(MECH, server_config(), Nonce::new(server_nonce).unwrap()).unwrap();
     let ClientStep::Send(first) = client.step(b"").unwrap() else {
         panic!()
     };
@@ -183,7 +188,7 @@ fn server_with_stored_keys(c: &mut Criterion) {
     g.bench_function("xmpp-sasl", |b| {
         b.iter(|| {
             let mut server =
-                ServerSession::new(MECH, ServerConfig::new(), Nonce::new(server_nonce).unwrap())
+                ServerSession::new(MECH, server_config(), Nonce::new(server_nonce).unwrap())
                     .unwrap();
             server.step(black_box(&first)).unwrap();
             server

@@ -316,6 +316,22 @@ pub enum Error {
         /// The length received.
         len: usize,
     },
+    /// A made-up account's salt would be longer than a secret can derive
+    /// ([`ServerSecret::MAX_SALT_LEN`](crate::ServerSecret::MAX_SALT_LEN)).
+    SaltTooLong {
+        /// The maximum in bytes.
+        max: usize,
+        /// The length asked for.
+        len: usize,
+    },
+    /// The server secret is shorter than
+    /// [`ServerSecret::MIN_LEN`](crate::ServerSecret::MIN_LEN).
+    SecretTooShort {
+        /// The minimum in bytes.
+        min: usize,
+        /// The length given.
+        len: usize,
+    },
     /// The client proof does not verify (RFC 5802 §5.1 `e=invalid-proof`).
     InvalidProof,
     /// The server signature does not verify: the server does not know the
@@ -396,6 +412,8 @@ impl Error {
             Self::CredentialsMismatch
             | Self::MissingCredential { .. }
             | Self::PrepUnavailable
+            | Self::SaltTooLong { .. }
+            | Self::SecretTooShort { .. }
             | Self::Random => Condition::TemporaryAuthFailure,
             Self::UnsupportedMechanism => Condition::InvalidMechanism,
             Self::EncryptionRequired => Condition::EncryptionRequired,
@@ -419,9 +437,8 @@ impl Error {
             Self::MandatoryExtension { .. } => ScramError::ExtensionsNotSupported,
             Self::NonceMismatch | Self::InvalidProof => ScramError::InvalidProof,
             Self::ChannelBinding { error } => *error,
-            Self::Refused {
-                condition: Condition::NotAuthorized,
-            } => ScramError::UnknownUser,
+            // Never `unknown-user`: an unknown user fails like a wrong
+            // password (RFC 5802 §9), see `Credentials::UnknownUser`.
             Self::Refused { .. } | Self::CredentialsMismatch => ScramError::OtherError,
             Self::InvalidAuthzid => ScramError::OtherError,
             _ => return None,
@@ -499,6 +516,12 @@ impl fmt::Display for Error {
             }
             Self::SaltTooShort { min, len } => {
                 write!(f, "salt of {len} bytes is shorter than {min}")
+            }
+            Self::SaltTooLong { max, len } => {
+                write!(f, "salt of {len} bytes is longer than {max}")
+            }
+            Self::SecretTooShort { min, len } => {
+                write!(f, "server secret of {len} bytes is shorter than {min}")
             }
             Self::InvalidProof => f.write_str("client proof does not verify"),
             Self::InvalidServerSignature => f.write_str("server signature does not verify"),

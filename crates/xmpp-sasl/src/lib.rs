@@ -19,7 +19,7 @@
 //! ```
 //! use xmpp_sasl::{
 //!     ClientConfig, ClientSession, ClientStep, Credentials, Hash, Mechanism, Nonce, Prep,
-//!     ServerConfig, ServerSession, ServerStep, StoredCredentials,
+//!     ServerConfig, ServerSecret, ServerSession, ServerStep, StoredCredentials,
 //! };
 //!
 //! # fn main() -> Result<(), xmpp_sasl::Error> {
@@ -29,7 +29,7 @@
 //!
 //! let config = ClientConfig::new().username("user").password("pencil");
 //! let mut client = ClientSession::new(mechanism, config, Nonce::new("rOprNGfwEbeRWgbNEkqO")?)?;
-//! let mut server = ServerSession::new(mechanism, ServerConfig::new(), Nonce::new("%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0")?)?;
+//! let mut server = ServerSession::new(mechanism, ServerConfig::new(ServerSecret::new(*b"from the server's configuration")?), Nonce::new("%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0")?)?;
 //!
 //! let ClientStep::Send(client_first) = client.step(b"")? else { unreachable!() };
 //! let ServerStep::NeedCredentials(request) = server.step(&client_first)? else { unreachable!() };
@@ -107,14 +107,14 @@ mod simple;
 mod ssdp;
 
 pub use cb::{ChannelBinding, ChannelBindingType};
-pub use config::{Limits, Nonce};
+pub use config::{Limits, Nonce, ServerSecret};
 pub use error::{Condition, Error, Field, Message, ScramError};
 pub use ht::HtVersion;
 pub use mechanism::{Capabilities, Choice, Hash, HtBinding, Mechanism, select};
 pub use prep::Prep;
 pub use scram::{SaltedPassword, StoredCredentials};
 pub use session::{
-    ClientConfig, ClientSession, ClientStep, Credentials, CredentialsRequest, ServerConfig,
-    ServerSession, ServerStep, Success,
+    ClientConfig, ClientSession, ClientStep, Credentials, CredentialsRequest, Refusal,
+    ServerConfig, ServerSession, ServerStep, Success,
 };
 pub use ssdp::{Ssdp, SsdpForm};

@@ -27,7 +27,7 @@ impl Hash {
         }
     }
 
-    const fn suffix(self) -> &'static str {
+    pub(crate) const fn suffix(self) -> &'static str {
         match self {
             Self::Sha1 => "SHA-1",
             Self::Sha256 => "SHA-256",

@@ -148,6 +148,11 @@ impl NeedsCredentials {
         self.authzid.as_deref()
     }
 
+    /// The hash of the mechanism, which the stored credentials must use.
+    pub fn hash(&self) -> Hash {
+        self.params.hash
+    }
+
     /// Builds the server-first-message from the stored credentials and a
     /// fresh server nonce of at least [`Limits::min_nonce_len`] characters
     /// (the server holds itself to the length it demands of clients).

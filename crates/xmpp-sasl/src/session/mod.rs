@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 use zeroize::Zeroizing;
 
 use crate::cb::ChannelBinding;
-use crate::config::Limits;
+use crate::config::{Limits, ServerSecret};
 use crate::error::Condition;
 use crate::ht::HtVersion;
 use crate::mechanism::Mechanism;
@@ -96,10 +96,17 @@ pub enum ServerStep {
 }
 
 /// The caller's answer to a [`CredentialsRequest`].
+///
+/// For a user that does not exist, answer [`Self::UnknownUser`]: the
+/// session then fails exactly as for a wrong password, at the same step,
+/// with the same error and the same work, so the exchange does not tell
+/// which accounts exist (RFC 5802 §9).
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum Credentials {
-    /// The user's password (PLAIN only; SCRAM needs a salt).
+    /// The user's password (PLAIN only; SCRAM needs a salt). Prefer
+    /// [`Self::Scram`]: with it a known user costs PLAIN the same PBKDF2
+    /// run as an unknown one.
     Password(Zeroizing<String>),
     /// SCRAM stored credentials (SCRAM, and PLAIN by deriving the stored key
     /// from the sent password).
@@ -110,9 +117,46 @@ pub enum Credentials {
     /// EXTERNAL: the identity established outside SASL (e.g. by the client
     /// certificate), which the caller has checked may act for the authzid.
     External(String),
-    /// Refuse with a condition: `NotAuthorized` for an unknown user,
-    /// `AccountDisabled`, `CredentialsExpired`, `InvalidAuthzid`, …
-    Refuse(Condition),
+    /// No such user. The session runs the exchange on made-up credentials
+    /// derived from [`ServerConfig::secret`] (RFC 5802 §5.1) and fails as
+    /// for a wrong password: SCRAM with `e=invalid-proof` after the
+    /// client-final-message, PLAIN with `not-authorized` after the same
+    /// PBKDF2 run as a known user, HT after the same HMAC.
+    UnknownUser,
+    /// Refuse a user that exists, with a condition RFC 6120 §6.5 gives for
+    /// it. This tells the client the account exists; for "no such user"
+    /// answer [`Self::UnknownUser`].
+    Refuse(Refusal),
+}
+
+/// Why the caller refuses a user that exists (RFC 6120 §6.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// §6.5.2 `account-disabled`.
+    AccountDisabled,
+    /// §6.5.3 `credentials-expired`.
+    CredentialsExpired,
+    /// §6.5.6 `invalid-authzid`: the authcid may not act for the authzid.
+    InvalidAuthzid,
+    /// §6.5.9 `mechanism-too-weak`: policy wants a stronger mechanism for
+    /// this account.
+    MechanismTooWeak,
+    /// §6.5.11 `temporary-auth-failure`: the account store failed.
+    TemporaryAuthFailure,
+}
+
+impl Refusal {
+    /// The condition sent in the `<failure/>`.
+    pub const fn condition(self) -> Condition {
+        match self {
+            Self::AccountDisabled => Condition::AccountDisabled,
+            Self::CredentialsExpired => Condition::CredentialsExpired,
+            Self::InvalidAuthzid => Condition::InvalidAuthzid,
+            Self::MechanismTooWeak => Condition::MechanismTooWeak,
+            Self::TemporaryAuthFailure => Condition::TemporaryAuthFailure,
+        }
+    }
 }
 
 impl core::fmt::Debug for Credentials {
@@ -122,6 +166,7 @@ impl core::fmt::Debug for Credentials {
             Self::Token(_) => f.write_str("Token(..)"),
             Self::Scram(s) => f.debug_tuple("Scram").field(s).finish(),
             Self::External(s) => f.debug_tuple("External").field(s).finish(),
+            Self::UnknownUser => f.write_str("UnknownUser"),
             Self::Refuse(c) => f.debug_tuple("Refuse").field(c).finish(),
         }
     }
@@ -238,9 +283,12 @@ impl core::fmt::Debug for ClientConfig {
 }
 
 /// What a server knows about its connection and policy.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ServerConfig {
+    /// The secret and account parameters behind
+    /// [`Credentials::UnknownUser`].
+    pub secret: ServerSecret,
     /// String preparation.
     pub prep: Prep,
     /// Bounds on what the client may send.
@@ -260,9 +308,19 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// Default policy on an unencrypted stream.
-    pub fn new() -> Self {
-        Self::default()
+    /// Default policy on an unencrypted stream. The secret is required so
+    /// that an unknown user can always be answered safely.
+    pub fn new(secret: ServerSecret) -> Self {
+        Self {
+            secret,
+            prep: Prep::default(),
+            limits: Limits::default(),
+            channel_bindings: Vec::new(),
+            ssdp: None,
+            encrypted: false,
+            allow_plain_unencrypted: false,
+            ht_version: HtVersion::default(),
+        }
     }
     /// Sets the preparation profile.
     #[must_use]

@@ -11,7 +11,7 @@ use crate::cb::ChannelBinding;
 use crate::config::Nonce;
 use crate::error::{Condition, Error, Field, Message};
 use crate::ht;
-use crate::mechanism::Mechanism;
+use crate::mechanism::{Hash, Mechanism};
 use crate::prep::Prep;
 use crate::scram::{NeedsCredentials, ScramServer, ServerFirstSent, StoredCredentials};
 use crate::simple;
@@ -214,12 +214,15 @@ impl ServerSession {
         state: ServerState,
         credentials: Credentials,
     ) -> Result<ServerStep, Error> {
-        if let Credentials::Refuse(condition) = credentials {
+        if let Credentials::Refuse(refusal) = credentials {
             return match state {
                 ServerState::Failed(e) => Err(e),
-                _ => Err(Error::Refused { condition }),
+                _ => Err(Error::Refused {
+                    condition: refusal.condition(),
+                }),
             };
         }
+        let secret = &self.config.secret;
         match (state, credentials) {
             (ServerState::Failed(e), _) => Err(e),
             (ServerState::PlainLookup(m, authcid), creds) => {
@@ -229,23 +232,18 @@ impl ServerSession {
                     Credentials::Password(pw) => {
                         let stored =
                             Zeroizing::new(prep.prepare(&pw, Field::Password)?.into_owned());
-                        bool::from(subtle::ConstantTimeEq::ct_eq(
-                            sent.as_bytes(),
-                            stored.as_bytes(),
-                        ))
+                        // Digests of equal length: comparing the passwords
+                        // themselves would leak the stored one's length.
+                        Hash::Sha256
+                            .digest(sent.as_bytes())
+                            .ct_eq(Hash::Sha256.digest(stored.as_bytes()).as_bytes())
                     }
-                    Credentials::Scram(stored) => {
-                        let mine = StoredCredentials::from_password(
-                            stored.hash(),
-                            Prep::None,
-                            &sent,
-                            stored.salt(),
-                            stored.iterations(),
-                        )?;
-                        bool::from(subtle::ConstantTimeEq::ct_eq(
-                            mine.stored_key(),
-                            stored.stored_key(),
-                        ))
+                    Credentials::Scram(stored) => plain_matches(&sent, &stored)?,
+                    // The same PBKDF2 run as a known user's, then a refusal.
+                    Credentials::UnknownUser => {
+                        let mock = StoredCredentials::mock(secret.hash(), secret, &authcid);
+                        let _ = core::hint::black_box(plain_matches(&sent, &mock)?);
+                        false
                     }
                     _ => return Err(Error::CredentialsMismatch),
                 };
@@ -261,7 +259,20 @@ impl ServerSession {
                     trace: None,
                 }))
             }
-            (ServerState::HtLookup(msg, authcid), Credentials::Token(token)) => {
+            (
+                ServerState::HtLookup(msg, authcid),
+                creds @ (Credentials::Token(_) | Credentials::UnknownUser),
+            ) => {
+                let mock;
+                let token = match &creds {
+                    Credentials::Token(token) => token.as_bytes(),
+                    // The same HMAC over a made-up token, so it fails as a
+                    // wrong token does.
+                    _ => {
+                        mock = secret.derive(b"mock token", Hash::Sha256, &authcid);
+                        mock.as_bytes()
+                    }
+                };
                 let version = self.config.ht_version;
                 let parsed =
                     ht::parse_initiator(version, &msg, self.config.limits.max_message_len)?;
@@ -273,7 +284,7 @@ impl ServerSession {
                         .unwrap_or_default(),
                     _ => &[],
                 };
-                let reply = parsed.verify(version, token.as_bytes(), cb_data)?;
+                let reply = parsed.verify(version, token, cb_data)?;
                 Ok(ServerStep::Success(Success {
                     authcid: Some(authcid),
                     authzid: None,
@@ -281,6 +292,9 @@ impl ServerSession {
                     trace: None,
                 }))
             }
+            (ServerState::ExternalLookup(_), Credentials::UnknownUser) => Err(Error::Refused {
+                condition: Condition::NotAuthorized,
+            }),
             (ServerState::ExternalLookup(authzid), Credentials::External(identity)) => {
                 Ok(ServerStep::Success(Success {
                     authcid: Some(identity),
@@ -288,6 +302,12 @@ impl ServerSession {
                     additional_data: None,
                     trace: None,
                 }))
+            }
+            (ServerState::ScramLookup(needs), Credentials::UnknownUser) => {
+                let stored = StoredCredentials::mock(needs.hash(), secret, needs.authcid());
+                let (next, msg) = needs.credentials(stored, &self.nonce)?;
+                self.state = ServerState::ScramFinal(next);
+                Ok(ServerStep::Challenge(msg))
             }
             (ServerState::ScramLookup(needs), Credentials::Scram(stored)) => {
                 let (next, msg) = needs.credentials(stored, &self.nonce)?;
@@ -305,4 +325,21 @@ impl ServerSession {
             }),
         }
     }
+}
+
+/// PLAIN against stored SCRAM credentials: PBKDF2 over the sent password
+/// with the stored salt and count, then the StoredKeys compared in constant
+/// time.
+fn plain_matches(sent: &str, stored: &StoredCredentials) -> Result<bool, Error> {
+    let mine = StoredCredentials::from_password(
+        stored.hash(),
+        Prep::None,
+        sent,
+        stored.salt(),
+        stored.iterations(),
+    )?;
+    Ok(bool::from(subtle::ConstantTimeEq::ct_eq(
+        mine.stored_key(),
+        stored.stored_key(),
+    )))
 }

@@ -8,8 +8,18 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use xmpp_sasl::{
     ChannelBinding, ChannelBindingType, ClientConfig, Credentials, HtVersion, Limits, Mechanism,
-    Prep, ServerConfig, Ssdp, SsdpForm, StoredCredentials,
+    Prep, ServerConfig, ServerSecret, Ssdp, SsdpForm, StoredCredentials,
 };
+
+/// The server secret of every test: fixed, so failures reproduce.
+pub(crate) fn secret() -> ServerSecret {
+    ServerSecret::new(*b"the tests' server secret, 32 B..").expect("long enough")
+}
+
+/// A server configuration with the test secret and default policy.
+pub(crate) fn server_config() -> ServerConfig {
+    ServerConfig::new(secret())
+}
 
 /// `testdata/sasl/` in the workspace.
 pub(crate) fn dir() -> PathBuf {
@@ -124,7 +134,7 @@ impl Vector {
     }
 
     pub(crate) fn server_config(&self) -> ServerConfig {
-        let mut c = ServerConfig::new().limits(self.limits()).encrypted(true);
+        let mut c = server_config().limits(self.limits()).encrypted(true);
         if let Some(cb) = self.channel_binding() {
             c = c.channel_binding(cb);
         }

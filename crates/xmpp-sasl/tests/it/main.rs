@@ -8,6 +8,7 @@
 )]
 
 mod common;
+mod enumeration;
 mod malformed;
 mod pair;
 mod props;

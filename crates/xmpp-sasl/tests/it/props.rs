@@ -1,6 +1,7 @@
 //! Property tests: any identity round-trips; any one-byte change of a SCRAM
 //! message makes the exchange fail cleanly.
 
+use crate::common::server_config;
 use proptest::prelude::*;
 use xmpp_sasl::{ClientConfig, Hash, Limits, Mechanism, Prep, ServerConfig};
 
@@ -13,10 +14,7 @@ fn cheap(prep: Prep) -> (ClientConfig, ServerConfig) {
     let limits = Limits::new().iterations(1, 10);
     (
         ClientConfig::new().limits(limits).prep(prep),
-        ServerConfig::new()
-            .encrypted(true)
-            .limits(limits)
-            .prep(prep),
+        server_config().encrypted(true).limits(limits).prep(prep),
     )
 }
 

@@ -3,12 +3,13 @@
 //! channel-binding data, and none of them (raw, as the decimal bytes a
 //! derived `Debug` of a `Vec<u8>` prints, or in base64) may appear.
 
+use crate::common::server_config;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use xmpp_sasl::scram::{ClientBinding, ScramClient, ScramServer};
 use xmpp_sasl::{
     ChannelBinding, ChannelBindingType, ClientConfig, ClientSession, ClientStep, Credentials, Hash,
-    Limits, Mechanism, Nonce, Prep, ServerConfig, ServerSession, ServerStep, StoredCredentials,
+    Limits, Mechanism, Nonce, Prep, ServerSession, ServerStep, StoredCredentials,
 };
 
 const PASSWORD: &str = "S3cr3t!pw-horse";
@@ -65,7 +66,7 @@ fn no_step_of_any_mechanism_shows_a_secret() {
             .username("juliet")
             .password(PASSWORD)
             .token(TOKEN);
-        let mut server = ServerConfig::new().encrypted(true);
+        let mut server = server_config().encrypted(true);
         if let Some(kind) = kind {
             client = client.channel_binding(binding(kind));
             server = server.channel_binding(binding(kind));
