@@ -26,7 +26,7 @@ use rsasl::prelude::{Mechname, SASLClient, SASLConfig, SASLServer, SessionError}
 use rsasl::validate::NoValidation;
 use sha2::Sha256;
 use xmpp_sasl::{
-    ClientConfig, ClientSession, ClientStep, Credentials, Hash, Mechanism, Nonce, Prep,
+    Choice, ClientConfig, ClientSession, ClientStep, Credentials, Hash, Mechanism, Nonce, Prep,
     ServerConfig, ServerSecret, ServerSession, ServerStep, StoredCredentials,
 };
 
@@ -50,8 +50,12 @@ fn stored() -> StoredCredentials {
 /// One full exchange with xmpp-sasl; returns the server's verdict.
 fn ours(stored: &StoredCredentials) -> bool {
     let config = ClientConfig::new().username("user").password("pencil");
-    let mut client =
-        ClientSession::new(MECH, config, Nonce::new("rOprNGfwEbeRWgbNEkqO").unwrap()).unwrap();
+    let mut client = ClientSession::new(
+        Choice::unbound(MECH),
+        config,
+        Nonce::new("rOprNGfwEbeRWgbNEkqO").unwrap(),
+    )
+    .unwrap();
     let mut server = ServerSession::new(
         MECH,
         server_config(),
@@ -166,8 +170,12 @@ fn server_with_stored_keys(c: &mut Criterion) {
     // The exchange is deterministic with fixed nonces, so the client's two
     // messages can be made once and replayed against fresh servers.
     let config = ClientConfig::new().username("user").password("pencil");
-    let mut client =
-        ClientSession::new(MECH, config, Nonce::new("rOprNGfwEbeRWgbNEkqO").unwrap()).unwrap();
+    let mut client = ClientSession::new(
+        Choice::unbound(MECH),
+        config,
+        Nonce::new("rOprNGfwEbeRWgbNEkqO").unwrap(),
+    )
+    .unwrap();
     let server_nonce = "%hvYDpWUa2RaTCAfuxFIlj";
     let mut server =
         ServerSession::new(MECH, server_config(), Nonce::new(server_nonce).unwrap()).unwrap();

@@ -26,9 +26,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 use xmpp_sasl::{
-    ChannelBinding, ChannelBindingType, ClientConfig, ClientSession, ClientStep, Credentials,
-    CredentialsRequest, Error, Hash, Mechanism, Nonce, Prep, ServerConfig, ServerSecret,
-    ServerSession, ServerStep, StoredCredentials, Success,
+    CbindFlag, ChannelBinding, ChannelBindingType, Choice, ClientConfig, ClientSession, ClientStep,
+    Credentials, CredentialsRequest, Error, Hash, Mechanism, Nonce, Prep, ServerConfig,
+    ServerSecret, ServerSession, ServerStep, StoredCredentials, Success,
 };
 
 use crate::io::{Exit, emit, usage};
@@ -209,6 +209,24 @@ fn mechanism(name: &str) -> Result<Mechanism, Error> {
     Mechanism::from_name(name).ok_or(Error::UnsupportedMechanism)
 }
 
+/// The client's choice for the mechanism named on the command line: a
+/// binding mechanism binds to its own type (HT) or to `--cb-type`
+/// (`-PLUS`); any other sends gs2 flag `n`.
+fn choice(o: &Options, mechanism: Mechanism) -> Choice {
+    let cbind = match mechanism {
+        Mechanism::Ht { binding } => binding.channel_binding_type(),
+        Mechanism::Scram { plus: true, .. } => o.channel_binding.as_ref().map(ChannelBinding::kind),
+        _ => None,
+    };
+    match cbind {
+        Some(t) => Choice {
+            mechanism,
+            cbind: CbindFlag::Bind(t),
+        },
+        None => Choice::unbound(mechanism),
+    }
+}
+
 fn client(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
     let mut config = ClientConfig::new().prep(o.prep);
     if let Some(u) = &o.username {
@@ -224,14 +242,15 @@ fn client(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
     if let Some(cb) = &o.channel_binding {
         config = config.channel_binding(cb.clone());
     }
-    let mut session =
-        match mechanism(&o.mechanism).and_then(|m| ClientSession::new(m, config, nonce)) {
-            Ok(s) => s,
-            Err(e @ Error::MissingCredential { .. }) => {
-                return usage(&format!("xmpp sasl: {e}\n{USAGE}"));
-            }
-            Err(e) => return failure(&e),
-        };
+    let mut session = match mechanism(&o.mechanism)
+        .and_then(|m| ClientSession::new(choice(o, m), config, nonce))
+    {
+        Ok(s) => s,
+        Err(e @ (Error::MissingCredential { .. } | Error::InvalidChoice { .. })) => {
+            return usage(&format!("xmpp sasl: {e}\n{USAGE}"));
+        }
+        Err(e) => return failure(&e),
+    };
     let mut message = Vec::new();
     loop {
         match session.step(&message) {

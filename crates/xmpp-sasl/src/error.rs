@@ -363,6 +363,12 @@ pub enum Error {
     /// The credentials handed to the session do not fit its mechanism (for
     /// example SHA-1 stored keys for SCRAM-SHA-256).
     CredentialsMismatch,
+    /// The channel-binding flag of a [`Choice`](crate::Choice) does not fit
+    /// its mechanism (`-PLUS` without a binding type, `p=` on PLAIN, …).
+    InvalidChoice {
+        /// The mechanism of the choice.
+        mechanism: crate::Mechanism,
+    },
     /// The session is missing a credential it needs (a password, a token).
     MissingCredential {
         /// Which one.
@@ -411,6 +417,7 @@ impl Error {
             Self::Refused { condition } => *condition,
             Self::CredentialsMismatch
             | Self::MissingCredential { .. }
+            | Self::InvalidChoice { .. }
             | Self::PrepUnavailable
             | Self::SaltTooLong { .. }
             | Self::SecretTooShort { .. }
@@ -534,6 +541,9 @@ impl fmt::Display for Error {
             Self::Refused { condition } => write!(f, "credentials refused: {condition}"),
             Self::CredentialsMismatch => f.write_str("credentials do not fit the mechanism"),
             Self::MissingCredential { what } => write!(f, "no {what} was given"),
+            Self::InvalidChoice { mechanism } => {
+                write!(f, "channel-binding flag does not fit {mechanism}")
+            }
             Self::UnsupportedMechanism => f.write_str("no supported mechanism"),
             Self::EncryptionRequired => f.write_str("mechanism requires an encrypted connection"),
             Self::Aborted => f.write_str("exchange aborted"),

@@ -18,7 +18,7 @@
 //!
 //! ```
 //! use xmpp_sasl::{
-//!     ClientConfig, ClientSession, ClientStep, Credentials, Hash, Mechanism, Nonce, Prep,
+//!     Choice, ClientConfig, ClientSession, ClientStep, Credentials, Hash, Mechanism, Nonce, Prep,
 //!     ServerConfig, ServerSecret, ServerSession, ServerStep, StoredCredentials,
 //! };
 //!
@@ -28,7 +28,7 @@
 //! let stored = StoredCredentials::from_password(Hash::Sha256, Prep::SaslPrep, "pencil", b"0123456789ab", 4096)?;
 //!
 //! let config = ClientConfig::new().username("user").password("pencil");
-//! let mut client = ClientSession::new(mechanism, config, Nonce::new("rOprNGfwEbeRWgbNEkqO")?)?;
+//! let mut client = ClientSession::new(Choice::unbound(mechanism), config, Nonce::new("rOprNGfwEbeRWgbNEkqO")?)?;
 //! let mut server = ServerSession::new(mechanism, ServerConfig::new(ServerSecret::new(*b"from the server's configuration")?), Nonce::new("%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0")?)?;
 //!
 //! let ClientStep::Send(client_first) = client.step(b"")? else { unreachable!() };
@@ -106,11 +106,11 @@ mod session;
 mod simple;
 mod ssdp;
 
-pub use cb::{ChannelBinding, ChannelBindingType};
+pub use cb::{ChannelBinding, ChannelBindingType, TlsVersion};
 pub use config::{Limits, Nonce, ServerSecret};
 pub use error::{Condition, Error, Field, Message, ScramError};
 pub use ht::HtVersion;
-pub use mechanism::{Capabilities, Choice, Hash, HtBinding, Mechanism, select};
+pub use mechanism::{Capabilities, CbindFlag, Choice, Hash, HtBinding, Mechanism, select};
 pub use prep::Prep;
 pub use scram::{SaltedPassword, StoredCredentials};
 pub use session::{

@@ -16,7 +16,7 @@ use alloc::vec::Vec;
 
 use zeroize::Zeroizing;
 
-use crate::cb::ChannelBinding;
+use crate::cb::{ChannelBinding, ChannelBindingType};
 use crate::config::{Limits, ServerSecret};
 use crate::error::Condition;
 use crate::ht::HtVersion;
@@ -185,10 +185,9 @@ pub struct ClientConfig {
     pub salted_password: Option<(SaltedPassword, Vec<u8>, u32)>,
     /// The authorization identity to request.
     pub authzid: Option<String>,
-    /// Channel-binding data: required for `-PLUS`; with a non-`-PLUS` SCRAM
-    /// mechanism its presence sends gs2 flag `y` (RFC 5802 §6), so leave it
-    /// out when the server offered `-PLUS` but with no type in common.
-    pub channel_binding: Option<ChannelBinding>,
+    /// All the channel-binding data the TLS layer has, one per type; the
+    /// [`Choice`](crate::Choice) picks which (if any) is used.
+    pub channel_bindings: Vec<ChannelBinding>,
     /// String preparation.
     pub prep: Prep,
     /// Bounds on what the server may demand.
@@ -226,11 +225,22 @@ impl ClientConfig {
         self.authzid = Some(authzid.into());
         self
     }
-    /// Sets the channel-binding data.
+    /// Adds channel-binding data of this connection (replacing data of the
+    /// same type).
     #[must_use]
     pub fn channel_binding(mut self, cb: ChannelBinding) -> Self {
-        self.channel_binding = Some(cb);
+        self.channel_bindings.retain(|c| c.kind() != cb.kind());
+        self.channel_bindings.push(cb);
         self
+    }
+
+    /// The types of the binding data held, in the order added: what
+    /// [`Capabilities::channel_bindings`](crate::Capabilities) should list.
+    pub fn channel_binding_types(&self) -> Vec<ChannelBindingType> {
+        self.channel_bindings
+            .iter()
+            .map(ChannelBinding::kind)
+            .collect()
     }
     /// Sets the preparation profile.
     #[must_use]
@@ -275,7 +285,7 @@ impl core::fmt::Debug for ClientConfig {
         f.debug_struct("ClientConfig")
             .field("username", &self.username)
             .field("authzid", &self.authzid)
-            .field("channel_binding", &self.channel_binding)
+            .field("channel_bindings", &self.channel_bindings)
             .field("prep", &self.prep)
             .field("limits", &self.limits)
             .finish_non_exhaustive()

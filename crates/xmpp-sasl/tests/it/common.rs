@@ -7,9 +7,28 @@ use std::path::PathBuf;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use xmpp_sasl::{
-    ChannelBinding, ChannelBindingType, ClientConfig, Credentials, HtVersion, Limits, Mechanism,
-    Prep, ServerConfig, ServerSecret, Ssdp, SsdpForm, StoredCredentials,
+    CbindFlag, ChannelBinding, ChannelBindingType, Choice, ClientConfig, Credentials, HtVersion,
+    Limits, Mechanism, Prep, ServerConfig, ServerSecret, Ssdp, SsdpForm, StoredCredentials,
 };
+
+/// The choice a test runs `mech` with: bound to the client's first binding
+/// type of the mechanism's kind where it binds, gs2 flag `n` otherwise.
+pub(crate) fn choice(mech: Mechanism, client: &ClientConfig) -> Choice {
+    let cbind = match mech {
+        Mechanism::Ht { binding } => binding
+            .channel_binding_type()
+            .map_or(CbindFlag::Unsupported, CbindFlag::Bind),
+        Mechanism::Scram { plus: true, .. } => client
+            .channel_binding_types()
+            .first()
+            .map_or(CbindFlag::Unsupported, |t| CbindFlag::Bind(*t)),
+        _ => CbindFlag::Unsupported,
+    };
+    Choice {
+        mechanism: mech,
+        cbind,
+    }
+}
 
 /// The server secret of every test: fixed, so failures reproduce.
 pub(crate) fn secret() -> ServerSecret {

@@ -39,8 +39,12 @@ fn run(mech: Mechanism, user: &str, password: &str, iterations: u32) -> Trace {
         .username(user)
         .password(password)
         .token(password);
-    let mut c = ClientSession::new(mech, client, Nonce::new("client-nonce-0123").expect("n"))
-        .expect("client");
+    let mut c = ClientSession::new(
+        crate::common::choice(mech, &client),
+        client,
+        Nonce::new("client-nonce-0123").expect("n"),
+    )
+    .expect("client");
     let mut s = ServerSession::new(
         mech,
         config(hash, iterations),

@@ -156,7 +156,11 @@ fn client_fail(mech: Mechanism, stage: &str, input: &[u8]) -> Result<ClientStep,
         .username("user")
         .password("pencil")
         .token("token");
-    let mut client = ClientSession::new(mech, config, Nonce::new(CLIENT_NONCE)?)?;
+    let mut client = ClientSession::new(
+        crate::common::choice(mech, &config),
+        config,
+        Nonce::new(CLIENT_NONCE)?,
+    )?;
     if stage != "initial" {
         client.step(b"").expect("client-first");
     }

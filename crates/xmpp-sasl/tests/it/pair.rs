@@ -2,9 +2,9 @@
 
 use crate::common::server_config;
 use xmpp_sasl::{
-    ChannelBinding, ChannelBindingType, ClientConfig, ClientSession, ClientStep, Condition,
-    Credentials, Error, Hash, Mechanism, Nonce, Prep, Refusal, SaltedPassword, ServerConfig,
-    ServerSession, ServerStep, Ssdp, SsdpForm, StoredCredentials, Success,
+    CbindFlag, ChannelBinding, ChannelBindingType, Choice, ClientConfig, ClientSession, ClientStep,
+    Condition, Credentials, Error, Hash, Mechanism, Nonce, Prep, Refusal, SaltedPassword,
+    ServerConfig, ServerSession, ServerStep, Ssdp, SsdpForm, StoredCredentials, Success,
 };
 
 /// How the server's caller answers lookups.
@@ -61,10 +61,23 @@ pub(crate) fn exchange(
     client: ClientConfig,
     server: ServerConfig,
     account: &Account,
+    tamper: impl FnMut(usize, &mut Vec<u8>),
+) -> Outcome {
+    let choice = crate::common::choice(mech, &client);
+    exchange_choice(choice, client, server, account, tamper)
+}
+
+/// [`exchange`] with the client's choice made by the caller.
+pub(crate) fn exchange_choice(
+    choice: Choice,
+    client: ClientConfig,
+    server: ServerConfig,
+    account: &Account,
     mut tamper: impl FnMut(usize, &mut Vec<u8>),
 ) -> Outcome {
+    let mech = choice.mechanism;
     let mut c = match ClientSession::new(
-        mech,
+        choice,
         client,
         Nonce::new("client-nonce-0123").expect("nonce"),
     ) {
@@ -248,8 +261,11 @@ fn downgrade_from_plus_is_detected() {
         .password("r0m3o")
         .channel_binding(cb.clone());
     let server = server_config().channel_binding(cb);
-    let (_, s) = exchange(
-        scram(Hash::Sha1, false),
+    let (_, s) = exchange_choice(
+        Choice {
+            mechanism: scram(Hash::Sha1, false),
+            cbind: CbindFlag::NotOffered,
+        },
         client,
         server,
         &account,
@@ -494,8 +510,11 @@ fn flag_y_is_fine_when_the_server_cannot_bind() {
         .username("juliet")
         .password("r0m3o")
         .channel_binding(cb);
-    let (c, s) = exchange(
-        scram(Hash::Sha256, false),
+    let (c, s) = exchange_choice(
+        Choice {
+            mechanism: scram(Hash::Sha256, false),
+            cbind: CbindFlag::NotOffered,
+        },
         client,
         server_config(),
         &account,
@@ -544,4 +563,60 @@ fn server_refuses_its_own_short_nonce() {
     ));
     // PLAIN uses no nonce.
     assert!(ServerSession::new(Mechanism::Plain, server_config().encrypted(true), short()).is_ok());
+}
+
+#[test]
+fn the_session_sends_the_choices_gs2_flag() {
+    // The configuration holds every binding the TLS layer has; the choice
+    // alone decides the flag (RFC 5802 §6).
+    let client = || {
+        ClientConfig::new()
+            .username("juliet")
+            .password("r0m3o")
+            .channel_binding(ChannelBinding::new(
+                ChannelBindingType::TlsExporter,
+                *b"exp",
+            ))
+            .channel_binding(ChannelBinding::new(
+                ChannelBindingType::TlsServerEndPoint,
+                *b"endp",
+            ))
+    };
+    let first = |mechanism, cbind| {
+        let mut c = ClientSession::new(
+            Choice { mechanism, cbind },
+            client(),
+            Nonce::new("client-nonce-0123").expect("n"),
+        )?;
+        match c.step(b"")? {
+            ClientStep::Send(m) => Ok(String::from_utf8_lossy(&m).into_owned()),
+            ClientStep::Done { .. } => panic!("SCRAM sends client-first"),
+        }
+    };
+    let plain = scram(Hash::Sha256, false);
+    let plus = scram(Hash::Sha256, true);
+    let ok = |r: Result<String, Error>| r.expect("client-first");
+    assert!(ok(first(plain, CbindFlag::Unsupported)).starts_with("n,,"));
+    assert!(ok(first(plain, CbindFlag::NotOffered)).starts_with("y,,"));
+    let endp = CbindFlag::Bind(ChannelBindingType::TlsServerEndPoint);
+    assert!(ok(first(plus, endp)).starts_with("p=tls-server-end-point,,"));
+    // A flag that does not fit the mechanism, or data the client lacks.
+    for (mechanism, cbind) in [
+        (plain, endp),
+        (plus, CbindFlag::Unsupported),
+        (plus, CbindFlag::NotOffered),
+        (Mechanism::Plain, CbindFlag::NotOffered),
+    ] {
+        assert_eq!(
+            first(mechanism, cbind),
+            Err(Error::InvalidChoice { mechanism }),
+            "{mechanism} {cbind:?}"
+        );
+    }
+    assert_eq!(
+        first(plus, CbindFlag::Bind(ChannelBindingType::TlsUnique)),
+        Err(Error::MissingCredential {
+            what: "channel binding"
+        })
+    );
 }

@@ -73,8 +73,12 @@ fn no_step_of_any_mechanism_shows_a_secret() {
         }
         check("ClientConfig", &format!("{client:?}"));
         check("ServerConfig", &format!("{server:?}"));
-        let mut c = ClientSession::new(mech, client, Nonce::new("client-nonce-0123").expect("n"))
-            .expect("client");
+        let mut c = ClientSession::new(
+            crate::common::choice(mech, &client),
+            client,
+            Nonce::new("client-nonce-0123").expect("n"),
+        )
+        .expect("client");
         let mut s = ServerSession::new(mech, server, Nonce::new("server-nonce-4567").expect("n"))
             .expect("server");
         let mut to_client = Vec::new();
