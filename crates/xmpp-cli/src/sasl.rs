@@ -36,7 +36,7 @@ use crate::io::{Exit, emit, usage};
 const USAGE: &str =
     "usage: xmpp sasl (client|server) --mechanism M [--username U] [--password P] [--authzid Z]
        [--salt-b64 S] [--iterations N] [--nonce N] [--cb-type T --cb-data-b64 D]
-       [--prep saslprep|opaque-string|none] [--secret-b64 K]
+       [--prep saslprep|precis|precis-case-preserved|none] [--secret-b64 K]
   Each stdin line is one base64 message from the peer; each stdout line is JSON:
   {\"send\":\"<base64>\"} then {\"outcome\":\"success\",...} or {\"outcome\":\"failure\",...}.";
 
@@ -98,7 +98,11 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--prep" => {
                 o.prep = match value()?.as_str() {
                     "saslprep" => Prep::SaslPrep,
-                    "opaque-string" => Prep::OpaqueString,
+                    // RFC 8265: usernames UsernameCaseMapped (or
+                    // CasePreserved), passwords OpaqueString. `opaque-string`
+                    // is the older name of `precis`.
+                    "precis" | "opaque-string" => Prep::PrecisCaseMapped,
+                    "precis-case-preserved" => Prep::PrecisCasePreserved,
                     "none" => Prep::None,
                     other => return Err(format!("unknown --prep {other}")),
                 };

@@ -209,7 +209,7 @@ impl fmt::Display for Message {
     }
 }
 
-/// Which string a preparation (SASLprep, OpaqueString) failed on.
+/// Which string a preparation (SASLprep, a PRECIS profile) failed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Field {
@@ -270,7 +270,7 @@ pub enum Error {
         /// Which field.
         field: Field,
     },
-    /// A string failed its preparation profile (SASLprep or OpaqueString), or
+    /// A string failed its preparation profile (SASLprep or PRECIS), or
     /// is empty after it.
     Prep {
         /// Which field.
@@ -398,7 +398,10 @@ impl Error {
             Self::MessageTooLong { .. }
             | Self::Malformed { .. }
             | Self::UsernameEncoding { .. }
-            | Self::Prep { .. }
+            | Self::Prep {
+                field: Field::Authcid | Field::Password,
+                ..
+            }
             | Self::MandatoryExtension { .. }
             | Self::NonceTooShort { .. }
             | Self::UnexpectedMessage { .. } => Condition::MalformedRequest,
@@ -413,7 +416,11 @@ impl Error {
             | Self::ServerError { .. }
             | Self::ChannelBinding { .. }
             | Self::DowngradeDetected => Condition::NotAuthorized,
-            Self::InvalidAuthzid => Condition::InvalidAuthzid,
+            Self::InvalidAuthzid
+            | Self::Prep {
+                field: Field::Authzid,
+                ..
+            } => Condition::InvalidAuthzid,
             Self::Refused { condition } => *condition,
             Self::CredentialsMismatch
             | Self::MissingCredential { .. }

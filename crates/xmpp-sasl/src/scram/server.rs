@@ -125,9 +125,10 @@ impl ScramServer {
             .prep
             .prepare(&cf.username, Field::Authcid)?
             .into_owned();
+        let authzid = self.prep.prepare_authzid(cf.authzid)?;
         Ok(NeedsCredentials {
             authcid,
-            authzid: cf.authzid,
+            authzid,
             gs2_header: String::from(cf.gs2_header),
             bare: String::from(cf.bare),
             client_nonce: String::from(cf.nonce),

@@ -195,14 +195,16 @@ impl ClientSession {
                     .unwrap_or_default();
                 let authcid = c.prep.prepare(username, Field::Authcid)?;
                 let pw = Zeroizing::new(c.prep.prepare(password, Field::Password)?.into_owned());
-                let msg = simple::plain_encode(c.authzid.as_deref(), &authcid, &pw)?;
+                let authzid = c.prep.prepare_authzid(c.authzid.clone())?;
+                let msg = simple::plain_encode(authzid.as_deref(), &authcid, &pw)?;
                 Ok(ClientStep::Done {
                     send: Some(msg),
                     success: self.success(None),
                 })
             }
             Mechanism::External => {
-                let authzid = c.authzid.as_deref().unwrap_or_default();
+                let authzid = c.prep.prepare_authzid(c.authzid.clone())?;
+                let authzid = authzid.as_deref().unwrap_or_default();
                 if authzid.contains('\0') {
                     return Err(Error::InvalidAuthzid);
                 }

@@ -138,18 +138,20 @@ impl ServerSession {
             }),
             ServerState::Start => match self.mechanism {
                 Mechanism::Plain => {
-                    let m = simple::plain_decode(input, limits.max_message_len)?;
+                    let mut m = simple::plain_decode(input, limits.max_message_len)?;
                     let authcid = self
                         .config
                         .prep
                         .prepare(&m.authcid, Field::Authcid)?
                         .into_owned();
+                    m.authzid = self.config.prep.prepare_authzid(m.authzid)?;
                     let step = self.request(Some(&authcid), m.authzid.as_deref());
                     self.state = ServerState::PlainLookup(m, authcid);
                     Ok(step)
                 }
                 Mechanism::External => {
                     let authzid = simple::external_decode(input, limits.max_message_len)?;
+                    let authzid = self.config.prep.prepare_authzid(authzid)?;
                     let step = self.request(None, authzid.as_deref());
                     self.state = ServerState::ExternalLookup(authzid);
                     Ok(step)

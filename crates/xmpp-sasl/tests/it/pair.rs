@@ -447,12 +447,12 @@ fn refusals_carry_the_callers_condition() {
 #[test]
 fn opaque_string_prep_works_end_to_end() {
     let mut account = Account::new("juliet", "correct\u{00A0}horse");
-    account.prep = Prep::OpaqueString;
+    account.prep = Prep::PrecisCaseMapped;
     let client = ClientConfig::new()
         .username("juliet")
         .password("correct horse")
-        .prep(Prep::OpaqueString);
-    let server = server_config().prep(Prep::OpaqueString);
+        .prep(Prep::PrecisCaseMapped);
+    let server = server_config().prep(Prep::PrecisCaseMapped);
     let (c, s) = exchange(
         scram(Hash::Sha256, false),
         client,
@@ -619,4 +619,57 @@ fn the_session_sends_the_choices_gs2_flag() {
             what: "channel binding"
         })
     );
+}
+
+#[test]
+fn the_server_prepares_or_refuses_the_authzid() {
+    // RFC 6120 §6.3.8: an authzid is a JID; it reaches the caller prepared
+    // (SASLprep here: width and spaces mapped), and one with a control
+    // character is refused as invalid-authzid.
+    let plain = |msg: &[u8]| {
+        let mut s = ServerSession::new(
+            Mechanism::Plain,
+            server_config().encrypted(true),
+            Nonce::new("server-nonce-4567").expect("n"),
+        )
+        .expect("server");
+        s.step(msg)
+    };
+    let scram = |msg: &[u8]| {
+        let mut s = ServerSession::new(
+            scram(Hash::Sha256, false),
+            server_config(),
+            Nonce::new("server-nonce-4567").expect("n"),
+        )
+        .expect("server");
+        s.step(msg)
+    };
+    let authzid = |step: Result<ServerStep, Error>| match step {
+        Ok(ServerStep::NeedCredentials(req)) => Ok(req.authzid),
+        Ok(other) => panic!("{other:?}"),
+        Err(e) => Err(e.condition()),
+    };
+    let fullwidth = "\u{FF21}dmin\u{A0}x";
+    assert_eq!(
+        authzid(plain(format!("{fullwidth}\0user\0pw").as_bytes())),
+        Ok(Some("Admin x".to_owned()))
+    );
+    assert_eq!(
+        authzid(scram(
+            format!("n,a={fullwidth},n=user,r=client-nonce").as_bytes()
+        )),
+        Ok(Some("Admin x".to_owned()))
+    );
+    for bad in ["\u{FF21}dmin\u{A0}\u{7}", "adm\u{1}in"] {
+        assert_eq!(
+            authzid(plain(format!("{bad}\0user\0pw").as_bytes())),
+            Err(Condition::InvalidAuthzid),
+            "{bad:?}"
+        );
+        assert_eq!(
+            authzid(scram(format!("n,a={bad},n=user,r=client-nonce").as_bytes())),
+            Err(Condition::InvalidAuthzid),
+            "{bad:?}"
+        );
+    }
 }
