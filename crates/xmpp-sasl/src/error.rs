@@ -360,6 +360,14 @@ pub enum Error {
         /// The condition the caller chose.
         condition: Condition,
     },
+    /// An HT request's XEP-0484 `count` is missing or not above the highest
+    /// one processed for the token: a replay.
+    Replay {
+        /// The count the client sent.
+        count: Option<u64>,
+        /// The highest count processed before.
+        processed: Option<u64>,
+    },
     /// The credentials handed to the session do not fit its mechanism (for
     /// example SHA-1 stored keys for SCRAM-SHA-256).
     CredentialsMismatch,
@@ -415,7 +423,8 @@ impl Error {
             | Self::InvalidServerSignature
             | Self::ServerError { .. }
             | Self::ChannelBinding { .. }
-            | Self::DowngradeDetected => Condition::NotAuthorized,
+            | Self::DowngradeDetected
+            | Self::Replay { .. } => Condition::NotAuthorized,
             Self::InvalidAuthzid
             | Self::Prep {
                 field: Field::Authzid,
@@ -546,6 +555,15 @@ impl fmt::Display for Error {
             }
             Self::InvalidAuthzid => f.write_str("authzid is not acceptable"),
             Self::Refused { condition } => write!(f, "credentials refused: {condition}"),
+            Self::Replay { count: None, .. } => f.write_str("FAST request carries no count"),
+            Self::Replay {
+                count: Some(count),
+                processed,
+            } => write!(
+                f,
+                "FAST count {count} is not above the processed {}",
+                processed.unwrap_or_default()
+            ),
             Self::CredentialsMismatch => f.write_str("credentials do not fit the mechanism"),
             Self::MissingCredential { what } => write!(f, "no {what} was given"),
             Self::InvalidChoice { mechanism } => {

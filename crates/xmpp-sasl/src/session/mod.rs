@@ -114,6 +114,27 @@ pub enum Credentials {
     /// HT: the user's current token. The caller revokes it after a success
     /// (draft-schmaus-kitten-sasl-ht-09 §3.2).
     Token(Zeroizing<String>),
+    /// HT with XEP-0484 replay protection: the token; the `count` the
+    /// client sent on its `<fast/>` element (`None` if it sent none); and
+    /// the highest count already processed for this token (`None` if none
+    /// was). The session refuses ([`Error::Replay`], `not-authorized`)
+    /// unless `count` is present and above `processed`. Whatever the
+    /// outcome, the caller then records `count` as processed.
+    ///
+    /// XEP-0484 §"Client authenticates using FAST" requires it for
+    /// requests in TLS 0-RTT data, which an attacker can replay; use it for
+    /// HT-SHA-256-NONE too, whose initiator message is the same every time
+    /// a token is used (draft-schmaus-kitten-sasl-ht-09 §3 binds it to
+    /// nothing else), so a captured one logs in again for as long as the
+    /// token lives.
+    FastToken {
+        /// The user's current token.
+        token: Zeroizing<String>,
+        /// The client's `count`.
+        count: Option<u64>,
+        /// The highest count processed so far for this token.
+        processed: Option<u64>,
+    },
     /// EXTERNAL: the identity established outside SASL (e.g. by the client
     /// certificate), which the caller has checked may act for the authzid.
     External(String),
@@ -164,6 +185,13 @@ impl core::fmt::Debug for Credentials {
         match self {
             Self::Password(_) => f.write_str("Password(..)"),
             Self::Token(_) => f.write_str("Token(..)"),
+            Self::FastToken {
+                count, processed, ..
+            } => f
+                .debug_struct("FastToken")
+                .field("count", count)
+                .field("processed", processed)
+                .finish_non_exhaustive(),
             Self::Scram(s) => f.debug_tuple("Scram").field(s).finish(),
             Self::External(s) => f.debug_tuple("External").field(s).finish(),
             Self::UnknownUser => f.write_str("UnknownUser"),

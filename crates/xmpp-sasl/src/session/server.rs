@@ -263,11 +263,23 @@ impl ServerSession {
             }
             (
                 ServerState::HtLookup(msg, authcid),
-                creds @ (Credentials::Token(_) | Credentials::UnknownUser),
+                creds @ (Credentials::Token(_)
+                | Credentials::FastToken { .. }
+                | Credentials::UnknownUser),
             ) => {
+                if let Credentials::FastToken {
+                    count, processed, ..
+                } = creds
+                {
+                    if count.is_none_or(|c| processed.is_some_and(|p| c <= p)) {
+                        return Err(Error::Replay { count, processed });
+                    }
+                }
                 let mock;
                 let token = match &creds {
-                    Credentials::Token(token) => token.as_bytes(),
+                    Credentials::Token(token) | Credentials::FastToken { token, .. } => {
+                        token.as_bytes()
+                    }
                     // The same HMAC over a made-up token, so it fails as a
                     // wrong token does.
                     _ => {

@@ -673,3 +673,51 @@ fn the_server_prepares_or_refuses_the_authzid() {
         );
     }
 }
+
+#[test]
+fn a_replayed_fast_request_is_refused() {
+    // HT-SHA-256-NONE's initiator is the same whenever the token is used;
+    // XEP-0484's `count` lets the server refuse the second use.
+    let token = || "fast-token-0123456789".to_owned().into();
+    let none = Mechanism::Ht {
+        binding: xmpp_sasl::HtBinding::None,
+    };
+    let initiator = |nonce| {
+        let config = ClientConfig::new()
+            .username("juliet")
+            .token("fast-token-0123456789");
+        let mut c =
+            ClientSession::new(Choice::unbound(none), config, Nonce::new(nonce).expect("n"))
+                .expect("client");
+        match c.step(b"").expect("initiator") {
+            ClientStep::Send(m) => m.to_vec(),
+            ClientStep::Done { .. } => panic!("HT sends an initiator"),
+        }
+    };
+    let first = initiator("client-nonce-0123");
+    assert_eq!(
+        first,
+        initiator("another-nonce-456"),
+        "replayable as drafted"
+    );
+    let serve = |count, processed| {
+        let mut s =
+            ServerSession::new(none, server_config(), Nonce::new("n").expect("n")).expect("server");
+        assert!(matches!(s.step(&first), Ok(ServerStep::NeedCredentials(_))));
+        s.credentials(Credentials::FastToken {
+            token: token(),
+            count,
+            processed,
+        })
+    };
+    assert!(matches!(serve(Some(1), None), Ok(ServerStep::Success(_))));
+    assert!(matches!(
+        serve(Some(8), Some(7)),
+        Ok(ServerStep::Success(_))
+    ));
+    for (count, processed) in [(Some(1), Some(1)), (Some(3), Some(7)), (None, None)] {
+        let err = serve(count, processed).expect_err("replay");
+        assert_eq!(err, Error::Replay { count, processed });
+        assert_eq!(err.condition(), Condition::NotAuthorized);
+    }
+}
