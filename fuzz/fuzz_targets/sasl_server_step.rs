@@ -27,7 +27,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(secret) = ServerSecret::new(*b"the fuzz server secret, 32 bytes") else {
         return;
     };
-    let mut config = ServerConfig::new(secret).encrypted(true);
+    let mut config = ServerConfig::new(secret)
+        .mechanisms(Mechanism::all())
+        .encrypted(true);
     for kind in [
         ChannelBindingType::TlsExporter,
         ChannelBindingType::TlsServerEndPoint,

@@ -305,7 +305,11 @@ fn server(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
             ));
         }
     };
-    let config = ServerConfig::new(secret).prep(o.prep).encrypted(true);
+    // The one mechanism named on the command line is the one offered.
+    let config = ServerConfig::new(secret)
+        .mechanisms([mech])
+        .prep(o.prep)
+        .encrypted(true);
     let config = match &o.channel_binding {
         Some(cb) => config.channel_binding(cb.clone()),
         None => config,

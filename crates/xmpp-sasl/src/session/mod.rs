@@ -331,11 +331,17 @@ pub struct ServerConfig {
     pub prep: Prep,
     /// Bounds on what the client may send.
     pub limits: Limits,
+    /// The mechanisms the server is willing to run. By default the SCRAM
+    /// mechanisms with and without `-PLUS`, PLAIN and the four
+    /// HT-SHA-256-*; EXTERNAL and ANONYMOUS only when enabled. What is
+    /// advertised on a connection is [`Self::advertised_mechanisms`].
+    pub mechanisms: Vec<Mechanism>,
     /// The binding data of this connection, one per type the server
     /// supports. Non-empty means the server offers `-PLUS`.
     pub channel_bindings: Vec<ChannelBinding>,
-    /// The advertised lists, for XEP-0474, and which attribute to send.
-    pub ssdp: Option<(Ssdp, SsdpForm)>,
+    /// Whether to send XEP-0474's downgrade-protection hash in SCRAM, and
+    /// in which form; it is computed from [`Self::ssdp_lists`].
+    pub ssdp: Option<SsdpForm>,
     /// Whether the stream is encrypted; PLAIN is refused without it unless
     /// [`Self::allow_plain_unencrypted`].
     pub encrypted: bool,
@@ -353,6 +359,9 @@ impl ServerConfig {
             secret,
             prep: Prep::default(),
             limits: Limits::default(),
+            mechanisms: Mechanism::all()
+                .filter(|m| !matches!(m, Mechanism::External | Mechanism::Anonymous))
+                .collect(),
             channel_bindings: Vec::new(),
             ssdp: None,
             encrypted: false,
@@ -372,16 +381,24 @@ impl ServerConfig {
         self.limits = limits;
         self
     }
-    /// Adds channel-binding data of this connection.
+    /// Sets the mechanisms the server is willing to run.
+    #[must_use]
+    pub fn mechanisms(mut self, mechanisms: impl IntoIterator<Item = Mechanism>) -> Self {
+        self.mechanisms = mechanisms.into_iter().collect();
+        self
+    }
+    /// Adds channel-binding data of this connection (replacing data of the
+    /// same type).
     #[must_use]
     pub fn channel_binding(mut self, cb: ChannelBinding) -> Self {
+        self.channel_bindings.retain(|c| c.kind() != cb.kind());
         self.channel_bindings.push(cb);
         self
     }
-    /// Sets the XEP-0474 lists.
+    /// Sends XEP-0474's hash of [`Self::ssdp_lists`] in this form.
     #[must_use]
-    pub fn ssdp(mut self, ssdp: Ssdp, form: SsdpForm) -> Self {
-        self.ssdp = Some((ssdp, form));
+    pub fn ssdp(mut self, form: SsdpForm) -> Self {
+        self.ssdp = Some(form);
         self
     }
     /// Marks the stream as encrypted (TLS).
@@ -401,6 +418,64 @@ impl ServerConfig {
     pub fn allow_plain_unencrypted(mut self, allow: bool) -> Self {
         self.allow_plain_unencrypted = allow;
         self
+    }
+}
+
+impl ServerConfig {
+    /// Whether `mechanism` can run on this connection: a binding mechanism
+    /// needs data of its type, PLAIN an encrypted stream (or the explicit
+    /// allowance).
+    fn runnable(&self, mechanism: Mechanism) -> bool {
+        let has = |t: ChannelBindingType| self.channel_bindings.iter().any(|c| c.kind() == t);
+        match mechanism {
+            Mechanism::Scram { plus: true, .. } => !self.channel_bindings.is_empty(),
+            Mechanism::Ht { binding } => binding.channel_binding_type().is_none_or(has),
+            Mechanism::Plain => self.encrypted || self.allow_plain_unencrypted,
+            _ => true,
+        }
+    }
+
+    /// The SASL mechanisms to advertise on this connection (RFC 6120
+    /// §6.4.1 `<mechanisms/>`, or XEP-0388 `<authentication/>`), strongest
+    /// first: the enabled ones that can run here. HT mechanisms are not
+    /// among them: XEP-0484 advertises them in `<fast/>`
+    /// ([`Self::fast_mechanisms`]).
+    pub fn advertised_mechanisms(&self) -> Vec<Mechanism> {
+        Mechanism::all()
+            .filter(|m| !matches!(m, Mechanism::Ht { .. }))
+            .filter(|m| self.mechanisms.contains(m) && self.runnable(*m))
+            .collect()
+    }
+
+    /// The HT mechanisms to advertise in XEP-0484's `<fast/>`: the enabled
+    /// ones whose binding data this connection has.
+    pub fn fast_mechanisms(&self) -> Vec<Mechanism> {
+        Mechanism::all()
+            .filter(|m| matches!(m, Mechanism::Ht { .. }))
+            .filter(|m| self.mechanisms.contains(m) && self.runnable(*m))
+            .collect()
+    }
+
+    /// The channel-binding types to advertise with XEP-0440
+    /// (`<sasl-channel-binding/>`): those this connection has data for.
+    /// Advertise none when the list is empty.
+    pub fn channel_binding_types(&self) -> Vec<ChannelBindingType> {
+        self.channel_bindings
+            .iter()
+            .map(ChannelBinding::kind)
+            .collect()
+    }
+
+    /// The advertised lists XEP-0474 hashes: exactly
+    /// [`Self::advertised_mechanisms`] and, when there are any,
+    /// [`Self::channel_binding_types`]. The session hashes these, so what
+    /// is signed cannot drift from what is advertised.
+    pub fn ssdp_lists(&self) -> Ssdp {
+        let types = self.channel_binding_types();
+        Ssdp::new(
+            self.advertised_mechanisms().iter().map(|m| m.name()),
+            (!types.is_empty()).then(|| types.into_iter().map(ChannelBindingType::name)),
+        )
     }
 }
 

@@ -46,38 +46,36 @@ impl core::fmt::Debug for ServerSession {
 
 impl ServerSession {
     /// A server for the mechanism the client chose; `nonce` is the server
-    /// nonce for SCRAM (fresh per exchange).
+    /// nonce for SCRAM (fresh per exchange, at least
+    /// [`Limits::min_nonce_len`](crate::Limits) characters).
+    ///
+    /// Only a mechanism the configuration advertises on this connection
+    /// ([`ServerConfig::advertised_mechanisms`] or
+    /// [`ServerConfig::fast_mechanisms`]) is accepted: PLAIN on an
+    /// unencrypted stream is `encryption-required`, anything else
+    /// `invalid-mechanism`.
     pub fn new(mechanism: Mechanism, config: ServerConfig, nonce: Nonce) -> Result<Self, Error> {
-        match mechanism {
-            Mechanism::Plain if !config.encrypted && !config.allow_plain_unencrypted => {
-                Err(Error::EncryptionRequired)
-            }
-            Mechanism::Scram { plus: true, .. } if config.channel_bindings.is_empty() => {
-                Err(Error::UnsupportedMechanism)
-            }
-            Mechanism::Scram { .. } => {
-                crate::scram::server::check_server_nonce(&nonce, &config.limits)?;
-                Ok(Self {
-                    mechanism,
-                    config,
-                    nonce,
-                    state: ServerState::Start,
-                })
-            }
-            Mechanism::Ht { binding }
-                if binding
-                    .channel_binding_type()
-                    .is_some_and(|t| !config.channel_bindings.iter().any(|c| c.kind() == t)) =>
-            {
-                Err(Error::UnsupportedMechanism)
-            }
-            _ => Ok(Self {
-                mechanism,
-                config,
-                nonce,
-                state: ServerState::Start,
-            }),
+        if mechanism == Mechanism::Plain
+            && config.mechanisms.contains(&mechanism)
+            && !config.encrypted
+            && !config.allow_plain_unencrypted
+        {
+            return Err(Error::EncryptionRequired);
         }
+        if !config.advertised_mechanisms().contains(&mechanism)
+            && !config.fast_mechanisms().contains(&mechanism)
+        {
+            return Err(Error::UnsupportedMechanism);
+        }
+        if let Mechanism::Scram { .. } = mechanism {
+            crate::scram::server::check_server_nonce(&nonce, &config.limits)?;
+        }
+        Ok(Self {
+            mechanism,
+            config,
+            nonce,
+            state: ServerState::Start,
+        })
     }
 
     /// Parses a mechanism name the client sent and starts a session for it
@@ -179,7 +177,10 @@ impl ServerSession {
                         channel_bindings: self.config.channel_bindings.clone(),
                         prep: self.config.prep,
                         limits,
-                        ssdp: self.config.ssdp.clone(),
+                        ssdp: self
+                            .config
+                            .ssdp
+                            .map(|form| (self.config.ssdp_lists(), form)),
                     };
                     let needs = server.client_first(input)?;
                     let step = self.request(Some(needs.authcid()), needs.authzid());

@@ -35,9 +35,10 @@ pub(crate) fn secret() -> ServerSecret {
     ServerSecret::new(*b"the tests' server secret, 32 B..").expect("long enough")
 }
 
-/// A server configuration with the test secret and default policy.
+/// A server configuration with the test secret, every mechanism enabled,
+/// and otherwise default policy.
 pub(crate) fn server_config() -> ServerConfig {
-    ServerConfig::new(secret())
+    ServerConfig::new(secret()).mechanisms(Mechanism::all())
 }
 
 /// `testdata/sasl/` in the workspace.
@@ -157,8 +158,18 @@ impl Vector {
         if let Some(cb) = self.channel_binding() {
             c = c.channel_binding(cb);
         }
-        if let Some(s) = self.ssdp() {
-            c = c.ssdp(s, SsdpForm::Current);
+        // The server advertises exactly the vector's lists: those
+        // mechanisms, and binding data (made up where the vector has none)
+        // for each listed type.
+        if let Some(mechs) = self.get("ssdp-mechanisms") {
+            c = c.mechanisms(mechs.split(' ').filter_map(Mechanism::from_name));
+            for name in self.get("ssdp-channel-bindings").unwrap_or("").split(' ') {
+                let kind = ChannelBindingType::from_name(name).expect("cb type");
+                if !c.channel_binding_types().contains(&kind) {
+                    c = c.channel_binding(ChannelBinding::new(kind, *b"unused"));
+                }
+            }
+            c = c.ssdp(SsdpForm::Current);
         }
         c.ht_version(self.ht_version())
     }

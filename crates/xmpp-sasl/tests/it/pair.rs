@@ -302,13 +302,31 @@ fn authzid_and_escaped_names_round_trip() {
 #[test]
 fn ssdp_detects_a_trimmed_mechanism_list() {
     let account = Account::new("juliet", "r0m3o");
+    let server = |form| {
+        server_config()
+            .mechanisms([
+                scram(Hash::Sha1, false),
+                scram(Hash::Sha256, false),
+                scram(Hash::Sha512, false),
+                scram(Hash::Sha512, true),
+            ])
+            .channel_binding(ChannelBinding::new(ChannelBindingType::TlsExporter, *b"x"))
+            .ssdp(form)
+    };
+    // What the client saw, as it would build it from the features.
     let advertised = Ssdp::new(
-        ["SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-512"],
+        [
+            "SCRAM-SHA-1",
+            "SCRAM-SHA-256",
+            "SCRAM-SHA-512",
+            "SCRAM-SHA-512-PLUS",
+        ],
         Some(["tls-exporter"]),
     );
+    assert_eq!(server(SsdpForm::Current).ssdp_lists(), advertised);
     let seen = Ssdp::new(["SCRAM-SHA-1"], Some(["tls-exporter"]));
     for form in [SsdpForm::Current, SsdpForm::Legacy] {
-        let server = || server_config().ssdp(advertised.clone(), form);
+        let server = || server(form);
         let honest = ClientConfig::new()
             .username("juliet")
             .password("r0m3o")
@@ -345,10 +363,16 @@ fn ssdp_attribute_is_signed() {
     // A man in the middle who rewrites h= to match his trimmed list breaks
     // the proof, because the AuthMessage covers the exact server-first.
     let account = Account::new("juliet", "r0m3o");
-    let advertised = Ssdp::new(["SCRAM-SHA-1", "SCRAM-SHA-256"], None::<[&str; 0]>);
+    let server = server_config()
+        .mechanisms([scram(Hash::Sha1, false), scram(Hash::Sha256, false)])
+        .ssdp(SsdpForm::Current);
+    let advertised = server.ssdp_lists();
+    assert_eq!(
+        advertised,
+        Ssdp::new(["SCRAM-SHA-1", "SCRAM-SHA-256"], None::<[&str; 0]>)
+    );
     let trimmed = Ssdp::new(["SCRAM-SHA-1"], None::<[&str; 0]>);
     let forged = trimmed.value(Hash::Sha1, SsdpForm::Current);
-    let server = server_config().ssdp(advertised.clone(), SsdpForm::Current);
     let client = ClientConfig::new()
         .username("juliet")
         .password("r0m3o")
@@ -719,5 +743,86 @@ fn a_replayed_fast_request_is_refused() {
         let err = serve(count, processed).expect_err("replay");
         assert_eq!(err, Error::Replay { count, processed });
         assert_eq!(err.condition(), Condition::NotAuthorized);
+    }
+}
+
+#[test]
+fn the_advertised_lists_come_from_the_configuration() {
+    // RFC 6120 §6.4.1, XEP-0440, XEP-0474 and XEP-0484 lists from one
+    // source, so they cannot drift from what the session accepts.
+    let secret = crate::common::secret();
+    let names = |ms: Vec<Mechanism>| ms.iter().map(|m| m.name()).collect::<Vec<_>>();
+    let plain_tcp = ServerConfig::new(secret.clone());
+    assert_eq!(
+        names(plain_tcp.advertised_mechanisms()),
+        ["SCRAM-SHA-512", "SCRAM-SHA-256", "SCRAM-SHA-1"]
+    );
+    assert_eq!(names(plain_tcp.fast_mechanisms()), ["HT-SHA-256-NONE"]);
+    assert_eq!(plain_tcp.channel_binding_types(), []);
+    assert_eq!(
+        plain_tcp.ssdp_lists(),
+        Ssdp::new(
+            ["SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-512"],
+            None::<[&str; 0]>
+        )
+    );
+    let tls = ServerConfig::new(secret)
+        .encrypted(true)
+        .channel_binding(ChannelBinding::new(ChannelBindingType::TlsExporter, *b"e"));
+    assert_eq!(
+        names(tls.advertised_mechanisms()),
+        [
+            "SCRAM-SHA-512-PLUS",
+            "SCRAM-SHA-256-PLUS",
+            "SCRAM-SHA-1-PLUS",
+            "SCRAM-SHA-512",
+            "SCRAM-SHA-256",
+            "SCRAM-SHA-1",
+            "PLAIN"
+        ]
+    );
+    assert_eq!(
+        names(tls.fast_mechanisms()),
+        ["HT-SHA-256-EXPR", "HT-SHA-256-NONE"]
+    );
+    assert_eq!(
+        tls.channel_binding_types(),
+        [ChannelBindingType::TlsExporter]
+    );
+    // The session runs only what is advertised.
+    let nonce = || Nonce::new("server-nonce-4567").expect("n");
+    for (config, mech, condition) in [
+        (&plain_tcp, Mechanism::Plain, Condition::EncryptionRequired),
+        (
+            &plain_tcp,
+            scram(Hash::Sha256, true),
+            Condition::InvalidMechanism,
+        ),
+        (&tls, Mechanism::External, Condition::InvalidMechanism),
+        (
+            &tls,
+            Mechanism::Ht {
+                binding: xmpp_sasl::HtBinding::EndPoint,
+            },
+            Condition::InvalidMechanism,
+        ),
+    ] {
+        assert_eq!(
+            ServerSession::new(mech, config.clone(), nonce())
+                .map(|_| ())
+                .map_err(|e| e.condition()),
+            Err(condition),
+            "{mech}"
+        );
+    }
+    for mech in tls
+        .advertised_mechanisms()
+        .into_iter()
+        .chain(tls.fast_mechanisms())
+    {
+        assert!(
+            ServerSession::new(mech, tls.clone(), nonce()).is_ok(),
+            "{mech}"
+        );
     }
 }
