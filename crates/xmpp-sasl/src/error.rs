@@ -183,6 +183,8 @@ pub enum Message {
     HtFinal,
     /// The additional data of a success outcome for a mechanism that has none.
     Outcome,
+    /// Stored credentials as text (RFC 5803 §3), from an account database.
+    StoredCredentials,
 }
 
 impl Message {
@@ -199,6 +201,7 @@ impl Message {
             Self::HtInitial => "HT initial response",
             Self::HtFinal => "HT final message",
             Self::Outcome => "success additional data",
+            Self::StoredCredentials => "stored credentials text",
         }
     }
 }

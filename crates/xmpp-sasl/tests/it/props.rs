@@ -125,4 +125,16 @@ proptest! {
             prop_assert!(c.is_err(), "{mech}: a changed final message must fail the client");
         }
     }
+
+    #[test]
+    fn stored_credential_text_is_parsed_safely(
+        text in "(SCRAM-SHA-(1|256|512)\\$[0-9]{0,11}:[A-Za-z0-9+/=]{0,30}\\$[A-Za-z0-9+/=]{0,90}:[A-Za-z0-9+/=]{0,90})|\\PC{0,64}",
+    ) {
+        // RFC 5803 text from an account database: never a panic, and
+        // whatever parses formats back to the same text.
+        if let Ok(stored) = xmpp_sasl::StoredCredentials::from_text(&text) {
+            let formatted = stored.to_text();
+            prop_assert_eq!(formatted.as_str(), text.as_str());
+        }
+    }
 }
