@@ -117,7 +117,7 @@ pub enum Credentials {
     /// HT with XEP-0484 replay protection: the token; the `count` the
     /// client sent on its `<fast/>` element (`None` if it sent none); and
     /// the highest count already processed for this token (`None` if none
-    /// was). The session refuses ([`Error::Replay`], `not-authorized`)
+    /// was). The session refuses ([`Error::Replay`](crate::Error::Replay), `not-authorized`)
     /// unless `count` is present and above `processed`. Whatever the
     /// outcome, the caller then records `count` as processed.
     ///
