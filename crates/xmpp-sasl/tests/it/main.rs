@@ -11,6 +11,7 @@ mod common;
 mod enumeration;
 mod malformed;
 mod pair;
+mod policy;
 mod props;
 mod secrets;
 mod vectors;
