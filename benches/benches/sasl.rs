@@ -26,8 +26,8 @@ use rsasl::prelude::{Mechname, SASLClient, SASLConfig, SASLServer, SessionError}
 use rsasl::validate::NoValidation;
 use sha2::Sha256;
 use xmpp_sasl::{
-    ClientConfig, ClientSession, ClientStep, Credentials, Hash, Mechanism, Nonce, Prep,
-    ServerConfig, ServerSession, ServerStep, StoredCredentials,
+    Choice, ClientConfig, ClientSession, ClientStep, Credentials, Hash, Mechanism, Nonce, Prep,
+    ServerConfig, ServerSecret, ServerSession, ServerStep, StoredCredentials,
 };
 
 const SALT: &[u8] = b"0123456789abcdef";
@@ -37,6 +37,11 @@ const MECH: Mechanism = Mechanism::Scram {
     plus: false,
 };
 
+/// The server configuration: a fixed secret, default policy.
+fn server_config() -> ServerConfig {
+    ServerConfig::new(ServerSecret::new(*b"the bench's server secret, 32 B.").unwrap())
+}
+
 fn stored() -> StoredCredentials {
     StoredCredentials::from_password(Hash::Sha256, Prep::SaslPrep, "pencil", SALT, ITERATIONS)
         .unwrap()
@@ -45,11 +50,15 @@ fn stored() -> StoredCredentials {
 /// One full exchange with xmpp-sasl; returns the server's verdict.
 fn ours(stored: &StoredCredentials) -> bool {
     let config = ClientConfig::new().username("user").password("pencil");
-    let mut client =
-        ClientSession::new(MECH, config, Nonce::new("rOprNGfwEbeRWgbNEkqO").unwrap()).unwrap();
+    let mut client = ClientSession::new(
+        Choice::unbound(MECH),
+        config,
+        Nonce::new("rOprNGfwEbeRWgbNEkqO").unwrap(),
+    )
+    .unwrap();
     let mut server = ServerSession::new(
         MECH,
-        ServerConfig::new(),
+        server_config(),
         Nonce::new("%hvYDpWUa2RaTCAfuxFIlj").unwrap(),
     )
     .unwrap();
@@ -161,11 +170,15 @@ fn server_with_stored_keys(c: &mut Criterion) {
     // The exchange is deterministic with fixed nonces, so the client's two
     // messages can be made once and replayed against fresh servers.
     let config = ClientConfig::new().username("user").password("pencil");
-    let mut client =
-        ClientSession::new(MECH, config, Nonce::new("rOprNGfwEbeRWgbNEkqO").unwrap()).unwrap();
+    let mut client = ClientSession::new(
+        Choice::unbound(MECH),
+        config,
+        Nonce::new("rOprNGfwEbeRWgbNEkqO").unwrap(),
+    )
+    .unwrap();
     let server_nonce = "%hvYDpWUa2RaTCAfuxFIlj";
     let mut server =
-        ServerSession::new(MECH, ServerConfig::new(), Nonce::new(server_nonce).unwrap()).unwrap();
+        ServerSession::new(MECH, server_config(), Nonce::new(server_nonce).unwrap()).unwrap();
     let ClientStep::Send(first) = client.step(b"").unwrap() else {
         panic!()
     };
@@ -183,7 +196,7 @@ fn server_with_stored_keys(c: &mut Criterion) {
     g.bench_function("xmpp-sasl", |b| {
         b.iter(|| {
             let mut server =
-                ServerSession::new(MECH, ServerConfig::new(), Nonce::new(server_nonce).unwrap())
+                ServerSession::new(MECH, server_config(), Nonce::new(server_nonce).unwrap())
                     .unwrap();
             server.step(black_box(&first)).unwrap();
             server

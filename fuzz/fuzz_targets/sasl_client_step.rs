@@ -11,7 +11,7 @@ use libfuzzer_sys::fuzz_target;
 #[path = "sasl_split.rs"]
 mod sasl_split;
 use xmpp_sasl::{
-    ChannelBinding, ChannelBindingType, ClientConfig, ClientSession, ClientStep, Limits, Mechanism,
+    CbindFlag, ChannelBinding, ChannelBindingType, Choice, ClientConfig, ClientSession, ClientStep, Limits, Mechanism,
     Nonce,
 };
 
@@ -43,7 +43,21 @@ fuzz_target!(|data: &[u8]| {
     let Ok(nonce) = Nonce::new("client-nonce-fuzz") else {
         return;
     };
-    let Ok(mut client) = ClientSession::new(mech, config, nonce) else {
+    // The high bit of the first byte picks `y` over `n` for SCRAM without
+    // -PLUS; a binding mechanism binds to the data of its type.
+    let cbind = match mech {
+        Mechanism::Scram { plus: true, .. } => CbindFlag::Bind(ChannelBindingType::TlsExporter),
+        Mechanism::Scram { .. } if choice & 0x80 != 0 => CbindFlag::NotOffered,
+        Mechanism::Ht { binding } => binding
+            .channel_binding_type()
+            .map_or(CbindFlag::Unsupported, CbindFlag::Bind),
+        _ => CbindFlag::Unsupported,
+    };
+    let choice = Choice {
+        mechanism: mech,
+        cbind,
+    };
+    let Ok(mut client) = ClientSession::new(choice, config, nonce) else {
         return;
     };
     let Ok(first) = client.step(b"") else { return };

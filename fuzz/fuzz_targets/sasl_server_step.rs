@@ -12,7 +12,7 @@ use libfuzzer_sys::fuzz_target;
 #[path = "sasl_split.rs"]
 mod sasl_split;
 use xmpp_sasl::{
-    ChannelBinding, ChannelBindingType, Credentials, Mechanism, Nonce, ServerConfig, ServerSession,
+    ChannelBinding, ChannelBindingType, Credentials, Mechanism, Nonce, ServerConfig, ServerSecret, ServerSession,
     ServerStep, StoredCredentials,
 };
 
@@ -24,7 +24,12 @@ fuzz_target!(|data: &[u8]| {
     let Some(&mech) = mechs.get(usize::from(choice) % mechs.len()) else {
         return;
     };
-    let mut config = ServerConfig::new().encrypted(true);
+    let Ok(secret) = ServerSecret::new(*b"the fuzz server secret, 32 bytes") else {
+        return;
+    };
+    let mut config = ServerConfig::new(secret)
+        .mechanisms(Mechanism::all())
+        .encrypted(true);
     for kind in [
         ChannelBindingType::TlsExporter,
         ChannelBindingType::TlsServerEndPoint,

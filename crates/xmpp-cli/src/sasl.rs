@@ -1,6 +1,6 @@
 //! `xmpp sasl client|server --mechanism M [--username U] [--password P]
 //! [--authzid Z] [--salt-b64 S] [--iterations N] [--nonce N]
-//! [--cb-type T --cb-data-b64 D]`.
+//! [--cb-type T --cb-data-b64 D] [--secret-b64 K]`.
 //!
 //! Each line of standard input is one base64 message from the peer (an
 //! empty line is an empty message). Each output line is JSON:
@@ -12,6 +12,13 @@
 //! wired client receives it. Input that ends before the exchange does is an
 //! `aborted` failure. For HT-SHA-256-* (XEP-0484 FAST) `--password` is the
 //! token. Exit status: 0 success, 1 failure, 2 usage error.
+//!
+//! The server knows one account, `--username` (with `--password`); any
+//! other name is answered with [`Credentials::UnknownUser`], so it fails
+//! exactly as a wrong password does (RFC 5802 §5.1, §9), with made-up
+//! parameters derived from `--secret-b64` (a random secret when absent) and
+//! the account's salt length and iteration count. The authzid is checked
+//! after the exchange, so a refusal does not tell whether the user exists.
 
 use std::io::BufRead;
 
@@ -19,9 +26,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 use xmpp_sasl::{
-    ChannelBinding, ChannelBindingType, ClientConfig, ClientSession, ClientStep, Condition,
-    Credentials, CredentialsRequest, Error, Mechanism, Nonce, Prep, ServerConfig, ServerSession,
-    ServerStep, StoredCredentials, Success,
+    CbindFlag, ChannelBinding, ChannelBindingType, Choice, ClientConfig, ClientSession, ClientStep,
+    Credentials, CredentialsRequest, Error, Hash, Mechanism, Nonce, Prep, ServerConfig,
+    ServerSecret, ServerSession, ServerStep, StoredCredentials, Success,
 };
 
 use crate::io::{Exit, emit, usage};
@@ -29,7 +36,7 @@ use crate::io::{Exit, emit, usage};
 const USAGE: &str =
     "usage: xmpp sasl (client|server) --mechanism M [--username U] [--password P] [--authzid Z]
        [--salt-b64 S] [--iterations N] [--nonce N] [--cb-type T --cb-data-b64 D]
-       [--prep saslprep|opaque-string|none]
+       [--prep saslprep|precis|precis-case-preserved|none] [--secret-b64 K]
   Each stdin line is one base64 message from the peer; each stdout line is JSON:
   {\"send\":\"<base64>\"} then {\"outcome\":\"success\",...} or {\"outcome\":\"failure\",...}.";
 
@@ -45,6 +52,7 @@ struct Options {
     nonce: Option<String>,
     channel_binding: Option<ChannelBinding>,
     prep: Prep,
+    secret: Option<Vec<u8>>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -80,10 +88,21 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     .map_err(|_| "--iterations is not a number")?;
             }
             "--nonce" => o.nonce = Some(value()?),
+            "--secret-b64" => {
+                o.secret = Some(
+                    STANDARD
+                        .decode(value()?)
+                        .map_err(|_| "--secret-b64 is not base64")?,
+                );
+            }
             "--prep" => {
                 o.prep = match value()?.as_str() {
                     "saslprep" => Prep::SaslPrep,
-                    "opaque-string" => Prep::OpaqueString,
+                    // RFC 8265: usernames UsernameCaseMapped (or
+                    // CasePreserved), passwords OpaqueString. `opaque-string`
+                    // is the older name of `precis`.
+                    "precis" | "opaque-string" => Prep::PrecisCaseMapped,
+                    "precis-case-preserved" => Prep::PrecisCasePreserved,
                     "none" => Prep::None,
                     other => return Err(format!("unknown --prep {other}")),
                 };
@@ -194,6 +213,24 @@ fn mechanism(name: &str) -> Result<Mechanism, Error> {
     Mechanism::from_name(name).ok_or(Error::UnsupportedMechanism)
 }
 
+/// The client's choice for the mechanism named on the command line: a
+/// binding mechanism binds to its own type (HT) or to `--cb-type`
+/// (`-PLUS`); any other sends gs2 flag `n`.
+fn choice(o: &Options, mechanism: Mechanism) -> Choice {
+    let cbind = match mechanism {
+        Mechanism::Ht { binding } => binding.channel_binding_type(),
+        Mechanism::Scram { plus: true, .. } => o.channel_binding.as_ref().map(ChannelBinding::kind),
+        _ => None,
+    };
+    match cbind {
+        Some(t) => Choice {
+            mechanism,
+            cbind: CbindFlag::Bind(t),
+        },
+        None => Choice::unbound(mechanism),
+    }
+}
+
 fn client(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
     let mut config = ClientConfig::new().prep(o.prep);
     if let Some(u) = &o.username {
@@ -209,14 +246,15 @@ fn client(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
     if let Some(cb) = &o.channel_binding {
         config = config.channel_binding(cb.clone());
     }
-    let mut session =
-        match mechanism(&o.mechanism).and_then(|m| ClientSession::new(m, config, nonce)) {
-            Ok(s) => s,
-            Err(e @ Error::MissingCredential { .. }) => {
-                return usage(&format!("xmpp sasl: {e}\n{USAGE}"));
-            }
-            Err(e) => return failure(&e),
-        };
+    let mut session = match mechanism(&o.mechanism)
+        .and_then(|m| ClientSession::new(choice(o, m), config, nonce))
+    {
+        Ok(s) => s,
+        Err(e @ (Error::MissingCredential { .. } | Error::InvalidChoice { .. })) => {
+            return usage(&format!("xmpp sasl: {e}\n{USAGE}"));
+        }
+        Err(e) => return failure(&e),
+    };
     let mut message = Vec::new();
     loop {
         match session.step(&message) {
@@ -239,15 +277,42 @@ fn client(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
     }
 }
 
-fn server(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
-    let config = ServerConfig::new().prep(o.prep).encrypted(true);
-    let config = match &o.channel_binding {
-        Some(cb) => config.channel_binding(cb.clone()),
-        None => config,
+/// The server secret, with the parameters of the one real account so that
+/// made-up ones look the same.
+fn secret(o: &Options, mech: Mechanism) -> Result<ServerSecret, Error> {
+    let secret = match &o.secret {
+        Some(key) => ServerSecret::new(key.clone())?,
+        None => ServerSecret::random(&mut rand_core::OsRng)?,
     };
+    let salt_len = o.salt.as_ref().map_or(xmpp_sasl::scram::SALT_LEN, Vec::len);
+    secret.accounts(
+        mech.scram_hash().unwrap_or(Hash::Sha256),
+        salt_len,
+        o.iterations,
+    )
+}
+
+fn server(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
     let mech = match mechanism(&o.mechanism) {
         Ok(m) => m,
         Err(e) => return failure(&e),
+    };
+    let secret = match secret(o, mech) {
+        Ok(s) => s,
+        Err(e) => {
+            return usage(&format!(
+                "xmpp sasl: --secret-b64, --salt-b64 or --iterations: {e}\n{USAGE}"
+            ));
+        }
+    };
+    // The one mechanism named on the command line is the one offered.
+    let config = ServerConfig::new(secret)
+        .mechanisms([mech])
+        .prep(o.prep)
+        .encrypted(true);
+    let config = match &o.channel_binding {
+        Some(cb) => config.channel_binding(cb.clone()),
+        None => config,
     };
     let needs_password = matches!(
         mech,
@@ -282,6 +347,14 @@ fn server(o: &Options, nonce: Nonce, input: &mut Lines) -> Exit {
         match step {
             Ok(ServerStep::Challenge(bytes)) => send(&bytes),
             Ok(ServerStep::Success(s)) => {
+                // The authzid is the caller's to allow, once the client has
+                // proved who it is (refusing it at lookup would tell an
+                // unauthenticated client that the user exists).
+                if let (Some(want), Some(got)) = (&o.authzid, &s.authzid) {
+                    if want != got {
+                        return failure(&Error::InvalidAuthzid);
+                    }
+                }
                 if let Some(d) = &s.additional_data {
                     send(d);
                 }
@@ -303,12 +376,6 @@ fn credentials(
     mech: Mechanism,
     request: &CredentialsRequest,
 ) -> Result<Credentials, Error> {
-    let refuse = |condition| Ok(Credentials::Refuse(condition));
-    if let (Some(want), Some(got)) = (&o.authzid, &request.authzid) {
-        if want != got {
-            return refuse(Condition::InvalidAuthzid);
-        }
-    }
     if mech == Mechanism::External {
         return Ok(Credentials::External(
             o.username.clone().unwrap_or_default(),
@@ -317,14 +384,19 @@ fn credentials(
     if let (Some(want), Some(got)) = (&o.username, &request.authcid) {
         let want = o.prep.prepare(want, xmpp_sasl::Field::Authcid)?;
         if want != got.as_str() {
-            return refuse(Condition::NotAuthorized);
+            return Ok(Credentials::UnknownUser);
         }
     }
     let password = o.password.clone().unwrap_or_default();
     if let Mechanism::Ht { .. } = mech {
         return Ok(Credentials::Token(password.into()));
     }
-    match mech.scram_hash() {
+    // PLAIN too checks against SCRAM stored credentials: a known user then
+    // costs the PBKDF2 run an unknown one does.
+    match mech
+        .scram_hash()
+        .or((mech == Mechanism::Plain).then_some(Hash::Sha256))
+    {
         Some(hash) => {
             let stored = match &o.salt {
                 Some(salt) => {

@@ -43,6 +43,26 @@ impl fmt::Display for ChannelBindingType {
     }
 }
 
+/// The TLS version of the connection, which decides the binding types it
+/// has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TlsVersion {
+    /// TLS 1.2: `tls-unique` is defined (RFC 5929 §3).
+    Tls12,
+    /// TLS 1.3: `tls-unique` is not defined and must never be used
+    /// (RFC 9266 §3; RFC 8446 §C.5).
+    Tls13,
+}
+
+impl ChannelBindingType {
+    /// Whether the type is defined on a connection of this TLS version
+    /// (`None`: unknown, which allows no `tls-unique`).
+    pub fn allowed_on(self, tls: Option<TlsVersion>) -> bool {
+        self != Self::TlsUnique || tls == Some(TlsVersion::Tls12)
+    }
+}
+
 /// Channel-binding data from the TLS layer, with its type.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ChannelBinding {

@@ -183,6 +183,8 @@ pub enum Message {
     HtFinal,
     /// The additional data of a success outcome for a mechanism that has none.
     Outcome,
+    /// Stored credentials as text (RFC 5803 §3), from an account database.
+    StoredCredentials,
 }
 
 impl Message {
@@ -199,6 +201,7 @@ impl Message {
             Self::HtInitial => "HT initial response",
             Self::HtFinal => "HT final message",
             Self::Outcome => "success additional data",
+            Self::StoredCredentials => "stored credentials text",
         }
     }
 }
@@ -209,7 +212,7 @@ impl fmt::Display for Message {
     }
 }
 
-/// Which string a preparation (SASLprep, OpaqueString) failed on.
+/// Which string a preparation (SASLprep, a PRECIS profile) failed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Field {
@@ -270,7 +273,7 @@ pub enum Error {
         /// Which field.
         field: Field,
     },
-    /// A string failed its preparation profile (SASLprep or OpaqueString), or
+    /// A string failed its preparation profile (SASLprep or PRECIS), or
     /// is empty after it.
     Prep {
         /// Which field.
@@ -316,6 +319,22 @@ pub enum Error {
         /// The length received.
         len: usize,
     },
+    /// A made-up account's salt would be longer than a secret can derive
+    /// ([`ServerSecret::MAX_SALT_LEN`](crate::ServerSecret::MAX_SALT_LEN)).
+    SaltTooLong {
+        /// The maximum in bytes.
+        max: usize,
+        /// The length asked for.
+        len: usize,
+    },
+    /// The server secret is shorter than
+    /// [`ServerSecret::MIN_LEN`](crate::ServerSecret::MIN_LEN).
+    SecretTooShort {
+        /// The minimum in bytes.
+        min: usize,
+        /// The length given.
+        len: usize,
+    },
     /// The client proof does not verify (RFC 5802 §5.1 `e=invalid-proof`).
     InvalidProof,
     /// The server signature does not verify: the server does not know the
@@ -344,9 +363,23 @@ pub enum Error {
         /// The condition the caller chose.
         condition: Condition,
     },
+    /// An HT request's XEP-0484 `count` is missing or not above the highest
+    /// one processed for the token: a replay.
+    Replay {
+        /// The count the client sent.
+        count: Option<u64>,
+        /// The highest count processed before.
+        processed: Option<u64>,
+    },
     /// The credentials handed to the session do not fit its mechanism (for
     /// example SHA-1 stored keys for SCRAM-SHA-256).
     CredentialsMismatch,
+    /// The channel-binding flag of a [`Choice`](crate::Choice) does not fit
+    /// its mechanism (`-PLUS` without a binding type, `p=` on PLAIN, …).
+    InvalidChoice {
+        /// The mechanism of the choice.
+        mechanism: crate::Mechanism,
+    },
     /// The session is missing a credential it needs (a password, a token).
     MissingCredential {
         /// Which one.
@@ -376,7 +409,10 @@ impl Error {
             Self::MessageTooLong { .. }
             | Self::Malformed { .. }
             | Self::UsernameEncoding { .. }
-            | Self::Prep { .. }
+            | Self::Prep {
+                field: Field::Authcid | Field::Password,
+                ..
+            }
             | Self::MandatoryExtension { .. }
             | Self::NonceTooShort { .. }
             | Self::UnexpectedMessage { .. } => Condition::MalformedRequest,
@@ -390,12 +426,20 @@ impl Error {
             | Self::InvalidServerSignature
             | Self::ServerError { .. }
             | Self::ChannelBinding { .. }
-            | Self::DowngradeDetected => Condition::NotAuthorized,
-            Self::InvalidAuthzid => Condition::InvalidAuthzid,
+            | Self::DowngradeDetected
+            | Self::Replay { .. } => Condition::NotAuthorized,
+            Self::InvalidAuthzid
+            | Self::Prep {
+                field: Field::Authzid,
+                ..
+            } => Condition::InvalidAuthzid,
             Self::Refused { condition } => *condition,
             Self::CredentialsMismatch
             | Self::MissingCredential { .. }
+            | Self::InvalidChoice { .. }
             | Self::PrepUnavailable
+            | Self::SaltTooLong { .. }
+            | Self::SecretTooShort { .. }
             | Self::Random => Condition::TemporaryAuthFailure,
             Self::UnsupportedMechanism => Condition::InvalidMechanism,
             Self::EncryptionRequired => Condition::EncryptionRequired,
@@ -419,9 +463,8 @@ impl Error {
             Self::MandatoryExtension { .. } => ScramError::ExtensionsNotSupported,
             Self::NonceMismatch | Self::InvalidProof => ScramError::InvalidProof,
             Self::ChannelBinding { error } => *error,
-            Self::Refused {
-                condition: Condition::NotAuthorized,
-            } => ScramError::UnknownUser,
+            // Never `unknown-user`: an unknown user fails like a wrong
+            // password (RFC 5802 §9), see `Credentials::UnknownUser`.
             Self::Refused { .. } | Self::CredentialsMismatch => ScramError::OtherError,
             Self::InvalidAuthzid => ScramError::OtherError,
             _ => return None,
@@ -500,6 +543,12 @@ impl fmt::Display for Error {
             Self::SaltTooShort { min, len } => {
                 write!(f, "salt of {len} bytes is shorter than {min}")
             }
+            Self::SaltTooLong { max, len } => {
+                write!(f, "salt of {len} bytes is longer than {max}")
+            }
+            Self::SecretTooShort { min, len } => {
+                write!(f, "server secret of {len} bytes is shorter than {min}")
+            }
             Self::InvalidProof => f.write_str("client proof does not verify"),
             Self::InvalidServerSignature => f.write_str("server signature does not verify"),
             Self::ServerError { value, .. } => write!(f, "server reported error `{value}`"),
@@ -509,8 +558,20 @@ impl fmt::Display for Error {
             }
             Self::InvalidAuthzid => f.write_str("authzid is not acceptable"),
             Self::Refused { condition } => write!(f, "credentials refused: {condition}"),
+            Self::Replay { count: None, .. } => f.write_str("FAST request carries no count"),
+            Self::Replay {
+                count: Some(count),
+                processed,
+            } => write!(
+                f,
+                "FAST count {count} is not above the processed {}",
+                processed.unwrap_or_default()
+            ),
             Self::CredentialsMismatch => f.write_str("credentials do not fit the mechanism"),
             Self::MissingCredential { what } => write!(f, "no {what} was given"),
+            Self::InvalidChoice { mechanism } => {
+                write!(f, "channel-binding flag does not fit {mechanism}")
+            }
             Self::UnsupportedMechanism => f.write_str("no supported mechanism"),
             Self::EncryptionRequired => f.write_str("mechanism requires an encrypted connection"),
             Self::Aborted => f.write_str("exchange aborted"),

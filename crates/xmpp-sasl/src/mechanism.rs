@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use crate::cb::ChannelBindingType;
+use crate::cb::{ChannelBindingType, TlsVersion};
 
 /// The hash function of a SCRAM or HT mechanism.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -27,7 +27,7 @@ impl Hash {
         }
     }
 
-    const fn suffix(self) -> &'static str {
+    pub(crate) const fn suffix(self) -> &'static str {
         match self {
             Self::Sha1 => "SHA-1",
             Self::Sha256 => "SHA-256",
@@ -229,16 +229,46 @@ pub struct Capabilities<'a> {
     pub channel_bindings: &'a [ChannelBindingType],
     /// The types the server advertised with XEP-0440, if it did.
     pub server_channel_bindings: Option<&'a [ChannelBindingType]>,
+    /// The TLS version of the connection. `tls-unique` is chosen only on a
+    /// known TLS 1.2 (RFC 9266 §3 forbids it on TLS 1.3).
+    pub tls_version: Option<TlsVersion>,
 }
 
-/// The client's choice: which mechanism, and which channel-binding type for
-/// a `-PLUS` or HT mechanism.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How the chosen mechanism uses channel binding: for SCRAM the
+/// gs2-cbind-flag (RFC 5802 §6, §7), for HT its binding type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CbindFlag {
+    /// `n`: no binding. The client has no binding data the server takes,
+    /// or the mechanism binds nothing (PLAIN, HT-SHA-256-NONE, …).
+    Unsupported,
+    /// `y`: the client could bind but the server offered no `-PLUS`
+    /// mechanism. A server that does offer one sees the downgrade and
+    /// refuses (`server-does-support-channel-binding`).
+    NotOffered,
+    /// `p=<type>`: bind to the data of this type (`-PLUS`, bound HT).
+    Bind(ChannelBindingType),
+}
+
+/// The client's choice: which mechanism, and how it binds to the channel.
+/// [`select`] makes one; [`ClientSession::new`](crate::ClientSession::new)
+/// runs it and refuses a flag that does not fit the mechanism.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Choice {
     /// The mechanism to run.
     pub mechanism: Mechanism,
-    /// The binding type for a channel-binding mechanism.
-    pub channel_binding: Option<ChannelBindingType>,
+    /// The channel-binding flag to send.
+    pub cbind: CbindFlag,
+}
+
+impl Choice {
+    /// A mechanism run without channel binding (gs2 flag `n` for SCRAM):
+    /// PLAIN, EXTERNAL, ANONYMOUS, SCRAM without `-PLUS`, HT-SHA-256-NONE.
+    pub const fn unbound(mechanism: Mechanism) -> Self {
+        Self {
+            mechanism,
+            cbind: CbindFlag::Unsupported,
+        }
+    }
 }
 
 /// Picks the strongest offered mechanism the client can complete.
@@ -248,22 +278,34 @@ pub struct Choice {
 /// `allow_plain`), ANONYMOUS (only when asked). A binding type is used only
 /// if the client has data for it and, where the server advertised its types
 /// (XEP-0440), the server lists it; the client's order of preference wins.
-/// Unknown offered names are ignored.
+/// Unknown offered names are ignored. `tls-unique` is used only on a
+/// known TLS 1.2 ([`Capabilities::tls_version`], RFC 9266 §3).
 ///
-/// When the server offers `-PLUS` but none of its advertised binding types
-/// is one the client has data for, the choice is the plain SCRAM mechanism
-/// and `channel_binding` is `None`: run it without binding data so the gs2
-/// flag is `n`, and check XEP-0474's hash (XEP-0474 §"Business Rules", new
-/// rule 6) by giving the client the advertised lists ([`crate::Ssdp`]).
+/// The choice carries the gs2-cbind-flag SCRAM must send (RFC 5802 §6):
+/// when the server offers `-PLUS` but shares no binding type with the
+/// client, plain SCRAM with `n`; when the client has binding data and the
+/// server offers no `-PLUS` at all (perhaps stripped by a man in the
+/// middle), plain SCRAM with `y`, so that a server which does support
+/// binding detects it. Give the client the advertised lists
+/// ([`crate::Ssdp`]) to check XEP-0474's hash too.
 pub fn select<'s>(
     offered: impl IntoIterator<Item = &'s str> + Clone,
     caps: &Capabilities<'_>,
 ) -> Option<Choice> {
-    let binding = caps.channel_bindings.iter().copied().find(|t| {
-        caps.server_channel_bindings
-            .is_none_or(|server| server.contains(t))
-    });
+    let usable = |t: &ChannelBindingType| {
+        t.allowed_on(caps.tls_version)
+            && caps.channel_bindings.contains(t)
+            && caps.server_channel_bindings.is_none_or(|s| s.contains(t))
+    };
+    let binding = caps.channel_bindings.iter().copied().find(usable);
+    let can_bind = caps
+        .channel_bindings
+        .iter()
+        .any(|t| t.allowed_on(caps.tls_version));
     let offers = |m: Mechanism| offered.clone().into_iter().any(|o| o == m.name());
+    let plus_offered = ALL
+        .into_iter()
+        .any(|m| matches!(m, Mechanism::Scram { plus: true, .. }) && offers(m));
     let mut order = ALL;
     // A token beats a password: FAST exists to skip the password.
     order.sort_by_key(|m| match m {
@@ -276,27 +318,27 @@ pub fn select<'s>(
         Mechanism::Anonymous => 6,
     });
     order.into_iter().filter(|m| offers(*m)).find_map(|m| {
-        let usable = match m {
+        let completes = match m {
             Mechanism::Scram { plus: true, .. } => caps.password && binding.is_some(),
             Mechanism::Scram { plus: false, .. } => caps.password,
             Mechanism::Ht { binding: b } => {
-                caps.token
-                    && b.channel_binding_type().is_none_or(|t| {
-                        caps.channel_bindings.contains(&t)
-                            && caps.server_channel_bindings.is_none_or(|s| s.contains(&t))
-                    })
+                caps.token && b.channel_binding_type().is_none_or(|t| usable(&t))
             }
             Mechanism::External => caps.external,
             Mechanism::Plain => caps.password && caps.allow_plain,
             Mechanism::Anonymous => caps.anonymous,
         };
-        usable.then(|| Choice {
+        let cbind = match m {
+            Mechanism::Scram { plus: true, .. } => binding.map(CbindFlag::Bind),
+            Mechanism::Scram { plus: false, .. } if can_bind && !plus_offered => {
+                Some(CbindFlag::NotOffered)
+            }
+            Mechanism::Ht { binding: b } => b.channel_binding_type().map(CbindFlag::Bind),
+            _ => None,
+        };
+        completes.then_some(Choice {
             mechanism: m,
-            channel_binding: match m {
-                Mechanism::Scram { plus: true, .. } => binding,
-                Mechanism::Ht { binding: b } => b.channel_binding_type(),
-                _ => None,
-            },
+            cbind: cbind.unwrap_or(CbindFlag::Unsupported),
         })
     })
 }
@@ -323,7 +365,7 @@ mod tests {
         };
         let c = select(offered, &caps).expect("a choice");
         assert_eq!(c.mechanism.name(), "SCRAM-SHA-1-PLUS");
-        assert_eq!(c.channel_binding, Some(ChannelBindingType::TlsExporter));
+        assert_eq!(c.cbind, CbindFlag::Bind(ChannelBindingType::TlsExporter));
         let caps = Capabilities {
             password: true,
             ..Capabilities::default()
@@ -349,8 +391,8 @@ mod tests {
         };
         let c = select(offered, &caps).expect("a choice");
         assert_eq!(
-            c.channel_binding,
-            Some(ChannelBindingType::TlsServerEndPoint)
+            c.cbind,
+            CbindFlag::Bind(ChannelBindingType::TlsServerEndPoint)
         );
         let caps = Capabilities {
             server_channel_bindings: Some(&[ChannelBindingType::TlsUnique]),
@@ -388,8 +430,11 @@ mod tests {
         };
         let c = select(offered, &caps).expect("a choice");
         assert_eq!(
-            (c.mechanism.name(), c.channel_binding),
-            ("HT-SHA-256-EXPR", Some(ChannelBindingType::TlsExporter))
+            (c.mechanism.name(), c.cbind),
+            (
+                "HT-SHA-256-EXPR",
+                CbindFlag::Bind(ChannelBindingType::TlsExporter)
+            )
         );
         assert_eq!(select(["DIGEST-MD5", "X-UNKNOWN"], &caps), None);
     }
@@ -408,6 +453,84 @@ mod tests {
         assert_eq!(
             select(["PLAIN"], &caps).map(|c| c.mechanism),
             Some(Mechanism::Plain)
+        );
+    }
+
+    #[test]
+    fn the_choice_carries_the_gs2_flag() {
+        // RFC 5802 §6: `n` when the server offers -PLUS with no type in
+        // common, `y` when the client could bind but saw no -PLUS at all.
+        let mine = [ChannelBindingType::TlsExporter];
+        let caps = Capabilities {
+            password: true,
+            channel_bindings: &mine,
+            server_channel_bindings: Some(&[ChannelBindingType::TlsServerEndPoint]),
+            ..Capabilities::default()
+        };
+        let no_common = select(["SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"], &caps);
+        let stripped = select(["SCRAM-SHA-256"], &caps);
+        let scram = Mechanism::Scram {
+            hash: Hash::Sha256,
+            plus: false,
+        };
+        assert_eq!(
+            no_common,
+            Some(Choice {
+                mechanism: scram,
+                cbind: CbindFlag::Unsupported
+            })
+        );
+        assert_eq!(
+            stripped,
+            Some(Choice {
+                mechanism: scram,
+                cbind: CbindFlag::NotOffered
+            })
+        );
+        // Without binding data there is nothing to downgrade: `n`.
+        let caps = Capabilities {
+            channel_bindings: &[],
+            ..caps
+        };
+        assert_eq!(
+            select(["SCRAM-SHA-256"], &caps).map(|c| c.cbind),
+            Some(CbindFlag::Unsupported)
+        );
+    }
+
+    #[test]
+    fn never_tls_unique_on_tls_1_3() {
+        // RFC 9266 §3.
+        let mine = [
+            ChannelBindingType::TlsUnique,
+            ChannelBindingType::TlsServerEndPoint,
+        ];
+        let offered = ["SCRAM-SHA-1", "SCRAM-SHA-1-PLUS", "HT-SHA-256-UNIQ"];
+        let caps = |tls_version| Capabilities {
+            password: true,
+            token: true,
+            channel_bindings: &mine,
+            tls_version,
+            ..Capabilities::default()
+        };
+        let pick = |tls| select(offered, &caps(tls)).map(|c| (c.mechanism.name(), c.cbind));
+        assert_eq!(
+            pick(Some(TlsVersion::Tls13)),
+            Some((
+                "SCRAM-SHA-1-PLUS",
+                CbindFlag::Bind(ChannelBindingType::TlsServerEndPoint)
+            ))
+        );
+        assert_eq!(
+            pick(None).map(|p| p.1),
+            pick(Some(TlsVersion::Tls13)).map(|p| p.1)
+        );
+        assert_eq!(
+            pick(Some(TlsVersion::Tls12)),
+            Some((
+                "HT-SHA-256-UNIQ",
+                CbindFlag::Bind(ChannelBindingType::TlsUnique)
+            ))
         );
     }
 }

@@ -1,16 +1,25 @@
-//! String preparation of usernames and passwords: SASLprep (RFC 4013) or the
-//! PRECIS OpaqueString profile (RFC 8265 §4.2), chosen by the caller.
+//! String preparation of usernames, authzids and passwords: SASLprep
+//! (RFC 4013) or the PRECIS profiles of RFC 8265, chosen by the caller.
 
 use alloc::borrow::Cow;
+use alloc::string::String;
 
 use crate::error::{Error, Field};
 
 /// How usernames, authzids and passwords are prepared before use.
 ///
-/// RFC 5802 §5.1 and RFC 4616 §2 name SASLprep; RFC 8265 §4.2 and
-/// RFC 7677 allow the PRECIS OpaqueString profile instead. The choice must be
-/// the same on client and server, or passwords with non-ASCII characters
-/// derive different keys.
+/// RFC 5802 §5.1 and RFC 4616 §2 name SASLprep; RFC 8265 (which obsoletes
+/// SASLprep for new deployments) prepares usernames with UsernameCaseMapped
+/// (§3.3) or UsernameCasePreserved (§3.4) and passwords with OpaqueString
+/// (§4.2). The choice must be the same on client and server, or non-ASCII
+/// names and passwords differ between them.
+///
+/// An authzid is, in XMPP, a JID (RFC 6120 §6.3.8): it is prepared with the
+/// same profile as a password (SASLprep, or OpaqueString, the profile of the
+/// most permissive JID part, RFC 7622 §3.4), which refuses control
+/// characters, unassigned code points and other characters no JID holds.
+/// Even with [`Prep::None`] control characters are refused in it. It is
+/// still not a parsed JID: parse it (`xmpp-jid`) before comparing it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Prep {
@@ -23,26 +32,41 @@ pub enum Prep {
     /// difference from scramp.
     #[default]
     SaslPrep,
-    /// The PRECIS OpaqueString profile (RFC 8265 §4.2), enforced on
-    /// usernames, authzids and passwords alike: the successor of SASLprep,
-    /// which RFC 8265 §4 obsoletes for new deployments.
-    OpaqueString,
+    /// PRECIS: usernames with UsernameCaseMapped (RFC 8265 §3.3), so
+    /// `Ｕser` and `User` are the same account `user` and `ju liet` is
+    /// refused; passwords and authzids with OpaqueString (§4.2).
+    PrecisCaseMapped,
+    /// PRECIS, usernames with UsernameCasePreserved (RFC 8265 §3.4): as
+    /// [`Self::PrecisCaseMapped`] but `User` and `user` differ.
+    PrecisCasePreserved,
     /// No preparation: the bytes are used as given.
     None,
 }
 
 impl Prep {
-    /// Prepares `s`; an empty result is refused (RFC 4616 §2: authcid and
-    /// passwd are non-empty).
+    /// Prepares `s` as the given field; an empty result is refused
+    /// (RFC 4616 §2: authcid and passwd are non-empty).
     pub fn prepare<'s>(self, s: &'s str, field: Field) -> Result<Cow<'s, str>, Error> {
-        let out = match self {
-            Self::None => Cow::Borrowed(s),
-            Self::SaslPrep => saslprep(s, field)?,
-            Self::OpaqueString => xmpp_precis::Profile::enforce(&xmpp_precis::OpaqueString, s)
-                .map_err(|e| Error::Prep {
-                    field,
-                    code_point: e.position().map(|(c, _)| c),
-                })?,
+        use xmpp_precis::{OpaqueString, UsernameCaseMapped, UsernameCasePreserved};
+        let out = match (self, field) {
+            (Self::None, Field::Authzid) => match s.chars().find(|c| c.is_control()) {
+                Some(c) => {
+                    return Err(Error::Prep {
+                        field,
+                        code_point: Some(c),
+                    });
+                }
+                None => Cow::Borrowed(s),
+            },
+            (Self::None, _) => Cow::Borrowed(s),
+            (Self::SaslPrep, _) => saslprep(s, field)?,
+            (Self::PrecisCaseMapped, Field::Authcid) => precis(&UsernameCaseMapped, s, field)?,
+            (Self::PrecisCasePreserved, Field::Authcid) => {
+                precis(&UsernameCasePreserved, s, field)?
+            }
+            (Self::PrecisCaseMapped | Self::PrecisCasePreserved, _) => {
+                precis(&OpaqueString, s, field)?
+            }
         };
         if out.is_empty() {
             return Err(Error::Prep {
@@ -52,6 +76,27 @@ impl Prep {
         }
         Ok(out)
     }
+}
+
+impl Prep {
+    /// Prepares an optional authzid (RFC 6120 §6.3.8), keeping its absence.
+    pub(crate) fn prepare_authzid(self, authzid: Option<String>) -> Result<Option<String>, Error> {
+        authzid
+            .map(|a| self.prepare(&a, Field::Authzid).map(Cow::into_owned))
+            .transpose()
+    }
+}
+
+/// Enforces a PRECIS profile, naming the refused code point.
+fn precis<'s>(
+    profile: &dyn xmpp_precis::Profile,
+    s: &'s str,
+    field: Field,
+) -> Result<Cow<'s, str>, Error> {
+    profile.enforce(s).map_err(|e| Error::Prep {
+        field,
+        code_point: e.position().map(|(c, _)| c),
+    })
 }
 
 /// SASLprep with the input treated as a stored string (RFC 3454 §7): a
@@ -155,10 +200,57 @@ mod tests {
     }
 
     #[test]
+    fn precis_usernames_use_the_username_profiles() {
+        // RFC 8265 §3.3 and §3.4: no spaces in a username; width is mapped
+        // (so a fullwidth name is the same account), case only by CaseMapped.
+        let user = |p: Prep, s: &str| p.prepare(s, Field::Authcid).ok().map(Cow::into_owned);
+        for p in [Prep::PrecisCaseMapped, Prep::PrecisCasePreserved] {
+            assert_eq!(user(p, "ju liet"), None, "{p:?}");
+            assert!(p.prepare("ju liet", Field::Password).is_ok(), "{p:?}");
+        }
+        let mapped = Prep::PrecisCaseMapped;
+        assert_eq!(user(mapped, "\u{FF35}ser"), user(mapped, "User"));
+        assert_eq!(user(mapped, "User").as_deref(), Some("user"));
+        let preserved = Prep::PrecisCasePreserved;
+        assert_eq!(user(preserved, "\u{FF35}ser").as_deref(), Some("User"));
+        assert_ne!(user(preserved, "User"), user(preserved, "user"));
+    }
+
+    #[test]
+    fn authzids_are_prepared_or_refused() {
+        // An authzid is a JID: no control characters under any profile.
+        for p in [
+            Prep::SaslPrep,
+            Prep::PrecisCaseMapped,
+            Prep::PrecisCasePreserved,
+            Prep::None,
+        ] {
+            for bad in ["\u{FF21}dmin\u{A0}\u{7}", "adm\u{1}in"] {
+                assert!(
+                    matches!(
+                        p.prepare(bad, Field::Authzid),
+                        Err(Error::Prep {
+                            field: Field::Authzid,
+                            code_point: Some(_)
+                        })
+                    ),
+                    "{p:?} {bad:?}"
+                );
+            }
+        }
+        assert_eq!(
+            Prep::SaslPrep
+                .prepare("\u{FF21}dmin\u{A0}x@example.com", Field::Authzid)
+                .as_deref(),
+            Ok("Admin x@example.com")
+        );
+    }
+
+    #[test]
     fn opaque_string_differs_from_saslprep() {
         // RFC 8265 §4.2: OpaqueString maps non-ASCII spaces to U+0020 and
         // applies NFC, not NFKC, so U+2168 ROMAN NUMERAL NINE stays as is.
-        let p = Prep::OpaqueString;
+        let p = Prep::PrecisCaseMapped;
         assert_eq!(
             p.prepare("correct\u{00A0}horse", Field::Password)
                 .ok()

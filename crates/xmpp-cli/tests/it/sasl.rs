@@ -309,3 +309,119 @@ fn two_processes_wired_together() {
         assert_eq!(s["authcid"], authcid, "{mech}");
     }
 }
+
+/// A server-first-message with its values replaced by their lengths.
+fn shape(line: &Value) -> String {
+    let msg = STANDARD
+        .decode(line["send"].as_str().expect("a send line"))
+        .expect("base64");
+    String::from_utf8(msg)
+        .expect("utf-8")
+        .split(',')
+        .map(|attr| match attr.split_at(2) {
+            ("s=", v) => format!("s=<{} bytes>", STANDARD.decode(v).expect("salt").len()),
+            ("r=", v) => format!("r=<{} chars>", v.len()),
+            _ => attr.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[test]
+fn unknown_user_fails_like_a_wrong_password() {
+    // RFC 5802 §5.1, §9: the server runs the exchange for a name it does
+    // not know and fails at the proof, so nothing tells the two apart.
+    let server = |user| {
+        [
+            "server",
+            "--mechanism",
+            "SCRAM-SHA-256",
+            "--username",
+            user,
+            "--password",
+            "pencil",
+            "--salt-b64",
+            "W22ZaJ0SNY7soEsUEjb6gQ==",
+            "--iterations",
+            "4096",
+            "--nonce",
+            "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0",
+        ]
+        .map(str::to_owned)
+    };
+    let wrong_proof = "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,\
+                       p=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let input: [&[u8]; 2] = [RFC7677[0].as_bytes(), wrong_proof.as_bytes()];
+    let known = server("user");
+    let unknown = server("someone-else");
+    let (known, known_code) = run(&known.each_ref().map(String::as_str), &input);
+    let (unknown, unknown_code) = run(&unknown.each_ref().map(String::as_str), &input);
+    assert_eq!(known.len(), 2, "{known:?}");
+    assert_eq!(
+        unknown.len(),
+        2,
+        "server-first, then the failure: {unknown:?}"
+    );
+    assert_eq!(shape(&known[0]), shape(&unknown[0]));
+    assert_eq!(shape(&unknown[0]), "r=<50 chars>,s=<16 bytes>,i=4096");
+    assert_eq!(known[1], unknown[1]);
+    assert_eq!(unknown[1]["condition"], "not-authorized");
+    assert_eq!((known_code, unknown_code), (1, 1));
+}
+
+#[test]
+fn authzid_is_refused_only_after_the_proof() {
+    // Refusing the authzid at lookup would tell an unauthenticated client
+    // that the user exists; the server refuses it after the proof.
+    let client = [
+        "client",
+        "--mechanism",
+        "SCRAM-SHA-1",
+        "--username",
+        "juliet",
+        "--password",
+        "r0m3o",
+        "--authzid",
+        "romeo@example.net",
+        "--nonce",
+        "cnonce-cnonce",
+    ];
+    let server = [
+        "server",
+        "--mechanism",
+        "SCRAM-SHA-1",
+        "--username",
+        "juliet",
+        "--password",
+        "r0m3o",
+        "--authzid",
+        "juliet@example.net",
+        "--salt-b64",
+        "QSXCR+Q6sek8bf92",
+        "--nonce",
+        "snonce-snonce",
+    ];
+    let decode = |v: &Value| {
+        STANDARD
+            .decode(v["send"].as_str().expect("send"))
+            .expect("b64")
+    };
+    let (c, _) = run(&client, &[]);
+    let client_first = decode(&c[0]);
+    let (s, _) = run(&server, &[&client_first]);
+    assert!(
+        s[0]["send"].is_string(),
+        "no refusal before the proof: {s:?}"
+    );
+    let server_first = decode(&s[0]);
+    let (c, _) = run(&client, &[&server_first]);
+    let client_final = decode(&c[1]);
+    let (s, code) = run(&server, &[&client_first, &client_final]);
+    assert_eq!(
+        s.len(),
+        2,
+        "server-first, then the refusal without v=: {s:?}"
+    );
+    assert_eq!(s[1]["condition"], "invalid-authzid", "{s:?}");
+    assert_eq!(code, 1);
+}

@@ -121,7 +121,9 @@ impl ScramClient {
                 return Err(Error::InvalidAuthzid);
             }
             gs2_header.push_str("a=");
-            gs2_header.push_str(&parse::encode_saslname(a));
+            gs2_header.push_str(&parse::encode_saslname(
+                &self.prep.prepare(a, Field::Authzid)?,
+            ));
         }
         gs2_header.push(',');
         let mut bare = String::from("n=");

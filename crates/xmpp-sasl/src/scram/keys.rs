@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256, Sha512};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
+use crate::config::ServerSecret;
 use crate::error::{Error, Field};
 use crate::mechanism::Hash;
 use crate::prep::Prep;
@@ -273,18 +274,28 @@ impl StoredCredentials {
         })
     }
 
-    /// Credentials for a user that does not exist, so the exchange proceeds
-    /// and fails at the proof like a wrong password (RFC 5802 §9 advises
-    /// against revealing whether a user exists). The salt is
-    /// HMAC(`secret`, username), stable per user, so repeated attempts see
-    /// the same salt; `secret` is a server-wide random value.
-    pub fn mock(hash: Hash, secret: &[u8], username: &str, iterations: u32) -> Self {
-        let salt = hash.hmac(secret, &[b"mock salt", username.as_bytes()]);
-        let key = hash.hmac(secret, &[b"mock key", username.as_bytes()]);
+    /// Credentials for a user that does not exist (RFC 5802 §5.1), so the
+    /// exchange proceeds and fails at the proof like a wrong password
+    /// (RFC 5802 §9 advises against revealing whether a user exists). The
+    /// salt is derived from the secret and the username, stable per user,
+    /// with the length and iteration count of the server's real accounts
+    /// ([`ServerSecret::accounts`]). [`Credentials::UnknownUser`] answers
+    /// with these; call this only to drive the [`crate::scram`] phases.
+    ///
+    /// [`Credentials::UnknownUser`]: crate::Credentials::UnknownUser
+    pub fn mock(hash: Hash, secret: &ServerSecret, username: &str) -> Self {
+        let salt = secret.derive(b"mock salt", hash, username);
+        let key = secret.derive(b"mock key", hash, username);
+        let key = Output::from_slice(key.as_bytes().get(..hash.output_len()).unwrap_or_default())
+            .unwrap_or_else(|| Output::new(hash.output_len()));
         Self {
             hash,
-            salt: salt.as_bytes().get(..16).unwrap_or_default().to_vec(),
-            iterations,
+            salt: salt
+                .as_bytes()
+                .get(..secret.salt_len())
+                .unwrap_or_default()
+                .to_vec(),
+            iterations: secret.iterations(),
             stored_key: key.clone(),
             server_key: key,
         }

@@ -10,6 +10,7 @@ pub(crate) mod client;
 pub(crate) mod keys;
 pub(crate) mod parse;
 pub(crate) mod server;
+mod text;
 
 pub use client::{
     ClientBinding, ClientFinalSent, ClientFirstSent, NeedsSaltedPassword, ScramClient,
@@ -17,3 +18,4 @@ pub use client::{
 };
 pub use keys::{SALT_LEN, SaltedPassword, StoredCredentials};
 pub use server::{Authenticated, NeedsCredentials, ScramServer, ServerFirstSent};
+pub use text::MAX_TEXT_LEN;

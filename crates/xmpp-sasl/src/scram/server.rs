@@ -125,9 +125,10 @@ impl ScramServer {
             .prep
             .prepare(&cf.username, Field::Authcid)?
             .into_owned();
+        let authzid = self.prep.prepare_authzid(cf.authzid)?;
         Ok(NeedsCredentials {
             authcid,
-            authzid: cf.authzid,
+            authzid,
             gs2_header: String::from(cf.gs2_header),
             bare: String::from(cf.bare),
             client_nonce: String::from(cf.nonce),
@@ -146,6 +147,11 @@ impl NeedsCredentials {
     /// The requested authorization identity.
     pub fn authzid(&self) -> Option<&str> {
         self.authzid.as_deref()
+    }
+
+    /// The hash of the mechanism, which the stored credentials must use.
+    pub fn hash(&self) -> Hash {
+        self.params.hash
     }
 
     /// Builds the server-first-message from the stored credentials and a

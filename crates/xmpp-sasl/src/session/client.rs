@@ -11,7 +11,7 @@ use crate::cb::ChannelBinding;
 use crate::config::Nonce;
 use crate::error::{Error, Field};
 use crate::ht;
-use crate::mechanism::Mechanism;
+use crate::mechanism::{CbindFlag, Choice, Mechanism};
 use crate::scram::{ClientBinding, ClientFinalSent, ClientFirstSent, SaltedPassword, ScramClient};
 use crate::simple;
 
@@ -26,7 +26,7 @@ enum ClientState {
 
 /// A client exchange for any mechanism.
 pub struct ClientSession {
-    mechanism: Mechanism,
+    choice: Choice,
     config: ClientConfig,
     nonce: Nonce,
     state: ClientState,
@@ -36,22 +36,49 @@ pub struct ClientSession {
 impl core::fmt::Debug for ClientSession {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ClientSession")
-            .field("mechanism", &self.mechanism)
+            .field("choice", &self.choice)
             .finish_non_exhaustive()
     }
 }
 
 impl ClientSession {
-    /// A client for `mechanism`; `nonce` is used by SCRAM (fresh per
+    /// A client for the chosen mechanism and channel binding (see
+    /// [`select`](crate::select)); `nonce` is used by SCRAM (fresh per
     /// exchange; see [`Nonce::random`]).
-    pub fn new(mechanism: Mechanism, config: ClientConfig, nonce: Nonce) -> Result<Self, Error> {
-        match mechanism {
-            Mechanism::Scram { plus: true, .. } if config.channel_binding.is_none() => {
+    ///
+    /// Refuses a flag that does not fit the mechanism
+    /// ([`Error::InvalidChoice`]: `-PLUS` and bound HT need their binding
+    /// type, a mechanism without binding takes `n`, SCRAM without `-PLUS`
+    /// also `y`) and a missing credential: username, password (or cached
+    /// salted password), token, or the binding data of the chosen type.
+    pub fn new(choice: Choice, config: ClientConfig, nonce: Nonce) -> Result<Self, Error> {
+        let mechanism = choice.mechanism;
+        let fits = match (mechanism, choice.cbind) {
+            (Mechanism::Scram { plus: true, .. }, CbindFlag::Bind(_)) => true,
+            (Mechanism::Scram { plus: false, .. }, CbindFlag::Bind(_)) => false,
+            (Mechanism::Scram { plus, .. }, _) => !plus,
+            (Mechanism::Ht { binding }, CbindFlag::Bind(t)) => {
+                binding.channel_binding_type() == Some(t)
+            }
+            (Mechanism::Ht { binding }, CbindFlag::Unsupported) => {
+                binding.channel_binding_type().is_none()
+            }
+            (_, cbind) => cbind == CbindFlag::Unsupported,
+        };
+        if !fits {
+            return Err(Error::InvalidChoice { mechanism });
+        }
+        if let CbindFlag::Bind(t) = choice.cbind {
+            if !config.channel_bindings.iter().any(|c| c.kind() == t) {
                 return Err(Error::MissingCredential {
                     what: "channel binding",
                 });
             }
-            Mechanism::Scram { .. } | Mechanism::Plain if config.username.is_none() => {
+        }
+        match mechanism {
+            Mechanism::Scram { .. } | Mechanism::Plain | Mechanism::Ht { .. }
+                if config.username.is_none() =>
+            {
                 return Err(Error::MissingCredential { what: "username" });
             }
             Mechanism::Scram { .. } | Mechanism::Plain
@@ -59,29 +86,13 @@ impl ClientSession {
             {
                 return Err(Error::MissingCredential { what: "password" });
             }
-            Mechanism::Ht { .. } if config.username.is_none() => {
-                return Err(Error::MissingCredential { what: "username" });
-            }
             Mechanism::Ht { .. } if config.token.is_none() => {
                 return Err(Error::MissingCredential { what: "token" });
-            }
-            Mechanism::Ht { binding } => {
-                if let Some(kind) = binding.channel_binding_type() {
-                    if config
-                        .channel_binding
-                        .as_ref()
-                        .is_none_or(|cb| cb.kind() != kind)
-                    {
-                        return Err(Error::MissingCredential {
-                            what: "channel binding",
-                        });
-                    }
-                }
             }
             _ => {}
         }
         Ok(Self {
-            mechanism,
+            choice,
             config,
             nonce,
             state: ClientState::Start,
@@ -89,9 +100,14 @@ impl ClientSession {
         })
     }
 
+    /// The choice this session runs.
+    pub fn choice(&self) -> Choice {
+        self.choice
+    }
+
     /// The mechanism.
     pub fn mechanism(&self) -> Mechanism {
-        self.mechanism
+        self.choice.mechanism
     }
 
     /// The salted password of a completed SCRAM exchange, to cache.
@@ -135,7 +151,7 @@ impl ClientSession {
                     .salted_password
                     .as_ref()
                     .filter(|(sp, salt, i)| {
-                        Some(sp.hash()) == self.mechanism.scram_hash()
+                        Some(sp.hash()) == self.choice.mechanism.scram_hash()
                             && salt.as_slice() == needs.salt()
                             && *i == needs.iterations()
                     });
@@ -169,7 +185,7 @@ impl ClientSession {
 
     fn start(&mut self) -> Result<ClientStep, Error> {
         let c = &self.config;
-        match self.mechanism {
+        match self.choice.mechanism {
             Mechanism::Plain => {
                 let username = c.username.as_deref().unwrap_or_default();
                 let password = c
@@ -179,14 +195,16 @@ impl ClientSession {
                     .unwrap_or_default();
                 let authcid = c.prep.prepare(username, Field::Authcid)?;
                 let pw = Zeroizing::new(c.prep.prepare(password, Field::Password)?.into_owned());
-                let msg = simple::plain_encode(c.authzid.as_deref(), &authcid, &pw)?;
+                let authzid = c.prep.prepare_authzid(c.authzid.clone())?;
+                let msg = simple::plain_encode(authzid.as_deref(), &authcid, &pw)?;
                 Ok(ClientStep::Done {
                     send: Some(msg),
                     success: self.success(None),
                 })
             }
             Mechanism::External => {
-                let authzid = c.authzid.as_deref().unwrap_or_default();
+                let authzid = c.prep.prepare_authzid(c.authzid.clone())?;
+                let authzid = authzid.as_deref().unwrap_or_default();
                 if authzid.contains('\0') {
                     return Err(Error::InvalidAuthzid);
                 }
@@ -212,10 +230,10 @@ impl ClientSession {
                 })
             }
             Mechanism::Scram { hash, plus } => {
-                let binding = match (&c.channel_binding, plus) {
-                    (Some(cb), true) => ClientBinding::Bind(cb.clone()),
-                    (Some(_), false) => ClientBinding::NotOffered,
-                    (None, _) => ClientBinding::Unsupported,
+                let binding = match (self.choice.cbind, self.cb_data()) {
+                    (CbindFlag::Bind(_), Some(cb)) if plus => ClientBinding::Bind(cb.clone()),
+                    (CbindFlag::NotOffered, _) => ClientBinding::NotOffered,
+                    _ => ClientBinding::Unsupported,
                 };
                 let client = ScramClient {
                     hash,
@@ -242,16 +260,16 @@ impl ClientSession {
         }
     }
 
+    /// The binding data of the chosen type, if the choice binds.
+    fn cb_data(&self) -> Option<&ChannelBinding> {
+        match self.choice.cbind {
+            CbindFlag::Bind(t) => self.config.channel_bindings.iter().find(|c| c.kind() == t),
+            _ => None,
+        }
+    }
+
     /// The channel-binding data an HT mechanism signs (empty for `-NONE`).
     fn ht_cb_data(&self) -> &[u8] {
-        match self.mechanism {
-            Mechanism::Ht { binding } if binding.channel_binding_type().is_some() => self
-                .config
-                .channel_binding
-                .as_ref()
-                .map(ChannelBinding::data)
-                .unwrap_or_default(),
-            _ => &[],
-        }
+        self.cb_data().map(ChannelBinding::data).unwrap_or_default()
     }
 }

@@ -16,8 +16,8 @@ use alloc::vec::Vec;
 
 use zeroize::Zeroizing;
 
-use crate::cb::ChannelBinding;
-use crate::config::Limits;
+use crate::cb::{ChannelBinding, ChannelBindingType};
+use crate::config::{Limits, ServerSecret};
 use crate::error::Condition;
 use crate::ht::HtVersion;
 use crate::mechanism::Mechanism;
@@ -96,10 +96,17 @@ pub enum ServerStep {
 }
 
 /// The caller's answer to a [`CredentialsRequest`].
+///
+/// For a user that does not exist, answer [`Self::UnknownUser`]: the
+/// session then fails exactly as for a wrong password, at the same step,
+/// with the same error and the same work, so the exchange does not tell
+/// which accounts exist (RFC 5802 §9).
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum Credentials {
-    /// The user's password (PLAIN only; SCRAM needs a salt).
+    /// The user's password (PLAIN only; SCRAM needs a salt). Prefer
+    /// [`Self::Scram`]: with it a known user costs PLAIN the same PBKDF2
+    /// run as an unknown one.
     Password(Zeroizing<String>),
     /// SCRAM stored credentials (SCRAM, and PLAIN by deriving the stored key
     /// from the sent password).
@@ -107,12 +114,70 @@ pub enum Credentials {
     /// HT: the user's current token. The caller revokes it after a success
     /// (draft-schmaus-kitten-sasl-ht-09 §3.2).
     Token(Zeroizing<String>),
+    /// HT with XEP-0484 replay protection: the token; the `count` the
+    /// client sent on its `<fast/>` element (`None` if it sent none); and
+    /// the highest count already processed for this token (`None` if none
+    /// was). The session refuses ([`Error::Replay`](crate::Error::Replay), `not-authorized`)
+    /// unless `count` is present and above `processed`. Whatever the
+    /// outcome, the caller then records `count` as processed.
+    ///
+    /// XEP-0484 §"Client authenticates using FAST" requires it for
+    /// requests in TLS 0-RTT data, which an attacker can replay; use it for
+    /// HT-SHA-256-NONE too, whose initiator message is the same every time
+    /// a token is used (draft-schmaus-kitten-sasl-ht-09 §3 binds it to
+    /// nothing else), so a captured one logs in again for as long as the
+    /// token lives.
+    FastToken {
+        /// The user's current token.
+        token: Zeroizing<String>,
+        /// The client's `count`.
+        count: Option<u64>,
+        /// The highest count processed so far for this token.
+        processed: Option<u64>,
+    },
     /// EXTERNAL: the identity established outside SASL (e.g. by the client
     /// certificate), which the caller has checked may act for the authzid.
     External(String),
-    /// Refuse with a condition: `NotAuthorized` for an unknown user,
-    /// `AccountDisabled`, `CredentialsExpired`, `InvalidAuthzid`, …
-    Refuse(Condition),
+    /// No such user. The session runs the exchange on made-up credentials
+    /// derived from [`ServerConfig::secret`] (RFC 5802 §5.1) and fails as
+    /// for a wrong password: SCRAM with `e=invalid-proof` after the
+    /// client-final-message, PLAIN with `not-authorized` after the same
+    /// PBKDF2 run as a known user, HT after the same HMAC.
+    UnknownUser,
+    /// Refuse a user that exists, with a condition RFC 6120 §6.5 gives for
+    /// it. This tells the client the account exists; for "no such user"
+    /// answer [`Self::UnknownUser`].
+    Refuse(Refusal),
+}
+
+/// Why the caller refuses a user that exists (RFC 6120 §6.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// §6.5.2 `account-disabled`.
+    AccountDisabled,
+    /// §6.5.3 `credentials-expired`.
+    CredentialsExpired,
+    /// §6.5.6 `invalid-authzid`: the authcid may not act for the authzid.
+    InvalidAuthzid,
+    /// §6.5.9 `mechanism-too-weak`: policy wants a stronger mechanism for
+    /// this account.
+    MechanismTooWeak,
+    /// §6.5.11 `temporary-auth-failure`: the account store failed.
+    TemporaryAuthFailure,
+}
+
+impl Refusal {
+    /// The condition sent in the `<failure/>`.
+    pub const fn condition(self) -> Condition {
+        match self {
+            Self::AccountDisabled => Condition::AccountDisabled,
+            Self::CredentialsExpired => Condition::CredentialsExpired,
+            Self::InvalidAuthzid => Condition::InvalidAuthzid,
+            Self::MechanismTooWeak => Condition::MechanismTooWeak,
+            Self::TemporaryAuthFailure => Condition::TemporaryAuthFailure,
+        }
+    }
 }
 
 impl core::fmt::Debug for Credentials {
@@ -120,8 +185,16 @@ impl core::fmt::Debug for Credentials {
         match self {
             Self::Password(_) => f.write_str("Password(..)"),
             Self::Token(_) => f.write_str("Token(..)"),
+            Self::FastToken {
+                count, processed, ..
+            } => f
+                .debug_struct("FastToken")
+                .field("count", count)
+                .field("processed", processed)
+                .finish_non_exhaustive(),
             Self::Scram(s) => f.debug_tuple("Scram").field(s).finish(),
             Self::External(s) => f.debug_tuple("External").field(s).finish(),
+            Self::UnknownUser => f.write_str("UnknownUser"),
             Self::Refuse(c) => f.debug_tuple("Refuse").field(c).finish(),
         }
     }
@@ -140,10 +213,9 @@ pub struct ClientConfig {
     pub salted_password: Option<(SaltedPassword, Vec<u8>, u32)>,
     /// The authorization identity to request.
     pub authzid: Option<String>,
-    /// Channel-binding data: required for `-PLUS`; with a non-`-PLUS` SCRAM
-    /// mechanism its presence sends gs2 flag `y` (RFC 5802 §6), so leave it
-    /// out when the server offered `-PLUS` but with no type in common.
-    pub channel_binding: Option<ChannelBinding>,
+    /// All the channel-binding data the TLS layer has, one per type; the
+    /// [`Choice`](crate::Choice) picks which (if any) is used.
+    pub channel_bindings: Vec<ChannelBinding>,
     /// String preparation.
     pub prep: Prep,
     /// Bounds on what the server may demand.
@@ -181,11 +253,22 @@ impl ClientConfig {
         self.authzid = Some(authzid.into());
         self
     }
-    /// Sets the channel-binding data.
+    /// Adds channel-binding data of this connection (replacing data of the
+    /// same type).
     #[must_use]
     pub fn channel_binding(mut self, cb: ChannelBinding) -> Self {
-        self.channel_binding = Some(cb);
+        self.channel_bindings.retain(|c| c.kind() != cb.kind());
+        self.channel_bindings.push(cb);
         self
+    }
+
+    /// The types of the binding data held, in the order added: what
+    /// [`Capabilities::channel_bindings`](crate::Capabilities) should list.
+    pub fn channel_binding_types(&self) -> Vec<ChannelBindingType> {
+        self.channel_bindings
+            .iter()
+            .map(ChannelBinding::kind)
+            .collect()
     }
     /// Sets the preparation profile.
     #[must_use]
@@ -230,7 +313,7 @@ impl core::fmt::Debug for ClientConfig {
         f.debug_struct("ClientConfig")
             .field("username", &self.username)
             .field("authzid", &self.authzid)
-            .field("channel_binding", &self.channel_binding)
+            .field("channel_bindings", &self.channel_bindings)
             .field("prep", &self.prep)
             .field("limits", &self.limits)
             .finish_non_exhaustive()
@@ -238,18 +321,27 @@ impl core::fmt::Debug for ClientConfig {
 }
 
 /// What a server knows about its connection and policy.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ServerConfig {
+    /// The secret and account parameters behind
+    /// [`Credentials::UnknownUser`].
+    pub secret: ServerSecret,
     /// String preparation.
     pub prep: Prep,
     /// Bounds on what the client may send.
     pub limits: Limits,
+    /// The mechanisms the server is willing to run. By default the SCRAM
+    /// mechanisms with and without `-PLUS`, PLAIN and the four
+    /// HT-SHA-256-*; EXTERNAL and ANONYMOUS only when enabled. What is
+    /// advertised on a connection is [`Self::advertised_mechanisms`].
+    pub mechanisms: Vec<Mechanism>,
     /// The binding data of this connection, one per type the server
     /// supports. Non-empty means the server offers `-PLUS`.
     pub channel_bindings: Vec<ChannelBinding>,
-    /// The advertised lists, for XEP-0474, and which attribute to send.
-    pub ssdp: Option<(Ssdp, SsdpForm)>,
+    /// Whether to send XEP-0474's downgrade-protection hash in SCRAM, and
+    /// in which form; it is computed from [`Self::ssdp_lists`].
+    pub ssdp: Option<SsdpForm>,
     /// Whether the stream is encrypted; PLAIN is refused without it unless
     /// [`Self::allow_plain_unencrypted`].
     pub encrypted: bool,
@@ -260,9 +352,22 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// Default policy on an unencrypted stream.
-    pub fn new() -> Self {
-        Self::default()
+    /// Default policy on an unencrypted stream. The secret is required so
+    /// that an unknown user can always be answered safely.
+    pub fn new(secret: ServerSecret) -> Self {
+        Self {
+            secret,
+            prep: Prep::default(),
+            limits: Limits::default(),
+            mechanisms: Mechanism::all()
+                .filter(|m| !matches!(m, Mechanism::External | Mechanism::Anonymous))
+                .collect(),
+            channel_bindings: Vec::new(),
+            ssdp: None,
+            encrypted: false,
+            allow_plain_unencrypted: false,
+            ht_version: HtVersion::default(),
+        }
     }
     /// Sets the preparation profile.
     #[must_use]
@@ -276,16 +381,24 @@ impl ServerConfig {
         self.limits = limits;
         self
     }
-    /// Adds channel-binding data of this connection.
+    /// Sets the mechanisms the server is willing to run.
+    #[must_use]
+    pub fn mechanisms(mut self, mechanisms: impl IntoIterator<Item = Mechanism>) -> Self {
+        self.mechanisms = mechanisms.into_iter().collect();
+        self
+    }
+    /// Adds channel-binding data of this connection (replacing data of the
+    /// same type).
     #[must_use]
     pub fn channel_binding(mut self, cb: ChannelBinding) -> Self {
+        self.channel_bindings.retain(|c| c.kind() != cb.kind());
         self.channel_bindings.push(cb);
         self
     }
-    /// Sets the XEP-0474 lists.
+    /// Sends XEP-0474's hash of [`Self::ssdp_lists`] in this form.
     #[must_use]
-    pub fn ssdp(mut self, ssdp: Ssdp, form: SsdpForm) -> Self {
-        self.ssdp = Some((ssdp, form));
+    pub fn ssdp(mut self, form: SsdpForm) -> Self {
+        self.ssdp = Some(form);
         self
     }
     /// Marks the stream as encrypted (TLS).
@@ -305,6 +418,64 @@ impl ServerConfig {
     pub fn allow_plain_unencrypted(mut self, allow: bool) -> Self {
         self.allow_plain_unencrypted = allow;
         self
+    }
+}
+
+impl ServerConfig {
+    /// Whether `mechanism` can run on this connection: a binding mechanism
+    /// needs data of its type, PLAIN an encrypted stream (or the explicit
+    /// allowance).
+    fn runnable(&self, mechanism: Mechanism) -> bool {
+        let has = |t: ChannelBindingType| self.channel_bindings.iter().any(|c| c.kind() == t);
+        match mechanism {
+            Mechanism::Scram { plus: true, .. } => !self.channel_bindings.is_empty(),
+            Mechanism::Ht { binding } => binding.channel_binding_type().is_none_or(has),
+            Mechanism::Plain => self.encrypted || self.allow_plain_unencrypted,
+            _ => true,
+        }
+    }
+
+    /// The SASL mechanisms to advertise on this connection (RFC 6120
+    /// §6.4.1 `<mechanisms/>`, or XEP-0388 `<authentication/>`), strongest
+    /// first: the enabled ones that can run here. HT mechanisms are not
+    /// among them: XEP-0484 advertises them in `<fast/>`
+    /// ([`Self::fast_mechanisms`]).
+    pub fn advertised_mechanisms(&self) -> Vec<Mechanism> {
+        Mechanism::all()
+            .filter(|m| !matches!(m, Mechanism::Ht { .. }))
+            .filter(|m| self.mechanisms.contains(m) && self.runnable(*m))
+            .collect()
+    }
+
+    /// The HT mechanisms to advertise in XEP-0484's `<fast/>`: the enabled
+    /// ones whose binding data this connection has.
+    pub fn fast_mechanisms(&self) -> Vec<Mechanism> {
+        Mechanism::all()
+            .filter(|m| matches!(m, Mechanism::Ht { .. }))
+            .filter(|m| self.mechanisms.contains(m) && self.runnable(*m))
+            .collect()
+    }
+
+    /// The channel-binding types to advertise with XEP-0440
+    /// (`<sasl-channel-binding/>`): those this connection has data for.
+    /// Advertise none when the list is empty.
+    pub fn channel_binding_types(&self) -> Vec<ChannelBindingType> {
+        self.channel_bindings
+            .iter()
+            .map(ChannelBinding::kind)
+            .collect()
+    }
+
+    /// The advertised lists XEP-0474 hashes: exactly
+    /// [`Self::advertised_mechanisms`] and, when there are any,
+    /// [`Self::channel_binding_types`]. The session hashes these, so what
+    /// is signed cannot drift from what is advertised.
+    pub fn ssdp_lists(&self) -> Ssdp {
+        let types = self.channel_binding_types();
+        Ssdp::new(
+            self.advertised_mechanisms().iter().map(|m| m.name()),
+            (!types.is_empty()).then(|| types.into_iter().map(ChannelBindingType::name)),
+        )
     }
 }
 

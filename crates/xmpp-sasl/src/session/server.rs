@@ -11,7 +11,7 @@ use crate::cb::ChannelBinding;
 use crate::config::Nonce;
 use crate::error::{Condition, Error, Field, Message};
 use crate::ht;
-use crate::mechanism::Mechanism;
+use crate::mechanism::{Hash, Mechanism};
 use crate::prep::Prep;
 use crate::scram::{NeedsCredentials, ScramServer, ServerFirstSent, StoredCredentials};
 use crate::simple;
@@ -46,38 +46,36 @@ impl core::fmt::Debug for ServerSession {
 
 impl ServerSession {
     /// A server for the mechanism the client chose; `nonce` is the server
-    /// nonce for SCRAM (fresh per exchange).
+    /// nonce for SCRAM (fresh per exchange, at least
+    /// [`Limits::min_nonce_len`](crate::Limits) characters).
+    ///
+    /// Only a mechanism the configuration advertises on this connection
+    /// ([`ServerConfig::advertised_mechanisms`] or
+    /// [`ServerConfig::fast_mechanisms`]) is accepted: PLAIN on an
+    /// unencrypted stream is `encryption-required`, anything else
+    /// `invalid-mechanism`.
     pub fn new(mechanism: Mechanism, config: ServerConfig, nonce: Nonce) -> Result<Self, Error> {
-        match mechanism {
-            Mechanism::Plain if !config.encrypted && !config.allow_plain_unencrypted => {
-                Err(Error::EncryptionRequired)
-            }
-            Mechanism::Scram { plus: true, .. } if config.channel_bindings.is_empty() => {
-                Err(Error::UnsupportedMechanism)
-            }
-            Mechanism::Scram { .. } => {
-                crate::scram::server::check_server_nonce(&nonce, &config.limits)?;
-                Ok(Self {
-                    mechanism,
-                    config,
-                    nonce,
-                    state: ServerState::Start,
-                })
-            }
-            Mechanism::Ht { binding }
-                if binding
-                    .channel_binding_type()
-                    .is_some_and(|t| !config.channel_bindings.iter().any(|c| c.kind() == t)) =>
-            {
-                Err(Error::UnsupportedMechanism)
-            }
-            _ => Ok(Self {
-                mechanism,
-                config,
-                nonce,
-                state: ServerState::Start,
-            }),
+        if mechanism == Mechanism::Plain
+            && config.mechanisms.contains(&mechanism)
+            && !config.encrypted
+            && !config.allow_plain_unencrypted
+        {
+            return Err(Error::EncryptionRequired);
         }
+        if !config.advertised_mechanisms().contains(&mechanism)
+            && !config.fast_mechanisms().contains(&mechanism)
+        {
+            return Err(Error::UnsupportedMechanism);
+        }
+        if let Mechanism::Scram { .. } = mechanism {
+            crate::scram::server::check_server_nonce(&nonce, &config.limits)?;
+        }
+        Ok(Self {
+            mechanism,
+            config,
+            nonce,
+            state: ServerState::Start,
+        })
     }
 
     /// Parses a mechanism name the client sent and starts a session for it
@@ -138,18 +136,20 @@ impl ServerSession {
             }),
             ServerState::Start => match self.mechanism {
                 Mechanism::Plain => {
-                    let m = simple::plain_decode(input, limits.max_message_len)?;
+                    let mut m = simple::plain_decode(input, limits.max_message_len)?;
                     let authcid = self
                         .config
                         .prep
                         .prepare(&m.authcid, Field::Authcid)?
                         .into_owned();
+                    m.authzid = self.config.prep.prepare_authzid(m.authzid)?;
                     let step = self.request(Some(&authcid), m.authzid.as_deref());
                     self.state = ServerState::PlainLookup(m, authcid);
                     Ok(step)
                 }
                 Mechanism::External => {
                     let authzid = simple::external_decode(input, limits.max_message_len)?;
+                    let authzid = self.config.prep.prepare_authzid(authzid)?;
                     let step = self.request(None, authzid.as_deref());
                     self.state = ServerState::ExternalLookup(authzid);
                     Ok(step)
@@ -177,7 +177,10 @@ impl ServerSession {
                         channel_bindings: self.config.channel_bindings.clone(),
                         prep: self.config.prep,
                         limits,
-                        ssdp: self.config.ssdp.clone(),
+                        ssdp: self
+                            .config
+                            .ssdp
+                            .map(|form| (self.config.ssdp_lists(), form)),
                     };
                     let needs = server.client_first(input)?;
                     let step = self.request(Some(needs.authcid()), needs.authzid());
@@ -214,12 +217,15 @@ impl ServerSession {
         state: ServerState,
         credentials: Credentials,
     ) -> Result<ServerStep, Error> {
-        if let Credentials::Refuse(condition) = credentials {
+        if let Credentials::Refuse(refusal) = credentials {
             return match state {
                 ServerState::Failed(e) => Err(e),
-                _ => Err(Error::Refused { condition }),
+                _ => Err(Error::Refused {
+                    condition: refusal.condition(),
+                }),
             };
         }
+        let secret = &self.config.secret;
         match (state, credentials) {
             (ServerState::Failed(e), _) => Err(e),
             (ServerState::PlainLookup(m, authcid), creds) => {
@@ -229,23 +235,18 @@ impl ServerSession {
                     Credentials::Password(pw) => {
                         let stored =
                             Zeroizing::new(prep.prepare(&pw, Field::Password)?.into_owned());
-                        bool::from(subtle::ConstantTimeEq::ct_eq(
-                            sent.as_bytes(),
-                            stored.as_bytes(),
-                        ))
+                        // Digests of equal length: comparing the passwords
+                        // themselves would leak the stored one's length.
+                        Hash::Sha256
+                            .digest(sent.as_bytes())
+                            .ct_eq(Hash::Sha256.digest(stored.as_bytes()).as_bytes())
                     }
-                    Credentials::Scram(stored) => {
-                        let mine = StoredCredentials::from_password(
-                            stored.hash(),
-                            Prep::None,
-                            &sent,
-                            stored.salt(),
-                            stored.iterations(),
-                        )?;
-                        bool::from(subtle::ConstantTimeEq::ct_eq(
-                            mine.stored_key(),
-                            stored.stored_key(),
-                        ))
+                    Credentials::Scram(stored) => plain_matches(&sent, &stored)?,
+                    // The same PBKDF2 run as a known user's, then a refusal.
+                    Credentials::UnknownUser => {
+                        let mock = StoredCredentials::mock(secret.hash(), secret, &authcid);
+                        let _ = core::hint::black_box(plain_matches(&sent, &mock)?);
+                        false
                     }
                     _ => return Err(Error::CredentialsMismatch),
                 };
@@ -261,7 +262,32 @@ impl ServerSession {
                     trace: None,
                 }))
             }
-            (ServerState::HtLookup(msg, authcid), Credentials::Token(token)) => {
+            (
+                ServerState::HtLookup(msg, authcid),
+                creds @ (Credentials::Token(_)
+                | Credentials::FastToken { .. }
+                | Credentials::UnknownUser),
+            ) => {
+                if let Credentials::FastToken {
+                    count, processed, ..
+                } = creds
+                {
+                    if count.is_none_or(|c| processed.is_some_and(|p| c <= p)) {
+                        return Err(Error::Replay { count, processed });
+                    }
+                }
+                let mock;
+                let token = match &creds {
+                    Credentials::Token(token) | Credentials::FastToken { token, .. } => {
+                        token.as_bytes()
+                    }
+                    // The same HMAC over a made-up token, so it fails as a
+                    // wrong token does.
+                    _ => {
+                        mock = secret.derive(b"mock token", Hash::Sha256, &authcid);
+                        mock.as_bytes()
+                    }
+                };
                 let version = self.config.ht_version;
                 let parsed =
                     ht::parse_initiator(version, &msg, self.config.limits.max_message_len)?;
@@ -273,7 +299,7 @@ impl ServerSession {
                         .unwrap_or_default(),
                     _ => &[],
                 };
-                let reply = parsed.verify(version, token.as_bytes(), cb_data)?;
+                let reply = parsed.verify(version, token, cb_data)?;
                 Ok(ServerStep::Success(Success {
                     authcid: Some(authcid),
                     authzid: None,
@@ -281,6 +307,9 @@ impl ServerSession {
                     trace: None,
                 }))
             }
+            (ServerState::ExternalLookup(_), Credentials::UnknownUser) => Err(Error::Refused {
+                condition: Condition::NotAuthorized,
+            }),
             (ServerState::ExternalLookup(authzid), Credentials::External(identity)) => {
                 Ok(ServerStep::Success(Success {
                     authcid: Some(identity),
@@ -288,6 +317,12 @@ impl ServerSession {
                     additional_data: None,
                     trace: None,
                 }))
+            }
+            (ServerState::ScramLookup(needs), Credentials::UnknownUser) => {
+                let stored = StoredCredentials::mock(needs.hash(), secret, needs.authcid());
+                let (next, msg) = needs.credentials(stored, &self.nonce)?;
+                self.state = ServerState::ScramFinal(next);
+                Ok(ServerStep::Challenge(msg))
             }
             (ServerState::ScramLookup(needs), Credentials::Scram(stored)) => {
                 let (next, msg) = needs.credentials(stored, &self.nonce)?;
@@ -305,4 +340,21 @@ impl ServerSession {
             }),
         }
     }
+}
+
+/// PLAIN against stored SCRAM credentials: PBKDF2 over the sent password
+/// with the stored salt and count, then the StoredKeys compared in constant
+/// time.
+fn plain_matches(sent: &str, stored: &StoredCredentials) -> Result<bool, Error> {
+    let mine = StoredCredentials::from_password(
+        stored.hash(),
+        Prep::None,
+        sent,
+        stored.salt(),
+        stored.iterations(),
+    )?;
+    Ok(bool::from(subtle::ConstantTimeEq::ct_eq(
+        mine.stored_key(),
+        stored.stored_key(),
+    )))
 }

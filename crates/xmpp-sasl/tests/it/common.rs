@@ -7,9 +7,39 @@ use std::path::PathBuf;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use xmpp_sasl::{
-    ChannelBinding, ChannelBindingType, ClientConfig, Credentials, HtVersion, Limits, Mechanism,
-    Prep, ServerConfig, Ssdp, SsdpForm, StoredCredentials,
+    CbindFlag, ChannelBinding, ChannelBindingType, Choice, ClientConfig, Credentials, HtVersion,
+    Limits, Mechanism, Prep, ServerConfig, ServerSecret, Ssdp, SsdpForm, StoredCredentials,
 };
+
+/// The choice a test runs `mech` with: bound to the client's first binding
+/// type of the mechanism's kind where it binds, gs2 flag `n` otherwise.
+pub(crate) fn choice(mech: Mechanism, client: &ClientConfig) -> Choice {
+    let cbind = match mech {
+        Mechanism::Ht { binding } => binding
+            .channel_binding_type()
+            .map_or(CbindFlag::Unsupported, CbindFlag::Bind),
+        Mechanism::Scram { plus: true, .. } => client
+            .channel_binding_types()
+            .first()
+            .map_or(CbindFlag::Unsupported, |t| CbindFlag::Bind(*t)),
+        _ => CbindFlag::Unsupported,
+    };
+    Choice {
+        mechanism: mech,
+        cbind,
+    }
+}
+
+/// The server secret of every test: fixed, so failures reproduce.
+pub(crate) fn secret() -> ServerSecret {
+    ServerSecret::new(*b"the tests' server secret, 32 B..").expect("long enough")
+}
+
+/// A server configuration with the test secret, every mechanism enabled,
+/// and otherwise default policy.
+pub(crate) fn server_config() -> ServerConfig {
+    ServerConfig::new(secret()).mechanisms(Mechanism::all())
+}
 
 /// `testdata/sasl/` in the workspace.
 pub(crate) fn dir() -> PathBuf {
@@ -124,12 +154,22 @@ impl Vector {
     }
 
     pub(crate) fn server_config(&self) -> ServerConfig {
-        let mut c = ServerConfig::new().limits(self.limits()).encrypted(true);
+        let mut c = server_config().limits(self.limits()).encrypted(true);
         if let Some(cb) = self.channel_binding() {
             c = c.channel_binding(cb);
         }
-        if let Some(s) = self.ssdp() {
-            c = c.ssdp(s, SsdpForm::Current);
+        // The server advertises exactly the vector's lists: those
+        // mechanisms, and binding data (made up where the vector has none)
+        // for each listed type.
+        if let Some(mechs) = self.get("ssdp-mechanisms") {
+            c = c.mechanisms(mechs.split(' ').filter_map(Mechanism::from_name));
+            for name in self.get("ssdp-channel-bindings").unwrap_or("").split(' ') {
+                let kind = ChannelBindingType::from_name(name).expect("cb type");
+                if !c.channel_binding_types().contains(&kind) {
+                    c = c.channel_binding(ChannelBinding::new(kind, *b"unused"));
+                }
+            }
+            c = c.ssdp(SsdpForm::Current);
         }
         c.ht_version(self.ht_version())
     }

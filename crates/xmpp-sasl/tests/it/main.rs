@@ -8,8 +8,10 @@
 )]
 
 mod common;
+mod enumeration;
 mod malformed;
 mod pair;
+mod policy;
 mod props;
 mod secrets;
 mod vectors;

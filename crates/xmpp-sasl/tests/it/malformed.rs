@@ -4,12 +4,12 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use crate::common::server_config;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use xmpp_sasl::{
     ChannelBinding, ChannelBindingType, ClientConfig, ClientSession, ClientStep, Credentials,
-    Error, Hash, Mechanism, Nonce, Prep, ServerConfig, ServerSession, ServerStep,
-    StoredCredentials,
+    Error, Hash, Mechanism, Nonce, Prep, ServerSession, ServerStep, StoredCredentials,
 };
 
 use crate::common::dir;
@@ -79,7 +79,7 @@ fn server_fail(
     stage: &str,
     input: &[u8],
 ) -> Result<ServerStep, Error> {
-    let mut config = ServerConfig::new().encrypted(true);
+    let mut config = server_config().encrypted(true);
     if setup == "cb" || mech.uses_channel_binding() {
         config = config.channel_binding(ChannelBinding::new(
             ChannelBindingType::TlsExporter,
@@ -98,7 +98,7 @@ fn server_fail(
             ServerStep::NeedCredentials(req)
                 if req.authcid.as_deref().is_some_and(|u| u != "user") =>
             {
-                server.credentials(Credentials::Refuse(xmpp_sasl::Condition::NotAuthorized))
+                server.credentials(Credentials::UnknownUser)
             }
             ServerStep::NeedCredentials(_) => server.credentials(creds(mech)),
             other => Ok(other),
@@ -156,7 +156,11 @@ fn client_fail(mech: Mechanism, stage: &str, input: &[u8]) -> Result<ClientStep,
         .username("user")
         .password("pencil")
         .token("token");
-    let mut client = ClientSession::new(mech, config, Nonce::new(CLIENT_NONCE)?)?;
+    let mut client = ClientSession::new(
+        crate::common::choice(mech, &config),
+        config,
+        Nonce::new(CLIENT_NONCE)?,
+    )?;
     if stage != "initial" {
         client.step(b"").expect("client-first");
     }

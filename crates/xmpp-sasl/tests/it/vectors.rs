@@ -12,8 +12,12 @@ fn is_exchange(name: &str) -> bool {
 fn replay_client(v: &Vector) {
     let name = &v.name;
     let nonce = Nonce::new(v.get("client-nonce").unwrap_or("unused-nonce")).expect("nonce");
-    let mut client = ClientSession::new(v.mechanism(), v.client_config(), nonce)
-        .unwrap_or_else(|e| panic!("{name}: client: {e}"));
+    let mut client = ClientSession::new(
+        crate::common::choice(v.mechanism(), &v.client_config()),
+        v.client_config(),
+        nonce,
+    )
+    .unwrap_or_else(|e| panic!("{name}: client: {e}"));
     let mut input: Vec<u8> = Vec::new();
     let mut done = false;
     for (i, (from_client, msg)) in v.messages.iter().enumerate() {

@@ -16,7 +16,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, TcpStream};
 use std::time::Duration;
 
-use xmpp_sasl::{ClientConfig, ClientSession, ClientStep, Mechanism, Nonce};
+use xmpp_sasl::{Choice, ClientConfig, ClientSession, ClientStep, Mechanism, Nonce};
 use xmpp_stanza::{
     CLIENT_NS, Element, InvalidStanza, Iq, IqType, Nonza, Payload, Sasl, SaslCondition, Stanza,
     StreamFeatures,
@@ -457,7 +457,7 @@ impl Conn {
     ) -> Result<std::result::Result<(), SaslCondition>> {
         let config = ClientConfig::new().username(user).password(password);
         let nonce = Nonce::from_os().map_err(|e| self.fail(format!("nonce: {e}")))?;
-        let mut sasl = ClientSession::new(mechanism, config, nonce)
+        let mut sasl = ClientSession::new(Choice::unbound(mechanism), config, nonce)
             .map_err(|e| self.fail(format!("xmpp-sasl client: {e}")))?;
         let mut step = |conn: &Self, input: &[u8]| {
             sasl.step(input)
