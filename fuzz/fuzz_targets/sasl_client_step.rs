@@ -11,8 +11,8 @@ use libfuzzer_sys::fuzz_target;
 #[path = "sasl_split.rs"]
 mod sasl_split;
 use xmpp_sasl::{
-    CbindFlag, ChannelBinding, ChannelBindingType, Choice, ClientConfig, ClientSession, ClientStep, Limits, Mechanism,
-    Nonce,
+    CbindFlag, ChannelBinding, ChannelBindingType, Choice, ClientConfig, ClientSession, ClientStep,
+    Limits, Mechanism, Nonce,
 };
 
 fuzz_target!(|data: &[u8]| {

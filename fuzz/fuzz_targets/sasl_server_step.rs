@@ -12,8 +12,8 @@ use libfuzzer_sys::fuzz_target;
 #[path = "sasl_split.rs"]
 mod sasl_split;
 use xmpp_sasl::{
-    ChannelBinding, ChannelBindingType, Credentials, Mechanism, Nonce, ServerConfig, ServerSecret, ServerSession,
-    ServerStep, StoredCredentials,
+    ChannelBinding, ChannelBindingType, Credentials, Mechanism, Nonce, ServerConfig, ServerSecret,
+    ServerSession, ServerStep, StoredCredentials,
 };
 
 fuzz_target!(|data: &[u8]| {

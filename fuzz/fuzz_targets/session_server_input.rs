@@ -11,7 +11,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xmpp_sasl::Credentials;
+use xmpp_sasl::{Credentials, ServerSecret};
 use xmpp_session::{Instant, Seed, Server, ServerConfig, ServerEvent, TlsPolicy};
 use zeroize::Zeroizing;
 
@@ -19,7 +19,10 @@ fuzz_target!(|data: &[u8]| {
     let Some((&chunk, input)) = data.split_first() else {
         return;
     };
-    let config = ServerConfig::new("example.com")
+    let Ok(secret) = ServerSecret::new(*b"a fuzzing secret of 32 bytes....") else {
+        return;
+    };
+    let config = ServerConfig::new("example.com", secret)
         .tls(TlsPolicy::Off)
         .allow_plain_unencrypted(true);
     let mut server = Server::new(config, Seed::new([3; 32]), Instant::from_millis(0));

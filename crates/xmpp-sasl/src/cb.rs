@@ -55,6 +55,16 @@ pub enum TlsVersion {
     Tls13,
 }
 
+impl TlsVersion {
+    /// The name TLS libraries and logs use, e.g. `TLSv1.3`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Tls12 => "TLSv1.2",
+            Self::Tls13 => "TLSv1.3",
+        }
+    }
+}
+
 impl ChannelBindingType {
     /// Whether the type is defined on a connection of this TLS version
     /// (`None`: unknown, which allows no `tls-unique`).

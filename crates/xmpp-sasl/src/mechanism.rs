@@ -232,6 +232,11 @@ pub struct Capabilities<'a> {
     /// The TLS version of the connection. `tls-unique` is chosen only on a
     /// known TLS 1.2 (RFC 9266 §3 forbids it on TLS 1.3).
     pub tls_version: Option<TlsVersion>,
+    /// The mechanisms the client's policy allows (`None`: every one). The
+    /// others are never chosen but still count as offered: a server that
+    /// offers `-PLUS` to a client whose policy excludes it gets gs2 flag
+    /// `n`, not `y`.
+    pub allowed: Option<&'a [Mechanism]>,
 }
 
 /// How the chosen mechanism uses channel binding: for SCRAM the
@@ -317,30 +322,34 @@ pub fn select<'s>(
         Mechanism::Plain => 5,
         Mechanism::Anonymous => 6,
     });
-    order.into_iter().filter(|m| offers(*m)).find_map(|m| {
-        let completes = match m {
-            Mechanism::Scram { plus: true, .. } => caps.password && binding.is_some(),
-            Mechanism::Scram { plus: false, .. } => caps.password,
-            Mechanism::Ht { binding: b } => {
-                caps.token && b.channel_binding_type().is_none_or(|t| usable(&t))
-            }
-            Mechanism::External => caps.external,
-            Mechanism::Plain => caps.password && caps.allow_plain,
-            Mechanism::Anonymous => caps.anonymous,
-        };
-        let cbind = match m {
-            Mechanism::Scram { plus: true, .. } => binding.map(CbindFlag::Bind),
-            Mechanism::Scram { plus: false, .. } if can_bind && !plus_offered => {
-                Some(CbindFlag::NotOffered)
-            }
-            Mechanism::Ht { binding: b } => b.channel_binding_type().map(CbindFlag::Bind),
-            _ => None,
-        };
-        completes.then_some(Choice {
-            mechanism: m,
-            cbind: cbind.unwrap_or(CbindFlag::Unsupported),
+    let allowed = |m: &Mechanism| caps.allowed.is_none_or(|a| a.contains(m));
+    order
+        .into_iter()
+        .filter(|m| offers(*m) && allowed(m))
+        .find_map(|m| {
+            let completes = match m {
+                Mechanism::Scram { plus: true, .. } => caps.password && binding.is_some(),
+                Mechanism::Scram { plus: false, .. } => caps.password,
+                Mechanism::Ht { binding: b } => {
+                    caps.token && b.channel_binding_type().is_none_or(|t| usable(&t))
+                }
+                Mechanism::External => caps.external,
+                Mechanism::Plain => caps.password && caps.allow_plain,
+                Mechanism::Anonymous => caps.anonymous,
+            };
+            let cbind = match m {
+                Mechanism::Scram { plus: true, .. } => binding.map(CbindFlag::Bind),
+                Mechanism::Scram { plus: false, .. } if can_bind && !plus_offered => {
+                    Some(CbindFlag::NotOffered)
+                }
+                Mechanism::Ht { binding: b } => b.channel_binding_type().map(CbindFlag::Bind),
+                _ => None,
+            };
+            completes.then_some(Choice {
+                mechanism: m,
+                cbind: cbind.unwrap_or(CbindFlag::Unsupported),
+            })
         })
-    })
 }
 
 #[cfg(test)]
@@ -374,6 +383,27 @@ mod tests {
             select(offered, &caps).map(|c| c.mechanism.name()),
             Some("SCRAM-SHA-256")
         );
+    }
+
+    #[test]
+    fn a_policy_that_excludes_plus_still_sees_it_offered() {
+        let offered = ["SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"];
+        let only = [Mechanism::Scram {
+            hash: Hash::Sha256,
+            plus: false,
+        }];
+        let caps = Capabilities {
+            password: true,
+            channel_bindings: &[ChannelBindingType::TlsExporter],
+            allowed: Some(&only),
+            ..Capabilities::default()
+        };
+        let c = select(offered, &caps).expect("a choice");
+        assert_eq!(c.mechanism, only[0]);
+        // The server offers -PLUS: `n`, since nothing was stripped.
+        assert_eq!(c.cbind, CbindFlag::Unsupported);
+        let c = select(["SCRAM-SHA-256"], &caps).expect("a choice");
+        assert_eq!(c.cbind, CbindFlag::NotOffered);
     }
 
     #[test]

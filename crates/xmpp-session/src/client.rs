@@ -11,7 +11,8 @@ use alloc::vec::Vec;
 
 use xmpp_jid::{FullJid, Jid};
 use xmpp_sasl::{
-    Capabilities, ChannelBindingType, ClientSession, ClientStep, Mechanism, Nonce, Ssdp, select,
+    Capabilities, CbindFlag, ChannelBindingType, ClientSession, ClientStep, Mechanism, Nonce, Ssdp,
+    select,
 };
 use xmpp_stanza::{
     Bind, DefinedCondition, Element, Iq, IqType, PING_NS, Payload, Ping, SESSION_NS, STREAM_NS,
@@ -580,14 +581,6 @@ impl Client {
 
     fn start_sasl(&mut self, f: &StreamFeatures, e: &Element) -> Result<(), Error> {
         let offered: Vec<&str> = f.mechanisms.iter().flatten().map(String::as_str).collect();
-        let allowed: Vec<&str> = offered
-            .iter()
-            .copied()
-            .filter(|m| {
-                self.config.mechanisms.is_empty()
-                    || self.config.mechanisms.iter().any(|c| c.name() == *m)
-            })
-            .collect();
         let server_cb = advertised_bindings(e);
         let server_cb_types: Option<Vec<ChannelBindingType>> = server_cb.as_ref().map(|names| {
             names
@@ -595,40 +588,26 @@ impl Client {
                 .filter_map(|n| ChannelBindingType::from_name(n))
                 .collect()
         });
-        let bindings: Vec<_> = self
-            .tls
-            .iter()
-            .flat_map(TlsInfo::usable_bindings)
-            .cloned()
-            .collect();
-        let types: Vec<ChannelBindingType> = bindings.iter().map(|b| b.kind()).collect();
+        let mut sasl = xmpp_sasl::ClientConfig::new().password(self.config.password.as_str());
+        if let Some(local) = self.config.jid.localpart() {
+            sasl = sasl.username(local);
+        }
+        // Every binding the TLS layer gave; the choice picks one.
+        for b in self.tls.iter().flat_map(TlsInfo::usable_bindings) {
+            sasl = sasl.channel_binding(b.clone());
+        }
+        let types = sasl.channel_binding_types();
         let mut caps = Capabilities::default();
         caps.password = true;
         caps.allow_plain = self.tls.is_some() || self.config.allow_plain_unencrypted;
         caps.channel_bindings = &types;
         caps.server_channel_bindings = server_cb_types.as_deref();
-        let choice = select(allowed.iter().copied(), &caps).ok_or(Error::NoMechanism)?;
-        let mut sasl = xmpp_sasl::ClientConfig::new().password(self.config.password.as_str());
-        if let Some(local) = self.config.jid.localpart() {
-            sasl = sasl.username(local);
-        }
-        let offers_plus = offered.iter().any(|m| m.ends_with("-PLUS"));
-        let binding = match choice.mechanism {
-            Mechanism::Scram { plus: true, .. } => choice
-                .channel_binding
-                .and_then(|t| bindings.iter().find(|b| b.kind() == t)),
-            // RFC 5802 §6: binding data we have and a server that seems
-            // to lack -PLUS: gs2 flag `y`, so that a server that does
-            // support it detects the downgrade.
-            Mechanism::Scram { plus: false, .. } if !offers_plus => bindings.first(),
-            _ => None,
-        };
-        if let Some(b) = binding {
-            sasl = sasl.channel_binding(b.clone());
-        }
+        caps.tls_version = self.tls.as_ref().map(|t| t.version);
+        caps.allowed = (!self.config.mechanisms.is_empty()).then_some(&self.config.mechanisms[..]);
+        let choice = select(offered.iter().copied(), &caps).ok_or(Error::NoMechanism)?;
         sasl = sasl.ssdp(Ssdp::new(offered.iter().copied(), server_cb));
         let nonce = Nonce::new(self.rng.token(18)).map_err(Error::Sasl)?;
-        let mut session = ClientSession::new(choice.mechanism, sasl, nonce).map_err(Error::Sasl)?;
+        let mut session = ClientSession::new(choice, sasl, nonce).map_err(Error::Sasl)?;
         let (initial, done) = match session.step(b"").map_err(Error::Sasl)? {
             ClientStep::Send(bytes) => (bytes, false),
             ClientStep::Done { send, .. } => (send.unwrap_or_default(), true),
@@ -641,7 +620,10 @@ impl Client {
         self.phase = Phase::Sasl {
             session: Box::new(session),
             done,
-            channel_binding: binding.map(|b| b.kind()),
+            channel_binding: match choice.cbind {
+                CbindFlag::Bind(t) => Some(t),
+                _ => None,
+            },
         };
         Ok(())
     }

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use xmpp_jid::BareJid;
-use xmpp_sasl::{Hash, Mechanism};
+use xmpp_sasl::{Hash, Mechanism, ServerSecret};
 use xmpp_stream::Limits;
 use zeroize::Zeroizing;
 
@@ -298,6 +298,10 @@ pub struct ServerConfig {
     /// The domain served: a stream header addressed elsewhere gets
     /// `host-unknown` (RFC 6120 §4.9.3.6).
     pub domain: String,
+    /// The secret behind the fake exchange an unknown user gets
+    /// ([`xmpp_sasl::Credentials::UnknownUser`]), with the salt length,
+    /// hash and iteration count of real accounts.
+    pub secret: ServerSecret,
     /// The transport.
     pub transport: Transport,
     /// STARTTLS or direct TLS.
@@ -329,8 +333,10 @@ pub struct ServerConfig {
 impl ServerConfig {
     /// A server for `domain` with default policy: TCP, STARTTLS required,
     /// SCRAM-SHA-512/-256/-1 with their `-PLUS` forms and PLAIN (under
-    /// TLS), stream management with resumption, keepalives.
-    pub fn new(domain: impl Into<String>) -> Self {
+    /// TLS), stream management with resumption, keepalives. `secret` must
+    /// describe real accounts (salt length, hash, iterations) so that an
+    /// unknown user's fake exchange looks like theirs.
+    pub fn new(domain: impl Into<String>, secret: ServerSecret) -> Self {
         let mut mechanisms = Vec::new();
         for plus in [true, false] {
             for hash in [Hash::Sha512, Hash::Sha256, Hash::Sha1] {
@@ -340,6 +346,7 @@ impl ServerConfig {
         mechanisms.push(Mechanism::Plain);
         Self {
             domain: domain.into(),
+            secret,
             transport: Transport::Tcp,
             tls_mode: TlsMode::StartTls,
             tls: TlsPolicy::Required,

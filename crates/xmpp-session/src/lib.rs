@@ -25,7 +25,7 @@
 //!
 //! ```
 //! use xmpp_jid::{BareJid, Jid};
-//! use xmpp_sasl::{Credentials, Hash, Mechanism, Prep, StoredCredentials};
+//! use xmpp_sasl::{Credentials, Hash, Mechanism, Prep, ServerSecret, StoredCredentials};
 //! use xmpp_session::{
 //!     Client, ClientConfig, ClientEvent, Instant, Seed, Server, ServerConfig, ServerEvent,
 //!     TlsPolicy,
@@ -40,9 +40,12 @@
 //!     Seed::new([1; 32]), // from a CSPRNG in real use
 //!     now,
 //! );
+//! // The secret behind unknown users' fake exchanges: random in real use,
+//! // with the salt length, hash and iterations of the real accounts.
+//! let secret = ServerSecret::new([7; 32])?.accounts(Hash::Sha256, 12, 4096)?;
 //! let mut server = Server::new(
 //!     // Offer only the hash the account database keeps.
-//!     ServerConfig::new("example.com")
+//!     ServerConfig::new("example.com", secret)
 //!         .tls(TlsPolicy::Off)
 //!         .mechanisms([Mechanism::Scram { hash: Hash::Sha256, plus: false }]),
 //!     Seed::new([2; 32]),
@@ -63,8 +66,12 @@
 //!     while let Some(event) = server.poll_event() {
 //!         match event {
 //!             ServerEvent::CredentialsRequest(request) => {
-//!                 assert_eq!(request.authcid.as_deref(), Some("juliet"));
-//!                 server.provide_credentials(Credentials::Scram(stored.clone()))?;
+//!                 // An account that does not exist gets the same exchange.
+//!                 let answer = match request.authcid.as_deref() {
+//!                     Some("juliet") => Credentials::Scram(stored.clone()),
+//!                     _ => Credentials::UnknownUser,
+//!                 };
+//!                 server.provide_credentials(answer)?;
 //!             }
 //!             ServerEvent::BindRequest { requested, suggested } => {
 //!                 server.accept_bind(requested.as_deref().unwrap_or(&suggested))?;
@@ -144,4 +151,5 @@ pub use rng::Seed;
 pub use server::{Server, ServerEvent};
 pub use sm::ResumptionState;
 pub use time::Instant;
-pub use tls::{TlsInfo, TlsVersion};
+pub use tls::TlsInfo;
+pub use xmpp_sasl::TlsVersion;

@@ -11,8 +11,7 @@ use alloc::vec::Vec;
 
 use xmpp_jid::{BareJid, FullJid, Jid, ResourcePart};
 use xmpp_sasl::{
-    ChannelBindingType, Credentials, CredentialsRequest, Mechanism, Nonce, ServerSession,
-    ServerStep, Ssdp, SsdpForm,
+    Credentials, CredentialsRequest, Mechanism, Nonce, ServerSession, ServerStep, SsdpForm,
 };
 use xmpp_stanza::{
     Bind, CLIENT_NS, DefinedCondition, Element, Iq, IqType, Payload, Ping, SESSION_NS, STREAM_NS,
@@ -46,9 +45,9 @@ pub enum ServerEvent {
     },
     /// Look up the credentials of `authcid` and answer with
     /// [`Server::provide_credentials`]. For an account that does not exist,
-    /// answer with the same fake exchange a wrong password would get (for
-    /// SCRAM, [`xmpp_sasl::StoredCredentials::mock`] under a server
-    /// secret), so that no one learns which accounts exist.
+    /// answer [`Credentials::UnknownUser`]: it runs the same fake exchange
+    /// a wrong password gets (RFC 5802 §5.1, from
+    /// [`ServerConfig::secret`]), so no one learns which accounts exist.
     CredentialsRequest(CredentialsRequest),
     /// SASL succeeded.
     Authenticated {
@@ -701,24 +700,15 @@ impl Server {
                     return f.to_element();
                 }
             }
-            let bindings: Vec<ChannelBindingType> = self.bindings().collect();
-            let plain_ok = self.tls.is_some() || self.config.allow_plain_unencrypted;
-            self.offered = self
-                .config
-                .mechanisms
-                .iter()
-                .copied()
-                .filter(|m| match m {
-                    Mechanism::Scram { plus, .. } => !plus || !bindings.is_empty(),
-                    Mechanism::Plain => plain_ok,
-                    _ => false,
-                })
-                .collect();
+            let sasl = self.sasl_config();
+            // One source for what is offered, what XEP-0440 lists and what
+            // XEP-0474 signs.
+            self.offered = sasl.advertised_mechanisms();
             f.mechanisms = Some(self.offered.iter().map(|m| m.name().into()).collect());
-            if !bindings.is_empty() {
-                // XEP-0440: the binding types this side can give.
+            let types = sasl.channel_binding_types();
+            if !types.is_empty() {
                 let mut list = Element::new("sasl-channel-binding", SASL_CB_NS);
-                for t in &bindings {
+                for t in &types {
                     list.push_child(
                         Element::new("channel-binding", SASL_CB_NS).with_attr("type", t.name()),
                     );
@@ -736,11 +726,21 @@ impl Server {
         e
     }
 
-    fn bindings(&self) -> impl Iterator<Item = ChannelBindingType> + '_ {
-        self.tls
-            .iter()
-            .flat_map(TlsInfo::usable_bindings)
-            .map(|b| b.kind())
+    /// The SASL policy of this connection as it stands: the configured
+    /// mechanisms, the TLS layer's binding data (no `tls-unique` on TLS
+    /// 1.3), encryption, and XEP-0474 over what is advertised.
+    fn sasl_config(&self) -> xmpp_sasl::ServerConfig {
+        let mut sasl = xmpp_sasl::ServerConfig::new(self.config.secret.clone())
+            .mechanisms(self.config.mechanisms.iter().copied())
+            .encrypted(self.tls.is_some())
+            .allow_plain_unencrypted(self.config.allow_plain_unencrypted);
+        for cb in self.tls.iter().flat_map(TlsInfo::usable_bindings) {
+            sasl = sasl.channel_binding(cb.clone());
+        }
+        if self.config.downgrade_protection {
+            sasl = sasl.ssdp(SsdpForm::Current);
+        }
+        sasl
     }
 
     fn on_element(&mut self, e: Element) -> Result<(), Error> {
@@ -898,20 +898,7 @@ impl Server {
             self.send_sasl_failure(SaslCondition::InvalidMechanism);
             return Ok(());
         };
-        let mut sasl = xmpp_sasl::ServerConfig::new()
-            .encrypted(self.tls.is_some())
-            .allow_plain_unencrypted(self.config.allow_plain_unencrypted);
-        if let Some(tls) = &self.tls {
-            for cb in tls.usable_bindings() {
-                sasl = sasl.channel_binding(cb.clone());
-            }
-        }
-        if self.config.downgrade_protection {
-            let bindings: Vec<&str> = self.bindings().map(ChannelBindingType::name).collect();
-            let names = self.offered.iter().map(|m| m.name());
-            let cb = (!bindings.is_empty()).then_some(bindings);
-            sasl = sasl.ssdp(Ssdp::new(names, cb), SsdpForm::Current);
-        }
+        let sasl = self.sasl_config();
         let nonce = Nonce::new(self.rng.token(18)).map_err(Error::Sasl)?;
         let mut session = match ServerSession::new(mechanism, sasl, nonce) {
             Ok(s) => Box::new(s),

@@ -6,27 +6,7 @@
 
 use alloc::vec::Vec;
 
-use xmpp_sasl::{ChannelBinding, ChannelBindingType};
-
-/// The TLS protocol version in use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TlsVersion {
-    /// TLS 1.2 (RFC 5246).
-    Tls12,
-    /// TLS 1.3 (RFC 8446).
-    Tls13,
-}
-
-impl TlsVersion {
-    /// The name drivers print, e.g. `TLSv1.3`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Tls12 => "TLSv1.2",
-            Self::Tls13 => "TLSv1.3",
-        }
-    }
-}
+use xmpp_sasl::{ChannelBinding, TlsVersion};
 
 /// The established TLS channel, as the driver's TLS layer knows it.
 #[derive(Debug, Clone)]
@@ -59,15 +39,16 @@ impl TlsInfo {
     /// 1.3, where it is not defined (RFC 9266 §3; RFC 8446 has no unique
     /// first Finished message to bind to).
     pub(crate) fn usable_bindings(&self) -> impl Iterator<Item = &ChannelBinding> {
-        self.channel_bindings.iter().filter(move |cb| {
-            !(self.version == TlsVersion::Tls13 && cb.kind() == ChannelBindingType::TlsUnique)
-        })
+        self.channel_bindings
+            .iter()
+            .filter(move |cb| cb.kind().allowed_on(Some(self.version)))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use xmpp_sasl::ChannelBindingType;
 
     #[test]
     fn tls_unique_is_never_used_on_tls_1_3() {

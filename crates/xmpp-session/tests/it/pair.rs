@@ -6,7 +6,9 @@
 use std::collections::{HashMap, VecDeque};
 
 use xmpp_jid::BareJid;
-use xmpp_sasl::{ChannelBinding, ChannelBindingType, Credentials, Hash, Prep, StoredCredentials};
+use xmpp_sasl::{
+    ChannelBinding, ChannelBindingType, Credentials, Hash, Prep, ServerSecret, StoredCredentials,
+};
 use xmpp_session::{
     Client, ClientConfig, ClientEvent, Error, Instant, ResumptionState, Seed, Server, ServerConfig,
     ServerEvent, TlsInfo, TlsVersion,
@@ -36,7 +38,7 @@ impl Accounts {
         let mut keys = HashMap::new();
         for (user, password) in users {
             for hash in [Hash::Sha1, Hash::Sha256, Hash::Sha512] {
-                let salt = format!("salt-of-{user}");
+                let salt = format!("{user:-<16}");
                 let stored = StoredCredentials::from_password(
                     hash,
                     Prep::SaslPrep,
@@ -57,11 +59,16 @@ impl Accounts {
         match self.keys.get(&(user.clone(), hash)) {
             Some(stored) => Credentials::Scram(stored.clone()),
             // The same fake exchange a wrong password gets.
-            None => {
-                Credentials::Scram(StoredCredentials::mock(hash, b"server secret", &user, 4096))
-            }
+            None => Credentials::UnknownUser,
         }
     }
+}
+
+/// The server secret of the tests (a real server draws it at random).
+pub(crate) fn secret() -> ServerSecret {
+    ServerSecret::new(*b"a test server secret, 32 bytes!!")
+        .and_then(|s| s.accounts(Hash::Sha256, 16, 4096))
+        .expect("secret")
 }
 
 /// How the server application answers bind requests.
@@ -125,6 +132,12 @@ impl Pair {
             client_error: None,
             server_error: None,
         }
+    }
+
+    /// The server's policy for `DOMAIN`, with a secret that fakes accounts
+    /// like the test ones (4,096 iterations, as derived above).
+    pub(crate) fn server_config() -> ServerConfig {
+        ServerConfig::new(DOMAIN, secret())
     }
 
     pub(crate) fn client_config(user: &str, password: &str) -> ClientConfig {

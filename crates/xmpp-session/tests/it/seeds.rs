@@ -22,7 +22,9 @@ fn seed(target: &str, name: &str) -> Vec<u8> {
 fn the_server_seed_logs_in_binds_and_routes() {
     let data = seed("session_server_input", "plain-login-bind-sm-message");
     let (_, input) = data.split_first().expect("layout");
-    let config = ServerConfig::new("example.com")
+    let secret =
+        xmpp_sasl::ServerSecret::new(*b"a fuzzing secret of 32 bytes....").expect("secret");
+    let config = ServerConfig::new("example.com", secret)
         .tls(TlsPolicy::Off)
         .allow_plain_unencrypted(true);
     let mut server = Server::new(config, Seed::new([3; 32]), Instant::from_millis(0));

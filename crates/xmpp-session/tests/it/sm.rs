@@ -4,10 +4,10 @@
 
 use proptest::prelude::*;
 use xmpp_jid::Jid;
-use xmpp_session::{ClientEvent, ServerConfig, ServerEvent, SmConfig};
+use xmpp_session::{ClientEvent, ServerEvent, SmConfig};
 use xmpp_stanza::{Message, Stanza, StanzaNs};
 
-use crate::pair::{DOMAIN, PASSWORD, Pair};
+use crate::pair::{PASSWORD, Pair};
 
 fn body(s: &Stanza) -> String {
     match s {
@@ -27,7 +27,7 @@ fn msg(to: &str, n: usize) -> Stanza {
 fn bound_pair() -> Pair {
     let mut pair = Pair::new(
         Pair::client_config("juliet", PASSWORD),
-        ServerConfig::new(DOMAIN),
+        Pair::server_config(),
     );
     pair.drive();
     assert!(pair.bound_jid().is_some());
@@ -100,7 +100,7 @@ fn resumption_resends_what_was_not_acknowledged() {
     assert_eq!(server_state.id(), client_state.id());
 
     let config = Pair::client_config("juliet", PASSWORD).resume(client_state);
-    let mut next = Pair::new(config, ServerConfig::new(DOMAIN));
+    let mut next = Pair::new(config, Pair::server_config());
     next.sessions
         .insert(server_state.id().to_owned(), server_state);
     next.drive();
@@ -127,7 +127,7 @@ fn a_refused_resumption_hands_back_the_unacknowledged() {
     pair.cut();
     let state = pair.client.take_resumption_state().expect("state");
     let config = Pair::client_config("juliet", PASSWORD).resume(state);
-    let mut next = Pair::new(config, ServerConfig::new(DOMAIN));
+    let mut next = Pair::new(config, Pair::server_config());
     next.drive();
     let unacked = next.client_events.iter().find_map(|e| match e {
         ClientEvent::ResumeFailed { unacked } => Some(unacked.iter().map(body).collect::<Vec<_>>()),
@@ -159,7 +159,7 @@ fn a_clean_close_hands_the_server_its_undelivered_stanzas() {
 #[test]
 fn without_sm_nothing_is_counted() {
     let config = Pair::client_config("juliet", PASSWORD).sm(SmConfig::off());
-    let mut pair = Pair::new(config, ServerConfig::new(DOMAIN));
+    let mut pair = Pair::new(config, Pair::server_config());
     pair.drive();
     pair.client.send(msg("romeo@example.com", 1)).expect("send");
     pair.cut();
@@ -209,7 +209,7 @@ fn exactly_once(ops: &[(u8, u8)]) {
                 let server_state = pair.server.take_resumption_state().expect("server state");
                 let client_state = pair.client.take_resumption_state().expect("client state");
                 let config = Pair::client_config("juliet", PASSWORD).resume(client_state);
-                let mut next = Pair::new(config, ServerConfig::new(DOMAIN));
+                let mut next = Pair::new(config, Pair::server_config());
                 next.sessions
                     .insert(server_state.id().to_owned(), server_state);
                 next.drive();
