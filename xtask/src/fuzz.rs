@@ -14,7 +14,7 @@
 //! (`fuzz/corpus/<target>/`, untracked) and its regressions
 //! (`testdata/fuzz-regressions/<target>/`, tracked). Each target's
 //! invariants live in `fuzz/checks/<target>.rs`, which the target and the
-//! regression test of `cargo test -p xtask` ([`regressions`]) both run, so
+//! regression test of `cargo test -p xtask` (`fuzz::regressions`) both run, so
 //! a normal test run replays every regression through the same code.
 
 use std::path::PathBuf;
