@@ -1,43 +1,12 @@
 //! Every profile on arbitrary input: no panic; enforcement is idempotent
 //! (RFC 8264 §7); comparison agrees with enforce-then-equal; an enforced
 //! string is valid in its profile's class.
+//!
+//! The invariants live in `fuzz/checks/precis_enforce.rs`, shared with the
+//! regression test that replays `testdata/fuzz-regressions/precis_enforce/`.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use xmpp_precis::{Nickname, Profile, ProfileName};
+#[path = "../checks/precis_enforce.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(s) = core::str::from_utf8(data) else {
-        return;
-    };
-    // Split once so comparison sees two related strings.
-    let (a, b) = s.split_at(
-        s.char_indices()
-            .nth(s.chars().count() / 2)
-            .map_or(0, |(i, _)| i),
-    );
-    for p in ProfileName::ALL {
-        let _ = p.prepare(s);
-        if let Ok(once) = p.enforce(s) {
-            let twice = p
-                .enforce(&once)
-                .expect("an enforced string must enforce again");
-            assert_eq!(once, twice, "{p:?} is not idempotent on {s:?}");
-        }
-        let (ea, eb) = (p.enforce(a), p.enforce(b));
-        match p.compare(a, b) {
-            Ok(equal) if p != ProfileName::Nickname => {
-                assert_eq!(
-                    equal,
-                    ea.unwrap() == eb.unwrap(),
-                    "{p:?} compare {a:?} {b:?}"
-                );
-            }
-            Ok(_) => {}
-            Err(_) => assert!(ea.is_err() || eb.is_err() || p == ProfileName::Nickname),
-        }
-    }
-    if let Ok(form) = Nickname.comparison_form(s) {
-        assert_eq!(Nickname.comparison_form(&form).unwrap(), form);
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::run(data));

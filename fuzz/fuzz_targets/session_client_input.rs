@@ -6,45 +6,12 @@
 //!
 //! Input layout: byte 0 is the chunk size (0 means whole); the rest is
 //! what the server sends.
-
+//!
+//! The invariants live in `fuzz/checks/session_client_input.rs`, shared with the
+//! regression test that replays `testdata/fuzz-regressions/session_client_input/`.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use xmpp_jid::BareJid;
-use xmpp_session::{Client, ClientConfig, Instant, Seed, TlsPolicy};
+#[path = "../checks/session_client_input.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    let Some((&chunk, input)) = data.split_first() else {
-        return;
-    };
-    let Ok(jid) = BareJid::new("juliet@example.com") else {
-        return;
-    };
-    let config = ClientConfig::new(jid, "pencil")
-        .tls(TlsPolicy::Off)
-        .allow_plain_unencrypted(true);
-    let mut client = Client::new(config, Seed::new([4; 32]), Instant::from_millis(0));
-    let size = if chunk == 0 {
-        input.len().max(1)
-    } else {
-        usize::from(chunk)
-    };
-    let mut written = 0usize;
-    let mut now = 0u64;
-    for piece in input.chunks(size) {
-        if let Err(e) = client.handle_input(piece) {
-            assert_eq!(client.handle_input(b"<x/>").as_ref(), Err(&e));
-        }
-        while client.poll_event().is_some() {}
-        now += 1_000;
-        let _ = client.handle_timeout(Instant::from_millis(now));
-        while let Some(out) = client.poll_transmit() {
-            written += out.len();
-        }
-    }
-    assert!(
-        written <= 4096 + 64 * input.len(),
-        "{written} bytes out for {}",
-        input.len()
-    );
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::run(data));

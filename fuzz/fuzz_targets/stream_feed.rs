@@ -6,61 +6,12 @@
 //! Input layout: byte 0 picks the transport (bits 6-7) and the number of
 //! chunk-size bytes that follow (bits 0-3); those bytes are chunk sizes used
 //! in turn (0 means 1); the rest is the stream.
-
+//!
+//! The invariants live in `fuzz/checks/stream_feed.rs`, shared with the
+//! regression test that replays `testdata/fuzz-regressions/stream_feed/`.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use xmpp_stream::{Event, Framer, StreamError, Transport};
+#[path = "../checks/stream_feed.rs"]
+mod check;
 
-fn run(t: Transport, input: &[u8], sizes: &[u8]) -> (Vec<Event>, Option<StreamError>) {
-    let mut f = Framer::new(t);
-    let mut events = Vec::new();
-    let mut rest = input;
-    let mut i = 0;
-    while !rest.is_empty() {
-        let n = if sizes.is_empty() {
-            rest.len()
-        } else {
-            usize::from(sizes[i % sizes.len()]).max(1).min(rest.len())
-        };
-        i += 1;
-        let (chunk, tail) = rest.split_at(n);
-        rest = tail;
-        f.feed(chunk);
-        loop {
-            match f.next_event() {
-                Ok(Some(ev)) => {
-                    let restart = matches!(&ev, Event::Element(e) if e.restarts_stream());
-                    events.push(ev);
-                    if restart && !t.is_bosh() {
-                        f.reset();
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    assert_eq!(f.next_event(), Err(e.clone()), "the error must repeat");
-                    return (events, Some(e));
-                }
-            }
-        }
-    }
-    let err = f.finish().err();
-    (events, err)
-}
-
-fuzz_target!(|data: &[u8]| {
-    let Some((&head, rest)) = data.split_first() else {
-        return;
-    };
-    let t = match head >> 6 {
-        1 => Transport::WebSocket,
-        2 => Transport::Bosh,
-        3 => Transport::BoshRequests,
-        _ => Transport::Tcp,
-    };
-    let k = usize::from(head & 0x0F).min(rest.len());
-    let (sizes, input) = rest.split_at(k);
-    let whole = run(t, input, &[]);
-    let chunked = run(t, input, sizes);
-    assert_eq!(chunked, whole);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::run(data));

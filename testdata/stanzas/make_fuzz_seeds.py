@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes the seeds of the `stanza_parse` fuzz target from the vector files
-here (format: README.md), replacing the seeds of earlier runs; `crash-*`
-files, inputs the fuzzer found, are kept as regressions.
+here (format: README.md), replacing the seeds of earlier runs (a `crash-*`
+file left there is kept). Inputs the fuzzer found live in
+../fuzz-regressions/stanza_parse/, which `cargo xtask fuzz` writes and
+`cargo test -p xtask` replays.
 
 Usage: make_fuzz_seeds.py [SEEDS_DIR]   (default: ../../fuzz/seeds/stanza_parse)
 

@@ -9,6 +9,7 @@
 //! cargo xtask conformance jid [--count N]      differential run against precis-i18n + idna
 //! cargo xtask conformance sasl [--write-vectors]  scramp against our SCRAM client and server
 //! cargo xtask conformance prosody [--record]  real c2s sessions against a local Prosody 0.12
+//! cargo xtask fuzz --minutes N [--target T]  a fuzzing campaign; crashes become regression tests
 //! cargo xtask fuzz-smoke [--seconds N]    a short run of every cargo-fuzz target
 //! cargo xtask golden [--check]            refresh the golden events of testdata/streams (or fail if stale)
 //! ```
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         Some("ci") => ci::run(&args[1..]),
         Some("codegen") => codegen::run(&args[1..]),
         Some("conformance") => conformance::run(&args[1..]),
+        Some("fuzz") => fuzz::run_campaign(&args[1..]),
         Some("fuzz-smoke") => fuzz::run(&args[1..]),
         Some("golden") => golden::run(&args[1..]),
         Some("setup") => setup::run(&args[1..]),
@@ -66,5 +68,12 @@ commands:
                                   areas: jid, precis, sasl, prosody (c2s sessions with
                                   a local Prosody; needs the Debian package `prosody`;
                                   --record rewrites testdata/stanzas/prosody-0.12.txt)
+  fuzz --minutes N [--target T]   a campaign: every cargo-fuzz target (or T) for N minutes
+                                  each on the stable toolchain (installs cargo-fuzz if
+                                  missing); new coverage is merged into fuzz/corpus/<target>/
+                                  (untracked), every crash is minimized and kept as
+                                  testdata/fuzz-regressions/<target>/<artifact>, which
+                                  `cargo test -p xtask` replays through the target's checks
+                                  (fuzz/checks/<target>.rs); fails when it kept one
   fuzz-smoke [--seconds N]        run every cargo-fuzz target briefly
   golden [--check]                refresh the golden events of testdata/streams, or fail when stale";

@@ -3,7 +3,7 @@
 //! inside a well-formed text message).
 
 /// Splits `data` at every FF FE.
-pub fn messages(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+pub(crate) fn messages(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut rest = Some(data);
     core::iter::from_fn(move || {
         let r = rest?;
