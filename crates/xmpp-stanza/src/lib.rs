@@ -27,7 +27,9 @@
 //!   (unknown features kept), [`StartTls`] (RFC 6120 §5), [`Sasl`] (§6,
 //!   strict base64, open mechanism names, every §6.5 condition),
 //!   [`Bind`] (§7), [`Roster`] (RFC 6121 §2), [`Sm`] (XEP-0198),
-//!   [`Csi`] (XEP-0352), [`Sasl2`] (XEP-0388) and [`Bind2`] (XEP-0386);
+//!   [`Csi`] (XEP-0352), [`Sasl2`] (XEP-0388), [`Bind2`] (XEP-0386) and
+//!   the XEP-0484 FAST elements ([`FastOffer`], [`FastUse`],
+//!   [`RequestToken`], [`Token`]);
 //! - read and write common payloads through the [`Payload`] trait and a few
 //!   enums: [`DiscoInfo`] / [`DiscoItems`] (XEP-0030) with the XEP-0115
 //!   verification string ([`DiscoInfo::caps_ver`]) and [`Caps`], [`Ping`]
@@ -133,6 +135,7 @@ mod atom;
 mod disco;
 mod element;
 mod error;
+mod fast;
 mod features;
 mod nonza;
 mod parse;
@@ -155,6 +158,7 @@ pub use disco::{
 };
 pub use element::{Attribute, Element, InvalidName, Node, XML_NS};
 pub use error::{ParseError, PayloadError};
+pub use fast::{FAST_NS, FastOffer, FastUse, RequestToken, Token};
 pub use features::{
     BIND_NS, CSI_NS, PREAPPROVAL_NS, ROSTERVER_NS, SASL2_NS, SESSION_NS, SM_NS,
     Sasl2Authentication, StartTls, StreamFeatures, TLS_NS,
