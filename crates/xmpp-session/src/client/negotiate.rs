@@ -1,0 +1,287 @@
+//! Negotiation from the initiating side: features, STARTTLS, SASL, the
+//! restart, XEP-0198 resumption and resource binding (RFC 6120 §5-§7).
+
+#[allow(
+    clippy::wildcard_imports,
+    reason = "the parent module's imports and helpers"
+)]
+use super::*;
+
+impl Client {
+    pub(super) fn on_features(&mut self, f: StreamFeatures, e: &Element) -> Result<(), Error> {
+        let tcp = self.config.transport == Transport::Tcp;
+        if self.tls.is_none() && tcp && self.config.tls != TlsPolicy::Off && f.starttls.is_some() {
+            self.wire.send_element(&StartTls::Request.to_element());
+            self.phase = Phase::StartTls;
+            return Ok(());
+        }
+        if self.tls.is_none() && self.config.tls == TlsPolicy::Required {
+            // RFC 6120 §5.3.1 leaves the stream to the client's policy.
+            self.wire.send_close();
+            self.phase = Phase::Closing;
+            return Err(Error::TlsRequired);
+        }
+        if !self.authenticated {
+            return self.start_sasl(&f, e);
+        }
+        if let Some(state) = self.config.resume.take() {
+            if f.sm {
+                self.sm = Some(state.to_sm());
+                self.sm_counting = true;
+                self.jid = FullJid::new(state.jid()).ok();
+                let resume = Sm::Resume {
+                    h: state.handled(),
+                    previd: state.id().to_string(),
+                };
+                self.wire.send_element(&resume.to_element());
+                self.features = Some(f);
+                self.phase = Phase::Resume;
+                return Ok(());
+            }
+            self.events.push_back(ClientEvent::ResumeFailed {
+                unacked: state.unacked_stanzas(),
+            });
+        }
+        if !f.bind {
+            return Err(Error::protocol(
+                StreamCondition::UnsupportedFeature,
+                "the server offers no resource binding",
+            ));
+        }
+        self.features = Some(f);
+        let resource = self.config.resource.clone();
+        self.send_bind(resource, false);
+        Ok(())
+    }
+
+    pub(super) fn start_sasl(&mut self, f: &StreamFeatures, e: &Element) -> Result<(), Error> {
+        let offered: Vec<&str> = f.mechanisms.iter().flatten().map(String::as_str).collect();
+        let server_cb = advertised_bindings(e);
+        let server_cb_types: Option<Vec<ChannelBindingType>> = server_cb.as_ref().map(|names| {
+            names
+                .iter()
+                .filter_map(|n| ChannelBindingType::from_name(n))
+                .collect()
+        });
+        let mut sasl = xmpp_sasl::ClientConfig::new().password(self.config.password.as_str());
+        if let Some(local) = self.config.jid.localpart() {
+            sasl = sasl.username(local);
+        }
+        // Every binding the TLS layer gave; the choice picks one.
+        for b in self.tls.iter().flat_map(TlsInfo::usable_bindings) {
+            sasl = sasl.channel_binding(b.clone());
+        }
+        let types = sasl.channel_binding_types();
+        let mut caps = Capabilities::default();
+        caps.password = true;
+        caps.allow_plain = self.tls.is_some() || self.config.allow_plain_unencrypted;
+        caps.channel_bindings = &types;
+        caps.server_channel_bindings = server_cb_types.as_deref();
+        caps.tls_version = self.tls.as_ref().map(|t| t.version);
+        caps.allowed = (!self.config.mechanisms.is_empty()).then_some(&self.config.mechanisms[..]);
+        let choice = select(offered.iter().copied(), &caps).ok_or(Error::NoMechanism)?;
+        sasl = sasl.ssdp(Ssdp::new(offered.iter().copied(), server_cb));
+        let nonce = Nonce::new(self.rng.token(18)).map_err(Error::Sasl)?;
+        let mut session = ClientSession::new(choice, sasl, nonce).map_err(Error::Sasl)?;
+        let (initial, done) = match session.step(b"").map_err(Error::Sasl)? {
+            ClientStep::Send(bytes) => (bytes, false),
+            ClientStep::Done { send, .. } => (send.unwrap_or_default(), true),
+        };
+        let auth = Sasl::Auth {
+            mechanism: choice.mechanism.name().into(),
+            initial: Some(initial.to_vec()),
+        };
+        self.wire.send_element(&auth.to_element());
+        self.phase = Phase::Sasl {
+            session: Box::new(session),
+            done,
+            channel_binding: match choice.cbind {
+                CbindFlag::Bind(t) => Some(t),
+                _ => None,
+            },
+        };
+        Ok(())
+    }
+
+    pub(super) fn on_sasl(
+        &mut self,
+        e: &Element,
+        mut session: Box<ClientSession>,
+        mut done: bool,
+        channel_binding: Option<ChannelBindingType>,
+    ) -> Result<(), Error> {
+        let nonza = Sasl::from_element(e).map_err(|_| {
+            Error::protocol(StreamCondition::InvalidXml, "an unreadable SASL nonza")
+        })?;
+        match nonza {
+            Some(Sasl::Challenge(data)) => {
+                let send = match session
+                    .step(&data.unwrap_or_default())
+                    .map_err(Error::Sasl)?
+                {
+                    ClientStep::Send(bytes) => bytes,
+                    ClientStep::Done { send, .. } => {
+                        done = true;
+                        send.unwrap_or_default()
+                    }
+                };
+                self.wire
+                    .send_element(&Sasl::Response(Some(send.to_vec())).to_element());
+                self.phase = Phase::Sasl {
+                    session,
+                    done,
+                    channel_binding,
+                };
+                Ok(())
+            }
+            Some(Sasl::Success(data)) => {
+                if !done {
+                    // The server's last word (SCRAM's v=) rides on success.
+                    match session
+                        .step(&data.unwrap_or_default())
+                        .map_err(Error::Sasl)?
+                    {
+                        ClientStep::Done { .. } => {}
+                        ClientStep::Send(_) => {
+                            return Err(Error::AuthFailed {
+                                condition: SaslCondition::MalformedRequest,
+                                text: Some("success before the exchange ended".into()),
+                            });
+                        }
+                    }
+                }
+                self.authenticated = true;
+                self.events.push_back(ClientEvent::Authenticated {
+                    mechanism: session.mechanism(),
+                    channel_binding,
+                });
+                // RFC 6120 §6.4.6: restart the stream.
+                self.wire.restart();
+                self.send_header();
+                self.phase = Phase::AwaitHeader;
+                Ok(())
+            }
+            Some(Sasl::Failure { condition, text }) => {
+                self.wire.send_close();
+                self.phase = Phase::Closing;
+                Err(Error::AuthFailed {
+                    condition,
+                    text: text.map(|(_, t)| t),
+                })
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    pub(super) fn on_resume(&mut self, e: &Element) -> Result<(), Error> {
+        match Sm::from_element(e) {
+            Ok(Some(Sm::Resumed { h, .. })) => {
+                let jid = self.jid.clone().ok_or(Error::protocol(
+                    StreamCondition::UndefinedCondition,
+                    "resumed a session without a JID",
+                ))?;
+                let acked = self.apply_ack(h)?;
+                let resent = self.resend();
+                self.phase = Phase::Ready;
+                if !acked.is_empty() {
+                    self.events.push_back(ClientEvent::Acked(acked));
+                }
+                self.events.push_back(ClientEvent::Resumed { jid, resent });
+                Ok(())
+            }
+            Ok(Some(Sm::Failed { h, .. })) => {
+                let mut old = self.sm.take().unwrap_or_else(SmState::new);
+                if let Some(h) = h {
+                    // Stanzas the server did handle are not handed back.
+                    let _ = old.ack(h);
+                }
+                self.events.push_back(ClientEvent::ResumeFailed {
+                    unacked: old.queue.into(),
+                });
+                self.jid = None;
+                self.sm_counting = false;
+                let resource = self.config.resource.clone();
+                self.send_bind(resource, false);
+                Ok(())
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    pub(super) fn send_bind(&mut self, resource: Option<String>, retried: bool) {
+        let id = self.id("bind");
+        let iq = Iq::set(
+            StanzaNs::Client,
+            id.clone(),
+            Bind::Request(resource).to_element(),
+        );
+        self.wire.send_stanza(&Stanza::Iq(iq));
+        self.phase = Phase::Bind { id, retried };
+    }
+
+    pub(super) fn on_bind(&mut self, e: Element, id: String, retried: bool) -> Result<(), Error> {
+        let Some(result) = iq_response(&e, &id) else {
+            self.phase = Phase::Bind { id, retried };
+            return self.on_traffic(e);
+        };
+        match result {
+            Ok(()) => {
+                let jid = e
+                    .get_child("bind", xmpp_stanza::BIND_NS)
+                    .and_then(|b| Bind::from_element(b).ok())
+                    .and_then(|b| match b {
+                        Bind::Result(jid) => Some(jid),
+                        _ => None,
+                    })
+                    .ok_or(Error::protocol(
+                        StreamCondition::InvalidXml,
+                        "a bind result without a full JID",
+                    ))?;
+                self.jid = Some(jid);
+                let mandatory_session = self
+                    .features
+                    .as_ref()
+                    .is_some_and(|f| f.session == Some(false));
+                if mandatory_session {
+                    // RFC 3921 §3, only for servers that still require it.
+                    let id = self.id("sess");
+                    let iq = Iq::set(
+                        StanzaNs::Client,
+                        id.clone(),
+                        Element::new("session", SESSION_NS),
+                    );
+                    self.wire.send_stanza(&Stanza::Iq(iq));
+                    self.phase = Phase::Session { id };
+                } else {
+                    self.bound();
+                }
+                Ok(())
+            }
+            // RFC 6120 §7.7.2.2: on a conflict, let the server choose.
+            Err(DefinedCondition::Conflict) if !retried && self.config.resource.is_some() => {
+                self.send_bind(None, true);
+                Ok(())
+            }
+            Err(c) => Err(Error::BindFailed(c)),
+        }
+    }
+
+    pub(super) fn bound(&mut self) {
+        self.phase = Phase::Ready;
+        let offers_sm = self.features.as_ref().is_some_and(|f| f.sm);
+        if self.config.sm.enabled && offers_sm {
+            let enable = Sm::Enable {
+                resume: self.config.sm.resume,
+                max: self.config.sm.max_resumption,
+            };
+            self.wire.send_element(&enable.to_element());
+            // XEP-0198 §4: our sent-stanza count starts now; the handled
+            // count when `<enabled/>` arrives.
+            self.sm = Some(SmState::new());
+            self.sm_counting = false;
+        }
+        if let Some(jid) = self.jid.clone() {
+            self.events.push_back(ClientEvent::Bound { jid });
+        }
+    }
+}

@@ -1,0 +1,391 @@
+//! Negotiation from the receiving side: the stream header, features per
+//! phase, STARTTLS (RFC 6120 §5), SASL (§6), resource binding (§7) and
+//! XEP-0198 resumption requests.
+
+#[allow(
+    clippy::wildcard_imports,
+    reason = "the parent module's imports and helpers"
+)]
+use super::*;
+
+impl Server {
+    pub(super) fn on_header(&mut self, h: &StreamHeader) -> Result<(), Error> {
+        if !matches!(self.phase, Phase::AwaitHeader) {
+            return Err(Error::protocol(
+                StreamCondition::NotWellFormed,
+                "a stream header in the middle of a stream",
+            ));
+        }
+        // A client's `from` is echoed as `to` (RFC 6120 §4.7.2) only when
+        // it is a JID.
+        let from = h.from().filter(|f| Jid::new(f).is_ok());
+        let lang = h.lang().filter(|l| is_language_tag(l));
+        self.send_header(from, lang);
+        if self.config.transport == Transport::Tcp
+            && h.namespaces().default_namespace() != Some(CLIENT_NS)
+        {
+            return Err(Error::protocol(
+                StreamCondition::InvalidNamespace,
+                "the content namespace is not jabber:client",
+            ));
+        }
+        // RFC 6120 §4.7.5: no version means 0.9, which is not spoken here.
+        if !h.version().is_some_and(|v| v.starts_with("1.")) {
+            return Err(Error::protocol(
+                StreamCondition::UnsupportedVersion,
+                "the stream version is not 1.x",
+            ));
+        }
+        let served = h.to().and_then(|to| Jid::new(to).ok()).is_some_and(|to| {
+            to.is_bare() && to.localpart().is_none() && to.domainpart() == self.domain
+        });
+        if !served {
+            return Err(Error::protocol(
+                StreamCondition::HostUnknown,
+                "the stream is addressed to a domain not served here",
+            ));
+        }
+        if self.tls.is_none() && self.config.tls == TlsPolicy::Required && !self.can_starttls() {
+            return Err(Error::protocol(
+                StreamCondition::PolicyViolation,
+                "tls is required and this transport has none",
+            ));
+        }
+        let features = self.features();
+        self.wire.send_element(&features);
+        self.phase = Phase::Negotiating;
+        Ok(())
+    }
+
+    pub(super) fn can_starttls(&self) -> bool {
+        self.config.transport == Transport::Tcp && self.config.tls_mode == TlsMode::StartTls
+    }
+
+    /// The features this phase offers (RFC 6120 §4.3.2).
+    pub(super) fn features(&mut self) -> Element {
+        let mut f = StreamFeatures::default();
+        self.offered.clear();
+        let mut extra = None;
+        if self.account.is_none() {
+            let starttls =
+                self.tls.is_none() && self.can_starttls() && self.config.tls != TlsPolicy::Off;
+            if starttls {
+                let required = self.config.tls == TlsPolicy::Required;
+                f.starttls = Some(required);
+                // RFC 6120 §5.3.1: nothing else while TLS is mandatory.
+                if required {
+                    return f.to_element();
+                }
+            }
+            let sasl = self.sasl_config();
+            // One source for what is offered, what XEP-0440 lists and what
+            // XEP-0474 signs.
+            self.offered = sasl.advertised_mechanisms();
+            f.mechanisms = Some(self.offered.iter().map(|m| m.name().into()).collect());
+            let types = sasl.channel_binding_types();
+            if !types.is_empty() {
+                let mut list = Element::new("sasl-channel-binding", SASL_CB_NS);
+                for t in &types {
+                    list.push_child(
+                        Element::new("channel-binding", SASL_CB_NS).with_attr("type", t.name()),
+                    );
+                }
+                extra = Some(list);
+            }
+        } else {
+            f.bind = true;
+            f.sm = self.config.sm.enabled;
+        }
+        let mut e = f.to_element();
+        if let Some(x) = extra {
+            e.push_child(x);
+        }
+        e
+    }
+
+    /// The SASL policy of this connection as it stands: the configured
+    /// mechanisms, the TLS layer's binding data (no `tls-unique` on TLS
+    /// 1.3), encryption, and XEP-0474 over what is advertised.
+    pub(super) fn sasl_config(&self) -> xmpp_sasl::ServerConfig {
+        let mut sasl = xmpp_sasl::ServerConfig::new(self.config.secret.clone())
+            .mechanisms(self.config.mechanisms.iter().copied())
+            .encrypted(self.tls.is_some())
+            .allow_plain_unencrypted(self.config.allow_plain_unencrypted);
+        for cb in self.tls.iter().flat_map(TlsInfo::usable_bindings) {
+            sasl = sasl.channel_binding(cb.clone());
+        }
+        if self.config.downgrade_protection {
+            sasl = sasl.ssdp(SsdpForm::Current);
+        }
+        sasl
+    }
+
+    /// An element while features are out: STARTTLS, SASL, bind, resume.
+    pub(super) fn negotiate(&mut self, e: Element) -> Result<(), Error> {
+        if let Some(StartTls::Request) = StartTls::from_element(&e) {
+            if self.tls.is_some() || !self.can_starttls() || self.config.tls == TlsPolicy::Off {
+                // RFC 6120 §5.4.2.2.
+                self.wire.send_element(&StartTls::Failure.to_element());
+                self.wire.send_close();
+                self.phase = Phase::Closing;
+                return Ok(());
+            }
+            self.wire.send_element(&StartTls::Proceed.to_element());
+            let tls_bytes = self.wire.take_unconsumed();
+            self.phase = Phase::AwaitTls;
+            self.events.push_back(ServerEvent::StartTls { tls_bytes });
+            return Ok(());
+        }
+        if self.account.is_none() {
+            let tls_first =
+                self.tls.is_none() && self.config.tls == TlsPolicy::Required && self.can_starttls();
+            return match Sasl::from_element(&e) {
+                Ok(Some(Sasl::Auth { mechanism, initial })) if !tls_first => {
+                    self.start_sasl(&mechanism, initial)
+                }
+                Ok(Some(Sasl::Abort)) => {
+                    self.send_sasl_failure(SaslCondition::Aborted);
+                    Ok(())
+                }
+                // RFC 6120 §4.3.5: nothing else before authentication.
+                _ => Err(Error::protocol(
+                    StreamCondition::NotAuthorized,
+                    "data before authentication",
+                )),
+            };
+        }
+        if let Ok(Some(Sm::Resume { h, previd })) = Sm::from_element(&e) {
+            if !self.config.sm.enabled || !self.config.sm.resume || self.jid.is_some() {
+                let failed = Sm::Failed {
+                    h: None,
+                    condition: Some(DefinedCondition::UnexpectedRequest),
+                };
+                self.wire.send_element(&failed.to_element());
+                return Ok(());
+            }
+            self.phase = Phase::AwaitResume {
+                previd: previd.clone(),
+                h,
+            };
+            self.events
+                .push_back(ServerEvent::ResumeRequest { previd, h });
+            return Ok(());
+        }
+        if e.name() == "iq" && e.ns() == CLIENT_NS {
+            if let Ok(Stanza::Iq(iq)) = Stanza::from_element(e.clone()) {
+                if iq.type_ == IqType::Set {
+                    if let Some(Ok(Bind::Request(requested))) = iq
+                        .payload()
+                        .filter(|p| Bind::matches(p))
+                        .map(Bind::from_element)
+                    {
+                        return self.on_bind_request(iq, requested);
+                    }
+                }
+            }
+        }
+        Err(Error::protocol(
+            StreamCondition::NotAuthorized,
+            "a stanza before resource binding",
+        ))
+    }
+
+    pub(super) fn on_bind_request(
+        &mut self,
+        iq: Iq,
+        requested: Option<String>,
+    ) -> Result<(), Error> {
+        if let Some(r) = &requested {
+            // RFC 6120 §7.7.2.1: a resourcepart RFC 7622 §3.4 refuses.
+            if ResourcePart::new(r).is_err() {
+                return self.bind_error(&iq, DefinedCondition::BadRequest);
+            }
+        }
+        let requested = requested.map(|r| {
+            ResourcePart::new(&r)
+                .map(|p| p.as_str().to_string())
+                .unwrap_or(r)
+        });
+        let suggested = self.rng.token(9);
+        self.phase = Phase::AwaitBind {
+            request: Box::new(iq),
+        };
+        self.events.push_back(ServerEvent::BindRequest {
+            requested,
+            suggested,
+        });
+        Ok(())
+    }
+
+    pub(super) fn bind_error(
+        &mut self,
+        request: &Iq,
+        condition: DefinedCondition,
+    ) -> Result<(), Error> {
+        let error = request.make_error(StanzaError::new(condition));
+        self.wire.send_stanza(&Stanza::Iq(error));
+        self.bind_failures = self.bind_failures.saturating_add(1);
+        self.phase = Phase::Negotiating;
+        if self.bind_failures >= self.config.max_bind_attempts {
+            // RFC 6120 §7.7.2.3.
+            return Err(Error::protocol(
+                StreamCondition::PolicyViolation,
+                "too many failed resource bindings",
+            ));
+        }
+        Ok(())
+    }
+
+    pub(super) fn resume_failed(&mut self) {
+        let failed = Sm::Failed {
+            h: None,
+            condition: Some(DefinedCondition::ItemNotFound),
+        };
+        self.wire.send_element(&failed.to_element());
+        self.phase = Phase::Negotiating;
+    }
+
+    pub(super) fn start_sasl(&mut self, name: &str, initial: Option<Vec<u8>>) -> Result<(), Error> {
+        let Some(mechanism) = self.offered.iter().copied().find(|m| m.name() == name) else {
+            self.send_sasl_failure(SaslCondition::InvalidMechanism);
+            return Ok(());
+        };
+        let sasl = self.sasl_config();
+        let nonce = Nonce::new(self.rng.token(18)).map_err(Error::Sasl)?;
+        let mut session = match ServerSession::new(mechanism, sasl, nonce) {
+            Ok(s) => Box::new(s),
+            Err(e) => {
+                self.send_sasl_failure(sasl_condition(e.condition()));
+                return Ok(());
+            }
+        };
+        match initial {
+            // RFC 6120 §6.4.2: no initial response, an empty challenge.
+            None => {
+                self.wire.send_element(&Sasl::Challenge(None).to_element());
+                self.phase = Phase::Sasl {
+                    session,
+                    credentials: false,
+                };
+                Ok(())
+            }
+            Some(data) => {
+                let step = session.step(&data);
+                self.on_sasl_step(session, step)
+            }
+        }
+    }
+
+    pub(super) fn on_sasl(
+        &mut self,
+        e: &Element,
+        mut session: Box<ServerSession>,
+    ) -> Result<(), Error> {
+        match Sasl::from_element(e) {
+            Ok(Some(Sasl::Response(data))) => {
+                let step = session.step(&data.unwrap_or_default());
+                self.on_sasl_step(session, step)
+            }
+            Ok(Some(Sasl::Abort)) => {
+                self.send_sasl_failure(SaslCondition::Aborted);
+                self.count_auth_failure()
+            }
+            Err(_) => {
+                // RFC 6120 §6.4.5: bad base64 is `incorrect-encoding`.
+                self.send_sasl_failure(SaslCondition::IncorrectEncoding);
+                self.count_auth_failure()
+            }
+            _ => Err(Error::protocol(
+                StreamCondition::NotAuthorized,
+                "an element other than a SASL response during authentication",
+            )),
+        }
+    }
+
+    pub(super) fn on_sasl_step(
+        &mut self,
+        session: Box<ServerSession>,
+        step: Result<ServerStep, xmpp_sasl::Error>,
+    ) -> Result<(), Error> {
+        match step {
+            Ok(ServerStep::Challenge(data)) => {
+                self.wire
+                    .send_element(&Sasl::Challenge(Some(data)).to_element());
+                self.phase = Phase::Sasl {
+                    session,
+                    credentials: false,
+                };
+                Ok(())
+            }
+            Ok(ServerStep::NeedCredentials(request)) => {
+                self.phase = Phase::Sasl {
+                    session,
+                    credentials: true,
+                };
+                self.events
+                    .push_back(ServerEvent::CredentialsRequest(request));
+                Ok(())
+            }
+            Ok(ServerStep::Success(success)) => {
+                let mechanism = session.mechanism();
+                let account = success
+                    .authcid
+                    .as_deref()
+                    .and_then(|u| BareJid::new(&alloc::format!("{u}@{}", self.domain)).ok());
+                // Proxy authorization is not offered: an authzid must name
+                // the account itself (RFC 6120 §6.3.8).
+                let authzid_ok = match (&success.authzid, &account) {
+                    (None, _) => true,
+                    (Some(z), Some(a)) => BareJid::new(z).is_ok_and(|z| z == *a),
+                    _ => false,
+                };
+                let Some(account) = account.filter(|_| authzid_ok) else {
+                    self.send_sasl_failure(if authzid_ok {
+                        SaslCondition::NotAuthorized
+                    } else {
+                        SaslCondition::InvalidAuthzid
+                    });
+                    return self.count_auth_failure();
+                };
+                self.wire
+                    .send_element(&Sasl::Success(success.additional_data).to_element());
+                self.account = Some(account.clone());
+                self.events.push_back(ServerEvent::Authenticated {
+                    jid: account,
+                    mechanism,
+                });
+                // RFC 6120 §6.4.6: the client restarts the stream.
+                self.wire.restart();
+                self.header_sent = false;
+                self.phase = Phase::AwaitHeader;
+                Ok(())
+            }
+            Err(e) => {
+                self.send_sasl_failure(sasl_condition(e.condition()));
+                self.count_auth_failure()
+            }
+        }
+    }
+
+    pub(super) fn send_sasl_failure(&mut self, condition: SaslCondition) {
+        let failure = Sasl::Failure {
+            condition,
+            text: None,
+        };
+        self.wire.send_element(&failure.to_element());
+        self.phase = Phase::Negotiating;
+    }
+
+    pub(super) fn count_auth_failure(&mut self) -> Result<(), Error> {
+        self.auth_failures = self.auth_failures.saturating_add(1);
+        self.phase = Phase::Negotiating;
+        if self.auth_failures >= self.config.max_auth_attempts {
+            // RFC 6120 §6.4.5.
+            return Err(Error::protocol(
+                StreamCondition::PolicyViolation,
+                "too many failed authentications",
+            ));
+        }
+        Ok(())
+    }
+}
