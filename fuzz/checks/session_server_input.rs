@@ -41,7 +41,7 @@ pub(crate) fn run(data: &[u8]) {
         }
         while let Some(event) = server.poll_event() {
             let _ = match event {
-                ServerEvent::CredentialsRequest(_) => server
+                ServerEvent::CredentialsRequest { .. } => server
                     .provide_credentials(Credentials::Password(Zeroizing::new("pencil".into()))),
                 ServerEvent::BindRequest { suggested, .. } => {
                     server.accept_bind(&suggested).map(|_| ())

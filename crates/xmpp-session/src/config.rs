@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use xmpp_jid::BareJid;
-use xmpp_sasl::{Hash, Mechanism, ServerSecret};
+use xmpp_sasl::{Hash, HtBinding, Mechanism, ServerSecret};
 use xmpp_stream::Limits;
 use zeroize::Zeroizing;
 
@@ -328,12 +328,17 @@ pub struct ServerConfig {
     pub max_bind_attempts: u8,
     /// Advertise XEP-0474 downgrade protection in SCRAM challenges.
     pub downgrade_protection: bool,
+    /// Offer XEP-0388 SASL2 beside RFC 6120 SASL. Default on.
+    pub sasl2: bool,
+    /// Offer XEP-0386 Bind2 inside SASL2. Default on.
+    pub bind2: bool,
 }
 
 impl ServerConfig {
     /// A server for `domain` with default policy: TCP, STARTTLS required,
     /// SCRAM-SHA-512/-256/-1 with their `-PLUS` forms and PLAIN (under
-    /// TLS), stream management with resumption, keepalives. `secret` must
+    /// TLS), SASL2 with Bind2 and FAST (the four HT-SHA-256 mechanisms),
+    /// stream management with resumption, keepalives. `secret` must
     /// describe real accounts (salt length, hash, iterations) so that an
     /// unknown user's fake exchange looks like theirs.
     pub fn new(domain: impl Into<String>, secret: ServerSecret) -> Self {
@@ -344,6 +349,15 @@ impl ServerConfig {
             }
         }
         mechanisms.push(Mechanism::Plain);
+        // XEP-0484 FAST tokens, offered inside SASL2 only.
+        for binding in [
+            HtBinding::Exporter,
+            HtBinding::EndPoint,
+            HtBinding::Unique,
+            HtBinding::None,
+        ] {
+            mechanisms.push(Mechanism::Ht { binding });
+        }
         Self {
             domain: domain.into(),
             secret,
@@ -358,6 +372,8 @@ impl ServerConfig {
             max_auth_attempts: 3,
             max_bind_attempts: 5,
             downgrade_protection: true,
+            sasl2: true,
+            bind2: true,
         }
     }
 

@@ -65,7 +65,7 @@
 //!     }
 //!     while let Some(event) = server.poll_event() {
 //!         match event {
-//!             ServerEvent::CredentialsRequest(request) => {
+//!             ServerEvent::CredentialsRequest { request, .. } => {
 //!                 // An account that does not exist gets the same exchange.
 //!                 let answer = match request.authcid.as_deref() {
 //!                     Some("juliet") => Credentials::Scram(stored.clone()),

@@ -5,7 +5,10 @@
 //! and runs XEP-0198 for its side.
 
 mod negotiate;
+mod sasl;
 mod traffic;
+
+use sasl::Pending2;
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -17,8 +20,8 @@ use xmpp_sasl::{
     Credentials, CredentialsRequest, Mechanism, Nonce, ServerSession, ServerStep, SsdpForm,
 };
 use xmpp_stanza::{
-    Bind, CLIENT_NS, DefinedCondition, Element, Iq, IqType, Payload, Ping, SESSION_NS, STREAM_NS,
-    Sasl, SaslCondition, Sm, Stanza, StanzaError, StanzaNs, StartTls, StreamCondition,
+    Bind, CLIENT_NS, DefinedCondition, Element, FastUse, Iq, IqType, Payload, Ping, SESSION_NS,
+    STREAM_NS, Sasl, SaslCondition, Sm, Stanza, StanzaError, StanzaNs, StartTls, StreamCondition,
     StreamFeatures,
 };
 use xmpp_stream::{Header, StreamHeader};
@@ -51,7 +54,16 @@ pub enum ServerEvent {
     /// answer [`Credentials::UnknownUser`]: it runs the same fake exchange
     /// a wrong password gets (RFC 5802 §5.1, from
     /// [`ServerConfig::secret`]), so no one learns which accounts exist.
-    CredentialsRequest(CredentialsRequest),
+    CredentialsRequest {
+        /// The mechanism, the prepared username and authzid.
+        request: CredentialsRequest,
+        /// With a FAST token (XEP-0484 §3.3): the client's `count` and
+        /// whether it asks to invalidate the token. Answer with
+        /// [`Credentials::FastToken`] (`processed` the highest count seen
+        /// for the token, so a replay fails) and, after success, record
+        /// `count` and honour `invalidate`.
+        fast: Option<FastUse>,
+    },
     /// SASL succeeded.
     Authenticated {
         /// The account.
@@ -68,6 +80,15 @@ pub enum ServerEvent {
         requested: Option<String>,
         /// A fresh random resourcepart the server may assign.
         suggested: String,
+    },
+    /// The client asks for a FAST token for `mechanism` (XEP-0484 §3.1)
+    /// in its SASL2 request: answer [`Server::issue_token`] with a fresh
+    /// random token and its expiry (stored by the application, which
+    /// answers later `CredentialsRequest`s with it), or
+    /// [`Server::decline_token`].
+    TokenRequest {
+        /// The HT mechanism the token is for.
+        mechanism: Mechanism,
     },
     /// The client asks to resume an earlier session (XEP-0198 §5). Answer
     /// with [`Server::accept_resume`] (the state that session left) or
@@ -120,20 +141,27 @@ enum Phase {
     AwaitHeader,
     /// Header and features sent.
     Negotiating,
-    /// A SASL exchange; `credentials` while the application looks them up.
+    /// A SASL exchange; `credentials` while the application looks them up;
+    /// `v2` for SASL2, with its inline requests.
     Sasl {
         session: Box<ServerSession>,
         credentials: bool,
+        v2: Option<Box<Pending2>>,
     },
     /// A bind request waits for the application.
     AwaitBind {
         request: Box<Iq>,
     },
-    /// A resumption waits for the application.
+    /// A resumption waits for the application (inside SASL2 with `v2`).
     AwaitResume {
         previd: String,
         h: u32,
+        v2: Option<Box<Pending2>>,
     },
+    /// A Bind2 request inside SASL2 waits for the application.
+    AwaitBind2(Box<Pending2>),
+    /// A FAST token request inside SASL2 waits for the application.
+    AwaitToken(Box<Pending2>),
     Ready,
     Closing,
     Closed,
@@ -312,14 +340,13 @@ impl Server {
             return Err(Error::WrongPhase("no credentials were asked for"));
         }
         let Phase::Sasl {
-            mut session,
-            credentials: true,
+            mut session, v2, ..
         } = core::mem::replace(&mut self.phase, Phase::Negotiating)
         else {
             return Err(Error::WrongPhase("no credentials were asked for"));
         };
         let step = session.credentials(credentials);
-        if let Err(e) = self.on_sasl_step(session, step) {
+        if let Err(e) = self.on_sasl_step(session, v2, step) {
             return self.fail(e);
         }
         self.process()
@@ -328,23 +355,40 @@ impl Server {
     /// Answers a [`ServerEvent::BindRequest`]: binds `resource`.
     pub fn accept_bind(&mut self, resource: &str) -> Result<FullJid, Error> {
         self.check()?;
-        let Phase::AwaitBind { request } = &self.phase else {
+        if !matches!(self.phase, Phase::AwaitBind { .. } | Phase::AwaitBind2(_)) {
             return Err(Error::WrongPhase("no bind request is waiting"));
-        };
+        }
         let (Some(account), Ok(part)) = (&self.account, ResourcePart::new(resource)) else {
             return Err(Error::WrongPhase(
                 "accept_bind with an invalid resourcepart",
             ));
         };
         let jid = account.with_resource(&part);
-        let result = request.make_result(Some(Bind::Result(jid.clone()).to_element()));
-        if let Some(result) = result {
-            self.wire.send_stanza(&Stanza::Iq(result));
-        }
         self.jid = Some(jid.clone());
-        self.phase = Phase::Ready;
         self.events
             .push_back(ServerEvent::Bound { jid: jid.clone() });
+        match core::mem::replace(&mut self.phase, Phase::Ready) {
+            Phase::AwaitBind { request } => {
+                let result = request.make_result(Some(Bind::Result(jid.clone()).to_element()));
+                if let Some(result) = result {
+                    self.wire.send_stanza(&Stanza::Iq(result));
+                }
+            }
+            Phase::AwaitBind2(mut pending) => {
+                // XEP-0386 §5: <bound/>, with XEP-0198's answer inside.
+                let mut bound = xmpp_stanza::Bound::default();
+                if let Some((resume, max)) = pending.enable_sm.take() {
+                    if self.config.sm.enabled && self.sm.is_none() {
+                        bound.results.push(self.enable_sm(resume, max));
+                    }
+                }
+                pending.extensions.push(bound.to_element());
+                if let Err(e) = self.advance(pending) {
+                    self.fail(e)?;
+                }
+            }
+            _ => {}
+        }
         self.process()?;
         Ok(jid)
     }
@@ -353,14 +397,24 @@ impl Server {
     /// §7.6.2, §7.7.2): `conflict`, `not-allowed`, `resource-constraint`…
     pub fn reject_bind(&mut self, condition: DefinedCondition) -> Result<(), Error> {
         self.check()?;
-        if !matches!(self.phase, Phase::AwaitBind { .. }) {
-            return Err(Error::WrongPhase("no bind request is waiting"));
+        match core::mem::replace(&mut self.phase, Phase::Negotiating) {
+            Phase::AwaitBind { request } => {
+                if let Err(e) = self.bind_error(&request, condition) {
+                    return self.fail(e);
+                }
+            }
+            // Inside SASL2, success goes out without <bound/>: the client
+            // binds afterwards (RFC 6120 §7).
+            Phase::AwaitBind2(pending) => {
+                if let Err(e) = self.advance(pending) {
+                    return self.fail(e);
+                }
+            }
+            other => {
+                self.phase = other;
+                return Err(Error::WrongPhase("no bind request is waiting"));
+            }
         }
-        let Phase::AwaitBind { request } = core::mem::replace(&mut self.phase, Phase::Negotiating)
-        else {
-            return Err(Error::WrongPhase("no bind request is waiting"));
-        };
-        self.bind_error(&request, condition)?;
         self.process()
     }
 
@@ -372,7 +426,7 @@ impl Server {
         if !matches!(self.phase, Phase::AwaitResume { .. }) {
             return Err(Error::WrongPhase("no resumption is waiting"));
         }
-        let Phase::AwaitResume { previd, h } =
+        let Phase::AwaitResume { previd, h, v2 } =
             core::mem::replace(&mut self.phase, Phase::Negotiating)
         else {
             return Err(Error::WrongPhase("no resumption is waiting"));
@@ -383,8 +437,7 @@ impl Server {
             .zip(self.account.as_ref())
             .is_some_and(|(j, a)| j.as_jid().to_bare() == *a);
         let (Some(jid), true, true) = (jid, same_account, state.id() == previd) else {
-            self.resume_failed();
-            return self.process();
+            return self.resume_refused(v2);
         };
         let mut sm = state.to_sm();
         let Ok(acked) = sm.ack(h) else {
@@ -394,18 +447,35 @@ impl Server {
             h: sm.inbound,
             previd,
         };
-        self.wire.send_element(&resumed.to_element());
-        for s in &sm.queue {
-            self.wire.send_stanza(s);
-        }
         let resent = sm.queue.len();
-        self.sm = Some(sm);
-        self.jid = Some(jid.clone());
-        self.phase = Phase::Ready;
         if !acked.is_empty() {
             self.events.push_back(ServerEvent::Acked(acked));
         }
-        self.events.push_back(ServerEvent::Resumed { jid, resent });
+        self.events.push_back(ServerEvent::Resumed {
+            jid: jid.clone(),
+            resent,
+        });
+        self.jid = Some(jid);
+        match v2 {
+            // XEP-0198 §5 inside SASL2: <resumed/> rides on <success/>,
+            // and the queue goes out after it.
+            Some(mut pending) => {
+                pending.extensions.push(resumed.to_element());
+                pending.resumed = true;
+                self.sm = Some(sm);
+                if let Err(e) = self.advance(pending) {
+                    return self.fail(e);
+                }
+            }
+            None => {
+                self.wire.send_element(&resumed.to_element());
+                for s in &sm.queue {
+                    self.wire.send_stanza(s);
+                }
+                self.sm = Some(sm);
+                self.phase = Phase::Ready;
+            }
+        }
         self.process()
     }
 
@@ -416,7 +486,65 @@ impl Server {
         if !matches!(self.phase, Phase::AwaitResume { .. }) {
             return Err(Error::WrongPhase("no resumption is waiting"));
         }
-        self.resume_failed();
+        let Phase::AwaitResume { v2, .. } = core::mem::replace(&mut self.phase, Phase::Negotiating)
+        else {
+            return Err(Error::WrongPhase("no resumption is waiting"));
+        };
+        self.resume_refused(v2)
+    }
+
+    /// `<failed/>` with `item-not-found`: alone, or inside SASL2 success
+    /// before the bind goes on (XEP-0198 §5).
+    fn resume_refused(&mut self, v2: Option<Box<Pending2>>) -> Result<(), Error> {
+        match v2 {
+            Some(mut pending) => {
+                let failed = Sm::Failed {
+                    h: None,
+                    condition: Some(DefinedCondition::ItemNotFound),
+                };
+                pending.extensions.push(failed.to_element());
+                if let Err(e) = self.advance(pending) {
+                    return self.fail(e);
+                }
+            }
+            None => self.resume_failed(),
+        }
+        self.process()
+    }
+
+    /// Answers a [`ServerEvent::TokenRequest`]: `token` (fresh, random,
+    /// kept by the application) goes to the client with `expiry` (XEP-0082
+    /// DateTime) in SASL2 `<success/>` (XEP-0484 §3.2).
+    pub fn issue_token(&mut self, token: &str, expiry: &str) -> Result<(), Error> {
+        self.check()?;
+        if !matches!(self.phase, Phase::AwaitToken(_)) {
+            return Err(Error::WrongPhase("no token was asked for"));
+        }
+        let Phase::AwaitToken(mut pending) =
+            core::mem::replace(&mut self.phase, Phase::Negotiating)
+        else {
+            return Err(Error::WrongPhase("no token was asked for"));
+        };
+        pending.extensions.push(Self::token_element(token, expiry));
+        if let Err(e) = self.advance(pending) {
+            return self.fail(e);
+        }
+        self.process()
+    }
+
+    /// Answers a [`ServerEvent::TokenRequest`] with no token.
+    pub fn decline_token(&mut self) -> Result<(), Error> {
+        self.check()?;
+        if !matches!(self.phase, Phase::AwaitToken(_)) {
+            return Err(Error::WrongPhase("no token was asked for"));
+        }
+        let Phase::AwaitToken(pending) = core::mem::replace(&mut self.phase, Phase::Negotiating)
+        else {
+            return Err(Error::WrongPhase("no token was asked for"));
+        };
+        if let Err(e) = self.advance(pending) {
+            return self.fail(e);
+        }
         self.process()
     }
 
@@ -533,6 +661,8 @@ impl Server {
             self.phase,
             Phase::AwaitTls
                 | Phase::AwaitBind { .. }
+                | Phase::AwaitBind2(_)
+                | Phase::AwaitToken(_)
                 | Phase::AwaitResume { .. }
                 | Phase::Closed
                 | Phase::Sasl {
@@ -656,7 +786,8 @@ impl Server {
             Phase::Sasl {
                 session,
                 credentials: false,
-            } => self.on_sasl(&e, session),
+                v2,
+            } => self.on_sasl(&e, session, v2),
             phase @ (Phase::Ready | Phase::Closing) => {
                 self.phase = phase;
                 self.on_traffic(e)

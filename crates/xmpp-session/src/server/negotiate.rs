@@ -82,6 +82,9 @@ impl Server {
             // XEP-0474 signs.
             self.offered = sasl.advertised_mechanisms();
             f.mechanisms = Some(self.offered.iter().map(|m| m.name().into()).collect());
+            if self.config.sasl2 && !self.offered.is_empty() {
+                f.sasl2 = Some(self.sasl2_offer(&sasl));
+            }
             let types = sasl.channel_binding_types();
             if !types.is_empty() {
                 let mut list = Element::new("sasl-channel-binding", SASL_CB_NS);
@@ -93,14 +96,45 @@ impl Server {
                 extra = Some(list);
             }
         } else {
-            f.bind = true;
-            f.sm = self.config.sm.enabled;
+            // After SASL2 the stream may already be bound (XEP-0386) or
+            // resumed, and stream management on.
+            f.bind = self.jid.is_none();
+            f.sm = self.config.sm.enabled && self.sm.is_none();
         }
         let mut e = f.to_element();
         if let Some(x) = extra {
             e.push_child(x);
         }
         e
+    }
+
+    /// XEP-0388 `<authentication/>`: the same mechanisms, and what can be
+    /// negotiated inline: Bind2 (with XEP-0198 inside it), resumption, FAST.
+    fn sasl2_offer(&self, sasl: &xmpp_sasl::ServerConfig) -> xmpp_stanza::Sasl2Authentication {
+        let mut inline = Vec::new();
+        if self.config.bind2 {
+            let mut bind = xmpp_stanza::Bind2::default();
+            let features = if self.config.sm.enabled {
+                alloc::vec![xmpp_stanza::SM_NS.to_string()]
+            } else {
+                Vec::new()
+            };
+            bind.inline_features = Some(features);
+            inline.push(bind.to_element());
+        }
+        if self.config.sm.enabled && self.config.sm.resume {
+            inline.push(Element::new("sm", xmpp_stanza::SM_NS));
+        }
+        let fast = sasl.fast_mechanisms();
+        if !fast.is_empty() {
+            let mut offer = xmpp_stanza::FastOffer::default();
+            offer.mechanisms = fast.iter().map(|m| m.name().to_string()).collect();
+            inline.push(offer.to_element());
+        }
+        xmpp_stanza::Sasl2Authentication {
+            mechanisms: self.offered.iter().map(|m| m.name().to_string()).collect(),
+            inline: Some(inline),
+        }
     }
 
     /// The SASL policy of this connection as it stands: the configured
@@ -139,12 +173,23 @@ impl Server {
         if self.account.is_none() {
             let tls_first =
                 self.tls.is_none() && self.config.tls == TlsPolicy::Required && self.can_starttls();
+            if self.config.sasl2 && !tls_first {
+                if let Ok(Some(xmpp_stanza::Sasl2::Authenticate {
+                    mechanism,
+                    initial_response,
+                    inline,
+                    ..
+                })) = xmpp_stanza::Sasl2::from_element(&e)
+                {
+                    return self.start_sasl2(&mechanism, initial_response, &inline);
+                }
+            }
             return match Sasl::from_element(&e) {
                 Ok(Some(Sasl::Auth { mechanism, initial })) if !tls_first => {
                     self.start_sasl(&mechanism, initial)
                 }
                 Ok(Some(Sasl::Abort)) => {
-                    self.send_sasl_failure(SaslCondition::Aborted);
+                    self.send_sasl_failure(false, SaslCondition::Aborted);
                     Ok(())
                 }
                 // RFC 6120 §4.3.5: nothing else before authentication.
@@ -166,6 +211,7 @@ impl Server {
             self.phase = Phase::AwaitResume {
                 previd: previd.clone(),
                 h,
+                v2: None,
             };
             self.events
                 .push_back(ServerEvent::ResumeRequest { previd, h });
@@ -243,149 +289,5 @@ impl Server {
         };
         self.wire.send_element(&failed.to_element());
         self.phase = Phase::Negotiating;
-    }
-
-    pub(super) fn start_sasl(&mut self, name: &str, initial: Option<Vec<u8>>) -> Result<(), Error> {
-        let Some(mechanism) = self.offered.iter().copied().find(|m| m.name() == name) else {
-            self.send_sasl_failure(SaslCondition::InvalidMechanism);
-            return Ok(());
-        };
-        let sasl = self.sasl_config();
-        let nonce = Nonce::new(self.rng.token(18)).map_err(Error::Sasl)?;
-        let mut session = match ServerSession::new(mechanism, sasl, nonce) {
-            Ok(s) => Box::new(s),
-            Err(e) => {
-                self.send_sasl_failure(sasl_condition(e.condition()));
-                return Ok(());
-            }
-        };
-        match initial {
-            // RFC 6120 §6.4.2: no initial response, an empty challenge.
-            None => {
-                self.wire.send_element(&Sasl::Challenge(None).to_element());
-                self.phase = Phase::Sasl {
-                    session,
-                    credentials: false,
-                };
-                Ok(())
-            }
-            Some(data) => {
-                let step = session.step(&data);
-                self.on_sasl_step(session, step)
-            }
-        }
-    }
-
-    pub(super) fn on_sasl(
-        &mut self,
-        e: &Element,
-        mut session: Box<ServerSession>,
-    ) -> Result<(), Error> {
-        match Sasl::from_element(e) {
-            Ok(Some(Sasl::Response(data))) => {
-                let step = session.step(&data.unwrap_or_default());
-                self.on_sasl_step(session, step)
-            }
-            Ok(Some(Sasl::Abort)) => {
-                self.send_sasl_failure(SaslCondition::Aborted);
-                self.count_auth_failure()
-            }
-            Err(_) => {
-                // RFC 6120 §6.4.5: bad base64 is `incorrect-encoding`.
-                self.send_sasl_failure(SaslCondition::IncorrectEncoding);
-                self.count_auth_failure()
-            }
-            _ => Err(Error::protocol(
-                StreamCondition::NotAuthorized,
-                "an element other than a SASL response during authentication",
-            )),
-        }
-    }
-
-    pub(super) fn on_sasl_step(
-        &mut self,
-        session: Box<ServerSession>,
-        step: Result<ServerStep, xmpp_sasl::Error>,
-    ) -> Result<(), Error> {
-        match step {
-            Ok(ServerStep::Challenge(data)) => {
-                self.wire
-                    .send_element(&Sasl::Challenge(Some(data)).to_element());
-                self.phase = Phase::Sasl {
-                    session,
-                    credentials: false,
-                };
-                Ok(())
-            }
-            Ok(ServerStep::NeedCredentials(request)) => {
-                self.phase = Phase::Sasl {
-                    session,
-                    credentials: true,
-                };
-                self.events
-                    .push_back(ServerEvent::CredentialsRequest(request));
-                Ok(())
-            }
-            Ok(ServerStep::Success(success)) => {
-                let mechanism = session.mechanism();
-                let account = success
-                    .authcid
-                    .as_deref()
-                    .and_then(|u| BareJid::new(&alloc::format!("{u}@{}", self.domain)).ok());
-                // Proxy authorization is not offered: an authzid must name
-                // the account itself (RFC 6120 §6.3.8).
-                let authzid_ok = match (&success.authzid, &account) {
-                    (None, _) => true,
-                    (Some(z), Some(a)) => BareJid::new(z).is_ok_and(|z| z == *a),
-                    _ => false,
-                };
-                let Some(account) = account.filter(|_| authzid_ok) else {
-                    self.send_sasl_failure(if authzid_ok {
-                        SaslCondition::NotAuthorized
-                    } else {
-                        SaslCondition::InvalidAuthzid
-                    });
-                    return self.count_auth_failure();
-                };
-                self.wire
-                    .send_element(&Sasl::Success(success.additional_data).to_element());
-                self.account = Some(account.clone());
-                self.events.push_back(ServerEvent::Authenticated {
-                    jid: account,
-                    mechanism,
-                });
-                // RFC 6120 §6.4.6: the client restarts the stream.
-                self.wire.restart();
-                self.header_sent = false;
-                self.phase = Phase::AwaitHeader;
-                Ok(())
-            }
-            Err(e) => {
-                self.send_sasl_failure(sasl_condition(e.condition()));
-                self.count_auth_failure()
-            }
-        }
-    }
-
-    pub(super) fn send_sasl_failure(&mut self, condition: SaslCondition) {
-        let failure = Sasl::Failure {
-            condition,
-            text: None,
-        };
-        self.wire.send_element(&failure.to_element());
-        self.phase = Phase::Negotiating;
-    }
-
-    pub(super) fn count_auth_failure(&mut self) -> Result<(), Error> {
-        self.auth_failures = self.auth_failures.saturating_add(1);
-        self.phase = Phase::Negotiating;
-        if self.auth_failures >= self.config.max_auth_attempts {
-            // RFC 6120 §6.4.5.
-            return Err(Error::protocol(
-                StreamCondition::PolicyViolation,
-                "too many failed authentications",
-            ));
-        }
-        Ok(())
     }
 }

@@ -94,26 +94,8 @@ impl Server {
                     self.wire.send_element(&failed.to_element());
                     return Ok(());
                 }
-                let mut state = SmState::new();
-                let resume = resume && self.config.sm.resume;
-                if resume {
-                    state.id = Some(self.rng.token(18));
-                    let ours = self.config.sm.max_resumption;
-                    state.max = match (max, ours) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, b) => b.or(a),
-                    };
-                }
-                let enabled = Sm::Enabled {
-                    id: state.id.clone(),
-                    location: None,
-                    max: state.max,
-                    resume,
-                };
-                self.wire.send_element(&enabled.to_element());
-                let id = state.id.clone();
-                self.sm = Some(state);
-                self.events.push_back(ServerEvent::SmEnabled { id });
+                let enabled = self.enable_sm(resume, max);
+                self.wire.send_element(&enabled);
                 Ok(())
             }
             Sm::Request => {

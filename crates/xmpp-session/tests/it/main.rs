@@ -292,7 +292,7 @@ fn too_many_failures_end_the_stream_with_policy_violation() {
         // A response that fails to parse as client-final each time.
         pair.server.handle_input(auth).expect("auth");
         while let Some(e) = pair.server.poll_event() {
-            if let ServerEvent::CredentialsRequest(r) = e {
+            if let ServerEvent::CredentialsRequest { request: r, .. } = e {
                 let _ = r;
                 pair.server
                     .provide_credentials(xmpp_sasl::Credentials::UnknownUser)
@@ -305,7 +305,7 @@ fn too_many_failures_end_the_stream_with_policy_violation() {
     }
     pair.server.handle_input(auth).expect("auth");
     while let Some(e) = pair.server.poll_event() {
-        if let ServerEvent::CredentialsRequest(_) = e {
+        if let ServerEvent::CredentialsRequest { .. } = e {
             pair.server
                 .provide_credentials(xmpp_sasl::Credentials::UnknownUser)
                 .expect("credentials");

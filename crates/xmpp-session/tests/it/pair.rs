@@ -241,7 +241,7 @@ impl Pair {
                     .tls_established(self.tls.clone())
                     .expect("server tls");
             }
-            ServerEvent::CredentialsRequest(request) => {
+            ServerEvent::CredentialsRequest { request, .. } => {
                 let answer = self.accounts.answer(request);
                 if let Err(e) = self.server.provide_credentials(answer) {
                     self.server_error.get_or_insert(e);

@@ -34,7 +34,7 @@ fn the_server_seed_logs_in_binds_and_routes() {
     let mut kinds = Vec::new();
     while let Some(event) = server.poll_event() {
         match &event {
-            ServerEvent::CredentialsRequest(_) => server
+            ServerEvent::CredentialsRequest { .. } => server
                 .provide_credentials(Credentials::Password(Zeroizing::new("pencil".into())))
                 .expect("credentials"),
             ServerEvent::BindRequest { suggested, .. } => {

@@ -1,0 +1,413 @@
+//! Authentication from the receiving side: RFC 6120 §6 SASL (a stream
+//! restart after `<success/>`) and XEP-0388 SASL2 (no restart), with what
+//! SASL2 carries inline: XEP-0198 resumption, XEP-0386 Bind2 (with
+//! stream management enabled in it) and XEP-0484 FAST tokens.
+//!
+//! After a SASL2 exchange succeeds the machine settles the inline requests
+//! one by one, each a decision of the application (resume, bind, token),
+//! and sends `<success/>` with their results only then (XEP-0386 §4.2:
+//! binding happens before success is sent).
+
+#[allow(
+    clippy::wildcard_imports,
+    reason = "the parent module's imports and helpers"
+)]
+use super::*;
+
+use xmpp_stanza::{BIND2_NS, Bind2, FAST_NS, FastUse, RequestToken, SM_NS, Sasl2, Token};
+
+/// What a SASL2 `<authenticate/>` asked for inline, and the results so far.
+#[derive(Debug, Default)]
+pub(super) struct Pending2 {
+    /// XEP-0198 `<resume/>`: previd and h.
+    resume: Option<(String, u32)>,
+    /// XEP-0386 `<bind/>`.
+    bind2: Option<Bind2>,
+    /// XEP-0484 `<fast/>`: the client authenticates with a token.
+    pub(super) fast: Option<FastUse>,
+    /// XEP-0484 `<request-token/>`.
+    request_token: Option<Mechanism>,
+    /// The mechanism's success data.
+    additional_data: Option<Vec<u8>>,
+    /// The results to send in `<success/>`, in order.
+    pub(super) extensions: Vec<Element>,
+    /// The session was resumed: its queue is sent again after success.
+    pub(super) resumed: bool,
+    /// Bind2 asked for stream management (`<enable/>` inside `<bind/>`).
+    pub(super) enable_sm: Option<(bool, Option<u32>)>,
+}
+
+impl Server {
+    /// `<auth/>` (RFC 6120 §6.4.2).
+    pub(super) fn start_sasl(&mut self, name: &str, initial: Option<Vec<u8>>) -> Result<(), Error> {
+        self.begin(name, initial, None)
+    }
+
+    /// `<authenticate/>` (XEP-0388 §2.1) with its inline requests.
+    pub(super) fn start_sasl2(
+        &mut self,
+        name: &str,
+        initial: Option<Vec<u8>>,
+        inline: &[Element],
+    ) -> Result<(), Error> {
+        let mut pending = Pending2::default();
+        for e in inline {
+            match (e.ns(), e.name()) {
+                (SM_NS, "resume") => {
+                    if let Ok(Some(Sm::Resume { h, previd })) = Sm::from_element(e) {
+                        pending.resume = Some((previd, h));
+                    }
+                }
+                (BIND2_NS, "bind") => pending.bind2 = Bind2::from_element(e).ok(),
+                (FAST_NS, "fast") => pending.fast = FastUse::from_element(e).ok(),
+                (FAST_NS, "request-token") => {
+                    let fast = self.sasl_config().fast_mechanisms();
+                    pending.request_token = RequestToken::from_element(e)
+                        .ok()
+                        .and_then(|r| fast.into_iter().find(|m| m.name() == r.mechanism));
+                }
+                // Requests this server does not know are ignored
+                // (XEP-0388 §2.1: inline features are offered first).
+                _ => {}
+            }
+        }
+        self.begin(name, initial, Some(Box::new(pending)))
+    }
+
+    fn begin(
+        &mut self,
+        name: &str,
+        initial: Option<Vec<u8>>,
+        v2: Option<Box<Pending2>>,
+    ) -> Result<(), Error> {
+        // A token is used only with the FAST mechanisms, and they only
+        // with a token (XEP-0484 §3.3).
+        let with_token = v2.as_ref().is_some_and(|p| p.fast.is_some());
+        let usable = if with_token {
+            self.sasl_config().fast_mechanisms()
+        } else {
+            self.offered.clone()
+        };
+        let Some(mechanism) = usable.into_iter().find(|m| m.name() == name) else {
+            self.send_sasl_failure(v2.is_some(), SaslCondition::InvalidMechanism);
+            return Ok(());
+        };
+        let nonce = Nonce::new(self.rng.token(18)).map_err(Error::Sasl)?;
+        let mut session = match ServerSession::new(mechanism, self.sasl_config(), nonce) {
+            Ok(s) => Box::new(s),
+            Err(e) => {
+                self.send_sasl_failure(v2.is_some(), sasl_condition(e.condition()));
+                return Ok(());
+            }
+        };
+        match initial {
+            // RFC 6120 §6.4.2 (and XEP-0388 §2.1): no initial response, an
+            // empty challenge.
+            None => {
+                self.send_challenge(v2.is_some(), Vec::new());
+                self.phase = Phase::Sasl {
+                    session,
+                    credentials: false,
+                    v2,
+                };
+                Ok(())
+            }
+            Some(data) => {
+                let step = session.step(&data);
+                self.on_sasl_step(session, v2, step)
+            }
+        }
+    }
+
+    fn send_challenge(&mut self, v2: bool, data: Vec<u8>) {
+        let e = if v2 {
+            Sasl2::Challenge(data).to_element()
+        } else {
+            Sasl::Challenge((!data.is_empty()).then_some(data)).to_element()
+        };
+        self.wire.send_element(&e);
+    }
+
+    /// A response, an abort or something else during an exchange.
+    pub(super) fn on_sasl(
+        &mut self,
+        e: &Element,
+        mut session: Box<ServerSession>,
+        v2: Option<Box<Pending2>>,
+    ) -> Result<(), Error> {
+        let response = if v2.is_some() {
+            match Sasl2::from_element(e) {
+                Ok(Some(Sasl2::Response(data))) => Ok(Some(data)),
+                Ok(Some(Sasl2::Abort(_))) => Ok(None),
+                Err(_) => Err(()),
+                _ => return Err(not_sasl()),
+            }
+        } else {
+            match Sasl::from_element(e) {
+                Ok(Some(Sasl::Response(data))) => Ok(Some(data.unwrap_or_default())),
+                Ok(Some(Sasl::Abort)) => Ok(None),
+                Err(_) => Err(()),
+                _ => return Err(not_sasl()),
+            }
+        };
+        match response {
+            Ok(Some(data)) => {
+                let step = session.step(&data);
+                self.on_sasl_step(session, v2, step)
+            }
+            Ok(None) => {
+                self.send_sasl_failure(v2.is_some(), SaslCondition::Aborted);
+                self.count_auth_failure()
+            }
+            // RFC 6120 §6.4.5: bad base64 is `incorrect-encoding`.
+            Err(()) => {
+                self.send_sasl_failure(v2.is_some(), SaslCondition::IncorrectEncoding);
+                self.count_auth_failure()
+            }
+        }
+    }
+
+    pub(super) fn on_sasl_step(
+        &mut self,
+        session: Box<ServerSession>,
+        v2: Option<Box<Pending2>>,
+        step: Result<ServerStep, xmpp_sasl::Error>,
+    ) -> Result<(), Error> {
+        match step {
+            Ok(ServerStep::Challenge(data)) => {
+                self.send_challenge(v2.is_some(), data);
+                self.phase = Phase::Sasl {
+                    session,
+                    credentials: false,
+                    v2,
+                };
+                Ok(())
+            }
+            Ok(ServerStep::NeedCredentials(request)) => {
+                let fast = v2.as_ref().and_then(|p| p.fast);
+                self.phase = Phase::Sasl {
+                    session,
+                    credentials: true,
+                    v2,
+                };
+                self.events
+                    .push_back(ServerEvent::CredentialsRequest { request, fast });
+                Ok(())
+            }
+            Ok(ServerStep::Success(success)) => {
+                let mechanism = session.mechanism();
+                let account = success
+                    .authcid
+                    .as_deref()
+                    .and_then(|u| BareJid::new(&alloc::format!("{u}@{}", self.domain)).ok());
+                // Proxy authorization is not offered: an authzid must name
+                // the account itself (RFC 6120 §6.3.8).
+                let authzid_ok = match (&success.authzid, &account) {
+                    (None, _) => true,
+                    (Some(z), Some(a)) => BareJid::new(z).is_ok_and(|z| z == *a),
+                    _ => false,
+                };
+                let Some(account) = account.filter(|_| authzid_ok) else {
+                    let condition = if authzid_ok {
+                        SaslCondition::NotAuthorized
+                    } else {
+                        SaslCondition::InvalidAuthzid
+                    };
+                    self.send_sasl_failure(v2.is_some(), condition);
+                    return self.count_auth_failure();
+                };
+                self.account = Some(account.clone());
+                self.events.push_back(ServerEvent::Authenticated {
+                    jid: account,
+                    mechanism,
+                });
+                match v2 {
+                    Some(mut pending) => {
+                        pending.additional_data = success.additional_data;
+                        self.advance(pending)
+                    }
+                    None => {
+                        self.wire
+                            .send_element(&Sasl::Success(success.additional_data).to_element());
+                        // RFC 6120 §6.4.6: the client restarts the stream.
+                        self.wire.restart();
+                        self.header_sent = false;
+                        self.phase = Phase::AwaitHeader;
+                        Ok(())
+                    }
+                }
+            }
+            Err(e) => {
+                self.send_sasl_failure(v2.is_some(), sasl_condition(e.condition()));
+                self.count_auth_failure()
+            }
+        }
+    }
+
+    /// Settles the next inline request of a successful SASL2 exchange, or
+    /// sends `<success/>` when none is left.
+    pub(super) fn advance(&mut self, mut pending: Box<Pending2>) -> Result<(), Error> {
+        if let Some((previd, h)) = pending.resume.take() {
+            if self.config.sm.enabled && self.config.sm.resume {
+                self.phase = Phase::AwaitResume {
+                    previd: previd.clone(),
+                    h,
+                    v2: Some(pending),
+                };
+                self.events
+                    .push_back(ServerEvent::ResumeRequest { previd, h });
+                return Ok(());
+            }
+            pending.extensions.push(
+                Sm::Failed {
+                    h: None,
+                    condition: Some(DefinedCondition::FeatureNotImplemented),
+                }
+                .to_element(),
+            );
+        }
+        // XEP-0386 §4: a resumed session already has its resource.
+        if let Some(bind) = pending.bind2.take().filter(|_| !pending.resumed) {
+            if self.config.bind2 {
+                pending.enable_sm = bind
+                    .requests
+                    .iter()
+                    .find_map(|r| match Sm::from_element(r) {
+                        Ok(Some(Sm::Enable { resume, max })) => Some((resume, max)),
+                        _ => None,
+                    });
+                let tag = bind.tag.as_deref().map(sanitize_tag).unwrap_or_default();
+                let random = self.rng.token(6);
+                let suggested = if tag.is_empty() {
+                    random
+                } else {
+                    alloc::format!("{tag}.{random}")
+                };
+                self.phase = Phase::AwaitBind2(pending);
+                self.events.push_back(ServerEvent::BindRequest {
+                    requested: None,
+                    suggested,
+                });
+                return Ok(());
+            }
+        }
+        if let Some(mechanism) = pending.request_token.take() {
+            self.phase = Phase::AwaitToken(pending);
+            self.events
+                .push_back(ServerEvent::TokenRequest { mechanism });
+            return Ok(());
+        }
+        self.finish_sasl2(*pending);
+        Ok(())
+    }
+
+    /// Sends SASL2 `<success/>` with the inline results, then the features
+    /// of the authenticated stream (XEP-0388 §2.6: no restart).
+    fn finish_sasl2(&mut self, pending: Pending2) {
+        let identity: Option<Jid> = match (&self.jid, &self.account) {
+            (Some(full), _) => Some(full.clone().into()),
+            (None, Some(bare)) => Some(bare.clone().into()),
+            (None, None) => None,
+        };
+        let Some(identity) = identity else {
+            return;
+        };
+        let success = Sasl2::Success {
+            additional_data: pending.additional_data,
+            authorization_identifier: identity,
+            extensions: pending.extensions,
+        };
+        self.wire.send_element(&success.to_element());
+        if pending.resumed {
+            if let Some(sm) = &self.sm {
+                for s in &sm.queue {
+                    self.wire.send_stanza(s);
+                }
+            }
+        }
+        let features = self.features();
+        self.wire.send_element(&features);
+        self.phase = if self.jid.is_some() {
+            Phase::Ready
+        } else {
+            Phase::Negotiating
+        };
+    }
+
+    pub(super) fn send_sasl_failure(&mut self, v2: bool, condition: SaslCondition) {
+        let failure = if v2 {
+            Sasl2::Failure {
+                condition,
+                text: None,
+                app: Vec::new(),
+            }
+            .to_element()
+        } else {
+            Sasl::Failure {
+                condition,
+                text: None,
+            }
+            .to_element()
+        };
+        self.wire.send_element(&failure);
+        self.phase = Phase::Negotiating;
+    }
+
+    pub(super) fn count_auth_failure(&mut self) -> Result<(), Error> {
+        self.auth_failures = self.auth_failures.saturating_add(1);
+        self.phase = Phase::Negotiating;
+        if self.auth_failures >= self.config.max_auth_attempts {
+            // RFC 6120 §6.4.5.
+            return Err(Error::protocol(
+                StreamCondition::PolicyViolation,
+                "too many failed authentications",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A new SM state for `<enable/>` (XEP-0198 §3), with its `<enabled/>`.
+    pub(super) fn enable_sm(&mut self, resume: bool, max: Option<u32>) -> Element {
+        let mut state = SmState::new();
+        let resume = resume && self.config.sm.resume;
+        if resume {
+            state.id = Some(self.rng.token(18));
+            let ours = self.config.sm.max_resumption;
+            state.max = match (max, ours) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => b.or(a),
+            };
+        }
+        let enabled = Sm::Enabled {
+            id: state.id.clone(),
+            location: None,
+            max: state.max,
+            resume,
+        };
+        let id = state.id.clone();
+        self.sm = Some(state);
+        self.events.push_back(ServerEvent::SmEnabled { id });
+        enabled.to_element()
+    }
+
+    /// The token element to send with success.
+    pub(super) fn token_element(token: &str, expiry: &str) -> Element {
+        Token::new(token, expiry).to_element()
+    }
+}
+
+/// A Bind2 tag made fit for a resourcepart: printable ASCII without `/`
+/// or `@`, at most 32 characters.
+fn sanitize_tag(tag: &str) -> String {
+    tag.chars()
+        .filter(|c| c.is_ascii_graphic() && !matches!(c, '/' | '@'))
+        .take(32)
+        .collect()
+}
+
+fn not_sasl() -> Error {
+    Error::protocol(
+        StreamCondition::NotAuthorized,
+        "an element other than a SASL response during authentication",
+    )
+}
