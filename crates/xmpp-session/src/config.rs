@@ -7,6 +7,7 @@ use core::time::Duration;
 
 use xmpp_jid::BareJid;
 use xmpp_sasl::{Hash, HtBinding, Mechanism, ServerSecret};
+use xmpp_stanza::UserAgent;
 use xmpp_stream::Limits;
 use zeroize::Zeroizing;
 
@@ -183,6 +184,53 @@ pub struct ClientConfig {
     pub resume: Option<ResumptionState>,
     /// Framing limits for what the server sends.
     pub limits: Limits,
+    /// Use XEP-0388 SASL2 (with XEP-0386 Bind2 and inline XEP-0198) when
+    /// the server offers it. Default on.
+    pub sasl2: bool,
+    /// The SASL2 `<user-agent/>` (XEP-0388 §2.1; its `id` a UUID v4 stable
+    /// for the installation).
+    pub user_agent: Option<UserAgent>,
+    /// A XEP-0484 FAST token to authenticate with instead of the password.
+    pub fast_token: Option<FastToken>,
+    /// Ask for a FAST token when the server offers FAST and none is used.
+    /// Default on.
+    pub request_fast_token: bool,
+}
+
+/// A XEP-0484 FAST token as the application stored it from
+/// [`ClientEvent::TokenIssued`](crate::ClientEvent::TokenIssued). The
+/// secret is zeroized on drop and never printed.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct FastToken {
+    /// The HT mechanism the token was issued for.
+    pub mechanism: Mechanism,
+    /// The secret.
+    pub token: Zeroizing<String>,
+    /// The attempt counter to send (XEP-0484 §3.3): store `count + 1`
+    /// before each connection that uses the token, so that no value is
+    /// sent twice; a new token starts at 0.
+    pub count: u64,
+}
+
+impl FastToken {
+    /// A token for `mechanism`.
+    pub fn new(mechanism: Mechanism, token: impl Into<String>, count: u64) -> Self {
+        Self {
+            mechanism,
+            token: Zeroizing::new(token.into()),
+            count,
+        }
+    }
+}
+
+impl core::fmt::Debug for FastToken {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FastToken")
+            .field("mechanism", &self.mechanism)
+            .field("count", &self.count)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClientConfig {
@@ -203,7 +251,40 @@ impl ClientConfig {
             keepalive: Keepalive::default(),
             resume: None,
             limits: Limits::default(),
+            sasl2: true,
+            user_agent: None,
+            fast_token: None,
+            request_fast_token: true,
         }
+    }
+
+    /// Turns SASL2 on or off.
+    #[must_use]
+    pub fn sasl2(mut self, on: bool) -> Self {
+        self.sasl2 = on;
+        self
+    }
+
+    /// Sets the SASL2 user agent.
+    #[must_use]
+    pub fn user_agent(mut self, agent: UserAgent) -> Self {
+        self.user_agent = Some(agent);
+        self
+    }
+
+    /// Authenticates with a FAST token when the server offers its
+    /// mechanism.
+    #[must_use]
+    pub fn fast_token(mut self, token: FastToken) -> Self {
+        self.fast_token = Some(token);
+        self
+    }
+
+    /// Asks for a FAST token, or not.
+    #[must_use]
+    pub fn request_fast_token(mut self, on: bool) -> Self {
+        self.request_fast_token = on;
+        self
     }
 
     /// Sets the resourcepart to request.
@@ -423,6 +504,13 @@ impl ServerConfig {
     #[must_use]
     pub fn keepalive(mut self, keepalive: Keepalive) -> Self {
         self.keepalive = keepalive;
+        self
+    }
+
+    /// Turns SASL2 (and with it Bind2 and FAST) on or off.
+    #[must_use]
+    pub fn sasl2(mut self, on: bool) -> Self {
+        self.sasl2 = on;
         self
     }
 }

@@ -145,7 +145,9 @@ mod tls;
 mod wire;
 
 pub use client::{Client, ClientEvent};
-pub use config::{ClientConfig, Keepalive, ServerConfig, SmConfig, TlsMode, TlsPolicy, Transport};
+pub use config::{
+    ClientConfig, FastToken, Keepalive, ServerConfig, SmConfig, TlsMode, TlsPolicy, Transport,
+};
 pub use error::Error;
 pub use rng::Seed;
 pub use server::{Server, ServerEvent};

@@ -104,6 +104,15 @@ pub struct RequestToken {
     pub mechanism: String,
 }
 
+impl RequestToken {
+    /// A request for a token for `mechanism`.
+    pub fn new(mechanism: impl Into<String>) -> Self {
+        Self {
+            mechanism: mechanism.into(),
+        }
+    }
+}
+
 impl Payload for RequestToken {
     const NAME: &'static str = "request-token";
     const NS: &'static str = FAST_NS;

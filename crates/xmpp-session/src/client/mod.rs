@@ -4,7 +4,10 @@
 //! management and resumption, keepalives.
 
 mod negotiate;
+mod sasl;
 mod traffic;
+
+use sasl::Asked2;
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -22,6 +25,7 @@ use xmpp_stanza::{
     Sasl, SaslCondition, Sm, Stanza, StanzaNs, StartTls, StreamCondition, StreamFeatures,
 };
 use xmpp_stream::Header;
+use zeroize::Zeroizing;
 
 use crate::config::{ClientConfig, TlsMode, TlsPolicy, Transport};
 use crate::error::Error;
@@ -79,6 +83,20 @@ pub enum ClientEvent {
         /// The unacknowledged stanzas, oldest first.
         unacked: Vec<Stanza>,
     },
+    /// The server issued a XEP-0484 FAST token (asked for, or rotated):
+    /// store it (as [`FastToken`](crate::FastToken), count 0) for the next
+    /// connections.
+    TokenIssued {
+        /// The HT mechanism it is for.
+        mechanism: Mechanism,
+        /// The secret.
+        token: Zeroizing<String>,
+        /// When it expires (XEP-0082 DateTime).
+        expiry: String,
+    },
+    /// The server refused the FAST token: forget it. The client goes on
+    /// with the password, if it has one.
+    TokenRejected,
     /// A stanza from the server.
     Stanza(Stanza),
     /// The server acknowledged these stanzas (XEP-0198 §4), oldest first.
@@ -101,11 +119,12 @@ enum Phase {
     AwaitFeatures,
     /// `<starttls/>` sent.
     StartTls,
-    /// `<auth/>` sent.
+    /// `<auth/>` or (with `v2`) SASL2 `<authenticate/>` sent.
     Sasl {
         session: Box<ClientSession>,
         done: bool,
         channel_binding: Option<ChannelBindingType>,
+        v2: Option<Box<Asked2>>,
     },
     /// `<resume/>` sent.
     Resume,
@@ -514,7 +533,8 @@ impl Client {
                 session,
                 done,
                 channel_binding,
-            } => self.on_sasl(&e, session, done, channel_binding),
+                v2,
+            } => self.on_sasl(&e, session, done, channel_binding, v2),
             Phase::Resume => self.on_resume(&e),
             Phase::Bind { id, retried } => self.on_bind(e, id, retried),
             Phase::Session { id } => match iq_response(&e, &id) {

@@ -22,7 +22,10 @@ impl Client {
             return Err(Error::TlsRequired);
         }
         if !self.authenticated {
-            return self.start_sasl(&f, e);
+            return match &f.sasl2 {
+                Some(auth) if self.config.sasl2 => self.start_sasl2(auth, e),
+                _ => self.start_sasl(&f, e),
+            };
         }
         if let Some(state) = self.config.resume.take() {
             if f.sm {
@@ -52,125 +55,6 @@ impl Client {
         let resource = self.config.resource.clone();
         self.send_bind(resource, false);
         Ok(())
-    }
-
-    pub(super) fn start_sasl(&mut self, f: &StreamFeatures, e: &Element) -> Result<(), Error> {
-        let offered: Vec<&str> = f.mechanisms.iter().flatten().map(String::as_str).collect();
-        let server_cb = advertised_bindings(e);
-        let server_cb_types: Option<Vec<ChannelBindingType>> = server_cb.as_ref().map(|names| {
-            names
-                .iter()
-                .filter_map(|n| ChannelBindingType::from_name(n))
-                .collect()
-        });
-        let mut sasl = xmpp_sasl::ClientConfig::new().password(self.config.password.as_str());
-        if let Some(local) = self.config.jid.localpart() {
-            sasl = sasl.username(local);
-        }
-        // Every binding the TLS layer gave; the choice picks one.
-        for b in self.tls.iter().flat_map(TlsInfo::usable_bindings) {
-            sasl = sasl.channel_binding(b.clone());
-        }
-        let types = sasl.channel_binding_types();
-        let mut caps = Capabilities::default();
-        caps.password = true;
-        caps.allow_plain = self.tls.is_some() || self.config.allow_plain_unencrypted;
-        caps.channel_bindings = &types;
-        caps.server_channel_bindings = server_cb_types.as_deref();
-        caps.tls_version = self.tls.as_ref().map(|t| t.version);
-        caps.allowed = (!self.config.mechanisms.is_empty()).then_some(&self.config.mechanisms[..]);
-        let choice = select(offered.iter().copied(), &caps).ok_or(Error::NoMechanism)?;
-        sasl = sasl.ssdp(Ssdp::new(offered.iter().copied(), server_cb));
-        let nonce = Nonce::new(self.rng.token(18)).map_err(Error::Sasl)?;
-        let mut session = ClientSession::new(choice, sasl, nonce).map_err(Error::Sasl)?;
-        let (initial, done) = match session.step(b"").map_err(Error::Sasl)? {
-            ClientStep::Send(bytes) => (bytes, false),
-            ClientStep::Done { send, .. } => (send.unwrap_or_default(), true),
-        };
-        let auth = Sasl::Auth {
-            mechanism: choice.mechanism.name().into(),
-            initial: Some(initial.to_vec()),
-        };
-        self.wire.send_element(&auth.to_element());
-        self.phase = Phase::Sasl {
-            session: Box::new(session),
-            done,
-            channel_binding: match choice.cbind {
-                CbindFlag::Bind(t) => Some(t),
-                _ => None,
-            },
-        };
-        Ok(())
-    }
-
-    pub(super) fn on_sasl(
-        &mut self,
-        e: &Element,
-        mut session: Box<ClientSession>,
-        mut done: bool,
-        channel_binding: Option<ChannelBindingType>,
-    ) -> Result<(), Error> {
-        let nonza = Sasl::from_element(e).map_err(|_| {
-            Error::protocol(StreamCondition::InvalidXml, "an unreadable SASL nonza")
-        })?;
-        match nonza {
-            Some(Sasl::Challenge(data)) => {
-                let send = match session
-                    .step(&data.unwrap_or_default())
-                    .map_err(Error::Sasl)?
-                {
-                    ClientStep::Send(bytes) => bytes,
-                    ClientStep::Done { send, .. } => {
-                        done = true;
-                        send.unwrap_or_default()
-                    }
-                };
-                self.wire
-                    .send_element(&Sasl::Response(Some(send.to_vec())).to_element());
-                self.phase = Phase::Sasl {
-                    session,
-                    done,
-                    channel_binding,
-                };
-                Ok(())
-            }
-            Some(Sasl::Success(data)) => {
-                if !done {
-                    // The server's last word (SCRAM's v=) rides on success.
-                    match session
-                        .step(&data.unwrap_or_default())
-                        .map_err(Error::Sasl)?
-                    {
-                        ClientStep::Done { .. } => {}
-                        ClientStep::Send(_) => {
-                            return Err(Error::AuthFailed {
-                                condition: SaslCondition::MalformedRequest,
-                                text: Some("success before the exchange ended".into()),
-                            });
-                        }
-                    }
-                }
-                self.authenticated = true;
-                self.events.push_back(ClientEvent::Authenticated {
-                    mechanism: session.mechanism(),
-                    channel_binding,
-                });
-                // RFC 6120 §6.4.6: restart the stream.
-                self.wire.restart();
-                self.send_header();
-                self.phase = Phase::AwaitHeader;
-                Ok(())
-            }
-            Some(Sasl::Failure { condition, text }) => {
-                self.wire.send_close();
-                self.phase = Phase::Closing;
-                Err(Error::AuthFailed {
-                    condition,
-                    text: text.map(|(_, t)| t),
-                })
-            }
-            _ => Err(unexpected()),
-        }
     }
 
     pub(super) fn on_resume(&mut self, e: &Element) -> Result<(), Error> {

@@ -79,12 +79,17 @@ fn starttls_then_every_mechanism_binds() {
             ChannelBindingType::TlsExporter,
         ),
     ];
-    for (mechanism, version, binding) in cases {
-        let client = Pair::client_config("juliet", PASSWORD).mechanisms([mechanism]);
+    for ((mechanism, version, binding), sasl2) in
+        cases.into_iter().flat_map(|c| [(c, false), (c, true)])
+    {
+        let client = Pair::client_config("juliet", PASSWORD)
+            .mechanisms([mechanism])
+            .sasl2(sasl2);
         let mut pair = Pair::new(client, server());
         pair.tls = tls_info(version, &[binding]);
         pair.drive();
-        let case = format!("{mechanism} over {version:?} with {binding}");
+        let profile = if sasl2 { "SASL2" } else { "SASL" };
+        let case = format!("{profile} {mechanism} over {version:?} with {binding}");
         assert_eq!(pair.client_error, None, "{case}");
         assert_eq!(
             pair.authenticated_with().as_deref(),
@@ -364,7 +369,10 @@ fn a_server_without_version_1_gets_unsupported_version() {
 
 #[test]
 fn bind_conflict_falls_back_to_a_server_resource() {
-    let client = Pair::client_config("juliet", PASSWORD).resource("balcony");
+    // RFC 6120 §7 binding (SASL2's Bind2 takes no resource, only a tag).
+    let client = Pair::client_config("juliet", PASSWORD)
+        .resource("balcony")
+        .sasl2(false);
     let mut pair = Pair::new(client.clone(), server());
     pair.drive();
     assert_eq!(
@@ -570,4 +578,126 @@ fn an_answer_nobody_asked_for_changes_nothing() {
         .expect("send");
     pair.drive();
     assert_eq!(pair.server_stanzas().len(), 1);
+}
+
+fn count(haystack: &[u8], needle: &str) -> usize {
+    haystack
+        .windows(needle.len())
+        .filter(|w| *w == needle.as_bytes())
+        .count()
+}
+
+#[test]
+fn sasl2_binds_and_enables_sm_inline_without_a_restart() {
+    let mut pair = Pair::new(
+        Pair::client_config("juliet", PASSWORD).resource("phone"),
+        server(),
+    );
+    pair.drive();
+    assert_eq!(pair.client_error, None);
+    let jid = pair.bound_jid().expect("bound by Bind2");
+    assert!(
+        jid.starts_with("juliet@example.com/phone."),
+        "the tag leads: {jid}"
+    );
+    // One header in the clear, one after TLS: no restart after success.
+    assert_eq!(count(&pair.c2s_log, "<stream:stream"), 2);
+    assert_eq!(
+        count(&pair.c2s_log, "<authenticate xmlns='urn:xmpp:sasl:2'"),
+        1
+    );
+    assert_eq!(
+        count(&pair.c2s_log, "urn:ietf:params:xml:ns:xmpp-bind"),
+        0,
+        "no RFC 6120 bind"
+    );
+    assert_eq!(count(&pair.s2c_log, "<bound xmlns='urn:xmpp:bind:0'"), 1);
+    assert!(
+        pair.client_events
+            .iter()
+            .any(|e| matches!(e, ClientEvent::SmEnabled { resumable: true }))
+    );
+    pair.client
+        .send(chat("romeo@example.com", "inline"))
+        .expect("send");
+    pair.drive();
+    assert_eq!(pair.server_stanzas().len(), 1);
+}
+
+#[test]
+fn fast_token_issued_used_and_replay_refused() {
+    // First login: password, and a token asked for.
+    let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server());
+    pair.drive();
+    let (mechanism, token) = pair
+        .client_events
+        .iter()
+        .find_map(|e| match e {
+            ClientEvent::TokenIssued {
+                mechanism, token, ..
+            } => Some((*mechanism, token.to_string())),
+            _ => None,
+        })
+        .expect("a token");
+    // With tls-exporter data the bound HT mechanism is asked for.
+    assert_eq!(mechanism.name(), "HT-SHA-256-EXPR");
+    let tokens = pair.tokens.clone();
+
+    // Second login: the token alone, no password.
+    let fast = xmpp_session::FastToken::new(mechanism, token.clone(), 1);
+    let client = Pair::client_config("juliet", "").fast_token(fast.clone());
+    let mut next = Pair::new(client.clone(), server());
+    next.tokens = tokens;
+    next.drive();
+    assert_eq!(next.client_error, None);
+    assert_eq!(
+        next.authenticated_with().as_deref(),
+        Some("HT-SHA-256-EXPR")
+    );
+    assert!(next.bound_jid().is_some());
+    assert_eq!(
+        count(&next.c2s_log, "<fast xmlns='urn:xmpp:fast:0' count='1'/>"),
+        1
+    );
+
+    // The same count again is a replay (XEP-0484 §3.3).
+    let tokens = next.tokens.clone();
+    let mut replay = Pair::new(client, server());
+    replay.tokens = tokens;
+    replay.drive();
+    assert!(
+        replay
+            .client_events
+            .iter()
+            .any(|e| matches!(e, ClientEvent::TokenRejected))
+    );
+    assert!(matches!(
+        replay.client_error,
+        Some(Error::NoMechanism | Error::AuthFailed { .. })
+    ));
+    assert!(replay.bound_jid().is_none());
+}
+
+#[test]
+fn a_rejected_token_falls_back_to_the_password() {
+    let fast = xmpp_session::FastToken::new(
+        Mechanism::Ht {
+            binding: xmpp_sasl::HtBinding::Exporter,
+        },
+        "not a token",
+        1,
+    );
+    let client = Pair::client_config("juliet", PASSWORD).fast_token(fast);
+    let mut pair = Pair::new(client, server());
+    pair.drive();
+    assert!(
+        pair.client_events
+            .iter()
+            .any(|e| matches!(e, ClientEvent::TokenRejected))
+    );
+    assert_eq!(
+        pair.authenticated_with().as_deref(),
+        Some("SCRAM-SHA-512-PLUS")
+    );
+    assert!(pair.bound_jid().is_some());
 }

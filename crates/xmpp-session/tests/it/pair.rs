@@ -7,13 +7,15 @@ use std::collections::{HashMap, VecDeque};
 
 use xmpp_jid::BareJid;
 use xmpp_sasl::{
-    ChannelBinding, ChannelBindingType, Credentials, Hash, Prep, ServerSecret, StoredCredentials,
+    ChannelBinding, ChannelBindingType, Credentials, Hash, Mechanism, Prep, ServerSecret,
+    StoredCredentials,
 };
 use xmpp_session::{
     Client, ClientConfig, ClientEvent, Error, Instant, ResumptionState, Seed, Server, ServerConfig,
     ServerEvent, TlsInfo, TlsVersion,
 };
 use xmpp_stanza::{DefinedCondition, Stanza};
+use zeroize::Zeroizing;
 
 pub(crate) const DOMAIN: &str = "example.com";
 pub(crate) const PASSWORD: &str = "r0m30myr0m30";
@@ -107,6 +109,13 @@ pub(crate) struct Pair {
     pub(crate) tls: TlsInfo,
     /// Resumable sessions the server application keeps, by SM-ID.
     pub(crate) sessions: HashMap<String, ResumptionState>,
+    /// Every byte each way, for assertions on the wire.
+    pub(crate) c2s_log: Vec<u8>,
+    pub(crate) s2c_log: Vec<u8>,
+    /// FAST tokens the server application issued, by user: mechanism,
+    /// token, highest count processed.
+    pub(crate) tokens: HashMap<String, (Mechanism, String, Option<u64>)>,
+    issued: u32,
     /// The client's and server's first fatal errors.
     pub(crate) client_error: Option<Error>,
     pub(crate) server_error: Option<Error>,
@@ -129,6 +138,10 @@ impl Pair {
             bind: BindPolicy::Accept,
             tls: tls_info(TlsVersion::Tls13, &[ChannelBindingType::TlsExporter]),
             sessions: HashMap::new(),
+            tokens: HashMap::new(),
+            issued: 0,
+            c2s_log: Vec::new(),
+            s2c_log: Vec::new(),
             client_error: None,
             server_error: None,
         }
@@ -170,10 +183,12 @@ impl Pair {
     pub(crate) fn step(&mut self) -> bool {
         let mut moved = false;
         while let Some(t) = self.client.poll_transmit() {
+            self.c2s_log.extend_from_slice(&t);
             self.c2s.push_back(t);
             moved = true;
         }
         while let Some(t) = self.server.poll_transmit() {
+            self.s2c_log.extend_from_slice(&t);
             self.s2c.push_back(t);
             moved = true;
         }
@@ -241,8 +256,25 @@ impl Pair {
                     .tls_established(self.tls.clone())
                     .expect("server tls");
             }
-            ServerEvent::CredentialsRequest { request, .. } => {
-                let answer = self.accounts.answer(request);
+            ServerEvent::CredentialsRequest { request, fast } => {
+                let answer = match fast {
+                    // FAST: the token the application issued, and the
+                    // highest count it processed.
+                    Some(used) => match self.tokens.get(request.authcid.as_deref().unwrap_or("")) {
+                        Some((_, token, processed)) => Credentials::FastToken {
+                            token: Zeroizing::new(token.clone()),
+                            count: used.count,
+                            processed: *processed,
+                        },
+                        None => Credentials::UnknownUser,
+                    },
+                    None => self.accounts.answer(request),
+                };
+                if let (Some(used), Some(user)) = (fast, request.authcid.as_deref()) {
+                    if let Some(entry) = self.tokens.get_mut(user) {
+                        entry.2 = used.count.max(entry.2);
+                    }
+                }
                 if let Err(e) = self.server.provide_credentials(answer) {
                     self.server_error.get_or_insert(e);
                 }
@@ -264,6 +296,19 @@ impl Pair {
                 if let Some(r) = r {
                     self.server.accept_bind(&r).expect("accept");
                 }
+            }
+            ServerEvent::TokenRequest { mechanism } => {
+                self.issued += 1;
+                let token = format!("token-{}", self.issued);
+                let user = self
+                    .server
+                    .account()
+                    .and_then(|a| a.localpart().map(str::to_owned))
+                    .unwrap_or_default();
+                self.tokens.insert(user, (*mechanism, token.clone(), None));
+                self.server
+                    .issue_token(&token, "2030-01-01T00:00:00Z")
+                    .expect("issue token");
             }
             ServerEvent::ResumeRequest { previd, .. } => match self.sessions.remove(previd) {
                 Some(state) => {

@@ -77,7 +77,16 @@ fn an_ack_for_stanzas_never_sent_ends_the_stream() {
 
 #[test]
 fn resumption_resends_what_was_not_acknowledged() {
-    let mut pair = bound_pair();
+    resumption_resends(true);
+    resumption_resends(false);
+}
+
+/// Over SASL2 (resumption inline in `<authenticate/>`) or RFC 6120 SASL
+/// (`<resume/>` after the restart).
+fn resumption_resends(sasl2: bool) {
+    let config = Pair::client_config("juliet", PASSWORD).sasl2(sasl2);
+    let mut pair = Pair::new(config, Pair::server_config());
+    pair.drive();
     let jid = pair.bound_jid().expect("bound");
     for n in 0..3 {
         pair.server.send(msg(&jid, n)).expect("send");
