@@ -104,7 +104,11 @@
 //!   checked; gs2 `y` when the server seems to lack `-PLUS`), the restart,
 //!   resource binding (a conflict makes it ask the server for a resource),
 //!   the RFC 3921 session only when marked mandatory, XEP-0198 enable,
-//!   counting, acks and resumption, keepalives and XEP-0199 pings.
+//!   counting, acks and resumption, keepalives and XEP-0199 pings. When the
+//!   server offers XEP-0388 SASL2, authentication carries the rest inline
+//!   without a restart: resumption, XEP-0386 Bind2 with XEP-0198 enabled
+//!   in it, and XEP-0484 FAST tokens (used, requested, rotated; the
+//!   application stores them from [`ClientEvent::TokenIssued`]).
 //! - [`Server`]: features per phase and policy (only STARTTLS while TLS is
 //!   mandatory, RFC 6120 §5.3.1; `-PLUS` only with binding data; PLAIN only
 //!   under TLS unless allowed), `host-unknown` for a domain not served,
@@ -112,7 +116,9 @@
 //!   events, stanzas typed and `from`-stamped, a bad stanza answered with
 //!   its error and the stream kept, stanzas before binding refused with
 //!   `not-authorized`, retry limits, XEP-0198 both ways with the
-//!   unacknowledged stanzas handed back when a session ends unresumed.
+//!   unacknowledged stanzas handed back when a session ends unresumed;
+//!   SASL2 with Bind2, inline resumption and FAST, each inline request
+//!   settled as an application decision before `<success/>` is sent.
 //!
 //! # Features
 //!

@@ -130,6 +130,18 @@ fn resumption_resends(sasl2: bool) {
 }
 
 #[test]
+fn resumption_state_survives_json() {
+    let mut pair = bound_pair();
+    pair.client.send(msg("romeo@example.com", 9)).expect("send");
+    pair.cut();
+    let state = pair.server.take_resumption_state().expect("state");
+    let json = serde_json::to_string(&state).expect("serialize");
+    let back: xmpp_session::ResumptionState = serde_json::from_str(&json).expect("deserialize");
+    assert_eq!(back, state);
+    assert_eq!(back.id(), state.id());
+}
+
+#[test]
 fn a_refused_resumption_hands_back_the_unacknowledged() {
     let mut pair = bound_pair();
     pair.client.send(msg("romeo@example.com", 7)).expect("send");
@@ -240,5 +252,111 @@ proptest! {
     #[test]
     fn every_stanza_exactly_once_across_cuts(ops in proptest::collection::vec((0u8..4, any::<u8>()), 0..40)) {
         exactly_once(&ops);
+    }
+}
+
+/// Random traffic, then a cut after which resumption is refused: each
+/// side hands back exactly the stanzas its peer never acknowledged
+/// (XEP-0198 §5), and every stanza sent was delivered or handed back.
+fn hands_back_exactly_the_unacknowledged(ops: &[(u8, u8)]) {
+    let mut pair = bound_pair();
+    let jid = pair.bound_jid().expect("bound");
+    let (mut to_server, mut to_client) = (0usize, 0usize);
+    for &(op, n) in ops {
+        match op % 3 {
+            0 => {
+                for _ in 0..=n % 4 {
+                    pair.client
+                        .send(msg("romeo@example.com", to_server))
+                        .expect("send");
+                    to_server += 1;
+                }
+            }
+            1 => {
+                for _ in 0..=n % 4 {
+                    pair.server.send(msg(&jid, to_client)).expect("send");
+                    to_client += 1;
+                }
+            }
+            _ => {
+                for _ in 0..=n % 3 {
+                    pair.step();
+                }
+            }
+        }
+    }
+    pair.cut();
+    let acked_by_server: Vec<String> = pair
+        .client_events
+        .iter()
+        .filter_map(|e| match e {
+            ClientEvent::Acked(v) => Some(v.iter().map(body)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let acked_by_client: Vec<String> = pair
+        .server_events
+        .iter()
+        .filter_map(|e| match e {
+            ServerEvent::Acked(v) => Some(v.iter().map(body)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let delivered_to_server: Vec<String> = pair.server_stanzas().into_iter().map(body).collect();
+    let delivered_to_client: Vec<String> = pair.client_stanzas().into_iter().map(body).collect();
+
+    // The server side's session expires: its state hands back the rest.
+    let server_state = pair.server.take_resumption_state().expect("server state");
+    let server_back: Vec<String> = server_state.unacked_stanzas().iter().map(body).collect();
+    // The client comes back and is refused.
+    let client_state = pair.client.take_resumption_state().expect("client state");
+    let config = Pair::client_config("juliet", PASSWORD).resume(client_state);
+    let mut next = Pair::new(config, Pair::server_config());
+    next.drive();
+    let client_back: Vec<String> = next
+        .client_events
+        .iter()
+        .find_map(|e| match e {
+            ClientEvent::ResumeFailed { unacked } => Some(unacked.iter().map(body).collect()),
+            _ => None,
+        })
+        .expect("resumption refused");
+
+    let all = |n: usize| (0..n).map(|i| i.to_string()).collect::<Vec<_>>();
+    let minus =
+        |a: Vec<String>, b: &[String]| a.into_iter().filter(|x| !b.contains(x)).collect::<Vec<_>>();
+    assert_eq!(
+        client_back,
+        minus(all(to_server), &acked_by_server),
+        "client hands back"
+    );
+    assert_eq!(
+        server_back,
+        minus(all(to_client), &acked_by_client),
+        "server hands back"
+    );
+    for s in all(to_server) {
+        assert!(
+            delivered_to_server.contains(&s) || client_back.contains(&s),
+            "{s} lost"
+        );
+    }
+    for s in all(to_client) {
+        assert!(
+            delivered_to_client.contains(&s) || server_back.contains(&s),
+            "{s} lost"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+    #[test]
+    fn an_unresumed_session_hands_back_exactly_the_unacknowledged(
+        ops in proptest::collection::vec((0u8..3, any::<u8>()), 0..40),
+    ) {
+        hands_back_exactly_the_unacknowledged(&ops);
     }
 }
