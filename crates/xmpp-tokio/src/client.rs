@@ -1,0 +1,256 @@
+//! The client side: [`connect`] opens TCP (STARTTLS, direct TLS or none)
+//! and drives an `xmpp_session::Client` in its own task.
+
+use std::io;
+use std::sync::Arc;
+
+use rustls::pki_types::ServerName;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use xmpp_sasl::{ChannelBindingType, TlsVersion};
+use xmpp_session::{Client, ClientConfig, ClientEvent, Instant, ResumptionState};
+use xmpp_stanza::Stanza;
+
+use crate::io::{Io, Read, buffer};
+use crate::server::seed;
+use crate::tls::{Trust, client_config};
+
+/// Where and how to connect.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ConnectOptions {
+    /// The machine's configuration (account, TLS policy and mode, SASL…).
+    pub config: ClientConfig,
+    /// `host:port` to connect to.
+    pub server: String,
+    /// Whom to trust for TLS.
+    pub trust: Trust,
+    /// Connect over WebSocket (RFC 7395, `ws://`) to this path, e.g.
+    /// `/xmpp-websocket`, instead of plain TCP. The configuration's
+    /// transport must be WebSocket.
+    pub websocket_path: Option<String>,
+}
+
+impl ConnectOptions {
+    /// Connect to `server` (`host:port`) with `config`, trusting `trust`.
+    pub fn new(config: ClientConfig, server: impl Into<String>, trust: Trust) -> Self {
+        Self {
+            config,
+            server: server.into(),
+            trust,
+            websocket_path: None,
+        }
+    }
+
+    /// Connects over WebSocket to `path`.
+    #[must_use]
+    pub fn websocket(mut self, path: impl Into<String>) -> Self {
+        self.websocket_path = Some(path.into());
+        self
+    }
+}
+
+/// What a [`ClientSession`] reports.
+#[derive(Debug)]
+#[non_exhaustive]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "events carry stanzas; boxing them would only move the copy"
+)]
+pub enum Event {
+    /// TLS is up, with these binding types available.
+    TlsEstablished {
+        /// The version.
+        version: TlsVersion,
+        /// The channel-binding types the connection has data for.
+        channel_bindings: Vec<ChannelBindingType>,
+    },
+    /// What the machine said.
+    Session(ClientEvent),
+}
+
+#[derive(Debug)]
+enum Command {
+    Send(Box<Stanza>),
+    RequestAck,
+    Close,
+    TakeResumption(oneshot::Sender<Option<ResumptionState>>),
+}
+
+/// A running client connection.
+#[derive(Debug)]
+pub struct ClientSession {
+    events: mpsc::Receiver<Event>,
+    commands: mpsc::Sender<Command>,
+}
+
+impl ClientSession {
+    /// The next event; `None` once the connection is closed and every
+    /// event was taken.
+    pub async fn next_event(&mut self) -> Option<Event> {
+        self.events.recv().await
+    }
+
+    /// Sends a stanza (after `Bound`).
+    pub async fn send(&self, stanza: Stanza) -> bool {
+        self.commands
+            .send(Command::Send(Box::new(stanza)))
+            .await
+            .is_ok()
+    }
+
+    /// Asks the server to acknowledge (XEP-0198).
+    pub async fn request_ack(&self) -> bool {
+        self.commands.send(Command::RequestAck).await.is_ok()
+    }
+
+    /// Closes the stream; `Closed` follows the server's close.
+    pub async fn close(&self) -> bool {
+        self.commands.send(Command::Close).await.is_ok()
+    }
+
+    /// The XEP-0198 state, once the session ended resumable.
+    pub async fn take_resumption_state(&self) -> Option<ResumptionState> {
+        let (tx, rx) = oneshot::channel();
+        self.commands.send(Command::TakeResumption(tx)).await.ok()?;
+        rx.await.ok().flatten()
+    }
+}
+
+/// Connects and starts the client's task.
+pub async fn connect(options: ConnectOptions) -> io::Result<ClientSession> {
+    let tcp = TcpStream::connect(&options.server).await?;
+    let _ = tcp.set_nodelay(true);
+    let tls_config = client_config(&options.trust)?;
+    let domain = options.config.jid.domainpart().to_owned();
+    let name =
+        ServerName::try_from(domain).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let io = match &options.websocket_path {
+        Some(path) => {
+            let mut request = format!("ws://{}{path}", options.server)
+                .into_client_request()
+                .map_err(io::Error::other)?;
+            request
+                .headers_mut()
+                .insert("sec-websocket-protocol", HeaderValue::from_static("xmpp"));
+            let (ws, _) = tokio_tungstenite::client_async(request, tcp)
+                .await
+                .map_err(io::Error::other)?;
+            Io::WebSocket(Box::new(ws))
+        }
+        None => Io::Tcp(tcp),
+    };
+    let machine = Client::new(options.config, seed()?, Instant::from_millis(0));
+    let (event_tx, events) = mpsc::channel(64);
+    let (commands, command_rx) = mpsc::channel(256);
+    tokio::spawn(drive(io, machine, (tls_config, name), event_tx, command_rx));
+    Ok(ClientSession { events, commands })
+}
+
+fn apply(machine: &mut Client, command: Command) {
+    match command {
+        Command::Send(s) => {
+            let _ = machine.send(*s);
+        }
+        Command::RequestAck => machine.request_ack(),
+        Command::Close => {
+            let _ = machine.close();
+        }
+        Command::TakeResumption(reply) => {
+            let _ = reply.send(machine.take_resumption_state());
+        }
+    }
+}
+
+async fn drive(
+    mut io: Io,
+    mut machine: Client,
+    (tls_config, name): (Arc<rustls::ClientConfig>, ServerName<'static>),
+    events: mpsc::Sender<Event>,
+    mut commands: mpsc::Receiver<Command>,
+) {
+    let epoch = tokio::time::Instant::now();
+    let mut buf = buffer();
+    let mut app_gone = false;
+    loop {
+        while let Some(bytes) = machine.poll_transmit() {
+            if io.write(bytes).await.is_err() {
+                machine.connection_lost();
+                break;
+            }
+        }
+        let mut upgraded = false;
+        while let Some(event) = machine.poll_event() {
+            if let ClientEvent::StartTls { tls_bytes } = event {
+                let info = if tls_bytes.is_empty() {
+                    io.connect_tls(Arc::clone(&tls_config), name.clone())
+                        .await
+                        .ok()
+                } else {
+                    None
+                };
+                match info {
+                    Some(info) => {
+                        let version = info.version;
+                        let channel_bindings =
+                            info.channel_bindings.iter().map(|b| b.kind()).collect();
+                        let _ = machine.tls_established(info);
+                        let _ = events
+                            .send(Event::TlsEstablished {
+                                version,
+                                channel_bindings,
+                            })
+                            .await;
+                    }
+                    None => machine.connection_lost(),
+                }
+                // The stream header goes out over TLS first.
+                upgraded = true;
+                break;
+            }
+            let _ = events.send(Event::Session(event)).await;
+        }
+        if upgraded {
+            continue;
+        }
+        if machine.is_closed() {
+            while let Some(bytes) = machine.poll_transmit() {
+                if io.write(bytes).await.is_err() {
+                    break;
+                }
+            }
+            io.shutdown().await;
+            drop(events);
+            while let Some(command) = commands.recv().await {
+                apply(&mut machine, command);
+            }
+            return;
+        }
+        let deadline = machine.poll_timeout();
+        let sleep = tokio::time::sleep_until(match deadline {
+            Some(t) => epoch + std::time::Duration::from_millis(t.as_millis()),
+            None => tokio::time::Instant::now() + std::time::Duration::from_secs(3600),
+        });
+        tokio::select! {
+            read = io.read(&mut buf) => match read {
+                Ok(Read::Data(bytes)) => {
+                    let _ = machine.handle_input(&bytes);
+                }
+                _ => machine.connection_lost(),
+            },
+            command = commands.recv(), if !app_gone => match command {
+                Some(command) => apply(&mut machine, command),
+                None => {
+                    app_gone = true;
+                    let _ = machine.close();
+                }
+            },
+            () = sleep => {
+                let now = Instant::from_millis(u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX));
+                let _ = machine.handle_timeout(now);
+            }
+        }
+    }
+}

@@ -1,0 +1,431 @@
+//! The server side: listeners for STARTTLS (or plain) TCP, direct TLS
+//! (XEP-0368) and WebSocket (RFC 7395), each accepted connection driven by
+//! its own task and handed to the application as a [`ServerSession`],
+//! which answers the machine's decisions.
+
+use std::io;
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
+use xmpp_sasl::{Credentials, TlsVersion};
+use xmpp_session::{
+    Instant, ResumptionState, Seed, Server, ServerConfig, ServerEvent, TlsMode, Transport,
+};
+use xmpp_stanza::{DefinedCondition, Stanza, StreamError};
+
+use crate::io::{Io, Read, buffer};
+use crate::tls::ServerTls;
+
+/// The RFC 7395 §3.2 path `xmpp serve` answers on.
+pub const WEBSOCKET_PATH: &str = "/xmpp-websocket";
+
+/// What a listener speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListenerKind {
+    /// TCP, with STARTTLS as the configuration's TLS policy says.
+    Tcp,
+    /// TLS from the first byte (XEP-0368).
+    DirectTls,
+    /// WebSocket (`ws://`, subprotocol `xmpp`, RFC 7395).
+    WebSocket,
+}
+
+impl ListenerKind {
+    /// `tcp` or `websocket`, the transport a session runs on.
+    pub fn transport(self) -> &'static str {
+        match self {
+            Self::Tcp | Self::DirectTls => "tcp",
+            Self::WebSocket => "websocket",
+        }
+    }
+}
+
+/// What a [`ServerSession`] reports.
+#[derive(Debug)]
+#[non_exhaustive]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "events carry stanzas; boxing them would only move the copy"
+)]
+pub enum Event {
+    /// TLS is up.
+    TlsEstablished(TlsVersion),
+    /// What the machine said (decisions to answer among them).
+    Session(ServerEvent),
+}
+
+/// A command for the driver task.
+#[derive(Debug)]
+enum Command {
+    Credentials(Credentials),
+    AcceptBind(String),
+    RejectBind(DefinedCondition),
+    AcceptResume(Box<ResumptionState>),
+    RejectResume,
+    IssueToken(String, String),
+    DeclineToken,
+    Send(Box<Stanza>),
+    Close,
+    CloseWithError(Box<StreamError>),
+    TakeResumption(oneshot::Sender<Option<ResumptionState>>),
+}
+
+/// Commands queued per session before `send` reports it full.
+const COMMAND_QUEUE: usize = 256;
+
+/// A listener that hands out sessions.
+#[derive(Debug)]
+pub struct Listener {
+    inner: TcpListener,
+    kind: ListenerKind,
+    config: ServerConfig,
+    tls: Option<ServerTls>,
+}
+
+impl Listener {
+    /// Listens on `addr` (port 0 picks a free port). `tls` is required for
+    /// [`ListenerKind::DirectTls`] and for STARTTLS unless the
+    /// configuration's TLS policy is off.
+    pub async fn bind(
+        addr: SocketAddr,
+        kind: ListenerKind,
+        config: ServerConfig,
+        tls: Option<ServerTls>,
+    ) -> io::Result<Self> {
+        let mut config = config;
+        match kind {
+            ListenerKind::Tcp => config = config.transport(Transport::Tcp),
+            ListenerKind::DirectTls => {
+                config = config.transport(Transport::Tcp).tls_mode(TlsMode::Direct);
+            }
+            ListenerKind::WebSocket => config = config.transport(Transport::WebSocket),
+        }
+        let needs_tls = match kind {
+            ListenerKind::DirectTls => true,
+            ListenerKind::Tcp => config.tls != xmpp_session::TlsPolicy::Off,
+            ListenerKind::WebSocket => false,
+        };
+        if needs_tls && tls.is_none() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "this listener needs a TLS certificate",
+            ));
+        }
+        Ok(Self {
+            inner: TcpListener::bind(addr).await?,
+            kind,
+            config,
+            tls,
+        })
+    }
+
+    /// The address bound.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.local_addr()
+    }
+
+    /// The kind of listener.
+    pub fn kind(&self) -> ListenerKind {
+        self.kind
+    }
+
+    /// The next connection, its driver started. A WebSocket handshake that
+    /// fails (wrong path, no `xmpp` subprotocol) is an error for that
+    /// connection only: call `accept` again.
+    pub async fn accept(&self) -> io::Result<ServerSession> {
+        let (tcp, peer) = self.inner.accept().await?;
+        let _ = tcp.set_nodelay(true);
+        let io = match self.kind {
+            ListenerKind::WebSocket => {
+                let ws = tokio_tungstenite::accept_hdr_async(tcp, websocket_handshake)
+                    .await
+                    .map_err(io::Error::other)?;
+                Io::WebSocket(Box::new(ws))
+            }
+            _ => Io::Tcp(tcp),
+        };
+        let machine = Server::new(self.config.clone(), seed()?, Instant::from_millis(0));
+        let (event_tx, events) = mpsc::channel(64);
+        let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
+        let tls = self.tls.clone();
+        tokio::spawn(drive(io, machine, tls, event_tx, command_rx));
+        Ok(ServerSession {
+            events,
+            sender: SessionSender { commands },
+            peer,
+            kind: self.kind,
+        })
+    }
+}
+
+/// RFC 7395 §3.3: the `xmpp` subprotocol must be offered and is echoed.
+#[allow(
+    clippy::result_large_err,
+    reason = "the signature is tungstenite's callback type"
+)]
+fn websocket_handshake(req: &Request, mut resp: Response) -> Result<Response, ErrorResponse> {
+    let offers_xmpp = req
+        .headers()
+        .get_all("sec-websocket-protocol")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim() == "xmpp");
+    if req.uri().path() != WEBSOCKET_PATH || !offers_xmpp {
+        let mut refusal = ErrorResponse::new(Some(
+            "expected the xmpp subprotocol on /xmpp-websocket".into(),
+        ));
+        *refusal.status_mut() = StatusCode::BAD_REQUEST;
+        return Err(refusal);
+    }
+    resp.headers_mut()
+        .insert("sec-websocket-protocol", HeaderValue::from_static("xmpp"));
+    Ok(resp)
+}
+
+/// 32 bytes from the operating system's generator (through the TLS
+/// provider's).
+pub(crate) fn seed() -> io::Result<Seed> {
+    let mut bytes = [0u8; 32];
+    crate::tls::provider()
+        .secure_random
+        .fill(&mut bytes)
+        .map_err(|_| io::Error::other("no randomness"))?;
+    Ok(Seed::new(bytes))
+}
+
+/// One accepted connection, as the application sees it.
+#[derive(Debug)]
+pub struct ServerSession {
+    events: mpsc::Receiver<Event>,
+    sender: SessionSender,
+    peer: SocketAddr,
+    kind: ListenerKind,
+}
+
+/// Commands to a session from anywhere (a router holds one per bound
+/// resource). Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct SessionSender {
+    commands: mpsc::Sender<Command>,
+}
+
+impl SessionSender {
+    fn push(&self, command: Command) -> bool {
+        self.commands.try_send(command).is_ok()
+    }
+
+    /// Queues a stanza for the client; `false` when the session is gone or
+    /// its queue is full (the caller bounces the stanza).
+    pub fn send(&self, stanza: Stanza) -> bool {
+        self.push(Command::Send(Box::new(stanza)))
+    }
+
+    /// Closes the stream with a stream error (RFC 6120 §4.9).
+    pub fn close_with_error(&self, error: StreamError) -> bool {
+        self.push(Command::CloseWithError(Box::new(error)))
+    }
+
+    /// Closes the stream cleanly.
+    pub fn close(&self) -> bool {
+        self.push(Command::Close)
+    }
+
+    /// Whether the session's task still runs.
+    pub fn is_alive(&self) -> bool {
+        !self.commands.is_closed()
+    }
+}
+
+impl ServerSession {
+    /// The next event; `None` once the connection is closed and every
+    /// event was taken.
+    pub async fn next_event(&mut self) -> Option<Event> {
+        self.events.recv().await
+    }
+
+    /// A sender for this session's commands.
+    pub fn sender(&self) -> SessionSender {
+        self.sender.clone()
+    }
+
+    /// The peer's address.
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// The listener kind it came from.
+    pub fn kind(&self) -> ListenerKind {
+        self.kind
+    }
+
+    /// Answers [`ServerEvent::CredentialsRequest`].
+    pub fn provide_credentials(&self, credentials: Credentials) -> bool {
+        self.sender.push(Command::Credentials(credentials))
+    }
+
+    /// Answers [`ServerEvent::BindRequest`] with a resourcepart.
+    pub fn accept_bind(&self, resource: &str) -> bool {
+        self.sender.push(Command::AcceptBind(resource.to_owned()))
+    }
+
+    /// Answers [`ServerEvent::BindRequest`] with a stanza error.
+    pub fn reject_bind(&self, condition: DefinedCondition) -> bool {
+        self.sender.push(Command::RejectBind(condition))
+    }
+
+    /// Answers [`ServerEvent::ResumeRequest`] with the earlier session.
+    pub fn accept_resume(&self, state: ResumptionState) -> bool {
+        self.sender.push(Command::AcceptResume(Box::new(state)))
+    }
+
+    /// Answers [`ServerEvent::ResumeRequest`]: no such session.
+    pub fn reject_resume(&self) -> bool {
+        self.sender.push(Command::RejectResume)
+    }
+
+    /// Answers [`ServerEvent::TokenRequest`] with a token and its expiry.
+    pub fn issue_token(&self, token: &str, expiry: &str) -> bool {
+        self.sender
+            .push(Command::IssueToken(token.to_owned(), expiry.to_owned()))
+    }
+
+    /// Answers [`ServerEvent::TokenRequest`] with no token.
+    pub fn decline_token(&self) -> bool {
+        self.sender.push(Command::DeclineToken)
+    }
+
+    /// Queues a stanza for the client.
+    pub fn send(&self, stanza: Stanza) -> bool {
+        self.sender.send(stanza)
+    }
+
+    /// Closes the stream cleanly.
+    pub fn close(&self) -> bool {
+        self.sender.close()
+    }
+
+    /// The XEP-0198 state of a session that ended resumable.
+    pub async fn take_resumption_state(&self) -> Option<ResumptionState> {
+        let (tx, rx) = oneshot::channel();
+        if !self.sender.push(Command::TakeResumption(tx)) {
+            return None;
+        }
+        rx.await.ok().flatten()
+    }
+}
+
+fn apply(machine: &mut Server, command: Command) {
+    // A refused command (wrong phase, full queue) changes nothing; the
+    // machine's events tell the application where it stands.
+    let _ = match command {
+        Command::Credentials(c) => machine.provide_credentials(c),
+        Command::AcceptBind(r) => machine.accept_bind(&r).map(|_| ()),
+        Command::RejectBind(c) => machine.reject_bind(c),
+        Command::AcceptResume(s) => machine.accept_resume(*s),
+        Command::RejectResume => machine.reject_resume(),
+        Command::IssueToken(t, e) => machine.issue_token(&t, &e),
+        Command::DeclineToken => machine.decline_token(),
+        Command::Send(s) => machine.send(*s),
+        Command::Close => machine.close(),
+        Command::CloseWithError(e) => {
+            machine.close_with_error(*e);
+            Ok(())
+        }
+        Command::TakeResumption(reply) => {
+            let _ = reply.send(machine.take_resumption_state());
+            Ok(())
+        }
+    };
+}
+
+/// Runs one connection: bytes, timers and commands into the machine,
+/// transmits out, events to the application, TLS when it asks.
+async fn drive(
+    mut io: Io,
+    mut machine: Server,
+    tls: Option<ServerTls>,
+    events: mpsc::Sender<Event>,
+    mut commands: mpsc::Receiver<Command>,
+) {
+    let epoch = tokio::time::Instant::now();
+    let mut buf = buffer();
+    let mut app_gone = false;
+    loop {
+        while let Some(bytes) = machine.poll_transmit() {
+            if io.write(bytes).await.is_err() {
+                machine.connection_lost();
+                break;
+            }
+        }
+        let mut upgraded = false;
+        while let Some(event) = machine.poll_event() {
+            if let ServerEvent::StartTls { tls_bytes } = event {
+                // A client that sends TLS records before <proceed/> breaks
+                // RFC 6120 §5.4.3.3; such bytes are not replayed into TLS.
+                let info = match (&tls, tls_bytes.is_empty()) {
+                    (Some(t), true) => io.accept_tls(t).await.ok(),
+                    _ => None,
+                };
+                match info {
+                    Some(info) => {
+                        let version = info.version;
+                        let _ = machine.tls_established(info);
+                        let _ = events.send(Event::TlsEstablished(version)).await;
+                    }
+                    None => machine.connection_lost(),
+                }
+                // The stream header goes out over TLS first.
+                upgraded = true;
+                break;
+            }
+            let _ = events.send(Event::Session(event)).await;
+        }
+        if upgraded {
+            continue;
+        }
+        if machine.is_closed() {
+            while let Some(bytes) = machine.poll_transmit() {
+                if io.write(bytes).await.is_err() {
+                    break;
+                }
+            }
+            io.shutdown().await;
+            // Answer what is still asked (a resumption state) until the
+            // application lets go.
+            drop(events);
+            while let Some(command) = commands.recv().await {
+                apply(&mut machine, command);
+            }
+            return;
+        }
+        let deadline = machine.poll_timeout();
+        let sleep = tokio::time::sleep_until(match deadline {
+            Some(t) => epoch + std::time::Duration::from_millis(t.as_millis()),
+            None => tokio::time::Instant::now() + std::time::Duration::from_secs(3600),
+        });
+        tokio::select! {
+            read = io.read(&mut buf) => match read {
+                Ok(Read::Data(bytes)) => {
+                    let _ = machine.handle_input(&bytes);
+                }
+                _ => machine.connection_lost(),
+            },
+            command = commands.recv(), if !app_gone => match command {
+                Some(command) => apply(&mut machine, command),
+                None => {
+                    app_gone = true;
+                    let _ = machine.close();
+                }
+            },
+            () = sleep => {
+                let now = Instant::from_millis(u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX));
+                let _ = machine.handle_timeout(now);
+            }
+        }
+    }
+}

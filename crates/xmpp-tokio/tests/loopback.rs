@@ -1,0 +1,224 @@
+//! Real sockets on 127.0.0.1: the adapter's server and client over
+//! STARTTLS (rustls, a self-signed certificate pinned by the client),
+//! direct TLS and WebSocket, with a message between two clients.
+
+#![allow(
+    clippy::std_instead_of_alloc,
+    clippy::std_instead_of_core,
+    reason = "integration tests run with std"
+)]
+
+use std::time::Duration;
+
+use xmpp_jid::{BareJid, Jid};
+use xmpp_sasl::{ChannelBindingType, Credentials, Hash, Prep, ServerSecret, StoredCredentials};
+use xmpp_session::{
+    ClientConfig, ClientEvent, ServerConfig, ServerEvent, TlsMode, TlsPolicy, Transport,
+};
+use xmpp_stanza::{Message, Stanza, StanzaNs};
+use xmpp_tokio::{
+    ClientSessionEvent, ConnectOptions, Listener, ListenerKind, ServerSessionEvent, ServerTls,
+    Trust, WEBSOCKET_PATH,
+};
+
+const DOMAIN: &str = "example.com";
+
+fn secret() -> ServerSecret {
+    ServerSecret::new([9; 32])
+        .and_then(|s| s.accounts(Hash::Sha256, 16, 4096))
+        .expect("secret")
+}
+
+/// Serves every accepted session of `listener`: credentials for juliet
+/// (password `r0m30`), binds, and echoes messages back to their sender.
+fn serve(listener: Listener) {
+    tokio::spawn(async move {
+        while let Ok(mut session) = listener.accept().await {
+            tokio::spawn(async move {
+                while let Some(event) = session.next_event().await {
+                    let ServerSessionEvent::Session(event) = event else {
+                        continue;
+                    };
+                    match event {
+                        ServerEvent::CredentialsRequest { request, .. } => {
+                            let hash = request.mechanism.scram_hash().unwrap_or(Hash::Sha256);
+                            let answer = if request.authcid.as_deref() == Some("juliet") {
+                                Credentials::Scram(
+                                    StoredCredentials::from_password(
+                                        hash,
+                                        Prep::SaslPrep,
+                                        "r0m30",
+                                        b"sixteen byte slt",
+                                        4096,
+                                    )
+                                    .expect("keys"),
+                                )
+                            } else {
+                                Credentials::UnknownUser
+                            };
+                            session.provide_credentials(answer);
+                        }
+                        ServerEvent::BindRequest { suggested, .. } => {
+                            session.accept_bind(&suggested);
+                        }
+                        ServerEvent::TokenRequest { .. } => {
+                            session.decline_token();
+                        }
+                        ServerEvent::Stanza(Stanza::Message(m)) => {
+                            let mut echo = m.clone();
+                            echo.header.to = m.header.from.clone();
+                            session.send(Stanza::Message(echo));
+                        }
+                        _ => {}
+                    }
+                }
+            });
+        }
+    });
+}
+
+/// Logs in, sends one message to itself through the echo, and returns
+/// what the login reported: mechanism, binding type, TLS version.
+async fn round_trip(
+    options: ConnectOptions,
+) -> (String, Option<ChannelBindingType>, Option<String>) {
+    let mut client = xmpp_tokio::connect(options).await.expect("connect");
+    let (mut mechanism, mut binding, mut tls) = (String::new(), None, None);
+    let run = async {
+        while let Some(event) = client.next_event().await {
+            match event {
+                ClientSessionEvent::TlsEstablished { version, .. } => {
+                    tls = Some(version.name().to_owned());
+                }
+                ClientSessionEvent::Session(ClientEvent::Authenticated {
+                    mechanism: m,
+                    channel_binding,
+                }) => {
+                    mechanism = m.name().to_owned();
+                    binding = channel_binding;
+                }
+                ClientSessionEvent::Session(ClientEvent::Bound { jid }) => {
+                    let to = Jid::new("romeo@example.net").expect("jid");
+                    let m = Message::chat(StanzaNs::Client, to, &format!("from {jid}"));
+                    client.send(Stanza::Message(m)).await;
+                }
+                ClientSessionEvent::Session(ClientEvent::Stanza(Stanza::Message(m))) => {
+                    assert!(m.body(None).is_some_and(|b| b.starts_with("from juliet@")));
+                    client.close().await;
+                }
+                ClientSessionEvent::Session(ClientEvent::Closed { .. }) => break,
+                _ => {}
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), run)
+        .await
+        .expect("in time");
+    (mechanism, binding, tls)
+}
+
+fn client(config: ClientConfig, addr: std::net::SocketAddr, trust: Trust) -> ConnectOptions {
+    ConnectOptions::new(config, addr.to_string(), trust)
+}
+
+fn juliet() -> ClientConfig {
+    ClientConfig::new(BareJid::new("juliet@example.com").expect("jid"), "r0m30")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starttls_with_scram_plus_over_tls_exporter() {
+    let tls = ServerTls::self_signed(DOMAIN).expect("cert");
+    let pinned = tls.certificate().to_vec();
+    let config = ServerConfig::new(DOMAIN, secret());
+    let listener = Listener::bind(
+        "127.0.0.1:0".parse().expect("addr"),
+        ListenerKind::Tcp,
+        config,
+        Some(tls),
+    )
+    .await
+    .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    serve(listener);
+    for sasl2 in [false, true] {
+        let (mechanism, binding, tls) = round_trip(client(
+            juliet().sasl2(sasl2),
+            addr,
+            Trust::Pinned(pinned.clone()),
+        ))
+        .await;
+        assert_eq!(mechanism, "SCRAM-SHA-512-PLUS", "sasl2 {sasl2}");
+        assert_eq!(binding, Some(ChannelBindingType::TlsExporter));
+        assert_eq!(tls.as_deref(), Some("TLSv1.3"));
+    }
+    // Only tls-server-end-point allowed: it is what rustls' peer
+    // certificate gives.
+    let config = juliet().mechanisms([xmpp_sasl::Mechanism::Scram {
+        hash: Hash::Sha256,
+        plus: true,
+    }]);
+    let (mechanism, binding, _) =
+        round_trip(client(config, addr, Trust::Pinned(pinned.clone()))).await;
+    assert_eq!(mechanism, "SCRAM-SHA-256-PLUS");
+    assert!(binding.is_some());
+    // A pinned certificate that is not the server's: no session.
+    let other = ServerTls::self_signed(DOMAIN)
+        .expect("cert")
+        .certificate()
+        .to_vec();
+    let mut failed = xmpp_tokio::connect(client(juliet(), addr, Trust::Pinned(other)))
+        .await
+        .expect("tcp");
+    let mut bound = false;
+    while let Some(e) = failed.next_event().await {
+        bound |= matches!(e, ClientSessionEvent::Session(ClientEvent::Bound { .. }));
+    }
+    assert!(!bound);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_tls() {
+    let tls = ServerTls::self_signed(DOMAIN).expect("cert");
+    let pinned = tls.certificate().to_vec();
+    let config = ServerConfig::new(DOMAIN, secret());
+    let listener = Listener::bind(
+        "127.0.0.1:0".parse().expect("addr"),
+        ListenerKind::DirectTls,
+        config,
+        Some(tls),
+    )
+    .await
+    .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    serve(listener);
+    let config = juliet().tls_mode(TlsMode::Direct);
+    let (mechanism, _, tls) = round_trip(client(config, addr, Trust::Pinned(pinned))).await;
+    assert_eq!(mechanism, "SCRAM-SHA-512-PLUS");
+    assert_eq!(tls.as_deref(), Some("TLSv1.3"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket() {
+    let config = ServerConfig::new(DOMAIN, secret())
+        .tls(TlsPolicy::Off)
+        .allow_plain_unencrypted(true);
+    let listener = Listener::bind(
+        "127.0.0.1:0".parse().expect("addr"),
+        ListenerKind::WebSocket,
+        config,
+        None,
+    )
+    .await
+    .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    serve(listener);
+    let config = juliet().tls(TlsPolicy::Off).transport(Transport::WebSocket);
+    let options = client(config, addr, Trust::Insecure).websocket(WEBSOCKET_PATH);
+    let (mechanism, _, tls) = round_trip(options).await;
+    assert_eq!(mechanism, "SCRAM-SHA-512");
+    assert_eq!(tls, None);
+    // A handshake without the xmpp subprotocol is refused.
+    let tcp = tokio::net::TcpStream::connect(addr).await.expect("tcp");
+    let ws = tokio_tungstenite::client_async(format!("ws://{addr}{WEBSOCKET_PATH}"), tcp).await;
+    assert!(ws.is_err());
+}
