@@ -12,11 +12,14 @@
     reason = "a std-only command-line program"
 )]
 
+mod connect;
+mod demo;
 mod frame;
 mod io;
 mod jid;
 mod precis;
 mod sasl;
+mod serve;
 mod stanza;
 
 use std::process::ExitCode;
@@ -42,6 +45,18 @@ commands:
       {\"event\":\"nonza\",\"kind\":...,\"name\":...,\"ns\":...,\"element\":{...}} or
       {\"event\":\"error\",\"condition\":...,\"message\":...[,\"kind\":...,\"reply\":...]}
 
+  serve [--listen ADDR] [--direct-tls-listen ADDR] [--ws-listen ADDR] [--domain D]
+        [--user NAME:PASSWORD]... [--tls required|optional|off] [--tls-cert PEM --tls-key PEM]
+        [--allow-plain] [--trace]
+      an XMPP server on loopback: JSON lines for listening, bound and closed
+
+  connect --jid USER@DOMAIN --password P [--server HOST:PORT] [--tls starttls|direct|off]
+          [--ca PEM | --insecure] [--mechanism M] [--resource R] [--send TO:TEXT]...
+          [--wait-ms N] [--trace]
+      logs in, sends, prints received stanzas as `stanza` does, closes
+  demo
+      a server and two clients in one process, with an annotated transcript
+
 With no inputs, each line of standard input is one input. One JSON object is
 printed per input. Exit status: 0 all valid, 1 some invalid, 2 usage error.";
 
@@ -53,6 +68,9 @@ fn main() -> ExitCode {
         Some("frame") => frame::run(&args[1..]),
         Some("sasl") => sasl::run(&args[1..]),
         Some("stanza") => stanza::run(&args[1..]),
+        Some("serve") => serve::run(&args[1..]),
+        Some("connect") => connect::run(&args[1..]),
+        Some("demo") => demo::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Exit::Ok

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use xmpp_sasl::{ChannelBindingType, TlsVersion};
@@ -67,6 +67,12 @@ pub enum Event {
         /// The channel-binding types the connection has data for.
         channel_bindings: Vec<ChannelBindingType>,
     },
+    /// The state to resume the session with (XEP-0198 §5): the last
+    /// event of a session that ended resumable, after `Closed`.
+    Resumable(ResumptionState),
+    /// The session failed with this error (reported once; `Closed`
+    /// follows).
+    Failed(xmpp_session::Error),
     /// What the machine said.
     Session(ClientEvent),
 }
@@ -76,7 +82,7 @@ enum Command {
     Send(Box<Stanza>),
     RequestAck,
     Close,
-    TakeResumption(oneshot::Sender<Option<ResumptionState>>),
+    Abort,
 }
 
 /// A running client connection.
@@ -111,11 +117,10 @@ impl ClientSession {
         self.commands.send(Command::Close).await.is_ok()
     }
 
-    /// The XEP-0198 state, once the session ended resumable.
-    pub async fn take_resumption_state(&self) -> Option<ResumptionState> {
-        let (tx, rx) = oneshot::channel();
-        self.commands.send(Command::TakeResumption(tx)).await.ok()?;
-        rx.await.ok().flatten()
+    /// Drops the connection without closing the stream, as a network
+    /// failure would: with XEP-0198 the session ends resumable.
+    pub async fn abort(&self) -> bool {
+        self.commands.send(Command::Abort).await.is_ok()
     }
 }
 
@@ -149,17 +154,19 @@ pub async fn connect(options: ConnectOptions) -> io::Result<ClientSession> {
     Ok(ClientSession { events, commands })
 }
 
-fn apply(machine: &mut Client, command: Command) {
+fn apply(machine: &mut Client, io: &mut Io, command: Command) {
     match command {
+        Command::Abort => {
+            // The socket goes without a close: what a cut does.
+            *io = Io::Gone;
+            machine.connection_lost();
+        }
         Command::Send(s) => {
             let _ = machine.send(*s);
         }
         Command::RequestAck => machine.request_ack(),
         Command::Close => {
             let _ = machine.close();
-        }
-        Command::TakeResumption(reply) => {
-            let _ = reply.send(machine.take_resumption_state());
         }
     }
 }
@@ -174,6 +181,7 @@ async fn drive(
     let epoch = tokio::time::Instant::now();
     let mut buf = buffer();
     let mut app_gone = false;
+    let mut reported = false;
     loop {
         while let Some(bytes) = machine.poll_transmit() {
             if io.write(bytes).await.is_err() {
@@ -222,9 +230,8 @@ async fn drive(
                 }
             }
             io.shutdown().await;
-            drop(events);
-            while let Some(command) = commands.recv().await {
-                apply(&mut machine, command);
+            if let Some(state) = machine.take_resumption_state() {
+                let _ = events.send(Event::Resumable(state)).await;
             }
             return;
         }
@@ -236,12 +243,17 @@ async fn drive(
         tokio::select! {
             read = io.read(&mut buf) => match read {
                 Ok(Read::Data(bytes)) => {
-                    let _ = machine.handle_input(&bytes);
+                    if let Err(e) = machine.handle_input(&bytes) {
+                        if !reported && e.is_fatal() {
+                            reported = true;
+                            let _ = events.send(Event::Failed(e)).await;
+                        }
+                    }
                 }
                 _ => machine.connection_lost(),
             },
             command = commands.recv(), if !app_gone => match command {
-                Some(command) => apply(&mut machine, command),
+                Some(command) => apply(&mut machine, &mut io, command),
                 None => {
                     app_gone = true;
                     let _ = machine.close();
@@ -249,7 +261,12 @@ async fn drive(
             },
             () = sleep => {
                 let now = Instant::from_millis(u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX));
-                let _ = machine.handle_timeout(now);
+                if let Err(e) = machine.handle_timeout(now) {
+                    if !reported && e.is_fatal() {
+                        reported = true;
+                        let _ = events.send(Event::Failed(e)).await;
+                    }
+                }
             }
         }
     }

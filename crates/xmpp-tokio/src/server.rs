@@ -7,7 +7,7 @@ use std::io;
 use std::net::SocketAddr;
 
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 use xmpp_sasl::{Credentials, TlsVersion};
@@ -54,6 +54,12 @@ impl ListenerKind {
 pub enum Event {
     /// TLS is up.
     TlsEstablished(TlsVersion),
+    /// The state to resume the session with (XEP-0198 §5): the last
+    /// event of a session that ended resumable, after `Closed`.
+    Resumable(ResumptionState),
+    /// The session failed with this error (reported once; `Closed`
+    /// follows).
+    Failed(xmpp_session::Error),
     /// What the machine said (decisions to answer among them).
     Session(ServerEvent),
 }
@@ -71,7 +77,6 @@ enum Command {
     Send(Box<Stanza>),
     Close,
     CloseWithError(Box<StreamError>),
-    TakeResumption(oneshot::Sender<Option<ResumptionState>>),
 }
 
 /// Commands queued per session before `send` reports it full.
@@ -308,15 +313,6 @@ impl ServerSession {
     pub fn close(&self) -> bool {
         self.sender.close()
     }
-
-    /// The XEP-0198 state of a session that ended resumable.
-    pub async fn take_resumption_state(&self) -> Option<ResumptionState> {
-        let (tx, rx) = oneshot::channel();
-        if !self.sender.push(Command::TakeResumption(tx)) {
-            return None;
-        }
-        rx.await.ok().flatten()
-    }
 }
 
 fn apply(machine: &mut Server, command: Command) {
@@ -336,10 +332,6 @@ fn apply(machine: &mut Server, command: Command) {
             machine.close_with_error(*e);
             Ok(())
         }
-        Command::TakeResumption(reply) => {
-            let _ = reply.send(machine.take_resumption_state());
-            Ok(())
-        }
     };
 }
 
@@ -355,6 +347,7 @@ async fn drive(
     let epoch = tokio::time::Instant::now();
     let mut buf = buffer();
     let mut app_gone = false;
+    let mut reported = false;
     loop {
         while let Some(bytes) = machine.poll_transmit() {
             if io.write(bytes).await.is_err() {
@@ -395,11 +388,8 @@ async fn drive(
                 }
             }
             io.shutdown().await;
-            // Answer what is still asked (a resumption state) until the
-            // application lets go.
-            drop(events);
-            while let Some(command) = commands.recv().await {
-                apply(&mut machine, command);
+            if let Some(state) = machine.take_resumption_state() {
+                let _ = events.send(Event::Resumable(state)).await;
             }
             return;
         }
@@ -411,7 +401,12 @@ async fn drive(
         tokio::select! {
             read = io.read(&mut buf) => match read {
                 Ok(Read::Data(bytes)) => {
-                    let _ = machine.handle_input(&bytes);
+                    if let Err(e) = machine.handle_input(&bytes) {
+                        if !reported && e.is_fatal() {
+                            reported = true;
+                            let _ = events.send(Event::Failed(e)).await;
+                        }
+                    }
                 }
                 _ => machine.connection_lost(),
             },
@@ -424,7 +419,12 @@ async fn drive(
             },
             () = sleep => {
                 let now = Instant::from_millis(u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX));
-                let _ = machine.handle_timeout(now);
+                if let Err(e) = machine.handle_timeout(now) {
+                    if !reported && e.is_fatal() {
+                        reported = true;
+                        let _ = events.send(Event::Failed(e)).await;
+                    }
+                }
             }
         }
     }

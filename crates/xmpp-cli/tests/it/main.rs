@@ -11,6 +11,7 @@ mod frame;
 mod jid;
 mod precis;
 mod sasl;
+mod serve;
 mod stanza;
 
 use std::io::Write;

@@ -1,0 +1,490 @@
+//! `xmpp serve`: an XMPP server built from the workspace's crates (the
+//! session machines driven by xmpp-tokio), for interop and load runs
+//! against real clients. Loopback by default; see the usage text for the
+//! flags and ARCHITECTURE.md for the output contract.
+
+mod state;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use rand_core::RngCore as _;
+use serde_json::json;
+use xmpp_jid::{BareJid, FullJid};
+use xmpp_precis::Profile as _;
+use xmpp_sasl::{Hash, Prep, ServerSecret, StoredCredentials};
+use xmpp_session::{ServerConfig, ServerEvent, TlsPolicy};
+use xmpp_stanza::{StreamCondition, StreamError};
+use xmpp_tokio::{
+    Listener, ListenerKind, ServerSession, ServerSessionEvent, ServerTls, WEBSOCKET_PATH,
+};
+
+use crate::io::{Exit, usage};
+use state::{Account, State};
+
+pub(crate) const USAGE: &str =
+    "usage: xmpp serve [--listen ADDR] [--direct-tls-listen ADDR] [--ws-listen ADDR]
+                  [--domain D] [--user NAME:PASSWORD]... [--tls required|optional|off]
+                  [--tls-cert PEM --tls-key PEM] [--allow-plain] [--trace]";
+
+/// The iteration count of the accounts' SCRAM keys.
+const ITERATIONS: u32 = 4096;
+/// The salt length of the accounts' SCRAM keys, bytes.
+const SALT_LEN: usize = 16;
+
+/// What `xmpp serve` was asked for.
+pub(crate) struct Options {
+    pub(crate) listen: SocketAddr,
+    pub(crate) direct_tls: Option<SocketAddr>,
+    pub(crate) ws: Option<SocketAddr>,
+    pub(crate) domain: String,
+    pub(crate) users: Vec<(String, String)>,
+    pub(crate) tls: TlsPolicy,
+    pub(crate) cert: Option<(String, String)>,
+    pub(crate) allow_plain: bool,
+    pub(crate) trace: bool,
+    /// No JSON lines (the demo prints its own transcript).
+    pub(crate) quiet: bool,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        listen: ([127, 0, 0, 1], 5222).into(),
+        direct_tls: None,
+        ws: None,
+        domain: "localhost".into(),
+        users: Vec::new(),
+        tls: TlsPolicy::Required,
+        cert: None,
+        allow_plain: false,
+        trace: false,
+        quiet: false,
+    };
+    let (mut cert, mut key) = (None, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || it.next().cloned().ok_or(format!("{a} needs a value"));
+        let addr = |v: String| v.parse::<SocketAddr>().map_err(|e| format!("{v}: {e}"));
+        match a.as_str() {
+            "--listen" => o.listen = addr(value()?)?,
+            "--direct-tls-listen" => o.direct_tls = Some(addr(value()?)?),
+            "--ws-listen" => o.ws = Some(addr(value()?)?),
+            "--domain" => o.domain = value()?,
+            "--user" => {
+                let v = value()?;
+                let (name, password) = v.split_once(':').ok_or("--user takes NAME:PASSWORD")?;
+                o.users.push((name.to_owned(), password.to_owned()));
+            }
+            "--tls" => {
+                o.tls = match value()?.as_str() {
+                    "required" => TlsPolicy::Required,
+                    "optional" => TlsPolicy::Optional,
+                    "off" => TlsPolicy::Off,
+                    other => return Err(format!("--tls {other}: required, optional or off")),
+                }
+            }
+            "--tls-cert" => cert = Some(value()?),
+            "--tls-key" => key = Some(value()?),
+            "--allow-plain" => o.allow_plain = true,
+            "--trace" => o.trace = true,
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    match (cert, key) {
+        (Some(c), Some(k)) => o.cert = Some((c, k)),
+        (None, None) => {}
+        _ => return Err("--tls-cert and --tls-key go together".into()),
+    }
+    if o.tls == TlsPolicy::Off && o.direct_tls.is_some() {
+        return Err("--direct-tls-listen needs TLS".into());
+    }
+    Ok(o)
+}
+
+pub(crate) fn run(args: &[String]) -> Exit {
+    let options = match parse(args) {
+        Ok(o) => o,
+        Err(e) => return usage(&format!("xmpp serve: {e}\n{USAGE}")),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("xmpp serve: {e}");
+            return Exit::Invalid;
+        }
+    };
+    match runtime.block_on(serve(options)) {
+        Ok(()) => Exit::Ok,
+        Err(e) => {
+            eprintln!("xmpp serve: {e}");
+            Exit::Invalid
+        }
+    }
+}
+
+/// Prints one JSON line, flushed.
+fn emit(line: &serde_json::Value) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// The accounts' SCRAM keys for every hash, from the passwords (which are
+/// then dropped), each with its own random salt.
+fn accounts(users: &[(String, String)]) -> Result<HashMap<String, Account>, String> {
+    let mut rng = rand_core::OsRng;
+    let mut accounts = HashMap::new();
+    for (name, password) in users {
+        let local = xmpp_precis::UsernameCaseMapped
+            .enforce(name)
+            .map_err(|e| format!("--user {name}: {e}"))?
+            .into_owned();
+        let mut keys = HashMap::new();
+        for hash in [Hash::Sha1, Hash::Sha256, Hash::Sha512] {
+            let mut salt = [0u8; SALT_LEN];
+            rng.fill_bytes(&mut salt);
+            let stored =
+                StoredCredentials::from_password(hash, Prep::SaslPrep, password, &salt, ITERATIONS)
+                    .map_err(|e| format!("--user {name}: {e}"))?;
+            keys.insert(hash, stored);
+        }
+        accounts.insert(local, Account::new(keys));
+    }
+    Ok(accounts)
+}
+
+/// A running server: its addresses, its certificate, its sessions.
+pub(crate) struct Running {
+    pub(crate) c2s: SocketAddr,
+    pub(crate) direct_tls: Option<SocketAddr>,
+    pub(crate) ws: Option<SocketAddr>,
+    pub(crate) tls: Option<ServerTls>,
+    senders: Arc<Mutex<Vec<xmpp_tokio::SessionSender>>>,
+}
+
+impl Running {
+    /// Closes every stream with `<system-shutdown/>` (RFC 6120 §4.9.3.20)
+    /// and waits a moment for the last bytes to go out.
+    pub(crate) async fn shutdown(&self) {
+        let all: Vec<_> = self.senders.lock().map(|s| s.clone()).unwrap_or_default();
+        for s in &all {
+            s.close_with_error(StreamError::new(StreamCondition::SystemShutdown));
+        }
+        for _ in 0..50 {
+            if all.iter().all(|s| !s.is_alive()) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
+
+async fn serve(o: Options) -> Result<(), String> {
+    let domain = o.domain.clone();
+    let running = start(o).await?;
+    emit(&json!({
+        "event": "listening",
+        "c2s": running.c2s.to_string(),
+        "direct_tls": running.direct_tls.map(|a| a.to_string()),
+        "ws": running.ws.map(|a| format!("ws://{a}{WEBSOCKET_PATH}")),
+        "domain": domain,
+        "tls": running.tls.as_ref().map_or("off", |t| t.source().name()),
+    }));
+    shutdown_signal().await;
+    running.shutdown().await;
+    Ok(())
+}
+
+/// Binds every listener and starts accepting.
+pub(crate) async fn start(o: Options) -> Result<Running, String> {
+    let tls = match (&o.cert, o.tls) {
+        (_, TlsPolicy::Off) => None,
+        (Some((cert, key)), _) => {
+            let cert = std::fs::read(cert).map_err(|e| format!("{cert}: {e}"))?;
+            let key = std::fs::read(key).map_err(|e| format!("{key}: {e}"))?;
+            Some(ServerTls::from_pem(&cert, &key).map_err(|e| e.to_string())?)
+        }
+        (None, _) => Some(ServerTls::self_signed(&o.domain).map_err(|e| e.to_string())?),
+    };
+    let secret = ServerSecret::random(&mut rand_core::OsRng)
+        .and_then(|s| s.accounts(Hash::Sha256, SALT_LEN, ITERATIONS))
+        .map_err(|e| e.to_string())?;
+    let mut config = ServerConfig::new(o.domain.clone(), secret)
+        .tls(o.tls)
+        .allow_plain_unencrypted(o.allow_plain);
+    if o.tls == TlsPolicy::Off && !o.allow_plain {
+        // PLAIN stays off the wire in the clear.
+        config.mechanisms.retain(|m| !m.is_plaintext());
+    }
+    let state = Arc::new(Mutex::new(State::new(
+        o.domain.clone(),
+        accounts(&o.users)?,
+    )));
+
+    let bind = |addr, kind, config: ServerConfig| {
+        let tls = tls.clone();
+        async move {
+            Listener::bind(addr, kind, config, tls)
+                .await
+                .map_err(|e| format!("{addr}: {e}"))
+        }
+    };
+    let c2s = bind(o.listen, ListenerKind::Tcp, config.clone()).await?;
+    let direct = match o.direct_tls {
+        Some(a) => Some(bind(a, ListenerKind::DirectTls, config.clone()).await?),
+        None => None,
+    };
+    // WebSocket is served as ws://: its TLS belongs to a proxy in front.
+    let ws = match o.ws {
+        Some(a) => Some(
+            bind(
+                a,
+                ListenerKind::WebSocket,
+                config.clone().tls(TlsPolicy::Off),
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let addr = |l: &Listener| l.local_addr().map_err(|e| e.to_string());
+    let (c2s_addr, direct_addr, ws_addr) = (
+        addr(&c2s)?,
+        direct.as_ref().map(addr).transpose()?,
+        ws.as_ref().map(addr).transpose()?,
+    );
+    let senders = Arc::new(Mutex::new(Vec::<xmpp_tokio::SessionSender>::new()));
+    for listener in [Some(c2s), direct, ws].into_iter().flatten() {
+        let state = Arc::clone(&state);
+        let senders = Arc::clone(&senders);
+        let (trace, quiet) = (o.trace, o.quiet);
+        tokio::spawn(async move {
+            loop {
+                let Ok(session) = listener.accept().await else {
+                    // A failed WebSocket handshake or an aborted accept:
+                    // keep listening.
+                    continue;
+                };
+                if let Ok(mut s) = senders.lock() {
+                    s.retain(xmpp_tokio::SessionSender::is_alive);
+                    s.push(session.sender());
+                }
+                tokio::spawn(run_session(session, Arc::clone(&state), trace, quiet));
+            }
+        });
+    }
+    Ok(Running {
+        c2s: c2s_addr,
+        direct_tls: direct_addr,
+        ws: ws_addr,
+        tls,
+        senders,
+    })
+}
+
+/// SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// One session: the application's answers to the machine, routing of
+/// what the client sends, and the JSON lines.
+async fn run_session(
+    mut session: ServerSession,
+    state: Arc<Mutex<State>>,
+    trace: bool,
+    quiet: bool,
+) {
+    let transport = session.kind().transport();
+    let mut tls = None;
+    let mut mechanism = None;
+    let mut account: Option<BareJid> = None;
+    let mut jid: Option<FullJid> = None;
+    let mut reason = "closed".to_owned();
+    while let Some(event) = session.next_event().await {
+        let event = match event {
+            ServerSessionEvent::TlsEstablished(v) => {
+                tls = Some(v.name());
+                continue;
+            }
+            ServerSessionEvent::Resumable(s) => {
+                if let Some(j) = &jid {
+                    hibernate(&state, j, s);
+                    reason = "resumable".into();
+                }
+                continue;
+            }
+            ServerSessionEvent::Session(e) => e,
+            _ => continue,
+        };
+        if trace {
+            eprintln!("{}: {event:?}", session.peer());
+        }
+        if let ServerEvent::Closed { resumable } = event {
+            // A resumable session's state follows as the last event.
+            if !resumable {
+                if let (Some(j), Ok(mut st)) = (&jid, state.lock()) {
+                    st.unbound(j);
+                }
+            }
+            continue;
+        }
+        let Ok(mut st) = state.lock() else { return };
+        match event {
+            ServerEvent::CredentialsRequest { request, fast } => {
+                let answer = st.credentials(&request, fast);
+                session.provide_credentials(answer);
+            }
+            ServerEvent::Authenticated {
+                jid: who,
+                mechanism: m,
+            } => {
+                mechanism = Some(m.name());
+                account = Some(who);
+            }
+            ServerEvent::BindRequest {
+                requested,
+                suggested,
+            } => {
+                // RFC 6120 §7.7.2.2: a resource in use gets a server one.
+                let resource = match (&requested, &account) {
+                    (Some(r), Some(a)) if !st.in_use(a, r) => r.clone(),
+                    _ => suggested,
+                };
+                session.accept_bind(&resource);
+            }
+            ServerEvent::Bound { jid: bound } | ServerEvent::Resumed { jid: bound, .. } => {
+                st.bound(&bound, session.sender());
+                if !quiet {
+                    emit(&json!({
+                        "event": "bound",
+                        "jid": bound.as_str(),
+                        "mechanism": mechanism,
+                        "tls": tls,
+                        "transport": transport,
+                    }));
+                }
+                jid = Some(bound);
+            }
+            ServerEvent::ResumeRequest { previd, .. } => match st.take_resumable(&previd) {
+                Some(s) => {
+                    session.accept_resume(s);
+                }
+                None => {
+                    session.reject_resume();
+                }
+            },
+            ServerEvent::TokenRequest { mechanism: m } => {
+                let token = random_token();
+                if let Some(user) = account.as_ref().and_then(BareJid::localpart) {
+                    st.issued(user, m, token.clone());
+                }
+                session.issue_token(&token, &expiry(30));
+            }
+            ServerEvent::Stanza(stanza) => {
+                if let Some(from) = &jid {
+                    st.route(from, stanza);
+                }
+            }
+            ServerEvent::Undelivered(stanzas) => st.undelivered(stanzas),
+            ServerEvent::StreamError(e) => reason = e.condition.as_str().to_owned(),
+            _ => {}
+        }
+    }
+    if !quiet {
+        emit(&json!({
+            "event": "closed",
+            "jid": jid.as_ref().map(FullJid::as_str),
+            "reason": reason,
+        }));
+    }
+}
+
+/// XEP-0198 §5: the session waits `max` seconds for its client.
+fn hibernate(state: &Arc<Mutex<State>>, jid: &FullJid, s: xmpp_session::ResumptionState) {
+    let wait = u64::from(s.max_resumption().unwrap_or(300));
+    let id = s.id().to_owned();
+    if let Ok(mut st) = state.lock() {
+        st.hibernate(jid, s);
+    }
+    let state = Arc::clone(state);
+    let jid = jid.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+        if let Ok(mut st) = state.lock() {
+            st.expire(&jid, &id);
+        }
+    });
+}
+
+fn random_token() -> String {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 32];
+    rand_core::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Now plus `days`, as an XEP-0082 DateTime (UTC).
+fn expiry(days: u64) -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        + days * 86_400;
+    let (d, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, day) = civil_from_days(i64::try_from(d).unwrap_or(0));
+    format!(
+        "{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard
+/// Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert!(xmpp_stanza::is_datetime(&expiry(30)));
+    }
+}

@@ -1,0 +1,735 @@
+//! What `xmpp serve` knows and does with stanzas: the accounts (SCRAM
+//! keys, rosters, FAST tokens), the bound resources, RFC 6121 routing
+//! (§8.5), presence broadcast and subscriptions (§3, §4), the roster
+//! (§2), and the server's own iq answers (XEP-0199 ping, XEP-0030
+//! disco#info, an error for anything else).
+
+use std::collections::{BTreeMap, HashMap};
+
+use xmpp_jid::{BareJid, FullJid, Jid};
+use xmpp_sasl::{Credentials, CredentialsRequest, Hash, Mechanism};
+use xmpp_session::ResumptionState;
+use xmpp_stanza::{
+    DISCO_INFO_NS, DefinedCondition, DiscoInfo, Element, Identity, Iq, IqType, Message,
+    MessageType, PING_NS, Payload, Presence, PresenceType, ROSTER_NS, Roster, RosterItem, Stanza,
+    StanzaError, StanzaNs, Subscription,
+};
+use xmpp_tokio::SessionSender;
+use zeroize::Zeroizing;
+
+/// One account: SCRAM keys per hash (never the password), the roster,
+/// the FAST tokens issued.
+pub(crate) struct Account {
+    pub(crate) keys: HashMap<Hash, xmpp_sasl::StoredCredentials>,
+    roster: BTreeMap<String, RosterItem>,
+    tokens: HashMap<String, (Mechanism, Option<u64>)>,
+}
+
+impl Account {
+    pub(crate) fn new(keys: HashMap<Hash, xmpp_sasl::StoredCredentials>) -> Self {
+        Self {
+            keys,
+            roster: BTreeMap::new(),
+            tokens: HashMap::new(),
+        }
+    }
+}
+
+/// A bound resource.
+struct Resource {
+    sender: SessionSender,
+    /// The last available presence broadcast, if any (RFC 6121 §4.2).
+    presence: Option<Presence>,
+    /// While its connection is gone but the session may resume
+    /// (XEP-0198 §5): the SM-ID, and the stanzas that arrived meanwhile.
+    hibernating: Option<(String, Vec<Stanza>)>,
+}
+
+/// Stanzas kept for a hibernating session at most.
+const HIBERNATION_QUEUE: usize = 1000;
+
+impl Resource {
+    fn priority(&self) -> Option<i8> {
+        self.presence.as_ref().map(Presence::priority)
+    }
+}
+
+/// Everything shared between sessions, behind one lock (no await while
+/// held).
+pub(crate) struct State {
+    pub(crate) domain: String,
+    pub(crate) accounts: HashMap<String, Account>,
+    resources: HashMap<BareJid, BTreeMap<String, Resource>>,
+    /// Sessions that ended resumable, by SM-ID.
+    resumable: HashMap<String, ResumptionState>,
+}
+
+impl State {
+    pub(crate) fn new(domain: String, accounts: HashMap<String, Account>) -> Self {
+        Self {
+            domain,
+            accounts,
+            resources: HashMap::new(),
+            resumable: HashMap::new(),
+        }
+    }
+
+    /// The answer to a credentials request: the account's keys for the
+    /// mechanism's hash (SHA-256 ones for PLAIN), its FAST token, or the
+    /// fake exchange for an account that does not exist.
+    pub(crate) fn credentials(
+        &mut self,
+        request: &CredentialsRequest,
+        fast: Option<xmpp_stanza::FastUse>,
+    ) -> Credentials {
+        let Some(account) = request
+            .authcid
+            .as_deref()
+            .and_then(|u| self.accounts.get_mut(u))
+        else {
+            return Credentials::UnknownUser;
+        };
+        if let Some(used) = fast {
+            // XEP-0484: the token issued for this mechanism, refused on a
+            // replayed count.
+            let found = account
+                .tokens
+                .iter_mut()
+                .find(|(_, (m, _))| *m == request.mechanism);
+            return match found {
+                Some((token, (_, processed))) => {
+                    let answer = Credentials::FastToken {
+                        token: Zeroizing::new(token.clone()),
+                        count: used.count,
+                        processed: *processed,
+                    };
+                    *processed = used.count.max(*processed);
+                    answer
+                }
+                None => Credentials::UnknownUser,
+            };
+        }
+        let hash = request.mechanism.scram_hash().unwrap_or(Hash::Sha256);
+        account
+            .keys
+            .get(&hash)
+            .cloned()
+            .map_or(Credentials::UnknownUser, Credentials::Scram)
+    }
+
+    /// Keeps a token issued to `user` for `mechanism`.
+    pub(crate) fn issued(&mut self, user: &str, mechanism: Mechanism, token: String) {
+        if let Some(account) = self.accounts.get_mut(user) {
+            account.tokens.retain(|_, (m, _)| *m != mechanism);
+            account.tokens.insert(token, (mechanism, None));
+        }
+    }
+
+    /// Whether `resource` is bound for `account` (RFC 6120 §7.7.2.2).
+    pub(crate) fn in_use(&self, account: &BareJid, resource: &str) -> bool {
+        self.resources
+            .get(account)
+            .is_some_and(|r| r.contains_key(resource))
+    }
+
+    /// A resource is bound, or a hibernating one resumed: what arrived
+    /// while it slept goes out now, after the machine's own resend.
+    pub(crate) fn bound(&mut self, jid: &FullJid, sender: SessionSender) {
+        let resource = jid.as_jid().resourcepart().unwrap_or_default().to_owned();
+        let resources = self.resources.entry(jid.as_jid().to_bare()).or_default();
+        match resources.get_mut(&resource) {
+            Some(r) if r.hibernating.is_some() => {
+                r.sender = sender;
+                let (_, pending) = r.hibernating.take().unwrap_or_default();
+                for stanza in pending {
+                    r.sender.send(stanza);
+                }
+            }
+            _ => {
+                resources.insert(
+                    resource,
+                    Resource {
+                        sender,
+                        presence: None,
+                        hibernating: None,
+                    },
+                );
+            }
+        }
+    }
+
+    /// A session ended resumable: its resource stays, stanzas to it wait.
+    pub(crate) fn hibernate(&mut self, jid: &FullJid, state: ResumptionState) {
+        let id = state.id().to_owned();
+        if let Some(r) = self
+            .resources
+            .get_mut(&jid.as_jid().to_bare())
+            .and_then(|r| r.get_mut(resource(jid)))
+        {
+            r.hibernating = Some((id.clone(), Vec::new()));
+        }
+        self.resumable.insert(id, state);
+    }
+
+    /// The resumption window of `id` closed (XEP-0198 §5): the resource
+    /// goes, and what it never acknowledged or never received bounces.
+    pub(crate) fn expire(&mut self, jid: &FullJid, id: &str) {
+        let Some(state) = self.resumable.remove(id) else {
+            return;
+        };
+        let pending = self
+            .resources
+            .get_mut(&jid.as_jid().to_bare())
+            .and_then(|r| r.get_mut(resource(jid)))
+            .and_then(|r| r.hibernating.take())
+            .map(|(_, p)| p)
+            .unwrap_or_default();
+        self.unbound(jid);
+        let mut stanzas = state.unacked_stanzas();
+        stanzas.extend(pending);
+        self.undelivered(stanzas);
+    }
+
+    /// A session ended: its resource goes, and if it was available its
+    /// contacts and other resources see it leave (RFC 6121 §4.5.2).
+    pub(crate) fn unbound(&mut self, jid: &FullJid) {
+        let bare = jid.as_jid().to_bare();
+        let resource = jid.as_jid().resourcepart().unwrap_or_default();
+        let was_available = self
+            .resources
+            .get_mut(&bare)
+            .and_then(|r| r.remove(resource))
+            .is_some_and(|r| r.presence.is_some());
+        if self.resources.get(&bare).is_some_and(BTreeMap::is_empty) {
+            self.resources.remove(&bare);
+        }
+        if was_available {
+            let gone = Presence::new(StanzaNs::Client, PresenceType::Unavailable)
+                .with_from(jid.clone().into());
+            self.broadcast(&bare, &gone);
+        }
+    }
+
+    pub(crate) fn take_resumable(&mut self, previd: &str) -> Option<ResumptionState> {
+        self.resumable.remove(previd)
+    }
+
+    fn send_to(&mut self, to: &FullJid, stanza: Stanza) -> bool {
+        let bare = to.as_jid().to_bare();
+        let resource = to.as_jid().resourcepart().unwrap_or_default();
+        let Some(r) = self
+            .resources
+            .get_mut(&bare)
+            .and_then(|r| r.get_mut(resource))
+        else {
+            return false;
+        };
+        match &mut r.hibernating {
+            Some((_, pending)) if pending.len() < HIBERNATION_QUEUE => {
+                pending.push(stanza);
+                true
+            }
+            Some(_) => false,
+            None => r.sender.send(stanza),
+        }
+    }
+
+    /// The available resources of `bare` with the highest non-negative
+    /// priority (RFC 6121 §8.5.2.1.1).
+    fn best_resources(&self, bare: &BareJid) -> Vec<FullJid> {
+        let Some(resources) = self.resources.get(bare) else {
+            return Vec::new();
+        };
+        let best = resources.values().filter_map(Resource::priority).max();
+        match best {
+            Some(p) if p >= 0 => resources
+                .iter()
+                .filter(|(_, r)| r.priority() == Some(p))
+                .filter_map(|(name, _)| full(bare, name))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn available_resources(&self, bare: &BareJid) -> Vec<FullJid> {
+        self.resources
+            .get(bare)
+            .map(|r| {
+                r.iter()
+                    .filter(|(_, r)| r.presence.is_some())
+                    .filter_map(|(name, _)| full(bare, name))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn all_resources(&self, bare: &BareJid) -> Vec<FullJid> {
+        self.resources
+            .get(bare)
+            .map(|r| r.keys().filter_map(|name| full(bare, name)).collect())
+            .unwrap_or_default()
+    }
+
+    fn is_local(&self, jid: &Jid) -> bool {
+        jid.domainpart() == self.domain
+    }
+
+    fn has_account(&self, bare: &BareJid) -> bool {
+        bare.domainpart() == self.domain
+            && bare
+                .localpart()
+                .is_some_and(|l| self.accounts.contains_key(l))
+    }
+
+    /// A stanza a bound client sent (its `from` stamped by the machine).
+    pub(crate) fn route(&mut self, from: &FullJid, stanza: Stanza) {
+        match stanza {
+            Stanza::Message(m) => self.route_message(from, m),
+            Stanza::Presence(p) => self.route_presence(from, p),
+            Stanza::Iq(iq) => self.route_iq(from, iq),
+        }
+    }
+
+    /// Stanzas a session never delivered (XEP-0198 §5): messages bounce
+    /// back to their sender, the rest is dropped.
+    pub(crate) fn undelivered(&mut self, stanzas: Vec<Stanza>) {
+        for stanza in stanzas {
+            if let Stanza::Message(m) = &stanza {
+                if m.kind() != MessageType::Error {
+                    self.bounce(&stanza, DefinedCondition::RecipientUnavailable);
+                }
+            }
+        }
+    }
+
+    /// An error reply to the stanza's sender (RFC 6120 §8.3.1).
+    fn bounce(&mut self, stanza: &Stanza, condition: DefinedCondition) {
+        let Some(mut reply) = stanza.make_error_reply(StanzaError::new(condition)) else {
+            return;
+        };
+        let Some(sender) = stanza.header().from.clone() else {
+            return;
+        };
+        set_from(&mut reply, stanza.header().to.clone());
+        match sender.clone().try_into_full() {
+            Ok(full) => {
+                self.send_to(&full, reply);
+            }
+            Err(bare) => {
+                for r in self.best_resources(&bare) {
+                    self.send_to(&r, reply.clone());
+                }
+            }
+        }
+    }
+
+    fn route_message(&mut self, from: &FullJid, m: Message) {
+        let Some(to) = m.header.to.clone() else {
+            // To the account itself: nothing is stored here.
+            return;
+        };
+        let stanza = Stanza::Message(m);
+        if !self.is_local(&to) {
+            return self.bounce(&stanza, DefinedCondition::RemoteServerNotFound);
+        }
+        let bare = to.to_bare();
+        if let Ok(full) = to.clone().try_into_full() {
+            if self.send_to(&full, stanza.clone()) {
+                return;
+            }
+        }
+        if !self.has_account(&bare) {
+            return self.bounce(&stanza, DefinedCondition::ServiceUnavailable);
+        }
+        // RFC 6121 §8.5.2.1.1 (and §8.5.3.2.1 for a full JID that is not
+        // bound): the highest-priority available resources.
+        let kind = match &stanza {
+            Stanza::Message(m) => m.kind(),
+            _ => MessageType::Normal,
+        };
+        if matches!(kind, MessageType::Groupchat | MessageType::Error) {
+            return;
+        }
+        let targets = self.best_resources(&bare);
+        if targets.is_empty() {
+            // No offline storage here: RFC 6121 §8.5.2.2.1.
+            if kind != MessageType::Headline {
+                self.bounce(&stanza, DefinedCondition::ServiceUnavailable);
+            }
+            return;
+        }
+        for t in targets {
+            self.send_to(&t, stanza.clone());
+        }
+        let _ = from;
+    }
+
+    fn route_presence(&mut self, from: &FullJid, p: Presence) {
+        let bare = from.as_jid().to_bare();
+        match (p.type_, p.header.to.clone()) {
+            (PresenceType::Available | PresenceType::Unavailable, None) => {
+                let first = self
+                    .resources
+                    .get(&bare)
+                    .and_then(|r| r.get(resource(from)))
+                    .is_some_and(|r| r.presence.is_none());
+                if let Some(r) = self
+                    .resources
+                    .get_mut(&bare)
+                    .and_then(|r| r.get_mut(resource(from)))
+                {
+                    r.presence = (p.type_ == PresenceType::Available).then(|| p.clone());
+                }
+                // RFC 6121 §4.2.2: broadcast to contacts with a subscription
+                // from the user and to the user's other resources.
+                self.broadcast(&bare, &p);
+                if first && p.type_ == PresenceType::Available {
+                    // §4.2.2: and probe the contacts the user subscribes to.
+                    self.deliver_contacts_presence(from);
+                }
+            }
+            (t, Some(to)) if t.is_subscription() => self.subscription(&bare, t, &to),
+            (PresenceType::Probe, _) => {}
+            (_, Some(to)) => {
+                // Directed presence (RFC 6121 §4.6).
+                if let Ok(full) = to.clone().try_into_full() {
+                    self.send_to(&full, Stanza::Presence(p));
+                } else {
+                    for r in self.available_resources(&to.to_bare()) {
+                        self.send_to(&r, Stanza::Presence(p.clone()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Sends `presence` (from a resource of `bare`) to the user's other
+    /// resources and to the available resources of contacts whose
+    /// subscription is `from` or `both`.
+    fn broadcast(&mut self, bare: &BareJid, presence: &Presence) {
+        let from = presence.header.from.clone();
+        let mut targets: Vec<FullJid> = self
+            .available_resources(bare)
+            .into_iter()
+            .filter(|r| from.as_ref().is_none_or(|f| f.as_str() != r.as_str()))
+            .collect();
+        if let Some(account) = bare.localpart().and_then(|l| self.accounts.get(l)) {
+            for item in account.roster.values() {
+                if matches!(
+                    item.subscription,
+                    Some(Subscription::From | Subscription::Both)
+                ) {
+                    targets.extend(self.available_resources(&item.jid.to_bare()));
+                }
+            }
+        }
+        for t in targets {
+            let mut p = presence.clone();
+            p.header.to = Some(t.clone().into());
+            self.send_to(&t, Stanza::Presence(p));
+        }
+    }
+
+    /// The current presence of every contact `to`/`both` of the user, to
+    /// the resource that just came online (RFC 6121 §4.3).
+    fn deliver_contacts_presence(&mut self, to: &FullJid) {
+        let bare = to.as_jid().to_bare();
+        let Some(account) = bare.localpart().and_then(|l| self.accounts.get(l)) else {
+            return;
+        };
+        let mut presences = Vec::new();
+        for item in account.roster.values() {
+            if matches!(
+                item.subscription,
+                Some(Subscription::To | Subscription::Both)
+            ) {
+                if let Some(resources) = self.resources.get(&item.jid.to_bare()) {
+                    presences.extend(resources.values().filter_map(|r| r.presence.clone()));
+                }
+            }
+        }
+        for mut p in presences {
+            p.header.to = Some(to.clone().into());
+            self.send_to(to, Stanza::Presence(p));
+        }
+    }
+
+    /// RFC 6121 §3: the four subscription stanzas between two local
+    /// accounts, with roster pushes on both sides.
+    fn subscription(&mut self, user: &BareJid, t: PresenceType, to: &Jid) {
+        let contact = to.to_bare();
+        if !self.has_account(&contact) {
+            return;
+        }
+        let user_jid: Jid = user.clone().into();
+        let contact_jid: Jid = contact.clone().into();
+        match t {
+            PresenceType::Subscribe => {
+                self.update_item(user, &contact_jid, |i| i.ask = true);
+            }
+            PresenceType::Subscribed => {
+                self.update_item(user, &contact_jid, |i| {
+                    i.subscription = Some(add(i.subscription, Subscription::From));
+                });
+                self.update_item(&contact, &user_jid, |i| {
+                    i.ask = false;
+                    i.subscription = Some(add(i.subscription, Subscription::To));
+                });
+            }
+            PresenceType::Unsubscribe => {
+                self.update_item(user, &contact_jid, |i| {
+                    i.ask = false;
+                    i.subscription = Some(remove(i.subscription, Subscription::To));
+                });
+                self.update_item(&contact, &user_jid, |i| {
+                    i.subscription = Some(remove(i.subscription, Subscription::From));
+                });
+            }
+            PresenceType::Unsubscribed => {
+                self.update_item(user, &contact_jid, |i| {
+                    i.subscription = Some(remove(i.subscription, Subscription::From));
+                });
+                self.update_item(&contact, &user_jid, |i| {
+                    i.ask = false;
+                    i.subscription = Some(remove(i.subscription, Subscription::To));
+                });
+            }
+            _ => return,
+        }
+        // Deliver the subscription stanza, from the bare JID (§3.1.3).
+        let mut p = Presence::new(StanzaNs::Client, t).with_to(contact_jid.clone());
+        p.header.from = Some(user_jid);
+        for r in self.all_resources(&contact) {
+            self.send_to(&r, Stanza::Presence(p.clone()));
+        }
+        // §3.1.5: once subscribed, the contact's user sees the presence.
+        if t == PresenceType::Subscribed {
+            let presences: Vec<Presence> = self
+                .resources
+                .get(user)
+                .map(|r| r.values().filter_map(|r| r.presence.clone()).collect())
+                .unwrap_or_default();
+            for target in self.available_resources(&contact) {
+                for pr in &presences {
+                    let mut pr = pr.clone();
+                    pr.header.to = Some(target.clone().into());
+                    self.send_to(&target, Stanza::Presence(pr));
+                }
+            }
+        }
+    }
+
+    /// Changes (or creates) `user`'s roster item for `contact` and pushes
+    /// it to every resource of the user (RFC 6121 §2.1.6).
+    fn update_item(&mut self, user: &BareJid, contact: &Jid, change: impl FnOnce(&mut RosterItem)) {
+        let Some(account) = user.localpart().and_then(|l| self.accounts.get_mut(l)) else {
+            return;
+        };
+        let item = account
+            .roster
+            .entry(contact.as_str().to_owned())
+            .or_insert_with(|| {
+                let mut i = RosterItem::new(contact.clone());
+                i.subscription = Some(Subscription::None);
+                i
+            });
+        change(item);
+        let item = item.clone();
+        self.push(user, item);
+    }
+
+    fn push(&mut self, user: &BareJid, item: RosterItem) {
+        let mut roster = Roster::default();
+        roster.items.push(item);
+        for r in self.all_resources(user) {
+            let id = format!("push{}", r.as_str().len());
+            let iq = Iq::set(StanzaNs::Client, id, roster.to_element()).with_to(r.clone().into());
+            self.send_to(&r, Stanza::Iq(iq));
+        }
+    }
+
+    fn route_iq(&mut self, from: &FullJid, iq: Iq) {
+        let bare = from.as_jid().to_bare();
+        let to = iq.header.to.clone();
+        let to_server = to
+            .as_ref()
+            .is_none_or(|t| t.as_str() == self.domain || t.to_bare() == bare && t.is_bare());
+        if !to_server {
+            let to = to.unwrap_or_else(|| bare.clone().into());
+            if let Ok(full) = to.clone().try_into_full() {
+                if self.send_to(&full, Stanza::Iq(iq.clone())) {
+                    return;
+                }
+            }
+            // RFC 6121 §8.5: an iq to an account (or an unbound resource)
+            // is the server's to answer.
+            if iq.type_.is_request() {
+                self.reply(
+                    from,
+                    iq.make_error(StanzaError::new(DefinedCondition::ServiceUnavailable)),
+                );
+            }
+            return;
+        }
+        if !iq.type_.is_request() {
+            return;
+        }
+        let payload = iq.payload().cloned();
+        let reply = match payload.as_ref().map(|p| (p.ns(), p.name(), iq.type_)) {
+            Some((PING_NS, "ping", IqType::Get)) => iq.make_result(None),
+            Some((DISCO_INFO_NS, "query", IqType::Get)) => {
+                iq.make_result(Some(self.disco().to_element()))
+            }
+            Some((ROSTER_NS, "query", IqType::Get)) => {
+                let roster = bare
+                    .localpart()
+                    .and_then(|l| self.accounts.get(l))
+                    .map(|a| {
+                        let mut r = Roster::default();
+                        r.items = a.roster.values().cloned().collect();
+                        r
+                    })
+                    .unwrap_or_default();
+                iq.make_result(Some(roster.to_element()))
+            }
+            Some((ROSTER_NS, "query", IqType::Set)) => {
+                Some(self.roster_set(&bare, &iq, payload.as_ref()))
+            }
+            _ => Some(iq.make_error(StanzaError::new(DefinedCondition::ServiceUnavailable))),
+        };
+        if let Some(reply) = reply {
+            self.reply(from, reply);
+        }
+    }
+
+    /// RFC 6121 §2.3: one item added, updated or removed, then pushed.
+    fn roster_set(&mut self, user: &BareJid, iq: &Iq, payload: Option<&Element>) -> Iq {
+        let items = payload
+            .and_then(|p| Roster::from_element(p).ok())
+            .map(|r| r.items)
+            .unwrap_or_default();
+        let [item] = items.as_slice() else {
+            return iq.make_error(StanzaError::new(DefinedCondition::BadRequest));
+        };
+        if item.subscription == Some(Subscription::Remove) {
+            if let Some(account) = user.localpart().and_then(|l| self.accounts.get_mut(l)) {
+                account.roster.remove(item.jid.as_str());
+            }
+            self.push(user, item.clone());
+        } else {
+            let (name, groups) = (item.name.clone(), item.groups.clone());
+            self.update_item(user, &item.jid, |i| {
+                i.name = name;
+                i.groups = groups;
+            });
+        }
+        iq.make_result(None)
+            .unwrap_or_else(|| iq.make_error(StanzaError::new(DefinedCondition::BadRequest)))
+    }
+
+    fn disco(&self) -> DiscoInfo {
+        let mut info = DiscoInfo::default();
+        info.identities.push(Identity {
+            category: "server".into(),
+            type_: "im".into(),
+            lang: String::new(),
+            name: "xmpp-primitives".into(),
+        });
+        for f in [
+            DISCO_INFO_NS,
+            PING_NS,
+            ROSTER_NS,
+            "urn:xmpp:sm:3",
+            "urn:xmpp:sasl:2",
+            "urn:xmpp:bind:0",
+            "urn:xmpp:fast:0",
+        ] {
+            info.features.push(f.into());
+        }
+        info
+    }
+
+    /// An answer from the server itself (RFC 6120 §8.1.2.1: from the
+    /// domain, or absent for the account's own data).
+    fn reply(&mut self, to: &FullJid, mut reply: Iq) {
+        reply.header.to = Some(to.clone().into());
+        self.send_to(to, Stanza::Iq(reply));
+    }
+}
+
+fn resource(jid: &FullJid) -> &str {
+    jid.as_jid().resourcepart().unwrap_or_default()
+}
+
+fn full(bare: &BareJid, resource: &str) -> Option<FullJid> {
+    FullJid::new(&format!("{}/{resource}", bare.as_str())).ok()
+}
+
+fn set_from(stanza: &mut Stanza, from: Option<Jid>) {
+    match stanza {
+        Stanza::Message(m) => m.header.from = from,
+        Stanza::Presence(p) => p.header.from = from,
+        Stanza::Iq(i) => i.header.from = from,
+    }
+}
+
+/// A subscription with `half` added (none + to = to, from + to = both).
+fn add(s: Option<Subscription>, half: Subscription) -> Subscription {
+    let (to, from) = halves(s);
+    let (to, from) = match half {
+        Subscription::To => (true, from),
+        _ => (to, true),
+    };
+    join(to, from)
+}
+
+/// A subscription with `half` removed.
+fn remove(s: Option<Subscription>, half: Subscription) -> Subscription {
+    let (to, from) = halves(s);
+    let (to, from) = match half {
+        Subscription::To => (false, from),
+        _ => (to, false),
+    };
+    join(to, from)
+}
+
+fn halves(s: Option<Subscription>) -> (bool, bool) {
+    match s {
+        Some(Subscription::To) => (true, false),
+        Some(Subscription::From) => (false, true),
+        Some(Subscription::Both) => (true, true),
+        _ => (false, false),
+    }
+}
+
+fn join(to: bool, from: bool) -> Subscription {
+    match (to, from) {
+        (true, true) => Subscription::Both,
+        (true, false) => Subscription::To,
+        (false, true) => Subscription::From,
+        (false, false) => Subscription::None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscription_halves() {
+        assert_eq!(add(None, Subscription::To), Subscription::To);
+        assert_eq!(
+            add(Some(Subscription::To), Subscription::From),
+            Subscription::Both
+        );
+        assert_eq!(
+            remove(Some(Subscription::Both), Subscription::To),
+            Subscription::From
+        );
+        assert_eq!(
+            remove(Some(Subscription::From), Subscription::From),
+            Subscription::None
+        );
+    }
+}

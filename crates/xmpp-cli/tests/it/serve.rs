@@ -1,0 +1,255 @@
+//! `xmpp serve`, `xmpp connect` and `xmpp demo` as processes on
+//! 127.0.0.1: the listening line, logins over STARTTLS, routing between
+//! two accounts, failures as error lines, SIGTERM closing every stream.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+use crate::xmpp;
+
+/// A running `xmpp serve`, stopped by its id when dropped.
+struct Served {
+    child: Child,
+    listening: Value,
+    out: BufReader<std::process::ChildStdout>,
+}
+
+impl Served {
+    fn start(extra: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_xmpp"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--user",
+                "juliet:r0m30",
+                "--user",
+                "romeo:j4l13t",
+            ])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("xmpp serve starts");
+        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        out.read_line(&mut line).expect("the listening line");
+        let listening: Value = serde_json::from_str(&line).expect("JSON");
+        Self {
+            child,
+            listening,
+            out,
+        }
+    }
+
+    fn c2s(&self) -> String {
+        self.listening["c2s"].as_str().expect("c2s").to_owned()
+    }
+
+    /// SIGTERM, then the rest of stdout and the exit status.
+    fn stop(mut self) -> (Option<i32>, Vec<Value>) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let status = self.child.wait().expect("exit").code();
+        let lines = (&mut self.out)
+            .lines()
+            .map_while(Result::ok)
+            .filter_map(|l| serde_json::from_str(&l).ok())
+            .collect();
+        (status, lines)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn serve_prints_its_listening_line() {
+    let served = Served::start(&[
+        "--ws-listen",
+        "127.0.0.1:0",
+        "--direct-tls-listen",
+        "127.0.0.1:0",
+    ]);
+    let l = &served.listening;
+    assert_eq!(l["event"], "listening");
+    assert_eq!(l["domain"], "localhost");
+    assert_eq!(l["tls"], "self-signed");
+    assert!(
+        l["c2s"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("127.0.0.1:"))
+    );
+    assert!(
+        l["direct_tls"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("127.0.0.1:"))
+    );
+    assert!(
+        l["ws"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("ws://127.0.0.1:") && a.ends_with("/xmpp-websocket"))
+    );
+    let (status, _) = served.stop();
+    assert_eq!(status, Some(0));
+}
+
+#[test]
+fn connect_logs_in_routes_and_closes() {
+    let served = Served::start(&[]);
+    let server = served.c2s();
+    // Romeo waits; Juliet sends to his bare JID and to nobody.
+    let romeo = Command::new(env!("CARGO_BIN_EXE_xmpp"))
+        .args([
+            "connect",
+            "--jid",
+            "romeo@localhost",
+            "--password",
+            "j4l13t",
+            "--server",
+            &server,
+        ])
+        .args(["--insecure", "--wait-ms", "2000"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("romeo");
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let (code, lines) = xmpp(
+        &[
+            "connect",
+            "--jid",
+            "juliet@localhost",
+            "--password",
+            "r0m30",
+            "--server",
+            &server,
+            "--insecure",
+            "--send",
+            "romeo@localhost:Wherefore art thou?",
+            "--send",
+            "nobody@localhost:hello",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{lines:?}");
+    assert_eq!(lines[0]["event"], "bound");
+    assert_eq!(lines[0]["tls"], "TLSv1.3");
+    assert_eq!(lines[0]["mechanism"], "SCRAM-SHA-512-PLUS");
+    assert_eq!(lines[0]["channel_binding"], "tls-exporter");
+    // The message to an unknown account bounces (RFC 6121 §8.5.2.2.1).
+    assert!(lines.iter().any(|l| l["event"] == "stanza"
+        && l["stanza"]["from"] == "nobody@localhost"
+        && l["stanza"]["error"]["condition"] == "service-unavailable"));
+    assert_eq!(
+        lines.last().map(|l| &l["event"]),
+        Some(&Value::from("closed"))
+    );
+    let out = romeo.wait_with_output().expect("romeo ends");
+    let got: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert!(
+        got.iter().any(|l| l["event"] == "stanza"
+            && l["stanza"]["bodies"][0]["text"] == "Wherefore art thou?"
+            && l["stanza"]["from"]
+                .as_str()
+                .is_some_and(|f| f.starts_with("juliet@localhost/"))),
+        "{got:?}"
+    );
+    // A wrong password is an error line and exit 1.
+    let (code, lines) = xmpp(
+        &[
+            "connect",
+            "--jid",
+            "juliet@localhost",
+            "--password",
+            "nope",
+            "--server",
+            &server,
+            "--insecure",
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    assert_eq!(lines[0]["event"], "error");
+    assert_eq!(lines[0]["condition"], "not-authorized");
+
+    let (status, lines) = served.stop();
+    assert_eq!(status, Some(0));
+    let bound: Vec<_> = lines.iter().filter(|l| l["event"] == "bound").collect();
+    assert_eq!(bound.len(), 2, "{lines:?}");
+    assert!(
+        bound
+            .iter()
+            .all(|l| l["transport"] == "tcp" && l["tls"] == "TLSv1.3")
+    );
+}
+
+#[test]
+fn connect_without_tls_and_usage_errors() {
+    let served = Served::start(&["--tls", "off"]);
+    let server = served.c2s();
+    assert_eq!(served.listening["tls"], "off");
+    let (code, lines) = xmpp(
+        &[
+            "connect",
+            "--jid",
+            "juliet@localhost",
+            "--password",
+            "r0m30",
+            "--server",
+            &server,
+            "--tls",
+            "off",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{lines:?}");
+    assert_eq!(lines[0]["tls"], Value::Null);
+    assert_eq!(lines[0]["mechanism"], "SCRAM-SHA-512");
+    // A client that requires TLS refuses this server.
+    let (code, lines) = xmpp(
+        &[
+            "connect",
+            "--jid",
+            "juliet@localhost",
+            "--password",
+            "r0m30",
+            "--server",
+            &server,
+            "--insecure",
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    assert_eq!(lines[0]["condition"], "encryption-required");
+    assert_eq!(xmpp(&["connect", "--jid", "juliet@localhost"], None).0, 2);
+    assert_eq!(xmpp(&["serve", "--tls", "sometimes"], None).0, 2);
+    drop(served);
+}
+
+#[test]
+fn demo_runs_to_the_end() {
+    let out = Command::new(env!("CARGO_BIN_EXE_xmpp"))
+        .arg("demo")
+        .output()
+        .expect("demo runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    for expected in [
+        "bound alice@localhost/",
+        "now sees bob@localhost/",
+        "resumed the session",
+        "Are you still there?",
+        "demo complete.",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}
