@@ -50,6 +50,8 @@ pub(crate) fn run(args: &[String]) -> Result {
         crate::conformance::run(&["sasl".to_owned()])?;
         // A real server: about a second, Prosody's start-up included.
         crate::conformance::run(&["prosody".to_owned()])?;
+        // Independent clients against `xmpp serve` (PyPI and npm peers).
+        crate::interop::run(&[])?;
     }
     Ok(())
 }

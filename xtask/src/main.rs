@@ -12,6 +12,7 @@
 //! cargo xtask fuzz --minutes N [--target T]  a fuzzing campaign; crashes become regression tests
 //! cargo xtask fuzz-smoke [--seconds N]    a short run of every cargo-fuzz target
 //! cargo xtask golden [--check]            refresh the golden events of testdata/streams (or fail if stale)
+//! cargo xtask interop                     slixmpp and @xmpp/client against `xmpp serve` on loopback
 //! ```
 
 #![allow(
@@ -25,6 +26,7 @@ mod codegen;
 mod conformance;
 mod fuzz;
 mod golden;
+mod interop;
 mod setup;
 mod util;
 
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::run_campaign(&args[1..]),
         Some("fuzz-smoke") => fuzz::run(&args[1..]),
         Some("golden") => golden::run(&args[1..]),
+        Some("interop") => interop::run(&args[1..]),
         Some("setup") => setup::run(&args[1..]),
         _ => {
             eprintln!("{}", USAGE);

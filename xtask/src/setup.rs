@@ -6,6 +6,7 @@
 //! | the UCD 15.0 text files under `/usr/share/unicode` | `cargo xtask codegen --check` | `unicode-data` |
 //! | Python 3 with `venv` and `ensurepip` | the PyPI oracles of `cargo xtask conformance` | `python3-venv` |
 //! | `prosody` and `prosodyctl` on `PATH` | `cargo xtask conformance prosody` | `prosody` |
+//! | `node` and `npm` on `PATH` | `cargo xtask interop` (@xmpp/client) | `npm` (pulls `nodejs`) |
 //! | `cargo fmt` and `cargo clippy` | the first checks of `cargo xtask ci` | (rustup components) |
 //!
 //! System packages are installed with `apt-get` when xtask runs as root
@@ -33,7 +34,7 @@ struct Need {
     present: fn() -> bool,
 }
 
-const NEEDS: [Need; 3] = [
+const NEEDS: [Need; 4] = [
     Need {
         package: "unicode-data",
         why: "the Unicode 15.0 data of `cargo xtask codegen --check`",
@@ -51,6 +52,12 @@ const NEEDS: [Need; 3] = [
         why: "the Prosody server of `cargo xtask conformance prosody`",
         conformance_only: true,
         present: prosody_present,
+    },
+    Need {
+        package: "npm",
+        why: "Node.js and npm for @xmpp/client in `cargo xtask interop`",
+        conformance_only: true,
+        present: node_present,
     },
 ];
 
@@ -242,6 +249,10 @@ fn ucd_present() -> bool {
 
 fn venv_present() -> bool {
     succeeds(Command::new("python3").args(["-c", "import venv, ensurepip"]))
+}
+
+fn node_present() -> bool {
+    find_program("node").is_some() && find_program("npm").is_some()
 }
 
 fn prosody_present() -> bool {

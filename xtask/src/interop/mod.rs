@@ -1,0 +1,259 @@
+//! `cargo xtask interop`: independent XMPP software against ours, on
+//! 127.0.0.1. It installs the peers it needs (PyPI `slixmpp` in a venv
+//! under `target/interop/`, npm `@xmpp/client` there too), starts `xmpp
+//! serve` on free ports with two accounts, runs every case as a child
+//! process (`slixmpp_peer.py`, `xmpp_js_peer.mjs` beside this file), stops
+//! the server by its id, and prints a pass/fail table. The server's own
+//! `bound` lines say which mechanism, TLS version and transport each login
+//! used, so the table does not rely on what a client reports.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::util::{Result, python_venv, root, sh};
+
+/// The peers' versions, pinned so a run today is a run tomorrow.
+const SLIXMPP: &str = "slixmpp==1.17.0";
+const XMPP_JS: &str = "@xmpp/client@0.14.0";
+
+/// One case: who, how, and the command's arguments after the script.
+struct Case {
+    peer: &'static str,
+    name: &'static str,
+    transport: &'static str,
+    args: Vec<String>,
+}
+
+/// A running `xmpp serve` and the JSON lines it printed so far.
+struct Served {
+    child: Child,
+    lines: Arc<Mutex<Vec<Value>>>,
+    listening: Value,
+}
+
+impl Served {
+    fn start(xmpp: &Path) -> Result<Self> {
+        let mut child = Command::new(xmpp)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--ws-listen",
+                "127.0.0.1:0",
+            ])
+            .args(["--user", "alice:wonderland", "--user", "bob:builder"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", xmpp.display()))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut reader = BufReader::new(stdout);
+        let mut first = String::new();
+        reader
+            .read_line(&mut first)
+            .map_err(|e| format!("xmpp serve: {e}"))?;
+        let listening: Value =
+            serde_json::from_str(&first).map_err(|e| format!("xmpp serve said {first:?}: {e}"))?;
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for line in reader.lines().map_while(std::result::Result::ok) {
+                if let (Ok(v), Ok(mut l)) = (serde_json::from_str(&line), sink.lock()) {
+                    l.push(v);
+                }
+            }
+        });
+        Ok(Self {
+            child,
+            lines,
+            listening,
+        })
+    }
+
+    fn field(&self, name: &str) -> String {
+        self.listening[name].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The `bound` lines printed since `from`.
+    fn bound_since(&self, from: usize) -> Vec<Value> {
+        self.lines
+            .lock()
+            .map(|l| {
+                l.iter()
+                    .skip(from)
+                    .filter(|v| v["event"] == "bound")
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn seen(&self) -> usize {
+        self.lines.lock().map(|l| l.len()).unwrap_or_default()
+    }
+
+    /// SIGTERM, and the exit status.
+    fn stop(mut self) -> Option<i32> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        for _ in 0..100 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        None
+    }
+}
+
+/// Installs `@xmpp/client` under `dir` (once).
+fn node_peer(dir: &Path) -> Result<PathBuf> {
+    let modules = dir.join("node_modules").join("@xmpp").join("client");
+    if !modules.is_dir() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        sh(Command::new("npm")
+            .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+            .arg(dir)
+            .arg(XMPP_JS))?;
+    }
+    // The script must sit where Node resolves `@xmpp/client` from.
+    let script = dir.join("xmpp_js_peer.mjs");
+    std::fs::copy(here().join("xmpp_js_peer.mjs"), &script)
+        .map_err(|e| format!("{}: {e}", script.display()))?;
+    Ok(script)
+}
+
+fn here() -> PathBuf {
+    root().join("xtask").join("src").join("interop")
+}
+
+pub(crate) fn run(_args: &[String]) -> Result {
+    let dir = root().join("target").join("interop");
+    let python = python_venv("interop/venv", &[SLIXMPP])?;
+    let js = node_peer(&dir)?;
+    sh(Command::new(env!("CARGO")).args(["build", "--quiet", "-p", "xmpp-cli"]))?;
+    let xmpp = root().join("target").join("debug").join("xmpp");
+    let served = Served::start(&xmpp)?;
+    let c2s = served.field("c2s");
+    let (host, port) = c2s
+        .rsplit_once(':')
+        .ok_or("no port in the listening line")?;
+    let ws = served.field("ws");
+    let xmpp_uri = format!("xmpp://{c2s}");
+
+    let sli = |name, args: &[&str]| Case {
+        peer: "slixmpp",
+        name,
+        transport: "tcp",
+        args: args.iter().map(|s| (*s).to_owned()).collect(),
+    };
+    let mut cases = vec![
+        sli("login (its choice)", &["login", host, port]),
+        sli("login SCRAM-SHA-1", &["login", host, port, "SCRAM-SHA-1"]),
+        sli(
+            "login SCRAM-SHA-256",
+            &["login", host, port, "SCRAM-SHA-256"],
+        ),
+        sli(
+            "login SCRAM-SHA-512",
+            &["login", host, port, "SCRAM-SHA-512"],
+        ),
+        sli("login PLAIN", &["login", host, port, "PLAIN"]),
+        sli("message to a bare JID", &["message", host, port]),
+        sli("presence subscription both ways", &["presence", host, port]),
+        sli("XEP-0198 resumption after a cut", &["resume", host, port]),
+    ];
+    for (transport, service) in [("tcp", xmpp_uri.as_str()), ("websocket", ws.as_str())] {
+        for (name, case) in [("login", "login"), ("message to a bare JID", "message")] {
+            cases.push(Case {
+                peer: "@xmpp/client",
+                name,
+                transport,
+                args: vec![case.to_owned(), service.to_owned()],
+            });
+        }
+    }
+
+    let mut rows = Vec::new();
+    let mut failed = 0;
+    for case in &cases {
+        let before = served.seen();
+        let mut cmd = match case.peer {
+            "slixmpp" => {
+                let mut c = Command::new(&python);
+                c.arg("-W")
+                    .arg("ignore")
+                    .arg(here().join("slixmpp_peer.py"));
+                c
+            }
+            _ => {
+                let mut c = Command::new("node");
+                // Node 20 has WebSocket behind a flag; a self-signed
+                // certificate on loopback is accepted.
+                c.arg("--experimental-websocket")
+                    .arg("--no-warnings")
+                    .arg(&js)
+                    .env("NODE_TLS_REJECT_UNAUTHORIZED", "0");
+                c
+            }
+        };
+        let out = cmd
+            .args(&case.args)
+            .current_dir(&dir)
+            .output()
+            .map_err(|e| format!("{}: {e}", case.peer))?;
+        let line = String::from_utf8_lossy(&out.stdout);
+        let result: Value = line
+            .lines()
+            .last()
+            .and_then(|l| serde_json::from_str(l).ok())
+            .unwrap_or_else(|| serde_json::json!({"ok": false, "error": line.trim()}));
+        // Give the server a moment to print its bound lines.
+        std::thread::sleep(Duration::from_millis(100));
+        let bound = served.bound_since(before);
+        let login = bound.first();
+        let ok = result["ok"] == true
+            && out.status.success()
+            && login.is_some_and(|b| b["transport"] == case.transport);
+        let detail = match login {
+            Some(b) => format!(
+                "{} over {}, {}",
+                b["mechanism"].as_str().unwrap_or("?"),
+                b["tls"].as_str().unwrap_or("no TLS"),
+                b["transport"].as_str().unwrap_or("?")
+            ),
+            None => format!("{}", result["error"]),
+        };
+        if !ok {
+            failed += 1;
+        }
+        rows.push((case.peer, case.name, ok, detail));
+    }
+    let status = served.stop();
+
+    println!(
+        "\n{:<13} {:<34} {:<6} detail (from the server's bound line)",
+        "peer", "case", "result"
+    );
+    for (peer, name, ok, detail) in &rows {
+        println!(
+            "{peer:<13} {name:<34} {:<6} {detail}",
+            if *ok { "pass" } else { "FAIL" }
+        );
+    }
+    println!("xmpp serve exited with {status:?} on SIGTERM");
+    let passed = rows.len() - failed;
+    println!("interop: {passed} passed, {failed} failed");
+    if failed > 0 || status != Some(0) {
+        return Err(format!("interop: {failed} case(s) failed"));
+    }
+    Ok(())
+}
