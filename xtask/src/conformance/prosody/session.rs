@@ -29,7 +29,8 @@ use super::tap::Tap;
 use super::tls;
 use crate::util::Result;
 
-/// How long to wait for Prosody before failing.
+/// How long to wait for Prosody before failing: for one read, and for
+/// any awaited event (timers may wake the driver meanwhile).
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The socket, plain or under TLS.
@@ -302,6 +303,7 @@ impl Session {
         mut want: impl FnMut(&ClientEvent) -> Option<T>,
     ) -> Result<T> {
         let mut seen = 0;
+        let deadline = std::time::Instant::now() + READ_TIMEOUT;
         loop {
             let found = self.inbox.iter().skip(seen).position(|e| want(e).is_some());
             if let Some(i) = found {
@@ -320,6 +322,9 @@ impl Session {
                     self.inbox
                 )));
             }
+            if std::time::Instant::now() > deadline {
+                return Err(self.fail(format!("no awaited event in {READ_TIMEOUT:?}")));
+            }
             self.step()?;
         }
     }
@@ -334,7 +339,11 @@ impl Session {
 
     /// Steps until `done` holds.
     pub(super) fn wait_until(&mut self, mut done: impl FnMut(&Self) -> bool) -> Result {
+        let deadline = std::time::Instant::now() + READ_TIMEOUT;
         while !done(self) {
+            if std::time::Instant::now() > deadline {
+                return Err(self.fail(format!("not done in {READ_TIMEOUT:?}")));
+            }
             self.step()?;
         }
         Ok(())
