@@ -10,20 +10,31 @@
 //! (`password_hash = "SHA-256"`); both offer PLAIN, which we allow without
 //! TLS. Accounts are made with `prosodyctl register`.
 //!
-//! Then [`client`] drives real c2s sessions over TCP with the library crates
-//! alone (xmpp-stream's framer and stream header writer, xmpp-stanza's
-//! trees, typed stanzas and nonzas, xmpp-sasl's client, xmpp-jid) and
-//! prints one line per check; any mismatch fails the run with the
-//! session's raw bytes. The library crates stay free of I/O: the sockets,
-//! the clock and the child process are this file's and `client`'s.
+//! Prosody also gets a self-signed certificate made for the run ([`tls`]),
+//! so that it offers STARTTLS (not required: most checks run in the
+//! clear), and mod_smacks (XEP-0198).
+//!
+//! Then [`client`] runs real c2s sessions over TCP: each is an
+//! `xmpp-session` `Client` moved by the small blocking driver of
+//! [`session`] (a `std::net` socket, rustls for STARTTLS), and a [`tap`]
+//! frames, parses and round-trips every element Prosody sent with
+//! xmpp-stream and xmpp-stanza on the side. It prints one line per check;
+//! any mismatch fails the run with the connection's raw bytes. The library
+//! crates stay free of I/O: the sockets, the clock, TLS and the child
+//! process are this module's.
 //!
 //! `--record` also writes every distinct element Prosody sent, as the
 //! vector cases `testdata/stanzas/prosody-0.12.txt`, with the expectation
 //! our crates met; xmpp-stanza's tests and the `stanza_parse` fuzz seeds
 //! (after `testdata/stanzas/make_fuzz_seeds.py`) then use them everywhere.
 
+mod app;
 mod client;
-mod conn;
+mod session;
+mod sm;
+mod starttls;
+mod tap;
+mod tls;
 
 use std::fs::File;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -31,7 +42,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use conn::Recorded;
+use tap::Recorded;
+use tls::Certificate;
 
 use crate::util::{Result, root};
 
@@ -60,6 +72,9 @@ struct Paths {
     config: PathBuf,
     log: PathBuf,
     console: PathBuf,
+    /// The run's certificate and key, PEM.
+    cert: PathBuf,
+    key: PathBuf,
 }
 
 /// Where `--record` writes the elements Prosody sent.
@@ -72,6 +87,13 @@ pub(crate) fn run(args: &[String]) -> Result {
     let prosodyctl = find_program("prosodyctl")?;
     let paths = prepare(&root().join("target").join("prosody-conformance"))?;
     let port = free_port()?;
+    let certificate = Certificate::generate(&[HOST, HOST_SHA256])?;
+    for (file, pem) in [
+        (&paths.cert, &certificate.cert_pem),
+        (&paths.key, &certificate.key_pem),
+    ] {
+        std::fs::write(file, pem).map_err(|e| format!("write {}: {e}", file.display()))?;
+    }
     std::fs::write(&paths.config, config(&paths.dir, port))
         .map_err(|e| format!("write {}: {e}", paths.config.display()))?;
     for host in [HOST, HOST_SHA256] {
@@ -85,7 +107,7 @@ pub(crate) fn run(args: &[String]) -> Result {
         started.elapsed().as_millis(),
         paths.config.display()
     );
-    let result = client::run(port);
+    let result = client::run(port, &certificate);
     drop(server);
     match result {
         Ok((checks, recorded)) => {
@@ -160,6 +182,8 @@ fn prepare(dir: &Path) -> Result<Paths> {
         config: dir.join("prosody.cfg.lua"),
         log: dir.join("prosody.log"),
         console: dir.join("console.txt"),
+        cert: dir.join("certs").join("run.crt"),
+        key: dir.join("certs").join("run.key"),
     })
 }
 
@@ -220,7 +244,8 @@ fn lua_string(s: &str) -> String {
 }
 
 /// The configuration: c2s on `port` of 127.0.0.1 only, nothing else
-/// listening, plaintext allowed, everything kept under `dir`.
+/// listening, plaintext allowed, STARTTLS offered with the run's
+/// certificate, XEP-0198 on, everything kept under `dir`.
 fn config(dir: &Path, port: u16) -> String {
     let path = |name: &str| lua_string(&dir.join(name).display().to_string());
     format!(
@@ -231,6 +256,7 @@ run_as_root = true
 data_path = {data}
 pidfile = {pid}
 certificates = {certs}
+ssl = {{ certificate = {cert}; key = {key} }}
 log = {{ debug = {log} }}
 c2s_ports = {{ {port} }}
 c2s_interfaces = {{ "127.0.0.1" }}
@@ -242,6 +268,7 @@ https_ports = {{}}
 modules_enabled = {{
   "roster"; "saslauth"; "disco"; "ping"; "version"; "uptime"; "time";
   "carbons"; "csi_simple"; "blocklist"; "private"; "server_contact_info";
+  "tls"; "smacks";
 }}
 modules_disabled = {{ "s2s"; "offline"; "c2s_direct_tls" }}
 contact_info = {{ admin = {{ "mailto:admin@example.test" }} }}
@@ -258,6 +285,8 @@ VirtualHost "{HOST_SHA256}"
         data = path("data"),
         pid = path("prosody.pid"),
         certs = path("certs"),
+        cert = path("certs/run.crt"),
+        key = path("certs/run.key"),
         log = path("prosody.log"),
     )
 }

@@ -1,35 +1,44 @@
-//! The checks against the running Prosody, in order; one line each.
+//! The checks against the running Prosody, in order; one line each. Each
+//! connection is an `xmpp-session` [`Client`](xmpp_session::Client) run by
+//! the blocking driver of [`session`](super::session); a check asks for
+//! its events and looks at what the [`Tap`](super::tap::Tap) saw.
 //!
-//! alice (example.test) authenticates with SCRAM-SHA-1 after a wrong
-//! password, binds a resource full of characters XML escapes, reads and
-//! edits her roster, sends presence; bob authenticates with PLAIN (after a
-//! wrong password too) and receives alice's messages, a short one and one
-//! of 224 KB; alice subscribes to bob's presence; she pings the server,
-//! reads its disco#info and verifies the XEP-0115 caps hash of its stream
-//! features, and gets stanza errors for entities that do not exist and for
-//! a malformed address. alice on sha256.example.test uses SCRAM-SHA-256,
-//! then loses her session to a second one binding the same resource
-//! (`conflict`); `a,b=c`, with a password SASLprep maps, logs in with each
-//! mechanism; two more connections provoke stream errors (a comment, an
-//! unknown host). Each connection reads Prosody's bytes in chunks of its
-//! own size, and every stream is framed again at the end.
+//! alice (example.test) is refused with a wrong password under SCRAM-SHA-1,
+//! then authenticates with it, binds a resource full of characters XML
+//! escapes, reads and edits her roster, sends presence; bob authenticates
+//! with PLAIN (after a wrong password too) and receives alice's messages,
+//! a short one and one of 224 KB; alice subscribes to bob's presence; she
+//! pings the server, reads its disco#info and verifies the XEP-0115 caps
+//! hash of its stream features, and gets stanza errors for entities that
+//! do not exist and for a malformed address. alice on sha256.example.test
+//! uses SCRAM-SHA-256, then loses her session to a second one binding the
+//! same resource (`conflict`); `a,b=c`, with a password SASLprep maps,
+//! logs in with each mechanism; two more connections provoke stream errors
+//! (a comment, an unknown host). Then XEP-0198 ([`super::sm`]) and a
+//! STARTTLS login ([`super::starttls`]). Each connection reads Prosody's
+//! bytes in chunks of its own size, and every stream is framed again at
+//! the end.
 
 use std::time::Instant;
 
-use xmpp_jid::{FullJid, Jid};
+use xmpp_jid::{BareJid, FullJid, Jid};
 use xmpp_sasl::{Hash, Mechanism};
+use xmpp_session::{ClientConfig, SmConfig, TlsPolicy};
 use xmpp_stanza::{
-    Bind, CLIENT_NS, Caps, DELAY_NS, DISCO_INFO_NS, DefinedCondition, Delay, DiscoInfo, Element,
-    Iq, IqType, Message, MessageType, Nonza, PING_NS, Payload, Ping, Presence, PresenceType,
-    ROSTER_NS, Roster, RosterItem, SaslCondition, Stanza, StanzaError, StanzaNs, StreamCondition,
-    StreamFeatures, Subscription, is_datetime,
+    CLIENT_NS, Caps, DELAY_NS, DISCO_INFO_NS, DefinedCondition, Delay, DiscoInfo, Element, Iq,
+    IqType, Message, MessageType, PING_NS, Payload, Ping, Presence, PresenceType, ROSTER_NS,
+    Roster, RosterItem, Stanza, StanzaError, StanzaNs, StreamCondition, Subscription, is_datetime,
 };
+use xmpp_stream::Limits;
 
-use super::conn::{Conn, Recorded};
+use super::app::{authenticated, bind, expect_refused, features, jid, mechanisms};
+use super::session::Session;
+use super::tap::Recorded;
+use super::tls::Certificate;
 use super::{HOST, HOST_SHA256, USERS};
 use crate::util::Result;
 
-const SCRAM_SHA_1: Mechanism = Mechanism::Scram {
+pub(super) const SCRAM_SHA_1: Mechanism = Mechanism::Scram {
     hash: Hash::Sha1,
     plus: false,
 };
@@ -43,13 +52,13 @@ const SCRAM_SHA_256: Mechanism = Mechanism::Scram {
 const ALICE_RESOURCE: &str = "conformance 'a' & <ü> \"q\"";
 
 /// Prints the checks that passed and counts them.
-struct Report {
+pub(super) struct Report {
     checks: usize,
     since: Instant,
 }
 
 impl Report {
-    fn ok(&mut self, name: &str, detail: impl AsRef<str>) {
+    pub(super) fn ok(&mut self, name: &str, detail: impl AsRef<str>) {
         self.checks += 1;
         eprintln!(
             "  ok {name:<16} {} ({} ms)",
@@ -59,32 +68,65 @@ impl Report {
     }
 }
 
-/// Runs every check against Prosody on `port`; the number that passed and
-/// every element received, as vector cases.
-pub(super) fn run(port: u16) -> Result<(usize, Vec<Recorded>)> {
+/// A client of `user@host` for the plaintext checks: no TLS (the
+/// configuration allows it, PLAIN included), `mechanism` only, no stream
+/// management (the XEP-0198 checks have their own sessions), and the
+/// framing limits of what Prosody relays ([`Limits::relayed`]: Prosody
+/// may write a stanza up to six times the size it accepted).
+pub(super) fn config(
+    user: &str,
+    host: &str,
+    password: &str,
+    mechanism: Mechanism,
+) -> Result<ClientConfig> {
+    let jid = BareJid::new(&format!("{user}@{host}"))
+        .map_err(|e| format!("xmpp-jid refuses {user}@{host}: {e}"))?;
+    let mut config = ClientConfig::new(jid, password)
+        .tls(TlsPolicy::Off)
+        .allow_plain_unencrypted(true)
+        .mechanisms([mechanism])
+        .sm(SmConfig::off());
+    config.limits = Limits::relayed();
+    Ok(config)
+}
+
+/// Runs every check against Prosody on `port` (`certificate` is its
+/// TLS certificate); the number that passed and every element received,
+/// as vector cases.
+pub(super) fn run(port: u16, certificate: &Certificate) -> Result<(usize, Vec<Recorded>)> {
     let mut report = Report {
         checks: 0,
         since: Instant::now(),
     };
     let [(alice, alice_pw), (bob, bob_pw), (odd, odd_pw)] = USERS;
+    let connect = |name: &str, chunk, config| Session::connect(port, name, chunk, config, None);
+    let mut done = Vec::new();
 
     // alice: read one byte at a time.
-    let mut a = Conn::connect(port, &format!("{alice}@{HOST}"), 1)?;
-    let features = a.open_with_features(HOST)?;
-    let offered = mechanisms(&a, &features, &[SCRAM_SHA_1, Mechanism::Plain])?;
+    let mut a0 = connect(
+        &format!("{alice}@{HOST} wrong password"),
+        1,
+        config(alice, HOST, "not-her-password", SCRAM_SHA_1)?,
+    )?;
+    expect_refused(&mut a0)?;
+    let offered = mechanisms(&a0, &[SCRAM_SHA_1, Mechanism::Plain])?;
     report.ok("features", format!("{HOST} offers {offered}"));
-    expect_refused(&mut a, SCRAM_SHA_1, alice, "not-her-password")?;
     report.ok(
         "sasl-failure",
-        "SCRAM-SHA-1, wrong password: <not-authorized/>",
+        "SCRAM-SHA-1, wrong password: <not-authorized/>, then the close",
     );
-    login(&mut a, SCRAM_SHA_1, alice, alice_pw)?;
+    done.push(a0);
+    let mut a = connect(
+        &format!("{alice}@{HOST}"),
+        1,
+        config(alice, HOST, alice_pw, SCRAM_SHA_1)?.resource(ALICE_RESOURCE),
+    )?;
+    authenticated(&mut a, SCRAM_SHA_1)?;
     report.ok(
         "scram-sha-1",
-        "SCRAM-SHA-1 on the same stream: server signature verified",
+        "SCRAM-SHA-1 on a new stream: server signature verified",
     );
-    let features = a.restart(HOST)?;
-    let a_jid = bind(&mut a, &features, ALICE_RESOURCE)?;
+    let a_jid = bind(&mut a, ALICE_RESOURCE)?;
     report.ok("bind", format!("restarted stream, bound {a_jid}"));
     let roster = roster_checks(&mut a, bob)?;
     report.ok("roster", roster);
@@ -92,13 +134,21 @@ pub(super) fn run(port: u16) -> Result<(usize, Vec<Recorded>)> {
     report.ok("presence", echo);
 
     // bob: PLAIN, 13 bytes at a time.
-    let mut b = Conn::connect(port, &format!("{bob}@{HOST}"), 13)?;
-    let features = b.open_with_features(HOST)?;
-    mechanisms(&b, &features, &[Mechanism::Plain])?;
-    expect_refused(&mut b, Mechanism::Plain, bob, "not-his-password")?;
-    login(&mut b, Mechanism::Plain, bob, bob_pw)?;
-    let features = b.restart(HOST)?;
-    let b_jid = bind(&mut b, &features, "conformance-b")?;
+    let mut b0 = connect(
+        &format!("{bob}@{HOST} wrong password"),
+        13,
+        config(bob, HOST, "not-his-password", Mechanism::Plain)?,
+    )?;
+    expect_refused(&mut b0)?;
+    mechanisms(&b0, &[Mechanism::Plain])?;
+    done.push(b0);
+    let mut b = connect(
+        &format!("{bob}@{HOST}"),
+        13,
+        config(bob, HOST, bob_pw, Mechanism::Plain)?.resource("conformance-b"),
+    )?;
+    authenticated(&mut b, Mechanism::Plain)?;
+    let b_jid = bind(&mut b, "conformance-b")?;
     initial_presence(&mut b, &b_jid)?;
     report.ok(
         "plain",
@@ -108,7 +158,7 @@ pub(super) fn run(port: u16) -> Result<(usize, Vec<Recorded>)> {
     let body = "Wherefore art thou? <&> 'ümlaut' \u{1F339}";
     let id = a.id();
     let to = jid(&a, &b_jid.to_bare().into_string())?;
-    a.send(&Stanza::Message(
+    a.send(Stanza::Message(
         Message::chat(StanzaNs::Client, to, body).with_id(id.clone()),
     ))?;
     let got = b.wait_for(|s| match s {
@@ -139,7 +189,7 @@ pub(super) fn run(port: u16) -> Result<(usize, Vec<Recorded>)> {
     }
     report.ok("ping", format!("XEP-0199 ping to {HOST}: result"));
 
-    let caps = caps_check(&mut a, &server, &features)?;
+    let caps = caps_check(&mut a, &server)?;
     report.ok("disco-caps", caps);
 
     let errors = stanza_errors(&mut a, bob)?;
@@ -153,12 +203,14 @@ pub(super) fn run(port: u16) -> Result<(usize, Vec<Recorded>)> {
     );
 
     // alice on the SHA-256 host, 7 bytes at a time.
-    let mut c = Conn::connect(port, &format!("{alice}@{HOST_SHA256}"), 7)?;
-    let features = c.open_with_features(HOST_SHA256)?;
-    let offered = mechanisms(&c, &features, &[SCRAM_SHA_256, Mechanism::Plain])?;
-    login(&mut c, SCRAM_SHA_256, alice, alice_pw)?;
-    let features = c.restart(HOST_SHA256)?;
-    let c_jid = bind(&mut c, &features, "conformance-c")?;
+    let mut c = connect(
+        &format!("{alice}@{HOST_SHA256}"),
+        7,
+        config(alice, HOST_SHA256, alice_pw, SCRAM_SHA_256)?.resource("conformance-c"),
+    )?;
+    authenticated(&mut c, SCRAM_SHA_256)?;
+    let c_jid = bind(&mut c, "conformance-c")?;
+    let offered = mechanisms(&c, &[SCRAM_SHA_256, Mechanism::Plain])?;
     report.ok(
         "scram-sha-256",
         format!("{HOST_SHA256} offers {offered}; bound {c_jid}"),
@@ -166,12 +218,13 @@ pub(super) fn run(port: u16) -> Result<(usize, Vec<Recorded>)> {
 
     // The same resource again: Prosody replaces the first session
     // (RFC 6120 §7.7.2.2), which gets a conflict stream error.
-    let mut c2 = Conn::connect(port, &format!("{alice}@{HOST_SHA256} again"), 3)?;
-    c2.open_with_features(HOST_SHA256)?;
-    login(&mut c2, SCRAM_SHA_256, alice, alice_pw)?;
-    let features = c2.restart(HOST_SHA256)?;
-    bind(&mut c2, &features, "conformance-c")?;
-    let condition = stream_error(&mut c)?;
+    let mut c2 = connect(
+        &format!("{alice}@{HOST_SHA256} again"),
+        3,
+        config(alice, HOST_SHA256, alice_pw, SCRAM_SHA_256)?.resource("conformance-c"),
+    )?;
+    bind(&mut c2, "conformance-c")?;
+    let condition = c.stream_error()?;
     if condition != StreamCondition::Conflict {
         return Err(c.fail(format!("replaced session got {}", condition.as_str())));
     }
@@ -182,19 +235,17 @@ pub(super) fn run(port: u16) -> Result<(usize, Vec<Recorded>)> {
     );
 
     // SCRAM escaping and SASLprep, with each mechanism.
-    let mut others = Vec::new();
     for (host, mechanism, chunk) in [
         (HOST, SCRAM_SHA_1, 5),
         (HOST_SHA256, SCRAM_SHA_256, 11),
         (HOST, Mechanism::Plain, 17),
     ] {
-        let mut f = Conn::connect(port, &format!("{odd}@{host}"), chunk)?;
-        f.open_with_features(host)?;
-        login(&mut f, mechanism, odd, odd_pw)?;
-        let features = f.restart(host)?;
-        bind(&mut f, &features, "prep")?;
+        let config = config(odd, host, odd_pw, mechanism)?.resource("prep");
+        let mut f = connect(&format!("{odd}@{host}"), chunk, config)?;
+        authenticated(&mut f, mechanism)?;
+        bind(&mut f, "prep")?;
         f.close()?;
-        others.push(f);
+        done.push(f);
     }
     report.ok(
         "sasl-prep",
@@ -202,10 +253,14 @@ pub(super) fn run(port: u16) -> Result<(usize, Vec<Recorded>)> {
     );
 
     // Stream errors: a comment (RFC 6120 §11.1), 2 bytes at a time.
-    let mut d = Conn::connect(port, &format!("anonymous@{HOST}"), 2)?;
-    d.open_with_features(HOST)?;
+    let mut d = connect(
+        &format!("{alice}@{HOST} comment"),
+        2,
+        config(alice, HOST, alice_pw, SCRAM_SHA_1)?,
+    )?;
+    d.bound()?;
     d.send_raw("<!-- comments are restricted XML -->")?;
-    let condition = stream_error(&mut d)?;
+    let condition = d.stream_error()?;
     if !matches!(
         condition,
         StreamCondition::RestrictedXml | StreamCondition::NotWellFormed
@@ -218,24 +273,31 @@ pub(super) fn run(port: u16) -> Result<(usize, Vec<Recorded>)> {
     );
 
     // An unknown host, 4096 bytes at a time.
-    let mut e = Conn::connect(port, "nobody@unknown.test", 4096)?;
-    e.open("unknown.test")?;
-    let condition = stream_error(&mut e)?;
+    let mut e = connect(
+        "nobody@unknown.test",
+        4096,
+        config("nobody", "unknown.test", "-", SCRAM_SHA_1)?,
+    )?;
+    let condition = e.stream_error()?;
     if condition != StreamCondition::HostUnknown {
         return Err(e.fail(format!("an unknown host gave {}", condition.as_str())));
     }
     report.ok("host-unknown", "to='unknown.test': <host-unknown/>");
+    done.extend([a, b, c, c2, d, e]);
+
+    done.extend(super::sm::run(port, &mut report)?);
+    done.extend(super::starttls::run(port, certificate, &mut report)?);
 
     let mut streams = 0;
     let mut bytes = 0;
     let mut elements = 0;
     let mut recorded = Vec::new();
-    for mut conn in [a, b, c, c2, d, e].into_iter().chain(others) {
-        let (s, n) = conn.check_rechunked()?;
+    for mut conn in done {
+        let (s, n) = conn.tap.check_rechunked()?;
         streams += s;
         bytes += n;
-        elements += conn.elements;
-        recorded.append(&mut conn.recorded);
+        elements += conn.tap.elements;
+        recorded.append(&mut conn.tap.recorded);
     }
     report.ok(
         "every-element",
@@ -247,65 +309,9 @@ pub(super) fn run(port: u16) -> Result<(usize, Vec<Recorded>)> {
     Ok((report.checks, recorded))
 }
 
-/// A JID we write ourselves.
-fn jid(conn: &Conn, s: &str) -> Result<Jid> {
-    Jid::new(s).map_err(|e| conn.fail(format!("xmpp-jid refuses {s}: {e}")))
-}
-
-/// Checks that `features` offers each of `want` and no STARTTLS
-/// requirement; returns the offered mechanisms as text.
-fn mechanisms(conn: &Conn, features: &StreamFeatures, want: &[Mechanism]) -> Result<String> {
-    let offered = features.mechanisms.clone().unwrap_or_default();
-    for m in want {
-        if !offered.iter().any(|o| o == m.name()) {
-            return Err(conn.fail(format!("{} not offered: {features:?}", m.name())));
-        }
-    }
-    if features.tls_required() {
-        return Err(conn.fail("STARTTLS required despite the configuration"));
-    }
-    Ok(offered.join(", "))
-}
-
-/// A SASL exchange that must succeed.
-fn login(conn: &mut Conn, mechanism: Mechanism, user: &str, password: &str) -> Result {
-    match conn.authenticate(mechanism, user, password)? {
-        Ok(()) => Ok(()),
-        Err(c) => Err(conn.fail(format!("{}: <failure><{}/>", mechanism.name(), c.as_str()))),
-    }
-}
-
-/// A SASL exchange that must fail with `not-authorized`.
-fn expect_refused(conn: &mut Conn, mechanism: Mechanism, user: &str, password: &str) -> Result {
-    match conn.authenticate(mechanism, user, password)? {
-        Err(SaslCondition::NotAuthorized) => Ok(()),
-        Err(c) => Err(conn.fail(format!("wrong password: <{}/>", c.as_str()))),
-        Ok(()) => Err(conn.fail("a wrong password was accepted")),
-    }
-}
-
-/// Resource binding (RFC 6120 §7): the bound JID, parsed by xmpp-jid,
-/// must be the account's with the resource asked for.
-fn bind(conn: &mut Conn, features: &StreamFeatures, resource: &str) -> Result<FullJid> {
-    if !features.bind {
-        return Err(conn.fail(format!("no bind feature after SASL: {features:?}")));
-    }
-    let request = Bind::Request(Some(resource.to_owned())).to_element();
-    let bound = conn.iq_result::<Bind>(Iq::set(StanzaNs::Client, "", request))?;
-    let Some(Bind::Result(full)) = bound else {
-        return Err(conn.fail(format!("bind result without a JID: {bound:?}")));
-    };
-    let reparsed = FullJid::new(full.as_str())
-        .map_err(|e| conn.fail(format!("bound JID {full} does not parse: {e}")))?;
-    if reparsed != full || full.resourcepart() != resource {
-        return Err(conn.fail(format!("bound {full}, asked for resource {resource}")));
-    }
-    Ok(full)
-}
-
 /// RFC 6121 §2: the roster is empty, adding `contact` gives a result and
 /// a push, and the roster then holds it.
-fn roster_checks(conn: &mut Conn, contact: &str) -> Result<String> {
+fn roster_checks(conn: &mut Session, contact: &str) -> Result<String> {
     let get = || Iq::get(StanzaNs::Client, "", Roster::default().to_element());
     let roster = conn.iq_result::<Roster>(get())?.unwrap_or_default();
     if !roster.items.is_empty() {
@@ -327,7 +333,7 @@ fn roster_checks(conn: &mut Conn, contact: &str) -> Result<String> {
         .unwrap_or_default();
     // The push must be acknowledged (RFC 6121 §2.1.6).
     if let Some(ack) = push.make_result(None) {
-        conn.send(&Stanza::Iq(ack))?;
+        conn.send(Stanza::Iq(ack))?;
     }
     let roster = conn.iq_result::<Roster>(get())?.unwrap_or_default();
     let ok = |r: &Roster| {
@@ -352,11 +358,11 @@ fn roster_checks(conn: &mut Conn, contact: &str) -> Result<String> {
 
 /// Initial presence (RFC 6121 §4.2): the server broadcasts it to the
 /// user's available resources, the sender included.
-fn initial_presence(conn: &mut Conn, me: &FullJid) -> Result<String> {
+fn initial_presence(conn: &mut Session, me: &FullJid) -> Result<String> {
     let presence = Presence::new(StanzaNs::Client, PresenceType::Available)
         .with_status(None, "testing")
         .with_priority(1);
-    conn.send(&Stanza::Presence(presence))?;
+    conn.send(Stanza::Presence(presence))?;
     let echo = conn.wait_for(|s| match s {
         Stanza::Presence(p) if p.header.from.as_ref().map(Jid::as_str) == Some(me.as_str()) => {
             Some(p.clone())
@@ -374,14 +380,16 @@ fn initial_presence(conn: &mut Conn, me: &FullJid) -> Result<String> {
 /// XEP-0030 disco#info of the server, and XEP-0115: the `ver` of the caps
 /// in the stream features is the hash of the disco#info result, which is
 /// also given for the `node#ver` node.
-fn caps_check(conn: &mut Conn, server: &Jid, features: &StreamFeatures) -> Result<String> {
+fn caps_check(conn: &mut Session, server: &Jid) -> Result<String> {
+    let features = features(conn, 1)?;
     let query = |node: Option<String>| {
         let mut info = DiscoInfo::default();
         info.node = node;
         Iq::get(StanzaNs::Client, "", info.to_element()).with_to(server.clone())
     };
+    let answer = conn.iq(query(None))?;
     let info = conn
-        .iq_result::<DiscoInfo>(query(None))?
+        .payload::<DiscoInfo>(&answer)?
         .ok_or_else(|| conn.fail("disco#info result without a query"))?;
     for want in [DISCO_INFO_NS, PING_NS] {
         if !info.features.iter().any(|f| f == want) {
@@ -405,13 +413,13 @@ fn caps_check(conn: &mut Conn, server: &Jid, features: &StreamFeatures) -> Resul
         return Ok(format!("{summary}; no caps in the stream features"));
     };
     let caps = Caps::from_element(caps).map_err(|e| conn.fail(format!("caps: {e}")))?;
-    let ver = |conn: &Conn, info: &DiscoInfo| match info.caps_ver(&caps.hash) {
+    let ver = |conn: &Session, info: &DiscoInfo| match info.caps_ver(&caps.hash) {
         Some(Ok(v)) => Ok(v),
         Some(Err(e)) => Err(conn.fail(format!("no caps ver for {info:?}: {e}"))),
         None => Err(conn.fail(format!("caps hash {} unsupported", caps.hash))),
     };
     let ours = ver(conn, &info)?;
-    conn.note_caps_ver(&caps.ver);
+    conn.tap.note_caps_ver(answer.id(), &caps.ver);
     if ours != caps.ver {
         let s = info.caps_string().unwrap_or_default();
         return Err(conn.fail(format!(
@@ -420,13 +428,14 @@ fn caps_check(conn: &mut Conn, server: &Jid, features: &StreamFeatures) -> Resul
         )));
     }
     let node = format!("{}#{}", caps.node, caps.ver);
+    let answer = conn.iq(query(Some(node.clone())))?;
     let by_node = conn
-        .iq_result::<DiscoInfo>(query(Some(node.clone())))?
+        .payload::<DiscoInfo>(&answer)?
         .ok_or_else(|| conn.fail("disco#info node result without a query"))?;
     if by_node.node.as_deref() != Some(node.as_str()) || ver(conn, &by_node)? != caps.ver {
         return Err(conn.fail(format!("disco#info of {node} differs: {by_node:?}")));
     }
-    conn.note_caps_ver(&caps.ver);
+    conn.tap.note_caps_ver(answer.id(), &caps.ver);
     Ok(format!(
         "{summary}; caps {} ver {} verified, also for its node",
         caps.hash, caps.ver
@@ -434,7 +443,7 @@ fn caps_check(conn: &mut Conn, server: &Jid, features: &StreamFeatures) -> Resul
 }
 
 /// RFC 6120 §8.3: iqs to entities that do not exist come back typed.
-fn stanza_errors(conn: &mut Conn, contact: &str) -> Result<String> {
+fn stanza_errors(conn: &mut Session, contact: &str) -> Result<String> {
     let mut seen = Vec::new();
     for to in [
         format!("nobody@{HOST}"),
@@ -470,7 +479,7 @@ fn stanza_errors(conn: &mut Conn, contact: &str) -> Result<String> {
     let to = format!("nobody@{HOST}");
     let id = conn.id();
     let message = Message::chat(StanzaNs::Client, jid(conn, &to)?, "anyone?").with_id(id.clone());
-    conn.send(&Stanza::Message(message))?;
+    conn.send(Stanza::Message(message))?;
     let error = conn.wait_for(|s| match s {
         Stanza::Message(m) if m.header.id.as_deref() == Some(id.as_str()) => m.error(),
         _ => None,
@@ -488,7 +497,14 @@ fn stanza_errors(conn: &mut Conn, contact: &str) -> Result<String> {
     conn.send_raw(&format!(
         "<message to='a@@b' id='{id}' type='chat'><body>x</body></message>"
     ))?;
-    let invalid = conn.next_invalid()?;
+    let before = conn.tap.invalid.len();
+    conn.wait_until(|c| c.tap.invalid.len() > before)?;
+    let invalid = conn
+        .tap
+        .invalid
+        .last()
+        .cloned()
+        .ok_or("no invalid stanza")?;
     let e = &invalid.element;
     let error = e
         .get_child("error", CLIENT_NS)
@@ -519,13 +535,13 @@ fn stanza_errors(conn: &mut Conn, contact: &str) -> Result<String> {
 /// framer's default) but escapes `'` and `"` in text when it relays them,
 /// so one of 50,000 apostrophes reaches bob as about 300 KB, over the
 /// default limit and within the relayed one. Both must arrive whole.
-fn large_message(a: &mut Conn, b: &mut Conn, b_jid: &FullJid) -> Result<String> {
+fn large_message(a: &mut Session, b: &mut Session, b_jid: &FullJid) -> Result<String> {
     let mut seen = Vec::new();
     for body in ["'\"&<>\u{fc}\u{1F339} ".repeat(7000), "'".repeat(50_000)] {
         let id = a.id();
         let to = jid(a, &b_jid.to_bare().into_string())?;
         let message = Message::chat(StanzaNs::Client, to, &body).with_id(id.clone());
-        let sent = a.send(&Stanza::Message(message))?;
+        let sent = a.send(Stanza::Message(message))?;
         let got = b.wait_for(|s| match s {
             Stanza::Message(m) if m.header.id.as_deref() == Some(id.as_str()) => Some(m.clone()),
             _ => None,
@@ -536,7 +552,7 @@ fn large_message(a: &mut Conn, b: &mut Conn, b_jid: &FullJid) -> Result<String> 
         seen.push(format!(
             "{} characters: {sent} bytes sent, {} relayed",
             body.chars().count(),
-            b.last_received_len()
+            b.tap.last_len
         ));
     }
     Ok(format!("{}; bodies intact", seen.join("; ")))
@@ -545,12 +561,17 @@ fn large_message(a: &mut Conn, b: &mut Conn, b_jid: &FullJid) -> Result<String> 
 /// RFC 6121 §3: alice subscribes to bob, bob approves; alice gets the
 /// roster push (subscription `to`, acknowledged) and bob's presence with
 /// its XEP-0203 delay.
-fn subscription(a: &mut Conn, b: &mut Conn, a_jid: &FullJid, b_jid: &FullJid) -> Result<String> {
+fn subscription(
+    a: &mut Session,
+    b: &mut Session,
+    a_jid: &FullJid,
+    b_jid: &FullJid,
+) -> Result<String> {
     let a_bare = jid(a, &a_jid.to_bare().into_string())?;
     let b_bare = jid(a, &b_jid.to_bare().into_string())?;
     let subscribe =
         Presence::new(StanzaNs::Client, PresenceType::Subscribe).with_to(b_bare.clone());
-    a.send(&Stanza::Presence(subscribe))?;
+    a.send(Stanza::Presence(subscribe))?;
     b.wait_for(|s| match s {
         Stanza::Presence(p)
             if p.type_ == PresenceType::Subscribe && p.header.from.as_ref() == Some(&a_bare) =>
@@ -560,13 +581,13 @@ fn subscription(a: &mut Conn, b: &mut Conn, a_jid: &FullJid, b_jid: &FullJid) ->
         _ => None,
     })?;
     let approve = Presence::new(StanzaNs::Client, PresenceType::Subscribed).with_to(a_bare);
-    b.send(&Stanza::Presence(approve))?;
+    b.send(Stanza::Presence(approve))?;
     let mut pushes = 0;
     loop {
         let push = roster_push(a)?;
         pushes += 1;
         if let Some(ack) = push.make_result(None) {
-            a.send(&Stanza::Iq(ack))?;
+            a.send(Stanza::Iq(ack))?;
         }
         let roster = push
             .payload()
@@ -602,23 +623,9 @@ fn subscription(a: &mut Conn, b: &mut Conn, a_jid: &FullJid, b_jid: &FullJid) ->
     ))
 }
 
-/// Reads a `<stream:error/>`, Prosody's close and the end of input.
-fn stream_error(conn: &mut Conn) -> Result<StreamCondition> {
-    let condition = match conn.next_nonza()? {
-        Nonza::StreamError(e) => e.condition,
-        Nonza::Features(_) => match conn.next_nonza()? {
-            Nonza::StreamError(e) => e.condition,
-            other => return Err(conn.fail(format!("expected a stream error, got {other:?}"))),
-        },
-        other => return Err(conn.fail(format!("expected a stream error, got {other:?}"))),
-    };
-    conn.expect_close()?;
-    Ok(condition)
-}
-
 /// Waits on `conn` for the next roster push (RFC 6121 §2.1.6): an iq set
 /// whose payload is a roster query.
-fn roster_push(conn: &mut Conn) -> Result<Iq> {
+fn roster_push(conn: &mut Session) -> Result<Iq> {
     conn.wait_for(|s| match s {
         Stanza::Iq(iq) if iq.type_ == IqType::Set => iq
             .payload()
