@@ -50,6 +50,8 @@ pub(crate) fn run(args: &[String]) -> Result {
         crate::conformance::run(&["sasl".to_owned()])?;
         // A real server: about a second, Prosody's start-up included.
         crate::conformance::run(&["prosody".to_owned()])?;
+        // Every golden stream against expat: a few seconds of Python.
+        crate::conformance::run(&["streams".to_owned()])?;
     }
     Ok(())
 }
