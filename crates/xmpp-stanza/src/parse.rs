@@ -77,8 +77,8 @@ impl Element {
         reference::parse(frame.xml(), unbounded, false, Some(frame.namespaces()))
     }
 
-    /// Parses one element from standalone bytes (surrounding white space and
-    /// an XML declaration allowed) under the default [`Limits`], checking
+    /// Parses one element from standalone bytes (surrounding white space, an
+    /// XML declaration and a leading byte order mark allowed) under the default [`Limits`], checking
     /// everything the framer would (XML 1.0 well-formedness, RFC 6120 §11
     /// restricted XML, namespaces) in the same pass that builds the tree.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ParseError> {
@@ -173,9 +173,12 @@ fn standalone<'b>(bytes: &'b [u8], limits: &Limits) -> Result<&'b str, ParseErro
             max: limits.max_element_bytes,
         });
     }
-    core::str::from_utf8(bytes).map_err(|e| ParseError::InvalidUtf8 {
+    let s = core::str::from_utf8(bytes).map_err(|e| ParseError::InvalidUtf8 {
         offset: e.valid_up_to() as u64,
-    })
+    })?;
+    // XML 1.0 §4.3.3, Appendix F: a byte order mark may begin the bytes
+    // and is not content.
+    Ok(s.strip_prefix('\u{FEFF}').unwrap_or(s))
 }
 
 impl FromStr for Element {

@@ -437,3 +437,20 @@ fn after_the_root_restricted_constructs_are_restricted_and_cdata_is_content() {
         assert_eq!(reference.unwrap_err().condition(), condition, "{xml}");
     }
 }
+
+#[test]
+fn a_byte_order_mark_may_start_standalone_bytes() {
+    // XML 1.0 §4.3.3 and Appendix F: a UTF-8 byte order mark may begin
+    // the entity and is not part of its content, as the framer allows at
+    // the start of a stream.
+    for xml in [
+        &b"\xEF\xBB\xBF<a/>"[..],
+        b"\xEF\xBB\xBF<?xml version='1.0'?><a/>",
+    ] {
+        assert_eq!(Element::from_bytes(xml).unwrap().name(), "a");
+        let reference = Element::from_bytes_via_quick_xml(xml, &Limits::default());
+        assert_eq!(reference.unwrap().name(), "a");
+    }
+    assert!(Element::from_bytes(b"<a/>\xEF\xBB\xBF").is_err());
+    assert!(Element::from_bytes(b" \xEF\xBB\xBF<a/>").is_err());
+}
