@@ -1,7 +1,8 @@
 //! Fuzzes `xmpp_stream::Framer::feed`/`next_event` with the input choosing
 //! the transport and the chunk boundaries too. Invariants: no panic, and the
 //! events (and the error, if any) are the same as when the stream is fed
-//! whole; an error repeats on the next call.
+//! whole; an error repeats on the next call; a TCP stream the framer
+//! accepts is read by quick-xml with the same header and top-level elements.
 //!
 //! Input layout: byte 0 picks the transport (bits 6-7) and the number of
 //! chunk-size bytes that follow (bits 0-3); those bytes are chunk sizes used

@@ -10,7 +10,7 @@ use std::path::Path;
 use crate::util::{Result, root};
 
 #[path = "../../crates/xmpp-stream/tests/it/render.rs"]
-mod render;
+pub(crate) mod render;
 
 /// Streams larger than this get no `stream_feed` seed.
 const MAX_SEED_BYTES: usize = 64 * 1024;

@@ -9,6 +9,7 @@
 //! cargo xtask conformance jid [--count N]      differential run against precis-i18n + idna
 //! cargo xtask conformance sasl [--write-vectors]  scramp against our SCRAM client and server
 //! cargo xtask conformance prosody [--record]  real c2s sessions against a local Prosody 0.12
+//! cargo xtask conformance streams         every golden stream against Python's expat
 //! cargo xtask fuzz --minutes N [--target T]  a fuzzing campaign; crashes become regression tests
 //! cargo xtask fuzz-smoke [--seconds N]    a short run of every cargo-fuzz target
 //! cargo xtask golden [--check]            refresh the golden events of testdata/streams (or fail if stale)
@@ -70,7 +71,9 @@ commands:
   conformance <area> [--count N]  differential run against an independent oracle
                                   areas: jid, precis, sasl, prosody (c2s sessions with
                                   a local Prosody; needs the Debian package `prosody`;
-                                  --record rewrites testdata/stanzas/prosody-0.12.txt)
+                                  --record rewrites testdata/stanzas/prosody-0.12.txt),
+                                  streams (every golden stream against Python's expat
+                                  with RFC 6120 §11 on top; python3 only, no PyPI)
   fuzz --minutes N [--target T]   a campaign: every cargo-fuzz target (or T) for N minutes
                                   each on the stable toolchain (installs cargo-fuzz if
                                   missing); new coverage is merged into fuzz/corpus/<target>/

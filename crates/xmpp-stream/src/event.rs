@@ -404,10 +404,26 @@ pub struct Attributes<'a> {
     pos: usize,
 }
 
-impl<'a> Iterator for Attributes<'a> {
-    type Item = Attribute<'a>;
+impl<'a> Attributes<'a> {
+    /// The attributes of the start tag in `xml` whose name ends at `pos`
+    /// (a tag the framer validated).
+    pub(crate) fn at(xml: &'a str, pos: usize) -> Self {
+        Self {
+            tag: xml.as_bytes(),
+            xml,
+            pos,
+        }
+    }
 
-    fn next(&mut self) -> Option<Attribute<'a>> {
+    /// Where the walk stands: after the last attribute, at the tag's `>`
+    /// or `/>` once the iterator is exhausted.
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// The next attribute as the byte ranges of its name and of its raw
+    /// value (inside the quotes).
+    pub(crate) fn next_spans(&mut self) -> Option<(Span, Span)> {
         // The start tag was validated while framing, so this walk only has
         // to find the pieces: names end at `=` or space, values at their quote.
         let mut p = self.pos;
@@ -437,9 +453,21 @@ impl<'a> Iterator for Attributes<'a> {
             .iter()
             .position(|&b| b == quote)?;
         self.pos = value_start + value_len + 1;
+        Some((
+            (name_start, name_end),
+            (value_start, value_start + value_len),
+        ))
+    }
+}
+
+impl<'a> Iterator for Attributes<'a> {
+    type Item = Attribute<'a>;
+
+    fn next(&mut self) -> Option<Attribute<'a>> {
+        let (name, raw) = self.next_spans()?;
         Some(Attribute {
-            name: self.xml.get(name_start..name_end)?,
-            raw: self.xml.get(value_start..value_start + value_len)?,
+            name: self.xml.get(name.0..name.1)?,
+            raw: self.xml.get(raw.0..raw.1)?,
         })
     }
 }

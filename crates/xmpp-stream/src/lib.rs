@@ -80,6 +80,7 @@ mod chars;
 mod error;
 mod escape;
 mod event;
+mod forward;
 mod framer;
 mod limits;
 mod restart;
@@ -91,6 +92,7 @@ pub use escape::{
     escape_attribute, escape_text, unescape_attribute, unescape_text, write_close, write_open,
 };
 pub use event::{Attribute, Attributes, Element, Event, Namespaces, StreamHeader, XML_NS};
+pub use forward::Forward;
 pub use framer::{Framer, Transport};
 pub use limits::{
     InvalidLimits, Limits, MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENT_BYTES, MAX_NAME_BYTES,

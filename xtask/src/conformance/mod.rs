@@ -1,6 +1,7 @@
 //! `cargo xtask conformance <area>`: differential runs against independent
-//! oracles (PyPI packages installed into a venv under `target/`), and a
-//! real server (Prosody) driven over loopback TCP.
+//! oracles (PyPI packages installed into a venv under `target/`, or the
+//! standard library's expat), and a real server (Prosody) driven over
+//! loopback TCP.
 
 mod jid;
 mod oracle;
@@ -8,6 +9,7 @@ mod precis;
 mod prosody;
 pub(crate) mod rng;
 mod sasl;
+mod streams;
 
 use crate::util::Result;
 
@@ -17,8 +19,9 @@ pub(crate) fn run(args: &[String]) -> Result {
         Some("precis") => precis::run(&args[1..]),
         Some("prosody") => prosody::run(&args[1..]),
         Some("sasl") => sasl::run(&args[1..]),
+        Some("streams") => streams::run(&args[1..]),
         _ => Err(
-            "usage: cargo xtask conformance <area> [--count N]; areas: jid, precis, prosody, sasl"
+            "usage: cargo xtask conformance <area> [--count N]; areas: jid, precis, prosody, sasl, streams"
                 .to_owned(),
         ),
     }

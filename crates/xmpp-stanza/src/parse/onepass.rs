@@ -381,7 +381,13 @@ impl<'i, 'n> Builder<'i, 'n> {
                 self.pos += end;
                 continue;
             }
-            if done {
+            // After the root only `Misc` may follow (XML 1.0 §2.1): a
+            // comment or processing instruction is well formed there, and
+            // refused below as RFC 6120 §11.1 restricts it; any tag or
+            // CDATA section is content after the end.
+            let misc =
+                matches!(rest.get(1), Some(b'?')) || rest.get(1..4) == Some(b"!--".as_slice());
+            if done && !misc {
                 return Err(ParseError::TrailingContent {
                     offset: self.offset(),
                 });
@@ -539,10 +545,7 @@ impl<'i, 'n> Builder<'i, 'n> {
             check_chars(raw, from as u64)?;
         }
         if self.stack.is_empty() {
-            if self.limits.is_some() && all_space(raw) {
-                self.pos = from + len + 3;
-                return Ok(());
-            }
+            // Never `Misc` (XML 1.0 §2.1), not even a blank one.
             return Err(ParseError::TrailingContent {
                 offset: self.offset(),
             });

@@ -2,6 +2,8 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use super::*;
+use crate::element::Node;
+use crate::stream_error::StreamCondition;
 
 fn parse(s: &str) -> Result<Element, ParseError> {
     s.parse()
@@ -236,7 +238,7 @@ proptest::proptest! {
     fn attribute_values_unescape_as_xmpp_stream_does(
         raw in "([a-z é😀;#x0-9\t\n\r]|&(lt|gt|amp|apos|quot|#x?[0-9a-fA-F+]{0,7});?){0,24}"
     ) {
-        let ours = attribute_value(&raw);
+        let ours = attribute_value_with(&raw, byte_flags(&raw));
         proptest::prop_assert_eq!(ours.as_str(), &*unescape_attribute(&raw));
     }
 }
@@ -414,4 +416,41 @@ fn the_deepest_tree_fits_a_thread_stack() {
         .unwrap()
         .join();
     assert!(ok.is_ok());
+}
+
+#[test]
+fn after_the_root_restricted_constructs_are_restricted_and_cdata_is_content() {
+    // XML 1.0 §2.1: comments and processing instructions may follow the
+    // root (`Misc`), so they are refused as RFC 6120 §11.1 constructs, as
+    // the framer refuses them at stream level; a CDATA section is never
+    // `Misc`, not even a blank one, before or after the root.
+    for (xml, condition) in [
+        ("<a/><?pi?>", StreamCondition::RestrictedXml),
+        ("<a></a>\n<!--c-->", StreamCondition::RestrictedXml),
+        ("<a/><![CDATA[ ]]>", StreamCondition::NotWellFormed),
+        ("<![CDATA[ ]]><a/>", StreamCondition::NotWellFormed),
+        ("<a/><b/>", StreamCondition::NotWellFormed),
+    ] {
+        let ours = parse(xml).unwrap_err();
+        assert_eq!(ours.condition(), condition, "{xml}: {ours:?}");
+        let reference = Element::from_bytes_via_quick_xml(xml.as_bytes(), &Limits::default());
+        assert_eq!(reference.unwrap_err().condition(), condition, "{xml}");
+    }
+}
+
+#[test]
+fn a_byte_order_mark_may_start_standalone_bytes() {
+    // XML 1.0 §4.3.3 and Appendix F: a UTF-8 byte order mark may begin
+    // the entity and is not part of its content, as the framer allows at
+    // the start of a stream.
+    for xml in [
+        &b"\xEF\xBB\xBF<a/>"[..],
+        b"\xEF\xBB\xBF<?xml version='1.0'?><a/>",
+    ] {
+        assert_eq!(Element::from_bytes(xml).unwrap().name(), "a");
+        let reference = Element::from_bytes_via_quick_xml(xml, &Limits::default());
+        assert_eq!(reference.unwrap().name(), "a");
+    }
+    assert!(Element::from_bytes(b"<a/>\xEF\xBB\xBF").is_err());
+    assert!(Element::from_bytes(b" \xEF\xBB\xBF<a/>").is_err());
 }

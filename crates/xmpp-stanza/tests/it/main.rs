@@ -7,6 +7,7 @@
     reason = "tests run with std"
 )]
 
+mod forward;
 mod onepass;
 mod payloads;
 mod roundtrip;

@@ -12,13 +12,13 @@ use proptest::prelude::*;
 use xmpp_stanza::Element;
 use xmpp_stream::{Event, Framer, Limits, Transport};
 
-/// The two paths agree: the same tree, or both an error.
+/// The two paths agree: the same tree, or errors of the same condition.
 fn agree(frame: &xmpp_stream::Element) -> Result<(), String> {
     let ours = Element::from_frame(frame);
     let reference = Element::from_frame_via_quick_xml(frame);
     match (&ours, &reference) {
         (Ok(a), Ok(b)) if a == b => Ok(()),
-        (Err(_), Err(_)) => Ok(()),
+        (Err(a), Err(b)) if a.condition() == b.condition() => Ok(()),
         _ => Err(format!(
             "{}\n trusted: {ours:?}\n quick-xml: {reference:?}",
             frame.xml()
@@ -26,24 +26,29 @@ fn agree(frame: &xmpp_stream::Element) -> Result<(), String> {
     }
 }
 
-/// Standalone, the two paths agree: the same tree, or both an error (the
-/// conditions may differ where quick-xml's is the less exact: `&;` is not
-/// well formed, not an entity reference). The single pass may refuse what
-/// quick-xml lets through (attributes without white space between them)
-/// only when the framer, which follows XML 1.0 to the letter, refuses it
-/// too.
+/// Standalone, the two paths agree: the same tree, or errors of the same
+/// condition (RFC 6120 §4.9.3: what the stream would be closed with).
 fn agree_standalone(xml: &[u8]) -> Result<(), String> {
     let ours = Element::from_bytes(xml);
     let reference = Element::from_bytes_via_quick_xml(xml, &Limits::default());
     let text = String::from_utf8_lossy(xml);
     match (&ours, &reference) {
         (Ok(a), Ok(b)) if a == b => Ok(()),
-        (Err(_), Err(_)) => Ok(()),
-        (Err(_), Ok(_)) if crate::vectors::frame("jabber:client", text.trim()).is_err() => Ok(()),
+        (Err(a), Err(b)) if a.condition() == b.condition() => Ok(()),
+        (Err(_), Err(b)) if tokenizer_gave_up(b) => Ok(()),
         _ => Err(format!(
             "{text}\n single pass: {ours:?}\n quick-xml: {reference:?}"
         )),
     }
+}
+
+/// Whether quick-xml could not tokenize the rest of the input (a quote or
+/// a construct never closed): it then never sees what the single pass,
+/// which reads attribute by attribute, found earlier in the same tag (a
+/// reserved or undeclared prefix: `<a xmlns:p=''x'>`). Namespaces in XML
+/// does not rank the two; each side reports the first error it can see.
+fn tokenizer_gave_up(reference: &xmpp_stanza::ParseError) -> bool {
+    matches!(reference, xmpp_stanza::ParseError::Xml { detail, .. } if detail.starts_with("syntax error"))
 }
 
 /// The transport a vector's name picks (see testdata/streams/README.md).
@@ -273,12 +278,11 @@ proptest! {
 }
 
 #[test]
-fn the_framer_oracle_tells_the_two_apart() {
-    // `agree_standalone` leans on this: well-formed elements frame,
-    // attributes run together do not.
-    assert!(
-        crate::vectors::frame("jabber:client", "<a x='1' p:y='2' xmlns:p='urn:p'>t</a>").is_ok()
-    );
+fn attributes_run_together_are_refused_by_both() {
+    // XML 1.0 §3.1 wants white space before every attribute; quick-xml
+    // does not, so the reference checks it itself.
+    let xml = b"<a x='1'y='2'/>";
     assert!(crate::vectors::frame("jabber:client", "<a x='1'y='2'/>").is_err());
-    assert!(Element::from_bytes(b"<a x='1'y='2'/>").is_err());
+    assert!(Element::from_bytes(xml).is_err());
+    assert!(Element::from_bytes_via_quick_xml(xml, &Limits::default()).is_err());
 }
