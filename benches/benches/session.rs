@@ -89,7 +89,7 @@ fn serve(server: &mut Server, login: &Login) -> bool {
     let mut bound = false;
     while let Some(event) = server.poll_event() {
         match event {
-            ServerEvent::CredentialsRequest(_) => {
+            ServerEvent::CredentialsRequest { .. } => {
                 server
                     .provide_credentials(Credentials::Scram(login.stored.clone()))
                     .unwrap();
