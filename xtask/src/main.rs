@@ -14,6 +14,7 @@
 //! cargo xtask fuzz-smoke [--seconds N]    a short run of every cargo-fuzz target
 //! cargo xtask golden [--check]            refresh the golden events of testdata/streams (or fail if stale)
 //! cargo xtask interop                     slixmpp and @xmpp/client against `xmpp serve` on loopback
+//! cargo xtask probe [--update]            `xmpp probe` against Prosody and `xmpp serve`; results in testdata/probe/
 //! ```
 
 #![allow(
@@ -28,6 +29,7 @@ mod conformance;
 mod fuzz;
 mod golden;
 mod interop;
+mod probe;
 mod setup;
 mod util;
 
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Some("fuzz-smoke") => fuzz::run(&args[1..]),
         Some("golden") => golden::run(&args[1..]),
         Some("interop") => interop::run(&args[1..]),
+        Some("probe") => probe::run(&args[1..]),
         Some("setup") => setup::run(&args[1..]),
         _ => {
             eprintln!("{}", USAGE);

@@ -18,6 +18,7 @@ mod frame;
 mod io;
 mod jid;
 mod precis;
+mod probe;
 mod sasl;
 mod serve;
 mod stanza;
@@ -56,6 +57,9 @@ commands:
       logs in, sends, prints received stanzas as `stanza` does, closes
   demo
       a server and two clients in one process, with an annotated transcript
+  probe --server HOST:PORT --domain D --user NAME:PASSWORD --user NAME2:PASSWORD2
+        [--tls starttls|direct|off] [--insecure] [--suite LIST] [--json] [--fuzz --seconds N [--seed S]]
+      conformance and hostile-input checks of another server (RFC 6120, RFC 6121, XEP-0198)
 
 With no inputs, each line of standard input is one input. One JSON object is
 printed per input. Exit status: 0 all valid, 1 some invalid, 2 usage error.";
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
         Some("serve") => serve::run(&args[1..]),
         Some("connect") => connect::run(&args[1..]),
         Some("demo") => demo::run(&args[1..]),
+        Some("probe") => probe::run(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Exit::Ok

@@ -311,6 +311,24 @@ impl Clock {
     }
 }
 
+/// The major number of a stream header's `version` (RFC 6120 §4.7.5:
+/// `<major>.<minor>`, compared as integers, leading zeros ignored); `None`
+/// for an absent or malformed value.
+pub(crate) fn version_major(version: Option<&str>) -> Option<u32> {
+    let (major, minor) = version?.split_once('.')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(major) || !digits(minor) {
+        return None;
+    }
+    let major = major.trim_start_matches('0');
+    // A huge major saturates: it is still "at least 1".
+    Some(if major.is_empty() {
+        0
+    } else {
+        major.parse().unwrap_or(u32::MAX)
+    })
+}
+
 /// The earlier of two optional deadlines.
 pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     match (a, b) {
@@ -346,6 +364,20 @@ mod tests {
         let mut tls = String::new();
         write_element(&mut tls, Transport::Tcp, &StartTls::Proceed.to_element());
         assert_eq!(tls, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    }
+
+    #[test]
+    fn versions_compare_as_integers() {
+        assert_eq!(version_major(Some("1.0")), Some(1));
+        assert_eq!(version_major(Some("01.0")), Some(1));
+        assert_eq!(version_major(Some("2.13")), Some(2));
+        assert_eq!(version_major(Some("0.9")), Some(0));
+        assert_eq!(version_major(Some("00.9")), Some(0));
+        assert_eq!(version_major(Some("99999999999999.0")), Some(u32::MAX));
+        for bad in ["1", "1.", ".0", "a.b", "1.0.0", "-1.0", ""] {
+            assert_eq!(version_major(Some(bad)), None, "{bad}");
+        }
+        assert_eq!(version_major(None), None);
     }
 
     #[test]

@@ -382,7 +382,10 @@ impl fmt::Display for StreamError {
                 write!(f, "encoding {encoding} not supported, only UTF-8")
             }
             Self::UnsupportedVersion { version } => {
-                write!(f, "stream version {version} not supported, only 1.x")
+                write!(
+                    f,
+                    "stream version {version} is not <major>.<minor> (RFC 6120 §4.7.5)"
+                )
             }
             Self::InvalidBody {
                 offset,

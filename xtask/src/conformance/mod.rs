@@ -6,7 +6,7 @@
 mod jid;
 mod oracle;
 mod precis;
-mod prosody;
+pub(crate) mod prosody;
 pub(crate) mod rng;
 mod sasl;
 mod streams;

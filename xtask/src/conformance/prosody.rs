@@ -80,12 +80,24 @@ struct Paths {
 /// Where `--record` writes the elements Prosody sent.
 const RECORD: &str = "testdata/stanzas/prosody-0.12.txt";
 
-pub(crate) fn run(args: &[String]) -> Result {
-    let record = args.iter().any(|a| a == "--record");
-    let started = Instant::now();
+/// A Prosody of this run's configuration, started under `target/<dir>`:
+/// the process (killed when dropped), its port, certificate and paths.
+pub(crate) struct Running {
+    server: Server,
+    pub(crate) port: u16,
+    certificate: Certificate,
+    paths: Paths,
+}
+
+/// The domain and two accounts of a started Prosody, for other tools.
+pub(crate) const DOMAIN: &str = HOST;
+pub(crate) const ACCOUNTS: [(&str, &str); 2] = [("alice", "alice-secret"), ("bob", "bob-secret")];
+
+/// Starts a Prosody of this run's configuration under `target/<dir>`.
+pub(crate) fn start(dir: &str) -> Result<Running> {
     let prosody = find_program("prosody")?;
     let prosodyctl = find_program("prosodyctl")?;
-    let paths = prepare(&root().join("target").join("prosody-conformance"))?;
+    let paths = prepare(&root().join("target").join(dir))?;
     let port = free_port()?;
     let certificate = Certificate::generate(&[HOST, HOST_SHA256])?;
     for (file, pem) in [
@@ -102,6 +114,23 @@ pub(crate) fn run(args: &[String]) -> Result {
         }
     }
     let server = Server::start(&prosody, &paths, port)?;
+    Ok(Running {
+        server,
+        port,
+        certificate,
+        paths,
+    })
+}
+
+pub(crate) fn run(args: &[String]) -> Result {
+    let record = args.iter().any(|a| a == "--record");
+    let started = Instant::now();
+    let Running {
+        server,
+        port,
+        certificate,
+        paths,
+    } = start("prosody-conformance")?;
     eprintln!(
         "prosody: listening on 127.0.0.1:{port} after {} ms (config {})",
         started.elapsed().as_millis(),

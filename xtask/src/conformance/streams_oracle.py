@@ -11,7 +11,7 @@ layer of XMPP rules that XML alone does not give:
   RFC 6120 §11.6  UTF-8 only (an XML declaration naming another encoding)
   RFC 6120 §4.8   the stream element and namespace, the content namespace
                   of the header, no top-level element in no namespace
-  RFC 6120 §4.7.5 a major version above 1 is refused
+  RFC 6120 §4.7.5 a version that is not <major>.<minor> is refused
   RFC 6120 §4.3.3 a new stream (a new document) after <proceed/> (TLS)
                   and <success/> (SASL), as xmpp-stream's golden runner does
   RFC 6120 §4.1   no character data at stream level but white space
@@ -288,8 +288,8 @@ class Stream:
         ev = self.event("stream-open", ns, local, attrs, own)
         version = ev["attrs"].get("version")
         if version is not None:
-            major = version.split(".", 1)[0]
-            if not major.isdigit() or int(major) > 1:
+            major, dot, minor = version.partition(".")
+            if not (dot and major.isdigit() and minor.isdigit()):
                 raise Refuse("version " + version + " (RFC 6120 §4.7.5)")
         self.emit(ev)
         self.open = True

@@ -253,3 +253,40 @@ fn demo_runs_to_the_end() {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
 }
+
+#[test]
+fn probe_passes_every_must_against_serve() {
+    let served = Served::start(&[]);
+    let server = served.c2s();
+    let (code, lines) = xmpp(
+        &[
+            "probe",
+            "--server",
+            &server,
+            "--domain",
+            "localhost",
+            "--user",
+            "juliet:r0m30",
+            "--user",
+            "romeo:j4l13t",
+            "--insecure",
+            "--json",
+            "--suite",
+            "stream,bind,stanza",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{lines:?}");
+    assert!(lines.len() > 20);
+    for l in &lines {
+        for key in [
+            "id", "section", "level", "outcome", "detail", "sent", "received",
+        ] {
+            assert!(l.get(key).is_some(), "{key} missing in {l}");
+        }
+        assert!(["MUST", "SHOULD", "MAY"].contains(&l["level"].as_str().unwrap_or_default()));
+        assert_ne!(l["outcome"], "fail", "{l}");
+    }
+    assert_eq!(xmpp(&["probe", "--server", &server], None).0, 2);
+    drop(served);
+}

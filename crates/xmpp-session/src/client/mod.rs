@@ -33,7 +33,7 @@ use crate::rng::{Drbg, Seed};
 use crate::sm::{ResumptionState, SmState};
 use crate::time::Instant;
 use crate::tls::TlsInfo;
-use crate::wire::{Clock, Due, Incoming, Wire, earliest};
+use crate::wire::{Clock, Due, Incoming, Wire, earliest, version_major};
 
 /// The XEP-0440 namespace of the advertised channel-binding types.
 pub(crate) const SASL_CB_NS: &str = "urn:xmpp:sasl-cb:0";
@@ -473,8 +473,8 @@ impl Client {
                         "a second stream header",
                     ));
                 }
-                // RFC 6120 §4.7.5: we speak 1.x only.
-                if !header.version().is_some_and(|v| v.starts_with("1.")) {
+                // RFC 6120 §4.7.5: a server below 1.0 cannot speak with us.
+                if version_major(header.version()).is_none_or(|major| major < 1) {
                     return Err(Error::protocol(
                         StreamCondition::UnsupportedVersion,
                         "the server's stream version is not 1.x",

@@ -33,7 +33,7 @@ use crate::rng::{Drbg, Seed};
 use crate::sm::{ResumptionState, SmState};
 use crate::time::Instant;
 use crate::tls::TlsInfo;
-use crate::wire::{Clock, Due, Incoming, Wire, earliest};
+use crate::wire::{Clock, Due, Incoming, Wire, earliest, version_major};
 
 /// What a [`Server`] tells its driver and application. The requests
 /// (credentials, binding, resumption) wait for their answer command; the

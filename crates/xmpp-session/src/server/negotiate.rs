@@ -29,11 +29,13 @@ impl Server {
                 "the content namespace is not jabber:client",
             ));
         }
-        // RFC 6120 §4.7.5: no version means 0.9, which is not spoken here.
-        if !h.version().is_some_and(|v| v.starts_with("1.")) {
+        // RFC 6120 §4.7.5: our header already answers with 1.0, the lower
+        // of the two for any client at 1.0 or above; no version (0.9) or a
+        // malformed one is not spoken here.
+        if version_major(h.version()).is_none_or(|major| major < 1) {
             return Err(Error::protocol(
                 StreamCondition::UnsupportedVersion,
-                "the stream version is not 1.x",
+                "the stream version is below 1.0",
             ));
         }
         let served = h.to().and_then(|to| Jid::new(to).ok()).is_some_and(|to| {
@@ -241,17 +243,12 @@ impl Server {
         iq: Iq,
         requested: Option<String>,
     ) -> Result<(), Error> {
-        if let Some(r) = &requested {
-            // RFC 6120 §7.7.2.1: a resourcepart RFC 7622 §3.4 refuses.
-            if ResourcePart::new(r).is_err() {
-                return self.bind_error(&iq, DefinedCondition::BadRequest);
-            }
-        }
-        let requested = requested.map(|r| {
-            ResourcePart::new(&r)
-                .map(|p| p.as_str().to_string())
-                .unwrap_or(r)
-        });
+        // RFC 6120 §7.7.2.1: a resourcepart RFC 7622 §3.4 refuses is not
+        // refused back (the server "SHOULD instead process the resourcepart
+        // so that it is in conformance"): the request counts as none, and
+        // the application binds the suggested one.
+        let requested =
+            requested.and_then(|r| ResourcePart::new(&r).ok().map(|p| p.as_str().to_string()));
         let suggested = self.rng.token(9);
         self.phase = Phase::AwaitBind {
             request: Box::new(iq),

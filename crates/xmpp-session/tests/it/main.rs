@@ -701,3 +701,34 @@ fn a_rejected_token_falls_back_to_the_password() {
     );
     assert!(pair.bound_jid().is_some());
 }
+
+#[test]
+fn a_higher_client_version_gets_1_0_and_the_stream_goes_on() {
+    let mut pair = Pair::new(
+        Pair::client_config("juliet", PASSWORD),
+        server().tls(TlsPolicy::Off),
+    );
+    pair.server
+        .handle_input(
+            b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' \
+              to='example.com' version='2.13'>",
+        )
+        .expect("RFC 6120 §4.7.5: answered with the lower version");
+    let out = String::from_utf8(pair.server.poll_transmit().expect("bytes")).expect("utf-8");
+    assert!(
+        out.contains("version='1.0'") && out.contains("<stream:features>"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_invalid_requested_resource_is_replaced_not_refused() {
+    // RFC 6120 §7.7.2.1: the server SHOULD make it conform.
+    let client = Pair::client_config("juliet", PASSWORD)
+        .resource("bad\u{378}resource")
+        .sasl2(false);
+    let mut pair = Pair::new(client, server());
+    pair.drive();
+    let jid = pair.bound_jid().expect("bound");
+    assert!(!jid.contains('\u{378}'), "{jid}");
+}

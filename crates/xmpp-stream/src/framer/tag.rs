@@ -683,17 +683,18 @@ fn word<const N: usize>(s: &[u8], i: usize) -> [u8; N] {
         .unwrap_or([0; N])
 }
 
-/// RFC 6120 §4.7.5: a version whose major number is not 1 is refused.
+/// RFC 6120 §4.7.5: a version is `<major>.<minor>`, two integers. Which
+/// versions a party speaks is the session's decision, not the framer's: a
+/// receiving entity answers a higher version with its own (1.0) and goes on,
+/// and only an initiating entity whose peer answers below what it needs
+/// closes with `unsupported-version`. The framer refuses only a version that
+/// is not a version at all.
 fn check_version(v: Option<&str>) -> Result<(), StreamError> {
     let Some(v) = v else { return Ok(()) };
-    let ok = v.split_once('.').is_some_and(|(major, minor)| {
-        !minor.is_empty()
-            && minor.bytes().all(|b| b.is_ascii_digit())
-            && !major.is_empty()
-            && major.bytes().all(|b| b.is_ascii_digit())
-            && major.trim_start_matches('0') == "1"
-    });
-    if ok {
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if v.split_once('.')
+        .is_some_and(|(major, minor)| number(major) && number(minor))
+    {
         Ok(())
     } else {
         Err(StreamError::UnsupportedVersion {

@@ -287,9 +287,15 @@ fn namespaces() {
         condition("<stream:stream xmlns='jabber:client'>"),
         Condition::BadNamespacePrefix
     );
+    // RFC 6120 §4.7.5: a higher version is answered, not refused; only a
+    // version that is not `<major>.<minor>` is.
+    assert_eq!(
+        frame("<s:stream xmlns='jabber:server' xmlns:s='http://etherx.jabber.org/streams' version='2.0'></s:stream>").1,
+        None
+    );
     assert_eq!(
         condition(
-            "<s:stream xmlns='jabber:server' xmlns:s='http://etherx.jabber.org/streams' version='2.0'>"
+            "<s:stream xmlns='jabber:server' xmlns:s='http://etherx.jabber.org/streams' version='two'>"
         ),
         Condition::UnsupportedVersion
     );

@@ -1,0 +1,1137 @@
+//! The catalogue. Raw checks (suite `stream`) speak before TLS, where RFC
+//! 6120 puts every header rule and most stream errors; the others log in
+//! with the session machine as a well-behaved client would, then misbehave
+//! on purpose through it.
+
+use std::time::{Duration, Instant};
+
+use xmpp_jid::{FullJid, Jid};
+use xmpp_sasl::{Hash, Mechanism};
+use xmpp_session::{ClientEvent, Error as SessionError, SmConfig};
+use xmpp_stanza::{
+    DefinedCondition, Element, Iq, IqType, Message, MessageType, PING_NS, Presence, PresenceType,
+    Stanza, StanzaNs,
+};
+use xmpp_tokio::{ClientSession, ClientSessionEvent, ConnectOptions};
+
+use super::raw::{Answer, Raw, header};
+use super::{Outcome, Report, Target};
+
+/// How long a logged-in exchange may take.
+const STEP: Duration = Duration::from_secs(8);
+/// Silence after which a raw answer is taken as complete.
+const QUIET: Duration = Duration::from_millis(1500);
+
+fn report(
+    id: &'static str,
+    section: &'static str,
+    level: &'static str,
+    outcome: Outcome,
+    detail: impl Into<String>,
+) -> Report {
+    Report {
+        id,
+        section,
+        level,
+        outcome,
+        detail: detail.into(),
+        sent: String::new(),
+        received: String::new(),
+    }
+}
+
+pub(crate) async fn run_all(target: &Target, suites: &[String]) -> Vec<Report> {
+    let mut out = Vec::new();
+    for suite in suites {
+        match suite.as_str() {
+            "stream" => stream_suite(target, &mut out).await,
+            "sasl" => sasl_suite(target, &mut out).await,
+            "bind" => bind_suite(target, &mut out).await,
+            "stanza" => stanza_suite(target, &mut out).await,
+            "sm" => sm_suite(target, &mut out).await,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Sends `bytes` on a new plain connection and reads the answer.
+async fn exchange(target: &Target, bytes: &[u8]) -> Result<Answer, String> {
+    let mut raw = Raw::open(&target.server)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    raw.send(bytes).await;
+    raw.read(QUIET, |a| a.stream_error.is_some()).await;
+    // The close that follows a stream error.
+    raw.read(Duration::from_millis(500), |_| false).await;
+    Ok(raw.answer().clone())
+}
+
+/// A check that the server closes with a stream error: pass for
+/// `expected`, warn for another condition (where RFC 6120 says the
+/// condition SHOULD be `expected`), fail for none.
+async fn expect_error(
+    target: &Target,
+    id: &'static str,
+    section: &'static str,
+    bytes: String,
+    expected: &str,
+    other_is_warn: bool,
+) -> Report {
+    let mut r = match exchange(target, bytes.as_bytes()).await {
+        Err(e) => report(id, section, "MUST", Outcome::Fail, e),
+        Ok(a) => {
+            let (outcome, detail) = match &a.stream_error {
+                Some(c) if c == expected => (Outcome::Pass, format!("<{c}/>")),
+                Some(c) if other_is_warn => (
+                    Outcome::Warn,
+                    format!("closed with <{c}/>, RFC 6120 names <{expected}/>"),
+                ),
+                Some(c) => (Outcome::Fail, format!("<{c}/> instead of <{expected}/>")),
+                None if a.eof && !a.closed => (
+                    Outcome::Fail,
+                    "the connection dropped without a stream error".to_owned(),
+                ),
+                None => (
+                    Outcome::Fail,
+                    format!(
+                        "no stream error (closed: {}, silent: {})",
+                        a.closed, a.silent
+                    ),
+                ),
+            };
+            let mut r = report(id, section, "MUST", outcome, detail);
+            r.received = truncate(&a.received);
+            r
+        }
+    };
+    r.sent = truncate(&bytes);
+    r
+}
+
+fn truncate(s: &str) -> String {
+    const MAX: usize = 600;
+    if s.len() <= MAX {
+        return s.to_owned();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", s.get(..end).unwrap_or_default(), s.len())
+}
+
+async fn stream_suite(t: &Target, out: &mut Vec<Report>) {
+    let d = &t.domain;
+    // The response header and the features (RFC 6120 §4.7, §4.3.2).
+    let hello = header(d);
+    match exchange(t, hello.as_bytes()).await {
+        Err(e) => out.push(report(
+            "stream-header",
+            "RFC 6120 §4.7",
+            "MUST",
+            Outcome::Fail,
+            e,
+        )),
+        Ok(a) => {
+            let h = a.header.as_ref();
+            let check = |ok: bool, yes: String, no: String| {
+                if ok {
+                    (Outcome::Pass, yes)
+                } else {
+                    (Outcome::Fail, no)
+                }
+            };
+            let version = h.and_then(|h| h.version()).map(str::to_owned);
+            let (o, d1) = check(
+                version.as_deref().is_some_and(|v| v.starts_with("1.")),
+                format!("version {}", version.clone().unwrap_or_default()),
+                format!("version {version:?}"),
+            );
+            out.push(report("stream-version", "RFC 6120 §4.7.5", "MUST", o, d1));
+            let id = h.and_then(|h| h.id()).map(str::to_owned);
+            let (o, d2) = check(
+                id.as_deref().is_some_and(|i| !i.is_empty()),
+                "a stream id".into(),
+                "no stream id".into(),
+            );
+            out.push(report("stream-id", "RFC 6120 §4.7.3", "MUST", o, d2));
+            let from = h.and_then(|h| h.from()).map(str::to_owned);
+            let (o, d3) = check(
+                from.as_deref() == Some(d.as_str()),
+                format!("from='{}'", from.clone().unwrap_or_default()),
+                format!("from {from:?}, expected '{d}'"),
+            );
+            out.push(report("stream-from", "RFC 6120 §4.7.1", "MUST", o, d3));
+            let (o, d4) = check(
+                a.features().is_some(),
+                "stream features".into(),
+                "no stream features".into(),
+            );
+            let mut r = report("stream-features", "RFC 6120 §4.3.2", "MUST", o, d4);
+            r.sent = hello.clone();
+            r.received = truncate(&a.received);
+            out.push(r);
+        }
+    }
+    let ns = "xmlns:stream='http://etherx.jabber.org/streams'";
+    let cases: [(&'static str, &'static str, String, &'static str, bool); 10] = [
+        (
+            "host-unknown",
+            "RFC 6120 §4.9.3.6",
+            format!(
+                "<stream:stream xmlns='jabber:client' {ns} to='unknown.invalid' version='1.0'>"
+            ),
+            "host-unknown",
+            true,
+        ),
+        (
+            "invalid-namespace",
+            "RFC 6120 §4.8.1",
+            format!(
+                "<stream:stream xmlns='jabber:client' xmlns:stream='urn:example:not-streams' to='{d}' version='1.0'>"
+            ),
+            "invalid-namespace",
+            true,
+        ),
+        (
+            "undeclared-prefix",
+            "RFC 6120 §4.9.3.2",
+            format!("{hello}<foo:message to='a@{d}'><body>x</body></foo:message>"),
+            "bad-namespace-prefix",
+            true,
+        ),
+        (
+            "restricted-xml-comment",
+            "RFC 6120 §11.1",
+            format!("{hello}<!-- a comment -->"),
+            "restricted-xml",
+            true,
+        ),
+        (
+            "restricted-xml-pi",
+            "RFC 6120 §11.1",
+            format!("{hello}<?pi data?>"),
+            "restricted-xml",
+            true,
+        ),
+        (
+            "restricted-xml-dtd",
+            "RFC 6120 §11.1",
+            format!(
+                "<?xml version='1.0'?><!DOCTYPE stream [<!ENTITY x 'y'>]>{}",
+                hello.trim_start_matches("<?xml version='1.0'?>")
+            ),
+            "restricted-xml",
+            true,
+        ),
+        (
+            "restricted-xml-entity",
+            "RFC 6120 §11.1",
+            format!("{hello}<message to='a@{d}'><body>&custom;</body></message>"),
+            "restricted-xml",
+            true,
+        ),
+        (
+            "not-well-formed",
+            "RFC 6120 §4.9.3.13",
+            format!("{hello}<message><body>x</iq></message>"),
+            "not-well-formed",
+            true,
+        ),
+        (
+            "unsupported-encoding",
+            "RFC 6120 §11.6",
+            format!(
+                "<?xml version='1.0' encoding='ISO-8859-1'?>{}",
+                hello.trim_start_matches("<?xml version='1.0'?>")
+            ),
+            "unsupported-encoding",
+            true,
+        ),
+        (
+            "stanza-before-auth",
+            "RFC 6120 §4.3.5",
+            format!("{hello}<message to='someone@{d}'><body>early</body></message>"),
+            "not-authorized",
+            true,
+        ),
+    ];
+    for (id, section, bytes, expected, warn) in cases {
+        out.push(expect_error(t, id, section, bytes, expected, warn).await);
+    }
+    // A higher version (RFC 6120 §4.7.5): answered with the lower one, and
+    // the stream goes on.
+    let higher = format!("<stream:stream xmlns='jabber:client' {ns} to='{d}' version='2.13'>");
+    let mut r = match exchange(t, higher.as_bytes()).await {
+        Ok(a) => {
+            let version = a
+                .header
+                .as_ref()
+                .and_then(|h| h.version())
+                .map(str::to_owned);
+            let (o, detail) = match (&a.stream_error, version.as_deref(), a.features()) {
+                (None, Some("1.0"), Some(_)) => {
+                    (Outcome::Pass, "answered version 1.0 and went on".to_owned())
+                }
+                (Some(c), v, _) => (
+                    Outcome::Fail,
+                    format!("closed with <{c}/> (answered version {v:?})"),
+                ),
+                (None, v, _) => (Outcome::Fail, format!("answered version {v:?}")),
+            };
+            let mut r = report(
+                "stream-version-higher",
+                "RFC 6120 §4.7.5",
+                "MUST",
+                o,
+                detail,
+            );
+            r.received = truncate(&a.received);
+            r
+        }
+        Err(e) => report(
+            "stream-version-higher",
+            "RFC 6120 §4.7.5",
+            "MUST",
+            Outcome::Fail,
+            e,
+        ),
+    };
+    r.sent = higher;
+    out.push(r);
+    // Another prefix for the stream namespace (RFC 6120 §4.8.5): a server
+    // may accept it, or refuse with bad-namespace-prefix.
+    let other = format!(
+        "<foobar:stream xmlns='jabber:client' xmlns:foobar='http://etherx.jabber.org/streams' to='{d}' version='1.0'>"
+    );
+    let mut r = match exchange(t, other.as_bytes()).await {
+        Ok(a) => {
+            let (o, detail) = match (&a.stream_error, a.features()) {
+                (Some(c), _) if c == "bad-namespace-prefix" => (
+                    Outcome::Pass,
+                    "refused with <bad-namespace-prefix/>".to_owned(),
+                ),
+                (None, Some(_)) => (
+                    Outcome::Pass,
+                    "accepted (RFC 6120 §4.8.5 allows either)".to_owned(),
+                ),
+                (Some(c), _) => (
+                    Outcome::Warn,
+                    format!("refused with <{c}/>, RFC 6120 names <bad-namespace-prefix/>"),
+                ),
+                (None, None) => (Outcome::Fail, "neither accepted nor refused".to_owned()),
+            };
+            let mut r = report("stream-prefix-other", "RFC 6120 §4.8.5", "MUST", o, detail);
+            r.received = truncate(&a.received);
+            r
+        }
+        Err(e) => report(
+            "stream-prefix-other",
+            "RFC 6120 §4.8.5",
+            "MUST",
+            Outcome::Fail,
+            e,
+        ),
+    };
+    r.sent = other;
+    out.push(r);
+    // Invalid UTF-8 (RFC 6120 §11.6 via XML 1.0 §2.2: not well formed).
+    let mut bad = hello.clone().into_bytes();
+    bad.extend_from_slice(b"<message><body>\xff\xfe</body></message>");
+    let mut r = match exchange(t, &bad).await {
+        Ok(a) => match &a.stream_error {
+            Some(c) if c == "not-well-formed" || c == "bad-format" => report(
+                "invalid-utf8",
+                "RFC 6120 §11.6",
+                "MUST",
+                Outcome::Pass,
+                format!("<{c}/>"),
+            ),
+            Some(c) => report(
+                "invalid-utf8",
+                "RFC 6120 §11.6",
+                "MUST",
+                Outcome::Warn,
+                format!("<{c}/>"),
+            ),
+            None => report(
+                "invalid-utf8",
+                "RFC 6120 §11.6",
+                "MUST",
+                Outcome::Fail,
+                "no stream error",
+            ),
+        },
+        Err(e) => report("invalid-utf8", "RFC 6120 §11.6", "MUST", Outcome::Fail, e),
+    };
+    r.sent = format!("{hello}<message><body>\\xff\\xfe</body></message>");
+    out.push(r);
+    // Nesting and size bounds: any stream error, no crash (RFC 6120 §13.12).
+    let deep = format!("{hello}<message>{}", "<x>".repeat(20_000));
+    out.push(limit_check(t, "deep-nesting", deep).await);
+    let big = format!(
+        "{hello}<message><body>{}</body></message>",
+        "a".repeat(2 * 1024 * 1024)
+    );
+    out.push(limit_check(t, "too-large-stanza", big).await);
+    // The close handshake (RFC 6120 §4.4).
+    let mut r = match Raw::open(&t.server).await {
+        Err(e) => report(
+            "close-handshake",
+            "RFC 6120 §4.4",
+            "SHOULD",
+            Outcome::Fail,
+            e.to_string(),
+        ),
+        Ok(mut raw) => {
+            raw.send(hello.as_bytes()).await;
+            raw.read(QUIET, |a| a.features().is_some()).await;
+            raw.send(b" \n </stream:stream>").await;
+            let a = raw.read(QUIET, |_| false).await;
+            let (o, detail) = match (a.closed, &a.stream_error) {
+                (true, None) => (Outcome::Pass, "closed its stream too".to_owned()),
+                (_, Some(c)) => (Outcome::Fail, format!("answered a clean close with <{c}/>")),
+                _ => (
+                    Outcome::Warn,
+                    "did not close its stream in return".to_owned(),
+                ),
+            };
+            let mut r = report("close-handshake", "RFC 6120 §4.4", "SHOULD", o, detail);
+            r.received = truncate(&a.received);
+            r
+        }
+    };
+    r.sent = format!("{hello} \\n </stream:stream>");
+    out.push(r);
+    // The server is still there after all of the above.
+    let alive = Raw::open(&t.server).await.is_ok();
+    out.push(report(
+        "survives-hostile-input",
+        "RFC 6120 §13.12",
+        "MUST",
+        if alive { Outcome::Pass } else { Outcome::Fail },
+        if alive {
+            "still accepts connections"
+        } else {
+            "refuses connections now"
+        },
+    ));
+}
+
+/// A bound the server must enforce somehow: a stream error (or a drop)
+/// passes; silence fails.
+async fn limit_check(t: &Target, id: &'static str, bytes: String) -> Report {
+    let mut r = match exchange(t, bytes.as_bytes()).await {
+        Ok(a) => {
+            let (o, detail) = match (&a.stream_error, a.eof) {
+                (Some(c), _) => (Outcome::Pass, format!("<{c}/>")),
+                (None, true) => (
+                    Outcome::Warn,
+                    "dropped the connection without a stream error".into(),
+                ),
+                (None, false) => (Outcome::Fail, "accepted it silently".into()),
+            };
+            let mut r = report(id, "RFC 6120 §13.12", "SHOULD", o, detail);
+            r.received = truncate(&a.received);
+            r
+        }
+        Err(e) => report(id, "RFC 6120 §13.12", "SHOULD", Outcome::Fail, e),
+    };
+    r.sent = truncate(&bytes);
+    r
+}
+
+/// A logged-in client.
+struct Logged {
+    session: ClientSession,
+    jid: FullJid,
+    mechanism: String,
+}
+
+/// Logs in account `n` with `tweak` applied; the error names the reason.
+async fn login(
+    t: &Target,
+    n: usize,
+    tweak: impl FnOnce(xmpp_session::ClientConfig) -> xmpp_session::ClientConfig,
+) -> Result<Logged, String> {
+    let config = tweak(t.config(n)?);
+    let options = ConnectOptions::new(config, t.server.clone(), t.trust());
+    let mut session = xmpp_tokio::connect(options)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut mechanism = String::new();
+    let mut failure: Option<SessionError> = None;
+    let result = tokio::time::timeout(STEP, async {
+        while let Some(e) = session.next_event().await {
+            match e {
+                ClientSessionEvent::Failed(e) => failure = Some(e),
+                ClientSessionEvent::Session(ClientEvent::Authenticated {
+                    mechanism: m, ..
+                }) => {
+                    mechanism = m.name().to_owned();
+                }
+                ClientSessionEvent::Session(ClientEvent::Bound { jid }) => return Some(jid),
+                ClientSessionEvent::Session(ClientEvent::Closed { .. }) => return None,
+                _ => {}
+            }
+        }
+        None
+    })
+    .await;
+    match result {
+        Ok(Some(jid)) => Ok(Logged {
+            session,
+            jid,
+            mechanism,
+        }),
+        Ok(None) => Err(failure.map_or("closed before binding".into(), |e| e.to_string())),
+        Err(_) => Err("timed out before binding".into()),
+    }
+}
+
+impl Logged {
+    /// The next stanza `pick` accepts within [`STEP`].
+    async fn expect<T>(&mut self, mut pick: impl FnMut(&Stanza) -> Option<T>) -> Option<T> {
+        tokio::time::timeout(STEP, async {
+            while let Some(e) = self.session.next_event().await {
+                if let ClientSessionEvent::Session(ClientEvent::Stanza(s)) = e {
+                    if let Some(t) = pick(&s) {
+                        return Some(t);
+                    }
+                }
+            }
+            None
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
+    /// Whether nothing `pick` accepts arrives within `wait`.
+    async fn nothing(&mut self, wait: Duration, mut pick: impl FnMut(&Stanza) -> bool) -> bool {
+        tokio::time::timeout(wait, async {
+            while let Some(e) = self.session.next_event().await {
+                if let ClientSessionEvent::Session(ClientEvent::Stanza(s)) = e {
+                    if pick(&s) {
+                        return;
+                    }
+                }
+            }
+            std::future::pending::<()>().await;
+        })
+        .await
+        .is_err()
+    }
+
+    async fn close(self) {
+        self.session.close().await;
+    }
+}
+
+async fn sasl_suite(t: &Target, out: &mut Vec<Report>) {
+    let mechanisms = [
+        (
+            Mechanism::Scram {
+                hash: Hash::Sha1,
+                plus: false,
+            },
+            "sasl-scram-sha-1",
+        ),
+        (
+            Mechanism::Scram {
+                hash: Hash::Sha256,
+                plus: false,
+            },
+            "sasl-scram-sha-256",
+        ),
+        (
+            Mechanism::Scram {
+                hash: Hash::Sha512,
+                plus: false,
+            },
+            "sasl-scram-sha-512",
+        ),
+        (
+            Mechanism::Scram {
+                hash: Hash::Sha256,
+                plus: true,
+            },
+            "sasl-scram-sha-256-plus",
+        ),
+        (Mechanism::Plain, "sasl-plain"),
+    ];
+    for (m, id) in mechanisms {
+        let r = match login(t, 0, |c| c.mechanisms([m]).sasl2(false)).await {
+            Ok(l) => {
+                let r = report(
+                    id,
+                    "RFC 6120 §6",
+                    "MAY",
+                    Outcome::Pass,
+                    format!("logged in with {}", l.mechanism),
+                );
+                l.close().await;
+                r
+            }
+            Err(e) if e.contains("no offered mechanism") => report(
+                id,
+                "RFC 6120 §6",
+                "MAY",
+                Outcome::Skip,
+                format!("{m} not offered"),
+            ),
+            Err(e) => report(id, "RFC 6120 §6", "MAY", Outcome::Fail, e),
+        };
+        out.push(r);
+    }
+    // Wrong password and unknown user: not-authorized, and alike.
+    let wrong_started = Instant::now();
+    let wrong = login(t, 0, |mut c| {
+        c.password = zeroize::Zeroizing::new("not the password".into());
+        c
+    })
+    .await;
+    let wrong_time = wrong_started.elapsed();
+    let unknown_started = Instant::now();
+    let unknown = login(t, 0, |mut c| {
+        if let Ok(j) = xmpp_jid::BareJid::new(&format!("no-such-user-4b1d@{}", t.domain)) {
+            c.jid = j;
+        }
+        c.password = zeroize::Zeroizing::new("not the password".into());
+        c
+    })
+    .await;
+    let unknown_time = unknown_started.elapsed();
+    let reason = |r: &Result<Logged, String>| match r {
+        Ok(_) => "logged in".to_owned(),
+        Err(e) => e.clone(),
+    };
+    let (w, u) = (reason(&wrong), reason(&unknown));
+    out.push(report(
+        "sasl-wrong-password",
+        "RFC 6120 §6.5.10",
+        "MUST",
+        if w.contains("not-authorized") {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        },
+        w.clone(),
+    ));
+    let alike = w == u;
+    out.push(report(
+        "sasl-unknown-user-indistinguishable",
+        "RFC 5802 §5.1",
+        "SHOULD",
+        if alike { Outcome::Pass } else { Outcome::Warn },
+        format!(
+            "wrong password: {w} ({} ms); unknown user: {u} ({} ms)",
+            wrong_time.as_millis(),
+            unknown_time.as_millis()
+        ),
+    ));
+}
+
+async fn bind_suite(t: &Target, out: &mut Vec<Report>) {
+    // Requested (RFC 6120 §7.7): the server may still override it.
+    match login(t, 0, |c| c.resource("probe-requested").sasl2(false)).await {
+        Ok(l) => {
+            let kept = l.jid.as_str().ends_with("/probe-requested");
+            out.push(report(
+                "bind-requested",
+                "RFC 6120 §7.7",
+                "SHOULD",
+                if kept { Outcome::Pass } else { Outcome::Warn },
+                format!("bound {}", l.jid.as_str()),
+            ));
+            // Conflict (§7.7.2.2): any of the three behaviours is fine, as
+            // long as the second client ends bound or refused cleanly.
+            let second = login(t, 0, |c| c.resource("probe-requested").sasl2(false)).await;
+            out.push(match second {
+                Ok(s) => {
+                    let r = report(
+                        "bind-conflict",
+                        "RFC 6120 §7.7.2.2",
+                        "MUST",
+                        Outcome::Pass,
+                        format!("second session bound {}", s.jid.as_str()),
+                    );
+                    s.close().await;
+                    r
+                }
+                Err(e) if e.contains("conflict") => report(
+                    "bind-conflict",
+                    "RFC 6120 §7.7.2.2",
+                    "MUST",
+                    Outcome::Pass,
+                    e,
+                ),
+                Err(e) => report(
+                    "bind-conflict",
+                    "RFC 6120 §7.7.2.2",
+                    "MUST",
+                    Outcome::Fail,
+                    e,
+                ),
+            });
+            l.close().await;
+        }
+        Err(e) => out.push(report(
+            "bind-requested",
+            "RFC 6120 §7.7",
+            "SHOULD",
+            Outcome::Fail,
+            e,
+        )),
+    }
+    // Server-generated (§7.6).
+    out.push(match login(t, 0, |c| c.sasl2(false)).await {
+        Ok(l) => {
+            let ok = l.jid.as_jid().resourcepart().is_some_and(|r| !r.is_empty());
+            let r = report(
+                "bind-generated",
+                "RFC 6120 §7.6",
+                "MUST",
+                if ok { Outcome::Pass } else { Outcome::Fail },
+                format!("bound {}", l.jid.as_str()),
+            );
+            l.close().await;
+            r
+        }
+        Err(e) => report("bind-generated", "RFC 6120 §7.6", "MUST", Outcome::Fail, e),
+    });
+    // Malformed resourcepart (§7.7.2.1): the server "can return a
+    // <bad-request/> stanza error but SHOULD instead process the
+    // resourcepart so that it is in conformance". An unassigned code point
+    // (RFC 7622 §3.4): control characters cannot even be written in XML.
+    out.push(
+        match login(t, 0, |c| c.resource("bad\u{378}resource").sasl2(false)).await {
+            Err(e) if e.contains("bad-request") => report(
+                "bind-malformed",
+                "RFC 6120 §7.7.2.1",
+                "SHOULD",
+                Outcome::Warn,
+                format!("refused with bad-request ({e}) rather than made conformant"),
+            ),
+            Err(e) => report(
+                "bind-malformed",
+                "RFC 6120 §7.7.2.1",
+                "SHOULD",
+                Outcome::Fail,
+                e,
+            ),
+            Ok(l) => {
+                let conformant = !l.jid.as_str().contains('\u{378}');
+                let r = report(
+                    "bind-malformed",
+                    "RFC 6120 §7.7.2.1",
+                    "SHOULD",
+                    if conformant {
+                        Outcome::Pass
+                    } else {
+                        Outcome::Fail
+                    },
+                    format!("bound {}", l.jid.as_str()),
+                );
+                l.close().await;
+                r
+            }
+        },
+    );
+}
+
+fn body(s: &Stanza) -> Option<String> {
+    match s {
+        Stanza::Message(m) => m.body(None).map(|b| b.into_owned()),
+        _ => None,
+    }
+}
+
+async fn stanza_suite(t: &Target, out: &mut Vec<Report>) {
+    let (a, b) = match (login(t, 0, |c| c).await, login(t, 1, |c| c).await) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            out.push(report(
+                "stanza-login",
+                "RFC 6120 §8",
+                "MUST",
+                Outcome::Skip,
+                format!("cannot log in: {e}"),
+            ));
+            return;
+        }
+    };
+    let (mut a, mut b) = (a, b);
+    let presence = Stanza::Presence(Presence::new(StanzaNs::Client, PresenceType::Available));
+    a.session.send(presence.clone()).await;
+    b.session.send(presence).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Full JID routing and from stamping (RFC 6120 §8.1.2.1, §10.5).
+    let mut m = Message::chat(StanzaNs::Client, b.jid.clone().into(), "probe: full");
+    m.header.from = Jid::new(&format!("mallory@{}/x", t.domain)).ok();
+    a.session.send(Stanza::Message(m)).await;
+    let got = b
+        .expect(|s| (body(s).as_deref() == Some("probe: full")).then(|| s.header().from.clone()))
+        .await;
+    out.push(match got {
+        Some(from) => {
+            let stamped = from.as_ref().map(Jid::as_str) == Some(a.jid.as_str());
+            report(
+                "stanza-from-stamped",
+                "RFC 6120 §8.1.2.1",
+                "MUST",
+                if stamped {
+                    Outcome::Pass
+                } else {
+                    Outcome::Fail
+                },
+                format!(
+                    "delivered from {:?} (a forged from was sent)",
+                    from.map(|f| f.as_str().to_owned())
+                ),
+            )
+        }
+        None => report(
+            "stanza-from-stamped",
+            "RFC 6120 §8.1.2.1",
+            "MUST",
+            Outcome::Fail,
+            "not delivered to the full JID",
+        ),
+    });
+    // Bare JID routing (RFC 6121 §8.5.2.1).
+    let bare: Jid = b.jid.as_jid().to_bare().into();
+    a.session
+        .send(Stanza::Message(Message::chat(
+            StanzaNs::Client,
+            bare,
+            "probe: bare",
+        )))
+        .await;
+    let got = b
+        .expect(|s| (body(s).as_deref() == Some("probe: bare")).then_some(()))
+        .await;
+    out.push(report(
+        "stanza-route-bare",
+        "RFC 6121 §8.5.2.1",
+        "MUST",
+        if got.is_some() {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        },
+        if got.is_some() {
+            "delivered to the available resource"
+        } else {
+            "not delivered"
+        },
+    ));
+    // Unknown user (RFC 6121 §8.5.2.2): service-unavailable, same id.
+    let to = Jid::new(&format!("no-such-user-4b1d@{}", t.domain)).ok();
+    if let Some(to) = to {
+        let m = Message::chat(StanzaNs::Client, to, "probe: nobody").with_id("probe-nobody");
+        a.session.send(Stanza::Message(m)).await;
+        let err = a
+            .expect(|s| match s {
+                Stanza::Message(m) if m.kind() == MessageType::Error => Some((
+                    m.header.id.as_deref().map(str::to_owned),
+                    m.error().and_then(Result::ok).map(|e| e.condition),
+                )),
+                _ => None,
+            })
+            .await;
+        out.push(match err {
+            Some((id, Some(DefinedCondition::ServiceUnavailable))) => report(
+                "stanza-unknown-user",
+                "RFC 6121 §8.5.2.2.1",
+                "SHOULD",
+                if id.as_deref() == Some("probe-nobody") {
+                    Outcome::Pass
+                } else {
+                    Outcome::Warn
+                },
+                format!("service-unavailable, id {id:?}"),
+            ),
+            Some((_, c)) => report(
+                "stanza-unknown-user",
+                "RFC 6121 §8.5.2.2.1",
+                "SHOULD",
+                Outcome::Warn,
+                format!("error {c:?}"),
+            ),
+            None => report(
+                "stanza-unknown-user",
+                "RFC 6121 §8.5.2.2.1",
+                "SHOULD",
+                Outcome::Warn,
+                "no error (stored offline?)",
+            ),
+        });
+    }
+    // An iq with no payload (RFC 6120 §8.2.3): bad-request, id kept.
+    let mut iq = Iq::get(
+        StanzaNs::Client,
+        "probe-empty",
+        Element::new("ping", PING_NS),
+    );
+    iq.nodes.clear();
+    a.session.send(Stanza::Iq(iq)).await;
+    let err = a
+        .expect(|s| match s {
+            Stanza::Iq(i) if i.id() == "probe-empty" => {
+                Some((i.type_, i.error().and_then(Result::ok).map(|e| e.condition)))
+            }
+            _ => None,
+        })
+        .await;
+    out.push(match err {
+        Some((IqType::Error, Some(DefinedCondition::BadRequest))) => report(
+            "iq-no-payload",
+            "RFC 6120 §8.2.3",
+            "MUST",
+            Outcome::Pass,
+            "bad-request with the same id",
+        ),
+        Some((IqType::Error, c)) => report(
+            "iq-no-payload",
+            "RFC 6120 §8.2.3",
+            "MUST",
+            Outcome::Warn,
+            format!("error {c:?}"),
+        ),
+        Some((t, _)) => report(
+            "iq-no-payload",
+            "RFC 6120 §8.2.3",
+            "MUST",
+            Outcome::Fail,
+            format!("answered with type {}", t.as_str()),
+        ),
+        None => report(
+            "iq-no-payload",
+            "RFC 6120 §8.2.3",
+            "MUST",
+            Outcome::Fail,
+            "no answer",
+        ),
+    });
+    // Ping (XEP-0199), an answer to every iq get.
+    a.session
+        .send(Stanza::Iq(Iq::get(
+            StanzaNs::Client,
+            "probe-ping",
+            Element::new("ping", PING_NS),
+        )))
+        .await;
+    let pong = a
+        .expect(|s| match s {
+            Stanza::Iq(i) if i.id() == "probe-ping" => Some(i.type_),
+            _ => None,
+        })
+        .await;
+    out.push(report(
+        "iq-answered",
+        "RFC 6120 §8.2.3",
+        "MUST",
+        if pong.is_some() {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        },
+        match pong {
+            Some(t) => format!("answered with type {}", t.as_str()),
+            None => "no answer to an iq get".into(),
+        },
+    ));
+    // An iq result is never answered (§8.2.3).
+    let mut result = Iq::get(
+        StanzaNs::Client,
+        "probe-result",
+        Element::new("ping", PING_NS),
+    );
+    result.type_ = IqType::Result;
+    result.nodes.clear();
+    a.session.send(Stanza::Iq(result)).await;
+    let quiet = a
+        .nothing(
+            Duration::from_millis(1500),
+            |s| matches!(s, Stanza::Iq(i) if i.id() == "probe-result"),
+        )
+        .await;
+    out.push(report(
+        "iq-result-unanswered",
+        "RFC 6120 §8.2.3",
+        "MUST",
+        if quiet { Outcome::Pass } else { Outcome::Fail },
+        if quiet {
+            "no reply"
+        } else {
+            "the server answered an iq result"
+        },
+    ));
+    a.close().await;
+    b.close().await;
+}
+
+async fn sm_suite(t: &Target, out: &mut Vec<Report>) {
+    let mut sm = SmConfig::default();
+    sm.ack_every = 1000;
+    let l = login(t, 0, |c| c.sm(sm).sasl2(false)).await;
+    let mut l = match l {
+        Ok(l) => l,
+        Err(e) => {
+            out.push(report(
+                "sm-enable",
+                "XEP-0198 §3",
+                "MAY",
+                Outcome::Skip,
+                format!("cannot log in: {e}"),
+            ));
+            return;
+        }
+    };
+    // Enabled?
+    let enabled = tokio::time::timeout(STEP, async {
+        while let Some(e) = l.session.next_event().await {
+            if let ClientSessionEvent::Session(ClientEvent::SmEnabled { resumable }) = e {
+                return Some(resumable);
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten();
+    let Some(resumable) = enabled else {
+        out.push(report(
+            "sm-enable",
+            "XEP-0198 §3",
+            "MAY",
+            Outcome::Skip,
+            "stream management not offered",
+        ));
+        l.close().await;
+        return;
+    };
+    out.push(report(
+        "sm-enable",
+        "XEP-0198 §3",
+        "MAY",
+        Outcome::Pass,
+        format!("enabled, resumable: {resumable}"),
+    ));
+    // Acks count exactly (§4).
+    for n in 0..5 {
+        let to: Jid = l.jid.as_jid().to_bare().into();
+        let m = Message::chat(StanzaNs::Client, to, &format!("probe ack {n}"));
+        l.session.send(Stanza::Message(m)).await;
+    }
+    l.session.request_ack().await;
+    let acked = tokio::time::timeout(STEP, async {
+        let mut total = 0usize;
+        while let Some(e) = l.session.next_event().await {
+            if let ClientSessionEvent::Session(ClientEvent::Acked(v)) = e {
+                total += v.len();
+                if total >= 5 {
+                    return total;
+                }
+            }
+        }
+        total
+    })
+    .await
+    .unwrap_or(0);
+    out.push(report(
+        "sm-ack-count",
+        "XEP-0198 §4",
+        "MUST",
+        if acked == 5 {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        },
+        format!("{acked} of 5 stanzas acknowledged"),
+    ));
+    if !resumable {
+        out.push(report(
+            "sm-resume",
+            "XEP-0198 §5",
+            "MAY",
+            Outcome::Skip,
+            "resumption not offered",
+        ));
+        l.close().await;
+        return;
+    }
+    // Resumption after a cut (§5).
+    l.session.abort().await;
+    let state = tokio::time::timeout(STEP, async {
+        while let Some(e) = l.session.next_event().await {
+            if let ClientSessionEvent::Resumable(s) = e {
+                return Some(s);
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten();
+    let Some(state) = state else {
+        out.push(report(
+            "sm-resume",
+            "XEP-0198 §5",
+            "MAY",
+            Outcome::Fail,
+            "no resumption state after the cut",
+        ));
+        return;
+    };
+    let config = match t.config(0) {
+        Ok(c) => c.sm(sm).sasl2(false).resume(state),
+        Err(e) => {
+            out.push(report("sm-resume", "XEP-0198 §5", "MAY", Outcome::Fail, e));
+            return;
+        }
+    };
+    let mut session =
+        match xmpp_tokio::connect(ConnectOptions::new(config, t.server.clone(), t.trust())).await {
+            Ok(s) => s,
+            Err(e) => {
+                out.push(report(
+                    "sm-resume",
+                    "XEP-0198 §5",
+                    "MAY",
+                    Outcome::Fail,
+                    e.to_string(),
+                ));
+                return;
+            }
+        };
+    let resumed = tokio::time::timeout(STEP, async {
+        while let Some(e) = session.next_event().await {
+            match e {
+                ClientSessionEvent::Session(ClientEvent::Resumed { jid, .. }) => return Ok(jid),
+                ClientSessionEvent::Session(ClientEvent::ResumeFailed { .. }) => {
+                    return Err("resumption refused".to_owned());
+                }
+                ClientSessionEvent::Failed(e) => return Err(e.to_string()),
+                _ => {}
+            }
+        }
+        Err("closed".to_owned())
+    })
+    .await
+    .unwrap_or_else(|_| Err("timed out".into()));
+    out.push(match resumed {
+        Ok(jid) => report(
+            "sm-resume",
+            "XEP-0198 §5",
+            "MAY",
+            Outcome::Pass,
+            format!("resumed {}", jid.as_str()),
+        ),
+        Err(e) => report("sm-resume", "XEP-0198 §5", "MAY", Outcome::Fail, e),
+    });
+    session.close().await;
+}

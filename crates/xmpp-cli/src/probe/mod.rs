@@ -1,0 +1,238 @@
+//! `xmpp probe`: a conformance and hostile-input tester for other XMPP
+//! servers. Each check has an id, the section it tests and its level
+//! (MUST, SHOULD, MAY); raw checks send exact bytes on a plain connection
+//! and read the answer through the framer, logged-in checks drive the
+//! session machine over xmpp-tokio. The report is a table, or one JSON
+//! object per check with `--json`; the exit status is 0 when every MUST
+//! passed.
+
+mod checks;
+mod fuzz;
+mod raw;
+
+use serde_json::json;
+use xmpp_jid::BareJid;
+use xmpp_session::{ClientConfig, SmConfig, TlsMode, TlsPolicy};
+use xmpp_tokio::Trust;
+
+use crate::io::{Exit, usage};
+
+pub(crate) const USAGE: &str =
+    "usage: xmpp probe --server HOST:PORT --domain D --user NAME:PASSWORD --user NAME2:PASSWORD2
+                  [--tls starttls|direct|off] [--insecure] [--suite LIST] [--json]
+                  [--fuzz --seconds N [--seed S]]
+      suites: stream, sasl, bind, stanza, sm (default: all)";
+
+/// The suites, in the order they run.
+pub(crate) const SUITES: [&str; 5] = ["stream", "sasl", "bind", "stanza", "sm"];
+
+/// What the checks need to know.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    pub(crate) server: String,
+    pub(crate) domain: String,
+    pub(crate) users: [(String, String); 2],
+    pub(crate) tls: &'static str,
+    pub(crate) insecure: bool,
+}
+
+impl Target {
+    /// A client configuration for account `n` (0 or 1) on this target.
+    pub(crate) fn config(&self, n: usize) -> Result<ClientConfig, String> {
+        let (name, password) = self.users.get(n).ok_or("no such account")?;
+        let jid = BareJid::new(&format!("{name}@{}", self.domain)).map_err(|e| e.to_string())?;
+        let config = ClientConfig::new(jid, password.clone())
+            .sm(SmConfig::off())
+            .request_fast_token(false);
+        Ok(match self.tls {
+            "direct" => config.tls_mode(TlsMode::Direct),
+            "off" => config.tls(TlsPolicy::Off).allow_plain_unencrypted(true),
+            _ => config,
+        })
+    }
+
+    pub(crate) fn trust(&self) -> Trust {
+        if self.insecure {
+            Trust::Insecure
+        } else {
+            Trust::Roots(Vec::new())
+        }
+    }
+}
+
+/// A check's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Pass,
+    Fail,
+    Warn,
+    Skip,
+}
+
+impl Outcome {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::Warn => "warn",
+            Self::Skip => "skip",
+        }
+    }
+}
+
+/// One check's report.
+#[derive(Debug, Clone)]
+pub(crate) struct Report {
+    pub(crate) id: &'static str,
+    pub(crate) section: &'static str,
+    pub(crate) level: &'static str,
+    pub(crate) outcome: Outcome,
+    pub(crate) detail: String,
+    pub(crate) sent: String,
+    pub(crate) received: String,
+}
+
+struct Options {
+    target: Target,
+    suites: Vec<String>,
+    json: bool,
+    fuzz: Option<(u64, u64)>,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let (mut server, mut domain, mut users) = (None, None, Vec::new());
+    let mut tls = "starttls";
+    let mut insecure = false;
+    let mut suites: Vec<String> = SUITES.iter().map(|s| (*s).to_owned()).collect();
+    let (mut json, mut fuzz, mut seconds, mut seed) = (false, false, None, 1u64);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || it.next().cloned().ok_or(format!("{a} needs a value"));
+        match a.as_str() {
+            "--server" => server = Some(value()?),
+            "--domain" => domain = Some(value()?),
+            "--user" => {
+                let v = value()?;
+                let (n, p) = v.split_once(':').ok_or("--user takes NAME:PASSWORD")?;
+                users.push((n.to_owned(), p.to_owned()));
+            }
+            "--tls" => {
+                tls = match value()?.as_str() {
+                    "starttls" => "starttls",
+                    "direct" => "direct",
+                    "off" => "off",
+                    other => return Err(format!("--tls {other}: starttls, direct or off")),
+                }
+            }
+            "--insecure" => insecure = true,
+            "--suite" => {
+                suites = value()?.split(',').map(str::to_owned).collect();
+                if let Some(bad) = suites.iter().find(|s| !SUITES.contains(&s.as_str())) {
+                    return Err(format!("unknown suite {bad}"));
+                }
+            }
+            "--json" => json = true,
+            "--fuzz" => fuzz = true,
+            "--seconds" => {
+                seconds = Some(
+                    value()?
+                        .parse::<u64>()
+                        .map_err(|e| format!("--seconds: {e}"))?,
+                );
+            }
+            "--seed" => seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    let [a, b]: [(String, String); 2] = users
+        .try_into()
+        .map_err(|_| "two --user accounts are needed".to_owned())?;
+    let fuzz = match (fuzz, seconds) {
+        (true, Some(s)) => Some((s, seed)),
+        (true, None) => return Err("--fuzz needs --seconds N".into()),
+        (false, _) => None,
+    };
+    Ok(Options {
+        target: Target {
+            server: server.ok_or("--server is required")?,
+            domain: domain.ok_or("--domain is required")?,
+            users: [a, b],
+            tls,
+            insecure,
+        },
+        suites,
+        json,
+        fuzz,
+    })
+}
+
+pub(crate) fn run(args: &[String]) -> Exit {
+    let o = match parse(args) {
+        Ok(o) => o,
+        Err(e) => return usage(&format!("xmpp probe: {e}\n{USAGE}")),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("xmpp probe: {e}");
+            return Exit::Invalid;
+        }
+    };
+    if let Some((seconds, seed)) = o.fuzz {
+        return runtime.block_on(fuzz::run(&o.target, seconds, seed, o.json));
+    }
+    let reports = runtime.block_on(checks::run_all(&o.target, &o.suites));
+    print(&reports, o.json);
+    let must_failed = reports
+        .iter()
+        .any(|r| r.level == "MUST" && r.outcome == Outcome::Fail);
+    if must_failed { Exit::Invalid } else { Exit::Ok }
+}
+
+fn print(reports: &[Report], as_json: bool) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if as_json {
+        for r in reports {
+            let line = json!({
+                "id": r.id,
+                "section": r.section,
+                "level": r.level,
+                "outcome": r.outcome.name(),
+                "detail": r.detail,
+                "sent": r.sent,
+                "received": r.received,
+            });
+            let _ = writeln!(out, "{line}");
+        }
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{:<32} {:<22} {:<6} {:<5} detail",
+        "check", "section", "level", ""
+    );
+    for r in reports {
+        let _ = writeln!(
+            out,
+            "{:<32} {:<22} {:<6} {:<5} {}",
+            r.id,
+            r.section,
+            r.level,
+            r.outcome.name(),
+            r.detail
+        );
+    }
+    let count = |o| reports.iter().filter(|r| r.outcome == o).count();
+    let _ = writeln!(out, "{} warned (a SHOULD not met)", count(Outcome::Warn));
+    let _ = writeln!(
+        out,
+        "{} passed, {} failed, {} skipped",
+        count(Outcome::Pass),
+        count(Outcome::Fail),
+        count(Outcome::Skip)
+    );
+}

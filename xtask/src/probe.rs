@@ -1,0 +1,163 @@
+//! `cargo xtask probe [--update]`: `xmpp probe` against a local Prosody 0.12
+//! and against `xmpp serve`, on loopback. Each server's results (check id
+//! and outcome) are kept in `testdata/probe/<server>.json`; a change fails
+//! until the file is written again on purpose with `--update`, and every
+//! failure recorded for a peer is explained in
+//! `testdata/probe/<server>-failures.md`. `xmpp serve` must pass every MUST.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::conformance::prosody;
+use crate::util::{Result, root, sh};
+
+/// Runs the probe against `server` and returns one object per check.
+fn probe(xmpp: &Path, server: &str, domain: &str, users: [(&str, &str); 2]) -> Result<Vec<Value>> {
+    let out = Command::new(xmpp)
+        .args([
+            "probe",
+            "--server",
+            server,
+            "--domain",
+            domain,
+            "--insecure",
+            "--json",
+        ])
+        .args(["--user", &format!("{}:{}", users[0].0, users[0].1)])
+        .args(["--user", &format!("{}:{}", users[1].0, users[1].1)])
+        .output()
+        .map_err(|e| format!("xmpp probe: {e}"))?;
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    if lines.is_empty() {
+        return Err(format!(
+            "xmpp probe printed nothing: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(lines)
+}
+
+/// What is kept of a run: id, section, level, outcome (details carry
+/// random JIDs and timings).
+fn summary(lines: &[Value]) -> Value {
+    Value::Array(
+        lines
+            .iter()
+            .map(|l| json!({"id": l["id"], "section": l["section"], "level": l["level"], "outcome": l["outcome"]}))
+            .collect(),
+    )
+}
+
+fn compare(name: &str, lines: &[Value], update: bool) -> Result<Vec<String>> {
+    // The whole run, with what was sent and received, for investigation.
+    let full = root()
+        .join("target")
+        .join("probe")
+        .join(format!("{name}.jsonl"));
+    let _ = std::fs::create_dir_all(full.parent().unwrap_or(Path::new(".")));
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let _ = std::fs::write(&full, text);
+    let file = root()
+        .join("testdata")
+        .join("probe")
+        .join(format!("{name}.json"));
+    let got = summary(lines);
+    let text = serde_json::to_string_pretty(&got).map_err(|e| e.to_string())? + "\n";
+    let mut problems = Vec::new();
+    if update {
+        std::fs::create_dir_all(file.parent().unwrap_or(Path::new(".")))
+            .map_err(|e| e.to_string())?;
+        std::fs::write(&file, text).map_err(|e| format!("{}: {e}", file.display()))?;
+    } else {
+        let kept =
+            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let kept: Value =
+            serde_json::from_str(&kept).map_err(|e| format!("{}: {e}", file.display()))?;
+        if kept != got {
+            problems.push(format!(
+                "{name}: the probe's results changed from {} (run `cargo xtask probe --update` \
+                 after checking why)",
+                file.display()
+            ));
+        }
+    }
+    for l in lines {
+        println!(
+            "{name:<8} {:<36} {:<6} {:<5} {}",
+            l["id"].as_str().unwrap_or_default(),
+            l["level"].as_str().unwrap_or_default(),
+            l["outcome"].as_str().unwrap_or_default(),
+            l["detail"].as_str().unwrap_or_default()
+        );
+    }
+    Ok(problems)
+}
+
+pub(crate) fn run(args: &[String]) -> Result {
+    let update = args.iter().any(|a| a == "--update");
+    sh(Command::new(env!("CARGO")).args(["build", "--quiet", "-p", "xmpp-cli"]))?;
+    let xmpp = root().join("target").join("debug").join("xmpp");
+    let mut problems = Vec::new();
+
+    // Our own server: every MUST passes.
+    let mut serve = Command::new(&xmpp)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--user",
+            "alice:wonderland",
+            "--user",
+            "bob:builder",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("xmpp serve: {e}"))?;
+    let mut first = String::new();
+    if let Some(out) = serve.stdout.take() {
+        let _ = BufReader::new(out).read_line(&mut first);
+    }
+    let listening: Value = serde_json::from_str(&first).unwrap_or_default();
+    let c2s = listening["c2s"].as_str().unwrap_or_default().to_owned();
+    let ours = probe(
+        &xmpp,
+        &c2s,
+        "localhost",
+        [("alice", "wonderland"), ("bob", "builder")],
+    );
+    let _ = Command::new("kill")
+        .args(["-TERM", &serve.id().to_string()])
+        .status();
+    let _ = serve.wait();
+    let ours = ours?;
+    for l in &ours {
+        if l["level"] == "MUST" && l["outcome"] == "fail" {
+            problems.push(format!(
+                "xmpp serve fails a MUST: {} ({})",
+                l["id"], l["detail"]
+            ));
+        }
+    }
+    problems.extend(compare("xmpp-serve", &ours, update)?);
+
+    // Prosody 0.12.
+    let running = prosody::start("prosody-probe")?;
+    let server = format!("127.0.0.1:{}", running.port);
+    let theirs = probe(&xmpp, &server, prosody::DOMAIN, prosody::ACCOUNTS);
+    drop(running);
+    problems.extend(compare("prosody", &theirs?, update)?);
+
+    if problems.is_empty() {
+        println!("probe: results match testdata/probe/");
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
