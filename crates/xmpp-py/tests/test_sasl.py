@@ -152,3 +152,22 @@ def test_unknown_mechanism():
     assert info.value.condition == "invalid-mechanism"
     with pytest.raises(ValueError):
         SaslClient("PLAIN", "a", "b", prep="rot13")
+
+
+def test_external_anonymous_and_ht():
+    server = SaslServer("EXTERNAL", {}, external="juliet@example.com")
+    run(SaslClient("EXTERNAL"), server)
+    assert server.done and server.authcid == "juliet@example.com"
+    server = SaslServer("ANONYMOUS", {})
+    run(SaslClient("ANONYMOUS"), server)
+    assert server.done and server.authcid is None
+    # XEP-0484 FAST: the "password" is the token; the client checks the
+    # server's answer before it is done.
+    client = SaslClient("HT-SHA-256-NONE", "juliet", "token")
+    server = SaslServer("HT-SHA-256-NONE", {"juliet": "token"})
+    run(client, server)
+    assert server.done and client.done and server.authcid == "juliet"
+    with pytest.raises(SaslError) as info:
+        run(SaslClient("HT-SHA-256-NONE", "juliet", "stale"),
+            SaslServer("HT-SHA-256-NONE", {"juliet": "token"}))
+    assert info.value.condition == "not-authorized"
