@@ -2,6 +2,8 @@
 //! This is the README's test command. It starts with `cargo xtask setup`
 //! (see [`crate::setup`]), so on a fresh Debian machine run as root it
 //! installs what it lacks first, and elsewhere it says what to install.
+//! Without `--quick` it ends with the conformance runs and `cargo xtask py`
+//! (the Python wheel and its pytest suite).
 
 use std::process::Command;
 
@@ -57,6 +59,8 @@ pub(crate) fn run(args: &[String]) -> Result {
         crate::probe::run(&[])?;
         // Every golden stream against expat: a few seconds of Python.
         crate::conformance::run(&["streams".to_owned()])?;
+        // The Python binding, built into a wheel and tested as installed.
+        crate::py::run(&[])?;
     }
     Ok(())
 }

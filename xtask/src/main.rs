@@ -15,6 +15,7 @@
 //! cargo xtask golden [--check]            refresh the golden events of testdata/streams (or fail if stale)
 //! cargo xtask interop                     slixmpp and @xmpp/client against `xmpp serve` on loopback
 //! cargo xtask probe [--update]            `xmpp probe` against Prosody and `xmpp serve`; results in testdata/probe/
+//! cargo xtask py                          build the Python wheel (crates/xmpp-py) and run its pytest suite
 //! ```
 
 #![allow(
@@ -30,6 +31,7 @@ mod fuzz;
 mod golden;
 mod interop;
 mod probe;
+mod py;
 mod setup;
 mod util;
 
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Some("golden") => golden::run(&args[1..]),
         Some("interop") => interop::run(&args[1..]),
         Some("probe") => probe::run(&args[1..]),
+        Some("py") => py::run(&args[1..]),
         Some("setup") => setup::run(&args[1..]),
         _ => {
             eprintln!("{}", USAGE);
@@ -65,7 +68,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   ci [--quick]                    setup, fmt, clippy, tests, docs, codegen check, conformance
-                                  (small); --quick skips conformance
+                                  (small), the Python wheel's tests; --quick skips the last two
   setup [--check]                 install what the tests need beyond Rust (Debian packages
                                   unicode-data, python3-venv, prosody; rustfmt, clippy) when
                                   run as root with apt-get, else say what to install;
@@ -85,4 +88,6 @@ commands:
                                   `cargo test -p xtask` replays through the target's checks
                                   (fuzz/checks/<target>.rs); fails when it kept one
   fuzz-smoke [--seconds N]        run every cargo-fuzz target briefly
-  golden [--check]                refresh the golden events of testdata/streams, or fail when stale";
+  golden [--check]                refresh the golden events of testdata/streams, or fail when stale
+  py                              build the Python wheel of crates/xmpp-py (maturin, in a venv
+                                  under target/py-venv) and run its pytest suite on it";

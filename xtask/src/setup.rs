@@ -4,7 +4,7 @@
 //! | need | for | Debian package |
 //! |---|---|---|
 //! | the UCD 15.0 text files under `/usr/share/unicode` | `cargo xtask codegen --check` | `unicode-data` |
-//! | Python 3 with `venv` and `ensurepip` | the PyPI oracles of `cargo xtask conformance` | `python3-venv` |
+//! | Python 3 with `venv` and `ensurepip` | the PyPI oracles of `cargo xtask conformance`, `cargo xtask py` | `python3-venv` |
 //! | `prosody` and `prosodyctl` on `PATH` | `cargo xtask conformance prosody` | `prosody` |
 //! | `node` and `npm` on `PATH` | `cargo xtask interop` (@xmpp/client) | `npm` (pulls `nodejs`) |
 //! | `cargo fmt` and `cargo clippy` | the first checks of `cargo xtask ci` | (rustup components) |
@@ -43,7 +43,7 @@ const NEEDS: [Need; 4] = [
     },
     Need {
         package: "python3-venv",
-        why: "Python venvs for the oracles of `cargo xtask conformance`",
+        why: "Python venvs for the oracles of `cargo xtask conformance` and for `cargo xtask py`",
         conformance_only: true,
         present: venv_present,
     },

@@ -1,0 +1,173 @@
+"""Type stubs of xmpp_primitives (the native module is xmpp_primitives._native)."""
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Literal, Optional, Union
+
+from typing_extensions import Self, TypedDict
+
+from . import precis as precis
+from .precis import PrecisError as PrecisError
+
+Transport = Literal["tcp", "websocket", "bosh", "bosh-requests"]
+
+class JidError(ValueError):
+    """RFC 7622 (or RFC 6122) enforcement refused the address."""
+
+    condition: str
+    """The kind `xmpp jid` prints: `empty-localpart`, `domainpart-disallowed`, ..."""
+    part: Literal["localpart", "domainpart", "resourcepart"]
+    stanza_condition: str
+    """The RFC 6120 §8.3.3 stanza error condition: `jid-malformed`."""
+
+class StreamError(ValueError):
+    """A framing error; the stream is over."""
+
+    condition: str
+    """The RFC 6120 §4.9.3 stream error condition (`not-well-formed`, ...)."""
+    events: list[dict[str, Any]]
+    """Set by Framer.events(): the events framed before the error."""
+
+class StanzaError(ValueError):
+    """A stanza or nonza that cannot be read."""
+
+    condition: str
+    kind: Optional[str]
+    reply: Optional[str]
+
+class SaslError(ValueError):
+    """A failed SASL exchange."""
+
+    condition: str
+    """The RFC 6120 §6.5 SASL failure condition."""
+    scram_error: Optional[str]
+    """The RFC 5802 §7 `e=` value, if any."""
+
+class Jid:
+    """An XMPP address, parsed and enforced (RFC 7622 §3; RFC 6122 with legacy=True)."""
+
+    def __init__(self, s: str, *, legacy: bool = False) -> None: ...
+    @staticmethod
+    def legacy(s: str) -> Jid: ...
+    @property
+    def localpart(self) -> Optional[str]: ...
+    @property
+    def domainpart(self) -> str: ...
+    @property
+    def resourcepart(self) -> Optional[str]: ...
+    @property
+    def bare(self) -> Jid: ...
+    @property
+    def is_bare(self) -> bool: ...
+    @property
+    def is_full(self) -> bool: ...
+    @property
+    def is_legacy(self) -> bool: ...
+    def __str__(self) -> str: ...
+    def __repr__(self) -> str: ...
+    def __hash__(self) -> int: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __ne__(self, other: object) -> bool: ...
+
+def escape_localpart(name: str) -> str:
+    """XEP-0106 §4.2 escaping; raises JidError."""
+
+def unescape_localpart(localpart: str) -> str:
+    """XEP-0106 §4.3 unescaping of the ten sequences."""
+
+class StreamOpenEvent(TypedDict):
+    event: Literal["stream-open"]
+    name: str
+    ns: str
+    attrs: dict[str, str]
+
+class ElementEvent(TypedDict):
+    event: Literal["element"]
+    name: str
+    ns: str
+    attrs: dict[str, str]
+    xml: str
+
+class WhitespaceEvent(TypedDict):
+    event: Literal["whitespace"]
+
+class StreamCloseEvent(TypedDict):
+    event: Literal["stream-close"]
+
+Event = Union[StreamOpenEvent, ElementEvent, WhitespaceEvent, StreamCloseEvent]
+
+class Framer:
+    """Incremental framing of an XMPP stream into event dicts (`xmpp frame` shapes)."""
+
+    def __init__(
+        self,
+        transport: Transport = "tcp",
+        *,
+        max_stanza: Optional[int] = None,
+        auto_restart: bool = False,
+    ) -> None: ...
+    def feed(self, data: bytes) -> None: ...
+    def feed_message(self, message: bytes) -> Event: ...
+    def events(self) -> list[Event]: ...
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> Event: ...
+    def restart(self) -> None: ...
+    @property
+    def awaiting_restart(self) -> bool: ...
+    def unconsumed(self) -> bytes: ...
+    def take_unconsumed(self) -> bytes: ...
+    @property
+    def consumed(self) -> int: ...
+    def finish(self) -> None: ...
+
+def parse_stanza(xml: Union[bytes, str], *, ns: str = "jabber:client") -> dict[str, Any]:
+    """One element as `xmpp stanza` prints it: {"event": "stanza"|"nonza", "kind", ...}."""
+
+class SaslClient:
+    def __init__(
+        self,
+        mechanism: str,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        *,
+        authzid: Optional[str] = None,
+        nonce: Optional[str] = None,
+        channel_binding: Optional[tuple[str, bytes]] = None,
+        prep: Literal["saslprep", "precis", "precis-case-preserved", "none"] = "saslprep",
+    ) -> None: ...
+    @property
+    def mechanism(self) -> str: ...
+    def step(self, data: bytes = b"") -> Optional[bytes]: ...
+    @property
+    def done(self) -> bool: ...
+    @property
+    def authcid(self) -> Optional[str]: ...
+    @property
+    def authzid(self) -> Optional[str]: ...
+
+ScramClient = SaslClient
+
+class SaslServer:
+    def __init__(
+        self,
+        mechanism: str,
+        users: Union[Mapping[str, str], Callable[[str], Optional[str]]],
+        *,
+        iterations: int = 4096,
+        nonce: Optional[str] = None,
+        secret: Optional[bytes] = None,
+        channel_binding: Optional[tuple[str, bytes]] = None,
+        external: Optional[str] = None,
+        prep: Literal["saslprep", "precis", "precis-case-preserved", "none"] = "saslprep",
+        encrypted: bool = True,
+    ) -> None: ...
+    @property
+    def mechanism(self) -> str: ...
+    def step(self, data: bytes) -> Optional[bytes]: ...
+    @property
+    def done(self) -> bool: ...
+    @property
+    def authcid(self) -> Optional[str]: ...
+    @property
+    def authzid(self) -> Optional[str]: ...
+
+__all__: list[str]
