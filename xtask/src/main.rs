@@ -12,6 +12,7 @@
 //! cargo xtask fuzz --minutes N [--target T]  a fuzzing campaign; crashes become regression tests
 //! cargo xtask fuzz-smoke [--seconds N]    a short run of every cargo-fuzz target
 //! cargo xtask golden [--check]            refresh the golden events of testdata/streams (or fail if stale)
+//! cargo xtask linear                      instruction counts at 1x and 10x of worst-case inputs (callgrind)
 //! ```
 
 #![allow(
@@ -25,6 +26,7 @@ mod codegen;
 mod conformance;
 mod fuzz;
 mod golden;
+mod linear;
 mod setup;
 mod util;
 
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::run_campaign(&args[1..]),
         Some("fuzz-smoke") => fuzz::run(&args[1..]),
         Some("golden") => golden::run(&args[1..]),
+        Some("linear") => linear::run(&args[1..]),
         Some("setup") => setup::run(&args[1..]),
         _ => {
             eprintln!("{}", USAGE);
@@ -58,7 +61,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   ci [--quick]                    setup, fmt, clippy, tests, docs, codegen check, conformance
-                                  (small); --quick skips conformance
+                                  (small), linear; --quick skips conformance and linear
   setup [--check]                 install what the tests need beyond Rust (Debian packages
                                   unicode-data, python3-venv, prosody; rustfmt, clippy) when
                                   run as root with apt-get, else say what to install;
@@ -76,4 +79,7 @@ commands:
                                   `cargo test -p xtask` replays through the target's checks
                                   (fuzz/checks/<target>.rs); fails when it kept one
   fuzz-smoke [--seconds N]        run every cargo-fuzz target briefly
-  golden [--check]                refresh the golden events of testdata/streams, or fail when stale";
+  golden [--check]                refresh the golden events of testdata/streams, or fail when stale
+  linear                          count instructions (callgrind) of framing and tree building
+                                  on worst-case inputs at 1x and 10x; fails when a ratio is
+                                  over 15 (needs the Debian package `valgrind`)";

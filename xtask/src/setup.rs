@@ -6,6 +6,7 @@
 //! | the UCD 15.0 text files under `/usr/share/unicode` | `cargo xtask codegen --check` | `unicode-data` |
 //! | Python 3 with `venv` and `ensurepip` | the PyPI oracles of `cargo xtask conformance` | `python3-venv` |
 //! | `prosody` and `prosodyctl` on `PATH` | `cargo xtask conformance prosody` | `prosody` |
+//! | `valgrind` on `PATH` | the callgrind counts of `cargo xtask linear` | `valgrind` |
 //! | `cargo fmt` and `cargo clippy` | the first checks of `cargo xtask ci` | (rustup components) |
 //!
 //! System packages are installed with `apt-get` when xtask runs as root
@@ -27,13 +28,14 @@ struct Need {
     package: &'static str,
     /// What needs it, for the messages.
     why: &'static str,
-    /// Needed by the conformance runs only (not by `cargo xtask ci --quick`).
+    /// Needed by the conformance runs and `cargo xtask linear` only (not
+    /// by `cargo xtask ci --quick`).
     conformance_only: bool,
     /// Whether the machine has it.
     present: fn() -> bool,
 }
 
-const NEEDS: [Need; 3] = [
+const NEEDS: [Need; 4] = [
     Need {
         package: "unicode-data",
         why: "the Unicode 15.0 data of `cargo xtask codegen --check`",
@@ -51,6 +53,12 @@ const NEEDS: [Need; 3] = [
         why: "the Prosody server of `cargo xtask conformance prosody`",
         conformance_only: true,
         present: prosody_present,
+    },
+    Need {
+        package: "valgrind",
+        why: "the callgrind instruction counts of `cargo xtask linear`",
+        conformance_only: true,
+        present: valgrind_present,
     },
 ];
 
@@ -131,7 +139,7 @@ fn instructions(missing: &[&Need], tools: &[&str]) -> String {
              or run `cargo xtask setup` as root, which does it without starting \
              Prosody's system service;\n\
              elsewhere install the Unicode 15.0 UCD files under /usr/share/unicode, \
-             Python 3 with venv, and Prosody 0.12 by the system's own means\n",
+             Python 3 with venv, Prosody 0.12 and valgrind by the system's own means\n",
             names.join(" ")
         ));
     }
@@ -242,6 +250,10 @@ fn ucd_present() -> bool {
 
 fn venv_present() -> bool {
     succeeds(Command::new("python3").args(["-c", "import venv, ensurepip"]))
+}
+
+fn valgrind_present() -> bool {
+    find_program("valgrind").is_some()
 }
 
 fn prosody_present() -> bool {
