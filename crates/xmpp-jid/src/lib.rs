@@ -62,7 +62,7 @@
 //!   Nodeprep, Nameprep and Resourceprep. A type of its own, so that every
 //!   [`Jid`] is what [`Jid::new`] accepts.
 //! - `serde`: JIDs as strings, validated on deserialization.
-//! - `arbitrary` (implies `std`): [`ValidJid`], an [`arbitrary::Arbitrary`]
+//! - `arbitrary` (implies `std`): `ValidJid`, an `arbitrary::Arbitrary`
 //!   generator of strings [`Jid::new`] accepts, for fuzzing code that takes
 //!   addresses with inputs that get past their parsing.
 

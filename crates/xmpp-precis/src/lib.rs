@@ -52,9 +52,9 @@
 //!
 //! - `std` (default): enables `std` in the dependencies; the crate itself
 //!   needs only `core` and `alloc`, and builds without it.
-//! - `arbitrary`: [`arbitrary::Arbitrary`] generators of strings each
-//!   profile accepts ([`ValidUsernameCaseMapped`], [`ValidUsernameCasePreserved`],
-//!   [`ValidOpaqueString`], [`ValidNickname`]), for fuzzing code that takes
+//! - `arbitrary`: `arbitrary::Arbitrary` generators of strings each
+//!   profile accepts (`ValidUsernameCaseMapped`, `ValidUsernameCasePreserved`,
+//!   `ValidOpaqueString`, `ValidNickname`), for fuzzing code that takes
 //!   PRECIS strings with inputs that get past enforcement; implies `std`.
 
 #![no_std]
