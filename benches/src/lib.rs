@@ -6,4 +6,5 @@
 pub mod corpus;
 pub mod framing;
 pub mod jids;
+pub mod linear;
 pub mod stanza_path;

@@ -2,8 +2,8 @@
 //! This is the README's test command. It starts with `cargo xtask setup`
 //! (see [`crate::setup`]), so on a fresh Debian machine run as root it
 //! installs what it lacks first, and elsewhere it says what to install.
-//! Without `--quick` it ends with the conformance runs and `cargo xtask py`
-//! (the Python wheel and its pytest suite).
+//! Without `--quick` it ends with the conformance runs, `cargo xtask py`
+//! (the Python wheel and its pytest suite) and `cargo xtask linear`.
 
 use std::process::Command;
 
@@ -61,6 +61,9 @@ pub(crate) fn run(args: &[String]) -> Result {
         crate::conformance::run(&["streams".to_owned()])?;
         // The Python binding, built into a wheel and tested as installed.
         crate::py::run(&[])?;
+        // Instruction counts of worst-case inputs at 1x and 10x: about
+        // 20 s of callgrind on two cores once the release build is done.
+        crate::linear::run(&[])?;
     }
     Ok(())
 }

@@ -16,6 +16,7 @@
 //! cargo xtask interop                     slixmpp and @xmpp/client against `xmpp serve` on loopback
 //! cargo xtask probe [--update]            `xmpp probe` against Prosody and `xmpp serve`; results in testdata/probe/
 //! cargo xtask py                          build the Python wheel (crates/xmpp-py) and run its pytest suite
+//! cargo xtask linear                      instruction counts at 1x and 10x of worst-case inputs (callgrind)
 //! ```
 
 #![allow(
@@ -30,6 +31,7 @@ mod conformance;
 mod fuzz;
 mod golden;
 mod interop;
+mod linear;
 mod probe;
 mod py;
 mod setup;
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         Some("interop") => interop::run(&args[1..]),
         Some("probe") => probe::run(&args[1..]),
         Some("py") => py::run(&args[1..]),
+        Some("linear") => linear::run(&args[1..]),
         Some("setup") => setup::run(&args[1..]),
         _ => {
             eprintln!("{}", USAGE);
@@ -68,7 +71,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   ci [--quick]                    setup, fmt, clippy, tests, docs, codegen check, conformance
-                                  (small), the Python wheel's tests; --quick skips the last two
+                                  (small), the Python wheel's tests, linear; --quick skips those three
   setup [--check]                 install what the tests need beyond Rust (Debian packages
                                   unicode-data, python3-venv, prosody; rustfmt, clippy) when
                                   run as root with apt-get, else say what to install;
@@ -89,5 +92,11 @@ commands:
                                   (fuzz/checks/<target>.rs); fails when it kept one
   fuzz-smoke [--seconds N]        run every cargo-fuzz target briefly
   golden [--check]                refresh the golden events of testdata/streams, or fail when stale
+  interop                         slixmpp and @xmpp/client against `xmpp serve` on loopback
+  probe [--update]                `xmpp probe` against Prosody and `xmpp serve`; outcomes kept in
+                                  testdata/probe/ (--update rewrites them)
   py                              build the Python wheel of crates/xmpp-py (maturin, in a venv
-                                  under target/py-venv) and run its pytest suite on it";
+                                  under target/py-venv) and run its pytest suite on it
+  linear                          count instructions (callgrind) of framing and tree building
+                                  on worst-case inputs at 1x and 10x; fails when a ratio is
+                                  over 15 (needs the Debian package `valgrind`)";

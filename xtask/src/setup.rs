@@ -7,6 +7,7 @@
 //! | Python 3 with `venv` and `ensurepip` | the PyPI oracles of `cargo xtask conformance`, `cargo xtask py` | `python3-venv` |
 //! | `prosody` and `prosodyctl` on `PATH` | `cargo xtask conformance prosody` | `prosody` |
 //! | `node` and `npm` on `PATH` | `cargo xtask interop` (@xmpp/client) | `npm` (pulls `nodejs`) |
+//! | `valgrind` on `PATH` | the callgrind counts of `cargo xtask linear` | `valgrind` |
 //! | `cargo fmt` and `cargo clippy` | the first checks of `cargo xtask ci` | (rustup components) |
 //!
 //! System packages are installed with `apt-get` when xtask runs as root
@@ -28,13 +29,14 @@ struct Need {
     package: &'static str,
     /// What needs it, for the messages.
     why: &'static str,
-    /// Needed by the conformance runs only (not by `cargo xtask ci --quick`).
+    /// Needed by the conformance runs and `cargo xtask linear` only (not
+    /// by `cargo xtask ci --quick`).
     conformance_only: bool,
     /// Whether the machine has it.
     present: fn() -> bool,
 }
 
-const NEEDS: [Need; 4] = [
+const NEEDS: [Need; 5] = [
     Need {
         package: "unicode-data",
         why: "the Unicode 15.0 data of `cargo xtask codegen --check`",
@@ -58,6 +60,12 @@ const NEEDS: [Need; 4] = [
         why: "Node.js and npm for @xmpp/client in `cargo xtask interop`",
         conformance_only: true,
         present: node_present,
+    },
+    Need {
+        package: "valgrind",
+        why: "the callgrind instruction counts of `cargo xtask linear`",
+        conformance_only: true,
+        present: valgrind_present,
     },
 ];
 
@@ -138,7 +146,7 @@ fn instructions(missing: &[&Need], tools: &[&str]) -> String {
              or run `cargo xtask setup` as root, which does it without starting \
              Prosody's system service;\n\
              elsewhere install the Unicode 15.0 UCD files under /usr/share/unicode, \
-             Python 3 with venv, and Prosody 0.12 by the system's own means\n",
+             Python 3 with venv, Prosody 0.12 and valgrind by the system's own means\n",
             names.join(" ")
         ));
     }
@@ -253,6 +261,10 @@ fn venv_present() -> bool {
 
 fn node_present() -> bool {
     find_program("node").is_some() && find_program("npm").is_some()
+}
+
+fn valgrind_present() -> bool {
+    find_program("valgrind").is_some()
 }
 
 fn prosody_present() -> bool {

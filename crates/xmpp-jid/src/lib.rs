@@ -62,6 +62,9 @@
 //!   Nodeprep, Nameprep and Resourceprep. A type of its own, so that every
 //!   [`Jid`] is what [`Jid::new`] accepts.
 //! - `serde`: JIDs as strings, validated on deserialization.
+//! - `arbitrary` (implies `std`): `ValidJid`, an `arbitrary::Arbitrary`
+//!   generator of strings [`Jid::new`] accepts, for fuzzing code that takes
+//!   addresses with inputs that get past their parsing.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -83,6 +86,8 @@ mod domain;
 mod error;
 pub mod escape;
 mod fast;
+#[cfg(feature = "arbitrary")]
+mod fuzzing;
 mod jid;
 #[cfg(feature = "stringprep")]
 mod legacy;
@@ -93,6 +98,8 @@ mod repr;
 mod serde;
 
 pub use error::{Error, Part};
+#[cfg(feature = "arbitrary")]
+pub use fuzzing::ValidJid;
 pub use jid::{BareJid, FullJid, Jid};
 #[cfg(feature = "stringprep")]
 pub use legacy::{LegacyJid, legacy_canonical};

@@ -52,6 +52,10 @@
 //!
 //! - `std` (default): enables `std` in the dependencies; the crate itself
 //!   needs only `core` and `alloc`, and builds without it.
+//! - `arbitrary`: `arbitrary::Arbitrary` generators of strings each
+//!   profile accepts (`ValidUsernameCaseMapped`, `ValidUsernameCasePreserved`,
+//!   `ValidOpaqueString`, `ValidNickname`), for fuzzing code that takes
+//!   PRECIS strings with inputs that get past enforcement; implies `std`.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -73,6 +77,8 @@ pub mod bidi;
 mod class;
 mod context;
 mod error;
+#[cfg(feature = "arbitrary")]
+mod fuzzing;
 mod profile;
 #[rustfmt::skip]
 mod tables;
@@ -81,6 +87,10 @@ pub mod unicode;
 pub use class::StringClass;
 pub use context::{ContextChecker, ContextRule};
 pub use error::Error;
+#[cfg(feature = "arbitrary")]
+pub use fuzzing::{
+    ValidNickname, ValidOpaqueString, ValidUsernameCaseMapped, ValidUsernameCasePreserved,
+};
 pub use profile::{
     Nickname, OpaqueString, Profile, ProfileName, UnknownProfile, UsernameCaseMapped,
     UsernameCasePreserved,

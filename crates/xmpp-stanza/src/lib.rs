@@ -113,6 +113,10 @@
 //!     or `{"invalid":"…"}` when the `<error/>` child cannot be read;
 //!   - absent values are `null`; `attrs` holds only the attributes the
 //!     typed form does not interpret.
+//! - `arbitrary`: `ValidElement` and `ValidStanza`, `arbitrary::Arbitrary`
+//!   generators of element trees and stanzas that parse and type-check
+//!   (built on the generators of xmpp-stream and xmpp-jid), for fuzzing
+//!   code that handles stanzas with inputs that get past their parsing.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -137,6 +141,8 @@ mod element;
 mod error;
 mod fast;
 mod features;
+#[cfg(feature = "arbitrary")]
+mod fuzzing;
 mod nonza;
 mod parse;
 mod payload;
@@ -163,6 +169,8 @@ pub use features::{
     BIND_NS, CSI_NS, PREAPPROVAL_NS, ROSTERVER_NS, SASL2_NS, SESSION_NS, SM_NS,
     Sasl2Authentication, StartTls, StreamFeatures, TLS_NS,
 };
+#[cfg(feature = "arbitrary")]
+pub use fuzzing::{ValidElement, ValidStanza};
 pub use nonza::Nonza;
 pub use parse::TreeBuilder;
 pub use payload::Payload;

@@ -57,7 +57,10 @@
 //! ```
 //!
 //! Features: `std` (default) lets `memchr` detect CPU features at run time;
-//! without it the crate is `no_std` + `alloc`.
+//! without it the crate is `no_std` + `alloc`. `arbitrary` (implies `std`)
+//! adds `ValidStream` and `ValidElementXml`, `arbitrary::Arbitrary`
+//! generators of streams a framer accepts, for fuzzing code that reads
+//! XMPP streams with inputs that get past the framing.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -82,6 +85,8 @@ mod escape;
 mod event;
 mod forward;
 mod framer;
+#[cfg(feature = "arbitrary")]
+mod fuzzing;
 mod limits;
 mod restart;
 
@@ -94,6 +99,8 @@ pub use escape::{
 pub use event::{Attribute, Attributes, Element, Event, Namespaces, StreamHeader, XML_NS};
 pub use forward::Forward;
 pub use framer::{Framer, Transport};
+#[cfg(feature = "arbitrary")]
+pub use fuzzing::{ValidElementXml, ValidStream};
 pub use limits::{
     InvalidLimits, Limits, MAX_ATTRIBUTES, MAX_DEPTH, MAX_ELEMENT_BYTES, MAX_NAME_BYTES,
     MAX_NAMESPACE_DECLARATIONS, MIN_ELEMENT_BYTES,

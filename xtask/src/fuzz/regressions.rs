@@ -25,6 +25,8 @@ mod precis_enforce;
 mod sasl_client_step;
 #[path = "../../../fuzz/checks/sasl_server_step.rs"]
 mod sasl_server_step;
+#[path = "../../../fuzz/checks/sasl_structured.rs"]
+mod sasl_structured;
 #[path = "../../../fuzz/checks/session_client_input.rs"]
 mod session_client_input;
 #[path = "../../../fuzz/checks/session_server_input.rs"]
@@ -33,20 +35,24 @@ mod session_server_input;
 mod stanza_parse;
 #[path = "../../../fuzz/checks/stream_feed.rs"]
 mod stream_feed;
+#[path = "../../../fuzz/checks/stream_structured.rs"]
+mod stream_structured;
 
 /// A target's checks: panics when an invariant breaks.
 type Check = fn(&[u8]);
 
 /// Every target of `fuzz/Cargo.toml` and its checks.
-const CHECKS: [(&str, Check); 8] = [
+const CHECKS: [(&str, Check); 10] = [
     ("jid_parse", jid_parse::run),
     ("precis_enforce", precis_enforce::run),
     ("sasl_client_step", sasl_client_step::run),
     ("sasl_server_step", sasl_server_step::run),
+    ("sasl_structured", sasl_structured::run),
     ("session_client_input", session_client_input::run),
     ("session_server_input", session_server_input::run),
     ("stanza_parse", stanza_parse::run),
     ("stream_feed", stream_feed::run),
+    ("stream_structured", stream_structured::run),
 ];
 
 /// The files of `dir`, sorted; none when it does not exist.
