@@ -87,7 +87,8 @@ const COMMAND_QUEUE: usize = 256;
 pub struct Listener {
     inner: TcpListener,
     kind: ListenerKind,
-    config: ServerConfig,
+    /// Shared by every session of the listener.
+    config: std::sync::Arc<ServerConfig>,
     tls: Option<ServerTls>,
 }
 
@@ -123,7 +124,7 @@ impl Listener {
         Ok(Self {
             inner: TcpListener::bind(addr).await?,
             kind,
-            config,
+            config: std::sync::Arc::new(config),
             tls,
         })
     }
@@ -153,7 +154,11 @@ impl Listener {
             }
             _ => Io::Tcp(tcp),
         };
-        let machine = Server::new(self.config.clone(), seed()?, Instant::from_millis(0));
+        let machine = Server::new(
+            std::sync::Arc::clone(&self.config),
+            seed()?,
+            Instant::from_millis(0),
+        );
         let (event_tx, events) = mpsc::channel(64);
         let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
         let tls = self.tls.clone();

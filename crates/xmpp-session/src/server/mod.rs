@@ -13,6 +13,7 @@ use sasl::Pending2;
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::string::{String, ToString};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use xmpp_jid::{BareJid, FullJid, Jid, ResourcePart};
@@ -178,7 +179,8 @@ enum Phase {
 /// input meanwhile (up to the element limit).
 #[derive(Debug)]
 pub struct Server {
-    config: ServerConfig,
+    /// Shared by every connection of a listener.
+    config: Arc<ServerConfig>,
     wire: Wire,
     clock: Clock,
     rng: Drbg,
@@ -203,7 +205,10 @@ pub struct Server {
 
 impl Server {
     /// A server side of a new connection at `now`.
-    pub fn new(config: ServerConfig, seed: Seed, now: Instant) -> Self {
+    /// `config` may be shared (`Arc<ServerConfig>`) by every connection of
+    /// a listener, so a session does not hold a copy of it.
+    pub fn new(config: impl Into<Arc<ServerConfig>>, seed: Seed, now: Instant) -> Self {
+        let config = config.into();
         let wire = Wire::new(config.transport, config.limits);
         let clock = Clock::new(now, config.keepalive);
         let domain = Jid::new(&config.domain)
