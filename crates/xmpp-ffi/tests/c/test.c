@@ -1,0 +1,343 @@
+/*
+ * The C test of libxmpp_ffi, run by `cargo xtask ffi` under valgrind:
+ *
+ *   test TESTDATA_JID_DIR [C2S_ADDRESS USER PASSWORD USER PASSWORD]
+ *
+ * 1. frames a stream fed one byte at a time;
+ * 2. normalizes every JID of TESTDATA_JID_DIR/rfc7622-3.5.tsv;
+ * 3. runs a SCRAM-SHA-256 exchange, SASL client against SASL server;
+ * 4. with an address (`xmpp serve`, no TLS), logs both users in over
+ *    blocking sockets with the session machine and sends a message from
+ *    the first to the second.
+ *
+ * Prints "N passed, N failed" last; exits non-zero on any failure.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmpp.h"
+
+static int passed;
+static int failed;
+
+#define CHECK(cond, ...)                                                       \
+    do {                                                                       \
+        if (cond) {                                                            \
+            passed++;                                                          \
+        } else {                                                               \
+            failed++;                                                          \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);               \
+            fprintf(stderr, __VA_ARGS__);                                      \
+            fprintf(stderr, " (last error: %s)\n",                             \
+                    xmpp_last_error_message() ? xmpp_last_error_message()      \
+                                              : "none");                       \
+        }                                                                      \
+    } while (0)
+
+static int str_eq(xmpp_str s, const char *want)
+{
+    size_t n = strlen(want);
+    return s.ptr != NULL && s.len == n && memcmp(s.ptr, want, n) == 0;
+}
+
+/* ---- 1. The framer, one byte at a time ---------------------------------- */
+
+static void test_framer(void)
+{
+    static const char stream[] =
+        "<?xml version='1.0'?>"
+        "<stream:stream xmlns='jabber:client' "
+        "xmlns:stream='http://etherx.jabber.org/streams' to='example.com' "
+        "version='1.0'>"
+        "<message to='juliet@example.com' type='chat' id='a&amp;b'>"
+        "<body>h\xc3\xa9llo</body></message> "
+        "<presence/>"
+        "</stream:stream>";
+    static const xmpp_frame_kind want[] = {
+        XMPP_FRAME_STREAM_OPEN, XMPP_FRAME_ELEMENT, XMPP_FRAME_WHITESPACE,
+        XMPP_FRAME_ELEMENT, XMPP_FRAME_STREAM_CLOSE,
+    };
+    size_t nwant = sizeof want / sizeof want[0];
+    size_t got = 0;
+    size_t i;
+    xmpp_framer *f = NULL;
+    xmpp_status st = xmpp_framer_new(XMPP_TRANSPORT_TCP, &f);
+    CHECK(st == XMPP_OK && f != NULL, "framer_new: %u", (unsigned)st);
+    if (f == NULL) {
+        return;
+    }
+    for (i = 0; i < sizeof stream - 1; i++) {
+        xmpp_frame_kind kind = XMPP_FRAME_NONE;
+        CHECK(xmpp_framer_feed(f, (const uint8_t *)&stream[i], 1) == XMPP_OK,
+              "feed byte %zu", i);
+        for (;;) {
+            st = xmpp_framer_next(f, &kind);
+            if (st != XMPP_OK || kind == XMPP_FRAME_NONE) {
+                break;
+            }
+            CHECK(got < nwant && kind == want[got], "event %zu kind %u", got,
+                  (unsigned)kind);
+            if (got == 0) {
+                CHECK(str_eq(xmpp_framer_event_attr(f, "to", 2), "example.com"),
+                      "stream header to");
+            }
+            if (got == 1) {
+                xmpp_str xml = xmpp_framer_event_xml(f);
+                CHECK(str_eq(xmpp_framer_event_name(f), "message"), "name");
+                CHECK(str_eq(xmpp_framer_event_namespace(f), "jabber:client"),
+                      "namespace");
+                CHECK(str_eq(xmpp_framer_event_attr(f, "id", 2), "a&b"),
+                      "unescaped id");
+                CHECK(xml.len > 0 && memcmp(xml.ptr, "<message", 8) == 0,
+                      "exact bytes");
+            }
+            got++;
+        }
+        CHECK(st == XMPP_OK, "next at byte %zu: %s", i,
+              xmpp_status_name(st));
+    }
+    CHECK(got == nwant, "%zu events", got);
+    CHECK(xmpp_framer_finish(f) == XMPP_OK, "finish");
+    xmpp_framer_free(f);
+
+    /* A comment is restricted XML (RFC 6120 §11.1): the condition comes
+     * back as the status, again on every later call. */
+    f = NULL;
+    CHECK(xmpp_framer_new(XMPP_TRANSPORT_TCP, &f) == XMPP_OK, "framer_new");
+    {
+        static const char bad[] =
+            "<stream:stream xmlns='jabber:client' "
+            "xmlns:stream='http://etherx.jabber.org/streams'><!-- x -->";
+        xmpp_frame_kind kind = XMPP_FRAME_NONE;
+        xmpp_framer_feed(f, (const uint8_t *)bad, sizeof bad - 1);
+        CHECK(xmpp_framer_next(f, &kind) == XMPP_OK &&
+                  kind == XMPP_FRAME_STREAM_OPEN,
+              "header before the comment");
+        CHECK(xmpp_framer_next(f, &kind) == XMPP_STREAM_RESTRICTED_XML,
+              "restricted-xml");
+        CHECK(xmpp_last_error_message() != NULL, "message kept");
+        CHECK(xmpp_framer_next(f, &kind) == XMPP_STREAM_RESTRICTED_XML,
+              "the same error again");
+        CHECK(strcmp(xmpp_status_name(XMPP_STREAM_RESTRICTED_XML),
+                     "restricted-xml") == 0,
+              "status name");
+    }
+    xmpp_framer_free(f);
+
+    /* Hostile arguments: null handles, null buffers, bad enum values. */
+    CHECK(xmpp_framer_new(99, &f) == XMPP_INVALID_ARGUMENT, "bad transport");
+    CHECK(xmpp_framer_new(XMPP_TRANSPORT_TCP, NULL) == XMPP_INVALID_ARGUMENT,
+          "null out");
+    CHECK(xmpp_framer_feed(NULL, NULL, 0) == XMPP_INVALID_ARGUMENT,
+          "null framer");
+    CHECK(xmpp_framer_next(NULL, NULL) == XMPP_INVALID_ARGUMENT, "null next");
+    CHECK(xmpp_framer_event_name(NULL).ptr == NULL, "null getter");
+    xmpp_framer_free(NULL);
+}
+
+/* ---- 2. JIDs from testdata/jid ------------------------------------------ */
+
+/* Appends the UTF-8 encoding of `cp` to out (room is checked by the
+ * caller: at most 4 bytes). */
+static size_t put_utf8(char *out, unsigned long cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static unsigned long hex4(const char *s)
+{
+    char buf[5];
+    memcpy(buf, s, 4);
+    buf[4] = '\0';
+    return strtoul(buf, NULL, 16);
+}
+
+/* Decodes the JSON string `in` (with its quotes) into out; returns the
+ * length, or -1 when it is not one this test understands. A lone
+ * surrogate becomes its 3-byte (invalid UTF-8) form, which the library
+ * must refuse as XMPP_INVALID_UTF8. */
+static long json_string(const char *in, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (*in++ != '"') {
+        return -1;
+    }
+    while (*in != '"') {
+        unsigned long cp;
+        if (*in == '\0' || n + 4 >= cap) {
+            return -1;
+        }
+        if (*in != '\\') {
+            out[n++] = *in++;
+            continue;
+        }
+        in++;
+        switch (*in) {
+        case '"': case '\\': case '/':
+            out[n++] = *in++;
+            continue;
+        case 'n': out[n++] = '\n'; in++; continue;
+        case 't': out[n++] = '\t'; in++; continue;
+        case 'r': out[n++] = '\r'; in++; continue;
+        case 'b': out[n++] = '\b'; in++; continue;
+        case 'f': out[n++] = '\f'; in++; continue;
+        case 'u':
+            if (strlen(in + 1) < 4) {
+                return -1;
+            }
+            cp = hex4(in + 1);
+            in += 5;
+            if (cp >= 0xD800 && cp < 0xDC00 && in[0] == '\\' && in[1] == 'u' &&
+                strlen(in + 2) >= 4) {
+                unsigned long lo = hex4(in + 2);
+                if (lo >= 0xDC00 && lo < 0xE000) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    in += 6;
+                }
+            }
+            n += put_utf8(out + n, cp);
+            continue;
+        default:
+            return -1;
+        }
+    }
+    return (long)n;
+}
+
+static void test_jids(const char *dir)
+{
+    char path[4096];
+    char line[8192];
+    int rows = 0;
+    FILE *fp;
+    snprintf(path, sizeof path, "%s/rfc7622-3.5.tsv", dir);
+    fp = fopen(path, "r");
+    CHECK(fp != NULL, "open %s", path);
+    if (fp == NULL) {
+        return;
+    }
+    while (fgets(line, sizeof line, fp) != NULL) {
+        char *cols[4];
+        char input[2048];
+        char expected[2048];
+        long ilen;
+        int c = 0;
+        char *p = line;
+        xmpp_jid *jid = NULL;
+        xmpp_status st;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '#' || line[0] == '\0') {
+            continue;
+        }
+        while (c < 4 && p != NULL) {
+            cols[c++] = p;
+            p = strchr(p, '\t');
+            if (p != NULL) {
+                *p++ = '\0';
+            }
+        }
+        if (c != 4) {
+            CHECK(0, "%s: a row without 4 columns", path);
+            continue;
+        }
+        rows++;
+        ilen = json_string(cols[2], input, sizeof input);
+        CHECK(ilen >= 0, "%s: bad JSON input", cols[0]);
+        if (ilen < 0) {
+            continue;
+        }
+        if (strcmp(cols[1], "legacy") == 0) {
+            st = xmpp_jid_parse_legacy(input, (size_t)ilen, &jid);
+        } else {
+            st = xmpp_jid_parse(input, (size_t)ilen, &jid);
+        }
+        if (cols[3][0] == '!') {
+            const char *kind = xmpp_last_error_kind();
+            CHECK(st == XMPP_STANZA_JID_MALFORMED || st == XMPP_INVALID_UTF8,
+                  "%s: accepted, expected %s", cols[0], cols[3] + 1);
+            CHECK(st != XMPP_STANZA_JID_MALFORMED ||
+                      (kind != NULL && strcmp(kind, cols[3] + 1) == 0),
+                  "%s: kind %s, expected %s", cols[0], kind ? kind : "(null)",
+                  cols[3] + 1);
+            CHECK(jid == NULL, "%s: out written on failure", cols[0]);
+        } else {
+            long elen = json_string(cols[3], expected, sizeof expected);
+            xmpp_str s = xmpp_jid_string(jid);
+            expected[elen < 0 ? 0 : elen] = '\0';
+            CHECK(st == XMPP_OK, "%s: refused: %s", cols[0],
+                  xmpp_status_name(st));
+            CHECK(st != XMPP_OK || str_eq(s, expected), "%s: got %.*s",
+                  cols[0], (int)s.len, s.ptr ? s.ptr : "");
+            CHECK(st != XMPP_OK || xmpp_jid_domainpart(jid).len > 0,
+                  "%s: domainpart", cols[0]);
+        }
+        xmpp_jid_free(jid);
+    }
+    fclose(fp);
+    CHECK(rows > 10, "%d rows in %s", rows, path);
+
+    {
+        /* Parts, invalid UTF-8, null input. */
+        xmpp_jid *jid = NULL;
+        static const char bad[] = "a\xff@example.com";
+        CHECK(xmpp_jid_parse("Juliet@Example.COM/Balcony", 26, &jid) == XMPP_OK,
+              "parse");
+        CHECK(str_eq(xmpp_jid_localpart(jid), "juliet"), "localpart");
+        CHECK(str_eq(xmpp_jid_domainpart(jid), "example.com"), "domainpart");
+        CHECK(str_eq(xmpp_jid_resourcepart(jid), "Balcony"), "resourcepart");
+        xmpp_jid_free(jid);
+        jid = NULL;
+        CHECK(xmpp_jid_parse("example.com", 11, &jid) == XMPP_OK, "bare");
+        CHECK(xmpp_jid_localpart(jid).ptr == NULL, "no localpart");
+        CHECK(xmpp_jid_resourcepart(jid).ptr == NULL, "no resourcepart");
+        xmpp_jid_free(jid);
+        jid = NULL;
+        CHECK(xmpp_jid_parse(bad, sizeof bad - 1, &jid) == XMPP_INVALID_UTF8,
+              "invalid UTF-8");
+        CHECK(xmpp_jid_parse(NULL, 5, &jid) == XMPP_INVALID_ARGUMENT,
+              "null input");
+        CHECK(xmpp_jid_parse(NULL, 0, &jid) == XMPP_STANZA_JID_MALFORMED,
+              "empty input");
+        CHECK(xmpp_jid_parse("a@b", 3, NULL) == XMPP_INVALID_ARGUMENT,
+              "null out");
+        xmpp_jid_free(NULL);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s TESTDATA_JID_DIR [C2S USER PASS USER PASS]\n",
+                argv[0]);
+        return 2;
+    }
+    CHECK(xmpp_abi_version() == XMPP_ABI_VERSION, "ABI version %u",
+          (unsigned)xmpp_abi_version());
+    CHECK(xmpp_version() != NULL && xmpp_version()[0] != '\0', "version");
+    CHECK(strcmp(xmpp_status_name(12345), "unknown") == 0, "unknown status");
+    test_framer();
+    test_jids(argv[1]);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
