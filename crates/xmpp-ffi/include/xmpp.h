@@ -362,6 +362,49 @@ typedef uint32_t xmpp_frame_kind;
 #endif // __cplusplus
 
 /**
+ * What a SASL session asks of its caller after a step.
+ */
+enum xmpp_sasl_step
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Client: send the output (`<auth/>` or `<response/>`) and pass the
+   * server's next challenge, or the additional data of its success, to
+   * the next step.
+   */
+  XMPP_SASL_SEND = 0,
+  /**
+   * Client: authenticated and the server verified (SCRAM's server
+   * signature checked); send the output first if there is one.
+   */
+  XMPP_SASL_DONE = 1,
+  /**
+   * Server: send the output as a `<challenge/>`.
+   */
+  XMPP_SASL_CHALLENGE = 2,
+  /**
+   * Server: look up the user ([`xmpp_sasl_server_authcid`]) and answer
+   * with [`xmpp_sasl_server_password`], [`xmpp_sasl_server_stored`] or
+   * [`xmpp_sasl_server_unknown_user`].
+   */
+  XMPP_SASL_NEED_CREDENTIALS = 3,
+  /**
+   * Server: authenticated; send `<success/>` with the output as its
+   * additional data.
+   */
+  XMPP_SASL_SUCCESS = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum xmpp_sasl_step xmpp_sasl_step;
+#else
+typedef uint32_t xmpp_sasl_step;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A stream framer. Made by [`xmpp_framer_new`], freed by
  * [`xmpp_framer_free`]. Call order: [`xmpp_framer_feed`], then
  * [`xmpp_framer_next`] until it reports `XMPP_FRAME_NONE`, then feed
@@ -375,6 +418,18 @@ typedef struct xmpp_framer xmpp_framer;
  * it may be read from several threads at once.
  */
 typedef struct xmpp_jid xmpp_jid;
+
+/**
+ * A SASL client session. Made by [`xmpp_sasl_client_new`], freed by
+ * [`xmpp_sasl_client_free`].
+ */
+typedef struct xmpp_sasl_client xmpp_sasl_client;
+
+/**
+ * A SASL server session. Made by [`xmpp_sasl_server_new`], freed by
+ * [`xmpp_sasl_server_free`].
+ */
+typedef struct xmpp_sasl_server xmpp_sasl_server;
 
 /**
  * A transport, as a `uint32_t`: one of the `XMPP_TRANSPORT_*` values.
@@ -396,6 +451,22 @@ typedef struct xmpp_str {
    */
   size_t len;
 } xmpp_str;
+
+/**
+ * Borrowed bytes: `ptr` to `len` bytes. `ptr` is null (and `len` 0) when
+ * there are none. The memory belongs to the library; the function that
+ * returned it says how long it lives.
+ */
+typedef struct xmpp_bytes {
+  /**
+   * The first byte, or null when there are none.
+   */
+  const uint8_t *ptr;
+  /**
+   * The length in bytes.
+   */
+  size_t len;
+} xmpp_bytes;
 
 /**
  * TCP (RFC 6120): one byte stream, any chunking.
@@ -664,6 +735,215 @@ struct xmpp_str xmpp_jid_resourcepart(const struct xmpp_jid *jid);
  * `jid` is null or a live handle, not used again after this call.
  */
 void xmpp_jid_free(struct xmpp_jid *jid);
+
+/**
+ * Picks the strongest mechanism of `offered[0..offered_len]` (the
+ * server's mechanism names separated by spaces, RFC 6120 §6.4.1) that a
+ * password allows, and starts a client session for `username` and
+ * `password` (SASLprep, RFC 4013). `nonce` is the client nonce (printable
+ * ASCII but `,`; 16 or more random characters), or null to draw one from the OS.
+ *
+ * Returns `XMPP_OK`; `XMPP_NO_MECHANISM` when nothing offered is usable;
+ * `XMPP_INVALID_INPUT` for a bad nonce; `XMPP_INVALID_UTF8`;
+ * `XMPP_INVALID_ARGUMENT`. PLAIN is never picked (this function knows
+ * nothing of TLS); SCRAM is.
+ *
+ * Ownership: the caller owns `*out` and frees it with
+ * [`xmpp_sasl_client_free`]; the arguments are copied.
+ *
+ * # Safety
+ *
+ * Each pointer argument points to its length's readable bytes (or the
+ * length is 0; `nonce` may be null); `out` is null or writable.
+ */
+xmpp_status xmpp_sasl_client_new(const char *offered,
+                                 size_t offered_len,
+                                 const char *username,
+                                 size_t username_len,
+                                 const char *password,
+                                 size_t password_len,
+                                 const char *nonce,
+                                 size_t nonce_len,
+                                 struct xmpp_sasl_client **out);
+
+/**
+ * The chosen mechanism's name (`SCRAM-SHA-256`): send it in `<auth/>`.
+ * Borrowed from `client` (a static string in fact), valid until its
+ * free; the absent value for a null handle.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_sasl_client_mechanism(const struct xmpp_sasl_client *client);
+
+/**
+ * One step: `input[0..len]` is the server's last message (empty for the
+ * first step, which makes the initial response). Writes what to do to
+ * `*step` (`XMPP_SASL_SEND` or `XMPP_SASL_DONE`); the message to send is
+ * [`xmpp_sasl_client_output`].
+ *
+ * Returns `XMPP_OK` or the RFC 6120 §6.5 condition of the failure (for
+ * example `XMPP_SASL_NOT_AUTHORIZED` for a server signature that does
+ * not verify; [`xmpp_last_error_kind`](crate::xmpp_last_error_kind) gives
+ * the RFC 5802 `e=` value when there is one), returned again by every
+ * later step.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle; `input` points to `len` readable
+ * bytes (or `len` is 0); `step` is null or writable.
+ */
+xmpp_status xmpp_sasl_client_step(struct xmpp_sasl_client *client,
+                                  const uint8_t *input,
+                                  size_t len,
+                                  xmpp_sasl_step *step);
+
+/**
+ * The message the last step made (empty for `XMPP_SASL_DONE` without a
+ * last message: then `ptr` is null). Raw bytes: base64-encode them for
+ * XMPP. Borrowed from `client`, valid until the next step or the free
+ * (then zeroized).
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_bytes xmpp_sasl_client_output(const struct xmpp_sasl_client *client);
+
+/**
+ * Frees a client session (its secrets are zeroized); null is ignored.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle, not used again after this call.
+ */
+void xmpp_sasl_client_free(struct xmpp_sasl_client *client);
+
+/**
+ * Starts a server session for the mechanism the client named,
+ * `mechanism[0..mechanism_len]` (`SCRAM-SHA-256`). `secret` (at least 16
+ * bytes, random and kept across restarts) derives the fake exchange an
+ * unknown user gets (RFC 5802 §5.1). `nonce` is the server's nonce part,
+ * or null to draw one from the OS. PLAIN is refused on this unencrypted
+ * session (`XMPP_SASL_ENCRYPTION_REQUIRED`).
+ *
+ * Returns `XMPP_OK`; `XMPP_SASL_INVALID_MECHANISM` for a mechanism not
+ * offered; `XMPP_INVALID_INPUT` for a bad nonce or secret;
+ * `XMPP_INVALID_UTF8`; `XMPP_INVALID_ARGUMENT`.
+ *
+ * Ownership: the caller owns `*out` and frees it with
+ * [`xmpp_sasl_server_free`]; the arguments are copied.
+ *
+ * # Safety
+ *
+ * Each pointer argument points to its length's readable bytes (or the
+ * length is 0; `nonce` may be null); `out` is null or writable.
+ */
+xmpp_status xmpp_sasl_server_new(const char *mechanism,
+                                 size_t mechanism_len,
+                                 const uint8_t *secret,
+                                 size_t secret_len,
+                                 const char *nonce,
+                                 size_t nonce_len,
+                                 struct xmpp_sasl_server **out);
+
+/**
+ * One step with the client's message `input[0..len]` (the initial
+ * response, then each response). Writes what to do to `*step`.
+ *
+ * Returns `XMPP_OK` or the RFC 6120 §6.5 condition to send in the
+ * `<failure/>` (`XMPP_SASL_NOT_AUTHORIZED` for a wrong password or an
+ * unknown user alike), returned again by every later step.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `input` points to `len` readable
+ * bytes (or `len` is 0); `step` is null or writable.
+ */
+xmpp_status xmpp_sasl_server_step(struct xmpp_sasl_server *server,
+                                  const uint8_t *input,
+                                  size_t len,
+                                  xmpp_sasl_step *step);
+
+/**
+ * Answers `XMPP_SASL_NEED_CREDENTIALS` with the user's password: for
+ * SCRAM the keys are derived with `salt[0..salt_len]` and `iterations`
+ * (as the account was created; prefer [`xmpp_sasl_server_stored`], which
+ * keeps no password). Writes the next step to `*step`; returns as
+ * [`xmpp_sasl_server_step`] does.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `password` and `salt` point to
+ * their lengths' readable bytes (or the length is 0); `step` is null or
+ * writable.
+ */
+xmpp_status xmpp_sasl_server_password(struct xmpp_sasl_server *server,
+                                      const char *password,
+                                      size_t password_len,
+                                      const uint8_t *salt,
+                                      size_t salt_len,
+                                      uint32_t iterations,
+                                      xmpp_sasl_step *step);
+
+/**
+ * Answers `XMPP_SASL_NEED_CREDENTIALS` with SCRAM stored credentials in
+ * the RFC 5803 text form (`SCRAM-SHA-256$4096:salt$StoredKey:ServerKey`,
+ * base64). Returns as [`xmpp_sasl_server_step`] does;
+ * `XMPP_SASL_TEMPORARY_AUTH_FAILURE` for text that does not parse.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `text` points to `len` readable
+ * bytes (or `len` is 0); `step` is null or writable.
+ */
+xmpp_status xmpp_sasl_server_stored(struct xmpp_sasl_server *server,
+                                    const char *text,
+                                    size_t len,
+                                    xmpp_sasl_step *step);
+
+/**
+ * Answers `XMPP_SASL_NEED_CREDENTIALS` for a user that does not exist:
+ * the exchange goes on with made-up keys and fails as a wrong password
+ * does (RFC 5802 §5.1), so it does not tell which accounts exist.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `step` is null or writable.
+ */
+xmpp_status xmpp_sasl_server_unknown_user(struct xmpp_sasl_server *server, xmpp_sasl_step *step);
+
+/**
+ * The challenge (`XMPP_SASL_CHALLENGE`) or success data
+ * (`XMPP_SASL_SUCCESS`) of the last step; raw bytes (base64 for XMPP).
+ * Borrowed from `server`, valid until its next call or free.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_bytes xmpp_sasl_server_output(const struct xmpp_sasl_server *server);
+
+/**
+ * The prepared username of the credentials request or the success; the
+ * absent value when the mechanism carries none. Borrowed from `server`,
+ * valid until its next call or free.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_str xmpp_sasl_server_authcid(const struct xmpp_sasl_server *server);
+
+/**
+ * Frees a server session; null is ignored.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle, not used again after this call.
+ */
+void xmpp_sasl_server_free(struct xmpp_sasl_server *server);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -54,7 +54,6 @@ pub struct xmpp_bytes {
     pub len: usize,
 }
 
-#[allow(dead_code, reason = "the SASL and session modules, next, use it")]
 impl xmpp_bytes {
     /// No bytes.
     pub(crate) const NONE: Self = Self {

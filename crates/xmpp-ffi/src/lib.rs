@@ -49,6 +49,7 @@
 mod ffi;
 mod framer;
 mod jid;
+mod sasl;
 mod status;
 
 use core::ffi::c_char;
@@ -56,6 +57,7 @@ use core::ffi::c_char;
 pub use ffi::{xmpp_bytes, xmpp_str};
 pub use framer::*;
 pub use jid::*;
+pub use sasl::*;
 pub use status::xmpp_status;
 
 /// The version of the C ABI: it changes when a function's signature or

@@ -325,6 +325,93 @@ static void test_jids(const char *dir)
     }
 }
 
+/* ---- 3. SCRAM-SHA-256, client against server ---------------------------- */
+
+/* One exchange; returns the status it ended with (XMPP_OK when both sides
+ * succeeded). `known` picks the server's answer to the credentials
+ * request: the account's password, or "no such user". */
+static xmpp_status scram(const char *user, const char *password, int known)
+{
+    static const uint8_t secret[32] = "a server secret of 32 bytes!!!!";
+    static const uint8_t salt[16] = "0123456789abcdef";
+    xmpp_sasl_client *c = NULL;
+    xmpp_sasl_server *s = NULL;
+    xmpp_sasl_step cstep = XMPP_SASL_SEND;
+    xmpp_sasl_step sstep = XMPP_SASL_CHALLENGE;
+    xmpp_status st;
+    xmpp_str mech;
+    int rounds;
+
+    st = xmpp_sasl_client_new("PLAIN SCRAM-SHA-1 SCRAM-SHA-256", 31, user,
+                              strlen(user), password, strlen(password),
+                              "fyko+d2lbbFgONRv9qkxdawL", 24, &c);
+    CHECK(st == XMPP_OK, "sasl_client_new: %s", xmpp_status_name(st));
+    mech = xmpp_sasl_client_mechanism(c);
+    CHECK(str_eq(mech, "SCRAM-SHA-256"), "picked %.*s", (int)mech.len,
+          mech.ptr ? mech.ptr : "");
+    st = xmpp_sasl_server_new(mech.ptr, mech.len, secret, sizeof secret,
+                              "3rfcNHYJY1ZVvWVs7j", 18, &s);
+    CHECK(st == XMPP_OK, "sasl_server_new: %s", xmpp_status_name(st));
+
+    /* The initial response. */
+    st = xmpp_sasl_client_step(c, NULL, 0, &cstep);
+    for (rounds = 0; st == XMPP_OK && rounds < 10; rounds++) {
+        xmpp_bytes msg = xmpp_sasl_client_output(c);
+        if (cstep == XMPP_SASL_DONE) {
+            break;
+        }
+        st = xmpp_sasl_server_step(s, msg.ptr, msg.len, &sstep);
+        if (st == XMPP_OK && sstep == XMPP_SASL_NEED_CREDENTIALS) {
+            CHECK(str_eq(xmpp_sasl_server_authcid(s), user), "authcid");
+            if (known) {
+                st = xmpp_sasl_server_password(s, "pencil", 6, salt,
+                                               sizeof salt, 4096, &sstep);
+            } else {
+                st = xmpp_sasl_server_unknown_user(s, &sstep);
+            }
+        }
+        if (st != XMPP_OK) {
+            break;
+        }
+        /* A challenge, or the success with its additional data, which
+         * the client verifies (the server signature). */
+        msg = xmpp_sasl_server_output(s);
+        st = xmpp_sasl_client_step(c, msg.ptr, msg.len, &cstep);
+        if (st == XMPP_OK && sstep == XMPP_SASL_SUCCESS) {
+            CHECK(cstep == XMPP_SASL_DONE, "client done after success");
+            CHECK(str_eq(xmpp_sasl_server_authcid(s), user), "success user");
+            break;
+        }
+    }
+    xmpp_sasl_client_free(c);
+    xmpp_sasl_server_free(s);
+    return st;
+}
+
+static void test_sasl(void)
+{
+    xmpp_sasl_client *c = NULL;
+    xmpp_status st = scram("user", "pencil", 1);
+    CHECK(st == XMPP_OK, "SCRAM-SHA-256 login: %s", xmpp_status_name(st));
+    st = scram("user", "wrong", 1);
+    CHECK(st == XMPP_SASL_NOT_AUTHORIZED, "wrong password: %s",
+          xmpp_status_name(st));
+    st = scram("nobody", "pencil", 0);
+    CHECK(st == XMPP_SASL_NOT_AUTHORIZED, "unknown user: %s",
+          xmpp_status_name(st));
+    CHECK(xmpp_sasl_client_new("PLAIN", 5, "u", 1, "p", 1, NULL, 0, &c) ==
+              XMPP_NO_MECHANISM,
+          "PLAIN alone is not picked");
+    CHECK(xmpp_sasl_client_new("SCRAM-SHA-256", 13, "u", 1, "p", 1, "a,b", 3,
+                               &c) == XMPP_INVALID_INPUT,
+          "a nonce with a comma (RFC 5802 printable)");
+    CHECK(xmpp_sasl_client_step(NULL, NULL, 0, NULL) == XMPP_INVALID_ARGUMENT,
+          "null client");
+    CHECK(xmpp_sasl_client_output(NULL).ptr == NULL, "null output");
+    xmpp_sasl_client_free(NULL);
+    xmpp_sasl_server_free(NULL);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -338,6 +425,7 @@ int main(int argc, char **argv)
     CHECK(strcmp(xmpp_status_name(12345), "unknown") == 0, "unknown status");
     test_framer();
     test_jids(argv[1]);
+    test_sasl();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
