@@ -319,6 +319,81 @@ typedef uint32_t xmpp_status;
 #endif // __cplusplus
 
 /**
+ * The kind of a client event ([`xmpp_client_poll_event`]).
+ */
+enum xmpp_client_event
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * No event.
+   */
+  XMPP_CLIENT_EVENT_NONE = 0,
+  /**
+   * Start TLS now: flush the transmits, run the TLS handshake (first
+   * feeding it [`xmpp_client_event_bytes`]), then call
+   * [`xmpp_client_tls_established`].
+   */
+  XMPP_CLIENT_EVENT_START_TLS = 1,
+  /**
+   * SASL succeeded and the server was verified;
+   * [`xmpp_client_event_text`] is the mechanism name.
+   */
+  XMPP_CLIENT_EVENT_AUTHENTICATED = 2,
+  /**
+   * A resource is bound (RFC 6120 §7): stanzas may flow;
+   * [`xmpp_client_event_text`] is the full JID.
+   */
+  XMPP_CLIENT_EVENT_BOUND = 3,
+  /**
+   * XEP-0198 is on; [`xmpp_client_event_flag`] says whether the server
+   * allows resuming.
+   */
+  XMPP_CLIENT_EVENT_SM_ENABLED = 4,
+  /**
+   * The previous session was resumed (XEP-0198 §5);
+   * [`xmpp_client_event_text`] is the full JID.
+   */
+  XMPP_CLIENT_EVENT_RESUMED = 5,
+  /**
+   * The server refused to resume; a new resource is being bound.
+   */
+  XMPP_CLIENT_EVENT_RESUME_FAILED = 6,
+  /**
+   * A stanza from the server: [`xmpp_client_event_xml`],
+   * [`xmpp_client_event_from`], [`xmpp_client_event_body`].
+   */
+  XMPP_CLIENT_EVENT_STANZA = 7,
+  /**
+   * The server acknowledged stanzas (XEP-0198 §4).
+   */
+  XMPP_CLIENT_EVENT_ACKED = 8,
+  /**
+   * The server sent a stream error; [`xmpp_client_event_text`] is its
+   * condition. The stream is closed.
+   */
+  XMPP_CLIENT_EVENT_STREAM_ERROR = 9,
+  /**
+   * The stream is over: flush the transmits, then close the transport;
+   * [`xmpp_client_event_flag`] says whether it may be resumed.
+   */
+  XMPP_CLIENT_EVENT_CLOSED = 10,
+  /**
+   * An event this version of the header does not name (FAST tokens
+   * among them): skip it.
+   */
+  XMPP_CLIENT_EVENT_OTHER = 11,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum xmpp_client_event xmpp_client_event;
+#else
+typedef uint32_t xmpp_client_event;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * The kind of a framer event.
  */
 enum xmpp_frame_kind
@@ -405,6 +480,23 @@ typedef uint32_t xmpp_sasl_step;
 #endif // __cplusplus
 
 /**
+ * A c2s client connection without I/O. Made by [`xmpp_client_new`],
+ * freed by [`xmpp_client_free`].
+ *
+ * Call order (the loop of a driver): write every
+ * [`xmpp_client_poll_transmit`] to the socket; handle every
+ * [`xmpp_client_poll_event`]; wait for bytes or for
+ * [`xmpp_client_poll_timeout`]; pass bytes to
+ * [`xmpp_client_handle_input`] and expired timers to
+ * [`xmpp_client_handle_timeout`]. After `XMPP_CLIENT_EVENT_BOUND`, send
+ * stanzas. [`xmpp_client_close`] ends the stream;
+ * `XMPP_CLIENT_EVENT_CLOSED` says when to close the socket. A fatal error
+ * is returned by every later call, after the stream error it implies was
+ * queued for transmission.
+ */
+typedef struct xmpp_client xmpp_client;
+
+/**
  * A stream framer. Made by [`xmpp_framer_new`], freed by
  * [`xmpp_framer_free`]. Call order: [`xmpp_framer_feed`], then
  * [`xmpp_framer_next`] until it reports `XMPP_FRAME_NONE`, then feed
@@ -432,9 +524,30 @@ typedef struct xmpp_sasl_client xmpp_sasl_client;
 typedef struct xmpp_sasl_server xmpp_sasl_server;
 
 /**
+ * A TLS policy, as a `uint32_t`: one of the `XMPP_TLS_POLICY_*` values.
+ */
+typedef uint32_t xmpp_tls_policy;
+
+/**
  * A transport, as a `uint32_t`: one of the `XMPP_TRANSPORT_*` values.
  */
 typedef uint32_t xmpp_transport;
+
+/**
+ * Borrowed bytes: `ptr` to `len` bytes. `ptr` is null (and `len` 0) when
+ * there are none. The memory belongs to the library; the function that
+ * returned it says how long it lives.
+ */
+typedef struct xmpp_bytes {
+  /**
+   * The first byte, or null when there are none.
+   */
+  const uint8_t *ptr;
+  /**
+   * The length in bytes.
+   */
+  size_t len;
+} xmpp_bytes;
 
 /**
  * A borrowed UTF-8 string: `ptr` to `len` bytes, not NUL-terminated.
@@ -453,20 +566,14 @@ typedef struct xmpp_str {
 } xmpp_str;
 
 /**
- * Borrowed bytes: `ptr` to `len` bytes. `ptr` is null (and `len` 0) when
- * there are none. The memory belongs to the library; the function that
- * returned it says how long it lives.
+ * A TLS protocol version, as a `uint32_t`: `XMPP_TLS_VERSION_*`.
  */
-typedef struct xmpp_bytes {
-  /**
-   * The first byte, or null when there are none.
-   */
-  const uint8_t *ptr;
-  /**
-   * The length in bytes.
-   */
-  size_t len;
-} xmpp_bytes;
+typedef uint32_t xmpp_tls_version;
+
+/**
+ * A channel-binding type, as a `uint32_t`: `XMPP_CHANNEL_BINDING_*`.
+ */
+typedef uint32_t xmpp_channel_binding;
 
 /**
  * TCP (RFC 6120): one byte stream, any chunking.
@@ -488,6 +595,51 @@ typedef struct xmpp_bytes {
  * required).
  */
 #define XMPP_TRANSPORT_BOSH_REQUESTS 3
+
+/**
+ * TLS is required (RFC 6120 §5.3.1): the default of real deployments.
+ */
+#define XMPP_TLS_POLICY_REQUIRED 0
+
+/**
+ * TLS when the peer offers it.
+ */
+#define XMPP_TLS_POLICY_OPTIONAL 1
+
+/**
+ * No TLS (loopback tests, or TLS run below the library).
+ */
+#define XMPP_TLS_POLICY_OFF 2
+
+/**
+ * TLS 1.2.
+ */
+#define XMPP_TLS_VERSION_1_2 0
+
+/**
+ * TLS 1.3.
+ */
+#define XMPP_TLS_VERSION_1_3 1
+
+/**
+ * No binding data.
+ */
+#define XMPP_CHANNEL_BINDING_NONE 0
+
+/**
+ * `tls-unique` (RFC 5929 §3; TLS 1.2 only).
+ */
+#define XMPP_CHANNEL_BINDING_TLS_UNIQUE 1
+
+/**
+ * `tls-server-end-point` (RFC 5929 §4).
+ */
+#define XMPP_CHANNEL_BINDING_TLS_SERVER_END_POINT 2
+
+/**
+ * `tls-exporter` (RFC 9266).
+ */
+#define XMPP_CHANNEL_BINDING_TLS_EXPORTER 3
 
 #ifdef __cplusplus
 extern "C" {
@@ -528,6 +680,250 @@ const char *xmpp_last_error_message(void);
  * the library and valid as [`xmpp_last_error_message`]'s result is.
  */
 const char *xmpp_last_error_kind(void);
+
+/**
+ * Makes a client for the account `jid[0..jid_len]` (a bare JID,
+ * `alice@example.com`) with `password[0..password_len]`, which opens
+ * its stream at `now_ms` (milliseconds on the driver's monotonic clock).
+ * `seed` points to 32 random bytes (from a CSPRNG: the stream's SCRAM
+ * nonces and resource come from them). `tls` is an `XMPP_TLS_POLICY_*`,
+ * `transport` `XMPP_TRANSPORT_TCP` or `XMPP_TRANSPORT_WEBSOCKET`.
+ *
+ * Returns `XMPP_OK`; `XMPP_STANZA_JID_MALFORMED` for a JID that is not a
+ * bare JID; `XMPP_INVALID_UTF8`; `XMPP_INVALID_ARGUMENT` (a null seed, an
+ * unknown policy or transport).
+ *
+ * Ownership: the caller owns `*out` and frees it with
+ * [`xmpp_client_free`]; the arguments are copied.
+ *
+ * # Safety
+ *
+ * `jid` and `password` point to their lengths' readable bytes (or the
+ * length is 0); `seed` is null or points to 32 readable bytes; `out` is
+ * null or writable.
+ */
+xmpp_status xmpp_client_new(const char *jid,
+                            size_t jid_len,
+                            const char *password,
+                            size_t password_len,
+                            const uint8_t *seed,
+                            uint64_t now_ms,
+                            xmpp_tls_policy tls,
+                            xmpp_transport transport,
+                            struct xmpp_client **out);
+
+/**
+ * Passes bytes received from the server, `bytes[0..len]` (any chunking
+ * over TCP; one message per call over WebSocket). Returns `XMPP_OK` or
+ * the fatal error (the RFC condition: `XMPP_STREAM_*` for a stream the
+ * server broke or closed with an error, `XMPP_SASL_*` for a failed
+ * authentication, `XMPP_STANZA_*` for a failed bind).
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle; `bytes` points to `len` readable
+ * bytes (or `len` is 0).
+ */
+xmpp_status xmpp_client_handle_input(struct xmpp_client *client, const uint8_t *bytes, size_t len);
+
+/**
+ * The next bytes to send, in `*out` (`ptr` null when there are none):
+ * over TCP everything queued, over WebSocket one message. Call it until
+ * it gives none. Ownership: borrowed from `client`, valid until the next
+ * call on it.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle; `out` is null or writable.
+ */
+xmpp_status xmpp_client_poll_transmit(struct xmpp_client *client, struct xmpp_bytes *out);
+
+/**
+ * The next event's kind in `*kind` (`XMPP_CLIENT_EVENT_NONE` when there
+ * is none). The event stays readable through the
+ * `xmpp_client_event_*` getters until the next poll or free.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle; `kind` is null or writable.
+ */
+xmpp_status xmpp_client_poll_event(struct xmpp_client *client, xmpp_client_event *kind);
+
+/**
+ * The current event's text: the mechanism (`AUTHENTICATED`), the full
+ * JID (`BOUND`, `RESUMED`), the condition (`STREAM_ERROR`); absent
+ * otherwise. Borrowed from `client`, valid until the next poll or free.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_event_text(const struct xmpp_client *client);
+
+/**
+ * The current stanza's XML (`STANZA`), absent otherwise. Ownership as
+ * [`xmpp_client_event_text`].
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_event_xml(const struct xmpp_client *client);
+
+/**
+ * The current stanza's `from` (`STANZA`), absent when it has none.
+ * Ownership as [`xmpp_client_event_text`].
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_event_from(const struct xmpp_client *client);
+
+/**
+ * The current message's `<body/>` (`STANZA`, a message with one),
+ * absent otherwise. Ownership as [`xmpp_client_event_text`].
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_event_body(const struct xmpp_client *client);
+
+/**
+ * The bytes of the current `START_TLS` event (TLS records that came
+ * after `<proceed/>`: feed them to the TLS layer first). Ownership as
+ * [`xmpp_client_event_text`].
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_bytes xmpp_client_event_bytes(const struct xmpp_client *client);
+
+/**
+ * The flag of the current event: resumable (`SM_ENABLED`, `CLOSED`);
+ * false otherwise or for a null handle.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+bool xmpp_client_event_flag(const struct xmpp_client *client);
+
+/**
+ * When the machine next needs [`xmpp_client_handle_timeout`], in
+ * `*deadline_ms` (the driver's clock); `UINT64_MAX` when no timer runs.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle; `deadline_ms` is null or writable.
+ */
+xmpp_status xmpp_client_poll_timeout(struct xmpp_client *client, uint64_t *deadline_ms);
+
+/**
+ * Tells the machine the time is `now_ms` (keepalives, pings, the
+ * timeout of a silent server: `XMPP_STREAM_CONNECTION_TIMEOUT`).
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+xmpp_status xmpp_client_handle_timeout(struct xmpp_client *client, uint64_t now_ms);
+
+/**
+ * Reports the established TLS channel after `START_TLS`: `version` an
+ * `XMPP_TLS_VERSION_*`, and the channel-binding data the TLS layer gives
+ * (`binding` an `XMPP_CHANNEL_BINDING_*`, `data[0..len]`; NONE with no
+ * data), for `-PLUS` mechanisms. `data` is copied.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle; `data` points to `len` readable
+ * bytes (or `len` is 0).
+ */
+xmpp_status xmpp_client_tls_established(struct xmpp_client *client,
+                                        xmpp_tls_version version,
+                                        xmpp_channel_binding binding,
+                                        const uint8_t *data,
+                                        size_t len);
+
+/**
+ * Sends a chat message with `body[0..body_len]` to `to[0..to_len]`.
+ * Returns `XMPP_OK`; `XMPP_WRONG_PHASE` before `BOUND`;
+ * `XMPP_STANZA_JID_MALFORMED` for a bad `to`; `XMPP_QUEUE_FULL`.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle; `to` and `body` point to their
+ * lengths' readable bytes (or the length is 0).
+ */
+xmpp_status xmpp_client_send_message(struct xmpp_client *client,
+                                     const char *to,
+                                     size_t to_len,
+                                     const char *body,
+                                     size_t body_len);
+
+/**
+ * Sends one stanza given as XML, `xml[0..len]` (a `<message/>`,
+ * `<presence/>` or `<iq/>` in `jabber:client`). Returns `XMPP_OK`;
+ * `XMPP_INVALID_INPUT` for XML that is not one stanza;
+ * `XMPP_WRONG_PHASE` before `BOUND`; `XMPP_QUEUE_FULL`.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle; `xml` points to `len` readable
+ * bytes (or `len` is 0).
+ */
+xmpp_status xmpp_client_send_xml(struct xmpp_client *client, const uint8_t *xml, size_t len);
+
+/**
+ * Closes the stream (RFC 6120 §4.4): the close tag is queued; wait for
+ * `XMPP_CLIENT_EVENT_CLOSED`.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+xmpp_status xmpp_client_close(struct xmpp_client *client);
+
+/**
+ * Tells the machine the transport ended (the socket closed or failed).
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+xmpp_status xmpp_client_connection_lost(struct xmpp_client *client);
+
+/**
+ * Whether the stream is closed (true for a null handle).
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+bool xmpp_client_is_closed(const struct xmpp_client *client);
+
+/**
+ * The bound full JID, absent before binding. Borrowed from `client`,
+ * valid until the next call on it.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_jid(const struct xmpp_client *client);
+
+/**
+ * Frees a client; null is ignored. Nothing is sent: close first for a
+ * clean end.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle, not used again after this call.
+ */
+void xmpp_client_free(struct xmpp_client *client);
 
 /**
  * Makes a framer for `transport` (an `XMPP_TRANSPORT_*` value) with the

@@ -46,18 +46,27 @@
     )
 )]
 
+mod client;
 mod ffi;
 mod framer;
 mod jid;
 mod sasl;
+mod session;
 mod status;
 
 use core::ffi::c_char;
 
+pub use client::*;
 pub use ffi::{xmpp_bytes, xmpp_str};
 pub use framer::*;
 pub use jid::*;
 pub use sasl::*;
+pub use session::{
+    XMPP_CHANNEL_BINDING_NONE, XMPP_CHANNEL_BINDING_TLS_EXPORTER,
+    XMPP_CHANNEL_BINDING_TLS_SERVER_END_POINT, XMPP_CHANNEL_BINDING_TLS_UNIQUE,
+    XMPP_TLS_POLICY_OFF, XMPP_TLS_POLICY_OPTIONAL, XMPP_TLS_POLICY_REQUIRED, XMPP_TLS_VERSION_1_2,
+    XMPP_TLS_VERSION_1_3, xmpp_channel_binding, xmpp_tls_policy, xmpp_tls_version,
+};
 pub use status::xmpp_status;
 
 /// The version of the C ABI: it changes when a function's signature or

@@ -13,9 +13,17 @@
  * Prints "N passed, N failed" last; exits non-zero on any failure.
  */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "xmpp.h"
 
@@ -412,6 +420,258 @@ static void test_sasl(void)
     xmpp_sasl_server_free(NULL);
 }
 
+/* ---- 4. A session with `xmpp serve` over blocking sockets --------------- */
+
+/* One client connection: the socket, the machine and what it reported. */
+struct peer {
+    int fd;
+    xmpp_client *client;
+    xmpp_status error;
+    int bound;
+    int closed;
+    char jid[512];
+    char got_from[512];
+    char got_body[512];
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void copy_str(char *dst, size_t cap, xmpp_str s)
+{
+    size_t n = s.len < cap - 1 ? s.len : cap - 1;
+    if (s.ptr != NULL) {
+        memcpy(dst, s.ptr, n);
+    }
+    dst[s.ptr != NULL ? n : 0] = '\0';
+}
+
+static int tcp_connect(const char *address)
+{
+    char host[64];
+    const char *colon = strrchr(address, ':');
+    struct sockaddr_in sa;
+    int fd;
+    if (colon == NULL || (size_t)(colon - address) >= sizeof host) {
+        return -1;
+    }
+    memcpy(host, address, (size_t)(colon - address));
+    host[colon - address] = '\0';
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)atoi(colon + 1));
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+        return -1;
+    }
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Writes every transmit, handles every event; then waits up to
+ * `wait_ms` for bytes and feeds them. What a driver's loop does. */
+static void pump(struct peer *p, int wait_ms)
+{
+    xmpp_bytes out;
+    xmpp_client_event kind;
+    struct pollfd pfd;
+    uint8_t buf[4096];
+    uint64_t deadline = 0;
+    ssize_t n;
+
+    while (xmpp_client_poll_transmit(p->client, &out) == XMPP_OK &&
+           out.ptr != NULL) {
+        size_t off = 0;
+        while (off < out.len) {
+            n = write(p->fd, out.ptr + off, out.len - off);
+            if (n <= 0) {
+                xmpp_client_connection_lost(p->client);
+                break;
+            }
+            off += (size_t)n;
+        }
+    }
+    while (xmpp_client_poll_event(p->client, &kind) == XMPP_OK &&
+           kind != XMPP_CLIENT_EVENT_NONE) {
+        switch (kind) {
+        case XMPP_CLIENT_EVENT_BOUND:
+            p->bound = 1;
+            copy_str(p->jid, sizeof p->jid, xmpp_client_event_text(p->client));
+            break;
+        case XMPP_CLIENT_EVENT_STANZA:
+            if (xmpp_client_event_body(p->client).ptr != NULL) {
+                copy_str(p->got_body, sizeof p->got_body,
+                         xmpp_client_event_body(p->client));
+                copy_str(p->got_from, sizeof p->got_from,
+                         xmpp_client_event_from(p->client));
+            }
+            break;
+        case XMPP_CLIENT_EVENT_CLOSED:
+            p->closed = 1;
+            break;
+        default:
+            break;
+        }
+    }
+    if (p->closed || p->error != XMPP_OK) {
+        return;
+    }
+    if (xmpp_client_poll_timeout(p->client, &deadline) == XMPP_OK &&
+        deadline <= now_ms()) {
+        xmpp_status st = xmpp_client_handle_timeout(p->client, now_ms());
+        if (st != XMPP_OK) {
+            p->error = st;
+        }
+    }
+    pfd.fd = p->fd;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    if (poll(&pfd, 1, wait_ms) <= 0) {
+        return;
+    }
+    n = read(p->fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) {
+        return;
+    }
+    if (n <= 0) {
+        xmpp_client_connection_lost(p->client);
+        p->closed = 1;
+        return;
+    }
+    {
+        xmpp_status st = xmpp_client_handle_input(p->client, buf, (size_t)n);
+        if (st != XMPP_OK && p->error == XMPP_OK) {
+            p->error = st;
+        }
+    }
+}
+
+/* Connects and logs in; the peer is bound, or has its error. */
+static void login(struct peer *p, const char *address, const char *user,
+                  const char *password)
+{
+    char jid[256];
+    uint8_t seed[32];
+    FILE *rnd = fopen("/dev/urandom", "rb");
+    int i;
+    memset(p, 0, sizeof *p);
+    CHECK(rnd != NULL && fread(seed, 1, sizeof seed, rnd) == sizeof seed,
+          "read /dev/urandom");
+    if (rnd != NULL) {
+        fclose(rnd);
+    }
+    snprintf(jid, sizeof jid, "%s@localhost", user);
+    p->fd = tcp_connect(address);
+    CHECK(p->fd >= 0, "connect to %s", address);
+    CHECK(xmpp_client_new(jid, strlen(jid), password, strlen(password), seed,
+                          now_ms(), XMPP_TLS_POLICY_OFF, XMPP_TRANSPORT_TCP,
+                          &p->client) == XMPP_OK,
+          "client_new");
+    if (p->fd < 0 || p->client == NULL) {
+        p->error = XMPP_CONNECTION_LOST;
+        return;
+    }
+    for (i = 0; i < 500 && !p->bound && !p->closed && p->error == XMPP_OK;
+         i++) {
+        pump(p, 100);
+    }
+}
+
+/* Closes the stream cleanly and frees everything. */
+static void logout(struct peer *p)
+{
+    int i;
+    if (p->client != NULL && p->error == XMPP_OK && !p->closed) {
+        CHECK(xmpp_client_close(p->client) == XMPP_OK, "close");
+        for (i = 0; i < 100 && !p->closed && p->error == XMPP_OK; i++) {
+            pump(p, 100);
+        }
+        CHECK(p->closed, "closed by the server");
+    }
+    if (p->fd >= 0) {
+        close(p->fd);
+    }
+    xmpp_client_free(p->client);
+    p->client = NULL;
+}
+
+static void test_session(const char *address, const char *user1,
+                         const char *pass1, const char *user2,
+                         const char *pass2)
+{
+    struct peer a;
+    struct peer b;
+    struct peer wrong;
+    static const char body[] = "hello from C \xe2\x9c\x93";
+    int i;
+
+    login(&a, address, user1, pass1);
+    CHECK(a.bound, "%s bound (status %s)", user1, xmpp_status_name(a.error));
+    CHECK(str_eq(xmpp_client_jid(a.client), a.jid), "client_jid");
+    login(&b, address, user2, pass2);
+    CHECK(b.bound, "%s bound (status %s)", user2, xmpp_status_name(b.error));
+    if (a.bound && b.bound) {
+        CHECK(xmpp_client_send_message(a.client, b.jid, strlen(b.jid), body,
+                                       strlen(body)) == XMPP_OK,
+              "send_message");
+        for (i = 0; i < 100 && b.got_body[0] == '\0' && b.error == XMPP_OK;
+             i++) {
+            pump(&a, 10);
+            pump(&b, 100);
+        }
+        CHECK(strcmp(b.got_body, body) == 0, "%s got %s", user2, b.got_body);
+        CHECK(strcmp(b.got_from, a.jid) == 0, "from %s, sent by %s",
+              b.got_from, a.jid);
+        CHECK(xmpp_client_send_xml(a.client, (const uint8_t *)"<not-a-stanza/>",
+                                   15) == XMPP_INVALID_INPUT,
+              "send_xml refuses a non-stanza");
+    }
+    logout(&a);
+    logout(&b);
+
+    /* A wrong password: the server's <failure/> condition comes back. */
+    login(&wrong, address, user1, "not the password");
+    CHECK(!wrong.bound && wrong.error == XMPP_SASL_NOT_AUTHORIZED,
+          "wrong password: %s", xmpp_status_name(wrong.error));
+    logout(&wrong);
+
+    {
+        xmpp_client *c = NULL;
+        uint8_t seed[32] = {0};
+        CHECK(xmpp_client_new("alice@localhost", 15, "x", 1, NULL, 0,
+                              XMPP_TLS_POLICY_OFF, XMPP_TRANSPORT_TCP,
+                              &c) == XMPP_INVALID_ARGUMENT,
+              "null seed");
+        CHECK(xmpp_client_new("alice@localhost", 15, "x", 1, seed, 0, 7,
+                              XMPP_TRANSPORT_TCP, &c) == XMPP_INVALID_ARGUMENT,
+              "bad policy");
+        CHECK(xmpp_client_new("alice@localhost/r", 17, "x", 1, seed, 0,
+                              XMPP_TLS_POLICY_OFF, XMPP_TRANSPORT_TCP,
+                              &c) == XMPP_STANZA_JID_MALFORMED,
+              "a full JID as the account");
+        CHECK(xmpp_client_new("alice@localhost", 15, "x", 1, seed, 0,
+                              XMPP_TLS_POLICY_OFF, XMPP_TRANSPORT_TCP,
+                              &c) == XMPP_OK,
+              "client_new");
+        CHECK(xmpp_client_send_message(c, "bob@localhost", 13, "hi", 2) ==
+                  XMPP_WRONG_PHASE,
+              "send before bind");
+        CHECK(xmpp_client_is_closed(NULL), "null is closed");
+        xmpp_client_free(c);
+        xmpp_client_free(NULL);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -426,6 +686,9 @@ int main(int argc, char **argv)
     test_framer();
     test_jids(argv[1]);
     test_sasl();
+    if (argc >= 7) {
+        test_session(argv[2], argv[3], argv[4], argv[5], argv[6]);
+    }
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
