@@ -20,6 +20,7 @@ pub(crate) fn run(args: &[String]) -> Result {
     sh(cargo().args(["fmt", "--manifest-path", "fuzz/Cargo.toml", "--", "--check"]))?;
     crate::codegen::run(&["--check".to_owned()])?;
     crate::golden::run(&["--check".to_owned()])?;
+    crate::ffi::header(&["--check".to_owned()])?;
     sh(cargo().args([
         "clippy",
         "--workspace",
@@ -54,6 +55,9 @@ pub(crate) fn run(args: &[String]) -> Result {
         crate::interop::run(&[])?;
         // Every golden stream against expat: a few seconds of Python.
         crate::conformance::run(&["streams".to_owned()])?;
+        // The C ABI: the header as strict C99, the C test under valgrind
+        // (framing, JIDs, SCRAM, a login to `xmpp serve`).
+        crate::ffi::run(&[])?;
     }
     Ok(())
 }

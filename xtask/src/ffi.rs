@@ -7,10 +7,12 @@
 //!
 //! `ffi` is the C side of CI: it builds the library (static and shared)
 //! and `xmpp serve`, checks the header, compiles the header alone as
-//! strict C99 (`gcc -std=c99 -pedantic -Wall -Wextra -Werror`), builds
-//! `crates/xmpp-ffi/tests/c/test.c` against the static library, starts
-//! `xmpp serve` on loopback without TLS and runs the test under valgrind
-//! memcheck (no leaks, no errors), then stops the server.
+//! strict C99 (`gcc -std=c99 -pedantic -Wall -Wextra -Werror`), installs
+//! the library into a prefix under `target/` as the crate's README says
+//! (with `xmpp.pc`), builds `crates/xmpp-ffi/tests/c/test.c` twice (the
+//! shared library through `pkg-config`, and the static one), starts
+//! `xmpp serve` on loopback without TLS and runs both builds under
+//! valgrind memcheck (no leaks, no errors), then stops the server.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -139,6 +141,32 @@ impl Drop for Server {
     }
 }
 
+/// Installs the library as README.md says: the header, both libraries
+/// and `xmpp.pc` (from `xmpp.pc.in`) under `prefix`.
+fn install(built: &Path, prefix: &Path) -> Result {
+    let root = root();
+    let copy = |from: &Path, to: &Path| -> Result {
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+        }
+        std::fs::copy(from, to)
+            .map(drop)
+            .map_err(|e| format!("copy {} to {}: {e}", from.display(), to.display()))
+    };
+    copy(&root.join(HEADER), &prefix.join("include/xmpp.h"))?;
+    for lib in ["libxmpp_ffi.a", "libxmpp_ffi.so"] {
+        copy(&built.join(lib), &prefix.join("lib").join(lib))?;
+    }
+    let template = root.join("crates/xmpp-ffi/xmpp.pc.in");
+    let pc = std::fs::read_to_string(&template)
+        .map_err(|e| format!("read {}: {e}", template.display()))?
+        .replace("@PREFIX@", &prefix.to_string_lossy())
+        .replace("@VERSION@", env!("CARGO_PKG_VERSION"));
+    let dir = prefix.join("lib/pkgconfig");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    std::fs::write(dir.join("xmpp.pc"), pc).map_err(|e| format!("write xmpp.pc: {e}"))
+}
+
 /// `cargo xtask ffi`.
 pub(crate) fn run(_args: &[String]) -> Result {
     let cargo = || Command::new(env!("CARGO"));
@@ -156,27 +184,60 @@ pub(crate) fn run(_args: &[String]) -> Result {
         .args(["-fsyntax-only", "-x", "c"])
         .arg(root.join(HEADER)))?;
     let debug = target_dir().join("debug");
-    let test = debug.join("xmpp-ffi-c-test");
+    // Installed as README.md says, into a prefix under target/, so that
+    // the pkg-config file and the shared library are tested too.
+    let prefix = debug.join("xmpp-ffi-prefix");
+    install(&debug, &prefix)?;
+    let test_c = root.join("crates/xmpp-ffi/tests/c/test.c");
+    // Linked with the shared library through pkg-config ...
+    let shared = debug.join("xmpp-ffi-c-test");
+    let pkg = Command::new("pkg-config")
+        .args(["--cflags", "--libs", "xmpp"])
+        .env("PKG_CONFIG_PATH", prefix.join("lib/pkgconfig"))
+        .output()
+        .map_err(|e| format!("cannot run pkg-config: {e}"))?;
+    if !pkg.status.success() {
+        return Err(format!(
+            "pkg-config xmpp failed: {}",
+            String::from_utf8_lossy(&pkg.stderr)
+        ));
+    }
+    let flags = String::from_utf8_lossy(&pkg.stdout).into_owned();
+    sh(Command::new("gcc")
+        .args(CFLAGS)
+        .args(["-g", "-O1", "-D_POSIX_C_SOURCE=200809L"])
+        .arg(&test_c)
+        .args(flags.split_whitespace())
+        .arg("-o")
+        .arg(&shared))?;
+    // ... and with the static library alone.
+    let fixed = debug.join("xmpp-ffi-c-test-static");
     sh(Command::new("gcc")
         .args(CFLAGS)
         .args(["-g", "-O1", "-D_POSIX_C_SOURCE=200809L", "-I"])
         .arg(&include)
-        .arg(root.join("crates/xmpp-ffi/tests/c/test.c"))
-        .arg(debug.join("libxmpp_ffi.a"))
+        .arg(&test_c)
+        .arg(prefix.join("lib/libxmpp_ffi.a"))
         .args(["-lpthread", "-ldl", "-lm", "-o"])
-        .arg(&test))?;
+        .arg(&fixed))?;
     let server = Server::start(&debug.join("xmpp"))?;
-    let result = sh(Command::new("valgrind")
-        .args([
-            "--quiet",
-            "--error-exitcode=1",
-            "--leak-check=full",
-            "--errors-for-leak-kinds=definite,indirect,possible",
-        ])
-        .arg(&test)
-        .arg(root.join("testdata/jid"))
-        .arg(&server.c2s)
-        .args(USERS.map(|u| u.replace(':', " ")).join(" ").split(' ')));
+    let mut result = Ok(());
+    for test in [&shared, &fixed] {
+        result = result.and_then(|()| {
+            sh(Command::new("valgrind")
+                .args([
+                    "--quiet",
+                    "--error-exitcode=1",
+                    "--leak-check=full",
+                    "--errors-for-leak-kinds=definite,indirect,possible",
+                ])
+                .arg(test)
+                .arg(root.join("testdata/jid"))
+                .arg(&server.c2s)
+                .args(USERS.iter().flat_map(|u| u.split(':')))
+                .env("LD_LIBRARY_PATH", prefix.join("lib")))
+        });
+    }
     drop(server);
     result
 }

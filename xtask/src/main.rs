@@ -66,10 +66,12 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  ci [--quick]                    setup, fmt, clippy, tests, docs, codegen check, conformance
-                                  (small); --quick skips conformance
+  ci [--quick]                    setup, fmt, clippy, tests, docs, codegen and header checks,
+                                  conformance (small), the C test; --quick skips conformance
+                                  and the C test
   setup [--check]                 install what the tests need beyond Rust (Debian packages
-                                  unicode-data, python3-venv, prosody; rustfmt, clippy) when
+                                  unicode-data, python3-venv, prosody, npm, gcc,
+                                  valgrind; rustfmt, clippy) when
                                   run as root with apt-get, else say what to install;
                                   --check only reports
   codegen [--check]               regenerate generated tables, or fail when they are stale

@@ -7,6 +7,8 @@
 //! | Python 3 with `venv` and `ensurepip` | the PyPI oracles of `cargo xtask conformance` | `python3-venv` |
 //! | `prosody` and `prosodyctl` on `PATH` | `cargo xtask conformance prosody` | `prosody` |
 //! | `node` and `npm` on `PATH` | `cargo xtask interop` (@xmpp/client) | `npm` (pulls `nodejs`) |
+//! | `gcc` on `PATH` | `cargo xtask ffi` (the header as C99, the C test) | `gcc` |
+//! | `valgrind` on `PATH` | `cargo xtask ffi` (the C test under memcheck) | `valgrind` |
 //! | `cargo fmt` and `cargo clippy` | the first checks of `cargo xtask ci` | (rustup components) |
 //!
 //! System packages are installed with `apt-get` when xtask runs as root
@@ -34,7 +36,7 @@ struct Need {
     present: fn() -> bool,
 }
 
-const NEEDS: [Need; 4] = [
+const NEEDS: [Need; 6] = [
     Need {
         package: "unicode-data",
         why: "the Unicode 15.0 data of `cargo xtask codegen --check`",
@@ -58,6 +60,18 @@ const NEEDS: [Need; 4] = [
         why: "Node.js and npm for @xmpp/client in `cargo xtask interop`",
         conformance_only: true,
         present: node_present,
+    },
+    Need {
+        package: "gcc",
+        why: "the C compiler of `cargo xtask ffi` (the header as strict C99, the C test)",
+        conformance_only: true,
+        present: gcc_present,
+    },
+    Need {
+        package: "valgrind",
+        why: "memcheck, which runs the C test of `cargo xtask ffi`",
+        conformance_only: true,
+        present: valgrind_present,
     },
 ];
 
@@ -253,6 +267,14 @@ fn venv_present() -> bool {
 
 fn node_present() -> bool {
     find_program("node").is_some() && find_program("npm").is_some()
+}
+
+fn gcc_present() -> bool {
+    find_program("gcc").is_some()
+}
+
+fn valgrind_present() -> bool {
+    find_program("valgrind").is_some()
 }
 
 fn prosody_present() -> bool {
