@@ -480,6 +480,97 @@ typedef uint32_t xmpp_sasl_step;
 #endif // __cplusplus
 
 /**
+ * The kind of a server event ([`xmpp_server_poll_event`]).
+ */
+enum xmpp_server_event
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * No event.
+   */
+  XMPP_SERVER_EVENT_NONE = 0,
+  /**
+   * Start TLS now (after `<proceed/>` was flushed, or first with direct
+   * TLS), then call [`xmpp_server_tls_established`].
+   */
+  XMPP_SERVER_EVENT_START_TLS = 1,
+  /**
+   * Look up the user [`xmpp_server_event_text`] (the prepared
+   * username; [`xmpp_server_event_detail`] is the mechanism) and answer
+   * with [`xmpp_server_provide_password`],
+   * [`xmpp_server_provide_stored`] or [`xmpp_server_unknown_user`].
+   */
+  XMPP_SERVER_EVENT_CREDENTIALS_REQUEST = 2,
+  /**
+   * The client authenticated as the bare JID [`xmpp_server_event_text`].
+   */
+  XMPP_SERVER_EVENT_AUTHENTICATED = 3,
+  /**
+   * The client asks to bind a resource: [`xmpp_server_event_text`] is
+   * the requested one (absent when it asked the server to choose),
+   * [`xmpp_server_event_detail`] a suggestion. Answer with
+   * [`xmpp_server_accept_bind`] or [`xmpp_server_reject_bind`].
+   */
+  XMPP_SERVER_EVENT_BIND_REQUEST = 4,
+  /**
+   * A resource is bound: the full JID [`xmpp_server_event_text`].
+   */
+  XMPP_SERVER_EVENT_BOUND = 5,
+  /**
+   * The client asks to resume the XEP-0198 session
+   * [`xmpp_server_event_text`]; this version of the ABI cannot hand
+   * back a stored session: answer [`xmpp_server_reject_resume`].
+   */
+  XMPP_SERVER_EVENT_RESUME_REQUEST = 6,
+  /**
+   * The client asks for a XEP-0484 FAST token: answer
+   * [`xmpp_server_decline_token`].
+   */
+  XMPP_SERVER_EVENT_TOKEN_REQUEST = 7,
+  /**
+   * XEP-0198 is on for this stream.
+   */
+  XMPP_SERVER_EVENT_SM_ENABLED = 8,
+  /**
+   * A stanza from the client, typed and with `from` stamped:
+   * [`xmpp_server_event_xml`], [`xmpp_server_event_from`],
+   * [`xmpp_server_event_body`].
+   */
+  XMPP_SERVER_EVENT_STANZA = 9,
+  /**
+   * The client acknowledged stanzas (XEP-0198 §4).
+   */
+  XMPP_SERVER_EVENT_ACKED = 10,
+  /**
+   * The client sent a stream error ([`xmpp_server_event_text`]: its
+   * condition).
+   */
+  XMPP_SERVER_EVENT_STREAM_ERROR = 11,
+  /**
+   * Stanzas sent to the client were never acknowledged and the session
+   * ended unresumed: report them undelivered.
+   */
+  XMPP_SERVER_EVENT_UNDELIVERED = 12,
+  /**
+   * The stream is over: flush the transmits, then close the transport.
+   */
+  XMPP_SERVER_EVENT_CLOSED = 13,
+  /**
+   * An event this version of the header does not name: skip it.
+   */
+  XMPP_SERVER_EVENT_OTHER = 14,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum xmpp_server_event xmpp_server_event;
+#else
+typedef uint32_t xmpp_server_event;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A c2s client connection without I/O. Made by [`xmpp_client_new`],
  * freed by [`xmpp_client_free`].
  *
@@ -522,6 +613,13 @@ typedef struct xmpp_sasl_client xmpp_sasl_client;
  * [`xmpp_sasl_server_free`].
  */
 typedef struct xmpp_sasl_server xmpp_sasl_server;
+
+/**
+ * A c2s server connection without I/O. Made by [`xmpp_server_new`],
+ * freed by [`xmpp_server_free`]. The call order is the client's (see
+ * `xmpp_client`), with the requests answered as they come.
+ */
+typedef struct xmpp_server xmpp_server;
 
 /**
  * A TLS policy, as a `uint32_t`: one of the `XMPP_TLS_POLICY_*` values.
@@ -1340,6 +1438,318 @@ struct xmpp_str xmpp_sasl_server_authcid(const struct xmpp_sasl_server *server);
  * `server` is null or a live handle, not used again after this call.
  */
 void xmpp_sasl_server_free(struct xmpp_sasl_server *server);
+
+/**
+ * Makes a server connection for `domain[0..domain_len]` that starts at
+ * `now_ms`. It offers SCRAM-SHA-256 (and SCRAM-SHA-256-PLUS when the
+ * TLS layer gives binding data; PLAIN only under TLS): the accounts are
+ * kept as SCRAM-SHA-256 keys with a 16-byte salt and 4096 iterations,
+ * which `secret[0..secret_len]` (at least 16 random bytes kept across
+ * restarts) imitates for unknown users. `seed` points to 32 random bytes;
+ * `tls` is an `XMPP_TLS_POLICY_*`, `transport` `XMPP_TRANSPORT_TCP` or
+ * `XMPP_TRANSPORT_WEBSOCKET`.
+ *
+ * Returns `XMPP_OK`; `XMPP_INVALID_INPUT` for a short secret;
+ * `XMPP_INVALID_UTF8`; `XMPP_INVALID_ARGUMENT`.
+ *
+ * Ownership: the caller owns `*out` and frees it with
+ * [`xmpp_server_free`]; the arguments are copied.
+ *
+ * # Safety
+ *
+ * `domain` and `secret` point to their lengths' readable bytes (or the
+ * length is 0); `seed` is null or points to 32 readable bytes; `out` is
+ * null or writable.
+ */
+xmpp_status xmpp_server_new(const char *domain,
+                            size_t domain_len,
+                            const uint8_t *secret,
+                            size_t secret_len,
+                            const uint8_t *seed,
+                            uint64_t now_ms,
+                            xmpp_tls_policy tls,
+                            xmpp_transport transport,
+                            struct xmpp_server **out);
+
+/**
+ * Passes bytes received from the client (any chunking over TCP; one
+ * message per call over WebSocket). Returns `XMPP_OK` or the fatal error
+ * (`XMPP_STREAM_*`: the stream error sent to the client is queued).
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `bytes` points to `len` readable
+ * bytes (or `len` is 0).
+ */
+xmpp_status xmpp_server_handle_input(struct xmpp_server *server, const uint8_t *bytes, size_t len);
+
+/**
+ * The next bytes to send, in `*out` (`ptr` null when there are none).
+ * Ownership: borrowed from `server`, valid until the next call on it.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `out` is null or writable.
+ */
+xmpp_status xmpp_server_poll_transmit(struct xmpp_server *server, struct xmpp_bytes *out);
+
+/**
+ * The next event's kind in `*kind` (`XMPP_SERVER_EVENT_NONE` when there
+ * is none). The event stays readable through the `xmpp_server_event_*`
+ * getters until the next poll or free.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `kind` is null or writable.
+ */
+xmpp_status xmpp_server_poll_event(struct xmpp_server *server, xmpp_server_event *kind);
+
+/**
+ * The current event's main text (see each `XMPP_SERVER_EVENT_*`),
+ * absent otherwise. Borrowed from `server`, valid until the next poll or
+ * free.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_str xmpp_server_event_text(const struct xmpp_server *server);
+
+/**
+ * The current event's second text: the mechanism (`CREDENTIALS_REQUEST`,
+ * `AUTHENTICATED`, `TOKEN_REQUEST`) or the suggested resource
+ * (`BIND_REQUEST`). Ownership as [`xmpp_server_event_text`].
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_str xmpp_server_event_detail(const struct xmpp_server *server);
+
+/**
+ * The current stanza's XML (`STANZA`). Ownership as
+ * [`xmpp_server_event_text`].
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_str xmpp_server_event_xml(const struct xmpp_server *server);
+
+/**
+ * The current stanza's `from`, as the server stamped it (`STANZA`).
+ * Ownership as [`xmpp_server_event_text`].
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_str xmpp_server_event_from(const struct xmpp_server *server);
+
+/**
+ * The current message's `<body/>` (`STANZA`). Ownership as
+ * [`xmpp_server_event_text`].
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_str xmpp_server_event_body(const struct xmpp_server *server);
+
+/**
+ * The bytes of the current `START_TLS` event (TLS records to feed to the
+ * TLS layer first). Ownership as [`xmpp_server_event_text`].
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_bytes xmpp_server_event_bytes(const struct xmpp_server *server);
+
+/**
+ * The flag of the current event: resumable (`SM_ENABLED`, `CLOSED`);
+ * false otherwise.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+bool xmpp_server_event_flag(const struct xmpp_server *server);
+
+/**
+ * Answers `CREDENTIALS_REQUEST` with the account's password: the SCRAM
+ * keys are derived with `salt[0..salt_len]` and `iterations` as the
+ * account was created (prefer [`xmpp_server_provide_stored`], which keeps
+ * no password). Returns `XMPP_OK`, `XMPP_WRONG_PHASE` when nothing was
+ * asked, or the failure.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `password` and `salt` point to their
+ * lengths' readable bytes (or the length is 0).
+ */
+xmpp_status xmpp_server_provide_password(struct xmpp_server *server,
+                                         const char *password,
+                                         size_t password_len,
+                                         const uint8_t *salt,
+                                         size_t salt_len,
+                                         uint32_t iterations);
+
+/**
+ * Answers `CREDENTIALS_REQUEST` with SCRAM-SHA-256 stored credentials in
+ * the RFC 5803 text form (`SCRAM-SHA-256$4096:salt$StoredKey:ServerKey`).
+ * Returns as [`xmpp_server_provide_password`];
+ * `XMPP_SASL_TEMPORARY_AUTH_FAILURE` for text that does not parse.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `text` points to `len` readable
+ * bytes (or `len` is 0).
+ */
+xmpp_status xmpp_server_provide_stored(struct xmpp_server *server, const char *text, size_t len);
+
+/**
+ * Answers `CREDENTIALS_REQUEST` for a user that does not exist: the
+ * exchange fails as a wrong password does (RFC 5802 §5.1).
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+xmpp_status xmpp_server_unknown_user(struct xmpp_server *server);
+
+/**
+ * Answers `BIND_REQUEST`: binds `resource[0..len]` (RFC 6120 §7).
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `resource` points to `len` readable
+ * bytes (or `len` is 0).
+ */
+xmpp_status xmpp_server_accept_bind(struct xmpp_server *server, const char *resource, size_t len);
+
+/**
+ * Answers `BIND_REQUEST` with a stanza error: `condition` is an
+ * `XMPP_STANZA_*` code (RFC 6120 §7.6.2: `XMPP_STANZA_CONFLICT`,
+ * `XMPP_STANZA_NOT_ALLOWED`, `XMPP_STANZA_RESOURCE_CONSTRAINT`).
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+xmpp_status xmpp_server_reject_bind(struct xmpp_server *server, uint32_t condition);
+
+/**
+ * Answers `RESUME_REQUEST`: no such session (XEP-0198 `<failed/>`); the
+ * client binds a new resource.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+xmpp_status xmpp_server_reject_resume(struct xmpp_server *server);
+
+/**
+ * Answers `TOKEN_REQUEST` with no token.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+xmpp_status xmpp_server_decline_token(struct xmpp_server *server);
+
+/**
+ * Sends one stanza given as XML, `xml[0..len]`, to the client (a stanza
+ * routed to it). Returns `XMPP_OK`; `XMPP_INVALID_INPUT` for XML that is
+ * not one stanza; `XMPP_WRONG_PHASE` before binding.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `xml` points to `len` readable
+ * bytes (or `len` is 0).
+ */
+xmpp_status xmpp_server_send_xml(struct xmpp_server *server, const uint8_t *xml, size_t len);
+
+/**
+ * When the machine next needs [`xmpp_server_handle_timeout`], in
+ * `*deadline_ms`; `UINT64_MAX` when no timer runs.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `deadline_ms` is null or writable.
+ */
+xmpp_status xmpp_server_poll_timeout(struct xmpp_server *server, uint64_t *deadline_ms);
+
+/**
+ * Tells the machine the time is `now_ms`.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+xmpp_status xmpp_server_handle_timeout(struct xmpp_server *server, uint64_t now_ms);
+
+/**
+ * Reports the established TLS channel after `START_TLS`, as
+ * [`xmpp_client_tls_established`](crate::xmpp_client_tls_established)
+ * does.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `data` points to `len` readable
+ * bytes (or `len` is 0).
+ */
+xmpp_status xmpp_server_tls_established(struct xmpp_server *server,
+                                        xmpp_tls_version version,
+                                        xmpp_channel_binding binding,
+                                        const uint8_t *data,
+                                        size_t len);
+
+/**
+ * Closes the stream; wait for `XMPP_SERVER_EVENT_CLOSED`.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+xmpp_status xmpp_server_close(struct xmpp_server *server);
+
+/**
+ * Tells the machine the transport ended.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+xmpp_status xmpp_server_connection_lost(struct xmpp_server *server);
+
+/**
+ * Whether the stream is closed (true for a null handle).
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+bool xmpp_server_is_closed(const struct xmpp_server *server);
+
+/**
+ * The client's bound full JID, absent before binding. Borrowed from
+ * `server`, valid until the next call on it.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_str xmpp_server_jid(const struct xmpp_server *server);
+
+/**
+ * Frees a server connection; null is ignored.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle, not used again after this call.
+ */
+void xmpp_server_free(struct xmpp_server *server);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -51,6 +51,7 @@ mod ffi;
 mod framer;
 mod jid;
 mod sasl;
+mod server;
 mod session;
 mod status;
 
@@ -61,6 +62,7 @@ pub use ffi::{xmpp_bytes, xmpp_str};
 pub use framer::*;
 pub use jid::*;
 pub use sasl::*;
+pub use server::*;
 pub use session::{
     XMPP_CHANNEL_BINDING_NONE, XMPP_CHANNEL_BINDING_TLS_EXPORTER,
     XMPP_CHANNEL_BINDING_TLS_SERVER_END_POINT, XMPP_CHANNEL_BINDING_TLS_UNIQUE,

@@ -8,7 +8,9 @@
  * 3. runs a SCRAM-SHA-256 exchange, SASL client against SASL server;
  * 4. with an address (`xmpp serve`, no TLS), logs both users in over
  *    blocking sockets with the session machine and sends a message from
- *    the first to the second.
+ *    the first to the second;
+ * 5. drives the client machine against the server machine in memory: a
+ *    login, a message each way, a clean close.
  *
  * Prints "N passed, N failed" last; exits non-zero on any failure.
  */
@@ -672,6 +674,139 @@ static void test_session(const char *address, const char *user1,
     }
 }
 
+/* ---- 5. Client against server machine, in memory ------------------------ */
+
+static void test_pair(void)
+{
+    static const uint8_t secret[32] = "the secret of the in-memory pair";
+    static const uint8_t salt[16] = "salt-of-juliet!!";
+    uint8_t cseed[32];
+    uint8_t sseed[32];
+    xmpp_client *c = NULL;
+    xmpp_server *s = NULL;
+    char bound[256] = "";
+    char stamped[256] = "";
+    char got_body[256] = "";
+    char reply_body[256] = "";
+    int sent = 0;
+    int replied = 0;
+    int closed = 0;
+    int round;
+
+    memset(cseed, 1, sizeof cseed);
+    memset(sseed, 2, sizeof sseed);
+    CHECK(xmpp_client_new("juliet@example.com", 18, "r0m30", 5, cseed, 0,
+                          XMPP_TLS_POLICY_OFF, XMPP_TRANSPORT_TCP,
+                          &c) == XMPP_OK,
+          "client_new");
+    CHECK(xmpp_server_new("example.com", 11, secret, sizeof secret, sseed, 0,
+                          XMPP_TLS_POLICY_OFF, XMPP_TRANSPORT_TCP,
+                          &s) == XMPP_OK,
+          "server_new");
+    if (c == NULL || s == NULL) {
+        xmpp_client_free(c);
+        xmpp_server_free(s);
+        return;
+    }
+    for (round = 0; round < 200 && !closed; round++) {
+        xmpp_bytes out;
+        xmpp_client_event ce;
+        xmpp_server_event se;
+        /* The wire, both ways, one byte at a time one way. */
+        while (xmpp_client_poll_transmit(c, &out) == XMPP_OK && out.ptr) {
+            size_t i;
+            for (i = 0; i < out.len; i++) {
+                xmpp_server_handle_input(s, out.ptr + i, 1);
+            }
+        }
+        while (xmpp_server_poll_transmit(s, &out) == XMPP_OK && out.ptr) {
+            xmpp_client_handle_input(c, out.ptr, out.len);
+        }
+        while (xmpp_server_poll_event(s, &se) == XMPP_OK &&
+               se != XMPP_SERVER_EVENT_NONE) {
+            xmpp_str t = xmpp_server_event_text(s);
+            switch (se) {
+            case XMPP_SERVER_EVENT_CREDENTIALS_REQUEST:
+                CHECK(str_eq(xmpp_server_event_detail(s), "SCRAM-SHA-256"),
+                      "mechanism");
+                if (str_eq(t, "juliet")) {
+                    CHECK(xmpp_server_provide_password(s, "r0m30", 5, salt,
+                                                       sizeof salt,
+                                                       4096) == XMPP_OK,
+                          "provide_password");
+                } else {
+                    xmpp_server_unknown_user(s);
+                }
+                break;
+            case XMPP_SERVER_EVENT_BIND_REQUEST:
+                if (t.ptr != NULL) {
+                    xmpp_server_accept_bind(s, t.ptr, t.len);
+                } else {
+                    xmpp_str sug = xmpp_server_event_detail(s);
+                    CHECK(xmpp_server_accept_bind(s, sug.ptr, sug.len) ==
+                              XMPP_OK,
+                          "accept_bind");
+                }
+                break;
+            case XMPP_SERVER_EVENT_RESUME_REQUEST:
+                xmpp_server_reject_resume(s);
+                break;
+            case XMPP_SERVER_EVENT_TOKEN_REQUEST:
+                xmpp_server_decline_token(s);
+                break;
+            case XMPP_SERVER_EVENT_STANZA:
+                copy_str(got_body, sizeof got_body, xmpp_server_event_body(s));
+                copy_str(stamped, sizeof stamped, xmpp_server_event_from(s));
+                if (!replied) {
+                    char xml[512];
+                    int n = snprintf(xml, sizeof xml,
+                                     "<message xmlns='jabber:client' "
+                                     "from='romeo@example.net/orchard' "
+                                     "to='%s' type='chat'><body>by "
+                                     "return</body></message>",
+                                     bound);
+                    CHECK(xmpp_server_send_xml(s, (const uint8_t *)xml,
+                                               (size_t)n) == XMPP_OK,
+                          "server send_xml");
+                    replied = 1;
+                }
+                break;
+            default:
+                break;
+            }
+        }
+        while (xmpp_client_poll_event(c, &ce) == XMPP_OK &&
+               ce != XMPP_CLIENT_EVENT_NONE) {
+            if (ce == XMPP_CLIENT_EVENT_BOUND) {
+                copy_str(bound, sizeof bound, xmpp_client_event_text(c));
+                if (!sent) {
+                    CHECK(xmpp_client_send_message(c, "romeo@example.net", 17,
+                                                   "wherefore", 9) == XMPP_OK,
+                          "client send");
+                    sent = 1;
+                }
+            } else if (ce == XMPP_CLIENT_EVENT_STANZA) {
+                copy_str(reply_body, sizeof reply_body,
+                         xmpp_client_event_body(c));
+                xmpp_client_close(c);
+            } else if (ce == XMPP_CLIENT_EVENT_CLOSED) {
+                closed = 1;
+            }
+        }
+    }
+    CHECK(strncmp(bound, "juliet@example.com/", 19) == 0, "bound %s", bound);
+    CHECK(str_eq(xmpp_server_jid(s), bound), "server_jid");
+    CHECK(strcmp(got_body, "wherefore") == 0, "server got %s", got_body);
+    CHECK(strcmp(stamped, bound) == 0, "from stamped %s", stamped);
+    CHECK(strcmp(reply_body, "by return") == 0, "client got %s", reply_body);
+    CHECK(closed, "closed both ways");
+    CHECK(xmpp_server_reject_bind(s, XMPP_SASL_ABORTED) ==
+              XMPP_INVALID_ARGUMENT,
+          "reject_bind takes stanza conditions only");
+    xmpp_client_free(c);
+    xmpp_server_free(s);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -686,6 +821,7 @@ int main(int argc, char **argv)
     test_framer();
     test_jids(argv[1]);
     test_sasl();
+    test_pair();
     if (argc >= 7) {
         test_session(argv[2], argv[3], argv[4], argv[5], argv[6]);
     }
