@@ -22,6 +22,7 @@ pub(crate) fn run(args: &[String]) -> Result {
     sh(cargo().args(["fmt", "--manifest-path", "fuzz/Cargo.toml", "--", "--check"]))?;
     crate::codegen::run(&["--check".to_owned()])?;
     crate::golden::run(&["--check".to_owned()])?;
+    crate::ffi::header(&["--check".to_owned()])?;
     sh(cargo().args([
         "clippy",
         "--workspace",
@@ -64,6 +65,9 @@ pub(crate) fn run(args: &[String]) -> Result {
         // Instruction counts of worst-case inputs at 1x and 10x: about
         // 20 s of callgrind on two cores once the release build is done.
         crate::linear::run(&[])?;
+        // The C ABI: the header as strict C99, the C test under valgrind
+        // (framing, JIDs, SCRAM, a login to `xmpp serve`).
+        crate::ffi::run(&[])?;
     }
     Ok(())
 }

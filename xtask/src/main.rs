@@ -10,6 +10,8 @@
 //! cargo xtask conformance sasl [--write-vectors]  scramp against our SCRAM client and server
 //! cargo xtask conformance prosody [--record]  real c2s sessions against a local Prosody 0.12
 //! cargo xtask conformance streams         every golden stream against Python's expat
+//! cargo xtask ffi                       the C ABI: header check, strict C99, the C test under valgrind
+//! cargo xtask ffi-header [--check]        regenerate crates/xmpp-ffi/include/xmpp.h (or fail if stale)
 //! cargo xtask fuzz --minutes N [--target T]  a fuzzing campaign; crashes become regression tests
 //! cargo xtask fuzz-smoke [--seconds N]    a short run of every cargo-fuzz target
 //! cargo xtask golden [--check]            refresh the golden events of testdata/streams (or fail if stale)
@@ -28,6 +30,7 @@
 mod ci;
 mod codegen;
 mod conformance;
+mod ffi;
 mod fuzz;
 mod golden;
 mod interop;
@@ -45,6 +48,8 @@ fn main() -> ExitCode {
         Some("ci") => ci::run(&args[1..]),
         Some("codegen") => codegen::run(&args[1..]),
         Some("conformance") => conformance::run(&args[1..]),
+        Some("ffi") => ffi::run(&args[1..]),
+        Some("ffi-header") => ffi::header(&args[1..]),
         Some("fuzz") => fuzz::run_campaign(&args[1..]),
         Some("fuzz-smoke") => fuzz::run(&args[1..]),
         Some("golden") => golden::run(&args[1..]),
@@ -70,10 +75,12 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  ci [--quick]                    setup, fmt, clippy, tests, docs, codegen check, conformance
-                                  (small), the Python wheel's tests, linear; --quick skips those three
+  ci [--quick]                    setup, fmt, clippy, tests, docs, codegen and header checks,
+                                  conformance (small), the Python wheel's tests, linear, the C
+                                  test; --quick skips the last four
   setup [--check]                 install what the tests need beyond Rust (Debian packages
-                                  unicode-data, python3-venv, prosody; rustfmt, clippy) when
+                                  unicode-data, python3-venv, prosody, npm, gcc,
+                                  valgrind; rustfmt, clippy) when
                                   run as root with apt-get, else say what to install;
                                   --check only reports
   codegen [--check]               regenerate generated tables, or fail when they are stale
@@ -83,6 +90,11 @@ commands:
                                   --record rewrites testdata/stanzas/prosody-0.12.txt),
                                   streams (every golden stream against Python's expat
                                   with RFC 6120 §11 on top; python3 only, no PyPI)
+  ffi                             the C ABI of crates/xmpp-ffi: builds it and `xmpp serve`,
+                                  checks the header, compiles it alone as strict C99, runs
+                                  crates/xmpp-ffi/tests/c/test.c under valgrind memcheck
+  ffi-header [--check]            regenerate crates/xmpp-ffi/include/xmpp.h with cbindgen,
+                                  or fail when it is stale
   fuzz --minutes N [--target T]   a campaign: every cargo-fuzz target (or T) for N minutes
                                   each on the stable toolchain (installs cargo-fuzz if
                                   missing); new coverage is merged into fuzz/corpus/<target>/

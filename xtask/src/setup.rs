@@ -7,7 +7,8 @@
 //! | Python 3 with `venv` and `ensurepip` | the PyPI oracles of `cargo xtask conformance`, `cargo xtask py` | `python3-venv` |
 //! | `prosody` and `prosodyctl` on `PATH` | `cargo xtask conformance prosody` | `prosody` |
 //! | `node` and `npm` on `PATH` | `cargo xtask interop` (@xmpp/client) | `npm` (pulls `nodejs`) |
-//! | `valgrind` on `PATH` | the callgrind counts of `cargo xtask linear` | `valgrind` |
+//! | `gcc` on `PATH` | `cargo xtask ffi` (the header as C99, the C test) | `gcc` |
+//! | `valgrind` on `PATH` | `cargo xtask linear` (callgrind) and `cargo xtask ffi` (memcheck) | `valgrind` |
 //! | `cargo fmt` and `cargo clippy` | the first checks of `cargo xtask ci` | (rustup components) |
 //!
 //! System packages are installed with `apt-get` when xtask runs as root
@@ -36,7 +37,7 @@ struct Need {
     present: fn() -> bool,
 }
 
-const NEEDS: [Need; 5] = [
+const NEEDS: [Need; 6] = [
     Need {
         package: "unicode-data",
         why: "the Unicode 15.0 data of `cargo xtask codegen --check`",
@@ -62,8 +63,14 @@ const NEEDS: [Need; 5] = [
         present: node_present,
     },
     Need {
+        package: "gcc",
+        why: "the C compiler of `cargo xtask ffi` (the header as strict C99, the C test)",
+        conformance_only: true,
+        present: gcc_present,
+    },
+    Need {
         package: "valgrind",
-        why: "the callgrind instruction counts of `cargo xtask linear`",
+        why: "callgrind for `cargo xtask linear`, memcheck for the C test of `cargo xtask ffi`",
         conformance_only: true,
         present: valgrind_present,
     },
@@ -261,6 +268,10 @@ fn venv_present() -> bool {
 
 fn node_present() -> bool {
     find_program("node").is_some() && find_program("npm").is_some()
+}
+
+fn gcc_present() -> bool {
+    find_program("gcc").is_some()
 }
 
 fn valgrind_present() -> bool {

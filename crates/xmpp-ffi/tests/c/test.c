@@ -1,0 +1,830 @@
+/*
+ * The C test of libxmpp_ffi, run by `cargo xtask ffi` under valgrind:
+ *
+ *   test TESTDATA_JID_DIR [C2S_ADDRESS USER PASSWORD USER PASSWORD]
+ *
+ * 1. frames a stream fed one byte at a time;
+ * 2. normalizes every JID of TESTDATA_JID_DIR/rfc7622-3.5.tsv;
+ * 3. runs a SCRAM-SHA-256 exchange, SASL client against SASL server;
+ * 4. with an address (`xmpp serve`, no TLS), logs both users in over
+ *    blocking sockets with the session machine and sends a message from
+ *    the first to the second;
+ * 5. drives the client machine against the server machine in memory: a
+ *    login, a message each way, a clean close.
+ *
+ * Prints "N passed, N failed" last; exits non-zero on any failure.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "xmpp.h"
+
+static int passed;
+static int failed;
+
+#define CHECK(cond, ...)                                                       \
+    do {                                                                       \
+        if (cond) {                                                            \
+            passed++;                                                          \
+        } else {                                                               \
+            failed++;                                                          \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);               \
+            fprintf(stderr, __VA_ARGS__);                                      \
+            fprintf(stderr, " (last error: %s)\n",                             \
+                    xmpp_last_error_message() ? xmpp_last_error_message()      \
+                                              : "none");                       \
+        }                                                                      \
+    } while (0)
+
+static int str_eq(xmpp_str s, const char *want)
+{
+    size_t n = strlen(want);
+    return s.ptr != NULL && s.len == n && memcmp(s.ptr, want, n) == 0;
+}
+
+/* ---- 1. The framer, one byte at a time ---------------------------------- */
+
+static void test_framer(void)
+{
+    static const char stream[] =
+        "<?xml version='1.0'?>"
+        "<stream:stream xmlns='jabber:client' "
+        "xmlns:stream='http://etherx.jabber.org/streams' to='example.com' "
+        "version='1.0'>"
+        "<message to='juliet@example.com' type='chat' id='a&amp;b'>"
+        "<body>h\xc3\xa9llo</body></message> "
+        "<presence/>"
+        "</stream:stream>";
+    static const xmpp_frame_kind want[] = {
+        XMPP_FRAME_STREAM_OPEN, XMPP_FRAME_ELEMENT, XMPP_FRAME_WHITESPACE,
+        XMPP_FRAME_ELEMENT, XMPP_FRAME_STREAM_CLOSE,
+    };
+    size_t nwant = sizeof want / sizeof want[0];
+    size_t got = 0;
+    size_t i;
+    xmpp_framer *f = NULL;
+    xmpp_status st = xmpp_framer_new(XMPP_TRANSPORT_TCP, &f);
+    CHECK(st == XMPP_OK && f != NULL, "framer_new: %u", (unsigned)st);
+    if (f == NULL) {
+        return;
+    }
+    for (i = 0; i < sizeof stream - 1; i++) {
+        xmpp_frame_kind kind = XMPP_FRAME_NONE;
+        CHECK(xmpp_framer_feed(f, (const uint8_t *)&stream[i], 1) == XMPP_OK,
+              "feed byte %zu", i);
+        for (;;) {
+            st = xmpp_framer_next(f, &kind);
+            if (st != XMPP_OK || kind == XMPP_FRAME_NONE) {
+                break;
+            }
+            CHECK(got < nwant && kind == want[got], "event %zu kind %u", got,
+                  (unsigned)kind);
+            if (got == 0) {
+                CHECK(str_eq(xmpp_framer_event_attr(f, "to", 2), "example.com"),
+                      "stream header to");
+            }
+            if (got == 1) {
+                xmpp_str xml = xmpp_framer_event_xml(f);
+                CHECK(str_eq(xmpp_framer_event_name(f), "message"), "name");
+                CHECK(str_eq(xmpp_framer_event_namespace(f), "jabber:client"),
+                      "namespace");
+                CHECK(str_eq(xmpp_framer_event_attr(f, "id", 2), "a&b"),
+                      "unescaped id");
+                CHECK(xml.len > 0 && memcmp(xml.ptr, "<message", 8) == 0,
+                      "exact bytes");
+            }
+            got++;
+        }
+        CHECK(st == XMPP_OK, "next at byte %zu: %s", i,
+              xmpp_status_name(st));
+    }
+    CHECK(got == nwant, "%zu events", got);
+    CHECK(xmpp_framer_finish(f) == XMPP_OK, "finish");
+    xmpp_framer_free(f);
+
+    /* A comment is restricted XML (RFC 6120 §11.1): the condition comes
+     * back as the status, again on every later call. */
+    f = NULL;
+    CHECK(xmpp_framer_new(XMPP_TRANSPORT_TCP, &f) == XMPP_OK, "framer_new");
+    {
+        static const char bad[] =
+            "<stream:stream xmlns='jabber:client' "
+            "xmlns:stream='http://etherx.jabber.org/streams'><!-- x -->";
+        xmpp_frame_kind kind = XMPP_FRAME_NONE;
+        xmpp_framer_feed(f, (const uint8_t *)bad, sizeof bad - 1);
+        CHECK(xmpp_framer_next(f, &kind) == XMPP_OK &&
+                  kind == XMPP_FRAME_STREAM_OPEN,
+              "header before the comment");
+        CHECK(xmpp_framer_next(f, &kind) == XMPP_STREAM_RESTRICTED_XML,
+              "restricted-xml");
+        CHECK(xmpp_last_error_message() != NULL, "message kept");
+        CHECK(xmpp_framer_next(f, &kind) == XMPP_STREAM_RESTRICTED_XML,
+              "the same error again");
+        CHECK(strcmp(xmpp_status_name(XMPP_STREAM_RESTRICTED_XML),
+                     "restricted-xml") == 0,
+              "status name");
+    }
+    xmpp_framer_free(f);
+
+    /* Hostile arguments: null handles, null buffers, bad enum values. */
+    CHECK(xmpp_framer_new(99, &f) == XMPP_INVALID_ARGUMENT, "bad transport");
+    CHECK(xmpp_framer_new(XMPP_TRANSPORT_TCP, NULL) == XMPP_INVALID_ARGUMENT,
+          "null out");
+    CHECK(xmpp_framer_feed(NULL, NULL, 0) == XMPP_INVALID_ARGUMENT,
+          "null framer");
+    CHECK(xmpp_framer_next(NULL, NULL) == XMPP_INVALID_ARGUMENT, "null next");
+    CHECK(xmpp_framer_event_name(NULL).ptr == NULL, "null getter");
+    xmpp_framer_free(NULL);
+}
+
+/* ---- 2. JIDs from testdata/jid ------------------------------------------ */
+
+/* Appends the UTF-8 encoding of `cp` to out (room is checked by the
+ * caller: at most 4 bytes). */
+static size_t put_utf8(char *out, unsigned long cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static unsigned long hex4(const char *s)
+{
+    char buf[5];
+    memcpy(buf, s, 4);
+    buf[4] = '\0';
+    return strtoul(buf, NULL, 16);
+}
+
+/* Decodes the JSON string `in` (with its quotes) into out; returns the
+ * length, or -1 when it is not one this test understands. A lone
+ * surrogate becomes its 3-byte (invalid UTF-8) form, which the library
+ * must refuse as XMPP_INVALID_UTF8. */
+static long json_string(const char *in, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (*in++ != '"') {
+        return -1;
+    }
+    while (*in != '"') {
+        unsigned long cp;
+        if (*in == '\0' || n + 4 >= cap) {
+            return -1;
+        }
+        if (*in != '\\') {
+            out[n++] = *in++;
+            continue;
+        }
+        in++;
+        switch (*in) {
+        case '"': case '\\': case '/':
+            out[n++] = *in++;
+            continue;
+        case 'n': out[n++] = '\n'; in++; continue;
+        case 't': out[n++] = '\t'; in++; continue;
+        case 'r': out[n++] = '\r'; in++; continue;
+        case 'b': out[n++] = '\b'; in++; continue;
+        case 'f': out[n++] = '\f'; in++; continue;
+        case 'u':
+            if (strlen(in + 1) < 4) {
+                return -1;
+            }
+            cp = hex4(in + 1);
+            in += 5;
+            if (cp >= 0xD800 && cp < 0xDC00 && in[0] == '\\' && in[1] == 'u' &&
+                strlen(in + 2) >= 4) {
+                unsigned long lo = hex4(in + 2);
+                if (lo >= 0xDC00 && lo < 0xE000) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    in += 6;
+                }
+            }
+            n += put_utf8(out + n, cp);
+            continue;
+        default:
+            return -1;
+        }
+    }
+    return (long)n;
+}
+
+static void test_jids(const char *dir)
+{
+    char path[4096];
+    char line[8192];
+    int rows = 0;
+    FILE *fp;
+    snprintf(path, sizeof path, "%s/rfc7622-3.5.tsv", dir);
+    fp = fopen(path, "r");
+    CHECK(fp != NULL, "open %s", path);
+    if (fp == NULL) {
+        return;
+    }
+    while (fgets(line, sizeof line, fp) != NULL) {
+        char *cols[4];
+        char input[2048];
+        char expected[2048];
+        long ilen;
+        int c = 0;
+        char *p = line;
+        xmpp_jid *jid = NULL;
+        xmpp_status st;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '#' || line[0] == '\0') {
+            continue;
+        }
+        while (c < 4 && p != NULL) {
+            cols[c++] = p;
+            p = strchr(p, '\t');
+            if (p != NULL) {
+                *p++ = '\0';
+            }
+        }
+        if (c != 4) {
+            CHECK(0, "%s: a row without 4 columns", path);
+            continue;
+        }
+        rows++;
+        ilen = json_string(cols[2], input, sizeof input);
+        CHECK(ilen >= 0, "%s: bad JSON input", cols[0]);
+        if (ilen < 0) {
+            continue;
+        }
+        if (strcmp(cols[1], "legacy") == 0) {
+            st = xmpp_jid_parse_legacy(input, (size_t)ilen, &jid);
+        } else {
+            st = xmpp_jid_parse(input, (size_t)ilen, &jid);
+        }
+        if (cols[3][0] == '!') {
+            const char *kind = xmpp_last_error_kind();
+            CHECK(st == XMPP_STANZA_JID_MALFORMED || st == XMPP_INVALID_UTF8,
+                  "%s: accepted, expected %s", cols[0], cols[3] + 1);
+            CHECK(st != XMPP_STANZA_JID_MALFORMED ||
+                      (kind != NULL && strcmp(kind, cols[3] + 1) == 0),
+                  "%s: kind %s, expected %s", cols[0], kind ? kind : "(null)",
+                  cols[3] + 1);
+            CHECK(jid == NULL, "%s: out written on failure", cols[0]);
+        } else {
+            long elen = json_string(cols[3], expected, sizeof expected);
+            xmpp_str s = xmpp_jid_string(jid);
+            expected[elen < 0 ? 0 : elen] = '\0';
+            CHECK(st == XMPP_OK, "%s: refused: %s", cols[0],
+                  xmpp_status_name(st));
+            CHECK(st != XMPP_OK || str_eq(s, expected), "%s: got %.*s",
+                  cols[0], (int)s.len, s.ptr ? s.ptr : "");
+            CHECK(st != XMPP_OK || xmpp_jid_domainpart(jid).len > 0,
+                  "%s: domainpart", cols[0]);
+        }
+        xmpp_jid_free(jid);
+    }
+    fclose(fp);
+    CHECK(rows > 10, "%d rows in %s", rows, path);
+
+    {
+        /* Parts, invalid UTF-8, null input. */
+        xmpp_jid *jid = NULL;
+        static const char bad[] = "a\xff@example.com";
+        CHECK(xmpp_jid_parse("Juliet@Example.COM/Balcony", 26, &jid) == XMPP_OK,
+              "parse");
+        CHECK(str_eq(xmpp_jid_localpart(jid), "juliet"), "localpart");
+        CHECK(str_eq(xmpp_jid_domainpart(jid), "example.com"), "domainpart");
+        CHECK(str_eq(xmpp_jid_resourcepart(jid), "Balcony"), "resourcepart");
+        xmpp_jid_free(jid);
+        jid = NULL;
+        CHECK(xmpp_jid_parse("example.com", 11, &jid) == XMPP_OK, "bare");
+        CHECK(xmpp_jid_localpart(jid).ptr == NULL, "no localpart");
+        CHECK(xmpp_jid_resourcepart(jid).ptr == NULL, "no resourcepart");
+        xmpp_jid_free(jid);
+        jid = NULL;
+        CHECK(xmpp_jid_parse(bad, sizeof bad - 1, &jid) == XMPP_INVALID_UTF8,
+              "invalid UTF-8");
+        CHECK(xmpp_jid_parse(NULL, 5, &jid) == XMPP_INVALID_ARGUMENT,
+              "null input");
+        CHECK(xmpp_jid_parse(NULL, 0, &jid) == XMPP_STANZA_JID_MALFORMED,
+              "empty input");
+        CHECK(xmpp_jid_parse("a@b", 3, NULL) == XMPP_INVALID_ARGUMENT,
+              "null out");
+        xmpp_jid_free(NULL);
+    }
+}
+
+/* ---- 3. SCRAM-SHA-256, client against server ---------------------------- */
+
+/* One exchange; returns the status it ended with (XMPP_OK when both sides
+ * succeeded). `known` picks the server's answer to the credentials
+ * request: the account's password, or "no such user". */
+static xmpp_status scram(const char *user, const char *password, int known)
+{
+    static const uint8_t secret[32] = "a server secret of 32 bytes!!!!";
+    static const uint8_t salt[16] = "0123456789abcdef";
+    xmpp_sasl_client *c = NULL;
+    xmpp_sasl_server *s = NULL;
+    xmpp_sasl_step cstep = XMPP_SASL_SEND;
+    xmpp_sasl_step sstep = XMPP_SASL_CHALLENGE;
+    xmpp_status st;
+    xmpp_str mech;
+    int rounds;
+
+    st = xmpp_sasl_client_new("PLAIN SCRAM-SHA-1 SCRAM-SHA-256", 31, user,
+                              strlen(user), password, strlen(password),
+                              "fyko+d2lbbFgONRv9qkxdawL", 24, &c);
+    CHECK(st == XMPP_OK, "sasl_client_new: %s", xmpp_status_name(st));
+    mech = xmpp_sasl_client_mechanism(c);
+    CHECK(str_eq(mech, "SCRAM-SHA-256"), "picked %.*s", (int)mech.len,
+          mech.ptr ? mech.ptr : "");
+    st = xmpp_sasl_server_new(mech.ptr, mech.len, secret, sizeof secret,
+                              "3rfcNHYJY1ZVvWVs7j", 18, &s);
+    CHECK(st == XMPP_OK, "sasl_server_new: %s", xmpp_status_name(st));
+
+    /* The initial response. */
+    st = xmpp_sasl_client_step(c, NULL, 0, &cstep);
+    for (rounds = 0; st == XMPP_OK && rounds < 10; rounds++) {
+        xmpp_bytes msg = xmpp_sasl_client_output(c);
+        if (cstep == XMPP_SASL_DONE) {
+            break;
+        }
+        st = xmpp_sasl_server_step(s, msg.ptr, msg.len, &sstep);
+        if (st == XMPP_OK && sstep == XMPP_SASL_NEED_CREDENTIALS) {
+            CHECK(str_eq(xmpp_sasl_server_authcid(s), user), "authcid");
+            if (known) {
+                st = xmpp_sasl_server_password(s, "pencil", 6, salt,
+                                               sizeof salt, 4096, &sstep);
+            } else {
+                st = xmpp_sasl_server_unknown_user(s, &sstep);
+            }
+        }
+        if (st != XMPP_OK) {
+            break;
+        }
+        /* A challenge, or the success with its additional data, which
+         * the client verifies (the server signature). */
+        msg = xmpp_sasl_server_output(s);
+        st = xmpp_sasl_client_step(c, msg.ptr, msg.len, &cstep);
+        if (st == XMPP_OK && sstep == XMPP_SASL_SUCCESS) {
+            CHECK(cstep == XMPP_SASL_DONE, "client done after success");
+            CHECK(str_eq(xmpp_sasl_server_authcid(s), user), "success user");
+            break;
+        }
+    }
+    xmpp_sasl_client_free(c);
+    xmpp_sasl_server_free(s);
+    return st;
+}
+
+static void test_sasl(void)
+{
+    xmpp_sasl_client *c = NULL;
+    xmpp_status st = scram("user", "pencil", 1);
+    CHECK(st == XMPP_OK, "SCRAM-SHA-256 login: %s", xmpp_status_name(st));
+    st = scram("user", "wrong", 1);
+    CHECK(st == XMPP_SASL_NOT_AUTHORIZED, "wrong password: %s",
+          xmpp_status_name(st));
+    st = scram("nobody", "pencil", 0);
+    CHECK(st == XMPP_SASL_NOT_AUTHORIZED, "unknown user: %s",
+          xmpp_status_name(st));
+    CHECK(xmpp_sasl_client_new("PLAIN", 5, "u", 1, "p", 1, NULL, 0, &c) ==
+              XMPP_NO_MECHANISM,
+          "PLAIN alone is not picked");
+    CHECK(xmpp_sasl_client_new("SCRAM-SHA-256", 13, "u", 1, "p", 1, "a,b", 3,
+                               &c) == XMPP_INVALID_INPUT,
+          "a nonce with a comma (RFC 5802 printable)");
+    CHECK(xmpp_sasl_client_step(NULL, NULL, 0, NULL) == XMPP_INVALID_ARGUMENT,
+          "null client");
+    CHECK(xmpp_sasl_client_output(NULL).ptr == NULL, "null output");
+    xmpp_sasl_client_free(NULL);
+    xmpp_sasl_server_free(NULL);
+}
+
+/* ---- 4. A session with `xmpp serve` over blocking sockets --------------- */
+
+/* One client connection: the socket, the machine and what it reported. */
+struct peer {
+    int fd;
+    xmpp_client *client;
+    xmpp_status error;
+    int bound;
+    int closed;
+    char jid[512];
+    char got_from[512];
+    char got_body[512];
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void copy_str(char *dst, size_t cap, xmpp_str s)
+{
+    size_t n = s.len < cap - 1 ? s.len : cap - 1;
+    if (s.ptr != NULL) {
+        memcpy(dst, s.ptr, n);
+    }
+    dst[s.ptr != NULL ? n : 0] = '\0';
+}
+
+static int tcp_connect(const char *address)
+{
+    char host[64];
+    const char *colon = strrchr(address, ':');
+    struct sockaddr_in sa;
+    int fd;
+    if (colon == NULL || (size_t)(colon - address) >= sizeof host) {
+        return -1;
+    }
+    memcpy(host, address, (size_t)(colon - address));
+    host[colon - address] = '\0';
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)atoi(colon + 1));
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+        return -1;
+    }
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Writes every transmit, handles every event; then waits up to
+ * `wait_ms` for bytes and feeds them. What a driver's loop does. */
+static void pump(struct peer *p, int wait_ms)
+{
+    xmpp_bytes out;
+    xmpp_client_event kind;
+    struct pollfd pfd;
+    uint8_t buf[4096];
+    uint64_t deadline = 0;
+    ssize_t n;
+
+    while (xmpp_client_poll_transmit(p->client, &out) == XMPP_OK &&
+           out.ptr != NULL) {
+        size_t off = 0;
+        while (off < out.len) {
+            n = write(p->fd, out.ptr + off, out.len - off);
+            if (n <= 0) {
+                xmpp_client_connection_lost(p->client);
+                break;
+            }
+            off += (size_t)n;
+        }
+    }
+    while (xmpp_client_poll_event(p->client, &kind) == XMPP_OK &&
+           kind != XMPP_CLIENT_EVENT_NONE) {
+        switch (kind) {
+        case XMPP_CLIENT_EVENT_BOUND:
+            p->bound = 1;
+            copy_str(p->jid, sizeof p->jid, xmpp_client_event_text(p->client));
+            break;
+        case XMPP_CLIENT_EVENT_STANZA:
+            if (xmpp_client_event_body(p->client).ptr != NULL) {
+                copy_str(p->got_body, sizeof p->got_body,
+                         xmpp_client_event_body(p->client));
+                copy_str(p->got_from, sizeof p->got_from,
+                         xmpp_client_event_from(p->client));
+            }
+            break;
+        case XMPP_CLIENT_EVENT_CLOSED:
+            p->closed = 1;
+            break;
+        default:
+            break;
+        }
+    }
+    if (p->closed || p->error != XMPP_OK) {
+        return;
+    }
+    if (xmpp_client_poll_timeout(p->client, &deadline) == XMPP_OK &&
+        deadline <= now_ms()) {
+        xmpp_status st = xmpp_client_handle_timeout(p->client, now_ms());
+        if (st != XMPP_OK) {
+            p->error = st;
+        }
+    }
+    pfd.fd = p->fd;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    if (poll(&pfd, 1, wait_ms) <= 0) {
+        return;
+    }
+    n = read(p->fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) {
+        return;
+    }
+    if (n <= 0) {
+        xmpp_client_connection_lost(p->client);
+        p->closed = 1;
+        return;
+    }
+    {
+        xmpp_status st = xmpp_client_handle_input(p->client, buf, (size_t)n);
+        if (st != XMPP_OK && p->error == XMPP_OK) {
+            p->error = st;
+        }
+    }
+}
+
+/* Connects and logs in; the peer is bound, or has its error. */
+static void login(struct peer *p, const char *address, const char *user,
+                  const char *password)
+{
+    char jid[256];
+    uint8_t seed[32];
+    FILE *rnd = fopen("/dev/urandom", "rb");
+    int i;
+    memset(p, 0, sizeof *p);
+    CHECK(rnd != NULL && fread(seed, 1, sizeof seed, rnd) == sizeof seed,
+          "read /dev/urandom");
+    if (rnd != NULL) {
+        fclose(rnd);
+    }
+    snprintf(jid, sizeof jid, "%s@localhost", user);
+    p->fd = tcp_connect(address);
+    CHECK(p->fd >= 0, "connect to %s", address);
+    CHECK(xmpp_client_new(jid, strlen(jid), password, strlen(password), seed,
+                          now_ms(), XMPP_TLS_POLICY_OFF, XMPP_TRANSPORT_TCP,
+                          &p->client) == XMPP_OK,
+          "client_new");
+    if (p->fd < 0 || p->client == NULL) {
+        p->error = XMPP_CONNECTION_LOST;
+        return;
+    }
+    for (i = 0; i < 500 && !p->bound && !p->closed && p->error == XMPP_OK;
+         i++) {
+        pump(p, 100);
+    }
+}
+
+/* Closes the stream cleanly and frees everything. */
+static void logout(struct peer *p)
+{
+    int i;
+    if (p->client != NULL && p->error == XMPP_OK && !p->closed) {
+        CHECK(xmpp_client_close(p->client) == XMPP_OK, "close");
+        for (i = 0; i < 100 && !p->closed && p->error == XMPP_OK; i++) {
+            pump(p, 100);
+        }
+        CHECK(p->closed, "closed by the server");
+    }
+    if (p->fd >= 0) {
+        close(p->fd);
+    }
+    xmpp_client_free(p->client);
+    p->client = NULL;
+}
+
+static void test_session(const char *address, const char *user1,
+                         const char *pass1, const char *user2,
+                         const char *pass2)
+{
+    struct peer a;
+    struct peer b;
+    struct peer wrong;
+    static const char body[] = "hello from C \xe2\x9c\x93";
+    int i;
+
+    login(&a, address, user1, pass1);
+    CHECK(a.bound, "%s bound (status %s)", user1, xmpp_status_name(a.error));
+    CHECK(str_eq(xmpp_client_jid(a.client), a.jid), "client_jid");
+    login(&b, address, user2, pass2);
+    CHECK(b.bound, "%s bound (status %s)", user2, xmpp_status_name(b.error));
+    if (a.bound && b.bound) {
+        CHECK(xmpp_client_send_message(a.client, b.jid, strlen(b.jid), body,
+                                       strlen(body)) == XMPP_OK,
+              "send_message");
+        for (i = 0; i < 100 && b.got_body[0] == '\0' && b.error == XMPP_OK;
+             i++) {
+            pump(&a, 10);
+            pump(&b, 100);
+        }
+        CHECK(strcmp(b.got_body, body) == 0, "%s got %s", user2, b.got_body);
+        CHECK(strcmp(b.got_from, a.jid) == 0, "from %s, sent by %s",
+              b.got_from, a.jid);
+        CHECK(xmpp_client_send_xml(a.client, (const uint8_t *)"<not-a-stanza/>",
+                                   15) == XMPP_INVALID_INPUT,
+              "send_xml refuses a non-stanza");
+    }
+    logout(&a);
+    logout(&b);
+
+    /* A wrong password: the server's <failure/> condition comes back. */
+    login(&wrong, address, user1, "not the password");
+    CHECK(!wrong.bound && wrong.error == XMPP_SASL_NOT_AUTHORIZED,
+          "wrong password: %s", xmpp_status_name(wrong.error));
+    logout(&wrong);
+
+    {
+        xmpp_client *c = NULL;
+        uint8_t seed[32] = {0};
+        CHECK(xmpp_client_new("alice@localhost", 15, "x", 1, NULL, 0,
+                              XMPP_TLS_POLICY_OFF, XMPP_TRANSPORT_TCP,
+                              &c) == XMPP_INVALID_ARGUMENT,
+              "null seed");
+        CHECK(xmpp_client_new("alice@localhost", 15, "x", 1, seed, 0, 7,
+                              XMPP_TRANSPORT_TCP, &c) == XMPP_INVALID_ARGUMENT,
+              "bad policy");
+        CHECK(xmpp_client_new("alice@localhost/r", 17, "x", 1, seed, 0,
+                              XMPP_TLS_POLICY_OFF, XMPP_TRANSPORT_TCP,
+                              &c) == XMPP_STANZA_JID_MALFORMED,
+              "a full JID as the account");
+        CHECK(xmpp_client_new("alice@localhost", 15, "x", 1, seed, 0,
+                              XMPP_TLS_POLICY_OFF, XMPP_TRANSPORT_TCP,
+                              &c) == XMPP_OK,
+              "client_new");
+        CHECK(xmpp_client_send_message(c, "bob@localhost", 13, "hi", 2) ==
+                  XMPP_WRONG_PHASE,
+              "send before bind");
+        CHECK(xmpp_client_is_closed(NULL), "null is closed");
+        xmpp_client_free(c);
+        xmpp_client_free(NULL);
+    }
+}
+
+/* ---- 5. Client against server machine, in memory ------------------------ */
+
+static void test_pair(void)
+{
+    static const uint8_t secret[32] = "the secret of the in-memory pair";
+    static const uint8_t salt[16] = "salt-of-juliet!!";
+    uint8_t cseed[32];
+    uint8_t sseed[32];
+    xmpp_client *c = NULL;
+    xmpp_server *s = NULL;
+    char bound[256] = "";
+    char stamped[256] = "";
+    char got_body[256] = "";
+    char reply_body[256] = "";
+    int sent = 0;
+    int replied = 0;
+    int closed = 0;
+    int round;
+
+    memset(cseed, 1, sizeof cseed);
+    memset(sseed, 2, sizeof sseed);
+    CHECK(xmpp_client_new("juliet@example.com", 18, "r0m30", 5, cseed, 0,
+                          XMPP_TLS_POLICY_OFF, XMPP_TRANSPORT_TCP,
+                          &c) == XMPP_OK,
+          "client_new");
+    CHECK(xmpp_server_new("example.com", 11, secret, sizeof secret, sseed, 0,
+                          XMPP_TLS_POLICY_OFF, XMPP_TRANSPORT_TCP,
+                          &s) == XMPP_OK,
+          "server_new");
+    if (c == NULL || s == NULL) {
+        xmpp_client_free(c);
+        xmpp_server_free(s);
+        return;
+    }
+    for (round = 0; round < 200 && !closed; round++) {
+        xmpp_bytes out;
+        xmpp_client_event ce;
+        xmpp_server_event se;
+        /* The wire, both ways, one byte at a time one way. */
+        while (xmpp_client_poll_transmit(c, &out) == XMPP_OK && out.ptr) {
+            size_t i;
+            for (i = 0; i < out.len; i++) {
+                xmpp_server_handle_input(s, out.ptr + i, 1);
+            }
+        }
+        while (xmpp_server_poll_transmit(s, &out) == XMPP_OK && out.ptr) {
+            xmpp_client_handle_input(c, out.ptr, out.len);
+        }
+        while (xmpp_server_poll_event(s, &se) == XMPP_OK &&
+               se != XMPP_SERVER_EVENT_NONE) {
+            xmpp_str t = xmpp_server_event_text(s);
+            switch (se) {
+            case XMPP_SERVER_EVENT_CREDENTIALS_REQUEST:
+                CHECK(str_eq(xmpp_server_event_detail(s), "SCRAM-SHA-256"),
+                      "mechanism");
+                if (str_eq(t, "juliet")) {
+                    CHECK(xmpp_server_provide_password(s, "r0m30", 5, salt,
+                                                       sizeof salt,
+                                                       4096) == XMPP_OK,
+                          "provide_password");
+                } else {
+                    xmpp_server_unknown_user(s);
+                }
+                break;
+            case XMPP_SERVER_EVENT_BIND_REQUEST:
+                if (t.ptr != NULL) {
+                    xmpp_server_accept_bind(s, t.ptr, t.len);
+                } else {
+                    xmpp_str sug = xmpp_server_event_detail(s);
+                    CHECK(xmpp_server_accept_bind(s, sug.ptr, sug.len) ==
+                              XMPP_OK,
+                          "accept_bind");
+                }
+                break;
+            case XMPP_SERVER_EVENT_RESUME_REQUEST:
+                xmpp_server_reject_resume(s);
+                break;
+            case XMPP_SERVER_EVENT_TOKEN_REQUEST:
+                xmpp_server_decline_token(s);
+                break;
+            case XMPP_SERVER_EVENT_STANZA:
+                copy_str(got_body, sizeof got_body, xmpp_server_event_body(s));
+                copy_str(stamped, sizeof stamped, xmpp_server_event_from(s));
+                if (!replied) {
+                    char xml[512];
+                    int n = snprintf(xml, sizeof xml,
+                                     "<message xmlns='jabber:client' "
+                                     "from='romeo@example.net/orchard' "
+                                     "to='%s' type='chat'><body>by "
+                                     "return</body></message>",
+                                     bound);
+                    CHECK(xmpp_server_send_xml(s, (const uint8_t *)xml,
+                                               (size_t)n) == XMPP_OK,
+                          "server send_xml");
+                    replied = 1;
+                }
+                break;
+            default:
+                break;
+            }
+        }
+        while (xmpp_client_poll_event(c, &ce) == XMPP_OK &&
+               ce != XMPP_CLIENT_EVENT_NONE) {
+            if (ce == XMPP_CLIENT_EVENT_BOUND) {
+                copy_str(bound, sizeof bound, xmpp_client_event_text(c));
+                if (!sent) {
+                    CHECK(xmpp_client_send_message(c, "romeo@example.net", 17,
+                                                   "wherefore", 9) == XMPP_OK,
+                          "client send");
+                    sent = 1;
+                }
+            } else if (ce == XMPP_CLIENT_EVENT_STANZA) {
+                copy_str(reply_body, sizeof reply_body,
+                         xmpp_client_event_body(c));
+                xmpp_client_close(c);
+            } else if (ce == XMPP_CLIENT_EVENT_CLOSED) {
+                closed = 1;
+            }
+        }
+    }
+    CHECK(strncmp(bound, "juliet@example.com/", 19) == 0, "bound %s", bound);
+    CHECK(str_eq(xmpp_server_jid(s), bound), "server_jid");
+    CHECK(strcmp(got_body, "wherefore") == 0, "server got %s", got_body);
+    CHECK(strcmp(stamped, bound) == 0, "from stamped %s", stamped);
+    CHECK(strcmp(reply_body, "by return") == 0, "client got %s", reply_body);
+    CHECK(closed, "closed both ways");
+    CHECK(xmpp_server_reject_bind(s, XMPP_SASL_ABORTED) ==
+              XMPP_INVALID_ARGUMENT,
+          "reject_bind takes stanza conditions only");
+    xmpp_client_free(c);
+    xmpp_server_free(s);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s TESTDATA_JID_DIR [C2S USER PASS USER PASS]\n",
+                argv[0]);
+        return 2;
+    }
+    CHECK(xmpp_abi_version() == XMPP_ABI_VERSION, "ABI version %u",
+          (unsigned)xmpp_abi_version());
+    CHECK(xmpp_version() != NULL && xmpp_version()[0] != '\0', "version");
+    CHECK(strcmp(xmpp_status_name(12345), "unknown") == 0, "unknown status");
+    test_framer();
+    test_jids(argv[1]);
+    test_sasl();
+    test_pair();
+    if (argc >= 7) {
+        test_session(argv[2], argv[3], argv[4], argv[5], argv[6]);
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
