@@ -304,3 +304,83 @@ def test_resumption_after_a_lost_connection():
     (resumed,) = again.client_event("resumed")
     assert resumed["jid"] == pair.client_event("bound")[0]["jid"]
     assert not again.client_event("bound")
+
+
+def test_bind_conflict_then_the_server_picks():
+    class Conflicting(Pair):
+        def answer(self, e):
+            if e["event"] == "bind-request" and e["requested"] is not None:
+                self.server.reject_bind("conflict")
+            else:
+                super().answer(e)
+
+    client = Client(f"juliet@{DOMAIN}/balcony", USERS["juliet"], tls="off", sasl2=False)
+    pair = Conflicting(client, Server(DOMAIN, tls="off", sasl2=False)).run()
+    requests = pair.server_event("bind-request")
+    assert [r["requested"] for r in requests] == ["balcony", None]
+    assert pair.client.jid == f"juliet@{DOMAIN}/{requests[1]['suggested']}"
+    with pytest.raises(ValueError):
+        pair.server.reject_bind("no-such-condition")
+
+
+def test_decisions_out_of_turn_are_refused():
+    server = Server(DOMAIN, tls="off")
+    for call in (
+        lambda: server.accept_bind("r"),
+        lambda: server.reject_resume(),
+        lambda: server.decline_token(),
+        lambda: server.issue_token("t", "2030-01-01T00:00:00Z"),
+        lambda: server.provide_password("x"),
+    ):
+        with pytest.raises(SessionError) as e:
+            call()
+        assert (e.value.kind, e.value.fatal) == ("wrong-phase", False)
+
+
+class Fast(Pair):
+    """A server application that issues FAST tokens and checks their
+    counts (XEP-0484 §3.3)."""
+
+    tokens = {}
+
+    def answer(self, e):
+        kind = e["event"]
+        if kind == "token-request":
+            self.server.issue_token("fast-token-0123456789", "2030-01-01T00:00:00Z")
+            self.tokens["juliet"] = ["fast-token-0123456789", None]
+        elif kind == "credentials-request" and e["mechanism"].startswith("HT-"):
+            token, processed = self.tokens.get(e["authcid"], [None, None])
+            self.server.provide_token(token, processed)
+            if e["fast"] and e["fast"]["count"] is not None:
+                self.tokens[e["authcid"]][1] = e["fast"]["count"]
+        else:
+            super().answer(e)
+
+
+def test_fast_token_issued_then_used_and_a_replay_refused():
+    first = Fast().run()
+    (issued,) = first.client_event("token-issued")
+    assert issued["token"] == "fast-token-0123456789"
+    assert issued["mechanism"].startswith("HT-SHA-256-")
+
+    def with_token(count):
+        client = Client(
+            f"juliet@{DOMAIN}",
+            USERS["juliet"],
+            tls="off",
+            fast_token=(issued["mechanism"], issued["token"], count),
+            request_fast_token=False,
+        )
+        return Fast(client, Server(DOMAIN, tls="off")).run()
+
+    second = with_token(1)
+    (auth,) = second.client_event("authenticated")
+    assert auth["mechanism"] == issued["mechanism"]
+    assert second.client_event("bound")
+    # The same count again is a replay: the token is refused, the password
+    # still logs in.
+    third = with_token(1)
+    assert third.client_event("token-rejected")
+    assert third.client_event("authenticated")[-1]["mechanism"].startswith("SCRAM-")
+    with pytest.raises(ValueError):
+        Client(f"juliet@{DOMAIN}", "x", fast_token=("PLAIN", "t", 0))

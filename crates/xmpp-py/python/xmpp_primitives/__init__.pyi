@@ -226,6 +226,8 @@ class Client:
         lang: Optional[str] = None,
         keepalive: bool = True,
         resume: Optional[str] = None,
+        fast_token: Optional[tuple[str, str, int]] = None,
+        request_fast_token: bool = True,
         seed: Optional[bytes] = None,
         now_ms: Optional[int] = None,
     ) -> None: ...

@@ -5,7 +5,7 @@ use pyo3::types::{PyBytes, PyDict, PyList};
 use serde_json::{Value, json};
 use xmpp_jid::Jid;
 use xmpp_sasl::Mechanism;
-use xmpp_session::{ClientConfig, ClientEvent, Keepalive, ResumptionState, SmConfig};
+use xmpp_session::{ClientConfig, ClientEvent, FastToken, Keepalive, ResumptionState, SmConfig};
 use xmpp_stanza::{Message, MessageType, Stanza, StanzaNs};
 
 use super::{
@@ -100,13 +100,17 @@ impl Client {
     /// choice to; `allow_plain` lets PLAIN run without TLS. `keepalive`:
     /// white space keepalives and the silence timeout, on by default.
     /// `resume`: the JSON of an earlier `take_resumption_state()`.
+    /// `fast_token`: a XEP-0484 token from an earlier `token-issued` event,
+    /// as `(mechanism, token, count)` (store `count + 1` before each use,
+    /// so that no count is sent twice); `request_fast_token` asks for one
+    /// when the server offers FAST.
     /// `seed`: 32 bytes of randomness (`os.urandom(32)` by default);
     /// `now_ms`: the start time on the driver's clock.
     #[new]
     #[pyo3(signature = (jid, password, *, resource = None, tls = "required", tls_mode = "starttls",
         transport = "tcp", sasl2 = true, stream_management = true, allow_plain = false,
-        mechanisms = None, lang = None, keepalive = true, resume = None, seed = None,
-        now_ms = None))]
+        mechanisms = None, lang = None, keepalive = true, resume = None, fast_token = None,
+        request_fast_token = true, seed = None, now_ms = None))]
     #[allow(
         clippy::too_many_arguments,
         reason = "the Python keyword arguments of the constructor"
@@ -126,6 +130,8 @@ impl Client {
         lang: Option<String>,
         keepalive: bool,
         resume: Option<&str>,
+        fast_token: Option<(String, String, u64)>,
+        request_fast_token: bool,
         seed: Option<Vec<u8>>,
         now_ms: Option<u64>,
     ) -> PyResult<Self> {
@@ -156,6 +162,17 @@ impl Client {
             }
             config = config.mechanisms(list);
         }
+        if let Some((name, token, count)) = fast_token {
+            let mechanism = Mechanism::from_name(&name)
+                .filter(|m| matches!(m, Mechanism::Ht { .. }))
+                .ok_or_else(|| {
+                    pyo3::exceptions::PyValueError::new_err(format!(
+                        "{name:?} is not an HT-* FAST mechanism"
+                    ))
+                })?;
+            config = config.fast_token(FastToken::new(mechanism, token, count));
+        }
+        config = config.request_fast_token(request_fast_token);
         if let Some(lang) = lang {
             config = config.lang(lang);
         }
