@@ -5,7 +5,13 @@
 //!    (needs Python 3 with `venv`, which `cargo xtask setup` installs);
 //! 2. `maturin build --release -m crates/xmpp-py/Cargo.toml` into
 //!    `target/py-wheels` (an abi3 wheel, `extension-module` on);
-//! 3. the wheel installed into the venv, then `pytest crates/xmpp-py/tests`.
+//! 3. the wheel installed into the venv, then `pytest crates/xmpp-py/tests`,
+//!    with the servers the live tests run `examples/asyncio_client.py`
+//!    against: the `xmpp` binary (built here, `XMPP_BIN`; the test starts
+//!    `xmpp serve`) and a Prosody started for the run by the conformance
+//!    code (`XMPP_PROSODY`: its address, domain and accounts), stopped
+//!    when pytest ends. `XMPP_PY_LIVE=required` makes a missing server a
+//!    failure rather than a skip.
 //!
 //! pytest's exit status 5 (no test collected) is a failure: a suite that
 //! ran nothing proves nothing.
@@ -13,6 +19,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::conformance::prosody;
 use crate::util::{Result, python_venv, root, sh};
 
 /// What the venv holds; bump to rebuild it.
@@ -60,11 +67,25 @@ pub(crate) fn run(args: &[String]) -> Result {
             "--no-deps",
         ])
         .arg(&wheel))?;
-    pytest(&python)
+    sh(Command::new(env!("CARGO")).args(["build", "--quiet", "-p", "xmpp-cli"]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let xmpp = target.join("debug").join("xmpp");
+    let running = prosody::start("prosody-py")?;
+    let accounts: Vec<[&str; 2]> = prosody::ACCOUNTS.iter().map(|(u, p)| [*u, *p]).collect();
+    let prosody = serde_json::json!({
+        "connect": format!("127.0.0.1:{}", running.port),
+        "domain": prosody::DOMAIN,
+        "accounts": accounts,
+    });
+    let result = pytest(&python, &xmpp, &prosody.to_string());
+    drop(running);
+    result
 }
 
 /// Runs the suite; any failure, and a run that collected nothing, fails.
-fn pytest(python: &std::path::Path) -> Result {
+fn pytest(python: &std::path::Path, xmpp: &std::path::Path, prosody: &str) -> Result {
     let mut cmd = Command::new(python);
     cmd.args([
         "-m",
@@ -76,6 +97,9 @@ fn pytest(python: &std::path::Path) -> Result {
     ])
     // The tests must import the installed wheel, not the source tree.
     .env("PYTHONDONTWRITEBYTECODE", "1")
+    .env("XMPP_BIN", xmpp)
+    .env("XMPP_PROSODY", prosody)
+    .env("XMPP_PY_LIVE", "required")
     .current_dir(root());
     eprintln!("$ {} -m pytest -q crates/xmpp-py/tests", python.display());
     let status = cmd

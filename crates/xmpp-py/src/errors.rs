@@ -46,6 +46,16 @@ create_exception!(
      value when there is one."
 );
 
+create_exception!(
+    xmpp_primitives,
+    SessionError,
+    PyValueError,
+    "A refused command or the end of a session (xmpp-session `Error`); `condition` is the \
+     stream condition sent or received, the SASL failure, the stanza error of a failed \
+     bind, or the kind itself (`tls-required`, `connection-lost`, `wrong-phase`, ...); \
+     `kind` the kind of error; `fatal` whether the session is over."
+);
+
 /// An exception of type `T` with `message` and the given attributes.
 pub(crate) fn with_attrs<'py, T: PyTypeInfo>(
     py: Python<'py>,
@@ -72,12 +82,13 @@ pub(crate) fn opt_str<'py>(py: Python<'py>, s: Option<&str>) -> Bound<'py, PyAny
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    let types: [(&str, Bound<'_, PyType>); 5] = [
+    let types: [(&str, Bound<'_, PyType>); 6] = [
         ("JidError", py.get_type::<JidError>()),
         ("PrecisError", py.get_type::<PrecisError>()),
         ("StreamError", py.get_type::<StreamError>()),
         ("StanzaError", py.get_type::<StanzaError>()),
         ("SaslError", py.get_type::<SaslError>()),
+        ("SessionError", py.get_type::<SessionError>()),
     ];
     for (name, t) in types {
         m.add(name, t)?;

@@ -10,6 +10,7 @@
 //! | `Framer`, `StreamError` | [`xmpp_stream`] | RFC 6120 §4, §11; RFC 7395; XEP-0124 |
 //! | `parse_stanza`, `StanzaError` | [`xmpp_stanza`] | RFC 6120 §8, RFC 6121 |
 //! | `SaslClient` (`ScramClient`), `SaslServer`, `SaslError` | [`xmpp_sasl`] | RFC 4422, 4616, 5802, 7677 |
+//! | `Client`, `Server`, `SessionError` | [`xmpp_session`] | RFC 6120 §4 to §7, XEP-0198, XEP-0388 |
 //!
 //! Every error is a `ValueError` subclass whose `condition` attribute is the
 //! name the `xmpp` command prints for the same failure, so scripts and the
@@ -34,6 +35,7 @@ mod jid;
 mod json;
 mod precis;
 mod sasl;
+mod session;
 mod stanza;
 
 use pyo3::prelude::*;
@@ -48,6 +50,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     framer::register(m)?;
     stanza::register(m)?;
     sasl::register(m)?;
+    session::register(m)?;
     let precis = PyModule::new(py, "precis")?;
     precis::register(&precis)?;
     m.add_submodule(&precis)?;

@@ -12,7 +12,7 @@ use crate::json::to_py;
 
 /// A `StanzaError` with `condition`, and `kind` and `reply` (the error
 /// reply's XML) when they are known.
-fn stanza_error(
+pub(crate) fn stanza_error(
     py: Python<'_>,
     message: String,
     condition: &str,
@@ -71,7 +71,7 @@ fn element_value(py: Python<'_>, frame: &xmpp_stream::Element) -> PyResult<Value
         };
     }
     match Stanza::from_element(element) {
-        Ok(s) => Ok(json!({ "event": "stanza", "kind": s.kind(), "stanza": s })),
+        Ok(s) => Ok(stanza_value(&s)),
         Err(invalid) => {
             let reply = invalid.error_reply().map(|r| r.to_xml());
             Err(stanza_error(
@@ -99,15 +99,32 @@ fn parse_stanza<'py>(
     xml: &Bound<'py, PyAny>,
     ns: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let bytes: Vec<u8> = if let Ok(b) = xml.cast::<PyBytes>() {
-        b.as_bytes().to_vec()
+    let frame = frame_one(py, &xml_bytes(xml)?, ns)?;
+    to_py(py, &element_value(py, &frame)?)
+}
+
+/// The bytes of a `bytes` or `str` argument (a `str` as UTF-8).
+pub(crate) fn xml_bytes(xml: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(b) = xml.cast::<PyBytes>() {
+        Ok(b.as_bytes().to_vec())
     } else if let Ok(s) = xml.cast::<PyString>() {
-        s.to_cow()?.as_bytes().to_vec()
+        Ok(s.to_cow()?.as_bytes().to_vec())
     } else {
-        return Err(pyo3::exceptions::PyTypeError::new_err(
-            "parse_stanza() takes bytes or str",
-        ));
-    };
+        Err(pyo3::exceptions::PyTypeError::new_err(
+            "expected XML as bytes or str",
+        ))
+    }
+}
+
+/// Frames `bytes` as the one top-level element of a stream whose default
+/// namespace is `ns`, with every check the framer makes on a real stream.
+/// Anything but exactly one element raises `StanzaError` with the RFC 6120
+/// §4.9.3 stream condition.
+pub(crate) fn frame_one(
+    py: Python<'_>,
+    bytes: &[u8],
+    ns: &str,
+) -> PyResult<Box<xmpp_stream::Element>> {
     let framing = |e: &xmpp_stream::StreamError| {
         stanza_error(py, e.to_string(), e.condition().as_str(), None, None)
     };
@@ -117,7 +134,7 @@ fn parse_stanza<'py>(
         escape_attribute(ns)
     );
     framer.feed(header.as_bytes());
-    framer.feed(&bytes);
+    framer.feed(bytes);
     let mut found = None;
     loop {
         match framer.next_event() {
@@ -137,16 +154,47 @@ fn parse_stanza<'py>(
         }
     }
     framer.finish().map_err(|e| framing(&e))?;
-    let Some(frame) = found else {
+    found.ok_or_else(|| stanza_error(py, "no element".to_owned(), "not-well-formed", None, None))
+}
+
+/// One stanza from XML written by the application (`send_xml`): framed
+/// and typed as one received would be; a nonza or an invalid stanza
+/// raises `StanzaError` (for an invalid one with its §8.3.3 condition).
+pub(crate) fn stanza_from_xml(py: Python<'_>, xml: &Bound<'_, PyAny>) -> PyResult<Stanza> {
+    let frame = frame_one(py, &xml_bytes(xml)?, xmpp_stanza::CLIENT_NS)?;
+    let element = Element::from_frame(&frame)
+        .map_err(|e| stanza_error(py, e.to_string(), e.condition().as_str(), None, None))?;
+    let is_stanza = matches!(element.name(), "message" | "presence" | "iq")
+        && StanzaNs::from_ns(element.ns()).is_some();
+    if !is_stanza {
         return Err(stanza_error(
             py,
-            "no element".to_owned(),
-            "not-well-formed",
-            None,
+            format!(
+                "<{}/> in {:?} is not a stanza",
+                element.name(),
+                element.ns()
+            ),
+            "bad-request",
+            Some(element.name()),
             None,
         ));
-    };
-    to_py(py, &element_value(py, &frame)?)
+    }
+    Stanza::from_element(element).map_err(|invalid| {
+        let reply = invalid.error_reply().map(|r| r.to_xml());
+        stanza_error(
+            py,
+            invalid.to_string(),
+            invalid.error.condition().as_str(),
+            Some(invalid.element.name()),
+            reply.as_deref(),
+        )
+    })
+}
+
+/// A typed stanza as the dict `parse_stanza` gives for it:
+/// `{"event": "stanza", "kind", "stanza": {...}}`.
+pub(crate) fn stanza_value(stanza: &Stanza) -> Value {
+    json!({ "event": "stanza", "kind": stanza.kind(), "stanza": stanza })
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,5 +1,5 @@
 """XMPP primitives from Rust: RFC 7622 addresses, PRECIS, stream framing,
-typed stanzas and SASL, with the names the ``xmpp`` command uses.
+typed stanzas, SASL and the c2s session machines (Client, Server), with the names the ``xmpp`` command uses.
 
 >>> from xmpp_primitives import Jid
 >>> jid = Jid("Juliet@Example.COM/Balcony")
@@ -9,6 +9,7 @@ typed stanzas and SASL, with the names the ``xmpp`` command uses.
 
 from . import precis
 from ._native import (
+    Client,
     Framer,
     Jid,
     JidError,
@@ -17,6 +18,8 @@ from ._native import (
     SaslError,
     SaslServer,
     ScramClient,
+    Server,
+    SessionError,
     StanzaError,
     StreamError,
     escape_localpart,
@@ -25,6 +28,7 @@ from ._native import (
 )
 
 __all__ = [
+    "Client",
     "Framer",
     "Jid",
     "JidError",
@@ -33,6 +37,8 @@ __all__ = [
     "SaslError",
     "SaslServer",
     "ScramClient",
+    "Server",
+    "SessionError",
     "StanzaError",
     "StreamError",
     "escape_localpart",

@@ -170,4 +170,142 @@ class SaslServer:
     @property
     def authzid(self) -> Optional[str]: ...
 
+class SessionError(ValueError):
+    """A refused command (not fatal) or the end of a session (fatal)."""
+
+    condition: str
+    """The stream condition sent or received, the SASL failure, the stanza
+    error of a failed bind, or the kind (`tls-required`, `wrong-phase`, ...)."""
+    kind: Literal[
+        "framing",
+        "protocol",
+        "peer-stream-error",
+        "auth-failed",
+        "sasl",
+        "no-mechanism",
+        "tls-required",
+        "bind-failed",
+        "timeout",
+        "connection-lost",
+        "closed",
+        "wrong-phase",
+        "queue-full",
+        "other",
+    ]
+    fatal: bool
+
+TlsPolicy = Literal["required", "optional", "off"]
+TlsMode = Literal["starttls", "direct"]
+SessionTransport = Literal["tcp", "websocket"]
+
+class StanzaEvent(TypedDict):
+    event: Literal["stanza"]
+    kind: Literal["message", "presence", "iq"]
+    stanza: dict[str, Any]
+    """The dict parse_stanza gives under "stanza"."""
+
+SessionEvent = dict[str, Any]
+"""{"event": name, ...}: see Client.poll_event and Server.poll_event."""
+
+class Client:
+    """xmpp-session's c2s client machine, without I/O."""
+
+    def __init__(
+        self,
+        jid: str,
+        password: str,
+        *,
+        resource: Optional[str] = None,
+        tls: TlsPolicy = "required",
+        tls_mode: TlsMode = "starttls",
+        transport: SessionTransport = "tcp",
+        sasl2: bool = True,
+        stream_management: bool = True,
+        allow_plain: bool = False,
+        mechanisms: Optional[list[str]] = None,
+        lang: Optional[str] = None,
+        keepalive: bool = True,
+        resume: Optional[str] = None,
+        fast_token: Optional[tuple[str, str, int]] = None,
+        request_fast_token: bool = True,
+        seed: Optional[bytes] = None,
+        now_ms: Optional[int] = None,
+    ) -> None: ...
+    def handle_input(self, data: bytes) -> None: ...
+    def poll_transmit(self) -> Optional[bytes]: ...
+    def poll_event(self) -> Optional[SessionEvent]:
+        """start-tls (tls_bytes), authenticated (mechanism, channel_binding),
+        bound (jid), sm-enabled (resumable), resumed (jid, resent),
+        resume-failed (unacked), token-issued (mechanism, token, expiry),
+        token-rejected, stanza (kind, stanza), acked (stanzas),
+        stream-error (condition, text, see_other_host), closed (resumable)."""
+    def events(self) -> list[SessionEvent]: ...
+    def handle_timeout(self, now_ms: Optional[int] = None) -> None: ...
+    def poll_timeout(self) -> Optional[int]: ...
+    def tls_established(
+        self, version: str, channel_bindings: Optional[dict[str, bytes]] = None
+    ) -> None: ...
+    def send_xml(self, xml: Union[bytes, str]) -> None: ...
+    def send_message(self, to: str, body: str, type: str = "chat") -> None: ...
+    def request_ack(self) -> None: ...
+    def close(self) -> None: ...
+    def connection_lost(self) -> None: ...
+    def take_resumption_state(self) -> Optional[str]: ...
+    @property
+    def jid(self) -> Optional[str]: ...
+    @property
+    def is_closed(self) -> bool: ...
+
+class Server:
+    """xmpp-session's c2s server machine, without I/O; its decisions are yours."""
+
+    def __init__(
+        self,
+        domain: str,
+        *,
+        tls: TlsPolicy = "required",
+        tls_mode: TlsMode = "starttls",
+        transport: SessionTransport = "tcp",
+        sasl2: bool = True,
+        stream_management: bool = True,
+        allow_plain: bool = False,
+        mechanisms: Optional[list[str]] = None,
+        keepalive: bool = True,
+        secret: Optional[bytes] = None,
+        iterations: int = 4096,
+        seed: Optional[bytes] = None,
+        now_ms: Optional[int] = None,
+    ) -> None: ...
+    def handle_input(self, data: bytes) -> None: ...
+    def poll_transmit(self) -> Optional[bytes]: ...
+    def poll_event(self) -> Optional[SessionEvent]:
+        """start-tls, credentials-request (mechanism, authcid, authzid, fast),
+        authenticated (jid, mechanism), bind-request (requested, suggested),
+        token-request (mechanism), resume-request (previd, h), bound (jid),
+        resumed (jid, resent), sm-enabled (id), stanza, acked (stanzas),
+        stream-error, undelivered (stanzas), closed (resumable)."""
+    def events(self) -> list[SessionEvent]: ...
+    def handle_timeout(self, now_ms: Optional[int] = None) -> None: ...
+    def poll_timeout(self) -> Optional[int]: ...
+    def tls_established(
+        self, version: str, channel_bindings: Optional[dict[str, bytes]] = None
+    ) -> None: ...
+    def provide_password(self, password: Optional[str]) -> None: ...
+    def provide_token(self, token: Optional[str], processed: Optional[int] = None) -> None: ...
+    def accept_bind(self, resource: Optional[str] = None) -> str: ...
+    def reject_bind(self, condition: str = "conflict") -> None: ...
+    def issue_token(self, token: str, expiry: str) -> None: ...
+    def decline_token(self) -> None: ...
+    def accept_resume(self, state: str) -> None: ...
+    def reject_resume(self) -> None: ...
+    def send_xml(self, xml: Union[bytes, str]) -> None: ...
+    def send_message(self, sender: str, body: str, type: str = "chat") -> None: ...
+    def close(self) -> None: ...
+    def connection_lost(self) -> None: ...
+    def take_resumption_state(self) -> Optional[str]: ...
+    @property
+    def jid(self) -> Optional[str]: ...
+    @property
+    def is_closed(self) -> bool: ...
+
 __all__: list[str]
