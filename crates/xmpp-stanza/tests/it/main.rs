@@ -7,6 +7,7 @@
     reason = "tests run with std"
 )]
 
+mod deep;
 mod forward;
 mod onepass;
 mod payloads;
