@@ -10,14 +10,15 @@
 //! cargo xtask conformance sasl [--write-vectors]  scramp against our SCRAM client and server
 //! cargo xtask conformance prosody [--record]  real c2s sessions against a local Prosody 0.12
 //! cargo xtask conformance streams         every golden stream against Python's expat
-//! cargo xtask ffi                       the C ABI: header check, strict C99, the C test under valgrind
+//! cargo xtask ffi                         the C ABI: header check, strict C99, the C test under valgrind
 //! cargo xtask ffi-header [--check]        regenerate crates/xmpp-ffi/include/xmpp.h (or fail if stale)
 //! cargo xtask fuzz --minutes N [--target T]  a fuzzing campaign; crashes become regression tests
 //! cargo xtask fuzz-smoke [--seconds N]    a short run of every cargo-fuzz target
 //! cargo xtask golden [--check]            refresh the golden events of testdata/streams (or fail if stale)
 //! cargo xtask interop                     slixmpp and @xmpp/client against `xmpp serve` on loopback
 //! cargo xtask probe [--update]            `xmpp probe` against Prosody and `xmpp serve`; results in testdata/probe/
-//! cargo xtask py                          build the Python wheel (crates/xmpp-py) and run its pytest suite
+//! cargo xtask py                          build the Python wheel (crates/xmpp-py) and run its pytest suite,
+//!                                         the asyncio example against xmpp serve and Prosody included
 //! cargo xtask linear                      instruction counts at 1x and 10x of worst-case inputs (callgrind)
 //! ```
 
