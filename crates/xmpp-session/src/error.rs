@@ -1,10 +1,11 @@
 //! Why a session ended, or why a command was refused.
 
 use alloc::boxed::Box;
-use alloc::string::String;
+use alloc::format;
+use alloc::string::{String, ToString};
 use core::fmt;
 
-use xmpp_stanza::{DefinedCondition, SaslCondition, StreamCondition};
+use xmpp_stanza::{DefinedCondition, Element, SM_NS, SaslCondition, StreamCondition, StreamError};
 
 /// Everything that ends a session, and the few ways a command can be
 /// refused. A fatal error is returned by every later call; the stream
@@ -25,7 +26,7 @@ pub enum Error {
         reason: &'static str,
     },
     /// The peer closed the stream with a `<stream:error/>` (RFC 6120 §4.9).
-    PeerStreamError(Box<xmpp_stanza::StreamError>),
+    PeerStreamError(Box<StreamError>),
     /// Authentication failed: the server's `<failure/>` condition and text
     /// (client), or too many failures (server: `policy-violation` sent).
     AuthFailed {
@@ -56,6 +57,14 @@ pub enum Error {
     /// sending a stanza before binding, or answering a request that was not
     /// asked.
     WrongPhase(&'static str),
+    /// XEP-0198 §4: the peer acknowledged stanzas never sent;
+    /// `undefined-condition` with `<handled-count-too-high/>` was sent.
+    HandledCountTooHigh {
+        /// The `h` the peer sent.
+        h: u32,
+        /// How many stanzas this side had sent (modulo 2^32).
+        send_count: u32,
+    },
     /// XEP-0198: more stanzas are unacknowledged than
     /// [`SmConfig::max_unacked`](crate::SmConfig::max_unacked) allows (not
     /// fatal: wait for acknowledgements).
@@ -69,9 +78,32 @@ impl Error {
         match self {
             Self::Framing(e) => Some(StreamCondition::from(e.condition())),
             Self::Protocol { condition, .. } => Some(*condition),
+            Self::HandledCountTooHigh { .. } => Some(StreamCondition::UndefinedCondition),
             Self::Timeout => Some(StreamCondition::ConnectionTimeout),
             _ => None,
         }
+    }
+
+    /// The `<stream:error/>` this side sends for the error, if any: the
+    /// condition, the reason as text, and XEP-0198's application condition.
+    pub(crate) fn to_stream_error(&self) -> Option<StreamError> {
+        let mut error = StreamError::new(self.condition()?);
+        match self {
+            Self::Protocol { reason, .. } => error = error.with_text(None, *reason),
+            Self::HandledCountTooHigh { h, send_count } => {
+                error.app = Some(
+                    Element::new("handled-count-too-high", SM_NS)
+                        .with_attr("h", h.to_string())
+                        .with_attr("send-count", send_count.to_string()),
+                );
+                error = error.with_text(
+                    Some("en"),
+                    format!("{h} stanzas acknowledged, {send_count} sent"),
+                );
+            }
+            _ => {}
+        }
+        Some(error)
     }
 
     /// Whether a session ends with this error (everything but the
@@ -108,6 +140,10 @@ impl fmt::Display for Error {
             Self::ConnectionLost => f.write_str("connection lost"),
             Self::Closed => f.write_str("stream closed"),
             Self::WrongPhase(what) => write!(f, "not allowed now: {what}"),
+            Self::HandledCountTooHigh { h, send_count } => write!(
+                f,
+                "handled-count-too-high: the peer acknowledged {h} stanzas, {send_count} were sent"
+            ),
             Self::QueueFull => f.write_str("too many unacknowledged stanzas"),
         }
     }

@@ -16,6 +16,7 @@ use alloc::vec::Vec;
 use xmpp_stanza::{Element, Stanza};
 
 use crate::config::SmConfig;
+use crate::error::Error;
 use crate::time::Instant;
 
 /// The live stream-management state of one stream.
@@ -40,7 +41,21 @@ pub(crate) struct SmState {
 /// An `h` the peer claimed that covers stanzas never sent (XEP-0198 §4:
 /// `handled-count-too-high`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TooHigh;
+pub(crate) struct TooHigh {
+    /// The `h` the peer sent.
+    pub(crate) h: u32,
+    /// How many stanzas were sent (modulo 2^32).
+    pub(crate) send_count: u32,
+}
+
+impl From<TooHigh> for Error {
+    fn from(e: TooHigh) -> Self {
+        Self::HandledCountTooHigh {
+            h: e.h,
+            send_count: e.send_count,
+        }
+    }
+}
 
 impl SmState {
     pub(crate) fn new() -> Self {
@@ -84,9 +99,15 @@ impl SmState {
     /// Applies the peer's `h`: returns the stanzas it acknowledges, oldest
     /// first.
     pub(crate) fn ack(&mut self, h: u32) -> Result<Vec<Stanza>, TooHigh> {
-        let n = usize::try_from(h.wrapping_sub(self.acked)).map_err(|_| TooHigh)?;
+        let too_high = || TooHigh {
+            h,
+            send_count: self
+                .acked
+                .wrapping_add(u32::try_from(self.queue.len()).unwrap_or(u32::MAX)),
+        };
+        let n = usize::try_from(h.wrapping_sub(self.acked)).map_err(|_| too_high())?;
         if n > self.queue.len() {
-            return Err(TooHigh);
+            return Err(too_high());
         }
         self.acked = h;
         Ok(self.queue.drain(..n).collect())
@@ -189,9 +210,21 @@ mod tests {
         assert_eq!(sm.ack(u32::MAX).map(|v| v.len()), Ok(1));
         assert_eq!(sm.ack(1).map(|v| v.len()), Ok(2));
         assert_eq!(sm.ack(1).map(|v| v.len()), Ok(0));
-        assert_eq!(sm.ack(3), Err(TooHigh));
+        assert_eq!(
+            sm.ack(3),
+            Err(TooHigh {
+                h: 3,
+                send_count: 2
+            })
+        );
         // A stale (lower) h is as wrong as one too high.
-        assert_eq!(sm.ack(0), Err(TooHigh));
+        assert_eq!(
+            sm.ack(0),
+            Err(TooHigh {
+                h: 0,
+                send_count: 2
+            })
+        );
         assert_eq!(sm.ack(2).map(|v| v.len()), Ok(1));
         assert!(sm.queue.is_empty());
     }

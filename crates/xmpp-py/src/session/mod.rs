@@ -36,6 +36,8 @@ pub(crate) fn session_error(py: Python<'_>, e: &Error) -> PyErr {
     let (kind, condition): (&str, String) = match e {
         Error::Framing(f) => ("framing", f.condition().as_str().to_owned()),
         Error::Protocol { condition, .. } => ("protocol", condition.as_str().to_owned()),
+        // XEP-0198 §4: a protocol violation answered with `undefined-condition`.
+        Error::HandledCountTooHigh { .. } => ("protocol", "undefined-condition".to_owned()),
         Error::PeerStreamError(s) => ("peer-stream-error", s.condition.as_str().to_owned()),
         Error::AuthFailed { condition, .. } => ("auth-failed", condition.as_str().to_owned()),
         Error::Sasl(s) => ("sasl", s.condition().as_str().to_owned()),

@@ -442,11 +442,7 @@ impl Client {
     /// then `Closed`.
     fn fail(&mut self, e: Error) -> Result<(), Error> {
         if !matches!(self.phase, Phase::Closed | Phase::AwaitTls) {
-            if let Some(condition) = e.condition() {
-                let mut error = xmpp_stanza::StreamError::new(condition);
-                if let Error::Protocol { reason, .. } = &e {
-                    error = error.with_text(None, *reason);
-                }
+            if let Some(error) = e.to_stream_error() {
                 self.wire.send_stream_error(&error);
             }
             if !matches!(self.phase, Phase::Closing) {
@@ -596,13 +592,5 @@ fn unexpected() -> Error {
     Error::protocol(
         StreamCondition::UnsupportedStanzaType,
         "an element this phase does not allow",
-    )
-}
-
-/// XEP-0198 §4: an `h` above what was sent.
-pub(crate) fn handled_count_too_high() -> Error {
-    Error::protocol(
-        StreamCondition::UndefinedCondition,
-        "handled-count-too-high: the peer acknowledged stanzas never sent",
     )
 }

@@ -107,7 +107,7 @@ impl Client {
         let Some(sm) = &mut self.sm else {
             return Ok(Vec::new());
         };
-        sm.ack(h).map_err(|_| handled_count_too_high())
+        sm.ack(h).map_err(Error::from)
     }
 
     /// Sends the unacknowledged queue again (after a resumption).

@@ -27,7 +27,7 @@ use xmpp_stanza::{
 };
 use xmpp_stream::{Header, StreamHeader};
 
-use crate::client::{SASL_CB_NS, handled_count_too_high};
+use crate::client::SASL_CB_NS;
 use crate::config::{ServerConfig, TlsMode, TlsPolicy, Transport};
 use crate::error::Error;
 use crate::rng::{Drbg, Seed};
@@ -445,8 +445,9 @@ impl Server {
             return self.resume_refused(v2);
         };
         let mut sm = state.to_sm();
-        let Ok(acked) = sm.ack(h) else {
-            return self.fail(handled_count_too_high());
+        let acked = match sm.ack(h) {
+            Ok(acked) => acked,
+            Err(e) => return self.fail(e.into()),
         };
         let resumed = Sm::Resumed {
             h: sm.inbound,
@@ -707,13 +708,9 @@ impl Server {
 
     fn fail(&mut self, e: Error) -> Result<(), Error> {
         if !matches!(self.phase, Phase::Closed | Phase::AwaitTls) {
-            if let Some(condition) = e.condition() {
+            if let Some(error) = e.to_stream_error() {
                 // RFC 6120 §4.9.1.2: a stream error needs our header first.
                 self.ensure_header();
-                let mut error = xmpp_stanza::StreamError::new(condition);
-                if let Error::Protocol { reason, .. } = &e {
-                    error = error.with_text(None, *reason);
-                }
                 self.wire.send_stream_error(&error);
             }
             if !matches!(self.phase, Phase::Closing) {

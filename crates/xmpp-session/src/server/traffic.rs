@@ -109,7 +109,7 @@ impl Server {
                 let Some(sm) = &mut self.sm else {
                     return Ok(());
                 };
-                let acked = sm.ack(h).map_err(|_| handled_count_too_high())?;
+                let acked = sm.ack(h).map_err(Error::from)?;
                 if !acked.is_empty() {
                     self.events.push_back(ServerEvent::Acked(acked));
                 }

@@ -4,8 +4,8 @@
 
 use proptest::prelude::*;
 use xmpp_jid::Jid;
-use xmpp_session::{ClientEvent, ServerEvent, SmConfig};
-use xmpp_stanza::{Message, Stanza, StanzaNs};
+use xmpp_session::{ClientEvent, Error, ServerEvent, SmConfig};
+use xmpp_stanza::{Message, Stanza, StanzaNs, StreamCondition};
 
 use crate::pair::{PASSWORD, Pair};
 
@@ -73,6 +73,29 @@ fn an_ack_for_stanzas_never_sent_ends_the_stream() {
         .handle_input(b"<a xmlns='urn:xmpp:sm:3' h='3'/>")
         .expect_err("too high");
     assert!(err.to_string().contains("handled-count-too-high"), "{err}");
+    assert!(matches!(
+        err,
+        Error::HandledCountTooHigh {
+            h: 3,
+            send_count: 0
+        }
+    ));
+    // XEP-0198 §4: the client reads `undefined-condition` with the
+    // application condition naming both counts.
+    pair.drive();
+    let Some(e) = pair.client_events.iter().find_map(|e| match e {
+        ClientEvent::StreamError(e) => Some(e),
+        _ => None,
+    }) else {
+        panic!("{:?}", pair.client_events);
+    };
+    assert_eq!(e.condition, StreamCondition::UndefinedCondition);
+    let app = e.app.as_ref().expect("application condition");
+    assert!(app.is("handled-count-too-high", "urn:xmpp:sm:3"), "{app:?}");
+    assert_eq!(
+        (app.attr("h"), app.attr("send-count")),
+        (Some("3"), Some("0"))
+    );
 }
 
 #[test]
