@@ -12,12 +12,15 @@
 //! (with `xmpp.pc`), builds `crates/xmpp-ffi/tests/c/test.c` twice (the
 //! shared library through `pkg-config`, and the static one), starts
 //! `xmpp serve` on loopback without TLS and runs both builds under
-//! valgrind memcheck (no leaks, no errors), then stops the server.
+//! valgrind memcheck (no leaks, no errors), then stops the server; last,
+//! the shared build logs in to a Prosody 0.12 (needs Prosody installed,
+//! as the conformance runs do).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use crate::conformance::prosody;
 use crate::util::{Result, root, sh};
 
 /// The generated header, relative to the workspace root.
@@ -27,7 +30,7 @@ pub(crate) const HEADER: &str = "crates/xmpp-ffi/include/xmpp.h";
 const CFLAGS: [&str; 5] = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror"];
 
 /// The two accounts of the test server.
-const USERS: [&str; 2] = ["alice:wonderland", "bob:builder"];
+const USERS: [(&str, &str); 2] = [("alice", "wonderland"), ("bob", "builder")];
 
 /// The header as cbindgen makes it from the crate's source.
 fn generate() -> Result<String> {
@@ -103,8 +106,8 @@ impl Server {
     fn start(xmpp: &Path) -> Result<Self> {
         let mut cmd = Command::new(xmpp);
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--tls", "off"]);
-        for u in USERS {
-            cmd.args(["--user", u]);
+        for (user, password) in USERS {
+            cmd.args(["--user", &format!("{user}:{password}")]);
         }
         let mut child = cmd
             .stdout(Stdio::piped())
@@ -220,24 +223,34 @@ pub(crate) fn run(_args: &[String]) -> Result {
         .arg(prefix.join("lib/libxmpp_ffi.a"))
         .args(["-lpthread", "-ldl", "-lm", "-o"])
         .arg(&fixed))?;
+    let valgrind = |test: &Path, c2s: &str, domain: &str, users: &[(&str, &str)]| {
+        sh(Command::new("valgrind")
+            .args([
+                "--quiet",
+                "--error-exitcode=1",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite,indirect,possible",
+            ])
+            .arg(test)
+            .arg(root.join("testdata/jid"))
+            .arg(c2s)
+            .arg(domain)
+            .args(users.iter().flat_map(|(u, p)| [u, p]))
+            .env("LD_LIBRARY_PATH", prefix.join("lib")))
+    };
     let server = Server::start(&debug.join("xmpp"))?;
     let mut result = Ok(());
     for test in [&shared, &fixed] {
-        result = result.and_then(|()| {
-            sh(Command::new("valgrind")
-                .args([
-                    "--quiet",
-                    "--error-exitcode=1",
-                    "--leak-check=full",
-                    "--errors-for-leak-kinds=definite,indirect,possible",
-                ])
-                .arg(test)
-                .arg(root.join("testdata/jid"))
-                .arg(&server.c2s)
-                .args(USERS.iter().flat_map(|u| u.split(':')))
-                .env("LD_LIBRARY_PATH", prefix.join("lib")))
-        });
+        result = result.and_then(|()| valgrind(test, &server.c2s, "localhost", &USERS));
     }
     drop(server);
+    result?;
+    // Prosody 0.12, a server the library did not write: the same logins
+    // (SCRAM-SHA-1 without TLS, RFC 6120 SASL and binding), the message
+    // and the wrong password.
+    let prosody = prosody::start("prosody-ffi")?;
+    let c2s = format!("127.0.0.1:{}", prosody.port);
+    let result = valgrind(&shared, &c2s, prosody::DOMAIN, &prosody::ACCOUNTS);
+    drop(prosody);
     result
 }

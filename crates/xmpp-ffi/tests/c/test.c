@@ -1,14 +1,14 @@
 /*
  * The C test of libxmpp_ffi, run by `cargo xtask ffi` under valgrind:
  *
- *   test TESTDATA_JID_DIR [C2S_ADDRESS USER PASSWORD USER PASSWORD]
+ *   test TESTDATA_JID_DIR [C2S_ADDRESS DOMAIN USER PASSWORD USER PASSWORD]
  *
  * 1. frames a stream fed one byte at a time;
  * 2. normalizes every JID of TESTDATA_JID_DIR/rfc7622-3.5.tsv;
  * 3. runs a SCRAM-SHA-256 exchange, SASL client against SASL server;
- * 4. with an address (`xmpp serve`, no TLS), logs both users in over
- *    blocking sockets with the session machine and sends a message from
- *    the first to the second;
+ * 4. with an address (`xmpp serve` or Prosody, no TLS), logs both users
+ *    of DOMAIN in over blocking sockets with the session machine, sends a
+ *    message from the first to the second and fails a wrong password;
  * 5. drives the client machine against the server machine in memory: a
  *    login, a message each way, a clean close.
  *
@@ -559,8 +559,8 @@ static void pump(struct peer *p, int wait_ms)
 }
 
 /* Connects and logs in; the peer is bound, or has its error. */
-static void login(struct peer *p, const char *address, const char *user,
-                  const char *password)
+static void login(struct peer *p, const char *address, const char *domain,
+                  const char *user, const char *password)
 {
     char jid[256];
     uint8_t seed[32];
@@ -572,7 +572,7 @@ static void login(struct peer *p, const char *address, const char *user,
     if (rnd != NULL) {
         fclose(rnd);
     }
-    snprintf(jid, sizeof jid, "%s@localhost", user);
+    snprintf(jid, sizeof jid, "%s@%s", user, domain);
     p->fd = tcp_connect(address);
     CHECK(p->fd >= 0, "connect to %s", address);
     CHECK(xmpp_client_new(jid, strlen(jid), password, strlen(password), seed,
@@ -607,9 +607,9 @@ static void logout(struct peer *p)
     p->client = NULL;
 }
 
-static void test_session(const char *address, const char *user1,
-                         const char *pass1, const char *user2,
-                         const char *pass2)
+static void test_session(const char *address, const char *domain,
+                         const char *user1, const char *pass1,
+                         const char *user2, const char *pass2)
 {
     struct peer a;
     struct peer b;
@@ -617,10 +617,10 @@ static void test_session(const char *address, const char *user1,
     static const char body[] = "hello from C \xe2\x9c\x93";
     int i;
 
-    login(&a, address, user1, pass1);
+    login(&a, address, domain, user1, pass1);
     CHECK(a.bound, "%s bound (status %s)", user1, xmpp_status_name(a.error));
     CHECK(str_eq(xmpp_client_jid(a.client), a.jid), "client_jid");
-    login(&b, address, user2, pass2);
+    login(&b, address, domain, user2, pass2);
     CHECK(b.bound, "%s bound (status %s)", user2, xmpp_status_name(b.error));
     if (a.bound && b.bound) {
         CHECK(xmpp_client_send_message(a.client, b.jid, strlen(b.jid), body,
@@ -642,7 +642,7 @@ static void test_session(const char *address, const char *user1,
     logout(&b);
 
     /* A wrong password: the server's <failure/> condition comes back. */
-    login(&wrong, address, user1, "not the password");
+    login(&wrong, address, domain, user1, "not the password");
     CHECK(!wrong.bound && wrong.error == XMPP_SASL_NOT_AUTHORIZED,
           "wrong password: %s", xmpp_status_name(wrong.error));
     logout(&wrong);
@@ -810,7 +810,8 @@ static void test_pair(void)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s TESTDATA_JID_DIR [C2S USER PASS USER PASS]\n",
+        fprintf(stderr,
+                "usage: %s TESTDATA_JID_DIR [C2S DOMAIN USER PASS USER PASS]\n",
                 argv[0]);
         return 2;
     }
@@ -822,8 +823,8 @@ int main(int argc, char **argv)
     test_jids(argv[1]);
     test_sasl();
     test_pair();
-    if (argc >= 7) {
-        test_session(argv[2], argv[3], argv[4], argv[5], argv[6]);
+    if (argc >= 8) {
+        test_session(argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]);
     }
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
