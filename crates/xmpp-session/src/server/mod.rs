@@ -100,7 +100,9 @@ pub enum ServerEvent {
         /// Stanzas the client handled on it.
         h: u32,
     },
-    /// A resource is bound.
+    /// A resource is bound and the client can take stanzas: after the
+    /// bind result (RFC 6120 §7), or with SASL2 and Bind2 when the
+    /// `<success/>` carrying it is sent (XEP-0386 §5).
     Bound {
         /// The client's full JID.
         jid: FullJid,
@@ -370,17 +372,20 @@ impl Server {
         };
         let jid = account.with_resource(&part);
         self.jid = Some(jid.clone());
-        self.events
-            .push_back(ServerEvent::Bound { jid: jid.clone() });
         match core::mem::replace(&mut self.phase, Phase::Ready) {
             Phase::AwaitBind { request } => {
+                self.events
+                    .push_back(ServerEvent::Bound { jid: jid.clone() });
                 let result = request.make_result(Some(Bind::Result(jid.clone()).to_element()));
                 if let Some(result) = result {
                     self.wire.send_stanza(&Stanza::Iq(result));
                 }
             }
             Phase::AwaitBind2(mut pending) => {
-                // XEP-0386 §5: <bound/>, with XEP-0198's answer inside.
+                // XEP-0386 §5: <bound/>, with XEP-0198's answer inside;
+                // `Bound` is reported with the <success/> that carries it,
+                // once any token request is settled, so that nothing is
+                // sent to the resource before the client can take it.
                 let mut bound = xmpp_stanza::Bound::default();
                 if let Some((resume, max)) = pending.enable_sm.take() {
                     if self.config.sm.enabled && self.sm.is_none() {

@@ -318,6 +318,10 @@ impl Server {
             extensions: pending.extensions,
         };
         self.wire.send_element(&success.to_element());
+        if let (Some(jid), false) = (&self.jid, pending.resumed) {
+            self.events
+                .push_back(ServerEvent::Bound { jid: jid.clone() });
+        }
         if pending.resumed {
             if let Some(sm) = &self.sm {
                 for s in &sm.queue {

@@ -641,6 +641,14 @@ fn fast_token_issued_used_and_replay_refused() {
         .expect("a token");
     // With tls-exporter data the bound HT mechanism is asked for.
     assert_eq!(mechanism.name(), "HT-SHA-256-EXPR");
+    // `Bound` comes once the token is settled and <success/> is out, so
+    // that the application sends nothing the machine would refuse.
+    let at = |f: fn(&ServerEvent) -> bool| pair.server_events.iter().position(f);
+    let (asked, bound) = (
+        at(|e| matches!(e, ServerEvent::TokenRequest { .. })),
+        at(|e| matches!(e, ServerEvent::Bound { .. })),
+    );
+    assert!(asked.is_some() && asked < bound, "{:?}", pair.server_events);
     let tokens = pair.tokens.clone();
 
     // Second login: the token alone, no password.
