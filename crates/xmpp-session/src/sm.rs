@@ -175,6 +175,15 @@ impl ResumptionState {
         self.max
     }
 
+    /// Adds a stanza the application handed over after the connection
+    /// ended (a driver drains its command queue into the state): it goes
+    /// out after the resent ones when the session resumes (XEP-0198 §5),
+    /// or comes back from [`unacked_stanzas`](Self::unacked_stanzas) when
+    /// it does not, so it is delivered or bounced, never lost.
+    pub fn push_unsent(&mut self, stanza: &Stanza) {
+        self.unacked.push(stanza.to_element().to_xml());
+    }
+
     /// The stanzas the peer never acknowledged, oldest first: what a server
     /// bounces, stores or redelivers when the session is not resumed
     /// (XEP-0198 §5).

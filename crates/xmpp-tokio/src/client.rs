@@ -230,7 +230,16 @@ async fn drive(
                 }
             }
             io.shutdown().await;
-            if let Some(state) = machine.take_resumption_state() {
+            if let Some(mut state) = machine.take_resumption_state() {
+                // Stanzas sent while the connection was ending go out when
+                // the session resumes (XEP-0198 §5), or come back with the
+                // unacknowledged ones when it does not.
+                commands.close();
+                while let Ok(command) = commands.try_recv() {
+                    if let Command::Send(stanza) = command {
+                        state.push_unsent(&stanza);
+                    }
+                }
                 let _ = events.send(Event::Resumable(state)).await;
             }
             return;

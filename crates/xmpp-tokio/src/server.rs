@@ -235,6 +235,20 @@ impl SessionSender {
         self.push(Command::Send(Box::new(stanza)))
     }
 
+    /// Queues a stanza for the client, or gives it back when the session
+    /// is gone or its queue is full, for the caller to keep or bounce. A
+    /// stanza queued while the connection ends is not lost: it goes into
+    /// the session's [`Event::Resumable`] state, or comes back in a
+    /// [`ServerEvent::Undelivered`].
+    pub fn try_send(&self, stanza: Stanza) -> Result<(), Box<Stanza>> {
+        self.commands
+            .try_send(Command::Send(Box::new(stanza)))
+            .map_err(|e| match e.into_inner() {
+                Command::Send(stanza) => stanza,
+                _ => unreachable!("the command sent is a Send"),
+            })
+    }
+
     /// Closes the stream with a stream error (RFC 6120 §4.9).
     pub fn close_with_error(&self, error: StreamError) -> bool {
         self.push(Command::CloseWithError(Box::new(error)))
@@ -393,7 +407,26 @@ async fn drive(
                 }
             }
             io.shutdown().await;
-            if let Some(state) = machine.take_resumption_state() {
+            // Stanzas queued while the connection was ending are not lost:
+            // no more are taken, and those queued go into the resumption
+            // state, or back to the application to bounce.
+            commands.close();
+            let mut state = machine.take_resumption_state();
+            let mut undelivered = Vec::new();
+            while let Ok(command) = commands.try_recv() {
+                if let Command::Send(stanza) = command {
+                    match &mut state {
+                        Some(state) => state.push_unsent(&stanza),
+                        None => undelivered.push(*stanza),
+                    }
+                }
+            }
+            if !undelivered.is_empty() {
+                let _ = events
+                    .send(Event::Session(ServerEvent::Undelivered(undelivered)))
+                    .await;
+            }
+            if let Some(state) = state {
                 let _ = events.send(Event::Resumable(state)).await;
             }
             return;

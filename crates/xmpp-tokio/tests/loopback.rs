@@ -11,9 +11,12 @@
 use std::time::Duration;
 
 use xmpp_jid::{BareJid, Jid};
-use xmpp_sasl::{ChannelBindingType, Credentials, Hash, Prep, ServerSecret, StoredCredentials};
+use xmpp_sasl::{
+    ChannelBindingType, Credentials, CredentialsRequest, Hash, Prep, ServerSecret,
+    StoredCredentials,
+};
 use xmpp_session::{
-    ClientConfig, ClientEvent, ServerConfig, ServerEvent, TlsMode, TlsPolicy, Transport,
+    ClientConfig, ClientEvent, ServerConfig, ServerEvent, SmConfig, TlsMode, TlsPolicy, Transport,
 };
 use xmpp_stanza::{Message, Stanza, StanzaNs};
 use xmpp_tokio::{
@@ -41,22 +44,7 @@ fn serve(listener: Listener) {
                     };
                     match event {
                         ServerEvent::CredentialsRequest { request, .. } => {
-                            let hash = request.mechanism.scram_hash().unwrap_or(Hash::Sha256);
-                            let answer = if request.authcid.as_deref() == Some("juliet") {
-                                Credentials::Scram(
-                                    StoredCredentials::from_password(
-                                        hash,
-                                        Prep::SaslPrep,
-                                        "r0m30",
-                                        b"sixteen byte slt",
-                                        4096,
-                                    )
-                                    .expect("keys"),
-                                )
-                            } else {
-                                Credentials::UnknownUser
-                            };
-                            session.provide_credentials(answer);
+                            session.provide_credentials(juliet_credentials(&request));
                         }
                         ServerEvent::BindRequest { suggested, .. } => {
                             session.accept_bind(&suggested);
@@ -75,6 +63,19 @@ fn serve(listener: Listener) {
             });
         }
     });
+}
+
+/// Juliet's keys (password `r0m30`) for the mechanism asked; nobody else
+/// exists.
+fn juliet_credentials(request: &CredentialsRequest) -> Credentials {
+    if request.authcid.as_deref() != Some("juliet") {
+        return Credentials::UnknownUser;
+    }
+    let hash = request.mechanism.scram_hash().unwrap_or(Hash::Sha256);
+    Credentials::Scram(
+        StoredCredentials::from_password(hash, Prep::SaslPrep, "r0m30", b"sixteen byte slt", 4096)
+            .expect("keys"),
+    )
 }
 
 /// Logs in, sends one message to itself through the echo, and returns
@@ -221,4 +222,116 @@ async fn websocket() {
     let tcp = tokio::net::TcpStream::connect(addr).await.expect("tcp");
     let ws = tokio_tungstenite::client_async(format!("ws://{addr}{WEBSOCKET_PATH}"), tcp).await;
     assert!(ws.is_err());
+}
+
+/// A stanza the server application queued is never lost when the
+/// connection ends: a router floods a session with messages while its
+/// client drops the connection, and every message `try_send` accepted is
+/// in the resumption state the session ends with (the client acknowledged
+/// none), whether the machine wrote it or it was still queued (XEP-0198
+/// §5).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stanzas_queued_while_the_connection_ends_are_kept_for_resumption() {
+    let mut sm = SmConfig::default();
+    sm.ack_every = u32::MAX;
+    sm.ack_after = None;
+    let config = ServerConfig::new(DOMAIN, secret())
+        .tls(TlsPolicy::Off)
+        .sm(sm);
+    let listener = Listener::bind(
+        "127.0.0.1:0".parse().expect("addr"),
+        ListenerKind::Tcp,
+        config,
+        None,
+    )
+    .await
+    .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let server = tokio::spawn(async move {
+        let mut session = listener.accept().await.expect("accept");
+        let mut flood = None;
+        while let Some(event) = session.next_event().await {
+            match event {
+                ServerSessionEvent::Session(ServerEvent::CredentialsRequest {
+                    request, ..
+                }) => {
+                    session.provide_credentials(juliet_credentials(&request));
+                }
+                ServerSessionEvent::Session(ServerEvent::BindRequest { suggested, .. }) => {
+                    session.accept_bind(&suggested);
+                }
+                ServerSessionEvent::Session(ServerEvent::TokenRequest { .. }) => {
+                    session.decline_token();
+                }
+                ServerSessionEvent::Session(ServerEvent::Bound { jid }) => {
+                    let sender = session.sender();
+                    flood = Some(tokio::spawn(async move {
+                        let mut accepted = Vec::new();
+                        let mut n = 0u32;
+                        while n < 2000 || sender.is_alive() {
+                            if n < 2000 {
+                                let m = Message::chat(
+                                    StanzaNs::Client,
+                                    jid.clone().into(),
+                                    &n.to_string(),
+                                );
+                                match sender.try_send(Stanza::Message(m)) {
+                                    Ok(()) => {
+                                        accepted.push(n.to_string());
+                                        n += 1;
+                                    }
+                                    Err(_) if !sender.is_alive() => break,
+                                    Err(_) => {}
+                                }
+                            }
+                            tokio::task::yield_now().await;
+                        }
+                        accepted
+                    }));
+                }
+                ServerSessionEvent::Resumable(state) => {
+                    let accepted = flood.take().expect("bound first").await.expect("flood");
+                    let kept: Vec<String> = state
+                        .unacked_stanzas()
+                        .iter()
+                        .filter_map(|s| match s {
+                            Stanza::Message(m) => m.body(None).map(|b| b.to_string()),
+                            _ => None,
+                        })
+                        .collect();
+                    return (accepted, kept);
+                }
+                _ => {}
+            }
+        }
+        panic!("the session ended without a resumption state");
+    });
+    let mut client = xmpp_tokio::connect(client(
+        juliet().tls(TlsPolicy::Off).sm(sm),
+        addr,
+        Trust::Insecure,
+    ))
+    .await
+    .expect("connect");
+    let run = async {
+        while let Some(event) = client.next_event().await {
+            if let ClientSessionEvent::Session(ClientEvent::Bound { .. }) = event {
+                // Let some messages through first.
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                client.abort().await;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), run)
+        .await
+        .expect("client in time");
+    let (accepted, kept) = tokio::time::timeout(Duration::from_secs(20), server)
+        .await
+        .expect("server in time")
+        .expect("server task");
+    assert!(!accepted.is_empty());
+    assert_eq!(
+        kept, accepted,
+        "every accepted stanza is kept, in order, once"
+    );
 }

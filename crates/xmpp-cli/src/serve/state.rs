@@ -43,6 +43,10 @@ struct Resource {
     /// While its connection is gone but the session may resume
     /// (XEP-0198 §5): the SM-ID, and the stanzas that arrived meanwhile.
     hibernating: Option<(String, Vec<Stanza>)>,
+    /// Stanzas routed after its session's task stopped taking them and
+    /// before the session reported how it ended: they join the
+    /// hibernation queue, or bounce when the session is gone for good.
+    ending: Vec<Stanza>,
 }
 
 /// Stanzas kept for a hibernating session at most.
@@ -152,6 +156,7 @@ impl State {
                         sender,
                         presence: None,
                         hibernating: None,
+                        ending: Vec::new(),
                     },
                 );
             }
@@ -166,7 +171,7 @@ impl State {
             .get_mut(&jid.as_jid().to_bare())
             .and_then(|r| r.get_mut(resource(jid)))
         {
-            r.hibernating = Some((id.clone(), Vec::new()));
+            r.hibernating = Some((id.clone(), core::mem::take(&mut r.ending)));
         }
         self.resumable.insert(id, state);
     }
@@ -195,11 +200,14 @@ impl State {
     pub(crate) fn unbound(&mut self, jid: &FullJid) {
         let bare = jid.as_jid().to_bare();
         let resource = jid.as_jid().resourcepart().unwrap_or_default();
-        let was_available = self
+        let removed = self
             .resources
             .get_mut(&bare)
-            .and_then(|r| r.remove(resource))
-            .is_some_and(|r| r.presence.is_some());
+            .and_then(|r| r.remove(resource));
+        let was_available = removed.as_ref().is_some_and(|r| r.presence.is_some());
+        if let Some(r) = removed {
+            self.undelivered(r.ending);
+        }
         if self.resources.get(&bare).is_some_and(BTreeMap::is_empty) {
             self.resources.remove(&bare);
         }
@@ -230,7 +238,15 @@ impl State {
                 true
             }
             Some(_) => false,
-            None => r.sender.send(stanza),
+            None => match r.sender.try_send(stanza) {
+                Ok(()) => true,
+                // The session is ending; how it ends decides.
+                Err(stanza) if !r.sender.is_alive() && r.ending.len() < HIBERNATION_QUEUE => {
+                    r.ending.push(*stanza);
+                    true
+                }
+                Err(_) => false,
+            },
         }
     }
 

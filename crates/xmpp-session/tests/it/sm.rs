@@ -127,9 +127,12 @@ fn resumption_resends(sasl2: bool) {
             .iter()
             .any(|e| matches!(e, ServerEvent::Closed { resumable: true }))
     );
-    let server_state = pair.server.take_resumption_state().expect("server state");
-    let client_state = pair.client.take_resumption_state().expect("client state");
+    let mut server_state = pair.server.take_resumption_state().expect("server state");
+    let mut client_state = pair.client.take_resumption_state().expect("client state");
     assert_eq!(server_state.id(), client_state.id());
+    // One more each way, handed over after the cut: sent after the resend.
+    server_state.push_unsent(&msg(&jid, 5));
+    client_state.push_unsent(&msg("romeo@example.com", 101));
 
     let config = Pair::client_config("juliet", PASSWORD).resume(client_state);
     let mut next = Pair::new(config, Pair::server_config());
@@ -143,13 +146,17 @@ fn resumption_resends(sasl2: bool) {
     });
     assert_eq!(
         resumed,
-        Some((jid.clone(), 1)),
-        "the client's lost message is sent again"
+        Some((jid.clone(), 2)),
+        "the client's lost and unsent messages are sent"
     );
     let got: Vec<String> = next.client_stanzas().into_iter().map(body).collect();
-    assert_eq!(got, ["3", "4"], "the server's lost messages arrive once");
+    assert_eq!(
+        got,
+        ["3", "4", "5"],
+        "the server's lost messages arrive once"
+    );
     let got: Vec<String> = next.server_stanzas().into_iter().map(body).collect();
-    assert_eq!(got, ["100"]);
+    assert_eq!(got, ["100", "101"]);
 }
 
 #[test]
