@@ -334,10 +334,18 @@ impl ServerSession {
     }
 }
 
-fn apply(machine: &mut Server, command: Command) {
-    // A refused command (wrong phase, full queue) changes nothing; the
-    // machine's events tell the application where it stands.
+/// Applies a command. A stanza the machine would refuse (not bound yet,
+/// closing, XEP-0198 queue full) comes back, for the application to
+/// bounce; another refused command (wrong phase) changes nothing, and the
+/// machine's events tell the application where it stands.
+fn apply(machine: &mut Server, command: Command) -> Option<Stanza> {
     let _ = match command {
+        Command::Send(s) => {
+            if machine.can_send().is_err() {
+                return Some(*s);
+            }
+            machine.send(*s)
+        }
         Command::Credentials(c) => machine.provide_credentials(c),
         Command::AcceptBind(r) => machine.accept_bind(&r).map(|_| ()),
         Command::RejectBind(c) => machine.reject_bind(c),
@@ -345,13 +353,13 @@ fn apply(machine: &mut Server, command: Command) {
         Command::RejectResume => machine.reject_resume(),
         Command::IssueToken(t, e) => machine.issue_token(&t, &e),
         Command::DeclineToken => machine.decline_token(),
-        Command::Send(s) => machine.send(*s),
         Command::Close => machine.close(),
         Command::CloseWithError(e) => {
             machine.close_with_error(*e);
             Ok(())
         }
     };
+    None
 }
 
 /// Runs one connection: bytes, timers and commands into the machine,
@@ -449,7 +457,13 @@ async fn drive(
                 _ => machine.connection_lost(),
             },
             command = commands.recv(), if !app_gone => match command {
-                Some(command) => apply(&mut machine, command),
+                Some(command) => {
+                    if let Some(refused) = apply(&mut machine, command) {
+                        let _ = events
+                            .send(Event::Session(ServerEvent::Undelivered(vec![refused])))
+                            .await;
+                    }
+                }
                 None => {
                     app_gone = true;
                     let _ = machine.close();

@@ -229,7 +229,7 @@ async fn websocket() {
 /// client drops the connection, and every message `try_send` accepted is
 /// in the resumption state the session ends with (the client acknowledged
 /// none), whether the machine wrote it or it was still queued (XEP-0198
-/// §5).
+/// §5). A stanza sent before binding comes back as `Undelivered`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stanzas_queued_while_the_connection_ends_are_kept_for_resumption() {
     let mut sm = SmConfig::default();
@@ -249,6 +249,11 @@ async fn stanzas_queued_while_the_connection_ends_are_kept_for_resumption() {
     let addr = listener.local_addr().expect("addr");
     let server = tokio::spawn(async move {
         let mut session = listener.accept().await.expect("accept");
+        // Before binding the machine refuses it: it comes back.
+        let to = Jid::new("juliet@example.com").expect("jid");
+        let early = Stanza::Message(Message::chat(StanzaNs::Client, to, "early"));
+        assert!(session.send(early.clone()));
+        let mut returned = Vec::new();
         let mut flood = None;
         while let Some(event) = session.next_event().await {
             match event {
@@ -289,7 +294,11 @@ async fn stanzas_queued_while_the_connection_ends_are_kept_for_resumption() {
                         accepted
                     }));
                 }
+                ServerSessionEvent::Session(ServerEvent::Undelivered(stanzas)) => {
+                    returned.extend(stanzas);
+                }
                 ServerSessionEvent::Resumable(state) => {
+                    assert_eq!(returned, [early], "only the early stanza comes back");
                     let accepted = flood.take().expect("bound first").await.expect("flood");
                     let kept: Vec<String> = state
                         .unacked_stanzas()

@@ -128,7 +128,8 @@ pub enum ServerEvent {
     StreamError(xmpp_stanza::StreamError),
     /// The session ended without resumption: these stanzas sent to the
     /// client were never acknowledged (XEP-0198 §5). Bounce, store or
-    /// redeliver them.
+    /// redeliver them. (Drivers report the stanzas the machine refused
+    /// the same way.)
     Undelivered(Vec<Stanza>),
     /// The stream is over: flush the transmits, then close the transport.
     Closed {
@@ -562,11 +563,23 @@ impl Server {
     /// Sends a stanza to the client (once bound). With stream management it
     /// is kept until acknowledged.
     pub fn send(&mut self, stanza: Stanza) -> Result<(), Error> {
+        self.can_send()?;
+        self.send_counted(stanza)
+    }
+
+    /// Whether [`send`](Self::send) takes a stanza now, or the error it
+    /// would return: a driver asks first, so that a stanza the machine
+    /// would refuse goes back to the application instead of being
+    /// dropped.
+    pub fn can_send(&self) -> Result<(), Error> {
         self.check()?;
         if !matches!(self.phase, Phase::Ready) {
             return Err(Error::WrongPhase("send before the resource is bound"));
         }
-        self.send_counted(stanza)
+        if self.queue_full() {
+            return Err(Error::QueueFull);
+        }
+        Ok(())
     }
 
     /// Asks the client to acknowledge (XEP-0198 `<r/>`).

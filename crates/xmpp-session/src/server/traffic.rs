@@ -130,11 +130,17 @@ impl Server {
         }
     }
 
+    /// XEP-0198: as many stanzas wait for acknowledgement as the
+    /// configuration allows.
+    pub(super) fn queue_full(&self) -> bool {
+        self.sm
+            .as_ref()
+            .is_some_and(|sm| sm.queue.len() >= self.config.sm.max_unacked)
+    }
+
     pub(super) fn send_counted(&mut self, stanza: Stanza) -> Result<(), Error> {
-        if let Some(sm) = &self.sm {
-            if sm.queue.len() >= self.config.sm.max_unacked {
-                return Err(Error::QueueFull);
-            }
+        if self.queue_full() {
+            return Err(Error::QueueFull);
         }
         self.wire.send_stanza(&stanza);
         if let Some(sm) = &mut self.sm {

@@ -390,3 +390,31 @@ proptest! {
         hands_back_exactly_the_unacknowledged(&ops);
     }
 }
+
+/// `can_send` says beforehand what `send` would refuse, so a driver can
+/// hand the stanza back: before binding, and with as many stanzas
+/// unacknowledged as `max_unacked` allows.
+#[test]
+fn can_send_tells_what_send_would_refuse() {
+    let mut sm = SmConfig::default();
+    sm.max_unacked = 2;
+    sm.ack_every = u32::MAX;
+    sm.ack_after = None;
+    let mut pair = Pair::new(
+        Pair::client_config("juliet", PASSWORD),
+        Pair::server_config().sm(sm),
+    );
+    assert!(matches!(pair.server.can_send(), Err(Error::WrongPhase(_))));
+    pair.drive();
+    let jid = pair.bound_jid().expect("bound");
+    for n in 0..2 {
+        assert_eq!(pair.server.can_send(), Ok(()));
+        pair.server.send(msg(&jid, n)).expect("send");
+    }
+    assert_eq!(pair.server.can_send(), Err(Error::QueueFull));
+    assert_eq!(pair.server.send(msg(&jid, 2)), Err(Error::QueueFull));
+    // An acknowledgement makes room again.
+    pair.server.request_ack();
+    pair.drive();
+    assert_eq!(pair.server.can_send(), Ok(()));
+}
