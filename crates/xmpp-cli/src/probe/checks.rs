@@ -9,8 +9,8 @@ use xmpp_jid::{FullJid, Jid};
 use xmpp_sasl::{Hash, Mechanism};
 use xmpp_session::{ClientEvent, Error as SessionError, SmConfig};
 use xmpp_stanza::{
-    DefinedCondition, Element, Iq, IqType, Message, MessageType, PING_NS, Presence, PresenceType,
-    Stanza, StanzaNs,
+    DefinedCondition, Element, Iq, IqType, Message, MessageType, PING_NS, Payload, Presence,
+    PresenceType, Roster, RosterItem, Stanza, StanzaNs, Subscription,
 };
 use xmpp_tokio::{ClientSession, ClientSessionEvent, ConnectOptions};
 
@@ -48,6 +48,7 @@ pub(crate) async fn run_all(target: &Target, suites: &[String]) -> Vec<Report> {
             "sasl" => sasl_suite(target, &mut out).await,
             "bind" => bind_suite(target, &mut out).await,
             "stanza" => stanza_suite(target, &mut out).await,
+            "im" => im_suite(target, &mut out).await,
             "sm" => sm_suite(target, &mut out).await,
             _ => {}
         }
@@ -524,9 +525,247 @@ impl Logged {
         .is_err()
     }
 
+    /// Every stanza until `done` has seen what it waits for, or [`STEP`]
+    /// passed; roster pushes are answered on the way (RFC 6121 §2.1.6).
+    async fn gather(&mut self, mut done: impl FnMut(&[Stanza]) -> bool) -> Vec<Stanza> {
+        let mut got = Vec::new();
+        let _ = tokio::time::timeout(STEP, async {
+            while let Some(e) = self.session.next_event().await {
+                if let ClientSessionEvent::Session(ClientEvent::Stanza(s)) = e {
+                    if let Stanza::Iq(iq) = &s {
+                        if iq.type_ == IqType::Set {
+                            if let Some(result) = iq.make_result(None) {
+                                self.session.send(Stanza::Iq(result)).await;
+                            }
+                        }
+                    }
+                    got.push(s);
+                    if done(&got) {
+                        return;
+                    }
+                }
+            }
+        })
+        .await;
+        got
+    }
+
     async fn close(self) {
         self.session.close().await;
     }
+}
+
+/// The roster items of a roster push (an iq set from the account itself,
+/// RFC 6121 §2.1.6) for `contact`.
+fn pushed(stanzas: &[Stanza], contact: &Jid) -> Vec<RosterItem> {
+    stanzas
+        .iter()
+        .filter_map(|s| match s {
+            Stanza::Iq(iq) if iq.type_ == IqType::Set => iq.payload(),
+            _ => None,
+        })
+        .filter_map(|p| Roster::from_element(p).ok())
+        .flat_map(|r| r.items)
+        .filter(|i| i.jid == *contact)
+        .collect()
+}
+
+/// The type of the iq answering `id`, if any came.
+fn answered(stanzas: &[Stanza], id: &str) -> Option<IqType> {
+    stanzas.iter().find_map(|s| match s {
+        Stanza::Iq(iq) if iq.id() == id && iq.type_ != IqType::Set && iq.type_ != IqType::Get => {
+            Some(iq.type_)
+        }
+        _ => None,
+    })
+}
+
+/// A presence of `kind` from `from`'s bare JID, if any came.
+fn presence_from(stanzas: &[Stanza], kind: PresenceType, from: &Jid) -> Option<Option<Jid>> {
+    stanzas.iter().find_map(|s| match s {
+        Stanza::Presence(p)
+            if p.type_ == kind
+                && p.header
+                    .from
+                    .as_ref()
+                    .is_some_and(|f| f.to_bare() == from.to_bare()) =>
+        {
+            Some(p.header.from.clone())
+        }
+        _ => None,
+    })
+}
+
+fn roster_set(id: &str, item: RosterItem) -> Stanza {
+    let mut roster = Roster::default();
+    roster.items.push(item);
+    Stanza::Iq(Iq::set(StanzaNs::Client, id, roster.to_element()))
+}
+
+fn pass_if(ok: bool) -> Outcome {
+    if ok { Outcome::Pass } else { Outcome::Fail }
+}
+
+/// RFC 6121 between the two accounts: roster get, set with its push and
+/// remove; a subscription request, its approval with the roster push and
+/// the contact's presence, then both items removed so that a second run
+/// starts from the same rosters.
+async fn im_suite(t: &Target, out: &mut Vec<Report>) {
+    let (mut a, mut b) = match (login(t, 0, |c| c).await, login(t, 1, |c| c).await) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            out.push(report(
+                "roster-get",
+                "RFC 6121 §2.1.3",
+                "MUST",
+                Outcome::Skip,
+                format!("cannot log in: {e}"),
+            ));
+            return;
+        }
+    };
+    let a_bare: Jid = a.jid.as_jid().to_bare().into();
+    let b_bare: Jid = b.jid.as_jid().to_bare().into();
+    // Roster get (§2.1.3): a result with a <query/>.
+    a.session
+        .send(Stanza::Iq(Iq::get(
+            StanzaNs::Client,
+            "probe-roster-get",
+            Roster::default().to_element(),
+        )))
+        .await;
+    let got = a
+        .gather(|g| answered(g, "probe-roster-get").is_some())
+        .await;
+    let query = got.iter().find_map(|s| match s {
+        Stanza::Iq(iq) if iq.id() == "probe-roster-get" && iq.type_ == IqType::Result => Some(
+            iq.payload()
+                .is_some_and(|p| Roster::from_element(p).is_ok()),
+        ),
+        _ => None,
+    });
+    out.push(report(
+        "roster-get",
+        "RFC 6121 §2.1.3",
+        "MUST",
+        pass_if(query == Some(true)),
+        match query {
+            Some(true) => "a result with the roster".to_owned(),
+            Some(false) => "a result without a roster <query/>".to_owned(),
+            None => format!("answered {:?}", answered(&got, "probe-roster-get")),
+        },
+    ));
+    // Roster set (§2.3): a result and a push of the item.
+    let contact = Jid::new(&format!("probe-contact@{}", t.domain)).unwrap_or(b_bare.clone());
+    let mut item = RosterItem::new(contact.clone());
+    item.name = Some("Probe".into());
+    a.session.send(roster_set("probe-roster-set", item)).await;
+    let got = a
+        .gather(|g| answered(g, "probe-roster-set").is_some() && !pushed(g, &contact).is_empty())
+        .await;
+    let (result, push) = (answered(&got, "probe-roster-set"), pushed(&got, &contact));
+    let named = push.iter().any(|i| i.name.as_deref() == Some("Probe"));
+    out.push(report(
+        "roster-set-push",
+        "RFC 6121 §2.3.2",
+        "MUST",
+        pass_if(result == Some(IqType::Result) && named),
+        format!("answered {result:?}, {} push(es) of the item", push.len()),
+    ));
+    // Roster remove (§2.5): a result and a push with subscription='remove'.
+    let mut item = RosterItem::new(contact.clone());
+    item.subscription = Some(Subscription::Remove);
+    a.session
+        .send(roster_set("probe-roster-remove", item))
+        .await;
+    let removed = |g: &[Stanza]| {
+        pushed(g, &contact)
+            .iter()
+            .any(|i| i.subscription == Some(Subscription::Remove))
+    };
+    let got = a
+        .gather(|g| answered(g, "probe-roster-remove").is_some() && removed(g))
+        .await;
+    let result = answered(&got, "probe-roster-remove");
+    out.push(report(
+        "roster-remove-push",
+        "RFC 6121 §2.5.2",
+        "MUST",
+        pass_if(result == Some(IqType::Result) && removed(&got)),
+        format!("answered {result:?}, removal pushed: {}", removed(&got)),
+    ));
+    // A subscription request (§3.1): b gets it from a's bare JID.
+    let available = Stanza::Presence(Presence::new(StanzaNs::Client, PresenceType::Available));
+    a.session.send(available.clone()).await;
+    b.session.send(available).await;
+    let subscribe =
+        Presence::new(StanzaNs::Client, PresenceType::Subscribe).with_to(b_bare.clone());
+    a.session.send(Stanza::Presence(subscribe)).await;
+    let got = b
+        .gather(|g| presence_from(g, PresenceType::Subscribe, &a_bare).is_some())
+        .await;
+    let from = presence_from(&got, PresenceType::Subscribe, &a_bare);
+    out.push(report(
+        "sub-request-delivered",
+        "RFC 6121 §3.1.3",
+        "MUST",
+        pass_if(from.as_ref().is_some_and(|f| f.as_ref() == Some(&a_bare))),
+        match &from {
+            Some(f) => format!("delivered from {:?}", f.as_ref().map(Jid::as_str)),
+            None => "not delivered".to_owned(),
+        },
+    ));
+    // Approval (§3.1.5, §3.1.6): a gets <subscribed/>, a roster push with
+    // subscription='to', and b's available presence.
+    let subscribed =
+        Presence::new(StanzaNs::Client, PresenceType::Subscribed).with_to(a_bare.clone());
+    b.session.send(Stanza::Presence(subscribed)).await;
+    let to_pushed = |g: &[Stanza]| {
+        pushed(g, &b_bare)
+            .iter()
+            .any(|i| matches!(i.subscription, Some(Subscription::To | Subscription::Both)))
+    };
+    let got = a
+        .gather(|g| {
+            presence_from(g, PresenceType::Subscribed, &b_bare).is_some()
+                && to_pushed(g)
+                && presence_from(g, PresenceType::Available, &b_bare).is_some()
+        })
+        .await;
+    let (approved, pushed_to, seen) = (
+        presence_from(&got, PresenceType::Subscribed, &b_bare).is_some(),
+        to_pushed(&got),
+        presence_from(&got, PresenceType::Available, &b_bare).is_some(),
+    );
+    out.push(report(
+        "sub-approved",
+        "RFC 6121 §3.1.6",
+        "MUST",
+        pass_if(approved && pushed_to),
+        format!(
+            "subscribed delivered: {approved}, roster push with subscription 'to': {pushed_to}"
+        ),
+    ));
+    out.push(report(
+        "sub-presence-sent",
+        "RFC 6121 §3.1.5",
+        "MUST",
+        pass_if(seen),
+        if seen {
+            "the contact's available presence followed the approval"
+        } else {
+            "no presence from the contact after the approval"
+        },
+    ));
+    // Both items go, which cancels the subscriptions (§2.5.2).
+    for (who, other) in [(&mut a, &b_bare), (&mut b, &a_bare)] {
+        let mut item = RosterItem::new(other.clone());
+        item.subscription = Some(Subscription::Remove);
+        who.session.send(roster_set("probe-cleanup", item)).await;
+        let _ = who.gather(|g| answered(g, "probe-cleanup").is_some()).await;
+    }
+    a.close().await;
+    b.close().await;
 }
 
 async fn sasl_suite(t: &Target, out: &mut Vec<Report>) {

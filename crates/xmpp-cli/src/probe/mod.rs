@@ -21,10 +21,10 @@ pub(crate) const USAGE: &str =
     "usage: xmpp probe --server HOST:PORT --domain D --user NAME:PASSWORD --user NAME2:PASSWORD2
                   [--tls starttls|direct|off] [--insecure] [--suite LIST] [--json]
                   [--fuzz --seconds N [--seed S]]
-      suites: stream, sasl, bind, stanza, sm (default: all)";
+      suites: stream, sasl, bind, stanza, im, sm (default: all)";
 
 /// The suites, in the order they run.
-pub(crate) const SUITES: [&str; 5] = ["stream", "sasl", "bind", "stanza", "sm"];
+pub(crate) const SUITES: [&str; 6] = ["stream", "sasl", "bind", "stanza", "im", "sm"];
 
 /// What the checks need to know.
 #[derive(Debug, Clone)]
