@@ -1214,6 +1214,11 @@ async fn stanza_suite(t: &Target, out: &mut Vec<Report>) {
 }
 
 async fn sm_suite(t: &Target, out: &mut Vec<Report>) {
+    sm_enable_ack_resume(t, out).await;
+    sm_resume_unknown(t, out).await;
+}
+
+async fn sm_enable_ack_resume(t: &Target, out: &mut Vec<Report>) {
     let mut sm = SmConfig::default();
     sm.ack_every = 1000;
     let l = login(t, 0, |c| c.sm(sm).sasl2(false)).await;
@@ -1371,6 +1376,92 @@ async fn sm_suite(t: &Target, out: &mut Vec<Report>) {
             format!("resumed {}", jid.as_str()),
         ),
         Err(e) => report("sm-resume", "XEP-0198 §5", "MAY", Outcome::Fail, e),
+    });
+    session.close().await;
+}
+
+/// XEP-0198 §5: a `<resume/>` naming an SM-ID the server never issued
+/// MUST get `<failed/>` (and the client binds afresh).
+async fn sm_resume_unknown(t: &Target, out: &mut Vec<Report>) {
+    const ID: &str = "sm-resume-unknown";
+    const SECTION: &str = "XEP-0198 §5";
+    // A real state from a cut session, with its SM-ID replaced.
+    let state = async {
+        let mut l = login(t, 1, |c| c.sm(SmConfig::default()).sasl2(false)).await?;
+        let resumable = tokio::time::timeout(STEP, async {
+            while let Some(e) = l.session.next_event().await {
+                if let ClientSessionEvent::Session(ClientEvent::SmEnabled { resumable }) = e {
+                    return resumable;
+                }
+            }
+            false
+        })
+        .await
+        .unwrap_or(false);
+        if !resumable {
+            l.close().await;
+            return Err("resumption not offered".to_owned());
+        }
+        l.session.abort().await;
+        let state = tokio::time::timeout(STEP, async {
+            while let Some(e) = l.session.next_event().await {
+                if let ClientSessionEvent::Resumable(s) = e {
+                    return Some(s);
+                }
+            }
+            None
+        })
+        .await
+        .ok()
+        .flatten()
+        .ok_or("no resumption state after the cut")?;
+        let mut json = serde_json::to_value(&state).map_err(|e| e.to_string())?;
+        json["id"] = serde_json::Value::from("probe-unknown-sm-id");
+        serde_json::from_value::<xmpp_session::ResumptionState>(json).map_err(|e| e.to_string())
+    }
+    .await;
+    let state = match state {
+        Ok(s) => s,
+        Err(e) => {
+            out.push(report(ID, SECTION, "MUST", Outcome::Skip, e));
+            return;
+        }
+    };
+    let config = match t.config(1) {
+        Ok(c) => c.sm(SmConfig::default()).sasl2(false).resume(state),
+        Err(e) => {
+            out.push(report(ID, SECTION, "MUST", Outcome::Fail, e));
+            return;
+        }
+    };
+    let options = ConnectOptions::new(config, t.server.clone(), t.trust());
+    let mut session = match xmpp_tokio::connect(options).await {
+        Ok(s) => s,
+        Err(e) => {
+            out.push(report(ID, SECTION, "MUST", Outcome::Fail, e.to_string()));
+            return;
+        }
+    };
+    let answer = tokio::time::timeout(STEP, async {
+        while let Some(e) = session.next_event().await {
+            match e {
+                ClientSessionEvent::Session(ClientEvent::ResumeFailed { .. }) => {
+                    return Ok("<failed/>, then a new binding");
+                }
+                ClientSessionEvent::Session(ClientEvent::Resumed { .. }) => {
+                    return Err("resumed a session it never issued".to_owned());
+                }
+                ClientSessionEvent::Failed(e) => return Err(e.to_string()),
+                _ => {}
+            }
+        }
+        Err("closed without an answer".to_owned())
+    })
+    .await
+    .unwrap_or_else(|_| Err("no answer to <resume/>".to_owned()));
+    out.push(match answer {
+        Ok(detail) => report(ID, SECTION, "MUST", Outcome::Pass, detail),
+        Err(e) => report(ID, SECTION, "MUST", Outcome::Fail, e),
     });
     session.close().await;
 }
