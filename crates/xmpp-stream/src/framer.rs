@@ -1938,6 +1938,21 @@ impl Framer {
 
     #[inline(never)]
     fn decl(&mut self, end: usize) -> Result<Step, StreamError> {
+        // Only the XML declaration may start with `<?` here: a target other
+        // than `xml` and white space is refused as soon as its first bytes
+        // show it, not when (or if) `?>` arrives.
+        let start = self.tok + 2;
+        let seen = self.buf.get(start..end.min(start + 4)).unwrap_or_default();
+        let declaration = seen
+            .iter()
+            .enumerate()
+            .all(|(i, &b)| b"xml".get(i).map_or(is_space(b), |&x| x == b));
+        if !declaration {
+            return Err(StreamError::Restricted {
+                offset: self.offset(self.tok),
+                construct: Restricted::ProcessingInstruction,
+            });
+        }
         let mut p = self.pos;
         while let Some(i) = memchr::memchr(b'>', self.buf.get(p..end).unwrap_or_default()) {
             let gt = p + i;

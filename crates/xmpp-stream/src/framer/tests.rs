@@ -153,6 +153,17 @@ fn declaration_and_bom() {
         condition(&format!("<?xml-stylesheet href='a'?>{HEAD}")),
         Condition::RestrictedXml
     );
+    // Refused as soon as the target shows it is not `xml`, without `?>`
+    // (found by `xmpp probe --fuzz`: `<?` then a close waited forever).
+    for early in ["<?</stream:stream>", "<?x<", "<?xm-", "<?xmlx", "<?xml?>"] {
+        assert_eq!(condition(early), Condition::RestrictedXml, "{early}");
+    }
+    for pending in ["<?", "<?x", "<?xm", "<?xml", "<?xml "] {
+        assert!(
+            matches!(frame(pending).1, Some(StreamError::Truncated { .. })),
+            "{pending} waits for more"
+        );
+    }
 }
 
 #[test]
