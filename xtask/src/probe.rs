@@ -15,7 +15,11 @@ use crate::conformance::prosody;
 use crate::util::{Result, root, sh};
 
 /// Runs the probe against `server` and returns one object per check.
-fn probe(xmpp: &Path, server: &str, domain: &str, users: [(&str, &str); 2]) -> Result<Vec<Value>> {
+/// The third account, for the SCRAM escaping check: `,` and `n=` in the
+/// name (Prosody 0.12 reads the username from the last `n=`).
+const ESCAPED: (&str, &str) = prosody::ESCAPED;
+
+fn probe(xmpp: &Path, server: &str, domain: &str, users: [(&str, &str); 3]) -> Result<Vec<Value>> {
     let out = Command::new(xmpp)
         .args([
             "probe",
@@ -26,8 +30,11 @@ fn probe(xmpp: &Path, server: &str, domain: &str, users: [(&str, &str); 2]) -> R
             "--insecure",
             "--json",
         ])
-        .args(["--user", &format!("{}:{}", users[0].0, users[0].1)])
-        .args(["--user", &format!("{}:{}", users[1].0, users[1].1)])
+        .args(
+            users
+                .iter()
+                .flat_map(|(u, p)| ["--user".to_owned(), format!("{u}:{p}")]),
+        )
         .output()
         .map_err(|e| format!("xmpp probe: {e}"))?;
     let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
@@ -115,6 +122,8 @@ pub(crate) fn run(args: &[String]) -> Result {
             "alice:wonderland",
             "--user",
             "bob:builder",
+            "--user",
+            &format!("{}:{}", ESCAPED.0, ESCAPED.1),
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -130,7 +139,7 @@ pub(crate) fn run(args: &[String]) -> Result {
         &xmpp,
         &c2s,
         "localhost",
-        [("alice", "wonderland"), ("bob", "builder")],
+        [("alice", "wonderland"), ("bob", "builder"), ESCAPED],
     );
     let _ = Command::new("kill")
         .args(["-TERM", &serve.id().to_string()])
@@ -150,7 +159,8 @@ pub(crate) fn run(args: &[String]) -> Result {
     // Prosody 0.12.
     let running = prosody::start("prosody-probe")?;
     let server = format!("127.0.0.1:{}", running.port);
-    let theirs = probe(&xmpp, &server, prosody::DOMAIN, prosody::ACCOUNTS);
+    let [alice, bob] = prosody::ACCOUNTS;
+    let theirs = probe(&xmpp, &server, prosody::DOMAIN, [alice, bob, ESCAPED]);
     drop(running);
     problems.extend(compare("prosody", &theirs?, update)?);
 

@@ -92,6 +92,9 @@ pub(crate) struct Running {
 /// The domain and two accounts of a started Prosody, for other tools.
 pub(crate) const DOMAIN: &str = HOST;
 pub(crate) const ACCOUNTS: [(&str, &str); 2] = [("alice", "alice-secret"), ("bob", "bob-secret")];
+/// An account whose name SCRAM escapes (`jo=2Cn=3De`), for `xmpp probe`'s
+/// escaping check.
+pub(crate) const ESCAPED: (&str, &str) = ("jo,n=e", "escape-secret");
 
 /// Starts a Prosody of this run's configuration under `target/<dir>`.
 pub(crate) fn start(dir: &str) -> Result<Running> {
@@ -109,7 +112,7 @@ pub(crate) fn start(dir: &str) -> Result<Running> {
     std::fs::write(&paths.config, config(&paths.dir, port))
         .map_err(|e| format!("write {}: {e}", paths.config.display()))?;
     for host in [HOST, HOST_SHA256] {
-        for (user, password) in USERS {
+        for (user, password) in USERS.into_iter().chain([ESCAPED]) {
             register(&prosodyctl, &paths.config, user, host, password)?;
         }
     }

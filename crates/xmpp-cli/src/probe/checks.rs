@@ -824,6 +824,7 @@ async fn sasl_suite(t: &Target, out: &mut Vec<Report>) {
         };
         out.push(r);
     }
+    sasl_escaped_username(t, out).await;
     // Wrong password and unknown user: not-authorized, and alike.
     let wrong_started = Instant::now();
     let wrong = login(t, 0, |mut c| {
@@ -1464,4 +1465,50 @@ async fn sm_resume_unknown(t: &Target, out: &mut Vec<Report>) {
         Err(e) => report(ID, SECTION, "MUST", Outcome::Fail, e),
     });
     session.close().await;
+}
+
+/// RFC 5802 §5.1: SCRAM sends ',' and '=' in a username as `=2C` and `=3D`,
+/// and the server reads them back. Needs a third account whose name holds
+/// one of them.
+async fn sasl_escaped_username(t: &Target, out: &mut Vec<Report>) {
+    const ID: &str = "sasl-scram-escaped-username";
+    const SECTION: &str = "RFC 5802 §5.1";
+    let Some((name, _)) = t.users.get(2) else {
+        out.push(report(
+            ID,
+            SECTION,
+            "MUST",
+            Outcome::Skip,
+            "no third account (--user) whose name holds ',' or '='",
+        ));
+        return;
+    };
+    if !name.contains([',', '=']) {
+        out.push(report(
+            ID,
+            SECTION,
+            "MUST",
+            Outcome::Skip,
+            format!("the third account's name {name:?} holds neither ',' nor '='"),
+        ));
+        return;
+    }
+    let scram =
+        [Hash::Sha1, Hash::Sha256, Hash::Sha512].map(|hash| Mechanism::Scram { hash, plus: false });
+    out.push(
+        match login(t, 2, |c| c.mechanisms(scram).sasl2(false)).await {
+            Ok(l) => {
+                let r = report(
+                    ID,
+                    SECTION,
+                    "MUST",
+                    Outcome::Pass,
+                    format!("{name:?} logged in with {}", l.mechanism),
+                );
+                l.close().await;
+                r
+            }
+            Err(e) => report(ID, SECTION, "MUST", Outcome::Fail, format!("{name:?}: {e}")),
+        },
+    );
 }

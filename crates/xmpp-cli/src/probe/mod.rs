@@ -21,7 +21,8 @@ pub(crate) const USAGE: &str =
     "usage: xmpp probe --server HOST:PORT --domain D --user NAME:PASSWORD --user NAME2:PASSWORD2
                   [--tls starttls|direct|off] [--insecure] [--suite LIST] [--json]
                   [--fuzz --seconds N [--seed S]]
-      suites: stream, sasl, bind, stanza, im, sm (default: all)";
+      suites: stream, sasl, bind, stanza, im, sm (default: all)
+      a third --user, whose name holds ',' or '=', runs the SCRAM escaping check";
 
 /// The suites, in the order they run.
 pub(crate) const SUITES: [&str; 6] = ["stream", "sasl", "bind", "stanza", "im", "sm"];
@@ -31,13 +32,15 @@ pub(crate) const SUITES: [&str; 6] = ["stream", "sasl", "bind", "stanza", "im", 
 pub(crate) struct Target {
     pub(crate) server: String,
     pub(crate) domain: String,
-    pub(crate) users: [(String, String); 2],
+    /// Two accounts, and optionally a third whose name SCRAM escapes.
+    pub(crate) users: Vec<(String, String)>,
     pub(crate) tls: &'static str,
     pub(crate) insecure: bool,
 }
 
 impl Target {
-    /// A client configuration for account `n` (0 or 1) on this target.
+    /// A client configuration for account `n` (0, 1, or 2 when given) on
+    /// this target.
     pub(crate) fn config(&self, n: usize) -> Result<ClientConfig, String> {
         let (name, password) = self.users.get(n).ok_or("no such account")?;
         let jid = BareJid::new(&format!("{name}@{}", self.domain)).map_err(|e| e.to_string())?;
@@ -144,9 +147,9 @@ fn parse(args: &[String]) -> Result<Options, String> {
             other => return Err(format!("unknown option {other}")),
         }
     }
-    let [a, b]: [(String, String); 2] = users
-        .try_into()
-        .map_err(|_| "two --user accounts are needed".to_owned())?;
+    if !(2..=3).contains(&users.len()) {
+        return Err("two --user accounts are needed (and a third may follow)".into());
+    }
     let fuzz = match (fuzz, seconds) {
         (true, Some(s)) => Some((s, seed)),
         (true, None) => return Err("--fuzz needs --seconds N".into()),
@@ -156,7 +159,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         target: Target {
             server: server.ok_or("--server is required")?,
             domain: domain.ok_or("--domain is required")?,
-            users: [a, b],
+            users,
             tls,
             insecure,
         },
