@@ -1953,20 +1953,25 @@ impl Framer {
                 construct: Restricted::ProcessingInstruction,
             });
         }
-        let mut p = self.pos;
-        while let Some(i) = memchr::memchr(b'>', self.buf.get(p..end).unwrap_or_default()) {
-            let gt = p + i;
-            if gt > self.tok + 2 && self.buf.get(gt - 1) == Some(&b'?') {
-                self.pos = gt + 1;
-                tag::check_declaration(self, self.tok, gt + 1)?;
-                self.tok = self.pos;
-                self.st = St::Prolog;
-                return Ok(Step::Continue);
-            }
-            p = gt + 1;
+        // No `<` or `>` belongs in a declaration (XML 1.0 §2.8) but the
+        // `>` of its `?>`.
+        let p = self.pos;
+        let Some(i) = memchr::memchr2(b'<', b'>', self.buf.get(p..end).unwrap_or_default()) else {
+            self.pos = end;
+            return Ok(Step::NeedMore);
+        };
+        let at = p + i;
+        if self.buf.get(at) == Some(&b'>')
+            && at > self.tok + 2
+            && self.buf.get(at - 1) == Some(&b'?')
+        {
+            self.pos = at + 1;
+            tag::check_declaration(self, self.tok, at + 1)?;
+            self.tok = self.pos;
+            self.st = St::Prolog;
+            return Ok(Step::Continue);
         }
-        self.pos = end;
-        Ok(Step::NeedMore)
+        Err(self.syntax(at, "'?>' to end the XML declaration"))
     }
 }
 

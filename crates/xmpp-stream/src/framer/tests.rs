@@ -158,6 +158,14 @@ fn declaration_and_bom() {
     for early in ["<?</stream:stream>", "<?x<", "<?xm-", "<?xmlx", "<?xml?>"] {
         assert_eq!(condition(early), Condition::RestrictedXml, "{early}");
     }
+    // Nor may a declaration hold `<`, or a `>` that does not end it.
+    for bad in [
+        "<?xml ver</stream:stream>",
+        "<?xml version='1.0'>",
+        "<?xml version='<'?>",
+    ] {
+        assert_eq!(condition(bad), Condition::NotWellFormed, "{bad}");
+    }
     for pending in ["<?", "<?x", "<?xm", "<?xml", "<?xml "] {
         assert!(
             matches!(frame(pending).1, Some(StreamError::Truncated { .. })),
@@ -1238,4 +1246,17 @@ fn stream_header_namespaces() {
             "{ev:?}"
         );
     }
+}
+
+/// A declaration that never ends is bounded like a header: the framer
+/// refuses it instead of buffering without end.
+#[test]
+fn an_endless_declaration_is_bounded() {
+    let mut input = b"<?xml version='1.0' ".to_vec();
+    input.extend(core::iter::repeat_n(b' ', 4 << 20));
+    let (_, err) = frame_chunks(Transport::Tcp, &input, 4096);
+    assert!(
+        matches!(err, Some(StreamError::LimitExceeded { .. })),
+        "{err:?}"
+    );
 }
