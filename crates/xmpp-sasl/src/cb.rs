@@ -63,6 +63,17 @@ impl TlsVersion {
             Self::Tls13 => "TLSv1.3",
         }
     }
+
+    /// The channel-binding type a `-PLUS` mechanism uses when the server
+    /// did not say which it takes (no XEP-0440 list): `tls-unique` on TLS
+    /// 1.2 (RFC 5929 §3, RFC 5802 §6), `tls-exporter` on TLS 1.3 (RFC 9266
+    /// §3 makes it the default after 1.2).
+    pub const fn default_channel_binding(self) -> ChannelBindingType {
+        match self {
+            Self::Tls12 => ChannelBindingType::TlsUnique,
+            Self::Tls13 => ChannelBindingType::TlsExporter,
+        }
+    }
 }
 
 impl ChannelBindingType {

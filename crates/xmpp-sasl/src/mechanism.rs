@@ -284,7 +284,9 @@ impl Choice {
 /// if the client has data for it and, where the server advertised its types
 /// (XEP-0440), the server lists it; the client's order of preference wins.
 /// Unknown offered names are ignored. `tls-unique` is used only on a
-/// known TLS 1.2 ([`Capabilities::tls_version`], RFC 9266 §3).
+/// known TLS 1.2 ([`Capabilities::tls_version`], RFC 9266 §3). Where the
+/// server advertised no types, only the default of the TLS version
+/// ([`TlsVersion::default_channel_binding`]) is used.
 ///
 /// The choice carries the gs2-cbind-flag SCRAM must send (RFC 5802 §6):
 /// when the server offers `-PLUS` but shares no binding type with the
@@ -297,10 +299,18 @@ pub fn select<'s>(
     offered: impl IntoIterator<Item = &'s str> + Clone,
     caps: &Capabilities<'_>,
 ) -> Option<Choice> {
+    // The server takes what it advertised (XEP-0440), else only the
+    // default type of the TLS version: binding with another is refused
+    // (Prosody 0.12 on TLS 1.2 answers `tls-server-end-point` with
+    // malformed-request). On an unknown version, any.
+    let server_takes = |t: &ChannelBindingType| match caps.server_channel_bindings {
+        Some(s) => s.contains(t),
+        None => caps
+            .tls_version
+            .is_none_or(|v| v.default_channel_binding() == *t),
+    };
     let usable = |t: &ChannelBindingType| {
-        t.allowed_on(caps.tls_version)
-            && caps.channel_bindings.contains(t)
-            && caps.server_channel_bindings.is_none_or(|s| s.contains(t))
+        t.allowed_on(caps.tls_version) && caps.channel_bindings.contains(t) && server_takes(t)
     };
     let binding = caps.channel_bindings.iter().copied().find(usable);
     let can_bind = caps
@@ -529,6 +539,45 @@ mod tests {
     }
 
     #[test]
+    fn without_xep_0440_only_the_default_type_binds() {
+        // RFC 5929 §3: tls-unique on TLS 1.2; RFC 9266 §3: tls-exporter on
+        // TLS 1.3. A client without that data runs plain SCRAM with `n`
+        // (the server offers -PLUS, so nothing was stripped).
+        let offered = ["SCRAM-SHA-1", "SCRAM-SHA-1-PLUS"];
+        let pick = |mine: &[ChannelBindingType], tls_version| {
+            let caps = Capabilities {
+                password: true,
+                channel_bindings: mine,
+                tls_version: Some(tls_version),
+                ..Capabilities::default()
+            };
+            select(offered, &caps).map(|c| (c.mechanism.name(), c.cbind))
+        };
+        let endpoint_exporter = [
+            ChannelBindingType::TlsServerEndPoint,
+            ChannelBindingType::TlsExporter,
+        ];
+        assert_eq!(
+            pick(&endpoint_exporter, TlsVersion::Tls12),
+            Some(("SCRAM-SHA-1", CbindFlag::Unsupported))
+        );
+        assert_eq!(
+            pick(&endpoint_exporter, TlsVersion::Tls13),
+            Some((
+                "SCRAM-SHA-1-PLUS",
+                CbindFlag::Bind(ChannelBindingType::TlsExporter)
+            ))
+        );
+        assert_eq!(
+            pick(&[ChannelBindingType::TlsUnique], TlsVersion::Tls12),
+            Some((
+                "SCRAM-SHA-1-PLUS",
+                CbindFlag::Bind(ChannelBindingType::TlsUnique)
+            ))
+        );
+    }
+
+    #[test]
     fn never_tls_unique_on_tls_1_3() {
         // RFC 9266 §3.
         let mine = [
@@ -536,10 +585,12 @@ mod tests {
             ChannelBindingType::TlsServerEndPoint,
         ];
         let offered = ["SCRAM-SHA-1", "SCRAM-SHA-1-PLUS", "HT-SHA-256-UNIQ"];
+        // The server lists both (XEP-0440).
         let caps = |tls_version| Capabilities {
             password: true,
             token: true,
             channel_bindings: &mine,
+            server_channel_bindings: Some(&mine),
             tls_version,
             ..Capabilities::default()
         };
