@@ -1446,8 +1446,8 @@ async fn sm_resume_unknown(t: &Target, out: &mut Vec<Report>) {
     let answer = tokio::time::timeout(STEP, async {
         while let Some(e) = session.next_event().await {
             match e {
-                ClientSessionEvent::Session(ClientEvent::ResumeFailed { .. }) => {
-                    return Ok("<failed/>, then a new binding");
+                ClientSessionEvent::Session(ClientEvent::ResumeFailed { condition, .. }) => {
+                    return Ok(condition);
                 }
                 ClientSessionEvent::Session(ClientEvent::Resumed { .. }) => {
                     return Err("resumed a session it never issued".to_owned());
@@ -1460,10 +1460,43 @@ async fn sm_resume_unknown(t: &Target, out: &mut Vec<Report>) {
     })
     .await
     .unwrap_or_else(|_| Err("no answer to <resume/>".to_owned()));
-    out.push(match answer {
-        Ok(detail) => report(ID, SECTION, "MUST", Outcome::Pass, detail),
-        Err(e) => report(ID, SECTION, "MUST", Outcome::Fail, e),
-    });
+    const CONDITION: &str = "sm-resume-unknown-condition";
+    match answer {
+        Ok(condition) => {
+            let named = condition
+                .as_ref()
+                .map_or("no condition", DefinedCondition::as_str);
+            out.push(report(
+                ID,
+                SECTION,
+                "MUST",
+                Outcome::Pass,
+                format!("<failed/> ({named}), then a new binding"),
+            ));
+            // §5: the <failed/> SHOULD say item-not-found.
+            out.push(report(
+                CONDITION,
+                SECTION,
+                "SHOULD",
+                if condition == Some(DefinedCondition::ItemNotFound) {
+                    Outcome::Pass
+                } else {
+                    Outcome::Warn
+                },
+                format!("<failed/> with {named}"),
+            ));
+        }
+        Err(e) => {
+            out.push(report(ID, SECTION, "MUST", Outcome::Fail, e));
+            out.push(report(
+                CONDITION,
+                SECTION,
+                "SHOULD",
+                Outcome::Skip,
+                "no <failed/>",
+            ));
+        }
+    }
     session.close().await;
 }
 

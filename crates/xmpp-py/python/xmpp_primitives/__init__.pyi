@@ -236,7 +236,7 @@ class Client:
     def poll_event(self) -> Optional[SessionEvent]:
         """start-tls (tls_bytes), authenticated (mechanism, channel_binding),
         bound (jid), sm-enabled (resumable), resumed (jid, resent),
-        resume-failed (unacked), token-issued (mechanism, token, expiry),
+        resume-failed (unacked, condition), token-issued (mechanism, token, expiry),
         token-rejected, stanza (kind, stanza), acked (stanzas),
         stream-error (condition, text, see_other_host), closed (resumable)."""
     def events(self) -> list[SessionEvent]: ...

@@ -56,9 +56,11 @@ fn event_dict<'py>(py: Python<'py>, event: ClientEvent) -> PyResult<Bound<'py, P
         ClientEvent::Resumed { jid, resent } => {
             json!({ "event": "resumed", "jid": jid.as_str(), "resent": resent })
         }
-        ClientEvent::ResumeFailed { unacked } => {
-            json!({ "event": "resume-failed", "unacked": stanza_list(&unacked) })
-        }
+        ClientEvent::ResumeFailed { unacked, condition } => json!({
+            "event": "resume-failed",
+            "unacked": stanza_list(&unacked),
+            "condition": condition.map(|c| c.as_str()),
+        }),
         ClientEvent::TokenIssued {
             mechanism,
             token,

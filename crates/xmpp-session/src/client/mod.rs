@@ -80,8 +80,13 @@ pub enum ClientEvent {
     /// stanzas of the old session were never acknowledged: send them again
     /// or report them undelivered.
     ResumeFailed {
-        /// The unacknowledged stanzas, oldest first.
+        /// The unacknowledged stanzas, oldest first (less those the
+        /// `<failed/>` element's `h` says the server handled).
         unacked: Vec<Stanza>,
+        /// The condition of the server's `<failed/>` (XEP-0198 §5:
+        /// `item-not-found` for an unknown SM-ID); `None` when it gave none,
+        /// or when the server offered no stream management at all.
+        condition: Option<DefinedCondition>,
     },
     /// The server issued a XEP-0484 FAST token (asked for, or rotated):
     /// store it (as [`FastToken`](crate::FastToken), count 0) for the next

@@ -43,6 +43,7 @@ impl Client {
             }
             self.events.push_back(ClientEvent::ResumeFailed {
                 unacked: state.unacked_stanzas(),
+                condition: None,
             });
         }
         if !f.bind {
@@ -73,15 +74,8 @@ impl Client {
                 self.events.push_back(ClientEvent::Resumed { jid, resent });
                 Ok(())
             }
-            Ok(Some(Sm::Failed { h, .. })) => {
-                let mut old = self.sm.take().unwrap_or_else(SmState::new);
-                if let Some(h) = h {
-                    // Stanzas the server did handle are not handed back.
-                    let _ = old.ack(h);
-                }
-                self.events.push_back(ClientEvent::ResumeFailed {
-                    unacked: old.queue.into(),
-                });
+            Ok(Some(Sm::Failed { h, condition })) => {
+                self.resume_failed(h, condition);
                 self.jid = None;
                 self.sm_counting = false;
                 let resource = self.config.resource.clone();
@@ -90,6 +84,20 @@ impl Client {
             }
             _ => Err(unexpected()),
         }
+    }
+
+    /// The server refused to resume (XEP-0198 §5): the stanzas its `h`
+    /// does not cover go back to the application.
+    pub(super) fn resume_failed(&mut self, h: Option<u32>, condition: Option<DefinedCondition>) {
+        let mut old = self.sm.take().unwrap_or_else(SmState::new);
+        if let Some(h) = h {
+            // Stanzas the server did handle are not handed back.
+            let _ = old.ack(h);
+        }
+        self.events.push_back(ClientEvent::ResumeFailed {
+            unacked: old.queue.into(),
+            condition,
+        });
     }
 
     pub(super) fn send_bind(&mut self, resource: Option<String>, retried: bool) {

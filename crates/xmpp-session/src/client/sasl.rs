@@ -358,10 +358,11 @@ impl Client {
                     }
                 }
                 (SM_NS, "failed") => {
-                    let old = self.sm.take().unwrap_or_else(SmState::new);
-                    self.events.push_back(ClientEvent::ResumeFailed {
-                        unacked: old.queue.into(),
-                    });
+                    let (h, condition) = match Sm::from_element(ext) {
+                        Ok(Some(Sm::Failed { h, condition })) => (h, condition),
+                        _ => (None, None),
+                    };
+                    self.resume_failed(h, condition);
                     self.jid = None;
                     self.sm_counting = false;
                 }

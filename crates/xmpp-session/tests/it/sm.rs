@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use xmpp_jid::Jid;
 use xmpp_session::{ClientEvent, Error, ServerEvent, SmConfig};
-use xmpp_stanza::{Message, Stanza, StanzaNs, StreamCondition};
+use xmpp_stanza::{DefinedCondition, Message, Stanza, StanzaNs, StreamCondition};
 
 use crate::pair::{PASSWORD, Pair};
 
@@ -181,10 +181,18 @@ fn a_refused_resumption_hands_back_the_unacknowledged() {
     let mut next = Pair::new(config, Pair::server_config());
     next.drive();
     let unacked = next.client_events.iter().find_map(|e| match e {
-        ClientEvent::ResumeFailed { unacked } => Some(unacked.iter().map(body).collect::<Vec<_>>()),
+        ClientEvent::ResumeFailed { unacked, .. } => {
+            Some(unacked.iter().map(body).collect::<Vec<_>>())
+        }
         _ => None,
     });
     assert_eq!(unacked, Some(vec!["7".to_owned()]));
+    // XEP-0198 §5: an unknown SM-ID is item-not-found.
+    let condition = next.client_events.iter().find_map(|e| match e {
+        ClientEvent::ResumeFailed { condition, .. } => Some(condition.clone()),
+        _ => None,
+    });
+    assert_eq!(condition, Some(Some(DefinedCondition::ItemNotFound)));
     assert!(
         next.bound_jid().is_some(),
         "a new resource is bound instead"
@@ -349,7 +357,7 @@ fn hands_back_exactly_the_unacknowledged(ops: &[(u8, u8)]) {
         .client_events
         .iter()
         .find_map(|e| match e {
-            ClientEvent::ResumeFailed { unacked } => Some(unacked.iter().map(body).collect()),
+            ClientEvent::ResumeFailed { unacked, .. } => Some(unacked.iter().map(body).collect()),
             _ => None,
         })
         .expect("resumption refused");
