@@ -73,6 +73,11 @@ pub enum Event {
     /// The session failed with this error (reported once; `Closed`
     /// follows).
     Failed(xmpp_session::Error),
+    /// A stanza given to [`ClientSession::send`] that the machine would
+    /// not take (before `Bound`, XEP-0198 queue full) or that was still
+    /// queued when a session that cannot resume ended: handed back, never
+    /// dropped.
+    Refused(Stanza),
     /// What the machine said.
     Session(ClientEvent),
 }
@@ -154,7 +159,8 @@ pub async fn connect(options: ConnectOptions) -> io::Result<ClientSession> {
     Ok(ClientSession { events, commands })
 }
 
-fn apply(machine: &mut Client, io: &mut Io, command: Command) {
+/// Applies a command; a stanza the machine would refuse comes back.
+fn apply(machine: &mut Client, io: &mut Io, command: Command) -> Option<Stanza> {
     match command {
         Command::Abort => {
             // The socket goes without a close: what a cut does.
@@ -162,6 +168,9 @@ fn apply(machine: &mut Client, io: &mut Io, command: Command) {
             machine.connection_lost();
         }
         Command::Send(s) => {
+            if machine.can_send().is_err() {
+                return Some(*s);
+            }
             let _ = machine.send(*s);
         }
         Command::RequestAck => machine.request_ack(),
@@ -169,6 +178,7 @@ fn apply(machine: &mut Client, io: &mut Io, command: Command) {
             let _ = machine.close();
         }
     }
+    None
 }
 
 async fn drive(
@@ -230,16 +240,25 @@ async fn drive(
                 }
             }
             io.shutdown().await;
-            if let Some(mut state) = machine.take_resumption_state() {
-                // Stanzas sent while the connection was ending go out when
-                // the session resumes (XEP-0198 §5), or come back with the
-                // unacknowledged ones when it does not.
-                commands.close();
-                while let Ok(command) = commands.try_recv() {
-                    if let Command::Send(stanza) = command {
-                        state.push_unsent(&stanza);
+            // Stanzas sent while the connection was ending go out when the
+            // session resumes (XEP-0198 §5), or come back with the
+            // unacknowledged ones when it does not; without resumption
+            // they come back as `Refused`.
+            commands.close();
+            let mut state = machine.take_resumption_state();
+            let mut refused = Vec::new();
+            while let Ok(command) = commands.try_recv() {
+                if let Command::Send(stanza) = command {
+                    match &mut state {
+                        Some(state) => state.push_unsent(&stanza),
+                        None => refused.push(*stanza),
                     }
                 }
+            }
+            for stanza in refused {
+                let _ = events.send(Event::Refused(stanza)).await;
+            }
+            if let Some(state) = state {
                 let _ = events.send(Event::Resumable(state)).await;
             }
             return;
@@ -262,7 +281,11 @@ async fn drive(
                 _ => machine.connection_lost(),
             },
             command = commands.recv(), if !app_gone => match command {
-                Some(command) => apply(&mut machine, &mut io, command),
+                Some(command) => {
+                    if let Some(stanza) = apply(&mut machine, &mut io, command) {
+                        let _ = events.send(Event::Refused(stanza)).await;
+                    }
+                }
                 None => {
                     app_gone = true;
                     let _ = machine.close();

@@ -344,3 +344,39 @@ async fn stanzas_queued_while_the_connection_ends_are_kept_for_resumption() {
         "every accepted stanza is kept, in order, once"
     );
 }
+
+/// A stanza sent before the session is bound is handed back as
+/// `Refused`, not dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stanza_sent_before_binding_comes_back() {
+    let config = ServerConfig::new(DOMAIN, secret()).tls(TlsPolicy::Off);
+    let listener = Listener::bind(
+        "127.0.0.1:0".parse().expect("addr"),
+        ListenerKind::Tcp,
+        config,
+        None,
+    )
+    .await
+    .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    serve(listener);
+    let mut session =
+        xmpp_tokio::connect(client(juliet().tls(TlsPolicy::Off), addr, Trust::Insecure))
+            .await
+            .expect("connect");
+    let to = Jid::new("romeo@example.net").expect("jid");
+    let early = Stanza::Message(Message::chat(StanzaNs::Client, to, "early"));
+    assert!(session.send(early.clone()).await);
+    let refused = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(e) = session.next_event().await {
+            if let ClientSessionEvent::Refused(s) = e {
+                return Some(s);
+            }
+        }
+        None
+    })
+    .await
+    .expect("in time");
+    assert_eq!(refused, Some(early));
+    session.close().await;
+}

@@ -319,6 +319,16 @@ impl Client {
     /// Sends a stanza (after [`ClientEvent::Bound`]). With stream
     /// management it is kept until acknowledged.
     pub fn send(&mut self, stanza: Stanza) -> Result<(), Error> {
+        self.can_send()?;
+        self.send_internal(stanza);
+        Ok(())
+    }
+
+    /// Whether [`send`](Self::send) takes a stanza now, or the error it
+    /// would return: a driver asks first, so that a stanza the machine
+    /// would refuse goes back to the application instead of being
+    /// dropped.
+    pub fn can_send(&self) -> Result<(), Error> {
         self.check()?;
         if !matches!(self.phase, Phase::Ready) {
             return Err(Error::WrongPhase("send before the resource is bound"));
@@ -330,7 +340,6 @@ impl Client {
         {
             return Err(Error::QueueFull);
         }
-        self.send_internal(stanza);
         Ok(())
     }
 

@@ -413,7 +413,9 @@ fn can_send_tells_what_send_would_refuse() {
         Pair::server_config().sm(sm),
     );
     assert!(matches!(pair.server.can_send(), Err(Error::WrongPhase(_))));
+    assert!(matches!(pair.client.can_send(), Err(Error::WrongPhase(_))));
     pair.drive();
+    assert_eq!(pair.client.can_send(), Ok(()));
     let jid = pair.bound_jid().expect("bound");
     for n in 0..2 {
         assert_eq!(pair.server.can_send(), Ok(()));
