@@ -13,7 +13,7 @@ use xmpp_sasl::{ChannelBindingType, TlsVersion};
 use xmpp_session::{Client, ClientConfig, ClientEvent, Instant, ResumptionState};
 use xmpp_stanza::Stanza;
 
-use crate::io::{Io, Read, buffer};
+use crate::io::{Epoch, Io, Read, buffer};
 use crate::server::seed;
 use crate::tls::{Trust, client_config};
 
@@ -188,16 +188,13 @@ async fn drive(
     events: mpsc::Sender<Event>,
     mut commands: mpsc::Receiver<Command>,
 ) {
-    let epoch = tokio::time::Instant::now();
+    let epoch = Epoch::start();
     let mut buf = buffer();
     let mut app_gone = false;
     let mut reported = false;
     loop {
-        while let Some(bytes) = machine.poll_transmit() {
-            if io.write(bytes).await.is_err() {
-                machine.connection_lost();
-                break;
-            }
+        if !io.flush(|| machine.poll_transmit()).await {
+            machine.connection_lost();
         }
         let mut upgraded = false;
         while let Some(event) = machine.poll_event() {
@@ -234,11 +231,7 @@ async fn drive(
             continue;
         }
         if machine.is_closed() {
-            while let Some(bytes) = machine.poll_transmit() {
-                if io.write(bytes).await.is_err() {
-                    break;
-                }
-            }
+            io.flush(|| machine.poll_transmit()).await;
             io.shutdown().await;
             // Stanzas sent while the connection was ending go out when the
             // session resumes (XEP-0198 §5), or come back with the
@@ -263,11 +256,7 @@ async fn drive(
             }
             return;
         }
-        let deadline = machine.poll_timeout();
-        let sleep = tokio::time::sleep_until(match deadline {
-            Some(t) => epoch + std::time::Duration::from_millis(t.as_millis()),
-            None => tokio::time::Instant::now() + std::time::Duration::from_secs(3600),
-        });
+        let sleep = epoch.sleep_until(machine.poll_timeout());
         tokio::select! {
             read = io.read(&mut buf) => match read {
                 Ok(Read::Data(bytes)) => {
@@ -292,8 +281,7 @@ async fn drive(
                 }
             },
             () = sleep => {
-                let now = Instant::from_millis(u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX));
-                if let Err(e) = machine.handle_timeout(now) {
+                if let Err(e) = machine.handle_timeout(epoch.now()) {
                     if !reported && e.is_fatal() {
                         reported = true;
                         let _ = events.send(Event::Failed(e)).await;

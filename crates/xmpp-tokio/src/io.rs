@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::{TlsAcceptor, TlsConnector, client, server};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use xmpp_session::TlsInfo;
+use xmpp_session::{Instant, TlsInfo};
 
 use crate::tls::{ServerTls, client_info, server_info};
 
@@ -132,4 +132,40 @@ impl Io {
 /// A read buffer.
 pub(crate) fn buffer() -> Box<[u8; READ_SIZE]> {
     Box::new([0u8; READ_SIZE])
+}
+
+impl Io {
+    /// Writes every transmit `next` gives; `false` when a write failed
+    /// (the rest stay with the machine).
+    pub(crate) async fn flush(&mut self, mut next: impl FnMut() -> Option<Vec<u8>>) -> bool {
+        while let Some(bytes) = next() {
+            if self.write(bytes).await.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// The machine's clock: milliseconds since the connection began, as the
+/// [`Instant`] xmpp-session takes.
+pub(crate) struct Epoch(tokio::time::Instant);
+
+impl Epoch {
+    pub(crate) fn start() -> Self {
+        Self(tokio::time::Instant::now())
+    }
+
+    /// Now, on the machine's clock.
+    pub(crate) fn now(&self) -> Instant {
+        Instant::from_millis(u64::try_from(self.0.elapsed().as_millis()).unwrap_or(u64::MAX))
+    }
+
+    /// A sleep until the machine's next deadline (an hour without one).
+    pub(crate) fn sleep_until(&self, deadline: Option<Instant>) -> tokio::time::Sleep {
+        tokio::time::sleep_until(match deadline {
+            Some(t) => self.0 + std::time::Duration::from_millis(t.as_millis()),
+            None => tokio::time::Instant::now() + std::time::Duration::from_secs(3600),
+        })
+    }
 }

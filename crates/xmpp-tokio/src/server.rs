@@ -16,7 +16,7 @@ use xmpp_session::{
 };
 use xmpp_stanza::{DefinedCondition, Stanza, StreamError};
 
-use crate::io::{Io, Read, buffer};
+use crate::io::{Epoch, Io, Read, buffer};
 use crate::tls::ServerTls;
 
 /// The RFC 7395 §3.2 path `xmpp serve` answers on.
@@ -371,16 +371,13 @@ async fn drive(
     events: mpsc::Sender<Event>,
     mut commands: mpsc::Receiver<Command>,
 ) {
-    let epoch = tokio::time::Instant::now();
+    let epoch = Epoch::start();
     let mut buf = buffer();
     let mut app_gone = false;
     let mut reported = false;
     loop {
-        while let Some(bytes) = machine.poll_transmit() {
-            if io.write(bytes).await.is_err() {
-                machine.connection_lost();
-                break;
-            }
+        if !io.flush(|| machine.poll_transmit()).await {
+            machine.connection_lost();
         }
         let mut upgraded = false;
         while let Some(event) = machine.poll_event() {
@@ -409,11 +406,7 @@ async fn drive(
             continue;
         }
         if machine.is_closed() {
-            while let Some(bytes) = machine.poll_transmit() {
-                if io.write(bytes).await.is_err() {
-                    break;
-                }
-            }
+            io.flush(|| machine.poll_transmit()).await;
             io.shutdown().await;
             // Stanzas queued while the connection was ending are not lost:
             // no more are taken, and those queued go into the resumption
@@ -439,11 +432,7 @@ async fn drive(
             }
             return;
         }
-        let deadline = machine.poll_timeout();
-        let sleep = tokio::time::sleep_until(match deadline {
-            Some(t) => epoch + std::time::Duration::from_millis(t.as_millis()),
-            None => tokio::time::Instant::now() + std::time::Duration::from_secs(3600),
-        });
+        let sleep = epoch.sleep_until(machine.poll_timeout());
         tokio::select! {
             read = io.read(&mut buf) => match read {
                 Ok(Read::Data(bytes)) => {
@@ -470,8 +459,7 @@ async fn drive(
                 }
             },
             () = sleep => {
-                let now = Instant::from_millis(u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX));
-                if let Err(e) = machine.handle_timeout(now) {
+                if let Err(e) = machine.handle_timeout(epoch.now()) {
                     if !reported && e.is_fatal() {
                         reported = true;
                         let _ = events.send(Event::Failed(e)).await;
