@@ -13,7 +13,7 @@ use xmpp_sasl::{ChannelBindingType, TlsVersion};
 use xmpp_session::{Client, ClientConfig, ClientEvent, Instant, ResumptionState};
 use xmpp_stanza::Stanza;
 
-use crate::io::{Epoch, Io, Read, buffer};
+use crate::io::{Epoch, Io, Read, buffer, drain_unsent};
 use crate::server::seed;
 use crate::tls::{Trust, client_config};
 
@@ -234,20 +234,14 @@ async fn drive(
             io.flush(|| machine.poll_transmit()).await;
             io.shutdown().await;
             // Stanzas sent while the connection was ending go out when the
-            // session resumes (XEP-0198 §5), or come back with the
-            // unacknowledged ones when it does not; without resumption
-            // they come back as `Refused`.
-            commands.close();
+            // session resumes, or come back with the unacknowledged ones
+            // when it does not; without resumption they come back as
+            // `Refused`.
             let mut state = machine.take_resumption_state();
-            let mut refused = Vec::new();
-            while let Ok(command) = commands.try_recv() {
-                if let Command::Send(stanza) = command {
-                    match &mut state {
-                        Some(state) => state.push_unsent(&stanza),
-                        None => refused.push(*stanza),
-                    }
-                }
-            }
+            let refused = drain_unsent(&mut commands, &mut state, |c| match c {
+                Command::Send(s) => Some(s),
+                _ => None,
+            });
             for stanza in refused {
                 let _ = events.send(Event::Refused(stanza)).await;
             }

@@ -12,7 +12,8 @@ use tokio::net::TcpStream;
 use tokio_rustls::{TlsAcceptor, TlsConnector, client, server};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use xmpp_session::{Instant, TlsInfo};
+use xmpp_session::{Instant, ResumptionState, TlsInfo};
+use xmpp_stanza::Stanza;
 
 use crate::tls::{ServerTls, client_info, server_info};
 
@@ -145,6 +146,28 @@ impl Io {
         }
         true
     }
+}
+
+/// Closes a finished session's command queue and drains the stanzas still
+/// in it (`stanza` picks them out of the commands): into the resumption
+/// state when there is one (they go out after the resend, XEP-0198 §5),
+/// else back to the caller, so none is dropped.
+pub(crate) fn drain_unsent<C>(
+    commands: &mut tokio::sync::mpsc::Receiver<C>,
+    state: &mut Option<ResumptionState>,
+    stanza: impl Fn(C) -> Option<Box<Stanza>>,
+) -> Vec<Stanza> {
+    commands.close();
+    let mut back = Vec::new();
+    while let Ok(command) = commands.try_recv() {
+        if let Some(s) = stanza(command) {
+            match state {
+                Some(state) => state.push_unsent(&s),
+                None => back.push(*s),
+            }
+        }
+    }
+    back
 }
 
 /// The machine's clock: milliseconds since the connection began, as the

@@ -16,7 +16,7 @@ use xmpp_session::{
 };
 use xmpp_stanza::{DefinedCondition, Stanza, StreamError};
 
-use crate::io::{Epoch, Io, Read, buffer};
+use crate::io::{Epoch, Io, Read, buffer, drain_unsent};
 use crate::tls::ServerTls;
 
 /// The RFC 7395 §3.2 path `xmpp serve` answers on.
@@ -411,17 +411,11 @@ async fn drive(
             // Stanzas queued while the connection was ending are not lost:
             // no more are taken, and those queued go into the resumption
             // state, or back to the application to bounce.
-            commands.close();
             let mut state = machine.take_resumption_state();
-            let mut undelivered = Vec::new();
-            while let Ok(command) = commands.try_recv() {
-                if let Command::Send(stanza) = command {
-                    match &mut state {
-                        Some(state) => state.push_unsent(&stanza),
-                        None => undelivered.push(*stanza),
-                    }
-                }
-            }
+            let undelivered = drain_unsent(&mut commands, &mut state, |c| match c {
+                Command::Send(s) => Some(s),
+                _ => None,
+            });
             if !undelivered.is_empty() {
                 let _ = events
                     .send(Event::Session(ServerEvent::Undelivered(undelivered)))
