@@ -13,7 +13,7 @@ use xmpp_sasl::{ChannelBindingType, TlsVersion};
 use xmpp_session::{Client, ClientConfig, ClientEvent, Instant, ResumptionState};
 use xmpp_stanza::Stanza;
 
-use crate::io::{Epoch, Io, Read, buffer, drain_unsent};
+use crate::io::{Epoch, Io, Outbox, Read, drain_unsent};
 use crate::server::seed;
 use crate::tls::{Trust, client_config};
 
@@ -93,7 +93,7 @@ enum Command {
 /// A running client connection.
 #[derive(Debug)]
 pub struct ClientSession {
-    events: mpsc::Receiver<Event>,
+    events: mpsc::Receiver<Box<Event>>,
     commands: mpsc::Sender<Command>,
 }
 
@@ -101,7 +101,7 @@ impl ClientSession {
     /// The next event; `None` once the connection is closed and every
     /// event was taken.
     pub async fn next_event(&mut self) -> Option<Event> {
-        self.events.recv().await
+        self.events.recv().await.map(|e| *e)
     }
 
     /// Sends a stanza (after `Bound`).
@@ -185,11 +185,11 @@ async fn drive(
     mut io: Io,
     mut machine: Client,
     (tls_config, name): (Arc<rustls::ClientConfig>, ServerName<'static>),
-    events: mpsc::Sender<Event>,
+    events: mpsc::Sender<Box<Event>>,
     mut commands: mpsc::Receiver<Command>,
 ) {
+    let mut events = Outbox::new(events);
     let epoch = Epoch::start();
-    let mut buf = buffer();
     let mut app_gone = false;
     let mut reported = false;
     loop {
@@ -212,12 +212,10 @@ async fn drive(
                         let channel_bindings =
                             info.channel_bindings.iter().map(|b| b.kind()).collect();
                         let _ = machine.tls_established(info);
-                        let _ = events
-                            .send(Event::TlsEstablished {
-                                version,
-                                channel_bindings,
-                            })
-                            .await;
+                        events.push(Event::TlsEstablished {
+                            version,
+                            channel_bindings,
+                        });
                     }
                     None => machine.connection_lost(),
                 }
@@ -225,7 +223,7 @@ async fn drive(
                 upgraded = true;
                 break;
             }
-            let _ = events.send(Event::Session(event)).await;
+            events.push(Event::Session(event));
         }
         if upgraded {
             continue;
@@ -242,22 +240,24 @@ async fn drive(
                 Command::Send(s) => Some(s),
                 _ => None,
             });
-            for stanza in refused {
-                let _ = events.send(Event::Refused(stanza)).await;
-            }
-            if let Some(state) = state {
-                let _ = events.send(Event::Resumable(state)).await;
-            }
+            events
+                .finish(
+                    refused
+                        .into_iter()
+                        .map(Event::Refused)
+                        .chain(state.map(Event::Resumable)),
+                )
+                .await;
             return;
         }
         let sleep = epoch.sleep_until(machine.poll_timeout());
         tokio::select! {
-            read = io.read(&mut buf) => match read {
+            read = io.read(), if !events.is_blocked() => match read {
                 Ok(Read::Data(bytes)) => {
                     if let Err(e) = machine.handle_input(&bytes) {
                         if !reported && e.is_fatal() {
                             reported = true;
-                            let _ = events.send(Event::Failed(e)).await;
+                            events.push(Event::Failed(e));
                         }
                     }
                 }
@@ -266,7 +266,7 @@ async fn drive(
             command = commands.recv(), if !app_gone => match command {
                 Some(command) => {
                     if let Some(stanza) = apply(&mut machine, &mut io, command) {
-                        let _ = events.send(Event::Refused(stanza)).await;
+                        events.push(Event::Refused(stanza));
                     }
                 }
                 None => {
@@ -274,11 +274,12 @@ async fn drive(
                     let _ = machine.close();
                 }
             },
+            () = events.ready(), if events.is_blocked() => {}
             () = sleep => {
                 if let Err(e) = machine.handle_timeout(epoch.now()) {
                     if !reported && e.is_fatal() {
                         reported = true;
-                        let _ = events.send(Event::Failed(e)).await;
+                        events.push(Event::Failed(e));
                     }
                 }
             }

@@ -38,30 +38,66 @@ pub(crate) enum Io {
 /// How many bytes one read takes at most.
 const READ_SIZE: usize = 16 * 1024;
 
-impl Io {
-    /// The next bytes or message. Cancel-safe: nothing is lost when the
-    /// future is dropped before it completes.
-    pub(crate) async fn read(&mut self, buf: &mut [u8; READ_SIZE]) -> io::Result<Read> {
-        let n = match self {
-            Self::Tcp(s) => s.read(buf).await?,
-            Self::ServerTls(s) => s.read(buf).await?,
-            Self::ClientTls(s) => s.read(buf).await?,
-            Self::WebSocket(ws) => loop {
-                match ws.next().await {
-                    None | Some(Ok(Message::Close(_))) => return Ok(Read::Eof),
-                    Some(Ok(Message::Text(t))) => return Ok(Read::Data(t.into_bytes())),
-                    Some(Ok(Message::Binary(b))) => return Ok(Read::Data(b)),
-                    // Pings are answered by tungstenite itself.
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => return Err(io::Error::other(e)),
-                }
-            },
-            Self::Gone => return Ok(Read::Eof),
+thread_local! {
+    /// One read buffer per runtime thread, shared by the connections it
+    /// runs: a connection waiting for input holds none of its own (16 KiB
+    /// each otherwise, most of an idle connection's memory).
+    static SCRATCH: core::cell::RefCell<Box<[u8; READ_SIZE]>> =
+        core::cell::RefCell::new(Box::new([0; READ_SIZE]));
+}
+
+/// What `stream` gives right now, read into the thread's buffer and copied
+/// out at its length; `None` when it has nothing yet (the read registered
+/// no waker of ours: the caller then waits for the socket's readiness).
+fn read_now<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> Option<io::Result<Read>> {
+    use futures_util::FutureExt as _;
+    SCRATCH.with_borrow_mut(|buf| {
+        let n = match stream.read(&mut buf[..]).now_or_never()? {
+            Ok(n) => n,
+            Err(e) => return Some(Err(e)),
         };
-        Ok(match n {
+        Some(Ok(match n {
             0 => Read::Eof,
             n => Read::Data(buf.get(..n).unwrap_or_default().to_vec()),
-        })
+        }))
+    })
+}
+
+impl Io {
+    /// The next bytes or message. Cancel-safe: nothing is lost when the
+    /// future is dropped before it completes (it only ever waits for
+    /// readiness; the read itself never waits).
+    pub(crate) async fn read(&mut self) -> io::Result<Read> {
+        loop {
+            // TLS first tries what rustls may already hold decrypted, then
+            // waits on the socket under it.
+            let ready = match self {
+                Self::Tcp(s) => match read_now(s) {
+                    Some(r) => return r,
+                    None => s.readable().await,
+                },
+                Self::ServerTls(s) => match read_now(s) {
+                    Some(r) => return r,
+                    None => s.get_ref().0.readable().await,
+                },
+                Self::ClientTls(s) => match read_now(s) {
+                    Some(r) => return r,
+                    None => s.get_ref().0.readable().await,
+                },
+                Self::WebSocket(ws) => loop {
+                    match ws.next().await {
+                        None | Some(Ok(Message::Close(_))) => return Ok(Read::Eof),
+                        Some(Ok(Message::Text(t))) => return Ok(Read::Data(t.into_bytes())),
+                        Some(Ok(Message::Binary(b))) => return Ok(Read::Data(b)),
+                        // Pings are answered by tungstenite itself.
+                        Some(Ok(_)) => {}
+                        Some(Err(e)) => return Err(io::Error::other(e)),
+                    }
+                },
+                Self::Gone => return Ok(Read::Eof),
+            };
+            ready?;
+        }
     }
 
     /// Writes bytes (TCP, TLS) or one message (WebSocket).
@@ -130,11 +166,6 @@ impl Io {
     }
 }
 
-/// A read buffer.
-pub(crate) fn buffer() -> Box<[u8; READ_SIZE]> {
-    Box::new([0u8; READ_SIZE])
-}
-
 impl Io {
     /// Writes every transmit `next` gives; `false` when a write failed
     /// (the rest stay with the machine).
@@ -190,5 +221,88 @@ impl Epoch {
             Some(t) => self.0 + std::time::Duration::from_millis(t.as_millis()),
             None => tokio::time::Instant::now() + std::time::Duration::from_secs(3600),
         })
+    }
+}
+
+/// The events of one connection on their way to the application.
+///
+/// A driver never waits on the application while it could apply commands:
+/// events the channel cannot take now are held here, and the driver reads
+/// no more from its peer until they are taken. A session whose application
+/// is slow is slowed down through its TCP window instead; two sessions
+/// whose applications route stanzas to each other cannot wait on each
+/// other; and what is held is bounded by one read's worth of events.
+///
+/// Events travel boxed: a tokio channel allocates its slots 32 at a time
+/// from the start, and 32 boxes are 256 bytes where 32 events are about
+/// 8 KiB, held by every idle connection.
+pub(crate) struct Outbox<E> {
+    tx: tokio::sync::mpsc::Sender<Box<E>>,
+    held: std::collections::VecDeque<Box<E>>,
+}
+
+impl<E> Outbox<E> {
+    pub(crate) fn new(tx: tokio::sync::mpsc::Sender<Box<E>>) -> Self {
+        Self {
+            tx,
+            held: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// Queues `event` behind those held, handing over what the channel
+    /// takes now. An application that is gone takes nothing, and nothing
+    /// is held for it.
+    pub(crate) fn push(&mut self, event: E) {
+        self.held.push_back(Box::new(event));
+        self.pump();
+    }
+
+    fn pump(&mut self) {
+        use tokio::sync::mpsc::error::TrySendError;
+        while let Some(event) = self.held.pop_front() {
+            match self.tx.try_send(event) {
+                Ok(()) => {}
+                Err(TrySendError::Full(event)) => {
+                    self.held.push_front(event);
+                    return;
+                }
+                Err(TrySendError::Closed(_)) => {
+                    self.held.clear();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Whether events wait for the application (the driver does not read
+    /// meanwhile).
+    pub(crate) fn is_blocked(&self) -> bool {
+        !self.held.is_empty()
+    }
+
+    /// Waits for room and hands over what it can. Cancel-safe: a permit
+    /// reserved is used before anything else can be awaited.
+    pub(crate) async fn ready(&mut self) {
+        match self.tx.reserve().await {
+            Ok(permit) => {
+                if let Some(event) = self.held.pop_front() {
+                    permit.send(event);
+                }
+            }
+            Err(_) => self.held.clear(),
+        }
+        self.pump();
+    }
+
+    /// Hands over every held event, then `last` ones, waiting as long as
+    /// the application takes (the connection has ended: nothing else is
+    /// left to do).
+    pub(crate) async fn finish(mut self, last: impl IntoIterator<Item = E>) {
+        self.held.extend(last.into_iter().map(Box::new));
+        while let Some(event) = self.held.pop_front() {
+            if self.tx.send(event).await.is_err() {
+                return;
+            }
+        }
     }
 }

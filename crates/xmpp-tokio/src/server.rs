@@ -16,7 +16,7 @@ use xmpp_session::{
 };
 use xmpp_stanza::{DefinedCondition, Stanza, StreamError};
 
-use crate::io::{Epoch, Io, Read, buffer, drain_unsent};
+use crate::io::{Epoch, Io, Outbox, Read, drain_unsent};
 use crate::tls::ServerTls;
 
 /// The RFC 7395 §3.2 path `xmpp serve` answers on.
@@ -66,13 +66,15 @@ pub enum Event {
 
 /// A command for the driver task.
 #[derive(Debug)]
+/// Each variant is small (the large ones boxed): the channel allocates
+/// its slots 32 at a time, for every connection.
 enum Command {
-    Credentials(Credentials),
+    Credentials(Box<Credentials>),
     AcceptBind(String),
     RejectBind(DefinedCondition),
     AcceptResume(Box<ResumptionState>),
     RejectResume,
-    IssueToken(String, String),
+    IssueToken(Box<(String, String)>),
     DeclineToken,
     Send(Box<Stanza>),
     Close,
@@ -211,7 +213,7 @@ pub(crate) fn seed() -> io::Result<Seed> {
 /// One accepted connection, as the application sees it.
 #[derive(Debug)]
 pub struct ServerSession {
-    events: mpsc::Receiver<Event>,
+    events: mpsc::Receiver<Box<Event>>,
     sender: SessionSender,
     peer: SocketAddr,
     kind: ListenerKind,
@@ -249,6 +251,27 @@ impl SessionSender {
             })
     }
 
+    /// Queues a stanza for the client, waiting up to `wait` while its
+    /// queue is full: the backpressure a router puts on the session that
+    /// sent the stanza (whose own reading pauses meanwhile, and with it its
+    /// client, through TCP). Gives the stanza back when the session is gone
+    /// or the wait ran out, for the caller to keep or bounce.
+    pub async fn send_within(
+        &self,
+        stanza: Stanza,
+        wait: std::time::Duration,
+    ) -> Result<(), Box<Stanza>> {
+        use tokio::sync::mpsc::error::SendTimeoutError;
+        self.commands
+            .send_timeout(Command::Send(Box::new(stanza)), wait)
+            .await
+            .map_err(|e| match e {
+                SendTimeoutError::Timeout(Command::Send(s))
+                | SendTimeoutError::Closed(Command::Send(s)) => s,
+                _ => unreachable!("the command sent is a Send"),
+            })
+    }
+
     /// Closes the stream with a stream error (RFC 6120 §4.9).
     pub fn close_with_error(&self, error: StreamError) -> bool {
         self.push(Command::CloseWithError(Box::new(error)))
@@ -269,7 +292,7 @@ impl ServerSession {
     /// The next event; `None` once the connection is closed and every
     /// event was taken.
     pub async fn next_event(&mut self) -> Option<Event> {
-        self.events.recv().await
+        self.events.recv().await.map(|e| *e)
     }
 
     /// A sender for this session's commands.
@@ -289,7 +312,8 @@ impl ServerSession {
 
     /// Answers [`ServerEvent::CredentialsRequest`].
     pub fn provide_credentials(&self, credentials: Credentials) -> bool {
-        self.sender.push(Command::Credentials(credentials))
+        self.sender
+            .push(Command::Credentials(Box::new(credentials)))
     }
 
     /// Answers [`ServerEvent::BindRequest`] with a resourcepart.
@@ -314,8 +338,10 @@ impl ServerSession {
 
     /// Answers [`ServerEvent::TokenRequest`] with a token and its expiry.
     pub fn issue_token(&self, token: &str, expiry: &str) -> bool {
-        self.sender
-            .push(Command::IssueToken(token.to_owned(), expiry.to_owned()))
+        self.sender.push(Command::IssueToken(Box::new((
+            token.to_owned(),
+            expiry.to_owned(),
+        ))))
     }
 
     /// Answers [`ServerEvent::TokenRequest`] with no token.
@@ -346,12 +372,12 @@ fn apply(machine: &mut Server, command: Command) -> Option<Stanza> {
             }
             machine.send(*s)
         }
-        Command::Credentials(c) => machine.provide_credentials(c),
+        Command::Credentials(c) => machine.provide_credentials(*c),
         Command::AcceptBind(r) => machine.accept_bind(&r).map(|_| ()),
         Command::RejectBind(c) => machine.reject_bind(c),
         Command::AcceptResume(s) => machine.accept_resume(*s),
         Command::RejectResume => machine.reject_resume(),
-        Command::IssueToken(t, e) => machine.issue_token(&t, &e),
+        Command::IssueToken(t) => machine.issue_token(&t.0, &t.1),
         Command::DeclineToken => machine.decline_token(),
         Command::Close => machine.close(),
         Command::CloseWithError(e) => {
@@ -368,11 +394,11 @@ async fn drive(
     mut io: Io,
     mut machine: Server,
     tls: Option<ServerTls>,
-    events: mpsc::Sender<Event>,
+    events: mpsc::Sender<Box<Event>>,
     mut commands: mpsc::Receiver<Command>,
 ) {
+    let mut events = Outbox::new(events);
     let epoch = Epoch::start();
-    let mut buf = buffer();
     let mut app_gone = false;
     let mut reported = false;
     loop {
@@ -385,14 +411,14 @@ async fn drive(
                 // A client that sends TLS records before <proceed/> breaks
                 // RFC 6120 §5.4.3.3; such bytes are not replayed into TLS.
                 let info = match (&tls, tls_bytes.is_empty()) {
-                    (Some(t), true) => io.accept_tls(t).await.ok(),
+                    (Some(t), true) => Box::pin(io.accept_tls(t)).await.ok(),
                     _ => None,
                 };
                 match info {
                     Some(info) => {
                         let version = info.version;
                         let _ = machine.tls_established(info);
-                        let _ = events.send(Event::TlsEstablished(version)).await;
+                        events.push(Event::TlsEstablished(version));
                     }
                     None => machine.connection_lost(),
                 }
@@ -400,14 +426,16 @@ async fn drive(
                 upgraded = true;
                 break;
             }
-            let _ = events.send(Event::Session(event)).await;
+            events.push(Event::Session(event));
         }
         if upgraded {
             continue;
         }
         if machine.is_closed() {
-            io.flush(|| machine.poll_transmit()).await;
-            io.shutdown().await;
+            // Boxed, like the TLS handshake: an await point's state is
+            // part of the task's size for the connection's whole life.
+            Box::pin(io.flush(|| machine.poll_transmit())).await;
+            Box::pin(io.shutdown()).await;
             // Stanzas queued while the connection was ending are not lost:
             // no more are taken, and those queued go into the resumption
             // state, or back to the application to bounce.
@@ -416,24 +444,20 @@ async fn drive(
                 Command::Send(s) => Some(s),
                 _ => None,
             });
-            if !undelivered.is_empty() {
-                let _ = events
-                    .send(Event::Session(ServerEvent::Undelivered(undelivered)))
-                    .await;
-            }
-            if let Some(state) = state {
-                let _ = events.send(Event::Resumable(state)).await;
-            }
+            let undelivered = (!undelivered.is_empty())
+                .then(|| Event::Session(ServerEvent::Undelivered(undelivered)));
+            Box::pin(events.finish(undelivered.into_iter().chain(state.map(Event::Resumable))))
+                .await;
             return;
         }
         let sleep = epoch.sleep_until(machine.poll_timeout());
         tokio::select! {
-            read = io.read(&mut buf) => match read {
+            read = io.read(), if !events.is_blocked() => match read {
                 Ok(Read::Data(bytes)) => {
                     if let Err(e) = machine.handle_input(&bytes) {
                         if !reported && e.is_fatal() {
                             reported = true;
-                            let _ = events.send(Event::Failed(e)).await;
+                            events.push(Event::Failed(e));
                         }
                     }
                 }
@@ -442,9 +466,7 @@ async fn drive(
             command = commands.recv(), if !app_gone => match command {
                 Some(command) => {
                     if let Some(refused) = apply(&mut machine, command) {
-                        let _ = events
-                            .send(Event::Session(ServerEvent::Undelivered(vec![refused])))
-                            .await;
+                        events.push(Event::Session(ServerEvent::Undelivered(vec![refused])));
                     }
                 }
                 None => {
@@ -452,11 +474,12 @@ async fn drive(
                     let _ = machine.close();
                 }
             },
+            () = events.ready(), if events.is_blocked() => {}
             () = sleep => {
                 if let Err(e) = machine.handle_timeout(epoch.now()) {
                     if !reported && e.is_fatal() {
                         reported = true;
-                        let _ = events.send(Event::Failed(e)).await;
+                        events.push(Event::Failed(e));
                     }
                 }
             }
