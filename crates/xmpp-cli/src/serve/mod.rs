@@ -21,7 +21,7 @@ use xmpp_tokio::{
 };
 
 use crate::io::{Exit, usage};
-use state::{Account, State};
+use state::{Account, State, Waiting};
 
 pub(crate) const USAGE: &str =
     "usage: xmpp serve [--listen ADDR] [--direct-tls-listen ADDR] [--ws-listen ADDR]
@@ -344,72 +344,87 @@ async fn run_session(
         if let ServerEvent::Closed { resumable } = event {
             // A resumable session's state follows as the last event.
             if !resumable {
-                if let (Some(j), Ok(mut st)) = (&jid, state.lock()) {
-                    st.unbound(j);
+                let waiting = match (&jid, state.lock()) {
+                    (Some(j), Ok(mut st)) => {
+                        st.unbound(j);
+                        st.take_waiting()
+                    }
+                    _ => Vec::new(),
+                };
+                if !waiting.is_empty() {
+                    Box::pin(deliver(&state, waiting)).await;
                 }
             }
             continue;
         }
-        let Ok(mut st) = state.lock() else { return };
-        match event {
-            ServerEvent::CredentialsRequest { request, fast } => {
-                let answer = st.credentials(&request, fast);
-                session.provide_credentials(answer);
-            }
-            ServerEvent::Authenticated {
-                jid: who,
-                mechanism: m,
-            } => {
-                mechanism = Some(m.name());
-                account = Some(who);
-            }
-            ServerEvent::BindRequest {
-                requested,
-                suggested,
-            } => {
-                // RFC 6120 §7.7.2.2: a resource in use gets a server one.
-                let resource = match (&requested, &account) {
-                    (Some(r), Some(a)) if !st.in_use(a, r) => r.clone(),
-                    _ => suggested,
-                };
-                session.accept_bind(&resource);
-            }
-            ServerEvent::Bound { jid: bound } | ServerEvent::Resumed { jid: bound, .. } => {
-                st.bound(&bound, session.sender());
-                if !quiet {
-                    emit(&json!({
-                        "event": "bound",
-                        "jid": bound.as_str(),
-                        "mechanism": mechanism,
-                        "tls": tls,
-                        "transport": transport,
-                    }));
+        let waiting = {
+            let Ok(mut st) = state.lock() else { return };
+            match event {
+                ServerEvent::CredentialsRequest { request, fast } => {
+                    let answer = st.credentials(&request, fast);
+                    session.provide_credentials(answer);
                 }
-                jid = Some(bound);
+                ServerEvent::Authenticated {
+                    jid: who,
+                    mechanism: m,
+                } => {
+                    mechanism = Some(m.name());
+                    account = Some(who);
+                }
+                ServerEvent::BindRequest {
+                    requested,
+                    suggested,
+                } => {
+                    // RFC 6120 §7.7.2.2: a resource in use gets a server one.
+                    let resource = match (&requested, &account) {
+                        (Some(r), Some(a)) if !st.in_use(a, r) => r.clone(),
+                        _ => suggested,
+                    };
+                    session.accept_bind(&resource);
+                }
+                ServerEvent::Bound { jid: bound } | ServerEvent::Resumed { jid: bound, .. } => {
+                    st.bound(&bound, session.sender());
+                    if !quiet {
+                        emit(&json!({
+                            "event": "bound",
+                            "jid": bound.as_str(),
+                            "mechanism": mechanism,
+                            "tls": tls,
+                            "transport": transport,
+                        }));
+                    }
+                    jid = Some(bound);
+                }
+                ServerEvent::ResumeRequest { previd, .. } => match st.take_resumable(&previd) {
+                    Some(s) => {
+                        session.accept_resume(s);
+                    }
+                    None => {
+                        session.reject_resume();
+                    }
+                },
+                ServerEvent::TokenRequest { mechanism: m } => {
+                    let token = random_token();
+                    if let Some(user) = account.as_ref().and_then(BareJid::localpart) {
+                        st.issued(user, m, token.clone());
+                    }
+                    session.issue_token(&token, &expiry(30));
+                }
+                ServerEvent::Stanza(stanza) => {
+                    if let Some(from) = &jid {
+                        st.route(from, stanza);
+                    }
+                }
+                ServerEvent::Undelivered(stanzas) => st.undelivered(stanzas),
+                ServerEvent::StreamError(e) => reason = e.condition.as_str().to_owned(),
+                _ => {}
             }
-            ServerEvent::ResumeRequest { previd, .. } => match st.take_resumable(&previd) {
-                Some(s) => {
-                    session.accept_resume(s);
-                }
-                None => {
-                    session.reject_resume();
-                }
-            },
-            ServerEvent::TokenRequest { mechanism: m } => {
-                let token = random_token();
-                if let Some(user) = account.as_ref().and_then(BareJid::localpart) {
-                    st.issued(user, m, token.clone());
-                }
-                session.issue_token(&token, &expiry(30));
-            }
-            ServerEvent::Stanza(stanza) => {
-                if let Some(from) = &jid {
-                    st.route(from, stanza);
-                }
-            }
-            ServerEvent::Undelivered(stanzas) => st.undelivered(stanzas),
-            ServerEvent::StreamError(e) => reason = e.condition.as_str().to_owned(),
-            _ => {}
+            st.take_waiting()
+        };
+        // Boxed: rare, and an await point's state is part of every
+        // session task's size for its whole life.
+        if !waiting.is_empty() {
+            Box::pin(deliver(&state, waiting)).await;
         }
     }
     if !quiet {
@@ -432,10 +447,35 @@ fn hibernate(state: &Arc<Mutex<State>>, jid: &FullJid, s: xmpp_session::Resumpti
     let jid = jid.clone();
     tokio::spawn(async move {
         tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
-        if let Ok(mut st) = state.lock() {
-            st.expire(&jid, &id);
-        }
+        let waiting = match state.lock() {
+            Ok(mut st) => {
+                st.expire(&jid, &id);
+                st.take_waiting()
+            }
+            Err(_) => return,
+        };
+        deliver(&state, waiting).await;
     });
+}
+
+/// How long a routing task waits for room in a recipient's full queue
+/// before the stanza bounces: a recipient that reads slower than its
+/// senders write slows them down, up to this bound.
+const SLOW_RECIPIENT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Delivers stanzas that found their sessions' queues full, in order,
+/// waiting for room (the state is not held meanwhile; this task takes
+/// nothing more from its own client until they are in). What a session
+/// does not take goes back through the state.
+async fn deliver(state: &Arc<Mutex<State>>, waiting: Vec<Waiting>) {
+    let mut waiting = std::collections::VecDeque::from(waiting);
+    while let Some(Waiting { to, sender, stanza }) = waiting.pop_front() {
+        if let Err(stanza) = sender.send_within(stanza, SLOW_RECIPIENT).await {
+            let Ok(mut st) = state.lock() else { return };
+            st.not_taken(&to, *stanza, sender.is_alive());
+            waiting.extend(st.take_waiting());
+        }
+    }
 }
 
 fn random_token() -> String {

@@ -66,6 +66,22 @@ pub(crate) struct State {
     resources: HashMap<BareJid, BTreeMap<String, Resource>>,
     /// Sessions that ended resumable, by SM-ID.
     resumable: HashMap<String, ResumptionState>,
+    /// Stanzas for live sessions whose queues were full, in routing order:
+    /// the task that routed them delivers them after it lets go of the
+    /// state, waiting for room (see [`Waiting`]).
+    waiting: Vec<Waiting>,
+}
+
+/// A stanza routed to a bound session whose queue was full. The routing
+/// task waits for room ([`SessionSender::send_within`]), and meanwhile
+/// takes nothing more from its own client: a reader slower than its
+/// senders slows them down instead of losing their messages. RFC 6120
+/// §10.1 asks for in-order delivery between two entities, so once a
+/// stanza for a resource waits, later ones for it wait behind it.
+pub(crate) struct Waiting {
+    pub(crate) to: FullJid,
+    pub(crate) sender: SessionSender,
+    pub(crate) stanza: Stanza,
 }
 
 impl State {
@@ -75,6 +91,7 @@ impl State {
             accounts,
             resources: HashMap::new(),
             resumable: HashMap::new(),
+            waiting: Vec::new(),
         }
     }
 
@@ -238,6 +255,14 @@ impl State {
                 true
             }
             Some(_) => false,
+            None if self.waiting.iter().any(|w| &w.to == to) => {
+                self.waiting.push(Waiting {
+                    to: to.clone(),
+                    sender: r.sender.clone(),
+                    stanza,
+                });
+                true
+            }
             None => match r.sender.try_send(stanza) {
                 Ok(()) => true,
                 // The session is ending; how it ends decides.
@@ -245,8 +270,34 @@ impl State {
                     r.ending.push(*stanza);
                     true
                 }
-                Err(_) => false,
+                Err(_) if !r.sender.is_alive() => false,
+                Err(stanza) => {
+                    self.waiting.push(Waiting {
+                        to: to.clone(),
+                        sender: r.sender.clone(),
+                        stanza: *stanza,
+                    });
+                    true
+                }
             },
+        }
+    }
+
+    /// The stanzas that wait for room in their sessions' queues, for the
+    /// task that routed them to deliver once it lets go of the state.
+    pub(crate) fn take_waiting(&mut self) -> Vec<Waiting> {
+        core::mem::take(&mut self.waiting)
+    }
+
+    /// A waiting stanza its session did not take: the session ended
+    /// meanwhile (routed again, to its hibernation or its end), or it
+    /// still had no room after the wait (bounced with
+    /// `resource-constraint`, RFC 6120 §8.3.3.18).
+    pub(crate) fn not_taken(&mut self, to: &FullJid, stanza: Stanza, alive: bool) {
+        if alive {
+            self.bounce(&stanza, DefinedCondition::ResourceConstraint);
+        } else if !self.send_to(to, stanza.clone()) {
+            self.bounce(&stanza, DefinedCondition::RecipientUnavailable);
         }
     }
 

@@ -290,3 +290,112 @@ fn probe_passes_every_must_against_serve() {
     assert_eq!(xmpp(&["probe", "--server", &server], None).0, 2);
     drop(served);
 }
+
+/// A raw c2s client for the flood test: plain TCP, SASL PLAIN, bind.
+struct Raw {
+    tcp: std::net::TcpStream,
+    seen: Vec<u8>,
+}
+
+impl Raw {
+    fn login(server: &str, user: &str, password: &str, resource: &str) -> Self {
+        use base64::Engine as _;
+        let tcp = std::net::TcpStream::connect(server).expect("connect");
+        tcp.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .expect("timeout");
+        let mut raw = Self {
+            tcp,
+            seen: Vec::new(),
+        };
+        let open = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
+                    xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>";
+        raw.send(open);
+        raw.until("</stream:features>");
+        let token =
+            base64::engine::general_purpose::STANDARD.encode(format!("\0{user}\0{password}"));
+        raw.send(&format!(
+            "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{token}</auth>"
+        ));
+        raw.until("<success");
+        raw.send(open);
+        raw.until("</stream:features>");
+        raw.send(&format!(
+            "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
+             <resource>{resource}</resource></bind></iq>"
+        ));
+        raw.until("</iq>");
+        raw.seen.clear();
+        raw
+    }
+
+    fn send(&mut self, s: &str) {
+        use std::io::Write as _;
+        self.tcp.write_all(s.as_bytes()).expect("write");
+    }
+
+    /// Reads until `what` has been seen `n` times since the last clear.
+    fn until_n(&mut self, what: &str, n: usize) {
+        use std::io::Read as _;
+        let count = |seen: &[u8]| {
+            seen.windows(what.len())
+                .filter(|w| *w == what.as_bytes())
+                .count()
+        };
+        let mut chunk = [0u8; 65536];
+        let mut seen = 0;
+        let mut from = 0;
+        while seen < n {
+            let got = self.tcp.read(&mut chunk).unwrap_or_else(|e| {
+                panic!(
+                    "{e} after {seen} of {n} {what}: {}",
+                    String::from_utf8_lossy(&self.seen[self.seen.len().saturating_sub(300)..])
+                )
+            });
+            assert!(got > 0, "closed: {}", String::from_utf8_lossy(&self.seen));
+            self.seen.extend_from_slice(&chunk[..got]);
+            // Count only what is new (and a match split across reads).
+            seen += count(&self.seen[from..]);
+            from = self.seen.len().saturating_sub(what.len() - 1);
+        }
+    }
+
+    fn until(&mut self, what: &str) {
+        self.until_n(what, 1);
+    }
+}
+
+/// A sender faster than the recipient's queue: every message arrives, in
+/// order, and none bounces (before the router waited for room, those past
+/// the queue's 256 came back as `service-unavailable`).
+#[test]
+fn a_flood_is_delivered_whole_and_in_order() {
+    let served = Served::start(&["--tls", "off", "--allow-plain"]);
+    let server = served.c2s();
+    let mut romeo = Raw::login(&server, "romeo", "j4l13t", "r");
+    let mut juliet = Raw::login(&server, "juliet", "r0m30", "j");
+    const N: usize = 5_000;
+    let mut flood = String::new();
+    for i in 0..N {
+        flood.push_str(&format!(
+            "<message to='romeo@localhost/r' type='chat' id='m{i}'><body>{i}</body></message>"
+        ));
+    }
+    let writer = std::thread::spawn(move || {
+        juliet.send(&flood);
+        juliet
+    });
+    romeo.until_n("</message>", N);
+    let mut juliet = writer.join().expect("writer");
+    let text = String::from_utf8_lossy(&romeo.seen).into_owned();
+    let ids: Vec<usize> = text
+        .split("<body>")
+        .skip(1)
+        .filter_map(|s| s.split('<').next()?.parse().ok())
+        .collect();
+    assert_eq!(ids, (0..N).collect::<Vec<_>>());
+    // Juliet's stream holds no bounce: a ping's answer comes first.
+    juliet.send("<iq type='get' id='p' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>");
+    juliet.until("id='p'");
+    let hers = String::from_utf8_lossy(&juliet.seen);
+    assert!(!hers.contains("<error"), "{hers}");
+}
