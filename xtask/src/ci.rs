@@ -58,6 +58,9 @@ pub(crate) fn run(args: &[String]) -> Result {
         // `xmpp probe` against Prosody and `xmpp serve`: results kept in
         // testdata/probe/.
         crate::probe::run(&[])?;
+        // The small load run, every server side by side: about a minute.
+        // It fails only when a server does not do what is asked.
+        crate::load::run(&[])?;
         // Every golden stream against expat: a few seconds of Python.
         crate::conformance::run(&["streams".to_owned()])?;
         // The Python binding, built into a wheel and tested as installed.

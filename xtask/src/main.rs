@@ -36,6 +36,7 @@ mod fuzz;
 mod golden;
 mod interop;
 mod linear;
+mod load;
 mod probe;
 mod py;
 mod setup;
@@ -58,6 +59,7 @@ fn main() -> ExitCode {
         Some("probe") => probe::run(&args[1..]),
         Some("py") => py::run(&args[1..]),
         Some("linear") => linear::run(&args[1..]),
+        Some("load") => load::run(&args[1..]),
         Some("setup") => setup::run(&args[1..]),
         _ => {
             eprintln!("{}", USAGE);
@@ -110,6 +112,10 @@ commands:
                                   testdata/probe/ (--update rewrites them)
   py                              build the Python wheel of crates/xmpp-py (maturin, in a venv
                                   under target/py-venv) and run its pytest suite on it
+  load [--full]                   `xmpp serve`, Prosody and ejabberd under the same load
+                                  (xtask/load's generator, loopback): logins/s, messages/s,
+                                  memory per idle connection, side by side; --full is the
+                                  large run (the small one is CI's)
   linear                          count instructions (callgrind) of framing and tree building
                                   on worst-case inputs at 1x and 10x; fails when a ratio is
                                   over 15 (needs the Debian package `valgrind`)";

@@ -89,6 +89,16 @@ pub(crate) struct Running {
     paths: Paths,
 }
 
+impl Running {
+    /// The process id of the server (for its resident memory).
+    pub(crate) fn pid(&self) -> u32 {
+        self.server.child.id()
+    }
+}
+
+/// The host whose accounts have SCRAM-SHA-256 keys.
+pub(crate) const DOMAIN_SHA256: &str = HOST_SHA256;
+
 /// The domain and two accounts of a started Prosody, for other tools.
 pub(crate) const DOMAIN: &str = HOST;
 pub(crate) const ACCOUNTS: [(&str, &str); 2] = [("alice", "alice-secret"), ("bob", "bob-secret")];
@@ -98,6 +108,12 @@ pub(crate) const ESCAPED: (&str, &str) = ("jo,n=e", "escape-secret");
 
 /// Starts a Prosody of this run's configuration under `target/<dir>`.
 pub(crate) fn start(dir: &str) -> Result<Running> {
+    start_logging(dir, "debug")
+}
+
+/// [`start`] with Prosody logging at `level` only (`warn` for a load
+/// run, where a debug log would measure the disk).
+pub(crate) fn start_logging(dir: &str, level: &str) -> Result<Running> {
     let prosody = find_program("prosody")?;
     let prosodyctl = find_program("prosodyctl")?;
     let paths = prepare(&root().join("target").join(dir))?;
@@ -109,7 +125,7 @@ pub(crate) fn start(dir: &str) -> Result<Running> {
     ] {
         std::fs::write(file, pem).map_err(|e| format!("write {}: {e}", file.display()))?;
     }
-    std::fs::write(&paths.config, config(&paths.dir, port))
+    std::fs::write(&paths.config, config(&paths.dir, port, level))
         .map_err(|e| format!("write {}: {e}", paths.config.display()))?;
     for host in [HOST, HOST_SHA256] {
         for (user, password) in USERS.into_iter().chain([ESCAPED]) {
@@ -278,7 +294,7 @@ fn lua_string(s: &str) -> String {
 /// The configuration: c2s on `port` of 127.0.0.1 only, nothing else
 /// listening, plaintext allowed, STARTTLS offered with the run's
 /// certificate, XEP-0198 on, everything kept under `dir`.
-fn config(dir: &Path, port: u16) -> String {
+fn config(dir: &Path, port: u16, level: &str) -> String {
     let path = |name: &str| lua_string(&dir.join(name).display().to_string());
     format!(
         r#"-- Written by cargo xtask conformance prosody; rewritten on every run.
@@ -289,7 +305,7 @@ data_path = {data}
 pidfile = {pid}
 certificates = {certs}
 ssl = {{ certificate = {cert}; key = {key} }}
-log = {{ debug = {log} }}
+log = {{ {level} = {log} }}
 c2s_ports = {{ {port} }}
 c2s_interfaces = {{ "127.0.0.1" }}
 c2s_direct_tls_ports = {{}}
@@ -414,7 +430,7 @@ mod tests {
 
     #[test]
     fn config_listens_on_loopback_only() {
-        let c = config(Path::new("/w/target/p"), 40123);
+        let c = config(Path::new("/w/target/p"), 40123, "debug");
         for want in [
             "c2s_ports = { 40123 }",
             "c2s_interfaces = { \"127.0.0.1\" }",

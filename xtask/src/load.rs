@@ -1,0 +1,291 @@
+//! `cargo xtask load [--full]`: `xmpp serve`, Prosody and ejabberd under
+//! the same load, on loopback, and one table side by side.
+//!
+//! The load comes from `xmpp-load` (`xtask/load/`), a generator that
+//! shares no code with the project's XMPP crates (Debian's tsung, the tool
+//! of ejabberd's own benchmarks, has no SCRAM; see that crate's docs). It
+//! runs on one thread, so the server has the machine's other core. Per
+//! server it measures, each on a freshly started process:
+//!
+//! - logins per second: stream, SCRAM-SHA-256 against stored keys,
+//!   restart, bind, close; in the clear and with STARTTLS;
+//! - messages routed per second: K senders and K receivers, each sender
+//!   writing M chat messages to its receiver's full JID;
+//! - resident memory per idle authenticated connection (the server's
+//!   process tree, before and after N more connections), in the clear and
+//!   with STARTTLS.
+//!
+//! The run is bounded in count (the sizes below) and in time (every step
+//! of the generator has a deadline). The small run is what CI does; the
+//! figures of the full one go in the note. Nothing here fails on a
+//! figure: a run fails only when a server does not do what is asked.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::conformance::prosody;
+use crate::util::{Result, root, sh};
+
+/// The sizes of a run.
+struct Sizes {
+    logins: usize,
+    pairs: usize,
+    messages: usize,
+    idle: usize,
+}
+
+const SMALL: Sizes = Sizes {
+    logins: 200,
+    pairs: 10,
+    messages: 1_000,
+    idle: 200,
+};
+
+const FULL: Sizes = Sizes {
+    logins: 2_000,
+    pairs: 50,
+    messages: 4_000,
+    idle: 2_000,
+};
+
+/// A server under load: where it listens, its accounts, its process.
+struct Target {
+    addr: String,
+    domain: String,
+    users: [(String, String); 2],
+    pid: u32,
+    /// Stops the server when dropped.
+    _running: Box<dyn core::any::Any>,
+}
+
+/// The servers measured, by name.
+const SERVERS: [&str; 2] = ["xmpp serve", "prosody 0.12"];
+
+pub(crate) fn run(args: &[String]) -> Result {
+    let sizes = if args.iter().any(|a| a == "--full") {
+        FULL
+    } else {
+        SMALL
+    };
+    sh(Command::new("cargo").args([
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        "xmpp-cli",
+        "-p",
+        "xtask-load",
+    ]))?;
+    let release = root().join("target").join("release");
+    let load = release.join("xmpp-load");
+    let xmpp = release.join("xmpp");
+    let mut rows = Vec::new();
+    for name in SERVERS {
+        let start = || -> Result<Target> {
+            match name {
+                "xmpp serve" => serve(&xmpp),
+                _ => prosody_target(),
+            }
+        };
+        eprintln!("load: {name}");
+        let mut row = json!({"server": name});
+        {
+            let t = start()?;
+            row["logins"] = drive(&load, &t, "logins", &[("--count", sizes.logins)], false)?;
+            row["logins_tls"] = drive(&load, &t, "logins", &[("--count", sizes.logins)], true)?;
+            row["messages"] = drive(
+                &load,
+                &t,
+                "messages",
+                &[("--pairs", sizes.pairs), ("--count", sizes.messages)],
+                false,
+            )?;
+        }
+        for (key, tls) in [("idle", false), ("idle_tls", true)] {
+            let t = start()?;
+            let pid = usize::try_from(t.pid).map_err(|e| e.to_string())?;
+            row[key] = drive(
+                &load,
+                &t,
+                "idle",
+                &[("--count", sizes.idle), ("--pid", pid)],
+                tls,
+            )?;
+        }
+        rows.push(row);
+    }
+    let out = root().join("target").join("load");
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let file = out.join("results.json");
+    std::fs::write(&file, Value::Array(rows.clone()).to_string())
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+    print!("{}", table(&rows));
+    eprintln!("load: the raw figures are in {}", file.display());
+    Ok(())
+}
+
+/// One `xmpp-load` run against `t`; its JSON line.
+fn drive(
+    load: &Path,
+    t: &Target,
+    mode: &str,
+    numbers: &[(&str, usize)],
+    tls: bool,
+) -> Result<Value> {
+    let (user, password) = &t.users[0];
+    let (to_user, to_password) = &t.users[1];
+    let mut cmd = Command::new(load);
+    cmd.args([mode, "--server", &t.addr, "--domain", &t.domain])
+        .args(["--user", &format!("{user}:{password}")])
+        .args(["--to", &format!("{to_user}:{to_password}")])
+        .args(["--mechanism", "SCRAM-SHA-256"])
+        .args(["--tls", if tls { "starttls" } else { "off" }]);
+    for (flag, n) in numbers {
+        cmd.args([*flag, &n.to_string()]);
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", load.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "xmpp-load {mode} (tls {tls}) against {}: {}",
+            t.addr,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let line = String::from_utf8_lossy(&out.stdout);
+    let v: Value = serde_json::from_str(line.trim())
+        .map_err(|e| format!("xmpp-load printed {line:?}: {e}"))?;
+    eprintln!("  {v}");
+    Ok(v)
+}
+
+/// `xmpp serve` on a free port, TLS optional (so that both plain and
+/// STARTTLS logins are possible), two accounts.
+fn serve(xmpp: &Path) -> Result<Target> {
+    let mut child = Command::new(xmpp)
+        .args(["serve", "--listen", "127.0.0.1:0", "--tls", "optional"])
+        .args(["--user", "alice:alice-secret", "--user", "bob:bob-secret"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", xmpp.display()))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let guard = Killed(child);
+    let mut reader = BufReader::new(stdout);
+    let mut first = String::new();
+    reader
+        .read_line(&mut first)
+        .map_err(|e| format!("xmpp serve: {e}"))?;
+    let listening: Value =
+        serde_json::from_str(&first).map_err(|e| format!("xmpp serve said {first:?}: {e}"))?;
+    // Its later lines (one per session) must not fill the pipe and stall
+    // it: read and forget them.
+    std::thread::spawn(move || for _ in reader.lines() {});
+    Ok(Target {
+        addr: listening["c2s"].as_str().unwrap_or_default().to_owned(),
+        domain: listening["domain"]
+            .as_str()
+            .unwrap_or("localhost")
+            .to_owned(),
+        users: accounts(&[("alice", "alice-secret"), ("bob", "bob-secret")]),
+        pid: guard.0.id(),
+        _running: Box::new(guard),
+    })
+}
+
+/// Prosody 0.12 (logging warnings only), on its SCRAM-SHA-256 host.
+fn prosody_target() -> Result<Target> {
+    let running = prosody::start_logging("prosody-load", "warn")?;
+    Ok(Target {
+        addr: format!("127.0.0.1:{}", running.port),
+        domain: prosody::DOMAIN_SHA256.to_owned(),
+        users: accounts(&prosody::ACCOUNTS),
+        pid: running.pid(),
+        _running: Box::new(running),
+    })
+}
+
+fn accounts(a: &[(&str, &str); 2]) -> [(String, String); 2] {
+    a.map(|(u, p)| (u.to_owned(), p.to_owned()))
+}
+
+/// A child process killed when dropped.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn number(v: &Value, key: &str) -> Option<f64> {
+    v.get(key).and_then(Value::as_f64)
+}
+
+/// The table: one row per server, then the ratios of the first (ours) to
+/// each other.
+fn table(rows: &[Value]) -> String {
+    let mut s = format!(
+        "{:<14} {:>12} {:>12} {:>12} {:>12} {:>12}\n",
+        "server", "logins/s", "TLS logins/s", "messages/s", "B/idle conn", "B/idle TLS"
+    );
+    let cell = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |x| format!("{x:.0}"));
+    for r in rows {
+        s.push_str(&format!(
+            "{:<14} {:>12} {:>12} {:>12} {:>12} {:>12}\n",
+            r["server"].as_str().unwrap_or_default(),
+            cell(number(&r["logins"], "per_second")),
+            cell(number(&r["logins_tls"], "per_second")),
+            cell(number(&r["messages"], "per_second")),
+            cell(number(&r["idle"], "bytes_per_connection")),
+            cell(number(&r["idle_tls"], "bytes_per_connection")),
+        ));
+    }
+    if let Some((ours, peers)) = rows.split_first() {
+        for peer in peers {
+            let ratio = |section: &str, key: &str| -> String {
+                match (number(&ours[section], key), number(&peer[section], key)) {
+                    (Some(a), Some(b)) if b > 0.0 => format!("{:.2}x", a / b),
+                    _ => "-".into(),
+                }
+            };
+            s.push_str(&format!(
+                "ours / {:<7} {:>12} {:>12} {:>12} {:>12} {:>12}\n",
+                peer["server"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .split(' ')
+                    .next()
+                    .unwrap_or_default(),
+                ratio("logins", "per_second"),
+                ratio("logins_tls", "per_second"),
+                ratio("messages", "per_second"),
+                ratio("idle", "bytes_per_connection"),
+                ratio("idle_tls", "bytes_per_connection"),
+            ));
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_puts_ours_against_each_peer() {
+        let rows = [
+            json!({"server": "xmpp serve", "messages": {"per_second": 300.0}, "idle": {"bytes_per_connection": 1000.0}}),
+            json!({"server": "prosody 0.12", "messages": {"per_second": 100.0}, "idle": {"bytes_per_connection": 4000.0}}),
+        ];
+        let t = table(&rows);
+        assert!(t.contains("ours / prosody"), "{t}");
+        assert!(t.contains("3.00x"), "{t}");
+        assert!(t.contains("0.25x"), "{t}");
+    }
+}
