@@ -41,6 +41,7 @@ fn report(
 }
 
 pub(crate) async fn run_all(target: &Target, suites: &[String]) -> Vec<Report> {
+    let target = &login_policy(target, suites).await;
     let mut out = Vec::new();
     for suite in suites {
         match suite.as_str() {
@@ -54,6 +55,39 @@ pub(crate) async fn run_all(target: &Target, suites: &[String]) -> Vec<Report> {
         }
     }
     out
+}
+
+/// The target the logged-in suites use: `target` itself when the client's
+/// own choice logs in (or no suite logs in), else the same with the
+/// mechanisms without `-PLUS` when they log in (see
+/// [`Target::mechanisms`]).
+async fn login_policy(target: &Target, suites: &[String]) -> Target {
+    if target.mechanisms.is_some() || suites.iter().all(|s| s == "stream") {
+        return target.clone();
+    }
+    let first = match login(target, 0, |c| c).await {
+        Ok(l) => {
+            l.close().await;
+            return target.clone();
+        }
+        Err(e) => e,
+    };
+    let unbound = Target {
+        mechanisms: Some(super::unbound_mechanisms()),
+        ..target.clone()
+    };
+    match login(&unbound, 0, |c| c).await {
+        Ok(l) => {
+            eprintln!(
+                "xmpp probe: the client's own choice cannot log in ({first}); \
+                 logging in without -PLUS ({}) from here on",
+                l.mechanism
+            );
+            l.close().await;
+            unbound
+        }
+        Err(_) => target.clone(),
+    }
 }
 
 /// Sends `bytes` on a new plain connection and reads the answer.
