@@ -80,7 +80,7 @@ commands:
                                   conformance (small), the Python wheel's tests, linear, the C
                                   test; --quick skips the last four
   setup [--check]                 install what the tests need beyond Rust (Debian packages
-                                  unicode-data, python3-venv, prosody, npm, gcc,
+                                  unicode-data, python3-venv, prosody, ejabberd, npm, gcc,
                                   valgrind; rustfmt, clippy) when
                                   run as root with apt-get, else say what to install;
                                   --check only reports
