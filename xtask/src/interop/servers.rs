@@ -167,15 +167,18 @@ fn logins(xmpp: &Path, v: &Variant) -> Vec<Row> {
             }
             let log_from = v.log.as_deref().map_or(0, file_len);
             let (outcome, detail) = classify(cmd.output(), &token, mechanism.as_deref(), v);
-            if v.log.is_some() {
-                // ejabberd's logger writes behind the session.
-                std::thread::sleep(std::time::Duration::from_millis(150));
+            // ejabberd's logger writes behind the session (OTP's file
+            // handler delays writes by up to 2 s), so wait for the line.
+            let scram = mechanism.as_deref() != Some("PLAIN") && outcome != Outcome::Skip;
+            let mut gs2 = None;
+            if let Some(log) = v.log.as_deref().filter(|_| scram) {
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(4);
+                while gs2.is_none() && std::time::Instant::now() < deadline {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    gs2 = gs2_header(log, log_from);
+                }
             }
-            let gs2 = v
-                .log
-                .as_deref()
-                .and_then(|log| gs2_header(log, log_from))
-                .map_or(String::new(), |h| format!(", gs2 header {h:?}"));
+            let gs2 = gs2.map_or(String::new(), |h| format!(", gs2 header {h:?}"));
             Row {
                 peer: v.server.into(),
                 case: format!("{}: {case}", v.storage),
@@ -255,7 +258,7 @@ fn classify(
             } else if binds && message.contains("Invalid channel binding") {
                 (
                     Outcome::Known,
-                    format!("{condition}: {message}; {}", v.plus_refusal),
+                    format!("refused ({message}): {}", v.plus_refusal),
                 )
             } else {
                 (Outcome::Fail, format!("{condition}: {message}"))
