@@ -55,7 +55,7 @@ pub(crate) fn run(args: &[String]) -> Result {
         crate::conformance::run(&["prosody".to_owned()])?;
         // Independent clients against `xmpp serve` (PyPI and npm peers).
         crate::interop::run(&[])?;
-        // `xmpp probe` against Prosody and `xmpp serve`: results kept in
+        // `xmpp probe` against Prosody, ejabberd and `xmpp serve`: results kept in
         // testdata/probe/.
         crate::probe::run(&[])?;
         // The small load run, every server side by side: about a minute.

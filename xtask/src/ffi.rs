@@ -17,7 +17,7 @@
 //! as the conformance runs do).
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use crate::conformance::prosody;
@@ -85,15 +85,6 @@ pub(crate) fn header(args: &[String]) -> Result {
     std::fs::write(&path, fresh).map_err(|e| format!("write {}: {e}", path.display()))?;
     eprintln!("wrote {HEADER}");
     Ok(())
-}
-
-/// Where cargo puts its builds (the `CARGO_TARGET_DIR` cargo ran us with,
-/// or the workspace's `target/`).
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|p| if p.is_absolute() { p } else { root().join(p) })
-        .unwrap_or_else(|| root().join("target"))
 }
 
 /// `xmpp serve` on loopback: stopped (SIGTERM, by pid) when dropped.
@@ -186,7 +177,7 @@ pub(crate) fn run(_args: &[String]) -> Result {
         .args(CFLAGS)
         .args(["-fsyntax-only", "-x", "c"])
         .arg(root.join(HEADER)))?;
-    let debug = target_dir().join("debug");
+    let debug = crate::util::target_dir().join("debug");
     // Installed as README.md says, into a prefix under target/, so that
     // the pkg-config file and the shared library are tested too.
     let prefix = debug.join("xmpp-ffi-prefix");

@@ -22,12 +22,14 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
+use crate::conformance::ejabberd::{self, Storage};
+use crate::conformance::local::Killed;
 use crate::conformance::prosody;
-use crate::util::{Result, root, sh};
+use crate::util::{Result, sh, target_dir};
 
 /// The sizes of a run.
 struct Sizes {
@@ -62,7 +64,7 @@ struct Target {
 }
 
 /// The servers measured, by name.
-const SERVERS: [&str; 2] = ["xmpp serve", "prosody 0.12"];
+const SERVERS: [&str; 3] = ["xmpp serve", "prosody 0.12", "ejabberd 23.01"];
 
 pub(crate) fn run(args: &[String]) -> Result {
     let sizes = if args.iter().any(|a| a == "--full") {
@@ -79,7 +81,7 @@ pub(crate) fn run(args: &[String]) -> Result {
         "-p",
         "xtask-load",
     ]))?;
-    let release = root().join("target").join("release");
+    let release = target_dir().join("release");
     let load = release.join("xmpp-load");
     let xmpp = release.join("xmpp");
     let mut rows = Vec::new();
@@ -87,7 +89,8 @@ pub(crate) fn run(args: &[String]) -> Result {
         let start = || -> Result<Target> {
             match name {
                 "xmpp serve" => serve(&xmpp),
-                _ => prosody_target(),
+                "prosody 0.12" => prosody_target(),
+                _ => ejabberd_target(),
             }
         };
         eprintln!("load: {name}");
@@ -117,7 +120,7 @@ pub(crate) fn run(args: &[String]) -> Result {
         }
         rows.push(row);
     }
-    let out = root().join("target").join("load");
+    let out = target_dir().join("load");
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let file = out.join("results.json");
     std::fs::write(&file, Value::Array(rows.clone()).to_string())
@@ -174,7 +177,7 @@ fn serve(xmpp: &Path) -> Result<Target> {
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", xmpp.display()))?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
-    let guard = Killed(child);
+    let guard = Killed::new(child);
     let mut reader = BufReader::new(stdout);
     let mut first = String::new();
     reader
@@ -192,7 +195,7 @@ fn serve(xmpp: &Path) -> Result<Target> {
             .unwrap_or("localhost")
             .to_owned(),
         users: accounts(&[("alice", "alice-secret"), ("bob", "bob-secret")]),
-        pid: guard.0.id(),
+        pid: guard.id(),
         _running: Box::new(guard),
     })
 }
@@ -209,18 +212,21 @@ fn prosody_target() -> Result<Target> {
     })
 }
 
-fn accounts(a: &[(&str, &str); 2]) -> [(String, String); 2] {
-    a.map(|(u, p)| (u.to_owned(), p.to_owned()))
+/// ejabberd 23.01 (logging without debug), on its SCRAM-SHA-256 host: no
+/// shaper, no session limit (see its configuration).
+fn ejabberd_target() -> Result<Target> {
+    let running = ejabberd::start("ejabberd-load", &[Storage::ScramSha256], false)?;
+    Ok(Target {
+        addr: format!("127.0.0.1:{}", running.port),
+        domain: Storage::ScramSha256.domain().to_owned(),
+        users: accounts(&ejabberd::ACCOUNTS),
+        pid: running.pid(),
+        _running: Box::new(running),
+    })
 }
 
-/// A child process killed when dropped.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+fn accounts(a: &[(&str, &str); 2]) -> [(String, String); 2] {
+    a.map(|(u, p)| (u.to_owned(), p.to_owned()))
 }
 
 fn number(v: &Value, key: &str) -> Option<f64> {

@@ -15,8 +15,10 @@
 //! cargo xtask fuzz --minutes N [--target T]  a fuzzing campaign; crashes become regression tests
 //! cargo xtask fuzz-smoke [--seconds N]    a short run of every cargo-fuzz target
 //! cargo xtask golden [--check]            refresh the golden events of testdata/streams (or fail if stale)
-//! cargo xtask interop                     slixmpp and @xmpp/client against `xmpp serve` on loopback
-//! cargo xtask probe [--update]            `xmpp probe` against Prosody and `xmpp serve`; results in testdata/probe/
+//! cargo xtask interop                     slixmpp and @xmpp/client against `xmpp serve`, and our client
+//!                                         against Prosody 0.12 and ejabberd 23.01, on loopback
+//! cargo xtask probe [--update]            `xmpp probe` against Prosody, ejabberd and `xmpp serve`;
+//!                                         results in testdata/probe/
 //! cargo xtask py                          build the Python wheel (crates/xmpp-py) and run its pytest suite,
 //!                                         the asyncio example against xmpp serve and Prosody included
 //! cargo xtask linear                      instruction counts at 1x and 10x of worst-case inputs (callgrind)
@@ -82,7 +84,7 @@ commands:
                                   conformance (small), the Python wheel's tests, linear, the C
                                   test; --quick skips the last four
   setup [--check]                 install what the tests need beyond Rust (Debian packages
-                                  unicode-data, python3-venv, prosody, npm, gcc,
+                                  unicode-data, python3-venv, prosody, ejabberd, npm, gcc,
                                   valgrind; rustfmt, clippy) when
                                   run as root with apt-get, else say what to install;
                                   --check only reports
@@ -107,8 +109,10 @@ commands:
                                   (fuzz/checks/<target>.rs); fails when it kept one
   fuzz-smoke [--seconds N]        run every cargo-fuzz target briefly
   golden [--check]                refresh the golden events of testdata/streams, or fail when stale
-  interop                         slixmpp and @xmpp/client against `xmpp serve` on loopback
-  probe [--update]                `xmpp probe` against Prosody and `xmpp serve`; outcomes kept in
+  interop                         slixmpp and @xmpp/client against `xmpp serve`, and our client
+                                  (`xmpp connect`) against Prosody 0.12 and ejabberd 23.01 per
+                                  password storage, mechanism and TLS mode, on loopback
+  probe [--update]                `xmpp probe` against Prosody, ejabberd and `xmpp serve`; outcomes kept in
                                   testdata/probe/ (--update rewrites them)
   py                              build the Python wheel of crates/xmpp-py (maturin, in a venv
                                   under target/py-venv) and run its pytest suite on it

@@ -1,5 +1,6 @@
-//! `cargo xtask probe [--update]`: `xmpp probe` against a local Prosody 0.12
-//! and against `xmpp serve`, on loopback. Each server's results (check id
+//! `cargo xtask probe [--update]`: `xmpp probe` against a local Prosody
+//! 0.12, a local ejabberd 23.01 (SCRAM-SHA-256 storage) and `xmpp serve`,
+//! on loopback. Each server's results (check id
 //! and outcome) are kept in `testdata/probe/<server>.json`; a change fails
 //! until the file is written again on purpose with `--update`, and every
 //! failure recorded for a peer is explained in
@@ -11,8 +12,8 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-use crate::conformance::prosody;
-use crate::util::{Result, root, sh};
+use crate::conformance::{ejabberd, prosody};
+use crate::util::{Result, root, xmpp_release};
 
 /// Runs the probe against `server` and returns one object per check.
 /// The third account, for the SCRAM escaping check: `,` and `n=` in the
@@ -108,8 +109,7 @@ fn compare(name: &str, lines: &[Value], update: bool) -> Result<Vec<String>> {
 
 pub(crate) fn run(args: &[String]) -> Result {
     let update = args.iter().any(|a| a == "--update");
-    sh(Command::new(env!("CARGO")).args(["build", "--quiet", "-p", "xmpp-cli"]))?;
-    let xmpp = root().join("target").join("debug").join("xmpp");
+    let xmpp = xmpp_release()?;
     let mut problems = Vec::new();
 
     // Our own server: every MUST passes.
@@ -163,6 +163,23 @@ pub(crate) fn run(args: &[String]) -> Result {
     let theirs = probe(&xmpp, &server, prosody::DOMAIN, [alice, bob, ESCAPED]);
     drop(running);
     problems.extend(compare("prosody", &theirs?, update)?);
+
+    // ejabberd 23.01 with SCRAM-SHA-256 storage (`auth_scram_hash:
+    // sha256`; its default is `sha`), every element in its log.
+    let storage = ejabberd::Storage::ScramSha256;
+    let running = ejabberd::start("ejabberd-probe", &[storage], true)?;
+    let server = format!("127.0.0.1:{}", running.port);
+    let [alice, bob] = ejabberd::ACCOUNTS;
+    let theirs = probe(
+        &xmpp,
+        &server,
+        storage.domain(),
+        [alice, bob, ejabberd::ESCAPED],
+    );
+    let log = running.log.clone();
+    drop(running);
+    let theirs = theirs.map_err(|e| format!("{e}\nejabberd's log: {}", log.display()))?;
+    problems.extend(compare("ejabberd", &theirs, update)?);
 
     if problems.is_empty() {
         println!("probe: results match testdata/probe/");

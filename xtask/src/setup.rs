@@ -6,6 +6,7 @@
 //! | the UCD 15.0 text files under `/usr/share/unicode` | `cargo xtask codegen --check` | `unicode-data` |
 //! | Python 3 with `venv` and `ensurepip` | the PyPI oracles of `cargo xtask conformance`, `cargo xtask py` | `python3-venv` |
 //! | `prosody` and `prosodyctl` on `PATH` | `cargo xtask conformance prosody` | `prosody` |
+//! | `erl`, `epmd` and Debian's `ejabberdctl` (for its `ERL_LIBS`) | the ejabberd 23.01 of `cargo xtask probe` and `cargo xtask interop` | `ejabberd` |
 //! | `node` and `npm` on `PATH` | `cargo xtask interop` (@xmpp/client) | `npm` (pulls `nodejs`) |
 //! | `gcc` on `PATH` | `cargo xtask ffi` (the header as C99, the C test) | `gcc` |
 //! | `valgrind` on `PATH` | `cargo xtask linear` (callgrind) and `cargo xtask ffi` (memcheck) | `valgrind` |
@@ -14,10 +15,14 @@
 //! System packages are installed with `apt-get` when xtask runs as root
 //! and `apt-get` is on `PATH`; otherwise setup prints the command to run
 //! and fails. While installing, a `/usr/sbin/policy-rc.d` that forbids
-//! every action (exit 101, Debian's invoke-rc.d policy interface) keeps
-//! the `prosody` package from starting the system's own Prosody (the
-//! conformance run starts its own instance under `target/`); a policy the
-//! machine already has is left alone. `cargo xtask ci` runs this first.
+//! every action (exit 101, Debian's invoke-rc.d policy interface), and
+//! `RUNLEVEL=1` for maintainer scripts that look at it instead, keep the
+//! `prosody` and `ejabberd` packages from starting the system's own
+//! servers (the runs start their own instances under `target/`); a policy
+//! the machine already has is left alone. Should a system ejabberd run
+//! after all (a policy that allows starts), it is stopped by its service,
+//! or by the pid in its pid file, so that nothing of the system listens
+//! on 5222, 5269 or 5280. `cargo xtask ci` runs this first.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -37,7 +42,7 @@ struct Need {
     present: fn() -> bool,
 }
 
-const NEEDS: [Need; 6] = [
+const NEEDS: [Need; 7] = [
     Need {
         package: "unicode-data",
         why: "the Unicode 15.0 data of `cargo xtask codegen --check`",
@@ -55,6 +60,12 @@ const NEEDS: [Need; 6] = [
         why: "the Prosody server of `cargo xtask conformance prosody`",
         conformance_only: true,
         present: prosody_present,
+    },
+    Need {
+        package: "ejabberd",
+        why: "the ejabberd 23.01 of `cargo xtask probe` and `cargo xtask interop`",
+        conformance_only: true,
+        present: ejabberd_present,
     },
     Need {
         package: "npm",
@@ -151,9 +162,10 @@ fn instructions(missing: &[&Need], tools: &[&str]) -> String {
         text.push_str(&format!(
             "install the packages as root (Debian or Ubuntu): apt-get install {}\n\
              or run `cargo xtask setup` as root, which does it without starting \
-             Prosody's system service;\n\
+             the system services of Prosody and ejabberd;\n\
              elsewhere install the Unicode 15.0 UCD files under /usr/share/unicode, \
-             Python 3 with venv, Prosody 0.12 and valgrind by the system's own means\n",
+             Python 3 with venv, Prosody 0.12, ejabberd 23.01 and valgrind by the \
+             system's own means\n",
             names.join(" ")
         ));
     }
@@ -181,7 +193,39 @@ fn install(missing: &[&Need]) -> Result {
         c
     };
     sh(apt().args(["update", "-qq"]))?;
-    sh(apt().args(["install", "-y", "-qq"]).args(&names))
+    let installed = sh(apt()
+        .env("RUNLEVEL", "1")
+        .args(["install", "-y", "-qq"])
+        .args(&names));
+    if names.contains(&"ejabberd") {
+        stop_system_ejabberd();
+    }
+    installed
+}
+
+/// Debian's ejabberd writes its pid here (`/etc/default/ejabberd`).
+const EJABBERD_PID: &str = "/run/ejabberd/ejabberd.pid";
+
+/// Stops a system ejabberd that installing started after all: by systemd
+/// when it manages it, else by the pid of its pid file (if that process
+/// is an ejabberd). Nothing happens when none runs.
+fn stop_system_ejabberd() {
+    if succeeds(Command::new("systemctl").args(["is-active", "--quiet", "ejabberd"])) {
+        eprintln!("setup: stopping the system's ejabberd service");
+        let _ = sh(Command::new("systemctl").args(["stop", "ejabberd"]));
+        return;
+    }
+    let Ok(pid) = std::fs::read_to_string(EJABBERD_PID) else {
+        return;
+    };
+    let pid = pid.trim();
+    let cmdline = std::fs::read(Path::new("/proc").join(pid).join("cmdline")).unwrap_or_default();
+    if pid.bytes().all(|b| b.is_ascii_digit())
+        && String::from_utf8_lossy(&cmdline).contains("ejabberd")
+    {
+        eprintln!("setup: stopping the system's ejabberd (pid {pid})");
+        let _ = sh(Command::new("kill").arg(pid));
+    }
 }
 
 /// A `policy-rc.d` that forbids invoke-rc.d every action while it lives,
@@ -276,6 +320,15 @@ fn gcc_present() -> bool {
 
 fn valgrind_present() -> bool {
     find_program("valgrind").is_some()
+}
+
+/// What `conformance::ejabberd` runs: `erl` and `epmd`, and Debian's
+/// `ejabberdctl` (in `/usr/sbin`, which a user's `PATH` may lack) whose
+/// `ERL_LIBS` locates the application.
+fn ejabberd_present() -> bool {
+    find_program("erl").is_some()
+        && find_program("epmd").is_some()
+        && (find_program("ejabberdctl").is_some() || Path::new("/usr/sbin/ejabberdctl").is_file())
 }
 
 fn prosody_present() -> bool {

@@ -14,6 +14,23 @@ pub(crate) fn root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// Where cargo puts its builds (the `CARGO_TARGET_DIR` cargo ran us with,
+/// or the workspace's `target/`).
+pub(crate) fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| if p.is_absolute() { p } else { root().join(p) })
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// Builds the `xmpp` command in release mode and returns its path. The
+/// runs against other software use the optimized build: the probe's fuzz
+/// rate and the interop timings should not measure a debug build.
+pub(crate) fn xmpp_release() -> Result<PathBuf> {
+    sh(Command::new(env!("CARGO")).args(["build", "--quiet", "--release", "-p", "xmpp-cli"]))?;
+    Ok(target_dir().join("release").join("xmpp"))
+}
+
 /// Runs a command in the workspace root, echoing it first; fails on a
 /// non-zero exit.
 pub(crate) fn sh(cmd: &mut Command) -> Result {

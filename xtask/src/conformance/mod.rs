@@ -3,7 +3,9 @@
 //! standard library's expat), and a real server (Prosody) driven over
 //! loopback TCP.
 
+pub(crate) mod ejabberd;
 mod jid;
+pub(crate) mod local;
 mod oracle;
 mod precis;
 pub(crate) mod prosody;

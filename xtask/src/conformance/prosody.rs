@@ -4,11 +4,14 @@
 //! Starts Prosody (the Debian package `prosody`, 0.12) on a free loopback
 //! port with its own configuration, data, log and pid file under
 //! `target/prosody-conformance/`, as a child process in the foreground that
-//! is killed when the run ends, passes or fails. Two virtual hosts, because
-//! Prosody 0.12's `internal_hashed` storage offers one SCRAM hash per host:
-//! `example.test` (SCRAM-SHA-1, the default) and `sha256.example.test`
-//! (`password_hash = "SHA-256"`); both offer PLAIN, which we allow without
-//! TLS. Accounts are made with `prosodyctl register`.
+//! is killed when the run ends, passes or fails. Three virtual hosts,
+//! because Prosody 0.12's `internal_hashed` storage offers one SCRAM hash
+//! per host: `example.test` (SCRAM-SHA-1, the default),
+//! `sha256.example.test` (`password_hash = "SHA-256"`), and
+//! `plain.example.test` (`internal_plain`, passwords as they are, for
+//! `cargo xtask interop`); all offer PLAIN, which we allow without TLS.
+//! Accounts are made with `prosodyctl register`. Besides the c2s port with
+//! STARTTLS, a second one speaks direct TLS (XEP-0368).
 //!
 //! Prosody also gets a self-signed certificate made for the run ([`tls`]),
 //! so that it offers STARTTLS (not required: most checks run in the
@@ -34,13 +37,14 @@ mod session;
 mod sm;
 mod starttls;
 mod tap;
-mod tls;
+pub(crate) mod tls;
 
 use std::fs::File;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use super::local;
 
 use tap::Recorded;
 use tls::Certificate;
@@ -51,6 +55,8 @@ use crate::util::{Result, root};
 const HOST: &str = "example.test";
 /// The host with SCRAM-SHA-256 (and PLAIN).
 const HOST_SHA256: &str = "sha256.example.test";
+/// The host that stores passwords as they are (`internal_plain`).
+const HOST_PLAIN: &str = "plain.example.test";
 /// The accounts every host gets: (user, password). The third has a name
 /// SCRAM escapes (`,` and `=`, RFC 5802 §5.1) and a password SASLprep maps
 /// (RFC 4013 §2: U+2168 to `IX` by NFKC, U+00A0 to a space, U+00AD to
@@ -85,6 +91,8 @@ const RECORD: &str = "testdata/stanzas/prosody-0.12.txt";
 pub(crate) struct Running {
     server: Server,
     pub(crate) port: u16,
+    /// The c2s port with direct TLS (XEP-0368).
+    pub(crate) tls_port: u16,
     certificate: Certificate,
     paths: Paths,
 }
@@ -96,11 +104,12 @@ impl Running {
     }
 }
 
-/// The host whose accounts have SCRAM-SHA-256 keys.
-pub(crate) const DOMAIN_SHA256: &str = HOST_SHA256;
-
 /// The domain and two accounts of a started Prosody, for other tools.
 pub(crate) const DOMAIN: &str = HOST;
+/// The hosts by storage: `internal_hashed` with SHA-1 ([`DOMAIN`]) and
+/// SHA-256, and `internal_plain`.
+pub(crate) const DOMAIN_SHA256: &str = HOST_SHA256;
+pub(crate) const DOMAIN_PLAIN: &str = HOST_PLAIN;
 pub(crate) const ACCOUNTS: [(&str, &str); 2] = [("alice", "alice-secret"), ("bob", "bob-secret")];
 /// An account whose name SCRAM escapes (`jo=2Cn=3De`), for `xmpp probe`'s
 /// escaping check.
@@ -117,17 +126,18 @@ pub(crate) fn start_logging(dir: &str, level: &str) -> Result<Running> {
     let prosody = find_program("prosody")?;
     let prosodyctl = find_program("prosodyctl")?;
     let paths = prepare(&root().join("target").join(dir))?;
-    let port = free_port()?;
-    let certificate = Certificate::generate(&[HOST, HOST_SHA256])?;
+    let port = local::free_port()?;
+    let tls_port = local::free_port()?;
+    let certificate = Certificate::generate(&[HOST, HOST_SHA256, HOST_PLAIN])?;
     for (file, pem) in [
         (&paths.cert, &certificate.cert_pem),
         (&paths.key, &certificate.key_pem),
     ] {
         std::fs::write(file, pem).map_err(|e| format!("write {}: {e}", file.display()))?;
     }
-    std::fs::write(&paths.config, config(&paths.dir, port, level))
+    std::fs::write(&paths.config, config(&paths.dir, port, tls_port, level))
         .map_err(|e| format!("write {}: {e}", paths.config.display()))?;
-    for host in [HOST, HOST_SHA256] {
+    for host in [HOST, HOST_SHA256, HOST_PLAIN] {
         for (user, password) in USERS.into_iter().chain([ESCAPED]) {
             register(&prosodyctl, &paths.config, user, host, password)?;
         }
@@ -136,6 +146,7 @@ pub(crate) fn start_logging(dir: &str, level: &str) -> Result<Running> {
     Ok(Running {
         server,
         port,
+        tls_port,
         certificate,
         paths,
     })
@@ -148,6 +159,7 @@ pub(crate) fn run(args: &[String]) -> Result {
         server,
         port,
         certificate,
+        tls_port: _,
         paths,
     } = start("prosody-conformance")?;
     eprintln!(
@@ -212,66 +224,27 @@ fn find_program(name: &str) -> Result<PathBuf> {
     })
 }
 
-/// A fresh directory for this run: the previous run's accounts, log and pid
-/// file are removed so that every run starts from the same state.
+/// A fresh directory for this run, after stopping the instance an earlier
+/// run left behind when it was killed before it could kill its child (the
+/// pid file's Prosody, if it still runs with this directory's
+/// configuration).
 fn prepare(dir: &Path) -> Result<Paths> {
-    stop_stale(dir);
-    match std::fs::remove_dir_all(dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(format!("remove {}: {e}", dir.display())),
-    }
-    for sub in ["data", "certs"] {
-        let d = dir.join(sub);
-        std::fs::create_dir_all(&d).map_err(|e| format!("create {}: {e}", d.display()))?;
-    }
+    let config = dir.join("prosody.cfg.lua");
+    let config_text = config.display().to_string();
+    local::stop_stale(
+        "prosody",
+        &dir.join("prosody.pid"),
+        &["prosody", config_text.as_str()],
+    );
+    local::fresh_dir(dir, &["data", "certs"])?;
     Ok(Paths {
         dir: dir.to_path_buf(),
-        config: dir.join("prosody.cfg.lua"),
+        config,
         log: dir.join("prosody.log"),
         console: dir.join("console.txt"),
         cert: dir.join("certs").join("run.crt"),
         key: dir.join("certs").join("run.key"),
     })
-}
-
-/// Stops the instance an earlier run left behind when it was killed before
-/// it could kill its child: the process of the pid file in `dir`, if it is
-/// still a Prosody running with this directory's configuration (Linux's
-/// `/proc` tells; elsewhere nothing is stopped).
-fn stop_stale(dir: &Path) {
-    let Ok(pid) = std::fs::read_to_string(dir.join("prosody.pid")) else {
-        return;
-    };
-    let pid = pid.trim();
-    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
-        return;
-    }
-    let proc = Path::new("/proc").join(pid);
-    let Ok(cmdline) = std::fs::read(proc.join("cmdline")) else {
-        return;
-    };
-    let config = dir.join("prosody.cfg.lua").display().to_string();
-    let cmdline = String::from_utf8_lossy(&cmdline);
-    if !(cmdline.contains("prosody") && cmdline.contains(config.as_str())) {
-        return;
-    }
-    eprintln!("prosody: stopping pid {pid}, left running by an earlier run");
-    let _ = Command::new("kill").arg(pid).status();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while proc.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// A loopback port nobody listens on right now (the kernel's choice).
-fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .map_err(|e| format!("cannot bind a loopback port: {e}"))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| format!("cannot read the bound port: {e}"))
 }
 
 /// A Lua string literal for `s` (paths under the workspace).
@@ -294,7 +267,7 @@ fn lua_string(s: &str) -> String {
 /// The configuration: c2s on `port` of 127.0.0.1 only, nothing else
 /// listening, plaintext allowed, STARTTLS offered with the run's
 /// certificate, XEP-0198 on, everything kept under `dir`.
-fn config(dir: &Path, port: u16, level: &str) -> String {
+fn config(dir: &Path, port: u16, tls_port: u16, level: &str) -> String {
     let path = |name: &str| lua_string(&dir.join(name).display().to_string());
     format!(
         r#"-- Written by cargo xtask conformance prosody; rewritten on every run.
@@ -308,7 +281,8 @@ ssl = {{ certificate = {cert}; key = {key} }}
 log = {{ {level} = {log} }}
 c2s_ports = {{ {port} }}
 c2s_interfaces = {{ "127.0.0.1" }}
-c2s_direct_tls_ports = {{}}
+c2s_direct_tls_ports = {{ {tls_port} }}
+c2s_direct_tls_interfaces = {{ "127.0.0.1" }}
 s2s_ports = {{}}
 component_ports = {{}}
 http_ports = {{}}
@@ -318,7 +292,7 @@ modules_enabled = {{
   "carbons"; "csi_simple"; "blocklist"; "private"; "server_contact_info";
   "tls"; "smacks";
 }}
-modules_disabled = {{ "s2s"; "offline"; "c2s_direct_tls" }}
+modules_disabled = {{ "s2s"; "offline" }}
 contact_info = {{ admin = {{ "mailto:admin@example.test" }} }}
 c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
@@ -329,6 +303,9 @@ VirtualHost "{HOST}"
 
 VirtualHost "{HOST_SHA256}"
   password_hash = "SHA-256"
+
+VirtualHost "{HOST_PLAIN}"
+  authentication = "internal_plain"
 "#,
         data = path("data"),
         pid = path("prosody.pid"),
@@ -362,7 +339,7 @@ fn register(prosodyctl: &Path, config: &Path, user: &str, host: &str, password: 
 /// The running server; dropping it kills the process (also when a check
 /// fails or panics).
 struct Server {
-    child: Child,
+    child: local::Killed,
 }
 
 impl Server {
@@ -384,37 +361,21 @@ impl Server {
             .stderr(console2)
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", prosody.display()))?;
-        let mut server = Self { child };
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            if let Ok(Some(status)) = server.child.try_wait() {
-                let console = std::fs::read_to_string(&paths.console).unwrap_or_default();
-                return Err(format!(
-                    "prosody exited during start-up ({status}): {console}\nlog: {}",
-                    paths.log.display()
-                ));
-            }
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return Ok(server);
-            }
-            if Instant::now() > deadline {
-                return Err(format!(
-                    "prosody did not listen on {addr} within {START_TIMEOUT:?}; log: {}",
-                    paths.log.display()
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // Its state is thrown away with the directory on the next run, so
-        // SIGKILL loses nothing.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let mut child = local::Killed::new(child);
+        local::wait_until(
+            &format!("prosody on 127.0.0.1:{port}"),
+            &mut child,
+            START_TIMEOUT,
+            || local::accepts(port),
+            || {
+                format!(
+                    "{}\n{}",
+                    local::tail(&paths.console, 20),
+                    local::tail(&paths.log, 20)
+                )
+            },
+        )?;
+        Ok(Self { child })
     }
 }
 
@@ -430,9 +391,11 @@ mod tests {
 
     #[test]
     fn config_listens_on_loopback_only() {
-        let c = config(Path::new("/w/target/p"), 40123, "debug");
+        let c = config(Path::new("/w/target/p"), 40123, 40124, "debug");
         for want in [
             "c2s_ports = { 40123 }",
+            "c2s_direct_tls_ports = { 40124 }\nc2s_direct_tls_interfaces = { \"127.0.0.1\" }",
+            "VirtualHost \"plain.example.test\"\n  authentication = \"internal_plain\"",
             "c2s_interfaces = { \"127.0.0.1\" }",
             "s2s_ports = {}",
             "data_path = \"/w/target/p/data\"",

@@ -41,6 +41,7 @@ fn report(
 }
 
 pub(crate) async fn run_all(target: &Target, suites: &[String]) -> Vec<Report> {
+    let target = &login_policy(target, suites).await;
     let mut out = Vec::new();
     for suite in suites {
         match suite.as_str() {
@@ -54,6 +55,39 @@ pub(crate) async fn run_all(target: &Target, suites: &[String]) -> Vec<Report> {
         }
     }
     out
+}
+
+/// The target the logged-in suites use: `target` itself when the client's
+/// own choice logs in (or no suite logs in), else the same with the
+/// mechanisms without `-PLUS` when they log in (see
+/// [`Target::mechanisms`]).
+async fn login_policy(target: &Target, suites: &[String]) -> Target {
+    if target.mechanisms.is_some() || suites.iter().all(|s| s == "stream") {
+        return target.clone();
+    }
+    let first = match login(target, 0, |c| c).await {
+        Ok(l) => {
+            l.close().await;
+            return target.clone();
+        }
+        Err(e) => e,
+    };
+    let unbound = Target {
+        mechanisms: Some(super::unbound_mechanisms()),
+        ..target.clone()
+    };
+    match login(&unbound, 0, |c| c).await {
+        Ok(l) => {
+            eprintln!(
+                "xmpp probe: the client's own choice cannot log in ({first}); \
+                 logging in without -PLUS ({}) from here on",
+                l.mechanism
+            );
+            l.close().await;
+            unbound
+        }
+        Err(_) => target.clone(),
+    }
 }
 
 /// Sends `bytes` on a new plain connection and reads the answer.
@@ -550,6 +584,28 @@ impl Logged {
         got
     }
 
+    /// The condition of a stream error that arrives within `wait`, if
+    /// one does (stanzas meanwhile are dropped).
+    async fn stream_error(&mut self, wait: Duration) -> Option<String> {
+        tokio::time::timeout(wait, async {
+            while let Some(e) = self.session.next_event().await {
+                match e {
+                    ClientSessionEvent::Session(ClientEvent::StreamError(e)) => {
+                        return Some(e.condition.as_str().to_owned());
+                    }
+                    ClientSessionEvent::Failed(SessionError::PeerStreamError(e)) => {
+                        return Some(e.condition.as_str().to_owned());
+                    }
+                    _ => {}
+                }
+            }
+            None
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
     async fn close(self) {
         self.session.close().await;
     }
@@ -981,6 +1037,47 @@ async fn bind_suite(t: &Target, out: &mut Vec<Report>) {
     );
 }
 
+/// The outcome of the forged-from check: the stanza reached the
+/// recipient from `from` (`delivered`), or it did not and the sender's
+/// stream was closed with `closed`. RFC 6120 §8.1.2.1 has the server stamp
+/// the sender's full JID; a server that instead closes the stream with
+/// `<invalid-from/>` (§4.9.3.10: the 'from' "does not match an authorized
+/// JID ... negotiated ... via SASL authentication and resource binding")
+/// reads the RFC differently, which is a warning.
+fn forged_from_outcome(
+    delivered: Option<&Option<Jid>>,
+    sender: &FullJid,
+    closed: Option<&str>,
+) -> (Outcome, String) {
+    match (delivered, closed) {
+        (Some(from), _) => {
+            let stamped = from.as_ref().map(Jid::as_str) == Some(sender.as_str());
+            (
+                if stamped {
+                    Outcome::Pass
+                } else {
+                    Outcome::Fail
+                },
+                format!(
+                    "delivered from {:?} (a forged from was sent)",
+                    from.as_ref().map(Jid::as_str)
+                ),
+            )
+        }
+        (None, Some("invalid-from")) => (
+            Outcome::Warn,
+            "closed the sender's stream with <invalid-from/> (RFC 6120 §4.9.3.10) \
+             rather than stamping its full JID"
+                .to_owned(),
+        ),
+        (None, Some(c)) => (
+            Outcome::Fail,
+            format!("closed the sender's stream with <{c}/>"),
+        ),
+        (None, None) => (Outcome::Fail, "not delivered to the full JID".to_owned()),
+    }
+}
+
 fn body(s: &Stanza) -> Option<String> {
     match s {
         Stanza::Message(m) => m.body(None).map(|b| b.into_owned()),
@@ -1015,32 +1112,38 @@ async fn stanza_suite(t: &Target, out: &mut Vec<Report>) {
     let got = b
         .expect(|s| (body(s).as_deref() == Some("probe: full")).then(|| s.header().from.clone()))
         .await;
-    out.push(match got {
-        Some(from) => {
-            let stamped = from.as_ref().map(Jid::as_str) == Some(a.jid.as_str());
-            report(
-                "stanza-from-stamped",
-                "RFC 6120 §8.1.2.1",
-                "MUST",
-                if stamped {
-                    Outcome::Pass
-                } else {
-                    Outcome::Fail
-                },
-                format!(
-                    "delivered from {:?} (a forged from was sent)",
-                    from.map(|f| f.as_str().to_owned())
-                ),
-            )
-        }
-        None => report(
-            "stanza-from-stamped",
-            "RFC 6120 §8.1.2.1",
-            "MUST",
-            Outcome::Fail,
-            "not delivered to the full JID",
-        ),
-    });
+    // Undelivered: did the server close the sender's stream instead?
+    let closed = match got {
+        Some(_) => None,
+        None => a.stream_error(QUIET).await,
+    };
+    let (outcome, detail) = forged_from_outcome(got.as_ref(), &a.jid, closed.as_deref());
+    out.push(report(
+        "stanza-from-stamped",
+        "RFC 6120 §8.1.2.1",
+        "MUST",
+        outcome,
+        detail,
+    ));
+    if closed.is_some() {
+        // The remaining checks need a live sender.
+        a = match login(t, 0, |c| c).await {
+            Ok(l) => l,
+            Err(e) => {
+                out.push(report(
+                    "stanza-login",
+                    "RFC 6120 §8",
+                    "MUST",
+                    Outcome::Skip,
+                    format!("cannot log in again: {e}"),
+                ));
+                return;
+            }
+        };
+        let presence = Presence::new(StanzaNs::Client, PresenceType::Available);
+        a.session.send(Stanza::Presence(presence)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
     // Bare JID routing (RFC 6121 §8.5.2.1).
     let bare: Jid = b.jid.as_jid().to_bare().into();
     a.session
@@ -1544,4 +1647,32 @@ async fn sasl_escaped_username(t: &Target, out: &mut Vec<Report>) {
             Err(e) => report(ID, SECTION, "MUST", Outcome::Fail, format!("{name:?}: {e}")),
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_forged_from_refused_with_invalid_from_is_a_warning() {
+        let sender = FullJid::new("a@example.test/r").unwrap();
+        let stamped = Some(Jid::new("a@example.test/r").unwrap());
+        let forged = Some(Jid::new("mallory@example.test/x").unwrap());
+        assert_eq!(
+            forged_from_outcome(Some(&stamped), &sender, None).0,
+            Outcome::Pass
+        );
+        assert_eq!(
+            forged_from_outcome(Some(&forged), &sender, None).0,
+            Outcome::Fail
+        );
+        // ejabberd 23.01 (xmpp 1.6.1 xmpp_stream_in:set_from_to/2).
+        let (outcome, detail) = forged_from_outcome(None, &sender, Some("invalid-from"));
+        assert_eq!(outcome, Outcome::Warn, "{detail}");
+        assert_eq!(
+            forged_from_outcome(None, &sender, Some("internal-server-error")).0,
+            Outcome::Fail
+        );
+        assert_eq!(forged_from_outcome(None, &sender, None).0, Outcome::Fail);
+    }
 }

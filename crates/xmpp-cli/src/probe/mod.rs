@@ -12,6 +12,7 @@ mod raw;
 
 use serde_json::json;
 use xmpp_jid::BareJid;
+use xmpp_sasl::{Hash, Mechanism};
 use xmpp_session::{ClientConfig, SmConfig, TlsMode, TlsPolicy};
 use xmpp_tokio::Trust;
 
@@ -36,6 +37,14 @@ pub(crate) struct Target {
     pub(crate) users: Vec<(String, String)>,
     pub(crate) tls: &'static str,
     pub(crate) insecure: bool,
+    /// The mechanisms every login may use (`None`: the client's own
+    /// choice). [`checks::run_all`] sets the mechanisms without `-PLUS`
+    /// when the client's choice cannot log in and they can: a server that
+    /// offers `-PLUS` but refuses every binding type the client has
+    /// (ejabberd 23.01 takes `tls-unique` only, which TLS 1.3 lacks) would
+    /// otherwise fail every logged-in check for a reason the sasl suite
+    /// already reports.
+    pub(crate) mechanisms: Option<Vec<Mechanism>>,
 }
 
 impl Target {
@@ -44,9 +53,12 @@ impl Target {
     pub(crate) fn config(&self, n: usize) -> Result<ClientConfig, String> {
         let (name, password) = self.users.get(n).ok_or("no such account")?;
         let jid = BareJid::new(&format!("{name}@{}", self.domain)).map_err(|e| e.to_string())?;
-        let config = ClientConfig::new(jid, password.clone())
+        let mut config = ClientConfig::new(jid, password.clone())
             .sm(SmConfig::off())
             .request_fast_token(false);
+        if let Some(m) = &self.mechanisms {
+            config = config.mechanisms(m.iter().copied());
+        }
         Ok(match self.tls {
             "direct" => config.tls_mode(TlsMode::Direct),
             "off" => config.tls(TlsPolicy::Off).allow_plain_unencrypted(true),
@@ -61,6 +73,20 @@ impl Target {
             Trust::Roots(Vec::new())
         }
     }
+}
+
+/// The mechanisms a client that does not bind to the channel may use, in
+/// its order of preference: its policy then excludes `-PLUS`, and SCRAM
+/// sends gs2 flag `n` (RFC 5802 §6: the client shares no binding type with
+/// the server).
+pub(crate) fn unbound_mechanisms() -> Vec<Mechanism> {
+    let scram = |hash| Mechanism::Scram { hash, plus: false };
+    vec![
+        scram(Hash::Sha512),
+        scram(Hash::Sha256),
+        scram(Hash::Sha1),
+        Mechanism::Plain,
+    ]
 }
 
 /// A check's result.
@@ -162,6 +188,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             users,
             tls,
             insecure,
+            mechanisms: None,
         },
         suites,
         json,
@@ -238,4 +265,39 @@ fn print(reports: &[Report], as_json: bool) {
         count(Outcome::Fail),
         count(Outcome::Skip)
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(mechanisms: Option<Vec<Mechanism>>) -> Target {
+        Target {
+            server: "127.0.0.1:5222".into(),
+            domain: "example.test".into(),
+            users: vec![("alice".into(), "a".into()), ("bob".into(), "b".into())],
+            tls: "starttls",
+            insecure: true,
+            mechanisms,
+        }
+    }
+
+    #[test]
+    fn the_unbound_fallback_never_binds() {
+        let unbound = unbound_mechanisms();
+        assert!(
+            unbound
+                .iter()
+                .all(|m| !matches!(m, Mechanism::Scram { plus: true, .. })),
+            "{unbound:?}"
+        );
+        assert!(unbound.contains(&Mechanism::Plain));
+    }
+
+    #[test]
+    fn every_login_uses_the_targets_mechanisms() {
+        let config = target(Some(unbound_mechanisms())).config(1).unwrap();
+        assert_eq!(config.mechanisms, unbound_mechanisms());
+        assert!(target(None).config(0).unwrap().mechanisms.is_empty());
+    }
 }

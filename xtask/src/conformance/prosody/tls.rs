@@ -23,25 +23,37 @@ const EXPORTER_LABEL: &[u8] = b"EXPORTER-Channel-Binding";
 
 /// The run's certificate: its DER (what the client accepts) and the PEM
 /// files Prosody reads.
-pub(super) struct Certificate {
+pub(crate) struct Certificate {
     der: CertificateDer<'static>,
     /// The certificate, PEM.
-    pub(super) cert_pem: String,
+    pub(crate) cert_pem: String,
     /// Its private key, PKCS#8 PEM.
-    pub(super) key_pem: String,
+    pub(crate) key_pem: String,
 }
 
 impl Certificate {
     /// A self-signed ECDSA P-256 / SHA-256 certificate (rcgen's default)
-    /// naming `hosts`.
-    pub(super) fn generate(hosts: &[&str]) -> Result<Self> {
+    /// naming `hosts`, valid from January 1st of last year to January 1st
+    /// of the year after next. Not rcgen's default validity (to the year
+    /// 4096): ejabberd 23.01's `pkix` sets an Erlang timer for the expiry,
+    /// which cannot be that far away, and its certificate server crashes,
+    /// leaving the server without TLS.
+    pub(crate) fn generate(hosts: &[&str]) -> Result<Self> {
         let names = hosts.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>();
-        let certified = rcgen::generate_simple_self_signed(names)
+        let mut params = rcgen::CertificateParams::new(names)
+            .map_err(|e| format!("cannot make the run's certificate: {e}"))?;
+        let year = this_year();
+        params.not_before = rcgen::date_time_ymd(year - 1, 1, 1);
+        params.not_after = rcgen::date_time_ymd(year + 2, 1, 1);
+        let key_pair =
+            rcgen::KeyPair::generate().map_err(|e| format!("cannot make the run's key: {e}"))?;
+        let cert = params
+            .self_signed(&key_pair)
             .map_err(|e| format!("cannot make the run's certificate: {e}"))?;
         Ok(Self {
-            der: certified.cert.der().clone(),
-            cert_pem: certified.cert.pem(),
-            key_pem: certified.key_pair.serialize_pem(),
+            der: cert.der().clone(),
+            cert_pem: cert.pem(),
+            key_pem: key_pair.serialize_pem(),
         })
     }
 
@@ -68,6 +80,16 @@ impl Certificate {
             .with_no_client_auth();
         Ok(Arc::new(config))
     }
+}
+
+/// The current year by the system clock, give or take one around New
+/// Year (the validity above has a year to spare on each side).
+fn this_year() -> i32 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // 365.2425 days of 86,400 seconds.
+    1970 + i32::try_from(secs / 31_556_952).unwrap_or(0)
 }
 
 /// What the finished handshake of `conn` gives the machine: the version
