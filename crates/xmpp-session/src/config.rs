@@ -195,6 +195,16 @@ pub struct ClientConfig {
     /// Ask for a FAST token when the server offers FAST and none is used.
     /// Default on.
     pub request_fast_token: bool,
+    /// When a `-PLUS` exchange fails whose binding type the client had to
+    /// guess (the server listed none, XEP-0440, so the TLS version's
+    /// default was used: RFC 9266 §3, RFC 5929 §3), try once more on the
+    /// same stream without `-PLUS` and with gs2 flag `y` (RFC 5802 §6,
+    /// RFC 6120 §6.4.5). A server that supports channel binding refuses
+    /// `y`, so a man in the middle gains nothing; a server that advertises
+    /// `-PLUS` but binds only another type (ejabberd 23.01: tls-unique,
+    /// even on TLS 1.3) lets the client in. Default on. A refusal of a
+    /// type the server listed is never retried.
+    pub fallback_unbound: bool,
 }
 
 /// A XEP-0484 FAST token as the application stored it from
@@ -255,6 +265,7 @@ impl ClientConfig {
             user_agent: None,
             fast_token: None,
             request_fast_token: true,
+            fallback_unbound: true,
         }
     }
 

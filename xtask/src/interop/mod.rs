@@ -12,6 +12,7 @@
 //! server's, with the reason).
 
 mod servers;
+mod tap;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -43,7 +44,7 @@ struct Served {
 }
 
 impl Served {
-    fn start(xmpp: &Path) -> Result<Self> {
+    fn start(xmpp: &Path, extra: &[&str]) -> Result<Self> {
         let mut child = Command::new(xmpp)
             .args([
                 "serve",
@@ -53,6 +54,7 @@ impl Served {
                 "127.0.0.1:0",
             ])
             .args(["--user", "alice:wonderland", "--user", "bob:builder"])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -137,16 +139,105 @@ fn node_peer(dir: &Path) -> Result<PathBuf> {
     Ok(script)
 }
 
+/// The peers' transcripts: each logs in (and @xmpp/client sends a
+/// message) in the clear, through a recording relay, to an `xmpp serve`
+/// without TLS; both directions of every connection must read with `xmpp
+/// frame` and `xmpp stanza` with no error. With `--keep`, the first
+/// connection of each is written to `testdata/streams/` as vectors
+/// (`interop-…`; then `cargo xtask golden` writes their events and
+/// `cargo xtask conformance streams` checks them against expat).
+fn transcripts(
+    xmpp: &Path,
+    python: &Path,
+    js: &Path,
+    dir: &Path,
+    keep: bool,
+) -> Result<Vec<(&'static str, &'static str, bool, String)>> {
+    let served = Served::start(xmpp, &["--tls", "off", "--allow-plain"])?;
+    let tap = tap::Tap::start(served.field("c2s"))?;
+    let port = tap.port.to_string();
+    let out_dir = dir.join("transcripts");
+    std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    let mut sli = Command::new(python);
+    sli.args(["-W", "ignore"])
+        .arg(here().join("slixmpp_peer.py"))
+        .args(["login", "127.0.0.1", &port, "plain:SCRAM-SHA-256"]);
+    let mut node = Command::new("node");
+    node.args(["--no-warnings"])
+        .arg(js)
+        .args(["message", &format!("xmpp://127.0.0.1:{port}")]);
+    let mut rows = Vec::new();
+    for (peer, file, name, mut cmd) in [
+        (
+            "slixmpp",
+            "slixmpp-1.17-login-scram-sha-256",
+            "transcripts: login, SCRAM-SHA-256, in the clear",
+            sli,
+        ),
+        (
+            "@xmpp/client",
+            "xmpp-js-0.14-message",
+            "transcripts: two logins and a message",
+            node,
+        ),
+    ] {
+        let ran = cmd.current_dir(dir).output();
+        std::thread::sleep(Duration::from_millis(200));
+        let recorded = tap.take();
+        let mut detail = Vec::new();
+        let mut ok = ran.as_ref().is_ok_and(|o| o.status.success()) && !recorded.is_empty();
+        for (i, t) in recorded.iter().enumerate() {
+            for (direction, bytes) in [("c2s", tap::client_stream(&t.c2s)), ("s2c", t.s2c.clone())]
+            {
+                let path = out_dir.join(format!("{file}-{i}-{direction}.xml"));
+                match tap::check(xmpp, &path, &bytes) {
+                    Ok(n) => detail.push(format!("{direction} {n}")),
+                    Err(e) => {
+                        ok = false;
+                        detail.push(e);
+                    }
+                }
+                if keep && i == 0 {
+                    let kept = root()
+                        .join("testdata")
+                        .join("streams")
+                        .join(format!("interop-{file}-{direction}.xml"));
+                    std::fs::write(&kept, &bytes)
+                        .map_err(|e| format!("{}: {e}", kept.display()))?;
+                }
+            }
+        }
+        if recorded.is_empty() {
+            detail.push(match &ran {
+                Ok(o) => String::from_utf8_lossy(&o.stdout).trim().to_owned(),
+                Err(e) => e.to_string(),
+            });
+        }
+        rows.push((
+            peer,
+            name,
+            ok,
+            format!(
+                "{} connection(s), elements read by xmpp frame and xmpp stanza: {}",
+                recorded.len(),
+                detail.join(", ")
+            ),
+        ));
+    }
+    let _ = served.stop();
+    Ok(rows)
+}
+
 fn here() -> PathBuf {
     root().join("xtask").join("src").join("interop")
 }
 
-pub(crate) fn run(_args: &[String]) -> Result {
+pub(crate) fn run(args: &[String]) -> Result {
     let dir = root().join("target").join("interop");
     let python = python_venv("interop/venv", &[SLIXMPP])?;
     let js = node_peer(&dir)?;
     let xmpp = xmpp_release()?;
-    let served = Served::start(&xmpp)?;
+    let served = Served::start(&xmpp, &[])?;
     let c2s = served.field("c2s");
     let (host, port) = c2s
         .rsplit_once(':')
@@ -243,6 +334,13 @@ pub(crate) fn run(_args: &[String]) -> Result {
         rows.push((case.peer, case.name, ok, detail));
     }
     let status = served.stop();
+    let keep = args.iter().any(|a| a == "--keep");
+    for (peer, name, ok, detail) in transcripts(&xmpp, &python, &js, &dir, keep)? {
+        if !ok {
+            failed += 1;
+        }
+        rows.push((peer, name, ok, detail));
+    }
     let theirs = servers::run(&xmpp)?;
 
     println!(

@@ -10,6 +10,10 @@
 //! `-PLUS` but binds only `tls-unique` (rustls cannot give it, and RFC 9266
 //! §3 leaves it undefined on TLS 1.3), the refusal is the expected outcome
 //! (`known`), so a server that starts to accept shows up as a change.
+//! The client's own choice there binds `tls-exporter` (the TLS 1.3
+//! default, the server lists no types), is refused, and retries once
+//! without `-PLUS` and with gs2 flag `y` (`ClientConfig::fallback_unbound`):
+//! that row passes, and its gs2 header shows the `y`.
 //! XEP-0198 resumption is `xmpp probe --suite sm`'s `sm-resume` check
 //! (`xmpp connect` does not resume).
 //!

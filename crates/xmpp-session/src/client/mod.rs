@@ -180,6 +180,14 @@ pub struct Client {
     phase: Phase,
     tls: Option<TlsInfo>,
     authenticated: bool,
+    /// The running exchange binds to a type guessed from the TLS version
+    /// (the server listed none, XEP-0440): a failure may be the guess.
+    guessed_binding: bool,
+    /// A guessed binding was refused: the retry runs without `-PLUS`.
+    plus_refused: bool,
+    /// The features element of an RFC 6120 exchange with a guessed
+    /// binding, for its retry on the same stream (§6.4.5).
+    retry_features: Option<Box<Element>>,
     /// The features of the stream after authentication.
     features: Option<StreamFeatures>,
     jid: Option<FullJid>,
@@ -209,6 +217,9 @@ impl Client {
             phase: Phase::AwaitHeader,
             tls: None,
             authenticated: false,
+            guessed_binding: false,
+            plus_refused: false,
+            retry_features: None,
             features: None,
             jid: None,
             sm: None,

@@ -77,13 +77,42 @@ impl Client {
         caps.channel_bindings = &types;
         caps.server_channel_bindings = server_cb_types.as_deref();
         caps.tls_version = self.tls.as_ref().map(|t| t.version);
+        // After a refused guess, the mechanisms without channel binding.
+        let unbound: Vec<Mechanism> = if self.plus_refused {
+            let base: Vec<Mechanism> = if self.config.mechanisms.is_empty() {
+                Mechanism::all().collect()
+            } else {
+                self.config.mechanisms.clone()
+            };
+            base.into_iter()
+                .filter(|m| !m.uses_channel_binding())
+                .collect()
+        } else {
+            Vec::new()
+        };
         caps.allowed = match &only_token {
             // XEP-0484 §3.3: a token only with the mechanism it was
             // issued for.
             Some(m) => Some(&m[..]),
+            None if self.plus_refused => Some(&unbound[..]),
             None => (!self.config.mechanisms.is_empty()).then_some(&self.config.mechanisms[..]),
         };
-        let choice = select(offered.iter().copied(), &caps).ok_or(Error::NoMechanism)?;
+        let mut choice = select(offered.iter().copied(), &caps).ok_or(Error::NoMechanism)?;
+        let can_bind = types.iter().any(|t| t.allowed_on(caps.tls_version));
+        if self.plus_refused
+            && can_bind
+            && matches!(choice.mechanism, Mechanism::Scram { plus: false, .. })
+        {
+            // RFC 5802 §6: `y`, "the client supports channel binding but
+            // thinks the server does not". A server that does support it
+            // (and so refused our binding for another reason, or saw a
+            // man in the middle's channel) refuses `y` too, so the retry
+            // gives a downgrade nothing.
+            choice.cbind = CbindFlag::NotOffered;
+        }
+        self.guessed_binding = token.is_none()
+            && server_cb_types.is_none()
+            && matches!(choice.mechanism, Mechanism::Scram { plus: true, .. });
         sasl = sasl.ssdp(Ssdp::new(offered.iter().copied(), server_cb));
         let nonce = Nonce::new(self.rng.token(18)).map_err(Error::Sasl)?;
         let mut session = ClientSession::new(choice, sasl, nonce).map_err(Error::Sasl)?;
@@ -103,6 +132,7 @@ impl Client {
     pub(super) fn start_sasl(&mut self, f: &StreamFeatures, e: &Element) -> Result<(), Error> {
         let offered: Vec<&str> = f.mechanisms.iter().flatten().map(String::as_str).collect();
         let started = self.begin(&offered, e, None)?;
+        self.retry_features = self.guessed_binding.then(|| Box::new(e.clone()));
         let auth = Sasl::Auth {
             mechanism: started.choice.mechanism.name().into(),
             initial: Some(started.initial.to_vec()),
@@ -304,12 +334,33 @@ impl Client {
                 self.on_success2(&asked, &identity, &extensions)
             }
             Outcome::Failure(condition, text) => {
-                if let Some(asked) = v2.filter(|a| a.with_token) {
+                if let Some(asked) = v2.as_ref().filter(|a| a.with_token) {
                     // XEP-0484: a refused token; the password may still do.
                     self.events.push_back(ClientEvent::TokenRejected);
                     self.config.fast_token = None;
                     if !self.config.password.is_empty() {
                         return self.start_sasl2(&asked.offer, &asked.features);
+                    }
+                }
+                if self.guessed_binding && !self.plus_refused && self.config.fallback_unbound {
+                    // The server listed no binding types and refused the
+                    // one the TLS version implies (ejabberd 23.01 takes
+                    // only tls-unique, even on TLS 1.3): once more,
+                    // without -PLUS, on the same stream (RFC 6120 §6.4.5).
+                    // A policy that allows only -PLUS has nothing to retry
+                    // with: the server's refusal stands.
+                    self.plus_refused = true;
+                    self.guessed_binding = false;
+                    let retried = match (&v2, self.retry_features.take()) {
+                        (Some(asked), _) => Some(self.start_sasl2(&asked.offer, &asked.features)),
+                        (None, Some(e)) => StreamFeatures::from_element(&e)
+                            .ok()
+                            .map(|f| self.start_sasl(&f, &e)),
+                        (None, None) => None,
+                    };
+                    match retried {
+                        None | Some(Err(Error::NoMechanism)) => {}
+                        Some(result) => return result,
                     }
                 }
                 self.wire.send_close();

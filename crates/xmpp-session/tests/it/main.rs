@@ -7,6 +7,7 @@
 )]
 
 mod pair;
+mod plus_fallback;
 mod seeds;
 mod sm;
 
