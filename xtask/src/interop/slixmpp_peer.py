@@ -34,7 +34,11 @@ def client(user, password, host, port, mechanism=None, tls=True):
     xmpp.ssl_context.verify_mode = ssl.CERT_NONE
     if not tls:
         # slixmpp refuses SCRAM and PLAIN in the clear unless told.
+        # slixmpp 1.17 tries direct TLS, then STARTTLS, then the clear:
+        # only the last.
         xmpp.enable_starttls = False
+        xmpp.enable_direct_tls = False
+        xmpp.enable_plaintext = True
         xmpp.plugin["feature_mechanisms"].unencrypted_scram = True
         xmpp.plugin["feature_mechanisms"].unencrypted_plain = True
     xmpp.register_plugin("xep_0198")

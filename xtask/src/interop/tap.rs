@@ -120,7 +120,9 @@ pub(super) fn client_stream(c2s: &[u8]) -> Vec<u8> {
             .get(at..)
             .and_then(|r| r.find('>'))
             .map_or(rest.len(), |e| at + e + 1);
-        let is_header = rest.get(at..).is_some_and(|r| r.starts_with("<stream:stream"));
+        let is_header = rest
+            .get(at..)
+            .is_some_and(|r| r.starts_with("<stream:stream"));
         out.push_str(rest.get(..at).unwrap_or_default());
         if headers == 0 || !(is_header || rest.get(at..).is_some_and(|r| r.starts_with("<?xml"))) {
             out.push_str(rest.get(at..end).unwrap_or_default());
@@ -145,9 +147,7 @@ pub(super) fn check(xmpp: &Path, path: &PathBuf, bytes: &[u8]) -> Result<usize> 
             .output()
             .map_err(|e| format!("xmpp {sub}: {e}"))?;
         let text = String::from_utf8_lossy(&out.stdout);
-        let bad = text
-            .lines()
-            .find(|l| l.contains("\"event\":\"error\""));
+        let bad = text.lines().find(|l| l.contains("\"event\":\"error\""));
         if !out.status.success() || bad.is_some() {
             return Err(format!(
                 "xmpp {sub} {} ({}): {}",
