@@ -155,7 +155,13 @@ pub async fn connect(options: ConnectOptions) -> io::Result<ClientSession> {
     let machine = Client::new(options.config, seed()?, Instant::from_millis(0));
     let (event_tx, events) = mpsc::channel(64);
     let (commands, command_rx) = mpsc::channel(256);
-    tokio::spawn(drive(io, machine, (tls_config, name), event_tx, command_rx));
+    tokio::spawn(drive(
+        io,
+        Box::new(machine),
+        (tls_config, name),
+        event_tx,
+        command_rx,
+    ));
     Ok(ClientSession { events, commands })
 }
 
@@ -181,9 +187,11 @@ fn apply(machine: &mut Client, io: &mut Io, command: Command) -> Option<Stanza> 
     None
 }
 
+/// Runs the connection (the machine boxed, as the server's driver does:
+/// an async fn keeps an argument beside the local it moves into).
 async fn drive(
     mut io: Io,
-    mut machine: Client,
+    mut machine: Box<Client>,
     (tls_config, name): (Arc<rustls::ClientConfig>, ServerName<'static>),
     events: mpsc::Sender<Box<Event>>,
     mut commands: mpsc::Receiver<Command>,
@@ -196,36 +204,36 @@ async fn drive(
         if !io.flush(|| machine.poll_transmit()).await {
             machine.connection_lost();
         }
-        let mut upgraded = false;
+        // No event is held across the handshake's await.
+        let mut start_tls = None;
         while let Some(event) = machine.poll_event() {
             if let ClientEvent::StartTls { tls_bytes } = event {
-                let info = if tls_bytes.is_empty() {
-                    io.connect_tls(Arc::clone(&tls_config), name.clone())
-                        .await
-                        .ok()
-                } else {
-                    None
-                };
-                match info {
-                    Some(info) => {
-                        let version = info.version;
-                        let channel_bindings =
-                            info.channel_bindings.iter().map(|b| b.kind()).collect();
-                        let _ = machine.tls_established(info);
-                        events.push(Event::TlsEstablished {
-                            version,
-                            channel_bindings,
-                        });
-                    }
-                    None => machine.connection_lost(),
-                }
-                // The stream header goes out over TLS first.
-                upgraded = true;
+                start_tls = Some(tls_bytes.is_empty());
                 break;
             }
             events.push(Event::Session(event));
         }
-        if upgraded {
+        if let Some(clean) = start_tls {
+            let info = if clean {
+                Box::pin(io.connect_tls(Arc::clone(&tls_config), name.clone()))
+                    .await
+                    .ok()
+            } else {
+                None
+            };
+            match info {
+                Some(info) => {
+                    let version = info.version;
+                    let channel_bindings = info.channel_bindings.iter().map(|b| b.kind()).collect();
+                    let _ = machine.tls_established(info);
+                    events.push(Event::TlsEstablished {
+                        version,
+                        channel_bindings,
+                    });
+                }
+                None => machine.connection_lost(),
+            }
+            // The stream header goes out over TLS first.
             continue;
         }
         if machine.is_closed() {

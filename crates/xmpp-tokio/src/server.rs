@@ -164,7 +164,7 @@ impl Listener {
         let (event_tx, events) = mpsc::channel(64);
         let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
         let tls = self.tls.clone();
-        tokio::spawn(drive(io, machine, tls, event_tx, command_rx));
+        tokio::spawn(drive(io, Box::new(machine), tls, event_tx, command_rx));
         Ok(ServerSession {
             events,
             sender: SessionSender { commands },
@@ -390,9 +390,14 @@ fn apply(machine: &mut Server, command: Command) -> Option<Stanza> {
 
 /// Runs one connection: bytes, timers and commands into the machine,
 /// transmits out, events to the application, TLS when it asks.
+///
+/// The machine comes boxed: an async fn keeps each argument beside the
+/// local it moves into, and the machine is most of the task, which every
+/// connection holds for its whole life (measured with `-Zprint-type-sizes`:
+/// 3,480 bytes unboxed, 752 boxed).
 async fn drive(
     mut io: Io,
-    mut machine: Server,
+    mut machine: Box<Server>,
     tls: Option<ServerTls>,
     events: mpsc::Sender<Box<Event>>,
     mut commands: mpsc::Receiver<Command>,
@@ -405,30 +410,32 @@ async fn drive(
         if !io.flush(|| machine.poll_transmit()).await {
             machine.connection_lost();
         }
-        let mut upgraded = false;
+        // No event is held across the handshake's await: the task's size
+        // is its largest await point's, for the connection's whole life.
+        let mut start_tls = None;
         while let Some(event) = machine.poll_event() {
             if let ServerEvent::StartTls { tls_bytes } = event {
-                // A client that sends TLS records before <proceed/> breaks
-                // RFC 6120 §5.4.3.3; such bytes are not replayed into TLS.
-                let info = match (&tls, tls_bytes.is_empty()) {
-                    (Some(t), true) => Box::pin(io.accept_tls(t)).await.ok(),
-                    _ => None,
-                };
-                match info {
-                    Some(info) => {
-                        let version = info.version;
-                        let _ = machine.tls_established(info);
-                        events.push(Event::TlsEstablished(version));
-                    }
-                    None => machine.connection_lost(),
-                }
-                // The stream header goes out over TLS first.
-                upgraded = true;
+                start_tls = Some(tls_bytes.is_empty());
                 break;
             }
             events.push(Event::Session(event));
         }
-        if upgraded {
+        if let Some(clean) = start_tls {
+            // A client that sends TLS records before <proceed/> breaks
+            // RFC 6120 §5.4.3.3; such bytes are not replayed into TLS.
+            let info = match (&tls, clean) {
+                (Some(t), true) => Box::pin(io.accept_tls(t)).await.ok(),
+                _ => None,
+            };
+            match info {
+                Some(info) => {
+                    let version = info.version;
+                    let _ = machine.tls_established(info);
+                    events.push(Event::TlsEstablished(version));
+                }
+                None => machine.connection_lost(),
+            }
+            // The stream header goes out over TLS first.
             continue;
         }
         if machine.is_closed() {
