@@ -2,7 +2,9 @@
 //!
 //! 1. the heap an idle, bound server session holds (framer, buffers and
 //!    XEP-0198 state included): counted with `stats_alloc` (bytes live
-//!    after binding minus before) and as `Server::heap_size()` reports it;
+//!    after binding minus before, and after `Server::shrink_idle`, which
+//!    xmpp-tokio's driver calls once a session is bound) and as
+//!    `Server::heap_size()` reports it;
 //! 2. the server's CPU per login, stream open to bound with XEP-0198
 //!    enabled, SCRAM-SHA-256 with stored keys (no PBKDF2 on the server):
 //!    a client's bytes are recorded once and replayed into fresh `Server`s
@@ -202,13 +204,17 @@ fn idle_heap(_: &mut Criterion<CpuTime>) {
         let counted = live(&region);
         let reported = server.heap_size();
         let trimmed = live(&region);
+        // What xmpp-tokio's driver does once a session is bound.
+        server.shrink_idle();
+        let shrunk = live(&region);
         // Ten more, to see no one-time cost in the figure.
         let region = Region::new(GLOBAL);
         let more: Vec<Server> = (0..10).map(|_| replay(config.clone(), &login)).collect();
         let each = live(&region) / 10 - size_of::<Server>() as isize;
         eprintln!(
             "idle bound server session ({name}): {counted} bytes live after binding \
-             ({trimmed} after heap_size()'s trim), of which {config_alone} are its \
+             ({trimmed} after heap_size()'s trim, {shrunk} after shrink_idle()), of which \
+             {config_alone} are its \
              ServerConfig; a new Server holds {fresh}; heap_size() reports {reported}; \
              ten more hold {each} each; inline: Server {} bytes, ServerEvent {} bytes",
             size_of::<Server>(),

@@ -182,6 +182,21 @@ impl Wire {
             + self.messages.capacity() * size_of::<Vec<u8>>()
     }
 
+    /// Gives back every buffer that only speeds up work in progress: the
+    /// tree builder's scratch (it holds no state between elements), the
+    /// serialization scratch and empty output queues. They grow again
+    /// with the next element.
+    pub(crate) fn shrink_idle(&mut self) {
+        self.builder = TreeBuilder::new();
+        self.scratch = String::new();
+        if self.stream_out.is_empty() {
+            self.stream_out = Vec::new();
+        }
+        if self.messages.is_empty() {
+            self.messages = VecDeque::new();
+        }
+    }
+
     /// Gives back serialization scratch above a small size (an idle
     /// session should hold little).
     pub(crate) fn trim(&mut self) {

@@ -143,7 +143,7 @@ impl Io {
         let stream = TlsAcceptor::from(Arc::clone(&tls.config))
             .accept(tcp)
             .await?;
-        let info = server_info(stream.get_ref().1, tls.cert.as_ref());
+        let info = server_info(stream.get_ref().1, tls.cert.as_ref().as_ref());
         *self = Self::ServerTls(Box::new(stream));
         Ok(info)
     }

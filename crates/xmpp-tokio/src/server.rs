@@ -70,7 +70,7 @@ pub enum Event {
 /// its slots 32 at a time, for every connection.
 enum Command {
     Credentials(Box<Credentials>),
-    AcceptBind(String),
+    AcceptBind(Box<str>),
     RejectBind(DefinedCondition),
     AcceptResume(Box<ResumptionState>),
     RejectResume,
@@ -80,6 +80,10 @@ enum Command {
     Close,
     CloseWithError(Box<StreamError>),
 }
+
+/// How long a connection is quiet before its machine gives back its
+/// scratch buffers ([`Server::shrink_idle`]).
+const QUIET: core::time::Duration = core::time::Duration::from_secs(1);
 
 /// Commands queued per session before `send` reports it full.
 const COMMAND_QUEUE: usize = 256;
@@ -318,7 +322,7 @@ impl ServerSession {
 
     /// Answers [`ServerEvent::BindRequest`] with a resourcepart.
     pub fn accept_bind(&self, resource: &str) -> bool {
-        self.sender.push(Command::AcceptBind(resource.to_owned()))
+        self.sender.push(Command::AcceptBind(resource.into()))
     }
 
     /// Answers [`ServerEvent::BindRequest`] with a stanza error.
@@ -406,6 +410,9 @@ async fn drive(
     let epoch = Epoch::start();
     let mut app_gone = false;
     let mut reported = false;
+    // When the machine next gives back its scratch buffers: once bound
+    // (negotiation sized them), then after each quiet spell.
+    let mut shrink_at = None;
     loop {
         if !io.flush(|| machine.poll_transmit()).await {
             machine.connection_lost();
@@ -413,12 +420,20 @@ async fn drive(
         // No event is held across the handshake's await: the task's size
         // is its largest await point's, for the connection's whole life.
         let mut start_tls = None;
+        let mut settled = false;
         while let Some(event) = machine.poll_event() {
-            if let ServerEvent::StartTls { tls_bytes } = event {
-                start_tls = Some(tls_bytes.is_empty());
-                break;
+            match event {
+                ServerEvent::StartTls { tls_bytes } => {
+                    start_tls = Some(tls_bytes.is_empty());
+                    break;
+                }
+                ServerEvent::Bound { .. } | ServerEvent::Resumed { .. } => settled = true,
+                _ => {}
             }
             events.push(Event::Session(event));
+        }
+        if settled {
+            machine.shrink_idle();
         }
         if let Some(clean) = start_tls {
             // A client that sends TLS records before <proceed/> breaks
@@ -457,10 +472,15 @@ async fn drive(
                 .await;
             return;
         }
-        let sleep = epoch.sleep_until(machine.poll_timeout());
+        let deadline = machine.poll_timeout();
+        let sleep = epoch.sleep_until(match (deadline, shrink_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        });
         tokio::select! {
             read = io.read(), if !events.is_blocked() => match read {
                 Ok(Read::Data(bytes)) => {
+                    shrink_at = Some(epoch.now() + QUIET);
                     if let Err(e) = machine.handle_input(&bytes) {
                         if !reported && e.is_fatal() {
                             reported = true;
@@ -483,7 +503,15 @@ async fn drive(
             },
             () = events.ready(), if events.is_blocked() => {}
             () = sleep => {
-                if let Err(e) = machine.handle_timeout(epoch.now()) {
+                let now = epoch.now();
+                if shrink_at.is_some_and(|t| now >= t) {
+                    machine.shrink_idle();
+                    shrink_at = None;
+                }
+                if deadline.is_none_or(|t| now < t) {
+                    continue;
+                }
+                if let Err(e) = machine.handle_timeout(now) {
                     if !reported && e.is_fatal() {
                         reported = true;
                         events.push(Event::Failed(e));

@@ -60,8 +60,9 @@ impl CertSource {
 #[derive(Debug, Clone)]
 pub struct ServerTls {
     pub(crate) config: Arc<rustls::ServerConfig>,
-    /// The leaf certificate, for `tls-server-end-point`.
-    pub(crate) cert: CertificateDer<'static>,
+    /// The leaf certificate, for `tls-server-end-point` (shared: every
+    /// session holds a clone of this value).
+    pub(crate) cert: Arc<CertificateDer<'static>>,
     source: CertSource,
 }
 
@@ -108,7 +109,7 @@ impl ServerTls {
         config.alpn_protocols = vec![b"xmpp-client".to_vec()];
         Ok(Self {
             config: Arc::new(config),
-            cert,
+            cert: Arc::new(cert),
             source,
         })
     }
@@ -120,7 +121,7 @@ impl ServerTls {
 
     /// The leaf certificate (DER), for clients to pin.
     pub fn certificate(&self) -> &[u8] {
-        self.cert.as_ref()
+        self.cert.as_ref().as_ref()
     }
 }
 

@@ -38,8 +38,9 @@ impl Account {
 /// A bound resource.
 struct Resource {
     sender: SessionSender,
-    /// The last available presence broadcast, if any (RFC 6121 §4.2).
-    presence: Option<Presence>,
+    /// The last available presence broadcast, if any (RFC 6121 §4.2);
+    /// boxed, so that a resource without one is small.
+    presence: Option<Box<Presence>>,
     /// While its connection is gone but the session may resume
     /// (XEP-0198 §5): the SM-ID, and the stanzas that arrived meanwhile.
     hibernating: Option<(String, Vec<Stanza>)>,
@@ -54,7 +55,7 @@ const HIBERNATION_QUEUE: usize = 1000;
 
 impl Resource {
     fn priority(&self) -> Option<i8> {
-        self.presence.as_ref().map(Presence::priority)
+        self.presence.as_deref().map(Presence::priority)
     }
 }
 
@@ -445,7 +446,7 @@ impl State {
                     .get_mut(&bare)
                     .and_then(|r| r.get_mut(resource(from)))
                 {
-                    r.presence = (p.type_ == PresenceType::Available).then(|| p.clone());
+                    r.presence = (p.type_ == PresenceType::Available).then(|| Box::new(p.clone()));
                 }
                 // RFC 6121 §4.2.2: broadcast to contacts with a subscription
                 // from the user and to the user's other resources.
@@ -512,7 +513,11 @@ impl State {
                 Some(Subscription::To | Subscription::Both)
             ) {
                 if let Some(resources) = self.resources.get(&item.jid.to_bare()) {
-                    presences.extend(resources.values().filter_map(|r| r.presence.clone()));
+                    presences.extend(
+                        resources
+                            .values()
+                            .filter_map(|r| r.presence.as_deref().cloned()),
+                    );
                 }
             }
         }
@@ -575,7 +580,11 @@ impl State {
             let presences: Vec<Presence> = self
                 .resources
                 .get(user)
-                .map(|r| r.values().filter_map(|r| r.presence.clone()).collect())
+                .map(|r| {
+                    r.values()
+                        .filter_map(|r| r.presence.as_deref().cloned())
+                        .collect()
+                })
                 .unwrap_or_default();
             for target in self.available_resources(&contact) {
                 for pr in &presences {

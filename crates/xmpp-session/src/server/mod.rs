@@ -657,6 +657,24 @@ impl Server {
         matches!(self.phase, Phase::Closed)
     }
 
+    /// Gives back the heap that only speeds up work in progress: the
+    /// tree builder's and the writer's scratch, and the event queue and
+    /// output buffers when empty. For a driver to call when negotiation is
+    /// over (its buffers were sized by the features and the SASL
+    /// exchange) and when the connection has been quiet a while: an idle
+    /// session then holds little beyond its state. Nothing observable
+    /// changes; the buffers grow again with the next element.
+    pub fn shrink_idle(&mut self) {
+        self.wire.shrink_idle();
+        if self.events.is_empty() {
+            self.events = VecDeque::new();
+        }
+        // The offer matters only until the client is authenticated.
+        if self.account.is_some() {
+            self.offered = Vec::new();
+        }
+    }
+
     /// Heap held by the machine (framer, buffers, queues).
     pub fn heap_size(&mut self) -> usize {
         self.wire.trim();

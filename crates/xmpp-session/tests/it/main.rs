@@ -741,3 +741,23 @@ fn an_invalid_requested_resource_is_replaced_not_refused() {
     let jid = pair.bound_jid().expect("bound");
     assert!(!jid.contains('\u{378}'), "{jid}");
 }
+
+/// `Server::shrink_idle` gives back the negotiation's buffers and changes
+/// nothing a peer sees: stanzas still flow both ways after it.
+#[test]
+fn shrink_idle_gives_back_heap_and_keeps_the_session() {
+    let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server());
+    pair.drive();
+    let jid = pair.bound_jid().expect("bound");
+    let before = pair.server.heap_size();
+    pair.server.shrink_idle();
+    let after = pair.server.heap_size();
+    assert!(after < before, "{after} < {before}");
+    pair.client
+        .send(chat("romeo@example.com", "after the shrink"))
+        .expect("send");
+    pair.server.send(chat(&jid, "back")).expect("server send");
+    pair.drive();
+    assert_eq!(pair.server_stanzas().len(), 1);
+    assert_eq!(pair.client_stanzas().len(), 1);
+}
