@@ -1,4 +1,5 @@
 use super::*;
+use xmpp_sasl::Hash;
 
 fn names(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
