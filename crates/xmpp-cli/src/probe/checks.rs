@@ -927,6 +927,7 @@ async fn sasl_suite(t: &Target, out: &mut Vec<Report>) {
             unknown_time.as_millis()
         ),
     ));
+    super::sasl::run(t, out).await;
 }
 
 async fn bind_suite(t: &Target, out: &mut Vec<Report>) {

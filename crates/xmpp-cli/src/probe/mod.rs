@@ -9,6 +9,8 @@
 mod checks;
 mod fuzz;
 mod raw;
+mod sasl;
+mod tls;
 
 use serde_json::json;
 use xmpp_jid::BareJid;

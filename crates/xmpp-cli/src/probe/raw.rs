@@ -1,11 +1,14 @@
 //! A raw connection for hostile input: bytes out exactly as written, the
 //! server's answer read through the framer, and what it amounted to (a
 //! stream error and its condition, a close, silence, a dropped socket).
+//! It can move to TLS (STARTTLS or direct, see [`super::tls`]) so that
+//! checks after TLS misbehave on purpose too.
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::{AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
 use xmpp_stream::{Event, Framer, Limits, Transport};
 
 /// How long the server has to answer one probe.
@@ -41,9 +44,40 @@ impl Answer {
     }
 }
 
-/// One plain TCP connection.
+/// The byte stream under a [`Raw`] connection.
+enum Socket {
+    Tcp(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+    /// Between taking the TCP stream for a handshake and putting back the
+    /// TLS one (or after a failed handshake).
+    Gone,
+}
+
+impl Socket {
+    async fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Self::Tcp(s) => s.read(buf).await,
+            Self::Tls(s) => s.read(buf).await,
+            Self::Gone => Ok(0),
+        }
+    }
+
+    async fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        async fn write(s: &mut (impl AsyncWrite + Unpin), bytes: &[u8]) -> std::io::Result<()> {
+            s.write_all(bytes).await?;
+            s.flush().await
+        }
+        match self {
+            Self::Tcp(s) => write(s, bytes).await,
+            Self::Tls(s) => write(s, bytes).await,
+            Self::Gone => Err(std::io::ErrorKind::NotConnected.into()),
+        }
+    }
+}
+
+/// One TCP connection, plain or under TLS.
 pub(crate) struct Raw {
-    socket: TcpStream,
+    socket: Socket,
     framer: Framer,
     answer: Answer,
 }
@@ -55,11 +89,48 @@ impl Raw {
             .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
         let limits = Limits::relayed();
         Ok(Self {
-            socket,
+            socket: Socket::Tcp(socket),
             framer: Framer::with_limits(Transport::Tcp, limits)
                 .unwrap_or_else(|_| Framer::new(Transport::Tcp)),
             answer: Answer::default(),
         })
+    }
+
+    /// Runs the TLS handshake over the plain connection with `connect`
+    /// (after `<proceed/>`, RFC 6120 §5.4.3.3, or first thing for direct
+    /// TLS), and starts over for a new stream.
+    pub(crate) async fn tls<F, Fut>(&mut self, connect: F) -> std::io::Result<()>
+    where
+        F: FnOnce(TcpStream) -> Fut,
+        Fut: Future<Output = std::io::Result<TlsStream<TcpStream>>>,
+    {
+        let Socket::Tcp(tcp) = std::mem::replace(&mut self.socket, Socket::Gone) else {
+            return Err(std::io::ErrorKind::NotConnected.into());
+        };
+        let tls = tokio::time::timeout(ANSWER, connect(tcp))
+            .await
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+        self.socket = Socket::Tls(Box::new(tls));
+        // Nothing sent in the clear after <proceed/> belongs to the new
+        // stream (RFC 6120 §5.4.3.3).
+        let _ = self.framer.take_unconsumed();
+        self.restart();
+        Ok(())
+    }
+
+    /// Starts over for a restarted stream (RFC 6120 §4.3.3): the framer
+    /// waits for a new header, and the answer so far is forgotten.
+    pub(crate) fn restart(&mut self) {
+        self.framer.reset();
+        self.answer = Answer::default();
+    }
+
+    /// Forgets the elements received so far, keeping the stream's state:
+    /// the next [`read`](Self::read) reports only what comes after.
+    pub(crate) fn clear(&mut self) {
+        self.answer.elements.clear();
+        self.answer.received.clear();
+        self.answer.silent = false;
     }
 
     /// Sends `bytes` as they are.

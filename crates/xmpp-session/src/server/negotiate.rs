@@ -194,6 +194,12 @@ impl Server {
                     self.send_sasl_failure(false, SaslCondition::Aborted);
                     Ok(())
                 }
+                // RFC 6120 §6.5.5: an initial response that is not base64
+                // is a failed handshake, not a stream error.
+                Err(xmpp_stanza::PayloadError::InvalidBase64 { .. }) if !tls_first => {
+                    self.send_sasl_failure(false, SaslCondition::IncorrectEncoding);
+                    self.count_auth_failure()
+                }
                 // RFC 6120 §4.3.5: nothing else before authentication.
                 _ => Err(Error::protocol(
                     StreamCondition::NotAuthorized,

@@ -458,6 +458,31 @@ fn a_bad_stanza_gets_its_error_and_the_stream_goes_on() {
 }
 
 #[test]
+fn an_auth_that_is_not_base64_gets_incorrect_encoding() {
+    // RFC 6120 §6.5.5: `incorrect-encoding` answers an <auth/> whose
+    // initial response is not base64, and the stream goes on (§6.4.5).
+    let mut pair = Pair::new(
+        Pair::client_config("juliet", PASSWORD),
+        server().tls(TlsPolicy::Off),
+    );
+    let header = b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
+        xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>";
+    pair.server.handle_input(header).expect("header");
+    pair.server
+        .handle_input(
+            b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256'>@@not*base64@@</auth>",
+        )
+        .expect("a SASL failure, not a stream error");
+    let mut out = Vec::new();
+    while let Some(t) = pair.server.poll_transmit() {
+        out.extend(t);
+    }
+    let out = String::from_utf8(out).expect("utf-8");
+    assert!(out.contains("<incorrect-encoding/></failure>"), "{out}");
+    assert!(!out.contains("</stream:stream>"), "{out}");
+}
+
+#[test]
 fn a_stanza_before_binding_is_not_authorized() {
     let mut pair = Pair::new(
         Pair::client_config("juliet", PASSWORD),
