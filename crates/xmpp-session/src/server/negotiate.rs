@@ -176,14 +176,21 @@ impl Server {
             let tls_first =
                 self.tls.is_none() && self.config.tls == TlsPolicy::Required && self.can_starttls();
             if self.config.sasl2 && !tls_first {
-                if let Ok(Some(xmpp_stanza::Sasl2::Authenticate {
-                    mechanism,
-                    initial_response,
-                    inline,
-                    ..
-                })) = xmpp_stanza::Sasl2::from_element(&e)
-                {
-                    return self.start_sasl2(&mechanism, initial_response, &inline);
+                match xmpp_stanza::Sasl2::from_element(&e) {
+                    Ok(Some(xmpp_stanza::Sasl2::Authenticate {
+                        mechanism,
+                        initial_response,
+                        inline,
+                        ..
+                    })) => return self.start_sasl2(&mechanism, initial_response, &inline),
+                    // XEP-0388 §2.4 carries RFC 6120's conditions: an
+                    // initial response that is not base64 is a failed
+                    // exchange (§6.5.5), not a stream error.
+                    Err(xmpp_stanza::PayloadError::InvalidBase64 { .. }) => {
+                        self.send_sasl_failure(true, SaslCondition::IncorrectEncoding);
+                        return self.count_auth_failure();
+                    }
+                    _ => {}
                 }
             }
             return match Sasl::from_element(&e) {

@@ -786,3 +786,32 @@ fn shrink_idle_gives_back_heap_and_keeps_the_session() {
     assert_eq!(pair.server_stanzas().len(), 1);
     assert_eq!(pair.client_stanzas().len(), 1);
 }
+
+/// The SASL2 profile answers the same (XEP-0388 §2.4 takes RFC 6120's
+/// conditions): `incorrect-encoding`, and the stream goes on.
+#[test]
+fn an_authenticate_that_is_not_base64_gets_incorrect_encoding() {
+    let mut pair = Pair::new(
+        Pair::client_config("juliet", PASSWORD),
+        server().tls(TlsPolicy::Off),
+    );
+    let header = b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
+        xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>";
+    pair.server.handle_input(header).expect("header");
+    pair.server
+        .handle_input(
+            b"<authenticate xmlns='urn:xmpp:sasl:2' mechanism='SCRAM-SHA-256'>\
+              <initial-response>@@not*base64@@</initial-response></authenticate>",
+        )
+        .expect("a SASL2 failure, not a stream error");
+    let mut out = Vec::new();
+    while let Some(t) = pair.server.poll_transmit() {
+        out.extend(t);
+    }
+    let out = String::from_utf8(out).expect("utf-8");
+    assert!(
+        out.contains("<failure xmlns='urn:xmpp:sasl:2'><incorrect-encoding"),
+        "{out}"
+    );
+    assert!(!pair.server.is_closed());
+}
