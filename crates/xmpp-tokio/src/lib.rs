@@ -84,4 +84,4 @@ pub use server::{
     Event as ServerSessionEvent, Listener, ListenerKind, ServerSession, SessionSender,
     WEBSOCKET_PATH,
 };
-pub use tls::{CertSource, ServerTls, Trust};
+pub use tls::{CertSource, ServerTls, Trust, client_config as tls_client_config};

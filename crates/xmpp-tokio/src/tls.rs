@@ -139,8 +139,13 @@ pub enum Trust {
     Insecure,
 }
 
-/// The client configuration for `trust`.
-pub(crate) fn client_config(trust: &Trust) -> io::Result<Arc<rustls::ClientConfig>> {
+/// The rustls client configuration this crate's client uses for `trust`
+/// (the `ring` provider, the default protocol versions; with
+/// [`Trust::Pinned`] and [`Trust::Insecure`] the handshake signatures are
+/// still verified). For tools that run their own TLS connections beside
+/// [`connect`](crate::connect), such as a conformance tester's raw
+/// streams; clone it to change ALPN.
+pub fn client_config(trust: &Trust) -> io::Result<Arc<rustls::ClientConfig>> {
     let builder = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(invalid)?;

@@ -14,7 +14,7 @@ use xmpp_stanza::{SASL_NS, Sasl, StreamFeatures};
 
 use super::raw::Raw;
 use super::{Outcome, Report, Target};
-use stream::{Reply, open, pick_scram, stream_features};
+use stream::{Reply, SaslStream, open, pick_scram, stream_features};
 
 fn report(
     id: &'static str,
@@ -96,6 +96,33 @@ fn cleartext_outcome(f: &StreamFeatures) -> (Outcome, String) {
     }
 }
 
+/// A raw stream after TLS and a SCRAM mechanism it offers, or the MUST
+/// check `id` reported as failed (no stream) or skipped (no SCRAM).
+async fn open_scram(
+    t: &Target,
+    id: &'static str,
+    section: &'static str,
+    out: &mut Vec<Report>,
+) -> Option<(SaslStream, Mechanism)> {
+    let s = match open(t).await {
+        Ok(s) => s,
+        Err(e) => {
+            out.push(report(id, section, "MUST", (Outcome::Fail, e)));
+            return None;
+        }
+    };
+    let Some(mechanism) = pick_scram(&s.mechanisms) else {
+        out.push(report(
+            id,
+            section,
+            "MUST",
+            (Outcome::Skip, "no SCRAM offered".into()),
+        ));
+        return None;
+    };
+    Some((s, mechanism))
+}
+
 /// RFC 6120 §6.4.4: `<abort/>` is answered with `<failure><aborted/>`;
 /// then (§6.4.5, retries SHOULD be allowed) a new handshake on the same
 /// stream.
@@ -104,20 +131,7 @@ async fn abort(t: &Target, out: &mut Vec<Report>) {
     const SECTION: &str = "RFC 6120 §6.4.4";
     const RETRY: &str = "sasl-abort-retry";
     const RETRY_SECTION: &str = "RFC 6120 §6.4.5";
-    let mut s = match open(t).await {
-        Ok(s) => s,
-        Err(e) => {
-            out.push(report(ID, SECTION, "MUST", (Outcome::Fail, e)));
-            return;
-        }
-    };
-    let Some(mechanism) = pick_scram(&s.mechanisms) else {
-        out.push(report(
-            ID,
-            SECTION,
-            "MUST",
-            (Outcome::Skip, "no SCRAM offered".into()),
-        ));
+    let Some((mut s, mechanism)) = open_scram(t, ID, SECTION, out).await else {
         return;
     };
     let first = scram_first(t);
@@ -243,20 +257,7 @@ impl Garbage {
 async fn malformed(t: &Target, out: &mut Vec<Report>, garbage: Garbage) {
     const SECTION: &str = "RFC 6120 §6.4.5";
     let (id, condition_id, condition_section, expected) = garbage.ids();
-    let mut s = match open(t).await {
-        Ok(s) => s,
-        Err(e) => {
-            out.push(report(id, SECTION, "MUST", (Outcome::Fail, e)));
-            return;
-        }
-    };
-    let Some(mechanism) = pick_scram(&s.mechanisms) else {
-        out.push(report(
-            id,
-            SECTION,
-            "MUST",
-            (Outcome::Skip, "no SCRAM offered".into()),
-        ));
+    let Some((mut s, mechanism)) = open_scram(t, id, SECTION, out).await else {
         return;
     };
     let sent = match garbage {
