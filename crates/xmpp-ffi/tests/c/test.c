@@ -1,7 +1,8 @@
 /*
  * The C test of libxmpp_ffi, run by `cargo xtask ffi` under valgrind:
  *
- *   test TESTDATA_JID_DIR [C2S_ADDRESS DOMAIN USER PASSWORD USER PASSWORD]
+ *   test TESTDATA_JID_DIR [C2S_ADDRESS DOMAIN USER PASSWORD USER PASSWORD
+ *                          [TLS_C2S_ADDRESS]]
  *
  * 1. frames a stream fed one byte at a time;
  * 2. normalizes every JID of TESTDATA_JID_DIR/rfc7622-3.5.tsv;
@@ -13,7 +14,10 @@
  *    login, a message each way, a clean close;
  * 6. in memory too: a XEP-0198 session cut with stanzas in flight and
  *    resumed by a new pair (each stanza delivered exactly once), a FAST
- *    token issued, used and replayed, and the client options.
+ *    token issued, used and replayed, and the client options;
+ * 7. with a TLS address (`xmpp serve --tls required`), logs the first user
+ *    in over STARTTLS run by OpenSSL, with SCRAM-SHA-256-PLUS bound to
+ *    tls-exporter (RFC 9266), and fails a login with a wrong binding.
  *
  * Prints "N passed, N failed" last; exits non-zero on any failure.
  */
@@ -29,6 +33,8 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <openssl/ssl.h>
 
 #include "xmpp.h"
 
@@ -430,6 +436,12 @@ static void test_sasl(void)
 /* One client connection: the socket, the machine and what it reported. */
 struct peer {
     int fd;
+    SSL_CTX *tls; /* STARTTLS with this context when asked; NULL: none */
+    SSL *ssl;     /* the session, once started */
+    int bad_binding;
+    xmpp_tls_version tls_version;
+    char mechanism[64];
+    char binding[64];
     xmpp_client *client;
     xmpp_status error;
     int bound;
@@ -483,6 +495,25 @@ static int tcp_connect(const char *address)
     return fd;
 }
 
+static int start_tls(struct peer *p, int bad_binding);
+
+/* Writes all of out, over TLS once it runs; false on failure. */
+static int write_all(struct peer *p, xmpp_bytes out)
+{
+    size_t off = 0;
+    while (off < out.len) {
+        int chunk = out.len - off > 65536 ? 65536 : (int)(out.len - off);
+        ssize_t n = p->ssl != NULL
+                        ? (ssize_t)SSL_write(p->ssl, out.ptr + off, chunk)
+                        : write(p->fd, out.ptr + off, (size_t)chunk);
+        if (n <= 0) {
+            return 0;
+        }
+        off += (size_t)n;
+    }
+    return 1;
+}
+
 /* Writes every transmit, handles every event; then waits up to
  * `wait_ms` for bytes and feeds them. What a driver's loop does. */
 static void pump(struct peer *p, int wait_ms)
@@ -496,19 +527,31 @@ static void pump(struct peer *p, int wait_ms)
 
     while (xmpp_client_poll_transmit(p->client, &out) == XMPP_OK &&
            out.ptr != NULL) {
-        size_t off = 0;
-        while (off < out.len) {
-            n = write(p->fd, out.ptr + off, out.len - off);
-            if (n <= 0) {
-                xmpp_client_connection_lost(p->client);
-                break;
-            }
-            off += (size_t)n;
+        if (!write_all(p, out)) {
+            xmpp_client_connection_lost(p->client);
+            break;
         }
     }
     while (xmpp_client_poll_event(p->client, &kind) == XMPP_OK &&
            kind != XMPP_CLIENT_EVENT_NONE) {
         switch (kind) {
+        case XMPP_CLIENT_EVENT_START_TLS:
+            /* Bytes after <proceed/> would be the server's TLS records:
+             * `xmpp serve` waits for the ClientHello, so there are none. */
+            CHECK(xmpp_client_event_bytes(p->client).ptr == NULL,
+                  "no TLS bytes after <proceed/>");
+            if (p->tls == NULL || !start_tls(p, p->bad_binding)) {
+                CHECK(p->tls == NULL, "TLS handshake");
+                p->error = XMPP_TLS_REQUIRED;
+                return;
+            }
+            break;
+        case XMPP_CLIENT_EVENT_AUTHENTICATED:
+            copy_str(p->mechanism, sizeof p->mechanism,
+                     xmpp_client_event_text(p->client));
+            copy_str(p->binding, sizeof p->binding,
+                     xmpp_client_event_detail(p->client));
+            break;
         case XMPP_CLIENT_EVENT_BOUND:
             p->bound = 1;
             copy_str(p->jid, sizeof p->jid, xmpp_client_event_text(p->client));
@@ -541,10 +584,20 @@ static void pump(struct peer *p, int wait_ms)
     pfd.fd = p->fd;
     pfd.events = POLLIN;
     pfd.revents = 0;
-    if (poll(&pfd, 1, wait_ms) <= 0) {
+    /* Records OpenSSL already read are not on the socket any more. */
+    if ((p->ssl == NULL || SSL_pending(p->ssl) == 0) &&
+        poll(&pfd, 1, wait_ms) <= 0) {
         return;
     }
-    n = read(p->fd, buf, sizeof buf);
+    if (p->ssl != NULL) {
+        int r = SSL_read(p->ssl, buf, sizeof buf);
+        if (r <= 0 && SSL_get_error(p->ssl, r) == SSL_ERROR_WANT_READ) {
+            return; /* a record without application data (a ticket) */
+        }
+        n = r;
+    } else {
+        n = read(p->fd, buf, sizeof buf);
+    }
     if (n < 0 && errno == EINTR) {
         return;
     }
@@ -602,6 +655,11 @@ static void logout(struct peer *p)
             pump(p, 100);
         }
         CHECK(p->closed, "closed by the server");
+    }
+    if (p->ssl != NULL) {
+        SSL_shutdown(p->ssl); /* our close_notify; the socket closes next */
+        SSL_free(p->ssl);
+        p->ssl = NULL;
     }
     if (p->fd >= 0) {
         close(p->fd);
@@ -1429,11 +1487,140 @@ static void test_client_options(void)
     xmpp_resumption_free(NULL);
 }
 
+/* ---- 7. STARTTLS with OpenSSL, SCRAM-SHA-256-PLUS over tls-exporter ----- */
+
+/* The TLS layer of a peer, run by the driver as the machine asks
+ * (START_TLS): a blocking handshake on the socket, then the binding data
+ * RFC 9266 defines, exported from the session and given to the machine. */
+static int start_tls(struct peer *p, int bad_binding)
+{
+    uint8_t cb[32];
+    xmpp_tls_version version;
+    xmpp_status st;
+    p->ssl = SSL_new(p->tls);
+    if (p->ssl == NULL || SSL_set_fd(p->ssl, p->fd) != 1 ||
+        SSL_connect(p->ssl) != 1) {
+        return 0;
+    }
+    /* RFC 9266 §2: label "EXPORTER-Channel-Binding", no context, 32
+     * bytes. */
+    if (SSL_export_keying_material(p->ssl, cb, sizeof cb,
+                                   "EXPORTER-Channel-Binding", 24, NULL, 0,
+                                   0) != 1) {
+        return 0;
+    }
+    if (bad_binding) {
+        cb[0] ^= 1; /* what a man in the middle's own session would give */
+    }
+    version = SSL_version(p->ssl) == TLS1_3_VERSION ? XMPP_TLS_VERSION_1_3
+                                                    : XMPP_TLS_VERSION_1_2;
+    st = xmpp_client_tls_established(p->client, version,
+                                     XMPP_CHANNEL_BINDING_TLS_EXPORTER, cb,
+                                     sizeof cb);
+    p->tls_version = version;
+    return st == XMPP_OK;
+}
+
+/* Logs in over STARTTLS; `bad_binding` gives the machine binding data
+ * that is not this channel's. */
+static void tls_login(struct peer *p, SSL_CTX *ctx, const char *address,
+                      const char *domain, const char *user,
+                      const char *password, int bad_binding)
+{
+    char jid[256];
+    uint8_t seed[32];
+    xmpp_client_config *cc = NULL;
+    FILE *rnd = fopen("/dev/urandom", "rb");
+    int i;
+    memset(p, 0, sizeof *p);
+    p->tls = ctx;
+    p->bad_binding = bad_binding;
+    CHECK(rnd != NULL && fread(seed, 1, sizeof seed, rnd) == sizeof seed,
+          "read /dev/urandom");
+    if (rnd != NULL) {
+        fclose(rnd);
+    }
+    snprintf(jid, sizeof jid, "%s@%s", user, domain);
+    p->fd = tcp_connect(address);
+    CHECK(p->fd >= 0, "connect to %s", address);
+    CHECK(xmpp_client_config_new(jid, strlen(jid), password, strlen(password),
+                                 XMPP_TLS_POLICY_REQUIRED, XMPP_TRANSPORT_TCP,
+                                 &cc) == XMPP_OK,
+          "client_config_new");
+    /* Only the bound mechanism: a server that did not bind would fail
+     * the login instead of downgrading it. */
+    CHECK(xmpp_client_config_set_mechanisms(cc, "SCRAM-SHA-256-PLUS", 18) ==
+              XMPP_OK,
+          "set_mechanisms");
+    CHECK(xmpp_client_new_with_config(cc, seed, now_ms(), &p->client) ==
+              XMPP_OK,
+          "client_new_with_config");
+    xmpp_client_config_free(cc);
+    if (p->fd < 0 || p->client == NULL) {
+        p->error = XMPP_CONNECTION_LOST;
+        return;
+    }
+    for (i = 0; i < 500 && !p->bound && !p->closed && p->error == XMPP_OK;
+         i++) {
+        pump(p, 100);
+    }
+}
+
+static void test_tls(const char *address, const char *domain,
+                     const char *user, const char *password)
+{
+    struct peer a;
+    struct peer bad;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    int i;
+    CHECK(ctx != NULL, "SSL_CTX_new");
+    if (ctx == NULL) {
+        return;
+    }
+    /* `xmpp serve` presents a self-signed certificate: it is not
+     * checked here. The -PLUS exchange is what shows that no one sits in
+     * between: the server checks that the client's binding data is its
+     * own channel's (the wrong-binding login below). */
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    /* SSL_read returns after a record without data (a TLS 1.3 ticket)
+     * instead of blocking for the next: the loop then polls again. */
+    SSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
+
+    tls_login(&a, ctx, address, domain, user, password, 0);
+    CHECK(a.bound, "%s bound over TLS (status %s)", user,
+          xmpp_status_name(a.error));
+    CHECK(a.tls_version == XMPP_TLS_VERSION_1_3, "TLS 1.3");
+    CHECK(strcmp(a.mechanism, "SCRAM-SHA-256-PLUS") == 0, "mechanism %s",
+          a.mechanism);
+    CHECK(strcmp(a.binding, "tls-exporter") == 0, "binding %s", a.binding);
+    if (a.bound) {
+        /* A message to itself, through the server, inside TLS. */
+        CHECK(xmpp_client_send_message(a.client, a.jid, strlen(a.jid),
+                                       "over TLS", 8) == XMPP_OK,
+              "send over TLS");
+        for (i = 0; i < 100 && a.got_body[0] == '\0' && a.error == XMPP_OK;
+             i++) {
+            pump(&a, 100);
+        }
+        CHECK(strcmp(a.got_body, "over TLS") == 0, "got %s", a.got_body);
+    }
+    logout(&a);
+
+    /* Binding data that is not this channel's: the server refuses. */
+    tls_login(&bad, ctx, address, domain, user, password, 1);
+    CHECK(!bad.bound && bad.error == XMPP_SASL_NOT_AUTHORIZED,
+          "a wrong binding: %s", xmpp_status_name(bad.error));
+    logout(&bad);
+    SSL_CTX_free(ctx);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
         fprintf(stderr,
-                "usage: %s TESTDATA_JID_DIR [C2S DOMAIN USER PASS USER PASS]\n",
+                "usage: %s TESTDATA_JID_DIR [C2S DOMAIN USER PASS USER PASS "
+                "[TLS_C2S]]\n",
                 argv[0]);
         return 2;
     }
@@ -1450,6 +1637,9 @@ int main(int argc, char **argv)
     test_client_options();
     if (argc >= 8) {
         test_session(argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]);
+    }
+    if (argc >= 9) {
+        test_tls(argv[8], argv[3], argv[4], argv[5]);
     }
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
