@@ -332,59 +332,59 @@ enum xmpp_client_event
   XMPP_CLIENT_EVENT_NONE = 0,
   /**
    * Start TLS now: flush the transmits, run the TLS handshake (first
-   * feeding it [`xmpp_client_event_bytes`]), then call
+   * feeding it [`xmpp_client_event_bytes`](crate::xmpp_client_event_bytes)), then call
    * [`xmpp_client_tls_established`].
    */
   XMPP_CLIENT_EVENT_START_TLS = 1,
   /**
    * SASL succeeded and the server was verified;
-   * [`xmpp_client_event_text`] is the mechanism name,
-   * [`xmpp_client_event_detail`] the channel-binding type of a `-PLUS`
+   * [`xmpp_client_event_text`](crate::xmpp_client_event_text) is the mechanism name,
+   * [`xmpp_client_event_detail`](crate::xmpp_client_event_detail) the channel-binding type of a `-PLUS`
    * mechanism (`tls-exporter`, `tls-server-end-point`, `tls-unique`).
    */
   XMPP_CLIENT_EVENT_AUTHENTICATED = 2,
   /**
    * A resource is bound (RFC 6120 §7): stanzas may flow;
-   * [`xmpp_client_event_text`] is the full JID.
+   * [`xmpp_client_event_text`](crate::xmpp_client_event_text) is the full JID.
    */
   XMPP_CLIENT_EVENT_BOUND = 3,
   /**
-   * XEP-0198 is on; [`xmpp_client_event_flag`] says whether the server
+   * XEP-0198 is on; [`xmpp_client_event_flag`](crate::xmpp_client_event_flag) says whether the server
    * allows resuming.
    */
   XMPP_CLIENT_EVENT_SM_ENABLED = 4,
   /**
    * The previous session was resumed (XEP-0198 §5);
-   * [`xmpp_client_event_text`] is the full JID,
-   * [`xmpp_client_event_count`] how many stanzas were sent again.
+   * [`xmpp_client_event_text`](crate::xmpp_client_event_text) is the full JID,
+   * [`xmpp_client_event_count`](crate::xmpp_client_event_count) how many stanzas were sent again.
    */
   XMPP_CLIENT_EVENT_RESUMED = 5,
   /**
    * The server refused to resume; a new resource is being bound. The
    * stanzas of the old session never acknowledged are listed
-   * ([`xmpp_client_event_count`], [`xmpp_client_event_stanza`]): send
-   * them again or report them undelivered; [`xmpp_client_event_text`]
+   * ([`xmpp_client_event_count`](crate::xmpp_client_event_count), [`xmpp_client_event_stanza`](crate::xmpp_client_event_stanza)): send
+   * them again or report them undelivered; [`xmpp_client_event_text`](crate::xmpp_client_event_text)
    * is the `<failed/>` condition, when the server gave one.
    */
   XMPP_CLIENT_EVENT_RESUME_FAILED = 6,
   /**
-   * A stanza from the server: [`xmpp_client_event_xml`],
-   * [`xmpp_client_event_from`], [`xmpp_client_event_body`].
+   * A stanza from the server: [`xmpp_client_event_xml`](crate::xmpp_client_event_xml),
+   * [`xmpp_client_event_from`](crate::xmpp_client_event_from), [`xmpp_client_event_body`](crate::xmpp_client_event_body).
    */
   XMPP_CLIENT_EVENT_STANZA = 7,
   /**
    * The server acknowledged stanzas (XEP-0198 §4), listed oldest first
-   * ([`xmpp_client_event_count`], [`xmpp_client_event_stanza`]).
+   * ([`xmpp_client_event_count`](crate::xmpp_client_event_count), [`xmpp_client_event_stanza`](crate::xmpp_client_event_stanza)).
    */
   XMPP_CLIENT_EVENT_ACKED = 8,
   /**
-   * The server sent a stream error; [`xmpp_client_event_text`] is its
+   * The server sent a stream error; [`xmpp_client_event_text`](crate::xmpp_client_event_text) is its
    * condition. The stream is closed.
    */
   XMPP_CLIENT_EVENT_STREAM_ERROR = 9,
   /**
    * The stream is over: flush the transmits, then close the transport;
-   * [`xmpp_client_event_flag`] says whether it may be resumed.
+   * [`xmpp_client_event_flag`](crate::xmpp_client_event_flag) says whether it may be resumed.
    */
   XMPP_CLIENT_EVENT_CLOSED = 10,
   /**
@@ -394,8 +394,8 @@ enum xmpp_client_event
   XMPP_CLIENT_EVENT_OTHER = 11,
   /**
    * The server issued a XEP-0484 FAST token (asked for, or rotated):
-   * [`xmpp_client_event_text`] is the HT mechanism,
-   * [`xmpp_client_event_token`] the secret, [`xmpp_client_event_detail`]
+   * [`xmpp_client_event_text`](crate::xmpp_client_event_text) is the HT mechanism,
+   * [`xmpp_client_event_token`](crate::xmpp_client_event_token) the secret, [`xmpp_client_event_detail`](crate::xmpp_client_event_detail)
    * the expiry (XEP-0082 DateTime). Store them (count 0) for
    * [`xmpp_client_config_set_fast_token`](crate::xmpp_client_config_set_fast_token).
    */
@@ -518,38 +518,38 @@ enum xmpp_server_event
    */
   XMPP_SERVER_EVENT_START_TLS = 1,
   /**
-   * Look up the user [`xmpp_server_event_text`] (the prepared
-   * username; [`xmpp_server_event_detail`] is the mechanism) and answer
+   * Look up the user [`xmpp_server_event_text`](crate::xmpp_server_event_text) (the prepared
+   * username; [`xmpp_server_event_detail`](crate::xmpp_server_event_detail) is the mechanism) and answer
    * with [`xmpp_server_provide_password`](crate::xmpp_server_provide_password),
    * [`xmpp_server_provide_stored`](crate::xmpp_server_provide_stored) or [`xmpp_server_unknown_user`](crate::xmpp_server_unknown_user).
    * With a XEP-0484 FAST token (an `HT-*` mechanism;
-   * [`xmpp_server_event_flag`] is set and
-   * [`xmpp_server_event_fast_count`] gives the client's `count`),
+   * [`xmpp_server_event_flag`](crate::xmpp_server_event_flag) is set and
+   * [`xmpp_server_event_fast_count`](crate::xmpp_server_event_fast_count) gives the client's `count`),
    * answer [`xmpp_server_provide_token`](crate::xmpp_server_provide_token) with the token issued to the
    * user, then record the count as processed.
    */
   XMPP_SERVER_EVENT_CREDENTIALS_REQUEST = 2,
   /**
-   * The client authenticated as the bare JID [`xmpp_server_event_text`].
+   * The client authenticated as the bare JID [`xmpp_server_event_text`](crate::xmpp_server_event_text).
    */
   XMPP_SERVER_EVENT_AUTHENTICATED = 3,
   /**
-   * The client asks to bind a resource: [`xmpp_server_event_text`] is
+   * The client asks to bind a resource: [`xmpp_server_event_text`](crate::xmpp_server_event_text) is
    * the requested one (absent when it asked the server to choose),
-   * [`xmpp_server_event_detail`] a suggestion. Answer with
+   * [`xmpp_server_event_detail`](crate::xmpp_server_event_detail) a suggestion. Answer with
    * [`xmpp_server_accept_bind`](crate::xmpp_server_accept_bind) or [`xmpp_server_reject_bind`](crate::xmpp_server_reject_bind).
    */
   XMPP_SERVER_EVENT_BIND_REQUEST = 4,
   /**
-   * A resource is bound: the full JID [`xmpp_server_event_text`]. For a
-   * resumed session (XEP-0198 §5) [`xmpp_server_event_flag`] is set
-   * and [`xmpp_server_event_count`] says how many unacknowledged
+   * A resource is bound: the full JID [`xmpp_server_event_text`](crate::xmpp_server_event_text). For a
+   * resumed session (XEP-0198 §5) [`xmpp_server_event_flag`](crate::xmpp_server_event_flag) is set
+   * and [`xmpp_server_event_count`](crate::xmpp_server_event_count) says how many unacknowledged
    * stanzas were sent again.
    */
   XMPP_SERVER_EVENT_BOUND = 5,
   /**
    * The client asks to resume the XEP-0198 session whose SM-ID is
-   * [`xmpp_server_event_text`]: answer [`xmpp_server_accept_resume`](crate::xmpp_server_accept_resume)
+   * [`xmpp_server_event_text`](crate::xmpp_server_event_text): answer [`xmpp_server_accept_resume`](crate::xmpp_server_accept_resume)
    * with the state that session left
    * ([`xmpp_server_take_resumption`](crate::xmpp_server_take_resumption), kept under its
    * [`xmpp_resumption_id`](crate::xmpp_resumption_id)), or
@@ -558,7 +558,7 @@ enum xmpp_server_event
   XMPP_SERVER_EVENT_RESUME_REQUEST = 6,
   /**
    * The client asks for a XEP-0484 FAST token for the HT mechanism
-   * [`xmpp_server_event_detail`] (only offered with
+   * [`xmpp_server_event_detail`](crate::xmpp_server_event_detail) (only offered with
    * [`xmpp_server_config_set_fast`](crate::xmpp_server_config_set_fast)):
    * answer [`xmpp_server_issue_token`](crate::xmpp_server_issue_token) with a fresh random token the
    * application keeps for the account, or [`xmpp_server_decline_token`](crate::xmpp_server_decline_token).
@@ -570,17 +570,17 @@ enum xmpp_server_event
   XMPP_SERVER_EVENT_SM_ENABLED = 8,
   /**
    * A stanza from the client, typed and with `from` stamped:
-   * [`xmpp_server_event_xml`], [`xmpp_server_event_from`],
-   * [`xmpp_server_event_body`].
+   * [`xmpp_server_event_xml`](crate::xmpp_server_event_xml), [`xmpp_server_event_from`](crate::xmpp_server_event_from),
+   * [`xmpp_server_event_body`](crate::xmpp_server_event_body).
    */
   XMPP_SERVER_EVENT_STANZA = 9,
   /**
    * The client acknowledged stanzas (XEP-0198 §4), listed oldest first
-   * ([`xmpp_server_event_count`], [`xmpp_server_event_stanza`]).
+   * ([`xmpp_server_event_count`](crate::xmpp_server_event_count), [`xmpp_server_event_stanza`](crate::xmpp_server_event_stanza)).
    */
   XMPP_SERVER_EVENT_ACKED = 10,
   /**
-   * The client sent a stream error ([`xmpp_server_event_text`]: its
+   * The client sent a stream error ([`xmpp_server_event_text`](crate::xmpp_server_event_text): its
    * condition).
    */
   XMPP_SERVER_EVENT_STREAM_ERROR = 11,
@@ -714,6 +714,16 @@ typedef struct xmpp_bytes {
 } xmpp_bytes;
 
 /**
+ * A TLS protocol version, as a `uint32_t`: `XMPP_TLS_VERSION_*`.
+ */
+typedef uint32_t xmpp_tls_version;
+
+/**
+ * A channel-binding type, as a `uint32_t`: `XMPP_CHANNEL_BINDING_*`.
+ */
+typedef uint32_t xmpp_channel_binding;
+
+/**
  * A borrowed UTF-8 string: `ptr` to `len` bytes, not NUL-terminated.
  * `ptr` is null (and `len` 0) for an absent value. The memory belongs to
  * the library; the function that returned it says how long it lives.
@@ -728,16 +738,6 @@ typedef struct xmpp_str {
    */
   size_t len;
 } xmpp_str;
-
-/**
- * A TLS protocol version, as a `uint32_t`: `XMPP_TLS_VERSION_*`.
- */
-typedef uint32_t xmpp_tls_version;
-
-/**
- * A channel-binding type, as a `uint32_t`: `XMPP_CHANNEL_BINDING_*`.
- */
-typedef uint32_t xmpp_channel_binding;
 
 /**
  * TCP (RFC 6120): one byte stream, any chunking.
@@ -912,112 +912,6 @@ xmpp_status xmpp_client_poll_transmit(struct xmpp_client *client, struct xmpp_by
  * `client` is null or a live handle; `kind` is null or writable.
  */
 xmpp_status xmpp_client_poll_event(struct xmpp_client *client, xmpp_client_event *kind);
-
-/**
- * The current event's text: the mechanism (`AUTHENTICATED`), the full
- * JID (`BOUND`, `RESUMED`), the condition (`STREAM_ERROR`); absent
- * otherwise. Borrowed from `client`, valid until the next poll or free.
- *
- * # Safety
- *
- * `client` is null or a live handle.
- */
-struct xmpp_str xmpp_client_event_text(const struct xmpp_client *client);
-
-/**
- * The current event's second text: the channel-binding type
- * (`AUTHENTICATED` with a `-PLUS` mechanism), the expiry
- * (`TOKEN_ISSUED`); absent otherwise. Ownership as
- * [`xmpp_client_event_text`].
- *
- * # Safety
- *
- * `client` is null or a live handle.
- */
-struct xmpp_str xmpp_client_event_detail(const struct xmpp_client *client);
-
-/**
- * The FAST token of the current `TOKEN_ISSUED` event, absent otherwise:
- * a secret, to store as the password would be. Borrowed from `client`,
- * valid until the next poll or free (then zeroized).
- *
- * # Safety
- *
- * `client` is null or a live handle.
- */
-struct xmpp_str xmpp_client_event_token(const struct xmpp_client *client);
-
-/**
- * How many stanzas the current event lists (`ACKED`, `RESUME_FAILED`)
- * or sent again (`RESUMED`); 0 otherwise.
- *
- * # Safety
- *
- * `client` is null or a live handle.
- */
-size_t xmpp_client_event_count(const struct xmpp_client *client);
-
-/**
- * The XML of stanza `index` (from 0, oldest first) of those the current
- * event lists (`ACKED`, `RESUME_FAILED`); absent for an index past
- * [`xmpp_client_event_count`]. Ownership as [`xmpp_client_event_text`].
- *
- * # Safety
- *
- * `client` is null or a live handle.
- */
-struct xmpp_str xmpp_client_event_stanza(const struct xmpp_client *client, size_t index);
-
-/**
- * The current stanza's XML (`STANZA`), absent otherwise. Ownership as
- * [`xmpp_client_event_text`].
- *
- * # Safety
- *
- * `client` is null or a live handle.
- */
-struct xmpp_str xmpp_client_event_xml(const struct xmpp_client *client);
-
-/**
- * The current stanza's `from` (`STANZA`), absent when it has none.
- * Ownership as [`xmpp_client_event_text`].
- *
- * # Safety
- *
- * `client` is null or a live handle.
- */
-struct xmpp_str xmpp_client_event_from(const struct xmpp_client *client);
-
-/**
- * The current message's `<body/>` (`STANZA`, a message with one),
- * absent otherwise. Ownership as [`xmpp_client_event_text`].
- *
- * # Safety
- *
- * `client` is null or a live handle.
- */
-struct xmpp_str xmpp_client_event_body(const struct xmpp_client *client);
-
-/**
- * The bytes of the current `START_TLS` event (TLS records that came
- * after `<proceed/>`: feed them to the TLS layer first). Ownership as
- * [`xmpp_client_event_text`].
- *
- * # Safety
- *
- * `client` is null or a live handle.
- */
-struct xmpp_bytes xmpp_client_event_bytes(const struct xmpp_client *client);
-
-/**
- * The flag of the current event: resumable (`SM_ENABLED`, `CLOSED`);
- * false otherwise or for a null handle.
- *
- * # Safety
- *
- * `client` is null or a live handle.
- */
-bool xmpp_client_event_flag(const struct xmpp_client *client);
 
 /**
  * When the machine next needs [`xmpp_client_handle_timeout`], in
@@ -1323,6 +1217,112 @@ xmpp_status xmpp_client_new_with_config(const struct xmpp_client_config *config,
  * `config` is null or a live handle, not used again after this call.
  */
 void xmpp_client_config_free(struct xmpp_client_config *config);
+
+/**
+ * The current event's text: the mechanism (`AUTHENTICATED`), the full
+ * JID (`BOUND`, `RESUMED`), the condition (`STREAM_ERROR`); absent
+ * otherwise. Borrowed from `client`, valid until the next poll or free.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_event_text(const struct xmpp_client *client);
+
+/**
+ * The current event's second text: the channel-binding type
+ * (`AUTHENTICATED` with a `-PLUS` mechanism), the expiry
+ * (`TOKEN_ISSUED`); absent otherwise. Ownership as
+ * [`xmpp_client_event_text`].
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_event_detail(const struct xmpp_client *client);
+
+/**
+ * The FAST token of the current `TOKEN_ISSUED` event, absent otherwise:
+ * a secret, to store as the password would be. Borrowed from `client`,
+ * valid until the next poll or free (then zeroized).
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_event_token(const struct xmpp_client *client);
+
+/**
+ * How many stanzas the current event lists (`ACKED`, `RESUME_FAILED`)
+ * or sent again (`RESUMED`); 0 otherwise.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+size_t xmpp_client_event_count(const struct xmpp_client *client);
+
+/**
+ * The XML of stanza `index` (from 0, oldest first) of those the current
+ * event lists (`ACKED`, `RESUME_FAILED`); absent for an index past
+ * [`xmpp_client_event_count`]. Ownership as [`xmpp_client_event_text`].
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_event_stanza(const struct xmpp_client *client, size_t index);
+
+/**
+ * The current stanza's XML (`STANZA`), absent otherwise. Ownership as
+ * [`xmpp_client_event_text`].
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_event_xml(const struct xmpp_client *client);
+
+/**
+ * The current stanza's `from` (`STANZA`), absent when it has none.
+ * Ownership as [`xmpp_client_event_text`].
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_event_from(const struct xmpp_client *client);
+
+/**
+ * The current message's `<body/>` (`STANZA`, a message with one),
+ * absent otherwise. Ownership as [`xmpp_client_event_text`].
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_event_body(const struct xmpp_client *client);
+
+/**
+ * The bytes of the current `START_TLS` event (TLS records that came
+ * after `<proceed/>`: feed them to the TLS layer first). Ownership as
+ * [`xmpp_client_event_text`].
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_bytes xmpp_client_event_bytes(const struct xmpp_client *client);
+
+/**
+ * The flag of the current event: resumable (`SM_ENABLED`, `CLOSED`);
+ * false otherwise or for a null handle.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+bool xmpp_client_event_flag(const struct xmpp_client *client);
 
 /**
  * Makes a framer for `transport` (an `XMPP_TRANSPORT_*` value) with the
@@ -1898,114 +1898,6 @@ xmpp_status xmpp_server_poll_transmit(struct xmpp_server *server, struct xmpp_by
 xmpp_status xmpp_server_poll_event(struct xmpp_server *server, xmpp_server_event *kind);
 
 /**
- * The current event's main text (see each `XMPP_SERVER_EVENT_*`),
- * absent otherwise. Borrowed from `server`, valid until the next poll or
- * free.
- *
- * # Safety
- *
- * `server` is null or a live handle.
- */
-struct xmpp_str xmpp_server_event_text(const struct xmpp_server *server);
-
-/**
- * The current event's second text: the mechanism (`CREDENTIALS_REQUEST`,
- * `AUTHENTICATED`, `TOKEN_REQUEST`) or the suggested resource
- * (`BIND_REQUEST`). Ownership as [`xmpp_server_event_text`].
- *
- * # Safety
- *
- * `server` is null or a live handle.
- */
-struct xmpp_str xmpp_server_event_detail(const struct xmpp_server *server);
-
-/**
- * The current stanza's XML (`STANZA`). Ownership as
- * [`xmpp_server_event_text`].
- *
- * # Safety
- *
- * `server` is null or a live handle.
- */
-struct xmpp_str xmpp_server_event_xml(const struct xmpp_server *server);
-
-/**
- * The current stanza's `from`, as the server stamped it (`STANZA`).
- * Ownership as [`xmpp_server_event_text`].
- *
- * # Safety
- *
- * `server` is null or a live handle.
- */
-struct xmpp_str xmpp_server_event_from(const struct xmpp_server *server);
-
-/**
- * The current message's `<body/>` (`STANZA`). Ownership as
- * [`xmpp_server_event_text`].
- *
- * # Safety
- *
- * `server` is null or a live handle.
- */
-struct xmpp_str xmpp_server_event_body(const struct xmpp_server *server);
-
-/**
- * The bytes of the current `START_TLS` event (TLS records to feed to the
- * TLS layer first). Ownership as [`xmpp_server_event_text`].
- *
- * # Safety
- *
- * `server` is null or a live handle.
- */
-struct xmpp_bytes xmpp_server_event_bytes(const struct xmpp_server *server);
-
-/**
- * The flag of the current event: resumable (`SM_ENABLED`, `CLOSED`), a
- * resumption (`BOUND`), a FAST token (`CREDENTIALS_REQUEST`); false
- * otherwise.
- *
- * # Safety
- *
- * `server` is null or a live handle.
- */
-bool xmpp_server_event_flag(const struct xmpp_server *server);
-
-/**
- * How many stanzas the current event lists (`ACKED`, `UNDELIVERED`) or
- * sent again (a resumption's `BOUND`); 0 otherwise.
- *
- * # Safety
- *
- * `server` is null or a live handle.
- */
-size_t xmpp_server_event_count(const struct xmpp_server *server);
-
-/**
- * The XML of stanza `index` (from 0, oldest first) of those the current
- * event lists (`ACKED`, `UNDELIVERED`); absent past
- * [`xmpp_server_event_count`]. Ownership as [`xmpp_server_event_text`].
- *
- * # Safety
- *
- * `server` is null or a live handle.
- */
-struct xmpp_str xmpp_server_event_stanza(const struct xmpp_server *server, size_t index);
-
-/**
- * The client's XEP-0484 `count` in a `CREDENTIALS_REQUEST` that uses a
- * FAST token: true with `*count` written when it sent one; false (and
- * `*count` untouched) otherwise, a token without a count among them
- * (which [`xmpp_server_provide_token`](crate::xmpp_server_provide_token) refuses as a replay, XEP-0484
- * §3.3).
- *
- * # Safety
- *
- * `server` is null or a live handle; `count` is null or writable.
- */
-bool xmpp_server_event_fast_count(const struct xmpp_server *server,
-                                  uint64_t *count);
-
-/**
  * Sends one stanza given as XML, `xml[0..len]`, to the client (a stanza
  * routed to it). Returns `XMPP_OK`; `XMPP_INVALID_INPUT` for XML that is
  * not one stanza; `XMPP_WRONG_PHASE` before binding.
@@ -2339,6 +2231,114 @@ xmpp_status xmpp_server_new_with_config(const struct xmpp_server_config *config,
  * `config` is null or a live handle, not used again after this call.
  */
 void xmpp_server_config_free(struct xmpp_server_config *config);
+
+/**
+ * The current event's main text (see each `XMPP_SERVER_EVENT_*`),
+ * absent otherwise. Borrowed from `server`, valid until the next poll or
+ * free.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_str xmpp_server_event_text(const struct xmpp_server *server);
+
+/**
+ * The current event's second text: the mechanism (`CREDENTIALS_REQUEST`,
+ * `AUTHENTICATED`, `TOKEN_REQUEST`) or the suggested resource
+ * (`BIND_REQUEST`). Ownership as [`xmpp_server_event_text`].
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_str xmpp_server_event_detail(const struct xmpp_server *server);
+
+/**
+ * The current stanza's XML (`STANZA`). Ownership as
+ * [`xmpp_server_event_text`].
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_str xmpp_server_event_xml(const struct xmpp_server *server);
+
+/**
+ * The current stanza's `from`, as the server stamped it (`STANZA`).
+ * Ownership as [`xmpp_server_event_text`].
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_str xmpp_server_event_from(const struct xmpp_server *server);
+
+/**
+ * The current message's `<body/>` (`STANZA`). Ownership as
+ * [`xmpp_server_event_text`].
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_str xmpp_server_event_body(const struct xmpp_server *server);
+
+/**
+ * The bytes of the current `START_TLS` event (TLS records to feed to the
+ * TLS layer first). Ownership as [`xmpp_server_event_text`].
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_bytes xmpp_server_event_bytes(const struct xmpp_server *server);
+
+/**
+ * The flag of the current event: resumable (`SM_ENABLED`, `CLOSED`), a
+ * resumption (`BOUND`), a FAST token (`CREDENTIALS_REQUEST`); false
+ * otherwise.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+bool xmpp_server_event_flag(const struct xmpp_server *server);
+
+/**
+ * How many stanzas the current event lists (`ACKED`, `UNDELIVERED`) or
+ * sent again (a resumption's `BOUND`); 0 otherwise.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+size_t xmpp_server_event_count(const struct xmpp_server *server);
+
+/**
+ * The XML of stanza `index` (from 0, oldest first) of those the current
+ * event lists (`ACKED`, `UNDELIVERED`); absent past
+ * [`xmpp_server_event_count`]. Ownership as [`xmpp_server_event_text`].
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_str xmpp_server_event_stanza(const struct xmpp_server *server, size_t index);
+
+/**
+ * The client's XEP-0484 `count` in a `CREDENTIALS_REQUEST` that uses a
+ * FAST token: true with `*count` written when it sent one; false (and
+ * `*count` untouched) otherwise, a token without a count among them
+ * (which [`xmpp_server_provide_token`](crate::xmpp_server_provide_token) refuses as a replay, XEP-0484
+ * §3.3).
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `count` is null or writable.
+ */
+bool xmpp_server_event_fast_count(const struct xmpp_server *server,
+                                  uint64_t *count);
 
 #ifdef __cplusplus
 }  // extern "C"

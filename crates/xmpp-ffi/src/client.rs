@@ -25,48 +25,48 @@ pub enum xmpp_client_event {
     /// No event.
     XMPP_CLIENT_EVENT_NONE = 0,
     /// Start TLS now: flush the transmits, run the TLS handshake (first
-    /// feeding it [`xmpp_client_event_bytes`]), then call
+    /// feeding it [`xmpp_client_event_bytes`](crate::xmpp_client_event_bytes)), then call
     /// [`xmpp_client_tls_established`].
     XMPP_CLIENT_EVENT_START_TLS = 1,
     /// SASL succeeded and the server was verified;
-    /// [`xmpp_client_event_text`] is the mechanism name,
-    /// [`xmpp_client_event_detail`] the channel-binding type of a `-PLUS`
+    /// [`xmpp_client_event_text`](crate::xmpp_client_event_text) is the mechanism name,
+    /// [`xmpp_client_event_detail`](crate::xmpp_client_event_detail) the channel-binding type of a `-PLUS`
     /// mechanism (`tls-exporter`, `tls-server-end-point`, `tls-unique`).
     XMPP_CLIENT_EVENT_AUTHENTICATED = 2,
     /// A resource is bound (RFC 6120 §7): stanzas may flow;
-    /// [`xmpp_client_event_text`] is the full JID.
+    /// [`xmpp_client_event_text`](crate::xmpp_client_event_text) is the full JID.
     XMPP_CLIENT_EVENT_BOUND = 3,
-    /// XEP-0198 is on; [`xmpp_client_event_flag`] says whether the server
+    /// XEP-0198 is on; [`xmpp_client_event_flag`](crate::xmpp_client_event_flag) says whether the server
     /// allows resuming.
     XMPP_CLIENT_EVENT_SM_ENABLED = 4,
     /// The previous session was resumed (XEP-0198 §5);
-    /// [`xmpp_client_event_text`] is the full JID,
-    /// [`xmpp_client_event_count`] how many stanzas were sent again.
+    /// [`xmpp_client_event_text`](crate::xmpp_client_event_text) is the full JID,
+    /// [`xmpp_client_event_count`](crate::xmpp_client_event_count) how many stanzas were sent again.
     XMPP_CLIENT_EVENT_RESUMED = 5,
     /// The server refused to resume; a new resource is being bound. The
     /// stanzas of the old session never acknowledged are listed
-    /// ([`xmpp_client_event_count`], [`xmpp_client_event_stanza`]): send
-    /// them again or report them undelivered; [`xmpp_client_event_text`]
+    /// ([`xmpp_client_event_count`](crate::xmpp_client_event_count), [`xmpp_client_event_stanza`](crate::xmpp_client_event_stanza)): send
+    /// them again or report them undelivered; [`xmpp_client_event_text`](crate::xmpp_client_event_text)
     /// is the `<failed/>` condition, when the server gave one.
     XMPP_CLIENT_EVENT_RESUME_FAILED = 6,
-    /// A stanza from the server: [`xmpp_client_event_xml`],
-    /// [`xmpp_client_event_from`], [`xmpp_client_event_body`].
+    /// A stanza from the server: [`xmpp_client_event_xml`](crate::xmpp_client_event_xml),
+    /// [`xmpp_client_event_from`](crate::xmpp_client_event_from), [`xmpp_client_event_body`](crate::xmpp_client_event_body).
     XMPP_CLIENT_EVENT_STANZA = 7,
     /// The server acknowledged stanzas (XEP-0198 §4), listed oldest first
-    /// ([`xmpp_client_event_count`], [`xmpp_client_event_stanza`]).
+    /// ([`xmpp_client_event_count`](crate::xmpp_client_event_count), [`xmpp_client_event_stanza`](crate::xmpp_client_event_stanza)).
     XMPP_CLIENT_EVENT_ACKED = 8,
-    /// The server sent a stream error; [`xmpp_client_event_text`] is its
+    /// The server sent a stream error; [`xmpp_client_event_text`](crate::xmpp_client_event_text) is its
     /// condition. The stream is closed.
     XMPP_CLIENT_EVENT_STREAM_ERROR = 9,
     /// The stream is over: flush the transmits, then close the transport;
-    /// [`xmpp_client_event_flag`] says whether it may be resumed.
+    /// [`xmpp_client_event_flag`](crate::xmpp_client_event_flag) says whether it may be resumed.
     XMPP_CLIENT_EVENT_CLOSED = 10,
     /// An event this version of the header does not name: skip it. (Kinds
     /// are added after it as the ABI grows: treat any unknown value so.)
     XMPP_CLIENT_EVENT_OTHER = 11,
     /// The server issued a XEP-0484 FAST token (asked for, or rotated):
-    /// [`xmpp_client_event_text`] is the HT mechanism,
-    /// [`xmpp_client_event_token`] the secret, [`xmpp_client_event_detail`]
+    /// [`xmpp_client_event_text`](crate::xmpp_client_event_text) is the HT mechanism,
+    /// [`xmpp_client_event_token`](crate::xmpp_client_event_token) the secret, [`xmpp_client_event_detail`](crate::xmpp_client_event_detail)
     /// the expiry (XEP-0082 DateTime). Store them (count 0) for
     /// [`xmpp_client_config_set_fast_token`](crate::xmpp_client_config_set_fast_token).
     XMPP_CLIENT_EVENT_TOKEN_ISSUED = 12,
@@ -77,17 +77,17 @@ pub enum xmpp_client_event {
 
 /// What the current event exposes.
 #[derive(Debug, Default)]
-struct Current {
-    text: Option<String>,
-    detail: Option<String>,
-    stanza: StanzaView,
-    bytes: Vec<u8>,
-    flag: bool,
+pub(crate) struct Current {
+    pub(crate) text: Option<String>,
+    pub(crate) detail: Option<String>,
+    pub(crate) stanza: StanzaView,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) flag: bool,
     /// The XML of the stanzas the event lists.
-    stanzas: Vec<String>,
+    pub(crate) stanzas: Vec<String>,
     /// The stanzas listed, or (`RESUMED`) sent again.
-    count: usize,
-    token: Secret,
+    pub(crate) count: usize,
+    pub(crate) token: Secret,
 }
 
 /// A c2s client connection without I/O. Made by [`xmpp_client_new`],
@@ -108,7 +108,7 @@ pub struct xmpp_client {
     client: Client,
     /// The bytes the last poll_transmit returned.
     transmit: Vec<u8>,
-    current: Current,
+    pub(crate) current: Current,
 }
 
 /// Makes a client for the account `jid[0..jid_len]` (a bare JID,
@@ -353,188 +353,6 @@ pub unsafe extern "C" fn xmpp_client_poll_event(
             write_out(kind, k, "kind")
         })
     }
-}
-
-/// Reads the current event.
-///
-/// # Safety
-///
-/// `client` is null or a live handle.
-unsafe fn current<T>(client: *const xmpp_client, none: T, pick: impl FnOnce(&Current) -> T) -> T {
-    guard_value(none, || {
-        // SAFETY: the caller's promise on client.
-        let c = unsafe { handle_ref(client) }?;
-        Some(pick(&c.current))
-    })
-}
-
-/// The current event's text: the mechanism (`AUTHENTICATED`), the full
-/// JID (`BOUND`, `RESUMED`), the condition (`STREAM_ERROR`); absent
-/// otherwise. Borrowed from `client`, valid until the next poll or free.
-///
-/// # Safety
-///
-/// `client` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_client_event_text(client: *const xmpp_client) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(client, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.text.as_deref())
-        })
-    }
-}
-
-/// The current event's second text: the channel-binding type
-/// (`AUTHENTICATED` with a `-PLUS` mechanism), the expiry
-/// (`TOKEN_ISSUED`); absent otherwise. Ownership as
-/// [`xmpp_client_event_text`].
-///
-/// # Safety
-///
-/// `client` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_client_event_detail(client: *const xmpp_client) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(client, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.detail.as_deref())
-        })
-    }
-}
-
-/// The FAST token of the current `TOKEN_ISSUED` event, absent otherwise:
-/// a secret, to store as the password would be. Borrowed from `client`,
-/// valid until the next poll or free (then zeroized).
-///
-/// # Safety
-///
-/// `client` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_client_event_token(client: *const xmpp_client) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(client, xmpp_str::NONE, |c| {
-            if c.token.0.is_empty() {
-                xmpp_str::NONE
-            } else {
-                xmpp_str::from(&c.token.0)
-            }
-        })
-    }
-}
-
-/// How many stanzas the current event lists (`ACKED`, `RESUME_FAILED`)
-/// or sent again (`RESUMED`); 0 otherwise.
-///
-/// # Safety
-///
-/// `client` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_client_event_count(client: *const xmpp_client) -> usize {
-    // SAFETY: passed on from the caller.
-    unsafe { current(client, 0, |c| c.count) }
-}
-
-/// The XML of stanza `index` (from 0, oldest first) of those the current
-/// event lists (`ACKED`, `RESUME_FAILED`); absent for an index past
-/// [`xmpp_client_event_count`]. Ownership as [`xmpp_client_event_text`].
-///
-/// # Safety
-///
-/// `client` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_client_event_stanza(
-    client: *const xmpp_client,
-    index: usize,
-) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(client, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.stanzas.get(index).map(String::as_str))
-        })
-    }
-}
-
-/// The current stanza's XML (`STANZA`), absent otherwise. Ownership as
-/// [`xmpp_client_event_text`].
-///
-/// # Safety
-///
-/// `client` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_client_event_xml(client: *const xmpp_client) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(client, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.stanza.xml.as_deref())
-        })
-    }
-}
-
-/// The current stanza's `from` (`STANZA`), absent when it has none.
-/// Ownership as [`xmpp_client_event_text`].
-///
-/// # Safety
-///
-/// `client` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_client_event_from(client: *const xmpp_client) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(client, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.stanza.from.as_deref())
-        })
-    }
-}
-
-/// The current message's `<body/>` (`STANZA`, a message with one),
-/// absent otherwise. Ownership as [`xmpp_client_event_text`].
-///
-/// # Safety
-///
-/// `client` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_client_event_body(client: *const xmpp_client) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(client, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.stanza.body.as_deref())
-        })
-    }
-}
-
-/// The bytes of the current `START_TLS` event (TLS records that came
-/// after `<proceed/>`: feed them to the TLS layer first). Ownership as
-/// [`xmpp_client_event_text`].
-///
-/// # Safety
-///
-/// `client` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_client_event_bytes(client: *const xmpp_client) -> xmpp_bytes {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(client, xmpp_bytes::NONE, |c| {
-            if c.bytes.is_empty() {
-                xmpp_bytes::NONE
-            } else {
-                xmpp_bytes::from(&c.bytes)
-            }
-        })
-    }
-}
-
-/// The flag of the current event: resumable (`SM_ENABLED`, `CLOSED`);
-/// false otherwise or for a null handle.
-///
-/// # Safety
-///
-/// `client` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_client_event_flag(client: *const xmpp_client) -> bool {
-    // SAFETY: passed on from the caller.
-    unsafe { current(client, false, |c| c.flag) }
 }
 
 /// When the machine next needs [`xmpp_client_handle_timeout`], in

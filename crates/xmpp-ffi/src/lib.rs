@@ -48,6 +48,7 @@
 
 mod client;
 mod client_config;
+mod client_event;
 mod ffi;
 mod framer;
 mod jid;
@@ -56,6 +57,7 @@ mod sasl;
 mod server;
 mod server_answer;
 mod server_config;
+mod server_event;
 mod session;
 mod status;
 
@@ -63,6 +65,7 @@ use core::ffi::c_char;
 
 pub use client::*;
 pub use client_config::*;
+pub use client_event::*;
 pub use ffi::{xmpp_bytes, xmpp_str};
 pub use framer::*;
 pub use jid::*;
@@ -71,6 +74,7 @@ pub use sasl::*;
 pub use server::*;
 pub use server_answer::*;
 pub use server_config::*;
+pub use server_event::*;
 pub use session::{
     XMPP_CHANNEL_BINDING_NONE, XMPP_CHANNEL_BINDING_TLS_EXPORTER,
     XMPP_CHANNEL_BINDING_TLS_SERVER_END_POINT, XMPP_CHANNEL_BINDING_TLS_UNIQUE,

@@ -47,37 +47,37 @@ pub enum xmpp_server_event {
     /// Start TLS now (after `<proceed/>` was flushed, or first with direct
     /// TLS), then call [`xmpp_server_tls_established`].
     XMPP_SERVER_EVENT_START_TLS = 1,
-    /// Look up the user [`xmpp_server_event_text`] (the prepared
-    /// username; [`xmpp_server_event_detail`] is the mechanism) and answer
+    /// Look up the user [`xmpp_server_event_text`](crate::xmpp_server_event_text) (the prepared
+    /// username; [`xmpp_server_event_detail`](crate::xmpp_server_event_detail) is the mechanism) and answer
     /// with [`xmpp_server_provide_password`](crate::xmpp_server_provide_password),
     /// [`xmpp_server_provide_stored`](crate::xmpp_server_provide_stored) or [`xmpp_server_unknown_user`](crate::xmpp_server_unknown_user).
     /// With a XEP-0484 FAST token (an `HT-*` mechanism;
-    /// [`xmpp_server_event_flag`] is set and
-    /// [`xmpp_server_event_fast_count`] gives the client's `count`),
+    /// [`xmpp_server_event_flag`](crate::xmpp_server_event_flag) is set and
+    /// [`xmpp_server_event_fast_count`](crate::xmpp_server_event_fast_count) gives the client's `count`),
     /// answer [`xmpp_server_provide_token`](crate::xmpp_server_provide_token) with the token issued to the
     /// user, then record the count as processed.
     XMPP_SERVER_EVENT_CREDENTIALS_REQUEST = 2,
-    /// The client authenticated as the bare JID [`xmpp_server_event_text`].
+    /// The client authenticated as the bare JID [`xmpp_server_event_text`](crate::xmpp_server_event_text).
     XMPP_SERVER_EVENT_AUTHENTICATED = 3,
-    /// The client asks to bind a resource: [`xmpp_server_event_text`] is
+    /// The client asks to bind a resource: [`xmpp_server_event_text`](crate::xmpp_server_event_text) is
     /// the requested one (absent when it asked the server to choose),
-    /// [`xmpp_server_event_detail`] a suggestion. Answer with
+    /// [`xmpp_server_event_detail`](crate::xmpp_server_event_detail) a suggestion. Answer with
     /// [`xmpp_server_accept_bind`](crate::xmpp_server_accept_bind) or [`xmpp_server_reject_bind`](crate::xmpp_server_reject_bind).
     XMPP_SERVER_EVENT_BIND_REQUEST = 4,
-    /// A resource is bound: the full JID [`xmpp_server_event_text`]. For a
-    /// resumed session (XEP-0198 §5) [`xmpp_server_event_flag`] is set
-    /// and [`xmpp_server_event_count`] says how many unacknowledged
+    /// A resource is bound: the full JID [`xmpp_server_event_text`](crate::xmpp_server_event_text). For a
+    /// resumed session (XEP-0198 §5) [`xmpp_server_event_flag`](crate::xmpp_server_event_flag) is set
+    /// and [`xmpp_server_event_count`](crate::xmpp_server_event_count) says how many unacknowledged
     /// stanzas were sent again.
     XMPP_SERVER_EVENT_BOUND = 5,
     /// The client asks to resume the XEP-0198 session whose SM-ID is
-    /// [`xmpp_server_event_text`]: answer [`xmpp_server_accept_resume`](crate::xmpp_server_accept_resume)
+    /// [`xmpp_server_event_text`](crate::xmpp_server_event_text): answer [`xmpp_server_accept_resume`](crate::xmpp_server_accept_resume)
     /// with the state that session left
     /// ([`xmpp_server_take_resumption`](crate::xmpp_server_take_resumption), kept under its
     /// [`xmpp_resumption_id`](crate::xmpp_resumption_id)), or
     /// [`xmpp_server_reject_resume`](crate::xmpp_server_reject_resume) when there is none.
     XMPP_SERVER_EVENT_RESUME_REQUEST = 6,
     /// The client asks for a XEP-0484 FAST token for the HT mechanism
-    /// [`xmpp_server_event_detail`] (only offered with
+    /// [`xmpp_server_event_detail`](crate::xmpp_server_event_detail) (only offered with
     /// [`xmpp_server_config_set_fast`](crate::xmpp_server_config_set_fast)):
     /// answer [`xmpp_server_issue_token`](crate::xmpp_server_issue_token) with a fresh random token the
     /// application keeps for the account, or [`xmpp_server_decline_token`](crate::xmpp_server_decline_token).
@@ -85,13 +85,13 @@ pub enum xmpp_server_event {
     /// XEP-0198 is on for this stream.
     XMPP_SERVER_EVENT_SM_ENABLED = 8,
     /// A stanza from the client, typed and with `from` stamped:
-    /// [`xmpp_server_event_xml`], [`xmpp_server_event_from`],
-    /// [`xmpp_server_event_body`].
+    /// [`xmpp_server_event_xml`](crate::xmpp_server_event_xml), [`xmpp_server_event_from`](crate::xmpp_server_event_from),
+    /// [`xmpp_server_event_body`](crate::xmpp_server_event_body).
     XMPP_SERVER_EVENT_STANZA = 9,
     /// The client acknowledged stanzas (XEP-0198 §4), listed oldest first
-    /// ([`xmpp_server_event_count`], [`xmpp_server_event_stanza`]).
+    /// ([`xmpp_server_event_count`](crate::xmpp_server_event_count), [`xmpp_server_event_stanza`](crate::xmpp_server_event_stanza)).
     XMPP_SERVER_EVENT_ACKED = 10,
-    /// The client sent a stream error ([`xmpp_server_event_text`]: its
+    /// The client sent a stream error ([`xmpp_server_event_text`](crate::xmpp_server_event_text): its
     /// condition).
     XMPP_SERVER_EVENT_STREAM_ERROR = 11,
     /// Stanzas sent to the client were never acknowledged and the session
@@ -105,16 +105,16 @@ pub enum xmpp_server_event {
 }
 
 #[derive(Debug, Default)]
-struct Current {
-    text: Option<String>,
-    detail: Option<String>,
-    stanza: StanzaView,
-    bytes: Vec<u8>,
-    flag: bool,
+pub(crate) struct Current {
+    pub(crate) text: Option<String>,
+    pub(crate) detail: Option<String>,
+    pub(crate) stanza: StanzaView,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) flag: bool,
     /// The XML of the stanzas the event lists.
-    stanzas: Vec<String>,
+    pub(crate) stanzas: Vec<String>,
     /// The stanzas listed, or (a resumption's `BOUND`) sent again.
-    count: usize,
+    pub(crate) count: usize,
     /// The FAST `count` of a `CREDENTIALS_REQUEST`.
     pub(crate) fast_count: Option<u64>,
 }
@@ -126,7 +126,7 @@ struct Current {
 pub struct xmpp_server {
     pub(crate) server: Server,
     transmit: Vec<u8>,
-    current: Current,
+    pub(crate) current: Current,
     /// The mechanism of the pending credentials request.
     pub(crate) mechanism: Option<Mechanism>,
     /// The XEP-0484 `count` of the pending credentials request, when it
@@ -396,189 +396,6 @@ pub unsafe extern "C" fn xmpp_server_poll_event(
             // unsafe block around the closure).
             write_out(kind, k, "kind")
         })
-    }
-}
-
-/// Reads the current event.
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-unsafe fn current<T>(server: *const xmpp_server, none: T, pick: impl FnOnce(&Current) -> T) -> T {
-    guard_value(none, || {
-        // SAFETY: the caller's promise on server.
-        let s = unsafe { handle_ref(server) }?;
-        Some(pick(&s.current))
-    })
-}
-
-/// The current event's main text (see each `XMPP_SERVER_EVENT_*`),
-/// absent otherwise. Borrowed from `server`, valid until the next poll or
-/// free.
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_event_text(server: *const xmpp_server) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(server, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.text.as_deref())
-        })
-    }
-}
-
-/// The current event's second text: the mechanism (`CREDENTIALS_REQUEST`,
-/// `AUTHENTICATED`, `TOKEN_REQUEST`) or the suggested resource
-/// (`BIND_REQUEST`). Ownership as [`xmpp_server_event_text`].
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_event_detail(server: *const xmpp_server) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(server, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.detail.as_deref())
-        })
-    }
-}
-
-/// The current stanza's XML (`STANZA`). Ownership as
-/// [`xmpp_server_event_text`].
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_event_xml(server: *const xmpp_server) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(server, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.stanza.xml.as_deref())
-        })
-    }
-}
-
-/// The current stanza's `from`, as the server stamped it (`STANZA`).
-/// Ownership as [`xmpp_server_event_text`].
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_event_from(server: *const xmpp_server) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(server, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.stanza.from.as_deref())
-        })
-    }
-}
-
-/// The current message's `<body/>` (`STANZA`). Ownership as
-/// [`xmpp_server_event_text`].
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_event_body(server: *const xmpp_server) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(server, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.stanza.body.as_deref())
-        })
-    }
-}
-
-/// The bytes of the current `START_TLS` event (TLS records to feed to the
-/// TLS layer first). Ownership as [`xmpp_server_event_text`].
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_event_bytes(server: *const xmpp_server) -> xmpp_bytes {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(server, xmpp_bytes::NONE, |c| {
-            if c.bytes.is_empty() {
-                xmpp_bytes::NONE
-            } else {
-                xmpp_bytes::from(&c.bytes)
-            }
-        })
-    }
-}
-
-/// The flag of the current event: resumable (`SM_ENABLED`, `CLOSED`), a
-/// resumption (`BOUND`), a FAST token (`CREDENTIALS_REQUEST`); false
-/// otherwise.
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_event_flag(server: *const xmpp_server) -> bool {
-    // SAFETY: passed on from the caller.
-    unsafe { current(server, false, |c| c.flag) }
-}
-
-/// How many stanzas the current event lists (`ACKED`, `UNDELIVERED`) or
-/// sent again (a resumption's `BOUND`); 0 otherwise.
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_event_count(server: *const xmpp_server) -> usize {
-    // SAFETY: passed on from the caller.
-    unsafe { current(server, 0, |c| c.count) }
-}
-
-/// The XML of stanza `index` (from 0, oldest first) of those the current
-/// event lists (`ACKED`, `UNDELIVERED`); absent past
-/// [`xmpp_server_event_count`]. Ownership as [`xmpp_server_event_text`].
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_event_stanza(
-    server: *const xmpp_server,
-    index: usize,
-) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(server, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.stanzas.get(index).map(String::as_str))
-        })
-    }
-}
-
-/// The client's XEP-0484 `count` in a `CREDENTIALS_REQUEST` that uses a
-/// FAST token: true with `*count` written when it sent one; false (and
-/// `*count` untouched) otherwise, a token without a count among them
-/// (which [`xmpp_server_provide_token`](crate::xmpp_server_provide_token) refuses as a replay, XEP-0484
-/// §3.3).
-///
-/// # Safety
-///
-/// `server` is null or a live handle; `count` is null or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_event_fast_count(
-    server: *const xmpp_server,
-    count: *mut u64,
-) -> bool {
-    // SAFETY: passed on from the caller.
-    let n = unsafe { current(server, None, |c| c.fast_count) };
-    match n {
-        // SAFETY: the caller's promise on count.
-        Some(n) => unsafe { write_out(count, n, "count") }.is_ok(),
-        None => false,
     }
 }
 
