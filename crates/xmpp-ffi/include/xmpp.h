@@ -332,59 +332,59 @@ enum xmpp_client_event
   XMPP_CLIENT_EVENT_NONE = 0,
   /**
    * Start TLS now: flush the transmits, run the TLS handshake (first
-   * feeding it [`xmpp_client_event_bytes`](crate::xmpp_client_event_bytes)), then call
+   * feeding it [`xmpp_client_event_bytes`]), then call
    * [`xmpp_client_tls_established`].
    */
   XMPP_CLIENT_EVENT_START_TLS = 1,
   /**
    * SASL succeeded and the server was verified;
-   * [`xmpp_client_event_text`](crate::xmpp_client_event_text) is the mechanism name,
-   * [`xmpp_client_event_detail`](crate::xmpp_client_event_detail) the channel-binding type of a `-PLUS`
+   * [`xmpp_client_event_text`] is the mechanism name,
+   * [`xmpp_client_event_detail`] the channel-binding type of a `-PLUS`
    * mechanism (`tls-exporter`, `tls-server-end-point`, `tls-unique`).
    */
   XMPP_CLIENT_EVENT_AUTHENTICATED = 2,
   /**
    * A resource is bound (RFC 6120 §7): stanzas may flow;
-   * [`xmpp_client_event_text`](crate::xmpp_client_event_text) is the full JID.
+   * [`xmpp_client_event_text`] is the full JID.
    */
   XMPP_CLIENT_EVENT_BOUND = 3,
   /**
-   * XEP-0198 is on; [`xmpp_client_event_flag`](crate::xmpp_client_event_flag) says whether the server
+   * XEP-0198 is on; [`xmpp_client_event_flag`] says whether the server
    * allows resuming.
    */
   XMPP_CLIENT_EVENT_SM_ENABLED = 4,
   /**
    * The previous session was resumed (XEP-0198 §5);
-   * [`xmpp_client_event_text`](crate::xmpp_client_event_text) is the full JID,
-   * [`xmpp_client_event_count`](crate::xmpp_client_event_count) how many stanzas were sent again.
+   * [`xmpp_client_event_text`] is the full JID,
+   * [`xmpp_client_event_count`] how many stanzas were sent again.
    */
   XMPP_CLIENT_EVENT_RESUMED = 5,
   /**
    * The server refused to resume; a new resource is being bound. The
    * stanzas of the old session never acknowledged are listed
-   * ([`xmpp_client_event_count`](crate::xmpp_client_event_count), [`xmpp_client_event_stanza`](crate::xmpp_client_event_stanza)): send
-   * them again or report them undelivered; [`xmpp_client_event_text`](crate::xmpp_client_event_text)
+   * ([`xmpp_client_event_count`], [`xmpp_client_event_stanza`]): send
+   * them again or report them undelivered; [`xmpp_client_event_text`]
    * is the `<failed/>` condition, when the server gave one.
    */
   XMPP_CLIENT_EVENT_RESUME_FAILED = 6,
   /**
-   * A stanza from the server: [`xmpp_client_event_xml`](crate::xmpp_client_event_xml),
-   * [`xmpp_client_event_from`](crate::xmpp_client_event_from), [`xmpp_client_event_body`](crate::xmpp_client_event_body).
+   * A stanza from the server: [`xmpp_client_event_xml`],
+   * [`xmpp_client_event_from`], [`xmpp_client_event_body`].
    */
   XMPP_CLIENT_EVENT_STANZA = 7,
   /**
    * The server acknowledged stanzas (XEP-0198 §4), listed oldest first
-   * ([`xmpp_client_event_count`](crate::xmpp_client_event_count), [`xmpp_client_event_stanza`](crate::xmpp_client_event_stanza)).
+   * ([`xmpp_client_event_count`], [`xmpp_client_event_stanza`]).
    */
   XMPP_CLIENT_EVENT_ACKED = 8,
   /**
-   * The server sent a stream error; [`xmpp_client_event_text`](crate::xmpp_client_event_text) is its
+   * The server sent a stream error; [`xmpp_client_event_text`] is its
    * condition. The stream is closed.
    */
   XMPP_CLIENT_EVENT_STREAM_ERROR = 9,
   /**
    * The stream is over: flush the transmits, then close the transport;
-   * [`xmpp_client_event_flag`](crate::xmpp_client_event_flag) says whether it may be resumed.
+   * [`xmpp_client_event_flag`] says whether it may be resumed.
    */
   XMPP_CLIENT_EVENT_CLOSED = 10,
   /**
@@ -394,10 +394,10 @@ enum xmpp_client_event
   XMPP_CLIENT_EVENT_OTHER = 11,
   /**
    * The server issued a XEP-0484 FAST token (asked for, or rotated):
-   * [`xmpp_client_event_text`](crate::xmpp_client_event_text) is the HT mechanism,
-   * [`xmpp_client_event_token`](crate::xmpp_client_event_token) the secret, [`xmpp_client_event_detail`](crate::xmpp_client_event_detail)
+   * [`xmpp_client_event_text`] is the HT mechanism,
+   * [`xmpp_client_event_token`] the secret, [`xmpp_client_event_detail`]
    * the expiry (XEP-0082 DateTime). Store them (count 0) for
-   * [`xmpp_client_config_set_fast_token`](crate::xmpp_client_config_set_fast_token).
+   * [`xmpp_client_config_set_fast_token`].
    */
   XMPP_CLIENT_EVENT_TOKEN_ISSUED = 12,
   /**
@@ -518,50 +518,50 @@ enum xmpp_server_event
    */
   XMPP_SERVER_EVENT_START_TLS = 1,
   /**
-   * Look up the user [`xmpp_server_event_text`](crate::xmpp_server_event_text) (the prepared
-   * username; [`xmpp_server_event_detail`](crate::xmpp_server_event_detail) is the mechanism) and answer
-   * with [`xmpp_server_provide_password`](crate::xmpp_server_provide_password),
-   * [`xmpp_server_provide_stored`](crate::xmpp_server_provide_stored) or [`xmpp_server_unknown_user`](crate::xmpp_server_unknown_user).
+   * Look up the user [`xmpp_server_event_text`] (the prepared
+   * username; [`xmpp_server_event_detail`] is the mechanism) and answer
+   * with [`xmpp_server_provide_password`],
+   * [`xmpp_server_provide_stored`] or [`xmpp_server_unknown_user`].
    * With a XEP-0484 FAST token (an `HT-*` mechanism;
-   * [`xmpp_server_event_flag`](crate::xmpp_server_event_flag) is set and
-   * [`xmpp_server_event_fast_count`](crate::xmpp_server_event_fast_count) gives the client's `count`),
-   * answer [`xmpp_server_provide_token`](crate::xmpp_server_provide_token) with the token issued to the
+   * [`xmpp_server_event_flag`] is set and
+   * [`xmpp_server_event_fast_count`] gives the client's `count`),
+   * answer [`xmpp_server_provide_token`] with the token issued to the
    * user, then record the count as processed.
    */
   XMPP_SERVER_EVENT_CREDENTIALS_REQUEST = 2,
   /**
-   * The client authenticated as the bare JID [`xmpp_server_event_text`](crate::xmpp_server_event_text).
+   * The client authenticated as the bare JID [`xmpp_server_event_text`].
    */
   XMPP_SERVER_EVENT_AUTHENTICATED = 3,
   /**
-   * The client asks to bind a resource: [`xmpp_server_event_text`](crate::xmpp_server_event_text) is
+   * The client asks to bind a resource: [`xmpp_server_event_text`] is
    * the requested one (absent when it asked the server to choose),
-   * [`xmpp_server_event_detail`](crate::xmpp_server_event_detail) a suggestion. Answer with
-   * [`xmpp_server_accept_bind`](crate::xmpp_server_accept_bind) or [`xmpp_server_reject_bind`](crate::xmpp_server_reject_bind).
+   * [`xmpp_server_event_detail`] a suggestion. Answer with
+   * [`xmpp_server_accept_bind`] or [`xmpp_server_reject_bind`].
    */
   XMPP_SERVER_EVENT_BIND_REQUEST = 4,
   /**
-   * A resource is bound: the full JID [`xmpp_server_event_text`](crate::xmpp_server_event_text). For a
-   * resumed session (XEP-0198 §5) [`xmpp_server_event_flag`](crate::xmpp_server_event_flag) is set
-   * and [`xmpp_server_event_count`](crate::xmpp_server_event_count) says how many unacknowledged
+   * A resource is bound: the full JID [`xmpp_server_event_text`]. For a
+   * resumed session (XEP-0198 §5) [`xmpp_server_event_flag`] is set
+   * and [`xmpp_server_event_count`] says how many unacknowledged
    * stanzas were sent again.
    */
   XMPP_SERVER_EVENT_BOUND = 5,
   /**
    * The client asks to resume the XEP-0198 session whose SM-ID is
-   * [`xmpp_server_event_text`](crate::xmpp_server_event_text): answer [`xmpp_server_accept_resume`](crate::xmpp_server_accept_resume)
+   * [`xmpp_server_event_text`]: answer [`xmpp_server_accept_resume`]
    * with the state that session left
-   * ([`xmpp_server_take_resumption`](crate::xmpp_server_take_resumption), kept under its
-   * [`xmpp_resumption_id`](crate::xmpp_resumption_id)), or
-   * [`xmpp_server_reject_resume`](crate::xmpp_server_reject_resume) when there is none.
+   * ([`xmpp_server_take_resumption`], kept under its
+   * [`xmpp_resumption_id`]), or
+   * [`xmpp_server_reject_resume`] when there is none.
    */
   XMPP_SERVER_EVENT_RESUME_REQUEST = 6,
   /**
    * The client asks for a XEP-0484 FAST token for the HT mechanism
-   * [`xmpp_server_event_detail`](crate::xmpp_server_event_detail) (only offered with
-   * [`xmpp_server_config_set_fast`](crate::xmpp_server_config_set_fast)):
-   * answer [`xmpp_server_issue_token`](crate::xmpp_server_issue_token) with a fresh random token the
-   * application keeps for the account, or [`xmpp_server_decline_token`](crate::xmpp_server_decline_token).
+   * [`xmpp_server_event_detail`] (only offered with
+   * [`xmpp_server_config_set_fast`]):
+   * answer [`xmpp_server_issue_token`] with a fresh random token the
+   * application keeps for the account, or [`xmpp_server_decline_token`].
    */
   XMPP_SERVER_EVENT_TOKEN_REQUEST = 7,
   /**
@@ -570,17 +570,17 @@ enum xmpp_server_event
   XMPP_SERVER_EVENT_SM_ENABLED = 8,
   /**
    * A stanza from the client, typed and with `from` stamped:
-   * [`xmpp_server_event_xml`](crate::xmpp_server_event_xml), [`xmpp_server_event_from`](crate::xmpp_server_event_from),
-   * [`xmpp_server_event_body`](crate::xmpp_server_event_body).
+   * [`xmpp_server_event_xml`], [`xmpp_server_event_from`],
+   * [`xmpp_server_event_body`].
    */
   XMPP_SERVER_EVENT_STANZA = 9,
   /**
    * The client acknowledged stanzas (XEP-0198 §4), listed oldest first
-   * ([`xmpp_server_event_count`](crate::xmpp_server_event_count), [`xmpp_server_event_stanza`](crate::xmpp_server_event_stanza)).
+   * ([`xmpp_server_event_count`], [`xmpp_server_event_stanza`]).
    */
   XMPP_SERVER_EVENT_ACKED = 10,
   /**
-   * The client sent a stream error ([`xmpp_server_event_text`](crate::xmpp_server_event_text): its
+   * The client sent a stream error ([`xmpp_server_event_text`]: its
    * condition).
    */
   XMPP_SERVER_EVENT_STREAM_ERROR = 11,
@@ -651,8 +651,8 @@ typedef struct xmpp_jid xmpp_jid;
 /**
  * A XEP-0198 session's resumption state (the SM-ID, the bound JID, both
  * counters, the stanzas the peer never acknowledged). Made by
- * [`xmpp_client_take_resumption`](crate::xmpp_client_take_resumption),
- * [`xmpp_server_take_resumption`](crate::xmpp_server_take_resumption) or
+ * [`xmpp_client_take_resumption`],
+ * [`xmpp_server_take_resumption`] or
  * [`xmpp_resumption_from_json`]; freed by [`xmpp_resumption_free`]. It
  * holds no secret: the SM-ID alone resumes nothing without the
  * account's authentication (XEP-0198 §5).
@@ -1021,7 +1021,7 @@ struct xmpp_str xmpp_client_jid(const struct xmpp_client *client);
  * Takes the XEP-0198 resumption state once the stream is over
  * (`XMPP_CLIENT_EVENT_CLOSED` with the flag set, or after
  * [`xmpp_client_connection_lost`]), for
- * [`xmpp_client_config_set_resume`](crate::xmpp_client_config_set_resume)
+ * [`xmpp_client_config_set_resume`]
  * on the next connection. `*out` is null when there is none to resume
  * (no stream management, the server allowed no resumption, or the state
  * was taken already).
@@ -1029,7 +1029,7 @@ struct xmpp_str xmpp_client_jid(const struct xmpp_client *client);
  * Returns `XMPP_OK`; `XMPP_INVALID_ARGUMENT` (null handle or out).
  *
  * Ownership: the caller owns a non-null `*out` and frees it with
- * [`xmpp_resumption_free`](crate::xmpp_resumption_free).
+ * [`xmpp_resumption_free`].
  *
  * # Safety
  *
@@ -1051,12 +1051,12 @@ void xmpp_client_free(struct xmpp_client *client);
  * Makes a configuration for the account `jid[0..jid_len]` (a bare JID)
  * with `password[0..password_len]` (may be empty when a FAST token is
  * set), `tls` an `XMPP_TLS_POLICY_*`, `transport` `XMPP_TRANSPORT_TCP` or
- * `XMPP_TRANSPORT_WEBSOCKET`; the rest as [`xmpp_client_new`](crate::xmpp_client_new) has it
+ * `XMPP_TRANSPORT_WEBSOCKET`; the rest as [`xmpp_client_new`] has it
  * (the server picks the resource, SASL2 when offered, every mechanism a
  * password completes, XEP-0198 with resumption, a FAST token asked for
  * when the server offers FAST).
  *
- * Returns as [`xmpp_client_new`](crate::xmpp_client_new).
+ * Returns as [`xmpp_client_new`].
  *
  * Ownership: the caller owns `*out` and frees it with
  * [`xmpp_client_config_free`]; the arguments are copied.
@@ -1133,8 +1133,8 @@ xmpp_status xmpp_client_config_set_fallback_unbound(struct xmpp_client_config *c
 /**
  * A XEP-0198 session to resume instead of binding (XEP-0198 §5): the
  * state a client of the same account left
- * ([`xmpp_client_take_resumption`](crate::xmpp_client_take_resumption), or read back with
- * [`xmpp_resumption_from_json`](crate::xmpp_resumption_from_json)); null
+ * ([`xmpp_client_take_resumption`], or read back with
+ * [`xmpp_resumption_from_json`]); null
  * clears it. The client authenticates, then asks to resume: on
  * `XMPP_CLIENT_EVENT_RESUMED` the stanzas the server had not handled
  * were sent again; on `XMPP_CLIENT_EVENT_RESUME_FAILED` it binds a new
@@ -1196,7 +1196,7 @@ xmpp_status xmpp_client_config_set_request_fast_token(struct xmpp_client_config 
  * out).
  *
  * Ownership: the caller owns `*out` and frees it with
- * [`xmpp_client_free`](crate::xmpp_client_free).
+ * [`xmpp_client_free`].
  *
  * # Safety
  *
@@ -1930,7 +1930,7 @@ xmpp_status xmpp_server_handle_timeout(struct xmpp_server *server, uint64_t now_
 
 /**
  * Reports the established TLS channel after `START_TLS`, as
- * [`xmpp_client_tls_established`](crate::xmpp_client_tls_established)
+ * [`xmpp_client_tls_established`]
  * does.
  *
  * # Safety
@@ -2060,7 +2060,7 @@ xmpp_status xmpp_server_reject_bind(struct xmpp_server *server, uint32_t conditi
  * false when none was): the exchange succeeds only when the token
  * matches and the client's count is above `processed`, so a replayed
  * request fails with `not-authorized`. Whatever the outcome, record the
- * request's count ([`xmpp_server_event_fast_count`](crate::xmpp_server_event_fast_count)) as processed. An
+ * request's count ([`xmpp_server_event_fast_count`]) as processed. An
  * unknown token or user: [`xmpp_server_unknown_user`]. Returns as
  * [`xmpp_server_provide_password`].
  *
@@ -2101,13 +2101,13 @@ xmpp_status xmpp_server_accept_resume(struct xmpp_server *server,
  * client's return within the agreed time (XEP-0198 §5) under its
  * SM-ID. `*out` is null when the session cannot be resumed. When the
  * client does not return in time, the stanzas the state lists
- * ([`xmpp_resumption_unacked_stanza`](crate::xmpp_resumption_unacked_stanza))
+ * ([`xmpp_resumption_unacked_stanza`])
  * were never acknowledged: bounce, store or redeliver them.
  *
  * Returns `XMPP_OK`; `XMPP_INVALID_ARGUMENT` (null handle or out).
  *
  * Ownership: the caller owns a non-null `*out` and frees it with
- * [`xmpp_resumption_free`](crate::xmpp_resumption_free).
+ * [`xmpp_resumption_free`].
  *
  * # Safety
  *
@@ -2154,7 +2154,7 @@ xmpp_status xmpp_server_issue_token(struct xmpp_server *server,
 xmpp_status xmpp_server_decline_token(struct xmpp_server *server);
 
 /**
- * Makes a configuration as [`xmpp_server_new`](crate::xmpp_server_new)
+ * Makes a configuration as [`xmpp_server_new`]
  * describes it (the same arguments, less the seed and the time): SASL2
  * offered, FAST not.
  *
@@ -2210,7 +2210,7 @@ xmpp_status xmpp_server_config_set_sasl2(struct xmpp_server_config *config, bool
  * out).
  *
  * Ownership: the caller owns `*out` and frees it with
- * [`xmpp_server_free`](crate::xmpp_server_free).
+ * [`xmpp_server_free`].
  *
  * # Safety
  *
@@ -2330,15 +2330,14 @@ struct xmpp_str xmpp_server_event_stanza(const struct xmpp_server *server, size_
  * The client's XEP-0484 `count` in a `CREDENTIALS_REQUEST` that uses a
  * FAST token: true with `*count` written when it sent one; false (and
  * `*count` untouched) otherwise, a token without a count among them
- * (which [`xmpp_server_provide_token`](crate::xmpp_server_provide_token) refuses as a replay, XEP-0484
+ * (which [`xmpp_server_provide_token`] refuses as a replay, XEP-0484
  * §3.3).
  *
  * # Safety
  *
  * `server` is null or a live handle; `count` is null or writable.
  */
-bool xmpp_server_event_fast_count(const struct xmpp_server *server,
-                                  uint64_t *count);
+bool xmpp_server_event_fast_count(const struct xmpp_server *server, uint64_t *count);
 
 #ifdef __cplusplus
 }  // extern "C"

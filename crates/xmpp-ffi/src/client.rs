@@ -17,6 +17,16 @@ use crate::session::{
     transport, xmpp_channel_binding, xmpp_tls_policy, xmpp_tls_version,
 };
 use crate::status::{Failure, Result, xmpp_status};
+// Entry points of other files, for the doc links (which are the
+// header's comments too).
+#[cfg(doc)]
+#[allow(unused_imports, reason = "only the doc links use them")]
+use crate::{
+    xmpp_client_config_set_fast_token, xmpp_client_config_set_resume, xmpp_client_event_body,
+    xmpp_client_event_bytes, xmpp_client_event_count, xmpp_client_event_detail,
+    xmpp_client_event_flag, xmpp_client_event_from, xmpp_client_event_stanza,
+    xmpp_client_event_text, xmpp_client_event_token, xmpp_client_event_xml, xmpp_resumption_free,
+};
 
 /// The kind of a client event ([`xmpp_client_poll_event`]).
 #[repr(u32)]
@@ -25,50 +35,50 @@ pub enum xmpp_client_event {
     /// No event.
     XMPP_CLIENT_EVENT_NONE = 0,
     /// Start TLS now: flush the transmits, run the TLS handshake (first
-    /// feeding it [`xmpp_client_event_bytes`](crate::xmpp_client_event_bytes)), then call
+    /// feeding it [`xmpp_client_event_bytes`]), then call
     /// [`xmpp_client_tls_established`].
     XMPP_CLIENT_EVENT_START_TLS = 1,
     /// SASL succeeded and the server was verified;
-    /// [`xmpp_client_event_text`](crate::xmpp_client_event_text) is the mechanism name,
-    /// [`xmpp_client_event_detail`](crate::xmpp_client_event_detail) the channel-binding type of a `-PLUS`
+    /// [`xmpp_client_event_text`] is the mechanism name,
+    /// [`xmpp_client_event_detail`] the channel-binding type of a `-PLUS`
     /// mechanism (`tls-exporter`, `tls-server-end-point`, `tls-unique`).
     XMPP_CLIENT_EVENT_AUTHENTICATED = 2,
     /// A resource is bound (RFC 6120 §7): stanzas may flow;
-    /// [`xmpp_client_event_text`](crate::xmpp_client_event_text) is the full JID.
+    /// [`xmpp_client_event_text`] is the full JID.
     XMPP_CLIENT_EVENT_BOUND = 3,
-    /// XEP-0198 is on; [`xmpp_client_event_flag`](crate::xmpp_client_event_flag) says whether the server
+    /// XEP-0198 is on; [`xmpp_client_event_flag`] says whether the server
     /// allows resuming.
     XMPP_CLIENT_EVENT_SM_ENABLED = 4,
     /// The previous session was resumed (XEP-0198 §5);
-    /// [`xmpp_client_event_text`](crate::xmpp_client_event_text) is the full JID,
-    /// [`xmpp_client_event_count`](crate::xmpp_client_event_count) how many stanzas were sent again.
+    /// [`xmpp_client_event_text`] is the full JID,
+    /// [`xmpp_client_event_count`] how many stanzas were sent again.
     XMPP_CLIENT_EVENT_RESUMED = 5,
     /// The server refused to resume; a new resource is being bound. The
     /// stanzas of the old session never acknowledged are listed
-    /// ([`xmpp_client_event_count`](crate::xmpp_client_event_count), [`xmpp_client_event_stanza`](crate::xmpp_client_event_stanza)): send
-    /// them again or report them undelivered; [`xmpp_client_event_text`](crate::xmpp_client_event_text)
+    /// ([`xmpp_client_event_count`], [`xmpp_client_event_stanza`]): send
+    /// them again or report them undelivered; [`xmpp_client_event_text`]
     /// is the `<failed/>` condition, when the server gave one.
     XMPP_CLIENT_EVENT_RESUME_FAILED = 6,
-    /// A stanza from the server: [`xmpp_client_event_xml`](crate::xmpp_client_event_xml),
-    /// [`xmpp_client_event_from`](crate::xmpp_client_event_from), [`xmpp_client_event_body`](crate::xmpp_client_event_body).
+    /// A stanza from the server: [`xmpp_client_event_xml`],
+    /// [`xmpp_client_event_from`], [`xmpp_client_event_body`].
     XMPP_CLIENT_EVENT_STANZA = 7,
     /// The server acknowledged stanzas (XEP-0198 §4), listed oldest first
-    /// ([`xmpp_client_event_count`](crate::xmpp_client_event_count), [`xmpp_client_event_stanza`](crate::xmpp_client_event_stanza)).
+    /// ([`xmpp_client_event_count`], [`xmpp_client_event_stanza`]).
     XMPP_CLIENT_EVENT_ACKED = 8,
-    /// The server sent a stream error; [`xmpp_client_event_text`](crate::xmpp_client_event_text) is its
+    /// The server sent a stream error; [`xmpp_client_event_text`] is its
     /// condition. The stream is closed.
     XMPP_CLIENT_EVENT_STREAM_ERROR = 9,
     /// The stream is over: flush the transmits, then close the transport;
-    /// [`xmpp_client_event_flag`](crate::xmpp_client_event_flag) says whether it may be resumed.
+    /// [`xmpp_client_event_flag`] says whether it may be resumed.
     XMPP_CLIENT_EVENT_CLOSED = 10,
     /// An event this version of the header does not name: skip it. (Kinds
     /// are added after it as the ABI grows: treat any unknown value so.)
     XMPP_CLIENT_EVENT_OTHER = 11,
     /// The server issued a XEP-0484 FAST token (asked for, or rotated):
-    /// [`xmpp_client_event_text`](crate::xmpp_client_event_text) is the HT mechanism,
-    /// [`xmpp_client_event_token`](crate::xmpp_client_event_token) the secret, [`xmpp_client_event_detail`](crate::xmpp_client_event_detail)
+    /// [`xmpp_client_event_text`] is the HT mechanism,
+    /// [`xmpp_client_event_token`] the secret, [`xmpp_client_event_detail`]
     /// the expiry (XEP-0082 DateTime). Store them (count 0) for
-    /// [`xmpp_client_config_set_fast_token`](crate::xmpp_client_config_set_fast_token).
+    /// [`xmpp_client_config_set_fast_token`].
     XMPP_CLIENT_EVENT_TOKEN_ISSUED = 12,
     /// The server refused the FAST token: forget it. The client goes on
     /// with the password, if it has one.
@@ -557,7 +567,7 @@ pub unsafe extern "C" fn xmpp_client_jid(client: *const xmpp_client) -> xmpp_str
 /// Takes the XEP-0198 resumption state once the stream is over
 /// (`XMPP_CLIENT_EVENT_CLOSED` with the flag set, or after
 /// [`xmpp_client_connection_lost`]), for
-/// [`xmpp_client_config_set_resume`](crate::xmpp_client_config_set_resume)
+/// [`xmpp_client_config_set_resume`]
 /// on the next connection. `*out` is null when there is none to resume
 /// (no stream management, the server allowed no resumption, or the state
 /// was taken already).
@@ -565,7 +575,7 @@ pub unsafe extern "C" fn xmpp_client_jid(client: *const xmpp_client) -> xmpp_str
 /// Returns `XMPP_OK`; `XMPP_INVALID_ARGUMENT` (null handle or out).
 ///
 /// Ownership: the caller owns a non-null `*out` and frees it with
-/// [`xmpp_resumption_free`](crate::xmpp_resumption_free).
+/// [`xmpp_resumption_free`].
 ///
 /// # Safety
 ///

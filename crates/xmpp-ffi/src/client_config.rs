@@ -1,5 +1,5 @@
 //! A client's configuration behind a handle, for what
-//! [`xmpp_client_new`](crate::xmpp_client_new)'s arguments do not cover:
+//! [`xmpp_client_new`]'s arguments do not cover:
 //! the resource, SASL2, the allowed mechanisms, a XEP-0198 session to
 //! resume, a XEP-0484 FAST token. Made once, it can start any number of
 //! clients ([`xmpp_client_new_with_config`]).
@@ -16,6 +16,13 @@ use crate::framer::xmpp_transport;
 use crate::resume::xmpp_resumption;
 use crate::session::{tls_policy, transport, xmpp_tls_policy};
 use crate::status::{Failure, Result, xmpp_status};
+// Entry points of other files, for the doc links (which are the
+// header's comments too).
+#[cfg(doc)]
+#[allow(unused_imports, reason = "only the doc links use them")]
+use crate::{
+    xmpp_client_free, xmpp_client_new, xmpp_client_take_resumption, xmpp_resumption_from_json,
+};
 
 /// A client's configuration. Made by [`xmpp_client_config_new`], changed
 /// by the `xmpp_client_config_set_*` functions, used by
@@ -30,12 +37,12 @@ pub struct xmpp_client_config {
 /// Makes a configuration for the account `jid[0..jid_len]` (a bare JID)
 /// with `password[0..password_len]` (may be empty when a FAST token is
 /// set), `tls` an `XMPP_TLS_POLICY_*`, `transport` `XMPP_TRANSPORT_TCP` or
-/// `XMPP_TRANSPORT_WEBSOCKET`; the rest as [`xmpp_client_new`](crate::xmpp_client_new) has it
+/// `XMPP_TRANSPORT_WEBSOCKET`; the rest as [`xmpp_client_new`] has it
 /// (the server picks the resource, SASL2 when offered, every mechanism a
 /// password completes, XEP-0198 with resumption, a FAST token asked for
 /// when the server offers FAST).
 ///
-/// Returns as [`xmpp_client_new`](crate::xmpp_client_new).
+/// Returns as [`xmpp_client_new`].
 ///
 /// Ownership: the caller owns `*out` and frees it with
 /// [`xmpp_client_config_free`]; the arguments are copied.
@@ -217,8 +224,8 @@ pub unsafe extern "C" fn xmpp_client_config_set_fallback_unbound(
 
 /// A XEP-0198 session to resume instead of binding (XEP-0198 §5): the
 /// state a client of the same account left
-/// ([`xmpp_client_take_resumption`](crate::xmpp_client_take_resumption), or read back with
-/// [`xmpp_resumption_from_json`](crate::xmpp_resumption_from_json)); null
+/// ([`xmpp_client_take_resumption`], or read back with
+/// [`xmpp_resumption_from_json`]); null
 /// clears it. The client authenticates, then asks to resume: on
 /// `XMPP_CLIENT_EVENT_RESUMED` the stanzas the server had not handled
 /// were sent again; on `XMPP_CLIENT_EVENT_RESUME_FAILED` it binds a new
@@ -326,7 +333,7 @@ pub unsafe extern "C" fn xmpp_client_config_set_request_fast_token(
 /// out).
 ///
 /// Ownership: the caller owns `*out` and frees it with
-/// [`xmpp_client_free`](crate::xmpp_client_free).
+/// [`xmpp_client_free`].
 ///
 /// # Safety
 ///

@@ -1,10 +1,15 @@
 //! The getters of a client's current event (the one the last
-//! [`xmpp_client_poll_event`](crate::xmpp_client_poll_event) returned):
+//! [`xmpp_client_poll_event`] returned):
 //! what each `XMPP_CLIENT_EVENT_*` carries, borrowed from the handle
 //! until the next poll or free.
 
 use crate::client::{Current, xmpp_client};
 use crate::ffi::{guard_value, handle_ref, xmpp_bytes, xmpp_str};
+// Entry points of other files, for the doc links (which are the
+// header's comments too).
+#[cfg(doc)]
+#[allow(unused_imports, reason = "only the doc links use them")]
+use crate::xmpp_client_poll_event;
 
 /// Reads the current event.
 ///

@@ -11,6 +11,11 @@ use xmpp_session::ResumptionState;
 use crate::ffi::{self, guard, guard_value, handle_ref, write_out, xmpp_str};
 use crate::session::stanza_list;
 use crate::status::{Failure, xmpp_status};
+// Entry points of other files, for the doc links (which are the
+// header's comments too).
+#[cfg(doc)]
+#[allow(unused_imports, reason = "only the doc links use them")]
+use crate::{xmpp_client_take_resumption, xmpp_server_take_resumption};
 
 /// The largest JSON text [`xmpp_resumption_from_json`] reads: the state
 /// holds the unacknowledged stanzas, which the machines bound (their
@@ -20,8 +25,8 @@ const MAX_JSON: usize = 64 << 20;
 
 /// A XEP-0198 session's resumption state (the SM-ID, the bound JID, both
 /// counters, the stanzas the peer never acknowledged). Made by
-/// [`xmpp_client_take_resumption`](crate::xmpp_client_take_resumption),
-/// [`xmpp_server_take_resumption`](crate::xmpp_server_take_resumption) or
+/// [`xmpp_client_take_resumption`],
+/// [`xmpp_server_take_resumption`] or
 /// [`xmpp_resumption_from_json`]; freed by [`xmpp_resumption_free`]. It
 /// holds no secret: the SM-ID alone resumes nothing without the
 /// account's authentication (XEP-0198 §5).

@@ -17,6 +17,20 @@ use crate::session::{
     xmpp_channel_binding, xmpp_tls_policy, xmpp_tls_version,
 };
 use crate::status::{Failure, Result, xmpp_status};
+// Entry points of other files, for the doc links (which are the
+// header's comments too).
+#[cfg(doc)]
+#[allow(unused_imports, reason = "only the doc links use them")]
+use crate::{
+    xmpp_client_tls_established, xmpp_resumption_id, xmpp_server_accept_bind,
+    xmpp_server_accept_resume, xmpp_server_config_set_fast, xmpp_server_decline_token,
+    xmpp_server_event_body, xmpp_server_event_count, xmpp_server_event_detail,
+    xmpp_server_event_fast_count, xmpp_server_event_flag, xmpp_server_event_from,
+    xmpp_server_event_stanza, xmpp_server_event_text, xmpp_server_event_xml,
+    xmpp_server_issue_token, xmpp_server_provide_password, xmpp_server_provide_stored,
+    xmpp_server_provide_token, xmpp_server_reject_bind, xmpp_server_reject_resume,
+    xmpp_server_take_resumption, xmpp_server_unknown_user,
+};
 
 /// The salt length and iteration count of the accounts the fake
 /// exchange of unknown users imitates (RFC 5802 §5.1).
@@ -47,51 +61,51 @@ pub enum xmpp_server_event {
     /// Start TLS now (after `<proceed/>` was flushed, or first with direct
     /// TLS), then call [`xmpp_server_tls_established`].
     XMPP_SERVER_EVENT_START_TLS = 1,
-    /// Look up the user [`xmpp_server_event_text`](crate::xmpp_server_event_text) (the prepared
-    /// username; [`xmpp_server_event_detail`](crate::xmpp_server_event_detail) is the mechanism) and answer
-    /// with [`xmpp_server_provide_password`](crate::xmpp_server_provide_password),
-    /// [`xmpp_server_provide_stored`](crate::xmpp_server_provide_stored) or [`xmpp_server_unknown_user`](crate::xmpp_server_unknown_user).
+    /// Look up the user [`xmpp_server_event_text`] (the prepared
+    /// username; [`xmpp_server_event_detail`] is the mechanism) and answer
+    /// with [`xmpp_server_provide_password`],
+    /// [`xmpp_server_provide_stored`] or [`xmpp_server_unknown_user`].
     /// With a XEP-0484 FAST token (an `HT-*` mechanism;
-    /// [`xmpp_server_event_flag`](crate::xmpp_server_event_flag) is set and
-    /// [`xmpp_server_event_fast_count`](crate::xmpp_server_event_fast_count) gives the client's `count`),
-    /// answer [`xmpp_server_provide_token`](crate::xmpp_server_provide_token) with the token issued to the
+    /// [`xmpp_server_event_flag`] is set and
+    /// [`xmpp_server_event_fast_count`] gives the client's `count`),
+    /// answer [`xmpp_server_provide_token`] with the token issued to the
     /// user, then record the count as processed.
     XMPP_SERVER_EVENT_CREDENTIALS_REQUEST = 2,
-    /// The client authenticated as the bare JID [`xmpp_server_event_text`](crate::xmpp_server_event_text).
+    /// The client authenticated as the bare JID [`xmpp_server_event_text`].
     XMPP_SERVER_EVENT_AUTHENTICATED = 3,
-    /// The client asks to bind a resource: [`xmpp_server_event_text`](crate::xmpp_server_event_text) is
+    /// The client asks to bind a resource: [`xmpp_server_event_text`] is
     /// the requested one (absent when it asked the server to choose),
-    /// [`xmpp_server_event_detail`](crate::xmpp_server_event_detail) a suggestion. Answer with
-    /// [`xmpp_server_accept_bind`](crate::xmpp_server_accept_bind) or [`xmpp_server_reject_bind`](crate::xmpp_server_reject_bind).
+    /// [`xmpp_server_event_detail`] a suggestion. Answer with
+    /// [`xmpp_server_accept_bind`] or [`xmpp_server_reject_bind`].
     XMPP_SERVER_EVENT_BIND_REQUEST = 4,
-    /// A resource is bound: the full JID [`xmpp_server_event_text`](crate::xmpp_server_event_text). For a
-    /// resumed session (XEP-0198 §5) [`xmpp_server_event_flag`](crate::xmpp_server_event_flag) is set
-    /// and [`xmpp_server_event_count`](crate::xmpp_server_event_count) says how many unacknowledged
+    /// A resource is bound: the full JID [`xmpp_server_event_text`]. For a
+    /// resumed session (XEP-0198 §5) [`xmpp_server_event_flag`] is set
+    /// and [`xmpp_server_event_count`] says how many unacknowledged
     /// stanzas were sent again.
     XMPP_SERVER_EVENT_BOUND = 5,
     /// The client asks to resume the XEP-0198 session whose SM-ID is
-    /// [`xmpp_server_event_text`](crate::xmpp_server_event_text): answer [`xmpp_server_accept_resume`](crate::xmpp_server_accept_resume)
+    /// [`xmpp_server_event_text`]: answer [`xmpp_server_accept_resume`]
     /// with the state that session left
-    /// ([`xmpp_server_take_resumption`](crate::xmpp_server_take_resumption), kept under its
-    /// [`xmpp_resumption_id`](crate::xmpp_resumption_id)), or
-    /// [`xmpp_server_reject_resume`](crate::xmpp_server_reject_resume) when there is none.
+    /// ([`xmpp_server_take_resumption`], kept under its
+    /// [`xmpp_resumption_id`]), or
+    /// [`xmpp_server_reject_resume`] when there is none.
     XMPP_SERVER_EVENT_RESUME_REQUEST = 6,
     /// The client asks for a XEP-0484 FAST token for the HT mechanism
-    /// [`xmpp_server_event_detail`](crate::xmpp_server_event_detail) (only offered with
-    /// [`xmpp_server_config_set_fast`](crate::xmpp_server_config_set_fast)):
-    /// answer [`xmpp_server_issue_token`](crate::xmpp_server_issue_token) with a fresh random token the
-    /// application keeps for the account, or [`xmpp_server_decline_token`](crate::xmpp_server_decline_token).
+    /// [`xmpp_server_event_detail`] (only offered with
+    /// [`xmpp_server_config_set_fast`]):
+    /// answer [`xmpp_server_issue_token`] with a fresh random token the
+    /// application keeps for the account, or [`xmpp_server_decline_token`].
     XMPP_SERVER_EVENT_TOKEN_REQUEST = 7,
     /// XEP-0198 is on for this stream.
     XMPP_SERVER_EVENT_SM_ENABLED = 8,
     /// A stanza from the client, typed and with `from` stamped:
-    /// [`xmpp_server_event_xml`](crate::xmpp_server_event_xml), [`xmpp_server_event_from`](crate::xmpp_server_event_from),
-    /// [`xmpp_server_event_body`](crate::xmpp_server_event_body).
+    /// [`xmpp_server_event_xml`], [`xmpp_server_event_from`],
+    /// [`xmpp_server_event_body`].
     XMPP_SERVER_EVENT_STANZA = 9,
     /// The client acknowledged stanzas (XEP-0198 §4), listed oldest first
-    /// ([`xmpp_server_event_count`](crate::xmpp_server_event_count), [`xmpp_server_event_stanza`](crate::xmpp_server_event_stanza)).
+    /// ([`xmpp_server_event_count`], [`xmpp_server_event_stanza`]).
     XMPP_SERVER_EVENT_ACKED = 10,
-    /// The client sent a stream error ([`xmpp_server_event_text`](crate::xmpp_server_event_text): its
+    /// The client sent a stream error ([`xmpp_server_event_text`]: its
     /// condition).
     XMPP_SERVER_EVENT_STREAM_ERROR = 11,
     /// Stanzas sent to the client were never acknowledged and the session
@@ -131,7 +145,7 @@ pub struct xmpp_server {
     pub(crate) mechanism: Option<Mechanism>,
     /// The XEP-0484 `count` of the pending credentials request, when it
     /// uses a FAST token: the replay check of
-    /// [`xmpp_server_provide_token`](crate::xmpp_server_provide_token) needs it.
+    /// [`xmpp_server_provide_token`] needs it.
     pub(crate) fast_count: Option<u64>,
 }
 
@@ -467,7 +481,7 @@ pub unsafe extern "C" fn xmpp_server_handle_timeout(
 }
 
 /// Reports the established TLS channel after `START_TLS`, as
-/// [`xmpp_client_tls_established`](crate::xmpp_client_tls_established)
+/// [`xmpp_client_tls_established`]
 /// does.
 ///
 /// # Safety

@@ -13,6 +13,11 @@ use crate::resume::xmpp_resumption;
 use crate::server::{with_server, xmpp_server};
 use crate::session::session_failure;
 use crate::status::{Failure, Result, xmpp_status};
+// Entry points of other files, for the doc links (which are the
+// header's comments too).
+#[cfg(doc)]
+#[allow(unused_imports, reason = "only the doc links use them")]
+use crate::{xmpp_resumption_free, xmpp_resumption_unacked_stanza, xmpp_server_event_fast_count};
 
 /// Answers `CREDENTIALS_REQUEST` with credentials.
 ///
@@ -174,7 +179,7 @@ pub unsafe extern "C" fn xmpp_server_reject_bind(
 /// false when none was): the exchange succeeds only when the token
 /// matches and the client's count is above `processed`, so a replayed
 /// request fails with `not-authorized`. Whatever the outcome, record the
-/// request's count ([`xmpp_server_event_fast_count`](crate::xmpp_server_event_fast_count)) as processed. An
+/// request's count ([`xmpp_server_event_fast_count`]) as processed. An
 /// unknown token or user: [`xmpp_server_unknown_user`]. Returns as
 /// [`xmpp_server_provide_password`].
 ///
@@ -245,13 +250,13 @@ pub unsafe extern "C" fn xmpp_server_accept_resume(
 /// client's return within the agreed time (XEP-0198 §5) under its
 /// SM-ID. `*out` is null when the session cannot be resumed. When the
 /// client does not return in time, the stanzas the state lists
-/// ([`xmpp_resumption_unacked_stanza`](crate::xmpp_resumption_unacked_stanza))
+/// ([`xmpp_resumption_unacked_stanza`])
 /// were never acknowledged: bounce, store or redeliver them.
 ///
 /// Returns `XMPP_OK`; `XMPP_INVALID_ARGUMENT` (null handle or out).
 ///
 /// Ownership: the caller owns a non-null `*out` and frees it with
-/// [`xmpp_resumption_free`](crate::xmpp_resumption_free).
+/// [`xmpp_resumption_free`].
 ///
 /// # Safety
 ///

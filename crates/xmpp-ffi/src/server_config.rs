@@ -1,5 +1,5 @@
 //! A server's configuration behind a handle, shared by every connection
-//! a listener accepts, for what [`xmpp_server_new`](crate::xmpp_server_new)'s
+//! a listener accepts, for what [`xmpp_server_new`]'s
 //! arguments do not cover: XEP-0484 FAST and XEP-0388 SASL2.
 
 use core::ffi::c_char;
@@ -13,6 +13,11 @@ use crate::framer::xmpp_transport;
 use crate::server::{PASSWORD_MECHANISMS, base_config, new_handle, xmpp_server};
 use crate::session::xmpp_tls_policy;
 use crate::status::{Result, xmpp_status};
+// Entry points of other files, for the doc links (which are the
+// header's comments too).
+#[cfg(doc)]
+#[allow(unused_imports, reason = "only the doc links use them")]
+use crate::{xmpp_server_free, xmpp_server_new};
 
 /// The HT mechanisms FAST offers: each runs only where the TLS layer gave
 /// its binding data (`-NONE` everywhere).
@@ -41,7 +46,7 @@ pub struct xmpp_server_config {
     config: Arc<ServerConfig>,
 }
 
-/// Makes a configuration as [`xmpp_server_new`](crate::xmpp_server_new)
+/// Makes a configuration as [`xmpp_server_new`]
 /// describes it (the same arguments, less the seed and the time): SASL2
 /// offered, FAST not.
 ///
@@ -155,7 +160,7 @@ pub unsafe extern "C" fn xmpp_server_config_set_sasl2(
 /// out).
 ///
 /// Ownership: the caller owns `*out` and frees it with
-/// [`xmpp_server_free`](crate::xmpp_server_free).
+/// [`xmpp_server_free`].
 ///
 /// # Safety
 ///

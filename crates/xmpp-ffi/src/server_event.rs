@@ -1,10 +1,15 @@
 //! The getters of a server connection's current event (the one the
-//! last [`xmpp_server_poll_event`](crate::xmpp_server_poll_event)
+//! last [`xmpp_server_poll_event`]
 //! returned): what each `XMPP_SERVER_EVENT_*` carries, borrowed from the
 //! handle until the next poll or free.
 
 use crate::ffi::{guard_value, handle_ref, write_out, xmpp_bytes, xmpp_str};
 use crate::server::{Current, xmpp_server};
+// Entry points of other files, for the doc links (which are the
+// header's comments too).
+#[cfg(doc)]
+#[allow(unused_imports, reason = "only the doc links use them")]
+use crate::{xmpp_server_poll_event, xmpp_server_provide_token};
 
 /// Reads the current event.
 ///
@@ -173,7 +178,7 @@ pub unsafe extern "C" fn xmpp_server_event_stanza(
 /// The client's XEP-0484 `count` in a `CREDENTIALS_REQUEST` that uses a
 /// FAST token: true with `*count` written when it sent one; false (and
 /// `*count` untouched) otherwise, a token without a count among them
-/// (which [`xmpp_server_provide_token`](crate::xmpp_server_provide_token) refuses as a replay, XEP-0484
+/// (which [`xmpp_server_provide_token`] refuses as a replay, XEP-0484
 /// §3.3).
 ///
 /// # Safety
