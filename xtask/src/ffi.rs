@@ -11,10 +11,12 @@
 //! the library into a prefix under `target/` as the crate's README says
 //! (with `xmpp.pc`), builds `crates/xmpp-ffi/tests/c/test.c` twice (the
 //! shared library through `pkg-config`, and the static one), starts
-//! `xmpp serve` on loopback without TLS and runs both builds under
-//! valgrind memcheck (no leaks, no errors), then stops the server; last,
-//! the shared build logs in to a Prosody 0.12 (needs Prosody installed,
-//! as the conformance runs do).
+//! `xmpp serve` on loopback twice, without TLS and with TLS required, and
+//! runs both builds under valgrind memcheck (no leaks, no errors, and no
+//! suppressions: OpenSSL 3, which the test links for its STARTTLS login,
+//! frees its own memory at exit), then stops the servers;
+//! last, the shared build logs in to a Prosody 0.12 (needs Prosody
+//! installed, as the conformance runs do).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -28,6 +30,10 @@ pub(crate) const HEADER: &str = "crates/xmpp-ffi/include/xmpp.h";
 
 /// The strict flags the header and the test are compiled with.
 const CFLAGS: [&str; 5] = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror"];
+
+/// OpenSSL, which the C test's STARTTLS login links (Debian
+/// `libssl-dev`).
+const OPENSSL: [&str; 2] = ["-lssl", "-lcrypto"];
 
 /// The two accounts of the test server.
 const USERS: [(&str, &str); 2] = [("alice", "wonderland"), ("bob", "builder")];
@@ -94,9 +100,11 @@ struct Server {
 }
 
 impl Server {
-    fn start(xmpp: &Path) -> Result<Self> {
+    /// Starts `xmpp serve` with `--tls tls` (`off`, or `required` with its
+    /// self-signed certificate).
+    fn start(xmpp: &Path, tls: &str) -> Result<Self> {
         let mut cmd = Command::new(xmpp);
-        cmd.args(["serve", "--listen", "127.0.0.1:0", "--tls", "off"]);
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--tls", tls]);
         for (user, password) in USERS {
             cmd.args(["--user", &format!("{user}:{password}")]);
         }
@@ -202,6 +210,7 @@ pub(crate) fn run(_args: &[String]) -> Result {
         .args(["-g", "-O1", "-D_POSIX_C_SOURCE=200809L"])
         .arg(&test_c)
         .args(flags.split_whitespace())
+        .args(OPENSSL)
         .arg("-o")
         .arg(&shared))?;
     // ... and with the static library alone.
@@ -212,36 +221,49 @@ pub(crate) fn run(_args: &[String]) -> Result {
         .arg(&include)
         .arg(&test_c)
         .arg(prefix.join("lib/libxmpp_ffi.a"))
+        .args(OPENSSL)
         .args(["-lpthread", "-ldl", "-lm", "-o"])
         .arg(&fixed))?;
-    let valgrind = |test: &Path, c2s: &str, domain: &str, users: &[(&str, &str)]| {
-        sh(Command::new("valgrind")
-            .args([
-                "--quiet",
-                "--error-exitcode=1",
-                "--leak-check=full",
-                "--errors-for-leak-kinds=definite,indirect,possible",
-            ])
-            .arg(test)
-            .arg(root.join("testdata/jid"))
-            .arg(c2s)
-            .arg(domain)
-            .args(users.iter().flat_map(|(u, p)| [u, p]))
-            .env("LD_LIBRARY_PATH", prefix.join("lib")))
-    };
-    let server = Server::start(&debug.join("xmpp"))?;
+    let valgrind =
+        |test: &Path, c2s: &str, domain: &str, users: &[(&str, &str)], tls: Option<&str>| {
+            sh(Command::new("valgrind")
+                .args([
+                    "--quiet",
+                    "--error-exitcode=1",
+                    "--leak-check=full",
+                    "--errors-for-leak-kinds=definite,indirect,possible",
+                ])
+                .arg(test)
+                .arg(root.join("testdata/jid"))
+                .arg(c2s)
+                .arg(domain)
+                .args(users.iter().flat_map(|(u, p)| [u, p]))
+                .args(tls)
+                .env("LD_LIBRARY_PATH", prefix.join("lib")))
+        };
+    let server = Server::start(&debug.join("xmpp"), "off")?;
+    let tls_server = Server::start(&debug.join("xmpp"), "required")?;
     let mut result = Ok(());
     for test in [&shared, &fixed] {
-        result = result.and_then(|()| valgrind(test, &server.c2s, "localhost", &USERS));
+        result = result.and_then(|()| {
+            valgrind(
+                test,
+                &server.c2s,
+                "localhost",
+                &USERS,
+                Some(&tls_server.c2s),
+            )
+        });
     }
     drop(server);
+    drop(tls_server);
     result?;
     // Prosody 0.12, a server the library did not write: the same logins
     // (SCRAM-SHA-1 without TLS, RFC 6120 SASL and binding), the message
     // and the wrong password.
     let prosody = prosody::start("prosody-ffi")?;
     let c2s = format!("127.0.0.1:{}", prosody.port);
-    let result = valgrind(&shared, &c2s, prosody::DOMAIN, &prosody::ACCOUNTS);
+    let result = valgrind(&shared, &c2s, prosody::DOMAIN, &prosody::ACCOUNTS, None);
     drop(prosody);
     result
 }

@@ -9,6 +9,7 @@
 //! | `erl`, `epmd` and Debian's `ejabberdctl` (for its `ERL_LIBS`) | the ejabberd 23.01 of `cargo xtask probe` and `cargo xtask interop` | `ejabberd` |
 //! | `node` and `npm` on `PATH` | `cargo xtask interop` (@xmpp/client) | `npm` (pulls `nodejs`) |
 //! | `gcc` on `PATH` | `cargo xtask ffi` (the header as C99, the C test) | `gcc` |
+//! | OpenSSL's headers and `libssl`, `libcrypto` | `cargo xtask ffi` (the C test's STARTTLS login) | `libssl-dev` |
 //! | `valgrind` on `PATH` | `cargo xtask linear` (callgrind) and `cargo xtask ffi` (memcheck) | `valgrind` |
 //! | `cargo fmt` and `cargo clippy` | the first checks of `cargo xtask ci` | (rustup components) |
 //!
@@ -42,7 +43,7 @@ struct Need {
     present: fn() -> bool,
 }
 
-const NEEDS: [Need; 7] = [
+const NEEDS: [Need; 8] = [
     Need {
         package: "unicode-data",
         why: "the Unicode 15.0 data of `cargo xtask codegen --check`",
@@ -78,6 +79,12 @@ const NEEDS: [Need; 7] = [
         why: "the C compiler of `cargo xtask ffi` (the header as strict C99, the C test)",
         conformance_only: true,
         present: gcc_present,
+    },
+    Need {
+        package: "libssl-dev",
+        why: "OpenSSL for the C test of `cargo xtask ffi` (STARTTLS, tls-exporter binding)",
+        conformance_only: true,
+        present: libssl_present,
     },
     Need {
         package: "valgrind",
@@ -316,6 +323,10 @@ fn node_present() -> bool {
 
 fn gcc_present() -> bool {
     find_program("gcc").is_some()
+}
+
+fn libssl_present() -> bool {
+    Path::new("/usr/include/openssl/ssl.h").is_file()
 }
 
 fn valgrind_present() -> bool {

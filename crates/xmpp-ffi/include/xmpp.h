@@ -338,7 +338,9 @@ enum xmpp_client_event
   XMPP_CLIENT_EVENT_START_TLS = 1,
   /**
    * SASL succeeded and the server was verified;
-   * [`xmpp_client_event_text`] is the mechanism name.
+   * [`xmpp_client_event_text`] is the mechanism name,
+   * [`xmpp_client_event_detail`] the channel-binding type of a `-PLUS`
+   * mechanism (`tls-exporter`, `tls-server-end-point`, `tls-unique`).
    */
   XMPP_CLIENT_EVENT_AUTHENTICATED = 2,
   /**
@@ -353,11 +355,16 @@ enum xmpp_client_event
   XMPP_CLIENT_EVENT_SM_ENABLED = 4,
   /**
    * The previous session was resumed (XEP-0198 §5);
-   * [`xmpp_client_event_text`] is the full JID.
+   * [`xmpp_client_event_text`] is the full JID,
+   * [`xmpp_client_event_count`] how many stanzas were sent again.
    */
   XMPP_CLIENT_EVENT_RESUMED = 5,
   /**
-   * The server refused to resume; a new resource is being bound.
+   * The server refused to resume; a new resource is being bound. The
+   * stanzas of the old session never acknowledged are listed
+   * ([`xmpp_client_event_count`], [`xmpp_client_event_stanza`]): send
+   * them again or report them undelivered; [`xmpp_client_event_text`]
+   * is the `<failed/>` condition, when the server gave one.
    */
   XMPP_CLIENT_EVENT_RESUME_FAILED = 6,
   /**
@@ -366,7 +373,8 @@ enum xmpp_client_event
    */
   XMPP_CLIENT_EVENT_STANZA = 7,
   /**
-   * The server acknowledged stanzas (XEP-0198 §4).
+   * The server acknowledged stanzas (XEP-0198 §4), listed oldest first
+   * ([`xmpp_client_event_count`], [`xmpp_client_event_stanza`]).
    */
   XMPP_CLIENT_EVENT_ACKED = 8,
   /**
@@ -380,10 +388,23 @@ enum xmpp_client_event
    */
   XMPP_CLIENT_EVENT_CLOSED = 10,
   /**
-   * An event this version of the header does not name (FAST tokens
-   * among them): skip it.
+   * An event this version of the header does not name: skip it. (Kinds
+   * are added after it as the ABI grows: treat any unknown value so.)
    */
   XMPP_CLIENT_EVENT_OTHER = 11,
+  /**
+   * The server issued a XEP-0484 FAST token (asked for, or rotated):
+   * [`xmpp_client_event_text`] is the HT mechanism,
+   * [`xmpp_client_event_token`] the secret, [`xmpp_client_event_detail`]
+   * the expiry (XEP-0082 DateTime). Store them (count 0) for
+   * [`xmpp_client_config_set_fast_token`].
+   */
+  XMPP_CLIENT_EVENT_TOKEN_ISSUED = 12,
+  /**
+   * The server refused the FAST token: forget it. The client goes on
+   * with the password, if it has one.
+   */
+  XMPP_CLIENT_EVENT_TOKEN_REJECTED = 13,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -501,6 +522,11 @@ enum xmpp_server_event
    * username; [`xmpp_server_event_detail`] is the mechanism) and answer
    * with [`xmpp_server_provide_password`],
    * [`xmpp_server_provide_stored`] or [`xmpp_server_unknown_user`].
+   * With a XEP-0484 FAST token (an `HT-*` mechanism;
+   * [`xmpp_server_event_flag`] is set and
+   * [`xmpp_server_event_fast_count`] gives the client's `count`),
+   * answer [`xmpp_server_provide_token`] with the token issued to the
+   * user, then record the count as processed.
    */
   XMPP_SERVER_EVENT_CREDENTIALS_REQUEST = 2,
   /**
@@ -515,18 +541,27 @@ enum xmpp_server_event
    */
   XMPP_SERVER_EVENT_BIND_REQUEST = 4,
   /**
-   * A resource is bound: the full JID [`xmpp_server_event_text`].
+   * A resource is bound: the full JID [`xmpp_server_event_text`]. For a
+   * resumed session (XEP-0198 §5) [`xmpp_server_event_flag`] is set
+   * and [`xmpp_server_event_count`] says how many unacknowledged
+   * stanzas were sent again.
    */
   XMPP_SERVER_EVENT_BOUND = 5,
   /**
-   * The client asks to resume the XEP-0198 session
-   * [`xmpp_server_event_text`]; this version of the ABI cannot hand
-   * back a stored session: answer [`xmpp_server_reject_resume`].
+   * The client asks to resume the XEP-0198 session whose SM-ID is
+   * [`xmpp_server_event_text`]: answer [`xmpp_server_accept_resume`]
+   * with the state that session left
+   * ([`xmpp_server_take_resumption`], kept under its
+   * [`xmpp_resumption_id`]), or
+   * [`xmpp_server_reject_resume`] when there is none.
    */
   XMPP_SERVER_EVENT_RESUME_REQUEST = 6,
   /**
-   * The client asks for a XEP-0484 FAST token: answer
-   * [`xmpp_server_decline_token`].
+   * The client asks for a XEP-0484 FAST token for the HT mechanism
+   * [`xmpp_server_event_detail`] (only offered with
+   * [`xmpp_server_config_set_fast`]):
+   * answer [`xmpp_server_issue_token`] with a fresh random token the
+   * application keeps for the account, or [`xmpp_server_decline_token`].
    */
   XMPP_SERVER_EVENT_TOKEN_REQUEST = 7,
   /**
@@ -540,7 +575,8 @@ enum xmpp_server_event
    */
   XMPP_SERVER_EVENT_STANZA = 9,
   /**
-   * The client acknowledged stanzas (XEP-0198 §4).
+   * The client acknowledged stanzas (XEP-0198 §4), listed oldest first
+   * ([`xmpp_server_event_count`], [`xmpp_server_event_stanza`]).
    */
   XMPP_SERVER_EVENT_ACKED = 10,
   /**
@@ -550,7 +586,8 @@ enum xmpp_server_event
   XMPP_SERVER_EVENT_STREAM_ERROR = 11,
   /**
    * Stanzas sent to the client were never acknowledged and the session
-   * ended unresumed: report them undelivered.
+   * ended unresumed: report them undelivered (listed as `ACKED` lists
+   * its stanzas).
    */
   XMPP_SERVER_EVENT_UNDELIVERED = 12,
   /**
@@ -588,6 +625,15 @@ typedef uint32_t xmpp_server_event;
 typedef struct xmpp_client xmpp_client;
 
 /**
+ * A client's configuration. Made by [`xmpp_client_config_new`], changed
+ * by the `xmpp_client_config_set_*` functions, used by
+ * [`xmpp_client_new_with_config`] (which copies it), freed by
+ * [`xmpp_client_config_free`]. The password and token in it are
+ * zeroized when it is freed.
+ */
+typedef struct xmpp_client_config xmpp_client_config;
+
+/**
  * A stream framer. Made by [`xmpp_framer_new`], freed by
  * [`xmpp_framer_free`]. Call order: [`xmpp_framer_feed`], then
  * [`xmpp_framer_next`] until it reports `XMPP_FRAME_NONE`, then feed
@@ -601,6 +647,17 @@ typedef struct xmpp_framer xmpp_framer;
  * it may be read from several threads at once.
  */
 typedef struct xmpp_jid xmpp_jid;
+
+/**
+ * A XEP-0198 session's resumption state (the SM-ID, the bound JID, both
+ * counters, the stanzas the peer never acknowledged). Made by
+ * [`xmpp_client_take_resumption`],
+ * [`xmpp_server_take_resumption`] or
+ * [`xmpp_resumption_from_json`]; freed by [`xmpp_resumption_free`]. It
+ * holds no secret: the SM-ID alone resumes nothing without the
+ * account's authentication (XEP-0198 §5).
+ */
+typedef struct xmpp_resumption xmpp_resumption;
 
 /**
  * A SASL client session. Made by [`xmpp_sasl_client_new`], freed by
@@ -620,6 +677,15 @@ typedef struct xmpp_sasl_server xmpp_sasl_server;
  * `xmpp_client`), with the requests answered as they come.
  */
 typedef struct xmpp_server xmpp_server;
+
+/**
+ * A server's configuration, shared (not copied) by the connections
+ * made from it. Made by [`xmpp_server_config_new`], changed by the
+ * `xmpp_server_config_set_*` functions (which do not change connections
+ * already made), used by [`xmpp_server_new_with_config`], freed by
+ * [`xmpp_server_config_free`] (the connections keep what they share).
+ */
+typedef struct xmpp_server_config xmpp_server_config;
 
 /**
  * A TLS policy, as a `uint32_t`: one of the `XMPP_TLS_POLICY_*` values.
@@ -648,6 +714,16 @@ typedef struct xmpp_bytes {
 } xmpp_bytes;
 
 /**
+ * A TLS protocol version, as a `uint32_t`: `XMPP_TLS_VERSION_*`.
+ */
+typedef uint32_t xmpp_tls_version;
+
+/**
+ * A channel-binding type, as a `uint32_t`: `XMPP_CHANNEL_BINDING_*`.
+ */
+typedef uint32_t xmpp_channel_binding;
+
+/**
  * A borrowed UTF-8 string: `ptr` to `len` bytes, not NUL-terminated.
  * `ptr` is null (and `len` 0) for an absent value. The memory belongs to
  * the library; the function that returned it says how long it lives.
@@ -662,16 +738,6 @@ typedef struct xmpp_str {
    */
   size_t len;
 } xmpp_str;
-
-/**
- * A TLS protocol version, as a `uint32_t`: `XMPP_TLS_VERSION_*`.
- */
-typedef uint32_t xmpp_tls_version;
-
-/**
- * A channel-binding type, as a `uint32_t`: `XMPP_CHANNEL_BINDING_*`.
- */
-typedef uint32_t xmpp_channel_binding;
 
 /**
  * TCP (RFC 6120): one byte stream, any chunking.
@@ -848,68 +914,6 @@ xmpp_status xmpp_client_poll_transmit(struct xmpp_client *client, struct xmpp_by
 xmpp_status xmpp_client_poll_event(struct xmpp_client *client, xmpp_client_event *kind);
 
 /**
- * The current event's text: the mechanism (`AUTHENTICATED`), the full
- * JID (`BOUND`, `RESUMED`), the condition (`STREAM_ERROR`); absent
- * otherwise. Borrowed from `client`, valid until the next poll or free.
- *
- * # Safety
- *
- * `client` is null or a live handle.
- */
-struct xmpp_str xmpp_client_event_text(const struct xmpp_client *client);
-
-/**
- * The current stanza's XML (`STANZA`), absent otherwise. Ownership as
- * [`xmpp_client_event_text`].
- *
- * # Safety
- *
- * `client` is null or a live handle.
- */
-struct xmpp_str xmpp_client_event_xml(const struct xmpp_client *client);
-
-/**
- * The current stanza's `from` (`STANZA`), absent when it has none.
- * Ownership as [`xmpp_client_event_text`].
- *
- * # Safety
- *
- * `client` is null or a live handle.
- */
-struct xmpp_str xmpp_client_event_from(const struct xmpp_client *client);
-
-/**
- * The current message's `<body/>` (`STANZA`, a message with one),
- * absent otherwise. Ownership as [`xmpp_client_event_text`].
- *
- * # Safety
- *
- * `client` is null or a live handle.
- */
-struct xmpp_str xmpp_client_event_body(const struct xmpp_client *client);
-
-/**
- * The bytes of the current `START_TLS` event (TLS records that came
- * after `<proceed/>`: feed them to the TLS layer first). Ownership as
- * [`xmpp_client_event_text`].
- *
- * # Safety
- *
- * `client` is null or a live handle.
- */
-struct xmpp_bytes xmpp_client_event_bytes(const struct xmpp_client *client);
-
-/**
- * The flag of the current event: resumable (`SM_ENABLED`, `CLOSED`);
- * false otherwise or for a null handle.
- *
- * # Safety
- *
- * `client` is null or a live handle.
- */
-bool xmpp_client_event_flag(const struct xmpp_client *client);
-
-/**
  * When the machine next needs [`xmpp_client_handle_timeout`], in
  * `*deadline_ms` (the driver's clock); `UINT64_MAX` when no timer runs.
  *
@@ -1014,6 +1018,26 @@ bool xmpp_client_is_closed(const struct xmpp_client *client);
 struct xmpp_str xmpp_client_jid(const struct xmpp_client *client);
 
 /**
+ * Takes the XEP-0198 resumption state once the stream is over
+ * (`XMPP_CLIENT_EVENT_CLOSED` with the flag set, or after
+ * [`xmpp_client_connection_lost`]), for
+ * [`xmpp_client_config_set_resume`]
+ * on the next connection. `*out` is null when there is none to resume
+ * (no stream management, the server allowed no resumption, or the state
+ * was taken already).
+ *
+ * Returns `XMPP_OK`; `XMPP_INVALID_ARGUMENT` (null handle or out).
+ *
+ * Ownership: the caller owns a non-null `*out` and frees it with
+ * [`xmpp_resumption_free`].
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle; `out` is null or writable.
+ */
+xmpp_status xmpp_client_take_resumption(struct xmpp_client *client, struct xmpp_resumption **out);
+
+/**
  * Frees a client; null is ignored. Nothing is sent: close first for a
  * clean end.
  *
@@ -1022,6 +1046,283 @@ struct xmpp_str xmpp_client_jid(const struct xmpp_client *client);
  * `client` is null or a live handle, not used again after this call.
  */
 void xmpp_client_free(struct xmpp_client *client);
+
+/**
+ * Makes a configuration for the account `jid[0..jid_len]` (a bare JID)
+ * with `password[0..password_len]` (may be empty when a FAST token is
+ * set), `tls` an `XMPP_TLS_POLICY_*`, `transport` `XMPP_TRANSPORT_TCP` or
+ * `XMPP_TRANSPORT_WEBSOCKET`; the rest as [`xmpp_client_new`] has it
+ * (the server picks the resource, SASL2 when offered, every mechanism a
+ * password completes, XEP-0198 with resumption, a FAST token asked for
+ * when the server offers FAST).
+ *
+ * Returns as [`xmpp_client_new`].
+ *
+ * Ownership: the caller owns `*out` and frees it with
+ * [`xmpp_client_config_free`]; the arguments are copied.
+ *
+ * # Safety
+ *
+ * `jid` and `password` point to their lengths' readable bytes (or the
+ * length is 0); `out` is null or writable.
+ */
+xmpp_status xmpp_client_config_new(const char *jid,
+                                   size_t jid_len,
+                                   const char *password,
+                                   size_t password_len,
+                                   xmpp_tls_policy tls,
+                                   xmpp_transport transport,
+                                   struct xmpp_client_config **out);
+
+/**
+ * The resourcepart to ask for, `resource[0..len]` (RFC 6120 §7.7); the
+ * empty string lets the server pick (the default). A server may still
+ * assign another (RFC 6120 §7.7.2.2): `XMPP_CLIENT_EVENT_BOUND` says
+ * which. Returns `XMPP_OK`; `XMPP_STANZA_JID_MALFORMED` for a resource
+ * RFC 7622 §3.4 refuses; `XMPP_INVALID_UTF8`.
+ *
+ * # Safety
+ *
+ * `config` is null or a live handle; `resource` points to `len` readable
+ * bytes (or `len` is 0).
+ */
+xmpp_status xmpp_client_config_set_resource(struct xmpp_client_config *config,
+                                            const char *resource,
+                                            size_t len);
+
+/**
+ * Whether to use XEP-0388 SASL2 (with XEP-0386 Bind2, inline XEP-0198
+ * and XEP-0484 FAST) when the server offers it; on by default. Off, the
+ * client authenticates with RFC 6120 SASL and binds after the restart.
+ *
+ * # Safety
+ *
+ * `config` is null or a live handle.
+ */
+xmpp_status xmpp_client_config_set_sasl2(struct xmpp_client_config *config, bool on);
+
+/**
+ * The SASL mechanisms the client may use, `names[0..len]`: registered
+ * names separated by spaces (`"SCRAM-SHA-256-PLUS SCRAM-SHA-256"`); the
+ * client still picks the strongest the server offers among them. The
+ * empty string allows every one a password completes (the default).
+ * Returns `XMPP_OK`; `XMPP_INVALID_INPUT` for a name the library does
+ * not implement (the configuration is then unchanged).
+ *
+ * # Safety
+ *
+ * `config` is null or a live handle; `names` points to `len` readable
+ * bytes (or `len` is 0).
+ */
+xmpp_status xmpp_client_config_set_mechanisms(struct xmpp_client_config *config,
+                                              const char *names,
+                                              size_t len);
+
+/**
+ * Whether a `-PLUS` exchange whose binding type the client had to guess
+ * (the server listed none, XEP-0440) that fails is tried once more
+ * without binding (gs2 flag `y`, RFC 5802 §6); on by default. A server
+ * that binds refuses `y`, so a man in the middle gains nothing.
+ *
+ * # Safety
+ *
+ * `config` is null or a live handle.
+ */
+xmpp_status xmpp_client_config_set_fallback_unbound(struct xmpp_client_config *config, bool on);
+
+/**
+ * A XEP-0198 session to resume instead of binding (XEP-0198 §5): the
+ * state a client of the same account left
+ * ([`xmpp_client_take_resumption`], or read back with
+ * [`xmpp_resumption_from_json`]); null
+ * clears it. The client authenticates, then asks to resume: on
+ * `XMPP_CLIENT_EVENT_RESUMED` the stanzas the server had not handled
+ * were sent again; on `XMPP_CLIENT_EVENT_RESUME_FAILED` it binds a new
+ * resource and the event lists the stanzas never acknowledged.
+ *
+ * Ownership: `state` is copied; the caller still frees it.
+ *
+ * # Safety
+ *
+ * `config` is null or a live handle; `state` is null or a live handle.
+ */
+xmpp_status xmpp_client_config_set_resume(struct xmpp_client_config *config,
+                                          const struct xmpp_resumption *state);
+
+/**
+ * A XEP-0484 FAST token to authenticate with instead of the password:
+ * `mechanism[0..mechanism_len]` the HT mechanism it was issued for
+ * (`XMPP_CLIENT_EVENT_TOKEN_ISSUED`'s text, such as `HT-SHA-256-EXPR`),
+ * `token[0..token_len]` the secret, `count` the attempt counter to send
+ * (XEP-0484 §3.3: store `count + 1` before each connection that uses the
+ * token, so that no value is sent twice; a new token's first use sends
+ * 1). When the server refuses it (`XMPP_CLIENT_EVENT_TOKEN_REJECTED`)
+ * the client goes on with the password, if it has one.
+ *
+ * Returns `XMPP_OK`; `XMPP_INVALID_INPUT` for a mechanism that is not an
+ * HT one; `XMPP_INVALID_UTF8`.
+ *
+ * Ownership: copied (and zeroized with the configuration).
+ *
+ * # Safety
+ *
+ * `config` is null or a live handle; `mechanism` and `token` point to
+ * their lengths' readable bytes (or the length is 0).
+ */
+xmpp_status xmpp_client_config_set_fast_token(struct xmpp_client_config *config,
+                                              const char *mechanism,
+                                              size_t mechanism_len,
+                                              const char *token,
+                                              size_t token_len,
+                                              uint64_t count);
+
+/**
+ * Whether to ask for a FAST token when the server offers FAST and none
+ * is used (XEP-0484 §3.1); on by default. The token comes as
+ * `XMPP_CLIENT_EVENT_TOKEN_ISSUED`.
+ *
+ * # Safety
+ *
+ * `config` is null or a live handle.
+ */
+xmpp_status xmpp_client_config_set_request_fast_token(struct xmpp_client_config *config, bool on);
+
+/**
+ * Makes a client from `config` (copied: the configuration may be
+ * changed, reused or freed afterwards) that opens its stream at
+ * `now_ms`; `seed` points to 32 random bytes from a CSPRNG.
+ *
+ * Returns `XMPP_OK`; `XMPP_INVALID_ARGUMENT` (a null config, seed or
+ * out).
+ *
+ * Ownership: the caller owns `*out` and frees it with
+ * [`xmpp_client_free`].
+ *
+ * # Safety
+ *
+ * `config` is null or a live handle; `seed` is null or points to 32
+ * readable bytes; `out` is null or writable.
+ */
+xmpp_status xmpp_client_new_with_config(const struct xmpp_client_config *config,
+                                        const uint8_t *seed,
+                                        uint64_t now_ms,
+                                        struct xmpp_client **out);
+
+/**
+ * Frees a configuration (zeroizing its password and token); null is
+ * ignored.
+ *
+ * # Safety
+ *
+ * `config` is null or a live handle, not used again after this call.
+ */
+void xmpp_client_config_free(struct xmpp_client_config *config);
+
+/**
+ * The current event's text: the mechanism (`AUTHENTICATED`), the full
+ * JID (`BOUND`, `RESUMED`), the condition (`STREAM_ERROR`); absent
+ * otherwise. Borrowed from `client`, valid until the next poll or free.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_event_text(const struct xmpp_client *client);
+
+/**
+ * The current event's second text: the channel-binding type
+ * (`AUTHENTICATED` with a `-PLUS` mechanism), the expiry
+ * (`TOKEN_ISSUED`); absent otherwise. Ownership as
+ * [`xmpp_client_event_text`].
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_event_detail(const struct xmpp_client *client);
+
+/**
+ * The FAST token of the current `TOKEN_ISSUED` event, absent otherwise:
+ * a secret, to store as the password would be. Borrowed from `client`,
+ * valid until the next poll or free (then zeroized).
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_event_token(const struct xmpp_client *client);
+
+/**
+ * How many stanzas the current event lists (`ACKED`, `RESUME_FAILED`)
+ * or sent again (`RESUMED`); 0 otherwise.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+size_t xmpp_client_event_count(const struct xmpp_client *client);
+
+/**
+ * The XML of stanza `index` (from 0, oldest first) of those the current
+ * event lists (`ACKED`, `RESUME_FAILED`); absent for an index past
+ * [`xmpp_client_event_count`]. Ownership as [`xmpp_client_event_text`].
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_event_stanza(const struct xmpp_client *client, size_t index);
+
+/**
+ * The current stanza's XML (`STANZA`), absent otherwise. Ownership as
+ * [`xmpp_client_event_text`].
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_event_xml(const struct xmpp_client *client);
+
+/**
+ * The current stanza's `from` (`STANZA`), absent when it has none.
+ * Ownership as [`xmpp_client_event_text`].
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_event_from(const struct xmpp_client *client);
+
+/**
+ * The current message's `<body/>` (`STANZA`, a message with one),
+ * absent otherwise. Ownership as [`xmpp_client_event_text`].
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_str xmpp_client_event_body(const struct xmpp_client *client);
+
+/**
+ * The bytes of the current `START_TLS` event (TLS records that came
+ * after `<proceed/>`: feed them to the TLS layer first). Ownership as
+ * [`xmpp_client_event_text`].
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+struct xmpp_bytes xmpp_client_event_bytes(const struct xmpp_client *client);
+
+/**
+ * The flag of the current event: resumable (`SM_ENABLED`, `CLOSED`);
+ * false otherwise or for a null handle.
+ *
+ * # Safety
+ *
+ * `client` is null or a live handle.
+ */
+bool xmpp_client_event_flag(const struct xmpp_client *client);
 
 /**
  * Makes a framer for `transport` (an `XMPP_TRANSPORT_*` value) with the
@@ -1229,6 +1530,98 @@ struct xmpp_str xmpp_jid_resourcepart(const struct xmpp_jid *jid);
  * `jid` is null or a live handle, not used again after this call.
  */
 void xmpp_jid_free(struct xmpp_jid *jid);
+
+/**
+ * Reads a state back from the JSON text `json[0..len]` that
+ * [`xmpp_resumption_json`] gave (stored by the application).
+ *
+ * Returns `XMPP_OK`; `XMPP_INVALID_INPUT` for text that is not such a
+ * state; `XMPP_INVALID_UTF8`; `XMPP_INVALID_ARGUMENT` (null `out`).
+ * Stanzas in it that no longer parse (only a tampered text has them) are
+ * dropped when a machine uses it.
+ *
+ * Ownership: the caller owns `*out` and frees it with
+ * [`xmpp_resumption_free`]; `json` is copied.
+ *
+ * # Safety
+ *
+ * `json` points to `len` readable bytes (or `len` is 0); `out` is null
+ * or writable.
+ */
+xmpp_status xmpp_resumption_from_json(const char *json, size_t len, struct xmpp_resumption **out);
+
+/**
+ * The state as JSON text (UTF-8), to store and later read with
+ * [`xmpp_resumption_from_json`]; absent for a null handle. Borrowed from
+ * `state`, valid until it is freed.
+ *
+ * # Safety
+ *
+ * `state` is null or a live handle.
+ */
+struct xmpp_str xmpp_resumption_json(const struct xmpp_resumption *state);
+
+/**
+ * The SM-ID (the `previd` of the resumption request). Ownership as
+ * [`xmpp_resumption_json`].
+ *
+ * # Safety
+ *
+ * `state` is null or a live handle.
+ */
+struct xmpp_str xmpp_resumption_id(const struct xmpp_resumption *state);
+
+/**
+ * The full JID the session was bound to. Ownership as
+ * [`xmpp_resumption_json`].
+ *
+ * # Safety
+ *
+ * `state` is null or a live handle.
+ */
+struct xmpp_str xmpp_resumption_jid(const struct xmpp_resumption *state);
+
+/**
+ * How many stanzas the peer sent that this side handled (the `h` of the
+ * resumption request); 0 for a null handle.
+ *
+ * # Safety
+ *
+ * `state` is null or a live handle.
+ */
+uint32_t xmpp_resumption_handled(const struct xmpp_resumption *state);
+
+/**
+ * How many stanzas the peer never acknowledged (sent again when the
+ * session resumes); 0 for a null handle.
+ *
+ * # Safety
+ *
+ * `state` is null or a live handle.
+ */
+size_t xmpp_resumption_unacked_count(const struct xmpp_resumption *state);
+
+/**
+ * The XML of unacknowledged stanza `index` (from 0, oldest first):
+ * what a server bounces, stores or redelivers when the client does not
+ * come back (XEP-0198 §5); absent past
+ * [`xmpp_resumption_unacked_count`]. Ownership as
+ * [`xmpp_resumption_json`].
+ *
+ * # Safety
+ *
+ * `state` is null or a live handle.
+ */
+struct xmpp_str xmpp_resumption_unacked_stanza(const struct xmpp_resumption *state, size_t index);
+
+/**
+ * Frees a state; null is ignored.
+ *
+ * # Safety
+ *
+ * `state` is null or a live handle, not used again after this call.
+ */
+void xmpp_resumption_free(struct xmpp_resumption *state);
 
 /**
  * Picks the strongest mechanism of `offered[0..offered_len]` (the
@@ -1505,76 +1898,97 @@ xmpp_status xmpp_server_poll_transmit(struct xmpp_server *server, struct xmpp_by
 xmpp_status xmpp_server_poll_event(struct xmpp_server *server, xmpp_server_event *kind);
 
 /**
- * The current event's main text (see each `XMPP_SERVER_EVENT_*`),
- * absent otherwise. Borrowed from `server`, valid until the next poll or
- * free.
+ * Sends one stanza given as XML, `xml[0..len]`, to the client (a stanza
+ * routed to it). Returns `XMPP_OK`; `XMPP_INVALID_INPUT` for XML that is
+ * not one stanza; `XMPP_WRONG_PHASE` before binding.
  *
  * # Safety
  *
- * `server` is null or a live handle.
+ * `server` is null or a live handle; `xml` points to `len` readable
+ * bytes (or `len` is 0).
  */
-struct xmpp_str xmpp_server_event_text(const struct xmpp_server *server);
+xmpp_status xmpp_server_send_xml(struct xmpp_server *server, const uint8_t *xml, size_t len);
 
 /**
- * The current event's second text: the mechanism (`CREDENTIALS_REQUEST`,
- * `AUTHENTICATED`, `TOKEN_REQUEST`) or the suggested resource
- * (`BIND_REQUEST`). Ownership as [`xmpp_server_event_text`].
+ * When the machine next needs [`xmpp_server_handle_timeout`], in
+ * `*deadline_ms`; `UINT64_MAX` when no timer runs.
  *
  * # Safety
  *
- * `server` is null or a live handle.
+ * `server` is null or a live handle; `deadline_ms` is null or writable.
  */
-struct xmpp_str xmpp_server_event_detail(const struct xmpp_server *server);
+xmpp_status xmpp_server_poll_timeout(struct xmpp_server *server, uint64_t *deadline_ms);
 
 /**
- * The current stanza's XML (`STANZA`). Ownership as
- * [`xmpp_server_event_text`].
+ * Tells the machine the time is `now_ms`.
  *
  * # Safety
  *
  * `server` is null or a live handle.
  */
-struct xmpp_str xmpp_server_event_xml(const struct xmpp_server *server);
+xmpp_status xmpp_server_handle_timeout(struct xmpp_server *server, uint64_t now_ms);
 
 /**
- * The current stanza's `from`, as the server stamped it (`STANZA`).
- * Ownership as [`xmpp_server_event_text`].
+ * Reports the established TLS channel after `START_TLS`, as
+ * [`xmpp_client_tls_established`]
+ * does.
  *
  * # Safety
  *
- * `server` is null or a live handle.
+ * `server` is null or a live handle; `data` points to `len` readable
+ * bytes (or `len` is 0).
  */
-struct xmpp_str xmpp_server_event_from(const struct xmpp_server *server);
+xmpp_status xmpp_server_tls_established(struct xmpp_server *server,
+                                        xmpp_tls_version version,
+                                        xmpp_channel_binding binding,
+                                        const uint8_t *data,
+                                        size_t len);
 
 /**
- * The current message's `<body/>` (`STANZA`). Ownership as
- * [`xmpp_server_event_text`].
+ * Closes the stream; wait for `XMPP_SERVER_EVENT_CLOSED`.
  *
  * # Safety
  *
  * `server` is null or a live handle.
  */
-struct xmpp_str xmpp_server_event_body(const struct xmpp_server *server);
+xmpp_status xmpp_server_close(struct xmpp_server *server);
 
 /**
- * The bytes of the current `START_TLS` event (TLS records to feed to the
- * TLS layer first). Ownership as [`xmpp_server_event_text`].
+ * Tells the machine the transport ended.
  *
  * # Safety
  *
  * `server` is null or a live handle.
  */
-struct xmpp_bytes xmpp_server_event_bytes(const struct xmpp_server *server);
+xmpp_status xmpp_server_connection_lost(struct xmpp_server *server);
 
 /**
- * The flag of the current event: resumable (`SM_ENABLED`, `CLOSED`);
- * false otherwise.
+ * Whether the stream is closed (true for a null handle).
  *
  * # Safety
  *
  * `server` is null or a live handle.
  */
-bool xmpp_server_event_flag(const struct xmpp_server *server);
+bool xmpp_server_is_closed(const struct xmpp_server *server);
+
+/**
+ * The client's bound full JID, absent before binding. Borrowed from
+ * `server`, valid until the next call on it.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_str xmpp_server_jid(const struct xmpp_server *server);
+
+/**
+ * Frees a server connection; null is ignored.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle, not used again after this call.
+ */
+void xmpp_server_free(struct xmpp_server *server);
 
 /**
  * Answers `CREDENTIALS_REQUEST` with the account's password: the SCRAM
@@ -1640,6 +2054,68 @@ xmpp_status xmpp_server_accept_bind(struct xmpp_server *server, const char *reso
 xmpp_status xmpp_server_reject_bind(struct xmpp_server *server, uint32_t condition);
 
 /**
+ * Answers `CREDENTIALS_REQUEST` for a FAST token (XEP-0484 §3.3) with
+ * the token the application issued to the user, `token[0..token_len]`,
+ * and the highest count already processed for it (`has_processed`
+ * false when none was): the exchange succeeds only when the token
+ * matches and the client's count is above `processed`, so a replayed
+ * request fails with `not-authorized`. Whatever the outcome, record the
+ * request's count ([`xmpp_server_event_fast_count`]) as processed. An
+ * unknown token or user: [`xmpp_server_unknown_user`]. Returns as
+ * [`xmpp_server_provide_password`].
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `token` points to `token_len`
+ * readable bytes (or `token_len` is 0).
+ */
+xmpp_status xmpp_server_provide_token(struct xmpp_server *server,
+                                      const char *token,
+                                      size_t token_len,
+                                      uint64_t processed,
+                                      bool has_processed);
+
+/**
+ * Answers `RESUME_REQUEST` with the state the earlier session left
+ * ([`xmpp_server_take_resumption`] of its server, maybe stored as
+ * JSON). The machine refuses it (`<failed/>` with `item-not-found`, and
+ * the client binds anew) when it is another account's or another
+ * SM-ID's; otherwise the session resumes (`XMPP_SERVER_EVENT_BOUND` with
+ * the flag set) and the stanzas the client had not handled are sent
+ * again. Returns `XMPP_OK`; `XMPP_WRONG_PHASE` when no resumption waits;
+ * `XMPP_INVALID_ARGUMENT` for a null state.
+ *
+ * Ownership: `state` is copied; the caller still frees it (a resumed
+ * state must not be used twice: drop it from the store).
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `state` is null or a live handle.
+ */
+xmpp_status xmpp_server_accept_resume(struct xmpp_server *server,
+                                      const struct xmpp_resumption *state);
+
+/**
+ * Takes the XEP-0198 resumption state once the stream is over
+ * (`XMPP_SERVER_EVENT_CLOSED` with the flag set), to keep for the
+ * client's return within the agreed time (XEP-0198 §5) under its
+ * SM-ID. `*out` is null when the session cannot be resumed. When the
+ * client does not return in time, the stanzas the state lists
+ * ([`xmpp_resumption_unacked_stanza`])
+ * were never acknowledged: bounce, store or redeliver them.
+ *
+ * Returns `XMPP_OK`; `XMPP_INVALID_ARGUMENT` (null handle or out).
+ *
+ * Ownership: the caller owns a non-null `*out` and frees it with
+ * [`xmpp_resumption_free`].
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `out` is null or writable.
+ */
+xmpp_status xmpp_server_take_resumption(struct xmpp_server *server, struct xmpp_resumption **out);
+
+/**
  * Answers `RESUME_REQUEST`: no such session (XEP-0198 `<failed/>`); the
  * client binds a new resource.
  *
@@ -1648,6 +2124,25 @@ xmpp_status xmpp_server_reject_bind(struct xmpp_server *server, uint32_t conditi
  * `server` is null or a live handle.
  */
 xmpp_status xmpp_server_reject_resume(struct xmpp_server *server);
+
+/**
+ * Answers `TOKEN_REQUEST` with a token (XEP-0484 §3.2):
+ * `token[0..token_len]` fresh from a CSPRNG (at least 128 bits, kept by
+ * the application for the account, with the highest count processed),
+ * `expiry[0..expiry_len]` its XEP-0082 DateTime
+ * (`2030-01-01T00:00:00Z`). Returns `XMPP_OK`; `XMPP_WRONG_PHASE` when
+ * no token was asked for; `XMPP_INVALID_UTF8`.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `token` and `expiry` point to their
+ * lengths' readable bytes (or the length is 0).
+ */
+xmpp_status xmpp_server_issue_token(struct xmpp_server *server,
+                                    const char *token,
+                                    size_t token_len,
+                                    const char *expiry,
+                                    size_t expiry_len);
 
 /**
  * Answers `TOKEN_REQUEST` with no token.
@@ -1659,97 +2154,190 @@ xmpp_status xmpp_server_reject_resume(struct xmpp_server *server);
 xmpp_status xmpp_server_decline_token(struct xmpp_server *server);
 
 /**
- * Sends one stanza given as XML, `xml[0..len]`, to the client (a stanza
- * routed to it). Returns `XMPP_OK`; `XMPP_INVALID_INPUT` for XML that is
- * not one stanza; `XMPP_WRONG_PHASE` before binding.
+ * Makes a configuration as [`xmpp_server_new`]
+ * describes it (the same arguments, less the seed and the time): SASL2
+ * offered, FAST not.
+ *
+ * Returns `XMPP_OK`; `XMPP_INVALID_INPUT` for a short secret;
+ * `XMPP_INVALID_UTF8`; `XMPP_INVALID_ARGUMENT`.
+ *
+ * Ownership: the caller owns `*out` and frees it with
+ * [`xmpp_server_config_free`]; the arguments are copied.
  *
  * # Safety
  *
- * `server` is null or a live handle; `xml` points to `len` readable
- * bytes (or `len` is 0).
+ * `domain` and `secret` point to their lengths' readable bytes (or the
+ * length is 0); `out` is null or writable.
  */
-xmpp_status xmpp_server_send_xml(struct xmpp_server *server, const uint8_t *xml, size_t len);
+xmpp_status xmpp_server_config_new(const char *domain,
+                                   size_t domain_len,
+                                   const uint8_t *secret,
+                                   size_t secret_len,
+                                   xmpp_tls_policy tls,
+                                   xmpp_transport transport,
+                                   struct xmpp_server_config **out);
 
 /**
- * When the machine next needs [`xmpp_server_handle_timeout`], in
- * `*deadline_ms`; `UINT64_MAX` when no timer runs.
+ * Whether to offer XEP-0484 FAST (off by default): the HT-SHA-256
+ * mechanisms whose binding data the connection has, inside SASL2. A
+ * client then asks for a token (`XMPP_SERVER_EVENT_TOKEN_REQUEST`) and
+ * logs in with it later (`XMPP_SERVER_EVENT_CREDENTIALS_REQUEST` with
+ * the flag set).
  *
  * # Safety
  *
- * `server` is null or a live handle; `deadline_ms` is null or writable.
+ * `config` is null or a live handle.
  */
-xmpp_status xmpp_server_poll_timeout(struct xmpp_server *server, uint64_t *deadline_ms);
+xmpp_status xmpp_server_config_set_fast(struct xmpp_server_config *config, bool on);
 
 /**
- * Tells the machine the time is `now_ms`.
+ * Whether to offer XEP-0388 SASL2 (with XEP-0386 Bind2, inline XEP-0198
+ * and FAST); on by default. Off, clients use RFC 6120 SASL and bind
+ * after the restart, and FAST is not offered.
+ *
+ * # Safety
+ *
+ * `config` is null or a live handle.
+ */
+xmpp_status xmpp_server_config_set_sasl2(struct xmpp_server_config *config, bool on);
+
+/**
+ * Makes a server connection from `config` (shared: a later change or
+ * free of the configuration does not affect it) that starts at
+ * `now_ms`; `seed` points to 32 random bytes.
+ *
+ * Returns `XMPP_OK`; `XMPP_INVALID_ARGUMENT` (a null config, seed or
+ * out).
+ *
+ * Ownership: the caller owns `*out` and frees it with
+ * [`xmpp_server_free`].
+ *
+ * # Safety
+ *
+ * `config` is null or a live handle; `seed` is null or points to 32
+ * readable bytes; `out` is null or writable.
+ */
+xmpp_status xmpp_server_new_with_config(const struct xmpp_server_config *config,
+                                        const uint8_t *seed,
+                                        uint64_t now_ms,
+                                        struct xmpp_server **out);
+
+/**
+ * Frees a configuration; null is ignored. Connections made from it keep
+ * working.
+ *
+ * # Safety
+ *
+ * `config` is null or a live handle, not used again after this call.
+ */
+void xmpp_server_config_free(struct xmpp_server_config *config);
+
+/**
+ * The current event's main text (see each `XMPP_SERVER_EVENT_*`),
+ * absent otherwise. Borrowed from `server`, valid until the next poll or
+ * free.
  *
  * # Safety
  *
  * `server` is null or a live handle.
  */
-xmpp_status xmpp_server_handle_timeout(struct xmpp_server *server, uint64_t now_ms);
+struct xmpp_str xmpp_server_event_text(const struct xmpp_server *server);
 
 /**
- * Reports the established TLS channel after `START_TLS`, as
- * [`xmpp_client_tls_established`](crate::xmpp_client_tls_established)
- * does.
- *
- * # Safety
- *
- * `server` is null or a live handle; `data` points to `len` readable
- * bytes (or `len` is 0).
- */
-xmpp_status xmpp_server_tls_established(struct xmpp_server *server,
-                                        xmpp_tls_version version,
-                                        xmpp_channel_binding binding,
-                                        const uint8_t *data,
-                                        size_t len);
-
-/**
- * Closes the stream; wait for `XMPP_SERVER_EVENT_CLOSED`.
+ * The current event's second text: the mechanism (`CREDENTIALS_REQUEST`,
+ * `AUTHENTICATED`, `TOKEN_REQUEST`) or the suggested resource
+ * (`BIND_REQUEST`). Ownership as [`xmpp_server_event_text`].
  *
  * # Safety
  *
  * `server` is null or a live handle.
  */
-xmpp_status xmpp_server_close(struct xmpp_server *server);
+struct xmpp_str xmpp_server_event_detail(const struct xmpp_server *server);
 
 /**
- * Tells the machine the transport ended.
+ * The current stanza's XML (`STANZA`). Ownership as
+ * [`xmpp_server_event_text`].
  *
  * # Safety
  *
  * `server` is null or a live handle.
  */
-xmpp_status xmpp_server_connection_lost(struct xmpp_server *server);
+struct xmpp_str xmpp_server_event_xml(const struct xmpp_server *server);
 
 /**
- * Whether the stream is closed (true for a null handle).
+ * The current stanza's `from`, as the server stamped it (`STANZA`).
+ * Ownership as [`xmpp_server_event_text`].
  *
  * # Safety
  *
  * `server` is null or a live handle.
  */
-bool xmpp_server_is_closed(const struct xmpp_server *server);
+struct xmpp_str xmpp_server_event_from(const struct xmpp_server *server);
 
 /**
- * The client's bound full JID, absent before binding. Borrowed from
- * `server`, valid until the next call on it.
+ * The current message's `<body/>` (`STANZA`). Ownership as
+ * [`xmpp_server_event_text`].
  *
  * # Safety
  *
  * `server` is null or a live handle.
  */
-struct xmpp_str xmpp_server_jid(const struct xmpp_server *server);
+struct xmpp_str xmpp_server_event_body(const struct xmpp_server *server);
 
 /**
- * Frees a server connection; null is ignored.
+ * The bytes of the current `START_TLS` event (TLS records to feed to the
+ * TLS layer first). Ownership as [`xmpp_server_event_text`].
  *
  * # Safety
  *
- * `server` is null or a live handle, not used again after this call.
+ * `server` is null or a live handle.
  */
-void xmpp_server_free(struct xmpp_server *server);
+struct xmpp_bytes xmpp_server_event_bytes(const struct xmpp_server *server);
+
+/**
+ * The flag of the current event: resumable (`SM_ENABLED`, `CLOSED`), a
+ * resumption (`BOUND`), a FAST token (`CREDENTIALS_REQUEST`); false
+ * otherwise.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+bool xmpp_server_event_flag(const struct xmpp_server *server);
+
+/**
+ * How many stanzas the current event lists (`ACKED`, `UNDELIVERED`) or
+ * sent again (a resumption's `BOUND`); 0 otherwise.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+size_t xmpp_server_event_count(const struct xmpp_server *server);
+
+/**
+ * The XML of stanza `index` (from 0, oldest first) of those the current
+ * event lists (`ACKED`, `UNDELIVERED`); absent past
+ * [`xmpp_server_event_count`]. Ownership as [`xmpp_server_event_text`].
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_str xmpp_server_event_stanza(const struct xmpp_server *server, size_t index);
+
+/**
+ * The client's XEP-0484 `count` in a `CREDENTIALS_REQUEST` that uses a
+ * FAST token: true with `*count` written when it sent one; false (and
+ * `*count` untouched) otherwise, a token without a count among them
+ * (which [`xmpp_server_provide_token`] refuses as a replay, XEP-0484
+ * §3.3).
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `count` is null or writable.
+ */
+bool xmpp_server_event_fast_count(const struct xmpp_server *server, uint64_t *count);
 
 #ifdef __cplusplus
 }  // extern "C"

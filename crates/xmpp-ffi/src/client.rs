@@ -11,11 +11,22 @@ use xmpp_stanza::{Message, Stanza, StanzaNs};
 
 use crate::ffi::{self, guard, guard_value, handle, handle_ref, write_out, xmpp_bytes, xmpp_str};
 use crate::framer::xmpp_transport;
+use crate::resume::xmpp_resumption;
 use crate::session::{
-    StanzaView, parse_stanza, session_failure, tls_info, tls_policy, transport,
-    xmpp_channel_binding, xmpp_tls_policy, xmpp_tls_version,
+    Secret, StanzaView, parse_stanza, session_failure, stanza_list, tls_info, tls_policy,
+    transport, xmpp_channel_binding, xmpp_tls_policy, xmpp_tls_version,
 };
 use crate::status::{Failure, Result, xmpp_status};
+// Entry points of other files, for the doc links (which are the
+// header's comments too).
+#[cfg(doc)]
+#[allow(unused_imports, reason = "only the doc links use them")]
+use crate::{
+    xmpp_client_config_set_fast_token, xmpp_client_config_set_resume, xmpp_client_event_body,
+    xmpp_client_event_bytes, xmpp_client_event_count, xmpp_client_event_detail,
+    xmpp_client_event_flag, xmpp_client_event_from, xmpp_client_event_stanza,
+    xmpp_client_event_text, xmpp_client_event_token, xmpp_client_event_xml, xmpp_resumption_free,
+};
 
 /// The kind of a client event ([`xmpp_client_poll_event`]).
 #[repr(u32)]
@@ -28,7 +39,9 @@ pub enum xmpp_client_event {
     /// [`xmpp_client_tls_established`].
     XMPP_CLIENT_EVENT_START_TLS = 1,
     /// SASL succeeded and the server was verified;
-    /// [`xmpp_client_event_text`] is the mechanism name.
+    /// [`xmpp_client_event_text`] is the mechanism name,
+    /// [`xmpp_client_event_detail`] the channel-binding type of a `-PLUS`
+    /// mechanism (`tls-exporter`, `tls-server-end-point`, `tls-unique`).
     XMPP_CLIENT_EVENT_AUTHENTICATED = 2,
     /// A resource is bound (RFC 6120 §7): stanzas may flow;
     /// [`xmpp_client_event_text`] is the full JID.
@@ -37,14 +50,20 @@ pub enum xmpp_client_event {
     /// allows resuming.
     XMPP_CLIENT_EVENT_SM_ENABLED = 4,
     /// The previous session was resumed (XEP-0198 §5);
-    /// [`xmpp_client_event_text`] is the full JID.
+    /// [`xmpp_client_event_text`] is the full JID,
+    /// [`xmpp_client_event_count`] how many stanzas were sent again.
     XMPP_CLIENT_EVENT_RESUMED = 5,
-    /// The server refused to resume; a new resource is being bound.
+    /// The server refused to resume; a new resource is being bound. The
+    /// stanzas of the old session never acknowledged are listed
+    /// ([`xmpp_client_event_count`], [`xmpp_client_event_stanza`]): send
+    /// them again or report them undelivered; [`xmpp_client_event_text`]
+    /// is the `<failed/>` condition, when the server gave one.
     XMPP_CLIENT_EVENT_RESUME_FAILED = 6,
     /// A stanza from the server: [`xmpp_client_event_xml`],
     /// [`xmpp_client_event_from`], [`xmpp_client_event_body`].
     XMPP_CLIENT_EVENT_STANZA = 7,
-    /// The server acknowledged stanzas (XEP-0198 §4).
+    /// The server acknowledged stanzas (XEP-0198 §4), listed oldest first
+    /// ([`xmpp_client_event_count`], [`xmpp_client_event_stanza`]).
     XMPP_CLIENT_EVENT_ACKED = 8,
     /// The server sent a stream error; [`xmpp_client_event_text`] is its
     /// condition. The stream is closed.
@@ -52,18 +71,33 @@ pub enum xmpp_client_event {
     /// The stream is over: flush the transmits, then close the transport;
     /// [`xmpp_client_event_flag`] says whether it may be resumed.
     XMPP_CLIENT_EVENT_CLOSED = 10,
-    /// An event this version of the header does not name (FAST tokens
-    /// among them): skip it.
+    /// An event this version of the header does not name: skip it. (Kinds
+    /// are added after it as the ABI grows: treat any unknown value so.)
     XMPP_CLIENT_EVENT_OTHER = 11,
+    /// The server issued a XEP-0484 FAST token (asked for, or rotated):
+    /// [`xmpp_client_event_text`] is the HT mechanism,
+    /// [`xmpp_client_event_token`] the secret, [`xmpp_client_event_detail`]
+    /// the expiry (XEP-0082 DateTime). Store them (count 0) for
+    /// [`xmpp_client_config_set_fast_token`].
+    XMPP_CLIENT_EVENT_TOKEN_ISSUED = 12,
+    /// The server refused the FAST token: forget it. The client goes on
+    /// with the password, if it has one.
+    XMPP_CLIENT_EVENT_TOKEN_REJECTED = 13,
 }
 
 /// What the current event exposes.
 #[derive(Debug, Default)]
-struct Current {
-    text: Option<String>,
-    stanza: StanzaView,
-    bytes: Vec<u8>,
-    flag: bool,
+pub(crate) struct Current {
+    pub(crate) text: Option<String>,
+    pub(crate) detail: Option<String>,
+    pub(crate) stanza: StanzaView,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) flag: bool,
+    /// The XML of the stanzas the event lists.
+    pub(crate) stanzas: Vec<String>,
+    /// The stanzas listed, or (`RESUMED`) sent again.
+    pub(crate) count: usize,
+    pub(crate) token: Secret,
 }
 
 /// A c2s client connection without I/O. Made by [`xmpp_client_new`],
@@ -84,7 +118,7 @@ pub struct xmpp_client {
     client: Client,
     /// The bytes the last poll_transmit returned.
     transmit: Vec<u8>,
-    current: Current,
+    pub(crate) current: Current,
 }
 
 /// Makes a client for the account `jid[0..jid_len]` (a bare JID,
@@ -124,27 +158,36 @@ pub unsafe extern "C" fn xmpp_client_new(
             (
                 ffi::text(jid, jid_len, "jid")?,
                 ffi::text(password, password_len, "password")?,
-                ffi::bytes(seed, if seed.is_null() { 0 } else { 32 }, "seed")?,
+                ffi::seed(seed)?,
             )
         };
-        let seed: [u8; 32] = seed.try_into().map_err(|_| ffi::null("seed"))?;
         if out.is_null() {
             return Err(ffi::null("out"));
         }
-        let jid = BareJid::new(jid).map_err(|e| {
-            Failure::new(xmpp_status::XMPP_STANZA_JID_MALFORMED, e.to_string()).with_kind(e.kind())
-        })?;
-        let config = ClientConfig::new(jid, password)
+        let config = ClientConfig::new(account(jid)?, password)
             .tls(tls_policy(tls)?)
             .transport(self::transport(transport)?);
-        let client = Client::new(config, Seed::new(seed), Instant::from_millis(now_ms));
-        let h = ffi::into_handle(xmpp_client {
-            client,
-            transmit: Vec::new(),
-            current: Current::default(),
-        });
+        let h = new_handle(config, seed, now_ms);
         // SAFETY: the caller's promise on out.
         unsafe { write_out(out, h, "out") }
+    })
+}
+
+/// The account of a client: a bare JID (`XMPP_STANZA_JID_MALFORMED`
+/// otherwise, with the JID rule as the kind).
+pub(crate) fn account(jid: &str) -> Result<BareJid> {
+    BareJid::new(jid).map_err(|e| {
+        Failure::new(xmpp_status::XMPP_STANZA_JID_MALFORMED, e.to_string()).with_kind(e.kind())
+    })
+}
+
+/// A client handle for C, opening its stream at `now_ms`.
+pub(crate) fn new_handle(config: ClientConfig, seed: [u8; 32], now_ms: u64) -> *mut xmpp_client {
+    let client = Client::new(config, Seed::new(seed), Instant::from_millis(now_ms));
+    ffi::into_handle(xmpp_client {
+        client,
+        transmit: Vec::new(),
+        current: Current::default(),
     })
 }
 
@@ -254,8 +297,12 @@ pub unsafe extern "C" fn xmpp_client_poll_event(
                         cur.bytes = tls_bytes;
                         xmpp_client_event::XMPP_CLIENT_EVENT_START_TLS
                     }
-                    ClientEvent::Authenticated { mechanism, .. } => {
+                    ClientEvent::Authenticated {
+                        mechanism,
+                        channel_binding,
+                    } => {
                         cur.text = Some(mechanism.name().to_owned());
+                        cur.detail = channel_binding.map(|t| t.name().to_owned());
                         xmpp_client_event::XMPP_CLIENT_EVENT_AUTHENTICATED
                     }
                     ClientEvent::Bound { jid } => {
@@ -266,18 +313,39 @@ pub unsafe extern "C" fn xmpp_client_poll_event(
                         cur.flag = resumable;
                         xmpp_client_event::XMPP_CLIENT_EVENT_SM_ENABLED
                     }
-                    ClientEvent::Resumed { jid, .. } => {
+                    ClientEvent::Resumed { jid, resent } => {
                         cur.text = Some(jid.as_str().to_owned());
+                        cur.count = resent;
                         xmpp_client_event::XMPP_CLIENT_EVENT_RESUMED
                     }
-                    ClientEvent::ResumeFailed { .. } => {
+                    ClientEvent::ResumeFailed { unacked, condition } => {
+                        cur.text = condition.map(|c| c.as_str().to_owned());
+                        cur.stanzas = stanza_list(&unacked);
+                        cur.count = cur.stanzas.len();
                         xmpp_client_event::XMPP_CLIENT_EVENT_RESUME_FAILED
+                    }
+                    ClientEvent::TokenIssued {
+                        mechanism,
+                        token,
+                        expiry,
+                    } => {
+                        cur.text = Some(mechanism.name().to_owned());
+                        cur.detail = Some(expiry);
+                        cur.token = Secret(token);
+                        xmpp_client_event::XMPP_CLIENT_EVENT_TOKEN_ISSUED
+                    }
+                    ClientEvent::TokenRejected => {
+                        xmpp_client_event::XMPP_CLIENT_EVENT_TOKEN_REJECTED
                     }
                     ClientEvent::Stanza(stanza) => {
                         cur.stanza = StanzaView::of(&stanza);
                         xmpp_client_event::XMPP_CLIENT_EVENT_STANZA
                     }
-                    ClientEvent::Acked(_) => xmpp_client_event::XMPP_CLIENT_EVENT_ACKED,
+                    ClientEvent::Acked(stanzas) => {
+                        cur.stanzas = stanza_list(&stanzas);
+                        cur.count = cur.stanzas.len();
+                        xmpp_client_event::XMPP_CLIENT_EVENT_ACKED
+                    }
                     ClientEvent::StreamError(e) => {
                         cur.text = Some(e.condition.as_str().to_owned());
                         xmpp_client_event::XMPP_CLIENT_EVENT_STREAM_ERROR
@@ -295,117 +363,6 @@ pub unsafe extern "C" fn xmpp_client_poll_event(
             write_out(kind, k, "kind")
         })
     }
-}
-
-/// Reads the current event.
-///
-/// # Safety
-///
-/// `client` is null or a live handle.
-unsafe fn current<T>(client: *const xmpp_client, none: T, pick: impl FnOnce(&Current) -> T) -> T {
-    guard_value(none, || {
-        // SAFETY: the caller's promise on client.
-        let c = unsafe { handle_ref(client) }?;
-        Some(pick(&c.current))
-    })
-}
-
-/// The current event's text: the mechanism (`AUTHENTICATED`), the full
-/// JID (`BOUND`, `RESUMED`), the condition (`STREAM_ERROR`); absent
-/// otherwise. Borrowed from `client`, valid until the next poll or free.
-///
-/// # Safety
-///
-/// `client` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_client_event_text(client: *const xmpp_client) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(client, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.text.as_deref())
-        })
-    }
-}
-
-/// The current stanza's XML (`STANZA`), absent otherwise. Ownership as
-/// [`xmpp_client_event_text`].
-///
-/// # Safety
-///
-/// `client` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_client_event_xml(client: *const xmpp_client) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(client, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.stanza.xml.as_deref())
-        })
-    }
-}
-
-/// The current stanza's `from` (`STANZA`), absent when it has none.
-/// Ownership as [`xmpp_client_event_text`].
-///
-/// # Safety
-///
-/// `client` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_client_event_from(client: *const xmpp_client) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(client, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.stanza.from.as_deref())
-        })
-    }
-}
-
-/// The current message's `<body/>` (`STANZA`, a message with one),
-/// absent otherwise. Ownership as [`xmpp_client_event_text`].
-///
-/// # Safety
-///
-/// `client` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_client_event_body(client: *const xmpp_client) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(client, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.stanza.body.as_deref())
-        })
-    }
-}
-
-/// The bytes of the current `START_TLS` event (TLS records that came
-/// after `<proceed/>`: feed them to the TLS layer first). Ownership as
-/// [`xmpp_client_event_text`].
-///
-/// # Safety
-///
-/// `client` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_client_event_bytes(client: *const xmpp_client) -> xmpp_bytes {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(client, xmpp_bytes::NONE, |c| {
-            if c.bytes.is_empty() {
-                xmpp_bytes::NONE
-            } else {
-                xmpp_bytes::from(&c.bytes)
-            }
-        })
-    }
-}
-
-/// The flag of the current event: resumable (`SM_ENABLED`, `CLOSED`);
-/// false otherwise or for a null handle.
-///
-/// # Safety
-///
-/// `client` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_client_event_flag(client: *const xmpp_client) -> bool {
-    // SAFETY: passed on from the caller.
-    unsafe { current(client, false, |c| c.flag) }
 }
 
 /// When the machine next needs [`xmpp_client_handle_timeout`], in
@@ -605,6 +562,44 @@ pub unsafe extern "C" fn xmpp_client_jid(client: *const xmpp_client) -> xmpp_str
         let c = unsafe { handle_ref(client) }?;
         Some(xmpp_str::from_opt(c.client.jid().map(|j| j.as_str())))
     })
+}
+
+/// Takes the XEP-0198 resumption state once the stream is over
+/// (`XMPP_CLIENT_EVENT_CLOSED` with the flag set, or after
+/// [`xmpp_client_connection_lost`]), for
+/// [`xmpp_client_config_set_resume`]
+/// on the next connection. `*out` is null when there is none to resume
+/// (no stream management, the server allowed no resumption, or the state
+/// was taken already).
+///
+/// Returns `XMPP_OK`; `XMPP_INVALID_ARGUMENT` (null handle or out).
+///
+/// Ownership: the caller owns a non-null `*out` and frees it with
+/// [`xmpp_resumption_free`].
+///
+/// # Safety
+///
+/// `client` is null or a live handle; `out` is null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xmpp_client_take_resumption(
+    client: *mut xmpp_client,
+    out: *mut *mut xmpp_resumption,
+) -> xmpp_status {
+    // SAFETY: passed on from the caller.
+    unsafe {
+        with_client(client, |c| {
+            if out.is_null() {
+                return Err(ffi::null("out"));
+            }
+            let h = match c.client.take_resumption_state() {
+                Some(state) => xmpp_resumption::new(state)?,
+                None => core::ptr::null_mut(),
+            };
+            // The caller's promise on out covers this write (in the
+            // unsafe block around the closure).
+            write_out(out, h, "out")
+        })
+    }
 }
 
 /// Frees a client; null is ignored. Nothing is sent: close first for a

@@ -151,6 +151,18 @@ pub(crate) unsafe fn text<'a>(ptr: *const c_char, len: usize, what: &str) -> Res
     })
 }
 
+/// The 32 seed bytes behind `ptr`, or an error when it is null.
+///
+/// # Safety
+///
+/// A non-null `ptr` must point to 32 readable bytes.
+pub(crate) unsafe fn seed(ptr: *const u8) -> Result<[u8; 32]> {
+    // SAFETY: the caller's promise: 32 readable bytes when non-null (and
+    // `bytes` refuses a null pointer with a length).
+    let b = unsafe { bytes(ptr, if ptr.is_null() { 1 } else { 32 }, "seed") }?;
+    b.try_into().map_err(|_| null("seed"))
+}
+
 /// The handle behind `ptr`, or an error when it is null or misaligned.
 ///
 /// # Safety

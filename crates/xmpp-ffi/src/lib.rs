@@ -47,22 +47,34 @@
 )]
 
 mod client;
+mod client_config;
+mod client_event;
 mod ffi;
 mod framer;
 mod jid;
+mod resume;
 mod sasl;
 mod server;
+mod server_answer;
+mod server_config;
+mod server_event;
 mod session;
 mod status;
 
 use core::ffi::c_char;
 
 pub use client::*;
+pub use client_config::*;
+pub use client_event::*;
 pub use ffi::{xmpp_bytes, xmpp_str};
 pub use framer::*;
 pub use jid::*;
+pub use resume::*;
 pub use sasl::*;
 pub use server::*;
+pub use server_answer::*;
+pub use server_config::*;
+pub use server_event::*;
 pub use session::{
     XMPP_CHANNEL_BINDING_NONE, XMPP_CHANNEL_BINDING_TLS_EXPORTER,
     XMPP_CHANNEL_BINDING_TLS_SERVER_END_POINT, XMPP_CHANNEL_BINDING_TLS_UNIQUE,

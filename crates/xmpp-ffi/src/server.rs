@@ -6,23 +6,51 @@
 
 use core::ffi::c_char;
 
-use xmpp_sasl::{Credentials, Hash, Mechanism, Prep, ServerSecret, StoredCredentials};
+use std::sync::Arc;
+use xmpp_sasl::{Hash, Mechanism, ServerSecret};
 use xmpp_session::{Instant, Seed, Server, ServerConfig, ServerEvent};
-use xmpp_stanza::DefinedCondition;
-use zeroize::Zeroizing;
 
 use crate::ffi::{self, guard, guard_value, handle, handle_ref, write_out, xmpp_bytes, xmpp_str};
 use crate::framer::xmpp_transport;
 use crate::session::{
-    StanzaView, parse_stanza, session_failure, tls_info, tls_policy, transport,
+    StanzaView, parse_stanza, session_failure, stanza_list, tls_info, tls_policy, transport,
     xmpp_channel_binding, xmpp_tls_policy, xmpp_tls_version,
 };
 use crate::status::{Failure, Result, xmpp_status};
+// Entry points of other files, for the doc links (which are the
+// header's comments too).
+#[cfg(doc)]
+#[allow(unused_imports, reason = "only the doc links use them")]
+use crate::{
+    xmpp_client_tls_established, xmpp_resumption_id, xmpp_server_accept_bind,
+    xmpp_server_accept_resume, xmpp_server_config_set_fast, xmpp_server_decline_token,
+    xmpp_server_event_body, xmpp_server_event_count, xmpp_server_event_detail,
+    xmpp_server_event_fast_count, xmpp_server_event_flag, xmpp_server_event_from,
+    xmpp_server_event_stanza, xmpp_server_event_text, xmpp_server_event_xml,
+    xmpp_server_issue_token, xmpp_server_provide_password, xmpp_server_provide_stored,
+    xmpp_server_provide_token, xmpp_server_reject_bind, xmpp_server_reject_resume,
+    xmpp_server_take_resumption, xmpp_server_unknown_user,
+};
 
 /// The salt length and iteration count of the accounts the fake
 /// exchange of unknown users imitates (RFC 5802 §5.1).
 const SALT_LEN: usize = 16;
 const ITERATIONS: u32 = 4096;
+
+/// The mechanisms offered for the accounts' passwords: SCRAM-SHA-256
+/// (its `-PLUS` form when the TLS layer gives binding data) and PLAIN
+/// (only under TLS).
+pub(crate) const PASSWORD_MECHANISMS: [Mechanism; 3] = [
+    Mechanism::Scram {
+        hash: Hash::Sha256,
+        plus: true,
+    },
+    Mechanism::Scram {
+        hash: Hash::Sha256,
+        plus: false,
+    },
+    Mechanism::Plain,
+];
 
 /// The kind of a server event ([`xmpp_server_poll_event`]).
 #[repr(u32)]
@@ -37,6 +65,11 @@ pub enum xmpp_server_event {
     /// username; [`xmpp_server_event_detail`] is the mechanism) and answer
     /// with [`xmpp_server_provide_password`],
     /// [`xmpp_server_provide_stored`] or [`xmpp_server_unknown_user`].
+    /// With a XEP-0484 FAST token (an `HT-*` mechanism;
+    /// [`xmpp_server_event_flag`] is set and
+    /// [`xmpp_server_event_fast_count`] gives the client's `count`),
+    /// answer [`xmpp_server_provide_token`] with the token issued to the
+    /// user, then record the count as processed.
     XMPP_SERVER_EVENT_CREDENTIALS_REQUEST = 2,
     /// The client authenticated as the bare JID [`xmpp_server_event_text`].
     XMPP_SERVER_EVENT_AUTHENTICATED = 3,
@@ -45,14 +78,23 @@ pub enum xmpp_server_event {
     /// [`xmpp_server_event_detail`] a suggestion. Answer with
     /// [`xmpp_server_accept_bind`] or [`xmpp_server_reject_bind`].
     XMPP_SERVER_EVENT_BIND_REQUEST = 4,
-    /// A resource is bound: the full JID [`xmpp_server_event_text`].
+    /// A resource is bound: the full JID [`xmpp_server_event_text`]. For a
+    /// resumed session (XEP-0198 §5) [`xmpp_server_event_flag`] is set
+    /// and [`xmpp_server_event_count`] says how many unacknowledged
+    /// stanzas were sent again.
     XMPP_SERVER_EVENT_BOUND = 5,
-    /// The client asks to resume the XEP-0198 session
-    /// [`xmpp_server_event_text`]; this version of the ABI cannot hand
-    /// back a stored session: answer [`xmpp_server_reject_resume`].
+    /// The client asks to resume the XEP-0198 session whose SM-ID is
+    /// [`xmpp_server_event_text`]: answer [`xmpp_server_accept_resume`]
+    /// with the state that session left
+    /// ([`xmpp_server_take_resumption`], kept under its
+    /// [`xmpp_resumption_id`]), or
+    /// [`xmpp_server_reject_resume`] when there is none.
     XMPP_SERVER_EVENT_RESUME_REQUEST = 6,
-    /// The client asks for a XEP-0484 FAST token: answer
-    /// [`xmpp_server_decline_token`].
+    /// The client asks for a XEP-0484 FAST token for the HT mechanism
+    /// [`xmpp_server_event_detail`] (only offered with
+    /// [`xmpp_server_config_set_fast`]):
+    /// answer [`xmpp_server_issue_token`] with a fresh random token the
+    /// application keeps for the account, or [`xmpp_server_decline_token`].
     XMPP_SERVER_EVENT_TOKEN_REQUEST = 7,
     /// XEP-0198 is on for this stream.
     XMPP_SERVER_EVENT_SM_ENABLED = 8,
@@ -60,13 +102,15 @@ pub enum xmpp_server_event {
     /// [`xmpp_server_event_xml`], [`xmpp_server_event_from`],
     /// [`xmpp_server_event_body`].
     XMPP_SERVER_EVENT_STANZA = 9,
-    /// The client acknowledged stanzas (XEP-0198 §4).
+    /// The client acknowledged stanzas (XEP-0198 §4), listed oldest first
+    /// ([`xmpp_server_event_count`], [`xmpp_server_event_stanza`]).
     XMPP_SERVER_EVENT_ACKED = 10,
     /// The client sent a stream error ([`xmpp_server_event_text`]: its
     /// condition).
     XMPP_SERVER_EVENT_STREAM_ERROR = 11,
     /// Stanzas sent to the client were never acknowledged and the session
-    /// ended unresumed: report them undelivered.
+    /// ended unresumed: report them undelivered (listed as `ACKED` lists
+    /// its stanzas).
     XMPP_SERVER_EVENT_UNDELIVERED = 12,
     /// The stream is over: flush the transmits, then close the transport.
     XMPP_SERVER_EVENT_CLOSED = 13,
@@ -75,12 +119,18 @@ pub enum xmpp_server_event {
 }
 
 #[derive(Debug, Default)]
-struct Current {
-    text: Option<String>,
-    detail: Option<String>,
-    stanza: StanzaView,
-    bytes: Vec<u8>,
-    flag: bool,
+pub(crate) struct Current {
+    pub(crate) text: Option<String>,
+    pub(crate) detail: Option<String>,
+    pub(crate) stanza: StanzaView,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) flag: bool,
+    /// The XML of the stanzas the event lists.
+    pub(crate) stanzas: Vec<String>,
+    /// The stanzas listed, or (a resumption's `BOUND`) sent again.
+    pub(crate) count: usize,
+    /// The FAST `count` of a `CREDENTIALS_REQUEST`.
+    pub(crate) fast_count: Option<u64>,
 }
 
 /// A c2s server connection without I/O. Made by [`xmpp_server_new`],
@@ -88,11 +138,15 @@ struct Current {
 /// `xmpp_client`), with the requests answered as they come.
 #[derive(Debug)]
 pub struct xmpp_server {
-    server: Server,
+    pub(crate) server: Server,
     transmit: Vec<u8>,
-    current: Current,
+    pub(crate) current: Current,
     /// The mechanism of the pending credentials request.
-    mechanism: Option<Mechanism>,
+    pub(crate) mechanism: Option<Mechanism>,
+    /// The XEP-0484 `count` of the pending credentials request, when it
+    /// uses a FAST token: the replay check of
+    /// [`xmpp_server_provide_token`] needs it.
+    pub(crate) fast_count: Option<u64>,
 }
 
 /// Makes a server connection for `domain[0..domain_len]` that starts at
@@ -133,39 +187,48 @@ pub unsafe extern "C" fn xmpp_server_new(
             (
                 ffi::text(domain, domain_len, "domain")?,
                 ffi::bytes(secret, secret_len, "secret")?,
-                ffi::bytes(seed, if seed.is_null() { 0 } else { 32 }, "seed")?,
+                ffi::seed(seed)?,
             )
         };
-        let seed: [u8; 32] = seed.try_into().map_err(|_| ffi::null("seed"))?;
         if out.is_null() {
             return Err(ffi::null("out"));
         }
-        let secret = ServerSecret::new(secret.to_vec())
-            .and_then(|s| s.accounts(Hash::Sha256, SALT_LEN, ITERATIONS))
-            .map_err(|e| Failure::new(xmpp_status::XMPP_INVALID_INPUT, format!("secret: {e}")))?;
-        let config = ServerConfig::new(domain, secret)
-            .tls(tls_policy(tls)?)
-            .transport(self::transport(transport)?)
-            .mechanisms([
-                Mechanism::Scram {
-                    hash: Hash::Sha256,
-                    plus: true,
-                },
-                Mechanism::Scram {
-                    hash: Hash::Sha256,
-                    plus: false,
-                },
-                Mechanism::Plain,
-            ]);
-        let server = Server::new(config, Seed::new(seed), Instant::from_millis(now_ms));
-        let h = ffi::into_handle(xmpp_server {
-            server,
-            transmit: Vec::new(),
-            current: Current::default(),
-            mechanism: None,
-        });
+        let config = base_config(domain, secret, tls, transport)?;
+        let h = new_handle(Arc::new(config), seed, now_ms);
         // SAFETY: the caller's promise on out.
         unsafe { write_out(out, h, "out") }
+    })
+}
+
+/// The configuration [`xmpp_server_new`] describes.
+pub(crate) fn base_config(
+    domain: &str,
+    secret: &[u8],
+    tls: xmpp_tls_policy,
+    transport: xmpp_transport,
+) -> Result<ServerConfig> {
+    let secret = ServerSecret::new(secret.to_vec())
+        .and_then(|s| s.accounts(Hash::Sha256, SALT_LEN, ITERATIONS))
+        .map_err(|e| Failure::new(xmpp_status::XMPP_INVALID_INPUT, format!("secret: {e}")))?;
+    Ok(ServerConfig::new(domain, secret)
+        .tls(tls_policy(tls)?)
+        .transport(self::transport(transport)?)
+        .mechanisms(PASSWORD_MECHANISMS))
+}
+
+/// A server handle for C, starting at `now_ms`.
+pub(crate) fn new_handle(
+    config: Arc<ServerConfig>,
+    seed: [u8; 32],
+    now_ms: u64,
+) -> *mut xmpp_server {
+    let server = Server::new(config, Seed::new(seed), Instant::from_millis(now_ms));
+    ffi::into_handle(xmpp_server {
+        server,
+        transmit: Vec::new(),
+        current: Current::default(),
+        mechanism: None,
+        fast_count: None,
     })
 }
 
@@ -174,7 +237,7 @@ pub unsafe extern "C" fn xmpp_server_new(
 /// # Safety
 ///
 /// `server` is null or a live handle.
-unsafe fn with_server(
+pub(crate) unsafe fn with_server(
     server: *mut xmpp_server,
     body: impl FnOnce(&mut xmpp_server) -> Result,
 ) -> xmpp_status {
@@ -272,8 +335,11 @@ pub unsafe extern "C" fn xmpp_server_poll_event(
                         cur.bytes = tls_bytes;
                         K::XMPP_SERVER_EVENT_START_TLS
                     }
-                    ServerEvent::CredentialsRequest { request, .. } => {
+                    ServerEvent::CredentialsRequest { request, fast } => {
                         s.mechanism = Some(request.mechanism);
+                        s.fast_count = fast.as_ref().and_then(|f| f.count);
+                        cur.flag = fast.is_some();
+                        cur.fast_count = s.fast_count;
                         cur.text = request.authcid;
                         cur.detail = Some(request.mechanism.name().to_owned());
                         K::XMPP_SERVER_EVENT_CREDENTIALS_REQUEST
@@ -291,8 +357,14 @@ pub unsafe extern "C" fn xmpp_server_poll_event(
                         cur.detail = Some(suggested);
                         K::XMPP_SERVER_EVENT_BIND_REQUEST
                     }
-                    ServerEvent::Bound { jid } | ServerEvent::Resumed { jid, .. } => {
+                    ServerEvent::Bound { jid } => {
                         cur.text = Some(jid.as_str().to_owned());
+                        K::XMPP_SERVER_EVENT_BOUND
+                    }
+                    ServerEvent::Resumed { jid, resent } => {
+                        cur.text = Some(jid.as_str().to_owned());
+                        cur.flag = true;
+                        cur.count = resent;
                         K::XMPP_SERVER_EVENT_BOUND
                     }
                     ServerEvent::ResumeRequest { previd, .. } => {
@@ -312,12 +384,20 @@ pub unsafe extern "C" fn xmpp_server_poll_event(
                         cur.stanza = StanzaView::of(&stanza);
                         K::XMPP_SERVER_EVENT_STANZA
                     }
-                    ServerEvent::Acked(_) => K::XMPP_SERVER_EVENT_ACKED,
+                    ServerEvent::Acked(stanzas) => {
+                        cur.stanzas = stanza_list(&stanzas);
+                        cur.count = cur.stanzas.len();
+                        K::XMPP_SERVER_EVENT_ACKED
+                    }
                     ServerEvent::StreamError(e) => {
                         cur.text = Some(e.condition.as_str().to_owned());
                         K::XMPP_SERVER_EVENT_STREAM_ERROR
                     }
-                    ServerEvent::Undelivered(_) => K::XMPP_SERVER_EVENT_UNDELIVERED,
+                    ServerEvent::Undelivered(stanzas) => {
+                        cur.stanzas = stanza_list(&stanzas);
+                        cur.count = cur.stanzas.len();
+                        K::XMPP_SERVER_EVENT_UNDELIVERED
+                    }
                     ServerEvent::Closed { resumable } => {
                         cur.flag = resumable;
                         K::XMPP_SERVER_EVENT_CLOSED
@@ -329,318 +409,6 @@ pub unsafe extern "C" fn xmpp_server_poll_event(
             // The caller's promise on kind covers this write (in the
             // unsafe block around the closure).
             write_out(kind, k, "kind")
-        })
-    }
-}
-
-/// Reads the current event.
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-unsafe fn current<T>(server: *const xmpp_server, none: T, pick: impl FnOnce(&Current) -> T) -> T {
-    guard_value(none, || {
-        // SAFETY: the caller's promise on server.
-        let s = unsafe { handle_ref(server) }?;
-        Some(pick(&s.current))
-    })
-}
-
-/// The current event's main text (see each `XMPP_SERVER_EVENT_*`),
-/// absent otherwise. Borrowed from `server`, valid until the next poll or
-/// free.
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_event_text(server: *const xmpp_server) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(server, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.text.as_deref())
-        })
-    }
-}
-
-/// The current event's second text: the mechanism (`CREDENTIALS_REQUEST`,
-/// `AUTHENTICATED`, `TOKEN_REQUEST`) or the suggested resource
-/// (`BIND_REQUEST`). Ownership as [`xmpp_server_event_text`].
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_event_detail(server: *const xmpp_server) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(server, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.detail.as_deref())
-        })
-    }
-}
-
-/// The current stanza's XML (`STANZA`). Ownership as
-/// [`xmpp_server_event_text`].
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_event_xml(server: *const xmpp_server) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(server, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.stanza.xml.as_deref())
-        })
-    }
-}
-
-/// The current stanza's `from`, as the server stamped it (`STANZA`).
-/// Ownership as [`xmpp_server_event_text`].
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_event_from(server: *const xmpp_server) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(server, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.stanza.from.as_deref())
-        })
-    }
-}
-
-/// The current message's `<body/>` (`STANZA`). Ownership as
-/// [`xmpp_server_event_text`].
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_event_body(server: *const xmpp_server) -> xmpp_str {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(server, xmpp_str::NONE, |c| {
-            xmpp_str::from_opt(c.stanza.body.as_deref())
-        })
-    }
-}
-
-/// The bytes of the current `START_TLS` event (TLS records to feed to the
-/// TLS layer first). Ownership as [`xmpp_server_event_text`].
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_event_bytes(server: *const xmpp_server) -> xmpp_bytes {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        current(server, xmpp_bytes::NONE, |c| {
-            if c.bytes.is_empty() {
-                xmpp_bytes::NONE
-            } else {
-                xmpp_bytes::from(&c.bytes)
-            }
-        })
-    }
-}
-
-/// The flag of the current event: resumable (`SM_ENABLED`, `CLOSED`);
-/// false otherwise.
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_event_flag(server: *const xmpp_server) -> bool {
-    // SAFETY: passed on from the caller.
-    unsafe { current(server, false, |c| c.flag) }
-}
-
-/// Answers `CREDENTIALS_REQUEST` with credentials.
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-unsafe fn provide(
-    server: *mut xmpp_server,
-    credentials: impl FnOnce(Option<Mechanism>) -> Result<Credentials>,
-) -> xmpp_status {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        with_server(server, |s| {
-            let c = credentials(s.mechanism)?;
-            s.server
-                .provide_credentials(c)
-                .map_err(|e| session_failure(&e))
-        })
-    }
-}
-
-/// Answers `CREDENTIALS_REQUEST` with the account's password: the SCRAM
-/// keys are derived with `salt[0..salt_len]` and `iterations` as the
-/// account was created (prefer [`xmpp_server_provide_stored`], which keeps
-/// no password). Returns `XMPP_OK`, `XMPP_WRONG_PHASE` when nothing was
-/// asked, or the failure.
-///
-/// # Safety
-///
-/// `server` is null or a live handle; `password` and `salt` point to their
-/// lengths' readable bytes (or the length is 0).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_provide_password(
-    server: *mut xmpp_server,
-    password: *const c_char,
-    password_len: usize,
-    salt: *const u8,
-    salt_len: usize,
-    iterations: u32,
-) -> xmpp_status {
-    // SAFETY: the caller's promises on password, salt and lengths.
-    let args = unsafe {
-        (
-            ffi::text(password, password_len, "password"),
-            ffi::bytes(salt, salt_len, "salt"),
-        )
-    };
-    let credentials = |mechanism: Option<Mechanism>| {
-        let (password, salt) = (args.0?, args.1?);
-        Ok(match mechanism.and_then(Mechanism::scram_hash) {
-            Some(hash) => Credentials::Scram(
-                StoredCredentials::from_password(hash, Prep::SaslPrep, password, salt, iterations)
-                    .map_err(|e| {
-                        Failure::new(xmpp_status::XMPP_SASL_TEMPORARY_AUTH_FAILURE, e.to_string())
-                    })?,
-            ),
-            None => Credentials::Password(Zeroizing::new(password.to_owned())),
-        })
-    };
-    // SAFETY: passed on from the caller.
-    unsafe { provide(server, credentials) }
-}
-
-/// Answers `CREDENTIALS_REQUEST` with SCRAM-SHA-256 stored credentials in
-/// the RFC 5803 text form (`SCRAM-SHA-256$4096:salt$StoredKey:ServerKey`).
-/// Returns as [`xmpp_server_provide_password`];
-/// `XMPP_SASL_TEMPORARY_AUTH_FAILURE` for text that does not parse.
-///
-/// # Safety
-///
-/// `server` is null or a live handle; `text` points to `len` readable
-/// bytes (or `len` is 0).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_provide_stored(
-    server: *mut xmpp_server,
-    text: *const c_char,
-    len: usize,
-) -> xmpp_status {
-    // SAFETY: the caller's promise on text and len.
-    let text = unsafe { ffi::text(text, len, "text") };
-    let credentials = |_: Option<Mechanism>| {
-        StoredCredentials::from_text(text?)
-            .map(Credentials::Scram)
-            .map_err(|e| Failure::new(xmpp_status::XMPP_SASL_TEMPORARY_AUTH_FAILURE, e.to_string()))
-    };
-    // SAFETY: passed on from the caller.
-    unsafe { provide(server, credentials) }
-}
-
-/// Answers `CREDENTIALS_REQUEST` for a user that does not exist: the
-/// exchange fails as a wrong password does (RFC 5802 §5.1).
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_unknown_user(server: *mut xmpp_server) -> xmpp_status {
-    // SAFETY: passed on from the caller.
-    unsafe { provide(server, |_| Ok(Credentials::UnknownUser)) }
-}
-
-/// Answers `BIND_REQUEST`: binds `resource[0..len]` (RFC 6120 §7).
-///
-/// # Safety
-///
-/// `server` is null or a live handle; `resource` points to `len` readable
-/// bytes (or `len` is 0).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_accept_bind(
-    server: *mut xmpp_server,
-    resource: *const c_char,
-    len: usize,
-) -> xmpp_status {
-    // SAFETY: the caller's promise on resource and len.
-    let resource = unsafe { ffi::text(resource, len, "resource") };
-    // SAFETY: passed on from the caller.
-    unsafe {
-        with_server(server, |s| {
-            s.server
-                .accept_bind(resource?)
-                .map(drop)
-                .map_err(|e| session_failure(&e))
-        })
-    }
-}
-
-/// Answers `BIND_REQUEST` with a stanza error: `condition` is an
-/// `XMPP_STANZA_*` code (RFC 6120 §7.6.2: `XMPP_STANZA_CONFLICT`,
-/// `XMPP_STANZA_NOT_ALLOWED`, `XMPP_STANZA_RESOURCE_CONSTRAINT`).
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_reject_bind(
-    server: *mut xmpp_server,
-    condition: u32,
-) -> xmpp_status {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        with_server(server, |s| {
-            let c = xmpp_status::from_u32(condition)
-                .filter(|st| (300..400).contains(&(*st as u32)))
-                .and_then(|st| DefinedCondition::from_name(st.name(), ""))
-                .ok_or_else(|| {
-                    Failure::new(
-                        xmpp_status::XMPP_INVALID_ARGUMENT,
-                        format!("{condition} is not an XMPP_STANZA_* condition"),
-                    )
-                })?;
-            s.server.reject_bind(c).map_err(|e| session_failure(&e))
-        })
-    }
-}
-
-/// Answers `RESUME_REQUEST`: no such session (XEP-0198 `<failed/>`); the
-/// client binds a new resource.
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_reject_resume(server: *mut xmpp_server) -> xmpp_status {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        with_server(server, |s| {
-            s.server.reject_resume().map_err(|e| session_failure(&e))
-        })
-    }
-}
-
-/// Answers `TOKEN_REQUEST` with no token.
-///
-/// # Safety
-///
-/// `server` is null or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_decline_token(server: *mut xmpp_server) -> xmpp_status {
-    // SAFETY: passed on from the caller.
-    unsafe {
-        with_server(server, |s| {
-            s.server.decline_token().map_err(|e| session_failure(&e))
         })
     }
 }
@@ -713,7 +481,7 @@ pub unsafe extern "C" fn xmpp_server_handle_timeout(
 }
 
 /// Reports the established TLS channel after `START_TLS`, as
-/// [`xmpp_client_tls_established`](crate::xmpp_client_tls_established)
+/// [`xmpp_client_tls_established`]
 /// does.
 ///
 /// # Safety

@@ -5,6 +5,7 @@
 use xmpp_sasl::{ChannelBinding, ChannelBindingType, TlsVersion};
 use xmpp_session::{Error, TlsInfo, TlsPolicy, Transport};
 use xmpp_stanza::Stanza;
+use zeroize::Zeroizing;
 
 use crate::framer::{
     XMPP_TRANSPORT_TCP, XMPP_TRANSPORT_WEBSOCKET, framing_failure, xmpp_transport,
@@ -115,6 +116,23 @@ pub(crate) fn parse_stanza(xml: &[u8]) -> Result<Stanza> {
         .map_err(|e| Failure::new(xmpp_status::XMPP_INVALID_INPUT, format!("xml: {e}")))?;
     Stanza::try_from(element)
         .map_err(|e| Failure::new(xmpp_status::XMPP_INVALID_INPUT, format!("stanza: {e}")))
+}
+
+/// A secret an event exposes (a FAST token): zeroized when the event is
+/// replaced, never printed.
+#[derive(Default)]
+pub(crate) struct Secret(pub(crate) Zeroizing<String>);
+
+impl core::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// The XML of each stanza an event lists (acknowledged, undelivered,
+/// never acknowledged), oldest first.
+pub(crate) fn stanza_list(stanzas: &[Stanza]) -> Vec<String> {
+    stanzas.iter().map(|s| s.to_element().to_xml()).collect()
 }
 
 /// What a stanza event exposes: its XML, `from` and (for a message) body.

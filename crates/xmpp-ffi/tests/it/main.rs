@@ -290,3 +290,186 @@ fn client_checks_its_arguments() {
         assert!(xmpp_client_is_closed(ptr::null()));
     }
 }
+
+#[test]
+fn configs_resumption_and_fast_refuse_hostile_arguments() {
+    let seed = [9u8; 32];
+    let mut cc = ptr::null_mut();
+    let bad = b"a\xff@example.com";
+    let st = unsafe {
+        xmpp_client_config_new(
+            bad.as_ptr().cast(),
+            bad.len(),
+            ptr::null(),
+            0,
+            2,
+            0,
+            &mut cc,
+        )
+    };
+    assert_eq!(st, xmpp_status::XMPP_INVALID_UTF8);
+    assert!(cc.is_null());
+    let jid = "juliet@example.com";
+    let st = unsafe {
+        xmpp_client_config_new(
+            jid.as_ptr().cast(),
+            jid.len(),
+            ptr::null(),
+            0,
+            9,
+            0,
+            &mut cc,
+        )
+    };
+    assert_eq!(st, xmpp_status::XMPP_INVALID_ARGUMENT, "unknown policy");
+    let st = unsafe {
+        xmpp_client_config_new(
+            jid.as_ptr().cast(),
+            jid.len(),
+            ptr::null(),
+            0,
+            2,
+            0,
+            &mut cc,
+        )
+    };
+    assert_eq!(st, xmpp_status::XMPP_OK);
+
+    let names = "SCRAM-SHA-256 X-UNKNOWN";
+    let st = unsafe { xmpp_client_config_set_mechanisms(cc, names.as_ptr().cast(), names.len()) };
+    assert_eq!(st, xmpp_status::XMPP_INVALID_INPUT);
+    assert!(last_message().contains("X-UNKNOWN"), "{}", last_message());
+    let st = unsafe { xmpp_client_config_set_mechanisms(cc, ptr::null(), 3) };
+    assert_eq!(st, xmpp_status::XMPP_INVALID_ARGUMENT);
+    let plain = "PLAIN";
+    let st = unsafe {
+        xmpp_client_config_set_fast_token(cc, plain.as_ptr().cast(), 5, plain.as_ptr().cast(), 5, 1)
+    };
+    assert_eq!(
+        st,
+        xmpp_status::XMPP_INVALID_INPUT,
+        "PLAIN is no FAST mechanism"
+    );
+    let st = unsafe { xmpp_client_config_set_resource(cc, bad.as_ptr().cast(), bad.len()) };
+    assert_eq!(st, xmpp_status::XMPP_INVALID_UTF8);
+    // A null state clears the resumption; a null config is refused.
+    assert_eq!(
+        unsafe { xmpp_client_config_set_resume(cc, ptr::null()) },
+        xmpp_status::XMPP_OK
+    );
+    assert_eq!(
+        unsafe { xmpp_client_config_set_resume(ptr::null_mut(), ptr::null()) },
+        xmpp_status::XMPP_INVALID_ARGUMENT
+    );
+    let mut client = ptr::null_mut();
+    let st = unsafe { xmpp_client_new_with_config(cc, ptr::null(), 0, &mut client) };
+    assert_eq!(st, xmpp_status::XMPP_INVALID_ARGUMENT, "null seed");
+    let st = unsafe { xmpp_client_new_with_config(cc, seed.as_ptr(), 0, &mut client) };
+    assert_eq!(st, xmpp_status::XMPP_OK);
+    unsafe { xmpp_client_config_free(cc) };
+    // Before any stream ended there is nothing to resume.
+    let mut state = ptr::null_mut();
+    let st = unsafe { xmpp_client_take_resumption(client, &mut state) };
+    assert_eq!(st, xmpp_status::XMPP_OK);
+    assert!(state.is_null());
+    assert_eq!(unsafe { xmpp_client_event_count(client) }, 0);
+    assert!(
+        unsafe { xmpp_client_event_stanza(client, usize::MAX) }
+            .ptr
+            .is_null()
+    );
+    assert!(
+        unsafe { xmpp_client_event_token(ptr::null()) }
+            .ptr
+            .is_null()
+    );
+    unsafe { xmpp_client_free(client) };
+
+    // JSON that is not a state; a state whose stanzas were tampered with
+    // (dropped when read, never a failure later).
+    for bad in ["", "{", "[1,2]", "{\"id\":\"x\"}", "\u{0}"] {
+        let st = unsafe { xmpp_resumption_from_json(bad.as_ptr().cast(), bad.len(), &mut state) };
+        assert!(
+            matches!(
+                st,
+                xmpp_status::XMPP_INVALID_INPUT | xmpp_status::XMPP_INVALID_UTF8
+            ),
+            "{bad:?}: {st:?}"
+        );
+        assert!(state.is_null());
+    }
+    let json = r#"{"id":"sm-1","jid":"juliet@example.com/r","inbound":7,"acked":2,"unacked":["<message","<message xmlns='jabber:client' to='romeo@example.net'><body>ok</body></message>"],"max":300}"#;
+    let st = unsafe { xmpp_resumption_from_json(json.as_ptr().cast(), json.len(), &mut state) };
+    assert_eq!(st, xmpp_status::XMPP_OK, "{}", last_message());
+    assert_eq!(
+        text(unsafe { xmpp_resumption_id(state) }).as_deref(),
+        Some("sm-1")
+    );
+    assert_eq!(unsafe { xmpp_resumption_handled(state) }, 7);
+    assert_eq!(unsafe { xmpp_resumption_unacked_count(state) }, 1);
+    let again = text(unsafe { xmpp_resumption_json(state) }).expect("json");
+    assert!(again.contains("\"sm-1\""), "{again}");
+    assert!(
+        unsafe { xmpp_resumption_unacked_stanza(state, 1) }
+            .ptr
+            .is_null()
+    );
+    assert_eq!(unsafe { xmpp_resumption_handled(ptr::null()) }, 0);
+
+    // Server answers with nothing asked are WRONG_PHASE, never a crash.
+    let secret = [1u8; 32];
+    let mut sc = ptr::null_mut();
+    let d = "example.com";
+    let st = unsafe {
+        xmpp_server_config_new(
+            d.as_ptr().cast(),
+            d.len(),
+            secret.as_ptr(),
+            32,
+            2,
+            0,
+            &mut sc,
+        )
+    };
+    assert_eq!(st, xmpp_status::XMPP_OK);
+    assert_eq!(
+        unsafe { xmpp_server_config_set_fast(sc, true) },
+        xmpp_status::XMPP_OK
+    );
+    let mut server = ptr::null_mut();
+    let st = unsafe { xmpp_server_new_with_config(sc, seed.as_ptr(), 0, &mut server) };
+    assert_eq!(st, xmpp_status::XMPP_OK);
+    // The connection keeps the configuration it shares.
+    unsafe { xmpp_server_config_free(sc) };
+    let t = "token";
+    assert_eq!(
+        unsafe { xmpp_server_accept_resume(server, state) },
+        xmpp_status::XMPP_WRONG_PHASE
+    );
+    assert_eq!(
+        unsafe { xmpp_server_issue_token(server, t.as_ptr().cast(), 5, ptr::null(), 0) },
+        xmpp_status::XMPP_WRONG_PHASE
+    );
+    assert_eq!(
+        unsafe { xmpp_server_provide_token(server, t.as_ptr().cast(), 5, 0, false) },
+        xmpp_status::XMPP_WRONG_PHASE
+    );
+    let mut count = 0u64;
+    assert!(!unsafe { xmpp_server_event_fast_count(server, &mut count) });
+    assert!(!unsafe { xmpp_server_event_fast_count(ptr::null(), ptr::null_mut()) });
+    assert_eq!(unsafe { xmpp_server_event_count(ptr::null()) }, 0);
+    let mut out = ptr::null_mut();
+    assert_eq!(
+        unsafe { xmpp_server_take_resumption(server, &mut out) },
+        xmpp_status::XMPP_OK
+    );
+    assert!(out.is_null());
+    assert_eq!(
+        unsafe { xmpp_server_take_resumption(server, ptr::null_mut()) },
+        xmpp_status::XMPP_INVALID_ARGUMENT
+    );
+    unsafe {
+        xmpp_server_free(server);
+        xmpp_resumption_free(state);
+    }
+}
