@@ -13,8 +13,13 @@
  * meaning changes or one is removed, so a program can check that the
  * library it loaded is the one it was compiled against (compare with
  * [`xmpp_abi_version`]).
+ *
+ * 2: FAST token events come as `XMPP_CLIENT_EVENT_TOKEN_ISSUED` and
+ * `XMPP_CLIENT_EVENT_TOKEN_REJECTED` (1 reported them as `OTHER`), and the
+ * server's `BOUND` and `CREDENTIALS_REQUEST` events set their flag for a
+ * resumed session and a FAST login.
  */
-#define XMPP_ABI_VERSION 1
+#define XMPP_ABI_VERSION 2
 
 /**
  * What a call did: `XMPP_OK`, or why it failed. A `uint32_t` in C, so

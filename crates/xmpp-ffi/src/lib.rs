@@ -87,7 +87,12 @@ pub use status::xmpp_status;
 /// meaning changes or one is removed, so a program can check that the
 /// library it loaded is the one it was compiled against (compare with
 /// [`xmpp_abi_version`]).
-pub const XMPP_ABI_VERSION: u32 = 1;
+///
+/// 2: FAST token events come as `XMPP_CLIENT_EVENT_TOKEN_ISSUED` and
+/// `XMPP_CLIENT_EVENT_TOKEN_REJECTED` (1 reported them as `OTHER`), and the
+/// server's `BOUND` and `CREDENTIALS_REQUEST` events set their flag for a
+/// resumed session and a FAST login.
+pub const XMPP_ABI_VERSION: u32 = 2;
 
 /// The ABI version of the loaded library; compare it with the
 /// `XMPP_ABI_VERSION` the program was compiled with.
