@@ -20,15 +20,14 @@
 //! figures of the full one go in the note. Nothing here fails on a
 //! figure: a run fails only when a server does not do what is asked.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::{Value, json};
 
 use crate::conformance::ejabberd::{self, Storage};
-use crate::conformance::local::Killed;
 use crate::conformance::prosody;
+use crate::interop::{self, Served};
 use crate::util::{Result, sh, target_dir};
 
 /// The sizes of a run.
@@ -166,37 +165,16 @@ fn drive(
     Ok(v)
 }
 
-/// `xmpp serve` on a free port, TLS optional (so that both plain and
-/// STARTTLS logins are possible), two accounts.
+/// `xmpp serve` on free ports, TLS optional (so that both plain and
+/// STARTTLS logins are possible), with the interop run's two accounts.
 fn serve(xmpp: &Path) -> Result<Target> {
-    let mut child = Command::new(xmpp)
-        .args(["serve", "--listen", "127.0.0.1:0", "--tls", "optional"])
-        .args(["--user", "alice:alice-secret", "--user", "bob:bob-secret"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", xmpp.display()))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let guard = Killed::new(child);
-    let mut reader = BufReader::new(stdout);
-    let mut first = String::new();
-    reader
-        .read_line(&mut first)
-        .map_err(|e| format!("xmpp serve: {e}"))?;
-    let listening: Value =
-        serde_json::from_str(&first).map_err(|e| format!("xmpp serve said {first:?}: {e}"))?;
-    // Its later lines (one per session) must not fill the pipe and stall
-    // it: read and forget them.
-    std::thread::spawn(move || for _ in reader.lines() {});
+    let served = Served::start(xmpp, &["--tls", "optional"])?;
     Ok(Target {
-        addr: listening["c2s"].as_str().unwrap_or_default().to_owned(),
-        domain: listening["domain"]
-            .as_str()
-            .unwrap_or("localhost")
-            .to_owned(),
-        users: accounts(&[("alice", "alice-secret"), ("bob", "bob-secret")]),
-        pid: guard.id(),
-        _running: Box::new(guard),
+        addr: served.field("c2s"),
+        domain: served.field("domain"),
+        users: accounts(&interop::ACCOUNTS),
+        pid: served.pid(),
+        _running: Box::new(served),
     })
 }
 

@@ -16,13 +16,17 @@ mod tap;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::conformance::local::Killed;
 use crate::util::{Result, python_venv, root, sh, xmpp_release};
+
+/// The accounts every `xmpp serve` of the interop and load runs has.
+pub(crate) const ACCOUNTS: [(&str, &str); 2] = [("alice", "wonderland"), ("bob", "builder")];
 
 /// The peers' versions, pinned so a run today is a run tomorrow.
 const SLIXMPP: &str = "slixmpp==1.17.0";
@@ -37,14 +41,18 @@ struct Case {
 }
 
 /// A running `xmpp serve` and the JSON lines it printed so far.
-struct Served {
-    child: Child,
+/// A running `xmpp serve` (killed by its id when dropped, also when a
+/// case fails half-way) and the JSON lines it printed so far.
+pub(crate) struct Served {
+    child: Killed,
     lines: Arc<Mutex<Vec<Value>>>,
     listening: Value,
 }
 
 impl Served {
-    fn start(xmpp: &Path, extra: &[&str]) -> Result<Self> {
+    /// Starts `xmpp serve` on free loopback ports (c2s and WebSocket) with
+    /// the accounts [`ACCOUNTS`] and `extra` options.
+    pub(crate) fn start(xmpp: &Path, extra: &[&str]) -> Result<Self> {
         let mut child = Command::new(xmpp)
             .args([
                 "serve",
@@ -53,13 +61,18 @@ impl Served {
                 "--ws-listen",
                 "127.0.0.1:0",
             ])
-            .args(["--user", "alice:wonderland", "--user", "bob:builder"])
+            .args(
+                ACCOUNTS
+                    .iter()
+                    .flat_map(|(u, p)| ["--user".to_owned(), format!("{u}:{p}")]),
+            )
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", xmpp.display()))?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
+        let child = Killed::new(child);
         let mut reader = BufReader::new(stdout);
         let mut first = String::new();
         reader
@@ -83,7 +96,13 @@ impl Served {
         })
     }
 
-    fn field(&self, name: &str) -> String {
+    /// The process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// A field of the listening line (`c2s`, `ws`, `domain`).
+    pub(crate) fn field(&self, name: &str) -> String {
         self.listening[name].as_str().unwrap_or_default().to_owned()
     }
 
@@ -105,19 +124,17 @@ impl Served {
         self.lines.lock().map(|l| l.len()).unwrap_or_default()
     }
 
-    /// SIGTERM, and the exit status.
+    /// SIGTERM, and the exit status (a kill after two seconds).
     fn stop(mut self) -> Option<i32> {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
         for _ in 0..100 {
-            if let Ok(Some(status)) = self.child.try_wait() {
+            if let Some(status) = self.child.exited() {
                 return status.code();
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
         None
     }
 }
