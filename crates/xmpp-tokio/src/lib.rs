@@ -81,7 +81,7 @@ mod tls;
 
 pub use client::{ClientSession, ConnectOptions, Event as ClientSessionEvent, connect};
 pub use server::{
-    Event as ServerSessionEvent, Listener, ListenerKind, ServerSession, SessionSender,
-    WEBSOCKET_PATH,
+    Direction, Event as ServerSessionEvent, Listener, ListenerKind, ServerSession, SessionSender,
+    Tap, WEBSOCKET_PATH,
 };
 pub use tls::{CertSource, ServerTls, Trust, client_config as tls_client_config};

@@ -88,6 +88,40 @@ const QUIET: core::time::Duration = core::time::Duration::from_secs(1);
 /// Commands queued per session before `send` reports it full.
 const COMMAND_QUEUE: usize = 256;
 
+/// Which way a traced chunk went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// From the client (decrypted, as the machine reads it).
+    In,
+    /// To the client (as the machine wrote it, before encryption).
+    Out,
+}
+
+/// A tap on every session of a listener ([`Listener::with_tap`]): it sees
+/// each chunk of the XML stream as the machine does, both ways, decrypted,
+/// with the client's address and the listener's kind. For traces and
+/// transcripts; it runs on the session's task, so it should be quick.
+#[derive(Clone)]
+pub struct Tap(std::sync::Arc<TapFn>);
+
+type TapFn = dyn Fn(SocketAddr, ListenerKind, Direction, &[u8]) + Send + Sync;
+
+impl Tap {
+    /// A tap calling `f` with the client's address, the listener's kind,
+    /// the direction and the bytes.
+    pub fn new(
+        f: impl Fn(SocketAddr, ListenerKind, Direction, &[u8]) + Send + Sync + 'static,
+    ) -> Self {
+        Self(std::sync::Arc::new(f))
+    }
+}
+
+impl core::fmt::Debug for Tap {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Tap")
+    }
+}
+
 /// A listener that hands out sessions.
 #[derive(Debug)]
 pub struct Listener {
@@ -96,6 +130,7 @@ pub struct Listener {
     /// Shared by every session of the listener.
     config: std::sync::Arc<ServerConfig>,
     tls: Option<ServerTls>,
+    tap: Option<Tap>,
 }
 
 impl Listener {
@@ -132,7 +167,15 @@ impl Listener {
             kind,
             config: std::sync::Arc::new(config),
             tls,
+            tap: None,
         })
+    }
+
+    /// Every session accepted from now on shows its stream to `tap`.
+    #[must_use]
+    pub fn with_tap(mut self, tap: Tap) -> Self {
+        self.tap = Some(tap);
+        self
     }
 
     /// The address bound.
@@ -168,7 +211,8 @@ impl Listener {
         let (event_tx, events) = mpsc::channel(64);
         let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
         let tls = self.tls.clone();
-        tokio::spawn(drive(io, Box::new(machine), tls, event_tx, command_rx));
+        let tap = self.tap.clone().map(|t| Box::new((t, peer, self.kind)));
+        tokio::spawn(drive(io, Box::new(machine), tls, tap, event_tx, command_rx));
         Ok(ServerSession {
             events,
             sender: SessionSender { commands },
@@ -403,6 +447,7 @@ async fn drive(
     mut io: Io,
     mut machine: Box<Server>,
     tls: Option<ServerTls>,
+    tap: Option<Box<(Tap, SocketAddr, ListenerKind)>>,
     events: mpsc::Sender<Box<Event>>,
     mut commands: mpsc::Receiver<Command>,
 ) {
@@ -413,8 +458,20 @@ async fn drive(
     // When the machine next gives back its scratch buffers: once bound
     // (negotiation sized them), then after each quiet spell.
     let mut shrink_at = None;
+    let trace = |direction, bytes: &[u8]| {
+        if let Some(t) = &tap {
+            (t.0.0)(t.1, t.2, direction, bytes);
+        }
+    };
+    let transmit = |machine: &mut Server| {
+        let bytes = machine.poll_transmit();
+        if let Some(b) = &bytes {
+            trace(Direction::Out, b);
+        }
+        bytes
+    };
     loop {
-        if !io.flush(|| machine.poll_transmit()).await {
+        if !io.flush(|| transmit(&mut machine)).await {
             machine.connection_lost();
         }
         // No event is held across the handshake's await: the task's size
@@ -456,7 +513,7 @@ async fn drive(
         if machine.is_closed() {
             // Boxed, like the TLS handshake: an await point's state is
             // part of the task's size for the connection's whole life.
-            Box::pin(io.flush(|| machine.poll_transmit())).await;
+            Box::pin(io.flush(|| transmit(&mut machine))).await;
             Box::pin(io.shutdown()).await;
             // Stanzas queued while the connection was ending are not lost:
             // no more are taken, and those queued go into the resumption
@@ -480,6 +537,7 @@ async fn drive(
         tokio::select! {
             read = io.read(), if !events.is_blocked() => match read {
                 Ok(Read::Data(bytes)) => {
+                    trace(Direction::In, &bytes);
                     shrink_at = Some(epoch.now() + QUIET);
                     if let Err(e) = machine.handle_input(&bytes) {
                         if !reported && e.is_fatal() {

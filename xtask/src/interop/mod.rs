@@ -20,6 +20,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use base64::Engine as _;
 use serde_json::Value;
 
 use crate::conformance::local::Killed;
@@ -40,14 +41,19 @@ struct Case {
     args: Vec<String>,
 }
 
-/// A running `xmpp serve` and the JSON lines it printed so far.
 /// A running `xmpp serve` (killed by its id when dropped, also when a
-/// case fails half-way) and the JSON lines it printed so far.
+/// case fails half-way), the JSON lines it printed so far, and, started
+/// with `--trace`, every connection's stream both ways.
 pub(crate) struct Served {
     child: Killed,
     lines: Arc<Mutex<Vec<Value>>>,
     listening: Value,
+    traces: Arc<Mutex<Traces>>,
 }
+
+/// The `--trace` lines of `xmpp serve`, by client address: the transport
+/// and both directions, decrypted.
+type Traces = std::collections::BTreeMap<String, (String, tap::Transcript)>;
 
 impl Served {
     /// Starts `xmpp serve` on free loopback ports (c2s and WebSocket) with
@@ -68,11 +74,46 @@ impl Served {
             )
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", xmpp.display()))?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
+        let stderr = child.stderr.take().ok_or("no stderr")?;
         let child = Killed::new(child);
+        let traces = Arc::new(Mutex::new(Traces::new()));
+        let into = Arc::clone(&traces);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr)
+                .lines()
+                .map_while(std::result::Result::ok)
+            {
+                let Ok(v) = serde_json::from_str::<Value>(&line) else {
+                    continue;
+                };
+                let (Some(way), Some(peer), Some(data)) = (
+                    v["trace"].as_str(),
+                    v["peer"].as_str(),
+                    v["base64"].as_str(),
+                ) else {
+                    continue;
+                };
+                let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data) else {
+                    continue;
+                };
+                if let Ok(mut t) = into.lock() {
+                    let (_, transcript) = t.entry(peer.to_owned()).or_insert_with(|| {
+                        (
+                            v["transport"].as_str().unwrap_or("tcp").to_owned(),
+                            tap::Transcript::default(),
+                        )
+                    });
+                    match way {
+                        "in" => transcript.c2s.extend_from_slice(&bytes),
+                        _ => transcript.s2c.extend_from_slice(&bytes),
+                    }
+                }
+            }
+        });
         let mut reader = BufReader::new(stdout);
         let mut first = String::new();
         reader
@@ -93,6 +134,7 @@ impl Served {
             child,
             lines,
             listening,
+            traces,
         })
     }
 
@@ -118,6 +160,66 @@ impl Served {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Every connection `--trace` showed, both directions decrypted, read
+    /// by `xmpp frame` and `xmpp stanza` (the client's with its restart
+    /// headers left out); a row for the table.
+    fn traced(
+        &self,
+        xmpp: &Path,
+        dir: &Path,
+    ) -> Result<(&'static str, &'static str, bool, String)> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        // The last chunks of a closing connection may still be on their way.
+        std::thread::sleep(Duration::from_millis(300));
+        let traces = self.traces.lock().map(|t| t.clone()).unwrap_or_default();
+        let mut errors = Vec::new();
+        let (mut connections, mut events) = (0, 0);
+        let mut not_xml = 0;
+        for (i, (transport, t)) in traces.values().enumerate() {
+            connections += 1;
+            // slixmpp tries direct TLS on the STARTTLS port first: a
+            // ClientHello, which the server must answer with a stream
+            // error (RFC 6120 §4.9.3.13 not-well-formed) before the
+            // client falls back.
+            if t.c2s.first().is_some_and(|b| *b == 0x16) {
+                not_xml += 1;
+                if !String::from_utf8_lossy(&t.s2c).contains("<stream:error>") {
+                    errors.push(format!(
+                        "connection {i}: TLS bytes in the clear got no stream error"
+                    ));
+                }
+                continue;
+            }
+            let c2s = if transport == "tcp" {
+                tap::client_stream(&t.c2s)
+            } else {
+                tap::client_open(&t.c2s)
+            };
+            for (direction, bytes) in [("c2s", c2s), ("s2c", t.s2c.clone())] {
+                let path = dir.join(format!("traced-{i}-{transport}-{direction}.xml"));
+                match tap::check(xmpp, &path, &bytes, transport) {
+                    Ok(n) => events += n,
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        let ok = connections > 0 && errors.is_empty();
+        let detail = if errors.is_empty() {
+            format!(
+                "{connections} connections, {events} events read with no error \
+                 ({not_xml} opened with a TLS ClientHello, each refused with a stream error)"
+            )
+        } else {
+            format!("{connections} connections: {}", errors.join("; "))
+        };
+        Ok((
+            "xmpp serve --trace",
+            "every connection above, both ways",
+            ok,
+            detail,
+        ))
     }
 
     fn seen(&self) -> usize {
@@ -207,7 +309,7 @@ fn transcripts(
             for (direction, bytes) in [("c2s", tap::client_stream(&t.c2s)), ("s2c", t.s2c.clone())]
             {
                 let path = out_dir.join(format!("{file}-{i}-{direction}.xml"));
-                match tap::check(xmpp, &path, &bytes) {
+                match tap::check(xmpp, &path, &bytes, "tcp") {
                     Ok(n) => detail.push(format!("{direction} {n}")),
                     Err(e) => {
                         ok = false;
@@ -254,7 +356,7 @@ pub(crate) fn run(args: &[String]) -> Result {
     let python = python_venv("interop/venv", &[SLIXMPP])?;
     let js = node_peer(&dir)?;
     let xmpp = xmpp_release()?;
-    let served = Served::start(&xmpp, &[])?;
+    let served = Served::start(&xmpp, &["--trace"])?;
     let c2s = served.field("c2s");
     let (host, port) = c2s
         .rsplit_once(':')
@@ -350,6 +452,11 @@ pub(crate) fn run(args: &[String]) -> Result {
         }
         rows.push((case.peer, case.name, ok, detail));
     }
+    let traced = served.traced(&xmpp, &dir.join("transcripts"))?;
+    if !traced.2 {
+        failed += 1;
+    }
+    rows.push(traced);
     let status = served.stop();
     let keep = args.iter().any(|a| a == "--keep");
     for (peer, name, ok, detail) in transcripts(&xmpp, &python, &js, &dir, keep)? {

@@ -135,14 +135,40 @@ pub(super) fn client_stream(c2s: &[u8]) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// The client's direction of a WebSocket session (RFC 7395 §3.4) as one
+/// stream: its first `<open/>` kept, the one it sends after `<success/>`
+/// (§3.5) left out.
+pub(super) fn client_open(c2s: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(c2s);
+    let mut out = String::new();
+    let mut rest: &str = &text;
+    let mut opens = 0;
+    while let Some(at) = rest.find("<open") {
+        let end = rest
+            .get(at..)
+            .and_then(|r| r.find("/>"))
+            .map_or(rest.len(), |e| at + e + 2);
+        out.push_str(rest.get(..at).unwrap_or_default());
+        if opens == 0 {
+            out.push_str(rest.get(at..end).unwrap_or_default());
+        }
+        opens += 1;
+        rest = rest.get(end..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out.into_bytes()
+}
+
 /// Writes `bytes` to `path` and reads it with `xmpp frame` and `xmpp
-/// stanza`; an error of either, or a frame error event, is a failure.
-pub(super) fn check(xmpp: &Path, path: &PathBuf, bytes: &[u8]) -> Result<usize> {
+/// stanza` (on `transport`, `tcp` or `websocket`); an error of either, or
+/// an error event, is a failure.
+pub(super) fn check(xmpp: &Path, path: &PathBuf, bytes: &[u8], transport: &str) -> Result<usize> {
     std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut elements = 0;
     for sub in ["frame", "stanza"] {
         let out = Command::new(xmpp)
             .arg(sub)
+            .args(["--transport", transport])
             .arg(path)
             .output()
             .map_err(|e| format!("xmpp {sub}: {e}"))?;
@@ -166,6 +192,16 @@ pub(super) fn check(xmpp: &Path, path: &PathBuf, bytes: &[u8]) -> Result<usize> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn later_opens_are_left_out_of_a_websocket_client_stream() {
+        let c2s = b"<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='x' version='1.0'/>\
+            <auth/><open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='x' version='1.0'/><iq/>";
+        assert_eq!(
+            String::from_utf8(client_open(c2s)).unwrap(),
+            "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='x' version='1.0'/><auth/><iq/>"
+        );
+    }
 
     #[test]
     fn later_headers_are_left_out_of_the_client_stream() {

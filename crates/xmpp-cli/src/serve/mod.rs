@@ -17,7 +17,8 @@ use xmpp_sasl::{Hash, Prep, ServerSecret, StoredCredentials};
 use xmpp_session::{ServerConfig, ServerEvent, TlsPolicy};
 use xmpp_stanza::{StreamCondition, StreamError};
 use xmpp_tokio::{
-    Listener, ListenerKind, ServerSession, ServerSessionEvent, ServerTls, WEBSOCKET_PATH,
+    Direction, Listener, ListenerKind, ServerSession, ServerSessionEvent, ServerTls, Tap,
+    WEBSOCKET_PATH,
 };
 
 use crate::io::{Exit, usage};
@@ -226,12 +227,18 @@ pub(crate) async fn start(o: Options) -> Result<Running, String> {
         accounts(&o.users)?,
     )));
 
+    let trace = o.trace;
     let bind = |addr, kind, config: ServerConfig| {
         let tls = tls.clone();
         async move {
-            Listener::bind(addr, kind, config, tls)
+            let listener = Listener::bind(addr, kind, config, tls)
                 .await
-                .map_err(|e| format!("{addr}: {e}"))
+                .map_err(|e| format!("{addr}: {e}"))?;
+            Ok::<_, String>(if trace {
+                listener.with_tap(Tap::new(trace_line))
+            } else {
+                listener
+            })
         }
     };
     let c2s = bind(o.listen, ListenerKind::Tcp, config.clone()).await?;
@@ -476,6 +483,25 @@ async fn deliver(state: &Arc<Mutex<State>>, waiting: Vec<Waiting>) {
             waiting.extend(st.take_waiting());
         }
     }
+}
+
+/// `--trace`: every chunk of every stream, both ways and decrypted, as a
+/// JSON line on stderr: `{"trace":"in"|"out","peer":ADDR,"transport":"tcp"|"websocket",
+/// "base64":BYTES}` (base64, since a chunk may end inside a UTF-8
+/// sequence). A peer's `in` chunks in order are its stream as the server
+/// read it; `cargo xtask interop` checks them with `xmpp frame`.
+fn trace_line(peer: SocketAddr, kind: ListenerKind, direction: Direction, bytes: &[u8]) {
+    use base64::Engine as _;
+    let line = json!({
+        "trace": match direction {
+            Direction::In => "in",
+            Direction::Out => "out",
+        },
+        "peer": peer.to_string(),
+        "transport": kind.transport(),
+        "base64": base64::engine::general_purpose::STANDARD.encode(bytes),
+    });
+    eprintln!("{line}");
 }
 
 fn random_token() -> String {
