@@ -2,9 +2,10 @@
 //! their values (§3.3.3), and the tag's end.
 
 use super::Framer;
-use super::reference::predefined_entity;
 use super::scan::{scan_attr, scan_name};
-use super::state::{AttrSpan, NameKind, RefKind, St, Step};
+use alloc::vec::Vec;
+
+use super::state::{AttrSpan, NameKind, St, Step, Tag};
 use crate::chars::{is_ascii_name_start, is_space};
 use crate::error::{Limit, StreamError};
 use crate::event::Span;
@@ -26,12 +27,7 @@ impl Framer {
     #[inline(always)]
     pub(super) fn tag_space(&mut self, end: usize, spaced: bool) -> Result<Step, StreamError> {
         let mut p = self.pos;
-        // The state is entered after a name or a quote, so a space before
-        // `pos` was stepped over in it (perhaps by `only_plain_bytes_fed`).
-        let mut spaced = spaced
-            || p.checked_sub(1)
-                .and_then(|q| self.buf.get(q))
-                .is_some_and(|&b| is_space(b));
+        let mut spaced = self.spaced_before(spaced, p);
         loop {
             let Some(&b) = self.buf.get(p).filter(|_| p < end) else {
                 self.pos = p;
@@ -82,26 +78,57 @@ impl Framer {
         self.tag.attr_flags = 0;
     }
 
-    /// Records an attribute name (`name` relative to `tok`) and what its
-    /// tag will have to check about it: a prefix, a possible namespace
-    /// declaration, and a signature bit (length, first and last byte) that
-    /// lets the duplicate check be skipped while no two names share one.
+    /// The transition at the end of an attribute's name (`name` relative
+    /// to `tok`); false, recording nothing, when the tag already has the
+    /// most attributes the limits allow. See [`push_attr`].
     #[inline(always)]
-    pub(super) fn push_attr(&mut self, name: Span, colon: Option<usize>) {
-        let first = self.buf.get(self.tok + name.0).copied().unwrap_or(0);
-        let last = (self.tok + name.1)
-            .checked_sub(1)
-            .and_then(|i| self.buf.get(i))
-            .copied()
-            .unwrap_or(0);
-        self.tag
-            .note_attr(first, last, name.1.wrapping_sub(name.0), colon.is_some());
-        self.attrs.push(AttrSpan {
+    pub(super) fn push_attr(&mut self, name: Span, colon: Option<usize>) -> bool {
+        let max = self.limits.max_attributes;
+        push_attr(
+            &mut self.tag,
+            &mut self.attrs,
+            max,
+            &self.buf,
+            self.tok,
             name,
             colon,
-            value: (0, 0),
-            escaped: false,
-        });
+        )
+    }
+
+    /// The transition on the quote at `p` that opens the value of the
+    /// attribute just named.
+    #[inline(always)]
+    pub(super) fn open_value(&mut self, p: usize, quote: u8) {
+        let v = p + 1 - self.tok;
+        if let Some(a) = self.attrs.last_mut() {
+            a.value = (v, v);
+        }
+        self.pos = p + 1;
+        self.st = St::AttrValue { quote };
+    }
+
+    /// The transition on the quote at `p` that closes an attribute value.
+    #[inline(always)]
+    pub(super) fn close_value(&mut self, p: usize) {
+        let rel = p - self.tok;
+        if let Some(a) = self.attrs.last_mut() {
+            a.value.1 = rel;
+        }
+        self.pos = p + 1;
+        self.st = St::TagSpace { spaced: false };
+    }
+
+    /// Whether white space precedes `p` inside a start tag: `spaced` when
+    /// the state saw some, or the byte before `p` is white space (the
+    /// state is entered after a name or a quote, so such a byte was
+    /// stepped over in it, perhaps by `only_plain_bytes_fed`). XML 1.0
+    /// §3.1 requires it before every attribute.
+    #[inline(always)]
+    pub(super) fn spaced_before(&self, spaced: bool, p: usize) -> bool {
+        spaced
+            || p.checked_sub(1)
+                .and_then(|q| self.buf.get(q))
+                .is_some_and(|&b| is_space(b))
     }
 
     /// The common attributes, `name='value'` with an ASCII name and a
@@ -136,13 +163,11 @@ impl Framer {
                 };
                 return Ok(None);
             }
-            if self.attrs.len() >= self.limits.max_attributes {
+            let name = (p - tok, name_end - tok);
+            let max = self.limits.max_attributes;
+            if !push_attr(&mut self.tag, &mut self.attrs, max, s, tok, name, None) {
                 return Err(self.limit_exceeded(p, Limit::Attributes));
             }
-            let last = name_end.checked_sub(1).and_then(|i| s.get(i)).copied();
-            self.tag
-                .note_attr(first, last.unwrap_or(0), name_end - p, false);
-            let name = (p - tok, name_end - tok);
             let (v, v_end, quote) = 'value: {
                 // Mostly `name='` with no white space around the `=`.
                 if let Some(&[b'=', quote @ (b'"' | b'\'')]) = s.get(name_end..name_end + 2) {
@@ -162,18 +187,17 @@ impl Framer {
                         let v = q + 1;
                         break 'value (v, scan_attr(s, v, end, quote), quote);
                     }
-                    self.attribute_cut(name, q, St::AttrQuote);
+                    self.pos = q;
+                    self.st = St::AttrQuote;
                 } else {
-                    self.attribute_cut(name, q, St::AttrEq);
+                    self.pos = q;
+                    self.st = St::AttrEq;
                 }
                 return Ok(None);
             };
-            self.attrs.push(AttrSpan {
-                name,
-                colon: None,
-                value: (v - tok, v_end - tok),
-                escaped: false,
-            });
+            if let Some(a) = self.attrs.last_mut() {
+                a.value = (v - tok, v_end - tok);
+            }
             if s.get(v_end) != Some(&quote) {
                 self.pos = v_end;
                 self.st = St::AttrValue { quote };
@@ -187,20 +211,6 @@ impl Framer {
         }
     }
 
-    /// An attribute named `name` whose value the data cut before its
-    /// quote: the general path resumes at `q` in `st`.
-    #[inline(never)]
-    pub(super) fn attribute_cut(&mut self, name: Span, q: usize, st: St) {
-        self.attrs.push(AttrSpan {
-            name,
-            colon: None,
-            value: (0, 0),
-            escaped: false,
-        });
-        self.pos = q;
-        self.st = st;
-    }
-
     pub(super) fn attr_value(&mut self, end: usize, quote: u8) -> Result<Step, StreamError> {
         let mut p = self.pos;
         loop {
@@ -211,12 +221,7 @@ impl Framer {
             };
             match b {
                 _ if b == quote => {
-                    let rel = p - self.tok;
-                    if let Some(a) = self.attrs.last_mut() {
-                        a.value.1 = rel;
-                    }
-                    self.pos = p + 1;
-                    self.st = St::TagSpace { spaced: false };
+                    self.close_value(p);
                     return Ok(Step::Continue);
                 }
                 b'"' | b'\'' => p += 1,
@@ -224,31 +229,56 @@ impl Framer {
                     if let Some(a) = self.attrs.last_mut() {
                         a.escaped = true;
                     }
-                    if let Some(n) = predefined_entity(&self.buf, p, end) {
-                        p += n;
-                        continue;
+                    match self.ampersand(p, end, quote) {
+                        Some(n) => p += n,
+                        None => return Ok(Step::Continue),
                     }
-                    self.pos = p + 1;
-                    self.st = St::Ref {
-                        kind: RefKind::Start,
-                        start: p - self.tok,
-                        quote,
-                    };
-                    return Ok(Step::Continue);
                 }
                 b'<' => return Err(self.syntax(p, "no '<' in an attribute value")),
-                0x80.. => match self.check_utf8(p, end)? {
+                _ => match self.check_char(p, end, b)? {
                     Some(n) => p += n,
                     None => {
                         self.pos = p;
                         return Ok(Step::NeedMore);
                     }
                 },
-                _ => {
-                    self.check_control(p, b)?;
-                    p += 1;
-                }
             }
         }
     }
+}
+
+/// Records an attribute name (`name` relative to `tok` in `buf`) and what
+/// its tag will have to check about it: a prefix, a possible namespace
+/// declaration, and a signature bit (length, first and last byte) that
+/// lets the duplicate check be skipped while no two names share one. False,
+/// recording nothing, when `attrs` already holds `max`. A function of the
+/// fields it needs rather than a method, so that a caller holding `buf`
+/// borrowed can call it.
+#[inline(always)]
+pub(super) fn push_attr(
+    tag: &mut Tag,
+    attrs: &mut Vec<AttrSpan>,
+    max: usize,
+    buf: &[u8],
+    tok: usize,
+    name: Span,
+    colon: Option<usize>,
+) -> bool {
+    if attrs.len() >= max {
+        return false;
+    }
+    let first = buf.get(tok + name.0).copied().unwrap_or(0);
+    let last = (tok + name.1)
+        .checked_sub(1)
+        .and_then(|i| buf.get(i))
+        .copied()
+        .unwrap_or(0);
+    tag.note_attr(first, last, name.1.wrapping_sub(name.0), colon.is_some());
+    attrs.push(AttrSpan {
+        name,
+        colon,
+        value: (0, 0),
+        escaped: false,
+    });
+    true
 }

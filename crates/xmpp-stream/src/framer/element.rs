@@ -15,7 +15,7 @@ use super::state::{
 use super::{Framer, Transport};
 use crate::error::{Limit, StreamError};
 use crate::escape::FRAMING_NS;
-use crate::event::{Element, Event, NsRef, Routing, StreamHeader, XML_NS};
+use crate::event::{Element, Event, NsRef, Routing, Span, StreamHeader, XML_NS};
 
 pub(super) const TOP_LEVEL_NAMESPACE: &str =
     "the stream's content namespace or one declared on the element (RFC 6120 §4.8.2)";
@@ -24,11 +24,47 @@ pub(super) const WEBSOCKET_NAMESPACE: &str =
     "a namespace declared on the element itself (RFC 7395 §3.3.3)";
 
 impl Framer {
-    /// A start tag ended with `>` or, when `empty`, `/>`.
+    /// The transition at the end of a start tag, with `>` or, when
+    /// `empty`, `/>`.
     #[inline(always)]
     pub(super) fn finish_start(&mut self, empty: bool) -> Result<Step, StreamError> {
-        // The common case, an element inside a top-level one, in a few
-        // lines; the rest, with the errors, out of line.
+        if self.finish_plain_nested_start(empty) {
+            self.st = St::Text;
+            return Ok(Step::Continue);
+        }
+        self.finish_start_checked(empty)
+    }
+
+    /// Whether the start tag just scanned is inside a top-level element and
+    /// has nothing to check (no prefix, no possible declaration, distinct
+    /// attribute names, depth under the limit); if so, opens the element
+    /// (when not `empty`). The one definition of the common start tag's
+    /// end, for the scanner and the one-byte path alike.
+    #[inline(always)]
+    pub(super) fn finish_plain_nested_start(&mut self, empty: bool) -> bool {
+        let depth = self.open.len();
+        if depth == 0
+            || depth >= self.limits.max_depth
+            || self.tag.attr_flags != 0
+            || self.tag.colon.is_some()
+        {
+            return false;
+        }
+        if !empty {
+            self.open.push(Open {
+                name: self.tag.name,
+                decls: self.decls.len(),
+            });
+        }
+        true
+    }
+
+    /// [`finish_start`](Self::finish_start) for a start tag with something
+    /// to check: declarations, prefixes or attribute names that may clash.
+    #[inline(always)]
+    fn finish_start_checked(&mut self, empty: bool) -> Result<Step, StreamError> {
+        // An element inside a top-level one in a few lines; the rest,
+        // with the errors, out of line.
         let depth = self.open.len();
         if depth == 0 || depth >= self.limits.max_depth {
             return self.finish_start_general(empty);
@@ -155,28 +191,48 @@ impl Framer {
         // The common case, the end of an element inside a top-level one,
         // in line; the top-level end, the stream's and the errors out of
         // line.
-        if self.open.len() >= 2 {
-            if let Some(open) = self.open.last().copied() {
-                if same(self.rel(self.tag.name), self.rel(open.name)) {
-                    return self.end_matched();
-                }
-            }
+        if self.ends_innermost(self.tag.name) {
+            return self.end_matched();
         }
         self.finish_end_general()
+    }
+
+    /// Whether an end tag named `name` (relative to `tok`) closes the
+    /// innermost open element, and that element is below the top level.
+    #[inline(always)]
+    pub(super) fn ends_innermost(&self, name: Span) -> bool {
+        self.open.len() >= 2
+            && self
+                .open
+                .last()
+                .is_some_and(|open| same(self.rel(name), self.rel(open.name)))
+    }
+
+    /// The transition at the end of an end tag that closes an element
+    /// below the top level: the element and its declarations go out of
+    /// scope. False, changing nothing, when the innermost open element is
+    /// the top-level one or there is none.
+    #[inline(always)]
+    pub(super) fn close_nested(&mut self) -> bool {
+        if self.open.len() < 2 {
+            return false;
+        }
+        let Some(open) = self.open.pop() else {
+            return false;
+        };
+        if self.decls.len() > open.decls {
+            self.decls.truncate(open.decls);
+        }
+        true
     }
 
     /// [`finish_end`](Self::finish_end) for an end tag whose name is
     /// known to be the innermost open element's.
     #[inline(always)]
     pub(super) fn end_matched(&mut self) -> Result<Step, StreamError> {
-        if self.open.len() >= 2 {
-            if let Some(open) = self.open.pop() {
-                if self.decls.len() > open.decls {
-                    self.decls.truncate(open.decls);
-                }
-                self.st = St::Text;
-                return Ok(Step::Continue);
-            }
+        if self.close_nested() {
+            self.st = St::Text;
+            return Ok(Step::Continue);
         }
         self.finish_end_general()
     }

@@ -4,7 +4,7 @@
 //! same, which the goldens fed byte by byte and the chunking tests check.
 
 use super::Framer;
-use super::state::{NameKind, Open, St};
+use super::state::{NameKind, St};
 use crate::chars::{
     ATTR_PLAIN, NAME_CHAR, NAME_START, PLAIN, SPACE, class, is_ascii_name_start, is_space,
 };
@@ -39,46 +39,40 @@ impl Framer {
     /// that ends an attribute name, a quote that opens or closes an
     /// attribute value, the end of a start tag's name, or the `/` or `>`
     /// that ends a nested tag with nothing to check, which only move the
-    /// scanner to its next state. Exactly what the scanner would do (it
-    /// would also compact the buffer, which only saves memory and which the
-    /// next scanner run does); anything it would check or refuse is left to
-    /// it. Kept out of line on purpose: inlined into `next_event` it saves
-    /// instructions, yet the criterion bench's 1-byte loop ran 20-50 %
-    /// slower with it (A/B of the two bench binaries).
+    /// scanner to its next state. Each arm calls the transition the
+    /// scanner calls for that byte (`open_tag`, `start_tag_named`,
+    /// `push_attr`, `open_value`, `close_value`, `finish_plain_nested_start`,
+    /// `close_nested`), so the events are the scanner's; the scanner would
+    /// also compact the buffer, which only saves memory and which its next
+    /// run does. Anything a transition would check or refuse is left to
+    /// the scanner. Kept out of line on purpose: inlined into `next_event`
+    /// it saves instructions, yet the criterion bench's 1-byte loop ran
+    /// slower with it.
     #[inline(never)]
     pub(super) fn one_delimiter_fed(&mut self, b: u8) -> bool {
         // The caller saw exactly one new byte, `b`, at `pos`.
         let p = self.pos;
         let tok = self.tok;
         let element_end = tok.saturating_add(self.limits.max_element_bytes);
-        let len = p + 1;
-        if len > element_end || self.failed.is_some() {
+        if p + 1 > element_end || self.failed.is_some() {
             return false;
         }
-        let max_name = self.limits.max_name_bytes;
-        let name_end = |start: usize| element_end.min((tok + start).saturating_add(max_name));
-        // The class of the following bytes, up to which length, the
-        // delimiters of the new state and the state.
-        let (fast, end, delim, st) = match self.st {
-            St::Text if b == b'<' => {
-                self.tag.start = p - tok;
-                (0, 0, [b'/'; 2], St::Lt)
-            }
+        match self.st {
+            St::Text if b == b'<' => self.open_tag(p),
             // The first character of a start tag's name, or the `/` of an
             // end tag (whose name then starts).
             St::Lt if b == b'/' || is_ascii_name_start(b) => {
                 self.decl_allowed = false;
-                let (kind, start, fast, delim) = if b == b'/' {
-                    (NameKind::End, p + 1 - tok, NAME_START, [b'>'; 2])
+                let (kind, start) = if b == b'/' {
+                    (NameKind::End, p + 1 - tok)
                 } else {
-                    (NameKind::Start, p - tok, NAME_CHAR, [b'>', b'/'])
+                    (NameKind::Start, p - tok)
                 };
-                let st = St::Name {
+                self.st = St::Name {
                     kind,
                     start,
                     colon: None,
                 };
-                (fast, name_end(start), delim, st)
             }
             // The end of a start tag's name.
             St::Name {
@@ -86,39 +80,25 @@ impl Framer {
                 start,
                 colon,
             } if b == b'>' || b == b'/' || is_space(b) => {
-                let s = tok + start;
-                let whole = p > s
-                    && p - s <= self.limits.max_name_bytes
-                    && colon.is_none_or(|c| tok + c + 1 != p);
-                if !whole {
+                if !self.name_is_whole(start, colon, p) {
                     return false;
                 }
-                self.tag.name = (start, p - tok);
-                self.tag.colon = colon;
-                self.clear_attrs();
-                match b {
-                    b'>' if self.nested_start_needs_no_checks(false) => {
-                        (PLAIN, element_end, [b'<'; 2], St::Text)
-                    }
+                self.start_tag_named((start, p - tok), colon);
+                self.st = match b {
+                    b'>' if self.finish_plain_nested_start(false) => St::Text,
                     b'>' => return false,
-                    b'/' => (0, 0, [b'>'; 2], St::EmptySlash),
-                    _ => (
-                        SPACE,
-                        element_end,
-                        TAG_DELIMS,
-                        St::TagSpace { spaced: true },
-                    ),
-                }
+                    b'/' => St::EmptySlash,
+                    _ => St::TagSpace { spaced: true },
+                };
             }
             // The end of a start tag inside a top-level element.
             St::TagSpace { .. } | St::EmptySlash if b == b'>' => {
-                let empty = self.st == St::EmptySlash;
-                if !self.nested_start_needs_no_checks(empty) {
+                if !self.finish_plain_nested_start(self.st == St::EmptySlash) {
                     return false;
                 }
-                (PLAIN, element_end, [b'<'; 2], St::Text)
+                self.st = St::Text;
             }
-            St::TagSpace { .. } if b == b'/' => (0, 0, [b'>'; 2], St::EmptySlash),
+            St::TagSpace { .. } if b == b'/' => self.st = St::EmptySlash,
             // The end of an end tag that closes an element inside a
             // top-level element (closing the top-level one emits it).
             St::Name {
@@ -126,108 +106,43 @@ impl Framer {
                 start,
                 colon: None,
             } if b == b'>' => {
-                let s = tok + start;
-                let (Some(open), true) = (self.open.last().copied(), self.open.len() >= 2) else {
-                    return false;
-                };
-                let found = self.buf.get(s..p).unwrap_or_default();
-                let expected = self
-                    .buf
-                    .get(tok + open.name.0..tok + open.name.1)
-                    .unwrap_or_default();
-                if p <= s || p - s > max_name || found != expected {
+                let name = (start, p - tok);
+                if !self.name_is_whole(start, None, p) || !self.ends_innermost(name) {
                     return false;
                 }
-                self.tag.name = (start, p - tok);
+                self.tag.name = name;
                 self.tag.colon = None;
-                self.open.pop();
-                if self.decls.len() > open.decls {
-                    self.decls.truncate(open.decls);
-                }
-                (PLAIN, element_end, [b'<'; 2], St::Text)
+                self.close_nested();
+                self.st = St::Text;
             }
             // The first character of an attribute name, after white space.
             St::TagSpace { spaced } if is_ascii_name_start(b) => {
-                let after_space = p
-                    .checked_sub(1)
-                    .and_then(|q| self.buf.get(q))
-                    .is_some_and(|&c| is_space(c));
-                if !spaced && !after_space {
+                if !self.spaced_before(spaced, p) {
                     return false;
                 }
-                let start = p - tok;
-                let st = St::Name {
+                self.st = St::Name {
                     kind: NameKind::Attr,
-                    start,
+                    start: p - tok,
                     colon: None,
                 };
-                (NAME_CHAR, name_end(start), [b'='; 2], st)
             }
             St::Name {
                 kind: NameKind::Attr,
                 start,
                 colon,
             } if b == b'=' => {
-                let s = tok + start;
-                let empty = p == s || colon.is_some_and(|c| tok + c + 1 == p);
-                if empty
-                    || p - s > self.limits.max_name_bytes
-                    || self.attrs.len() >= self.limits.max_attributes
+                if !self.name_is_whole(start, colon, p) || !self.push_attr((start, p - tok), colon)
                 {
                     return false;
                 }
-                self.push_attr((start, p - tok), colon);
-                (SPACE, element_end, QUOTES, St::AttrQuote)
+                self.st = St::AttrQuote;
             }
-            St::AttrQuote if b == b'"' || b == b'\'' => {
-                let v = p + 1 - tok;
-                if let Some(a) = self.attrs.last_mut() {
-                    a.value = (v, v);
-                }
-                (ATTR_PLAIN, element_end, [b; 2], St::AttrValue { quote: b })
-            }
-            St::AttrValue { quote } if b == quote => {
-                if let Some(a) = self.attrs.last_mut() {
-                    a.value.1 = p - tok;
-                }
-                (
-                    SPACE,
-                    element_end,
-                    TAG_DELIMS,
-                    St::TagSpace { spaced: false },
-                )
-            }
+            St::AttrQuote if b == b'"' || b == b'\'' => self.open_value(p, b),
+            St::AttrValue { quote } if b == quote => self.close_value(p),
             _ => return false,
-        };
-        self.pos = len;
-        self.st = st;
-        let then = if fast == NAME_START { NAME_CHAR } else { fast };
-        (self.fast, self.fast_then, self.fast_end) = (fast, then, end);
-        self.delim = delim;
-        self.delim_class = delim_class(st);
-        true
-    }
-
-    /// Whether the start tag just scanned is inside a top-level element and
-    /// has nothing for [`finish_start`](Self::finish_start) to check (no
-    /// prefix, no possible declaration, distinct attribute names, depth
-    /// under the limit); if so, does what `finish_start` would.
-    #[inline(always)]
-    pub(super) fn nested_start_needs_no_checks(&mut self, empty: bool) -> bool {
-        let depth = self.open.len();
-        if depth == 0
-            || depth >= self.limits.max_depth
-            || self.tag.attr_flags != 0
-            || self.tag.colon.is_some()
-        {
-            return false;
         }
-        if !empty {
-            self.open.push(Open {
-                name: self.tag.name,
-                decls: self.decls.len(),
-            });
-        }
+        self.pos = p + 1;
+        self.arm_fast_path();
         true
     }
 
@@ -280,6 +195,7 @@ impl Framer {
 
     /// Sets `fast` and `fast_end` for the state the scanner stopped in (see
     /// [`only_plain_bytes_fed`](Self::only_plain_bytes_fed)).
+    #[inline(always)]
     pub(super) fn arm_fast_path(&mut self) {
         let element_end = self.tok.saturating_add(self.limits.max_element_bytes);
         // Character data, where most chunks end, in one step.

@@ -10,6 +10,15 @@ use crate::chars::{is_ascii_name_start, is_space};
 use crate::error::{Restricted, StreamError};
 
 impl Framer {
+    /// The transition on a `<` at `p`: a tag starts there, its kind
+    /// decided by the next byte.
+    #[inline(always)]
+    pub(super) fn open_tag(&mut self, p: usize) {
+        self.tag.start = p - self.tok;
+        self.pos = p + 1;
+        self.st = St::Lt;
+    }
+
     /// [`lt`](Self::lt) for the dispatcher, which reaches it only when a
     /// chunk ended just after the `<`.
     #[inline(never)]
@@ -185,13 +194,7 @@ impl Framer {
         match (self.st, b) {
             (St::AttrEq, b'=') => self.st = St::AttrQuote,
             (St::AttrEq, _) => return Err(self.syntax(p, "'=' after an attribute name")),
-            (St::AttrQuote, b'"' | b'\'') => {
-                let v = p + 1 - self.tok;
-                if let Some(a) = self.attrs.last_mut() {
-                    a.value = (v, v);
-                }
-                self.st = St::AttrValue { quote: b };
-            }
+            (St::AttrQuote, b'"' | b'\'') => self.open_value(p, b),
             (St::AttrQuote, _) => return Err(self.syntax(p, "a quote opening an attribute value")),
             (St::EmptySlash, b'>') => return self.finish_start(true),
             (St::EmptySlash, _) => return Err(self.syntax(p, "'>' after '/'")),

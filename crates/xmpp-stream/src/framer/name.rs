@@ -6,6 +6,7 @@ use super::scan::scan_name;
 use super::state::{NameKind, St, Step};
 use crate::chars::{Utf8, decode, is_ascii_name_char, is_ascii_name_start, is_xml_char};
 use crate::error::{Limit, StreamError};
+use crate::event::Span;
 
 impl Framer {
     pub(super) fn name(
@@ -85,16 +86,15 @@ impl Framer {
                 }
             }
         }
-        if p == s || colon.is_some_and(|c| self.tok + c + 1 == p) {
+        // The scan stopped within the name limit.
+        if !self.name_is_whole(start, colon, p) {
             return Err(self.syntax(p, "a name"));
         }
         let span = (start, p - self.tok);
         self.pos = p;
         match kind {
             NameKind::Start => {
-                self.tag.name = span;
-                self.tag.colon = colon;
-                self.clear_attrs();
+                self.start_tag_named(span, colon);
                 self.st = St::TagSpace { spaced: false };
             }
             NameKind::End => {
@@ -103,14 +103,31 @@ impl Framer {
                 self.st = St::EndTagSpace;
             }
             NameKind::Attr => {
-                if self.attrs.len() >= self.limits.max_attributes {
+                if !self.push_attr(span, colon) {
                     return Err(self.limit_exceeded(s, Limit::Attributes));
                 }
-                self.push_attr(span, colon);
                 self.st = St::AttrEq;
             }
         }
         Ok(Step::Continue)
+    }
+
+    /// Whether the name that started at `start` (relative to `tok`), with
+    /// its colon, is a whole qualified name if it ends at `p`: not empty,
+    /// no empty local part, within the name limit.
+    #[inline(always)]
+    pub(super) fn name_is_whole(&self, start: usize, colon: Option<usize>, p: usize) -> bool {
+        let s = self.tok + start;
+        p > s && p - s <= self.limits.max_name_bytes && colon.is_none_or(|c| self.tok + c + 1 != p)
+    }
+
+    /// The transition at the end of a start tag's name (`name` relative to
+    /// `tok`): the tag's attributes start.
+    #[inline(always)]
+    pub(super) fn start_tag_named(&mut self, name: Span, colon: Option<usize>) {
+        self.tag.name = name;
+        self.tag.colon = colon;
+        self.clear_attrs();
     }
 
     /// A name stops at `p` for want of bytes: too long when the name limit,

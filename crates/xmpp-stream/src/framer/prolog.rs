@@ -54,9 +54,7 @@ impl Framer {
     /// token begins there and the next state reads what follows it.
     pub(super) fn enter_markup(&mut self, p: usize) -> Step {
         self.tok = p;
-        self.tag.start = 0;
-        self.pos = p + 1;
-        self.st = St::Lt;
+        self.open_tag(p);
         Step::Continue
     }
 

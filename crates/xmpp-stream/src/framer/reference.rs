@@ -8,6 +8,24 @@ use crate::chars::{is_ascii_name_char, is_ascii_name_start, is_xml_char};
 use crate::error::{Limit, Restricted, StreamError};
 
 impl Framer {
+    /// The transition on the `&` at `p` in character data (`quote` 0) or in
+    /// an attribute value delimited by `quote`: `Some(length)` of a whole
+    /// reference to a predefined entity, which the caller steps over;
+    /// otherwise `None`, in the reference state, which checks the rest.
+    #[inline(always)]
+    pub(super) fn ampersand(&mut self, p: usize, end: usize, quote: u8) -> Option<usize> {
+        if let Some(n) = predefined_entity(&self.buf, p, end) {
+            return Some(n);
+        }
+        self.pos = p + 1;
+        self.st = St::Ref {
+            kind: RefKind::Start,
+            start: p - self.tok,
+            quote,
+        };
+        None
+    }
+
     #[inline(never)]
     pub(super) fn reference(
         &mut self,

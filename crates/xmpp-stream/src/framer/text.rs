@@ -3,9 +3,8 @@
 //! values (§2.2: UTF-8, no control characters).
 
 use super::Framer;
-use super::reference::predefined_entity;
 use super::scan::{scan, scan_text};
-use super::state::{RefKind, St, Step};
+use super::state::{St, Step};
 use crate::chars::{Utf8, decode, is_text_plain, is_xml_char};
 use crate::error::StreamError;
 
@@ -20,9 +19,7 @@ impl Framer {
             };
             match b {
                 b'<' => {
-                    self.tag.start = p - self.tok;
-                    self.pos = p + 1;
-                    self.st = St::Lt;
+                    self.open_tag(p);
                     if p + 1 >= end {
                         return Ok(Step::Continue);
                     }
@@ -33,19 +30,10 @@ impl Framer {
                         step => return Ok(step),
                     }
                 }
-                b'&' => {
-                    if let Some(n) = predefined_entity(&self.buf, p, end) {
-                        p += n;
-                        continue;
-                    }
-                    self.pos = p + 1;
-                    self.st = St::Ref {
-                        kind: RefKind::Start,
-                        start: p - self.tok,
-                        quote: 0,
-                    };
-                    return Ok(Step::Continue);
-                }
+                b'&' => match self.ampersand(p, end, 0) {
+                    Some(n) => p += n,
+                    None => return Ok(Step::Continue),
+                },
                 b'>' => {
                     // XML 1.0 §2.4: `]]>` may not appear in character data.
                     // The two bytes before are inside this text run when
@@ -55,17 +43,13 @@ impl Framer {
                     }
                     p += 1;
                 }
-                0x80.. => match self.check_utf8(p, end)? {
+                _ => match self.check_char(p, end, b)? {
                     Some(n) => p += n,
                     None => {
                         self.pos = p;
                         return Ok(Step::NeedMore);
                     }
                 },
-                _ => {
-                    self.check_control(p, b)?;
-                    p += 1;
-                }
             }
         }
     }
@@ -91,19 +75,33 @@ impl Framer {
                         return Ok(Step::Continue);
                     }
                 }
-                0x80.. => match self.check_utf8(p, end)? {
+                _ => match self.check_char(p, end, b)? {
                     Some(n) => p += n,
                     None => {
                         self.pos = p;
                         return Ok(Step::NeedMore);
                     }
                 },
-                _ => {
-                    self.check_control(p, b)?;
-                    p += 1;
-                }
             }
         }
+    }
+
+    /// Checks the byte `b` at `p` that the scanners of character data and
+    /// attribute values stopped at and that has no meaning there: a
+    /// non-ASCII character (its length, `None` when `end` cuts it) or a
+    /// control character (refused but DEL).
+    #[inline(always)]
+    pub(super) fn check_char(
+        &self,
+        p: usize,
+        end: usize,
+        b: u8,
+    ) -> Result<Option<usize>, StreamError> {
+        if b >= 0x80 {
+            return self.check_utf8(p, end);
+        }
+        self.check_control(p, b)?;
+        Ok(Some(1))
     }
 
     /// Checks the non-ASCII character at `p`: its length, `None` when the
