@@ -22,7 +22,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use crate::chars::{class, is_space};
+use crate::chars::class;
 use crate::error::{Limit, StreamError};
 use crate::event::{Event, Namespaces, NsRef, Routing};
 use crate::limits::{InvalidLimits, Limits};
@@ -345,20 +345,7 @@ impl Framer {
         match self.st {
             St::Prolog => self.prolog(end),
             St::StreamLevel => self.stream_level(end),
-            St::Closed => {
-                let mut p = self.pos;
-                while let Some(&b) = self.buf.get(p).filter(|_| p < end) {
-                    if !is_space(b) {
-                        return Err(StreamError::AfterClose {
-                            offset: self.offset(p),
-                        });
-                    }
-                    p += 1;
-                }
-                self.pos = p;
-                self.tok = p;
-                Ok(Step::NeedMore)
-            }
+            St::Closed => self.closed(end),
             St::Text => self.text(end),
             St::Lt => self.lt_dispatched(end),
             St::Name { kind, start, colon } => self.name(end, kind, start, colon),

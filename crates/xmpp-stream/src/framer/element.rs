@@ -6,7 +6,6 @@ use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 
-use super::header::check_version;
 use super::namespaces::Hit;
 use super::scan::same;
 use super::state::{
@@ -15,7 +14,7 @@ use super::state::{
 use super::{Framer, Transport};
 use crate::error::{Limit, StreamError};
 use crate::escape::FRAMING_NS;
-use crate::event::{Element, Event, NsRef, Routing, Span, StreamHeader, XML_NS};
+use crate::event::{Element, Event, NsRef, Routing, Span, XML_NS};
 
 pub(super) const TOP_LEVEL_NAMESPACE: &str =
     "the stream's content namespace or one declared on the element (RFC 6120 §4.8.2)";
@@ -333,37 +332,8 @@ impl Framer {
             St::StreamLevel
         };
         if self.transport == Transport::WebSocket && el.namespace() == FRAMING_NS {
-            match el.name() {
-                // RFC 7395 §3.4, §3.7: `<open/>` starts a stream, the first
-                // or a restarted one (after `reset`); inside a stream it is
-                // out of place.
-                "open" if self.level == Level::Stream => {
-                    return Err(StreamError::UnexpectedElement {
-                        offset,
-                        name: el.qualified_name().to_string(),
-                    });
-                }
-                "open" => {
-                    let header = StreamHeader {
-                        qname: el.qualified_name().to_string(),
-                        colon: el.prefix().map(str::len),
-                        ns: FRAMING_NS.to_string(),
-                        attrs: el
-                            .attributes()
-                            .map(|a| (a.name().to_string(), a.value().into_owned()))
-                            .collect(),
-                        namespaces: Arc::default(),
-                    };
-                    check_version(header.version())?;
-                    self.level = Level::Stream;
-                    self.st = St::StreamLevel;
-                    return Ok(self.emit(Event::StreamOpen(Box::new(header))));
-                }
-                "close" if self.level == Level::Stream => {
-                    self.end_stream();
-                    return Ok(self.emit(Event::StreamClose));
-                }
-                _ => {}
+            if let Some(step) = self.framing_element(&el, offset)? {
+                return Ok(step);
             }
         }
         if self.level != Level::Stream {

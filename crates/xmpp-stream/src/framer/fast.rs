@@ -40,7 +40,7 @@ impl Framer {
     /// attribute value, the end of a start tag's name, or the `/` or `>`
     /// that ends a nested tag with nothing to check, which only move the
     /// scanner to its next state. Each arm calls the transition the
-    /// scanner calls for that byte (`open_tag`, `start_tag_named`,
+    /// scanner calls for that byte (`open_tag`, `begin_name`, `start_tag_named`,
     /// `push_attr`, `open_value`, `close_value`, `finish_plain_nested_start`,
     /// `close_nested`), so the events are the scanner's; the scanner would
     /// also compact the buffer, which only saves memory and which its next
@@ -61,19 +61,7 @@ impl Framer {
             St::Text if b == b'<' => self.open_tag(p),
             // The first character of a start tag's name, or the `/` of an
             // end tag (whose name then starts).
-            St::Lt if b == b'/' || is_ascii_name_start(b) => {
-                self.decl_allowed = false;
-                let (kind, start) = if b == b'/' {
-                    (NameKind::End, p + 1 - tok)
-                } else {
-                    (NameKind::Start, p - tok)
-                };
-                self.st = St::Name {
-                    kind,
-                    start,
-                    colon: None,
-                };
-            }
+            St::Lt if b == b'/' || is_ascii_name_start(b) => self.begin_name(p, b == b'/'),
             // The end of a start tag's name.
             St::Name {
                 kind: NameKind::Start,

@@ -19,6 +19,25 @@ impl Framer {
         self.st = St::Lt;
     }
 
+    /// The transition on the byte at `p` after `<` that starts a tag's
+    /// name: the `/` of an end tag (`end_tag`; the name starts after it)
+    /// or the first byte of a start tag's name. No XML declaration may
+    /// come after a tag.
+    #[inline(always)]
+    pub(super) fn begin_name(&mut self, p: usize, end_tag: bool) {
+        self.decl_allowed = false;
+        let (kind, start) = if end_tag {
+            (NameKind::End, p + 1 - self.tok)
+        } else {
+            (NameKind::Start, p - self.tok)
+        };
+        self.st = St::Name {
+            kind,
+            start,
+            colon: None,
+        };
+    }
+
     /// [`lt`](Self::lt) for the dispatcher, which reaches it only when a
     /// chunk ended just after the `<`.
     #[inline(never)]
@@ -63,11 +82,7 @@ impl Framer {
                 // before the `>`, the stream's end, a mismatch) takes the
                 // name state.
                 self.pos = p + 1;
-                self.st = St::Name {
-                    kind: NameKind::End,
-                    start: p + 1 - self.tok,
-                    colon: None,
-                };
+                self.begin_name(p, true);
             }
             b'!' | b'?' => return self.lt_bang_or_question(p, b),
             _ if is_ascii_name_start(b) || b >= 0x80 => {
@@ -80,9 +95,7 @@ impl Framer {
                     && name_end - p <= self.limits.max_name_bytes
                     && after.is_some_and(|c| c == b'>' || c == b'/' || is_space(c));
                 if simple {
-                    self.tag.name = (p - self.tok, name_end - self.tok);
-                    self.tag.colon = None;
-                    self.clear_attrs();
+                    self.start_tag_named((p - self.tok, name_end - self.tok), None);
                     // `<name>`, a third of the start tags, skips the
                     // attribute loop.
                     if after == Some(b'>') {
@@ -92,11 +105,7 @@ impl Framer {
                     self.pos = name_end;
                     return self.tag_space(end, false);
                 }
-                self.st = St::Name {
-                    kind: NameKind::Start,
-                    start: p - self.tok,
-                    colon: None,
-                };
+                self.begin_name(p, false);
             }
             _ => return Err(self.syntax(p, "a name, '/', '!' or '?' after '<'")),
         }

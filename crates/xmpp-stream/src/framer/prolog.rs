@@ -50,6 +50,23 @@ impl Framer {
         })
     }
 
+    /// After the stream's end (XML 1.0 §2.1: only white space may follow
+    /// the root element).
+    pub(super) fn closed(&mut self, end: usize) -> Result<Step, StreamError> {
+        let mut p = self.pos;
+        while let Some(&b) = self.buf.get(p).filter(|_| p < end) {
+            if !is_space(b) {
+                return Err(StreamError::AfterClose {
+                    offset: self.offset(p),
+                });
+            }
+            p += 1;
+        }
+        self.pos = p;
+        self.tok = p;
+        Ok(Step::NeedMore)
+    }
+
     /// Markup starts with the `<` at `p` (outside the root element): the
     /// token begins there and the next state reads what follows it.
     pub(super) fn enter_markup(&mut self, p: usize) -> Step {

@@ -1,9 +1,17 @@
-//! RFC 7395: XMPP over WebSocket, one element per message.
+//! RFC 7395: XMPP over WebSocket, one element per message, the stream
+//! opened and closed by `<open/>` and `<close/>` in the framing namespace.
+
+use alloc::boxed::Box;
+use alloc::string::ToString;
+use alloc::sync::Arc;
 
 use super::Framer;
+use super::header::check_version;
+use super::state::{Level, St, Step};
 use crate::chars::is_space;
 use crate::error::StreamError;
-use crate::event::Event;
+use crate::escape::FRAMING_NS;
+use crate::event::{Element, Event, StreamHeader};
 
 impl Framer {
     /// Frames one WebSocket message (RFC 7395 §3.3.3: every message holds
@@ -62,5 +70,44 @@ impl Framer {
             }));
         }
         Ok(event)
+    }
+
+    /// RFC 7395 §3.4, §3.6, §3.7: a complete top-level element `el` at
+    /// `offset` in the framing namespace: `<open/>` starts a stream, the
+    /// first or a restarted one (after `reset`), and is out of place inside
+    /// one; `<close/>` ends the stream. `None` for any other element, which
+    /// is framed like a stanza.
+    pub(super) fn framing_element(
+        &mut self,
+        el: &Element,
+        offset: u64,
+    ) -> Result<Option<Step>, StreamError> {
+        match el.name() {
+            "open" if self.level == Level::Stream => Err(StreamError::UnexpectedElement {
+                offset,
+                name: el.qualified_name().to_string(),
+            }),
+            "open" => {
+                let header = StreamHeader {
+                    qname: el.qualified_name().to_string(),
+                    colon: el.prefix().map(str::len),
+                    ns: FRAMING_NS.to_string(),
+                    attrs: el
+                        .attributes()
+                        .map(|a| (a.name().to_string(), a.value().into_owned()))
+                        .collect(),
+                    namespaces: Arc::default(),
+                };
+                check_version(header.version())?;
+                self.level = Level::Stream;
+                self.st = St::StreamLevel;
+                Ok(Some(self.emit(Event::StreamOpen(Box::new(header)))))
+            }
+            "close" if self.level == Level::Stream => {
+                self.end_stream();
+                Ok(Some(self.emit(Event::StreamClose)))
+            }
+            _ => Ok(None),
+        }
     }
 }
