@@ -189,8 +189,7 @@ impl Framer {
             if let Some(&b) = self.buf.last() {
                 let c = class(b);
                 if c & self.fast != 0 && len <= self.fast_end {
-                    self.pos = len;
-                    self.fast = self.fast_then;
+                    self.step_over_plain(len);
                     return Ok(None);
                 }
                 let delimiter =

@@ -155,11 +155,20 @@ impl Framer {
             return false;
         };
         if class(b) & first != 0 && rest.iter().all(|&b| class(b) & then != 0) {
-            self.pos = len;
-            self.fast = then;
+            self.step_over_plain(len);
             return true;
         }
         false
+    }
+
+    /// The transition of the fast paths over bytes of the class `fast`
+    /// names, up to `len`: the state stays, and after the first byte the
+    /// following ones need only be of the class `fast_then` (name
+    /// characters after a name start).
+    #[inline(always)]
+    pub(super) fn step_over_plain(&mut self, len: usize) {
+        self.pos = len;
+        self.fast = self.fast_then;
     }
 
     /// Arms the fast paths after a run over a tiny feed, which another
