@@ -9,14 +9,23 @@
 //! - `fast`: what `next_event` decides without the scanner after a tiny
 //!   feed;
 //! - `scan`: the word-at-a-time byte scanners;
-//! - `prolog`: BOM, XML declaration, white space at stream level;
+//! - `prolog`: BOM, XML declaration, white space at stream level, what
+//!   may follow the stream's end;
 //! - `markup`: what follows `<`; `name`: qualified names; `attribute`: the
 //!   inside of a start tag; `text`: character data and CDATA;
 //!   `reference`: `&…;`;
 //! - `element`: the end of a tag, element balance, top-level elements;
 //! - `namespaces`: namespace scoping and duplicate attributes;
 //! - `header`: the stream header and the BOSH body;
-//! - `transport`: the transports; `websocket`: RFC 7395 messages.
+//! - `transport`: the transports; `websocket`: RFC 7395 messages and the
+//!   `<open/>` and `<close/>` framing elements (BOSH's checks of a body are
+//!   in the crate's `bosh` module).
+//!
+//! Each state transition is written once, as a method of the module of
+//! its construct (`open_tag`, `begin_name`, `start_tag_named`,
+//! `push_attr`, `open_value`, `close_value`, `ampersand`,
+//! `finish_plain_nested_start`, `close_nested`, `step_over_plain`); the
+//! scanner and the fast paths of `fast` call the same ones.
 
 use alloc::string::String;
 use alloc::sync::Arc;
