@@ -10,6 +10,7 @@
 //! that (the client's `<starttls/>`, its SASL `<auth/>` or `<response/>`)
 //! changes nothing yet: the answer decides.
 
+use crate::event::Element;
 use crate::framer::Transport;
 
 /// The namespace of STARTTLS negotiation (RFC 6120 §5.4).
@@ -89,6 +90,31 @@ pub fn restart_after(transport: Transport, name: &str, namespace: &str) -> Resta
         (Transport::Tcp, "proceed", TLS_NS) => Restart::AfterTls,
         (Transport::Tcp | Transport::WebSocket, "success", SASL_NS) => Restart::Now,
         _ => Restart::No,
+    }
+}
+
+impl Element {
+    /// Whether this element ends the stream's current XML document so that
+    /// the next bytes are TLS records or a new stream header: `<proceed/>` in
+    /// `urn:ietf:params:xml:ns:xmpp-tls` (RFC 6120 §5.4.3.3) or `<success/>`
+    /// in `urn:ietf:params:xml:ns:xmpp-sasl` (RFC 6120 §6.4.6).
+    ///
+    /// That is the TCP answer, for a received element; for any transport
+    /// and either party, [`restart_after`](Self::restart_after) also says
+    /// whether TLS starts.
+    pub fn restarts_stream(&self) -> bool {
+        matches!(
+            (self.name(), self.namespace()),
+            ("proceed", "urn:ietf:params:xml:ns:xmpp-tls")
+                | ("success", "urn:ietf:params:xml:ns:xmpp-sasl")
+        )
+    }
+
+    /// What the stream does after this element over `transport`, for the
+    /// party that received it as for the one that sent it (RFC 6120
+    /// §4.3.3, §5.4.3.3, §6.4.6); see [`restart_after`](crate::restart_after).
+    pub fn restart_after(&self, transport: Transport) -> Restart {
+        restart_after(transport, self.name(), self.namespace())
     }
 }
 

@@ -654,7 +654,7 @@ fn deep_nesting_is_linear_and_bounded() {
 
 #[test]
 fn word_scans_stop_where_the_byte_loop_stops() {
-    use super::{scan, scan_attr, scan_name, scan_text};
+    use super::scan::{scan, scan_attr, scan_name, scan_text};
     use crate::chars::{is_ascii_name_char, is_attr_plain, is_text_plain};
     // Bytes next to a stop byte, to catch a flag that a carry or borrow
     // of the word arithmetic put before the real one.
