@@ -85,6 +85,7 @@ well_known! {
     "jabber:client",
     "jabber:server",
     "jabber:component:accept",
+    "jabber:component:connect",
     "http://etherx.jabber.org/streams",
     "urn:ietf:params:xml:ns:xmpp-stanzas",
     "urn:ietf:params:xml:ns:xmpp-streams",

@@ -13,7 +13,8 @@
 //!   unknown attributes, children and text stay;
 //! - read it as a typed [`Stanza`] ([`Message`], [`Presence`], [`Iq`]) whose
 //!   stanza namespace is a runtime value ([`StanzaNs`]: `jabber:client`,
-//!   `jabber:server`, `jabber:component:accept`) and whose addresses are
+//!   `jabber:server`, and XEP-0114's `jabber:component:accept` and `:connect`)
+//!   and whose addresses are
 //!   [`xmpp_jid::Jid`]s; a bad address or payload is an [`InvalidStanza`]
 //!   for that stanza alone, with the raw element readable and the error
 //!   reply ready;
@@ -179,8 +180,8 @@ pub use sasl::{SASL_NS, Sasl, SaslCondition};
 pub use sasl2::{BIND2_NS, Bind2, Bound, Sasl2, UserAgent};
 pub use sm::{Csi, Sm};
 pub use stanza::{
-    CLIENT_NS, COMPONENT_NS, Header, InvalidStanza, Iq, IqType, Message, MessageType, Presence,
-    PresenceType, ReadError, SERVER_NS, Show, Stanza, StanzaNs,
+    CLIENT_NS, COMPONENT_CONNECT_NS, COMPONENT_NS, Header, InvalidStanza, Iq, IqType, Message,
+    MessageType, Presence, PresenceType, ReadError, SERVER_NS, Show, Stanza, StanzaNs,
 };
 pub use stanza_error::{DefinedCondition, ErrorType, STANZAS_NS, StanzaError};
 pub use stream_error::{STREAM_NS, STREAMS_NS, StreamCondition, StreamError};

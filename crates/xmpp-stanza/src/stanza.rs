@@ -76,8 +76,12 @@ pub use presence::{Presence, PresenceType, Show};
 pub const CLIENT_NS: &str = "jabber:client";
 /// The server-to-server content namespace (RFC 6120 §4.8.3).
 pub const SERVER_NS: &str = "jabber:server";
-/// The component content namespace (XEP-0114).
+/// The component content namespace of a component that connects to a
+/// server (XEP-0114 §3, "accept" mode on the server's side).
 pub const COMPONENT_NS: &str = "jabber:component:accept";
+/// The component content namespace of a server that connects to a
+/// component (XEP-0114 §3, "connect" mode); its stanzas are the same.
+pub const COMPONENT_CONNECT_NS: &str = "jabber:component:connect";
 
 /// The namespace stanzas are qualified by: a runtime value, so one program
 /// handles client, server and component streams alike.
@@ -91,6 +95,8 @@ pub enum StanzaNs {
     Server,
     /// `jabber:component:accept`.
     Component,
+    /// `jabber:component:connect`.
+    ComponentConnect,
 }
 
 impl StanzaNs {
@@ -100,6 +106,7 @@ impl StanzaNs {
             Self::Client => CLIENT_NS,
             Self::Server => SERVER_NS,
             Self::Component => COMPONENT_NS,
+            Self::ComponentConnect => COMPONENT_CONNECT_NS,
         }
     }
 
@@ -109,6 +116,7 @@ impl StanzaNs {
             CLIENT_NS => Self::Client,
             SERVER_NS => Self::Server,
             COMPONENT_NS => Self::Component,
+            COMPONENT_CONNECT_NS => Self::ComponentConnect,
             _ => return None,
         })
     }
@@ -555,3 +563,22 @@ fn text_child(name: &str, ns: StanzaNs, lang: Option<&str>, text: &str) -> Node 
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod component_namespaces {
+    use super::*;
+
+    /// XEP-0114's two modes carry the same stanzas in their own
+    /// namespaces; both are typed, and each writes back its own.
+    #[test]
+    fn both_component_namespaces_are_stanza_namespaces() {
+        for (ns, want) in [
+            (COMPONENT_NS, StanzaNs::Component),
+            (COMPONENT_CONNECT_NS, StanzaNs::ComponentConnect),
+        ] {
+            assert_eq!(StanzaNs::from_ns(ns), Some(want));
+            assert_eq!(want.as_str(), ns);
+        }
+        assert_eq!(StanzaNs::from_ns("jabber:component:other"), None);
+    }
+}

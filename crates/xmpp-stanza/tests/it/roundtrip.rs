@@ -114,7 +114,12 @@ proptest! {
     #[test]
     fn typed_stanzas_round_trip_with_any_payload(
         kind in prop_oneof![Just("message"), Just("presence"), Just("iq")],
-        ns in prop_oneof![Just("jabber:client"), Just("jabber:server"), Just("jabber:component:accept")],
+        ns in prop_oneof![
+            Just("jabber:client"),
+            Just("jabber:server"),
+            Just("jabber:component:accept"),
+            Just("jabber:component:connect"),
+        ],
         type_ in prop_oneof![Just(None), Just(Some("chat")), Just(Some("get")), Just(Some("result")),
                              Just(Some("unavailable")), Just(Some("weird"))],
         payloads in prop::collection::vec(tree(), 0..3),
