@@ -82,6 +82,10 @@ pub enum Event {
     Session(ClientEvent),
 }
 
+/// How long a write may make no progress before the connection counts as
+/// lost (a server that stopped reading).
+const WRITE_STALL: core::time::Duration = core::time::Duration::from_secs(30);
+
 #[derive(Debug)]
 enum Command {
     Send(Box<Stanza>),
@@ -201,7 +205,7 @@ async fn drive(
     let mut app_gone = false;
     let mut reported = false;
     loop {
-        if !io.flush(|| machine.poll_transmit()).await {
+        if !io.flush(WRITE_STALL, || machine.poll_transmit()).await {
             machine.connection_lost();
         }
         // No event is held across the handshake's await.
@@ -237,7 +241,7 @@ async fn drive(
             continue;
         }
         if machine.is_closed() {
-            io.flush(|| machine.poll_transmit()).await;
+            io.flush(WRITE_STALL, || machine.poll_transmit()).await;
             io.shutdown().await;
             // Stanzas sent while the connection was ending go out when the
             // session resumes, or come back with the unacknowledged ones

@@ -167,12 +167,20 @@ impl Io {
 }
 
 impl Io {
-    /// Writes every transmit `next` gives; `false` when a write failed
-    /// (the rest stay with the machine).
-    pub(crate) async fn flush(&mut self, mut next: impl FnMut() -> Option<Vec<u8>>) -> bool {
+    /// Writes every transmit `next` gives; `false` when a write failed or
+    /// made no progress for `stall` (a peer that stopped reading: its
+    /// connection is then lost, and what it had not acknowledged goes to
+    /// its resumption state, instead of holding its task, and everyone
+    /// routing to it, forever). The rest stay with the machine.
+    pub(crate) async fn flush(
+        &mut self,
+        stall: core::time::Duration,
+        mut next: impl FnMut() -> Option<Vec<u8>>,
+    ) -> bool {
         while let Some(bytes) = next() {
-            if self.write(bytes).await.is_err() {
-                return false;
+            match tokio::time::timeout(stall, self.write(bytes)).await {
+                Ok(Ok(())) => {}
+                _ => return false,
             }
         }
         true

@@ -81,7 +81,7 @@ mod tls;
 
 pub use client::{ClientSession, ConnectOptions, Event as ClientSessionEvent, connect};
 pub use server::{
-    Direction, Event as ServerSessionEvent, Listener, ListenerKind, ServerSession, SessionSender,
-    Tap, WEBSOCKET_PATH,
+    DEFAULT_WRITE_STALL, Direction, Event as ServerSessionEvent, Listener, ListenerKind,
+    ServerSession, SessionSender, Tap, WEBSOCKET_PATH,
 };
 pub use tls::{CertSource, ServerTls, Trust, client_config as tls_client_config};

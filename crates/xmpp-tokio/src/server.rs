@@ -85,6 +85,10 @@ enum Command {
 /// scratch buffers ([`Server::shrink_idle`]).
 const QUIET: core::time::Duration = core::time::Duration::from_secs(1);
 
+/// How long a write to a client may make no progress before its
+/// connection counts as lost ([`Listener::with_write_stall`]).
+pub const DEFAULT_WRITE_STALL: core::time::Duration = core::time::Duration::from_secs(10);
+
 /// Commands queued per session before `send` reports it full.
 const COMMAND_QUEUE: usize = 256;
 
@@ -131,6 +135,7 @@ pub struct Listener {
     config: std::sync::Arc<ServerConfig>,
     tls: Option<ServerTls>,
     tap: Option<Tap>,
+    write_stall: core::time::Duration,
 }
 
 impl Listener {
@@ -168,7 +173,20 @@ impl Listener {
             config: std::sync::Arc::new(config),
             tls,
             tap: None,
+            write_stall: DEFAULT_WRITE_STALL,
         })
+    }
+
+    /// How long a write to a client may make no progress before its
+    /// connection counts as lost ([`DEFAULT_WRITE_STALL`]). A client that
+    /// stops reading then loses its connection (and keeps what it had not
+    /// acknowledged for resumption) instead of filling its queue, so an
+    /// application routing to it with
+    /// [`SessionSender::send_within`] waits at most about this long.
+    #[must_use]
+    pub fn with_write_stall(mut self, stall: core::time::Duration) -> Self {
+        self.write_stall = stall;
+        self
     }
 
     /// Every session accepted from now on shows its stream to `tap`.
@@ -212,7 +230,15 @@ impl Listener {
         let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
         let tls = self.tls.clone();
         let tap = self.tap.clone().map(|t| Box::new((t, peer, self.kind)));
-        tokio::spawn(drive(io, Box::new(machine), tls, tap, event_tx, command_rx));
+        let settings = (tls, self.write_stall);
+        tokio::spawn(drive(
+            io,
+            Box::new(machine),
+            settings,
+            tap,
+            event_tx,
+            command_rx,
+        ));
         Ok(ServerSession {
             events,
             sender: SessionSender { commands },
@@ -446,7 +472,7 @@ fn apply(machine: &mut Server, command: Command) -> Option<Stanza> {
 async fn drive(
     mut io: Io,
     mut machine: Box<Server>,
-    tls: Option<ServerTls>,
+    (tls, write_stall): (Option<ServerTls>, core::time::Duration),
     tap: Option<Box<(Tap, SocketAddr, ListenerKind)>>,
     events: mpsc::Sender<Box<Event>>,
     mut commands: mpsc::Receiver<Command>,
@@ -471,7 +497,7 @@ async fn drive(
         bytes
     };
     loop {
-        if !io.flush(|| transmit(&mut machine)).await {
+        if !io.flush(write_stall, || transmit(&mut machine)).await {
             machine.connection_lost();
         }
         // No event is held across the handshake's await: the task's size
@@ -513,7 +539,7 @@ async fn drive(
         if machine.is_closed() {
             // Boxed, like the TLS handshake: an await point's state is
             // part of the task's size for the connection's whole life.
-            Box::pin(io.flush(|| transmit(&mut machine))).await;
+            Box::pin(io.flush(write_stall, || transmit(&mut machine))).await;
             Box::pin(io.shutdown()).await;
             // Stanzas queued while the connection was ending are not lost:
             // no more are taken, and those queued go into the resumption

@@ -380,3 +380,86 @@ async fn a_stanza_sent_before_binding_comes_back() {
     assert_eq!(refused, Some(early));
     session.close().await;
 }
+
+/// A client that stops reading loses its connection once a write makes
+/// no progress for the listener's write stall: the server's session ends
+/// resumable, and a router waiting for room (`send_within`) gets its
+/// stanza back instead of waiting forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_cut_after_the_write_stall() {
+    let config = ServerConfig::new(DOMAIN, secret()).tls(TlsPolicy::Off);
+    let listener = Listener::bind(
+        "127.0.0.1:0".parse().expect("addr"),
+        ListenerKind::Tcp,
+        config,
+        None,
+    )
+    .await
+    .expect("bind")
+    .with_write_stall(Duration::from_millis(300));
+    let addr = listener.local_addr().expect("addr");
+    let server = tokio::spawn(async move {
+        let mut session = listener.accept().await.expect("accept");
+        let mut flood = None;
+        while let Some(event) = session.next_event().await {
+            match event {
+                ServerSessionEvent::Session(ServerEvent::CredentialsRequest {
+                    request, ..
+                }) => {
+                    session.provide_credentials(juliet_credentials(&request));
+                }
+                ServerSessionEvent::Session(ServerEvent::BindRequest { suggested, .. }) => {
+                    session.accept_bind(&suggested);
+                }
+                ServerSessionEvent::Session(ServerEvent::TokenRequest { .. }) => {
+                    session.decline_token();
+                }
+                ServerSessionEvent::Session(ServerEvent::Bound { jid }) => {
+                    let sender = session.sender();
+                    let body = "x".repeat(16 * 1024);
+                    flood = Some(tokio::spawn(async move {
+                        // Until the session is gone: a router's wait for
+                        // room ends with the stanza handed back.
+                        loop {
+                            let m = Message::chat(StanzaNs::Client, jid.clone().into(), &body);
+                            if sender
+                                .send_within(Stanza::Message(m), Duration::from_secs(5))
+                                .await
+                                .is_err()
+                            {
+                                return;
+                            }
+                        }
+                    }));
+                }
+                ServerSessionEvent::Resumable(_) => {
+                    flood.take().expect("bound first").await.expect("flood");
+                    return;
+                }
+                _ => {}
+            }
+        }
+        panic!("the session ended without a resumption state");
+    });
+    let mut client =
+        xmpp_tokio::connect(client(juliet().tls(TlsPolicy::Off), addr, Trust::Insecure))
+            .await
+            .expect("connect");
+    let bound = async {
+        while let Some(event) = client.next_event().await {
+            if let ClientSessionEvent::Session(ClientEvent::Bound { .. }) = event {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), bound)
+        .await
+        .expect("bound in time");
+    // The application takes no more events: its driver stops reading, and
+    // the server's writes stall.
+    tokio::time::timeout(Duration::from_secs(20), server)
+        .await
+        .expect("the stalled session ends in time")
+        .expect("server task");
+    drop(client);
+}
