@@ -177,6 +177,7 @@ impl Served {
         let mut errors = Vec::new();
         let (mut connections, mut events) = (0, 0);
         let mut not_xml = 0;
+        let mut after_close = 0;
         for (i, (transport, t)) in traces.values().enumerate() {
             connections += 1;
             // slixmpp tries direct TLS on the STARTTLS port first: a
@@ -197,6 +198,14 @@ impl Served {
             } else {
                 tap::client_open(&t.c2s)
             };
+            // RFC 6120 §4.4: nothing may follow a party's close. slixmpp
+            // sometimes answers a roster push it read after sending its
+            // own close (a race on its side): noted, and the stream read
+            // up to the close.
+            let (c2s, late) = tap::until_close(c2s);
+            if late {
+                after_close += 1;
+            }
             for (direction, bytes) in [("c2s", c2s), ("s2c", t.s2c.clone())] {
                 let path = dir.join(format!("traced-{i}-{transport}-{direction}.xml"));
                 match tap::check(xmpp, &path, &bytes, transport) {
@@ -209,7 +218,8 @@ impl Served {
         let detail = if errors.is_empty() {
             format!(
                 "{connections} connections, {events} events read with no error \
-                 ({not_xml} opened with a TLS ClientHello, each refused with a stream error)"
+                 ({not_xml} opened with a TLS ClientHello, each refused with a stream error; \
+                 {after_close} clients sent data after their own close, RFC 6120 §4.4)"
             )
         } else {
             format!("{connections} connections: {}", errors.join("; "))

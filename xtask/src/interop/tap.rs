@@ -135,6 +135,31 @@ pub(super) fn client_stream(c2s: &[u8]) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// The client's stream up to and including its close (`</stream:stream>`
+/// or RFC 7395's `<close/>`), and whether anything but white space
+/// followed it, which RFC 6120 §4.4 forbids.
+pub(super) fn until_close(c2s: Vec<u8>) -> (Vec<u8>, bool) {
+    let end = [b"</stream:stream>".as_slice(), b"<close ".as_slice()]
+        .into_iter()
+        .filter_map(|close| {
+            let at = c2s.windows(close.len()).position(|w| w == close)?;
+            let rest = c2s.get(at..)?;
+            let len = rest.iter().position(|&b| b == b'>')? + 1;
+            Some(at + len)
+        })
+        .min();
+    match end {
+        Some(end)
+            if c2s
+                .get(end..)
+                .is_some_and(|r| r.iter().any(|b| !b.is_ascii_whitespace())) =>
+        {
+            (c2s.get(..end).unwrap_or_default().to_vec(), true)
+        }
+        _ => (c2s, false),
+    }
+}
+
 /// The client's direction of a WebSocket session (RFC 7395 §3.4) as one
 /// stream: its first `<open/>` kept, the one it sends after `<success/>`
 /// (§3.5) left out.
@@ -192,6 +217,22 @@ pub(super) fn check(xmpp: &Path, path: &PathBuf, bytes: &[u8], transport: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn data_after_the_close_is_cut_and_noted() {
+        let (s, late) = until_close(b"<a/></stream:stream><iq/>".to_vec());
+        assert_eq!(
+            (s.as_slice(), late),
+            (b"<a/></stream:stream>".as_slice(), true)
+        );
+        let (s, late) = until_close(b"<a/></stream:stream>\n".to_vec());
+        assert_eq!(
+            (s.as_slice(), late),
+            (b"<a/></stream:stream>\n".as_slice(), false)
+        );
+        let (s, late) = until_close(b"<a/>".to_vec());
+        assert_eq!((s.as_slice(), late), (b"<a/>".as_slice(), false));
+    }
 
     #[test]
     fn later_opens_are_left_out_of_a_websocket_client_stream() {
