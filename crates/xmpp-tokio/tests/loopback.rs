@@ -43,15 +43,7 @@ fn serve(listener: Listener) {
                         continue;
                     };
                     match event {
-                        ServerEvent::CredentialsRequest { request, .. } => {
-                            session.provide_credentials(juliet_credentials(&request));
-                        }
-                        ServerEvent::BindRequest { suggested, .. } => {
-                            session.accept_bind(&suggested);
-                        }
-                        ServerEvent::TokenRequest { .. } => {
-                            session.decline_token();
-                        }
+                        e if answer_login(&session, &e) => {}
                         ServerEvent::Stanza(Stanza::Message(m)) => {
                             let mut echo = m.clone();
                             echo.header.to = m.header.from.clone();
@@ -63,6 +55,24 @@ fn serve(listener: Listener) {
             });
         }
     });
+}
+
+/// Answers the login's decisions (juliet's credentials, the suggested
+/// resource, no FAST token); `false` for any other event.
+fn answer_login(session: &xmpp_tokio::ServerSession, event: &ServerEvent) -> bool {
+    match event {
+        ServerEvent::CredentialsRequest { request, .. } => {
+            session.provide_credentials(juliet_credentials(request));
+        }
+        ServerEvent::BindRequest { suggested, .. } => {
+            session.accept_bind(suggested);
+        }
+        ServerEvent::TokenRequest { .. } => {
+            session.decline_token();
+        }
+        _ => return false,
+    }
+    true
 }
 
 /// Juliet's keys (password `r0m30`) for the mechanism asked; nobody else
@@ -257,17 +267,7 @@ async fn stanzas_queued_while_the_connection_ends_are_kept_for_resumption() {
         let mut flood = None;
         while let Some(event) = session.next_event().await {
             match event {
-                ServerSessionEvent::Session(ServerEvent::CredentialsRequest {
-                    request, ..
-                }) => {
-                    session.provide_credentials(juliet_credentials(&request));
-                }
-                ServerSessionEvent::Session(ServerEvent::BindRequest { suggested, .. }) => {
-                    session.accept_bind(&suggested);
-                }
-                ServerSessionEvent::Session(ServerEvent::TokenRequest { .. }) => {
-                    session.decline_token();
-                }
+                ServerSessionEvent::Session(e) if answer_login(&session, &e) => {}
                 ServerSessionEvent::Session(ServerEvent::Bound { jid }) => {
                     let sender = session.sender();
                     flood = Some(tokio::spawn(async move {
@@ -403,17 +403,7 @@ async fn a_client_that_stops_reading_is_cut_after_the_write_stall() {
         let mut flood = None;
         while let Some(event) = session.next_event().await {
             match event {
-                ServerSessionEvent::Session(ServerEvent::CredentialsRequest {
-                    request, ..
-                }) => {
-                    session.provide_credentials(juliet_credentials(&request));
-                }
-                ServerSessionEvent::Session(ServerEvent::BindRequest { suggested, .. }) => {
-                    session.accept_bind(&suggested);
-                }
-                ServerSessionEvent::Session(ServerEvent::TokenRequest { .. }) => {
-                    session.decline_token();
-                }
+                ServerSessionEvent::Session(e) if answer_login(&session, &e) => {}
                 ServerSessionEvent::Session(ServerEvent::Bound { jid }) => {
                     let sender = session.sender();
                     let body = "x".repeat(16 * 1024);
