@@ -150,7 +150,7 @@ fn frame(
     input: &[u8],
     chunk: usize,
     keep: bool,
-) -> (Framer, Vec<xmpp_stream::Element>, bool) {
+) -> (Framer, Vec<xmpp_stream::Frame>, bool) {
     let mut f = Framer::with_limits(transport, limits).unwrap();
     let mut frames = Vec::new();
     for c in input.chunks(chunk) {

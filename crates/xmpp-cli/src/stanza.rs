@@ -33,7 +33,7 @@ use crate::io::{Exit, emit, usage};
 const USAGE: &str = "usage: xmpp stanza [--chunk N] [--transport tcp|websocket|bosh|bosh-requests] [--max-stanza BYTES] [FILE|-]";
 
 /// The JSON line of one framed element; `false` when it is not valid.
-fn element_json(frame: &xmpp_stream::Element) -> (Value, bool) {
+fn element_json(frame: &xmpp_stream::Frame) -> (Value, bool) {
     let element = match Element::from_frame(frame) {
         Ok(e) => e,
         Err(e) => {

@@ -47,7 +47,7 @@ fn nonza_condition(element: &Element, e: &PayloadError) -> &'static str {
 }
 
 /// The JSON `xmpp stanza` prints for a framed element, or the error.
-fn element_value(py: Python<'_>, frame: &xmpp_stream::Element) -> PyResult<Value> {
+fn element_value(py: Python<'_>, frame: &xmpp_stream::Frame) -> PyResult<Value> {
     let element = Element::from_frame(frame)
         .map_err(|e| stanza_error(py, e.to_string(), e.condition().as_str(), None, None))?;
     let is_stanza = matches!(element.name(), "message" | "presence" | "iq")
@@ -124,7 +124,7 @@ pub(crate) fn frame_one(
     py: Python<'_>,
     bytes: &[u8],
     ns: &str,
-) -> PyResult<Box<xmpp_stream::Element>> {
+) -> PyResult<Box<xmpp_stream::Frame>> {
     let framing = |e: &xmpp_stream::StreamError| {
         stanza_error(py, e.to_string(), e.condition().as_str(), None, None)
     };

@@ -54,7 +54,7 @@
 //!   serialization writes default-namespace declarations where the
 //!   namespace changes and its own `ns0`, `ns1`… prefixes for namespaced
 //!   attributes. The exact received bytes are
-//!   [`xmpp_stream::Element::xml`], for forwarding.
+//!   [`xmpp_stream::Frame::xml`], for forwarding.
 //! - White space between children is kept as text nodes (lossless); typed
 //!   accessors ignore it.
 //! - A typed stanza keeps its children as nodes and reads bodies, show,

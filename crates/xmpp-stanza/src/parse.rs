@@ -58,7 +58,7 @@ impl Element {
     ///
     /// A loop over many frames can use a [`TreeBuilder`] instead, which
     /// keeps the scratch buffers from one tree to the next.
-    pub fn from_frame(frame: &xmpp_stream::Element) -> Result<Self, ParseError> {
+    pub fn from_frame(frame: &xmpp_stream::Frame) -> Result<Self, ParseError> {
         onepass::trusted_once(frame.xml(), frame.namespaces())
     }
 
@@ -67,7 +67,7 @@ impl Element {
     /// the differential tests and the `stanza_parse` fuzz target hold the
     /// trusted pass to; there is no other reason to call it.
     #[doc(hidden)]
-    pub fn from_frame_via_quick_xml(frame: &xmpp_stream::Element) -> Result<Self, ParseError> {
+    pub fn from_frame_via_quick_xml(frame: &xmpp_stream::Frame) -> Result<Self, ParseError> {
         let unbounded = Limits::default()
             .with_max_element_bytes(usize::MAX)
             .with_max_depth(usize::MAX)
@@ -146,7 +146,7 @@ impl TreeBuilder {
     }
 
     /// [`Element::from_frame`], reusing the buffers.
-    pub fn from_frame(&mut self, frame: &xmpp_stream::Element) -> Result<Element, ParseError> {
+    pub fn from_frame(&mut self, frame: &xmpp_stream::Frame) -> Result<Element, ParseError> {
         onepass::trusted(frame.xml(), frame.namespaces(), &mut self.scratch)
     }
 

@@ -383,7 +383,7 @@ impl Stanza {
     }
 
     /// Parses a framed element and reads it as a stanza.
-    pub fn from_frame(frame: &xmpp_stream::Element) -> Result<Self, ReadError> {
+    pub fn from_frame(frame: &xmpp_stream::Frame) -> Result<Self, ReadError> {
         let e = Element::from_frame(frame).map_err(ReadError::Parse)?;
         Self::from_element(e).map_err(ReadError::Stanza)
     }
@@ -410,7 +410,7 @@ impl Stanza {
     /// assert_eq!(m.body(Some("de")).as_deref(), Some("Hallo"));
     /// ```
     pub fn from_frame_with_lang(
-        frame: &xmpp_stream::Element,
+        frame: &xmpp_stream::Frame,
         stream_lang: Option<&str>,
     ) -> Result<Self, ReadError> {
         let mut s = Self::from_frame(frame)?;

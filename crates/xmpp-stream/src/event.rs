@@ -1,5 +1,5 @@
 //! What the framer produces: [`Event`]s carrying a [`StreamHeader`] or a
-//! framed top-level [`Element`] (RFC 6120 §4.1: stanzas and other first-level
+//! framed top-level [`Frame`] (RFC 6120 §4.1: stanzas and other first-level
 //! children of the stream).
 
 use alloc::borrow::Cow;
@@ -24,7 +24,7 @@ pub enum Event {
     /// §3.4) or a BOSH `<body>` start tag (XEP-0124 §7).
     StreamOpen(Box<StreamHeader>),
     /// One complete top-level element: a stanza or a nonza.
-    Element(Box<Element>),
+    Element(Box<Frame>),
     /// White space between top-level elements (RFC 6120 §4.6.1 keepalive);
     /// one event per run, reported as soon as the run starts.
     Whitespace,
@@ -220,7 +220,7 @@ pub(crate) struct Routing {
 /// inherits from the stream header. It can be forwarded as is or parsed on
 /// its own later.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Element {
+pub struct Frame {
     pub(crate) xml: String,
     /// The qualified name, after the `<`.
     pub(crate) qname: Span,
@@ -231,7 +231,7 @@ pub struct Element {
     pub(crate) namespaces: Arc<Namespaces>,
 }
 
-impl Element {
+impl Frame {
     fn slice(&self, (a, b): Span) -> &str {
         self.xml.get(a..b).unwrap_or_default()
     }

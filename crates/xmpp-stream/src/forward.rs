@@ -1,16 +1,16 @@
 //! Forwarding a framed element to another stream without building a tree.
 //!
-//! A framed [`Element`]'s exact bytes ([`Element::xml`]) are only complete
+//! A framed [`Frame`]'s exact bytes ([`Frame::xml`]) are only complete
 //! together with the stream header they came under: unprefixed names may
 //! take the stream's default namespace (the content namespace, RFC 6120
 //! §4.8.2), and prefixed names may use a prefix that only the header
 //! declares (`db:` of XEP-0220 dialback on server-to-server streams,
 //! `stream:`). A router that moves a stanza from a client's stream to a
 //! server's also stamps `from` (RFC 6120 §8.1.2.1) and turns `jabber:client`
-//! into `jabber:server` (§4.8.2). [`Element::write_forwarded`] does all of
+//! into `jabber:server` (§4.8.2). [`Frame::write_forwarded`] does all of
 //! that by editing the top start tag alone, at positions the framer already
 //! knows or finds by walking that tag, and copies every other byte as is.
-//! [`Element::uses_stream_prefixes`] tells when the bytes lean on the
+//! [`Frame::uses_stream_prefixes`] tells when the bytes lean on the
 //! header's prefixes; it is computed on demand (one pass over the bytes),
 //! so framing pays nothing for it.
 
@@ -18,9 +18,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::escape::escape_attribute;
-use crate::event::{Attributes, Element, Span};
+use crate::event::{Attributes, Frame, Span};
 
-/// How [`Element::write_forwarded`] rewrites an element for the stream it
+/// How [`Frame::write_forwarded`] rewrites an element for the stream it
 /// goes to. Built with [`Forward::new`] and the setters.
 ///
 /// ```
@@ -69,7 +69,7 @@ impl<'a> Forward<'a> {
     }
 }
 
-impl Element {
+impl Frame {
     /// Whether the element's bytes use a namespace prefix that is declared
     /// on the stream header and nowhere inside the element (`db:result` on
     /// a server-to-server stream): such bytes do not parse on their own or

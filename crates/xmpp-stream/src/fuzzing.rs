@@ -52,7 +52,7 @@ pub struct ValidStream {
 /// A standalone top-level element of `jabber:client` (its namespace
 /// declared on it) as XML text: what [`ValidStream`] puts in its streams,
 /// for code that reads one element at a time (xmpp-stanza's
-/// `Element::from_bytes` parses every one).
+/// `Frame::from_bytes` parses every one).
 ///
 /// ```
 /// use arbitrary::{Arbitrary, Unstructured};

@@ -96,7 +96,7 @@ pub use escape::{
     FRAMING_NS, HTTPBIND_NS, Header, REPLACEMENT, STREAM_NS, XBOSH_NS, decode_reference,
     escape_attribute, escape_text, unescape_attribute, unescape_text, write_close, write_open,
 };
-pub use event::{Attribute, Attributes, Element, Event, Namespaces, StreamHeader, XML_NS};
+pub use event::{Attribute, Attributes, Event, Frame, Namespaces, StreamHeader, XML_NS};
 pub use forward::Forward;
 pub use framer::{Framer, Transport};
 #[cfg(feature = "arbitrary")]

@@ -10,7 +10,7 @@
 //! that (the client's `<starttls/>`, its SASL `<auth/>` or `<response/>`)
 //! changes nothing yet: the answer decides.
 
-use crate::event::Element;
+use crate::event::Frame;
 use crate::framer::Transport;
 
 /// The namespace of STARTTLS negotiation (RFC 6120 §5.4).
@@ -93,7 +93,7 @@ pub fn restart_after(transport: Transport, name: &str, namespace: &str) -> Resta
     }
 }
 
-impl Element {
+impl Frame {
     /// Whether this element ends the stream's current XML document so that
     /// the next bytes are TLS records or a new stream header: `<proceed/>` in
     /// `urn:ietf:params:xml:ns:xmpp-tls` (RFC 6120 §5.4.3.3) or `<success/>`

@@ -1,4 +1,4 @@
-//! `xmpp_stream::Element::write_forwarded`: what it writes stands on its
+//! `xmpp_stream::Frame::write_forwarded`: what it writes stands on its
 //! own (it frames under a header that declares nothing it relies on, and
 //! parses standalone) and is the original tree with only `from` and the
 //! content namespace changed.
@@ -11,7 +11,7 @@ const DIALBACK: &str = "jabber:server:dialback";
 
 /// The one element of `xml` framed under a c2s header that also declares
 /// the dialback prefix (as an s2s header would) and a `p` prefix.
-fn frame(xml: &str) -> Option<xmpp_stream::Element> {
+fn frame(xml: &str) -> Option<xmpp_stream::Frame> {
     let mut framer = Framer::new(Transport::Tcp);
     framer.feed(
         format!(
@@ -73,7 +73,7 @@ fn canon(e: &Element) -> String {
 }
 
 /// The one element of a stream of `header_ns` holding `xml`, framed.
-fn reframe(header_ns: &str, xml: &str) -> Result<xmpp_stream::Element, String> {
+fn reframe(header_ns: &str, xml: &str) -> Result<xmpp_stream::Frame, String> {
     let mut framer = Framer::new(Transport::Tcp);
     framer.feed(
         format!(

@@ -13,7 +13,7 @@ use xmpp_stanza::Element;
 use xmpp_stream::{Event, Framer, Limits, Transport};
 
 /// The two paths agree: the same tree, or errors of the same condition.
-fn agree(frame: &xmpp_stream::Element) -> Result<(), String> {
+fn agree(frame: &xmpp_stream::Frame) -> Result<(), String> {
     let ours = Element::from_frame(frame);
     let reference = Element::from_frame_via_quick_xml(frame);
     match (&ours, &reference) {

@@ -62,7 +62,7 @@ pub(crate) fn cases() -> Vec<Case> {
 
 /// Frames `xml` inside a stream of content namespace `ns`; returns the one
 /// element.
-pub(crate) fn frame(ns: &str, xml: &str) -> Result<xmpp_stream::Element, String> {
+pub(crate) fn frame(ns: &str, xml: &str) -> Result<xmpp_stream::Frame, String> {
     let mut framer = Framer::new(Transport::Tcp);
     framer.feed(
         format!(
@@ -293,7 +293,7 @@ fn has_jid_normalized(orig: &Element, back: &Element) -> bool {
         && attr_set(orig).len() == attr_set(back).len()
 }
 
-fn frame_in(ns: &str, xml: &str) -> Result<xmpp_stream::Element, String> {
+fn frame_in(ns: &str, xml: &str) -> Result<xmpp_stream::Frame, String> {
     frame(ns, xml).map_err(|e| format!("reframe: {e}"))
 }
 

@@ -14,7 +14,7 @@ use super::state::{
 use super::{Framer, Transport};
 use crate::error::{Limit, StreamError};
 use crate::escape::FRAMING_NS;
-use crate::event::{Element, Event, NsRef, Routing, Span, XML_NS};
+use crate::event::{Event, Frame, NsRef, Routing, Span, XML_NS};
 
 pub(super) const TOP_LEVEL_NAMESPACE: &str =
     "the stream's content namespace or one declared on the element (RFC 6120 §4.8.2)";
@@ -316,7 +316,7 @@ impl Framer {
         // Built in its box at once, and only the owning part of `top`
         // taken: the element is some 200 bytes that would otherwise be
         // written twice, and `top` once more.
-        let el = Box::new(Element {
+        let el = Box::new(Frame {
             xml,
             qname: self.top.qname,
             colon: self.top.colon,

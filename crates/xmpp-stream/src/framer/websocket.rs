@@ -11,7 +11,7 @@ use super::state::{Level, St, Step};
 use crate::chars::is_space;
 use crate::error::StreamError;
 use crate::escape::FRAMING_NS;
-use crate::event::{Element, Event, StreamHeader};
+use crate::event::{Event, Frame, StreamHeader};
 
 impl Framer {
     /// Frames one WebSocket message (RFC 7395 §3.3.3: every message holds
@@ -79,7 +79,7 @@ impl Framer {
     /// is framed like a stanza.
     pub(super) fn framing_element(
         &mut self,
-        el: &Element,
+        el: &Frame,
         offset: u64,
     ) -> Result<Option<Step>, StreamError> {
         match el.name() {

@@ -205,7 +205,7 @@ impl Tap {
     /// Parses a framed element into a tree and a typed value, and checks
     /// that both write back to themselves: the tree standalone and inside
     /// a stream, the typed value through its element.
-    fn check(&mut self, frame: &xmpp_stream::Element) -> Result<Received> {
+    fn check(&mut self, frame: &xmpp_stream::Frame) -> Result<Received> {
         let tree = Element::from_frame(frame)
             .map_err(|e| self.fail(format!("xmpp-stanza cannot parse {}: {e}", frame.xml())))?;
         let xml = tree.to_xml();
@@ -278,7 +278,7 @@ impl Tap {
     }
 
     /// Keeps `frame` as a vector case, unless it is large.
-    fn record(&mut self, frame: &xmpp_stream::Element, expect: String) {
+    fn record(&mut self, frame: &xmpp_stream::Frame, expect: String) {
         self.last_len = frame.xml().len();
         if self.last_len > MAX_RECORDED {
             return;
@@ -354,7 +354,7 @@ fn stanza_error(
 
 /// The bytes of `frame` as a document of their own: a prefix the stream
 /// header declared (`stream:`) is declared on the element.
-fn standalone(frame: &xmpp_stream::Element) -> String {
+fn standalone(frame: &xmpp_stream::Frame) -> String {
     let mut xml = frame.xml().to_owned();
     if let Some(prefix) = frame.prefix() {
         let at = 1 + frame.qualified_name().len();
@@ -394,7 +394,7 @@ fn reframe(xml: &str) -> std::result::Result<Element, String> {
 mod tests {
     use super::*;
 
-    fn frames(input: &str) -> Vec<xmpp_stream::Element> {
+    fn frames(input: &str) -> Vec<xmpp_stream::Frame> {
         let mut framer = Framer::new(Transport::Tcp);
         framer.feed(input.as_bytes());
         let mut out = Vec::new();
