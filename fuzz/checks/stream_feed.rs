@@ -16,9 +16,9 @@
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
 use quick_xml::name::ResolveResult;
-use xmpp_stream::{Event, Framer, StreamError, Transport};
+use xmpp_stream::{Event, Framer, FramingError, Transport};
 
-fn events(t: Transport, input: &[u8], sizes: &[u8]) -> (Vec<Event>, Option<StreamError>) {
+fn events(t: Transport, input: &[u8], sizes: &[u8]) -> (Vec<Event>, Option<FramingError>) {
     let mut f = Framer::new(t);
     let mut events = Vec::new();
     let mut rest = input;

@@ -18,7 +18,7 @@
 //! both run this.
 
 use arbitrary::{Arbitrary, Unstructured};
-use xmpp_stream::{Event, Framer, StreamError, Transport, ValidStream};
+use xmpp_stream::{Event, Framer, FramingError, Transport, ValidStream};
 
 /// One structured mutation; offsets wrap around the stream's length.
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -138,7 +138,7 @@ fn attribute(bytes: &[u8], start: usize) -> Option<(usize, usize)> {
     Some((from, end + 1))
 }
 
-type Run = (Vec<Event>, Option<StreamError>, bool);
+type Run = (Vec<Event>, Option<FramingError>, bool);
 
 /// The events of `input` fed in the pieces `splits` cut it into; the
 /// error, and whether it came from `finish`.

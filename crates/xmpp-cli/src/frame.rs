@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use serde_json::{Map, Value, json};
-use xmpp_stream::{Event, Framer, Limits, StreamError, Transport};
+use xmpp_stream::{Event, Framer, FramingError, Limits, Transport};
 
 use crate::io::{Exit, emit, usage};
 
@@ -110,7 +110,7 @@ pub(crate) fn event_json(ev: &Event) -> Value {
 }
 
 /// The JSON line of an error.
-pub(crate) fn error_json(e: &StreamError) -> Value {
+pub(crate) fn error_json(e: &FramingError) -> Value {
     json!({ "event": "error", "condition": e.condition().as_str(), "message": e.to_string() })
 }
 

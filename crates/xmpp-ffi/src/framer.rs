@@ -4,7 +4,7 @@
 
 use core::ffi::c_char;
 
-use xmpp_stream::{Event, Framer, StreamError, Transport};
+use xmpp_stream::{Event, Framer, FramingError, Transport};
 
 use crate::ffi::{self, guard, guard_value, handle, handle_ref, write_out, xmpp_str};
 use crate::status::{Failure, Result, xmpp_status};
@@ -71,7 +71,7 @@ pub(crate) fn transport(value: xmpp_transport) -> Result<Transport> {
 }
 
 /// A framer error as its RFC 6120 §4.9.3 condition.
-pub(crate) fn framing_failure(e: &StreamError) -> Failure {
+pub(crate) fn framing_failure(e: &FramingError) -> Failure {
     Failure::new(xmpp_status::stream(e.condition().as_str()), e.to_string())
 }
 

@@ -12,7 +12,7 @@ use crate::errors::{StreamError, with_attrs};
 
 /// The `StreamError` of a framing error: `condition` is the RFC 6120
 /// §4.9.3 condition, `offset` the stream offset when the error has one.
-pub(crate) fn stream_error(py: Python<'_>, e: &xmpp_stream::StreamError) -> PyErr {
+pub(crate) fn stream_error(py: Python<'_>, e: &xmpp_stream::FramingError) -> PyErr {
     with_attrs::<StreamError>(
         py,
         e.to_string(),
@@ -85,7 +85,7 @@ pub(crate) struct Framer {
     /// Events framed and not yet handed out.
     queue: VecDeque<Event>,
     /// The error that ended the stream, raised once the queue is empty.
-    failed: Option<xmpp_stream::StreamError>,
+    failed: Option<xmpp_stream::FramingError>,
     /// An element that restarts the stream was framed: nothing more is
     /// framed until `restart()`.
     paused: bool,

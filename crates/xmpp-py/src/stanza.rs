@@ -125,7 +125,7 @@ pub(crate) fn frame_one(
     bytes: &[u8],
     ns: &str,
 ) -> PyResult<Box<xmpp_stream::Frame>> {
-    let framing = |e: &xmpp_stream::StreamError| {
+    let framing = |e: &xmpp_stream::FramingError| {
         stanza_error(py, e.to_string(), e.condition().as_str(), None, None)
     };
     let mut framer = Framer::new(Transport::Tcp);

@@ -16,7 +16,7 @@ use xmpp_stanza::{DefinedCondition, Element, SM_NS, SaslCondition, StreamConditi
 pub enum Error {
     /// The peer's bytes broke XML or RFC 6120 §11 rules; a stream error
     /// with the framer's condition was sent.
-    Framing(Box<xmpp_stream::StreamError>),
+    Framing(Box<xmpp_stream::FramingError>),
     /// The peer broke a protocol rule; a stream error with `condition` was
     /// sent.
     Protocol {

@@ -21,7 +21,7 @@
 //! - answer: [`Stanza::make_error_reply`], [`Iq::make_result`], the 22
 //!   stanza error conditions of RFC 6120 §8.3.3 ([`StanzaError`]) and the
 //!   25 stream error conditions of §4.9.3 ([`StreamError`], convertible from
-//!   [`xmpp_stream::StreamError`]).
+//!   [`xmpp_stream::FramingError`]).
 //!
 //! - read and write the stream-negotiation nonzas, one at a time or all at
 //!   once as a [`Nonza`]: [`StreamFeatures`]

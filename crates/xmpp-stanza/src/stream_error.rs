@@ -279,10 +279,10 @@ impl StreamError {
     }
 }
 
-impl From<&xmpp_stream::StreamError> for StreamError {
+impl From<&xmpp_stream::FramingError> for StreamError {
     /// The stream error to send for a framing error, its text the framer's
     /// description.
-    fn from(e: &xmpp_stream::StreamError) -> Self {
+    fn from(e: &xmpp_stream::FramingError) -> Self {
         Self::new(e.condition().into()).with_text(Some("en"), alloc::format!("{e}"))
     }
 }

@@ -28,7 +28,7 @@
 
 use alloc::string::{String, ToString};
 
-use crate::error::StreamError;
+use crate::error::FramingError;
 
 /// The largest `rid` a client may use (XEP-0124 §14.1): 2^53-1, so that
 /// implementations with IEEE 754 doubles for numbers count it exactly.
@@ -76,7 +76,7 @@ pub(crate) fn check_body(
     attrs: &[(String, String)],
     offset: u64,
     request: bool,
-) -> Result<(), StreamError> {
+) -> Result<(), FramingError> {
     let get = |name: &str| {
         attrs
             .iter()
@@ -84,7 +84,7 @@ pub(crate) fn check_body(
             .map(|(_, v)| v.as_str())
     };
     let bad = |attribute: &'static str, found: Option<&str>, rule: &'static str| {
-        StreamError::InvalidBody {
+        FramingError::InvalidBody {
             offset,
             attribute,
             found: found.map(ToString::to_string),

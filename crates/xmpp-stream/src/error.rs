@@ -112,7 +112,7 @@ impl fmt::Display for Restricted {
 /// on every later call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum StreamError {
+pub enum FramingError {
     /// A construct RFC 6120 §11.1 forbids (`restricted-xml`).
     Restricted {
         /// Offset of its `<` or `&`.
@@ -265,7 +265,7 @@ pub enum StreamError {
     },
 }
 
-impl StreamError {
+impl FramingError {
     /// The RFC 6120 §4.9.3 condition to send in the `<stream:error/>`.
     pub fn condition(&self) -> Condition {
         match self {
@@ -297,7 +297,7 @@ impl StreamError {
     }
 }
 
-impl fmt::Display for StreamError {
+impl fmt::Display for FramingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Restricted { offset, construct } => {
@@ -406,4 +406,4 @@ impl fmt::Display for StreamError {
     }
 }
 
-impl core::error::Error for StreamError {}
+impl core::error::Error for FramingError {}

@@ -32,7 +32,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::chars::class;
-use crate::error::{Limit, StreamError};
+use crate::error::{FramingError, Limit};
 use crate::event::{Event, Namespaces, NsRef, Routing};
 use crate::limits::{InvalidLimits, Limits};
 
@@ -107,7 +107,7 @@ pub struct Framer {
     pub(crate) top: Top,
     /// Scratch space of the duplicate-attribute check.
     pub(crate) scratch: Vec<(u64, usize)>,
-    pub(crate) failed: Option<StreamError>,
+    pub(crate) failed: Option<FramingError>,
     /// The event of the last `Step::Emit`.
     pub(crate) out: Option<Event>,
     /// The byte class (`chars::PLAIN`, …) that the bytes fed since the
@@ -189,7 +189,7 @@ impl Framer {
     /// The next event, `Ok(None)` when more bytes are needed, or the error
     /// that ended the stream (returned again on every later call).
     #[inline]
-    pub fn next_event(&mut self) -> Result<Option<Event>, StreamError> {
+    pub fn next_event(&mut self) -> Result<Option<Event>, FramingError> {
         let len = self.buf.len();
         if len == self.pos + 1 {
             // One byte fed, the case a 1-byte feed makes every time: a
@@ -215,7 +215,7 @@ impl Framer {
 
     /// The scanner's run; `tiny` when at most [`TINY_FEED`] bytes were
     /// waiting for it, which arms the fast paths for the next call.
-    fn next_event_slow(&mut self, tiny: bool) -> Result<Option<Event>, StreamError> {
+    fn next_event_slow(&mut self, tiny: bool) -> Result<Option<Event>, FramingError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
@@ -238,7 +238,7 @@ impl Framer {
     /// line, away from the scanner's loops.
     #[cold]
     #[inline(never)]
-    fn fail(&mut self, e: StreamError) -> StreamError {
+    fn fail(&mut self, e: FramingError) -> FramingError {
         self.fast = 0;
         self.fast_end = 0;
         self.failed = Some(e.clone());
@@ -256,12 +256,12 @@ impl Framer {
     /// the stream header, an element, an end tag or the XML declaration
     /// (`not-well-formed`); a stream that is merely not closed is fine.
     /// Call it after [`next_event`](Self::next_event) returned `Ok(None)`.
-    pub fn finish(&mut self) -> Result<(), StreamError> {
+    pub fn finish(&mut self) -> Result<(), FramingError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
         if self.tok < self.buf.len() {
-            let e = StreamError::Truncated {
+            let e = FramingError::Truncated {
                 offset: self.offset(self.buf.len()),
             };
             self.failed = Some(e.clone());
@@ -289,7 +289,7 @@ impl Framer {
         Step::Emit
     }
 
-    fn run(&mut self) -> Result<Option<Event>, StreamError> {
+    fn run(&mut self) -> Result<Option<Event>, FramingError> {
         if self.close_pending {
             self.close_pending = false;
             return Ok(Some(Event::StreamClose));
@@ -320,7 +320,7 @@ impl Framer {
     /// The error for `limit` crossed at `i`, out of the scanner's loops.
     #[cold]
     #[inline(never)]
-    pub(crate) fn limit_exceeded(&self, i: usize, limit: Limit) -> StreamError {
+    pub(crate) fn limit_exceeded(&self, i: usize, limit: Limit) -> FramingError {
         let max = match limit {
             Limit::Attributes => self.limits.max_attributes,
             Limit::NameBytes => self.limits.max_name_bytes,
@@ -328,7 +328,7 @@ impl Framer {
             Limit::NamespaceDeclarations => self.limits.max_namespace_declarations,
             Limit::ElementBytes => self.limits.max_element_bytes,
         };
-        StreamError::LimitExceeded {
+        FramingError::LimitExceeded {
             offset: self.offset(i),
             limit,
             max,
@@ -340,8 +340,8 @@ impl Framer {
     /// in-line loops do not carry the error's construction.
     #[cold]
     #[inline(never)]
-    pub(crate) fn syntax(&self, i: usize, expected: &'static str) -> StreamError {
-        StreamError::Syntax {
+    pub(crate) fn syntax(&self, i: usize, expected: &'static str) -> FramingError {
+        FramingError::Syntax {
             offset: self.offset(i),
             found: self.buf.get(i).copied().unwrap_or(0),
             expected,
@@ -349,7 +349,7 @@ impl Framer {
     }
 
     /// One scanning step over `buf[pos..end]` (`pos < end`).
-    fn step(&mut self, end: usize) -> Result<Step, StreamError> {
+    fn step(&mut self, end: usize) -> Result<Step, FramingError> {
         match self.st {
             St::Prolog => self.prolog(end),
             St::StreamLevel => self.stream_level(end),

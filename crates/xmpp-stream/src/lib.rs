@@ -9,8 +9,8 @@
 //! processing instructions, DTDs or entity references other than the five
 //! predefined ones), XML 1.0 well-formedness with namespaces, the stream and
 //! content namespaces, UTF-8 as the only encoding, and the configured
-//! [`Limits`]. Every error is a [`StreamError`] whose
-//! [`condition`](StreamError::condition) is the RFC 6120 §4.9.3 stream error
+//! [`Limits`]. Every error is a [`FramingError`] whose
+//! [`condition`](FramingError::condition) is the RFC 6120 §4.9.3 stream error
 //! to send.
 //!
 //! Over BOSH the framer checks what a `<body/>` wrapper shows on its own
@@ -29,7 +29,7 @@
 //! ```
 //! use xmpp_stream::{Event, Framer, Transport};
 //!
-//! # fn main() -> Result<(), xmpp_stream::StreamError> {
+//! # fn main() -> Result<(), xmpp_stream::FramingError> {
 //! let mut framer = Framer::new(Transport::Tcp);
 //! let input = b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
 //!     xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>\
@@ -91,7 +91,7 @@ mod limits;
 mod restart;
 
 pub use chars::{is_ncname_char, is_ncname_start_char};
-pub use error::{Condition, Limit, Restricted, StreamError};
+pub use error::{Condition, FramingError, Limit, Restricted};
 pub use escape::{
     FRAMING_NS, HTTPBIND_NS, Header, REPLACEMENT, STREAM_NS, XBOSH_NS, decode_reference,
     escape_attribute, escape_text, unescape_attribute, unescape_text, write_close, write_open,

@@ -35,7 +35,7 @@ pub const MAX_NAMESPACE_DECLARATIONS: usize = 1024;
 const RELAY_EXPANSION: usize = 6;
 
 /// Bounds on everything a peer can make the framer hold or do. Crossing one
-/// is a [`StreamError::LimitExceeded`](crate::StreamError::LimitExceeded),
+/// is a [`FramingError::LimitExceeded`](crate::FramingError::LimitExceeded),
 /// condition `policy-violation`.
 ///
 /// Build one with [`Limits::default`] and the `with_*` methods; the struct is

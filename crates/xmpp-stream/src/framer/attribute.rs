@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use super::state::{AttrSpan, NameKind, St, Step, Tag};
 use crate::chars::{is_ascii_name_start, is_space};
-use crate::error::{Limit, StreamError};
+use crate::error::{FramingError, Limit};
 use crate::event::Span;
 
 impl Framer {
@@ -18,14 +18,14 @@ impl Framer {
         &mut self,
         end: usize,
         spaced: bool,
-    ) -> Result<Step, StreamError> {
+    ) -> Result<Step, FramingError> {
         self.tag_space(end, spaced)
     }
 
     /// Inside a start tag after its name or an attribute value; in line in
     /// [`lt`](Self::lt), see there.
     #[inline(always)]
-    pub(super) fn tag_space(&mut self, end: usize, spaced: bool) -> Result<Step, StreamError> {
+    pub(super) fn tag_space(&mut self, end: usize, spaced: bool) -> Result<Step, FramingError> {
         let mut p = self.pos;
         let mut spaced = self.spaced_before(spaced, p);
         loop {
@@ -143,7 +143,7 @@ impl Framer {
         &mut self,
         end: usize,
         mut p: usize,
-    ) -> Result<Option<usize>, StreamError> {
+    ) -> Result<Option<usize>, FramingError> {
         let tok = self.tok;
         // The bytes up to `end`, borrowed apart from the fields written
         // below, so that every look-up is one bounds check.
@@ -211,7 +211,7 @@ impl Framer {
         }
     }
 
-    pub(super) fn attr_value(&mut self, end: usize, quote: u8) -> Result<Step, StreamError> {
+    pub(super) fn attr_value(&mut self, end: usize, quote: u8) -> Result<Step, FramingError> {
         let mut p = self.pos;
         loop {
             p = scan_attr(&self.buf, p, end, quote);

@@ -12,7 +12,7 @@ use super::state::{
     ATTR_MAYBE_DECL, ATTR_PREFIXED, ATTR_SIG_CLASH, Decl, Level, Open, St, Step, Top,
 };
 use super::{Framer, Transport};
-use crate::error::{Limit, StreamError};
+use crate::error::{FramingError, Limit};
 use crate::escape::FRAMING_NS;
 use crate::event::{Event, Frame, NsRef, Routing, Span, XML_NS};
 
@@ -26,7 +26,7 @@ impl Framer {
     /// The transition at the end of a start tag, with `>` or, when
     /// `empty`, `/>`.
     #[inline(always)]
-    pub(super) fn finish_start(&mut self, empty: bool) -> Result<Step, StreamError> {
+    pub(super) fn finish_start(&mut self, empty: bool) -> Result<Step, FramingError> {
         if self.finish_plain_nested_start(empty) {
             self.st = St::Text;
             return Ok(Step::Continue);
@@ -61,7 +61,7 @@ impl Framer {
     /// [`finish_start`](Self::finish_start) for a start tag with something
     /// to check: declarations, prefixes or attribute names that may clash.
     #[inline(always)]
-    fn finish_start_checked(&mut self, empty: bool) -> Result<Step, StreamError> {
+    fn finish_start_checked(&mut self, empty: bool) -> Result<Step, FramingError> {
         // An element inside a top-level one in a few lines; the rest,
         // with the errors, out of line.
         let depth = self.open.len();
@@ -98,7 +98,7 @@ impl Framer {
     /// [`finish_start`](Self::finish_start) for the root, top-level
     /// elements and the depth limit.
     #[inline(never)]
-    pub(super) fn finish_start_general(&mut self, empty: bool) -> Result<Step, StreamError> {
+    pub(super) fn finish_start_general(&mut self, empty: bool) -> Result<Step, FramingError> {
         let is_root = self.open.is_empty()
             && self.level == Level::Prolog
             && self.transport != Transport::WebSocket;
@@ -131,7 +131,7 @@ impl Framer {
             // namespace (RFC 6120 §4.9.3.10), as soon as its start tag
             // ends, on every transport.
             if hit == Hit::Nothing {
-                return Err(StreamError::InvalidNamespace {
+                return Err(FramingError::InvalidNamespace {
                     found: String::new(),
                     expected: if self.transport == Transport::WebSocket {
                         WEBSOCKET_NAMESPACE
@@ -186,7 +186,7 @@ impl Framer {
 
     /// An end tag ended with `>`.
     #[inline(always)]
-    pub(super) fn finish_end(&mut self) -> Result<Step, StreamError> {
+    pub(super) fn finish_end(&mut self) -> Result<Step, FramingError> {
         // The common case, the end of an element inside a top-level one,
         // in line; the top-level end, the stream's and the errors out of
         // line.
@@ -228,7 +228,7 @@ impl Framer {
     /// [`finish_end`](Self::finish_end) for an end tag whose name is
     /// known to be the innermost open element's.
     #[inline(always)]
-    pub(super) fn end_matched(&mut self) -> Result<Step, StreamError> {
+    pub(super) fn end_matched(&mut self) -> Result<Step, FramingError> {
         if self.close_nested() {
             self.st = St::Text;
             return Ok(Step::Continue);
@@ -239,7 +239,7 @@ impl Framer {
     /// [`finish_end`](Self::finish_end) for top-level elements, the
     /// stream's end and the errors.
     #[inline(never)]
-    pub(super) fn finish_end_general(&mut self) -> Result<Step, StreamError> {
+    pub(super) fn finish_end_general(&mut self) -> Result<Step, FramingError> {
         let found = self.rel(self.tag.name);
         let Some(open) = self.open.last().copied() else {
             return self.finish_stream_end();
@@ -260,16 +260,16 @@ impl Framer {
 
     /// An end tag outside any element: the stream's, or an error.
     #[inline(never)]
-    pub(super) fn finish_stream_end(&mut self) -> Result<Step, StreamError> {
+    pub(super) fn finish_stream_end(&mut self) -> Result<Step, FramingError> {
         let stream_end = self.level == Level::Stream && self.transport != Transport::WebSocket;
         if !stream_end {
-            return Err(StreamError::UnexpectedElement {
+            return Err(FramingError::UnexpectedElement {
                 offset: self.offset(self.tok),
                 name: self.rel_str(self.tag.name),
             });
         }
         if self.rel(self.tag.name) != self.root.as_bytes() {
-            return Err(StreamError::MismatchedEndTag {
+            return Err(FramingError::MismatchedEndTag {
                 offset: self.offset(self.tok),
                 expected: self.root.clone(),
                 found: self.rel_str(self.tag.name),
@@ -281,8 +281,8 @@ impl Framer {
     }
 
     #[cold]
-    pub(super) fn mismatched(&self, open: Open) -> StreamError {
-        StreamError::MismatchedEndTag {
+    pub(super) fn mismatched(&self, open: Open) -> FramingError {
+        FramingError::MismatchedEndTag {
             offset: self.offset(self.tok + self.tag.start),
             expected: self.rel_str(open.name),
             found: self.rel_str(self.tag.name),
@@ -303,13 +303,13 @@ impl Framer {
     }
 
     /// The current top-level element is complete at `pos`.
-    pub(super) fn complete_element(&mut self) -> Result<Step, StreamError> {
+    pub(super) fn complete_element(&mut self) -> Result<Step, FramingError> {
         let bytes = self
             .buf
             .get(self.tok..self.pos)
             .unwrap_or_default()
             .to_vec();
-        let xml = String::from_utf8(bytes).map_err(|_| StreamError::InvalidUtf8 {
+        let xml = String::from_utf8(bytes).map_err(|_| FramingError::InvalidUtf8 {
             offset: self.offset(self.tok),
         })?;
         let offset = self.offset(self.tok);
@@ -337,7 +337,7 @@ impl Framer {
             }
         }
         if self.level != Level::Stream {
-            return Err(StreamError::UnexpectedElement {
+            return Err(FramingError::UnexpectedElement {
                 offset,
                 name: el.qualified_name().to_string(),
             });

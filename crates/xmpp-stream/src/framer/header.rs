@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use super::namespaces::Hit;
 use super::state::{Level, St, Step};
 use super::{Framer, Transport};
-use crate::error::StreamError;
+use crate::error::FramingError;
 use crate::escape::{HTTPBIND_NS, STREAM_NS, unescape_attribute};
 use crate::event::{Event, Namespaces, StreamHeader};
 
@@ -19,7 +19,7 @@ pub(super) const CONTENT_NAMESPACES: &str =
 
 impl Framer {
     /// The root start tag (TCP stream header or BOSH body) is complete.
-    pub(super) fn open_root(&mut self, hit: Hit, empty: bool) -> Result<Step, StreamError> {
+    pub(super) fn open_root(&mut self, hit: Hit, empty: bool) -> Result<Step, FramingError> {
         let mut ns = Namespaces::default();
         for d in &self.decls {
             let value: Box<str> = match &d.owned {
@@ -45,13 +45,13 @@ impl Framer {
         match self.transport {
             Transport::Tcp => {
                 if element_ns != STREAM_NS {
-                    return Err(StreamError::InvalidNamespace {
+                    return Err(FramingError::InvalidNamespace {
                         found: element_ns,
                         expected: STREAM_NS,
                     });
                 }
                 if !local_is(b"stream") {
-                    return Err(StreamError::UnexpectedElement {
+                    return Err(FramingError::UnexpectedElement {
                         offset: self.offset(self.tok),
                         name: qname,
                     });
@@ -80,7 +80,7 @@ impl Framer {
                             | "jabber:component:accept"
                             | "jabber:component:connect"
                     ) {
-                        return Err(StreamError::InvalidNamespace {
+                        return Err(FramingError::InvalidNamespace {
                             found: content.to_string(),
                             expected: CONTENT_NAMESPACES,
                         });
@@ -89,7 +89,7 @@ impl Framer {
             }
             Transport::Bosh | Transport::BoshRequests | Transport::WebSocket => {
                 if element_ns != HTTPBIND_NS || !local_is(b"body") {
-                    return Err(StreamError::InvalidNamespace {
+                    return Err(FramingError::InvalidNamespace {
                         found: element_ns,
                         expected: HTTPBIND_NS,
                     });
@@ -140,7 +140,7 @@ impl Framer {
 /// and only an initiating entity whose peer answers below what it needs
 /// closes with `unsupported-version`. The framer refuses only a version that
 /// is not a version at all.
-pub(super) fn check_version(v: Option<&str>) -> Result<(), StreamError> {
+pub(super) fn check_version(v: Option<&str>) -> Result<(), FramingError> {
     let Some(v) = v else { return Ok(()) };
     let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     if v.split_once('.')
@@ -148,7 +148,7 @@ pub(super) fn check_version(v: Option<&str>) -> Result<(), StreamError> {
     {
         Ok(())
     } else {
-        Err(StreamError::UnsupportedVersion {
+        Err(FramingError::UnsupportedVersion {
             version: v.to_string(),
         })
     }

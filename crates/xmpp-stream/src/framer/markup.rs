@@ -7,7 +7,7 @@ use super::Framer;
 use super::scan::{same, scan_name};
 use super::state::{Bang, Level, NameKind, St, Step};
 use crate::chars::{is_ascii_name_start, is_space};
-use crate::error::{Restricted, StreamError};
+use crate::error::{FramingError, Restricted};
 
 impl Framer {
     /// The transition on a `<` at `p`: a tag starts there, its kind
@@ -41,7 +41,7 @@ impl Framer {
     /// [`lt`](Self::lt) for the dispatcher, which reaches it only when a
     /// chunk ended just after the `<`.
     #[inline(never)]
-    pub(super) fn lt_dispatched(&mut self, end: usize) -> Result<Step, StreamError> {
+    pub(super) fn lt_dispatched(&mut self, end: usize) -> Result<Step, FramingError> {
         self.lt(end)
     }
 
@@ -51,7 +51,7 @@ impl Framer {
     /// a frame and a `Result` in memory each per tag, some 7 % more
     /// instructions at 64 KiB feeds.
     #[inline(always)]
-    pub(super) fn lt(&mut self, end: usize) -> Result<Step, StreamError> {
+    pub(super) fn lt(&mut self, end: usize) -> Result<Step, FramingError> {
         let p = self.pos;
         let Some(&b) = self.buf.get(p) else {
             return Ok(Step::NeedMore);
@@ -118,7 +118,7 @@ impl Framer {
     /// restricted XML refuses: RFC 6120 §11.1) at `p`, out of line.
     #[cold]
     #[inline(never)]
-    pub(super) fn lt_bang_or_question(&mut self, p: usize, b: u8) -> Result<Step, StreamError> {
+    pub(super) fn lt_bang_or_question(&mut self, p: usize, b: u8) -> Result<Step, FramingError> {
         if b == b'!' {
             self.st = St::Bang {
                 which: Bang::Undecided,
@@ -127,7 +127,7 @@ impl Framer {
         } else {
             let at_start = self.level == Level::Prolog && self.decl_allowed && self.open.is_empty();
             if !at_start {
-                return Err(StreamError::Restricted {
+                return Err(FramingError::Restricted {
                     offset: self.offset(p - 1),
                     construct: Restricted::ProcessingInstruction,
                 });
@@ -144,7 +144,7 @@ impl Framer {
         &mut self,
         mut which: Bang,
         mut matched: usize,
-    ) -> Result<Step, StreamError> {
+    ) -> Result<Step, FramingError> {
         let p = self.pos;
         let Some(&b) = self.buf.get(p) else {
             return Ok(Step::NeedMore);
@@ -169,15 +169,15 @@ impl Framer {
         }
         let lt = self.offset(self.tok + self.tag.start);
         match which {
-            Bang::Comment => Err(StreamError::Restricted {
+            Bang::Comment => Err(FramingError::Restricted {
                 offset: lt,
                 construct: Restricted::Comment,
             }),
-            Bang::Doctype => Err(StreamError::Restricted {
+            Bang::Doctype => Err(FramingError::Restricted {
                 offset: lt,
                 construct: Restricted::Doctype,
             }),
-            _ if self.open.is_empty() => Err(StreamError::UnexpectedText {
+            _ if self.open.is_empty() => Err(FramingError::UnexpectedText {
                 offset: lt,
                 in_stream: self.level == Level::Stream,
             }),
@@ -189,7 +189,7 @@ impl Framer {
     }
 
     /// The short states that skip white space and expect one byte.
-    pub(super) fn punct(&mut self, end: usize) -> Result<Step, StreamError> {
+    pub(super) fn punct(&mut self, end: usize) -> Result<Step, FramingError> {
         let mut p = self.pos;
         let skips_space = !matches!(self.st, St::EmptySlash);
         while skips_space && p < end && self.buf.get(p).is_some_and(|&b| is_space(b)) {

@@ -5,7 +5,7 @@ use super::Framer;
 use super::scan::scan_name;
 use super::state::{NameKind, St, Step};
 use crate::chars::{Utf8, decode, is_ascii_name_char, is_ascii_name_start, is_xml_char};
-use crate::error::{Limit, StreamError};
+use crate::error::{FramingError, Limit};
 use crate::event::Span;
 
 impl Framer {
@@ -15,7 +15,7 @@ impl Framer {
         kind: NameKind,
         start: usize,
         mut colon: Option<usize>,
-    ) -> Result<Step, StreamError> {
+    ) -> Result<Step, FramingError> {
         let s = self.tok + start;
         let mut p = self.pos;
         let max = self.limits.max_name_bytes;
@@ -57,7 +57,7 @@ impl Framer {
                     return self.pause_name(p, stop < end, St::Name { kind, start, colon });
                 }
                 Utf8::Invalid => {
-                    return Err(StreamError::InvalidUtf8 {
+                    return Err(FramingError::InvalidUtf8 {
                         offset: self.offset(p),
                     });
                 }
@@ -70,12 +70,12 @@ impl Framer {
                     if !ok {
                         let offset = self.offset(p);
                         return Err(if is_xml_char(c) {
-                            StreamError::InvalidNameChar {
+                            FramingError::InvalidNameChar {
                                 offset,
                                 code_point: c,
                             }
                         } else {
-                            StreamError::InvalidChar {
+                            FramingError::InvalidChar {
                                 offset,
                                 code_point: c,
                             }
@@ -133,7 +133,7 @@ impl Framer {
     /// A name stops at `p` for want of bytes: too long when the name limit,
     /// not the data, cut the scan (`cut`) or `p` is already past the limit;
     /// otherwise it waits in `st`.
-    pub(super) fn pause_name(&mut self, p: usize, cut: bool, st: St) -> Result<Step, StreamError> {
+    pub(super) fn pause_name(&mut self, p: usize, cut: bool, st: St) -> Result<Step, FramingError> {
         let St::Name { start, .. } = st else {
             return Ok(Step::NeedMore);
         };

@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 use super::Framer;
 use super::scan::same;
 use super::state::{ATTR_MAYBE_DECL, ATTR_PREFIXED, ATTR_SIG_CLASH, Decl};
-use crate::error::{Limit, StreamError};
+use crate::error::{FramingError, Limit};
 use crate::escape::unescape_attribute;
 use crate::event::{Span, XML_NS};
 
@@ -40,8 +40,8 @@ impl Framer {
         String::from_utf8_lossy(self.rel(s)).into_owned()
     }
 
-    pub(super) fn bad_prefix(&self, prefix: &[u8], rule: &'static str) -> StreamError {
-        StreamError::BadPrefix {
+    pub(super) fn bad_prefix(&self, prefix: &[u8], rule: &'static str) -> FramingError {
+        FramingError::BadPrefix {
             offset: self.offset(self.tok + self.tag.start),
             prefix: String::from_utf8_lossy(prefix).into_owned(),
             rule,
@@ -99,7 +99,7 @@ impl Framer {
     }
 
     /// Pushes the namespace declarations among the tag's attributes.
-    pub(super) fn push_decls(&mut self) -> Result<(), StreamError> {
+    pub(super) fn push_decls(&mut self) -> Result<(), FramingError> {
         // Every declaration's name starts with `xmlns`.
         if self.tag.attr_flags & ATTR_MAYBE_DECL == 0 {
             return Ok(());
@@ -153,7 +153,7 @@ impl Framer {
     /// top level needs no lookup: nothing reads its namespace, and every
     /// default namespace is valid.
     #[inline]
-    pub(super) fn resolve_element(&self) -> Result<Hit, StreamError> {
+    pub(super) fn resolve_element(&self) -> Result<Hit, FramingError> {
         let prefix = match self.tag.colon {
             Some(c) => self.rel((self.tag.name.0, c)),
             None if !self.open.is_empty() => return Ok(Hit::Nothing),
@@ -176,7 +176,7 @@ impl Framer {
     }
 
     /// Resolves prefixed attributes and refuses duplicates.
-    pub(super) fn check_attrs(&mut self) -> Result<(), StreamError> {
+    pub(super) fn check_attrs(&mut self) -> Result<(), FramingError> {
         let n = self.attrs.len();
         // Without prefixes only the qualified names can clash, and distinct
         // signature bits prove that they do not.
@@ -230,9 +230,9 @@ impl Framer {
         Ok(())
     }
 
-    pub(super) fn duplicate(&self, i: usize) -> StreamError {
+    pub(super) fn duplicate(&self, i: usize) -> FramingError {
         let name = self.attrs.get(i).map_or((0, 0), |a| a.name);
-        StreamError::DuplicateAttribute {
+        FramingError::DuplicateAttribute {
             offset: self.offset(self.tok + self.tag.start),
             name: self.rel_str(name),
         }

@@ -7,12 +7,12 @@ use alloc::string::String;
 use super::state::{St, Step};
 use super::{Framer, Transport};
 use crate::chars::is_space;
-use crate::error::{Restricted, StreamError};
+use crate::error::{FramingError, Restricted};
 use crate::event::Event;
 
 impl Framer {
     #[inline(never)]
-    pub(super) fn prolog(&mut self, end: usize) -> Result<Step, StreamError> {
+    pub(super) fn prolog(&mut self, end: usize) -> Result<Step, FramingError> {
         let p = self.pos;
         let Some(&b) = self.buf.get(p) else {
             return Ok(Step::NeedMore);
@@ -44,7 +44,7 @@ impl Framer {
         if b == b'<' {
             return Ok(self.enter_markup(p));
         }
-        Err(StreamError::UnexpectedText {
+        Err(FramingError::UnexpectedText {
             offset: self.offset(p),
             in_stream: false,
         })
@@ -52,11 +52,11 @@ impl Framer {
 
     /// After the stream's end (XML 1.0 §2.1: only white space may follow
     /// the root element).
-    pub(super) fn closed(&mut self, end: usize) -> Result<Step, StreamError> {
+    pub(super) fn closed(&mut self, end: usize) -> Result<Step, FramingError> {
         let mut p = self.pos;
         while let Some(&b) = self.buf.get(p).filter(|_| p < end) {
             if !is_space(b) {
-                return Err(StreamError::AfterClose {
+                return Err(FramingError::AfterClose {
                     offset: self.offset(p),
                 });
             }
@@ -75,7 +75,7 @@ impl Framer {
         Step::Continue
     }
 
-    pub(super) fn stream_level(&mut self, end: usize) -> Result<Step, StreamError> {
+    pub(super) fn stream_level(&mut self, end: usize) -> Result<Step, FramingError> {
         let p = self.pos;
         let Some(&b) = self.buf.get(p) else {
             return Ok(Step::NeedMore);
@@ -103,14 +103,14 @@ impl Framer {
             }
             return Ok(step);
         }
-        Err(StreamError::UnexpectedText {
+        Err(FramingError::UnexpectedText {
             offset: self.offset(p),
             in_stream: true,
         })
     }
 
     #[inline(never)]
-    pub(super) fn decl(&mut self, end: usize) -> Result<Step, StreamError> {
+    pub(super) fn decl(&mut self, end: usize) -> Result<Step, FramingError> {
         // Only the XML declaration may start with `<?` here: a target other
         // than `xml` and white space is refused as soon as its first bytes
         // show it, not when (or if) `?>` arrives.
@@ -121,7 +121,7 @@ impl Framer {
             .enumerate()
             .all(|(i, &b)| b"xml".get(i).map_or(is_space(b), |&x| x == b));
         if !declaration {
-            return Err(StreamError::Restricted {
+            return Err(FramingError::Restricted {
                 offset: self.offset(self.tok),
                 construct: Restricted::ProcessingInstruction,
             });
@@ -152,14 +152,14 @@ impl Framer {
 /// `?>`) has a version 1.x, an optional UTF-8 encoding and an optional
 /// standalone; anything else that starts `<?xml ` is malformed, and a
 /// processing instruction of another target is restricted XML.
-pub(super) fn check_declaration(f: &Framer, start: usize, end: usize) -> Result<(), StreamError> {
+pub(super) fn check_declaration(f: &Framer, start: usize, end: usize) -> Result<(), FramingError> {
     let text = f.buf.get(start..end).unwrap_or_default();
     let body = text
         .get(2..text.len().saturating_sub(2))
         .unwrap_or_default();
     let is_xml = body.starts_with(b"xml") && body.get(3).is_some_and(|&b| is_space(b));
     if !is_xml {
-        return Err(StreamError::Restricted {
+        return Err(FramingError::Restricted {
             offset: f.offset(start),
             construct: Restricted::ProcessingInstruction,
         });
@@ -227,7 +227,7 @@ pub(super) fn check_declaration(f: &Framer, start: usize, end: usize) -> Result<
                     if !ok_name {
                         return Err(err(vstart, "an encoding name"));
                     }
-                    return Err(StreamError::UnsupportedEncoding {
+                    return Err(FramingError::UnsupportedEncoding {
                         encoding: String::from_utf8_lossy(value).into_owned(),
                     });
                 }

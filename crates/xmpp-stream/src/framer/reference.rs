@@ -5,7 +5,7 @@
 use super::Framer;
 use super::state::{RefKind, St, Step};
 use crate::chars::{is_ascii_name_char, is_ascii_name_start, is_xml_char};
-use crate::error::{Limit, Restricted, StreamError};
+use crate::error::{FramingError, Limit, Restricted};
 
 impl Framer {
     /// The transition on the `&` at `p` in character data (`quote` 0) or in
@@ -33,7 +33,7 @@ impl Framer {
         mut kind: RefKind,
         start: usize,
         quote: u8,
-    ) -> Result<Step, StreamError> {
+    ) -> Result<Step, FramingError> {
         let amp = self.tok + start;
         let mut p = self.pos;
         while let Some(&b) = self.buf.get(p).filter(|_| p < end) {
@@ -43,7 +43,7 @@ impl Framer {
                 (RefKind::Name, b';') => {
                     let name = self.buf.get(amp + 1..p).unwrap_or_default();
                     if !matches!(name, b"lt" | b"gt" | b"amp" | b"apos" | b"quot") {
-                        return Err(StreamError::Restricted {
+                        return Err(FramingError::Restricted {
                             offset: self.offset(amp),
                             construct: Restricted::EntityReference,
                         });
@@ -72,7 +72,7 @@ impl Framer {
                 }
                 (RefKind::Dec(v) | RefKind::Hex(v), b';') => {
                     if !is_xml_char(v) {
-                        return Err(StreamError::InvalidChar {
+                        return Err(FramingError::InvalidChar {
                             offset: self.offset(amp),
                             code_point: if v > 0x10_FFFF { u32::MAX } else { v },
                         });

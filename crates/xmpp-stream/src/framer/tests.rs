@@ -2,7 +2,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use crate::{Condition, Event, Framer, Limits, StreamError, Transport};
+use crate::{Condition, Event, Framer, FramingError, Limits, Transport};
 
 const HEAD: &str = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>";
 
@@ -16,7 +16,7 @@ fn render(ev: &Event) -> String {
     }
 }
 
-fn frame_chunks(t: Transport, input: &[u8], chunk: usize) -> (Vec<String>, Option<StreamError>) {
+fn frame_chunks(t: Transport, input: &[u8], chunk: usize) -> (Vec<String>, Option<FramingError>) {
     let mut f = Framer::new(t);
     let mut out = Vec::new();
     for c in input.chunks(chunk.max(1)) {
@@ -32,12 +32,12 @@ fn frame_chunks(t: Transport, input: &[u8], chunk: usize) -> (Vec<String>, Optio
     (out, f.finish().err())
 }
 
-fn frame(input: &str) -> (Vec<String>, Option<StreamError>) {
+fn frame(input: &str) -> (Vec<String>, Option<FramingError>) {
     frame_t(Transport::Tcp, input)
 }
 
 /// Frames whole, byte by byte and at every split point; all must agree.
-fn frame_t(t: Transport, input: &str) -> (Vec<String>, Option<StreamError>) {
+fn frame_t(t: Transport, input: &str) -> (Vec<String>, Option<FramingError>) {
     let b = input.as_bytes();
     let whole = frame_chunks(t, b, b.len());
     assert_eq!(frame_chunks(t, b, 1), whole, "byte by byte: {input}");
@@ -168,7 +168,7 @@ fn declaration_and_bom() {
     }
     for pending in ["<?", "<?x", "<?xm", "<?xml", "<?xml "] {
         assert!(
-            matches!(frame(pending).1, Some(StreamError::Truncated { .. })),
+            matches!(frame(pending).1, Some(FramingError::Truncated { .. })),
             "{pending} waits for more"
         );
     }
@@ -219,7 +219,7 @@ fn well_formedness() {
     ] {
         let (_, err) = frame(&in_stream(body));
         assert_eq!(
-            err.as_ref().map(StreamError::condition),
+            err.as_ref().map(FramingError::condition),
             Some(Condition::NotWellFormed),
             "{body}: {err:?}"
         );
@@ -232,7 +232,7 @@ fn well_formedness() {
     bad.extend_from_slice(b"\xC3\x28</a>");
     assert!(matches!(
         frame_chunks(Transport::Tcp, &bad, 1).1,
-        Some(StreamError::InvalidUtf8 { .. })
+        Some(FramingError::InvalidUtf8 { .. })
     ));
 }
 
@@ -344,7 +344,7 @@ fn stream_level_text_and_after_close() {
 fn truncation() {
     assert_eq!(
         frame(&in_stream("<message>")).1,
-        Some(StreamError::Truncated {
+        Some(FramingError::Truncated {
             offset: HEAD.len() as u64 + 9
         })
     );
@@ -383,7 +383,7 @@ fn limits() {
     assert_eq!(run("<a><b><c/></b></a>"), None);
     assert!(matches!(
         run("<a><b><c><d/></c></b></a>"),
-        Some(StreamError::LimitExceeded {
+        Some(FramingError::LimitExceeded {
             limit: crate::Limit::Depth,
             ..
         })
@@ -391,7 +391,7 @@ fn limits() {
     let attrs: String = (0..9).map(|i| format!(" a{i}='1'")).collect();
     assert!(matches!(
         run(&format!("<a{attrs}/>")),
-        Some(StreamError::LimitExceeded {
+        Some(FramingError::LimitExceeded {
             limit: crate::Limit::Attributes,
             ..
         })
@@ -555,7 +555,7 @@ fn bosh_rid() {
     assert_eq!(err.condition(), Condition::BadFormat);
     assert!(matches!(
         err,
-        StreamError::InvalidBody {
+        FramingError::InvalidBody {
             attribute: "rid",
             found: None,
             ..
@@ -633,7 +633,7 @@ fn deep_nesting_is_linear_and_bounded() {
     // Every <a> declares p, so the declaration limit stops it first.
     assert!(matches!(
         f.next_event(),
-        Err(StreamError::LimitExceeded {
+        Err(FramingError::LimitExceeded {
             limit: crate::Limit::NamespaceDeclarations,
             ..
         })
@@ -978,7 +978,7 @@ fn a_char_out_of_place_in_a_name_is_named_so() {
                 }
             }
             match err {
-                Some(StreamError::InvalidNameChar { code_point: c, .. }) => {
+                Some(FramingError::InvalidNameChar { code_point: c, .. }) => {
                     assert_eq!(c, code_point, "{xml}");
                 }
                 other => panic!("{xml}: {other:?}"),
@@ -991,7 +991,7 @@ fn a_char_out_of_place_in_a_name_is_named_so() {
     assert!(matches!(f.next_event(), Ok(Some(Event::StreamOpen(_)))));
     assert!(matches!(
         f.next_event(),
-        Err(StreamError::InvalidChar {
+        Err(FramingError::InvalidChar {
             code_point: 0xFFFE,
             ..
         })
@@ -1148,8 +1148,8 @@ fn websocket_messages_hold_one_element() {
         b"<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.com' version='1.0'/>";
     const CLOSE: &[u8] = b" <close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>\n";
     const STANZA: &[u8] = b"<message xmlns='jabber:client'><body>hi</body></message>";
-    let boundary = |r: Result<Event, StreamError>| match r {
-        Err(StreamError::MessageBoundary { rule, .. }) => rule,
+    let boundary = |r: Result<Event, FramingError>| match r {
+        Err(FramingError::MessageBoundary { rule, .. }) => rule,
         other => panic!("{other:?}"),
     };
     let mut f = Framer::new(Transport::WebSocket);
@@ -1172,7 +1172,7 @@ fn websocket_messages_hold_one_element() {
         f.feed_message(OPEN).unwrap();
         let err = f.feed_message(cut).unwrap_err();
         assert_eq!(err.condition(), Condition::NotWellFormed);
-        assert!(matches!(err, StreamError::MessageBoundary { .. }), "{err}");
+        assert!(matches!(err, FramingError::MessageBoundary { .. }), "{err}");
     }
 
     // <open/> inside an open stream, by messages or by feed; after a
@@ -1181,7 +1181,7 @@ fn websocket_messages_hold_one_element() {
     f.feed_message(OPEN).unwrap();
     assert!(matches!(
         f.feed_message(OPEN),
-        Err(StreamError::UnexpectedElement { .. })
+        Err(FramingError::UnexpectedElement { .. })
     ));
     let (ev, err) = frame_t(
         Transport::WebSocket,
@@ -1256,7 +1256,7 @@ fn an_endless_declaration_is_bounded() {
     input.extend(core::iter::repeat_n(b' ', 4 << 20));
     let (_, err) = frame_chunks(Transport::Tcp, &input, 4096);
     assert!(
-        matches!(err, Some(StreamError::LimitExceeded { .. })),
+        matches!(err, Some(FramingError::LimitExceeded { .. })),
         "{err:?}"
     );
 }

@@ -6,10 +6,10 @@ use super::Framer;
 use super::scan::{scan, scan_text};
 use super::state::{St, Step};
 use crate::chars::{Utf8, decode, is_text_plain, is_xml_char};
-use crate::error::StreamError;
+use crate::error::FramingError;
 
 impl Framer {
-    pub(super) fn text(&mut self, end: usize) -> Result<Step, StreamError> {
+    pub(super) fn text(&mut self, end: usize) -> Result<Step, FramingError> {
         let mut p = self.pos;
         loop {
             p = scan_text(&self.buf, p, end);
@@ -55,7 +55,7 @@ impl Framer {
     }
 
     #[inline(never)]
-    pub(super) fn cdata(&mut self, end: usize) -> Result<Step, StreamError> {
+    pub(super) fn cdata(&mut self, end: usize) -> Result<Step, FramingError> {
         let mut p = self.pos;
         loop {
             p = scan(&self.buf, p, end, |b| {
@@ -96,7 +96,7 @@ impl Framer {
         p: usize,
         end: usize,
         b: u8,
-    ) -> Result<Option<usize>, StreamError> {
+    ) -> Result<Option<usize>, FramingError> {
         if b >= 0x80 {
             return self.check_utf8(p, end);
         }
@@ -106,17 +106,17 @@ impl Framer {
 
     /// Checks the non-ASCII character at `p`: its length, `None` when the
     /// sequence is cut by `end`.
-    pub(super) fn check_utf8(&self, p: usize, end: usize) -> Result<Option<usize>, StreamError> {
+    pub(super) fn check_utf8(&self, p: usize, end: usize) -> Result<Option<usize>, FramingError> {
         match decode(self.buf.get(p..end).unwrap_or_default()) {
             Utf8::Incomplete => Ok(None),
-            Utf8::Invalid => Err(StreamError::InvalidUtf8 {
+            Utf8::Invalid => Err(FramingError::InvalidUtf8 {
                 offset: self.offset(p),
             }),
             Utf8::Char(c, n) => {
                 if is_xml_char(c) {
                     Ok(Some(n))
                 } else {
-                    Err(StreamError::InvalidChar {
+                    Err(FramingError::InvalidChar {
                         offset: self.offset(p),
                         code_point: c,
                     })
@@ -127,11 +127,11 @@ impl Framer {
 
     /// Checks a forbidden-looking ASCII byte of character data or an
     /// attribute value: DEL is allowed, other control characters are not.
-    pub(super) fn check_control(&self, p: usize, b: u8) -> Result<(), StreamError> {
+    pub(super) fn check_control(&self, p: usize, b: u8) -> Result<(), FramingError> {
         if b == 0x7F {
             Ok(())
         } else {
-            Err(StreamError::InvalidChar {
+            Err(FramingError::InvalidChar {
                 offset: self.offset(p),
                 code_point: u32::from(b),
             })

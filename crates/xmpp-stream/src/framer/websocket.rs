@@ -9,7 +9,7 @@ use super::Framer;
 use super::header::check_version;
 use super::state::{Level, St, Step};
 use crate::chars::is_space;
-use crate::error::StreamError;
+use crate::error::FramingError;
 use crate::escape::FRAMING_NS;
 use crate::event::{Event, Frame, StreamHeader};
 
@@ -18,7 +18,7 @@ impl Framer {
     /// exactly one complete element, the `<open/>` and `<close/>` of the
     /// framing namespace included) and returns its event. An error, which
     /// ends the stream, when the message holds no element, ends inside one
-    /// or holds a second one ([`StreamError::MessageBoundary`]), or when the
+    /// or holds a second one ([`FramingError::MessageBoundary`]), or when the
     /// element itself is refused. White space around the element is
     /// allowed.
     ///
@@ -35,14 +35,14 @@ impl Framer {
     /// let two = b"<presence xmlns='jabber:client'/><presence xmlns='jabber:client'/>";
     /// assert!(f.feed_message(two).is_err());
     /// ```
-    pub fn feed_message(&mut self, message: &[u8]) -> Result<Event, StreamError> {
+    pub fn feed_message(&mut self, message: &[u8]) -> Result<Event, FramingError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
         if let Some(i) = self.unconsumed().iter().position(|&b| !is_space(b)) {
             // Bytes of an earlier message (or feed) left inside an element.
             let offset = self.offset(self.tok + i);
-            return Err(self.fail(StreamError::MessageBoundary {
+            return Err(self.fail(FramingError::MessageBoundary {
                 offset,
                 rule: "a WebSocket message ended inside an element",
             }));
@@ -60,11 +60,11 @@ impl Framer {
                     "a WebSocket message ended inside an element",
                 )
             };
-            return Err(self.fail(StreamError::MessageBoundary { offset, rule }));
+            return Err(self.fail(FramingError::MessageBoundary { offset, rule }));
         };
         if let Some(i) = self.unconsumed().iter().position(|&b| !is_space(b)) {
             let offset = self.offset(self.tok + i);
-            return Err(self.fail(StreamError::MessageBoundary {
+            return Err(self.fail(FramingError::MessageBoundary {
                 offset,
                 rule: "a WebSocket message holds more than one element",
             }));
@@ -81,9 +81,9 @@ impl Framer {
         &mut self,
         el: &Frame,
         offset: u64,
-    ) -> Result<Option<Step>, StreamError> {
+    ) -> Result<Option<Step>, FramingError> {
         match el.name() {
-            "open" if self.level == Level::Stream => Err(StreamError::UnexpectedElement {
+            "open" if self.level == Level::Stream => Err(FramingError::UnexpectedElement {
                 offset,
                 name: el.qualified_name().to_string(),
             }),

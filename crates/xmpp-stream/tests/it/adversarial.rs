@@ -2,14 +2,14 @@
 //! many tiny chunks. Each must end in a typed error or in the events, with
 //! bounded memory, whatever the chunking.
 
-use xmpp_stream::{Condition, Event, Framer, Limit, Limits, StreamError, Transport};
+use xmpp_stream::{Condition, Event, Framer, FramingError, Limit, Limits, Transport};
 
 const HEAD: &[u8] =
     b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
 
 /// Feeds `input` in `chunk`-sized pieces; the events and the first error,
 /// and the largest heap the framer held between calls.
-fn drive(limits: Limits, input: &[u8], chunk: usize) -> (Vec<Event>, Option<StreamError>, usize) {
+fn drive(limits: Limits, input: &[u8], chunk: usize) -> (Vec<Event>, Option<FramingError>, usize) {
     let mut f = Framer::with_limits(Transport::Tcp, limits).unwrap();
     let mut events = Vec::new();
     let mut peak = 0;
@@ -46,7 +46,7 @@ fn ten_mb_attribute_is_refused_at_the_limit_in_any_chunking() {
         assert!(
             matches!(
                 err,
-                StreamError::LimitExceeded {
+                FramingError::LimitExceeded {
                     limit: Limit::ElementBytes,
                     max: 262_144,
                     ..
@@ -90,7 +90,7 @@ fn deep_nesting_with_prefixes_is_refused_at_the_depth_limit() {
     assert!(
         matches!(
             err,
-            Some(StreamError::LimitExceeded {
+            Some(FramingError::LimitExceeded {
                 limit: Limit::Depth,
                 max: 256,
                 ..
@@ -125,7 +125,7 @@ fn many_attributes_and_declarations_are_bounded() {
     let (_, err, _) = drive(Limits::default(), &input, 1500);
     assert!(matches!(
         err,
-        Some(StreamError::LimitExceeded {
+        Some(FramingError::LimitExceeded {
             limit: Limit::Attributes,
             ..
         })
@@ -180,7 +180,7 @@ fn relayed_limits_admit_what_a_server_relays_of_a_default_sized_element() {
     assert!(
         matches!(
             err,
-            Some(StreamError::LimitExceeded {
+            Some(FramingError::LimitExceeded {
                 limit: Limit::ElementBytes,
                 ..
             })

@@ -4,7 +4,7 @@
 //! golden files are made and checked by the same code.
 
 use serde_json::{Map, Value, json};
-use xmpp_stream::{Event, Framer, StreamError, Transport};
+use xmpp_stream::{Event, Framer, FramingError, Transport};
 
 /// The transport a stream file is framed with, from its provenance prefix:
 /// `rfc7395-` WebSocket, `xep0124-`/`xep0206-` BOSH (a client's requests
@@ -54,7 +54,7 @@ pub(crate) fn event_line(ev: &Event) -> String {
     v.to_string()
 }
 
-fn error_line(e: &StreamError) -> String {
+fn error_line(e: &FramingError) -> String {
     json!({ "event": "error", "condition": e.condition().as_str(), "message": e.to_string() })
         .to_string()
 }
