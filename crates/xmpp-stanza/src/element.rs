@@ -11,8 +11,9 @@ use compact_str::CompactString;
 
 use crate::atom::Atom;
 
-/// The namespace of the `xml` prefix (`xml:lang`), bound in every document.
-pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+/// The namespace of the `xml` prefix (`xml:lang`), bound in every
+/// document: the framer's own constant, so there is one.
+pub use xmpp_stream::XML_NS;
 
 /// The namespace reserved for namespace declarations (Namespaces in XML
 /// 1.0 §3), which no element or attribute may be in.

@@ -184,7 +184,7 @@ pub use stanza::{
     MessageType, Presence, PresenceType, ReadError, SERVER_NS, Show, Stanza, StanzaNs,
 };
 pub use stanza_error::{DefinedCondition, ErrorType, STANZAS_NS, StanzaError};
-pub use stream_error::{STREAM_NS, STREAMS_NS, StreamCondition, StreamError};
+pub use stream_error::{STREAM_ERROR_NS, STREAM_NS, StreamCondition, StreamError};
 pub use xep::{
     CARBONS_NS, CHATSTATES_NS, Carbons, ChatState, DELAY_NS, Delay, FORWARD_NS, Forwarded,
     MARKERS_NS, Marker, OriginId, PING_NS, Ping, RECEIPTS_NS, Receipt, SID_NS, StanzaId,

@@ -8,10 +8,12 @@ use core::fmt;
 use crate::element::{Element, XML_NS};
 use crate::error::PayloadError;
 
-/// The stream namespace (RFC 6120 §4.8.1), of `<stream:error/>`.
-pub const STREAM_NS: &str = "http://etherx.jabber.org/streams";
-/// The namespace of stream error conditions (RFC 6120 §4.9.2).
-pub const STREAMS_NS: &str = "urn:ietf:params:xml:ns:xmpp-streams";
+/// The stream namespace (RFC 6120 §4.8.1), of `<stream:error/>`: the
+/// framer's own constant, so there is one.
+pub use xmpp_stream::STREAM_NS;
+/// The namespace of stream error conditions (RFC 6120 §4.9.2), not to be
+/// confused with the stream namespace [`STREAM_NS`].
+pub const STREAM_ERROR_NS: &str = "urn:ietf:params:xml:ns:xmpp-streams";
 
 macro_rules! stream_conditions {
     ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
@@ -178,7 +180,7 @@ impl StreamError {
         let mut text = None;
         let mut app = None;
         for c in e.children() {
-            if c.ns() == STREAMS_NS {
+            if c.ns() == STREAM_ERROR_NS {
                 if c.name() == "text" {
                     text = Some((c.lang().map(String::from), c.text().into_owned()));
                 } else if let Some(cond) = StreamCondition::from_name(c.name()) {
@@ -212,13 +214,13 @@ impl StreamError {
 
     /// The `<stream:error/>` element.
     pub fn to_element(&self) -> Element {
-        let mut cond = Element::new(self.condition.as_str(), STREAMS_NS);
+        let mut cond = Element::new(self.condition.as_str(), STREAM_ERROR_NS);
         if let Some(host) = &self.see_other_host {
             cond.push_text(host);
         }
         let mut e = Element::new("error", STREAM_NS).with_child(cond);
         if let Some((lang, text)) = &self.text {
-            let mut t = Element::new("text", STREAMS_NS);
+            let mut t = Element::new("text", STREAM_ERROR_NS);
             if let Some(lang) = lang {
                 t.set_attr_ns("lang", XML_NS, lang.as_str());
             }
