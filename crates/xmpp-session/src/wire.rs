@@ -8,7 +8,7 @@ use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 use xmpp_stanza::{CLIENT_NS, Element, STREAM_NS, Stanza, TreeBuilder};
-use xmpp_stream::{Event, Framer, Header, Limits, StreamHeader, write_close, write_open};
+use xmpp_stream::{Event, Framer, Limits, OpenHeader, StreamHeader, write_close, write_open};
 
 use crate::config::{Keepalive, Transport};
 use crate::error::Error;
@@ -123,7 +123,7 @@ impl Wire {
 
     /// Sends a stream header (TCP: the XML declaration and
     /// `<stream:stream>`; WebSocket: `<open/>`).
-    pub(crate) fn send_header(&mut self, header: &Header<'_>) {
+    pub(crate) fn send_header(&mut self, header: &OpenHeader<'_>) {
         self.scratch.clear();
         write_open(&mut self.scratch, self.transport.framing(), header);
         self.flush_scratch();

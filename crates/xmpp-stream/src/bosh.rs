@@ -35,7 +35,7 @@ use crate::error::FramingError;
 pub const MAX_RID: u64 = (1 << 53) - 1;
 
 /// A request identifier as XEP-0124 §14.1 allows it: 1 to [`MAX_RID`], so
-/// that a body written with one (see [`Header::rid`](crate::Header::rid))
+/// that a body written with one (see [`OpenHeader::rid`](crate::OpenHeader::rid))
 /// is one the framer accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Rid(u64);

@@ -187,7 +187,7 @@ pub fn decode_reference(s: &str) -> Option<(char, usize)> {
 /// are left out.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Header<'a> {
+pub struct OpenHeader<'a> {
     /// `to` (RFC 6120 §4.7.2).
     pub to: Option<&'a str>,
     /// `from` (RFC 6120 §4.7.1).
@@ -221,7 +221,7 @@ pub struct Header<'a> {
     pub restart: bool,
 }
 
-impl<'a> Header<'a> {
+impl<'a> OpenHeader<'a> {
     /// A header with only the content namespace set.
     pub fn new(content_namespace: &'a str) -> Self {
         Self {
@@ -319,16 +319,16 @@ fn attr(out: &mut String, name: &str, value: Option<&str>) {
 /// transport accepts (with a `rid`, [`Transport::BoshRequests`] too).
 ///
 /// ```
-/// use xmpp_stream::{Header, Transport, bosh::Rid, write_open};
+/// use xmpp_stream::{OpenHeader, Transport, bosh::Rid, write_open};
 /// let mut out = String::new();
 /// let rid = Rid::new(1573741820).ok_or("rid")?;
 /// write_open(&mut out, Transport::BoshRequests,
-///     &Header::default().to("example.com").lang("en").rid(rid).wait(60).hold(1).ver("1.11"));
+///     &OpenHeader::default().to("example.com").lang("en").rid(rid).wait(60).hold(1).ver("1.11"));
 /// assert_eq!(out, "<body xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh' \
 ///     xmpp:version='1.0' rid='1573741820' to='example.com' xml:lang='en' ver='1.11' wait='60' hold='1'>");
 /// # Ok::<(), &str>(())
 /// ```
-pub fn write_open(out: &mut String, transport: Transport, h: &Header<'_>) {
+pub fn write_open(out: &mut String, transport: Transport, h: &OpenHeader<'_>) {
     match transport {
         Transport::Tcp => {
             out.push_str("<?xml version='1.0'?><stream:stream");
@@ -429,7 +429,7 @@ mod tests {
         write_open(
             &mut out,
             Transport::Tcp,
-            &Header::new("jabber:client").to("a\u{1}b"),
+            &OpenHeader::new("jabber:client").to("a\u{1}b"),
         );
         assert!(out.contains("to='a\u{FFFD}b'"), "{out}");
     }
@@ -445,7 +445,7 @@ mod tests {
         assert_eq!(Rid::new(crate::bosh::MAX_RID + 1), None);
         assert_eq!(Rid::parse("43"), rid.next());
         let mut out = String::new();
-        let h = Header::default()
+        let h = OpenHeader::default()
             .to("example.com")
             .id("s1")
             .rid(rid)
@@ -476,7 +476,7 @@ mod tests {
         // An empty sid is left out rather than written as one the framer
         // refuses; the other transports leave the BOSH attributes out.
         let mut out = String::new();
-        write_open(&mut out, Transport::Bosh, &Header::default().sid(""));
+        write_open(&mut out, Transport::Bosh, &OpenHeader::default().sid(""));
         assert!(!out.contains("sid"), "{out}");
         let mut out = String::new();
         write_open(&mut out, Transport::Tcp, &h);
@@ -495,7 +495,7 @@ mod tests {
         write_open(
             &mut out,
             Transport::Tcp,
-            &Header::new("jabber:client").to("example.com").id("x'1"),
+            &OpenHeader::new("jabber:client").to("example.com").id("x'1"),
         );
         assert_eq!(
             out,
@@ -507,7 +507,7 @@ mod tests {
         write_open(
             &mut ws,
             Transport::WebSocket,
-            &Header::default().to("example.com"),
+            &OpenHeader::default().to("example.com"),
         );
         assert_eq!(
             ws,

@@ -19,7 +19,9 @@ use alloc::vec::Vec;
 use arbitrary::{Arbitrary, Result, Unstructured};
 
 use crate::bosh::Rid;
-use crate::{Framer, Header, Transport, escape_attribute, escape_text, write_close, write_open};
+use crate::{
+    Framer, OpenHeader, Transport, escape_attribute, escape_text, write_close, write_open,
+};
 
 /// A whole stream that a [`Framer`] of `transport` frames without error:
 /// the header, zero or more top-level elements, and, unless it was left
@@ -204,7 +206,7 @@ impl<'a> Arbitrary<'a> for ValidStream {
         ])?;
         let mut out = String::new();
         let rid = Rid::new(u.int_in_range(1..=(1 << 40))?);
-        let mut header = Header::new("jabber:client").to("example.com");
+        let mut header = OpenHeader::new("jabber:client").to("example.com");
         if u.arbitrary()? {
             header = header.from("juliet@example.com").id("s1").lang("en");
         }

@@ -93,7 +93,7 @@ mod restart;
 pub use chars::{is_ncname_char, is_ncname_start_char};
 pub use error::{Condition, FramingError, Limit, Restricted};
 pub use escape::{
-    FRAMING_NS, HTTPBIND_NS, Header, REPLACEMENT, STREAM_NS, XBOSH_NS, decode_reference,
+    FRAMING_NS, HTTPBIND_NS, OpenHeader, REPLACEMENT, STREAM_NS, XBOSH_NS, decode_reference,
     escape_attribute, escape_text, unescape_attribute, unescape_text, write_close, write_open,
 };
 pub use event::{Attribute, Attributes, Event, Frame, Namespaces, StreamHeader, XML_NS};

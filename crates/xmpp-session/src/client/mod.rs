@@ -24,7 +24,7 @@ use xmpp_stanza::{
     Bind, DefinedCondition, Element, Iq, IqType, PING_NS, Payload, Ping, SESSION_NS, STREAM_NS,
     Sasl, SaslCondition, Sm, Stanza, StanzaNs, StartTls, StreamCondition, StreamFeatures,
 };
-use xmpp_stream::Header;
+use xmpp_stream::OpenHeader;
 use zeroize::Zeroizing;
 
 use crate::config::{ClientConfig, TlsMode, TlsPolicy, Transport};
@@ -431,7 +431,7 @@ impl Client {
     fn send_header(&mut self) {
         let domain = self.config.jid.domainpart().to_string();
         let from = self.config.jid.as_str().to_string();
-        let mut header = Header::new(xmpp_stanza::CLIENT_NS).to(&domain);
+        let mut header = OpenHeader::new(xmpp_stanza::CLIENT_NS).to(&domain);
         // RFC 6120 §4.7.1: the bare JID, once the stream is protected.
         if self.tls.is_some() && self.config.jid.localpart().is_some() {
             header = header.from(&from);

@@ -25,7 +25,7 @@ use xmpp_stanza::{
     STREAM_NS, Sasl, SaslCondition, Sm, Stanza, StanzaError, StanzaNs, StartTls, StreamCondition,
     StreamFeatures,
 };
-use xmpp_stream::{Header, StreamHeader};
+use xmpp_stream::{OpenHeader, StreamHeader};
 
 use crate::client::SASL_CB_NS;
 use crate::config::{ServerConfig, TlsMode, TlsPolicy, Transport};
@@ -780,7 +780,7 @@ impl Server {
     fn send_header(&mut self, to: Option<&str>, lang: Option<&str>) {
         let id = self.rng.token(12);
         let domain = self.domain.clone();
-        let mut header = Header::new(CLIENT_NS).from(&domain).id(&id);
+        let mut header = OpenHeader::new(CLIENT_NS).from(&domain).id(&id);
         if let Some(to) = to {
             header = header.to(to);
         }

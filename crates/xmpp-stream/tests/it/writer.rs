@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use xmpp_stream::{
-    Event, Framer, Header, Transport, escape_attribute, escape_text, unescape_text, write_open,
+    Event, Framer, OpenHeader, Transport, escape_attribute, escape_text, unescape_text, write_open,
 };
 
 fn hostile() -> impl Strategy<Value = String> {
@@ -47,7 +47,7 @@ proptest! {
     #[test]
     fn written_headers_and_text_frame_and_read_back(to in hostile(), text in hostile(), value in hostile()) {
         let mut xml = String::new();
-        write_open(&mut xml, Transport::Tcp, &Header::new("jabber:client").to(&to).id(&value));
+        write_open(&mut xml, Transport::Tcp, &OpenHeader::new("jabber:client").to(&to).id(&value));
         xml.push_str(&format!("<m a='{}'>{}</m>", escape_attribute(&value), escape_text(&text)));
         let mut f = Framer::new(Transport::Tcp);
         f.feed(xml.as_bytes());

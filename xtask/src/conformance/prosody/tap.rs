@@ -12,7 +12,7 @@
 use std::fmt::{Display, Write as _};
 
 use xmpp_stanza::{CLIENT_NS, Element, InvalidStanza, Nonza, Sm, Stanza};
-use xmpp_stream::{Event, Framer, Header, Limits, STREAM_NS, Transport, write_open};
+use xmpp_stream::{Event, Framer, Limits, OpenHeader, STREAM_NS, Transport, write_open};
 
 use crate::util::Result;
 
@@ -376,7 +376,7 @@ fn relayed_framer() -> Framer {
 fn reframe(xml: &str) -> std::result::Result<Element, String> {
     let mut framer = relayed_framer();
     let mut stream = String::new();
-    write_open(&mut stream, Transport::Tcp, &Header::new(CLIENT_NS));
+    write_open(&mut stream, Transport::Tcp, &OpenHeader::new(CLIENT_NS));
     stream.push_str(xml);
     framer.feed(stream.as_bytes());
     loop {
