@@ -113,7 +113,9 @@ pub(crate) const DOMAIN_PLAIN: &str = HOST_PLAIN;
 pub(crate) const ACCOUNTS: [(&str, &str); 2] = [("alice", "alice-secret"), ("bob", "bob-secret")];
 /// An account whose name SCRAM escapes (`jo=2Cn=3De`), for `xmpp probe`'s
 /// escaping check.
-pub(crate) const ESCAPED: (&str, &str) = ("jo,n=e", "escape-secret");
+/// Its password holds a space, for `xmpp probe`'s `sasl-saslprep` check
+/// (the same password with U+00A0 must log in with PLAIN).
+pub(crate) const ESCAPED: (&str, &str) = ("jo,n=e", "escape secret");
 
 /// Starts a Prosody of this run's configuration under `target/<dir>`.
 pub(crate) fn start(dir: &str) -> Result<Running> {

@@ -25,7 +25,8 @@ pub(crate) const USAGE: &str =
                   [--tls starttls|direct|off] [--insecure] [--suite LIST] [--json]
                   [--fuzz --seconds N [--seed S]]
       suites: stream, sasl, bind, stanza, im, sm (default: all)
-      a third --user, whose name holds ',' or '=', runs the SCRAM escaping check";
+      a third --user, whose name holds ',' or '=', runs the SCRAM escaping check,
+      and when its password holds a space, the SASLprep check (PLAIN with U+00A0)";
 
 /// The suites, in the order they run.
 pub(crate) const SUITES: [&str; 6] = ["stream", "sasl", "bind", "stanza", "im", "sm"];

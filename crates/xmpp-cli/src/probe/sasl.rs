@@ -41,6 +41,7 @@ pub(crate) async fn run(t: &Target, out: &mut Vec<Report>) {
     authzid_other(t, out).await;
     authzid_self(t, out).await;
     plus_downgrade(t, out).await;
+    saslprep(t, out).await;
     ssdp(t, out).await;
 }
 
@@ -459,6 +460,65 @@ async fn authzid_self(t: &Target, out: &mut Vec<Report>) {
             Err(e) => (Outcome::Fail, e),
         },
     ));
+}
+
+/// RFC 4616 §2 and RFC 8265 §4.2: the server prepares a PLAIN password
+/// with the OpaqueString profile, which maps every non-ASCII space to
+/// U+0020; the third account's password, when it holds a space, is sent
+/// with U+00A0 in its place and must log in.
+async fn saslprep(t: &Target, out: &mut Vec<Report>) {
+    const ID: &str = "sasl-saslprep";
+    const SECTION: &str = "RFC 8265 §4.2";
+    let Some((user, password)) = t.users.get(2).filter(|(_, p)| p.contains(' ')) else {
+        out.push(report(
+            ID,
+            SECTION,
+            "SHOULD",
+            (
+                Outcome::Skip,
+                "needs a third --user whose password holds a space".into(),
+            ),
+        ));
+        return;
+    };
+    let result = async {
+        let mut s = open(t).await?;
+        if !s.mechanisms.iter().any(|m| m == "PLAIN") {
+            return Ok(None);
+        }
+        let variant = password.replace(' ', "\u{a0}");
+        s.auth("PLAIN", format!("\0{user}\0{variant}").as_bytes())
+            .await;
+        Ok::<_, String>(Some(s.reply().await))
+    }
+    .await;
+    out.push(report(
+        ID,
+        SECTION,
+        "SHOULD",
+        match result {
+            Ok(None) => (Outcome::Skip, "PLAIN not offered after TLS".into()),
+            Ok(Some(reply)) => saslprep_outcome(&reply),
+            Err(e) => (Outcome::Fail, e),
+        },
+    ));
+}
+
+fn saslprep_outcome(reply: &Reply) -> (Outcome, String) {
+    match reply {
+        Reply::Success(_) => (
+            Outcome::Pass,
+            "PLAIN with U+00A0 for the password's space logged in".into(),
+        ),
+        Reply::Failure(c) => (
+            Outcome::Warn,
+            format!(
+                "PLAIN with U+00A0 for the password's space refused with <{c}/>: \
+                 the password was not prepared (OpaqueString maps it to U+0020)"
+            ),
+        ),
+        other => (Outcome::Fail, other.describe()),
+    }
 }
 
 /// RFC 5802 §6: a client that could bind but saw no `-PLUS` sends gs2

@@ -156,3 +156,11 @@ fn conditions_other_than_named_warn() {
     );
     assert_eq!(escape_saslname("jo,n=e"), "jo=2Cn=3De");
 }
+
+#[test]
+fn a_prepared_password_passes_and_a_refusal_warns() {
+    assert_eq!(saslprep_outcome(&Reply::Success(None)).0, Outcome::Pass);
+    let (outcome, detail) = saslprep_outcome(&Reply::Failure("not-authorized".into()));
+    assert_eq!(outcome, Outcome::Warn);
+    assert!(detail.contains("<not-authorized/>"), "{detail}");
+}
