@@ -226,8 +226,11 @@ pub(crate) fn run(args: &[String]) -> Exit {
 }
 
 fn print(reports: &[Report], as_json: bool) {
-    use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
+    write_reports(&mut std::io::stdout().lock(), reports, as_json);
+}
+
+/// The reports as JSON lines, or as a table a person reads.
+fn write_reports(out: &mut impl std::io::Write, reports: &[Report], as_json: bool) {
     if as_json {
         for r in reports {
             let line = json!({
@@ -243,15 +246,22 @@ fn print(reports: &[Report], as_json: bool) {
         }
         return;
     }
+    // The columns as wide as their longest entry, so that they line up.
+    let id = reports.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    let section = reports
+        .iter()
+        .map(|r| r.section.chars().count())
+        .max()
+        .unwrap_or(0);
     let _ = writeln!(
         out,
-        "{:<32} {:<22} {:<6} {:<5} detail",
+        "{:<id$} {:<section$} {:<6} {:<5} detail",
         "check", "section", "level", ""
     );
     for r in reports {
         let _ = writeln!(
             out,
-            "{:<32} {:<22} {:<6} {:<5} {}",
+            "{:<id$} {:<section$} {:<6} {:<5} {}",
             r.id,
             r.section,
             r.level,
@@ -283,6 +293,40 @@ mod tests {
             insecure: true,
             mechanisms,
         }
+    }
+
+    #[test]
+    fn the_table_columns_line_up_whatever_the_id_length() {
+        let report = |id, section| Report {
+            id,
+            section,
+            level: "MUST",
+            outcome: Outcome::Pass,
+            detail: "fine".into(),
+            sent: String::new(),
+            received: String::new(),
+        };
+        let reports = [
+            report("host-unknown", "RFC 6120 §4.9.3.6"),
+            report("sasl-unknown-user-indistinguishable", "RFC 5802 §5.1"),
+        ];
+        let mut out = Vec::new();
+        write_reports(&mut out, &reports, false);
+        let out = String::from_utf8(out).unwrap();
+        // Where the section and level columns start, in characters.
+        let at = |l: &str, word: &str| l.find(word).map(|i| l[..i].chars().count());
+        let starts: Vec<_> = out
+            .lines()
+            .take(3)
+            .map(|l| {
+                (
+                    at(l, "RFC").or(at(l, "section")),
+                    at(l, " MUST ").or(at(l, " level ")),
+                )
+            })
+            .collect();
+        assert!(starts[0].0.is_some() && starts[0].1.is_some(), "{out}");
+        assert!(starts.windows(2).all(|w| w[0] == w[1]), "{out}");
     }
 
     #[test]

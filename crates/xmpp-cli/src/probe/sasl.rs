@@ -14,7 +14,7 @@ use xmpp_stanza::{SASL_NS, Sasl, StreamFeatures};
 
 use super::raw::Raw;
 use super::{Outcome, Report, Target};
-use stream::{Reply, SaslStream, open, pick_scram, stream_features};
+use stream::{Reply, SaslStream, open, open_cleartext, pick_scram, stream_features};
 
 fn report(
     id: &'static str,
@@ -35,6 +35,8 @@ fn report(
 
 pub(crate) async fn run(t: &Target, out: &mut Vec<Report>) {
     plain_cleartext(t, out).await;
+    encryption_required(t, out).await;
+    too_weak(t, out).await;
     abort(t, out).await;
     malformed(t, out, Garbage::Gs2Flag).await;
     malformed(t, out, Garbage::Base64).await;
@@ -94,6 +96,164 @@ fn cleartext_outcome(f: &StreamFeatures) -> (Outcome, String) {
             format!("before TLS: {} (no PLAIN)", m.join(" ")),
         ),
         None => (Outcome::Pass, "no mechanisms before TLS".into()),
+    }
+}
+
+/// The password the policy checks send with PLAIN: never the account's
+/// own, since they send it where the server did not offer PLAIN.
+const NOT_THE_PASSWORD: &str = "probe: not the password";
+
+/// PLAIN with the first account's name and [`NOT_THE_PASSWORD`].
+fn plain_wrong(t: &Target) -> String {
+    let name = t.users.first().map_or("probe", |(n, _)| n.as_str());
+    format!("\0{name}\0{NOT_THE_PASSWORD}")
+}
+
+/// RFC 6120 §6.5.3: PLAIN sent before TLS to a server that offers it only
+/// after TLS is refused with `<encryption-required/>` (or, §6.5.9's own
+/// example, `<mechanism-too-weak/>`), before the credentials are read. A
+/// wrong password is sent, so that nothing real crosses in the clear.
+async fn encryption_required(t: &Target, out: &mut Vec<Report>) {
+    const ID: &str = "sasl-encryption-required";
+    const SECTION: &str = "RFC 6120 §6.5.3";
+    if t.tls == "direct" {
+        out.push(report(
+            ID,
+            SECTION,
+            "SHOULD",
+            (
+                Outcome::Skip,
+                "direct TLS: nothing is offered in the clear".into(),
+            ),
+        ));
+        return;
+    }
+    let result = async {
+        let mut s = open_cleartext(t).await?;
+        if s.mechanisms.iter().any(|m| m == "PLAIN") {
+            return Ok(Err(
+                "PLAIN is offered before TLS (see sasl-plain-cleartext)",
+            ));
+        }
+        if !s.starttls {
+            return Ok(Err(
+                "no STARTTLS offered: there is no encryption to require",
+            ));
+        }
+        s.auth("PLAIN", plain_wrong(t).as_bytes()).await;
+        Ok::<_, String>(Ok(s.reply().await))
+    }
+    .await;
+    out.push(report(
+        ID,
+        SECTION,
+        "SHOULD",
+        match result {
+            Ok(Ok(reply)) => encryption_required_outcome(&reply),
+            Ok(Err(why)) => (Outcome::Skip, why.into()),
+            Err(e) => (Outcome::Fail, e),
+        },
+    ));
+}
+
+fn encryption_required_outcome(reply: &Reply) -> (Outcome, String) {
+    let said = reply.describe();
+    match reply {
+        Reply::Failure(c) if c == "encryption-required" || c == "mechanism-too-weak" => {
+            (Outcome::Pass, format!("PLAIN before TLS: {said}"))
+        }
+        Reply::Success(_) => (
+            Outcome::Fail,
+            format!("PLAIN before TLS with a wrong password: {said}"),
+        ),
+        Reply::Failure(c) if c == "not-authorized" => (
+            Outcome::Warn,
+            format!("PLAIN before TLS: {said}, so the credentials were checked in the clear"),
+        ),
+        _ => (
+            Outcome::Warn,
+            format!("PLAIN before TLS: {said}; §6.5.3 names <encryption-required/>"),
+        ),
+    }
+}
+
+/// RFC 6120 §6.5.9: after TLS, a password mechanism the server leaves out
+/// of its list and that is weaker than every one it offers (PLAIN, else
+/// SCRAM-SHA-1 when only stronger SCRAM hashes are offered) is refused,
+/// as `<mechanism-too-weak/>` or as `<invalid-mechanism/>` (§6.5.5, a
+/// mechanism it does not have), not run. Skipped when the server offers
+/// both, so no policy leaves one out.
+async fn too_weak(t: &Target, out: &mut Vec<Report>) {
+    const ID: &str = "sasl-mechanism-too-weak";
+    const SECTION: &str = "RFC 6120 §6.5.9";
+    let result = async {
+        let mut s = open(t).await?;
+        let Some(name) = weaker_left_out(&s.mechanisms) else {
+            return Ok(Err(format!(
+                "no weaker password mechanism is left out: {}",
+                s.mechanisms.join(" ")
+            )));
+        };
+        let initial = if name == "PLAIN" {
+            plain_wrong(t)
+        } else {
+            scram_first(t)
+        };
+        s.auth(name, initial.as_bytes()).await;
+        Ok::<_, String>(Ok((name, s.reply().await)))
+    }
+    .await;
+    out.push(report(
+        ID,
+        SECTION,
+        "SHOULD",
+        match result {
+            Ok(Ok((name, reply))) => too_weak_outcome(name, &reply),
+            Ok(Err(why)) => (Outcome::Skip, why),
+            Err(e) => (Outcome::Fail, e),
+        },
+    ));
+}
+
+/// The password mechanism [`too_weak`] tries among `offered`: PLAIN when
+/// it is left out and a SCRAM is offered, else SCRAM-SHA-1 when it is left
+/// out and a stronger SCRAM is offered.
+fn weaker_left_out(offered: &[String]) -> Option<&'static str> {
+    let has = |name: &str| offered.iter().any(|m| m == name);
+    let stronger_scram = has("SCRAM-SHA-256")
+        || has("SCRAM-SHA-512")
+        || offered
+            .iter()
+            .any(|m| m.starts_with("SCRAM-") && m.ends_with("-PLUS"));
+    if !has("PLAIN") && (stronger_scram || has("SCRAM-SHA-1")) {
+        Some("PLAIN")
+    } else if !has("SCRAM-SHA-1") && stronger_scram {
+        Some("SCRAM-SHA-1")
+    } else {
+        None
+    }
+}
+
+fn too_weak_outcome(name: &str, reply: &Reply) -> (Outcome, String) {
+    let said = reply.describe();
+    match reply {
+        Reply::Failure(c) if c == "mechanism-too-weak" => {
+            (Outcome::Pass, format!("{name}, not offered: {said}"))
+        }
+        Reply::Failure(c) if c == "invalid-mechanism" => (
+            Outcome::Pass,
+            format!("{name}, not offered: {said} (not supported; §6.5.9 would name the policy)"),
+        ),
+        Reply::Success(_) => (
+            Outcome::Fail,
+            format!("{name}, not offered, with a wrong password: {said}"),
+        ),
+        _ => (
+            Outcome::Warn,
+            format!(
+                "{name}, not offered: {said}, so the server ran a mechanism its policy left out"
+            ),
+        ),
     }
 }
 

@@ -197,6 +197,14 @@ impl Server {
                 Ok(Some(Sasl::Auth { mechanism, initial })) if !tls_first => {
                     self.start_sasl(&mechanism, initial)
                 }
+                // RFC 6120 §6.5.3: TLS is required first (§5.3.1), and
+                // nothing is offered before it (§6.3.4); an `<auth/>` sent
+                // anyway is refused as needing encryption and counted as a
+                // failure (§6.4.5), so no credentials are read in the clear.
+                Ok(Some(Sasl::Auth { .. })) => {
+                    self.send_sasl_failure(false, SaslCondition::EncryptionRequired);
+                    self.count_auth_failure()
+                }
                 Ok(Some(Sasl::Abort)) => {
                     self.send_sasl_failure(false, SaslCondition::Aborted);
                     Ok(())

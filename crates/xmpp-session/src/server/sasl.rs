@@ -88,9 +88,10 @@ impl Server {
         } else {
             self.offered.clone()
         };
-        let Some(mechanism) = usable.into_iter().find(|m| m.name() == name) else {
-            self.send_sasl_failure(v2.is_some(), SaslCondition::InvalidMechanism);
-            return Ok(());
+        let Some(mechanism) = usable.iter().copied().find(|m| m.name() == name) else {
+            let condition = self.refusal(name, with_token, &usable);
+            self.send_sasl_failure(v2.is_some(), condition);
+            return self.count_auth_failure();
         };
         let nonce = Nonce::new(self.rng.token(18)).map_err(Error::Sasl)?;
         let mut session = match ServerSession::new(mechanism, self.sasl_config(), nonce) {
@@ -117,6 +118,41 @@ impl Server {
                 self.on_sasl_step(session, v2, step)
             }
         }
+    }
+
+    /// Why a mechanism that is not usable here is refused (RFC 6120 §6.5):
+    ///
+    /// - `encryption-required` (§6.5.3) for one this server is configured
+    ///   with but offers only under TLS: PLAIN (§13.8.3) and the `-PLUS`
+    ///   mechanisms, before TLS;
+    /// - `mechanism-too-weak` (§6.5.9) for a password mechanism the policy
+    ///   leaves out and that ranks below every password mechanism offered
+    ///   (PLAIN, or SCRAM-SHA-1 when only stronger hashes are configured;
+    ///   [`Mechanism::all`] is the order): the policy is the configured list,
+    ///   the same for every account, so the answer tells nothing about
+    ///   the account;
+    /// - `invalid-mechanism` (§6.5.5) for anything else.
+    fn refusal(&self, name: &str, with_token: bool, usable: &[Mechanism]) -> SaslCondition {
+        let Some(asked) = Mechanism::from_name(name) else {
+            return SaslCondition::InvalidMechanism;
+        };
+        let configured = self.config.mechanisms.contains(&asked);
+        if !with_token
+            && configured
+            && self.tls.is_none()
+            && (asked.is_plaintext() || asked.uses_channel_binding())
+        {
+            return SaslCondition::EncryptionRequired;
+        }
+        let password = |m: Mechanism| m.is_plaintext() || m.scram_hash().is_some();
+        // `Mechanism::all` is strongest first.
+        let rank = |m: Mechanism| Mechanism::all().position(|x| x == m).unwrap_or(usize::MAX);
+        let mut offered = usable.iter().copied().filter(|&m| password(m)).peekable();
+        let below_all = offered.peek().is_some() && offered.all(|m| rank(m) < rank(asked));
+        if !with_token && !configured && password(asked) && below_all {
+            return SaslCondition::MechanismTooWeak;
+        }
+        SaslCondition::InvalidMechanism
     }
 
     fn send_challenge(&mut self, v2: bool, data: Vec<u8>) {

@@ -815,3 +815,74 @@ fn an_authenticate_that_is_not_base64_gets_incorrect_encoding() {
     );
     assert!(!pair.server.is_closed());
 }
+
+/// The SASL failures a server sends for `auth` after `header`, and whether
+/// it closed the stream.
+fn sasl_answer(server: ServerConfig, tls: bool, auth: &str) -> String {
+    let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server);
+    let header = b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
+        xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>";
+    pair.server.handle_input(header).expect("header");
+    if tls {
+        pair.server
+            .handle_input(b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+            .expect("starttls");
+        while pair.server.poll_event().is_some() {}
+        pair.server
+            .tls_established(tls_info(
+                TlsVersion::Tls13,
+                &[ChannelBindingType::TlsExporter],
+            ))
+            .expect("tls");
+        pair.server.handle_input(header).expect("header after tls");
+    }
+    while pair.server.poll_transmit().is_some() {}
+    pair.server
+        .handle_input(auth.as_bytes())
+        .expect("a SASL failure");
+    let mut out = Vec::new();
+    while let Some(t) = pair.server.poll_transmit() {
+        out.extend(t);
+    }
+    String::from_utf8(out).expect("utf-8")
+}
+
+#[test]
+fn a_mechanism_refused_by_policy_names_why() {
+    // PLAIN with the credentials `\0juliet\0wrong`.
+    let plain = "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGp1bGlldAB3cm9uZw==</auth>";
+    let sha1 = "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-1'>biwsbj1qdWxpZXQscj1hYmNkZWZnaGlqa2w=</auth>";
+    let sha512 = "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-512'>biwsbj1qdWxpZXQscj1hYmNkZWZnaGlqa2w=</auth>";
+    let cram = "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='CRAM-MD5'/>";
+    let optional = || server().tls(TlsPolicy::Optional);
+    // RFC 6120 §6.5.3: PLAIN is configured but needs TLS first, whether
+    // TLS is optional (PLAIN withheld, §13.8.3) or required (nothing
+    // offered before it).
+    for config in [optional(), server()] {
+        let out = sasl_answer(config, false, plain);
+        assert!(out.contains("<encryption-required/></failure>"), "{out}");
+        assert!(!out.contains("</stream:stream>"), "{out}");
+    }
+    // §6.5.9: a password mechanism below every one the policy offers.
+    let strong = || {
+        server().mechanisms([
+            Mechanism::Scram {
+                hash: Hash::Sha256,
+                plus: true,
+            },
+            Mechanism::Scram {
+                hash: Hash::Sha256,
+                plus: false,
+            },
+        ])
+    };
+    for weak in [plain, sha1] {
+        let out = sasl_answer(strong(), true, weak);
+        assert!(out.contains("<mechanism-too-weak/></failure>"), "{out}");
+    }
+    // Not weaker than SCRAM-SHA-256, only not configured; and unknown.
+    for other in [sha512, cram] {
+        let out = sasl_answer(strong(), true, other);
+        assert!(out.contains("<invalid-mechanism/></failure>"), "{out}");
+    }
+}

@@ -36,8 +36,8 @@ impl Reply {
     }
 }
 
-/// A stream after TLS, with its offered mechanisms, at the point where
-/// the client may send `<auth/>`.
+/// A stream (after TLS, unless opened by [`open_cleartext`]) with its
+/// offered mechanisms, at the point where the client may send `<auth/>`.
 pub(super) struct SaslStream {
     pub(super) raw: Raw,
     domain: String,
@@ -45,6 +45,8 @@ pub(super) struct SaslStream {
     pub(super) mechanisms: Vec<String>,
     /// The XEP-0440 binding types, if the server advertised them.
     pub(super) bindings: Option<Vec<String>>,
+    /// Whether the features offered STARTTLS.
+    pub(super) starttls: bool,
 }
 
 /// Opens a stream for `t` and negotiates TLS as `--tls` says.
@@ -77,13 +79,17 @@ pub(super) async fn open(t: &Target) -> Result<SaslStream, String> {
             .map_err(|e| format!("STARTTLS: {e}"))?;
         features = stream_features(&mut raw, &domain).await?;
     }
-    let parsed = StreamFeatures::from_element(&features).map_err(|e| e.to_string())?;
-    Ok(SaslStream {
-        raw,
-        domain,
-        mechanisms: parsed.mechanisms.unwrap_or_default(),
-        bindings: advertised_bindings(&features),
-    })
+    SaslStream::new(raw, domain, &features)
+}
+
+/// Opens a stream in the clear and reads its first features, before any
+/// TLS (the caller skips this for `--tls direct`).
+pub(super) async fn open_cleartext(t: &Target) -> Result<SaslStream, String> {
+    let mut raw = Raw::open(&t.server)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let features = stream_features(&mut raw, &t.domain).await?;
+    SaslStream::new(raw, t.domain.clone(), &features)
 }
 
 /// Sends a stream header and reads the features that follow.
@@ -119,6 +125,17 @@ pub(super) fn pick_scram(offered: &[String]) -> Option<Mechanism> {
 }
 
 impl SaslStream {
+    fn new(raw: Raw, domain: String, features: &Element) -> Result<Self, String> {
+        let parsed = StreamFeatures::from_element(features).map_err(|e| e.to_string())?;
+        Ok(Self {
+            raw,
+            domain,
+            mechanisms: parsed.mechanisms.unwrap_or_default(),
+            bindings: advertised_bindings(features),
+            starttls: features.get_child("starttls", TLS_NS).is_some(),
+        })
+    }
+
     pub(super) async fn send(&mut self, element: &Element) {
         self.raw.send(element.to_xml().as_bytes()).await;
     }

@@ -164,3 +164,61 @@ fn a_prepared_password_passes_and_a_refusal_warns() {
     assert_eq!(outcome, Outcome::Warn);
     assert!(detail.contains("<not-authorized/>"), "{detail}");
 }
+
+#[test]
+fn the_weaker_mechanism_tried_is_one_the_server_left_out() {
+    assert_eq!(
+        weaker_left_out(&names(&["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"])),
+        Some("PLAIN")
+    );
+    assert_eq!(
+        weaker_left_out(&names(&["SCRAM-SHA-256", "PLAIN"])),
+        Some("SCRAM-SHA-1")
+    );
+    // Nothing left out, or nothing stronger than what is left out.
+    assert_eq!(
+        weaker_left_out(&names(&["SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"])),
+        None
+    );
+    assert_eq!(weaker_left_out(&names(&["PLAIN"])), None);
+    assert_eq!(weaker_left_out(&names(&["EXTERNAL"])), None);
+}
+
+#[test]
+fn a_left_out_mechanism_must_be_refused_not_run() {
+    let failure = |c: &str| Reply::Failure(c.into());
+    for c in ["mechanism-too-weak", "invalid-mechanism"] {
+        assert_eq!(too_weak_outcome("PLAIN", &failure(c)).0, Outcome::Pass);
+    }
+    assert_eq!(
+        too_weak_outcome("PLAIN", &failure("not-authorized")).0,
+        Outcome::Warn
+    );
+    assert_eq!(
+        too_weak_outcome("SCRAM-SHA-1", &Reply::Challenge(b"r=x".to_vec())).0,
+        Outcome::Warn
+    );
+    assert_eq!(
+        too_weak_outcome("PLAIN", &Reply::Success(None)).0,
+        Outcome::Fail
+    );
+}
+
+#[test]
+fn plain_before_tls_is_refused_for_encryption() {
+    let failure = |c: &str| Reply::Failure(c.into());
+    for c in ["encryption-required", "mechanism-too-weak"] {
+        assert_eq!(encryption_required_outcome(&failure(c)).0, Outcome::Pass);
+    }
+    for c in ["not-authorized", "invalid-mechanism"] {
+        assert_eq!(encryption_required_outcome(&failure(c)).0, Outcome::Warn);
+    }
+    assert_eq!(
+        encryption_required_outcome(&Reply::StreamError("not-authorized".into())).0,
+        Outcome::Warn
+    );
+    assert_eq!(
+        encryption_required_outcome(&Reply::Success(None)).0,
+        Outcome::Fail
+    );
+}
