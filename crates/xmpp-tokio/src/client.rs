@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use xmpp_sasl::{ChannelBindingType, TlsVersion};
@@ -14,6 +13,7 @@ use xmpp_session::{Client, ClientConfig, ClientEvent, Instant, ResumptionState};
 use xmpp_stanza::Stanza;
 
 use crate::io::{Epoch, Io, Outbox, Read, drain_unsent};
+use crate::queue;
 use crate::server::seed;
 use crate::tls::{Trust, client_config};
 
@@ -97,8 +97,8 @@ enum Command {
 /// A running client connection.
 #[derive(Debug)]
 pub struct ClientSession {
-    events: mpsc::Receiver<Box<Event>>,
-    commands: mpsc::Sender<Command>,
+    events: queue::Receiver<Box<Event>>,
+    commands: queue::Sender<Command>,
 }
 
 impl ClientSession {
@@ -157,8 +157,8 @@ pub async fn connect(options: ConnectOptions) -> io::Result<ClientSession> {
         None => Io::Tcp(tcp),
     };
     let machine = Client::new(options.config, seed()?, Instant::from_millis(0));
-    let (event_tx, events) = mpsc::channel(64);
-    let (commands, command_rx) = mpsc::channel(256);
+    let (event_tx, events) = queue::channel(crate::server::EVENT_QUEUE);
+    let (commands, command_rx) = queue::channel(256);
     tokio::spawn(drive(
         io,
         Box::new(machine),
@@ -197,8 +197,8 @@ async fn drive(
     mut io: Io,
     mut machine: Box<Client>,
     (tls_config, name): (Arc<rustls::ClientConfig>, ServerName<'static>),
-    events: mpsc::Sender<Box<Event>>,
-    mut commands: mpsc::Receiver<Command>,
+    events: queue::Sender<Box<Event>>,
+    mut commands: queue::Receiver<Command>,
 ) {
     let mut events = Outbox::new(events);
     let epoch = Epoch::start();

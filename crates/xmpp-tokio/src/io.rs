@@ -15,6 +15,7 @@ use tokio_tungstenite::tungstenite::Message;
 use xmpp_session::{Instant, ResumptionState, TlsInfo};
 use xmpp_stanza::Stanza;
 
+use crate::queue;
 use crate::tls::{ServerTls, client_info, server_info};
 
 /// What a read gave.
@@ -71,18 +72,18 @@ impl Io {
         loop {
             // TLS first tries what rustls may already hold decrypted, then
             // waits on the socket under it.
-            let ready = match self {
+            let tcp = match self {
                 Self::Tcp(s) => match read_now(s) {
                     Some(r) => return r,
-                    None => s.readable().await,
+                    None => &*s,
                 },
                 Self::ServerTls(s) => match read_now(s) {
                     Some(r) => return r,
-                    None => s.get_ref().0.readable().await,
+                    None => s.get_ref().0,
                 },
                 Self::ClientTls(s) => match read_now(s) {
                     Some(r) => return r,
-                    None => s.get_ref().0.readable().await,
+                    None => s.get_ref().0,
                 },
                 Self::WebSocket(ws) => loop {
                     match ws.next().await {
@@ -96,7 +97,11 @@ impl Io {
                 },
                 Self::Gone => return Ok(Read::Eof),
             };
-            ready?;
+            // Readiness through the socket's own waker slot (this task is
+            // its only reader): a future a few words wide, where
+            // `readable()` queues a waiter node of 150 bytes in it, part
+            // of every idle connection's task.
+            core::future::poll_fn(|cx| tcp.poll_read_ready(cx)).await?;
         }
     }
 
@@ -192,13 +197,13 @@ impl Io {
 /// state when there is one (they go out after the resend, XEP-0198 §5),
 /// else back to the caller, so none is dropped.
 pub(crate) fn drain_unsent<C>(
-    commands: &mut tokio::sync::mpsc::Receiver<C>,
+    commands: &mut queue::Receiver<C>,
     state: &mut Option<ResumptionState>,
     stanza: impl Fn(C) -> Option<Box<Stanza>>,
 ) -> Vec<Stanza> {
     commands.close();
     let mut back = Vec::new();
-    while let Ok(command) = commands.try_recv() {
+    while let Some(command) = commands.try_recv() {
         if let Some(s) = stanza(command) {
             match state {
                 Some(state) => state.push_unsent(&s),
@@ -241,23 +246,22 @@ impl Epoch {
 /// whose applications route stanzas to each other cannot wait on each
 /// other; and what is held is bounded by one read's worth of events.
 ///
-/// Events travel boxed: a tokio channel allocates its slots 32 at a time
-/// from the start, and 32 boxes are 256 bytes where 32 events are about
-/// 8 KiB, held by every idle connection.
+/// Events travel boxed, so that the queue's deque stays small however
+/// large an event is.
 pub(crate) struct Outbox<E> {
-    tx: tokio::sync::mpsc::Sender<Box<E>>,
+    tx: queue::Sender<Box<E>>,
     held: std::collections::VecDeque<Box<E>>,
 }
 
 impl<E> Outbox<E> {
-    pub(crate) fn new(tx: tokio::sync::mpsc::Sender<Box<E>>) -> Self {
+    pub(crate) fn new(tx: queue::Sender<Box<E>>) -> Self {
         Self {
             tx,
             held: std::collections::VecDeque::new(),
         }
     }
 
-    /// Queues `event` behind those held, handing over what the channel
+    /// Queues `event` behind those held, handing over what the queue
     /// takes now. An application that is gone takes nothing, and nothing
     /// is held for it.
     pub(crate) fn push(&mut self, event: E) {
@@ -266,7 +270,7 @@ impl<E> Outbox<E> {
     }
 
     fn pump(&mut self) {
-        use tokio::sync::mpsc::error::TrySendError;
+        use queue::TrySendError;
         while let Some(event) = self.held.pop_front() {
             match self.tx.try_send(event) {
                 Ok(()) => {}
@@ -282,22 +286,28 @@ impl<E> Outbox<E> {
         }
     }
 
+    /// Gives back the memory a burst grew, once the application took
+    /// every event (a quiet connection).
+    pub(crate) fn shrink(&mut self) {
+        if self.held.is_empty() {
+            self.held = std::collections::VecDeque::new();
+        }
+        self.tx.shrink();
+    }
+
     /// Whether events wait for the application (the driver does not read
     /// meanwhile).
     pub(crate) fn is_blocked(&self) -> bool {
         !self.held.is_empty()
     }
 
-    /// Waits for room and hands over what it can. Cancel-safe: a permit
-    /// reserved is used before anything else can be awaited.
+    /// Waits for room and hands over what it can. Cancel-safe: nothing is
+    /// taken from what is held until there is room for it, and the driver
+    /// is the queue's only sender.
     pub(crate) async fn ready(&mut self) {
-        match self.tx.reserve().await {
-            Ok(permit) => {
-                if let Some(event) = self.held.pop_front() {
-                    permit.send(event);
-                }
-            }
-            Err(_) => self.held.clear(),
+        self.tx.room().await;
+        if self.tx.is_closed() {
+            self.held.clear();
         }
         self.pump();
     }

@@ -76,6 +76,7 @@
 
 mod client;
 mod io;
+mod queue;
 mod server;
 mod tls;
 

@@ -7,7 +7,6 @@ use std::io;
 use std::net::SocketAddr;
 
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 use xmpp_sasl::{Credentials, TlsVersion};
@@ -17,6 +16,7 @@ use xmpp_session::{
 use xmpp_stanza::{DefinedCondition, Stanza, StreamError};
 
 use crate::io::{Epoch, Io, Outbox, Read, drain_unsent};
+use crate::queue;
 use crate::tls::ServerTls;
 
 /// The RFC 7395 §3.2 path `xmpp serve` answers on.
@@ -64,10 +64,9 @@ pub enum Event {
     Session(ServerEvent),
 }
 
-/// A command for the driver task.
+/// A command for the driver task. Each variant is small (the large ones
+/// boxed), so that a queue of them stays small.
 #[derive(Debug)]
-/// Each variant is small (the large ones boxed): the channel allocates
-/// its slots 32 at a time, for every connection.
 enum Command {
     Credentials(Box<Credentials>),
     AcceptBind(Box<str>),
@@ -91,6 +90,10 @@ pub const DEFAULT_WRITE_STALL: core::time::Duration = core::time::Duration::from
 
 /// Commands queued per session before `send` reports it full.
 const COMMAND_QUEUE: usize = 256;
+
+/// Events queued for the application before the driver holds them (and
+/// stops reading).
+pub(crate) const EVENT_QUEUE: usize = 64;
 
 /// Which way a traced chunk went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,8 +229,8 @@ impl Listener {
             seed()?,
             Instant::from_millis(0),
         );
-        let (event_tx, events) = mpsc::channel(64);
-        let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
+        let (event_tx, events) = queue::channel(EVENT_QUEUE);
+        let (commands, command_rx) = queue::channel(COMMAND_QUEUE);
         let tls = self.tls.clone();
         let tap = self.tap.clone().map(|t| Box::new((t, peer, self.kind)));
         let settings = (tls, self.write_stall);
@@ -287,7 +290,7 @@ pub(crate) fn seed() -> io::Result<Seed> {
 /// One accepted connection, as the application sees it.
 #[derive(Debug)]
 pub struct ServerSession {
-    events: mpsc::Receiver<Box<Event>>,
+    events: queue::Receiver<Box<Event>>,
     sender: SessionSender,
     peer: SocketAddr,
     kind: ListenerKind,
@@ -297,7 +300,7 @@ pub struct ServerSession {
 /// resource). Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct SessionSender {
-    commands: mpsc::Sender<Command>,
+    commands: queue::Sender<Command>,
 }
 
 impl SessionSender {
@@ -319,8 +322,9 @@ impl SessionSender {
     pub fn try_send(&self, stanza: Stanza) -> Result<(), Box<Stanza>> {
         self.commands
             .try_send(Command::Send(Box::new(stanza)))
-            .map_err(|e| match e.into_inner() {
-                Command::Send(stanza) => stanza,
+            .map_err(|e| match e {
+                queue::TrySendError::Full(Command::Send(stanza))
+                | queue::TrySendError::Closed(Command::Send(stanza)) => stanza,
                 _ => unreachable!("the command sent is a Send"),
             })
     }
@@ -335,13 +339,11 @@ impl SessionSender {
         stanza: Stanza,
         wait: std::time::Duration,
     ) -> Result<(), Box<Stanza>> {
-        use tokio::sync::mpsc::error::SendTimeoutError;
         self.commands
             .send_timeout(Command::Send(Box::new(stanza)), wait)
             .await
             .map_err(|e| match e {
-                SendTimeoutError::Timeout(Command::Send(s))
-                | SendTimeoutError::Closed(Command::Send(s)) => s,
+                Command::Send(s) => s,
                 _ => unreachable!("the command sent is a Send"),
             })
     }
@@ -474,8 +476,8 @@ async fn drive(
     mut machine: Box<Server>,
     (tls, write_stall): (Option<ServerTls>, core::time::Duration),
     tap: Option<Box<(Tap, SocketAddr, ListenerKind)>>,
-    events: mpsc::Sender<Box<Event>>,
-    mut commands: mpsc::Receiver<Command>,
+    events: queue::Sender<Box<Event>>,
+    mut commands: queue::Receiver<Command>,
 ) {
     let mut events = Outbox::new(events);
     let epoch = Epoch::start();
@@ -590,6 +592,8 @@ async fn drive(
                 let now = epoch.now();
                 if shrink_at.is_some_and(|t| now >= t) {
                     machine.shrink_idle();
+                    commands.shrink();
+                    events.shrink();
                     shrink_at = None;
                 }
                 if deadline.is_none_or(|t| now < t) {

@@ -188,6 +188,9 @@ impl Running {
 async fn serve(o: Options) -> Result<(), String> {
     let domain = o.domain.clone();
     let running = start(o).await?;
+    // The handlers are in place before the listening line: a caller may
+    // send SIGTERM as soon as it reads it.
+    let stop = shutdown_signal()?;
     emit(&json!({
         "event": "listening",
         "c2s": running.c2s.to_string(),
@@ -196,7 +199,7 @@ async fn serve(o: Options) -> Result<(), String> {
         "domain": domain,
         "tls": running.tls.as_ref().map_or("off", |t| t.source().name()),
     }));
-    shutdown_signal().await;
+    stop.await;
     running.shutdown().await;
     Ok(())
 }
@@ -293,153 +296,185 @@ pub(crate) async fn start(o: Options) -> Result<Running, String> {
     })
 }
 
-/// SIGINT or SIGTERM.
-async fn shutdown_signal() {
+/// SIGINT or SIGTERM: the handlers are installed now, and the future
+/// ends at the first signal.
+fn shutdown_signal() -> Result<impl Future<Output = ()>, String> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut int)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) else {
-            return;
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-        }
+        let mut term = signal(SignalKind::terminate()).map_err(|e| format!("SIGTERM: {e}"))?;
+        let mut int = signal(SignalKind::interrupt()).map_err(|e| format!("SIGINT: {e}"))?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
 
 /// One session: the application's answers to the machine, routing of
 /// what the client sends, and the JSON lines.
-async fn run_session(
-    mut session: ServerSession,
+fn run_session(
+    session: ServerSession,
     state: Arc<Mutex<State>>,
     trace: bool,
     quiet: bool,
-) {
-    let transport = session.kind().transport();
-    let mut tls = None;
-    let mut mechanism = None;
-    let mut account: Option<BareJid> = None;
-    let mut jid: Option<FullJid> = None;
-    let mut reason = "closed".to_owned();
-    while let Some(event) = session.next_event().await {
-        let event = match event {
-            ServerSessionEvent::TlsEstablished(v) => {
-                tls = Some(v.name());
-                continue;
+) -> impl Future<Output = ()> {
+    let mut s = Session {
+        transport: session.kind().transport(),
+        session,
+        state,
+        trace,
+        quiet,
+        tls: None,
+        mechanism: None,
+        account: None,
+        jid: None,
+        reason: "closed".to_owned(),
+    };
+    async move { s.run().await }
+}
+
+/// What one session's task knows. Its task is this struct and a few
+/// words, since every connection holds it for its whole life: the struct
+/// is captured once and used in place (an async fn keeps an argument it
+/// moves into a local twice), and every event is handled by
+/// [`Session::handle`], which is not async, so no event (a few hundred
+/// bytes) is part of the task.
+struct Session {
+    session: ServerSession,
+    state: Arc<Mutex<State>>,
+    trace: bool,
+    quiet: bool,
+    transport: &'static str,
+    tls: Option<&'static str>,
+    mechanism: Option<&'static str>,
+    account: Option<BareJid>,
+    jid: Option<FullJid>,
+    reason: String,
+}
+
+impl Session {
+    async fn run(&mut self) {
+        loop {
+            let Some(event) = self.session.next_event().await else {
+                break;
+            };
+            let Some(waiting) = self.handle(event) else {
+                return;
+            };
+            // Boxed: rare, and an await point's state is part of every
+            // session task's size for its whole life.
+            if !waiting.is_empty() {
+                Box::pin(deliver(&self.state, waiting)).await;
             }
-            ServerSessionEvent::Resumable(s) => {
-                if let Some(j) = &jid {
-                    hibernate(&state, j, s);
-                    reason = "resumable".into();
-                }
-                continue;
-            }
-            ServerSessionEvent::Session(e) => e,
-            _ => continue,
-        };
-        if trace {
-            eprintln!("{}: {event:?}", session.peer());
         }
-        if let ServerEvent::Closed { resumable } = event {
-            // A resumable session's state follows as the last event.
-            if !resumable {
-                let waiting = match (&jid, state.lock()) {
-                    (Some(j), Ok(mut st)) => {
-                        st.unbound(j);
-                        st.take_waiting()
-                    }
-                    _ => Vec::new(),
-                };
-                if !waiting.is_empty() {
-                    Box::pin(deliver(&state, waiting)).await;
-                }
-            }
-            continue;
-        }
-        let waiting = {
-            let Ok(mut st) = state.lock() else { return };
-            match event {
-                ServerEvent::CredentialsRequest { request, fast } => {
-                    let answer = st.credentials(&request, fast);
-                    session.provide_credentials(answer);
-                }
-                ServerEvent::Authenticated {
-                    jid: who,
-                    mechanism: m,
-                } => {
-                    mechanism = Some(m.name());
-                    account = Some(who);
-                }
-                ServerEvent::BindRequest {
-                    requested,
-                    suggested,
-                } => {
-                    // RFC 6120 §7.7.2.2: a resource in use gets a server one.
-                    let resource = match (&requested, &account) {
-                        (Some(r), Some(a)) if !st.in_use(a, r) => r.clone(),
-                        _ => suggested,
-                    };
-                    session.accept_bind(&resource);
-                }
-                ServerEvent::Bound { jid: bound } | ServerEvent::Resumed { jid: bound, .. } => {
-                    st.bound(&bound, session.sender());
-                    if !quiet {
-                        emit(&json!({
-                            "event": "bound",
-                            "jid": bound.as_str(),
-                            "mechanism": mechanism,
-                            "tls": tls,
-                            "transport": transport,
-                        }));
-                    }
-                    jid = Some(bound);
-                }
-                ServerEvent::ResumeRequest { previd, .. } => match st.take_resumable(&previd) {
-                    Some(s) => {
-                        session.accept_resume(s);
-                    }
-                    None => {
-                        session.reject_resume();
-                    }
-                },
-                ServerEvent::TokenRequest { mechanism: m } => {
-                    let token = random_token();
-                    if let Some(user) = account.as_ref().and_then(BareJid::localpart) {
-                        st.issued(user, m, token.clone());
-                    }
-                    session.issue_token(&token, &expiry(30));
-                }
-                ServerEvent::Stanza(stanza) => {
-                    if let Some(from) = &jid {
-                        st.route(from, stanza);
-                    }
-                }
-                ServerEvent::Undelivered(stanzas) => st.undelivered(stanzas),
-                ServerEvent::StreamError(e) => reason = e.condition.as_str().to_owned(),
-                _ => {}
-            }
-            st.take_waiting()
-        };
-        // Boxed: rare, and an await point's state is part of every
-        // session task's size for its whole life.
-        if !waiting.is_empty() {
-            Box::pin(deliver(&state, waiting)).await;
+        if !self.quiet {
+            emit(&json!({
+                "event": "closed",
+                "jid": self.jid.as_ref().map(FullJid::as_str),
+                "reason": self.reason,
+            }));
         }
     }
-    if !quiet {
-        emit(&json!({
-            "event": "closed",
-            "jid": jid.as_ref().map(FullJid::as_str),
-            "reason": reason,
-        }));
+
+    /// Answers one event; gives the stanzas that wait for room in their
+    /// recipients' queues (`None`: the state is gone, stop).
+    fn handle(&mut self, event: ServerSessionEvent) -> Option<Vec<Waiting>> {
+        let event = match event {
+            ServerSessionEvent::TlsEstablished(v) => {
+                self.tls = Some(v.name());
+                return Some(Vec::new());
+            }
+            ServerSessionEvent::Resumable(s) => {
+                if let Some(j) = &self.jid {
+                    hibernate(&self.state, j, s);
+                    self.reason = "resumable".into();
+                }
+                return Some(Vec::new());
+            }
+            ServerSessionEvent::Session(e) => e,
+            _ => return Some(Vec::new()),
+        };
+        if self.trace {
+            eprintln!("{}: {event:?}", self.session.peer());
+        }
+        let session = &self.session;
+        let mut st = self.state.lock().ok()?;
+        match event {
+            // (A resumable session's state follows as the last event.)
+            ServerEvent::Closed { resumable: false } => {
+                if let Some(j) = &self.jid {
+                    st.unbound(j);
+                }
+            }
+            ServerEvent::CredentialsRequest { request, fast } => {
+                let answer = st.credentials(&request, fast);
+                session.provide_credentials(answer);
+            }
+            ServerEvent::Authenticated {
+                jid: who,
+                mechanism: m,
+            } => {
+                self.mechanism = Some(m.name());
+                self.account = Some(who);
+            }
+            ServerEvent::BindRequest {
+                requested,
+                suggested,
+            } => {
+                // RFC 6120 §7.7.2.2: a resource in use gets a server one.
+                let resource = match (&requested, &self.account) {
+                    (Some(r), Some(a)) if !st.in_use(a, r) => r.clone(),
+                    _ => suggested,
+                };
+                session.accept_bind(&resource);
+            }
+            ServerEvent::Bound { jid: bound } | ServerEvent::Resumed { jid: bound, .. } => {
+                st.bound(&bound, session.sender());
+                if !self.quiet {
+                    emit(&json!({
+                        "event": "bound",
+                        "jid": bound.as_str(),
+                        "mechanism": self.mechanism,
+                        "tls": self.tls,
+                        "transport": self.transport,
+                    }));
+                }
+                self.jid = Some(bound);
+            }
+            ServerEvent::ResumeRequest { previd, .. } => match st.take_resumable(&previd) {
+                Some(s) => {
+                    session.accept_resume(s);
+                }
+                None => {
+                    session.reject_resume();
+                }
+            },
+            ServerEvent::TokenRequest { mechanism: m } => {
+                let token = random_token();
+                if let Some(user) = self.account.as_ref().and_then(BareJid::localpart) {
+                    st.issued(user, m, token.clone());
+                }
+                session.issue_token(&token, &expiry(30));
+            }
+            ServerEvent::Stanza(stanza) => {
+                if let Some(from) = &self.jid {
+                    st.route(from, stanza);
+                }
+            }
+            ServerEvent::Undelivered(stanzas) => st.undelivered(stanzas),
+            ServerEvent::StreamError(e) => self.reason = e.condition.as_str().to_owned(),
+            _ => {}
+        }
+        Some(st.take_waiting())
     }
 }
 

@@ -647,7 +647,9 @@ impl Server {
         self.account.as_ref()
     }
 
-    /// The TLS channel, once established.
+    /// The TLS channel, once established. Its channel-binding data is
+    /// gone once the client is authenticated and
+    /// [`shrink_idle`](Self::shrink_idle) ran.
     pub fn tls(&self) -> Option<&TlsInfo> {
         self.tls.as_ref()
     }
@@ -669,9 +671,13 @@ impl Server {
         if self.events.is_empty() {
             self.events = VecDeque::new();
         }
-        // The offer matters only until the client is authenticated.
+        // The offer and the channel-binding data matter only until the
+        // client is authenticated (binding data is wiped as it goes).
         if self.account.is_some() {
             self.offered = Vec::new();
+            if let Some(tls) = &mut self.tls {
+                tls.channel_bindings = Vec::new();
+            }
         }
     }
 
@@ -684,6 +690,13 @@ impl Server {
                 .as_ref()
                 .map_or(0, |s| s.queue.capacity() * size_of::<Stanza>())
             + self.offered.capacity() * size_of::<Mechanism>()
+            + self.tls.as_ref().map_or(0, |t| {
+                t.channel_bindings.capacity() * size_of::<xmpp_sasl::ChannelBinding>()
+                    + t.channel_bindings
+                        .iter()
+                        .map(|cb| cb.data().len())
+                        .sum::<usize>()
+            })
     }
 
     fn check(&self) -> Result<(), Error> {

@@ -778,6 +778,9 @@ fn shrink_idle_gives_back_heap_and_keeps_the_session() {
     pair.server.shrink_idle();
     let after = pair.server.heap_size();
     assert!(after < before, "{after} < {before}");
+    // Authentication is over: the channel-binding data is gone.
+    let tls = pair.server.tls().expect("TLS");
+    assert!(tls.channel_bindings.is_empty(), "{tls:?}");
     pair.client
         .send(chat("romeo@example.com", "after the shrink"))
         .expect("send");
