@@ -355,6 +355,66 @@ mod tests {
         assert_eq!(tls.source().name(), "self-signed");
     }
 
+    /// A handshake over memory with the client limited to `versions`;
+    /// what each end's machine is given.
+    async fn handshake(
+        versions: &[&'static rustls::SupportedProtocolVersion],
+    ) -> (TlsInfo, TlsInfo) {
+        let server = ServerTls::self_signed("example.com").expect("cert");
+        let client = rustls::ClientConfig::builder_with_provider(provider())
+            .with_protocol_versions(versions)
+            .expect("versions")
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Verifier {
+                pinned: Some(server.certificate().to_vec()),
+                provider: provider(),
+            }))
+            .with_no_client_auth();
+        let (a, b) = tokio::io::duplex(64 * 1024);
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::clone(&server.config));
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(client));
+        let name = ServerName::try_from("example.com").expect("name");
+        let (s, c) = tokio::join!(acceptor.accept(a), connector.connect(name, b));
+        let (s, c) = (s.expect("server side"), c.expect("client side"));
+        (
+            server_info(s.get_ref().1, server.certificate()),
+            client_info(c.get_ref().1),
+        )
+    }
+
+    /// The binding data -PLUS mechanisms sign (RFC 9266, RFC 5929 §4.1)
+    /// is the same at both ends, on TLS 1.2 (where two rustls ends
+    /// negotiate RFC 7627's extended master secret, which RFC 9266 asks
+    /// of `tls-exporter` on TLS 1.2) as on TLS 1.3.
+    #[tokio::test]
+    async fn both_ends_derive_the_same_binding_data_on_tls_1_2_and_1_3() {
+        for (versions, expected) in [
+            (&[&rustls::version::TLS12][..], TlsVersion::Tls12),
+            (&[&rustls::version::TLS13][..], TlsVersion::Tls13),
+        ] {
+            let (server, client) = handshake(versions).await;
+            assert_eq!(server.version, expected);
+            assert_eq!(client.version, expected);
+            let kinds = |i: &TlsInfo| {
+                i.channel_bindings
+                    .iter()
+                    .map(ChannelBinding::kind)
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                kinds(&server),
+                [
+                    ChannelBindingType::TlsExporter,
+                    ChannelBindingType::TlsServerEndPoint
+                ]
+            );
+            assert_eq!(kinds(&server), kinds(&client));
+            for (s, c) in server.channel_bindings.iter().zip(&client.channel_bindings) {
+                assert_eq!(s.data(), c.data(), "{:?} on {expected:?}", s.kind());
+            }
+        }
+    }
+
     #[test]
     fn hostile_der_gives_no_hash_and_no_panic() {
         for bad in [
