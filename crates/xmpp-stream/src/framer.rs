@@ -24,8 +24,9 @@
 //! Each state transition is written once, as a method of the module of
 //! its construct (`open_tag`, `begin_name`, `start_tag_named`,
 //! `push_attr`, `open_value`, `close_value`, `ampersand`,
-//! `finish_plain_nested_start`, `close_nested`, `step_over_plain`); the
-//! scanner and the fast paths of `fast` call the same ones.
+//! `finish_plain_nested_start`, `end_tag_closes`, `step_over_plain`); the
+//! scanner, its look-aheads (`lt`'s common start and end tags,
+//! `attribute_fast`) and the fast paths of `fast` call the same ones.
 
 use alloc::string::String;
 use alloc::sync::Arc;

@@ -184,14 +184,16 @@ impl Framer {
         Ok(Step::Continue)
     }
 
-    /// An end tag ended with `>`.
+    /// The `>` at `gt` of an end tag whose name the name state recorded
+    /// in `tag.name`.
     #[inline(always)]
-    pub(super) fn finish_end(&mut self) -> Result<Step, FramingError> {
+    pub(super) fn finish_end(&mut self, gt: usize) -> Result<Step, FramingError> {
         // The common case, the end of an element inside a top-level one,
         // in line; the top-level end, the stream's and the errors out of
         // line.
-        if self.ends_innermost(self.tag.name) {
-            return self.end_matched();
+        let name = self.tag.name;
+        if self.ends_innermost(name) {
+            return self.end_matched(name, gt);
         }
         self.finish_end_general()
     }
@@ -207,12 +209,31 @@ impl Framer {
                 .is_some_and(|open| same(self.rel(name), self.rel(open.name)))
     }
 
-    /// The transition at the end of an end tag that closes an element
-    /// below the top level: the element and its declarations go out of
-    /// scope. False, changing nothing, when the innermost open element is
-    /// the top-level one or there is none.
+    /// The `>` at `gt` of an end tag named `name` (relative to `tok`),
+    /// which the caller found to be the innermost open element's name:
+    /// [`end_tag_closes`](Self::end_tag_closes), or for a top-level
+    /// element [`finish_end_general`](Self::finish_end_general). Where
+    /// [`finish_end`](Self::finish_end) and `lt()`'s look-ahead at the
+    /// common end tag meet.
     #[inline(always)]
-    pub(super) fn close_nested(&mut self) -> bool {
+    pub(super) fn end_matched(&mut self, name: Span, gt: usize) -> Result<Step, FramingError> {
+        if self.end_tag_closes(name, gt) {
+            return Ok(Step::Continue);
+        }
+        self.pos = gt + 1;
+        self.finish_end_general()
+    }
+
+    /// The transition on the `>` at `gt` of an end tag named `name`
+    /// (relative to `tok`) that closes the innermost open element (the
+    /// caller compared the names), for an element below the top level: it
+    /// and its declarations go out of scope, character data follows. False,
+    /// having only recorded the name, when the innermost open element is
+    /// the top-level one or there is none. The one definition for the
+    /// scanner, its look-ahead in `lt()` and the one-byte path.
+    #[inline(always)]
+    pub(super) fn end_tag_closes(&mut self, name: Span, gt: usize) -> bool {
+        self.tag.name = name;
         if self.open.len() < 2 {
             return false;
         }
@@ -222,18 +243,9 @@ impl Framer {
         if self.decls.len() > open.decls {
             self.decls.truncate(open.decls);
         }
+        self.pos = gt + 1;
+        self.st = St::Text;
         true
-    }
-
-    /// [`finish_end`](Self::finish_end) for an end tag whose name is
-    /// known to be the innermost open element's.
-    #[inline(always)]
-    pub(super) fn end_matched(&mut self) -> Result<Step, FramingError> {
-        if self.close_nested() {
-            self.st = St::Text;
-            return Ok(Step::Continue);
-        }
-        self.finish_end_general()
     }
 
     /// [`finish_end`](Self::finish_end) for top-level elements, the

@@ -42,7 +42,7 @@ impl Framer {
     /// scanner to its next state. Each arm calls the transition the
     /// scanner calls for that byte (`open_tag`, `begin_name`, `start_tag_named`,
     /// `push_attr`, `open_value`, `close_value`, `finish_plain_nested_start`,
-    /// `close_nested`), so the events are the scanner's; the scanner would
+    /// `end_tag_closes`), so the events are the scanner's; the scanner would
     /// also compact the buffer, which only saves memory and which its next
     /// run does. Anything a transition would check or refuse is left to
     /// the scanner. Kept out of line on purpose: inlined into `next_event`
@@ -95,13 +95,12 @@ impl Framer {
                 colon: None,
             } if b == b'>' => {
                 let name = (start, p - tok);
-                if !self.name_is_whole(start, None, p) || !self.ends_innermost(name) {
+                if !self.name_is_whole(start, None, p)
+                    || !self.ends_innermost(name)
+                    || !self.end_tag_closes(name, p)
+                {
                     return false;
                 }
-                self.tag.name = name;
-                self.tag.colon = None;
-                self.close_nested();
-                self.st = St::Text;
             }
             // The first character of an attribute name, after white space.
             St::TagSpace { spaced } if is_ascii_name_start(b) => {

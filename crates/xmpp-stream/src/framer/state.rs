@@ -114,6 +114,8 @@ pub(crate) enum St {
 pub(crate) struct AttrSpan {
     pub(crate) name: Span,
     pub(crate) colon: Option<usize>,
+    /// Its start set by the opening quote, its end by the closing one (a
+    /// tag ends only after both).
     pub(crate) value: Span,
     /// The value contains a reference.
     pub(crate) escaped: bool,
@@ -143,6 +145,7 @@ pub(crate) struct Tag {
     /// Its `<`.
     pub(crate) start: usize,
     pub(crate) name: Span,
+    /// The colon of a start tag's name (an end tag's is not recorded).
     pub(crate) colon: Option<usize>,
     /// One bit per attribute name signature seen (see
     /// [`Framer::push_attr`]): while no two attributes share a bit, no two
