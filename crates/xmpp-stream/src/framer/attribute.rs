@@ -70,6 +70,17 @@ impl Framer {
         }
     }
 
+    /// The transition on the byte at `p` that starts an attribute's name
+    /// (white space before it checked).
+    #[inline(always)]
+    pub(super) fn begin_attr_name(&mut self, p: usize) {
+        self.st = St::Name {
+            kind: NameKind::Attr,
+            start: p - self.tok,
+            colon: None,
+        };
+    }
+
     /// Forgets the attributes of the previous start tag.
     #[inline(always)]
     pub(super) fn clear_attrs(&mut self) {
@@ -147,11 +158,7 @@ impl Framer {
                 && s.get(name_end).is_some_and(|&c| c == b'=' || is_space(c));
             if !simple_name {
                 self.pos = p;
-                self.st = St::Name {
-                    kind: NameKind::Attr,
-                    start: p - tok,
-                    colon: None,
-                };
+                self.begin_attr_name(p);
                 return Ok(None);
             }
             let name = (p - tok, name_end - tok);

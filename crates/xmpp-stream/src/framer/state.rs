@@ -18,6 +18,17 @@ pub(crate) enum Level {
     Closed,
 }
 
+impl Level {
+    /// The scanner's state between top-level elements at this level.
+    pub(super) fn between_elements(self) -> St {
+        match self {
+            Self::Prolog => St::Prolog,
+            Self::Stream => St::StreamLevel,
+            Self::Closed => St::Closed,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NameKind {
     Start,
