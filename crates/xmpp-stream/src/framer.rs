@@ -21,11 +21,14 @@
 //!   `<open/>` and `<close/>` framing elements (BOSH's checks of a body are
 //!   in the crate's `bosh` module).
 //!
-//! Each state transition is written once, as a method of the module of
-//! its construct (`open_tag`, `begin_name`, `start_tag_named`,
-//! `push_attr`, `open_value`, `close_value`, `ampersand`,
-//! `finish_plain_nested_start`, `close_nested`, `step_over_plain`); the
-//! scanner and the fast paths of `fast` call the same ones.
+//! Each state transition is written once, as a method (or, where a caller
+//! holds the buffer borrowed, a function of the fields it needs) of the
+//! module of its construct (`open_tag`, `begin_name`, `start_tag_named`,
+//! `begin_attr_name`, `push_attr`, `open_value`, `close_value`,
+//! `ampersand`, `start_tag_closed`, `finish_plain_nested_start`,
+//! `leave_element`, `end_tag_closes`, `enter_level`, `step_over_plain`); the
+//! scanner, its look-aheads (`lt`'s common start and end tags,
+//! `attribute_fast`) and the fast paths of `fast` call the same ones.
 
 use alloc::string::String;
 use alloc::sync::Arc;

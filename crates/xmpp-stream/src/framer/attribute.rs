@@ -70,6 +70,17 @@ impl Framer {
         }
     }
 
+    /// The transition on the byte at `p` that starts an attribute's name
+    /// (white space before it checked).
+    #[inline(always)]
+    pub(super) fn begin_attr_name(&mut self, p: usize) {
+        self.st = St::Name {
+            kind: NameKind::Attr,
+            start: p - self.tok,
+            colon: None,
+        };
+    }
+
     /// Forgets the attributes of the previous start tag.
     #[inline(always)]
     pub(super) fn clear_attrs(&mut self) {
@@ -96,26 +107,17 @@ impl Framer {
     }
 
     /// The transition on the quote at `p` that opens the value of the
-    /// attribute just named.
+    /// attribute just named; see [`open_value`].
     #[inline(always)]
     pub(super) fn open_value(&mut self, p: usize, quote: u8) {
-        let v = p + 1 - self.tok;
-        if let Some(a) = self.attrs.last_mut() {
-            a.value = (v, v);
-        }
-        self.pos = p + 1;
-        self.st = St::AttrValue { quote };
+        (self.pos, self.st) = open_value(self.attrs.last_mut(), self.tok, p, quote);
     }
 
-    /// The transition on the quote at `p` that closes an attribute value.
+    /// The transition on the quote at `p` that closes an attribute value;
+    /// see [`close_value`].
     #[inline(always)]
     pub(super) fn close_value(&mut self, p: usize) {
-        let rel = p - self.tok;
-        if let Some(a) = self.attrs.last_mut() {
-            a.value.1 = rel;
-        }
-        self.pos = p + 1;
-        self.st = St::TagSpace { spaced: false };
+        (self.pos, self.st) = close_value(self.attrs.last_mut(), self.tok, p);
     }
 
     /// Whether white space precedes `p` inside a start tag: `spaced` when
@@ -156,11 +158,7 @@ impl Framer {
                 && s.get(name_end).is_some_and(|&c| c == b'=' || is_space(c));
             if !simple_name {
                 self.pos = p;
-                self.st = St::Name {
-                    kind: NameKind::Attr,
-                    start: p - tok,
-                    colon: None,
-                };
+                self.begin_attr_name(p);
                 return Ok(None);
             }
             let name = (p - tok, name_end - tok);
@@ -168,6 +166,7 @@ impl Framer {
             if !push_attr(&mut self.tag, &mut self.attrs, max, s, tok, name, None) {
                 return Err(self.limit_exceeded(p, Limit::Attributes));
             }
+            // The value's first byte `v` and the end of its plain bytes.
             let (v, v_end, quote) = 'value: {
                 // Mostly `name='` with no white space around the `=`.
                 if let Some(&[b'=', quote @ (b'"' | b'\'')]) = s.get(name_end..name_end + 2) {
@@ -195,18 +194,34 @@ impl Framer {
                 }
                 return Ok(None);
             };
-            if let Some(a) = self.attrs.last_mut() {
-                a.value = (v - tok, v_end - tok);
-            }
+            // The value's transitions are those of every path; their
+            // states stay in locals while this loop goes on, and are
+            // stored only where it stops. The attribute is looked up once,
+            // after the scan, and known to be there: each look-up and
+            // check costs instructions per attribute.
+            let Some(attr) = self.attrs.last_mut() else {
+                // Never so (`push_attr` just pushed it); the general path
+                // would take the quote.
+                self.pos = v - 1;
+                self.st = St::AttrQuote;
+                return Ok(None);
+            };
+            let (_, in_value) = open_value(Some(&mut *attr), tok, v - 1, quote);
             if s.get(v_end) != Some(&quote) {
+                // Something `attr_value` must look at, or the end of the
+                // data: it resumes there, in the value, past the plain
+                // bytes scanned.
                 self.pos = v_end;
-                self.st = St::AttrValue { quote };
+                self.st = in_value;
                 return Ok(None);
             }
+            // In `TagSpace { spaced: false }` after the quote, the state of
+            // `tag_space`'s loop when this returns.
+            let (after, _) = close_value(Some(attr), tok, v_end);
             // Most attributes are followed by one space and the next.
-            match s.get(v_end + 1..v_end + 3) {
-                Some(&[b' ', c]) if is_ascii_name_start(c) => p = v_end + 2,
-                _ => return Ok(Some(v_end + 1)),
+            match s.get(after..after + 2) {
+                Some(&[b' ', c]) if is_ascii_name_start(c) => p = after + 1,
+                _ => return Ok(Some(after)),
             }
         }
     }
@@ -281,4 +296,37 @@ pub(super) fn push_attr(
         escaped: false,
     });
     true
+}
+
+/// The transition on the quote at `p` that opens the value of `attr`, the
+/// attribute just named (the last pushed, always there; positions
+/// relative to `tok`): the value starts after the quote. Returns the
+/// position and the state the scanner goes on in. A function of the
+/// pieces it needs, like [`push_attr`], so that `attribute_fast` can call
+/// it with the buffer borrowed, look the attribute up once for both
+/// quotes and keep the states in locals (each costs instructions per
+/// attribute in the hottest loop).
+#[inline(always)]
+pub(super) fn open_value(
+    attr: Option<&mut AttrSpan>,
+    tok: usize,
+    p: usize,
+    quote: u8,
+) -> (usize, St) {
+    // Its end is the closing quote's business.
+    if let Some(a) = attr {
+        a.value.0 = p + 1 - tok;
+    }
+    (p + 1, St::AttrValue { quote })
+}
+
+/// The transition on the quote at `p` that closes the value of `attr`
+/// (the attribute being scanned): the value ends there. Returns the
+/// position and the state the scanner goes on in, as [`open_value`] does.
+#[inline(always)]
+pub(super) fn close_value(attr: Option<&mut AttrSpan>, tok: usize, p: usize) -> (usize, St) {
+    if let Some(a) = attr {
+        a.value.1 = p - tok;
+    }
+    (p + 1, St::TagSpace { spaced: false })
 }

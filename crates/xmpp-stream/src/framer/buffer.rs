@@ -16,7 +16,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::Framer;
-use super::state::{AttrSpan, Decl, Level, Open, St};
+use super::state::{AttrSpan, Decl, Open, St};
 use crate::event::Namespaces;
 
 /// Capacity of its input buffer that an idle framer keeps; it gives the
@@ -80,11 +80,7 @@ impl Framer {
         self.fast = 0;
         self.fast_end = 0;
         if self.failed.is_none() {
-            self.st = match self.level {
-                Level::Prolog => St::Prolog,
-                Level::Stream => St::StreamLevel,
-                Level::Closed => St::Closed,
-            };
+            self.st = self.level.between_elements();
         }
         rest
     }

@@ -28,7 +28,6 @@ impl Framer {
     #[inline(always)]
     pub(super) fn finish_start(&mut self, empty: bool) -> Result<Step, FramingError> {
         if self.finish_plain_nested_start(empty) {
-            self.st = St::Text;
             return Ok(Step::Continue);
         }
         self.finish_start_checked(empty)
@@ -36,9 +35,10 @@ impl Framer {
 
     /// Whether the start tag just scanned is inside a top-level element and
     /// has nothing to check (no prefix, no possible declaration, distinct
-    /// attribute names, depth under the limit); if so, opens the element
-    /// (when not `empty`). The one definition of the common start tag's
-    /// end, for the scanner and the one-byte path alike.
+    /// attribute names, depth under the limit); if so, takes
+    /// [`start_tag_closed`](Self::start_tag_closed). The one definition of
+    /// the common start tag's end, for the scanner and the one-byte path
+    /// alike.
     #[inline(always)]
     pub(super) fn finish_plain_nested_start(&mut self, empty: bool) -> bool {
         let depth = self.open.len();
@@ -49,13 +49,40 @@ impl Framer {
         {
             return false;
         }
-        if !empty {
+        self.start_tag_closed(empty, self.decls.len());
+        true
+    }
+
+    /// The transition at the end of a start tag below the root, checked:
+    /// the element opens, its declarations (those of `decls` from `mark`
+    /// on) in scope until its end tag, or, when `empty`, closes at once and
+    /// they go; character data follows. The one definition for every end
+    /// of a start tag but the root's and an empty top-level element's (see
+    /// [`finish_start_general`](Self::finish_start_general)).
+    #[inline(always)]
+    pub(super) fn start_tag_closed(&mut self, empty: bool, mark: usize) {
+        if empty {
+            if self.decls.len() > mark {
+                self.decls.truncate(mark);
+            }
+        } else {
             self.open.push(Open {
                 name: self.tag.name,
-                decls: self.decls.len(),
+                decls: mark,
             });
         }
-        true
+        self.st = St::Text;
+    }
+
+    /// The innermost open element goes out of scope, with its
+    /// declarations. The one definition for end tags, nested or top-level.
+    #[inline(always)]
+    pub(super) fn leave_element(&mut self) {
+        if let Some(open) = self.open.pop() {
+            if self.decls.len() > open.decls {
+                self.decls.truncate(open.decls);
+            }
+        }
     }
 
     /// [`finish_start`](Self::finish_start) for a start tag with something
@@ -81,17 +108,7 @@ impl Framer {
         if flags & (ATTR_PREFIXED | ATTR_SIG_CLASH) != 0 {
             self.check_attrs()?;
         }
-        if empty {
-            if self.decls.len() > mark {
-                self.decls.truncate(mark);
-            }
-        } else {
-            self.open.push(Open {
-                name: self.tag.name,
-                decls: mark,
-            });
-        }
-        self.st = St::Text;
+        self.start_tag_closed(empty, mark);
         Ok(Step::Continue)
     }
 
@@ -169,29 +186,25 @@ impl Framer {
                 routing,
             };
         }
-        if empty {
+        if empty && self.open.is_empty() {
+            // An empty top-level element is complete.
             self.decls.truncate(mark);
-            if self.open.is_empty() {
-                return self.complete_element();
-            }
-        } else {
-            self.open.push(Open {
-                name: self.tag.name,
-                decls: mark,
-            });
+            return self.complete_element();
         }
-        self.st = St::Text;
+        self.start_tag_closed(empty, mark);
         Ok(Step::Continue)
     }
 
-    /// An end tag ended with `>`.
+    /// The `>` at `gt` of an end tag whose name the name state recorded
+    /// in `tag.name`.
     #[inline(always)]
-    pub(super) fn finish_end(&mut self) -> Result<Step, FramingError> {
+    pub(super) fn finish_end(&mut self, gt: usize) -> Result<Step, FramingError> {
         // The common case, the end of an element inside a top-level one,
         // in line; the top-level end, the stream's and the errors out of
         // line.
-        if self.ends_innermost(self.tag.name) {
-            return self.end_matched();
+        let name = self.tag.name;
+        if self.ends_innermost(name) {
+            return self.end_matched(name, gt);
         }
         self.finish_end_general()
     }
@@ -207,33 +220,38 @@ impl Framer {
                 .is_some_and(|open| same(self.rel(name), self.rel(open.name)))
     }
 
-    /// The transition at the end of an end tag that closes an element
-    /// below the top level: the element and its declarations go out of
-    /// scope. False, changing nothing, when the innermost open element is
-    /// the top-level one or there is none.
+    /// The `>` at `gt` of an end tag named `name` (relative to `tok`),
+    /// which the caller found to be the innermost open element's name:
+    /// [`end_tag_closes`](Self::end_tag_closes), or for a top-level
+    /// element [`finish_end_general`](Self::finish_end_general). Where
+    /// [`finish_end`](Self::finish_end) and `lt()`'s look-ahead at the
+    /// common end tag meet.
     #[inline(always)]
-    pub(super) fn close_nested(&mut self) -> bool {
+    pub(super) fn end_matched(&mut self, name: Span, gt: usize) -> Result<Step, FramingError> {
+        if self.end_tag_closes(name, gt) {
+            return Ok(Step::Continue);
+        }
+        self.pos = gt + 1;
+        self.finish_end_general()
+    }
+
+    /// The transition on the `>` at `gt` of an end tag named `name`
+    /// (relative to `tok`) that closes the innermost open element (the
+    /// caller compared the names), for an element below the top level: it
+    /// and its declarations go out of scope, character data follows. False,
+    /// having only recorded the name, when the innermost open element is
+    /// the top-level one or there is none. The one definition for the
+    /// scanner, its look-ahead in `lt()` and the one-byte path.
+    #[inline(always)]
+    pub(super) fn end_tag_closes(&mut self, name: Span, gt: usize) -> bool {
+        self.tag.name = name;
         if self.open.len() < 2 {
             return false;
         }
-        let Some(open) = self.open.pop() else {
-            return false;
-        };
-        if self.decls.len() > open.decls {
-            self.decls.truncate(open.decls);
-        }
+        self.leave_element();
+        self.pos = gt + 1;
+        self.st = St::Text;
         true
-    }
-
-    /// [`finish_end`](Self::finish_end) for an end tag whose name is
-    /// known to be the innermost open element's.
-    #[inline(always)]
-    pub(super) fn end_matched(&mut self) -> Result<Step, FramingError> {
-        if self.close_nested() {
-            self.st = St::Text;
-            return Ok(Step::Continue);
-        }
-        self.finish_end_general()
     }
 
     /// [`finish_end`](Self::finish_end) for top-level elements, the
@@ -247,10 +265,7 @@ impl Framer {
         if !same(found, self.rel(open.name)) {
             return Err(self.mismatched(open));
         }
-        self.open.pop();
-        if self.decls.len() > open.decls {
-            self.decls.truncate(open.decls);
-        }
+        self.leave_element();
         if self.open.is_empty() {
             return self.complete_element();
         }
@@ -293,13 +308,18 @@ impl Framer {
     /// body may be followed by another.
     pub(super) fn end_stream(&mut self) {
         if self.transport.is_bosh() {
-            self.level = Level::Prolog;
-            self.st = St::Prolog;
+            self.enter_level(Level::Prolog);
             self.decl_allowed = true;
         } else {
-            self.level = Level::Closed;
-            self.st = St::Closed;
+            self.enter_level(Level::Closed);
         }
+    }
+
+    /// The transition to another level of the document (the stream opens
+    /// or ends), between top-level elements.
+    pub(super) fn enter_level(&mut self, level: Level) {
+        self.level = level;
+        self.st = level.between_elements();
     }
 
     /// The current top-level element is complete at `pos`.
@@ -326,11 +346,7 @@ impl Framer {
         });
         self.tok = self.pos;
         self.decls.clear();
-        self.st = if self.level == Level::Prolog {
-            St::Prolog
-        } else {
-            St::StreamLevel
-        };
+        self.st = self.level.between_elements();
         if self.transport == Transport::WebSocket && el.namespace() == FRAMING_NS {
             if let Some(step) = self.framing_element(&el, offset)? {
                 return Ok(step);

@@ -41,8 +41,9 @@ impl Framer {
     /// that ends a nested tag with nothing to check, which only move the
     /// scanner to its next state. Each arm calls the transition the
     /// scanner calls for that byte (`open_tag`, `begin_name`, `start_tag_named`,
-    /// `push_attr`, `open_value`, `close_value`, `finish_plain_nested_start`,
-    /// `close_nested`), so the events are the scanner's; the scanner would
+    /// `begin_attr_name`, `push_attr`, `open_value`, `close_value`,
+    /// `finish_plain_nested_start`, `end_tag_closes`), so the events are the
+    /// scanner's; the scanner would
     /// also compact the buffer, which only saves memory and which its next
     /// run does. Anything a transition would check or refuse is left to
     /// the scanner. Kept out of line on purpose: inlined into `next_event`
@@ -72,19 +73,21 @@ impl Framer {
                     return false;
                 }
                 self.start_tag_named((start, p - tok), colon);
-                self.st = match b {
-                    b'>' if self.finish_plain_nested_start(false) => St::Text,
-                    b'>' => return false,
-                    b'/' => St::EmptySlash,
-                    _ => St::TagSpace { spaced: true },
-                };
+                match b {
+                    b'>' => {
+                        if !self.finish_plain_nested_start(false) {
+                            return false;
+                        }
+                    }
+                    b'/' => self.st = St::EmptySlash,
+                    _ => self.st = St::TagSpace { spaced: true },
+                }
             }
             // The end of a start tag inside a top-level element.
             St::TagSpace { .. } | St::EmptySlash if b == b'>' => {
                 if !self.finish_plain_nested_start(self.st == St::EmptySlash) {
                     return false;
                 }
-                self.st = St::Text;
             }
             St::TagSpace { .. } if b == b'/' => self.st = St::EmptySlash,
             // The end of an end tag that closes an element inside a
@@ -95,24 +98,19 @@ impl Framer {
                 colon: None,
             } if b == b'>' => {
                 let name = (start, p - tok);
-                if !self.name_is_whole(start, None, p) || !self.ends_innermost(name) {
+                if !self.name_is_whole(start, None, p)
+                    || !self.ends_innermost(name)
+                    || !self.end_tag_closes(name, p)
+                {
                     return false;
                 }
-                self.tag.name = name;
-                self.tag.colon = None;
-                self.close_nested();
-                self.st = St::Text;
             }
             // The first character of an attribute name, after white space.
             St::TagSpace { spaced } if is_ascii_name_start(b) => {
                 if !self.spaced_before(spaced, p) {
                     return false;
                 }
-                self.st = St::Name {
-                    kind: NameKind::Attr,
-                    start: p - tok,
-                    colon: None,
-                };
+                self.begin_attr_name(p);
             }
             St::Name {
                 kind: NameKind::Attr,

@@ -8,7 +8,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::namespaces::Hit;
-use super::state::{Level, St, Step};
+use super::state::{Level, Step};
 use super::{Framer, Transport};
 use crate::error::FramingError;
 use crate::escape::{HTTPBIND_NS, STREAM_NS, unescape_attribute};
@@ -124,8 +124,7 @@ impl Framer {
         self.root = qname;
         self.decls.clear();
         self.tok = self.pos;
-        self.level = Level::Stream;
-        self.st = St::StreamLevel;
+        self.enter_level(Level::Stream);
         if empty {
             self.close_pending = true;
             self.end_stream();

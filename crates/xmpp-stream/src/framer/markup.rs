@@ -62,7 +62,9 @@ impl Framer {
                 // element, found by comparing its bytes with that
                 // element's name (a valid name, within the name limit, so
                 // the same bytes before a `>` are that name again) rather
-                // than by scanning a name.
+                // than by scanning a name; then the transition on its `>`
+                // that the byte path (`finish_end`) and the one-byte path
+                // take too (`end_matched`, `end_tag_closes`).
                 if let Some(open) = self.open.last().copied() {
                     let (a, b) = (self.tok + open.name.0, self.tok + open.name.1);
                     let gt = p + 1 + (b - a);
@@ -73,9 +75,7 @@ impl Framer {
                             _ => false,
                         };
                     if closes {
-                        self.tag.name = (p + 1 - self.tok, gt - self.tok);
-                        self.pos = gt + 1;
-                        return self.end_matched();
+                        return self.end_matched((p + 1 - self.tok, gt - self.tok), gt);
                     }
                 }
                 // Anything else (cut by the end of the data, white space
@@ -207,7 +207,7 @@ impl Framer {
             (St::AttrQuote, _) => return Err(self.syntax(p, "a quote opening an attribute value")),
             (St::EmptySlash, b'>') => return self.finish_start(true),
             (St::EmptySlash, _) => return Err(self.syntax(p, "'>' after '/'")),
-            (_, b'>') => return self.finish_end(),
+            (_, b'>') => return self.finish_end(p),
             (_, _) => return Err(self.syntax(p, "'>' closing an end tag")),
         }
         Ok(Step::Continue)

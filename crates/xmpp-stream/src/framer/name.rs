@@ -98,8 +98,9 @@ impl Framer {
                 self.st = St::TagSpace { spaced: false };
             }
             NameKind::End => {
+                // An end tag's prefix needs no check of its own: the name
+                // must equal the open element's.
                 self.tag.name = span;
-                self.tag.colon = colon;
                 self.st = St::EndTagSpace;
             }
             NameKind::Attr => {

@@ -18,6 +18,17 @@ pub(crate) enum Level {
     Closed,
 }
 
+impl Level {
+    /// The scanner's state between top-level elements at this level.
+    pub(super) fn between_elements(self) -> St {
+        match self {
+            Self::Prolog => St::Prolog,
+            Self::Stream => St::StreamLevel,
+            Self::Closed => St::Closed,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NameKind {
     Start,
@@ -114,6 +125,8 @@ pub(crate) enum St {
 pub(crate) struct AttrSpan {
     pub(crate) name: Span,
     pub(crate) colon: Option<usize>,
+    /// Its start set by the opening quote, its end by the closing one (a
+    /// tag ends only after both).
     pub(crate) value: Span,
     /// The value contains a reference.
     pub(crate) escaped: bool,
@@ -143,6 +156,7 @@ pub(crate) struct Tag {
     /// Its `<`.
     pub(crate) start: usize,
     pub(crate) name: Span,
+    /// The colon of a start tag's name (an end tag's is not recorded).
     pub(crate) colon: Option<usize>,
     /// One bit per attribute name signature seen (see
     /// [`Framer::push_attr`]): while no two attributes share a bit, no two

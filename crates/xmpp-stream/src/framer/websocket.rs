@@ -7,7 +7,7 @@ use alloc::sync::Arc;
 
 use super::Framer;
 use super::header::check_version;
-use super::state::{Level, St, Step};
+use super::state::{Level, Step};
 use crate::chars::is_space;
 use crate::error::FramingError;
 use crate::escape::FRAMING_NS;
@@ -99,8 +99,7 @@ impl Framer {
                     namespaces: Arc::default(),
                 };
                 check_version(header.version())?;
-                self.level = Level::Stream;
-                self.st = St::StreamLevel;
+                self.enter_level(Level::Stream);
                 Ok(Some(self.emit(Event::StreamOpen(Box::new(header)))))
             }
             "close" if self.level == Level::Stream => {
