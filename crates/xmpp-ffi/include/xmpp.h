@@ -2131,6 +2131,19 @@ xmpp_status xmpp_server_take_resumption(struct xmpp_server *server, struct xmpp_
 xmpp_status xmpp_server_reject_resume(struct xmpp_server *server);
 
 /**
+ * Answers `RESUME_REQUEST` for a session whose resumption window closed:
+ * XEP-0198 `<failed h='handled'/>`, `handled` being the count of the
+ * client's stanzas that session handled, so that the client hands back
+ * only those that never arrived; the client binds a new resource. Give it
+ * only to the account that owned the session.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+xmpp_status xmpp_server_reject_resume_timed_out(struct xmpp_server *server, uint32_t handled);
+
+/**
  * Answers `TOKEN_REQUEST` with a token (XEP-0484 §3.2):
  * `token[0..token_len]` fresh from a CSPRNG (at least 128 bits, kept by
  * the application for the account, with the highest count processed),

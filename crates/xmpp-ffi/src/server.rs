@@ -29,7 +29,7 @@ use crate::{
     xmpp_server_event_stanza, xmpp_server_event_text, xmpp_server_event_xml,
     xmpp_server_issue_token, xmpp_server_provide_password, xmpp_server_provide_stored,
     xmpp_server_provide_token, xmpp_server_reject_bind, xmpp_server_reject_resume,
-    xmpp_server_take_resumption, xmpp_server_unknown_user,
+    xmpp_server_reject_resume_timed_out, xmpp_server_take_resumption, xmpp_server_unknown_user,
 };
 
 /// The salt length and iteration count of the accounts the fake

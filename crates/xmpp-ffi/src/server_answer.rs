@@ -299,6 +299,30 @@ pub unsafe extern "C" fn xmpp_server_reject_resume(server: *mut xmpp_server) -> 
     }
 }
 
+/// Answers `RESUME_REQUEST` for a session whose resumption window closed:
+/// XEP-0198 `<failed h='handled'/>`, `handled` being the count of the
+/// client's stanzas that session handled, so that the client hands back
+/// only those that never arrived; the client binds a new resource. Give it
+/// only to the account that owned the session.
+///
+/// # Safety
+///
+/// `server` is null or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xmpp_server_reject_resume_timed_out(
+    server: *mut xmpp_server,
+    handled: u32,
+) -> xmpp_status {
+    // SAFETY: passed on from the caller.
+    unsafe {
+        with_server(server, |s| {
+            s.server
+                .reject_resume_timed_out(handled)
+                .map_err(|e| session_failure(&e))
+        })
+    }
+}
+
 /// Answers `TOKEN_REQUEST` with a token (XEP-0484 §3.2):
 /// `token[0..token_len]` fresh from a CSPRNG (at least 128 bits, kept by
 /// the application for the account, with the highest count processed),

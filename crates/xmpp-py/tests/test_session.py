@@ -328,6 +328,7 @@ def test_decisions_out_of_turn_are_refused():
     for call in (
         lambda: server.accept_bind("r"),
         lambda: server.reject_resume(),
+        lambda: server.reject_resume_timed_out(3),
         lambda: server.decline_token(),
         lambda: server.issue_token("t", "2030-01-01T00:00:00Z"),
         lambda: server.provide_password("x"),

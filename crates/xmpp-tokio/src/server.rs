@@ -73,6 +73,7 @@ enum Command {
     RejectBind(DefinedCondition),
     AcceptResume(Box<ResumptionState>),
     RejectResume,
+    RejectResumeTimedOut(u32),
     IssueToken(Box<(String, String)>),
     DeclineToken,
     Send(Box<Stanza>),
@@ -412,6 +413,14 @@ impl ServerSession {
         self.sender.push(Command::RejectResume)
     }
 
+    /// Answers [`ServerEvent::ResumeRequest`] for a session whose
+    /// resumption window closed, with the count of the client's stanzas it
+    /// handled (`<failed h='…'/>`, XEP-0198 §5; see
+    /// [`Server::reject_resume_timed_out`]).
+    pub fn reject_resume_timed_out(&self, handled: u32) -> bool {
+        self.sender.push(Command::RejectResumeTimedOut(handled))
+    }
+
     /// Answers [`ServerEvent::TokenRequest`] with a token and its expiry.
     pub fn issue_token(&self, token: &str, expiry: &str) -> bool {
         self.sender.push(Command::IssueToken(Box::new((
@@ -453,6 +462,7 @@ fn apply(machine: &mut Server, command: Command) -> Option<Stanza> {
         Command::RejectBind(c) => machine.reject_bind(c),
         Command::AcceptResume(s) => machine.accept_resume(*s),
         Command::RejectResume => machine.reject_resume(),
+        Command::RejectResumeTimedOut(h) => machine.reject_resume_timed_out(h),
         Command::IssueToken(t) => machine.issue_token(&t.0, &t.1),
         Command::DeclineToken => machine.decline_token(),
         Command::Close => machine.close(),

@@ -454,9 +454,14 @@ impl Session {
                 Some(s) => {
                     session.accept_resume(s);
                 }
-                None => {
-                    session.reject_resume();
-                }
+                None => match st.timed_out(&previd, self.account.as_ref()) {
+                    Some(h) => {
+                        session.reject_resume_timed_out(h);
+                    }
+                    None => {
+                        session.reject_resume();
+                    }
+                },
             },
             ServerEvent::TokenRequest { mechanism: m } => {
                 let token = random_token();

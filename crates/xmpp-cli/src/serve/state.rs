@@ -61,12 +61,21 @@ impl Resource {
 
 /// Everything shared between sessions, behind one lock (no await while
 /// held).
+/// How many timed-out sessions [`State`] remembers for `<failed h/>`.
+const TIMED_OUT_KEPT: usize = 4096;
+
 pub(crate) struct State {
     pub(crate) domain: String,
     pub(crate) accounts: HashMap<String, Account>,
     resources: HashMap<BareJid, BTreeMap<String, Resource>>,
     /// Sessions that ended resumable, by SM-ID.
     resumable: HashMap<String, ResumptionState>,
+    /// Sessions whose resumption window closed, by SM-ID: the account and
+    /// how many of its client's stanzas the session handled, for
+    /// `<failed h='…'/>` (XEP-0198 §5). The oldest go first beyond
+    /// [`TIMED_OUT_KEPT`].
+    timed_out: HashMap<String, (BareJid, u32)>,
+    timed_out_order: std::collections::VecDeque<String>,
     /// Stanzas for live sessions whose queues were full, in routing order:
     /// the task that routed them delivers them after it lets go of the
     /// state, waiting for room (see [`Waiting`]).
@@ -92,6 +101,8 @@ impl State {
             accounts,
             resources: HashMap::new(),
             resumable: HashMap::new(),
+            timed_out: HashMap::new(),
+            timed_out_order: std::collections::VecDeque::new(),
             waiting: Vec::new(),
         }
     }
@@ -200,6 +211,14 @@ impl State {
         let Some(state) = self.resumable.remove(id) else {
             return;
         };
+        if self.timed_out_order.len() >= TIMED_OUT_KEPT {
+            if let Some(oldest) = self.timed_out_order.pop_front() {
+                self.timed_out.remove(&oldest);
+            }
+        }
+        self.timed_out
+            .insert(id.to_owned(), (jid.as_jid().to_bare(), state.handled()));
+        self.timed_out_order.push_back(id.to_owned());
         let pending = self
             .resources
             .get_mut(&jid.as_jid().to_bare())
@@ -238,6 +257,16 @@ impl State {
 
     pub(crate) fn take_resumable(&mut self, previd: &str) -> Option<ResumptionState> {
         self.resumable.remove(previd)
+    }
+
+    /// How many of its client's stanzas the timed-out session `previd` of
+    /// `account` handled; `None` for a session unknown, or another
+    /// account's (which learns nothing).
+    pub(crate) fn timed_out(&self, previd: &str, account: Option<&BareJid>) -> Option<u32> {
+        self.timed_out
+            .get(previd)
+            .filter(|(owner, _)| Some(owner) == account)
+            .map(|&(_, h)| h)
     }
 
     fn send_to(&mut self, to: &FullJid, stanza: Stanza) -> bool {
@@ -791,6 +820,39 @@ fn join(to: bool, from: bool) -> Subscription {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn resumable(id: &str, jid: &str, handled: u32) -> ResumptionState {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "jid": jid, "inbound": handled, "acked": 0,
+            "unacked": [], "max": 300,
+        }))
+        .expect("a resumption state")
+    }
+
+    #[test]
+    fn a_timed_out_session_tells_its_own_account_how_much_it_handled() {
+        let mut st = State::new("localhost".into(), HashMap::new());
+        let jid = FullJid::new("alice@localhost/phone").expect("jid");
+        st.hibernate(&jid, resumable("sm-1", jid.as_str(), 7));
+        assert_eq!(st.timed_out("sm-1", Some(&jid.as_jid().to_bare())), None);
+        st.expire(&jid, "sm-1");
+        let alice = BareJid::new("alice@localhost").expect("jid");
+        let bob = BareJid::new("bob@localhost").expect("jid");
+        assert_eq!(st.timed_out("sm-1", Some(&alice)), Some(7));
+        // Another account, or none, learns nothing; nor does a wrong id.
+        assert_eq!(st.timed_out("sm-1", Some(&bob)), None);
+        assert_eq!(st.timed_out("sm-1", None), None);
+        assert_eq!(st.timed_out("sm-2", Some(&alice)), None);
+        // Bounded: the oldest go first.
+        for i in 0..TIMED_OUT_KEPT {
+            let id = format!("sm-x{i}");
+            st.hibernate(&jid, resumable(&id, jid.as_str(), 1));
+            st.expire(&jid, &id);
+        }
+        assert_eq!(st.timed_out("sm-1", Some(&alice)), None);
+        assert_eq!(st.timed_out.len(), TIMED_OUT_KEPT);
+        assert_eq!(st.timed_out("sm-x4095", Some(&alice)), Some(1));
+    }
 
     #[test]
     fn subscription_halves() {

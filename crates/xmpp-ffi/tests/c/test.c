@@ -769,6 +769,11 @@ static void test_pair(void)
         xmpp_server_free(s);
         return;
     }
+    /* Decisions nobody asked for change nothing. */
+    CHECK(xmpp_server_reject_resume_timed_out(s, 3) == XMPP_WRONG_PHASE,
+          "reject_resume_timed_out out of turn");
+    CHECK(xmpp_server_reject_resume_timed_out(NULL, 3) != XMPP_OK,
+          "reject_resume_timed_out on null");
     for (round = 0; round < 200 && !closed; round++) {
         xmpp_bytes out;
         xmpp_client_event ce;

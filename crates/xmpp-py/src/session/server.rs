@@ -365,6 +365,15 @@ impl Server {
             .map_err(|e| session_error(py, &e))
     }
 
+    /// Answers `resume-request` for a session whose resumption window
+    /// closed: `<failed h='handled'/>` (XEP-0198 §5), `handled` being how
+    /// many of the client's stanzas it handled.
+    fn reject_resume_timed_out(&mut self, py: Python<'_>, handled: u32) -> PyResult<()> {
+        self.machine
+            .reject_resume_timed_out(handled)
+            .map_err(|e| session_error(py, &e))
+    }
+
     /// Sends a stanza written as XML to the client, once bound.
     fn send_xml(&mut self, py: Python<'_>, xml: &Bound<'_, PyAny>) -> PyResult<()> {
         let stanza = stanza_from_xml(py, xml)?;

@@ -109,6 +109,9 @@ pub(crate) struct Pair {
     pub(crate) tls: TlsInfo,
     /// Resumable sessions the server application keeps, by SM-ID.
     pub(crate) sessions: HashMap<String, ResumptionState>,
+    /// SM-IDs of sessions whose resumption window closed, with the count
+    /// of the client's stanzas each handled.
+    pub(crate) timed_out: HashMap<String, u32>,
     /// Every byte each way, for assertions on the wire.
     pub(crate) c2s_log: Vec<u8>,
     pub(crate) s2c_log: Vec<u8>,
@@ -138,6 +141,7 @@ impl Pair {
             bind: BindPolicy::Accept,
             tls: tls_info(TlsVersion::Tls13, &[ChannelBindingType::TlsExporter]),
             sessions: HashMap::new(),
+            timed_out: HashMap::new(),
             tokens: HashMap::new(),
             issued: 0,
             c2s_log: Vec::new(),
@@ -316,7 +320,13 @@ impl Pair {
                         self.server_error.get_or_insert(e);
                     }
                 }
-                None => self.server.reject_resume().expect("reject resume"),
+                None => match self.timed_out.get(previd) {
+                    Some(&h) => self
+                        .server
+                        .reject_resume_timed_out(h)
+                        .expect("reject resume"),
+                    None => self.server.reject_resume().expect("reject resume"),
+                },
             },
             _ => {}
         }

@@ -199,6 +199,52 @@ fn a_refused_resumption_hands_back_the_unacknowledged() {
     );
 }
 
+/// XEP-0198 §5: a server that knew the session says with `h` how many of
+/// the client's stanzas it handled, and the client hands back only the
+/// others.
+#[test]
+fn a_timed_out_resumption_hands_back_only_what_never_arrived() {
+    for sasl2 in [false, true] {
+        let config = Pair::client_config("juliet", PASSWORD).sasl2(sasl2);
+        let mut pair = Pair::new(config, Pair::server_config());
+        pair.drive();
+        pair.client.send(msg("romeo@example.com", 1)).expect("send");
+        pair.client.send(msg("romeo@example.com", 2)).expect("send");
+        pair.drive();
+        // Never sent: the connection goes first.
+        pair.client.send(msg("romeo@example.com", 3)).expect("send");
+        pair.cut();
+        let server_state = pair.server.take_resumption_state().expect("server state");
+        let client_state = pair.client.take_resumption_state().expect("client state");
+        assert_eq!(server_state.handled(), 2);
+        assert_eq!(
+            client_state.unacked_stanzas().len(),
+            3,
+            "nothing acknowledged yet"
+        );
+        let config = Pair::client_config("juliet", PASSWORD)
+            .sasl2(sasl2)
+            .resume(client_state);
+        let mut next = Pair::new(config, Pair::server_config());
+        next.timed_out
+            .insert(server_state.id().to_owned(), server_state.handled());
+        next.drive();
+        let failed = next.client_events.iter().find_map(|e| match e {
+            ClientEvent::ResumeFailed { unacked, condition } => Some((
+                unacked.iter().map(body).collect::<Vec<_>>(),
+                condition.clone(),
+            )),
+            _ => None,
+        });
+        assert_eq!(
+            failed,
+            Some((vec!["3".to_owned()], Some(DefinedCondition::ItemNotFound))),
+            "sasl2 {sasl2}"
+        );
+        assert!(next.bound_jid().is_some(), "a new resource is bound");
+    }
+}
+
 #[test]
 fn a_clean_close_hands_the_server_its_undelivered_stanzas() {
     let mut pair = bound_pair();
