@@ -30,7 +30,9 @@
 //! - what escaping cannot express is refused ([`Error::EscapeUnstable`]):
 //!   - a combining mark right after a character to be escaped, which NFC
 //!     would compose with the sequence's last hex digit (`:` + U+0301
-//!     would be stored as `\3á`);
+//!     would be stored as `\3á`) or with the character itself (`<` +
+//!     U+0338 is `≮` to enforcement); a mark that composes with neither
+//!     stays (`@` + U+0F75 is stored as `\40` + U+0F71 U+0F74);
 //!   - a fullwidth `＼` (U+FF3C) before what would be a sequence: width
 //!     mapping makes it a `\` that starts one, and escaped as `\5c` it
 //!     would no longer unescape to `＼`;
@@ -86,11 +88,38 @@ fn enforced(c: char) -> char {
     width_mapping(c).unwrap_or(c).to_ascii_lowercase()
 }
 
-/// Whether `c` is a combining mark once width-mapped (the halfwidth
-/// U+FF9E is a starter, its mapping U+3099 is not). No case mapping
+/// Whether `c` starts with a combining mark once width-mapped and
+/// decomposed: a mark itself (the halfwidth U+FF9E is a starter, its
+/// mapping U+3099 is not), or a character such as U+0F75, a starter
+/// whose canonical decomposition (U+0F71 U+0F74) is not. No case mapping
 /// starts with a combining mark.
 fn combines(c: char) -> bool {
-    canonical_combining_class(width_mapping(c).unwrap_or(c)) != 0
+    let mut first = None;
+    unicode_normalization::char::decompose_canonical(width_mapping(c).unwrap_or(c), |d| {
+        first.get_or_insert(d);
+    });
+    first.is_some_and(|d| canonical_combining_class(d) != 0)
+}
+
+/// Whether NFC composes `base` (a hex digit, or a character to escape)
+/// with the combining marks that start `rest` (they are enforced first:
+/// width-mapped): the first such mark and its byte offset in `rest` when
+/// it does, so that escaping would not survive enforcement. A mark NFC
+/// composes with neither (U+0F71 after `@` and `\40`) is no harm.
+fn composes_with(base: char, rest: &str) -> Option<(char, usize)> {
+    // NFC composes a hex digit only with the combining marks right after
+    // it; the run is scanned once per sequence before it: linear.
+    let mut marks = rest
+        .char_indices()
+        .take_while(|&(_, c)| combines(c))
+        .map(|(i, c)| (i, width_mapping(c).unwrap_or(c)));
+    let (offset, mark) = marks.next()?;
+    let composed = core::iter::once(base)
+        .chain(core::iter::once(mark))
+        .chain(marks.map(|(_, c)| c))
+        .nfc()
+        .next();
+    (composed != Some(base)).then_some((mark, offset))
 }
 
 /// What follows a backslash, once enforced.
@@ -120,24 +149,10 @@ fn after_backslash(rest: &str) -> After {
     if unescaped(&[a, b]).is_none() {
         return After::Nothing;
     }
-    // NFC composes a hex digit only with the combining marks right after
-    // it. The run is scanned once per backslash before it, and no
-    // backslash is inside it: linear.
-    let mut marks = chars
-        .take_while(|&(_, c)| combines(c))
-        .map(|(i, c)| (i, width_mapping(c).unwrap_or(c)));
-    let Some((offset, mark)) = marks.next() else {
-        return After::Sequence;
-    };
-    let composed = core::iter::once(second)
-        .chain(core::iter::once(mark))
-        .chain(marks.map(|(_, c)| c))
-        .nfc()
-        .next();
-    if composed == Some(second) {
-        After::Sequence
-    } else {
-        After::Composed(mark, offset)
+    let after = chars.next().map_or(rest.len(), |(i, _)| i);
+    match composes_with(second, rest.get(after..).unwrap_or("")) {
+        None => After::Sequence,
+        Some((mark, offset)) => After::Composed(mark, after + offset),
     }
 }
 
@@ -199,8 +214,7 @@ pub fn escape(name: &str) -> Result<Cow<'_, str>, Error> {
     }
     // Allocated at the first character that is escaped.
     let mut out: Option<String> = None;
-    let mut chars = name.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in name.char_indices() {
         let rest = name.get(i + c.len_utf8()..).unwrap_or("");
         let Some(hex) = sequence_of(c, i, rest)? else {
             if let Some(out) = out.as_mut() {
@@ -208,13 +222,16 @@ pub fn escape(name: &str) -> Result<Cow<'_, str>, Error> {
             }
             continue;
         };
-        if let Some(&(offset, mark)) = chars.peek() {
-            if combines(mark) {
-                return Err(Error::EscapeUnstable {
-                    code_point: mark,
-                    offset,
-                });
-            }
+        // Neither the sequence's last hex digit nor the character itself
+        // may compose with what follows: `:` + U+0301 would be stored as
+        // `\3á`, and `<` + U+0338 is `≮` to enforcement, which escaping
+        // `<` would hide.
+        let last = hex.chars().next_back().unwrap_or('0');
+        if let Some((mark, at)) = composes_with(last, rest).or_else(|| composes_with(c, rest)) {
+            return Err(Error::EscapeUnstable {
+                code_point: mark,
+                offset: i + c.len_utf8() + at,
+            });
         }
         let out = out.get_or_insert_with(|| {
             let mut out = String::with_capacity(name.len() + 8);
@@ -341,8 +358,29 @@ mod tests {
             })
         );
         assert!(escape("</\u{307}").is_err());
-        // Width mapping makes the halfwidth voiced mark a combining one.
-        assert!(escape(":\u{FF9E}").is_err());
+        // Width mapping makes the halfwidth voiced mark a combining one,
+        // but NFC composes nothing with `a`: the sequence stays.
+        assert_eq!(escape(":\u{FF9E}").unwrap(), "\\3a\u{FF9E}");
+        assert_eq!(shown(":\u{FF9E}"), ":\u{3099}");
+        // U+0F75 is a starter whose decomposition is not (U+0F71 U+0F74),
+        // and neither composes with `0`: the name is stored decomposed,
+        // and that form escapes to what was stored (found by the
+        // `jid_parse` fuzz target, which checks exactly that).
+        assert_eq!(escape("@\u{F75}").unwrap(), "\\40\u{F75}");
+        let stored = crate::parts::enforce_localpart("\\40\u{F75}").unwrap();
+        assert_eq!(stored, "\\40\u{F71}\u{F74}");
+        assert_eq!(escape(&unescape(&stored)).unwrap(), stored);
+        // A mark after a digit it composes with is refused, and one after
+        // an escaped character it composes with: enforcement reads `<` +
+        // U+0338 as `≮`, which `\3c` would hide.
+        assert!(escape("/\u{307}").is_err());
+        assert_eq!(
+            escape("<\u{338}"),
+            Err(Error::EscapeUnstable {
+                code_point: '\u{338}',
+                offset: 1
+            })
+        );
         // After a character that is not escaped it is the user's business.
         assert_eq!(shown("a\u{301}b"), "\u{E1}b");
         assert_eq!(shown("\\3\u{301}"), "\\3\u{301}");
