@@ -194,7 +194,7 @@ impl Io {
 pub(crate) fn drain_unsent<C>(
     commands: &mut tokio::sync::mpsc::Receiver<C>,
     state: &mut Option<ResumptionState>,
-    stanza: impl Fn(C) -> Option<Box<Stanza>>,
+    stanza: impl Fn(C) -> Option<Stanza>,
 ) -> Vec<Stanza> {
     commands.close();
     let mut back = Vec::new();
@@ -202,7 +202,7 @@ pub(crate) fn drain_unsent<C>(
         if let Some(s) = stanza(command) {
             match state {
                 Some(state) => state.push_unsent(&s),
-                None => back.push(*s),
+                None => back.push(s),
             }
         }
     }

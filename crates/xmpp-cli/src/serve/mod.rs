@@ -419,7 +419,7 @@ async fn run_session(
                 }
                 ServerEvent::Stanza(stanza) => {
                     if let Some(from) = &jid {
-                        st.route(from, stanza.into_stanza());
+                        st.route(from, stanza);
                     }
                 }
                 ServerEvent::Undelivered(stanzas) => st.undelivered(stanzas),
