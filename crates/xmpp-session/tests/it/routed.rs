@@ -185,6 +185,10 @@ fn text() -> impl Strategy<Value = String> {
             "&#x263A;",
             "é",
             "\t",
+            ">",
+            "\r\n",
+            "\r",
+            "&#13;",
             "<![CDATA[<x>&]]>",
         ]),
         0..6,
@@ -207,7 +211,12 @@ proptest! {
         id in text(),
         body in text(),
         lang in prop::option::of(prop::sample::select(vec!["en", "de-CH"])),
-        extension in any::<bool>(),
+        extension in prop::option::of(prop::sample::select(vec![
+            "<p:x xmlns:p='urn:example:p' p:a='1'><y/></p:x>",
+            // The stream header's prefix: the forwarded bytes declare it.
+            "<stream:x/>",
+            "<z xmlns='urn:example:z' a='&#x9;b&#xA;\r\n'>\r\n</z>",
+        ])),
         kind in prop::sample::select(vec!["message", "iq"]),
     ) {
         let bob = if bob_ws { Transport::WebSocket } else { Transport::Tcp };
@@ -235,8 +244,9 @@ proptest! {
             "iq" => xml.push_str("</t></q>"),
             _ => xml.push_str("</body>"),
         }
-        if extension && kind == "message" {
-            xml.push_str("<p:x xmlns:p='urn:example:p' p:a='1'><y/></p:x>");
+        // An iq has exactly one payload (RFC 6120 §8.2.3).
+        if let (Some(extension), "message") = (extension, kind) {
+            xml.push_str(extension);
         }
         xml.push_str(&format!("</{kind}>"));
         let routed = receive(&mut r.alice, &xml).expect("a stanza");
