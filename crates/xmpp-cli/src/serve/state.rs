@@ -247,9 +247,15 @@ impl State {
 
     /// Hands `stanza` to the session bound to `to` (a stanza a client
     /// sent goes as the [`RoutedStanza`] its session reported, so that the
-    /// receiving session forwards its bytes).
+    /// receiving session forwards its bytes); whether it was taken.
     fn send_to(&mut self, to: &FullJid, stanza: impl Into<RoutedStanza>) -> bool {
-        let stanza = stanza.into();
+        self.deliver(to, stanza.into()).is_none()
+    }
+
+    /// [`send_to`](Self::send_to), giving the stanza back when it was
+    /// not taken, so that a router tries the next place without having
+    /// cloned it first.
+    fn deliver(&mut self, to: &FullJid, stanza: RoutedStanza) -> Option<RoutedStanza> {
         let bare = to.as_jid().to_bare();
         let resource = to.as_jid().resourcepart().unwrap_or_default();
         let Some(r) = self
@@ -257,37 +263,37 @@ impl State {
             .get_mut(&bare)
             .and_then(|r| r.get_mut(resource))
         else {
-            return false;
+            return Some(stanza);
         };
         match &mut r.hibernating {
             Some((_, pending)) if pending.len() < HIBERNATION_QUEUE => {
                 pending.push(stanza);
-                true
+                None
             }
-            Some(_) => false,
+            Some(_) => Some(stanza),
             None if self.waiting.iter().any(|w| &w.to == to) => {
                 self.waiting.push(Waiting {
                     to: to.clone(),
                     sender: r.sender.clone(),
                     stanza,
                 });
-                true
+                None
             }
             None => match r.sender.try_send(stanza) {
-                Ok(()) => true,
+                Ok(()) => None,
                 // The session is ending; how it ends decides.
                 Err(stanza) if !r.sender.is_alive() && r.ending.len() < HIBERNATION_QUEUE => {
                     r.ending.push(*stanza);
-                    true
+                    None
                 }
-                Err(_) if !r.sender.is_alive() => false,
+                Err(stanza) if !r.sender.is_alive() => Some(*stanza),
                 Err(stanza) => {
                     self.waiting.push(Waiting {
                         to: to.clone(),
                         sender: r.sender.clone(),
                         stanza: *stanza,
                     });
-                    true
+                    None
                 }
             },
         }
@@ -415,11 +421,13 @@ impl State {
             return self.bounce(&stanza, DefinedCondition::RemoteServerNotFound);
         }
         let bare = to.to_bare();
-        if let Ok(full) = to.clone().try_into_full() {
-            if self.send_to(&full, stanza.clone()) {
-                return;
-            }
-        }
+        let stanza = match to.clone().try_into_full() {
+            Ok(full) => match self.deliver(&full, stanza) {
+                None => return,
+                Some(back) => back,
+            },
+            Err(_) => stanza,
+        };
         if !self.has_account(&bare) {
             return self.bounce(&stanza, DefinedCondition::ServiceUnavailable);
         }
@@ -639,22 +647,25 @@ impl State {
         }
     }
 
-    fn route_iq(&mut self, from: &FullJid, stanza: RoutedStanza) {
-        let Stanza::Iq(iq) = stanza.stanza() else {
-            return;
-        };
+    fn route_iq(&mut self, from: &FullJid, mut stanza: RoutedStanza) {
         let bare = from.as_jid().to_bare();
-        let to = iq.header.to.clone();
+        let to = stanza.header().to.clone();
         let to_server = to
             .as_ref()
             .is_none_or(|t| t.as_str() == self.domain || t.to_bare() == bare && t.is_bare());
         if !to_server {
             let to = to.unwrap_or_else(|| bare.clone().into());
-            if let Ok(full) = to.clone().try_into_full() {
-                if self.send_to(&full, stanza.clone()) {
-                    return;
+            if let Ok(full) = to.try_into_full() {
+                match self.deliver(&full, stanza) {
+                    None => return,
+                    Some(back) => stanza = back,
                 }
             }
+        }
+        let Stanza::Iq(iq) = stanza.stanza() else {
+            return;
+        };
+        if !to_server {
             // RFC 6121 §8.5: an iq to an account (or an unbound resource)
             // is the server's to answer.
             if iq.type_.is_request() {
