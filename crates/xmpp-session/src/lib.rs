@@ -89,7 +89,9 @@
 //!     }
 //! }
 //! // The server typed the message and stamped `from` (RFC 6120 §8.1.2.1).
-//! let Some(Stanza::Message(m)) = received.first() else { panic!("no message") };
+//! let Some(Stanza::Message(m)) = received.first().map(|s| s.stanza()) else {
+//!     panic!("no message")
+//! };
 //! assert_eq!(m.body(None).as_deref(), Some("hi"));
 //! assert_eq!(m.header.from.as_ref(), client.jid().map(|j| j.as_jid()));
 //! # Ok(())
@@ -113,8 +115,9 @@
 //!   mandatory, RFC 6120 §5.3.1; `-PLUS` only with binding data; PLAIN only
 //!   under TLS unless allowed), `host-unknown` for a domain not served,
 //!   credentials, binding and resumption asked of the application as
-//!   events, stanzas typed and `from`-stamped, a bad stanza answered with
-//!   its error and the stream kept, stanzas before binding refused with
+//!   events, stanzas typed and `from`-stamped (a [`RoutedStanza`] that
+//!   another session forwards from the bytes it came in), a bad stanza
+//!   answered with its error and the stream kept, stanzas before binding refused with
 //!   `not-authorized`, retry limits, XEP-0198 both ways with the
 //!   unacknowledged stanzas handed back when a session ends unresumed;
 //!   SASL2 with Bind2, inline resumption and FAST, each inline request
@@ -144,6 +147,7 @@ mod client;
 mod config;
 mod error;
 mod rng;
+mod routed;
 mod server;
 mod sm;
 mod time;
@@ -156,6 +160,7 @@ pub use config::{
 };
 pub use error::Error;
 pub use rng::Seed;
+pub use routed::RoutedStanza;
 pub use server::{Server, ServerEvent};
 pub use sm::ResumptionState;
 pub use time::Instant;

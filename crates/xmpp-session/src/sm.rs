@@ -17,11 +17,16 @@ use xmpp_stanza::{Element, Stanza};
 
 use crate::config::SmConfig;
 use crate::error::Error;
+use crate::routed::Queued;
 use crate::time::Instant;
 
-/// The live stream-management state of one stream.
+/// The live stream-management state of one stream; `T` is what the queue
+/// holds of a stanza sent (the server keeps a [`RoutedStanza`] with the
+/// bytes it came in).
+///
+/// [`RoutedStanza`]: crate::RoutedStanza
 #[derive(Debug, Clone)]
-pub(crate) struct SmState {
+pub(crate) struct SmState<T = Stanza> {
     /// The SM-ID, when the stream is resumable.
     pub(crate) id: Option<String>,
     /// The agreed maximum resumption time, seconds.
@@ -31,7 +36,7 @@ pub(crate) struct SmState {
     /// The last `h` the peer acknowledged.
     pub(crate) acked: u32,
     /// Stanzas sent and not yet acknowledged, oldest first.
-    pub(crate) queue: VecDeque<Stanza>,
+    pub(crate) queue: VecDeque<T>,
     /// Stanzas sent since the last `<r/>`.
     since_request: u32,
     /// When the oldest stanza not covered by an `<r/>` was sent.
@@ -57,7 +62,7 @@ impl From<TooHigh> for Error {
     }
 }
 
-impl SmState {
+impl<T: Queued> SmState<T> {
     pub(crate) fn new() -> Self {
         Self {
             id: None,
@@ -76,7 +81,7 @@ impl SmState {
     }
 
     /// Queues a sent stanza; says whether an `<r/>` is due by count.
-    pub(crate) fn sent(&mut self, stanza: Stanza, now: Instant, config: &SmConfig) -> bool {
+    pub(crate) fn sent(&mut self, stanza: T, now: Instant, config: &SmConfig) -> bool {
         self.queue.push_back(stanza);
         self.since_request = self.since_request.saturating_add(1);
         if self.waiting_since.is_none() {
@@ -110,7 +115,7 @@ impl SmState {
             return Err(too_high());
         }
         self.acked = h;
-        Ok(self.queue.drain(..n).collect())
+        Ok(self.queue.drain(..n).map(Queued::into_stanza).collect())
     }
 }
 
@@ -132,26 +137,30 @@ pub struct ResumptionState {
 }
 
 impl ResumptionState {
-    pub(crate) fn from_sm(sm: &SmState, id: String, jid: String) -> Self {
+    pub(crate) fn from_sm<T: Queued>(sm: &SmState<T>, id: String, jid: String) -> Self {
         Self {
             id,
             jid,
             inbound: sm.inbound,
             acked: sm.acked,
-            unacked: sm.queue.iter().map(|s| s.to_element().to_xml()).collect(),
+            unacked: sm
+                .queue
+                .iter()
+                .map(|s| s.stanza().to_element().to_xml())
+                .collect(),
             max: sm.max,
         }
     }
 
     /// The live state back, with the stanzas read again (any that no
     /// longer parse, which only a tampered state can hold, are dropped).
-    pub(crate) fn to_sm(&self) -> SmState {
+    pub(crate) fn to_sm<T: Queued>(&self) -> SmState<T> {
         let mut sm = SmState::new();
         sm.id = Some(self.id.clone());
         sm.max = self.max;
         sm.inbound = self.inbound;
         sm.acked = self.acked;
-        sm.queue = self.unacked_stanzas().into();
+        sm.queue = self.unacked_stanzas().into_iter().map(T::from).collect();
         sm
     }
 
@@ -259,7 +268,7 @@ mod tests {
         sm.sent(msg(4), Instant::default(), &SmConfig::default());
         let state = ResumptionState::from_sm(&sm, "id1".into(), "a@b/c".into());
         assert_eq!(state.unacked_stanzas(), [msg(4)]);
-        let back = state.to_sm();
+        let back: SmState = state.to_sm();
         assert_eq!((back.inbound, back.acked, back.queue.len()), (7, 3, 1));
     }
 }

@@ -8,18 +8,22 @@ use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 use xmpp_stanza::{CLIENT_NS, Element, STREAM_NS, Stanza, TreeBuilder};
-use xmpp_stream::{Event, Framer, Limits, OpenHeader, StreamHeader, write_close, write_open};
+use xmpp_stream::{
+    Event, Frame, Framer, Limits, OpenHeader, StreamHeader, write_close, write_open,
+};
 
 use crate::config::{Keepalive, Transport};
 use crate::error::Error;
+use crate::routed::RoutedStanza;
 use crate::time::Instant;
 
 /// A top-level item read from the peer.
 pub(crate) enum Incoming {
     /// The peer's stream header (or WebSocket `<open/>`).
     Open(Box<StreamHeader>),
-    /// A top-level element, as a tree.
-    Element(Element),
+    /// A top-level element, as a tree, and the frame it was built from
+    /// (kept to forward a stanza's bytes, [`crate::RoutedStanza`]).
+    Element(Element, Box<Frame>),
     /// The peer closed its stream.
     Close,
 }
@@ -87,7 +91,7 @@ impl Wire {
                     let tree = self.builder.from_frame(&frame).map_err(|e| {
                         Error::protocol(e.condition(), "an element the tree builder refused")
                     })?;
-                    Incoming::Element(tree)
+                    Incoming::Element(tree, frame)
                 }
                 Some(_) => continue,
             }));
@@ -141,6 +145,13 @@ impl Wire {
 
     pub(crate) fn send_stanza(&mut self, s: &Stanza) {
         self.send_element(&s.to_element());
+    }
+
+    /// Sends a routed stanza: its received bytes when it keeps them.
+    pub(crate) fn send_routed(&mut self, s: &RoutedStanza) {
+        self.scratch.clear();
+        s.write(&mut self.scratch, self.transport);
+        self.flush_scratch();
     }
 
     /// Sends a stream error (RFC 6120 §4.9.2).

@@ -30,16 +30,34 @@ fn is_char(c: char) -> bool {
     !matches!(c, '\0'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
 }
 
+/// The control bytes (below 0x20), one bit each.
+const CONTROLS: u64 = (1 << 0x20) - 1;
+/// The markup characters escaped everywhere.
+const MARKUP: u64 = 1 << b'<' | 1 << b'>' | 1 << b'&';
+/// The bytes below 64 that send character data to [`escape`]'s loop: the
+/// markup characters and the control bytes other than TAB and LF (CR
+/// among them).
+const SPECIAL_IN_TEXT: u64 = (CONTROLS & !(1 << b'\t' | 1 << b'\n')) | MARKUP;
+/// The same for attribute values: every control byte, and both quotes.
+const SPECIAL_IN_ATTRIBUTE: u64 = CONTROLS | MARKUP | 1 << b'\'' | 1 << b'"';
+
 fn escape(s: &str, attr: bool) -> Cow<'_, str> {
-    // Control bytes and 0xEF (the lead byte of U+FFFE and U+FFFF, and of
-    // other characters, which the loop then keeps) send the string to the
-    // loop.
-    let special = |b: u8| match b {
-        b'<' | b'>' | b'&' => true,
-        b'\r' => true,
-        b'\'' | b'"' | b'\t' | b'\n' => attr,
-        0..=0x1F | 0xEF => b != b'\t' && b != b'\n',
-        _ => false,
+    // The bytes that send the string to the loop: those of the mask, and
+    // 0xEF (the lead byte of U+FFFE and U+FFFF, and of other characters,
+    // which the loop then keeps). A mask test per byte: a value usually
+    // has nothing to escape (a JID stamped as `from`), and this scan is
+    // all it costs.
+    let mask = if attr {
+        SPECIAL_IN_ATTRIBUTE
+    } else {
+        SPECIAL_IN_TEXT
+    };
+    let special = |b: u8| {
+        if b < 64 {
+            mask >> b & 1 != 0
+        } else {
+            b == 0xEF
+        }
     };
     if !s.bytes().any(special) {
         return Cow::Borrowed(s);
@@ -388,6 +406,28 @@ pub fn write_close(out: &mut String, transport: Transport) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_characters_that_change_are_copied() {
+        // Every ASCII character, and characters led by 0xEF: a string is
+        // borrowed exactly when escaping leaves it as it is.
+        let chars = (0u8..0x80)
+            .map(char::from)
+            .chain(['\u{F000}', '\u{FFFD}', '\u{FFFE}', '\u{FFFF}', 'é']);
+        for c in chars {
+            let s = alloc::format!("a{c}b");
+            for (attr, escaped) in [(true, escape_attribute(&s)), (false, escape_text(&s))] {
+                let quote_or_space = matches!(c, '\'' | '"' | '\t' | '\n');
+                let changes =
+                    matches!(c, '<' | '>' | '&' | '\r') || (attr && quote_or_space) || !is_char(c);
+                assert_eq!(
+                    matches!(escaped, Cow::Owned(_)),
+                    changes,
+                    "{c:?} (attribute: {attr})"
+                );
+            }
+        }
+    }
 
     #[test]
     fn unterminated_references_cost_linear_time() {

@@ -136,11 +136,14 @@ impl Frame {
     pub fn write_forwarded(&self, out: &mut String, how: &Forward<'_>) {
         let xml = self.xml.as_str();
         let name_end = self.qname.1;
+        // The element's own `xmlns` matters only when the namespace is set.
         let mut own_default: Option<Span> = None;
-        let mut attrs = Attributes::at(xml, name_end);
-        while let Some((name, value)) = attrs.next_spans() {
-            if xml.get(name.0..name.1) == Some("xmlns") {
-                own_default = Some(value);
+        if how.content_namespace.is_some() {
+            let mut attrs = Attributes::at(xml, name_end);
+            while let Some((name, value)) = attrs.next_spans() {
+                if xml.get(name.0..name.1) == Some("xmlns") {
+                    own_default = Some(value);
+                }
             }
         }
         let mut replace: [Option<(Span, &str)>; 2] = [

@@ -249,7 +249,7 @@ async fn drive(
             // `Refused`.
             let mut state = machine.take_resumption_state();
             let refused = drain_unsent(&mut commands, &mut state, |c| match c {
-                Command::Send(s) => Some(s),
+                Command::Send(s) => Some(*s),
                 _ => None,
             });
             events

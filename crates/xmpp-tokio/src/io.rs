@@ -199,7 +199,7 @@ impl Io {
 pub(crate) fn drain_unsent<C>(
     commands: &mut queue::Receiver<C>,
     state: &mut Option<ResumptionState>,
-    stanza: impl Fn(C) -> Option<Box<Stanza>>,
+    stanza: impl Fn(C) -> Option<Stanza>,
 ) -> Vec<Stanza> {
     commands.close();
     let mut back = Vec::new();
@@ -207,7 +207,7 @@ pub(crate) fn drain_unsent<C>(
         if let Some(s) = stanza(command) {
             match state {
                 Some(state) => state.push_unsent(&s),
-                None => back.push(*s),
+                None => back.push(s),
             }
         }
     }

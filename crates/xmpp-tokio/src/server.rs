@@ -11,7 +11,8 @@ use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, 
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 use xmpp_sasl::{Credentials, TlsVersion};
 use xmpp_session::{
-    Instant, ResumptionState, Seed, Server, ServerConfig, ServerEvent, TlsMode, Transport,
+    Instant, ResumptionState, RoutedStanza, Seed, Server, ServerConfig, ServerEvent, TlsMode,
+    Transport,
 };
 use xmpp_stanza::{DefinedCondition, Stanza, StreamError};
 
@@ -76,7 +77,7 @@ enum Command {
     RejectResumeTimedOut(u32),
     IssueToken(Box<(String, String)>),
     DeclineToken,
-    Send(Box<Stanza>),
+    Send(Box<RoutedStanza>),
     Close,
     CloseWithError(Box<StreamError>),
 }
@@ -310,9 +311,11 @@ impl SessionSender {
     }
 
     /// Queues a stanza for the client; `false` when the session is gone or
-    /// its queue is full (the caller bounces the stanza).
-    pub fn send(&self, stanza: Stanza) -> bool {
-        self.push(Command::Send(Box::new(stanza)))
+    /// its queue is full (the caller bounces the stanza). A
+    /// [`RoutedStanza`] from another session's [`ServerEvent::Stanza`] is
+    /// written from the bytes it came in (see [`Server::send`]).
+    pub fn send(&self, stanza: impl Into<RoutedStanza>) -> bool {
+        self.push(Command::Send(Box::new(stanza.into())))
     }
 
     /// Queues a stanza for the client, or gives it back when the session
@@ -320,9 +323,9 @@ impl SessionSender {
     /// stanza queued while the connection ends is not lost: it goes into
     /// the session's [`Event::Resumable`] state, or comes back in a
     /// [`ServerEvent::Undelivered`].
-    pub fn try_send(&self, stanza: Stanza) -> Result<(), Box<Stanza>> {
+    pub fn try_send(&self, stanza: impl Into<RoutedStanza>) -> Result<(), Box<RoutedStanza>> {
         self.commands
-            .try_send(Command::Send(Box::new(stanza)))
+            .try_send(Command::Send(Box::new(stanza.into())))
             .map_err(|e| match e {
                 queue::TrySendError::Full(Command::Send(stanza))
                 | queue::TrySendError::Closed(Command::Send(stanza)) => stanza,
@@ -337,11 +340,11 @@ impl SessionSender {
     /// or the wait ran out, for the caller to keep or bounce.
     pub async fn send_within(
         &self,
-        stanza: Stanza,
+        stanza: impl Into<RoutedStanza>,
         wait: std::time::Duration,
-    ) -> Result<(), Box<Stanza>> {
+    ) -> Result<(), Box<RoutedStanza>> {
         self.commands
-            .send_timeout(Command::Send(Box::new(stanza)), wait)
+            .send_timeout(Command::Send(Box::new(stanza.into())), wait)
             .await
             .map_err(|e| match e {
                 Command::Send(s) => s,
@@ -434,8 +437,8 @@ impl ServerSession {
         self.sender.push(Command::DeclineToken)
     }
 
-    /// Queues a stanza for the client.
-    pub fn send(&self, stanza: Stanza) -> bool {
+    /// Queues a stanza for the client ([`SessionSender::send`]).
+    pub fn send(&self, stanza: impl Into<RoutedStanza>) -> bool {
         self.sender.send(stanza)
     }
 
@@ -453,7 +456,7 @@ fn apply(machine: &mut Server, command: Command) -> Option<Stanza> {
     let _ = match command {
         Command::Send(s) => {
             if machine.can_send().is_err() {
-                return Some(*s);
+                return Some(s.into_stanza());
             }
             machine.send(*s)
         }
@@ -558,7 +561,7 @@ async fn drive(
             // state, or back to the application to bounce.
             let mut state = machine.take_resumption_state();
             let undelivered = drain_unsent(&mut commands, &mut state, |c| match c {
-                Command::Send(s) => Some(s),
+                Command::Send(s) => Some(s.into_stanza()),
                 _ => None,
             });
             let undelivered = (!undelivered.is_empty())

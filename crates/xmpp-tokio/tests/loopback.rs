@@ -44,10 +44,11 @@ fn serve(listener: Listener) {
                     };
                     match event {
                         e if answer_login(&session, &e) => {}
-                        ServerEvent::Stanza(Stanza::Message(m)) => {
-                            let mut echo = m.clone();
-                            echo.header.to = m.header.from.clone();
-                            session.send(Stanza::Message(echo));
+                        ServerEvent::Stanza(s) => {
+                            if let Stanza::Message(mut echo) = s.into_stanza() {
+                                echo.header.to = echo.header.from.clone();
+                                session.send(Stanza::Message(echo));
+                            }
                         }
                         _ => {}
                     }

@@ -8,11 +8,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use xmpp_jid::{BareJid, FullJid, Jid};
 use xmpp_sasl::{Credentials, CredentialsRequest, Hash, Mechanism};
-use xmpp_session::ResumptionState;
+use xmpp_session::{ResumptionState, RoutedStanza};
 use xmpp_stanza::{
-    DISCO_INFO_NS, DefinedCondition, DiscoInfo, Element, Identity, Iq, IqType, Message,
-    MessageType, PING_NS, Payload, Presence, PresenceType, ROSTER_NS, Roster, RosterItem, Stanza,
-    StanzaError, StanzaNs, Subscription,
+    DISCO_INFO_NS, DefinedCondition, DiscoInfo, Element, Identity, Iq, IqType, MessageType,
+    PING_NS, Payload, Presence, PresenceType, ROSTER_NS, Roster, RosterItem, Stanza, StanzaError,
+    StanzaNs, Subscription,
 };
 use xmpp_tokio::SessionSender;
 use zeroize::Zeroizing;
@@ -43,11 +43,11 @@ struct Resource {
     presence: Option<Box<Presence>>,
     /// While its connection is gone but the session may resume
     /// (XEP-0198 §5): the SM-ID, and the stanzas that arrived meanwhile.
-    hibernating: Option<(String, Vec<Stanza>)>,
+    hibernating: Option<(String, Vec<RoutedStanza>)>,
     /// Stanzas routed after its session's task stopped taking them and
     /// before the session reported how it ended: they join the
     /// hibernation queue, or bounce when the session is gone for good.
-    ending: Vec<Stanza>,
+    ending: Vec<RoutedStanza>,
 }
 
 /// Stanzas kept for a hibernating session at most.
@@ -91,7 +91,7 @@ pub(crate) struct State {
 pub(crate) struct Waiting {
     pub(crate) to: FullJid,
     pub(crate) sender: SessionSender,
-    pub(crate) stanza: Stanza,
+    pub(crate) stanza: RoutedStanza,
 }
 
 impl State {
@@ -228,7 +228,7 @@ impl State {
             .unwrap_or_default();
         self.unbound(jid);
         let mut stanzas = state.unacked_stanzas();
-        stanzas.extend(pending);
+        stanzas.extend(pending.into_iter().map(RoutedStanza::into_stanza));
         self.undelivered(stanzas);
     }
 
@@ -243,7 +243,12 @@ impl State {
             .and_then(|r| r.remove(resource));
         let was_available = removed.as_ref().is_some_and(|r| r.presence.is_some());
         if let Some(r) = removed {
-            self.undelivered(r.ending);
+            self.undelivered(
+                r.ending
+                    .into_iter()
+                    .map(RoutedStanza::into_stanza)
+                    .collect(),
+            );
         }
         if self.resources.get(&bare).is_some_and(BTreeMap::is_empty) {
             self.resources.remove(&bare);
@@ -269,7 +274,17 @@ impl State {
             .map(|&(_, h)| h)
     }
 
-    fn send_to(&mut self, to: &FullJid, stanza: Stanza) -> bool {
+    /// Hands `stanza` to the session bound to `to` (a stanza a client
+    /// sent goes as the [`RoutedStanza`] its session reported, so that the
+    /// receiving session forwards its bytes); whether it was taken.
+    fn send_to(&mut self, to: &FullJid, stanza: impl Into<RoutedStanza>) -> bool {
+        self.deliver(to, stanza.into()).is_none()
+    }
+
+    /// [`send_to`](Self::send_to), giving the stanza back when it was
+    /// not taken, so that a router tries the next place without having
+    /// cloned it first.
+    fn deliver(&mut self, to: &FullJid, stanza: RoutedStanza) -> Option<RoutedStanza> {
         let bare = to.as_jid().to_bare();
         let resource = to.as_jid().resourcepart().unwrap_or_default();
         let Some(r) = self
@@ -277,37 +292,37 @@ impl State {
             .get_mut(&bare)
             .and_then(|r| r.get_mut(resource))
         else {
-            return false;
+            return Some(stanza);
         };
         match &mut r.hibernating {
             Some((_, pending)) if pending.len() < HIBERNATION_QUEUE => {
                 pending.push(stanza);
-                true
+                None
             }
-            Some(_) => false,
+            Some(_) => Some(stanza),
             None if self.waiting.iter().any(|w| &w.to == to) => {
                 self.waiting.push(Waiting {
                     to: to.clone(),
                     sender: r.sender.clone(),
                     stanza,
                 });
-                true
+                None
             }
             None => match r.sender.try_send(stanza) {
-                Ok(()) => true,
+                Ok(()) => None,
                 // The session is ending; how it ends decides.
                 Err(stanza) if !r.sender.is_alive() && r.ending.len() < HIBERNATION_QUEUE => {
                     r.ending.push(*stanza);
-                    true
+                    None
                 }
-                Err(_) if !r.sender.is_alive() => false,
+                Err(stanza) if !r.sender.is_alive() => Some(*stanza),
                 Err(stanza) => {
                     self.waiting.push(Waiting {
                         to: to.clone(),
                         sender: r.sender.clone(),
                         stanza: *stanza,
                     });
-                    true
+                    None
                 }
             },
         }
@@ -323,7 +338,7 @@ impl State {
     /// meanwhile (routed again, to its hibernation or its end), or it
     /// still had no room after the wait (bounced with
     /// `resource-constraint`, RFC 6120 §8.3.3.18).
-    pub(crate) fn not_taken(&mut self, to: &FullJid, stanza: Stanza, alive: bool) {
+    pub(crate) fn not_taken(&mut self, to: &FullJid, stanza: RoutedStanza, alive: bool) {
         if alive {
             self.bounce(&stanza, DefinedCondition::ResourceConstraint);
         } else if !self.send_to(to, stanza.clone()) {
@@ -379,11 +394,17 @@ impl State {
     }
 
     /// A stanza a bound client sent (its `from` stamped by the machine).
-    pub(crate) fn route(&mut self, from: &FullJid, stanza: Stanza) {
-        match stanza {
-            Stanza::Message(m) => self.route_message(from, m),
-            Stanza::Presence(p) => self.route_presence(from, p),
-            Stanza::Iq(iq) => self.route_iq(from, iq),
+    /// Messages and iqs go on as they came, so that the receiving session
+    /// forwards their bytes; presence is the server's to rewrite.
+    pub(crate) fn route(&mut self, from: &FullJid, stanza: RoutedStanza) {
+        match stanza.stanza() {
+            Stanza::Message(_) => self.route_message(from, stanza),
+            Stanza::Iq(_) => self.route_iq(from, stanza),
+            Stanza::Presence(_) => {
+                if let Stanza::Presence(p) = stanza.into_stanza() {
+                    self.route_presence(from, p);
+                }
+            }
         }
     }
 
@@ -420,27 +441,28 @@ impl State {
         }
     }
 
-    fn route_message(&mut self, from: &FullJid, m: Message) {
-        let Some(to) = m.header.to.clone() else {
+    fn route_message(&mut self, from: &FullJid, stanza: RoutedStanza) {
+        let Some(to) = stanza.header().to.clone() else {
             // To the account itself: nothing is stored here.
             return;
         };
-        let stanza = Stanza::Message(m);
         if !self.is_local(&to) {
             return self.bounce(&stanza, DefinedCondition::RemoteServerNotFound);
         }
         let bare = to.to_bare();
-        if let Ok(full) = to.clone().try_into_full() {
-            if self.send_to(&full, stanza.clone()) {
-                return;
-            }
-        }
+        let stanza = match to.clone().try_into_full() {
+            Ok(full) => match self.deliver(&full, stanza) {
+                None => return,
+                Some(back) => back,
+            },
+            Err(_) => stanza,
+        };
         if !self.has_account(&bare) {
             return self.bounce(&stanza, DefinedCondition::ServiceUnavailable);
         }
         // RFC 6121 §8.5.2.1.1 (and §8.5.3.2.1 for a full JID that is not
         // bound): the highest-priority available resources.
-        let kind = match &stanza {
+        let kind = match stanza.stanza() {
             Stanza::Message(m) => m.kind(),
             _ => MessageType::Normal,
         };
@@ -654,19 +676,25 @@ impl State {
         }
     }
 
-    fn route_iq(&mut self, from: &FullJid, iq: Iq) {
+    fn route_iq(&mut self, from: &FullJid, mut stanza: RoutedStanza) {
         let bare = from.as_jid().to_bare();
-        let to = iq.header.to.clone();
+        let to = stanza.header().to.clone();
         let to_server = to
             .as_ref()
             .is_none_or(|t| t.as_str() == self.domain || t.to_bare() == bare && t.is_bare());
         if !to_server {
             let to = to.unwrap_or_else(|| bare.clone().into());
-            if let Ok(full) = to.clone().try_into_full() {
-                if self.send_to(&full, Stanza::Iq(iq.clone())) {
-                    return;
+            if let Ok(full) = to.try_into_full() {
+                match self.deliver(&full, stanza) {
+                    None => return,
+                    Some(back) => stanza = back,
                 }
             }
+        }
+        let Stanza::Iq(iq) = stanza.stanza() else {
+            return;
+        };
+        if !to_server {
             // RFC 6121 §8.5: an iq to an account (or an unbound resource)
             // is the server's to answer.
             if iq.type_.is_request() {
@@ -699,7 +727,7 @@ impl State {
                 iq.make_result(Some(roster.to_element()))
             }
             Some((ROSTER_NS, "query", IqType::Set)) => {
-                Some(self.roster_set(&bare, &iq, payload.as_ref()))
+                Some(self.roster_set(&bare, iq, payload.as_ref()))
             }
             _ => Some(iq.make_error(StanzaError::new(DefinedCondition::ServiceUnavailable))),
         };

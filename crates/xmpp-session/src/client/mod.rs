@@ -511,7 +511,7 @@ impl Client {
                 self.finish(false);
                 Ok(())
             }
-            Incoming::Element(e) => self.on_element(e),
+            Incoming::Element(e, _) => self.on_element(e),
         }
     }
 

@@ -31,6 +31,7 @@ use crate::client::SASL_CB_NS;
 use crate::config::{ServerConfig, TlsMode, TlsPolicy, Transport};
 use crate::error::Error;
 use crate::rng::{Drbg, Seed};
+use crate::routed::RoutedStanza;
 use crate::sm::{ResumptionState, SmState};
 use crate::time::Instant;
 use crate::tls::TlsInfo;
@@ -120,8 +121,11 @@ pub enum ServerEvent {
         id: Option<String>,
     },
     /// A stanza from the client, `from` stamped with its full JID (its bare
-    /// JID for subscription presence), RFC 6120 §8.1.2.1.
-    Stanza(Stanza),
+    /// JID for subscription presence), RFC 6120 §8.1.2.1. It dereferences
+    /// to the typed [`Stanza`]; handed to another session's
+    /// [`Server::send`] as it is, that session writes the bytes it came
+    /// in rather than serializing it again.
+    Stanza(RoutedStanza),
     /// The client acknowledged these stanzas, oldest first.
     Acked(Vec<Stanza>),
     /// The client sent a stream error.
@@ -197,7 +201,7 @@ pub struct Server {
     bind_failures: u8,
     /// The mechanisms offered in the current features.
     offered: Vec<Mechanism>,
-    sm: Option<SmState>,
+    sm: Option<SmState<RoutedStanza>>,
     events: VecDeque<ServerEvent>,
     failed: Option<Error>,
     next_id: u32,
@@ -482,7 +486,7 @@ impl Server {
             None => {
                 self.wire.send_element(&resumed.to_element());
                 for s in &sm.queue {
-                    self.wire.send_stanza(s);
+                    self.wire.send_routed(s);
                 }
                 self.sm = Some(sm);
                 self.phase = Phase::Ready;
@@ -577,9 +581,13 @@ impl Server {
 
     /// Sends a stanza to the client (once bound). With stream management it
     /// is kept until acknowledged.
-    pub fn send(&mut self, stanza: Stanza) -> Result<(), Error> {
+    ///
+    /// A [`RoutedStanza`] from another session's [`ServerEvent::Stanza`]
+    /// is written from the bytes it came in, `from` stamped (RFC 6120
+    /// §8.1.2.1); a [`Stanza`] is serialized.
+    pub fn send(&mut self, stanza: impl Into<RoutedStanza>) -> Result<(), Error> {
         self.can_send()?;
-        self.send_counted(stanza)
+        self.send_counted(stanza.into())
     }
 
     /// Whether [`send`](Self::send) takes a stanza now, or the error it
@@ -703,7 +711,7 @@ impl Server {
             + self
                 .sm
                 .as_ref()
-                .map_or(0, |s| s.queue.capacity() * size_of::<Stanza>())
+                .map_or(0, |s| s.queue.capacity() * size_of::<RoutedStanza>())
             + self.offered.capacity() * size_of::<Mechanism>()
             + self.tls.as_ref().map_or(0, |t| {
                 t.channel_bindings.capacity() * size_of::<xmpp_sasl::ChannelBinding>()
@@ -797,7 +805,8 @@ impl Server {
             if let Some(sm) = &mut self.sm {
                 sm.id = None;
                 if !sm.queue.is_empty() {
-                    let undelivered: Vec<Stanza> = sm.queue.drain(..).collect();
+                    let undelivered: Vec<Stanza> =
+                        sm.queue.drain(..).map(RoutedStanza::into_stanza).collect();
                     self.events.push_back(ServerEvent::Undelivered(undelivered));
                 }
             }
@@ -827,11 +836,11 @@ impl Server {
                 self.finish(false);
                 Ok(())
             }
-            Incoming::Element(e) => self.on_element(e),
+            Incoming::Element(e, frame) => self.on_element(e, frame),
         }
     }
 
-    fn on_element(&mut self, e: Element) -> Result<(), Error> {
+    fn on_element(&mut self, e: Element, frame: Box<xmpp_stream::Frame>) -> Result<(), Error> {
         if e.is("error", STREAM_NS) {
             if let Ok(error) = xmpp_stanza::StreamError::from_element(&e) {
                 self.events
@@ -856,7 +865,7 @@ impl Server {
             } => self.on_sasl(&e, session, v2),
             phase @ (Phase::Ready | Phase::Closing) => {
                 self.phase = phase;
-                self.on_traffic(e)
+                self.on_traffic(e, frame)
             }
             _ => Err(Error::protocol(
                 StreamCondition::UnsupportedStanzaType,

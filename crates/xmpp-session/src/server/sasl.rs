@@ -361,7 +361,7 @@ impl Server {
         if pending.resumed {
             if let Some(sm) = &self.sm {
                 for s in &sm.queue {
-                    self.wire.send_stanza(s);
+                    self.wire.send_routed(s);
                 }
             }
         }

@@ -9,7 +9,11 @@ use super::*;
 
 impl Server {
     /// Elements once bound: stanzas (typed, stamped) and XEP-0198 nonzas.
-    pub(super) fn on_traffic(&mut self, e: Element) -> Result<(), Error> {
+    pub(super) fn on_traffic(
+        &mut self,
+        e: Element,
+        frame: Box<xmpp_stream::Frame>,
+    ) -> Result<(), Error> {
         if e.ns() == xmpp_stanza::SM_NS {
             return match Sm::from_element(&e) {
                 Ok(Some(sm)) => self.on_sm(sm),
@@ -29,7 +33,7 @@ impl Server {
             sm.received();
         }
         match Stanza::from_element(e) {
-            Ok(stanza) => self.on_stanza(stanza),
+            Ok(stanza) => self.on_stanza(stanza, frame),
             Err(invalid) => {
                 // Per-stanza error isolation: answer it, keep the stream.
                 if let Some(mut reply) = invalid.error_reply() {
@@ -44,7 +48,11 @@ impl Server {
         }
     }
 
-    pub(super) fn on_stanza(&mut self, mut stanza: Stanza) -> Result<(), Error> {
+    pub(super) fn on_stanza(
+        &mut self,
+        mut stanza: Stanza,
+        frame: Box<xmpp_stream::Frame>,
+    ) -> Result<(), Error> {
         let Some(jid) = &self.jid else {
             return Ok(());
         };
@@ -75,11 +83,12 @@ impl Server {
                 if let Some(result) = iq.make_result(None) {
                     let mut result = result;
                     result.header.to = None;
-                    return self.send_counted(Stanza::Iq(result));
+                    return self.send_counted(Stanza::Iq(result).into());
                 }
             }
         }
-        self.events.push_back(ServerEvent::Stanza(stanza));
+        self.events
+            .push_back(ServerEvent::Stanza(RoutedStanza::received(stanza, frame)));
         Ok(())
     }
 
@@ -138,11 +147,11 @@ impl Server {
             .is_some_and(|sm| sm.queue.len() >= self.config.sm.max_unacked)
     }
 
-    pub(super) fn send_counted(&mut self, stanza: Stanza) -> Result<(), Error> {
+    pub(super) fn send_counted(&mut self, stanza: RoutedStanza) -> Result<(), Error> {
         if self.queue_full() {
             return Err(Error::QueueFull);
         }
-        self.wire.send_stanza(&stanza);
+        self.wire.send_routed(&stanza);
         if let Some(sm) = &mut self.sm {
             if sm.sent(stanza, self.clock.now, &self.config.sm) {
                 self.request_ack();

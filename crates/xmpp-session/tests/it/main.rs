@@ -8,6 +8,7 @@
 
 mod pair;
 mod plus_fallback;
+mod routed;
 mod seeds;
 mod sm;
 

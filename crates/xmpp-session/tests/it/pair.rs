@@ -369,7 +369,7 @@ impl Pair {
         self.server_events
             .iter()
             .filter_map(|e| match e {
-                ServerEvent::Stanza(s) => Some(s),
+                ServerEvent::Stanza(s) => Some(s.stanza()),
                 _ => None,
             })
             .collect()
