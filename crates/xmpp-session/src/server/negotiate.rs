@@ -240,6 +240,17 @@ impl Server {
                 .push_back(ServerEvent::ResumeRequest { previd, h });
             return Ok(());
         }
+        // XEP-0198 §3: stream management waits for resource binding, and
+        // "The server SHALL enforce this order and return a <failed/>
+        // element": refused, not a stream error (§4: recoverable).
+        if let Ok(Some(Sm::Enable { .. })) = Sm::from_element(&e) {
+            let failed = Sm::Failed {
+                h: None,
+                condition: Some(DefinedCondition::UnexpectedRequest),
+            };
+            self.wire.send_element(&failed.to_element());
+            return Ok(());
+        }
         if e.name() == "iq" && e.ns() == CLIENT_NS {
             if let Ok(Stanza::Iq(iq)) = Stanza::from_element(e.clone()) {
                 if iq.type_ == IqType::Set {
