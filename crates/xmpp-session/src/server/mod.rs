@@ -448,7 +448,7 @@ impl Server {
             .zip(self.account.as_ref())
             .is_some_and(|(j, a)| j.as_jid().to_bare() == *a);
         let (Some(jid), true, true) = (jid, same_account, state.id() == previd) else {
-            return self.resume_refused(v2);
+            return self.resume_refused(v2, None);
         };
         let mut sm = state.to_sm();
         let acked = match sm.ack(h) {
@@ -494,6 +494,21 @@ impl Server {
     /// Answers a [`ServerEvent::ResumeRequest`]: no such session
     /// (`<failed/>` with `item-not-found`); the client binds anew.
     pub fn reject_resume(&mut self) -> Result<(), Error> {
+        self.refuse_resume(None)
+    }
+
+    /// Answers a [`ServerEvent::ResumeRequest`] for a session that timed
+    /// out after handling `handled` stanzas from its client: `<failed/>`
+    /// with `item-not-found` and `h` (XEP-0198 §5: "If the server
+    /// recogizes the 'previd' as an earlier session that has timed out the
+    /// server MAY also include a 'h' attribute"), so that the client knows
+    /// which of its stanzas arrived. The client binds anew. The count is
+    /// the one [`ResumptionState::handled`] gave when the session ended.
+    pub fn reject_resume_expired(&mut self, handled: u32) -> Result<(), Error> {
+        self.refuse_resume(Some(handled))
+    }
+
+    fn refuse_resume(&mut self, h: Option<u32>) -> Result<(), Error> {
         self.check()?;
         if !matches!(self.phase, Phase::AwaitResume { .. }) {
             return Err(Error::WrongPhase("no resumption is waiting"));
@@ -502,16 +517,17 @@ impl Server {
         else {
             return Err(Error::WrongPhase("no resumption is waiting"));
         };
-        self.resume_refused(v2)
+        self.resume_refused(v2, h)
     }
 
-    /// `<failed/>` with `item-not-found`: alone, or inside SASL2 success
-    /// before the bind goes on (XEP-0198 §5).
-    fn resume_refused(&mut self, v2: Option<Box<Pending2>>) -> Result<(), Error> {
+    /// `<failed/>` with `item-not-found` (and `h`, when the session was
+    /// known): alone, or inside SASL2 success before the bind goes on
+    /// (XEP-0198 §5).
+    fn resume_refused(&mut self, v2: Option<Box<Pending2>>, h: Option<u32>) -> Result<(), Error> {
         match v2 {
             Some(mut pending) => {
                 let failed = Sm::Failed {
-                    h: None,
+                    h,
                     condition: Some(DefinedCondition::ItemNotFound),
                 };
                 pending.extensions.push(failed.to_element());
@@ -519,7 +535,7 @@ impl Server {
                     return self.fail(e);
                 }
             }
-            None => self.resume_failed(),
+            None => self.resume_failed(h),
         }
         self.process()
     }

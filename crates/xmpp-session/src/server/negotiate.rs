@@ -311,9 +311,9 @@ impl Server {
         Ok(())
     }
 
-    pub(super) fn resume_failed(&mut self) {
+    pub(super) fn resume_failed(&mut self, h: Option<u32>) {
         let failed = Sm::Failed {
-            h: None,
+            h,
             condition: Some(DefinedCondition::ItemNotFound),
         };
         self.wire.send_element(&failed.to_element());
