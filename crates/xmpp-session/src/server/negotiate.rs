@@ -20,6 +20,7 @@ impl Server {
         // it is a JID.
         let from = h.from().filter(|f| Jid::new(f).is_ok());
         let lang = h.lang().filter(|l| is_language_tag(l));
+        self.client_lang = lang.map(Box::from);
         self.send_header(from, lang);
         if self.config.transport == Transport::Tcp
             && h.namespaces().default_namespace() != Some(CLIENT_NS)
