@@ -1230,6 +1230,31 @@ async fn stanza_suite(t: &Target, out: &mut Vec<Report>) {
         outcome,
         detail,
     ));
+    // A stanza without xml:lang, from a stream whose header said 'de':
+    // the server SHOULD add 'de' on delivery (RFC 6120 §4.7.4).
+    let added = match login(t, 0, |c| c.lang("de")).await {
+        Ok(de) => {
+            let m = Message::chat(StanzaNs::Client, b.jid.clone().into(), "probe: lang added");
+            de.session.send(Stanza::Message(m)).await;
+            let got = b
+                .expect(|s| {
+                    (body(s).as_deref() == Some("probe: lang added"))
+                        .then(|| s.header().lang.as_ref().map(|l| l.to_string()))
+                })
+                .await;
+            de.close().await;
+            Ok(got)
+        }
+        Err(e) => Err(format!("cannot log in with xml:lang='de': {e}")),
+    };
+    let (outcome, detail) = lang_added_outcome(&added);
+    out.push(report(
+        "stanza-lang-added",
+        "RFC 6120 §4.7.4",
+        "SHOULD",
+        outcome,
+        detail,
+    ));
     // An iq to a resource of the other account that does not exist (RFC
     // 6121 §8.5.3.2.3): the server answers service-unavailable.
     if let Ok(nowhere) = Jid::new(&format!("{bare}/probe-no-such-resource")) {
@@ -1426,6 +1451,31 @@ fn lang_kept_outcome(delivered: Option<&Option<String>>) -> (Outcome, String) {
             Outcome::Skip,
             "not delivered (see stanza-route-full)".to_owned(),
         ),
+    }
+}
+
+/// RFC 6120 §4.7.4: "If the initiating entity does not include the
+/// 'xml:lang' attribute in any such stanza, the receiving entity SHOULD
+/// add the 'xml:lang' attribute to the stanza when ... delivering it to a
+/// connected client, where the value of the attribute MUST be the
+/// identifier for the language preferred by the initiating entity": the
+/// sender's stream said 'de', its message had no xml:lang (`delivered`:
+/// the language it arrived with, if it arrived).
+fn lang_added_outcome(delivered: &Result<Option<Option<String>>, String>) -> (Outcome, String) {
+    match delivered {
+        Ok(Some(Some(l))) if l == "de" => (
+            Outcome::Pass,
+            "delivered with the sender's stream language 'de'".to_owned(),
+        ),
+        Ok(Some(l)) => (
+            Outcome::Warn,
+            format!("the sender's stream said 'de', the message arrived with xml:lang {l:?}"),
+        ),
+        Ok(None) => (
+            Outcome::Skip,
+            "not delivered (see stanza-route-full)".to_owned(),
+        ),
+        Err(e) => (Outcome::Skip, e.clone()),
     }
 }
 
@@ -1805,6 +1855,16 @@ mod tests {
         assert_eq!(lang_kept_outcome(Some(&Some("en".into()))).0, Outcome::Fail);
         assert_eq!(lang_kept_outcome(Some(&None)).0, Outcome::Fail);
         assert_eq!(lang_kept_outcome(None).0, Outcome::Skip);
+    }
+
+    #[test]
+    fn a_stanza_without_a_language_gets_the_streams() {
+        let arrived = |l: Option<&str>| Ok(Some(l.map(str::to_owned)));
+        assert_eq!(lang_added_outcome(&arrived(Some("de"))).0, Outcome::Pass);
+        assert_eq!(lang_added_outcome(&arrived(Some("en"))).0, Outcome::Warn);
+        assert_eq!(lang_added_outcome(&arrived(None)).0, Outcome::Warn);
+        assert_eq!(lang_added_outcome(&Ok(None)).0, Outcome::Skip);
+        assert_eq!(lang_added_outcome(&Err("no login".into())).0, Outcome::Skip);
     }
 
     #[test]
