@@ -1,3 +1,4 @@
+use super::sm::{failed_h_outcome, order_outcome};
 use super::*;
 
 fn element(xml: &str) -> Element {
