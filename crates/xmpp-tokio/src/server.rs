@@ -74,7 +74,6 @@ enum Command {
     RejectBind(DefinedCondition),
     AcceptResume(Box<ResumptionState>),
     RejectResume,
-    RejectResumeExpired(u32),
     IssueToken(Box<(String, String)>),
     DeclineToken,
     Send(Box<Stanza>),
@@ -411,12 +410,6 @@ impl ServerSession {
         self.sender.push(Command::RejectResume)
     }
 
-    /// Answers [`ServerEvent::ResumeRequest`]: the session timed out
-    /// after handling `handled` stanzas (`<failed h='…'/>`, XEP-0198 §5).
-    pub fn reject_resume_expired(&self, handled: u32) -> bool {
-        self.sender.push(Command::RejectResumeExpired(handled))
-    }
-
     /// Answers [`ServerEvent::TokenRequest`] with a token and its expiry.
     pub fn issue_token(&self, token: &str, expiry: &str) -> bool {
         self.sender.push(Command::IssueToken(Box::new((
@@ -458,7 +451,6 @@ fn apply(machine: &mut Server, command: Command) -> Option<Stanza> {
         Command::RejectBind(c) => machine.reject_bind(c),
         Command::AcceptResume(s) => machine.accept_resume(*s),
         Command::RejectResume => machine.reject_resume(),
-        Command::RejectResumeExpired(h) => machine.reject_resume_expired(h),
         Command::IssueToken(t) => machine.issue_token(&t.0, &t.1),
         Command::DeclineToken => machine.decline_token(),
         Command::Close => machine.close(),

@@ -406,16 +406,9 @@ async fn run_session(
                     Some(s) => {
                         session.accept_resume(s);
                     }
-                    // XEP-0198 §5: a session that timed out says how far
-                    // it got.
-                    None => match account.as_ref().and_then(|a| st.take_expired(&previd, a)) {
-                        Some(handled) => {
-                            session.reject_resume_expired(handled);
-                        }
-                        None => {
-                            session.reject_resume();
-                        }
-                    },
+                    None => {
+                        session.reject_resume();
+                    }
                 },
                 ServerEvent::TokenRequest { mechanism: m } => {
                     let token = random_token();

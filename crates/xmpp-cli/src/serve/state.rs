@@ -53,34 +53,6 @@ struct Resource {
 /// Stanzas kept for a hibernating session at most.
 const HIBERNATION_QUEUE: usize = 1000;
 
-/// Timed-out sessions remembered for `<failed h='…'/>`, at most.
-const EXPIRED_KEPT: usize = 1000;
-
-/// Sessions whose resumption window closed (XEP-0198 §5): the SM-ID, the
-/// account, and how many stanzas the session had handled, so that a late
-/// `<resume/>` gets `<failed h='…'/>` ("the server MAY also include a 'h'
-/// attribute"). The oldest go first beyond [`EXPIRED_KEPT`]; an entry is
-/// told once, and only to the same account.
-#[derive(Default)]
-struct Expired(std::collections::VecDeque<(String, BareJid, u32)>);
-
-impl Expired {
-    fn remember(&mut self, id: String, account: BareJid, handled: u32) {
-        if self.0.len() >= EXPIRED_KEPT {
-            self.0.pop_front();
-        }
-        self.0.push_back((id, account, handled));
-    }
-
-    fn take(&mut self, id: &str, account: &BareJid) -> Option<u32> {
-        let at = self
-            .0
-            .iter()
-            .position(|(i, a, _)| i == id && a == account)?;
-        self.0.remove(at).map(|(_, _, h)| h)
-    }
-}
-
 impl Resource {
     fn priority(&self) -> Option<i8> {
         self.presence.as_deref().map(Presence::priority)
@@ -95,8 +67,6 @@ pub(crate) struct State {
     resources: HashMap<BareJid, BTreeMap<String, Resource>>,
     /// Sessions that ended resumable, by SM-ID.
     resumable: HashMap<String, ResumptionState>,
-    /// Sessions whose resumption window closed.
-    expired: Expired,
     /// Stanzas for live sessions whose queues were full, in routing order:
     /// the task that routed them delivers them after it lets go of the
     /// state, waiting for room (see [`Waiting`]).
@@ -122,7 +92,6 @@ impl State {
             accounts,
             resources: HashMap::new(),
             resumable: HashMap::new(),
-            expired: Expired::default(),
             waiting: Vec::new(),
         }
     }
@@ -231,8 +200,6 @@ impl State {
         let Some(state) = self.resumable.remove(id) else {
             return;
         };
-        self.expired
-            .remember(id.to_owned(), jid.as_jid().to_bare(), state.handled());
         let pending = self
             .resources
             .get_mut(&jid.as_jid().to_bare())
@@ -271,12 +238,6 @@ impl State {
 
     pub(crate) fn take_resumable(&mut self, previd: &str) -> Option<ResumptionState> {
         self.resumable.remove(previd)
-    }
-
-    /// The count of stanzas handled by `account`'s session `previd`, if
-    /// that session timed out (see [`Expired`]).
-    pub(crate) fn take_expired(&mut self, previd: &str, account: &BareJid) -> Option<u32> {
-        self.expired.take(previd, account)
     }
 
     fn send_to(&mut self, to: &FullJid, stanza: Stanza) -> bool {
@@ -830,23 +791,6 @@ fn join(to: bool, from: bool) -> Subscription {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_expired_session_is_told_once_to_its_own_account() {
-        let alice = BareJid::new("alice@localhost").unwrap();
-        let bob = BareJid::new("bob@localhost").unwrap();
-        let mut expired = Expired::default();
-        expired.remember("sm1".into(), alice.clone(), 7);
-        assert_eq!(expired.take("sm1", &bob), None);
-        assert_eq!(expired.take("sm2", &alice), None);
-        assert_eq!(expired.take("sm1", &alice), Some(7));
-        assert_eq!(expired.take("sm1", &alice), None);
-        for n in 0..=EXPIRED_KEPT {
-            expired.remember(format!("id{n}"), alice.clone(), 1);
-        }
-        assert_eq!(expired.0.len(), EXPIRED_KEPT);
-        assert_eq!(expired.take("id0", &alice), None, "the oldest went");
-    }
 
     #[test]
     fn subscription_halves() {

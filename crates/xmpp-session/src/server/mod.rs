@@ -452,7 +452,7 @@ impl Server {
             .zip(self.account.as_ref())
             .is_some_and(|(j, a)| j.as_jid().to_bare() == *a);
         let (Some(jid), true, true) = (jid, same_account, state.id() == previd) else {
-            return self.resume_refused(v2, None);
+            return self.resume_refused(v2);
         };
         let mut sm = state.to_sm();
         let acked = match sm.ack(h) {
@@ -498,21 +498,6 @@ impl Server {
     /// Answers a [`ServerEvent::ResumeRequest`]: no such session
     /// (`<failed/>` with `item-not-found`); the client binds anew.
     pub fn reject_resume(&mut self) -> Result<(), Error> {
-        self.refuse_resume(None)
-    }
-
-    /// Answers a [`ServerEvent::ResumeRequest`] for a session that timed
-    /// out after handling `handled` stanzas from its client: `<failed/>`
-    /// with `item-not-found` and `h` (XEP-0198 §5: "If the server
-    /// recogizes the 'previd' as an earlier session that has timed out the
-    /// server MAY also include a 'h' attribute"), so that the client knows
-    /// which of its stanzas arrived. The client binds anew. The count is
-    /// the one [`ResumptionState::handled`] gave when the session ended.
-    pub fn reject_resume_expired(&mut self, handled: u32) -> Result<(), Error> {
-        self.refuse_resume(Some(handled))
-    }
-
-    fn refuse_resume(&mut self, h: Option<u32>) -> Result<(), Error> {
         self.check()?;
         if !matches!(self.phase, Phase::AwaitResume { .. }) {
             return Err(Error::WrongPhase("no resumption is waiting"));
@@ -521,17 +506,16 @@ impl Server {
         else {
             return Err(Error::WrongPhase("no resumption is waiting"));
         };
-        self.resume_refused(v2, h)
+        self.resume_refused(v2)
     }
 
-    /// `<failed/>` with `item-not-found` (and `h`, when the session was
-    /// known): alone, or inside SASL2 success before the bind goes on
-    /// (XEP-0198 §5).
-    fn resume_refused(&mut self, v2: Option<Box<Pending2>>, h: Option<u32>) -> Result<(), Error> {
+    /// `<failed/>` with `item-not-found`: alone, or inside SASL2 success
+    /// before the bind goes on (XEP-0198 §5).
+    fn resume_refused(&mut self, v2: Option<Box<Pending2>>) -> Result<(), Error> {
         match v2 {
             Some(mut pending) => {
                 let failed = Sm::Failed {
-                    h,
+                    h: None,
                     condition: Some(DefinedCondition::ItemNotFound),
                 };
                 pending.extensions.push(failed.to_element());
@@ -539,7 +523,7 @@ impl Server {
                     return self.fail(e);
                 }
             }
-            None => self.resume_failed(h),
+            None => self.resume_failed(),
         }
         self.process()
     }

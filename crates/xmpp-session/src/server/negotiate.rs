@@ -312,9 +312,9 @@ impl Server {
         Ok(())
     }
 
-    pub(super) fn resume_failed(&mut self, h: Option<u32>) {
+    pub(super) fn resume_failed(&mut self) {
         let failed = Sm::Failed {
-            h,
+            h: None,
             condition: Some(DefinedCondition::ItemNotFound),
         };
         self.wire.send_element(&failed.to_element());

@@ -109,8 +109,6 @@ pub(crate) struct Pair {
     pub(crate) tls: TlsInfo,
     /// Resumable sessions the server application keeps, by SM-ID.
     pub(crate) sessions: HashMap<String, ResumptionState>,
-    /// Sessions that timed out, by SM-ID: the stanzas each had handled.
-    pub(crate) expired: HashMap<String, u32>,
     /// Every byte each way, for assertions on the wire.
     pub(crate) c2s_log: Vec<u8>,
     pub(crate) s2c_log: Vec<u8>,
@@ -140,7 +138,6 @@ impl Pair {
             bind: BindPolicy::Accept,
             tls: tls_info(TlsVersion::Tls13, &[ChannelBindingType::TlsExporter]),
             sessions: HashMap::new(),
-            expired: HashMap::new(),
             tokens: HashMap::new(),
             issued: 0,
             c2s_log: Vec::new(),
@@ -319,13 +316,7 @@ impl Pair {
                         self.server_error.get_or_insert(e);
                     }
                 }
-                None => match self.expired.get(previd) {
-                    Some(h) => self
-                        .server
-                        .reject_resume_expired(*h)
-                        .expect("reject resume"),
-                    None => self.server.reject_resume().expect("reject resume"),
-                },
+                None => self.server.reject_resume().expect("reject resume"),
             },
             _ => {}
         }

@@ -199,42 +199,6 @@ fn a_refused_resumption_hands_back_the_unacknowledged() {
     );
 }
 
-/// XEP-0198 §5: for a session that timed out, the server may say in
-/// `<failed h='…'/>` how many stanzas it had handled; the client then
-/// hands back only those that never arrived.
-#[test]
-fn a_timed_out_session_says_what_it_handled() {
-    let mut pair = bound_pair();
-    pair.client.send(msg("romeo@example.com", 1)).expect("send");
-    pair.client.send(msg("romeo@example.com", 2)).expect("send");
-    pair.drive();
-    pair.client.send(msg("romeo@example.com", 3)).expect("send");
-    pair.cut();
-    let handled = pair.server.take_resumption_state().expect("server state");
-    assert_eq!(handled.handled(), 2);
-    let state = pair.client.take_resumption_state().expect("client state");
-    let config = Pair::client_config("juliet", PASSWORD)
-        .sasl2(false)
-        .resume(state);
-    let mut next = Pair::new(config, Pair::server_config());
-    next.expired
-        .insert(handled.id().to_owned(), handled.handled());
-    next.drive();
-    let wire = String::from_utf8_lossy(&next.s2c_log).into_owned();
-    assert!(
-        wire.contains("<failed xmlns='urn:xmpp:sm:3' h='2'>"),
-        "{wire}"
-    );
-    let unacked = next.client_events.iter().find_map(|e| match e {
-        ClientEvent::ResumeFailed { unacked, .. } => {
-            Some(unacked.iter().map(body).collect::<Vec<_>>())
-        }
-        _ => None,
-    });
-    assert_eq!(unacked, Some(vec!["3".to_owned()]));
-    assert!(next.bound_jid().is_some());
-}
-
 #[test]
 fn a_clean_close_hands_the_server_its_undelivered_stanzas() {
     let mut pair = bound_pair();
