@@ -209,6 +209,7 @@ async fn stream_suite(t: &Target, out: &mut Vec<Report>) {
             out.push(r);
         }
     }
+    super::phases::header_checks(t, out).await;
     let ns = "xmlns:stream='http://etherx.jabber.org/streams'";
     let cases: [(&'static str, &'static str, String, &'static str, bool); 10] = [
         (
@@ -439,6 +440,7 @@ async fn stream_suite(t: &Target, out: &mut Vec<Report>) {
     };
     r.sent = format!("{hello} \\n </stream:stream>");
     out.push(r);
+    super::phases::stream_checks(t, out).await;
     // The server is still there after all of the above.
     let alive = Raw::open(&t.server).await.is_ok();
     out.push(report(
@@ -813,6 +815,32 @@ async fn im_suite(t: &Target, out: &mut Vec<Report>) {
             "no presence from the contact after the approval"
         },
     ));
+    // A presence probe (§4.3): a new session of the subscribed user gets
+    // the contact's current presence after its initial presence.
+    let seen = if approved && pushed_to {
+        match login(t, 0, |c| c).await {
+            Ok(mut again) => {
+                let available = Presence::new(StanzaNs::Client, PresenceType::Available);
+                again.session.send(Stanza::Presence(available)).await;
+                let got = again
+                    .gather(|g| presence_from(g, PresenceType::Available, &b_bare).is_some())
+                    .await;
+                again.close().await;
+                Ok(presence_from(&got, PresenceType::Available, &b_bare).is_some())
+            }
+            Err(e) => Err(format!("cannot log in again: {e}")),
+        }
+    } else {
+        Err("no subscription to probe (see sub-approved)".to_owned())
+    };
+    let (outcome, detail) = probe_outcome(&seen);
+    out.push(report(
+        "presence-probe",
+        "RFC 6121 §4.3.2",
+        "MUST",
+        outcome,
+        detail,
+    ));
     // Both items go, which cancels the subscriptions (§2.5.2).
     for (who, other) in [(&mut a, &b_bare), (&mut b, &a_bare)] {
         let mut item = RosterItem::new(other.clone());
@@ -1150,7 +1178,7 @@ async fn stanza_suite(t: &Target, out: &mut Vec<Report>) {
     a.session
         .send(Stanza::Message(Message::chat(
             StanzaNs::Client,
-            bare,
+            bare.clone(),
             "probe: bare",
         )))
         .await;
@@ -1172,6 +1200,88 @@ async fn stanza_suite(t: &Target, out: &mut Vec<Report>) {
             "not delivered"
         },
     ));
+    // Full JID routing (RFC 6121 §8.5.3.1), the stanza as sent, and its
+    // xml:lang kept on delivery (RFC 6120 §8.1.5).
+    let mut m = Message::chat(StanzaNs::Client, b.jid.clone().into(), "probe: full jid");
+    m.header.lang = Some("de".into());
+    a.session.send(Stanza::Message(m)).await;
+    let got = b
+        .expect(|s| {
+            (body(s).as_deref() == Some("probe: full jid"))
+                .then(|| s.header().lang.as_ref().map(|l| l.to_string()))
+        })
+        .await;
+    out.push(report(
+        "stanza-route-full",
+        "RFC 6121 §8.5.3.1",
+        "MUST",
+        pass_if(got.is_some()),
+        if got.is_some() {
+            "delivered to the full JID"
+        } else {
+            "not delivered to the full JID"
+        },
+    ));
+    let (outcome, detail) = lang_kept_outcome(got.as_ref());
+    out.push(report(
+        "stanza-lang-kept",
+        "RFC 6120 §8.1.5",
+        "MUST",
+        outcome,
+        detail,
+    ));
+    // A stanza without xml:lang, from a stream whose header said 'de':
+    // the server SHOULD add 'de' on delivery (RFC 6120 §4.7.4).
+    let added = match login(t, 0, |c| c.lang("de")).await {
+        Ok(de) => {
+            let m = Message::chat(StanzaNs::Client, b.jid.clone().into(), "probe: lang added");
+            de.session.send(Stanza::Message(m)).await;
+            let got = b
+                .expect(|s| {
+                    (body(s).as_deref() == Some("probe: lang added"))
+                        .then(|| s.header().lang.as_ref().map(|l| l.to_string()))
+                })
+                .await;
+            de.close().await;
+            Ok(got)
+        }
+        Err(e) => Err(format!("cannot log in with xml:lang='de': {e}")),
+    };
+    let (outcome, detail) = lang_added_outcome(&added);
+    out.push(report(
+        "stanza-lang-added",
+        "RFC 6120 §4.7.4",
+        "SHOULD",
+        outcome,
+        detail,
+    ));
+    // An iq to a resource of the other account that does not exist (RFC
+    // 6121 §8.5.3.2.3): the server answers service-unavailable.
+    if let Ok(nowhere) = Jid::new(&format!("{bare}/probe-no-such-resource")) {
+        let iq = Iq::get(
+            StanzaNs::Client,
+            "probe-no-resource",
+            Element::new("ping", PING_NS),
+        )
+        .with_to(nowhere);
+        a.session.send(Stanza::Iq(iq)).await;
+        let answer = a
+            .expect(|s| match s {
+                Stanza::Iq(i) if i.id() == "probe-no-resource" => {
+                    Some((i.type_, i.error().and_then(Result::ok).map(|e| e.condition)))
+                }
+                _ => None,
+            })
+            .await;
+        let (outcome, detail) = unknown_resource_outcome(answer);
+        out.push(report(
+            "stanza-unknown-resource",
+            "RFC 6121 §8.5.3.2.3",
+            "MUST",
+            outcome,
+            detail,
+        ));
+    }
     // Unknown user (RFC 6121 §8.5.2.2): service-unavailable, same id.
     let to = Jid::new(&format!("no-such-user-4b1d@{}", t.domain)).ok();
     if let Some(to) = to {
@@ -1316,11 +1426,96 @@ async fn stanza_suite(t: &Target, out: &mut Vec<Report>) {
     ));
     a.close().await;
     b.close().await;
+    super::phases::stanza_checks(t, out).await;
 }
 
 async fn sm_suite(t: &Target, out: &mut Vec<Report>) {
     sm_enable_ack_resume(t, out).await;
     sm_resume_unknown(t, out).await;
+    super::phases::sm_order(t, out).await;
+    super::phases::sm_failed_h(t, out).await;
+}
+
+/// RFC 6120 §8.1.5: "A server MUST NOT modify or delete 'xml:lang'
+/// attributes on stanzas it receives from other entities": the message
+/// sent with 'de' arrives with 'de' (`delivered`: the language it came
+/// with, if it came).
+fn lang_kept_outcome(delivered: Option<&Option<String>>) -> (Outcome, String) {
+    match delivered {
+        Some(Some(l)) if l == "de" => (Outcome::Pass, "xml:lang='de' kept".to_owned()),
+        Some(l) => (
+            Outcome::Fail,
+            format!("sent with xml:lang='de', delivered with {l:?}"),
+        ),
+        None => (
+            Outcome::Skip,
+            "not delivered (see stanza-route-full)".to_owned(),
+        ),
+    }
+}
+
+/// RFC 6120 §4.7.4: "If the initiating entity does not include the
+/// 'xml:lang' attribute in any such stanza, the receiving entity SHOULD
+/// add the 'xml:lang' attribute to the stanza when ... delivering it to a
+/// connected client, where the value of the attribute MUST be the
+/// identifier for the language preferred by the initiating entity": the
+/// sender's stream said 'de', its message had no xml:lang (`delivered`:
+/// the language it arrived with, if it arrived).
+fn lang_added_outcome(delivered: &Result<Option<Option<String>>, String>) -> (Outcome, String) {
+    match delivered {
+        Ok(Some(Some(l))) if l == "de" => (
+            Outcome::Pass,
+            "delivered with the sender's stream language 'de'".to_owned(),
+        ),
+        Ok(Some(l)) => (
+            Outcome::Warn,
+            format!("the sender's stream said 'de', the message arrived with xml:lang {l:?}"),
+        ),
+        Ok(None) => (
+            Outcome::Skip,
+            "not delivered (see stanza-route-full)".to_owned(),
+        ),
+        Err(e) => (Outcome::Skip, e.clone()),
+    }
+}
+
+/// RFC 6121 §8.5.3.2.3: an iq to a full JID with no such resource gets
+/// `<service-unavailable/>` from the server.
+fn unknown_resource_outcome(
+    answer: Option<(IqType, Option<DefinedCondition>)>,
+) -> (Outcome, String) {
+    match answer {
+        Some((IqType::Error, Some(DefinedCondition::ServiceUnavailable))) => {
+            (Outcome::Pass, "service-unavailable".to_owned())
+        }
+        Some((IqType::Error, c)) => (
+            Outcome::Warn,
+            format!(
+                "error {}, RFC 6121 names service-unavailable",
+                c.as_ref()
+                    .map_or("without a condition", DefinedCondition::as_str)
+            ),
+        ),
+        Some((t, _)) => (Outcome::Fail, format!("answered with type {}", t.as_str())),
+        None => (Outcome::Fail, "no answer".to_owned()),
+    }
+}
+
+/// RFC 6121 §4.3.2: a probe (sent when the user's new resource comes
+/// online, §4.2.2) is answered with the contact's current presence; `seen`
+/// says whether the new session got it.
+fn probe_outcome(seen: &Result<bool, String>) -> (Outcome, String) {
+    match seen {
+        Ok(true) => (
+            Outcome::Pass,
+            "a new session's initial presence brought the contact's presence".to_owned(),
+        ),
+        Ok(false) => (
+            Outcome::Fail,
+            "a new session's initial presence brought no presence from the contact".to_owned(),
+        ),
+        Err(e) => (Outcome::Skip, e.clone()),
+    }
 }
 
 async fn sm_enable_ack_resume(t: &Target, out: &mut Vec<Report>) {
@@ -1653,6 +1848,53 @@ async fn sasl_escaped_username(t: &Target, out: &mut Vec<Report>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_language_arrives_as_sent() {
+        assert_eq!(lang_kept_outcome(Some(&Some("de".into()))).0, Outcome::Pass);
+        assert_eq!(lang_kept_outcome(Some(&Some("en".into()))).0, Outcome::Fail);
+        assert_eq!(lang_kept_outcome(Some(&None)).0, Outcome::Fail);
+        assert_eq!(lang_kept_outcome(None).0, Outcome::Skip);
+    }
+
+    #[test]
+    fn a_stanza_without_a_language_gets_the_streams() {
+        let arrived = |l: Option<&str>| Ok(Some(l.map(str::to_owned)));
+        assert_eq!(lang_added_outcome(&arrived(Some("de"))).0, Outcome::Pass);
+        assert_eq!(lang_added_outcome(&arrived(Some("en"))).0, Outcome::Warn);
+        assert_eq!(lang_added_outcome(&arrived(None)).0, Outcome::Warn);
+        assert_eq!(lang_added_outcome(&Ok(None)).0, Outcome::Skip);
+        assert_eq!(lang_added_outcome(&Err("no login".into())).0, Outcome::Skip);
+    }
+
+    #[test]
+    fn an_iq_to_no_such_resource_is_service_unavailable() {
+        let error = |c| Some((IqType::Error, c));
+        assert_eq!(
+            unknown_resource_outcome(error(Some(DefinedCondition::ServiceUnavailable))).0,
+            Outcome::Pass
+        );
+        assert_eq!(
+            unknown_resource_outcome(error(Some(DefinedCondition::ItemNotFound))).0,
+            Outcome::Warn
+        );
+        assert_eq!(unknown_resource_outcome(error(None)).0, Outcome::Warn);
+        assert_eq!(
+            unknown_resource_outcome(Some((IqType::Result, None))).0,
+            Outcome::Fail
+        );
+        assert_eq!(unknown_resource_outcome(None).0, Outcome::Fail);
+    }
+
+    #[test]
+    fn a_probe_brings_the_contacts_presence() {
+        assert_eq!(probe_outcome(&Ok(true)).0, Outcome::Pass);
+        assert_eq!(probe_outcome(&Ok(false)).0, Outcome::Fail);
+        assert_eq!(
+            probe_outcome(&Err("no subscription".into())).0,
+            Outcome::Skip
+        );
+    }
 
     #[test]
     fn a_forged_from_refused_with_invalid_from_is_a_warning() {

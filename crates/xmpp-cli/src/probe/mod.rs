@@ -8,6 +8,7 @@
 
 mod checks;
 mod fuzz;
+mod phases;
 mod raw;
 mod sasl;
 mod tls;

@@ -5,7 +5,7 @@
 //! read the server's SCRAM messages as they are (XEP-0474). The SCRAM
 //! arithmetic is xmpp-sasl's client.
 
-mod stream;
+pub(super) mod stream;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

@@ -208,6 +208,9 @@ pub struct Server {
     ping_id: Option<String>,
     /// The stream header was sent (a stream error needs one first).
     header_sent: bool,
+    /// The `xml:lang` of the client's stream header, which its stanzas
+    /// without one get on their way (RFC 6120 §4.7.4).
+    client_lang: Option<Box<str>>,
 }
 
 impl Server {
@@ -243,6 +246,7 @@ impl Server {
             next_id: 0,
             ping_id: None,
             header_sent: false,
+            client_lang: None,
         };
         if direct {
             server.phase = Phase::AwaitTls;

@@ -20,6 +20,7 @@ impl Server {
         // it is a JID.
         let from = h.from().filter(|f| Jid::new(f).is_ok());
         let lang = h.lang().filter(|l| is_language_tag(l));
+        self.client_lang = lang.map(Box::from);
         self.send_header(from, lang);
         if self.config.transport == Transport::Tcp
             && h.namespaces().default_namespace() != Some(CLIENT_NS)
@@ -238,6 +239,17 @@ impl Server {
             };
             self.events
                 .push_back(ServerEvent::ResumeRequest { previd, h });
+            return Ok(());
+        }
+        // XEP-0198 §3: stream management waits for resource binding, and
+        // "The server SHALL enforce this order and return a <failed/>
+        // element": refused, not a stream error (§4: recoverable).
+        if let Ok(Some(Sm::Enable { .. })) = Sm::from_element(&e) {
+            let failed = Sm::Failed {
+                h: None,
+                condition: Some(DefinedCondition::UnexpectedRequest),
+            };
+            self.wire.send_element(&failed.to_element());
             return Ok(());
         }
         if e.name() == "iq" && e.ns() == CLIENT_NS {

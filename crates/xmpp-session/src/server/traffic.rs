@@ -65,6 +65,11 @@ impl Server {
             Stanza::Presence(p) => p.header.from = Some(from),
             Stanza::Iq(i) => i.header.from = Some(from),
         }
+        // RFC 6120 §4.7.4: a stanza without `xml:lang` is in the client's
+        // stream language, and "the receiving entity SHOULD add the
+        // 'xml:lang' attribute to the stanza when routing it"; one with its
+        // own is never changed (§8.1.5).
+        stanza.inherit_lang(self.client_lang.as_deref());
         if let Stanza::Iq(iq) = &stanza {
             if self.ping_id.as_deref() == Some(iq.id()) && !iq.type_.is_request() {
                 self.ping_id = None;

@@ -428,6 +428,32 @@ fn stanzas_are_stamped_and_routed_both_ways() {
     assert_eq!(got.len(), 1);
 }
 
+/// RFC 6120 §4.7.4: a stanza without `xml:lang` gets the client's stream
+/// language on its way; one with its own keeps it (§8.1.5).
+#[test]
+fn stanzas_get_the_streams_language_unless_they_have_one() {
+    let config = Pair::client_config("juliet", PASSWORD).lang("de");
+    let mut pair = Pair::new(config, server());
+    pair.drive();
+    pair.client
+        .send(chat("romeo@example.com", "hallo"))
+        .expect("send");
+    let mut own = Message::chat(
+        StanzaNs::Client,
+        Jid::new("romeo@example.com").expect("jid"),
+        "salut",
+    );
+    own.header.lang = Some("fr".into());
+    pair.client.send(Stanza::Message(own)).expect("send");
+    pair.drive();
+    let langs: Vec<Option<String>> = pair
+        .server_stanzas()
+        .iter()
+        .map(|s| s.header().lang.as_ref().map(|l| l.to_string()))
+        .collect();
+    assert_eq!(langs, [Some("de".to_owned()), Some("fr".to_owned())]);
+}
+
 #[test]
 fn a_bad_stanza_gets_its_error_and_the_stream_goes_on() {
     let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server());

@@ -474,3 +474,50 @@ fn can_send_tells_what_send_would_refuse() {
     pair.drive();
     assert_eq!(pair.server.can_send(), Ok(()));
 }
+
+/// XEP-0198 §3: `<enable/>` after SASL but before resource binding gets
+/// `<failed/>` with `unexpected-request` ("The server SHALL enforce this
+/// order"), and the stream goes on to bind.
+#[test]
+fn enable_before_binding_fails_and_the_stream_goes_on() {
+    let mut pair = Pair::new(
+        Pair::client_config("juliet", PASSWORD).sasl2(false),
+        Pair::server_config(),
+    );
+    // Up to <success/>: the server now waits for the restarted stream.
+    while !pair
+        .server_events
+        .iter()
+        .any(|e| matches!(e, ServerEvent::Authenticated { .. }))
+    {
+        assert!(pair.step(), "stalled before authentication");
+    }
+    pair.server
+        .handle_input(
+            b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' \
+              to='example.com' version='1.0'><enable xmlns='urn:xmpp:sm:3' resume='true'/>",
+        )
+        .expect("a refusal, not a stream error");
+    let mut out = Vec::new();
+    while let Some(t) = pair.server.poll_transmit() {
+        out.extend_from_slice(&t);
+    }
+    let out = String::from_utf8_lossy(&out);
+    assert!(
+        out.contains("<failed xmlns='urn:xmpp:sm:3'><unexpected-request"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("stream:error") && !pair.server.is_closed(),
+        "{out}"
+    );
+    pair.server
+        .handle_input(
+            b"<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>",
+        )
+        .expect("bind after the refusal");
+    assert!(
+        std::iter::from_fn(|| pair.server.poll_event())
+            .any(|e| matches!(e, ServerEvent::BindRequest { .. }))
+    );
+}

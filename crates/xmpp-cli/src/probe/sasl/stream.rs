@@ -14,7 +14,7 @@ const SASL_CB_NS: &str = "urn:xmpp:sasl-cb:0";
 
 /// What the server answered to a SASL element.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Reply {
+pub(crate) enum Reply {
     Challenge(Vec<u8>),
     Success(Option<Vec<u8>>),
     /// `<failure/>` with its condition (RFC 6120 §6.5).
@@ -25,7 +25,7 @@ pub(super) enum Reply {
 }
 
 impl Reply {
-    pub(super) fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Self::Challenge(_) => "a <challenge/>".into(),
             Self::Success(_) => "<success/>".into(),
@@ -38,19 +38,43 @@ impl Reply {
 
 /// A stream (after TLS, unless opened by [`open_cleartext`]) with its
 /// offered mechanisms, at the point where the client may send `<auth/>`.
-pub(super) struct SaslStream {
-    pub(super) raw: Raw,
+pub(crate) struct SaslStream {
+    pub(crate) raw: Raw,
     domain: String,
     /// The mechanism names in the order offered.
-    pub(super) mechanisms: Vec<String>,
+    pub(crate) mechanisms: Vec<String>,
     /// The XEP-0440 binding types, if the server advertised them.
-    pub(super) bindings: Option<Vec<String>>,
+    pub(crate) bindings: Option<Vec<String>>,
     /// Whether the features offered STARTTLS.
-    pub(super) starttls: bool,
+    pub(crate) starttls: bool,
+}
+
+/// One stream of a connection as the server opened it: its header's
+/// attributes and its features (RFC 6120 §4.3.2).
+#[derive(Debug, Clone)]
+pub(crate) struct Opened {
+    /// The response header, when one came.
+    pub(crate) header: Option<xmpp_stream::StreamHeader>,
+    pub(crate) features: Element,
+}
+
+impl Opened {
+    fn of(raw: &Raw, features: &Element) -> Self {
+        Self {
+            header: raw.answer().header.clone(),
+            features: features.clone(),
+        }
+    }
 }
 
 /// Opens a stream for `t` and negotiates TLS as `--tls` says.
-pub(super) async fn open(t: &Target) -> Result<SaslStream, String> {
+pub(crate) async fn open(t: &Target) -> Result<SaslStream, String> {
+    open_streams(t).await.map(|(s, _)| s)
+}
+
+/// As [`open`], with every stream the connection opened on the way: the
+/// first, then the one after STARTTLS (one only with direct TLS or none).
+pub(crate) async fn open_streams(t: &Target) -> Result<(SaslStream, Vec<Opened>), String> {
     let mut raw = Raw::open(&t.server)
         .await
         .map_err(|e| format!("connect: {e}"))?;
@@ -61,6 +85,7 @@ pub(super) async fn open(t: &Target) -> Result<SaslStream, String> {
             .map_err(|e| format!("direct TLS: {e}"))?;
     }
     let mut features = stream_features(&mut raw, &domain).await?;
+    let mut opened = vec![Opened::of(&raw, &features)];
     if t.tls == "starttls" {
         if features.get_child("starttls", TLS_NS).is_none() {
             return Err("STARTTLS not offered".into());
@@ -78,13 +103,14 @@ pub(super) async fn open(t: &Target) -> Result<SaslStream, String> {
             .await
             .map_err(|e| format!("STARTTLS: {e}"))?;
         features = stream_features(&mut raw, &domain).await?;
+        opened.push(Opened::of(&raw, &features));
     }
-    SaslStream::new(raw, domain, &features)
+    Ok((SaslStream::new(raw, domain, &features)?, opened))
 }
 
 /// Opens a stream in the clear and reads its first features, before any
 /// TLS (the caller skips this for `--tls direct`).
-pub(super) async fn open_cleartext(t: &Target) -> Result<SaslStream, String> {
+pub(crate) async fn open_cleartext(t: &Target) -> Result<SaslStream, String> {
     let mut raw = Raw::open(&t.server)
         .await
         .map_err(|e| format!("connect: {e}"))?;
@@ -93,7 +119,7 @@ pub(super) async fn open_cleartext(t: &Target) -> Result<SaslStream, String> {
 }
 
 /// Sends a stream header and reads the features that follow.
-pub(super) async fn stream_features(raw: &mut Raw, domain: &str) -> Result<Element, String> {
+pub(crate) async fn stream_features(raw: &mut Raw, domain: &str) -> Result<Element, String> {
     raw.send(header(domain).as_bytes()).await;
     let a = raw
         .read(ANSWER, |a| {
@@ -117,7 +143,7 @@ fn advertised_bindings(features: &Element) -> Option<Vec<String>> {
 
 /// The SCRAM mechanism without `-PLUS` the probe runs among `offered`:
 /// SHA-256, then SHA-1, then SHA-512 (the order of what servers store).
-pub(super) fn pick_scram(offered: &[String]) -> Option<Mechanism> {
+pub(crate) fn pick_scram(offered: &[String]) -> Option<Mechanism> {
     [Hash::Sha256, Hash::Sha1, Hash::Sha512]
         .into_iter()
         .map(|hash| Mechanism::Scram { hash, plus: false })
@@ -125,7 +151,8 @@ pub(super) fn pick_scram(offered: &[String]) -> Option<Mechanism> {
 }
 
 impl SaslStream {
-    fn new(raw: Raw, domain: String, features: &Element) -> Result<Self, String> {
+    /// The stream at `<auth/>` time, from the features just received.
+    pub(crate) fn new(raw: Raw, domain: String, features: &Element) -> Result<Self, String> {
         let parsed = StreamFeatures::from_element(features).map_err(|e| e.to_string())?;
         Ok(Self {
             raw,
@@ -136,11 +163,11 @@ impl SaslStream {
         })
     }
 
-    pub(super) async fn send(&mut self, element: &Element) {
+    pub(crate) async fn send(&mut self, element: &Element) {
         self.raw.send(element.to_xml().as_bytes()).await;
     }
 
-    pub(super) async fn auth(&mut self, mechanism: &str, initial: &[u8]) {
+    pub(crate) async fn auth(&mut self, mechanism: &str, initial: &[u8]) {
         let auth = Sasl::Auth {
             mechanism: mechanism.to_owned(),
             initial: Some(initial.to_vec()),
@@ -149,7 +176,7 @@ impl SaslStream {
     }
 
     /// The server's next SASL element (or what happened instead).
-    pub(super) async fn reply(&mut self) -> Reply {
+    pub(crate) async fn reply(&mut self) -> Reply {
         self.raw.clear();
         let a = self
             .raw
@@ -177,7 +204,7 @@ impl SaslStream {
     /// A SCRAM (or PLAIN) exchange run to its end for account `n` of
     /// `t`, with `choice` and `authzid`: the server's last reply, a
     /// success only when its signature verified.
-    pub(super) async fn exchange(
+    pub(crate) async fn exchange(
         &mut self,
         t: &Target,
         n: usize,
@@ -230,7 +257,7 @@ impl SaslStream {
 
     /// A normal login of account `n`: the best SCRAM without `-PLUS`
     /// (gs2 flag `n`), else PLAIN.
-    pub(super) async fn login(&mut self, t: &Target, n: usize) -> Result<Reply, String> {
+    pub(crate) async fn login(&mut self, t: &Target, n: usize) -> Result<Reply, String> {
         let mechanism = pick_scram(&self.mechanisms)
             .or_else(|| {
                 self.mechanisms
@@ -244,10 +271,23 @@ impl SaslStream {
 
     /// After `<success/>`: restarts the stream and binds, giving the JID
     /// the server assigned (RFC 6120 §7).
-    pub(super) async fn bound_jid(&mut self) -> Result<String, String> {
+    pub(crate) async fn bound_jid(&mut self) -> Result<String, String> {
+        self.restart().await?;
+        self.bind().await
+    }
+
+    /// After `<success/>`: the restarted stream (RFC 6120 §6.4.6), its
+    /// header and features.
+    pub(crate) async fn restart(&mut self) -> Result<Opened, String> {
         self.raw.restart();
         let domain = self.domain.clone();
-        stream_features(&mut self.raw, &domain).await?;
+        let features = stream_features(&mut self.raw, &domain).await?;
+        Ok(Opened::of(&self.raw, &features))
+    }
+
+    /// After the features of the restarted stream: binds a resource the
+    /// server picks, giving the JID (RFC 6120 §7.6).
+    pub(crate) async fn bind(&mut self) -> Result<String, String> {
         self.raw.clear();
         self.raw
             .send(
