@@ -345,7 +345,16 @@ impl Raw {
         let mut seen = 0;
         let mut from = 0;
         while seen < n {
-            let got = self.tcp.read(&mut chunk).unwrap_or_else(|e| {
+            // A read on a socket with a timeout is never restarted after a
+            // signal (signal(7)), and another test's child process ending
+            // sends this process SIGCHLD: EINTR is no error here.
+            let read = loop {
+                match self.tcp.read(&mut chunk) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    other => break other,
+                }
+            };
+            let got = read.unwrap_or_else(|e| {
                 panic!(
                     "{e} after {seen} of {n} {what}: {}",
                     String::from_utf8_lossy(&self.seen[self.seen.len().saturating_sub(300)..])
