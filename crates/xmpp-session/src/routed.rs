@@ -89,6 +89,11 @@ impl RoutedStanza {
             return;
         };
         let mut how = Forward::new().stamp_from(from.as_str());
+        // A language the stanza took from its stream goes with it (RFC
+        // 6120 §4.7.4); one of its own is in the bytes already.
+        if let Some(lang) = self.stanza.header().lang.as_deref() {
+            how = how.default_lang(lang);
+        }
         if transport == Transport::WebSocket {
             how = how.content_namespace(CLIENT_NS);
         }

@@ -45,6 +45,11 @@ pub struct Forward<'a> {
     /// leaves the default namespace alone: the element then still takes
     /// the default namespace of the stream it is written to.
     pub content_namespace: Option<&'a str>,
+    /// The `xml:lang` the element gets when it has none of its own (RFC
+    /// 6120 §4.7.4: a server routing a stanza without one "SHOULD add the
+    /// 'xml:lang' attribute" of the sender's stream); an element with its
+    /// own keeps it (§8.1.5). `None` adds nothing.
+    pub default_lang: Option<&'a str>,
 }
 
 impl<'a> Forward<'a> {
@@ -65,6 +70,14 @@ impl<'a> Forward<'a> {
     #[must_use]
     pub fn content_namespace(mut self, namespace: &'a str) -> Self {
         self.content_namespace = Some(namespace);
+        self
+    }
+
+    /// Adds `xml:lang='lang'` to an element that has no `xml:lang` of its
+    /// own (the value unescaped; it is escaped when written).
+    #[must_use]
+    pub fn default_lang(mut self, lang: &'a str) -> Self {
+        self.default_lang = Some(lang);
         self
     }
 }
@@ -177,6 +190,13 @@ impl Frame {
             out.push_str(" from='");
             out.push_str(&escape_attribute(from));
             out.push('\'');
+        }
+        if let Some(lang) = how.default_lang {
+            if self.attr_ns("lang", crate::XML_NS).is_none() {
+                out.push_str(" xml:lang='");
+                out.push_str(&escape_attribute(lang));
+                out.push('\'');
+            }
         }
         let mut cursor = name_end;
         for ((start, end), value) in replace.into_iter().flatten() {

@@ -97,6 +97,30 @@ fn forwarded_bytes_are_the_received_ones_with_from_stamped() {
     assert_eq!(&read, routed.stanza());
 }
 
+/// RFC 6120 §4.7.4: a stanza without `xml:lang` from a stream whose
+/// header gave one is forwarded with that language added; one with its
+/// own keeps it (§8.1.5), bytes unchanged.
+#[test]
+fn forwarded_bytes_carry_the_senders_stream_language() {
+    let client = Pair::client_config("juliet", PASSWORD).lang("de");
+    let mut alice = Pair::new(client, Pair::server_config());
+    alice.drive();
+    alice.server_events.clear();
+    let (mut bob, bob_jid) = bound("romeo", "montague", Transport::Tcp);
+    let plain = format!("<message to='{bob_jid}' type='chat'><body>hallo</body></message>");
+    let routed = receive(&mut alice, &plain).expect("a stanza");
+    assert!(routed.frame().is_some(), "the received bytes are kept");
+    let (written, read) = deliver(&mut bob, routed);
+    assert!(written.contains(" xml:lang='de'"), "{written}");
+    assert_eq!(read.header().lang.as_deref(), Some("de"));
+    let own =
+        format!("<message to='{bob_jid}' type='chat' xml:lang='fr'><body>salut</body></message>");
+    let routed = receive(&mut alice, &own).expect("a stanza");
+    let (written, read) = deliver(&mut bob, routed);
+    assert_eq!(written.matches("xml:lang").count(), 1, "{written}");
+    assert_eq!(read.header().lang.as_deref(), Some("fr"));
+}
+
 #[test]
 fn forwarded_to_websocket_declares_the_content_namespace() {
     let mut r = route_pair(Transport::Tcp, Transport::WebSocket);

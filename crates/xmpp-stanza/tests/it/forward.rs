@@ -253,3 +253,21 @@ proptest! {
         check(&xml, &how).map_err(TestCaseError::fail)?;
     }
 }
+
+/// `Forward::default_lang` adds `xml:lang` to an element without one
+/// (RFC 6120 §4.7.4) and leaves an element's own alone (§8.1.5), with the
+/// value escaped.
+#[test]
+fn a_default_language_is_added_only_where_there_is_none() {
+    let how = Forward::new().default_lang("d'e");
+    let plain = frame("<message to='a@b'><body>x</body></message>").expect("frame");
+    let out = plain.to_forwarded(&how);
+    assert_eq!(
+        out,
+        "<message xml:lang='d&apos;e' to='a@b'><body>x</body></message>"
+    );
+    let e = Element::from_bytes(out.as_bytes()).expect("parses standalone");
+    assert_eq!(e.attr_ns("lang", xmpp_stream::XML_NS), Some("d'e"));
+    let own = frame("<message xml:lang='fr' to='a@b'/>").expect("frame");
+    assert_eq!(own.to_forwarded(&how), "<message xml:lang='fr' to='a@b'/>");
+}
