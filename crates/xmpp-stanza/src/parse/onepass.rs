@@ -904,7 +904,21 @@ impl<'i, 'n> Builder<'i, 'n> {
             let (p, name) = split_qname(key);
             let ns = match p {
                 None => Atom::default(),
-                Some(p) => self.resolve(p, offset)?,
+                Some(p) => match self.resolve(p, offset) {
+                    Ok(ns) => ns,
+                    // A repeat before this attribute is the first error in
+                    // document order; long lists are checked for repeats
+                    // only after this loop, so look now (an error path).
+                    Err(e) => match first_repeat(&attrs) {
+                        Some(j) => {
+                            return Err(ParseError::DuplicateAttribute {
+                                offset,
+                                name: pending.get(j).map_or("", |p| p.0).into(),
+                            });
+                        }
+                        None => return Err(e),
+                    },
+                },
             };
             // Framed attributes are unique by qualified name, so two can
             // share an expanded name only through two prefixes bound to

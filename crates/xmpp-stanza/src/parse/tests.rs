@@ -416,3 +416,30 @@ fn a_byte_order_mark_may_start_standalone_bytes() {
     assert!(Element::from_bytes(b"<a/>\xEF\xBB\xBF").is_err());
     assert!(Element::from_bytes(b" \xEF\xBB\xBF<a/>").is_err());
 }
+
+/// The first error in document order, however many attributes: a repeat
+/// before an undeclared prefix is the repeat, as the quick-xml reference
+/// says (the `stanza_parse` fuzz target found the long list reporting the
+/// prefix, its repeats being checked only after every prefix resolved).
+#[test]
+fn a_repeat_before_an_undeclared_prefix_is_reported_first() {
+    let attrs = |n: usize| -> String { (0..n).map(|i| alloc::format!(" a{i}='v'")).collect() };
+    for n in [2, 20] {
+        let repeat_first = alloc::format!("<e{} b='1' b='2' f:rom='3'/>", attrs(n));
+        let prefix_first = alloc::format!("<e{} f:rom='3' b='1' b='2'/>", attrs(n));
+        for (xml, duplicate) in [(repeat_first, true), (prefix_first, false)] {
+            let ours = parse(&xml);
+            let reference = Element::from_bytes_via_quick_xml(xml.as_bytes(), &Limits::default());
+            assert_eq!(
+                matches!(ours, Err(ParseError::DuplicateAttribute { .. })),
+                duplicate,
+                "{xml}: {ours:?}"
+            );
+            assert_eq!(
+                ours.as_ref().map_err(ParseError::condition),
+                reference.as_ref().map_err(ParseError::condition),
+                "{xml}"
+            );
+        }
+    }
+}
