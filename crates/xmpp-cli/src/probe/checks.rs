@@ -29,15 +29,7 @@ fn report(
     outcome: Outcome,
     detail: impl Into<String>,
 ) -> Report {
-    Report {
-        id,
-        section,
-        level,
-        outcome,
-        detail: detail.into(),
-        sent: String::new(),
-        received: String::new(),
-    }
+    super::report(id, section, level, (outcome, detail.into()))
 }
 
 pub(crate) async fn run_all(target: &Target, suites: &[String]) -> Vec<Report> {

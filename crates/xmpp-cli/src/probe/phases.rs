@@ -14,27 +14,10 @@ use xmpp_stanza::{BIND_NS, Element, SASL_NS, SM_NS, STANZAS_NS, Sm, TLS_NS};
 
 use super::raw::{ANSWER, Answer, Raw, header};
 use super::sasl::stream::{Opened, Reply, SaslStream, open_streams};
-use super::{Outcome, Report, Target};
+use super::{Outcome, Report, Target, report};
 
 /// Silence after which no answer is taken as none.
 const QUIET: Duration = Duration::from_millis(1500);
-
-fn report(
-    id: &'static str,
-    section: &'static str,
-    level: &'static str,
-    (outcome, detail): (Outcome, String),
-) -> Report {
-    Report {
-        id,
-        section,
-        level,
-        outcome,
-        detail,
-        sent: String::new(),
-        received: String::new(),
-    }
-}
 
 /// Every MUST check of `ids` skipped, for `why`.
 fn skip(out: &mut Vec<Report>, ids: &[(&'static str, &'static str)], why: &str) {

@@ -13,25 +13,8 @@ use xmpp_sasl::{CbindFlag, Choice, Mechanism, Nonce, Ssdp, SsdpForm};
 use xmpp_stanza::{SASL_NS, Sasl, StreamFeatures};
 
 use super::raw::Raw;
-use super::{Outcome, Report, Target};
+use super::{Outcome, Report, Target, report};
 use stream::{Reply, SaslStream, open, open_cleartext, pick_scram, stream_features};
-
-fn report(
-    id: &'static str,
-    section: &'static str,
-    level: &'static str,
-    (outcome, detail): (Outcome, String),
-) -> Report {
-    Report {
-        id,
-        section,
-        level,
-        outcome,
-        detail,
-        sent: String::new(),
-        received: String::new(),
-    }
-}
 
 pub(crate) async fn run(t: &Target, out: &mut Vec<Report>) {
     plain_cleartext(t, out).await;
