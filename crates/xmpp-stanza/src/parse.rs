@@ -194,6 +194,26 @@ impl FromStr for Element {
 /// longer than the limit.
 fn check_name(qname: &str, offset: u64, limits: &Limits) -> Result<(), ParseError> {
     if qname.len() > limits.max_name_bytes {
+        // The first error in document order: a character no name holds
+        // within the limit comes before the length (where the colons
+        // stand is judged on the whole name).
+        let head_ok = qname
+            .char_indices()
+            .take_while(|&(i, c)| i + c.len_utf8() <= limits.max_name_bytes)
+            .all(|(i, c)| {
+                c == ':'
+                    || if i == 0 {
+                        xmpp_stream::is_ncname_start_char(c)
+                    } else {
+                        xmpp_stream::is_ncname_char(c)
+                    }
+            });
+        if !head_ok {
+            return Err(ParseError::InvalidName {
+                offset,
+                name: qname.into(),
+            });
+        }
         return Err(ParseError::LimitExceeded {
             offset,
             limit: Limit::NameBytes,

@@ -391,7 +391,16 @@ impl Reference<'_, '_> {
     /// Namespaces in XML 1.0 §4: a QName is an NCName or two joined by one
     /// colon; no longer than the limit.
     fn check_qname(&self, qname: &str, offset: u64) -> Result<(), ParseError> {
-        if qname.len() > self.limits.max_name_bytes {
+        let max = self.limits.max_name_bytes;
+        // The first error in document order: a character no qualified name
+        // holds within the first `max` bytes comes before the length.
+        if qname.len() > max && !qname_start_ok(qname, max) {
+            return Err(ParseError::InvalidName {
+                offset,
+                name: qname.into(),
+            });
+        }
+        if qname.len() > max {
             return Err(ParseError::LimitExceeded {
                 offset,
                 limit: Limit::NameBytes,
@@ -480,6 +489,16 @@ fn name_char(c: char) -> bool {
 }
 
 /// Namespaces in XML 1.0 §3 `NCName`.
+/// Whether the characters of `qname` in its first `max` bytes are name
+/// characters (XML 1.0 §2.3 `Name`, colons included: where the colons
+/// stand is judged on the whole name, after its length).
+fn qname_start_ok(qname: &str, max: usize) -> bool {
+    qname
+        .char_indices()
+        .take_while(|&(i, c)| i + c.len_utf8() <= max)
+        .all(|(i, c)| c == ':' || if i == 0 { name_start(c) } else { name_char(c) })
+}
+
 fn ncname(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(name_start) && chars.all(name_char)

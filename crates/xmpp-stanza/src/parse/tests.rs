@@ -443,3 +443,34 @@ fn a_repeat_before_an_undeclared_prefix_is_reported_first() {
         }
     }
 }
+
+/// A name too long that holds a character no name may hold within the
+/// limit fails on the character, the first error in document order, in
+/// the single pass and the quick-xml reference alike (the `stanza_parse`
+/// fuzz target found the reference naming the length); past the limit,
+/// the length.
+#[test]
+fn a_bad_character_inside_the_name_limit_comes_before_the_length() {
+    let limits = Limits::default();
+    let long = "n".repeat(limits.max_name_bytes + 10);
+    for (xml, invalid) in [
+        (alloc::format!("<p9\0{long}/>"), true),
+        // Where the colons stand is judged on the whole name.
+        (alloc::format!("<a:b:{long}/>"), false),
+        (alloc::format!("<{long}\0/>"), false),
+        (alloc::format!("<{long}/>"), false),
+    ] {
+        let ours = parse(&xml);
+        let reference = Element::from_bytes_via_quick_xml(xml.as_bytes(), &limits);
+        assert_eq!(
+            matches!(ours, Err(ParseError::InvalidName { .. })),
+            invalid,
+            "{ours:?}"
+        );
+        assert_eq!(
+            ours.as_ref().map_err(ParseError::condition),
+            reference.as_ref().map_err(ParseError::condition),
+            "{reference:?}"
+        );
+    }
+}
