@@ -346,7 +346,7 @@ fn features_after_tls_outcome(f: &Element) -> (Outcome, String) {
     }
 }
 
-/// §7.4: after SASL the server "MUST include a <bind/> element"; and SASL,
+/// §7.4: after SASL the server "MUST include a `<bind/>` element"; and SASL,
 /// done, is not among "any further available features" (§6.4.6), so
 /// mechanisms offered again are a warning.
 fn features_after_sasl_outcome(f: &Element) -> (Outcome, String) {

@@ -21,7 +21,7 @@ const FAILED_H_SECTION: &str = "XEP-0198 §5";
 
 /// XEP-0198 §3: "the client MUST NOT attempt to enable stream management
 /// until after it has completed Resource Binding ... The server SHALL
-/// enforce this order and return a <failed/> element".
+/// enforce this order and return a `<failed/>` element".
 pub(crate) async fn sm_order(t: &Target, out: &mut Vec<Report>) {
     let result = async {
         let mut w = walk(t).await?;
