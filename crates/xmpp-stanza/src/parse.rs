@@ -194,12 +194,13 @@ impl FromStr for Element {
 /// longer than the limit.
 fn check_name(qname: &str, offset: u64, limits: &Limits) -> Result<(), ParseError> {
     if qname.len() > limits.max_name_bytes {
-        // The first error in document order: a character no name holds
-        // within the limit comes before the length (where the colons
-        // stand is judged on the whole name).
+        // The first error in document order: a character no name holds,
+        // at or before byte `max`, comes before the length (a name of
+        // `max` bytes followed by anything else is broken, not too long;
+        // where the colons stand is judged on the whole name).
         let head_ok = qname
             .char_indices()
-            .take_while(|&(i, c)| i + c.len_utf8() <= limits.max_name_bytes)
+            .take_while(|&(i, _)| i <= limits.max_name_bytes)
             .all(|(i, c)| {
                 c == ':'
                     || if i == 0 {

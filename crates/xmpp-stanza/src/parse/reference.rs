@@ -393,7 +393,7 @@ impl Reference<'_, '_> {
     fn check_qname(&self, qname: &str, offset: u64) -> Result<(), ParseError> {
         let max = self.limits.max_name_bytes;
         // The first error in document order: a character no qualified name
-        // holds within the first `max` bytes comes before the length.
+        // holds, at or before byte `max`, comes before the length.
         if qname.len() > max && !qname_start_ok(qname, max) {
             return Err(ParseError::InvalidName {
                 offset,
@@ -488,17 +488,18 @@ fn name_char(c: char) -> bool {
         || (0x203F..=0x2040).contains(&n)
 }
 
-/// Namespaces in XML 1.0 §3 `NCName`.
-/// Whether the characters of `qname` in its first `max` bytes are name
-/// characters (XML 1.0 §2.3 `Name`, colons included: where the colons
-/// stand is judged on the whole name, after its length).
+/// Whether the characters of `qname` that start at or before byte `max`
+/// are name characters (XML 1.0 §2.3 `Name`, colons included: where the
+/// colons stand is judged on the whole name, after its length): a name of
+/// `max` bytes followed by anything else is not too long but broken.
 fn qname_start_ok(qname: &str, max: usize) -> bool {
     qname
         .char_indices()
-        .take_while(|&(i, c)| i + c.len_utf8() <= max)
+        .take_while(|&(i, _)| i <= max)
         .all(|(i, c)| c == ':' || if i == 0 { name_start(c) } else { name_char(c) })
 }
 
+/// Namespaces in XML 1.0 §3 `NCName`.
 fn ncname(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(name_start) && chars.all(name_char)
