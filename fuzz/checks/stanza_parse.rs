@@ -55,10 +55,12 @@ pub(crate) fn run(data: &[u8]) {
         if let (Err(a), Err(b)) = (&ours, &reference) {
             // Refused by both, for the same RFC 6120 §4.9.3 condition;
             // unless quick-xml could not tokenize the rest at all (a quote
-            // never closed), and so never saw the error the single pass
-            // found earlier in the same tag.
-            let gave_up =
-                matches!(b, ParseError::Xml { detail, .. } if detail.starts_with("syntax error"));
+            // never closed), or not the next attribute (its attribute
+            // errors read `position N: …`: a name too long for the limit
+            // that runs into a byte no key may hold), and so never saw
+            // the error the single pass found earlier in the same tag.
+            let gave_up = matches!(b, ParseError::Xml { detail, .. }
+                if detail.starts_with("syntax error") || detail.starts_with("position "));
             assert!(
                 a.condition() == b.condition() || gave_up,
                 "single pass {a:?} vs quick-xml {b:?}"
