@@ -41,6 +41,8 @@ mod rss;
 mod scram;
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -154,18 +156,13 @@ async fn many(
     keep: bool,
 ) -> Result<(Vec<Conn>, Vec<Duration>)> {
     let (tx, mut rx) = tokio::sync::mpsc::channel(concurrency);
-    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let next = Arc::new(AtomicUsize::new(0));
     for _ in 0..concurrency.min(count) {
-        let (login, user, tx, next) = (
-            login.clone(),
-            user.clone(),
-            tx.clone(),
-            std::sync::Arc::clone(&next),
-        );
+        let (login, user, tx, next) = (login.clone(), user.clone(), tx.clone(), Arc::clone(&next));
         let prefix = prefix.to_owned();
         tokio::spawn(async move {
             loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= count {
                     break;
                 }
@@ -256,9 +253,13 @@ async fn messages(
 ) -> Result<serde_json::Value> {
     let (senders, _) = many(login, from, "s", pairs, pairs.min(20), true).await?;
     let (receivers, _) = many(login, to, "r", pairs, pairs.min(20), true).await?;
-    // The receivers' resources are r0…r{K-1}, in login order.
+    // The receivers' resources are r0…r{K-1}, in login order. Each counts
+    // what it has so far, for the report when the deadline passes.
+    let counts: Vec<_> = (0..receivers.len())
+        .map(|_| Arc::new(AtomicUsize::new(0)))
+        .collect();
     let mut receive = Vec::new();
-    for mut conn in receivers {
+    for (mut conn, counted) in receivers.into_iter().zip(counts.iter().cloned()) {
         receive.push(tokio::spawn(async move {
             let mut got = 0usize;
             let mut carry: Vec<u8> = Vec::new();
@@ -271,6 +272,7 @@ async fn messages(
                     got += 1;
                     at += p + b"</message>".len();
                 }
+                counted.store(got, Ordering::Relaxed);
                 // A close tag may be split across reads: keep its start.
                 let keep = data.len().saturating_sub(at).min(b"</message>".len() - 1);
                 carry = data.split_off(data.len() - keep);
@@ -284,10 +286,17 @@ async fn messages(
             Ok::<_, String>((Instant::now(), conn))
         }));
     }
+    // Set once every receiver has all its messages: the senders stop
+    // watching their own sockets then.
+    let (done_tx, done_rx) = tokio::sync::watch::channel(false);
+    // A sender that sees a bounce says so here at once.
+    let (bounced_tx, mut bounced) = tokio::sync::mpsc::unbounded_channel();
     let started = Instant::now();
     let mut send = Vec::new();
     for (i, mut conn) in senders.into_iter().enumerate() {
         let to_jid = format!("{}@{}/r{i}", to.user, login.domain);
+        let mut done = done_rx.clone();
+        let bounced_tx = bounced_tx.clone();
         send.push(tokio::spawn(async move {
             let mut sent = 0;
             while sent < count {
@@ -301,20 +310,53 @@ async fn messages(
                 conn.write(batch.as_bytes()).await?;
                 sent = (sent + BATCH).min(count);
             }
+            // A message the server could not deliver comes back to its
+            // sender as an error (RFC 6120 §10.4.3): watch for one, so a
+            // bounce is reported as such instead of as a missing message.
+            loop {
+                tokio::select! {
+                    _ = done.wait_for(|d| *d) => break,
+                    read = conn.fill() => {
+                        read?;
+                        let data = conn.take();
+                        if find(&data, b"<error").is_some() {
+                            let e = format!(
+                                "a message bounced to its sender: {}",
+                                String::from_utf8_lossy(&data)
+                            );
+                            let _ = bounced_tx.send(e.clone());
+                            return Err(e);
+                        }
+                    }
+                }
+            }
             Ok::<_, String>(conn)
         }));
     }
-    let deadline = Duration::from_secs(120);
+    drop(bounced_tx);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
     let mut last = started;
     let mut keep = Vec::new();
-    for task in receive {
-        let (done, conn) = tokio::time::timeout(deadline, task)
-            .await
-            .map_err(|_| format!("messages not all delivered within {deadline:?}"))?
-            .map_err(|e| format!("receiver: {e}"))??;
-        last = last.max(done);
-        keep.push(conn);
+    let mut receive = receive.into_iter();
+    let mut pending = receive.next();
+    while let Some(task) = pending.as_mut() {
+        tokio::select! {
+            joined = task => {
+                let (done, conn) = joined.map_err(|e| format!("receiver: {e}"))??;
+                last = last.max(done);
+                keep.push(conn);
+                pending = receive.next();
+            }
+            () = tokio::time::sleep_until(deadline) => {
+                let got: Vec<usize> = counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+                return Err(format!(
+                    "messages not all delivered within 120s: the receivers have {got:?} of {count} each"
+                ));
+            }
+            Some(e) = bounced.recv() => return Err(e),
+        }
     }
+    let _ = done_tx.send(true);
     for task in send {
         keep.push(task.await.map_err(|e| format!("sender: {e}"))??);
     }
