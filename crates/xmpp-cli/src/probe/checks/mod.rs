@@ -199,22 +199,33 @@ async fn login(
     }
 }
 
+/// The first event of `session` that `pick` takes within [`STEP`]; `None`
+/// when the time runs out or the session ends first.
+async fn next_event<T>(
+    session: &mut ClientSession,
+    mut pick: impl FnMut(ClientSessionEvent) -> Option<T>,
+) -> Option<T> {
+    tokio::time::timeout(STEP, async {
+        while let Some(e) = session.next_event().await {
+            if let Some(t) = pick(e) {
+                return Some(t);
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
 impl Logged {
     /// The next stanza `pick` accepts within [`STEP`].
     async fn expect<T>(&mut self, mut pick: impl FnMut(&Stanza) -> Option<T>) -> Option<T> {
-        tokio::time::timeout(STEP, async {
-            while let Some(e) = self.session.next_event().await {
-                if let ClientSessionEvent::Session(ClientEvent::Stanza(s)) = e {
-                    if let Some(t) = pick(&s) {
-                        return Some(t);
-                    }
-                }
-            }
-            None
+        next_event(&mut self.session, |e| match e {
+            ClientSessionEvent::Session(ClientEvent::Stanza(s)) => pick(&s),
+            _ => None,
         })
         .await
-        .ok()
-        .flatten()
     }
 
     /// Whether nothing `pick` accepts arrives within `wait`.

@@ -5,7 +5,7 @@ use xmpp_session::{ClientEvent, SmConfig};
 use xmpp_stanza::{DefinedCondition, Message, Stanza, StanzaNs};
 use xmpp_tokio::{ClientSessionEvent, ConnectOptions};
 
-use super::{STEP, login, report};
+use super::{STEP, login, next_event, report};
 use crate::probe::{Outcome, Report, Target};
 
 pub(super) async fn sm_suite(t: &Target, out: &mut Vec<Report>) {
@@ -33,17 +33,11 @@ async fn sm_enable_ack_resume(t: &Target, out: &mut Vec<Report>) {
         }
     };
     // Enabled?
-    let enabled = tokio::time::timeout(STEP, async {
-        while let Some(e) = l.session.next_event().await {
-            if let ClientSessionEvent::Session(ClientEvent::SmEnabled { resumable }) = e {
-                return Some(resumable);
-            }
-        }
-        None
+    let enabled = next_event(&mut l.session, |e| match e {
+        ClientSessionEvent::Session(ClientEvent::SmEnabled { resumable }) => Some(resumable),
+        _ => None,
     })
-    .await
-    .ok()
-    .flatten();
+    .await;
     let Some(resumable) = enabled else {
         out.push(report(
             "sm-enable",
@@ -69,20 +63,14 @@ async fn sm_enable_ack_resume(t: &Target, out: &mut Vec<Report>) {
         l.session.send(Stanza::Message(m)).await;
     }
     l.session.request_ack().await;
-    let acked = tokio::time::timeout(STEP, async {
-        let mut total = 0usize;
-        while let Some(e) = l.session.next_event().await {
-            if let ClientSessionEvent::Session(ClientEvent::Acked(v)) = e {
-                total += v.len();
-                if total >= 5 {
-                    return total;
-                }
-            }
+    let mut acked = 0usize;
+    next_event(&mut l.session, |e| {
+        if let ClientSessionEvent::Session(ClientEvent::Acked(v)) = e {
+            acked += v.len();
         }
-        total
+        (acked >= 5).then_some(())
     })
-    .await
-    .unwrap_or(0);
+    .await;
     out.push(report(
         "sm-ack-count",
         "XEP-0198 §4",
@@ -107,17 +95,11 @@ async fn sm_enable_ack_resume(t: &Target, out: &mut Vec<Report>) {
     }
     // Resumption after a cut (§5).
     l.session.abort().await;
-    let state = tokio::time::timeout(STEP, async {
-        while let Some(e) = l.session.next_event().await {
-            if let ClientSessionEvent::Resumable(s) = e {
-                return Some(s);
-            }
-        }
-        None
+    let state = next_event(&mut l.session, |e| match e {
+        ClientSessionEvent::Resumable(s) => Some(s),
+        _ => None,
     })
-    .await
-    .ok()
-    .flatten();
+    .await;
     let Some(state) = state else {
         out.push(report(
             "sm-resume",
@@ -185,13 +167,9 @@ async fn sm_resume_unknown(t: &Target, out: &mut Vec<Report>) {
     // A real state from a cut session, with its SM-ID replaced.
     let state = async {
         let mut l = login(t, 1, |c| c.sm(SmConfig::default()).sasl2(false)).await?;
-        let resumable = tokio::time::timeout(STEP, async {
-            while let Some(e) = l.session.next_event().await {
-                if let ClientSessionEvent::Session(ClientEvent::SmEnabled { resumable }) = e {
-                    return resumable;
-                }
-            }
-            false
+        let resumable = next_event(&mut l.session, |e| match e {
+            ClientSessionEvent::Session(ClientEvent::SmEnabled { resumable }) => Some(resumable),
+            _ => None,
         })
         .await
         .unwrap_or(false);
@@ -200,17 +178,11 @@ async fn sm_resume_unknown(t: &Target, out: &mut Vec<Report>) {
             return Err("resumption not offered".to_owned());
         }
         l.session.abort().await;
-        let state = tokio::time::timeout(STEP, async {
-            while let Some(e) = l.session.next_event().await {
-                if let ClientSessionEvent::Resumable(s) = e {
-                    return Some(s);
-                }
-            }
-            None
+        let state = next_event(&mut l.session, |e| match e {
+            ClientSessionEvent::Resumable(s) => Some(s),
+            _ => None,
         })
         .await
-        .ok()
-        .flatten()
         .ok_or("no resumption state after the cut")?;
         let mut json = serde_json::to_value(&state).map_err(|e| e.to_string())?;
         json["id"] = serde_json::Value::from("probe-unknown-sm-id");
