@@ -83,6 +83,14 @@ pub struct Keepalive {
     /// How long a probed peer has to answer with anything before the
     /// stream is closed with `connection-timeout` (RFC 6120 §4.9.3.4).
     pub probe_timeout: Duration,
+    /// The most time from the machine's start to the end of negotiation
+    /// (bound or resumed), after which the stream is closed with
+    /// `connection-timeout`. Traffic does not extend it, so a peer that
+    /// trickles a byte now and then cannot hold an unauthenticated stream
+    /// (and the buffers it grew) open for ever; ejabberd's
+    /// `negotiation_timeout` and Prosody's `c2s_timeout` do the same.
+    /// `None`: no bound.
+    pub negotiation: Option<Duration>,
 }
 
 impl Default for Keepalive {
@@ -91,6 +99,7 @@ impl Default for Keepalive {
             whitespace: Some(Duration::from_secs(60)),
             idle: Some(Duration::from_secs(120)),
             probe_timeout: Duration::from_secs(30),
+            negotiation: Some(Duration::from_secs(60)),
         }
     }
 }
@@ -102,6 +111,7 @@ impl Keepalive {
             whitespace: None,
             idle: None,
             probe_timeout: Duration::from_secs(30),
+            negotiation: None,
         }
     }
 }
@@ -124,6 +134,18 @@ pub struct SmConfig {
     /// The most stanzas kept unacknowledged; past it `send` refuses
     /// (memory stays bounded when a peer never acknowledges).
     pub max_unacked: usize,
+    /// The most bytes kept unacknowledged, counted as the stanzas came in
+    /// from their senders ([`RoutedStanza`](crate::RoutedStanza)s a server
+    /// routes; a stanza built by the application itself counts nothing):
+    /// past it `send` refuses, so that one session holds a few megabytes
+    /// at most however large the stanzas routed to it, where
+    /// `max_unacked` stanzas of the largest size would be gigabytes.
+    pub max_unacked_bytes: usize,
+    /// How long an `<r/>` may go unanswered (no `<a/>` at all) before the
+    /// stream is closed with `connection-timeout`, as ejabberd's
+    /// `ack_timeout` does: a peer that reads but never acknowledges is
+    /// broken, and what it holds is resumable. `None`: no bound.
+    pub ack_timeout: Option<Duration>,
 }
 
 impl Default for SmConfig {
@@ -135,6 +157,8 @@ impl Default for SmConfig {
             ack_every: 5,
             ack_after: Some(Duration::from_secs(5)),
             max_unacked: 10_000,
+            max_unacked_bytes: 4 << 20,
+            ack_timeout: Some(Duration::from_secs(60)),
         }
     }
 }

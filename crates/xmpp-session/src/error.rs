@@ -45,8 +45,13 @@ pub enum Error {
     TlsRequired,
     /// Resource binding failed with this stanza error condition.
     BindFailed(DefinedCondition),
-    /// The peer stayed silent past the probe timeout; `connection-timeout`
-    /// was sent.
+    /// A timer ran out; `connection-timeout` was sent (RFC 6120
+    /// §4.9.3.4): the peer stayed silent past the probe timeout, did not
+    /// finish negotiating in time ([`Keepalive::negotiation`]), or left an
+    /// `<r/>` unanswered ([`SmConfig::ack_timeout`]).
+    ///
+    /// [`Keepalive::negotiation`]: crate::Keepalive::negotiation
+    /// [`SmConfig::ack_timeout`]: crate::SmConfig::ack_timeout
     Timeout,
     /// The transport ended without the stream being closed.
     ConnectionLost,
@@ -136,7 +141,7 @@ impl fmt::Display for Error {
             Self::NoMechanism => f.write_str("no offered mechanism is acceptable"),
             Self::TlsRequired => f.write_str("tls required by policy but not available"),
             Self::BindFailed(c) => write!(f, "resource binding failed: {c}"),
-            Self::Timeout => f.write_str("peer silent past the timeout"),
+            Self::Timeout => f.write_str("timed out (silence, negotiation or an unanswered <r/>)"),
             Self::ConnectionLost => f.write_str("connection lost"),
             Self::Closed => f.write_str("stream closed"),
             Self::WrongPhase(what) => write!(f, "not allowed now: {what}"),

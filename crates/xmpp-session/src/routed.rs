@@ -41,6 +41,12 @@ pub struct RoutedStanza {
     /// `stanza` was read from it and then only its `from` set, which
     /// [`write`](Self::write) stamps again.
     frame: Option<Box<Frame>>,
+    /// The bytes it came in as (the frame's length, kept or not), which
+    /// XEP-0198's queue counts ([`SmConfig::max_unacked_bytes`]); zero
+    /// for a stanza the application built.
+    ///
+    /// [`SmConfig::max_unacked_bytes`]: crate::SmConfig::max_unacked_bytes
+    weight: u32,
 }
 
 impl RoutedStanza {
@@ -54,9 +60,21 @@ impl RoutedStanza {
             && frame.namespace() == CLIENT_NS
             && frame.name() == stanza.kind()
             && stanza.header().from.is_some();
+        let weight = u32::try_from(frame.xml().len()).unwrap_or(u32::MAX);
         Self {
             stanza,
             frame: keep.then_some(frame),
+            weight,
+        }
+    }
+
+    /// A stanza read again from `bytes` of its serialized form (a
+    /// resumption state's queue), weighing as many.
+    pub(crate) fn reread(stanza: Stanza, bytes: usize) -> Self {
+        Self {
+            stanza,
+            frame: None,
+            weight: u32::try_from(bytes).unwrap_or(u32::MAX),
         }
     }
 
@@ -114,6 +132,7 @@ impl From<Stanza> for RoutedStanza {
         Self {
             stanza,
             frame: None,
+            weight: 0,
         }
     }
 }
@@ -141,8 +160,14 @@ pub(crate) trait Queued: From<Stanza> {
     fn stanza(&self) -> &Stanza;
     /// Into the typed stanza, for the application.
     fn into_stanza(self) -> Stanza;
+    /// The bytes it counts for in the queue's bound.
+    fn weight(&self) -> usize;
+    /// A stanza read again from `bytes` of its serialized form.
+    fn reread(stanza: Stanza, bytes: usize) -> Self;
 }
 
+/// A client's own stanzas weigh nothing: its application bounds what it
+/// sends.
 impl Queued for Stanza {
     fn stanza(&self) -> &Stanza {
         self
@@ -150,6 +175,14 @@ impl Queued for Stanza {
 
     fn into_stanza(self) -> Stanza {
         self
+    }
+
+    fn weight(&self) -> usize {
+        0
+    }
+
+    fn reread(stanza: Stanza, _: usize) -> Self {
+        stanza
     }
 }
 
@@ -160,5 +193,13 @@ impl Queued for RoutedStanza {
 
     fn into_stanza(self) -> Stanza {
         self.stanza
+    }
+
+    fn weight(&self) -> usize {
+        usize::try_from(self.weight).unwrap_or(usize::MAX)
+    }
+
+    fn reread(stanza: Stanza, bytes: usize) -> Self {
+        Self::reread(stanza, bytes)
     }
 }

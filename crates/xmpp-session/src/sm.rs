@@ -41,6 +41,13 @@ pub(crate) struct SmState<T = Stanza> {
     since_request: u32,
     /// When the oldest stanza not covered by an `<r/>` was sent.
     waiting_since: Option<Instant>,
+    /// The weights of the stanzas in `queue` ([`Queued::weight`]).
+    bytes: usize,
+    /// When the oldest `<r/>` no `<a/>` has answered went out, as the
+    /// first tick after it dated it ([`stamp`](Self::stamp)).
+    request_out: Option<Instant>,
+    /// An `<r/>` went out that no tick has dated yet.
+    request_undated: bool,
 }
 
 /// An `h` the peer claimed that covers stanzas never sent (XEP-0198 §4:
@@ -72,7 +79,42 @@ impl<T: Queued> SmState<T> {
             queue: VecDeque::new(),
             since_request: 0,
             waiting_since: None,
+            bytes: 0,
+            request_out: None,
+            request_undated: false,
         }
+    }
+
+    /// Whether the queue holds as many stanzas, or bytes, as `config`
+    /// allows (XEP-0198 leaves the bound to the implementation).
+    pub(crate) fn is_full(&self, config: &SmConfig) -> bool {
+        self.queue.len() >= config.max_unacked || self.bytes >= config.max_unacked_bytes
+    }
+
+    /// When an unanswered `<r/>` ends the stream ([`SmConfig::ack_timeout`]);
+    /// `now` (the machine's clock) while one waits to be dated, so that the
+    /// driver ticks at once.
+    pub(crate) fn ack_deadline(&self, config: &SmConfig, now: Instant) -> Option<Instant> {
+        let timeout = config.ack_timeout?;
+        if self.request_undated {
+            return Some(now);
+        }
+        Some(self.request_out? + timeout)
+    }
+
+    /// Dates an `<r/>` sent since the last tick. A machine learns the time
+    /// only from its ticks, and its clock may be a keepalive interval old
+    /// when it sends: dating the request then would end the stream early.
+    pub(crate) fn stamp(&mut self, now: Instant) {
+        if core::mem::take(&mut self.request_undated) {
+            self.request_out = Some(now);
+        }
+    }
+
+    /// Takes every queued stanza, oldest first.
+    pub(crate) fn take_queue(&mut self) -> VecDeque<T> {
+        self.bytes = 0;
+        core::mem::take(&mut self.queue)
     }
 
     /// Counts a received stanza as handled.
@@ -82,6 +124,7 @@ impl<T: Queued> SmState<T> {
 
     /// Queues a sent stanza; says whether an `<r/>` is due by count.
     pub(crate) fn sent(&mut self, stanza: T, now: Instant, config: &SmConfig) -> bool {
+        self.bytes = self.bytes.saturating_add(stanza.weight());
         self.queue.push_back(stanza);
         self.since_request = self.since_request.saturating_add(1);
         if self.waiting_since.is_none() {
@@ -94,6 +137,9 @@ impl<T: Queued> SmState<T> {
     pub(crate) fn requested(&mut self) {
         self.since_request = 0;
         self.waiting_since = None;
+        if self.request_out.is_none() {
+            self.request_undated = true;
+        }
     }
 
     /// When an `<r/>` is due by time.
@@ -115,7 +161,15 @@ impl<T: Queued> SmState<T> {
             return Err(too_high());
         }
         self.acked = h;
-        Ok(self.queue.drain(..n).map(Queued::into_stanza).collect())
+        self.request_out = None;
+        self.request_undated = false;
+        let acked: Vec<T> = self.queue.drain(..n).collect();
+        let weight = acked
+            .iter()
+            .map(Queued::weight)
+            .fold(0, usize::saturating_add);
+        self.bytes = self.bytes.saturating_sub(weight);
+        Ok(acked.into_iter().map(Queued::into_stanza).collect())
     }
 }
 
@@ -160,7 +214,13 @@ impl ResumptionState {
         sm.max = self.max;
         sm.inbound = self.inbound;
         sm.acked = self.acked;
-        sm.queue = self.unacked_stanzas().into_iter().map(T::from).collect();
+        for xml in &self.unacked {
+            if let Some(s) = read_stanza(xml) {
+                let s = T::reread(s, xml.len());
+                sm.bytes = sm.bytes.saturating_add(s.weight());
+                sm.queue.push_back(s);
+            }
+        }
         sm
     }
 
@@ -199,10 +259,14 @@ impl ResumptionState {
     pub fn unacked_stanzas(&self) -> Vec<Stanza> {
         self.unacked
             .iter()
-            .filter_map(|xml| Element::from_bytes(xml.as_bytes()).ok())
-            .filter_map(|e| Stanza::from_element(e).ok())
+            .filter_map(|xml| read_stanza(xml))
             .collect()
     }
+}
+
+/// A stanza of a resumption state's queue, read again.
+fn read_stanza(xml: &str) -> Option<Stanza> {
+    Stanza::from_element(Element::from_bytes(xml.as_bytes()).ok()?).ok()
 }
 
 #[cfg(test)]

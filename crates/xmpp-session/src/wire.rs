@@ -259,6 +259,9 @@ pub(crate) struct Clock {
     last_send: Instant,
     /// When the probe was sent, if one is out.
     probe: Option<Instant>,
+    /// When negotiation must be over ([`Keepalive::negotiation`]), until
+    /// it is.
+    negotiation: Option<Instant>,
 }
 
 /// What the clock says is due.
@@ -278,7 +281,14 @@ impl Clock {
             last_recv: now,
             last_send: now,
             probe: None,
+            negotiation: policy.negotiation.map(|d| now + d),
         }
+    }
+
+    /// Negotiation is over (bound or resumed): its deadline no longer
+    /// applies.
+    pub(crate) fn negotiated(&mut self) {
+        self.negotiation = None;
     }
 
     /// Moves to `now`, dating the traffic `wire` saw since the last tick,
@@ -291,6 +301,9 @@ impl Clock {
         }
         if core::mem::take(&mut wire.sent) {
             self.last_send = self.now;
+        }
+        if self.negotiation.is_some_and(|t| self.now >= t) {
+            return Due::TimedOut;
         }
         if let Some(sent) = self.probe {
             if self.now >= sent + self.policy.probe_timeout {
@@ -330,10 +343,7 @@ impl Clock {
             Transport::Tcp => self.policy.whitespace.map(|ws| self.last_send + ws),
             Transport::WebSocket => None,
         };
-        match (silence, ws) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        earliest(earliest(silence, ws), self.negotiation)
     }
 }
 
@@ -412,6 +422,7 @@ mod tests {
             whitespace: Some(Duration::from_secs(10)),
             idle: Some(Duration::from_secs(30)),
             probe_timeout: Duration::from_secs(5),
+            negotiation: None,
         };
         let mut wire = Wire::new(Transport::Tcp, Limits::default());
         let mut c = Clock::new(Instant::from_millis(0), policy);
@@ -449,6 +460,38 @@ mod tests {
         assert_eq!(
             c.tick(Instant::from_millis(55_000), &mut wire),
             Due::TimedOut
+        );
+    }
+
+    #[test]
+    fn traffic_does_not_extend_negotiation() {
+        let policy = Keepalive {
+            negotiation: Some(Duration::from_secs(60)),
+            ..Keepalive::default()
+        };
+        let mut wire = Wire::new(Transport::Tcp, Limits::default());
+        let mut c = Clock::new(Instant::from_millis(0), policy);
+        for t in (10_000..60_000).step_by(10_000) {
+            wire.feed(b" ");
+            wire.send_whitespace();
+            assert_ne!(c.tick(Instant::from_millis(t), &mut wire), Due::TimedOut);
+        }
+        assert_eq!(
+            c.next_deadline(Transport::Tcp),
+            Some(Instant::from_millis(60_000))
+        );
+        wire.feed(b" ");
+        assert_eq!(
+            c.tick(Instant::from_millis(60_000), &mut wire),
+            Due::TimedOut
+        );
+        // Once negotiated, only silence counts.
+        let mut c = Clock::new(Instant::from_millis(0), policy);
+        c.negotiated();
+        wire.feed(b" ");
+        assert_eq!(
+            c.tick(Instant::from_millis(60_000), &mut wire),
+            Due::Whitespace
         );
     }
 }

@@ -297,10 +297,12 @@ impl Client {
         if matches!(self.phase, Phase::Closed | Phase::AwaitTls) || self.failed.is_some() {
             return None;
         }
-        let sm = self
-            .sm
-            .as_ref()
-            .and_then(|sm| sm.request_deadline(&self.config.sm));
+        let sm = self.sm.as_ref().and_then(|sm| {
+            earliest(
+                sm.request_deadline(&self.config.sm),
+                sm.ack_deadline(&self.config.sm, self.clock.now),
+            )
+        });
         earliest(self.clock.next_deadline(self.config.transport), sm)
     }
 
@@ -315,6 +317,15 @@ impl Client {
             Due::Probe => self.probe(),
             Due::Whitespace => self.wire.send_whitespace(),
             Due::Nothing => {}
+        }
+        let now = self.clock.now;
+        let unanswered = self.sm.as_mut().is_some_and(|sm| {
+            sm.stamp(now);
+            sm.ack_deadline(&self.config.sm, now)
+                .is_some_and(|t| t <= now)
+        });
+        if unanswered {
+            return self.fail(Error::Timeout);
         }
         let due = self
             .sm
@@ -347,7 +358,7 @@ impl Client {
         if self
             .sm
             .as_ref()
-            .is_some_and(|sm| sm.queue.len() >= self.config.sm.max_unacked)
+            .is_some_and(|sm| sm.is_full(&self.config.sm))
         {
             return Err(Error::QueueFull);
         }

@@ -71,6 +71,7 @@ impl Client {
                 if !acked.is_empty() {
                     self.events.push_back(ClientEvent::Acked(acked));
                 }
+                self.clock.negotiated();
                 self.events.push_back(ClientEvent::Resumed { jid, resent });
                 Ok(())
             }
@@ -173,6 +174,7 @@ impl Client {
             self.sm_counting = false;
         }
         if let Some(jid) = self.jid.clone() {
+            self.clock.negotiated();
             self.events.push_back(ClientEvent::Bound { jid });
         }
     }

@@ -404,6 +404,7 @@ impl Client {
                         if !acked.is_empty() {
                             self.events.push_back(ClientEvent::Acked(acked));
                         }
+                        self.clock.negotiated();
                         self.events.push_back(ClientEvent::Resumed { jid, resent });
                         resumed = true;
                     }
@@ -425,6 +426,7 @@ impl Client {
                         )
                     })?;
                     self.jid = Some(jid.clone());
+                    self.clock.negotiated();
                     self.events.push_back(ClientEvent::Bound { jid });
                     let results = Bound::from_element(ext)
                         .map(|b| b.results)

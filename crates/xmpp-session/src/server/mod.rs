@@ -312,10 +312,12 @@ impl Server {
         if matches!(self.phase, Phase::Closed | Phase::AwaitTls) || self.failed.is_some() {
             return None;
         }
-        let sm = self
-            .sm
-            .as_ref()
-            .and_then(|sm| sm.request_deadline(&self.config.sm));
+        let sm = self.sm.as_ref().and_then(|sm| {
+            earliest(
+                sm.request_deadline(&self.config.sm),
+                sm.ack_deadline(&self.config.sm, self.clock.now),
+            )
+        });
         earliest(self.clock.next_deadline(self.config.transport), sm)
     }
 
@@ -331,6 +333,15 @@ impl Server {
             Due::Probe => self.probe(),
             Due::Whitespace => self.wire.send_whitespace(),
             Due::Nothing => {}
+        }
+        let now = self.clock.now;
+        let unanswered = self.sm.as_mut().is_some_and(|sm| {
+            sm.stamp(now);
+            sm.ack_deadline(&self.config.sm, now)
+                .is_some_and(|t| t <= now)
+        });
+        if unanswered {
+            return self.fail(Error::Timeout);
         }
         let due = self
             .sm
@@ -383,6 +394,7 @@ impl Server {
         self.jid = Some(jid.clone());
         match core::mem::replace(&mut self.phase, Phase::Ready) {
             Phase::AwaitBind { request } => {
+                self.clock.negotiated();
                 self.events
                     .push_back(ServerEvent::Bound { jid: jid.clone() });
                 let result = request.make_result(Some(Bind::Result(jid.clone()).to_element()));
@@ -471,6 +483,7 @@ impl Server {
         if !acked.is_empty() {
             self.events.push_back(ServerEvent::Acked(acked));
         }
+        self.clock.negotiated();
         self.events.push_back(ServerEvent::Resumed {
             jid: jid.clone(),
             resent,
@@ -809,8 +822,11 @@ impl Server {
             if let Some(sm) = &mut self.sm {
                 sm.id = None;
                 if !sm.queue.is_empty() {
-                    let undelivered: Vec<Stanza> =
-                        sm.queue.drain(..).map(RoutedStanza::into_stanza).collect();
+                    let undelivered: Vec<Stanza> = sm
+                        .take_queue()
+                        .into_iter()
+                        .map(RoutedStanza::into_stanza)
+                        .collect();
                     self.events.push_back(ServerEvent::Undelivered(undelivered));
                 }
             }

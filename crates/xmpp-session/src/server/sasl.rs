@@ -355,6 +355,7 @@ impl Server {
         };
         self.wire.send_element(&success.to_element());
         if let (Some(jid), false) = (&self.jid, pending.resumed) {
+            self.clock.negotiated();
             self.events
                 .push_back(ServerEvent::Bound { jid: jid.clone() });
         }

@@ -149,7 +149,7 @@ impl Server {
     pub(super) fn queue_full(&self) -> bool {
         self.sm
             .as_ref()
-            .is_some_and(|sm| sm.queue.len() >= self.config.sm.max_unacked)
+            .is_some_and(|sm| sm.is_full(&self.config.sm))
     }
 
     pub(super) fn send_counted(&mut self, stanza: RoutedStanza) -> Result<(), Error> {

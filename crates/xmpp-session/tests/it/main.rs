@@ -916,3 +916,56 @@ fn a_mechanism_refused_by_policy_names_why() {
         assert!(out.contains("<invalid-mechanism/></failure>"), "{out}");
     }
 }
+
+/// `Keepalive::negotiation`: a client that opens a stream and then
+/// trickles white space, never authenticating, is closed with
+/// `connection-timeout` when the bound runs out, however often it sends.
+#[test]
+fn a_stream_that_never_negotiates_is_closed_however_it_trickles() {
+    use xmpp_session::{Instant, Seed, Server};
+    let config = server().tls(TlsPolicy::Off).allow_plain_unencrypted(true);
+    let mut s = Server::new(config, Seed::new([9; 32]), Instant::from_millis(0));
+    s.handle_input(
+        b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' \
+          to='example.com' version='1.0'>",
+    )
+    .expect("header");
+    while s.poll_transmit().is_some() {}
+    for t in (5_000..60_000).step_by(5_000) {
+        s.handle_input(b" ").expect("white space");
+        s.handle_timeout(Instant::from_millis(t)).expect("in time");
+        while s.poll_transmit().is_some() {}
+    }
+    assert_eq!(s.poll_timeout(), Some(Instant::from_millis(60_000)));
+    s.handle_input(b" ").expect("white space");
+    assert_eq!(
+        s.handle_timeout(Instant::from_millis(60_000)),
+        Err(Error::Timeout)
+    );
+    let mut out = Vec::new();
+    while let Some(t) = s.poll_transmit() {
+        out.extend(t);
+    }
+    let out = String::from_utf8(out).expect("utf-8");
+    assert!(out.contains("<connection-timeout"), "{out}");
+    assert!(s.is_closed());
+}
+
+/// Once bound, the negotiation bound no longer applies: only silence does.
+#[test]
+fn a_bound_stream_outlives_the_negotiation_bound() {
+    let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server());
+    pair.drive();
+    assert!(pair.bound_jid().is_some());
+    for _ in 0..20 {
+        pair.now = xmpp_session::Instant::from_millis(pair.now.as_millis() + 10_000);
+        pair.client
+            .handle_timeout(pair.now)
+            .expect("client in time");
+        pair.server
+            .handle_timeout(pair.now)
+            .expect("server in time");
+        pair.drive();
+    }
+    assert!(!pair.client.is_closed() && !pair.server.is_closed());
+}

@@ -521,3 +521,98 @@ fn enable_before_binding_fails_and_the_stream_goes_on() {
             .any(|e| matches!(e, ServerEvent::BindRequest { .. }))
     );
 }
+
+/// `max_unacked_bytes`: the server's queue is bounded by the bytes the
+/// routed stanzas came in as, not only by their count.
+#[test]
+fn unacknowledged_bytes_bound_the_queue() {
+    let mut sm = SmConfig::default();
+    sm.max_unacked_bytes = 3_000;
+    sm.ack_every = u32::MAX;
+    sm.ack_after = None;
+    let mut pair = Pair::new(
+        Pair::client_config("juliet", PASSWORD),
+        Pair::server_config().sm(sm),
+    );
+    pair.drive();
+    let jid = pair.bound_jid().expect("bound");
+    // A 1,000-byte body, read by the server as its client sent it.
+    let big = "x".repeat(1_000);
+    pair.client
+        .send(Stanza::Message(Message::chat(
+            StanzaNs::Client,
+            Jid::new(&jid).expect("jid"),
+            &big,
+        )))
+        .expect("send");
+    pair.drive();
+    let routed = pair
+        .server_events
+        .drain(..)
+        .find_map(|e| match e {
+            ServerEvent::Stanza(s) => Some(s),
+            _ => None,
+        })
+        .expect("the server read it");
+    // Three of them fill 3,000 bytes; a small one built by the
+    // application weighs nothing, so it is refused too only for the bytes.
+    for _ in 0..3 {
+        assert_eq!(pair.server.can_send(), Ok(()));
+        pair.server.send(routed.clone()).expect("send");
+    }
+    assert_eq!(pair.server.can_send(), Err(Error::QueueFull));
+    assert_eq!(pair.server.send(msg(&jid, 0)), Err(Error::QueueFull));
+    // An acknowledgement gives the bytes back.
+    pair.server.request_ack();
+    pair.drive();
+    assert_eq!(pair.server.can_send(), Ok(()));
+}
+
+/// `ack_timeout`: an `<r/>` that no `<a/>` answers ends the stream with
+/// `connection-timeout`, resumable, while traffic goes on; an answer in
+/// time keeps it.
+#[test]
+fn an_unanswered_request_times_the_stream_out() {
+    let mut sm = SmConfig::default();
+    sm.ack_timeout = Some(std::time::Duration::from_secs(60));
+    let mut pair = Pair::new(
+        Pair::client_config("juliet", PASSWORD),
+        Pair::server_config().sm(sm),
+    );
+    pair.drive();
+    let start = pair.now.as_millis();
+    let at = |s: u64| xmpp_session::Instant::from_millis(start + s * 1_000);
+    // Answered: nothing happens.
+    pair.server.request_ack();
+    pair.drive();
+    pair.server
+        .handle_timeout(at(61))
+        .expect("answered in time");
+    // Unanswered (the client's input is dropped), while the client keeps
+    // sending white space. The machine's clock says 61 s when the request
+    // goes out at 100 s: it asks for a tick at once and dates the request
+    // then, never earlier.
+    pair.server.request_ack();
+    while pair.server.poll_transmit().is_some() {}
+    assert_eq!(pair.server.poll_timeout(), Some(at(61)));
+    pair.server.handle_timeout(at(100)).expect("dated");
+    pair.server.handle_input(b" ").expect("white space");
+    pair.server.handle_timeout(at(159)).expect("not yet");
+    assert_eq!(pair.server.poll_timeout(), Some(at(160)));
+    assert_eq!(pair.server.handle_timeout(at(160)), Err(Error::Timeout));
+    let mut out = Vec::new();
+    while let Some(t) = pair.server.poll_transmit() {
+        out.extend(t);
+    }
+    assert!(
+        String::from_utf8_lossy(&out).contains("<connection-timeout"),
+        "{out:?}"
+    );
+    let mut closed = None;
+    while let Some(e) = pair.server.poll_event() {
+        if let ServerEvent::Closed { resumable } = e {
+            closed = Some(resumable);
+        }
+    }
+    assert_eq!(closed, Some(true), "its stanzas stay resumable");
+}
