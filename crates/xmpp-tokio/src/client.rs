@@ -31,6 +31,13 @@ pub struct ConnectOptions {
     /// `/xmpp-websocket`, instead of plain TCP. The configuration's
     /// transport must be WebSocket.
     pub websocket_path: Option<String>,
+    /// How long the TCP connection, the WebSocket upgrade and the TLS
+    /// handshake may each take ([`DEFAULT_HANDSHAKE_TIMEOUT`]): a server
+    /// that stalls in one of them cannot hold the client for ever (the
+    /// machine's timers do not run meanwhile).
+    ///
+    /// [`DEFAULT_HANDSHAKE_TIMEOUT`]: crate::DEFAULT_HANDSHAKE_TIMEOUT
+    pub handshake_timeout: core::time::Duration,
 }
 
 impl ConnectOptions {
@@ -41,7 +48,15 @@ impl ConnectOptions {
             server: server.into(),
             trust,
             websocket_path: None,
+            handshake_timeout: crate::DEFAULT_HANDSHAKE_TIMEOUT,
         }
+    }
+
+    /// Bounds each handshake ([`handshake_timeout`](Self::handshake_timeout)).
+    #[must_use]
+    pub fn handshake_timeout(mut self, timeout: core::time::Duration) -> Self {
+        self.handshake_timeout = timeout;
+        self
     }
 
     /// Connects over WebSocket to `path`.
@@ -135,7 +150,8 @@ impl ClientSession {
 
 /// Connects and starts the client's task.
 pub async fn connect(options: ConnectOptions) -> io::Result<ClientSession> {
-    let tcp = TcpStream::connect(&options.server).await?;
+    let within = options.handshake_timeout;
+    let tcp = in_time(within, TcpStream::connect(&options.server)).await?;
     let _ = tcp.set_nodelay(true);
     let tls_config = client_config(&options.trust)?;
     let domain = options.config.jid.domainpart().to_owned();
@@ -149,9 +165,13 @@ pub async fn connect(options: ConnectOptions) -> io::Result<ClientSession> {
             request
                 .headers_mut()
                 .insert("sec-websocket-protocol", HeaderValue::from_static("xmpp"));
-            let (ws, _) = tokio_tungstenite::client_async(request, tcp)
-                .await
-                .map_err(io::Error::other)?;
+            let config = crate::server::websocket_config(options.config.limits.max_element_bytes);
+            let (ws, _) = in_time(within, async {
+                tokio_tungstenite::client_async_with_config(request, tcp, Some(config))
+                    .await
+                    .map_err(io::Error::other)
+            })
+            .await?;
             Io::WebSocket(Box::new(ws))
         }
         None => Io::Tcp(tcp),
@@ -162,11 +182,29 @@ pub async fn connect(options: ConnectOptions) -> io::Result<ClientSession> {
     tokio::spawn(drive(
         io,
         Box::new(machine),
-        (tls_config, name),
+        (tls_config, name, within),
         event_tx,
         command_rx,
     ));
     Ok(ClientSession { events, commands })
+}
+
+/// `future`'s output, or a `TimedOut` error when it takes longer than
+/// `within`.
+async fn in_time<T, E>(
+    within: core::time::Duration,
+    future: impl Future<Output = Result<T, E>>,
+) -> io::Result<T>
+where
+    io::Error: From<E>,
+{
+    match tokio::time::timeout(within, future).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the handshake took too long",
+        )),
+    }
 }
 
 /// Applies a command; a stanza the machine would refuse comes back.
@@ -196,7 +234,11 @@ fn apply(machine: &mut Client, io: &mut Io, command: Command) -> Option<Stanza> 
 async fn drive(
     mut io: Io,
     mut machine: Box<Client>,
-    (tls_config, name): (Arc<rustls::ClientConfig>, ServerName<'static>),
+    (tls_config, name, within): (
+        Arc<rustls::ClientConfig>,
+        ServerName<'static>,
+        core::time::Duration,
+    ),
     events: queue::Sender<Box<Event>>,
     mut commands: queue::Receiver<Command>,
 ) {
@@ -219,9 +261,12 @@ async fn drive(
         }
         if let Some(clean) = start_tls {
             let info = if clean {
-                Box::pin(io.connect_tls(Arc::clone(&tls_config), name.clone()))
-                    .await
-                    .ok()
+                Box::pin(in_time(
+                    within,
+                    io.connect_tls(Arc::clone(&tls_config), name.clone()),
+                ))
+                .await
+                .ok()
             } else {
                 None
             };

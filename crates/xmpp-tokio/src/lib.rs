@@ -75,6 +75,7 @@
 )]
 
 mod client;
+mod gate;
 mod io;
 mod queue;
 mod server;
@@ -82,7 +83,7 @@ mod tls;
 
 pub use client::{ClientSession, ConnectOptions, Event as ClientSessionEvent, connect};
 pub use server::{
-    DEFAULT_WRITE_STALL, Direction, Event as ServerSessionEvent, Listener, ListenerKind,
-    ServerSession, SessionSender, Tap, WEBSOCKET_PATH,
+    DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_WRITE_STALL, Direction, Event as ServerSessionEvent,
+    Listener, ListenerKind, ServerSession, SessionSender, Tap, WEBSOCKET_PATH,
 };
 pub use tls::{CertSource, ServerTls, Trust, client_config as tls_client_config};

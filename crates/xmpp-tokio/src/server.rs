@@ -90,8 +90,23 @@ const QUIET: core::time::Duration = core::time::Duration::from_secs(1);
 /// connection counts as lost ([`Listener::with_write_stall`]).
 pub const DEFAULT_WRITE_STALL: core::time::Duration = core::time::Duration::from_secs(10);
 
+/// How long a TLS handshake or a WebSocket upgrade may take
+/// ([`Listener::with_handshake_timeout`]).
+pub const DEFAULT_HANDSHAKE_TIMEOUT: core::time::Duration = core::time::Duration::from_secs(30);
+
 /// Commands queued per session before `send` reports it full.
 const COMMAND_QUEUE: usize = 256;
+
+/// How much of one read the machine takes at a time while the
+/// application keeps up: the events one slice gives are what a driver
+/// holds at most for an application that does not (a read of 16 KiB of
+/// tiny stanzas is about 1,600 events, near a megabyte).
+const FEED_SLICE: usize = 2048;
+
+/// How long `accept` waits after an error that is not one connection's
+/// (out of file descriptors, say) before it reports it, so that a caller
+/// looping on `accept` does not spin while the condition lasts.
+const ACCEPT_BACKOFF: core::time::Duration = core::time::Duration::from_millis(100);
 
 /// Events queued for the application before the driver holds them (and
 /// stops reading).
@@ -141,6 +156,8 @@ pub struct Listener {
     tls: Option<ServerTls>,
     tap: Option<Tap>,
     write_stall: core::time::Duration,
+    handshake_timeout: core::time::Duration,
+    gate: Option<crate::gate::Gate>,
 }
 
 impl Listener {
@@ -179,7 +196,41 @@ impl Listener {
             tls,
             tap: None,
             write_stall: DEFAULT_WRITE_STALL,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            gate: None,
         })
+    }
+
+    /// How long a TLS handshake (STARTTLS or direct TLS) or a WebSocket
+    /// upgrade may take ([`DEFAULT_HANDSHAKE_TIMEOUT`]); a connection whose
+    /// handshake is not over by then is closed. The machine's own timers
+    /// ([`Keepalive`](xmpp_session::Keepalive)) do not run meanwhile.
+    #[must_use]
+    pub fn with_handshake_timeout(mut self, timeout: core::time::Duration) -> Self {
+        self.handshake_timeout = timeout;
+        self
+    }
+
+    /// At most `total` connections of this listener at once, and at most
+    /// `per_address` from one IP address (`None`: no bound on that). A
+    /// connection past either bound is closed as soon as it is accepted,
+    /// before anything is read from it or allocated for it. No bound by
+    /// default.
+    #[must_use]
+    pub fn with_max_connections(
+        mut self,
+        total: Option<usize>,
+        per_address: Option<usize>,
+    ) -> Self {
+        self.gate = (total.is_some() || per_address.is_some())
+            .then(|| crate::gate::Gate::new(total, per_address));
+        self
+    }
+
+    /// The connections this listener holds now (counted only when
+    /// [`with_max_connections`](Self::with_max_connections) set a bound).
+    pub fn connections(&self) -> Option<usize> {
+        self.gate.as_ref().map(crate::gate::Gate::open)
     }
 
     /// How long a write to a client may make no progress before its
@@ -211,21 +262,36 @@ impl Listener {
         self.kind
     }
 
-    /// The next connection, its driver started. A WebSocket handshake that
-    /// fails (wrong path, no `xmpp` subprotocol) is an error for that
-    /// connection only: call `accept` again.
+    /// The next connection, its driver started. The WebSocket upgrade
+    /// runs in the connection's own task, under the handshake timeout: a
+    /// client that never finishes it holds up nobody else, and one that
+    /// fails it (wrong path, no `xmpp` subprotocol) gives a session that
+    /// ends at once with [`ServerEvent::Closed`]. A failed `accept` of one
+    /// connection (reset before it was taken) is skipped; any other error
+    /// is returned after a short pause, so that a loop calling `accept`
+    /// again does not spin while, say, the process is out of file
+    /// descriptors.
     pub async fn accept(&self) -> io::Result<ServerSession> {
-        let (tcp, peer) = self.inner.accept().await?;
-        let _ = tcp.set_nodelay(true);
-        let io = match self.kind {
-            ListenerKind::WebSocket => {
-                let ws = tokio_tungstenite::accept_hdr_async(tcp, websocket_handshake)
-                    .await
-                    .map_err(io::Error::other)?;
-                Io::WebSocket(Box::new(ws))
-            }
-            _ => Io::Tcp(tcp),
+        let (tcp, peer, permit) = loop {
+            let (tcp, peer) = match self.inner.accept().await {
+                Ok(accepted) => accepted,
+                Err(e) if one_connection(&e) => continue,
+                Err(e) => {
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    return Err(e);
+                }
+            };
+            let permit = match &self.gate {
+                Some(gate) => match gate.admit(peer.ip()) {
+                    Some(permit) => Some(permit),
+                    // Closed at once: nothing read, nothing kept.
+                    None => continue,
+                },
+                None => None,
+            };
+            break (tcp, peer, permit);
         };
+        let _ = tcp.set_nodelay(true);
         let machine = Server::new(
             std::sync::Arc::clone(&self.config),
             seed()?,
@@ -233,23 +299,92 @@ impl Listener {
         );
         let (event_tx, events) = queue::channel(EVENT_QUEUE);
         let (commands, command_rx) = queue::channel(COMMAND_QUEUE);
-        let tls = self.tls.clone();
         let tap = self.tap.clone().map(|t| Box::new((t, peer, self.kind)));
-        let settings = (tls, self.write_stall);
-        tokio::spawn(drive(
-            io,
-            Box::new(machine),
-            settings,
-            tap,
-            event_tx,
-            command_rx,
-        ));
+        let settings = Settings {
+            tls: self.tls.clone(),
+            write_stall: self.write_stall,
+            handshake_timeout: self.handshake_timeout,
+            _permit: permit,
+        };
+        let machine = Box::new(machine);
+        if self.kind == ListenerKind::WebSocket {
+            let config = websocket_config(self.config.limits.max_element_bytes);
+            let handshake = self.handshake_timeout;
+            tokio::spawn(async move {
+                // Boxed: the upgrade's state is not part of the task for
+                // the connection's whole life.
+                let upgrade = Box::pin(tokio::time::timeout(
+                    handshake,
+                    tokio_tungstenite::accept_hdr_async_with_config(
+                        tcp,
+                        websocket_handshake,
+                        Some(config),
+                    ),
+                ))
+                .await;
+                let io = match upgrade {
+                    Ok(Ok(ws)) => Io::WebSocket(Box::new(ws)),
+                    // The machine sees the connection end before its
+                    // stream began.
+                    _ => Io::Gone,
+                };
+                drive(io, machine, settings, tap, event_tx, command_rx).await;
+            });
+        } else {
+            tokio::spawn(drive(
+                Io::Tcp(tcp),
+                machine,
+                settings,
+                tap,
+                event_tx,
+                command_rx,
+            ));
+        }
         Ok(ServerSession {
             events,
             sender: SessionSender { commands },
             peer,
             kind: self.kind,
         })
+    }
+}
+
+/// Whether `accept` failed for one connection only (it was reset or
+/// aborted before it was taken), which the next `accept` does not repeat.
+fn one_connection(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::Interrupted
+    )
+}
+
+/// What a session's driver needs besides its transport and machine.
+struct Settings {
+    tls: Option<ServerTls>,
+    write_stall: core::time::Duration,
+    handshake_timeout: core::time::Duration,
+    /// The connection's place under [`Listener::with_max_connections`],
+    /// given back when the driver ends.
+    _permit: Option<crate::gate::Permit>,
+}
+
+/// tungstenite's limits for a listener whose elements are at most
+/// `max_element` bytes: RFC 7395 §3.3.3 puts one element in a message, so
+/// no message (or frame) needs to be larger, where tungstenite's own
+/// defaults buffer up to 64 MiB per connection before the machine sees a
+/// byte.
+pub(crate) fn websocket_config(
+    max_element: usize,
+) -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    // Room for white space around the element.
+    let max = max_element.saturating_add(1024);
+    tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+        max_message_size: Some(max),
+        max_frame_size: Some(max),
+        ..Default::default()
     }
 }
 
@@ -487,12 +622,17 @@ fn apply(machine: &mut Server, command: Command) -> Option<Stanza> {
 async fn drive(
     mut io: Io,
     mut machine: Box<Server>,
-    (tls, write_stall): (Option<ServerTls>, core::time::Duration),
+    settings: Settings,
     tap: Option<Box<(Tap, SocketAddr, ListenerKind)>>,
     events: queue::Sender<Box<Event>>,
     mut commands: queue::Receiver<Command>,
 ) {
+    let write_stall = settings.write_stall;
     let mut events = Outbox::new(events);
+    // The part of the last read the machine has not taken yet (TCP and
+    // TLS only: a WebSocket message is one element, taken whole).
+    let mut unfed: Vec<u8> = Vec::new();
+    let mut fed = 0;
     let epoch = Epoch::start();
     let mut app_gone = false;
     let mut reported = false;
@@ -536,8 +676,15 @@ async fn drive(
         if let Some(clean) = start_tls {
             // A client that sends TLS records before <proceed/> breaks
             // RFC 6120 §5.4.3.3; such bytes are not replayed into TLS.
-            let info = match (&tls, clean) {
-                (Some(t), true) => Box::pin(io.accept_tls(t)).await.ok(),
+            let clean = clean && fed >= unfed.len();
+            let info = match (&settings.tls, clean) {
+                (Some(t), true) => Box::pin(tokio::time::timeout(
+                    settings.handshake_timeout,
+                    io.accept_tls(t),
+                ))
+                .await
+                .ok()
+                .and_then(Result::ok),
                 _ => None,
             };
             match info {
@@ -570,16 +717,41 @@ async fn drive(
                 .await;
             return;
         }
+        // The rest of the last read, a slice at a time while the
+        // application takes the events (while it does not, the select
+        // below still applies commands and timers, and reads nothing).
+        if fed < unfed.len() && !events.is_blocked() {
+            let end = unfed.len().min(fed + FEED_SLICE);
+            if let Some(slice) = unfed.get(fed..end) {
+                if let Err(e) = machine.handle_input(slice) {
+                    if !reported && e.is_fatal() {
+                        reported = true;
+                        events.push(Event::Failed(e));
+                    }
+                }
+            }
+            fed = end;
+            if fed >= unfed.len() {
+                unfed = Vec::new();
+                fed = 0;
+            }
+            continue;
+        }
         let deadline = machine.poll_timeout();
         let sleep = epoch.sleep_until(match (deadline, shrink_at) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         });
         tokio::select! {
-            read = io.read(), if !events.is_blocked() => match read {
+            read = io.read(), if !events.is_blocked() && fed >= unfed.len() => match read {
                 Ok(Read::Data(bytes)) => {
                     trace(Direction::In, &bytes);
                     shrink_at = Some(epoch.now() + QUIET);
+                    if bytes.len() > FEED_SLICE && !matches!(io, Io::WebSocket(_)) {
+                        unfed = bytes;
+                        fed = 0;
+                        continue;
+                    }
                     if let Err(e) = machine.handle_input(&bytes) {
                         if !reported && e.is_fatal() {
                             reported = true;

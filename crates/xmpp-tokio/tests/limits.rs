@@ -1,0 +1,327 @@
+//! The bounds a listener keeps against hostile clients, on 127.0.0.1: a
+//! stalled handshake (TLS or WebSocket) is closed and holds up nobody
+//! else, connections past the configured bounds are closed at once, a
+//! WebSocket message larger than an element is refused before it is
+//! buffered, and a burst of stanzas in one read is taken a slice at a
+//! time yet arrives whole and in order.
+
+#![allow(
+    clippy::std_instead_of_alloc,
+    clippy::std_instead_of_core,
+    reason = "integration tests run with std"
+)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+use xmpp_jid::BareJid;
+use xmpp_sasl::{Credentials, CredentialsRequest, Hash, Prep, ServerSecret, StoredCredentials};
+use xmpp_session::{
+    Client, ClientConfig, ClientEvent, Instant, Seed, ServerConfig, ServerEvent, SmConfig,
+    TlsPolicy,
+};
+use xmpp_stanza::Stanza;
+use xmpp_tokio::{Listener, ListenerKind, ServerSessionEvent, ServerTls, WEBSOCKET_PATH};
+
+const DOMAIN: &str = "example.com";
+const HEADER: &[u8] = b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
+    xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>";
+
+fn config() -> ServerConfig {
+    let secret = ServerSecret::new([9; 32])
+        .and_then(|s| s.accounts(Hash::Sha256, 16, 4096))
+        .expect("secret");
+    ServerConfig::new(DOMAIN, secret)
+        .tls(TlsPolicy::Off)
+        .allow_plain_unencrypted(true)
+}
+
+async fn bind(kind: ListenerKind, tls: Option<ServerTls>) -> Listener {
+    Listener::bind("127.0.0.1:0".parse().expect("addr"), kind, config(), tls)
+        .await
+        .expect("bind")
+}
+
+/// Juliet's keys (password `r0m30`); nobody else exists.
+fn credentials(request: &CredentialsRequest) -> Credentials {
+    if request.authcid.as_deref() != Some("juliet") {
+        return Credentials::UnknownUser;
+    }
+    let hash = request.mechanism.scram_hash().unwrap_or(Hash::Sha256);
+    Credentials::Scram(
+        StoredCredentials::from_password(hash, Prep::SaslPrep, "r0m30", b"sixteen byte slt", 4096)
+            .expect("keys"),
+    )
+}
+
+/// Serves every session of `listener`: juliet logs in and binds; the
+/// bodies of the messages she sends go to `bodies`.
+fn serve(listener: Listener, bodies: Option<tokio::sync::mpsc::UnboundedSender<String>>) {
+    tokio::spawn(async move {
+        loop {
+            let Ok(mut session) = listener.accept().await else {
+                continue;
+            };
+            let bodies = bodies.clone();
+            tokio::spawn(async move {
+                while let Some(event) = session.next_event().await {
+                    let ServerSessionEvent::Session(event) = event else {
+                        continue;
+                    };
+                    match event {
+                        ServerEvent::CredentialsRequest { request, .. } => {
+                            session.provide_credentials(credentials(&request));
+                        }
+                        ServerEvent::BindRequest { suggested, .. } => {
+                            session.accept_bind(&suggested);
+                        }
+                        ServerEvent::TokenRequest { .. } => {
+                            session.decline_token();
+                        }
+                        ServerEvent::Bound { .. } => {
+                            // A slow application: the burst's events
+                            // pile up meanwhile.
+                            tokio::time::sleep(Duration::from_millis(200)).await;
+                        }
+                        ServerEvent::Stanza(s) => {
+                            if let (Some(tx), Stanza::Message(m)) = (&bodies, s.stanza()) {
+                                let _ = tx.send(m.body(None).unwrap_or_default().into_owned());
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            });
+        }
+    });
+}
+
+/// Whether the server closes `tcp` within `within` (an end or a reset,
+/// after whatever it wrote).
+async fn closed_within(tcp: &mut TcpStream, within: Duration) -> bool {
+    let mut buf = [0u8; 4096];
+    tokio::time::timeout(within, async {
+        loop {
+            match tcp.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+/// A stream header in, a stream header back: the session is served.
+async fn served(addr: SocketAddr) -> bool {
+    let Ok(mut tcp) = TcpStream::connect(addr).await else {
+        return false;
+    };
+    if tcp.write_all(HEADER).await.is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 4096];
+    matches!(
+        tokio::time::timeout(Duration::from_secs(5), tcp.read(&mut buf)).await,
+        Ok(Ok(n)) if n > 0
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_websocket_upgrade_holds_up_nobody_and_is_closed() {
+    let listener = bind(ListenerKind::WebSocket, None)
+        .await
+        .with_handshake_timeout(Duration::from_millis(500));
+    let addr = listener.local_addr().expect("addr");
+    serve(listener, None);
+    // Connected, and not a byte of the upgrade.
+    let mut silent = TcpStream::connect(addr).await.expect("tcp");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // Another client upgrades at once all the same.
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
+            "ws://{addr}{WEBSOCKET_PATH}"
+        ))
+        .expect("request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        tokio_tungstenite::tungstenite::http::HeaderValue::from_static("xmpp"),
+    );
+    let tcp = TcpStream::connect(addr).await.expect("tcp");
+    let upgraded = tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio_tungstenite::client_async(request, tcp),
+    )
+    .await;
+    assert!(
+        matches!(upgraded, Ok(Ok(_))),
+        "the second client's upgrade waited on the first"
+    );
+    assert!(
+        closed_within(&mut silent, Duration::from_secs(5)).await,
+        "the silent connection is closed after the handshake timeout"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_tls_handshake_is_closed() {
+    let tls = ServerTls::self_signed(DOMAIN).expect("cert");
+    let listener = bind(ListenerKind::DirectTls, Some(tls))
+        .await
+        .with_handshake_timeout(Duration::from_millis(500));
+    let addr = listener.local_addr().expect("addr");
+    serve(listener, None);
+    let mut tcp = TcpStream::connect(addr).await.expect("tcp");
+    // A handshake record announcing 16 KiB, and a few bytes of it.
+    tcp.write_all(&[0x16, 0x03, 0x01, 0x40, 0x00, 0x01, 0x00])
+        .await
+        .expect("write");
+    assert!(closed_within(&mut tcp, Duration::from_secs(5)).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_past_the_bounds_are_closed_at_once() {
+    let listener = bind(ListenerKind::Tcp, None)
+        .await
+        .with_max_connections(Some(2), None);
+    let addr = listener.local_addr().expect("addr");
+    serve(listener, None);
+    let first = TcpStream::connect(addr).await.expect("tcp");
+    let _second = TcpStream::connect(addr).await.expect("tcp");
+    let mut third = TcpStream::connect(addr).await.expect("tcp");
+    third.write_all(HEADER).await.expect("write");
+    assert!(
+        closed_within(&mut third, Duration::from_secs(5)).await,
+        "a third connection is closed"
+    );
+    // A place comes back when a connection ends.
+    drop(first);
+    let mut served_again = false;
+    for _ in 0..50 {
+        if served(addr).await {
+            served_again = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(served_again, "a place came back");
+
+    let listener = bind(ListenerKind::Tcp, None)
+        .await
+        .with_max_connections(None, Some(1));
+    let addr = listener.local_addr().expect("addr");
+    serve(listener, None);
+    let _one = TcpStream::connect(addr).await.expect("tcp");
+    let mut two = TcpStream::connect(addr).await.expect("tcp");
+    two.write_all(HEADER).await.expect("write");
+    assert!(
+        closed_within(&mut two, Duration::from_secs(5)).await,
+        "a second connection from the same address is closed"
+    );
+}
+
+/// tungstenite's own limit is 64 MiB a message: an endless fragmented
+/// message would be buffered that far before the machine saw a byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_websocket_message_larger_than_an_element_is_refused_unbuffered() {
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    let listener = bind(ListenerKind::WebSocket, None).await;
+    let addr = listener.local_addr().expect("addr");
+    serve(listener, None);
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
+            "ws://{addr}{WEBSOCKET_PATH}"
+        ))
+        .expect("request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        tokio_tungstenite::tungstenite::http::HeaderValue::from_static("xmpp"),
+    );
+    let tcp = TcpStream::connect(addr).await.expect("tcp");
+    let (mut ws, _) = tokio_tungstenite::client_async(request, tcp)
+        .await
+        .expect("upgrade");
+    // 64 KiB fragments of one text message that never ends: 512 KiB is
+    // past the 256 KiB element limit.
+    let chunk = vec![b'x'; 64 * 1024];
+    let mut opcode = OpCode::Data(Data::Text);
+    let mut sent = 0;
+    for _ in 0..8 {
+        let frame = Frame::message(chunk.clone(), opcode, false);
+        if ws.send(Message::Frame(frame)).await.is_err() {
+            break;
+        }
+        sent += chunk.len();
+        opcode = OpCode::Data(Data::Continue);
+    }
+    assert!(sent > 0);
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(_)) = ws.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the server closed the connection");
+}
+
+/// Logs juliet in over `tcp` in the clear with the session machine
+/// itself, so that what follows can be written raw.
+async fn raw_login(tcp: &mut TcpStream) {
+    let config = ClientConfig::new(BareJid::new("juliet@example.com").expect("jid"), "r0m30")
+        .tls(TlsPolicy::Off)
+        .allow_plain_unencrypted(true)
+        .sm(SmConfig::off());
+    let mut client = Client::new(config, Seed::new([5; 32]), Instant::from_millis(0));
+    let mut buf = vec![0u8; 16 * 1024];
+    let login = async {
+        loop {
+            while let Some(bytes) = client.poll_transmit() {
+                tcp.write_all(&bytes).await.expect("write");
+            }
+            while let Some(event) = client.poll_event() {
+                if let ClientEvent::Bound { .. } = event {
+                    return;
+                }
+            }
+            let n = tcp.read(&mut buf).await.expect("read");
+            assert!(n > 0, "the server closed during login");
+            client
+                .handle_input(buf.get(..n).unwrap_or_default())
+                .expect("input");
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), login)
+        .await
+        .expect("bound in time");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_in_one_read_arrives_whole_and_in_order() {
+    let listener = bind(ListenerKind::Tcp, None).await;
+    let addr = listener.local_addr().expect("addr");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    serve(listener, Some(tx));
+    let mut tcp = TcpStream::connect(addr).await.expect("tcp");
+    raw_login(&mut tcp).await;
+    // 2,000 small messages (about 80 KB) in one write: many reads of
+    // 16 KiB, each taken a slice at a time, with elements cut anywhere.
+    let n = 2_000;
+    let burst: String = (0..n)
+        .map(|i| format!("<message to='romeo@example.com' type='chat'><body>{i}</body></message>"))
+        .collect();
+    assert!(burst.len() > 64 * 1024);
+    tcp.write_all(burst.as_bytes()).await.expect("write");
+    let mut got = Vec::new();
+    while got.len() < n {
+        let body = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("in time")
+            .expect("a body");
+        got.push(body);
+    }
+    let expected: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+    assert_eq!(got, expected);
+}
