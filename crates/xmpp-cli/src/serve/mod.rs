@@ -435,10 +435,26 @@ impl Session {
                     (Some(r), Some(a)) if !st.in_use(a, r) => r.clone(),
                     _ => suggested,
                 };
+                // Routable before the client learns it is bound: the
+                // machine sends the bind result when it applies this
+                // answer, and a stanza routed to the new resource meanwhile
+                // queues behind the answer instead of bouncing. The JID is
+                // the machine's (the resourcepart enforced the same way).
+                let full = self.account.as_ref().and_then(|a| {
+                    xmpp_jid::ResourcePart::new(&resource)
+                        .ok()
+                        .map(|part| a.with_resource(&part))
+                });
+                if let Some(full) = full {
+                    st.bound(&full, session.sender());
+                    self.jid = Some(full);
+                }
                 session.accept_bind(&resource);
             }
             ServerEvent::Bound { jid: bound } | ServerEvent::Resumed { jid: bound, .. } => {
-                st.bound(&bound, session.sender());
+                if self.jid.as_ref() != Some(&bound) {
+                    st.bound(&bound, session.sender());
+                }
                 if !self.quiet {
                     emit(&json!({
                         "event": "bound",
