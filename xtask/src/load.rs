@@ -12,8 +12,8 @@
 //! - messages routed per second: K senders and K receivers, each sender
 //!   writing M chat messages to its receiver's full JID;
 //! - resident memory per idle authenticated connection (the server's
-//!   process tree, before and after N more connections), in the clear and
-//!   with STARTTLS.
+//!   process tree, before and after N more connections, each an account
+//!   of its own), in the clear and with STARTTLS.
 //!
 //! The run is bounded in count (the sizes below) and in time (every step
 //! of the generator has a deadline). The small run is what CI does; the
@@ -62,6 +62,24 @@ struct Target {
     _running: Box<dyn core::any::Any>,
 }
 
+/// The prefix of the idle run's accounts (`xmpp-load idle --accounts`):
+/// one per connection, plus xmpp-load's warm-ups, each with the server's
+/// first account's password. One account holding N sessions is not what
+/// an idle connection costs: ejabberd 23.01 then keeps a dead heap per
+/// session that grows with N (its figure went from 177 kB at 200 to
+/// 968 kB at 2,000; with an account per connection it is about 75 kB).
+const IDLE_PREFIX: &str = "idle";
+
+/// xmpp-load's warm-up connections before an idle reading.
+const IDLE_WARMUP: usize = 20;
+
+/// The idle run's account names for `n` connections.
+fn idle_names(n: usize) -> Vec<String> {
+    (0..n + IDLE_WARMUP)
+        .map(|i| format!("{IDLE_PREFIX}{i}"))
+        .collect()
+}
+
 /// The servers measured, by name.
 const SERVERS: [&str; 3] = ["xmpp serve", "prosody 0.12", "ejabberd 23.01"];
 
@@ -85,35 +103,40 @@ pub(crate) fn run(args: &[String]) -> Result {
     let xmpp = release.join("xmpp");
     let mut rows = Vec::new();
     for name in SERVERS {
-        let start = || -> Result<Target> {
+        // `idle`: the one-connection accounts the server needs.
+        let start = |idle: &[String]| -> Result<Target> {
             match name {
-                "xmpp serve" => serve(&xmpp),
-                "prosody 0.12" => prosody_target(),
-                _ => ejabberd_target(),
+                "xmpp serve" => serve(&xmpp, idle),
+                "prosody 0.12" => prosody_target(idle),
+                _ => ejabberd_target(idle),
             }
         };
         eprintln!("load: {name}");
         let mut row = json!({"server": name});
         {
-            let t = start()?;
-            row["logins"] = drive(&load, &t, "logins", &[("--count", sizes.logins)], false)?;
-            row["logins_tls"] = drive(&load, &t, "logins", &[("--count", sizes.logins)], true)?;
+            let t = start(&[])?;
+            let logins = [("--count", sizes.logins)];
+            row["logins"] = drive(&load, &t, "logins", &logins, &[], false)?;
+            row["logins_tls"] = drive(&load, &t, "logins", &logins, &[], true)?;
             row["messages"] = drive(
                 &load,
                 &t,
                 "messages",
                 &[("--pairs", sizes.pairs), ("--count", sizes.messages)],
+                &[],
                 false,
             )?;
         }
+        let idle = idle_names(sizes.idle);
         for (key, tls) in [("idle", false), ("idle_tls", true)] {
-            let t = start()?;
+            let t = start(&idle)?;
             let pid = usize::try_from(t.pid).map_err(|e| e.to_string())?;
             row[key] = drive(
                 &load,
                 &t,
                 "idle",
                 &[("--count", sizes.idle), ("--pid", pid)],
+                &["--accounts", IDLE_PREFIX],
                 tls,
             )?;
         }
@@ -135,6 +158,7 @@ fn drive(
     t: &Target,
     mode: &str,
     numbers: &[(&str, usize)],
+    extra: &[&str],
     tls: bool,
 ) -> Result<Value> {
     let (user, password) = &t.users[0];
@@ -148,6 +172,7 @@ fn drive(
     for (flag, n) in numbers {
         cmd.args([*flag, &n.to_string()]);
     }
+    cmd.args(extra);
     let out = cmd
         .output()
         .map_err(|e| format!("cannot run {}: {e}", load.display()))?;
@@ -166,9 +191,16 @@ fn drive(
 }
 
 /// `xmpp serve` on free ports, TLS optional (so that both plain and
-/// STARTTLS logins are possible), with the interop run's two accounts.
-fn serve(xmpp: &Path) -> Result<Target> {
-    let served = Served::start(xmpp, &["--tls", "optional"])?;
+/// STARTTLS logins are possible), with the interop run's two accounts and
+/// the `idle` ones.
+fn serve(xmpp: &Path, idle: &[String]) -> Result<Target> {
+    let password = interop::ACCOUNTS[0].1;
+    let users: Vec<String> = idle.iter().map(|n| format!("{n}:{password}")).collect();
+    let mut extra = vec!["--tls", "optional"];
+    for u in &users {
+        extra.extend(["--user", u.as_str()]);
+    }
+    let served = Served::start(xmpp, &extra)?;
     Ok(Target {
         addr: served.field("c2s"),
         domain: served.field("domain"),
@@ -178,9 +210,11 @@ fn serve(xmpp: &Path) -> Result<Target> {
     })
 }
 
-/// Prosody 0.12 (logging warnings only), on its SCRAM-SHA-256 host.
-fn prosody_target() -> Result<Target> {
+/// Prosody 0.12 (logging warnings only), on its SCRAM-SHA-256 host, with
+/// the `idle` accounts.
+fn prosody_target(idle: &[String]) -> Result<Target> {
     let running = prosody::start_logging("prosody-load", "warn")?;
+    running.clone_account(prosody::DOMAIN_SHA256, prosody::ACCOUNTS[0].0, idle)?;
     Ok(Target {
         addr: format!("127.0.0.1:{}", running.port),
         domain: prosody::DOMAIN_SHA256.to_owned(),
@@ -191,9 +225,15 @@ fn prosody_target() -> Result<Target> {
 }
 
 /// ejabberd 23.01 (logging without debug), on its SCRAM-SHA-256 host: no
-/// shaper, no session limit (see its configuration).
-fn ejabberd_target() -> Result<Target> {
-    let running = ejabberd::start("ejabberd-load", &[Storage::ScramSha256], false)?;
+/// shaper, no session limit (see its configuration), with the `idle`
+/// accounts.
+fn ejabberd_target(idle: &[String]) -> Result<Target> {
+    let extra = ejabberd::Numbered {
+        prefix: IDLE_PREFIX,
+        count: idle.len(),
+        password: ejabberd::ACCOUNTS[0].1,
+    };
+    let running = ejabberd::start_with("ejabberd-load", &[Storage::ScramSha256], false, extra)?;
     Ok(Target {
         addr: format!("127.0.0.1:{}", running.port),
         domain: Storage::ScramSha256.domain().to_owned(),

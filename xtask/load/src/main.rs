@@ -15,7 +15,7 @@
 //! ```text
 //! xmpp-load logins   COMMON --count N [--concurrency C]
 //! xmpp-load messages COMMON --to USER:PASSWORD --pairs K --count M
-//! xmpp-load idle     COMMON --count N --pid PID [--concurrency C]
+//! xmpp-load idle     COMMON --count N --pid PID [--concurrency C] [--accounts PREFIX]
 //! COMMON: --server ADDR --domain D --user USER:PASSWORD
 //!         [--mechanism SCRAM-SHA-256|SCRAM-SHA-1] [--tls starttls|off]
 //! ```
@@ -28,7 +28,13 @@
 //!   from the first write to the last `</message>` received.
 //! - `idle`: N logged-in connections held open; the resident memory of the
 //!   process PID and its descendants (Linux `/proc`) before and after,
-//!   after a warm-up of a few connections.
+//!   after a warm-up of a few connections. With `--accounts PREFIX` each
+//!   connection is an account of its own (PREFIX0…PREFIX{N-1}, the
+//!   warm-ups PREFIX{N}… after them, all with USER's password), as on a
+//!   real server: thousands of sessions of one account make ejabberd keep
+//!   a dead heap per session that grows with their number (it reads every
+//!   session of the account at each bind), which is not what an idle
+//!   connection costs.
 
 #![allow(
     clippy::std_instead_of_core,
@@ -137,7 +143,16 @@ async fn run(args: &[String]) -> Result<serde_json::Value> {
             if pid == 0 {
                 return Err("--pid PID is required".into());
             }
-            idle(&login, &user, count, concurrency, pid).await
+            let accounts: Vec<Account> = match flag(args, "--accounts") {
+                Some(prefix) => (0..count + WARMUP)
+                    .map(|i| Account {
+                        user: format!("{prefix}{i}"),
+                        password: user.password.clone(),
+                    })
+                    .collect(),
+                None => vec![user.clone()],
+            };
+            idle(&login, &accounts, count, concurrency, pid).await
         }
         _ => Err(format!(
             "unknown mode {mode:?}: want logins, messages or idle"
@@ -145,11 +160,12 @@ async fn run(args: &[String]) -> Result<serde_json::Value> {
     }
 }
 
-/// Logs in `count` connections with `concurrency` workers; `close` each
-/// one after its bind unless `keep`.
+/// Logs in `count` connections with `concurrency` workers, connection `i`
+/// as `users[i % users.len()]`; `close` each one after its bind unless
+/// `keep`.
 async fn many(
     login: &Login,
-    user: &Account,
+    users: &[Account],
     prefix: &str,
     count: usize,
     concurrency: usize,
@@ -158,7 +174,8 @@ async fn many(
     let (tx, mut rx) = tokio::sync::mpsc::channel(concurrency);
     let next = Arc::new(AtomicUsize::new(0));
     for _ in 0..concurrency.min(count) {
-        let (login, user, tx, next) = (login.clone(), user.clone(), tx.clone(), Arc::clone(&next));
+        let (login, users, tx, next) =
+            (login.clone(), users.to_vec(), tx.clone(), Arc::clone(&next));
         let prefix = prefix.to_owned();
         tokio::spawn(async move {
             loop {
@@ -167,7 +184,10 @@ async fn many(
                     break;
                 }
                 let started = Instant::now();
-                let result = Conn::login(&login, &user, &format!("{prefix}{i}")).await;
+                let Some(user) = users.get(i % users.len().max(1)) else {
+                    break;
+                };
+                let result = Conn::login(&login, user, &format!("{prefix}{i}")).await;
                 let took = started.elapsed();
                 let item = match result {
                     Ok(c) if keep => Ok((Some(c), took)),
@@ -226,7 +246,15 @@ async fn logins(
     concurrency: usize,
 ) -> Result<serde_json::Value> {
     let started = Instant::now();
-    let (_, mut times) = many(login, user, "l", count, concurrency, false).await?;
+    let (_, mut times) = many(
+        login,
+        core::slice::from_ref(user),
+        "l",
+        count,
+        concurrency,
+        false,
+    )
+    .await?;
     let elapsed = started.elapsed();
     Ok(json!({
         "mode": "logins",
@@ -251,8 +279,24 @@ async fn messages(
     pairs: usize,
     count: usize,
 ) -> Result<serde_json::Value> {
-    let (senders, _) = many(login, from, "s", pairs, pairs.min(20), true).await?;
-    let (receivers, _) = many(login, to, "r", pairs, pairs.min(20), true).await?;
+    let (senders, _) = many(
+        login,
+        core::slice::from_ref(from),
+        "s",
+        pairs,
+        pairs.min(20),
+        true,
+    )
+    .await?;
+    let (receivers, _) = many(
+        login,
+        core::slice::from_ref(to),
+        "r",
+        pairs,
+        pairs.min(20),
+        true,
+    )
+    .await?;
     // The receivers' resources are r0…r{K-1}, in login order. Each counts
     // what it has so far, for the report when the deadline passes.
     let counts: Vec<_> = (0..receivers.len())
@@ -383,16 +427,22 @@ const WARMUP: usize = 20;
 
 async fn idle(
     login: &Login,
-    user: &Account,
+    accounts: &[Account],
     count: usize,
     concurrency: usize,
     pid: usize,
 ) -> Result<serde_json::Value> {
     let settle = Duration::from_millis(1500);
-    let (warm, _) = many(login, user, "w", WARMUP, concurrency, true).await?;
+    // The warm-ups use the accounts after the first `count` (the one
+    // account when there is only one).
+    let warm_users = accounts
+        .get(count..)
+        .filter(|w| !w.is_empty())
+        .unwrap_or(accounts);
+    let (warm, _) = many(login, warm_users, "w", WARMUP, concurrency, true).await?;
     tokio::time::sleep(settle).await;
     let before = rss::tree_kib(pid)?;
-    let (conns, _) = many(login, user, "i", count, concurrency, true).await?;
+    let (conns, _) = many(login, accounts, "i", count, concurrency, true).await?;
     tokio::time::sleep(settle).await;
     let after = rss::tree_kib(pid)?;
     for c in warm.into_iter().chain(conns) {
@@ -405,6 +455,7 @@ async fn idle(
         "mechanism": login.mechanism,
         "tls": login.tls.is_some(),
         "count": count,
+        "accounts": accounts.len().min(count),
         "rss_before_kib": before,
         "rss_after_kib": after,
         "bytes_per_connection": per,

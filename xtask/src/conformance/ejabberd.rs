@@ -155,6 +155,32 @@ impl Running {
 /// `target/<dir>/`; `debug` logs every element (`loglevel: debug`), which
 /// a long run should not.
 pub(crate) fn start(dir: &str, storages: &[Storage], debug: bool) -> Result<Running> {
+    let none = Numbered {
+        prefix: "",
+        count: 0,
+        password: "",
+    };
+    start_with(dir, storages, debug, none)
+}
+
+/// Accounts `prefix0` … `prefix{count-1}`, all with `password`: the load
+/// run's one-connection accounts, registered on every host by the node
+/// itself (a list of thousands would not fit in one command-line
+/// argument).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Numbered<'a> {
+    pub(crate) prefix: &'a str,
+    pub(crate) count: usize,
+    pub(crate) password: &'a str,
+}
+
+/// [`start`] with the [`Numbered`] accounts too.
+pub(crate) fn start_with(
+    dir: &str,
+    storages: &[Storage],
+    debug: bool,
+    extra: Numbered<'_>,
+) -> Result<Running> {
     let install = Install::find()?;
     let paths = Paths::new(&root().join("target").join(dir));
     let name = node_name(dir);
@@ -215,7 +241,7 @@ pub(crate) fn start(dir: &str, storages: &[Storage], debug: bool) -> Result<Runn
             "dir",
             &quoted(&paths.spool.display().to_string()),
         ])
-        .args(["-s", "ejabberd", "-eval", &register_eval(storages)])
+        .args(["-s", "ejabberd", "-eval", &register_eval(storages, extra)])
         .env("ERL_EPMD_PORT", epmd_port.to_string())
         .env("ERL_LIBS", &install.libs)
         .env("HOME", paths.dir.join("home"))
@@ -227,10 +253,13 @@ pub(crate) fn start(dir: &str, storages: &[Storage], debug: bool) -> Result<Runn
         .current_dir(&paths.dir);
     let mut node = spawn(&mut erl, &paths.console)?;
     write(&paths.dir.join("erl.pid"), &node.id().to_string())?;
+    // Registering takes about 16 ms an account on a busy machine.
+    let registering = START_TIMEOUT
+        + Duration::from_millis(50).saturating_mul(u32::try_from(extra.count).unwrap_or(u32::MAX));
     local::wait_until(
         &format!("ejabberd {VERSION} (node {name}) registering its accounts"),
         &mut node,
-        START_TIMEOUT,
+        registering,
         || console_says(&paths.console, READY),
         || paths.tails(),
     )?;
@@ -345,8 +374,9 @@ fn erlang_binary(s: &str) -> String {
 }
 
 /// The expression the node evaluates after `ejabberd:start/0`: register
-/// every account on every host, then print [`READY`] (or why not).
-fn register_eval(storages: &[Storage]) -> String {
+/// every account (and the `extra` ones) on every host, then print
+/// [`READY`] (or why not).
+fn register_eval(storages: &[Storage], extra: Numbered<'_>) -> String {
     let mut triples = Vec::new();
     for s in storages {
         for (user, password) in ACCOUNTS.into_iter().chain([ESCAPED]) {
@@ -358,8 +388,21 @@ fn register_eval(storages: &[Storage]) -> String {
             ));
         }
     }
+    let hosts: Vec<String> = storages.iter().map(|s| erlang_binary(s.domain())).collect();
+    let prefix: Vec<String> = extra.prefix.bytes().map(|b| b.to_string()).collect();
+    let numbered = match extra.count {
+        0 => "[]".to_owned(),
+        n => format!(
+            "[ejabberd_auth:try_register(<<{}(integer_to_binary(I))/binary>>, H, {}) \
+             || H <- [{}], I <- lists:seq(0, {})]",
+            prefix.iter().map(|b| format!("{b},")).collect::<String>(),
+            erlang_binary(extra.password),
+            hosts.join(","),
+            n - 1
+        ),
+    };
     format!(
-        "R = [ejabberd_auth:try_register(U, H, P) || {{U, H, P}} <- [{}]], \
+        "R = [ejabberd_auth:try_register(U, H, P) || {{U, H, P}} <- [{}]] ++ {numbered}, \
          case lists:all(fun(X) -> X =:= ok end, R) of \
          true -> io:format(\"~s~n\", [\"{READY}\"]); \
          false -> io:format(\"xtask: registering failed: ~p~n\", [R]) end.",
@@ -499,7 +542,12 @@ mod tests {
     #[test]
     fn accounts_reach_erlang_as_bytes() {
         assert_eq!(erlang_binary("a,=é"), "<<97,44,61,195,169>>");
-        let eval = register_eval(&[Storage::Plain]);
+        let none = Numbered {
+            prefix: "",
+            count: 0,
+            password: "",
+        };
+        let eval = register_eval(&[Storage::Plain], none);
         assert_eq!(eval.matches("ejabberd_auth:try_register").count(), 1);
         assert_eq!(eval.matches("},{").count(), 2, "three accounts: {eval}");
         assert!(eval.contains(&erlang_binary("plain.example.test")));

@@ -102,6 +102,35 @@ impl Running {
     pub(crate) fn pid(&self) -> u32 {
         self.server.child.id()
     }
+
+    /// Gives each of `names` on `host` a copy of account `from`'s stored
+    /// record (the same password: SCRAM's stored keys do not depend on the
+    /// name). Prosody's `internal` storage reads
+    /// `data/<host>/accounts/<name>.dat` at each login, so this works on a
+    /// running server; the names must be lowercase letters and digits
+    /// (Prosody escapes anything else in a file name, as `%2e` for `.` in
+    /// the host).
+    pub(crate) fn clone_account(&self, host: &str, from: &str, names: &[String]) -> Result {
+        let dir = self
+            .paths
+            .dir
+            .join("data")
+            .join(host.replace('.', "%2e"))
+            .join("accounts");
+        let record = dir.join(format!("{from}.dat"));
+        let text = std::fs::read(&record).map_err(|e| format!("{}: {e}", record.display()))?;
+        for n in names {
+            if !n
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            {
+                return Err(format!("{n:?}: not a plain account name"));
+            }
+            let to = dir.join(format!("{n}.dat"));
+            std::fs::write(&to, &text).map_err(|e| format!("{}: {e}", to.display()))?;
+        }
+        Ok(())
+    }
 }
 
 /// The domain and two accounts of a started Prosody, for other tools.
