@@ -18,11 +18,22 @@ use xmpp_tokio::SessionSender;
 use zeroize::Zeroizing;
 
 /// One account: SCRAM keys per hash (never the password), the roster,
-/// the FAST tokens issued.
+/// the FAST tokens issued (by secret, one per mechanism).
 pub(crate) struct Account {
     pub(crate) keys: HashMap<Hash, xmpp_sasl::StoredCredentials>,
     roster: BTreeMap<String, RosterItem>,
-    tokens: HashMap<String, (Mechanism, Option<u64>)>,
+    tokens: HashMap<String, IssuedToken>,
+}
+
+/// A XEP-0484 FAST token issued to an account.
+struct IssuedToken {
+    /// The HT mechanism it is bound to (XEP-0484 §3.3).
+    mechanism: Mechanism,
+    /// The highest `count` of a successful use, so that a replay fails.
+    processed: Option<u64>,
+    /// When it stops being valid, in seconds since the Unix epoch: the
+    /// expiry sent with it (XEP-0484 §3.2).
+    expiry: u64,
 }
 
 impl Account {
@@ -109,36 +120,40 @@ impl State {
 
     /// The answer to a credentials request: the account's keys for the
     /// mechanism's hash (SHA-256 ones for PLAIN), its FAST token, or the
-    /// fake exchange for an account that does not exist.
+    /// fake exchange for an account that does not exist. `unix_now` is
+    /// the wall clock, in seconds since the Unix epoch (token expiry).
+    ///
+    /// Nothing changes here: the request is not verified yet. A token's
+    /// count is recorded by [`Self::token_used`] once the machine reports
+    /// it proven.
     pub(crate) fn credentials(
         &mut self,
         request: &CredentialsRequest,
         fast: Option<xmpp_stanza::FastUse>,
+        unix_now: u64,
     ) -> Credentials {
         let Some(account) = request
             .authcid
             .as_deref()
-            .and_then(|u| self.accounts.get_mut(u))
+            .and_then(|u| self.accounts.get(u))
         else {
             return Credentials::UnknownUser;
         };
         if let Some(used) = fast {
             // XEP-0484: the token issued for this mechanism, refused on a
-            // replayed count.
+            // replayed count or past its expiry.
             let found = account
                 .tokens
-                .iter_mut()
-                .find(|(_, (m, _))| *m == request.mechanism);
+                .iter()
+                .find(|(_, t)| t.mechanism == request.mechanism);
             return match found {
-                Some((token, (_, processed))) => {
-                    let answer = Credentials::FastToken {
-                        token: Zeroizing::new(token.clone()),
-                        count: used.count,
-                        processed: *processed,
-                    };
-                    *processed = used.count.max(*processed);
-                    answer
-                }
+                Some((token, t)) => Credentials::FastToken {
+                    token: Zeroizing::new(token.clone()),
+                    count: used.count,
+                    processed: t.processed,
+                    expiry: Some(t.expiry),
+                    now: unix_now,
+                },
                 None => Credentials::UnknownUser,
             };
         }
@@ -150,11 +165,44 @@ impl State {
             .map_or(Credentials::UnknownUser, Credentials::Scram)
     }
 
-    /// Keeps a token issued to `user` for `mechanism`.
-    pub(crate) fn issued(&mut self, user: &str, mechanism: Mechanism, token: String) {
+    /// Keeps a token issued to `user` for `mechanism`, valid until
+    /// `expiry` (seconds since the Unix epoch).
+    pub(crate) fn issued(&mut self, user: &str, mechanism: Mechanism, token: String, expiry: u64) {
         if let Some(account) = self.accounts.get_mut(user) {
-            account.tokens.retain(|_, (m, _)| *m != mechanism);
-            account.tokens.insert(token, (mechanism, None));
+            account.tokens.retain(|_, t| t.mechanism != mechanism);
+            account.tokens.insert(
+                token,
+                IssuedToken {
+                    mechanism,
+                    processed: None,
+                    expiry,
+                },
+            );
+        }
+    }
+
+    /// `user` authenticated with its token for `mechanism`, proven by the
+    /// machine (`Authenticated` with `fast`): `count` is processed now,
+    /// so that a replay of it fails; with `invalidate` the token goes
+    /// (XEP-0484 §3.3, §3.5). Nothing else moves a token's count: a
+    /// failed attempt's count, however large, changes nothing.
+    pub(crate) fn token_used(
+        &mut self,
+        user: &str,
+        mechanism: Mechanism,
+        count: Option<u64>,
+        invalidate: bool,
+    ) {
+        if let Some(account) = self.accounts.get_mut(user) {
+            if invalidate {
+                account.tokens.retain(|_, t| t.mechanism != mechanism);
+            } else if let Some(t) = account
+                .tokens
+                .values_mut()
+                .find(|t| t.mechanism == mechanism)
+            {
+                t.processed = count.max(t.processed);
+            }
         }
     }
 
@@ -880,6 +928,45 @@ mod tests {
         assert_eq!(st.timed_out("sm-1", Some(&alice)), None);
         assert_eq!(st.timed_out.len(), TIMED_OUT_KEPT);
         assert_eq!(st.timed_out("sm-x4095", Some(&alice)), Some(1));
+    }
+
+    #[test]
+    fn a_fast_token_moves_only_when_proven() {
+        let mut accounts = HashMap::new();
+        accounts.insert("alice".to_owned(), Account::new(HashMap::new()));
+        let mut st = State::new("localhost".into(), accounts);
+        let ht = Mechanism::Ht {
+            binding: xmpp_sasl::HtBinding::None,
+        };
+        st.issued("alice", ht, "secret".into(), 2_000);
+        let request = CredentialsRequest {
+            mechanism: ht,
+            authcid: Some("alice".into()),
+            authzid: None,
+        };
+        let ask = |st: &mut State, count, now| {
+            let mut used = xmpp_stanza::FastUse::default();
+            used.count = Some(count);
+            match st.credentials(&request, Some(used), now) {
+                Credentials::FastToken {
+                    processed,
+                    expiry,
+                    now,
+                    ..
+                } => Some((processed, expiry, now)),
+                _ => None,
+            }
+        };
+        // A request, however large its count, records nothing.
+        assert_eq!(
+            ask(&mut st, u64::MAX, 1_000),
+            Some((None, Some(2_000), 1_000))
+        );
+        assert_eq!(ask(&mut st, 1, 1_000), Some((None, Some(2_000), 1_000)));
+        st.token_used("alice", ht, Some(1), false);
+        assert_eq!(ask(&mut st, 2, 1_999), Some((Some(1), Some(2_000), 1_999)));
+        st.token_used("alice", ht, Some(2), true);
+        assert_eq!(ask(&mut st, 3, 1_000), None, "invalidated");
     }
 
     #[test]
