@@ -3,6 +3,7 @@
 //! against real clients. Loopback by default; see the usage text for the
 //! flags and ARCHITECTURE.md for the output contract.
 
+mod limiter;
 mod state;
 
 use std::collections::HashMap;
@@ -411,12 +412,16 @@ impl Session {
         match event {
             // (A resumable session's state follows as the last event.)
             ServerEvent::Closed { resumable: false } => {
+                // An authentication that had not succeeded failed. (A
+                // resumable session had succeeded.)
+                st.auth_ended(session.peer(), std::time::Instant::now());
                 if let Some(j) = &self.jid {
                     st.unbound(j);
                 }
             }
             ServerEvent::CredentialsRequest { request, fast } => {
-                let answer = st.credentials(&request, fast, unix_now());
+                let now = std::time::Instant::now();
+                let answer = st.credentials(&request, fast, session.peer(), unix_now(), now);
                 session.provide_credentials(answer);
             }
             ServerEvent::Authenticated {
@@ -424,6 +429,7 @@ impl Session {
                 mechanism: m,
                 fast,
             } => {
+                st.auth_succeeded(session.peer());
                 // The token is proven: only now is its count recorded.
                 if let (Some(used), Some(user)) = (fast, who.localpart()) {
                     st.token_used(user, m, used.count, used.invalidate);

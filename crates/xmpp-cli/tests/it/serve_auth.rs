@@ -1,6 +1,7 @@
 //! `xmpp serve`'s authentication against hostile clients, over raw
 //! streams (`--tls off --allow-plain`): XEP-0484 FAST tokens that a forged
-//! request cannot spoil.
+//! request cannot spoil, and password guessing blocked per address
+//! without telling the client.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -140,4 +141,36 @@ fn a_forged_fast_request_does_not_lock_the_owner_out() {
     let last = fast(&addr, "juliet", &token, 4, true);
     assert!(ok(&last) && !last.contains("token="), "{last}");
     assert!(!ok(&fast(&addr, "juliet", &token, 5, false)));
+}
+
+/// One PLAIN attempt (RFC 6120 §6) on a fresh stream: the `<success/>` or
+/// `<failure/>`.
+fn plain(addr: &str, user: &str, password: &str) -> String {
+    let mut raw = Raw::open(addr);
+    let ir = base64::engine::general_purpose::STANDARD
+        .encode(format!("\0{user}\0{password}").as_bytes());
+    raw.send(&format!(
+        "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{ir}</auth>"
+    ));
+    raw.read_until(&["/>", "</failure>"])
+}
+
+#[test]
+fn password_guessing_is_blocked_without_telling() {
+    let served = Served::start(&["--tls", "off", "--allow-plain"]);
+    let addr = served.c2s();
+    let wrong = plain(&addr, "juliet", "guess-0");
+    assert!(wrong.contains("<not-authorized"), "{wrong}");
+    let unknown = plain(&addr, "nobody", "guess");
+    assert_eq!(unknown, wrong, "an unknown account fails alike");
+    // Ten failures from this address block it (two so far), whatever
+    // the account.
+    for i in 1..9 {
+        assert_eq!(plain(&addr, "juliet", &format!("guess-{i}")), wrong);
+    }
+    // The right password now fails exactly as a wrong one, and as an
+    // account that does not exist.
+    assert_eq!(plain(&addr, "juliet", "r0m30"), wrong);
+    assert_eq!(plain(&addr, "nobody", "r0m30"), wrong);
+    assert_eq!(plain(&addr, "romeo", "j4l13t"), wrong);
 }
