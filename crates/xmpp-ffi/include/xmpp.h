@@ -18,8 +18,13 @@
  * `XMPP_CLIENT_EVENT_TOKEN_REJECTED` (1 reported them as `OTHER`), and the
  * server's `BOUND` and `CREDENTIALS_REQUEST` events set their flag for a
  * resumed session and a FAST login.
+ *
+ * 3: `xmpp_server_provide_token` takes the token's `expiry` and `now`,
+ * and a FAST token's count is recorded on `AUTHENTICATED` (flag set,
+ * `xmpp_server_event_fast_count`, `xmpp_server_event_fast_invalidate`),
+ * no longer on `CREDENTIALS_REQUEST`.
  */
-#define XMPP_ABI_VERSION 2
+#define XMPP_ABI_VERSION 3
 
 /**
  * What a call did: `XMPP_OK`, or why it failed. A `uint32_t` in C, so

@@ -1,8 +1,9 @@
 //! Failed authentications counted per account and per client address,
 //! beyond the machine's three attempts per stream (RFC 6120 §6.4.5), so
 //! that guessing a password over many connections is slow: after
-//! [`Limits::max_failures`] failures within [`Limits::window`], the
-//! account or address is blocked for [`Limits::block`].
+//! [`Limits::account_failures`] or [`Limits::source_failures`] failures
+//! within [`Limits::window`], the account or address is blocked for
+//! [`Limits::block`].
 //!
 //! A blocked attempt is not refused outright: [`State`](super::state::State)
 //! answers it with credentials that cannot succeed (the fake exchange, or
