@@ -18,8 +18,13 @@
  * `XMPP_CLIENT_EVENT_TOKEN_REJECTED` (1 reported them as `OTHER`), and the
  * server's `BOUND` and `CREDENTIALS_REQUEST` events set their flag for a
  * resumed session and a FAST login.
+ *
+ * 3: `xmpp_server_provide_token` takes the token's `expiry` and `now`,
+ * and a FAST token's count is recorded on `AUTHENTICATED` (flag set,
+ * `xmpp_server_event_fast_count`, `xmpp_server_event_fast_invalidate`),
+ * no longer on `CREDENTIALS_REQUEST`.
  */
-#define XMPP_ABI_VERSION 2
+#define XMPP_ABI_VERSION 3
 
 /**
  * What a call did: `XMPP_OK`, or why it failed. A `uint32_t` in C, so
@@ -529,13 +534,20 @@ enum xmpp_server_event
    * [`xmpp_server_provide_stored`] or [`xmpp_server_unknown_user`].
    * With a XEP-0484 FAST token (an `HT-*` mechanism;
    * [`xmpp_server_event_flag`] is set and
-   * [`xmpp_server_event_fast_count`] gives the client's `count`),
-   * answer [`xmpp_server_provide_token`] with the token issued to the
-   * user, then record the count as processed.
+   * [`xmpp_server_event_fast_count`] gives the client's `count`, not
+   * yet verified), answer [`xmpp_server_provide_token`] with the token
+   * issued to the user, the highest count recorded for it and its
+   * expiry. Record nothing yet: see `AUTHENTICATED`.
    */
   XMPP_SERVER_EVENT_CREDENTIALS_REQUEST = 2,
   /**
-   * The client authenticated as the bare JID [`xmpp_server_event_text`].
+   * The client authenticated as the bare JID [`xmpp_server_event_text`]
+   * with the mechanism [`xmpp_server_event_detail`]. With a FAST token,
+   * now proven, [`xmpp_server_event_flag`] is set: record
+   * [`xmpp_server_event_fast_count`] as the highest count processed
+   * for the token, or drop the token when
+   * [`xmpp_server_event_fast_invalidate`] is true (XEP-0484 §3.5). A
+   * failed attempt reports nothing, so a forged count changes nothing.
    */
   XMPP_SERVER_EVENT_AUTHENTICATED = 3,
   /**
@@ -2061,12 +2073,18 @@ xmpp_status xmpp_server_reject_bind(struct xmpp_server *server, uint32_t conditi
 /**
  * Answers `CREDENTIALS_REQUEST` for a FAST token (XEP-0484 §3.3) with
  * the token the application issued to the user, `token[0..token_len]`,
- * and the highest count already processed for it (`has_processed`
- * false when none was): the exchange succeeds only when the token
- * matches and the client's count is above `processed`, so a replayed
- * request fails with `not-authorized`. Whatever the outcome, record the
- * request's count ([`xmpp_server_event_fast_count`]) as processed. An
- * unknown token or user: [`xmpp_server_unknown_user`]. Returns as
+ * the highest count already processed for it (`has_processed` false
+ * when none was), and its expiry with the current time `now`, both in
+ * seconds since the Unix epoch (the wall clock; every token has the
+ * expiry sent with it by [`xmpp_server_issue_token`], XEP-0484 §3.2).
+ * The exchange succeeds only when the token matches, the client's count
+ * is above `processed` (a replayed request fails with `not-authorized`)
+ * and `now` is before `expiry` (an expired token fails with
+ * `credentials-expired`, XEP-0484 §5.2; a wrong token is always
+ * `not-authorized`). Record the count only on the `AUTHENTICATED` event
+ * that follows a success ([`xmpp_server_event_fast_count`] there), never
+ * here: a forged request's count must change nothing. An unknown token
+ * or user: [`xmpp_server_unknown_user`]. Returns as
  * [`xmpp_server_provide_password`].
  *
  * # Safety
@@ -2078,7 +2096,9 @@ xmpp_status xmpp_server_provide_token(struct xmpp_server *server,
                                       const char *token,
                                       size_t token_len,
                                       uint64_t processed,
-                                      bool has_processed);
+                                      bool has_processed,
+                                      uint64_t expiry,
+                                      uint64_t now);
 
 /**
  * Answers `RESUME_REQUEST` with the state the earlier session left
@@ -2314,8 +2334,8 @@ struct xmpp_bytes xmpp_server_event_bytes(const struct xmpp_server *server);
 
 /**
  * The flag of the current event: resumable (`SM_ENABLED`, `CLOSED`), a
- * resumption (`BOUND`), a FAST token (`CREDENTIALS_REQUEST`); false
- * otherwise.
+ * resumption (`BOUND`), a FAST token (`CREDENTIALS_REQUEST`, and
+ * `AUTHENTICATED` once it is proven); false otherwise.
  *
  * # Safety
  *
@@ -2346,7 +2366,9 @@ struct xmpp_str xmpp_server_event_stanza(const struct xmpp_server *server, size_
 
 /**
  * The client's XEP-0484 `count` in a `CREDENTIALS_REQUEST` that uses a
- * FAST token: true with `*count` written when it sent one; false (and
+ * FAST token (as claimed, not yet verified) or in the `AUTHENTICATED`
+ * that follows once the token is proven (the count to record as
+ * processed): true with `*count` written when it sent one; false (and
  * `*count` untouched) otherwise, a token without a count among them
  * (which [`xmpp_server_provide_token`] refuses as a replay, XEP-0484
  * §3.3).
@@ -2356,6 +2378,18 @@ struct xmpp_str xmpp_server_event_stanza(const struct xmpp_server *server, size_
  * `server` is null or a live handle; `count` is null or writable.
  */
 bool xmpp_server_event_fast_count(const struct xmpp_server *server, uint64_t *count);
+
+/**
+ * Whether the client asked to invalidate its XEP-0484 FAST token, in an
+ * `AUTHENTICATED` that used it (the token is proven): drop the token so
+ * that it never authenticates again (XEP-0484 §3.5). False for every
+ * other event.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+bool xmpp_server_event_fast_invalidate(const struct xmpp_server *server);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -92,7 +92,12 @@ pub use status::xmpp_status;
 /// `XMPP_CLIENT_EVENT_TOKEN_REJECTED` (1 reported them as `OTHER`), and the
 /// server's `BOUND` and `CREDENTIALS_REQUEST` events set their flag for a
 /// resumed session and a FAST login.
-pub const XMPP_ABI_VERSION: u32 = 2;
+///
+/// 3: `xmpp_server_provide_token` takes the token's `expiry` and `now`,
+/// and a FAST token's count is recorded on `AUTHENTICATED` (flag set,
+/// `xmpp_server_event_fast_count`, `xmpp_server_event_fast_invalidate`),
+/// no longer on `CREDENTIALS_REQUEST`.
+pub const XMPP_ABI_VERSION: u32 = 3;
 
 /// The ABI version of the loaded library; compare it with the
 /// `XMPP_ABI_VERSION` the program was compiled with.

@@ -25,11 +25,12 @@ use crate::{
     xmpp_client_tls_established, xmpp_resumption_id, xmpp_server_accept_bind,
     xmpp_server_accept_resume, xmpp_server_config_set_fast, xmpp_server_decline_token,
     xmpp_server_event_body, xmpp_server_event_count, xmpp_server_event_detail,
-    xmpp_server_event_fast_count, xmpp_server_event_flag, xmpp_server_event_from,
-    xmpp_server_event_stanza, xmpp_server_event_text, xmpp_server_event_xml,
-    xmpp_server_issue_token, xmpp_server_provide_password, xmpp_server_provide_stored,
-    xmpp_server_provide_token, xmpp_server_reject_bind, xmpp_server_reject_resume,
-    xmpp_server_reject_resume_timed_out, xmpp_server_take_resumption, xmpp_server_unknown_user,
+    xmpp_server_event_fast_count, xmpp_server_event_fast_invalidate, xmpp_server_event_flag,
+    xmpp_server_event_from, xmpp_server_event_stanza, xmpp_server_event_text,
+    xmpp_server_event_xml, xmpp_server_issue_token, xmpp_server_provide_password,
+    xmpp_server_provide_stored, xmpp_server_provide_token, xmpp_server_reject_bind,
+    xmpp_server_reject_resume, xmpp_server_reject_resume_timed_out, xmpp_server_take_resumption,
+    xmpp_server_unknown_user,
 };
 
 /// The salt length and iteration count of the accounts the fake
@@ -67,11 +68,18 @@ pub enum xmpp_server_event {
     /// [`xmpp_server_provide_stored`] or [`xmpp_server_unknown_user`].
     /// With a XEP-0484 FAST token (an `HT-*` mechanism;
     /// [`xmpp_server_event_flag`] is set and
-    /// [`xmpp_server_event_fast_count`] gives the client's `count`),
-    /// answer [`xmpp_server_provide_token`] with the token issued to the
-    /// user, then record the count as processed.
+    /// [`xmpp_server_event_fast_count`] gives the client's `count`, not
+    /// yet verified), answer [`xmpp_server_provide_token`] with the token
+    /// issued to the user, the highest count recorded for it and its
+    /// expiry. Record nothing yet: see `AUTHENTICATED`.
     XMPP_SERVER_EVENT_CREDENTIALS_REQUEST = 2,
-    /// The client authenticated as the bare JID [`xmpp_server_event_text`].
+    /// The client authenticated as the bare JID [`xmpp_server_event_text`]
+    /// with the mechanism [`xmpp_server_event_detail`]. With a FAST token,
+    /// now proven, [`xmpp_server_event_flag`] is set: record
+    /// [`xmpp_server_event_fast_count`] as the highest count processed
+    /// for the token, or drop the token when
+    /// [`xmpp_server_event_fast_invalidate`] is true (XEP-0484 §3.5). A
+    /// failed attempt reports nothing, so a forged count changes nothing.
     XMPP_SERVER_EVENT_AUTHENTICATED = 3,
     /// The client asks to bind a resource: [`xmpp_server_event_text`] is
     /// the requested one (absent when it asked the server to choose),
@@ -129,8 +137,10 @@ pub(crate) struct Current {
     pub(crate) stanzas: Vec<String>,
     /// The stanzas listed, or (a resumption's `BOUND`) sent again.
     pub(crate) count: usize,
-    /// The FAST `count` of a `CREDENTIALS_REQUEST`.
+    /// The FAST `count` of a `CREDENTIALS_REQUEST` or `AUTHENTICATED`.
     pub(crate) fast_count: Option<u64>,
+    /// The FAST `invalidate` of an `AUTHENTICATED`.
+    pub(crate) fast_invalidate: bool,
 }
 
 /// A c2s server connection without I/O. Made by [`xmpp_server_new`],
@@ -344,7 +354,14 @@ pub unsafe extern "C" fn xmpp_server_poll_event(
                         cur.detail = Some(request.mechanism.name().to_owned());
                         K::XMPP_SERVER_EVENT_CREDENTIALS_REQUEST
                     }
-                    ServerEvent::Authenticated { jid, mechanism } => {
+                    ServerEvent::Authenticated {
+                        jid,
+                        mechanism,
+                        fast,
+                    } => {
+                        cur.flag = fast.is_some();
+                        cur.fast_count = fast.and_then(|f| f.count);
+                        cur.fast_invalidate = fast.is_some_and(|f| f.invalidate);
                         cur.text = Some(jid.as_str().to_owned());
                         cur.detail = Some(mechanism.name().to_owned());
                         K::XMPP_SERVER_EVENT_AUTHENTICATED

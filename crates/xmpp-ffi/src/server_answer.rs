@@ -175,12 +175,18 @@ pub unsafe extern "C" fn xmpp_server_reject_bind(
 
 /// Answers `CREDENTIALS_REQUEST` for a FAST token (XEP-0484 §3.3) with
 /// the token the application issued to the user, `token[0..token_len]`,
-/// and the highest count already processed for it (`has_processed`
-/// false when none was): the exchange succeeds only when the token
-/// matches and the client's count is above `processed`, so a replayed
-/// request fails with `not-authorized`. Whatever the outcome, record the
-/// request's count ([`xmpp_server_event_fast_count`]) as processed. An
-/// unknown token or user: [`xmpp_server_unknown_user`]. Returns as
+/// the highest count already processed for it (`has_processed` false
+/// when none was), and its expiry with the current time `now`, both in
+/// seconds since the Unix epoch (the wall clock; every token has the
+/// expiry sent with it by [`xmpp_server_issue_token`], XEP-0484 §3.2).
+/// The exchange succeeds only when the token matches, the client's count
+/// is above `processed` (a replayed request fails with `not-authorized`)
+/// and `now` is before `expiry` (an expired token fails with
+/// `credentials-expired`, XEP-0484 §5.2; a wrong token is always
+/// `not-authorized`). Record the count only on the `AUTHENTICATED` event
+/// that follows a success ([`xmpp_server_event_fast_count`] there), never
+/// here: a forged request's count must change nothing. An unknown token
+/// or user: [`xmpp_server_unknown_user`]. Returns as
 /// [`xmpp_server_provide_password`].
 ///
 /// # Safety
@@ -194,6 +200,8 @@ pub unsafe extern "C" fn xmpp_server_provide_token(
     token_len: usize,
     processed: u64,
     has_processed: bool,
+    expiry: u64,
+    now: u64,
 ) -> xmpp_status {
     // SAFETY: the caller's promise on token and token_len.
     let token = unsafe { ffi::text(token, token_len, "token") };
@@ -204,6 +212,8 @@ pub unsafe extern "C" fn xmpp_server_provide_token(
                 token: Zeroizing::new(token?.to_owned()),
                 count: s.fast_count.take(),
                 processed: has_processed.then_some(processed),
+                expiry: Some(expiry),
+                now,
             };
             s.server
                 .provide_credentials(credentials)

@@ -131,8 +131,8 @@ pub unsafe extern "C" fn xmpp_server_event_bytes(server: *const xmpp_server) -> 
 }
 
 /// The flag of the current event: resumable (`SM_ENABLED`, `CLOSED`), a
-/// resumption (`BOUND`), a FAST token (`CREDENTIALS_REQUEST`); false
-/// otherwise.
+/// resumption (`BOUND`), a FAST token (`CREDENTIALS_REQUEST`, and
+/// `AUTHENTICATED` once it is proven); false otherwise.
 ///
 /// # Safety
 ///
@@ -176,7 +176,9 @@ pub unsafe extern "C" fn xmpp_server_event_stanza(
 }
 
 /// The client's XEP-0484 `count` in a `CREDENTIALS_REQUEST` that uses a
-/// FAST token: true with `*count` written when it sent one; false (and
+/// FAST token (as claimed, not yet verified) or in the `AUTHENTICATED`
+/// that follows once the token is proven (the count to record as
+/// processed): true with `*count` written when it sent one; false (and
 /// `*count` untouched) otherwise, a token without a count among them
 /// (which [`xmpp_server_provide_token`] refuses as a replay, XEP-0484
 /// §3.3).
@@ -196,4 +198,18 @@ pub unsafe extern "C" fn xmpp_server_event_fast_count(
         Some(n) => unsafe { write_out(count, n, "count") }.is_ok(),
         None => false,
     }
+}
+
+/// Whether the client asked to invalidate its XEP-0484 FAST token, in an
+/// `AUTHENTICATED` that used it (the token is proven): drop the token so
+/// that it never authenticates again (XEP-0484 §3.5). False for every
+/// other event.
+///
+/// # Safety
+///
+/// `server` is null or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xmpp_server_event_fast_invalidate(server: *const xmpp_server) -> bool {
+    // SAFETY: passed on from the caller.
+    unsafe { current(server, false, |c| c.fast_invalidate) }
 }

@@ -340,20 +340,28 @@ def test_decisions_out_of_turn_are_refused():
 
 class Fast(Pair):
     """A server application that issues FAST tokens and checks their
-    counts (XEP-0484 §3.3)."""
+    counts (XEP-0484 §3.3) and expiry, recording a count only once the
+    token is proven."""
 
     tokens = {}
+    # The application's wall clock and its tokens' expiry (Unix seconds).
+    unix_now = 1_700_000_000
+    expiry = 1_700_000_000 + 30 * 86_400
 
     def answer(self, e):
         kind = e["event"]
         if kind == "token-request":
-            self.server.issue_token("fast-token-0123456789", "2030-01-01T00:00:00Z")
+            self.server.issue_token("fast-token-0123456789", "2023-12-14T22:13:20Z")
             self.tokens["juliet"] = ["fast-token-0123456789", None]
         elif kind == "credentials-request" and e["mechanism"].startswith("HT-"):
             token, processed = self.tokens.get(e["authcid"], [None, None])
-            self.server.provide_token(token, processed)
-            if e["fast"] and e["fast"]["count"] is not None:
-                self.tokens[e["authcid"]][1] = e["fast"]["count"]
+            self.server.provide_token(token, processed, self.expiry, self.unix_now)
+        elif kind == "authenticated" and e["fast"]:
+            user = e["jid"].split("@")[0]
+            if e["fast"]["invalidate"]:
+                del self.tokens[user]
+            elif e["fast"]["count"] is not None:
+                self.tokens[user][1] = e["fast"]["count"]
         else:
             super().answer(e)
 
@@ -378,10 +386,33 @@ def test_fast_token_issued_then_used_and_a_replay_refused():
     (auth,) = second.client_event("authenticated")
     assert auth["mechanism"] == issued["mechanism"]
     assert second.client_event("bound")
+    assert Fast.tokens["juliet"][1] == 1
+    # A wrong token with the largest count records nothing (it failed).
+    client = Client(
+        f"juliet@{DOMAIN}",
+        "wrong",
+        tls="off",
+        fast_token=(issued["mechanism"], "not-the-token", 2**64 - 1),
+        request_fast_token=False,
+    )
+    forged = Fast(client, Server(DOMAIN, tls="off")).run()
+    assert forged.client_event("token-rejected")
+    assert Fast.tokens["juliet"][1] == 1
     # The same count again is a replay: the token is refused, the password
     # still logs in.
     third = with_token(1)
     assert third.client_event("token-rejected")
     assert third.client_event("authenticated")[-1]["mechanism"].startswith("SCRAM-")
+    fourth = with_token(2)
+    assert fourth.client_event("authenticated")[0]["mechanism"] == issued["mechanism"]
+    assert Fast.tokens["juliet"][1] == 2
+    # Past its expiry the token is refused and nothing is recorded.
+    Fast.unix_now = Fast.expiry
+    try:
+        expired = with_token(3)
+    finally:
+        Fast.unix_now = 1_700_000_000
+    assert expired.client_event("token-rejected")
+    assert Fast.tokens["juliet"][1] == 2
     with pytest.raises(ValueError):
         Client(f"juliet@{DOMAIN}", "x", fast_token=("PLAIN", "t", 0))

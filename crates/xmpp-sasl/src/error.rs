@@ -371,6 +371,14 @@ pub enum Error {
         /// The highest count processed before.
         processed: Option<u64>,
     },
+    /// An HT request proved a XEP-0484 FAST token whose lifetime is over
+    /// (`credentials-expired`, XEP-0484 §5.2).
+    TokenExpired {
+        /// When the token expired, in seconds since the Unix epoch.
+        expiry: u64,
+        /// The time of the request, on the same scale.
+        now: u64,
+    },
     /// The credentials handed to the session do not fit its mechanism (for
     /// example SHA-1 stored keys for SCRAM-SHA-256).
     CredentialsMismatch,
@@ -434,6 +442,7 @@ impl Error {
                 ..
             } => Condition::InvalidAuthzid,
             Self::Refused { condition } => *condition,
+            Self::TokenExpired { .. } => Condition::CredentialsExpired,
             Self::CredentialsMismatch
             | Self::MissingCredential { .. }
             | Self::InvalidChoice { .. }
@@ -567,6 +576,9 @@ impl fmt::Display for Error {
                 "FAST count {count} is not above the processed {}",
                 processed.unwrap_or_default()
             ),
+            Self::TokenExpired { expiry, now } => {
+                write!(f, "FAST token expired at {expiry}, {now} now")
+            }
             Self::CredentialsMismatch => f.write_str("credentials do not fit the mechanism"),
             Self::MissingCredential { what } => write!(f, "no {what} was given"),
             Self::InvalidChoice { mechanism } => {

@@ -96,7 +96,7 @@
 //!   exchange from a [`ServerSecret`], so an unknown user costs and fails
 //!   like a wrong password. Authzids are prepared (or refused) before the
 //!   caller sees them; [`Credentials::FastToken`] refuses a replayed
-//!   XEP-0484 request.
+//!   XEP-0484 request and an expired token, after checking the proof.
 //!
 //! # Layers
 //!

@@ -3,6 +3,7 @@
 //! against real clients. Loopback by default; see the usage text for the
 //! flags and ARCHITECTURE.md for the output contract.
 
+mod limiter;
 mod state;
 
 use std::collections::HashMap;
@@ -411,18 +412,28 @@ impl Session {
         match event {
             // (A resumable session's state follows as the last event.)
             ServerEvent::Closed { resumable: false } => {
+                // An authentication that had not succeeded failed. (A
+                // resumable session had succeeded.)
+                st.auth_ended(session.peer(), std::time::Instant::now());
                 if let Some(j) = &self.jid {
                     st.unbound(j);
                 }
             }
             ServerEvent::CredentialsRequest { request, fast } => {
-                let answer = st.credentials(&request, fast);
+                let now = std::time::Instant::now();
+                let answer = st.credentials(&request, fast, session.peer(), unix_now(), now);
                 session.provide_credentials(answer);
             }
             ServerEvent::Authenticated {
                 jid: who,
                 mechanism: m,
+                fast,
             } => {
+                st.auth_succeeded(session.peer());
+                // The token is proven: only now is its count recorded.
+                if let (Some(used), Some(user)) = (fast, who.localpart()) {
+                    st.token_used(user, m, used.count, used.invalidate);
+                }
                 self.mechanism = Some(m.name());
                 self.account = Some(who);
             }
@@ -481,10 +492,11 @@ impl Session {
             },
             ServerEvent::TokenRequest { mechanism: m } => {
                 let token = random_token();
+                let expiry = unix_now().saturating_add(TOKEN_LIFETIME);
                 if let Some(user) = self.account.as_ref().and_then(BareJid::localpart) {
-                    st.issued(user, m, token.clone());
+                    st.issued(user, m, token.clone(), expiry);
                 }
-                session.issue_token(&token, &expiry(30));
+                session.issue_token(&token, &datetime(expiry));
             }
             ServerEvent::Stanza(stanza) => {
                 if let Some(from) = &self.jid {
@@ -567,12 +579,18 @@ fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Now plus `days`, as an XEP-0082 DateTime (UTC).
-fn expiry(days: u64) -> String {
-    let secs = std::time::SystemTime::now()
+/// How long a FAST token lives: 30 days, in seconds.
+const TOKEN_LIFETIME: u64 = 30 * 86_400;
+
+/// The wall clock, in seconds since the Unix epoch (0 before it).
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
-        + days * 86_400;
+}
+
+/// `secs` since the Unix epoch as an XEP-0082 DateTime (UTC).
+fn datetime(secs: u64) -> String {
     let (d, rem) = (secs / 86_400, secs % 86_400);
     let (y, m, day) = civil_from_days(i64::try_from(d).unwrap_or(0));
     format!(
@@ -607,6 +625,9 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(19_723), (2024, 1, 1));
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert!(xmpp_stanza::is_datetime(&expiry(30)));
+        assert!(xmpp_stanza::is_datetime(&datetime(
+            unix_now() + TOKEN_LIFETIME
+        )));
+        assert_eq!(datetime(1_700_000_000), "2023-11-14T22:13:20Z");
     }
 }

@@ -5,6 +5,10 @@
 //! disco#info, an error for anything else).
 
 use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use rand_core::RngCore as _;
 
 use xmpp_jid::{BareJid, FullJid, Jid};
 use xmpp_sasl::{Credentials, CredentialsRequest, Hash, Mechanism};
@@ -17,12 +21,25 @@ use xmpp_stanza::{
 use xmpp_tokio::SessionSender;
 use zeroize::Zeroizing;
 
+use super::limiter::{Limiter, Limits};
+
 /// One account: SCRAM keys per hash (never the password), the roster,
-/// the FAST tokens issued.
+/// the FAST tokens issued (by secret, one per mechanism).
 pub(crate) struct Account {
     pub(crate) keys: HashMap<Hash, xmpp_sasl::StoredCredentials>,
     roster: BTreeMap<String, RosterItem>,
-    tokens: HashMap<String, (Mechanism, Option<u64>)>,
+    tokens: HashMap<String, IssuedToken>,
+}
+
+/// A XEP-0484 FAST token issued to an account.
+struct IssuedToken {
+    /// The HT mechanism it is bound to (XEP-0484 §3.3).
+    mechanism: Mechanism,
+    /// The highest `count` of a successful use, so that a replay fails.
+    processed: Option<u64>,
+    /// When it stops being valid, in seconds since the Unix epoch: the
+    /// expiry sent with it (XEP-0484 §3.2).
+    expiry: u64,
 }
 
 impl Account {
@@ -80,6 +97,8 @@ pub(crate) struct State {
     /// the task that routed them delivers them after it lets go of the
     /// state, waiting for room (see [`Waiting`]).
     waiting: Vec<Waiting>,
+    /// Failed authentications per account and per client address.
+    limiter: Limiter,
 }
 
 /// A stanza routed to a bound session whose queue was full. The routing
@@ -104,41 +123,57 @@ impl State {
             timed_out: HashMap::new(),
             timed_out_order: std::collections::VecDeque::new(),
             waiting: Vec::new(),
+            limiter: Limiter::new(Limits::default()),
         }
     }
 
     /// The answer to a credentials request: the account's keys for the
     /// mechanism's hash (SHA-256 ones for PLAIN), its FAST token, or the
-    /// fake exchange for an account that does not exist.
+    /// fake exchange for an account that does not exist. `unix_now` is
+    /// the wall clock, in seconds since the Unix epoch (token expiry);
+    /// `now` the monotonic one (failure limits).
+    ///
+    /// When the client's address or the account is blocked after too many
+    /// failures ([`Limiter`]), the answer is credentials that cannot
+    /// succeed, so the attempt fails as a wrong password does.
+    ///
+    /// Nothing else changes here: the request is not verified yet. A
+    /// token's count is recorded by [`Self::token_used`] once the machine
+    /// reports it proven.
     pub(crate) fn credentials(
         &mut self,
         request: &CredentialsRequest,
         fast: Option<xmpp_stanza::FastUse>,
+        peer: SocketAddr,
+        unix_now: u64,
+        now: Instant,
     ) -> Credentials {
-        let Some(account) = request
-            .authcid
-            .as_deref()
-            .and_then(|u| self.accounts.get_mut(u))
-        else {
+        let user = request.authcid.as_deref();
+        let account = user.and_then(|u| self.accounts.get(u));
+        // Only password attempts count for the account: a token is not
+        // guessed.
+        let counted = user.filter(|_| account.is_some() && fast.is_none());
+        if !self.limiter.begin(peer, counted, now) {
+            return refused(account, request, fast.is_some());
+        }
+        let Some(account) = account else {
             return Credentials::UnknownUser;
         };
         if let Some(used) = fast {
             // XEP-0484: the token issued for this mechanism, refused on a
-            // replayed count.
+            // replayed count or past its expiry.
             let found = account
                 .tokens
-                .iter_mut()
-                .find(|(_, (m, _))| *m == request.mechanism);
+                .iter()
+                .find(|(_, t)| t.mechanism == request.mechanism);
             return match found {
-                Some((token, (_, processed))) => {
-                    let answer = Credentials::FastToken {
-                        token: Zeroizing::new(token.clone()),
-                        count: used.count,
-                        processed: *processed,
-                    };
-                    *processed = used.count.max(*processed);
-                    answer
-                }
+                Some((token, t)) => Credentials::FastToken {
+                    token: Zeroizing::new(token.clone()),
+                    count: used.count,
+                    processed: t.processed,
+                    expiry: Some(t.expiry),
+                    now: unix_now,
+                },
                 None => Credentials::UnknownUser,
             };
         }
@@ -150,11 +185,55 @@ impl State {
             .map_or(Credentials::UnknownUser, Credentials::Scram)
     }
 
-    /// Keeps a token issued to `user` for `mechanism`.
-    pub(crate) fn issued(&mut self, user: &str, mechanism: Mechanism, token: String) {
+    /// The authentication on the connection from `peer` succeeded.
+    pub(crate) fn auth_succeeded(&mut self, peer: SocketAddr) {
+        self.limiter.succeeded(peer);
+    }
+
+    /// The connection from `peer` ended: an attempt on it that had not
+    /// succeeded failed.
+    pub(crate) fn auth_ended(&mut self, peer: SocketAddr, now: Instant) {
+        self.limiter.ended(peer, now);
+    }
+
+    /// Keeps a token issued to `user` for `mechanism`, valid until
+    /// `expiry` (seconds since the Unix epoch).
+    pub(crate) fn issued(&mut self, user: &str, mechanism: Mechanism, token: String, expiry: u64) {
         if let Some(account) = self.accounts.get_mut(user) {
-            account.tokens.retain(|_, (m, _)| *m != mechanism);
-            account.tokens.insert(token, (mechanism, None));
+            account.tokens.retain(|_, t| t.mechanism != mechanism);
+            account.tokens.insert(
+                token,
+                IssuedToken {
+                    mechanism,
+                    processed: None,
+                    expiry,
+                },
+            );
+        }
+    }
+
+    /// `user` authenticated with its token for `mechanism`, proven by the
+    /// machine (`Authenticated` with `fast`): `count` is processed now,
+    /// so that a replay of it fails; with `invalidate` the token goes
+    /// (XEP-0484 §3.3, §3.5). Nothing else moves a token's count: a
+    /// failed attempt's count, however large, changes nothing.
+    pub(crate) fn token_used(
+        &mut self,
+        user: &str,
+        mechanism: Mechanism,
+        count: Option<u64>,
+        invalidate: bool,
+    ) {
+        if let Some(account) = self.accounts.get_mut(user) {
+            if invalidate {
+                account.tokens.retain(|_, t| t.mechanism != mechanism);
+            } else if let Some(t) = account
+                .tokens
+                .values_mut()
+                .find(|t| t.mechanism == mechanism)
+            {
+                t.processed = count.max(t.processed);
+            }
         }
     }
 
@@ -845,6 +924,31 @@ fn join(to: bool, from: bool) -> Subscription {
     }
 }
 
+/// The answer to a blocked attempt: credentials no client can prove, so
+/// that it fails like any other, at the same step with the same work
+/// (RFC 5802 §9 and RFC 6120 §6.5.10 `not-authorized`). An existing
+/// account keeps its real salt and iteration count (SCRAM shows them
+/// before the proof: made-up ones would tell that something changed), with
+/// random keys; an unknown account and a token get the fake exchange, as
+/// they would anyway.
+fn refused(account: Option<&Account>, request: &CredentialsRequest, token: bool) -> Credentials {
+    let hash = request.mechanism.scram_hash().unwrap_or(Hash::Sha256);
+    let decoy = |real: &xmpp_sasl::StoredCredentials| {
+        let mut key = vec![0u8; real.hash().output_len()];
+        rand_core::OsRng.fill_bytes(&mut key);
+        xmpp_sasl::StoredCredentials::new(real.hash(), real.salt(), real.iterations(), &key, &key)
+            .ok()
+    };
+    match account {
+        Some(a) if !token => a
+            .keys
+            .get(&hash)
+            .and_then(decoy)
+            .map_or(Credentials::UnknownUser, Credentials::Scram),
+        _ => Credentials::UnknownUser,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -880,6 +984,105 @@ mod tests {
         assert_eq!(st.timed_out("sm-1", Some(&alice)), None);
         assert_eq!(st.timed_out.len(), TIMED_OUT_KEPT);
         assert_eq!(st.timed_out("sm-x4095", Some(&alice)), Some(1));
+    }
+
+    #[test]
+    fn a_fast_token_moves_only_when_proven() {
+        let mut accounts = HashMap::new();
+        accounts.insert("alice".to_owned(), Account::new(HashMap::new()));
+        let mut st = State::new("localhost".into(), accounts);
+        let ht = Mechanism::Ht {
+            binding: xmpp_sasl::HtBinding::None,
+        };
+        st.issued("alice", ht, "secret".into(), 2_000);
+        let request = CredentialsRequest {
+            mechanism: ht,
+            authcid: Some("alice".into()),
+            authzid: None,
+        };
+        let ask = |st: &mut State, count, now| {
+            let mut used = xmpp_stanza::FastUse::default();
+            used.count = Some(count);
+            let peer = SocketAddr::from(([192, 0, 2, 1], 5222));
+            match st.credentials(&request, Some(used), peer, now, Instant::now()) {
+                Credentials::FastToken {
+                    processed,
+                    expiry,
+                    now,
+                    ..
+                } => Some((processed, expiry, now)),
+                _ => None,
+            }
+        };
+        // A request, however large its count, records nothing.
+        assert_eq!(
+            ask(&mut st, u64::MAX, 1_000),
+            Some((None, Some(2_000), 1_000))
+        );
+        assert_eq!(ask(&mut st, 1, 1_000), Some((None, Some(2_000), 1_000)));
+        st.token_used("alice", ht, Some(1), false);
+        assert_eq!(ask(&mut st, 2, 1_999), Some((Some(1), Some(2_000), 1_999)));
+        st.token_used("alice", ht, Some(2), true);
+        assert_eq!(ask(&mut st, 3, 1_000), None, "invalidated");
+    }
+
+    /// Blocked after ten failures from one address: an existing account
+    /// gets its real salt and iteration count with keys nothing proves,
+    /// an unknown one the fake exchange, as always; after the block the
+    /// owner gets in.
+    #[test]
+    fn a_blocked_attempt_fails_like_a_wrong_password() {
+        let stored = |hash| {
+            xmpp_sasl::StoredCredentials::from_password(
+                hash,
+                xmpp_sasl::Prep::SaslPrep,
+                "pw",
+                b"salt-of-alice!!!",
+                4096,
+            )
+            .expect("keys")
+        };
+        let mut keys = HashMap::new();
+        keys.insert(Hash::Sha256, stored(Hash::Sha256));
+        let mut accounts = HashMap::new();
+        accounts.insert("alice".to_owned(), Account::new(keys));
+        let mut st = State::new("localhost".into(), accounts);
+        let scram = Mechanism::Scram {
+            hash: Hash::Sha256,
+            plus: false,
+        };
+        let request = |user: &str| CredentialsRequest {
+            mechanism: scram,
+            authcid: Some(user.into()),
+            authzid: None,
+        };
+        let t0 = Instant::now();
+        let ask = |st: &mut State, user, port, now| {
+            let peer = SocketAddr::from(([192, 0, 2, 1], port));
+            let answer = st.credentials(&request(user), None, peer, 0, now);
+            st.auth_ended(peer, now);
+            answer
+        };
+        let key = |c: &Credentials| match c {
+            Credentials::Scram(s) => {
+                Some((s.salt().to_vec(), s.iterations(), s.stored_key().to_vec()))
+            }
+            _ => None,
+        };
+        let real = stored(Hash::Sha256);
+        let real = (real.salt().to_vec(), 4096, real.stored_key().to_vec());
+        for port in 0..10 {
+            assert_eq!(key(&ask(&mut st, "alice", port, t0)).as_ref(), Some(&real));
+        }
+        let blocked = key(&ask(&mut st, "alice", 10, t0)).expect("scram");
+        assert_eq!((&blocked.0, blocked.1), (&real.0, real.1), "the salt shown");
+        assert_ne!(blocked.2, real.2, "keys nothing proves");
+        assert!(matches!(
+            ask(&mut st, "nobody", 11, t0),
+            Credentials::UnknownUser
+        ));
+        let later = t0 + std::time::Duration::from_secs(600);
+        assert_eq!(key(&ask(&mut st, "alice", 12, later)), Some(real));
     }
 
     #[test]

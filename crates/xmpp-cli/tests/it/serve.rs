@@ -10,14 +10,14 @@ use serde_json::Value;
 use crate::xmpp;
 
 /// A running `xmpp serve`, stopped by its id when dropped.
-struct Served {
+pub(crate) struct Served {
     child: Child,
     listening: Value,
     out: BufReader<std::process::ChildStdout>,
 }
 
 impl Served {
-    fn start(extra: &[&str]) -> Self {
+    pub(crate) fn start(extra: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_xmpp"))
             .args([
                 "serve",
@@ -44,7 +44,7 @@ impl Served {
         }
     }
 
-    fn c2s(&self) -> String {
+    pub(crate) fn c2s(&self) -> String {
         self.listening["c2s"].as_str().expect("c2s").to_owned()
     }
 

@@ -891,6 +891,8 @@ struct mem {
     char token[64];            /* the FAST token it issued, "" for none */
     uint64_t processed;        /* the highest FAST count processed */
     int has_processed;
+    uint64_t expiry;           /* the token's, seconds since the epoch */
+    uint64_t unix_now;         /* the server application's wall clock */
     /* What the client saw. */
     char bound[256];
     char mechanism[64];
@@ -969,26 +971,36 @@ static void mem_server_events(struct mem *m)
         case XMPP_SERVER_EVENT_CREDENTIALS_REQUEST:
             if (xmpp_server_event_flag(s)) {
                 /* A FAST token: the replay check needs the highest count
-                 * processed, which is recorded whatever the outcome. */
-                uint64_t count = 0;
-                int has = xmpp_server_event_fast_count(s, &count);
+                 * processed, the expiry check the token's expiry. The
+                 * count is recorded on AUTHENTICATED, once proven. */
                 m->fast_requests++;
                 if (str_eq(t, "juliet") && m->token[0] != '\0') {
                     xmpp_server_provide_token(s, m->token, strlen(m->token),
                                               m->processed,
-                                              m->has_processed != 0);
+                                              m->has_processed != 0,
+                                              m->expiry, m->unix_now);
                 } else {
                     xmpp_server_unknown_user(s);
-                }
-                if (has && (!m->has_processed || count > m->processed)) {
-                    m->processed = count;
-                    m->has_processed = 1;
                 }
             } else if (str_eq(t, "juliet")) {
                 xmpp_server_provide_password(s, "r0m30", 5, salt, sizeof salt,
                                              4096);
             } else {
                 xmpp_server_unknown_user(s);
+            }
+            break;
+        case XMPP_SERVER_EVENT_AUTHENTICATED:
+            if (xmpp_server_event_flag(s)) {
+                /* The token is proven: its count is processed now, or
+                 * it is dropped on request (XEP-0484 §3.5). */
+                uint64_t count = 0;
+                if (xmpp_server_event_fast_invalidate(s)) {
+                    m->token[0] = '\0';
+                } else if (xmpp_server_event_fast_count(s, &count) &&
+                           (!m->has_processed || count > m->processed)) {
+                    m->processed = count;
+                    m->has_processed = 1;
+                }
             }
             break;
         case XMPP_SERVER_EVENT_BIND_REQUEST:
@@ -1021,6 +1033,7 @@ static void mem_server_events(struct mem *m)
                   "token for HT-SHA-256-NONE");
             snprintf(m->token, sizeof m->token, "%s", issued);
             m->has_processed = 0;
+            m->expiry = m->unix_now + 30 * 86400;
             CHECK(xmpp_server_issue_token(s, issued, strlen(issued),
                                           "2030-01-01T00:00:00Z",
                                           20) == XMPP_OK,
@@ -1408,6 +1421,23 @@ static void test_fast(void)
           "the server saw count 1");
     mem_stop(&m);
 
+    /* Someone with the username only: a wrong token and the largest
+     * count. Refused, and the owner's count is untouched. */
+    CHECK(xmpp_client_config_set_fast_token(fc, mech, strlen(mech),
+                                            "not-the-token", 13,
+                                            UINT64_MAX) == XMPP_OK,
+          "set_fast_token forged");
+    m.now = 25000;
+    mem_start(&m, fc, sc);
+    mem_run(&m, 20);
+    CHECK(m.bound[0] == '\0', "not bound with a forged token");
+    CHECK(m.has_processed && m.processed == 1,
+          "a forged count is not recorded");
+    mem_stop(&m);
+    CHECK(xmpp_client_config_set_fast_token(fc, mech, strlen(mech), token,
+                                            strlen(token), 1) == XMPP_OK,
+          "set_fast_token 1 again");
+
     /* The same count again: a replay, refused. */
     m.now = 30000;
     mem_start(&m, fc, sc);
@@ -1426,6 +1456,18 @@ static void test_fast(void)
     mem_start(&m, fc, sc);
     mem_run(&m, 20);
     CHECK(m.bound[0] != '\0' && m.processed == 2, "count 2 accepted");
+    mem_stop(&m);
+
+    /* Past its expiry the token is refused: credentials-expired. */
+    CHECK(xmpp_client_config_set_fast_token(fc, mech, strlen(mech), token,
+                                            strlen(token), 3) == XMPP_OK,
+          "set_fast_token 3");
+    m.unix_now = m.expiry;
+    m.now = 50000;
+    mem_start(&m, fc, sc);
+    mem_run(&m, 20);
+    CHECK(m.bound[0] == '\0' && m.token_rejected, "an expired token");
+    CHECK(m.processed == 2, "nothing recorded for an expired token");
     mem_stop(&m);
 
     xmpp_client_config_free(cc);

@@ -451,12 +451,14 @@ fn configs_resumption_and_fast_refuse_hostile_arguments() {
         xmpp_status::XMPP_WRONG_PHASE
     );
     assert_eq!(
-        unsafe { xmpp_server_provide_token(server, t.as_ptr().cast(), 5, 0, false) },
+        unsafe { xmpp_server_provide_token(server, t.as_ptr().cast(), 5, 0, false, 0, 0) },
         xmpp_status::XMPP_WRONG_PHASE
     );
     let mut count = 0u64;
     assert!(!unsafe { xmpp_server_event_fast_count(server, &mut count) });
     assert!(!unsafe { xmpp_server_event_fast_count(ptr::null(), ptr::null_mut()) });
+    assert!(!unsafe { xmpp_server_event_fast_invalidate(server) });
+    assert!(!unsafe { xmpp_server_event_fast_invalidate(ptr::null()) });
     assert_eq!(unsafe { xmpp_server_event_count(ptr::null()) }, 0);
     let mut out = ptr::null_mut();
     assert_eq!(

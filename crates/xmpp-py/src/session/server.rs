@@ -64,10 +64,17 @@ impl Server {
                 self.pending = Some((request, fast));
                 value
             }
-            ServerEvent::Authenticated { jid, mechanism } => json!({
+            // `fast`: the proven token's count to record, and whether to
+            // drop the token (XEP-0484 §3.3, §3.5).
+            ServerEvent::Authenticated {
+                jid,
+                mechanism,
+                fast,
+            } => json!({
                 "event": "authenticated",
                 "jid": jid.as_str(),
                 "mechanism": mechanism.name(),
+                "fast": fast.map(|f| json!({ "count": f.count, "invalidate": f.invalidate })),
             }),
             ServerEvent::BindRequest {
                 requested,
@@ -279,16 +286,30 @@ impl Server {
     }
 
     /// Answers `credentials-request` for a XEP-0484 FAST token: the
-    /// account's current `token` (`None`: no such token) and the highest
-    /// `count` already processed for it, so that a replayed request fails.
-    /// Record the request's `fast["count"]` afterwards.
-    #[pyo3(signature = (token, processed = None))]
+    /// account's current `token` (`None`: no such token), the highest
+    /// `count` already processed for it, so that a replayed request fails,
+    /// and its `expiry` in seconds since the Unix epoch (`None`: none),
+    /// compared with `now` (default `time.time()`), so that an expired
+    /// token fails (`credentials-expired`). Record nothing here: the
+    /// `authenticated` event that follows a success carries `fast` with
+    /// the count to record and whether to drop the token.
+    #[pyo3(signature = (token, processed = None, expiry = None, now = None))]
     fn provide_token(
         &mut self,
         py: Python<'_>,
         token: Option<&str>,
         processed: Option<u64>,
+        expiry: Option<u64>,
+        now: Option<u64>,
     ) -> PyResult<()> {
+        let now = match now {
+            Some(now) => now,
+            None => {
+                let secs: f64 = py.import("time")?.call_method0("time")?.extract()?;
+                // Whole seconds; a clock before the epoch is 0.
+                secs.max(0.0) as u64
+            }
+        };
         let count = self
             .pending
             .as_ref()
@@ -299,6 +320,8 @@ impl Server {
                 token: t.to_owned().into(),
                 count,
                 processed,
+                expiry,
+                now,
             },
             None => Credentials::UnknownUser,
         };

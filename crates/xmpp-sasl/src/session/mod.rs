@@ -114,14 +114,23 @@ pub enum Credentials {
     /// HT: the user's current token. The caller revokes it after a success
     /// (draft-schmaus-kitten-sasl-ht-09 §3.2).
     Token(Zeroizing<String>),
-    /// HT with XEP-0484 replay protection: the token; the `count` the
-    /// client sent on its `<fast/>` element (`None` if it sent none); and
-    /// the highest count already processed for this token (`None` if none
-    /// was). The session refuses ([`Error::Replay`](crate::Error::Replay), `not-authorized`)
-    /// unless `count` is present and above `processed`. Whatever the
-    /// outcome, the caller then records `count` as processed.
+    /// HT with XEP-0484 replay protection and expiry: the token; the
+    /// `count` the client sent on its `<fast/>` element (`None` if it sent
+    /// none); the highest count already processed for this token (`None`
+    /// if none was); and the token's expiry with the current time.
     ///
-    /// XEP-0484 §"Client authenticates using FAST" requires it for
+    /// The session first verifies the proof, with the same HMAC work
+    /// whatever follows, then refuses a replay
+    /// ([`Error::Replay`](crate::Error::Replay), `not-authorized`) unless
+    /// `count` is present and above `processed`, and an expired token
+    /// ([`Error::TokenExpired`](crate::Error::TokenExpired),
+    /// `credentials-expired`, XEP-0484 §5.2). A wrong proof is always
+    /// `not-authorized`, so neither refusal tells someone without the token
+    /// anything. Record `count` as processed only after the exchange
+    /// succeeded: recorded on a failure, a forged request with a huge count
+    /// would make every later use of the token a replay.
+    ///
+    /// XEP-0484 §"Client authenticates using FAST" requires the count for
     /// requests in TLS 0-RTT data, which an attacker can replay; use it for
     /// HT-SHA-256-NONE too, whose initiator message is the same every time
     /// a token is used (draft-schmaus-kitten-sasl-ht-09 §3 binds it to
@@ -134,6 +143,14 @@ pub enum Credentials {
         count: Option<u64>,
         /// The highest count processed so far for this token.
         processed: Option<u64>,
+        /// When the token stops being valid, in seconds since the Unix
+        /// epoch (UTC): the expiry sent with it (XEP-0484 §3.2). `None`:
+        /// it does not expire.
+        expiry: Option<u64>,
+        /// The current time on the same scale, from the caller's wall
+        /// clock (the session reads no clock). The token is expired from
+        /// `expiry` on.
+        now: u64,
     },
     /// EXTERNAL: the identity established outside SASL (e.g. by the client
     /// certificate), which the caller has checked may act for the authzid.
@@ -186,11 +203,17 @@ impl core::fmt::Debug for Credentials {
             Self::Password(_) => f.write_str("Password(..)"),
             Self::Token(_) => f.write_str("Token(..)"),
             Self::FastToken {
-                count, processed, ..
+                count,
+                processed,
+                expiry,
+                now,
+                ..
             } => f
                 .debug_struct("FastToken")
                 .field("count", count)
                 .field("processed", processed)
+                .field("expiry", expiry)
+                .field("now", now)
                 .finish_non_exhaustive(),
             Self::Scram(s) => f.debug_tuple("Scram").field(s).finish(),
             Self::External(s) => f.debug_tuple("External").field(s).finish(),

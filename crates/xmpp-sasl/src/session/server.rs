@@ -268,14 +268,6 @@ impl ServerSession {
                 | Credentials::FastToken { .. }
                 | Credentials::UnknownUser),
             ) => {
-                if let Credentials::FastToken {
-                    count, processed, ..
-                } = creds
-                {
-                    if count.is_none_or(|c| processed.is_some_and(|p| c <= p)) {
-                        return Err(Error::Replay { count, processed });
-                    }
-                }
                 let mock;
                 let token = match &creds {
                     Credentials::Token(token) | Credentials::FastToken { token, .. } => {
@@ -299,7 +291,26 @@ impl ServerSession {
                         .unwrap_or_default(),
                     _ => &[],
                 };
+                // The proof first, so that every refusal below costs the
+                // same HMAC work and only the token's holder sees one.
                 let reply = parsed.verify(version, token, cb_data)?;
+                if let Credentials::FastToken {
+                    count,
+                    processed,
+                    expiry,
+                    now,
+                    ..
+                } = creds
+                {
+                    // XEP-0484 §3.3: a count at or below one processed is a
+                    // replay; §5.2: an expired token is `credentials-expired`.
+                    if count.is_none_or(|c| processed.is_some_and(|p| c <= p)) {
+                        return Err(Error::Replay { count, processed });
+                    }
+                    if let Some(expiry) = expiry.filter(|&e| now >= e) {
+                        return Err(Error::TokenExpired { expiry, now });
+                    }
+                }
                 Ok(ServerStep::Success(Success {
                     authcid: Some(authcid),
                     authzid: None,

@@ -1,5 +1,5 @@
 //! Server and session policy: the server's own nonce, the gs2 flag a
-//! choice carries, authzid preparation, XEP-0484 replay refusal, and the
+//! choice carries, authzid preparation, XEP-0484 replay and expiry, and the
 //! advertised lists derived from the configuration.
 
 use xmpp_sasl::{
@@ -7,6 +7,8 @@ use xmpp_sasl::{
     Condition, Credentials, Error, Hash, Mechanism, Nonce, Prep, ServerConfig, ServerSession,
     ServerStep, Ssdp, StoredCredentials,
 };
+
+use zeroize::Zeroizing;
 
 use crate::common::server_config;
 
@@ -183,16 +185,19 @@ fn a_replayed_fast_request_is_refused() {
         initiator("another-nonce-456"),
         "replayable as drafted"
     );
-    let serve = |count, processed| {
+    let serve_with = |token: Zeroizing<String>, count, processed, expiry| {
         let mut s =
             ServerSession::new(none, server_config(), Nonce::new("n").expect("n")).expect("server");
         assert!(matches!(s.step(&first), Ok(ServerStep::NeedCredentials(_))));
         s.credentials(Credentials::FastToken {
-            token: token(),
+            token,
             count,
             processed,
+            expiry,
+            now: 1_000,
         })
     };
+    let serve = |count, processed| serve_with(token(), count, processed, None);
     assert!(matches!(serve(Some(1), None), Ok(ServerStep::Success(_))));
     assert!(matches!(
         serve(Some(8), Some(7)),
@@ -202,6 +207,30 @@ fn a_replayed_fast_request_is_refused() {
         let err = serve(count, processed).expect_err("replay");
         assert_eq!(err, Error::Replay { count, processed });
         assert_eq!(err.condition(), Condition::NotAuthorized);
+    }
+    // A proof with another token fails as a wrong proof, whatever its
+    // count: the replay check comes after the proof.
+    let other = || "another-token".to_owned().into();
+    for (count, processed) in [(Some(1), Some(1)), (Some(9), None), (None, None)] {
+        assert_eq!(
+            serve_with(other(), count, processed, None).expect_err("wrong token"),
+            Error::InvalidProof
+        );
+    }
+    // XEP-0484 §5.2: a proven token past its expiry is
+    // `credentials-expired`; a wrong one is still `not-authorized`.
+    assert!(matches!(
+        serve_with(token(), Some(2), Some(1), Some(1_001)),
+        Ok(ServerStep::Success(_))
+    ));
+    for expiry in [1_000, 999, 0] {
+        let err = serve_with(token(), Some(2), Some(1), Some(expiry)).expect_err("expired");
+        assert_eq!(err, Error::TokenExpired { expiry, now: 1_000 });
+        assert_eq!(err.condition(), Condition::CredentialsExpired);
+        assert_eq!(
+            serve_with(other(), Some(2), Some(1), Some(expiry)).expect_err("wrong token"),
+            Error::InvalidProof
+        );
     }
 }
 

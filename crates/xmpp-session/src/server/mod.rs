@@ -60,10 +60,14 @@ pub enum ServerEvent {
         /// The mechanism, the prepared username and authzid.
         request: CredentialsRequest,
         /// With a FAST token (XEP-0484 §3.3): the client's `count` and
-        /// whether it asks to invalidate the token. Answer with
-        /// [`Credentials::FastToken`] (`processed` the highest count seen
-        /// for the token, so a replay fails) and, after success, record
-        /// `count` and honour `invalidate`.
+        /// whether it asks to invalidate the token, as the client claims
+        /// them (nothing is verified yet). Answer with
+        /// [`Credentials::FastToken`]: the token issued for this mechanism,
+        /// `processed` the highest count recorded for it (so a replay
+        /// fails), and its expiry with the current wall-clock time (so an
+        /// expired token fails). Change nothing here: the count to record
+        /// and the invalidation come with [`Self::Authenticated`], once the
+        /// token is proven.
         fast: Option<FastUse>,
     },
     /// SASL succeeded.
@@ -72,6 +76,14 @@ pub enum ServerEvent {
         jid: BareJid,
         /// The mechanism used.
         mechanism: Mechanism,
+        /// With a FAST token (XEP-0484 §3.3), now proven: record `count`
+        /// as the highest processed for the token, and when `invalidate`
+        /// is set, drop the token so that it never authenticates again
+        /// (XEP-0484 §3.5; the machine issues no new token then unless
+        /// the client asked for one). Only an exchange that succeeded
+        /// reports it: a failed one, whatever count it carried, changes
+        /// nothing.
+        fast: Option<FastUse>,
     },
     /// The client asks to bind a resource (RFC 6120 §7). Answer with
     /// [`Server::accept_bind`] (the requested resourcepart, `suggested`, or

@@ -253,9 +253,13 @@ impl Server {
                     return self.count_auth_failure();
                 };
                 self.account = Some(account.clone());
+                // The token's count and invalidation reach the application
+                // only now that the token is proven (XEP-0484 §3.3, §3.5).
+                let fast = v2.as_ref().and_then(|p| p.fast);
                 self.events.push_back(ServerEvent::Authenticated {
                     jid: account,
                     mechanism,
+                    fast,
                 });
                 match v2 {
                     Some(mut pending) => {

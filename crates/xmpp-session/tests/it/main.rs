@@ -6,6 +6,7 @@
     reason = "integration tests run with std"
 )]
 
+mod fast;
 mod pair;
 mod plus_fallback;
 mod routed;

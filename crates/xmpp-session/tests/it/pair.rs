@@ -91,6 +91,23 @@ pub(crate) fn tls_info(version: TlsVersion, types: &[ChannelBindingType]) -> Tls
     info
 }
 
+/// When the test server application issues its tokens (2023-11-14), in
+/// seconds since the Unix epoch; they expire [`TOKEN_LIFETIME`] later.
+pub(crate) const ISSUED_AT: u64 = 1_700_000_000;
+/// How long a token lives: 30 days.
+pub(crate) const TOKEN_LIFETIME: u64 = 30 * 86_400;
+
+/// A FAST token the server application issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Issued {
+    pub(crate) mechanism: Mechanism,
+    pub(crate) token: String,
+    /// The highest count processed.
+    pub(crate) processed: Option<u64>,
+    /// Seconds since the Unix epoch.
+    pub(crate) expiry: u64,
+}
+
 pub(crate) struct Pair {
     pub(crate) client: Client,
     pub(crate) server: Server,
@@ -115,9 +132,14 @@ pub(crate) struct Pair {
     /// Every byte each way, for assertions on the wire.
     pub(crate) c2s_log: Vec<u8>,
     pub(crate) s2c_log: Vec<u8>,
-    /// FAST tokens the server application issued, by user: mechanism,
-    /// token, highest count processed.
-    pub(crate) tokens: HashMap<String, (Mechanism, String, Option<u64>)>,
+    /// FAST tokens the server application issued, by user.
+    pub(crate) tokens: HashMap<String, Issued>,
+    /// The server application's wall clock, in seconds since the Unix
+    /// epoch (token expiry).
+    pub(crate) unix_now: u64,
+    /// Rewrites what the client sends before the server reads it (a
+    /// client that sends what `Client` would not).
+    pub(crate) c2s_rewrite: Option<fn(Vec<u8>) -> Vec<u8>>,
     issued: u32,
     /// The client's and server's first fatal errors.
     pub(crate) client_error: Option<Error>,
@@ -143,6 +165,8 @@ impl Pair {
             sessions: HashMap::new(),
             timed_out: HashMap::new(),
             tokens: HashMap::new(),
+            unix_now: ISSUED_AT,
+            c2s_rewrite: None,
             issued: 0,
             c2s_log: Vec::new(),
             s2c_log: Vec::new(),
@@ -197,8 +221,11 @@ impl Pair {
             moved = true;
         }
         let ws = self.chunks.is_empty();
-        if let Some(msg) = self.c2s.pop_front() {
+        if let Some(mut msg) = self.c2s.pop_front() {
             moved = true;
+            if let Some(rewrite) = self.c2s_rewrite {
+                msg = rewrite(msg);
+            }
             if ws {
                 self.server_input(&msg);
             } else {
@@ -261,26 +288,43 @@ impl Pair {
                     .expect("server tls");
             }
             ServerEvent::CredentialsRequest { request, fast } => {
+                let user = request.authcid.as_deref().unwrap_or("");
                 let answer = match fast {
-                    // FAST: the token the application issued, and the
-                    // highest count it processed.
-                    Some(used) => match self.tokens.get(request.authcid.as_deref().unwrap_or("")) {
-                        Some((_, token, processed)) => Credentials::FastToken {
-                            token: Zeroizing::new(token.clone()),
+                    // FAST: the token the application issued for the
+                    // mechanism, the highest count it processed, and its
+                    // expiry. Nothing is recorded before it is proven.
+                    Some(used) => match self
+                        .tokens
+                        .get(user)
+                        .filter(|t| t.mechanism == request.mechanism)
+                    {
+                        Some(t) => Credentials::FastToken {
+                            token: Zeroizing::new(t.token.clone()),
                             count: used.count,
-                            processed: *processed,
+                            processed: t.processed,
+                            expiry: Some(t.expiry),
+                            now: self.unix_now,
                         },
                         None => Credentials::UnknownUser,
                     },
                     None => self.accounts.answer(request),
                 };
-                if let (Some(used), Some(user)) = (fast, request.authcid.as_deref()) {
-                    if let Some(entry) = self.tokens.get_mut(user) {
-                        entry.2 = used.count.max(entry.2);
-                    }
-                }
                 if let Err(e) = self.server.provide_credentials(answer) {
                     self.server_error.get_or_insert(e);
+                }
+            }
+            // The token is proven: its count is processed now, and it is
+            // dropped when the client asked (XEP-0484 §3.3, §3.5).
+            ServerEvent::Authenticated {
+                jid,
+                fast: Some(used),
+                ..
+            } => {
+                let user = jid.localpart().unwrap_or_default().to_owned();
+                if used.invalidate {
+                    self.tokens.remove(&user);
+                } else if let Some(t) = self.tokens.get_mut(&user) {
+                    t.processed = used.count.max(t.processed);
                 }
             }
             ServerEvent::BindRequest {
@@ -309,7 +353,18 @@ impl Pair {
                     .account()
                     .and_then(|a| a.localpart().map(str::to_owned))
                     .unwrap_or_default();
-                self.tokens.insert(user, (*mechanism, token.clone(), None));
+                let expiry = self.unix_now + TOKEN_LIFETIME;
+                self.tokens.insert(
+                    user,
+                    Issued {
+                        mechanism: *mechanism,
+                        token: token.clone(),
+                        processed: None,
+                        expiry,
+                    },
+                );
+                // (The DateTime sent is the harness's; only the client
+                // reads it.)
                 self.server
                     .issue_token(&token, "2030-01-01T00:00:00Z")
                     .expect("issue token");

@@ -1,0 +1,176 @@
+//! `xmpp serve`'s authentication against hostile clients, over raw
+//! streams (`--tls off --allow-plain`): XEP-0484 FAST tokens that a forged
+//! request cannot spoil, and password guessing blocked per address
+//! without telling the client.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use xmpp_sasl::{Choice, ClientConfig, ClientSession, ClientStep, HtBinding, Mechanism, Nonce};
+
+use crate::serve::Served;
+
+const SASL2: &str = "urn:xmpp:sasl:2";
+
+/// A raw c2s stream to `xmpp serve`, past the stream features.
+struct Raw {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Raw {
+    fn open(addr: &str) -> Self {
+        let stream = TcpStream::connect(addr).expect("connect");
+        let mut raw = Self {
+            stream,
+            buf: Vec::new(),
+        };
+        raw.send(
+            "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' \
+             xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>",
+        );
+        raw.read_until(&["</stream:features>"]);
+        raw
+    }
+
+    fn send(&mut self, s: &str) {
+        self.stream.write_all(s.as_bytes()).expect("write");
+    }
+
+    /// Reads until one of `ends` arrives; gives everything up to it and
+    /// keeps the rest.
+    fn read_until(&mut self, ends: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = String::from_utf8_lossy(&self.buf).into_owned();
+            if let Some(at) = ends
+                .iter()
+                .filter_map(|e| text.find(e).map(|i| i + e.len()))
+                .min()
+            {
+                self.buf.drain(..at);
+                return text[..at].to_owned();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "waiting for {ends:?}; have {text}");
+            self.stream.set_read_timeout(Some(left)).expect("timeout");
+            let mut chunk = [0u8; 4096];
+            let n = self.stream.read(&mut chunk).expect("read");
+            assert!(n > 0, "closed waiting for {ends:?}; have {text}");
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
+/// One SASL2 `<authenticate/>` on a fresh stream: the `<success/>` or
+/// `<failure/>`.
+fn sasl2(addr: &str, mechanism: &str, initial: &[u8], inline: &str) -> String {
+    let mut raw = Raw::open(addr);
+    let ir = base64::engine::general_purpose::STANDARD.encode(initial);
+    raw.send(&format!(
+        "<authenticate xmlns='{SASL2}' mechanism='{mechanism}'>\
+         <initial-response>{ir}</initial-response>{inline}</authenticate>"
+    ));
+    raw.read_until(&["</success>", "</failure>"])
+}
+
+/// HT-SHA-256-NONE's initiator message for `user` and `token`.
+fn ht_initiator(user: &str, token: &str) -> Vec<u8> {
+    let none = Mechanism::Ht {
+        binding: HtBinding::None,
+    };
+    let config = ClientConfig::new().username(user).token(token);
+    let mut c = ClientSession::new(
+        Choice::unbound(none),
+        config,
+        Nonce::new("client-nonce-0123").expect("nonce"),
+    )
+    .expect("client");
+    match c.step(b"").expect("initiator") {
+        ClientStep::Send(m) => m.to_vec(),
+        ClientStep::Done { .. } => panic!("HT sends an initiator"),
+    }
+}
+
+fn fast(addr: &str, user: &str, token: &str, count: u64, invalidate: bool) -> String {
+    let inv = if invalidate { " invalidate='true'" } else { "" };
+    sasl2(
+        addr,
+        "HT-SHA-256-NONE",
+        &ht_initiator(user, token),
+        &format!("<fast xmlns='urn:xmpp:fast:0' count='{count}'{inv}/>"),
+    )
+}
+
+/// A password login over SASL2 that asks for a token: the token.
+fn token_for(addr: &str, user: &str, password: &str) -> String {
+    let out = sasl2(
+        addr,
+        "PLAIN",
+        format!("\0{user}\0{password}").as_bytes(),
+        "<request-token xmlns='urn:xmpp:fast:0' mechanism='HT-SHA-256-NONE'/>",
+    );
+    let start = out.find("token='").expect("a token") + "token='".len();
+    let len = out[start..].find('\'').expect("quoted");
+    out[start..start + len].to_owned()
+}
+
+fn ok(out: &str) -> bool {
+    out.starts_with("<success")
+}
+
+#[test]
+fn a_forged_fast_request_does_not_lock_the_owner_out() {
+    let served = Served::start(&["--tls", "off", "--allow-plain"]);
+    let addr = served.c2s();
+    let token = token_for(&addr, "juliet", "r0m30");
+    assert!(ok(&fast(&addr, "juliet", &token, 1, false)));
+    // Someone with the username only: a wrong token, the largest count.
+    let forged = fast(&addr, "juliet", "not-the-token", u64::MAX, false);
+    assert!(forged.contains("<not-authorized"), "{forged}");
+    // The owner's next count still works; a replayed one does not.
+    assert!(ok(&fast(&addr, "juliet", &token, 2, false)));
+    let replay = fast(&addr, "juliet", &token, 2, false);
+    assert!(replay.contains("<not-authorized"), "{replay}");
+    assert!(ok(&fast(&addr, "juliet", &token, 3, false)));
+    // A forged invalidation drops nothing; the owner's does
+    // (XEP-0484 §3.5), and no new token comes with it.
+    assert!(!ok(&fast(&addr, "juliet", "not-the-token", 9, true)));
+    let last = fast(&addr, "juliet", &token, 4, true);
+    assert!(ok(&last) && !last.contains("token="), "{last}");
+    assert!(!ok(&fast(&addr, "juliet", &token, 5, false)));
+}
+
+/// One PLAIN attempt (RFC 6120 §6) on a fresh stream: the `<success/>` or
+/// `<failure/>`.
+fn plain(addr: &str, user: &str, password: &str) -> String {
+    let mut raw = Raw::open(addr);
+    let ir = base64::engine::general_purpose::STANDARD
+        .encode(format!("\0{user}\0{password}").as_bytes());
+    raw.send(&format!(
+        "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{ir}</auth>"
+    ));
+    raw.read_until(&["/>", "</failure>"])
+}
+
+#[test]
+fn password_guessing_is_blocked_without_telling() {
+    let served = Served::start(&["--tls", "off", "--allow-plain"]);
+    let addr = served.c2s();
+    let wrong = plain(&addr, "juliet", "guess-0");
+    assert!(wrong.contains("<not-authorized"), "{wrong}");
+    let unknown = plain(&addr, "nobody", "guess");
+    assert_eq!(unknown, wrong, "an unknown account fails alike");
+    // Ten failures from this address block it (two so far), whatever
+    // the account.
+    for i in 1..9 {
+        assert_eq!(plain(&addr, "juliet", &format!("guess-{i}")), wrong);
+    }
+    // The right password now fails exactly as a wrong one, and as an
+    // account that does not exist.
+    assert_eq!(plain(&addr, "juliet", "r0m30"), wrong);
+    assert_eq!(plain(&addr, "nobody", "r0m30"), wrong);
+    assert_eq!(plain(&addr, "romeo", "j4l13t"), wrong);
+}

@@ -1,0 +1,175 @@
+//! XEP-0484 FAST tokens as a server application keeps them: the count is
+//! recorded, and the token dropped on `invalidate`, only once the machine
+//! reports the token proven (`ServerEvent::Authenticated`); an expired
+//! token is refused.
+
+use std::collections::HashMap;
+
+use xmpp_sasl::Mechanism;
+use xmpp_session::{ClientEvent, FastToken, ServerEvent};
+use xmpp_stanza::FastUse;
+
+use crate::pair::{ISSUED_AT, Issued, PASSWORD, Pair, TOKEN_LIFETIME};
+
+/// A password login that asks for a token: the token and the server
+/// application's records.
+fn issue() -> (Mechanism, String, HashMap<String, Issued>) {
+    let mut pair = Pair::new(
+        Pair::client_config("juliet", PASSWORD),
+        Pair::server_config(),
+    );
+    pair.drive();
+    let (mechanism, token) = pair
+        .client_events
+        .iter()
+        .find_map(|e| match e {
+            ClientEvent::TokenIssued {
+                mechanism, token, ..
+            } => Some((*mechanism, token.to_string())),
+            _ => None,
+        })
+        .expect("a token");
+    (mechanism, token, pair.tokens)
+}
+
+/// A login with `token` and `count` (and no usable password) against the
+/// server application's `tokens` at `unix_now`.
+fn use_token(
+    tokens: &HashMap<String, Issued>,
+    token: FastToken,
+    unix_now: u64,
+    rewrite: Option<fn(Vec<u8>) -> Vec<u8>>,
+) -> Pair {
+    let client = Pair::client_config("juliet", "").fast_token(token);
+    let mut pair = Pair::new(client, Pair::server_config());
+    pair.tokens = tokens.clone();
+    pair.unix_now = unix_now;
+    pair.c2s_rewrite = rewrite;
+    pair.drive();
+    pair
+}
+
+fn fast_reported(pair: &Pair) -> Option<Option<FastUse>> {
+    pair.server_events.iter().find_map(|e| match e {
+        ServerEvent::Authenticated { fast, .. } => Some(*fast),
+        _ => None,
+    })
+}
+
+fn s2c(pair: &Pair) -> String {
+    String::from_utf8_lossy(&pair.s2c_log).into_owned()
+}
+
+#[test]
+fn a_forged_request_with_a_huge_count_does_not_lock_the_owner_out() {
+    let (mechanism, token, tokens) = issue();
+    let owner = |tokens: &HashMap<_, _>, count| {
+        use_token(
+            tokens,
+            FastToken::new(mechanism, token.clone(), count),
+            ISSUED_AT,
+            None,
+        )
+    };
+    let first = owner(&tokens, 1);
+    assert!(first.bound_jid().is_some(), "{:?}", first.client_error);
+    let reported = fast_reported(&first).expect("authenticated");
+    assert_eq!(reported.and_then(|f| f.count), Some(1));
+    assert_eq!(first.tokens["juliet"].processed, Some(1));
+
+    // Someone who knows only the username: a wrong token, the largest
+    // count. The exchange fails and nothing is reported to record.
+    let forged = use_token(
+        &first.tokens,
+        FastToken::new(mechanism, "not-the-token", u64::MAX),
+        ISSUED_AT,
+        None,
+    );
+    assert!(forged.bound_jid().is_none());
+    assert_eq!(fast_reported(&forged), None, "{:?}", forged.server_events);
+    assert!(s2c(&forged).contains("<not-authorized xmlns"));
+    assert_eq!(forged.tokens, first.tokens);
+
+    // The owner's next count still works; the same count again is a
+    // replay.
+    let second = owner(&forged.tokens, 2);
+    assert!(second.bound_jid().is_some(), "{:?}", second.client_error);
+    assert_eq!(second.tokens["juliet"].processed, Some(2));
+    let replay = owner(&second.tokens, 2);
+    assert!(replay.bound_jid().is_none());
+    assert_eq!(fast_reported(&replay), None);
+    assert!(
+        replay
+            .client_events
+            .iter()
+            .any(|e| matches!(e, ClientEvent::TokenRejected))
+    );
+}
+
+#[test]
+fn invalidate_is_reported_after_success_and_the_token_is_dropped() {
+    let (mechanism, token, tokens) = issue();
+    // `Client` never asks to invalidate; this one does (XEP-0484 §3.5).
+    fn invalidate(msg: Vec<u8>) -> Vec<u8> {
+        String::from_utf8(msg)
+            .expect("utf-8")
+            .replace("count='1'/>", "count='1' invalidate='true'/>")
+            .into_bytes()
+    }
+    let out = use_token(
+        &tokens,
+        FastToken::new(mechanism, token.clone(), 1),
+        ISSUED_AT,
+        Some(invalidate),
+    );
+    assert!(out.bound_jid().is_some(), "{:?}", out.client_error);
+    let reported = fast_reported(&out).flatten().expect("fast");
+    assert!(reported.invalidate);
+    assert!(!out.tokens.contains_key("juliet"));
+    // No token goes out in its place (none was asked for).
+    assert!(!s2c(&out).contains("<token "));
+    let after = use_token(
+        &out.tokens,
+        FastToken::new(mechanism, token, 2),
+        ISSUED_AT,
+        None,
+    );
+    assert!(after.bound_jid().is_none());
+
+    // A forged invalidation (wrong token) drops nothing.
+    let forged = use_token(
+        &tokens,
+        FastToken::new(mechanism, "not-the-token", 1),
+        ISSUED_AT,
+        Some(invalidate),
+    );
+    assert!(forged.bound_jid().is_none());
+    assert_eq!(forged.tokens, tokens);
+}
+
+#[test]
+fn an_expired_token_is_refused() {
+    let (mechanism, token, tokens) = issue();
+    let at = |unix_now, token: &str| {
+        use_token(&tokens, FastToken::new(mechanism, token, 1), unix_now, None)
+    };
+    let last_second = at(ISSUED_AT + TOKEN_LIFETIME - 1, &token);
+    assert!(last_second.bound_jid().is_some());
+    // XEP-0484 §5.2: `credentials-expired` for the token's holder.
+    let expired = at(ISSUED_AT + TOKEN_LIFETIME, &token);
+    assert!(expired.bound_jid().is_none());
+    assert_eq!(fast_reported(&expired), None);
+    assert!(
+        s2c(&expired).contains("<credentials-expired xmlns"),
+        "{}",
+        s2c(&expired)
+    );
+    assert_eq!(expired.tokens, tokens);
+    // Anyone else still gets `not-authorized`.
+    let wrong = at(ISSUED_AT + TOKEN_LIFETIME, "not-the-token");
+    let out = s2c(&wrong);
+    assert!(
+        !out.contains("credentials-expired") && out.contains("<not-authorized xmlns"),
+        "{out}"
+    );
+}
