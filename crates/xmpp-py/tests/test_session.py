@@ -387,10 +387,11 @@ def test_fast_token_issued_then_used_and_a_replay_refused():
     assert auth["mechanism"] == issued["mechanism"]
     assert second.client_event("bound")
     assert Fast.tokens["juliet"][1] == 1
-    # A wrong token with the largest count records nothing (it failed).
+    # A wrong token with the largest count records nothing (it failed; the
+    # client then logs in with its password).
     client = Client(
         f"juliet@{DOMAIN}",
-        "wrong",
+        USERS["juliet"],
         tls="off",
         fast_token=(issued["mechanism"], "not-the-token", 2**64 - 1),
         request_fast_token=False,
