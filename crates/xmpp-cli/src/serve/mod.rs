@@ -408,6 +408,8 @@ impl Session {
         }
         let session = &self.session;
         let mut st = self.state.lock().ok()?;
+        // A resource taken, announced once the state is let go.
+        let mut bound = None;
         match event {
             // (A resumable session's state follows as the last event.)
             ServerEvent::Closed { resumable: false } => {
@@ -437,32 +439,37 @@ impl Session {
                 };
                 session.accept_bind(&resource);
             }
-            ServerEvent::Bound { jid: bound } | ServerEvent::Resumed { jid: bound, .. } => {
-                st.bound(&bound, session.sender());
-                if !self.quiet {
-                    emit(&json!({
-                        "event": "bound",
-                        "jid": bound.as_str(),
-                        "mechanism": self.mechanism,
-                        "tls": self.tls,
-                        "transport": self.transport,
-                    }));
-                }
-                self.jid = Some(bound);
+            ServerEvent::Bound { jid } => {
+                st.bound(&jid, session.sender());
+                bound = Some(jid);
             }
-            ServerEvent::ResumeRequest { previd, .. } => match st.take_resumable(&previd) {
-                Some(s) => {
-                    session.accept_resume(s);
+            ServerEvent::Resumed { jid, .. } => {
+                if st.resumed(&jid, session.sender()) {
+                    bound = Some(jid);
+                } else {
+                    // Resumed elsewhere first, or its window closed
+                    // meanwhile: this stream must not take the resource
+                    // (RFC 6120 §4.9.3.3).
+                    session
+                        .sender()
+                        .close_with_error(StreamError::new(StreamCondition::Conflict));
                 }
-                None => match st.timed_out(&previd, self.account.as_ref()) {
-                    Some(h) => {
-                        session.reject_resume_timed_out(h);
+            }
+            ServerEvent::ResumeRequest { previd, .. } => {
+                match st.resumable(&previd, self.account.as_ref()) {
+                    Some(s) => {
+                        session.accept_resume(s);
                     }
-                    None => {
-                        session.reject_resume();
-                    }
-                },
-            },
+                    None => match st.timed_out(&previd, self.account.as_ref()) {
+                        Some(h) => {
+                            session.reject_resume_timed_out(h);
+                        }
+                        None => {
+                            session.reject_resume();
+                        }
+                    },
+                }
+            }
             ServerEvent::TokenRequest { mechanism: m } => {
                 let token = random_token();
                 if let Some(user) = self.account.as_ref().and_then(BareJid::localpart) {
@@ -479,7 +486,26 @@ impl Session {
             ServerEvent::StreamError(e) => self.reason = e.condition.as_str().to_owned(),
             _ => {}
         }
-        Some(st.take_waiting())
+        let waiting = st.take_waiting();
+        drop(st);
+        if let Some(jid) = bound {
+            self.bound(jid);
+        }
+        Some(waiting)
+    }
+
+    /// The session has a resource: the `bound` line.
+    fn bound(&mut self, jid: FullJid) {
+        if !self.quiet {
+            emit(&json!({
+                "event": "bound",
+                "jid": jid.as_str(),
+                "mechanism": self.mechanism,
+                "tls": self.tls,
+                "transport": self.transport,
+            }));
+        }
+        self.jid = Some(jid);
     }
 }
 
@@ -487,16 +513,16 @@ impl Session {
 fn hibernate(state: &Arc<Mutex<State>>, jid: &FullJid, s: xmpp_session::ResumptionState) {
     let wait = u64::from(s.max_resumption().unwrap_or(300));
     let id = s.id().to_owned();
-    if let Ok(mut st) = state.lock() {
-        st.hibernate(jid, s);
-    }
+    let Ok(generation) = state.lock().map(|mut st| st.hibernate(jid, s)) else {
+        return;
+    };
     let state = Arc::clone(state);
     let jid = jid.clone();
     tokio::spawn(async move {
         tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
         let waiting = match state.lock() {
             Ok(mut st) => {
-                st.expire(&jid, &id);
+                st.expire(&jid, &id, generation);
                 st.take_waiting()
             }
             Err(_) => return,

@@ -42,8 +42,8 @@ struct Resource {
     /// boxed, so that a resource without one is small.
     presence: Option<Box<Presence>>,
     /// While its connection is gone but the session may resume
-    /// (XEP-0198 §5): the SM-ID, and the stanzas that arrived meanwhile.
-    hibernating: Option<(String, Vec<RoutedStanza>)>,
+    /// (XEP-0198 §5).
+    hibernating: Option<Hibernation>,
     /// Stanzas routed after its session's task stopped taking them and
     /// before the session reported how it ended: they join the
     /// hibernation queue, or bounce when the session is gone for good.
@@ -52,6 +52,18 @@ struct Resource {
 
 /// Stanzas kept for a hibernating session at most.
 const HIBERNATION_QUEUE: usize = 1000;
+
+/// One hibernation of a resource (XEP-0198 §5): which session, which
+/// window, and the stanzas that arrived meanwhile.
+struct Hibernation {
+    /// The SM-ID. A resumed session keeps it, so the same id can
+    /// hibernate again.
+    id: String,
+    /// Which hibernation this is: a timer expires only the window it was
+    /// started for, never a later one of the same (resumed) session.
+    generation: u64,
+    pending: Vec<RoutedStanza>,
+}
 
 impl Resource {
     fn priority(&self) -> Option<i8> {
@@ -68,8 +80,13 @@ pub(crate) struct State {
     pub(crate) domain: String,
     pub(crate) accounts: HashMap<String, Account>,
     resources: HashMap<BareJid, BTreeMap<String, Resource>>,
-    /// Sessions that ended resumable, by SM-ID.
-    resumable: HashMap<String, ResumptionState>,
+    /// Sessions that ended resumable, by SM-ID, with their hibernation's
+    /// generation. A state stays here until a session reports it
+    /// `Resumed` or its window closes: handing it to a machine that then
+    /// refuses it (another account's, a wrong `h`) does not consume it.
+    resumable: HashMap<String, (u64, ResumptionState)>,
+    /// The generation the next hibernation gets.
+    generations: u64,
     /// Sessions whose resumption window closed, by SM-ID: the account and
     /// how many of its client's stanzas the session handled, for
     /// `<failed h='…'/>` (XEP-0198 §5). The oldest go first beyond
@@ -101,6 +118,7 @@ impl State {
             accounts,
             resources: HashMap::new(),
             resumable: HashMap::new(),
+            generations: 0,
             timed_out: HashMap::new(),
             timed_out_order: std::collections::VecDeque::new(),
             waiting: Vec::new(),
@@ -165,70 +183,116 @@ impl State {
             .is_some_and(|r| r.contains_key(resource))
     }
 
-    /// A resource is bound, or a hibernating one resumed: what arrived
-    /// while it slept goes out now, after the machine's own resend.
+    /// A resource is bound.
     pub(crate) fn bound(&mut self, jid: &FullJid, sender: SessionSender) {
-        let resource = jid.as_jid().resourcepart().unwrap_or_default().to_owned();
+        let resource = resource(jid).to_owned();
         let resources = self.resources.entry(jid.as_jid().to_bare()).or_default();
-        match resources.get_mut(&resource) {
-            Some(r) if r.hibernating.is_some() => {
-                r.sender = sender;
-                let (_, pending) = r.hibernating.take().unwrap_or_default();
-                for stanza in pending {
-                    r.sender.send(stanza);
-                }
-            }
-            _ => {
-                resources.insert(
-                    resource,
-                    Resource {
-                        sender,
-                        presence: None,
-                        hibernating: None,
-                        ending: Vec::new(),
-                    },
-                );
-            }
+        resources.insert(
+            resource,
+            Resource {
+                sender,
+                presence: None,
+                hibernating: None,
+                ending: Vec::new(),
+            },
+        );
+    }
+
+    /// A hibernating resource resumed (XEP-0198 §5): its state is
+    /// consumed now, and what arrived while it slept goes out, after the
+    /// machine's own resend. `false` when `jid` is not hibernating with a
+    /// state still kept (another connection resumed it first, or its
+    /// window closed meanwhile): that session must not take the resource.
+    pub(crate) fn resumed(&mut self, jid: &FullJid, sender: SessionSender) -> bool {
+        let Some(r) = self
+            .resources
+            .get_mut(&jid.as_jid().to_bare())
+            .and_then(|r| r.get_mut(resource(jid)))
+        else {
+            return false;
+        };
+        let Some(h) = r.hibernating.as_ref() else {
+            return false;
+        };
+        let kept = self.resumable.get(&h.id);
+        if kept.is_none_or(|(generation, _)| *generation != h.generation) {
+            return false;
         }
+        self.resumable.remove(&h.id);
+        r.sender = sender;
+        let pending = r.hibernating.take().map(|h| h.pending).unwrap_or_default();
+        for stanza in pending {
+            r.sender.send(stanza);
+        }
+        true
     }
 
     /// A session ended resumable: its resource stays, stanzas to it wait.
-    pub(crate) fn hibernate(&mut self, jid: &FullJid, state: ResumptionState) {
+    /// Gives the hibernation's generation, for [`expire`](Self::expire).
+    pub(crate) fn hibernate(&mut self, jid: &FullJid, state: ResumptionState) -> u64 {
         let id = state.id().to_owned();
+        let generation = self.generations;
+        self.generations += 1;
         if let Some(r) = self
             .resources
             .get_mut(&jid.as_jid().to_bare())
             .and_then(|r| r.get_mut(resource(jid)))
         {
-            r.hibernating = Some((id.clone(), core::mem::take(&mut r.ending)));
+            r.hibernating = Some(Hibernation {
+                id: id.clone(),
+                generation,
+                pending: core::mem::take(&mut r.ending),
+            });
         }
-        self.resumable.insert(id, state);
+        self.resumable.insert(id, (generation, state));
+        generation
     }
 
-    /// The resumption window of `id` closed (XEP-0198 §5): the resource
-    /// goes, and what it never acknowledged or never received bounces.
-    pub(crate) fn expire(&mut self, jid: &FullJid, id: &str) {
-        let Some(state) = self.resumable.remove(id) else {
-            return;
+    /// The resumption window of hibernation `generation` of `id` closed
+    /// (XEP-0198 §5): the resource goes, and what it never acknowledged
+    /// or never received bounces. A later hibernation of the same
+    /// session (resumed, then cut again) is left alone; a resource whose
+    /// state is gone (which no resumption that failed can do now) still
+    /// goes, so that it never stays taken for ever.
+    pub(crate) fn expire(&mut self, jid: &FullJid, id: &str, generation: u64) {
+        let state = match self.resumable.get(id) {
+            Some((g, _)) if *g == generation => self.resumable.remove(id).map(|(_, s)| s),
+            _ => None,
         };
-        if self.timed_out_order.len() >= TIMED_OUT_KEPT {
-            if let Some(oldest) = self.timed_out_order.pop_front() {
-                self.timed_out.remove(&oldest);
-            }
-        }
-        self.timed_out
-            .insert(id.to_owned(), (jid.as_jid().to_bare(), state.handled()));
-        self.timed_out_order.push_back(id.to_owned());
         let pending = self
             .resources
             .get_mut(&jid.as_jid().to_bare())
             .and_then(|r| r.get_mut(resource(jid)))
+            .filter(|r| {
+                r.hibernating
+                    .as_ref()
+                    .is_some_and(|h| h.id == id && h.generation == generation)
+            })
             .and_then(|r| r.hibernating.take())
-            .map(|(_, p)| p)
-            .unwrap_or_default();
-        self.unbound(jid);
-        let mut stanzas = state.unacked_stanzas();
-        stanzas.extend(pending.into_iter().map(RoutedStanza::into_stanza));
+            .map(|h| h.pending);
+        if pending.is_some() {
+            self.unbound(jid);
+        }
+        let mut stanzas = Vec::new();
+        if let Some(state) = state {
+            // One entry per id in the order, so that evicting an old copy
+            // never removes a newer record.
+            if self
+                .timed_out
+                .insert(id.to_owned(), (jid.as_jid().to_bare(), state.handled()))
+                .is_some()
+            {
+                self.timed_out_order.retain(|o| o != id);
+            }
+            self.timed_out_order.push_back(id.to_owned());
+            if self.timed_out_order.len() > TIMED_OUT_KEPT {
+                if let Some(oldest) = self.timed_out_order.pop_front() {
+                    self.timed_out.remove(&oldest);
+                }
+            }
+            stanzas = state.unacked_stanzas();
+        }
+        stanzas.extend(pending.into_iter().flatten().map(RoutedStanza::into_stanza));
         self.undelivered(stanzas);
     }
 
@@ -260,8 +324,18 @@ impl State {
         }
     }
 
-    pub(crate) fn take_resumable(&mut self, previd: &str) -> Option<ResumptionState> {
-        self.resumable.remove(previd)
+    /// The state of the resumable session `previd` of `account`, for
+    /// its machine to check and take up; it stays kept until
+    /// [`resumed`](Self::resumed). `None` for an unknown id or another
+    /// account's session (refused alike, `item-not-found`).
+    pub(crate) fn resumable(
+        &self,
+        previd: &str,
+        account: Option<&BareJid>,
+    ) -> Option<ResumptionState> {
+        let (_, state) = self.resumable.get(previd)?;
+        let owner = FullJid::new(state.jid()).ok()?.as_jid().to_bare();
+        (Some(&owner) == account).then(|| state.clone())
     }
 
     /// How many of its client's stanzas the timed-out session `previd` of
@@ -295,8 +369,8 @@ impl State {
             return Some(stanza);
         };
         match &mut r.hibernating {
-            Some((_, pending)) if pending.len() < HIBERNATION_QUEUE => {
-                pending.push(stanza);
+            Some(h) if h.pending.len() < HIBERNATION_QUEUE => {
+                h.pending.push(stanza);
                 None
             }
             Some(_) => Some(stanza),
@@ -861,9 +935,9 @@ mod tests {
     fn a_timed_out_session_tells_its_own_account_how_much_it_handled() {
         let mut st = State::new("localhost".into(), HashMap::new());
         let jid = FullJid::new("alice@localhost/phone").expect("jid");
-        st.hibernate(&jid, resumable("sm-1", jid.as_str(), 7));
+        let g = st.hibernate(&jid, resumable("sm-1", jid.as_str(), 7));
         assert_eq!(st.timed_out("sm-1", Some(&jid.as_jid().to_bare())), None);
-        st.expire(&jid, "sm-1");
+        st.expire(&jid, "sm-1", g);
         let alice = BareJid::new("alice@localhost").expect("jid");
         let bob = BareJid::new("bob@localhost").expect("jid");
         assert_eq!(st.timed_out("sm-1", Some(&alice)), Some(7));
@@ -874,12 +948,39 @@ mod tests {
         // Bounded: the oldest go first.
         for i in 0..TIMED_OUT_KEPT {
             let id = format!("sm-x{i}");
-            st.hibernate(&jid, resumable(&id, jid.as_str(), 1));
-            st.expire(&jid, &id);
+            let g = st.hibernate(&jid, resumable(&id, jid.as_str(), 1));
+            st.expire(&jid, &id, g);
         }
         assert_eq!(st.timed_out("sm-1", Some(&alice)), None);
         assert_eq!(st.timed_out.len(), TIMED_OUT_KEPT);
         assert_eq!(st.timed_out("sm-x4095", Some(&alice)), Some(1));
+    }
+
+    #[test]
+    fn a_resumable_state_is_kept_until_resumed_and_expires_once() {
+        let mut st = State::new("localhost".into(), HashMap::new());
+        let jid = FullJid::new("alice@localhost/phone").expect("jid");
+        let alice = BareJid::new("alice@localhost").expect("jid");
+        let bob = BareJid::new("bob@localhost").expect("jid");
+        let first = st.hibernate(&jid, resumable("sm-1", jid.as_str(), 3));
+        // Looking it up for a machine to check does not consume it; another
+        // account gets nothing.
+        assert!(st.resumable("sm-1", Some(&bob)).is_none());
+        assert!(st.resumable("sm-1", Some(&alice)).is_some());
+        assert!(st.resumable("sm-1", Some(&alice)).is_some());
+        // Resumed (the state leaves) and cut again: the first window's
+        // timer leaves the second hibernation alone.
+        st.resumable.remove("sm-1");
+        let second = st.hibernate(&jid, resumable("sm-1", jid.as_str(), 4));
+        st.expire(&jid, "sm-1", first);
+        assert!(st.resumable("sm-1", Some(&alice)).is_some());
+        st.expire(&jid, "sm-1", second);
+        assert_eq!(st.timed_out("sm-1", Some(&alice)), Some(4));
+        // The same id timing out twice is one entry in the order.
+        let third = st.hibernate(&jid, resumable("sm-1", jid.as_str(), 5));
+        st.expire(&jid, "sm-1", third);
+        assert_eq!(st.timed_out_order.len(), 1);
+        assert_eq!(st.timed_out("sm-1", Some(&alice)), Some(5));
     }
 
     #[test]

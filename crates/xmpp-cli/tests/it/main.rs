@@ -12,6 +12,7 @@ mod jid;
 mod precis;
 mod sasl;
 mod serve;
+mod serve_limits;
 mod stanza;
 
 use std::io::Write;

@@ -1,0 +1,81 @@
+//! `xmpp serve` under hostile or careless clients (the findings of a
+//! denial-of-service review): each test drives the server as a process
+//! and fails on the behaviour the finding describes.
+
+use std::time::{Duration, Instant};
+
+use crate::serve::{Raw, Served};
+
+fn plain() -> Served {
+    Served::start(&["--tls", "off", "--allow-plain"])
+}
+
+/// Logs `user` in as `resource` with XEP-0198 resumption (`max`
+/// seconds); gives the client and the SM-ID.
+fn resumable(server: &str, user: (&str, &str), resource: &str, max: u32) -> (Raw, String) {
+    let mut raw = Raw::login(server, user.0, user.1, resource);
+    raw.send(&format!(
+        "<enable xmlns='urn:xmpp:sm:3' resume='true' max='{max}'/>"
+    ));
+    raw.until_any(&["<enabled"]);
+    raw.until_any(&["/>"]);
+    let id = raw.attribute("<enabled", "id");
+    assert!(!id.is_empty(), "{}", String::from_utf8_lossy(&raw.seen));
+    (raw, id)
+}
+
+/// Asks to resume `id` with `h`: whether `<resumed/>` came back.
+fn resume(server: &str, user: (&str, &str), id: &str, h: u32) -> (Raw, bool) {
+    let mut raw = Raw::authenticate(server, user.0, user.1);
+    raw.send(&format!(
+        "<resume xmlns='urn:xmpp:sm:3' previd='{id}' h='{h}'/>"
+    ));
+    let which = raw.until_any(&["<resumed", "<failed", "</stream:stream>"]);
+    (raw, which == 0)
+}
+
+const JULIET: (&str, &str) = ("juliet", "r0m30");
+
+/// A resumption the machine refuses (`h` too high) does not consume the
+/// session: its owner still resumes it, and its resource is not left
+/// taken for ever (review finding 5).
+#[test]
+fn a_refused_resumption_leaves_the_session_to_its_owner() {
+    let served = plain();
+    let server = served.c2s();
+    let (first, id) = resumable(&server, JULIET, "r1", 300);
+    drop(first);
+    std::thread::sleep(Duration::from_millis(300));
+    let (mut bad, resumed) = resume(&server, JULIET, &id, 1000);
+    assert!(!resumed);
+    bad.until_any(&["handled-count-too-high"]);
+    drop(bad);
+    let (mut owner, resumed) = resume(&server, JULIET, &id, 0);
+    assert!(resumed, "{}", String::from_utf8_lossy(&owner.seen));
+    // The resumed session gets what is sent to its full JID.
+    owner.seen.clear();
+    let mut romeo = Raw::login(&server, "romeo", "j4l13t", "x");
+    romeo.send("<message to='juliet@localhost/r1' type='chat' id='q1'><body>hi</body></message>");
+    owner.until("id='q1'");
+}
+
+/// A session resumed and cut again gets its whole second window: the
+/// first hibernation's timer does not end it (review finding 15).
+#[test]
+fn a_second_hibernation_gets_its_own_window() {
+    let served = plain();
+    let server = served.c2s();
+    let (first, id) = resumable(&server, JULIET, "r2", 4);
+    let cut = Instant::now();
+    drop(first);
+    std::thread::sleep(Duration::from_millis(1000));
+    let (again, resumed) = resume(&server, JULIET, &id, 0);
+    assert!(resumed);
+    std::thread::sleep(Duration::from_millis(200));
+    drop(again);
+    // The first window ends 4 s after the first cut; the second, 4 s
+    // after the second.
+    std::thread::sleep(Duration::from_millis(4600).saturating_sub(cut.elapsed()));
+    let (raw, resumed) = resume(&server, JULIET, &id, 0);
+    assert!(resumed, "{}", String::from_utf8_lossy(&raw.seen));
+}
