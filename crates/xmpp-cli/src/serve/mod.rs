@@ -3,6 +3,7 @@
 //! against real clients. Loopback by default; see the usage text for the
 //! flags and ARCHITECTURE.md for the output contract.
 
+mod lines;
 mod state;
 
 use std::collections::HashMap;
@@ -22,6 +23,7 @@ use xmpp_tokio::{
 };
 
 use crate::io::{Exit, usage};
+use lines::emit;
 use state::{Account, State, Waiting};
 
 pub(crate) const USAGE: &str =
@@ -127,14 +129,6 @@ pub(crate) fn run(args: &[String]) -> Exit {
     }
 }
 
-/// Prints one JSON line, flushed.
-fn emit(line: &serde_json::Value) {
-    use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
-}
-
 /// The accounts' SCRAM keys for every hash, from the passwords (which are
 /// then dropped), each with its own random salt.
 fn accounts(users: &[(String, String)]) -> Result<HashMap<String, Account>, String> {
@@ -201,6 +195,7 @@ async fn serve(o: Options) -> Result<(), String> {
     }));
     stop.await;
     running.shutdown().await;
+    lines::flush(std::time::Duration::from_secs(1)).await;
     Ok(())
 }
 

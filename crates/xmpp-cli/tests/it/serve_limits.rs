@@ -79,3 +79,31 @@ fn a_second_hibernation_gets_its_own_window() {
     let (raw, resumed) = resume(&server, JULIET, &id, 0);
     assert!(resumed, "{}", String::from_utf8_lossy(&raw.seen));
 }
+
+/// A reader that stops reading stdout does not stall the server: lines
+/// are dropped and counted instead, and the count is reported once the
+/// reader reads again (review finding 9).
+#[test]
+fn a_stdout_nobody_reads_stalls_nothing() {
+    use std::io::BufRead as _;
+    let mut served = plain();
+    let server = served.c2s();
+    // Each connection is a `closed` line: far more than the pipe and the
+    // queue hold.
+    let addr: std::net::SocketAddr = server.parse().expect("address");
+    for _ in 0..3000 {
+        let tcp = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(10));
+        drop(tcp.expect("connect"));
+    }
+    let mut juliet = Raw::login(&server, "juliet", "r0m30", "j");
+    juliet.send("<iq type='get' id='p' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>");
+    juliet.until("id='p'");
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(served.out.read_line(&mut line).expect("a line") > 0);
+        if line.contains("\"dropped\"") {
+            break;
+        }
+    }
+}
