@@ -166,9 +166,11 @@ fn drive(
 }
 
 /// `xmpp serve` on free ports, TLS optional (so that both plain and
-/// STARTTLS logins are possible), with the interop run's two accounts.
+/// STARTTLS logins are possible), with the interop run's two accounts,
+/// each of which logs in thousands of connections (hence no cap on
+/// resources per account worth the name).
 fn serve(xmpp: &Path) -> Result<Target> {
-    let served = Served::start(xmpp, &["--tls", "optional"])?;
+    let served = Served::start(xmpp, &["--tls", "optional", "--max-resources", "1000000"])?;
     Ok(Target {
         addr: served.field("c2s"),
         domain: served.field("domain"),

@@ -16,7 +16,7 @@ use xmpp_jid::{BareJid, FullJid};
 use xmpp_precis::Profile as _;
 use xmpp_sasl::{Hash, Prep, ServerSecret, StoredCredentials};
 use xmpp_session::{ServerConfig, ServerEvent, TlsPolicy};
-use xmpp_stanza::{StreamCondition, StreamError};
+use xmpp_stanza::{DefinedCondition, StreamCondition, StreamError};
 use xmpp_tokio::{
     Direction, Listener, ListenerKind, ServerSession, ServerSessionEvent, ServerTls, Tap,
     WEBSOCKET_PATH,
@@ -29,12 +29,18 @@ use state::{Account, State, Waiting};
 pub(crate) const USAGE: &str =
     "usage: xmpp serve [--listen ADDR] [--direct-tls-listen ADDR] [--ws-listen ADDR]
                   [--domain D] [--user NAME:PASSWORD]... [--tls required|optional|off]
-                  [--tls-cert PEM --tls-key PEM] [--allow-plain] [--trace]";
+                  [--tls-cert PEM --tls-key PEM] [--allow-plain] [--trace]
+                  [--max-resources N]";
 
 /// The iteration count of the accounts' SCRAM keys.
 const ITERATIONS: u32 = 4096;
 /// The salt length of the accounts' SCRAM keys, bytes.
 const SALT_LEN: usize = 16;
+/// Resources an account may have bound at once unless `--max-resources`
+/// says otherwise: ejabberd's `max_user_sessions` default, enough for a
+/// person's devices, and a bound on the presence fan-out between them
+/// (each presence goes to every other resource).
+pub(crate) const MAX_RESOURCES: usize = 10;
 
 /// What `xmpp serve` was asked for.
 pub(crate) struct Options {
@@ -47,6 +53,8 @@ pub(crate) struct Options {
     pub(crate) cert: Option<(String, String)>,
     pub(crate) allow_plain: bool,
     pub(crate) trace: bool,
+    /// Resources an account may have bound at once (RFC 6120 §7.6.2.1).
+    pub(crate) max_resources: usize,
     /// No JSON lines (the demo prints its own transcript).
     pub(crate) quiet: bool,
 }
@@ -62,6 +70,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         cert: None,
         allow_plain: false,
         trace: false,
+        max_resources: MAX_RESOURCES,
         quiet: false,
     };
     let (mut cert, mut key) = (None, None);
@@ -91,6 +100,14 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--tls-key" => key = Some(value()?),
             "--allow-plain" => o.allow_plain = true,
             "--trace" => o.trace = true,
+            "--max-resources" => {
+                let v = value()?;
+                o.max_resources = v
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or(format!("--max-resources {v}: a count from 1"))?;
+            }
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -220,10 +237,9 @@ pub(crate) async fn start(o: Options) -> Result<Running, String> {
         // PLAIN stays off the wire in the clear.
         config.mechanisms.retain(|m| !m.is_plaintext());
     }
-    let state = Arc::new(Mutex::new(State::new(
-        o.domain.clone(),
-        accounts(&o.users)?,
-    )));
+    let state = Arc::new(Mutex::new(
+        State::new(o.domain.clone(), accounts(&o.users)?).with_max_resources(o.max_resources),
+    ));
 
     let trace = o.trace;
     let bind = |addr, kind, config: ServerConfig| {
@@ -427,12 +443,22 @@ impl Session {
                 requested,
                 suggested,
             } => {
-                // RFC 6120 §7.7.2.2: a resource in use gets a server one.
-                let resource = match (&requested, &self.account) {
-                    (Some(r), Some(a)) if !st.in_use(a, r) => r.clone(),
-                    _ => suggested,
-                };
-                session.accept_bind(&resource);
+                if self
+                    .account
+                    .as_ref()
+                    .is_some_and(|a| st.at_max_resources(a))
+                {
+                    // RFC 6120 §7.6.2.1: the account has as many resources
+                    // as it may.
+                    session.reject_bind(DefinedCondition::ResourceConstraint);
+                } else {
+                    // RFC 6120 §7.7.2.2: a resource in use gets a server one.
+                    let resource = match (&requested, &self.account) {
+                        (Some(r), Some(a)) if !st.in_use(a, r) => r.clone(),
+                        _ => suggested,
+                    };
+                    session.accept_bind(&resource);
+                }
             }
             ServerEvent::Bound { jid } => {
                 st.bound(&jid, session.sender());

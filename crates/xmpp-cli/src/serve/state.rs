@@ -47,11 +47,48 @@ struct Resource {
     /// Stanzas routed after its session's task stopped taking them and
     /// before the session reported how it ended: they join the
     /// hibernation queue, or bounce when the session is gone for good.
-    ending: Vec<RoutedStanza>,
+    ending: Held,
 }
 
-/// Stanzas kept for a hibernating session at most.
+/// Stanzas kept for a hibernating (or ending) session at most.
 const HIBERNATION_QUEUE: usize = 1000;
+/// Bytes of stanzas kept for a hibernating (or ending) session at most,
+/// as written: a stanza can be up to the element limit (256 KiB), so a
+/// count alone would let one resource hold 250 MiB.
+const HIBERNATION_BYTES: usize = 2 << 20;
+
+/// Stanzas kept for a session that cannot take them now, bounded by
+/// [`HIBERNATION_QUEUE`] and [`HIBERNATION_BYTES`].
+#[derive(Default)]
+struct Held {
+    stanzas: Vec<RoutedStanza>,
+    /// The sum of the stanzas' [`weight`]s.
+    bytes: usize,
+}
+
+impl Held {
+    /// Keeps `stanza`, or gives it back when that would pass a bound.
+    fn push(&mut self, stanza: RoutedStanza) -> Option<RoutedStanza> {
+        let weight = weight(&stanza);
+        if self.stanzas.len() >= HIBERNATION_QUEUE
+            || self.bytes.saturating_add(weight) > HIBERNATION_BYTES
+        {
+            return Some(stanza);
+        }
+        self.bytes += weight;
+        self.stanzas.push(stanza);
+        None
+    }
+}
+
+/// A stanza's size as written: the bytes it was read from, or else its
+/// serialization (a stanza the server made, small).
+fn weight(stanza: &RoutedStanza) -> usize {
+    stanza.frame().map_or_else(
+        || stanza.stanza().to_element().to_xml().len(),
+        |f| f.xml().len(),
+    )
+}
 
 /// One hibernation of a resource (XEP-0198 §5): which session, which
 /// window, and the stanzas that arrived meanwhile.
@@ -62,7 +99,7 @@ struct Hibernation {
     /// Which hibernation this is: a timer expires only the window it was
     /// started for, never a later one of the same (resumed) session.
     generation: u64,
-    pending: Vec<RoutedStanza>,
+    pending: Held,
 }
 
 impl Resource {
@@ -79,6 +116,10 @@ const TIMED_OUT_KEPT: usize = 4096;
 pub(crate) struct State {
     pub(crate) domain: String,
     pub(crate) accounts: HashMap<String, Account>,
+    /// Resources an account may have bound (hibernating ones included)
+    /// at once; past it a bind is refused with `resource-constraint`
+    /// (RFC 6120 §7.6.2.1).
+    max_resources: usize,
     resources: HashMap<BareJid, BTreeMap<String, Resource>>,
     /// Sessions that ended resumable, by SM-ID, with their hibernation's
     /// generation. A state stays here until a session reports it
@@ -116,6 +157,7 @@ impl State {
         Self {
             domain,
             accounts,
+            max_resources: usize::MAX,
             resources: HashMap::new(),
             resumable: HashMap::new(),
             generations: 0,
@@ -123,6 +165,20 @@ impl State {
             timed_out_order: std::collections::VecDeque::new(),
             waiting: Vec::new(),
         }
+    }
+
+    /// Caps the resources an account may have bound at once.
+    pub(crate) fn with_max_resources(mut self, max: usize) -> Self {
+        self.max_resources = max;
+        self
+    }
+
+    /// Whether `account` has as many resources as it may (RFC 6120
+    /// §7.6.2.1: a further bind is refused with `resource-constraint`).
+    pub(crate) fn at_max_resources(&self, account: &BareJid) -> bool {
+        self.resources
+            .get(account)
+            .is_some_and(|r| r.len() >= self.max_resources)
     }
 
     /// The answer to a credentials request: the account's keys for the
@@ -193,7 +249,7 @@ impl State {
                 sender,
                 presence: None,
                 hibernating: None,
-                ending: Vec::new(),
+                ending: Held::default(),
             },
         );
     }
@@ -221,7 +277,7 @@ impl State {
         self.resumable.remove(&h.id);
         r.sender = sender;
         let pending = r.hibernating.take().map(|h| h.pending).unwrap_or_default();
-        for stanza in pending {
+        for stanza in pending.stanzas {
             r.sender.send(stanza);
         }
         true
@@ -292,7 +348,12 @@ impl State {
             }
             stanzas = state.unacked_stanzas();
         }
-        stanzas.extend(pending.into_iter().flatten().map(RoutedStanza::into_stanza));
+        stanzas.extend(
+            pending
+                .into_iter()
+                .flat_map(|p| p.stanzas)
+                .map(RoutedStanza::into_stanza),
+        );
         self.undelivered(stanzas);
     }
 
@@ -309,6 +370,7 @@ impl State {
         if let Some(r) = removed {
             self.undelivered(
                 r.ending
+                    .stanzas
                     .into_iter()
                     .map(RoutedStanza::into_stanza)
                     .collect(),
@@ -369,11 +431,7 @@ impl State {
             return Some(stanza);
         };
         match &mut r.hibernating {
-            Some(h) if h.pending.len() < HIBERNATION_QUEUE => {
-                h.pending.push(stanza);
-                None
-            }
-            Some(_) => Some(stanza),
+            Some(h) => h.pending.push(stanza),
             None if self.waiting.iter().any(|w| &w.to == to) => {
                 self.waiting.push(Waiting {
                     to: to.clone(),
@@ -385,11 +443,7 @@ impl State {
             None => match r.sender.try_send(stanza) {
                 Ok(()) => None,
                 // The session is ending; how it ends decides.
-                Err(stanza) if !r.sender.is_alive() && r.ending.len() < HIBERNATION_QUEUE => {
-                    r.ending.push(*stanza);
-                    None
-                }
-                Err(stanza) if !r.sender.is_alive() => Some(*stanza),
+                Err(stanza) if !r.sender.is_alive() => r.ending.push(*stanza),
                 Err(stanza) => {
                     self.waiting.push(Waiting {
                         to: to.clone(),
@@ -981,6 +1035,24 @@ mod tests {
         st.expire(&jid, "sm-1", third);
         assert_eq!(st.timed_out_order.len(), 1);
         assert_eq!(st.timed_out("sm-1", Some(&alice)), Some(5));
+    }
+
+    #[test]
+    fn a_hibernation_queue_is_bounded_in_bytes_and_count() {
+        let to = Jid::new("alice@localhost").expect("jid");
+        let message = |body: usize| {
+            let m = xmpp_stanza::Message::chat(StanzaNs::Client, to.clone(), &"x".repeat(body));
+            RoutedStanza::from(Stanza::Message(m))
+        };
+        let mut held = Held::default();
+        // Large stanzas: the byte bound comes first.
+        while held.push(message(200_000)).is_none() {}
+        assert!(held.bytes <= HIBERNATION_BYTES);
+        assert!(held.stanzas.len() < 11, "{}", held.stanzas.len());
+        // Small ones: the count.
+        let mut held = Held::default();
+        while held.push(message(1)).is_none() {}
+        assert_eq!(held.stanzas.len(), HIBERNATION_QUEUE);
     }
 
     #[test]

@@ -107,3 +107,48 @@ fn a_stdout_nobody_reads_stalls_nothing() {
         }
     }
 }
+
+/// Binds `resource` for `user` after authenticating: the bound JID, or
+/// the bind's error condition.
+fn bind(server: &str, user: (&str, &str), resource: &str) -> (Raw, Result<(), String>) {
+    let mut raw = Raw::authenticate(server, user.0, user.1);
+    raw.send(&format!(
+        "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
+         <resource>{resource}</resource></bind></iq>"
+    ));
+    let which = raw.until_any(&["</jid>", "</error>"]);
+    let text = String::from_utf8_lossy(&raw.seen).into_owned();
+    (raw, if which == 0 { Ok(()) } else { Err(text) })
+}
+
+/// An account binds at most `--max-resources` resources at once; the
+/// next bind is refused with `resource-constraint` (RFC 6120 §7.6.2.1;
+/// review finding 4).
+#[test]
+fn resources_per_account_are_capped() {
+    let served = Served::start(&["--tls", "off", "--allow-plain", "--max-resources", "2"]);
+    let server = served.c2s();
+    let (_a, first) = bind(&server, JULIET, "a");
+    let (b, second) = bind(&server, JULIET, "b");
+    assert_eq!((first, second), (Ok(()), Ok(())));
+    let (_c, third) = bind(&server, JULIET, "c");
+    assert!(
+        third
+            .as_ref()
+            .is_err_and(|e| e.contains("<resource-constraint")),
+        "{third:?}"
+    );
+    // Another account is not affected; a resource that goes frees a place.
+    assert_eq!(bind(&server, ("romeo", "j4l13t"), "a").1, Ok(()));
+    drop(b);
+    let start = Instant::now();
+    loop {
+        let (_d, fourth) = bind(&server, JULIET, "d");
+        if fourth.is_ok() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "{fourth:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(crate::xmpp(&["serve", "--max-resources", "0"], None).0, 2);
+}
