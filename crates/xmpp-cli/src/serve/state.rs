@@ -585,18 +585,32 @@ impl State {
             },
             Err(_) => stanza,
         };
-        if !self.has_account(&bare) {
-            return self.bounce(&stanza, DefinedCondition::ServiceUnavailable);
-        }
-        // RFC 6121 §8.5.2.1.1 (and §8.5.3.2.1 for a full JID that is not
-        // bound): the highest-priority available resources.
         let kind = match stanza.stanza() {
             Stanza::Message(m) => m.kind(),
             _ => MessageType::Normal,
         };
-        if matches!(kind, MessageType::Groupchat | MessageType::Error) {
+        // RFC 6121 §8.5.1 lets a message to no account be ignored or
+        // answered with service-unavailable; each type gets the answer an
+        // account with no available resource gives (§8.5.2.2.1: headline
+        // and error ignored, the others an error), so that a user cannot
+        // tell which accounts exist.
+        if !self.has_account(&bare) {
+            if !matches!(kind, MessageType::Headline | MessageType::Error) {
+                self.bounce(&stanza, DefinedCondition::ServiceUnavailable);
+            }
             return;
         }
+        match kind {
+            MessageType::Error => return,
+            // §8.5.2.1.1 and §8.5.2.2.1: a groupchat message to a user's
+            // JID is never delivered and always answered with an error.
+            MessageType::Groupchat => {
+                return self.bounce(&stanza, DefinedCondition::ServiceUnavailable);
+            }
+            _ => {}
+        }
+        // RFC 6121 §8.5.2.1.1 (and §8.5.3.2.1 for a full JID that is not
+        // bound): the highest-priority available resources.
         let targets = self.best_resources(&bare);
         if targets.is_empty() {
             // No offline storage here: RFC 6121 §8.5.2.2.1.
@@ -706,13 +720,16 @@ impl State {
         }
     }
 
-    /// RFC 6121 §3: the four subscription stanzas between two local
-    /// accounts, with roster pushes on both sides.
+    /// RFC 6121 §3: the four subscription stanzas, with roster pushes.
+    /// The user's side (its roster item and push, §3.1.2, §3.2.2, §3.3.2,
+    /// §3.4.2) is processed whether or not the contact exists, as the RFC
+    /// asks of the user's server; only the contact's side (§3.1.3 …)
+    /// needs a local account, and a stanza to none is ignored (§8.5.1).
+    /// So the user sees the same for an account that exists and one that
+    /// does not.
     fn subscription(&mut self, user: &BareJid, t: PresenceType, to: &Jid) {
         let contact = to.to_bare();
-        if !self.has_account(&contact) {
-            return;
-        }
+        let exists = self.has_account(&contact);
         let user_jid: Jid = user.clone().into();
         let contact_jid: Jid = contact.clone().into();
         match t {
@@ -723,30 +740,39 @@ impl State {
                 self.update_item(user, &contact_jid, |i| {
                     i.subscription = Some(add(i.subscription, Subscription::From));
                 });
-                self.update_item(&contact, &user_jid, |i| {
-                    i.ask = false;
-                    i.subscription = Some(add(i.subscription, Subscription::To));
-                });
+                if exists {
+                    self.update_item(&contact, &user_jid, |i| {
+                        i.ask = false;
+                        i.subscription = Some(add(i.subscription, Subscription::To));
+                    });
+                }
             }
             PresenceType::Unsubscribe => {
                 self.update_item(user, &contact_jid, |i| {
                     i.ask = false;
                     i.subscription = Some(remove(i.subscription, Subscription::To));
                 });
-                self.update_item(&contact, &user_jid, |i| {
-                    i.subscription = Some(remove(i.subscription, Subscription::From));
-                });
+                if exists {
+                    self.update_item(&contact, &user_jid, |i| {
+                        i.subscription = Some(remove(i.subscription, Subscription::From));
+                    });
+                }
             }
             PresenceType::Unsubscribed => {
                 self.update_item(user, &contact_jid, |i| {
                     i.subscription = Some(remove(i.subscription, Subscription::From));
                 });
-                self.update_item(&contact, &user_jid, |i| {
-                    i.ask = false;
-                    i.subscription = Some(remove(i.subscription, Subscription::To));
-                });
+                if exists {
+                    self.update_item(&contact, &user_jid, |i| {
+                        i.ask = false;
+                        i.subscription = Some(remove(i.subscription, Subscription::To));
+                    });
+                }
             }
             _ => return,
+        }
+        if !exists {
+            return;
         }
         // Deliver the subscription stanza, from the bare JID (§3.1.3).
         let mut p = Presence::new(StanzaNs::Client, t).with_to(contact_jid.clone());

@@ -152,3 +152,34 @@ fn resources_per_account_are_capped() {
     }
     assert_eq!(crate::xmpp(&["serve", "--max-resources", "0"], None).0, 2);
 }
+
+/// A user learns nothing about which accounts exist from headline and
+/// groupchat messages or subscription requests: romeo exists (offline),
+/// nobody does not, and both get the same answers (RFC 6121 §8.5.1,
+/// §8.5.2.2.1, §3.1.2; review finding 8).
+#[test]
+fn answers_do_not_tell_which_accounts_exist() {
+    let served = plain();
+    let server = served.c2s();
+    let mut juliet = Raw::login(&server, "juliet", "r0m30", "j");
+    let answers = |juliet: &mut Raw, to: &str| {
+        juliet.seen.clear();
+        juliet.send(&format!(
+            "<message to='{to}@localhost' type='headline' id='h'><body>x</body></message>\
+             <message to='{to}@localhost' type='groupchat' id='g'><body>x</body></message>\
+             <presence to='{to}@localhost' type='subscribe'/>\
+             <iq type='get' id='p' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>"
+        ));
+        juliet.until("id='p'");
+        let text = String::from_utf8_lossy(&juliet.seen).into_owned();
+        let headline = text.contains("id='h'");
+        let groupchat = text.contains("id='g'") && text.contains("<service-unavailable");
+        let push =
+            text.contains(&format!("jid='{to}@localhost'")) && text.contains("ask='subscribe'");
+        (headline, groupchat, push)
+    };
+    let romeo = answers(&mut juliet, "romeo");
+    let nobody = answers(&mut juliet, "nobody");
+    assert_eq!(romeo, (false, true, true));
+    assert_eq!(nobody, romeo);
+}
