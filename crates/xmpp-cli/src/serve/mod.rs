@@ -8,7 +8,7 @@ mod state;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rand_core::RngCore as _;
 use serde_json::json;
@@ -183,7 +183,7 @@ impl Running {
     /// Closes every stream with `<system-shutdown/>` (RFC 6120 §4.9.3.20)
     /// and waits a moment for the last bytes to go out.
     pub(crate) async fn shutdown(&self) {
-        let all: Vec<_> = self.senders.lock().map(|s| s.clone()).unwrap_or_default();
+        let all: Vec<_> = lock(&self.senders).clone();
         for s in &all {
             s.close_with_error(StreamError::new(StreamCondition::SystemShutdown));
         }
@@ -290,7 +290,8 @@ pub(crate) async fn start(o: Options) -> Result<Running, String> {
                     // keep listening.
                     continue;
                 };
-                if let Ok(mut s) = senders.lock() {
+                {
+                    let mut s = lock(&senders);
                     s.retain(xmpp_tokio::SessionSender::is_alive);
                     s.push(session.sender());
                 }
@@ -378,9 +379,7 @@ impl Session {
             let Some(event) = self.session.next_event().await else {
                 break;
             };
-            let Some(waiting) = self.handle(event) else {
-                return;
-            };
+            let waiting = self.handle(event);
             // Boxed: rare, and an await point's state is part of every
             // session task's size for its whole life.
             if !waiting.is_empty() {
@@ -397,28 +396,28 @@ impl Session {
     }
 
     /// Answers one event; gives the stanzas that wait for room in their
-    /// recipients' queues (`None`: the state is gone, stop).
-    fn handle(&mut self, event: ServerSessionEvent) -> Option<Vec<Waiting>> {
+    /// recipients' queues.
+    fn handle(&mut self, event: ServerSessionEvent) -> Vec<Waiting> {
         let event = match event {
             ServerSessionEvent::TlsEstablished(v) => {
                 self.tls = Some(v.name());
-                return Some(Vec::new());
+                return Vec::new();
             }
             ServerSessionEvent::Resumable(s) => {
                 if let Some(j) = &self.jid {
                     hibernate(&self.state, j, s);
                     self.reason = "resumable".into();
                 }
-                return Some(Vec::new());
+                return Vec::new();
             }
             ServerSessionEvent::Session(e) => e,
-            _ => return Some(Vec::new()),
+            _ => return Vec::new(),
         };
         if self.trace {
             eprintln!("{}: {event:?}", self.session.peer());
         }
         let session = &self.session;
-        let mut st = self.state.lock().ok()?;
+        let mut st = lock(&self.state);
         // A resource taken, announced once the state is let go.
         let mut bound = None;
         match event {
@@ -512,7 +511,7 @@ impl Session {
         if let Some(jid) = bound {
             self.bound(jid);
         }
-        Some(waiting)
+        waiting
     }
 
     /// The session has a resource: the `bound` line.
@@ -530,23 +529,31 @@ impl Session {
     }
 }
 
+/// Takes a lock shared by the sessions, poisoned or not. A panic while
+/// one was held (none is known to be reachable) must not silently stop
+/// every later session, as giving up on a poisoned lock did: each State
+/// method changes its maps one complete step at a time (an entry
+/// inserted or removed whole), so what a panic leaves is a state some
+/// steps short, which later calls handle like any other, not a broken
+/// one. Ending the process instead would cut every client for the fault
+/// of one.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// XEP-0198 §5: the session waits `max` seconds for its client.
 fn hibernate(state: &Arc<Mutex<State>>, jid: &FullJid, s: xmpp_session::ResumptionState) {
     let wait = u64::from(s.max_resumption().unwrap_or(300));
     let id = s.id().to_owned();
-    let Ok(generation) = state.lock().map(|mut st| st.hibernate(jid, s)) else {
-        return;
-    };
+    let generation = lock(state).hibernate(jid, s);
     let state = Arc::clone(state);
     let jid = jid.clone();
     tokio::spawn(async move {
         tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
-        let waiting = match state.lock() {
-            Ok(mut st) => {
-                st.expire(&jid, &id, generation);
-                st.take_waiting()
-            }
-            Err(_) => return,
+        let waiting = {
+            let mut st = lock(&state);
+            st.expire(&jid, &id, generation);
+            st.take_waiting()
         };
         deliver(&state, waiting).await;
     });
@@ -565,7 +572,7 @@ async fn deliver(state: &Arc<Mutex<State>>, waiting: Vec<Waiting>) {
     let mut waiting = std::collections::VecDeque::from(waiting);
     while let Some(Waiting { to, sender, stanza }) = waiting.pop_front() {
         if let Err(stanza) = sender.send_within(stanza, SLOW_RECIPIENT).await {
-            let Ok(mut st) = state.lock() else { return };
+            let mut st = lock(state);
             st.not_taken(&to, *stanza, sender.is_alive());
             waiting.extend(st.take_waiting());
         }
@@ -632,6 +639,31 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_poisoned_state_still_serves() {
+        let state = Arc::new(Mutex::new(State::new("localhost".into(), HashMap::new())));
+        let poisoner = Arc::clone(&state);
+        let _ = std::thread::spawn(move || {
+            let _held = poisoner.lock();
+            panic!("a fault while the state is held");
+        })
+        .join();
+        assert!(state.is_poisoned());
+        let jid = FullJid::new("alice@localhost/phone").expect("jid");
+        let s: xmpp_session::ResumptionState = serde_json::from_value(json!({
+            "id": "sm-1", "jid": jid.as_str(), "inbound": 0, "acked": 0,
+            "unacked": [], "max": 300,
+        }))
+        .expect("a resumption state");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime");
+        rt.block_on(async { hibernate(&state, &jid, s) });
+        let alice = jid.as_jid().to_bare();
+        assert!(lock(&state).resumable("sm-1", Some(&alice)).is_some());
+    }
 
     #[test]
     fn dates() {
