@@ -128,6 +128,9 @@ pub(crate) struct State {
     resumable: HashMap<String, (u64, ResumptionState)>,
     /// The generation the next hibernation gets.
     generations: u64,
+    /// The number in the next roster push's id (RFC 6120 §8.1.3: ids are
+    /// unique).
+    pushes: u64,
     /// Sessions whose resumption window closed, by SM-ID: the account and
     /// how many of its client's stanzas the session handled, for
     /// `<failed h='…'/>` (XEP-0198 §5). The oldest go first beyond
@@ -161,6 +164,7 @@ impl State {
             resources: HashMap::new(),
             resumable: HashMap::new(),
             generations: 0,
+            pushes: 0,
             timed_out: HashMap::new(),
             timed_out_order: std::collections::VecDeque::new(),
             waiting: Vec::new(),
@@ -277,8 +281,24 @@ impl State {
         self.resumable.remove(&h.id);
         r.sender = sender;
         let pending = r.hibernating.take().map(|h| h.pending).unwrap_or_default();
+        // Up to 1,000 stanzas for a queue of 256: what does not fit now
+        // waits for room, in order, like any stanza to a full queue.
+        let mut full = false;
         for stanza in pending.stanzas {
-            r.sender.send(stanza);
+            let stanza = if full {
+                stanza
+            } else {
+                match r.sender.try_send(stanza) {
+                    Ok(()) => continue,
+                    Err(stanza) => *stanza,
+                }
+            };
+            full = true;
+            self.waiting.push(Waiting {
+                to: jid.clone(),
+                sender: r.sender.clone(),
+                stanza,
+            });
         }
         true
     }
@@ -537,13 +557,20 @@ impl State {
     }
 
     /// Stanzas a session never delivered (XEP-0198 §5): messages bounce
-    /// back to their sender, the rest is dropped.
+    /// back to their sender (`recipient-unavailable`), iq requests get
+    /// the error an iq to a resource that is not bound gets
+    /// (`service-unavailable`, RFC 6121 §8.5.3.2.1), since every request
+    /// is owed an answer (RFC 6120 §8.2.3); the rest is dropped.
     pub(crate) fn undelivered(&mut self, stanzas: Vec<Stanza>) {
         for stanza in stanzas {
-            if let Stanza::Message(m) = &stanza {
-                if m.kind() != MessageType::Error {
+            match &stanza {
+                Stanza::Message(m) if m.kind() != MessageType::Error => {
                     self.bounce(&stanza, DefinedCondition::RecipientUnavailable);
                 }
+                Stanza::Iq(iq) if iq.type_.is_request() => {
+                    self.bounce(&stanza, DefinedCondition::ServiceUnavailable);
+                }
+                _ => {}
             }
         }
     }
@@ -824,7 +851,8 @@ impl State {
         let mut roster = Roster::default();
         roster.items.push(item);
         for r in self.all_resources(user) {
-            let id = format!("push{}", r.as_str().len());
+            let id = format!("push{}", self.pushes);
+            self.pushes += 1;
             let iq = Iq::set(StanzaNs::Client, id, roster.to_element()).with_to(r.clone().into());
             self.send_to(&r, Stanza::Iq(iq));
         }

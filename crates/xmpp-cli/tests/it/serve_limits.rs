@@ -183,3 +183,77 @@ fn answers_do_not_tell_which_accounts_exist() {
     assert_eq!(romeo, (false, true, true));
     assert_eq!(nobody, romeo);
 }
+
+/// What arrived for a hibernating session is delivered whole when it
+/// resumes, even past the session's 256-command queue (review finding 15).
+#[test]
+fn a_resumed_session_gets_everything_that_waited() {
+    let served = plain();
+    let server = served.c2s();
+    let (first, id) = resumable(&server, JULIET, "r1", 300);
+    drop(first);
+    std::thread::sleep(Duration::from_millis(300));
+    let mut romeo = Raw::login(&server, "romeo", "j4l13t", "x");
+    const N: usize = 600;
+    let mut batch = String::new();
+    for i in 0..N {
+        batch.push_str(&format!(
+            "<message to='juliet@localhost/r1' type='chat' id='m{i}'><body>{i}</body></message>"
+        ));
+    }
+    batch.push_str("<iq type='get' id='p' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>");
+    romeo.send(&batch);
+    romeo.until("id='p'");
+    let (mut juliet, resumed) = resume(&server, JULIET, &id, 0);
+    assert!(resumed);
+    juliet.until_n("</message>", N);
+    let text = String::from_utf8_lossy(&juliet.seen).into_owned();
+    let ids: Vec<usize> = text
+        .split("<body>")
+        .skip(1)
+        .filter_map(|s| s.split('<').next()?.parse().ok())
+        .collect();
+    assert_eq!(ids, (0..N).collect::<Vec<_>>());
+}
+
+/// An iq request queued for a session whose resumption window closes is
+/// answered (RFC 6120 §8.2.3; review finding 15).
+#[test]
+fn an_iq_to_a_session_that_expires_is_answered() {
+    let served = plain();
+    let server = served.c2s();
+    let (first, _) = resumable(&server, JULIET, "r3", 1);
+    drop(first);
+    std::thread::sleep(Duration::from_millis(200));
+    let mut romeo = Raw::login(&server, "romeo", "j4l13t", "x");
+    romeo.send("<iq to='juliet@localhost/r3' type='get' id='q'><ping xmlns='urn:xmpp:ping'/></iq>");
+    romeo.until_any(&["id='q'"]);
+    romeo.until_any(&["</iq>"]);
+    let text = String::from_utf8_lossy(&romeo.seen);
+    assert!(text.contains("<service-unavailable"), "{text}");
+}
+
+/// Roster pushes have ids of their own (RFC 6120 §8.1.3; review finding
+/// 15).
+#[test]
+fn roster_pushes_have_unique_ids() {
+    let served = plain();
+    let server = served.c2s();
+    let mut juliet = Raw::login(&server, "juliet", "r0m30", "j");
+    for (id, contact) in [("s1", "a@example.org"), ("s2", "b@example.org")] {
+        juliet.send(&format!(
+            "<iq type='set' id='{id}'><query xmlns='jabber:iq:roster'>\
+             <item jid='{contact}'/></query></iq>"
+        ));
+    }
+    juliet.until_n("jabber:iq:roster", 2);
+    juliet.until_any(&["id='s2'"]);
+    let text = String::from_utf8_lossy(&juliet.seen).into_owned();
+    let pushes: Vec<&str> = text
+        .split("<iq")
+        .filter(|s| s.contains("type='set'"))
+        .filter_map(|s| s.split("id='").nth(1)?.split('\'').next())
+        .collect();
+    assert_eq!(pushes.len(), 2, "{text}");
+    assert_ne!(pushes[0], pushes[1], "{text}");
+}
