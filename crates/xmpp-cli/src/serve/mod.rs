@@ -442,24 +442,39 @@ impl Session {
                 requested,
                 suggested,
             } => {
-                if self
-                    .account
-                    .as_ref()
-                    .is_some_and(|a| st.at_max_resources(a))
-                {
+                // A reservation of an earlier bind that failed.
+                if let Some(old) = self.jid.take() {
+                    st.unbound(&old);
+                }
+                match &self.account {
                     // RFC 6120 §7.6.2.1: the account has as many resources
                     // as it may.
-                    session.reject_bind(DefinedCondition::ResourceConstraint);
-                } else {
-                    // RFC 6120 §7.7.2.2: a resource in use gets a server one.
-                    let resource = match (&requested, &self.account) {
-                        (Some(r), Some(a)) if !st.in_use(a, r) => r.clone(),
-                        _ => suggested,
-                    };
-                    session.accept_bind(&resource);
+                    Some(a) if st.at_max_resources(a) => {
+                        session.reject_bind(DefinedCondition::ResourceConstraint);
+                    }
+                    Some(a) => {
+                        // RFC 6120 §7.7.2.2: a resource in use gets a server
+                        // one. It is taken now, so that a bind of the same
+                        // name at the same time gets another.
+                        let resource = match &requested {
+                            Some(r) if !st.in_use(a, r) => r.clone(),
+                            _ => suggested,
+                        };
+                        if let Ok(jid) = FullJid::new(&format!("{}/{resource}", a.as_str())) {
+                            st.reserve(&jid, session.sender());
+                            self.jid = Some(jid);
+                        }
+                        session.accept_bind(&resource);
+                    }
+                    None => {
+                        session.accept_bind(&suggested);
+                    }
                 }
             }
             ServerEvent::Bound { jid } => {
+                if let Some(reserved) = self.jid.take().filter(|r| *r != jid) {
+                    st.unbound(&reserved);
+                }
                 st.bound(&jid, session.sender());
                 bound = Some(jid);
             }

@@ -35,9 +35,13 @@ impl Account {
     }
 }
 
-/// A bound resource.
+/// A bound resource, or one reserved for a bind in progress.
 struct Resource {
     sender: SessionSender,
+    /// Whether its session reported it bound; until then it is only
+    /// reserved (taken for `in_use` and the cap, but no stanza goes to
+    /// it), so that two binds of one name at once cannot both pass.
+    bound: bool,
     /// The last available presence broadcast, if any (RFC 6121 §4.2);
     /// boxed, so that a resource without one is small.
     presence: Option<Box<Presence>>,
@@ -243,14 +247,27 @@ impl State {
             .is_some_and(|r| r.contains_key(resource))
     }
 
+    /// A bind of `jid` was accepted: the resource is taken from now on
+    /// (RFC 6120 §7.7.2.2 asks a server to keep two sessions from the
+    /// same resource), until [`bound`](Self::bound) or
+    /// [`unbound`](Self::unbound).
+    pub(crate) fn reserve(&mut self, jid: &FullJid, sender: SessionSender) {
+        self.insert(jid, sender, false);
+    }
+
     /// A resource is bound.
     pub(crate) fn bound(&mut self, jid: &FullJid, sender: SessionSender) {
+        self.insert(jid, sender, true);
+    }
+
+    fn insert(&mut self, jid: &FullJid, sender: SessionSender, bound: bool) {
         let resource = resource(jid).to_owned();
         let resources = self.resources.entry(jid.as_jid().to_bare()).or_default();
         resources.insert(
             resource,
             Resource {
                 sender,
+                bound,
                 presence: None,
                 hibernating: None,
                 ending: Held::default(),
@@ -447,6 +464,7 @@ impl State {
             .resources
             .get_mut(&bare)
             .and_then(|r| r.get_mut(resource))
+            .filter(|r| r.bound)
         else {
             return Some(stanza);
         };
@@ -526,7 +544,12 @@ impl State {
     fn all_resources(&self, bare: &BareJid) -> Vec<FullJid> {
         self.resources
             .get(bare)
-            .map(|r| r.keys().filter_map(|name| full(bare, name)).collect())
+            .map(|r| {
+                r.iter()
+                    .filter(|(_, r)| r.bound)
+                    .filter_map(|(name, _)| full(bare, name))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -1107,6 +1130,64 @@ mod tests {
         let mut held = Held::default();
         while held.push(message(1)).is_none() {}
         assert_eq!(held.stanzas.len(), HIBERNATION_QUEUE);
+    }
+
+    /// A live session's sender: a loopback connection accepted by a
+    /// listener, kept open by the rest of the tuple.
+    async fn session() -> (
+        SessionSender,
+        (xmpp_tokio::ServerSession, tokio::net::TcpStream),
+    ) {
+        let secret = xmpp_sasl::ServerSecret::random(&mut rand_core::OsRng)
+            .and_then(|s| s.accounts(Hash::Sha256, 16, 4096))
+            .expect("a secret");
+        let config = xmpp_session::ServerConfig::new("localhost".to_owned(), secret)
+            .tls(xmpp_session::TlsPolicy::Off);
+        let listener = xmpp_tokio::Listener::bind(
+            ([127, 0, 0, 1], 0).into(),
+            xmpp_tokio::ListenerKind::Tcp,
+            config,
+            None,
+        )
+        .await
+        .expect("a listener");
+        let addr = listener.local_addr().expect("its address");
+        let client = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let session = listener.accept().await.expect("accept");
+        (session.sender(), (session, client))
+    }
+
+    #[test]
+    fn a_resource_is_taken_from_the_bind_request_on() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let (sender, _kept) = session().await;
+            let mut st = State::new("localhost".into(), HashMap::new()).with_max_resources(1);
+            let jid = FullJid::new("alice@localhost/phone").expect("jid");
+            let alice = jid.as_jid().to_bare();
+            st.reserve(&jid, sender.clone());
+            // A second bind of the name meanwhile gets another; one past
+            // the cap is refused.
+            assert!(st.in_use(&alice, "phone"));
+            assert!(st.at_max_resources(&alice));
+            // Nothing is routed to a resource not bound yet.
+            let to: Jid = jid.clone().into();
+            let message = || {
+                RoutedStanza::from(Stanza::Message(xmpp_stanza::Message::chat(
+                    StanzaNs::Client,
+                    to.clone(),
+                    "x",
+                )))
+            };
+            assert!(st.deliver(&jid, message()).is_some());
+            st.bound(&jid, sender);
+            assert!(st.deliver(&jid, message()).is_none());
+            st.unbound(&jid);
+            assert!(!st.in_use(&alice, "phone"));
+        });
     }
 
     #[test]
