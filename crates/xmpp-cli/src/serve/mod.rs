@@ -521,8 +521,23 @@ impl Session {
             ServerEvent::StreamError(e) => self.reason = e.condition.as_str().to_owned(),
             _ => {}
         }
-        let waiting = st.take_waiting();
+        let mut waiting = st.take_waiting();
+        let rosters = st.take_rosters();
         drop(st);
+        for roster in rosters {
+            let to = roster.to.clone();
+            let Some(reply) = roster.reply() else {
+                continue;
+            };
+            let sender = self.session.sender();
+            if let Err(reply) = sender.try_send(reply) {
+                waiting.push(Waiting {
+                    to,
+                    sender,
+                    stanza: *reply,
+                });
+            }
+        }
         if let Some(jid) = bound {
             self.bound(jid);
         }

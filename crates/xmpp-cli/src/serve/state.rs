@@ -5,6 +5,7 @@
 //! disco#info, an error for anything else).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use xmpp_jid::{BareJid, FullJid, Jid};
 use xmpp_sasl::{Credentials, CredentialsRequest, Hash, Mechanism};
@@ -17,11 +18,24 @@ use xmpp_stanza::{
 use xmpp_tokio::SessionSender;
 use zeroize::Zeroizing;
 
+/// Items in an account's roster at most (RFC 6121 §2 leaves the bound to
+/// the server; Prosody's `max_roster_size` is commonly a few thousand).
+const MAX_ROSTER_ITEMS: usize = 1000;
+/// Bytes of a roster item's name at most (RFC 6121 §2.3.3: "a
+/// server-configured limit").
+const MAX_ROSTER_NAME: usize = 256;
+/// Groups of a roster item at most.
+const MAX_ROSTER_GROUPS: usize = 16;
+/// Bytes of a roster group's name at most (RFC 6121 §2.3.3).
+const MAX_ROSTER_GROUP: usize = 256;
+
 /// One account: SCRAM keys per hash (never the password), the roster,
 /// the FAST tokens issued.
 pub(crate) struct Account {
     pub(crate) keys: HashMap<Hash, xmpp_sasl::StoredCredentials>,
-    roster: BTreeMap<String, RosterItem>,
+    /// Shared with the roster results being written, which are built
+    /// after the state's lock is let go; a change meanwhile copies it.
+    roster: Arc<BTreeMap<String, RosterItem>>,
     tokens: HashMap<String, (Mechanism, Option<u64>)>,
 }
 
@@ -29,7 +43,7 @@ impl Account {
     pub(crate) fn new(keys: HashMap<Hash, xmpp_sasl::StoredCredentials>) -> Self {
         Self {
             keys,
-            roster: BTreeMap::new(),
+            roster: Arc::new(BTreeMap::new()),
             tokens: HashMap::new(),
         }
     }
@@ -132,6 +146,8 @@ pub(crate) struct State {
     resumable: HashMap<String, (u64, ResumptionState)>,
     /// The generation the next hibernation gets.
     generations: u64,
+    /// Roster gets answered once the state is let go (see [`RosterGet`]).
+    rosters: Vec<RosterGet>,
     /// The number in the next roster push's id (RFC 6120 §8.1.3: ids are
     /// unique).
     pushes: u64,
@@ -159,6 +175,26 @@ pub(crate) struct Waiting {
     pub(crate) stanza: RoutedStanza,
 }
 
+/// A roster get (RFC 6121 §2.1.3), answered by the requesting session's
+/// task after it lets go of the state: the result is as long as the
+/// roster, and every session waits while the state is held.
+pub(crate) struct RosterGet {
+    pub(crate) to: FullJid,
+    iq: Iq,
+    items: Arc<BTreeMap<String, RosterItem>>,
+}
+
+impl RosterGet {
+    /// The result, addressed to the requester.
+    pub(crate) fn reply(self) -> Option<Stanza> {
+        let mut roster = Roster::default();
+        roster.items = self.items.values().cloned().collect();
+        let mut reply = self.iq.make_result(Some(roster.to_element()))?;
+        reply.header.to = Some(self.to.into());
+        Some(Stanza::Iq(reply))
+    }
+}
+
 impl State {
     pub(crate) fn new(domain: String, accounts: HashMap<String, Account>) -> Self {
         Self {
@@ -169,6 +205,7 @@ impl State {
             resumable: HashMap::new(),
             generations: 0,
             pushes: 0,
+            rosters: Vec::new(),
             timed_out: HashMap::new(),
             timed_out_order: std::collections::VecDeque::new(),
             waiting: Vec::new(),
@@ -498,6 +535,11 @@ impl State {
     /// task that routed them to deliver once it lets go of the state.
     pub(crate) fn take_waiting(&mut self) -> Vec<Waiting> {
         core::mem::take(&mut self.waiting)
+    }
+
+    /// The roster gets to answer once the state is let go.
+    pub(crate) fn take_rosters(&mut self) -> Vec<RosterGet> {
+        core::mem::take(&mut self.rosters)
     }
 
     /// A waiting stanza its session did not take: the session ended
@@ -857,8 +899,14 @@ impl State {
         let Some(account) = user.localpart().and_then(|l| self.accounts.get_mut(l)) else {
             return;
         };
-        let item = account
-            .roster
+        if account.roster.len() >= MAX_ROSTER_ITEMS
+            && !account.roster.contains_key(contact.as_str())
+        {
+            // A full roster takes no new contact, from a subscription
+            // stanza either.
+            return;
+        }
+        let item = Arc::make_mut(&mut account.roster)
             .entry(contact.as_str().to_owned())
             .or_insert_with(|| {
                 let mut i = RosterItem::new(contact.clone());
@@ -920,16 +968,17 @@ impl State {
                 iq.make_result(Some(self.disco().to_element()))
             }
             Some((ROSTER_NS, "query", IqType::Get)) => {
-                let roster = bare
+                let items = bare
                     .localpart()
                     .and_then(|l| self.accounts.get(l))
-                    .map(|a| {
-                        let mut r = Roster::default();
-                        r.items = a.roster.values().cloned().collect();
-                        r
-                    })
+                    .map(|a| Arc::clone(&a.roster))
                     .unwrap_or_default();
-                iq.make_result(Some(roster.to_element()))
+                self.rosters.push(RosterGet {
+                    to: from.clone(),
+                    iq: iq.clone(),
+                    items,
+                });
+                None
             }
             Some((ROSTER_NS, "query", IqType::Set)) => {
                 Some(self.roster_set(&bare, iq, payload.as_ref()))
@@ -952,10 +1001,25 @@ impl State {
         };
         if item.subscription == Some(Subscription::Remove) {
             if let Some(account) = user.localpart().and_then(|l| self.accounts.get_mut(l)) {
-                account.roster.remove(item.jid.as_str());
+                if account.roster.contains_key(item.jid.as_str()) {
+                    Arc::make_mut(&mut account.roster).remove(item.jid.as_str());
+                }
             }
             self.push(user, item.clone());
         } else {
+            if let Some(condition) = refused(item) {
+                return iq.make_error(StanzaError::new(condition));
+            }
+            let full = user
+                .localpart()
+                .and_then(|l| self.accounts.get(l))
+                .is_some_and(|a| {
+                    a.roster.len() >= MAX_ROSTER_ITEMS && !a.roster.contains_key(item.jid.as_str())
+                });
+            if full {
+                // RFC 6120 §8.3.3.18: no room for one more contact.
+                return iq.make_error(StanzaError::new(DefinedCondition::ResourceConstraint));
+            }
             let (name, groups) = (item.name.clone(), item.groups.clone());
             self.update_item(user, &item.jid, |i| {
                 i.name = name;
@@ -994,6 +1058,25 @@ impl State {
         reply.header.to = Some(to.clone().into());
         self.send_to(to, Stanza::Iq(reply));
     }
+}
+
+/// Why a roster set of `item` is refused (RFC 6121 §2.3.3:
+/// `not-acceptable` for a name or group longer than the server's limit,
+/// an empty group, a group twice; and here more groups than
+/// [`MAX_ROSTER_GROUPS`]).
+fn refused(item: &RosterItem) -> Option<DefinedCondition> {
+    let name = item.name.as_deref().unwrap_or_default();
+    let groups = &item.groups;
+    let bad = name.len() > MAX_ROSTER_NAME
+        || groups.len() > MAX_ROSTER_GROUPS
+        || groups
+            .iter()
+            .any(|g| g.is_empty() || g.len() > MAX_ROSTER_GROUP)
+        || groups
+            .iter()
+            .enumerate()
+            .any(|(i, g)| groups.iter().skip(i + 1).any(|h| h == g));
+    bad.then_some(DefinedCondition::NotAcceptable)
 }
 
 fn resource(jid: &FullJid) -> &str {
@@ -1188,6 +1271,55 @@ mod tests {
             st.unbound(&jid);
             assert!(!st.in_use(&alice, "phone"));
         });
+    }
+
+    #[test]
+    fn roster_sets_are_bounded() {
+        let mut accounts = HashMap::new();
+        accounts.insert("alice".to_owned(), Account::new(HashMap::new()));
+        let mut st = State::new("localhost".into(), accounts);
+        let alice = BareJid::new("alice@localhost").expect("jid");
+        let set = |st: &mut State, jid: &str, name: Option<String>, groups: Vec<String>| {
+            let mut item = RosterItem::new(Jid::new(jid).expect("jid"));
+            item.name = name;
+            item.groups = groups;
+            let mut roster = Roster::default();
+            roster.items.push(item);
+            let payload = roster.to_element();
+            let iq = Iq::set(StanzaNs::Client, "s".to_owned(), payload.clone());
+            let reply = st.roster_set(&alice, &iq, Some(&payload));
+            reply.error().and_then(Result::ok).map(|e| e.condition)
+        };
+        let not_acceptable = Some(DefinedCondition::NotAcceptable);
+        let long = "x".repeat(MAX_ROSTER_NAME + 1);
+        assert_eq!(set(&mut st, "a@x", Some(long), vec![]), not_acceptable);
+        let group = "g".repeat(MAX_ROSTER_GROUP + 1);
+        assert_eq!(set(&mut st, "a@x", None, vec![group]), not_acceptable);
+        assert_eq!(
+            set(&mut st, "a@x", None, vec![String::new()]),
+            not_acceptable
+        );
+        let twice = vec!["g".to_owned(), "g".to_owned()];
+        assert_eq!(set(&mut st, "a@x", None, twice), not_acceptable);
+        let many = (0..=MAX_ROSTER_GROUPS).map(|i| i.to_string()).collect();
+        assert_eq!(set(&mut st, "a@x", None, many), not_acceptable);
+        // Within the limits, up to the item cap; then only known items.
+        let name = Some("n".repeat(MAX_ROSTER_NAME));
+        for i in 0..MAX_ROSTER_ITEMS {
+            assert_eq!(set(&mut st, &format!("c{i}@x"), name.clone(), vec![]), None);
+        }
+        assert_eq!(
+            set(&mut st, "one-more@x", None, vec![]),
+            Some(DefinedCondition::ResourceConstraint)
+        );
+        assert_eq!(set(&mut st, "c0@x", None, vec!["friends".into()]), None);
+        // Subscription stanzas add no item to a full roster either.
+        st.subscription(
+            &alice,
+            PresenceType::Subscribe,
+            &Jid::new("new@x").expect("jid"),
+        );
+        assert_eq!(st.accounts["alice"].roster.len(), MAX_ROSTER_ITEMS);
     }
 
     #[test]
