@@ -176,14 +176,44 @@ pub(crate) struct Running {
     pub(crate) direct_tls: Option<SocketAddr>,
     pub(crate) ws: Option<SocketAddr>,
     pub(crate) tls: Option<ServerTls>,
-    senders: Arc<Mutex<Vec<xmpp_tokio::SessionSender>>>,
+    senders: Arc<Mutex<Senders<xmpp_tokio::SessionSender>>>,
+}
+
+/// Every session's sender, for the shutdown. Those of ended sessions go
+/// when the list has doubled since the last sweep, so an accept costs
+/// constant time amortized (a sweep at every accept cost one lock per
+/// session, quadratic over a run), for at most twice the live senders
+/// kept.
+struct Senders<T> {
+    all: Vec<T>,
+    sweep_at: usize,
+}
+
+impl<T> Senders<T> {
+    /// The fewest senders a sweep waits for.
+    const FIRST_SWEEP: usize = 64;
+
+    fn new() -> Self {
+        Self {
+            all: Vec::new(),
+            sweep_at: Self::FIRST_SWEEP,
+        }
+    }
+
+    fn add(&mut self, sender: T, alive: impl Fn(&T) -> bool) {
+        if self.all.len() >= self.sweep_at {
+            self.all.retain(&alive);
+            self.sweep_at = (2 * self.all.len()).max(Self::FIRST_SWEEP);
+        }
+        self.all.push(sender);
+    }
 }
 
 impl Running {
     /// Closes every stream with `<system-shutdown/>` (RFC 6120 §4.9.3.20)
     /// and waits a moment for the last bytes to go out.
     pub(crate) async fn shutdown(&self) {
-        let all: Vec<_> = lock(&self.senders).clone();
+        let all: Vec<_> = lock(&self.senders).all.clone();
         for s in &all {
             s.close_with_error(StreamError::new(StreamCondition::SystemShutdown));
         }
@@ -278,7 +308,7 @@ pub(crate) async fn start(o: Options) -> Result<Running, String> {
         direct.as_ref().map(addr).transpose()?,
         ws.as_ref().map(addr).transpose()?,
     );
-    let senders = Arc::new(Mutex::new(Vec::<xmpp_tokio::SessionSender>::new()));
+    let senders = Arc::new(Mutex::new(Senders::new()));
     for listener in [Some(c2s), direct, ws].into_iter().flatten() {
         let state = Arc::clone(&state);
         let senders = Arc::clone(&senders);
@@ -290,11 +320,7 @@ pub(crate) async fn start(o: Options) -> Result<Running, String> {
                     // keep listening.
                     continue;
                 };
-                {
-                    let mut s = lock(&senders);
-                    s.retain(xmpp_tokio::SessionSender::is_alive);
-                    s.push(session.sender());
-                }
+                lock(&senders).add(session.sender(), xmpp_tokio::SessionSender::is_alive);
                 tokio::spawn(run_session(session, Arc::clone(&state), trace, quiet));
             }
         });
@@ -693,6 +719,22 @@ mod tests {
         rt.block_on(async { hibernate(&state, &jid, s) });
         let alice = jid.as_jid().to_bare();
         assert!(lock(&state).resumable("sm-1", Some(&alice)).is_some());
+    }
+
+    #[test]
+    fn accepting_sweeps_ended_sessions_in_amortized_constant_time() {
+        let checks = core::cell::Cell::new(0usize);
+        let mut senders = Senders::new();
+        const N: usize = 20_000;
+        // Every other session has ended by the next sweep.
+        for i in 0..N {
+            senders.add(i, |&i| {
+                checks.set(checks.get() + 1);
+                i % 2 == 0
+            });
+        }
+        assert!(checks.get() < 3 * N, "{} checks", checks.get());
+        assert!(senders.all.len() < N / 2 + 2 * Senders::<usize>::FIRST_SWEEP + N / 4);
     }
 
     #[test]

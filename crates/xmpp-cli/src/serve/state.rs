@@ -4,7 +4,7 @@
 //! (§2), and the server's own iq answers (XEP-0199 ping, XEP-0030
 //! disco#info, an error for anything else).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use xmpp_jid::{BareJid, FullJid, Jid};
@@ -51,6 +51,8 @@ impl Account {
 
 /// A bound resource, or one reserved for a bind in progress.
 struct Resource {
+    /// Its full JID, kept so that routing never prepares it again.
+    jid: FullJid,
     sender: SessionSender,
     /// Whether its session reported it bound; until then it is only
     /// reserved (taken for `in_use` and the cap, but no stanza goes to
@@ -160,7 +162,29 @@ pub(crate) struct State {
     /// Stanzas for live sessions whose queues were full, in routing order:
     /// the task that routed them delivers them after it lets go of the
     /// state, waiting for room (see [`Waiting`]).
-    waiting: Vec<Waiting>,
+    waiting: Waiters,
+}
+
+/// The [`Waiting`] stanzas, and who they are for: a stanza for one of
+/// those recipients queues behind them (found in constant time, not by a
+/// walk of the list for each delivery).
+#[derive(Default)]
+struct Waiters {
+    list: Vec<Waiting>,
+    to: HashSet<FullJid>,
+}
+
+impl Waiters {
+    fn push(&mut self, to: &FullJid, sender: SessionSender, stanza: RoutedStanza) {
+        if !self.to.contains(to) {
+            self.to.insert(to.clone());
+        }
+        self.list.push(Waiting {
+            to: to.clone(),
+            sender,
+            stanza,
+        });
+    }
 }
 
 /// A stanza routed to a bound session whose queue was full. The routing
@@ -208,7 +232,7 @@ impl State {
             rosters: Vec::new(),
             timed_out: HashMap::new(),
             timed_out_order: std::collections::VecDeque::new(),
-            waiting: Vec::new(),
+            waiting: Waiters::default(),
         }
     }
 
@@ -303,6 +327,7 @@ impl State {
         resources.insert(
             resource,
             Resource {
+                jid: jid.clone(),
                 sender,
                 bound,
                 presence: None,
@@ -348,11 +373,7 @@ impl State {
                 }
             };
             full = true;
-            self.waiting.push(Waiting {
-                to: jid.clone(),
-                sender: r.sender.clone(),
-                stanza,
-            });
+            self.waiting.push(jid, r.sender.clone(), stanza);
         }
         true
     }
@@ -507,12 +528,8 @@ impl State {
         };
         match &mut r.hibernating {
             Some(h) => h.pending.push(stanza),
-            None if self.waiting.iter().any(|w| &w.to == to) => {
-                self.waiting.push(Waiting {
-                    to: to.clone(),
-                    sender: r.sender.clone(),
-                    stanza,
-                });
+            None if self.waiting.to.contains(to) => {
+                self.waiting.push(to, r.sender.clone(), stanza);
                 None
             }
             None => match r.sender.try_send(stanza) {
@@ -520,11 +537,7 @@ impl State {
                 // The session is ending; how it ends decides.
                 Err(stanza) if !r.sender.is_alive() => r.ending.push(*stanza),
                 Err(stanza) => {
-                    self.waiting.push(Waiting {
-                        to: to.clone(),
-                        sender: r.sender.clone(),
-                        stanza: *stanza,
-                    });
+                    self.waiting.push(to, r.sender.clone(), *stanza);
                     None
                 }
             },
@@ -534,7 +547,7 @@ impl State {
     /// The stanzas that wait for room in their sessions' queues, for the
     /// task that routed them to deliver once it lets go of the state.
     pub(crate) fn take_waiting(&mut self) -> Vec<Waiting> {
-        core::mem::take(&mut self.waiting)
+        core::mem::take(&mut self.waiting).list
     }
 
     /// The roster gets to answer once the state is let go.
@@ -565,7 +578,7 @@ impl State {
             Some(p) if p >= 0 => resources
                 .iter()
                 .filter(|(_, r)| r.priority() == Some(p))
-                .filter_map(|(name, _)| full(bare, name))
+                .map(|(_, r)| r.jid.clone())
                 .collect(),
             _ => Vec::new(),
         }
@@ -577,7 +590,7 @@ impl State {
             .map(|r| {
                 r.iter()
                     .filter(|(_, r)| r.presence.is_some())
-                    .filter_map(|(name, _)| full(bare, name))
+                    .map(|(_, r)| r.jid.clone())
                     .collect()
             })
             .unwrap_or_default()
@@ -589,7 +602,7 @@ impl State {
             .map(|r| {
                 r.iter()
                     .filter(|(_, r)| r.bound)
-                    .filter_map(|(name, _)| full(bare, name))
+                    .map(|(_, r)| r.jid.clone())
                     .collect()
             })
             .unwrap_or_default()
@@ -1083,10 +1096,6 @@ fn resource(jid: &FullJid) -> &str {
     jid.as_jid().resourcepart().unwrap_or_default()
 }
 
-fn full(bare: &BareJid, resource: &str) -> Option<FullJid> {
-    FullJid::new(&format!("{}/{resource}", bare.as_str())).ok()
-}
-
 fn set_from(stanza: &mut Stanza, from: Option<Jid>) {
     match stanza {
         Stanza::Message(m) => m.header.from = from,
@@ -1270,6 +1279,40 @@ mod tests {
             assert!(st.deliver(&jid, message()).is_none());
             st.unbound(&jid);
             assert!(!st.in_use(&alice, "phone"));
+        });
+    }
+
+    #[test]
+    fn stanzas_for_a_full_queue_wait_in_order() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let (sender, _kept) = session().await;
+            let mut st = State::new("localhost".into(), HashMap::new());
+            let jid = FullJid::new("alice@localhost/phone").expect("jid");
+            st.bound(&jid, sender);
+            let to: Jid = jid.clone().into();
+            let message = |i: usize| {
+                let m = xmpp_stanza::Message::chat(StanzaNs::Client, to.clone(), &i.to_string())
+                    .with_id(i.to_string());
+                RoutedStanza::from(Stanza::Message(m))
+            };
+            // The driver does not run meanwhile: 256 fit, the rest wait,
+            // in order, and so does one sent once the queue had room for
+            // no one behind them.
+            for i in 0..1000 {
+                assert!(st.deliver(&jid, message(i)).is_none());
+            }
+            let ids = |w: Vec<Waiting>| -> Vec<usize> {
+                w.iter()
+                    .filter_map(|w| w.stanza.header().id.as_deref()?.parse().ok())
+                    .collect()
+            };
+            assert_eq!(ids(st.take_waiting()), (256..1000).collect::<Vec<_>>());
+            assert!(st.deliver(&jid, message(1000)).is_none());
+            assert_eq!(ids(st.take_waiting()), vec![1000]);
         });
     }
 
