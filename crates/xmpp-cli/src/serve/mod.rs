@@ -615,23 +615,54 @@ fn hibernate(state: &Arc<Mutex<State>>, jid: &FullJid, s: xmpp_session::Resumpti
     });
 }
 
-/// How long a routing task waits for room in a recipient's full queue
-/// before the stanza bounces: a recipient that reads slower than its
-/// senders write slows them down, up to this bound.
-const SLOW_RECIPIENT: std::time::Duration = std::time::Duration::from_secs(10);
-
 /// Delivers stanzas that found their sessions' queues full, in order,
 /// waiting for room (the state is not held meanwhile; this task takes
-/// nothing more from its own client until they are in). What a session
-/// does not take goes back through the state.
+/// nothing more from its own client until they are in): a recipient
+/// that reads slower than its senders write slows them down. Only so
+/// far: once a recipient has kept its senders waiting
+/// [`state::SLOW_RECIPIENT`] in all, its stream is ended and what is
+/// sent to it is held for its end (or its resumption), so a reader that
+/// takes just enough to dodge the write stall cannot hold every
+/// correspondent up for seconds per stanza. What a session does not take
+/// goes back through the state.
 async fn deliver(state: &Arc<Mutex<State>>, waiting: Vec<Waiting>) {
     let mut waiting = std::collections::VecDeque::from(waiting);
     while let Some(Waiting { to, sender, stanza }) = waiting.pop_front() {
-        if let Err(stanza) = sender.send_within(stanza, SLOW_RECIPIENT).await {
-            let mut st = lock(state);
-            st.not_taken(&to, *stanza, sender.is_alive());
-            waiting.extend(st.take_waiting());
+        let stanza = match sender.try_send(stanza) {
+            Ok(()) => continue,
+            Err(stanza) => stanza,
+        };
+        let patience = lock(state).patience(&to, std::time::Instant::now());
+        let started = std::time::Instant::now();
+        let sent = if patience.is_zero() {
+            Err(stanza)
+        } else {
+            sender.send_within(*stanza, patience).await
+        };
+        let mut st = lock(state);
+        st.waited(&to, started.elapsed());
+        let Err(stanza) = sent else { continue };
+        if !sender.is_alive() {
+            st.not_taken(&to, *stanza);
+        } else if let Some(slow) = st.stall(&to, *stanza) {
+            tokio::spawn(end_slow(slow));
         }
+        waiting.extend(st.take_waiting());
+    }
+}
+
+/// Ends the stream of a recipient that kept its senders waiting too long
+/// (RFC 6120 §4.9.3.18 `resource-constraint`: the server will not hold
+/// more for it). The command waits for room in the same full queue, but
+/// nothing more is added to it meanwhile; the write stall ends a reader
+/// that takes nothing at all.
+async fn end_slow(sender: xmpp_tokio::SessionSender) {
+    let error = || {
+        StreamError::new(StreamCondition::ResourceConstraint)
+            .with_text(None, "the client reads too slowly")
+    };
+    while sender.is_alive() && !sender.close_with_error(error()) {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
 

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use xmpp_jid::{BareJid, FullJid, Jid};
 use xmpp_sasl::{Credentials, CredentialsRequest, Hash, Mechanism};
@@ -68,6 +69,32 @@ struct Resource {
     /// before the session reported how it ended: they join the
     /// hibernation queue, or bounce when the session is gone for good.
     ending: Held,
+    /// How long it has kept its senders waiting.
+    slow: Slow,
+}
+
+/// Senders may wait for room in one recipient's queue this long in all
+/// (counting waits longer than [`LONG_WAIT`], within a [`SLOW_WINDOW`]);
+/// past it the recipient's stream is ended instead of stalling each
+/// later sender again (ejabberd ends a recipient past its
+/// `max_fsm_queue` likewise, and never makes the sender wait).
+pub(crate) const SLOW_RECIPIENT: Duration = Duration::from_secs(10);
+/// A wait for room shorter than this is a fast reader that is merely
+/// behind (a flood, a moment without CPU): not counted. A reader slower
+/// than about two stanzas a second is counted.
+pub(crate) const LONG_WAIT: Duration = Duration::from_millis(500);
+/// The window [`SLOW_RECIPIENT`] is counted over.
+const SLOW_WINDOW: Duration = Duration::from_secs(60);
+
+/// How long a recipient has kept its senders waiting.
+#[derive(Default)]
+struct Slow {
+    /// The long waits of the window that began at `since`.
+    waited: Duration,
+    since: Option<Instant>,
+    /// Past [`SLOW_RECIPIENT`]: its stream is being ended, and stanzas
+    /// to it are held (as for a session that is ending), not waited for.
+    stalled: bool,
 }
 
 /// Stanzas kept for a hibernating (or ending) session at most.
@@ -333,6 +360,7 @@ impl State {
                 presence: None,
                 hibernating: None,
                 ending: Held::default(),
+                slow: Slow::default(),
             },
         );
     }
@@ -359,6 +387,7 @@ impl State {
         }
         self.resumable.remove(&h.id);
         r.sender = sender;
+        r.slow = Slow::default();
         let pending = r.hibernating.take().map(|h| h.pending).unwrap_or_default();
         // Up to 1,000 stanzas for a queue of 256: what does not fit now
         // waits for room, in order, like any stanza to a full queue.
@@ -528,6 +557,7 @@ impl State {
         };
         match &mut r.hibernating {
             Some(h) => h.pending.push(stanza),
+            None if r.slow.stalled => r.ending.push(stanza),
             None if self.waiting.to.contains(to) => {
                 self.waiting.push(to, r.sender.clone(), stanza);
                 None
@@ -555,16 +585,71 @@ impl State {
         core::mem::take(&mut self.rosters)
     }
 
-    /// A waiting stanza its session did not take: the session ended
-    /// meanwhile (routed again, to its hibernation or its end), or it
-    /// still had no room after the wait (bounced with
-    /// `resource-constraint`, RFC 6120 §8.3.3.18).
-    pub(crate) fn not_taken(&mut self, to: &FullJid, stanza: RoutedStanza, alive: bool) {
-        if alive {
-            self.bounce(&stanza, DefinedCondition::ResourceConstraint);
-        } else if !self.send_to(to, stanza.clone()) {
+    /// A waiting stanza whose session ended meanwhile: routed again, to
+    /// its hibernation or its end.
+    pub(crate) fn not_taken(&mut self, to: &FullJid, stanza: RoutedStanza) {
+        if !self.send_to(to, stanza.clone()) {
             self.bounce(&stanza, DefinedCondition::RecipientUnavailable);
         }
+    }
+
+    /// How long a sender may still wait for room in `to`'s queue: what
+    /// is left of [`SLOW_RECIPIENT`] in the current window; zero once `to`
+    /// is stalled or gone.
+    pub(crate) fn patience(&mut self, to: &FullJid, now: Instant) -> Duration {
+        let Some(r) = self.resource_mut(to) else {
+            return Duration::ZERO;
+        };
+        if r.slow.stalled {
+            return Duration::ZERO;
+        }
+        if r.slow
+            .since
+            .is_none_or(|s| now.duration_since(s) > SLOW_WINDOW)
+        {
+            r.slow = Slow {
+                since: Some(now),
+                ..Slow::default()
+            };
+        }
+        SLOW_RECIPIENT.saturating_sub(r.slow.waited)
+    }
+
+    /// A sender waited `waited` for room in `to`'s queue.
+    pub(crate) fn waited(&mut self, to: &FullJid, waited: Duration) {
+        if waited < LONG_WAIT {
+            return;
+        }
+        if let Some(r) = self.resource_mut(to) {
+            r.slow.waited = r.slow.waited.saturating_add(waited);
+        }
+    }
+
+    /// `to` kept its senders waiting past [`SLOW_RECIPIENT`], and still
+    /// had no room for `stanza`: the stanza is held with what follows
+    /// (it joins the hibernation queue if the session can resume, or
+    /// bounces when it ends), and the first time, the session's sender
+    /// comes back for the caller to end its stream.
+    pub(crate) fn stall(&mut self, to: &FullJid, stanza: RoutedStanza) -> Option<SessionSender> {
+        let Some(r) = self.resource_mut(to).filter(|r| r.hibernating.is_none()) else {
+            self.not_taken(to, stanza);
+            return None;
+        };
+        let first = !r.slow.stalled;
+        r.slow.stalled = true;
+        let sender = first.then(|| r.sender.clone());
+        if let Some(stanza) = r.ending.push(stanza) {
+            // RFC 6120 §8.3.3.18.
+            self.bounce(&stanza, DefinedCondition::ResourceConstraint);
+        }
+        sender
+    }
+
+    fn resource_mut(&mut self, jid: &FullJid) -> Option<&mut Resource> {
+        self.resources
+            .get_mut(&jid.as_jid().to_bare())
+            .and_then(|r| r.get_mut(resource(jid)))
+            .filter(|r| r.bound)
     }
 
     /// The available resources of `bare` with the highest non-negative
@@ -1313,6 +1398,53 @@ mod tests {
             assert_eq!(ids(st.take_waiting()), (256..1000).collect::<Vec<_>>());
             assert!(st.deliver(&jid, message(1000)).is_none());
             assert_eq!(ids(st.take_waiting()), vec![1000]);
+        });
+    }
+
+    #[test]
+    fn a_recipient_that_keeps_its_senders_waiting_too_long_is_stalled() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let (sender, _kept) = session().await;
+            let mut st = State::new("localhost".into(), HashMap::new());
+            let jid = FullJid::new("alice@localhost/phone").expect("jid");
+            st.bound(&jid, sender);
+            let t0 = Instant::now();
+            assert_eq!(st.patience(&jid, t0), SLOW_RECIPIENT);
+            // Short waits (a fast reader behind a flood) do not count;
+            // long ones add up.
+            for _ in 0..100 {
+                st.waited(&jid, LONG_WAIT / 2);
+            }
+            assert_eq!(st.patience(&jid, t0), SLOW_RECIPIENT);
+            st.waited(&jid, Duration::from_secs(4));
+            st.waited(&jid, Duration::from_secs(4));
+            assert_eq!(st.patience(&jid, t0), Duration::from_secs(2));
+            // A new window starts afresh.
+            let later = t0 + SLOW_WINDOW + Duration::from_secs(1);
+            assert_eq!(st.patience(&jid, later), SLOW_RECIPIENT);
+            st.waited(&jid, SLOW_RECIPIENT);
+            assert_eq!(st.patience(&jid, later), Duration::ZERO);
+            // Stalled: its sender comes back once, for its stream to end;
+            // later stanzas are held for its end, not waited for.
+            let to: Jid = jid.clone().into();
+            let message = || {
+                RoutedStanza::from(Stanza::Message(xmpp_stanza::Message::chat(
+                    StanzaNs::Client,
+                    to.clone(),
+                    "x",
+                )))
+            };
+            assert!(st.stall(&jid, message()).is_some());
+            assert!(st.stall(&jid, message()).is_none());
+            assert!(st.deliver(&jid, message()).is_none());
+            assert!(st.take_waiting().is_empty());
+            let held = st.resource_mut(&jid).map(|r| r.ending.stanzas.len());
+            assert_eq!(held, Some(3));
+            assert_eq!(st.patience(&jid, later), Duration::ZERO);
         });
     }
 
