@@ -104,7 +104,9 @@ impl Server {
     /// self-signed certificate).
     fn start(xmpp: &Path, tls: &str) -> Result<Self> {
         let mut cmd = Command::new(xmpp);
+        // Its tests log the same accounts in many times.
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--tls", tls]);
+        cmd.args(["--max-resources", "1000"]);
         for (user, password) in USERS {
             cmd.args(["--user", &format!("{user}:{password}")]);
         }

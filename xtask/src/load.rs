@@ -191,12 +191,13 @@ fn drive(
 }
 
 /// `xmpp serve` on free ports, TLS optional (so that both plain and
-/// STARTTLS logins are possible), with the interop run's two accounts and
-/// the `idle` ones.
+/// STARTTLS logins are possible), with the interop run's two accounts,
+/// each of which logs in thousands of connections (hence no cap on
+/// resources per account worth the name), and the `idle` ones.
 fn serve(xmpp: &Path, idle: &[String]) -> Result<Target> {
     let password = interop::ACCOUNTS[0].1;
     let users: Vec<String> = idle.iter().map(|n| format!("{n}:{password}")).collect();
-    let mut extra = vec!["--tls", "optional"];
+    let mut extra = vec!["--tls", "optional", "--max-resources", "1000000"];
     for u in &users {
         extra.extend(["--user", u.as_str()]);
     }

@@ -118,6 +118,9 @@ pub(crate) fn run(args: &[String]) -> Result {
             "serve",
             "--listen",
             "127.0.0.1:0",
+            // The suites log the same accounts in many times.
+            "--max-resources",
+            "1000",
             "--user",
             "alice:wonderland",
             "--user",

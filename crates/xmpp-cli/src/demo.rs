@@ -74,6 +74,7 @@ async fn demo() -> Result<(), String> {
         cert: None,
         allow_plain: false,
         trace: false,
+        max_resources: crate::serve::MAX_RESOURCES,
         quiet: true,
     })
     .await?;

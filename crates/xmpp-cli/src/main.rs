@@ -48,8 +48,9 @@ commands:
 
   serve [--listen ADDR] [--direct-tls-listen ADDR] [--ws-listen ADDR] [--domain D]
         [--user NAME:PASSWORD]... [--tls required|optional|off] [--tls-cert PEM --tls-key PEM]
-        [--allow-plain] [--trace]
+        [--allow-plain] [--trace] [--max-resources N]
       an XMPP server on loopback: JSON lines for listening, bound and closed
+      (--max-resources: resources bound per account at once, default 10)
 
   connect --jid USER@DOMAIN --password P [--server HOST:PORT] [--tls starttls|direct|off]
           [--ca PEM | --insecure] [--mechanism M] [--resource R] [--send TO:TEXT]...

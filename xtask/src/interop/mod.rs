@@ -66,6 +66,9 @@ impl Served {
                 "127.0.0.1:0",
                 "--ws-listen",
                 "127.0.0.1:0",
+                // Every client of the run logs the same accounts in.
+                "--max-resources",
+                "1000",
             ])
             .args(
                 ACCOUNTS

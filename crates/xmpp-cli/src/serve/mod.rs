@@ -4,11 +4,12 @@
 //! flags and ARCHITECTURE.md for the output contract.
 
 mod limiter;
+mod lines;
 mod state;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rand_core::RngCore as _;
 use serde_json::json;
@@ -16,24 +17,31 @@ use xmpp_jid::{BareJid, FullJid};
 use xmpp_precis::Profile as _;
 use xmpp_sasl::{Hash, Prep, ServerSecret, StoredCredentials};
 use xmpp_session::{ServerConfig, ServerEvent, TlsPolicy};
-use xmpp_stanza::{StreamCondition, StreamError};
+use xmpp_stanza::{DefinedCondition, StreamCondition, StreamError};
 use xmpp_tokio::{
     Direction, Listener, ListenerKind, ServerSession, ServerSessionEvent, ServerTls, Tap,
     WEBSOCKET_PATH,
 };
 
 use crate::io::{Exit, usage};
+use lines::emit;
 use state::{Account, State, Waiting};
 
 pub(crate) const USAGE: &str =
     "usage: xmpp serve [--listen ADDR] [--direct-tls-listen ADDR] [--ws-listen ADDR]
                   [--domain D] [--user NAME:PASSWORD]... [--tls required|optional|off]
-                  [--tls-cert PEM --tls-key PEM] [--allow-plain] [--trace]";
+                  [--tls-cert PEM --tls-key PEM] [--allow-plain] [--trace]
+                  [--max-resources N]";
 
 /// The iteration count of the accounts' SCRAM keys.
 const ITERATIONS: u32 = 4096;
 /// The salt length of the accounts' SCRAM keys, bytes.
 const SALT_LEN: usize = 16;
+/// Resources an account may have bound at once unless `--max-resources`
+/// says otherwise: ejabberd's `max_user_sessions` default, enough for a
+/// person's devices, and a bound on the presence fan-out between them
+/// (each presence goes to every other resource).
+pub(crate) const MAX_RESOURCES: usize = 10;
 
 /// What `xmpp serve` was asked for.
 pub(crate) struct Options {
@@ -46,6 +54,8 @@ pub(crate) struct Options {
     pub(crate) cert: Option<(String, String)>,
     pub(crate) allow_plain: bool,
     pub(crate) trace: bool,
+    /// Resources an account may have bound at once (RFC 6120 §7.6.2.1).
+    pub(crate) max_resources: usize,
     /// No JSON lines (the demo prints its own transcript).
     pub(crate) quiet: bool,
 }
@@ -61,6 +71,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         cert: None,
         allow_plain: false,
         trace: false,
+        max_resources: MAX_RESOURCES,
         quiet: false,
     };
     let (mut cert, mut key) = (None, None);
@@ -90,6 +101,14 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--tls-key" => key = Some(value()?),
             "--allow-plain" => o.allow_plain = true,
             "--trace" => o.trace = true,
+            "--max-resources" => {
+                let v = value()?;
+                o.max_resources = v
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or(format!("--max-resources {v}: a count from 1"))?;
+            }
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -128,14 +147,6 @@ pub(crate) fn run(args: &[String]) -> Exit {
     }
 }
 
-/// Prints one JSON line, flushed.
-fn emit(line: &serde_json::Value) {
-    use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
-}
-
 /// The accounts' SCRAM keys for every hash, from the passwords (which are
 /// then dropped), each with its own random salt.
 fn accounts(users: &[(String, String)]) -> Result<HashMap<String, Account>, String> {
@@ -166,14 +177,44 @@ pub(crate) struct Running {
     pub(crate) direct_tls: Option<SocketAddr>,
     pub(crate) ws: Option<SocketAddr>,
     pub(crate) tls: Option<ServerTls>,
-    senders: Arc<Mutex<Vec<xmpp_tokio::SessionSender>>>,
+    senders: Arc<Mutex<Senders<xmpp_tokio::SessionSender>>>,
+}
+
+/// Every session's sender, for the shutdown. Those of ended sessions go
+/// when the list has doubled since the last sweep, so an accept costs
+/// constant time amortized (a sweep at every accept cost one lock per
+/// session, quadratic over a run), for at most twice the live senders
+/// kept.
+struct Senders<T> {
+    all: Vec<T>,
+    sweep_at: usize,
+}
+
+impl<T> Senders<T> {
+    /// The fewest senders a sweep waits for.
+    const FIRST_SWEEP: usize = 64;
+
+    fn new() -> Self {
+        Self {
+            all: Vec::new(),
+            sweep_at: Self::FIRST_SWEEP,
+        }
+    }
+
+    fn add(&mut self, sender: T, alive: impl Fn(&T) -> bool) {
+        if self.all.len() >= self.sweep_at {
+            self.all.retain(&alive);
+            self.sweep_at = (2 * self.all.len()).max(Self::FIRST_SWEEP);
+        }
+        self.all.push(sender);
+    }
 }
 
 impl Running {
     /// Closes every stream with `<system-shutdown/>` (RFC 6120 §4.9.3.20)
     /// and waits a moment for the last bytes to go out.
     pub(crate) async fn shutdown(&self) {
-        let all: Vec<_> = self.senders.lock().map(|s| s.clone()).unwrap_or_default();
+        let all: Vec<_> = lock(&self.senders).all.clone();
         for s in &all {
             s.close_with_error(StreamError::new(StreamCondition::SystemShutdown));
         }
@@ -202,6 +243,7 @@ async fn serve(o: Options) -> Result<(), String> {
     }));
     stop.await;
     running.shutdown().await;
+    lines::flush(std::time::Duration::from_secs(1)).await;
     Ok(())
 }
 
@@ -226,10 +268,9 @@ pub(crate) async fn start(o: Options) -> Result<Running, String> {
         // PLAIN stays off the wire in the clear.
         config.mechanisms.retain(|m| !m.is_plaintext());
     }
-    let state = Arc::new(Mutex::new(State::new(
-        o.domain.clone(),
-        accounts(&o.users)?,
-    )));
+    let state = Arc::new(Mutex::new(
+        State::new(o.domain.clone(), accounts(&o.users)?).with_max_resources(o.max_resources),
+    ));
 
     let trace = o.trace;
     let bind = |addr, kind, config: ServerConfig| {
@@ -268,7 +309,7 @@ pub(crate) async fn start(o: Options) -> Result<Running, String> {
         direct.as_ref().map(addr).transpose()?,
         ws.as_ref().map(addr).transpose()?,
     );
-    let senders = Arc::new(Mutex::new(Vec::<xmpp_tokio::SessionSender>::new()));
+    let senders = Arc::new(Mutex::new(Senders::new()));
     for listener in [Some(c2s), direct, ws].into_iter().flatten() {
         let state = Arc::clone(&state);
         let senders = Arc::clone(&senders);
@@ -280,10 +321,7 @@ pub(crate) async fn start(o: Options) -> Result<Running, String> {
                     // keep listening.
                     continue;
                 };
-                if let Ok(mut s) = senders.lock() {
-                    s.retain(xmpp_tokio::SessionSender::is_alive);
-                    s.push(session.sender());
-                }
+                lock(&senders).add(session.sender(), xmpp_tokio::SessionSender::is_alive);
                 tokio::spawn(run_session(session, Arc::clone(&state), trace, quiet));
             }
         });
@@ -368,9 +406,7 @@ impl Session {
             let Some(event) = self.session.next_event().await else {
                 break;
             };
-            let Some(waiting) = self.handle(event) else {
-                return;
-            };
+            let waiting = self.handle(event);
             // Boxed: rare, and an await point's state is part of every
             // session task's size for its whole life.
             if !waiting.is_empty() {
@@ -387,28 +423,30 @@ impl Session {
     }
 
     /// Answers one event; gives the stanzas that wait for room in their
-    /// recipients' queues (`None`: the state is gone, stop).
-    fn handle(&mut self, event: ServerSessionEvent) -> Option<Vec<Waiting>> {
+    /// recipients' queues.
+    fn handle(&mut self, event: ServerSessionEvent) -> Vec<Waiting> {
         let event = match event {
             ServerSessionEvent::TlsEstablished(v) => {
                 self.tls = Some(v.name());
-                return Some(Vec::new());
+                return Vec::new();
             }
             ServerSessionEvent::Resumable(s) => {
                 if let Some(j) = &self.jid {
                     hibernate(&self.state, j, s);
                     self.reason = "resumable".into();
                 }
-                return Some(Vec::new());
+                return Vec::new();
             }
             ServerSessionEvent::Session(e) => e,
-            _ => return Some(Vec::new()),
+            _ => return Vec::new(),
         };
         if self.trace {
             eprintln!("{}: {event:?}", self.session.peer());
         }
         let session = &self.session;
-        let mut st = self.state.lock().ok()?;
+        let mut st = lock(&self.state);
+        // A resource taken, announced once the state is let go.
+        let mut bound = None;
         match event {
             // (A resumable session's state follows as the last event.)
             ServerEvent::Closed { resumable: false } => {
@@ -441,55 +479,69 @@ impl Session {
                 requested,
                 suggested,
             } => {
-                // RFC 6120 §7.7.2.2: a resource in use gets a server one.
-                let resource = match (&requested, &self.account) {
-                    (Some(r), Some(a)) if !st.in_use(a, r) => r.clone(),
-                    _ => suggested,
-                };
-                // Routable before the client learns it is bound: the
-                // machine sends the bind result when it applies this
-                // answer, and a stanza routed to the new resource meanwhile
-                // queues behind the answer instead of bouncing. The JID is
-                // the machine's (the resourcepart enforced the same way).
-                let full = self.account.as_ref().and_then(|a| {
-                    xmpp_jid::ResourcePart::new(&resource)
-                        .ok()
-                        .map(|part| a.with_resource(&part))
-                });
-                if let Some(full) = full {
-                    st.bound(&full, session.sender());
-                    self.jid = Some(full);
+                // A reservation of an earlier bind that failed.
+                if let Some(old) = self.jid.take() {
+                    st.unbound(&old);
                 }
-                session.accept_bind(&resource);
-            }
-            ServerEvent::Bound { jid: bound } | ServerEvent::Resumed { jid: bound, .. } => {
-                if self.jid.as_ref() != Some(&bound) {
-                    st.bound(&bound, session.sender());
-                }
-                if !self.quiet {
-                    emit(&json!({
-                        "event": "bound",
-                        "jid": bound.as_str(),
-                        "mechanism": self.mechanism,
-                        "tls": self.tls,
-                        "transport": self.transport,
-                    }));
-                }
-                self.jid = Some(bound);
-            }
-            ServerEvent::ResumeRequest { previd, .. } => match st.take_resumable(&previd) {
-                Some(s) => {
-                    session.accept_resume(s);
-                }
-                None => match st.timed_out(&previd, self.account.as_ref()) {
-                    Some(h) => {
-                        session.reject_resume_timed_out(h);
+                match &self.account {
+                    // RFC 6120 §7.6.2.1: the account has as many resources
+                    // as it may.
+                    Some(a) if st.at_max_resources(a) => {
+                        session.reject_bind(DefinedCondition::ResourceConstraint);
+                    }
+                    Some(a) => {
+                        // RFC 6120 §7.7.2.2: a resource in use gets a server
+                        // one. It is taken now, so that a bind of the same
+                        // name at the same time gets another.
+                        let resource = match &requested {
+                            Some(r) if !st.in_use(a, r) => r.clone(),
+                            _ => suggested,
+                        };
+                        if let Ok(jid) = FullJid::new(&format!("{}/{resource}", a.as_str())) {
+                            st.reserve(&jid, session.sender());
+                            self.jid = Some(jid);
+                        }
+                        session.accept_bind(&resource);
                     }
                     None => {
-                        session.reject_resume();
+                        session.accept_bind(&suggested);
                     }
-                },
-            },
+                }
+            }
+            ServerEvent::Bound { jid } => {
+                if let Some(reserved) = self.jid.take().filter(|r| *r != jid) {
+                    st.unbound(&reserved);
+                }
+                st.bound(&jid, session.sender());
+                bound = Some(jid);
+            }
+            ServerEvent::Resumed { jid, .. } => {
+                if st.resumed(&jid, session.sender()) {
+                    bound = Some(jid);
+                } else {
+                    // Resumed elsewhere first, or its window closed
+                    // meanwhile: this stream must not take the resource
+                    // (RFC 6120 §4.9.3.3).
+                    session
+                        .sender()
+                        .close_with_error(StreamError::new(StreamCondition::Conflict));
+                }
+            }
+            ServerEvent::ResumeRequest { previd, .. } => {
+                match st.resumable(&previd, self.account.as_ref()) {
+                    Some(s) => {
+                        session.accept_resume(s);
+                    }
+                    None => match st.timed_out(&previd, self.account.as_ref()) {
+                        Some(h) => {
+                            session.reject_resume_timed_out(h);
+                        }
+                        None => {
+                            session.reject_resume();
+                        }
+                    },
+                }
+            }
             ServerEvent::TokenRequest { mechanism: m } => {
                 let token = random_token();
                 let expiry = unix_now().saturating_add(TOKEN_LIFETIME);
@@ -507,49 +559,122 @@ impl Session {
             ServerEvent::StreamError(e) => self.reason = e.condition.as_str().to_owned(),
             _ => {}
         }
-        Some(st.take_waiting())
+        let mut waiting = st.take_waiting();
+        let rosters = st.take_rosters();
+        drop(st);
+        for roster in rosters {
+            let to = roster.to.clone();
+            let Some(reply) = roster.reply() else {
+                continue;
+            };
+            let sender = self.session.sender();
+            if let Err(reply) = sender.try_send(reply) {
+                waiting.push(Waiting {
+                    to,
+                    sender,
+                    stanza: *reply,
+                });
+            }
+        }
+        if let Some(jid) = bound {
+            self.bound(jid);
+        }
+        waiting
     }
+
+    /// The session has a resource: the `bound` line.
+    fn bound(&mut self, jid: FullJid) {
+        if !self.quiet {
+            emit(&json!({
+                "event": "bound",
+                "jid": jid.as_str(),
+                "mechanism": self.mechanism,
+                "tls": self.tls,
+                "transport": self.transport,
+            }));
+        }
+        self.jid = Some(jid);
+    }
+}
+
+/// Takes a lock shared by the sessions, poisoned or not. A panic while
+/// one was held (none is known to be reachable) must not silently stop
+/// every later session, as giving up on a poisoned lock did: each State
+/// method changes its maps one complete step at a time (an entry
+/// inserted or removed whole), so what a panic leaves is a state some
+/// steps short, which later calls handle like any other, not a broken
+/// one. Ending the process instead would cut every client for the fault
+/// of one.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// XEP-0198 §5: the session waits `max` seconds for its client.
 fn hibernate(state: &Arc<Mutex<State>>, jid: &FullJid, s: xmpp_session::ResumptionState) {
     let wait = u64::from(s.max_resumption().unwrap_or(300));
     let id = s.id().to_owned();
-    if let Ok(mut st) = state.lock() {
-        st.hibernate(jid, s);
-    }
+    let generation = lock(state).hibernate(jid, s);
     let state = Arc::clone(state);
     let jid = jid.clone();
     tokio::spawn(async move {
         tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
-        let waiting = match state.lock() {
-            Ok(mut st) => {
-                st.expire(&jid, &id);
-                st.take_waiting()
-            }
-            Err(_) => return,
+        let waiting = {
+            let mut st = lock(&state);
+            st.expire(&jid, &id, generation);
+            st.take_waiting()
         };
         deliver(&state, waiting).await;
     });
 }
 
-/// How long a routing task waits for room in a recipient's full queue
-/// before the stanza bounces: a recipient that reads slower than its
-/// senders write slows them down, up to this bound.
-const SLOW_RECIPIENT: std::time::Duration = std::time::Duration::from_secs(10);
-
 /// Delivers stanzas that found their sessions' queues full, in order,
 /// waiting for room (the state is not held meanwhile; this task takes
-/// nothing more from its own client until they are in). What a session
-/// does not take goes back through the state.
+/// nothing more from its own client until they are in): a recipient
+/// that reads slower than its senders write slows them down. Only so
+/// far: once a recipient has kept its senders waiting
+/// [`state::SLOW_RECIPIENT`] in all, its stream is ended and what is
+/// sent to it is held for its end (or its resumption), so a reader that
+/// takes just enough to dodge the write stall cannot hold every
+/// correspondent up for seconds per stanza. What a session does not take
+/// goes back through the state.
 async fn deliver(state: &Arc<Mutex<State>>, waiting: Vec<Waiting>) {
     let mut waiting = std::collections::VecDeque::from(waiting);
     while let Some(Waiting { to, sender, stanza }) = waiting.pop_front() {
-        if let Err(stanza) = sender.send_within(stanza, SLOW_RECIPIENT).await {
-            let Ok(mut st) = state.lock() else { return };
-            st.not_taken(&to, *stanza, sender.is_alive());
-            waiting.extend(st.take_waiting());
+        let stanza = match sender.try_send(stanza) {
+            Ok(()) => continue,
+            Err(stanza) => stanza,
+        };
+        let patience = lock(state).patience(&to, std::time::Instant::now());
+        let started = std::time::Instant::now();
+        let sent = if patience.is_zero() {
+            Err(stanza)
+        } else {
+            sender.send_within(*stanza, patience).await
+        };
+        let mut st = lock(state);
+        st.waited(&to, started.elapsed());
+        let Err(stanza) = sent else { continue };
+        if !sender.is_alive() {
+            st.not_taken(&to, *stanza);
+        } else if let Some(slow) = st.stall(&to, *stanza) {
+            tokio::spawn(end_slow(slow));
         }
+        waiting.extend(st.take_waiting());
+    }
+}
+
+/// Ends the stream of a recipient that kept its senders waiting too long
+/// (RFC 6120 §4.9.3.18 `resource-constraint`: the server will not hold
+/// more for it). The command waits for room in the same full queue, but
+/// nothing more is added to it meanwhile; the write stall ends a reader
+/// that takes nothing at all.
+async fn end_slow(sender: xmpp_tokio::SessionSender) {
+    let error = || {
+        StreamError::new(StreamCondition::ResourceConstraint)
+            .with_text(None, "the client reads too slowly")
+    };
+    while sender.is_alive() && !sender.close_with_error(error()) {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
 
@@ -619,6 +744,47 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_poisoned_state_still_serves() {
+        let state = Arc::new(Mutex::new(State::new("localhost".into(), HashMap::new())));
+        let poisoner = Arc::clone(&state);
+        let _ = std::thread::spawn(move || {
+            let _held = poisoner.lock();
+            panic!("a fault while the state is held");
+        })
+        .join();
+        assert!(state.is_poisoned());
+        let jid = FullJid::new("alice@localhost/phone").expect("jid");
+        let s: xmpp_session::ResumptionState = serde_json::from_value(json!({
+            "id": "sm-1", "jid": jid.as_str(), "inbound": 0, "acked": 0,
+            "unacked": [], "max": 300,
+        }))
+        .expect("a resumption state");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime");
+        rt.block_on(async { hibernate(&state, &jid, s) });
+        let alice = jid.as_jid().to_bare();
+        assert!(lock(&state).resumable("sm-1", Some(&alice)).is_some());
+    }
+
+    #[test]
+    fn accepting_sweeps_ended_sessions_in_amortized_constant_time() {
+        let checks = core::cell::Cell::new(0usize);
+        let mut senders = Senders::new();
+        const N: usize = 20_000;
+        // Every other session has ended by the next sweep.
+        for i in 0..N {
+            senders.add(i, |&i| {
+                checks.set(checks.get() + 1);
+                i % 2 == 0
+            });
+        }
+        assert!(checks.get() < 3 * N, "{} checks", checks.get());
+        assert!(senders.all.len() < N / 2 + 2 * Senders::<usize>::FIRST_SWEEP + N / 4);
+    }
 
     #[test]
     fn dates() {

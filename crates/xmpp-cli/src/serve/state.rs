@@ -4,9 +4,10 @@
 //! (§2), and the server's own iq answers (XEP-0199 ping, XEP-0030
 //! disco#info, an error for anything else).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use rand_core::RngCore as _;
 
@@ -22,12 +23,24 @@ use xmpp_tokio::SessionSender;
 use zeroize::Zeroizing;
 
 use super::limiter::{Limiter, Limits};
+/// Items in an account's roster at most (RFC 6121 §2 leaves the bound to
+/// the server; Prosody's `max_roster_size` is commonly a few thousand).
+const MAX_ROSTER_ITEMS: usize = 1000;
+/// Bytes of a roster item's name at most (RFC 6121 §2.3.3: "a
+/// server-configured limit").
+const MAX_ROSTER_NAME: usize = 256;
+/// Groups of a roster item at most.
+const MAX_ROSTER_GROUPS: usize = 16;
+/// Bytes of a roster group's name at most (RFC 6121 §2.3.3).
+const MAX_ROSTER_GROUP: usize = 256;
 
 /// One account: SCRAM keys per hash (never the password), the roster,
 /// the FAST tokens issued (by secret, one per mechanism).
 pub(crate) struct Account {
     pub(crate) keys: HashMap<Hash, xmpp_sasl::StoredCredentials>,
-    roster: BTreeMap<String, RosterItem>,
+    /// Shared with the roster results being written, which are built
+    /// after the state's lock is let go; a change meanwhile copies it.
+    roster: Arc<BTreeMap<String, RosterItem>>,
     tokens: HashMap<String, IssuedToken>,
 }
 
@@ -46,29 +59,110 @@ impl Account {
     pub(crate) fn new(keys: HashMap<Hash, xmpp_sasl::StoredCredentials>) -> Self {
         Self {
             keys,
-            roster: BTreeMap::new(),
+            roster: Arc::new(BTreeMap::new()),
             tokens: HashMap::new(),
         }
     }
 }
 
-/// A bound resource.
+/// A bound resource, or one reserved for a bind in progress.
 struct Resource {
+    /// Its full JID, kept so that routing never prepares it again.
+    jid: FullJid,
     sender: SessionSender,
+    /// Whether its session reported it bound; until then it is only
+    /// reserved (taken for `in_use` and the cap, but no stanza goes to
+    /// it), so that two binds of one name at once cannot both pass.
+    bound: bool,
     /// The last available presence broadcast, if any (RFC 6121 §4.2);
     /// boxed, so that a resource without one is small.
     presence: Option<Box<Presence>>,
     /// While its connection is gone but the session may resume
-    /// (XEP-0198 §5): the SM-ID, and the stanzas that arrived meanwhile.
-    hibernating: Option<(String, Vec<RoutedStanza>)>,
+    /// (XEP-0198 §5).
+    hibernating: Option<Hibernation>,
     /// Stanzas routed after its session's task stopped taking them and
     /// before the session reported how it ended: they join the
     /// hibernation queue, or bounce when the session is gone for good.
-    ending: Vec<RoutedStanza>,
+    ending: Held,
+    /// How long it has kept its senders waiting.
+    slow: Slow,
 }
 
-/// Stanzas kept for a hibernating session at most.
+/// Senders may wait for room in one recipient's queue this long in all
+/// (counting waits longer than [`LONG_WAIT`], within a [`SLOW_WINDOW`]);
+/// past it the recipient's stream is ended instead of stalling each
+/// later sender again (ejabberd ends a recipient past its
+/// `max_fsm_queue` likewise, and never makes the sender wait).
+pub(crate) const SLOW_RECIPIENT: Duration = Duration::from_secs(10);
+/// A wait for room shorter than this is a fast reader that is merely
+/// behind (a flood, a moment without CPU): not counted. A reader slower
+/// than about two stanzas a second is counted.
+pub(crate) const LONG_WAIT: Duration = Duration::from_millis(500);
+/// The window [`SLOW_RECIPIENT`] is counted over.
+const SLOW_WINDOW: Duration = Duration::from_secs(60);
+
+/// How long a recipient has kept its senders waiting.
+#[derive(Default)]
+struct Slow {
+    /// The long waits of the window that began at `since`.
+    waited: Duration,
+    since: Option<Instant>,
+    /// Past [`SLOW_RECIPIENT`]: its stream is being ended, and stanzas
+    /// to it are held (as for a session that is ending), not waited for.
+    stalled: bool,
+}
+
+/// Stanzas kept for a hibernating (or ending) session at most.
 const HIBERNATION_QUEUE: usize = 1000;
+/// Bytes of stanzas kept for a hibernating (or ending) session at most,
+/// as written: a stanza can be up to the element limit (256 KiB), so a
+/// count alone would let one resource hold 250 MiB.
+const HIBERNATION_BYTES: usize = 2 << 20;
+
+/// Stanzas kept for a session that cannot take them now, bounded by
+/// [`HIBERNATION_QUEUE`] and [`HIBERNATION_BYTES`].
+#[derive(Default)]
+struct Held {
+    stanzas: Vec<RoutedStanza>,
+    /// The sum of the stanzas' [`weight`]s.
+    bytes: usize,
+}
+
+impl Held {
+    /// Keeps `stanza`, or gives it back when that would pass a bound.
+    fn push(&mut self, stanza: RoutedStanza) -> Option<RoutedStanza> {
+        let weight = weight(&stanza);
+        if self.stanzas.len() >= HIBERNATION_QUEUE
+            || self.bytes.saturating_add(weight) > HIBERNATION_BYTES
+        {
+            return Some(stanza);
+        }
+        self.bytes += weight;
+        self.stanzas.push(stanza);
+        None
+    }
+}
+
+/// A stanza's size as written: the bytes it was read from, or else its
+/// serialization (a stanza the server made, small).
+fn weight(stanza: &RoutedStanza) -> usize {
+    stanza.frame().map_or_else(
+        || stanza.stanza().to_element().to_xml().len(),
+        |f| f.xml().len(),
+    )
+}
+
+/// One hibernation of a resource (XEP-0198 §5): which session, which
+/// window, and the stanzas that arrived meanwhile.
+struct Hibernation {
+    /// The SM-ID. A resumed session keeps it, so the same id can
+    /// hibernate again.
+    id: String,
+    /// Which hibernation this is: a timer expires only the window it was
+    /// started for, never a later one of the same (resumed) session.
+    generation: u64,
+    pending: Held,
+}
 
 impl Resource {
     fn priority(&self) -> Option<i8> {
@@ -84,9 +178,23 @@ const TIMED_OUT_KEPT: usize = 4096;
 pub(crate) struct State {
     pub(crate) domain: String,
     pub(crate) accounts: HashMap<String, Account>,
+    /// Resources an account may have bound (hibernating ones included)
+    /// at once; past it a bind is refused with `resource-constraint`
+    /// (RFC 6120 §7.6.2.1).
+    max_resources: usize,
     resources: HashMap<BareJid, BTreeMap<String, Resource>>,
-    /// Sessions that ended resumable, by SM-ID.
-    resumable: HashMap<String, ResumptionState>,
+    /// Sessions that ended resumable, by SM-ID, with their hibernation's
+    /// generation. A state stays here until a session reports it
+    /// `Resumed` or its window closes: handing it to a machine that then
+    /// refuses it (another account's, a wrong `h`) does not consume it.
+    resumable: HashMap<String, (u64, ResumptionState)>,
+    /// The generation the next hibernation gets.
+    generations: u64,
+    /// Roster gets answered once the state is let go (see [`RosterGet`]).
+    rosters: Vec<RosterGet>,
+    /// The number in the next roster push's id (RFC 6120 §8.1.3: ids are
+    /// unique).
+    pushes: u64,
     /// Sessions whose resumption window closed, by SM-ID: the account and
     /// how many of its client's stanzas the session handled, for
     /// `<failed h='…'/>` (XEP-0198 §5). The oldest go first beyond
@@ -96,9 +204,31 @@ pub(crate) struct State {
     /// Stanzas for live sessions whose queues were full, in routing order:
     /// the task that routed them delivers them after it lets go of the
     /// state, waiting for room (see [`Waiting`]).
-    waiting: Vec<Waiting>,
+    waiting: Waiters,
     /// Failed authentications per account and per client address.
     limiter: Limiter,
+}
+
+/// The [`Waiting`] stanzas, and who they are for: a stanza for one of
+/// those recipients queues behind them (found in constant time, not by a
+/// walk of the list for each delivery).
+#[derive(Default)]
+struct Waiters {
+    list: Vec<Waiting>,
+    to: HashSet<FullJid>,
+}
+
+impl Waiters {
+    fn push(&mut self, to: &FullJid, sender: SessionSender, stanza: RoutedStanza) {
+        if !self.to.contains(to) {
+            self.to.insert(to.clone());
+        }
+        self.list.push(Waiting {
+            to: to.clone(),
+            sender,
+            stanza,
+        });
+    }
 }
 
 /// A stanza routed to a bound session whose queue was full. The routing
@@ -113,18 +243,56 @@ pub(crate) struct Waiting {
     pub(crate) stanza: RoutedStanza,
 }
 
+/// A roster get (RFC 6121 §2.1.3), answered by the requesting session's
+/// task after it lets go of the state: the result is as long as the
+/// roster, and every session waits while the state is held.
+pub(crate) struct RosterGet {
+    pub(crate) to: FullJid,
+    iq: Iq,
+    items: Arc<BTreeMap<String, RosterItem>>,
+}
+
+impl RosterGet {
+    /// The result, addressed to the requester.
+    pub(crate) fn reply(self) -> Option<Stanza> {
+        let mut roster = Roster::default();
+        roster.items = self.items.values().cloned().collect();
+        let mut reply = self.iq.make_result(Some(roster.to_element()))?;
+        reply.header.to = Some(self.to.into());
+        Some(Stanza::Iq(reply))
+    }
+}
+
 impl State {
     pub(crate) fn new(domain: String, accounts: HashMap<String, Account>) -> Self {
         Self {
             domain,
             accounts,
+            max_resources: usize::MAX,
             resources: HashMap::new(),
             resumable: HashMap::new(),
+            generations: 0,
+            pushes: 0,
+            rosters: Vec::new(),
             timed_out: HashMap::new(),
             timed_out_order: std::collections::VecDeque::new(),
-            waiting: Vec::new(),
+            waiting: Waiters::default(),
             limiter: Limiter::new(Limits::default()),
         }
+    }
+
+    /// Caps the resources an account may have bound at once.
+    pub(crate) fn with_max_resources(mut self, max: usize) -> Self {
+        self.max_resources = max;
+        self
+    }
+
+    /// Whether `account` has as many resources as it may (RFC 6120
+    /// §7.6.2.1: a further bind is refused with `resource-constraint`).
+    pub(crate) fn at_max_resources(&self, account: &BareJid) -> bool {
+        self.resources
+            .get(account)
+            .is_some_and(|r| r.len() >= self.max_resources)
     }
 
     /// The answer to a credentials request: the account's keys for the
@@ -244,70 +412,149 @@ impl State {
             .is_some_and(|r| r.contains_key(resource))
     }
 
-    /// A resource is bound, or a hibernating one resumed: what arrived
-    /// while it slept goes out now, after the machine's own resend.
+    /// A bind of `jid` was accepted: the resource is taken from now on
+    /// (RFC 6120 §7.7.2.2 asks a server to keep two sessions from the
+    /// same resource), until [`bound`](Self::bound) or
+    /// [`unbound`](Self::unbound).
+    pub(crate) fn reserve(&mut self, jid: &FullJid, sender: SessionSender) {
+        self.insert(jid, sender, false);
+    }
+
+    /// A resource is bound.
     pub(crate) fn bound(&mut self, jid: &FullJid, sender: SessionSender) {
-        let resource = jid.as_jid().resourcepart().unwrap_or_default().to_owned();
+        self.insert(jid, sender, true);
+    }
+
+    fn insert(&mut self, jid: &FullJid, sender: SessionSender, bound: bool) {
+        let resource = resource(jid).to_owned();
         let resources = self.resources.entry(jid.as_jid().to_bare()).or_default();
-        match resources.get_mut(&resource) {
-            Some(r) if r.hibernating.is_some() => {
-                r.sender = sender;
-                let (_, pending) = r.hibernating.take().unwrap_or_default();
-                for stanza in pending {
-                    r.sender.send(stanza);
-                }
-            }
-            _ => {
-                resources.insert(
-                    resource,
-                    Resource {
-                        sender,
-                        presence: None,
-                        hibernating: None,
-                        ending: Vec::new(),
-                    },
-                );
-            }
+        resources.insert(
+            resource,
+            Resource {
+                jid: jid.clone(),
+                sender,
+                bound,
+                presence: None,
+                hibernating: None,
+                ending: Held::default(),
+                slow: Slow::default(),
+            },
+        );
+    }
+
+    /// A hibernating resource resumed (XEP-0198 §5): its state is
+    /// consumed now, and what arrived while it slept goes out, after the
+    /// machine's own resend. `false` when `jid` is not hibernating with a
+    /// state still kept (another connection resumed it first, or its
+    /// window closed meanwhile): that session must not take the resource.
+    pub(crate) fn resumed(&mut self, jid: &FullJid, sender: SessionSender) -> bool {
+        let Some(r) = self
+            .resources
+            .get_mut(&jid.as_jid().to_bare())
+            .and_then(|r| r.get_mut(resource(jid)))
+        else {
+            return false;
+        };
+        let Some(h) = r.hibernating.as_ref() else {
+            return false;
+        };
+        let kept = self.resumable.get(&h.id);
+        if kept.is_none_or(|(generation, _)| *generation != h.generation) {
+            return false;
         }
+        self.resumable.remove(&h.id);
+        r.sender = sender;
+        r.slow = Slow::default();
+        let pending = r.hibernating.take().map(|h| h.pending).unwrap_or_default();
+        // Up to 1,000 stanzas for a queue of 256: what does not fit now
+        // waits for room, in order, like any stanza to a full queue.
+        let mut full = false;
+        for stanza in pending.stanzas {
+            let stanza = if full {
+                stanza
+            } else {
+                match r.sender.try_send(stanza) {
+                    Ok(()) => continue,
+                    Err(stanza) => *stanza,
+                }
+            };
+            full = true;
+            self.waiting.push(jid, r.sender.clone(), stanza);
+        }
+        true
     }
 
     /// A session ended resumable: its resource stays, stanzas to it wait.
-    pub(crate) fn hibernate(&mut self, jid: &FullJid, state: ResumptionState) {
+    /// Gives the hibernation's generation, for [`expire`](Self::expire).
+    pub(crate) fn hibernate(&mut self, jid: &FullJid, state: ResumptionState) -> u64 {
         let id = state.id().to_owned();
+        let generation = self.generations;
+        self.generations += 1;
         if let Some(r) = self
             .resources
             .get_mut(&jid.as_jid().to_bare())
             .and_then(|r| r.get_mut(resource(jid)))
         {
-            r.hibernating = Some((id.clone(), core::mem::take(&mut r.ending)));
+            r.hibernating = Some(Hibernation {
+                id: id.clone(),
+                generation,
+                pending: core::mem::take(&mut r.ending),
+            });
         }
-        self.resumable.insert(id, state);
+        self.resumable.insert(id, (generation, state));
+        generation
     }
 
-    /// The resumption window of `id` closed (XEP-0198 §5): the resource
-    /// goes, and what it never acknowledged or never received bounces.
-    pub(crate) fn expire(&mut self, jid: &FullJid, id: &str) {
-        let Some(state) = self.resumable.remove(id) else {
-            return;
+    /// The resumption window of hibernation `generation` of `id` closed
+    /// (XEP-0198 §5): the resource goes, and what it never acknowledged
+    /// or never received bounces. A later hibernation of the same
+    /// session (resumed, then cut again) is left alone; a resource whose
+    /// state is gone (which no resumption that failed can do now) still
+    /// goes, so that it never stays taken for ever.
+    pub(crate) fn expire(&mut self, jid: &FullJid, id: &str, generation: u64) {
+        let state = match self.resumable.get(id) {
+            Some((g, _)) if *g == generation => self.resumable.remove(id).map(|(_, s)| s),
+            _ => None,
         };
-        if self.timed_out_order.len() >= TIMED_OUT_KEPT {
-            if let Some(oldest) = self.timed_out_order.pop_front() {
-                self.timed_out.remove(&oldest);
-            }
-        }
-        self.timed_out
-            .insert(id.to_owned(), (jid.as_jid().to_bare(), state.handled()));
-        self.timed_out_order.push_back(id.to_owned());
         let pending = self
             .resources
             .get_mut(&jid.as_jid().to_bare())
             .and_then(|r| r.get_mut(resource(jid)))
+            .filter(|r| {
+                r.hibernating
+                    .as_ref()
+                    .is_some_and(|h| h.id == id && h.generation == generation)
+            })
             .and_then(|r| r.hibernating.take())
-            .map(|(_, p)| p)
-            .unwrap_or_default();
-        self.unbound(jid);
-        let mut stanzas = state.unacked_stanzas();
-        stanzas.extend(pending.into_iter().map(RoutedStanza::into_stanza));
+            .map(|h| h.pending);
+        if pending.is_some() {
+            self.unbound(jid);
+        }
+        let mut stanzas = Vec::new();
+        if let Some(state) = state {
+            // One entry per id in the order, so that evicting an old copy
+            // never removes a newer record.
+            if self
+                .timed_out
+                .insert(id.to_owned(), (jid.as_jid().to_bare(), state.handled()))
+                .is_some()
+            {
+                self.timed_out_order.retain(|o| o != id);
+            }
+            self.timed_out_order.push_back(id.to_owned());
+            if self.timed_out_order.len() > TIMED_OUT_KEPT {
+                if let Some(oldest) = self.timed_out_order.pop_front() {
+                    self.timed_out.remove(&oldest);
+                }
+            }
+            stanzas = state.unacked_stanzas();
+        }
+        stanzas.extend(
+            pending
+                .into_iter()
+                .flat_map(|p| p.stanzas)
+                .map(RoutedStanza::into_stanza),
+        );
         self.undelivered(stanzas);
     }
 
@@ -324,6 +571,7 @@ impl State {
         if let Some(r) = removed {
             self.undelivered(
                 r.ending
+                    .stanzas
                     .into_iter()
                     .map(RoutedStanza::into_stanza)
                     .collect(),
@@ -339,8 +587,18 @@ impl State {
         }
     }
 
-    pub(crate) fn take_resumable(&mut self, previd: &str) -> Option<ResumptionState> {
-        self.resumable.remove(previd)
+    /// The state of the resumable session `previd` of `account`, for
+    /// its machine to check and take up; it stays kept until
+    /// [`resumed`](Self::resumed). `None` for an unknown id or another
+    /// account's session (refused alike, `item-not-found`).
+    pub(crate) fn resumable(
+        &self,
+        previd: &str,
+        account: Option<&BareJid>,
+    ) -> Option<ResumptionState> {
+        let (_, state) = self.resumable.get(previd)?;
+        let owner = FullJid::new(state.jid()).ok()?.as_jid().to_bare();
+        (Some(&owner) == account).then(|| state.clone())
     }
 
     /// How many of its client's stanzas the timed-out session `previd` of
@@ -366,6 +624,11 @@ impl State {
     fn deliver(&mut self, to: &FullJid, stanza: RoutedStanza) -> Option<RoutedStanza> {
         let bare = to.as_jid().to_bare();
         let resource = to.as_jid().resourcepart().unwrap_or_default();
+        // A resource reserved by an accepted bind takes stanzas already:
+        // its client learns it is bound when the machine applies the bind
+        // answer, which is queued before them, so a stanza routed to it
+        // meanwhile (another client that saw it bound, say) waits behind
+        // the answer instead of bouncing.
         let Some(r) = self
             .resources
             .get_mut(&bare)
@@ -374,33 +637,18 @@ impl State {
             return Some(stanza);
         };
         match &mut r.hibernating {
-            Some((_, pending)) if pending.len() < HIBERNATION_QUEUE => {
-                pending.push(stanza);
-                None
-            }
-            Some(_) => Some(stanza),
-            None if self.waiting.iter().any(|w| &w.to == to) => {
-                self.waiting.push(Waiting {
-                    to: to.clone(),
-                    sender: r.sender.clone(),
-                    stanza,
-                });
+            Some(h) => h.pending.push(stanza),
+            None if r.slow.stalled => r.ending.push(stanza),
+            None if self.waiting.to.contains(to) => {
+                self.waiting.push(to, r.sender.clone(), stanza);
                 None
             }
             None => match r.sender.try_send(stanza) {
                 Ok(()) => None,
                 // The session is ending; how it ends decides.
-                Err(stanza) if !r.sender.is_alive() && r.ending.len() < HIBERNATION_QUEUE => {
-                    r.ending.push(*stanza);
-                    None
-                }
-                Err(stanza) if !r.sender.is_alive() => Some(*stanza),
+                Err(stanza) if !r.sender.is_alive() => r.ending.push(*stanza),
                 Err(stanza) => {
-                    self.waiting.push(Waiting {
-                        to: to.clone(),
-                        sender: r.sender.clone(),
-                        stanza: *stanza,
-                    });
+                    self.waiting.push(to, r.sender.clone(), *stanza);
                     None
                 }
             },
@@ -410,19 +658,79 @@ impl State {
     /// The stanzas that wait for room in their sessions' queues, for the
     /// task that routed them to deliver once it lets go of the state.
     pub(crate) fn take_waiting(&mut self) -> Vec<Waiting> {
-        core::mem::take(&mut self.waiting)
+        core::mem::take(&mut self.waiting).list
     }
 
-    /// A waiting stanza its session did not take: the session ended
-    /// meanwhile (routed again, to its hibernation or its end), or it
-    /// still had no room after the wait (bounced with
-    /// `resource-constraint`, RFC 6120 §8.3.3.18).
-    pub(crate) fn not_taken(&mut self, to: &FullJid, stanza: RoutedStanza, alive: bool) {
-        if alive {
-            self.bounce(&stanza, DefinedCondition::ResourceConstraint);
-        } else if !self.send_to(to, stanza.clone()) {
+    /// The roster gets to answer once the state is let go.
+    pub(crate) fn take_rosters(&mut self) -> Vec<RosterGet> {
+        core::mem::take(&mut self.rosters)
+    }
+
+    /// A waiting stanza whose session ended meanwhile: routed again, to
+    /// its hibernation or its end.
+    pub(crate) fn not_taken(&mut self, to: &FullJid, stanza: RoutedStanza) {
+        if !self.send_to(to, stanza.clone()) {
             self.bounce(&stanza, DefinedCondition::RecipientUnavailable);
         }
+    }
+
+    /// How long a sender may still wait for room in `to`'s queue: what
+    /// is left of [`SLOW_RECIPIENT`] in the current window; zero once `to`
+    /// is stalled or gone.
+    pub(crate) fn patience(&mut self, to: &FullJid, now: Instant) -> Duration {
+        let Some(r) = self.resource_mut(to) else {
+            return Duration::ZERO;
+        };
+        if r.slow.stalled {
+            return Duration::ZERO;
+        }
+        if r.slow
+            .since
+            .is_none_or(|s| now.duration_since(s) > SLOW_WINDOW)
+        {
+            r.slow = Slow {
+                since: Some(now),
+                ..Slow::default()
+            };
+        }
+        SLOW_RECIPIENT.saturating_sub(r.slow.waited)
+    }
+
+    /// A sender waited `waited` for room in `to`'s queue.
+    pub(crate) fn waited(&mut self, to: &FullJid, waited: Duration) {
+        if waited < LONG_WAIT {
+            return;
+        }
+        if let Some(r) = self.resource_mut(to) {
+            r.slow.waited = r.slow.waited.saturating_add(waited);
+        }
+    }
+
+    /// `to` kept its senders waiting past [`SLOW_RECIPIENT`], and still
+    /// had no room for `stanza`: the stanza is held with what follows
+    /// (it joins the hibernation queue if the session can resume, or
+    /// bounces when it ends), and the first time, the session's sender
+    /// comes back for the caller to end its stream.
+    pub(crate) fn stall(&mut self, to: &FullJid, stanza: RoutedStanza) -> Option<SessionSender> {
+        let Some(r) = self.resource_mut(to).filter(|r| r.hibernating.is_none()) else {
+            self.not_taken(to, stanza);
+            return None;
+        };
+        let first = !r.slow.stalled;
+        r.slow.stalled = true;
+        let sender = first.then(|| r.sender.clone());
+        if let Some(stanza) = r.ending.push(stanza) {
+            // RFC 6120 §8.3.3.18.
+            self.bounce(&stanza, DefinedCondition::ResourceConstraint);
+        }
+        sender
+    }
+
+    fn resource_mut(&mut self, jid: &FullJid) -> Option<&mut Resource> {
+        self.resources
+            .get_mut(&jid.as_jid().to_bare())
+            .and_then(|r| r.get_mut(resource(jid)))
+            .filter(|r| r.bound)
     }
 
     /// The available resources of `bare` with the highest non-negative
@@ -436,7 +744,7 @@ impl State {
             Some(p) if p >= 0 => resources
                 .iter()
                 .filter(|(_, r)| r.priority() == Some(p))
-                .filter_map(|(name, _)| full(bare, name))
+                .map(|(_, r)| r.jid.clone())
                 .collect(),
             _ => Vec::new(),
         }
@@ -448,7 +756,7 @@ impl State {
             .map(|r| {
                 r.iter()
                     .filter(|(_, r)| r.presence.is_some())
-                    .filter_map(|(name, _)| full(bare, name))
+                    .map(|(_, r)| r.jid.clone())
                     .collect()
             })
             .unwrap_or_default()
@@ -457,7 +765,12 @@ impl State {
     fn all_resources(&self, bare: &BareJid) -> Vec<FullJid> {
         self.resources
             .get(bare)
-            .map(|r| r.keys().filter_map(|name| full(bare, name)).collect())
+            .map(|r| {
+                r.iter()
+                    .filter(|(_, r)| r.bound)
+                    .map(|(_, r)| r.jid.clone())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -488,13 +801,20 @@ impl State {
     }
 
     /// Stanzas a session never delivered (XEP-0198 §5): messages bounce
-    /// back to their sender, the rest is dropped.
+    /// back to their sender (`recipient-unavailable`), iq requests get
+    /// the error an iq to a resource that is not bound gets
+    /// (`service-unavailable`, RFC 6121 §8.5.3.2.1), since every request
+    /// is owed an answer (RFC 6120 §8.2.3); the rest is dropped.
     pub(crate) fn undelivered(&mut self, stanzas: Vec<Stanza>) {
         for stanza in stanzas {
-            if let Stanza::Message(m) = &stanza {
-                if m.kind() != MessageType::Error {
+            match &stanza {
+                Stanza::Message(m) if m.kind() != MessageType::Error => {
                     self.bounce(&stanza, DefinedCondition::RecipientUnavailable);
                 }
+                Stanza::Iq(iq) if iq.type_.is_request() => {
+                    self.bounce(&stanza, DefinedCondition::ServiceUnavailable);
+                }
+                _ => {}
             }
         }
     }
@@ -536,18 +856,32 @@ impl State {
             },
             Err(_) => stanza,
         };
-        if !self.has_account(&bare) {
-            return self.bounce(&stanza, DefinedCondition::ServiceUnavailable);
-        }
-        // RFC 6121 §8.5.2.1.1 (and §8.5.3.2.1 for a full JID that is not
-        // bound): the highest-priority available resources.
         let kind = match stanza.stanza() {
             Stanza::Message(m) => m.kind(),
             _ => MessageType::Normal,
         };
-        if matches!(kind, MessageType::Groupchat | MessageType::Error) {
+        // RFC 6121 §8.5.1 lets a message to no account be ignored or
+        // answered with service-unavailable; each type gets the answer an
+        // account with no available resource gives (§8.5.2.2.1: headline
+        // and error ignored, the others an error), so that a user cannot
+        // tell which accounts exist.
+        if !self.has_account(&bare) {
+            if !matches!(kind, MessageType::Headline | MessageType::Error) {
+                self.bounce(&stanza, DefinedCondition::ServiceUnavailable);
+            }
             return;
         }
+        match kind {
+            MessageType::Error => return,
+            // §8.5.2.1.1 and §8.5.2.2.1: a groupchat message to a user's
+            // JID is never delivered and always answered with an error.
+            MessageType::Groupchat => {
+                return self.bounce(&stanza, DefinedCondition::ServiceUnavailable);
+            }
+            _ => {}
+        }
+        // RFC 6121 §8.5.2.1.1 (and §8.5.3.2.1 for a full JID that is not
+        // bound): the highest-priority available resources.
         let targets = self.best_resources(&bare);
         if targets.is_empty() {
             // No offline storage here: RFC 6121 §8.5.2.2.1.
@@ -657,13 +991,16 @@ impl State {
         }
     }
 
-    /// RFC 6121 §3: the four subscription stanzas between two local
-    /// accounts, with roster pushes on both sides.
+    /// RFC 6121 §3: the four subscription stanzas, with roster pushes.
+    /// The user's side (its roster item and push, §3.1.2, §3.2.2, §3.3.2,
+    /// §3.4.2) is processed whether or not the contact exists, as the RFC
+    /// asks of the user's server; only the contact's side (§3.1.3 …)
+    /// needs a local account, and a stanza to none is ignored (§8.5.1).
+    /// So the user sees the same for an account that exists and one that
+    /// does not.
     fn subscription(&mut self, user: &BareJid, t: PresenceType, to: &Jid) {
         let contact = to.to_bare();
-        if !self.has_account(&contact) {
-            return;
-        }
+        let exists = self.has_account(&contact);
         let user_jid: Jid = user.clone().into();
         let contact_jid: Jid = contact.clone().into();
         match t {
@@ -674,30 +1011,39 @@ impl State {
                 self.update_item(user, &contact_jid, |i| {
                     i.subscription = Some(add(i.subscription, Subscription::From));
                 });
-                self.update_item(&contact, &user_jid, |i| {
-                    i.ask = false;
-                    i.subscription = Some(add(i.subscription, Subscription::To));
-                });
+                if exists {
+                    self.update_item(&contact, &user_jid, |i| {
+                        i.ask = false;
+                        i.subscription = Some(add(i.subscription, Subscription::To));
+                    });
+                }
             }
             PresenceType::Unsubscribe => {
                 self.update_item(user, &contact_jid, |i| {
                     i.ask = false;
                     i.subscription = Some(remove(i.subscription, Subscription::To));
                 });
-                self.update_item(&contact, &user_jid, |i| {
-                    i.subscription = Some(remove(i.subscription, Subscription::From));
-                });
+                if exists {
+                    self.update_item(&contact, &user_jid, |i| {
+                        i.subscription = Some(remove(i.subscription, Subscription::From));
+                    });
+                }
             }
             PresenceType::Unsubscribed => {
                 self.update_item(user, &contact_jid, |i| {
                     i.subscription = Some(remove(i.subscription, Subscription::From));
                 });
-                self.update_item(&contact, &user_jid, |i| {
-                    i.ask = false;
-                    i.subscription = Some(remove(i.subscription, Subscription::To));
-                });
+                if exists {
+                    self.update_item(&contact, &user_jid, |i| {
+                        i.ask = false;
+                        i.subscription = Some(remove(i.subscription, Subscription::To));
+                    });
+                }
             }
             _ => return,
+        }
+        if !exists {
+            return;
         }
         // Deliver the subscription stanza, from the bare JID (§3.1.3).
         let mut p = Presence::new(StanzaNs::Client, t).with_to(contact_jid.clone());
@@ -732,8 +1078,14 @@ impl State {
         let Some(account) = user.localpart().and_then(|l| self.accounts.get_mut(l)) else {
             return;
         };
-        let item = account
-            .roster
+        if account.roster.len() >= MAX_ROSTER_ITEMS
+            && !account.roster.contains_key(contact.as_str())
+        {
+            // A full roster takes no new contact, from a subscription
+            // stanza either.
+            return;
+        }
+        let item = Arc::make_mut(&mut account.roster)
             .entry(contact.as_str().to_owned())
             .or_insert_with(|| {
                 let mut i = RosterItem::new(contact.clone());
@@ -749,7 +1101,8 @@ impl State {
         let mut roster = Roster::default();
         roster.items.push(item);
         for r in self.all_resources(user) {
-            let id = format!("push{}", r.as_str().len());
+            let id = format!("push{}", self.pushes);
+            self.pushes += 1;
             let iq = Iq::set(StanzaNs::Client, id, roster.to_element()).with_to(r.clone().into());
             self.send_to(&r, Stanza::Iq(iq));
         }
@@ -794,16 +1147,17 @@ impl State {
                 iq.make_result(Some(self.disco().to_element()))
             }
             Some((ROSTER_NS, "query", IqType::Get)) => {
-                let roster = bare
+                let items = bare
                     .localpart()
                     .and_then(|l| self.accounts.get(l))
-                    .map(|a| {
-                        let mut r = Roster::default();
-                        r.items = a.roster.values().cloned().collect();
-                        r
-                    })
+                    .map(|a| Arc::clone(&a.roster))
                     .unwrap_or_default();
-                iq.make_result(Some(roster.to_element()))
+                self.rosters.push(RosterGet {
+                    to: from.clone(),
+                    iq: iq.clone(),
+                    items,
+                });
+                None
             }
             Some((ROSTER_NS, "query", IqType::Set)) => {
                 Some(self.roster_set(&bare, iq, payload.as_ref()))
@@ -826,10 +1180,25 @@ impl State {
         };
         if item.subscription == Some(Subscription::Remove) {
             if let Some(account) = user.localpart().and_then(|l| self.accounts.get_mut(l)) {
-                account.roster.remove(item.jid.as_str());
+                if account.roster.contains_key(item.jid.as_str()) {
+                    Arc::make_mut(&mut account.roster).remove(item.jid.as_str());
+                }
             }
             self.push(user, item.clone());
         } else {
+            if let Some(condition) = roster_item_refused(item) {
+                return iq.make_error(StanzaError::new(condition));
+            }
+            let full = user
+                .localpart()
+                .and_then(|l| self.accounts.get(l))
+                .is_some_and(|a| {
+                    a.roster.len() >= MAX_ROSTER_ITEMS && !a.roster.contains_key(item.jid.as_str())
+                });
+            if full {
+                // RFC 6120 §8.3.3.18: no room for one more contact.
+                return iq.make_error(StanzaError::new(DefinedCondition::ResourceConstraint));
+            }
             let (name, groups) = (item.name.clone(), item.groups.clone());
             self.update_item(user, &item.jid, |i| {
                 i.name = name;
@@ -870,12 +1239,27 @@ impl State {
     }
 }
 
-fn resource(jid: &FullJid) -> &str {
-    jid.as_jid().resourcepart().unwrap_or_default()
+/// Why a roster set of `item` is refused (RFC 6121 §2.3.3:
+/// `not-acceptable` for a name or group longer than the server's limit,
+/// an empty group, a group twice; and here more groups than
+/// [`MAX_ROSTER_GROUPS`]).
+fn roster_item_refused(item: &RosterItem) -> Option<DefinedCondition> {
+    let name = item.name.as_deref().unwrap_or_default();
+    let groups = &item.groups;
+    let bad = name.len() > MAX_ROSTER_NAME
+        || groups.len() > MAX_ROSTER_GROUPS
+        || groups
+            .iter()
+            .any(|g| g.is_empty() || g.len() > MAX_ROSTER_GROUP)
+        || groups
+            .iter()
+            .enumerate()
+            .any(|(i, g)| groups.iter().skip(i + 1).any(|h| h == g));
+    bad.then_some(DefinedCondition::NotAcceptable)
 }
 
-fn full(bare: &BareJid, resource: &str) -> Option<FullJid> {
-    FullJid::new(&format!("{}/{resource}", bare.as_str())).ok()
+fn resource(jid: &FullJid) -> &str {
+    jid.as_jid().resourcepart().unwrap_or_default()
 }
 
 fn set_from(stanza: &mut Stanza, from: Option<Jid>) {
@@ -965,9 +1349,9 @@ mod tests {
     fn a_timed_out_session_tells_its_own_account_how_much_it_handled() {
         let mut st = State::new("localhost".into(), HashMap::new());
         let jid = FullJid::new("alice@localhost/phone").expect("jid");
-        st.hibernate(&jid, resumable("sm-1", jid.as_str(), 7));
+        let g = st.hibernate(&jid, resumable("sm-1", jid.as_str(), 7));
         assert_eq!(st.timed_out("sm-1", Some(&jid.as_jid().to_bare())), None);
-        st.expire(&jid, "sm-1");
+        st.expire(&jid, "sm-1", g);
         let alice = BareJid::new("alice@localhost").expect("jid");
         let bob = BareJid::new("bob@localhost").expect("jid");
         assert_eq!(st.timed_out("sm-1", Some(&alice)), Some(7));
@@ -978,8 +1362,8 @@ mod tests {
         // Bounded: the oldest go first.
         for i in 0..TIMED_OUT_KEPT {
             let id = format!("sm-x{i}");
-            st.hibernate(&jid, resumable(&id, jid.as_str(), 1));
-            st.expire(&jid, &id);
+            let g = st.hibernate(&jid, resumable(&id, jid.as_str(), 1));
+            st.expire(&jid, &id, g);
         }
         assert_eq!(st.timed_out("sm-1", Some(&alice)), None);
         assert_eq!(st.timed_out.len(), TIMED_OUT_KEPT);
@@ -1081,8 +1465,242 @@ mod tests {
             ask(&mut st, "nobody", 11, t0),
             Credentials::UnknownUser
         ));
-        let later = t0 + std::time::Duration::from_secs(600);
+        let later = t0 + Duration::from_secs(600);
         assert_eq!(key(&ask(&mut st, "alice", 12, later)), Some(real));
+    }
+
+    #[test]
+    fn a_resumable_state_is_kept_until_resumed_and_expires_once() {
+        let mut st = State::new("localhost".into(), HashMap::new());
+        let jid = FullJid::new("alice@localhost/phone").expect("jid");
+        let alice = BareJid::new("alice@localhost").expect("jid");
+        let bob = BareJid::new("bob@localhost").expect("jid");
+        let first = st.hibernate(&jid, resumable("sm-1", jid.as_str(), 3));
+        // Looking it up for a machine to check does not consume it; another
+        // account gets nothing.
+        assert!(st.resumable("sm-1", Some(&bob)).is_none());
+        assert!(st.resumable("sm-1", Some(&alice)).is_some());
+        assert!(st.resumable("sm-1", Some(&alice)).is_some());
+        // Resumed (the state leaves) and cut again: the first window's
+        // timer leaves the second hibernation alone.
+        st.resumable.remove("sm-1");
+        let second = st.hibernate(&jid, resumable("sm-1", jid.as_str(), 4));
+        st.expire(&jid, "sm-1", first);
+        assert!(st.resumable("sm-1", Some(&alice)).is_some());
+        st.expire(&jid, "sm-1", second);
+        assert_eq!(st.timed_out("sm-1", Some(&alice)), Some(4));
+        // The same id timing out twice is one entry in the order.
+        let third = st.hibernate(&jid, resumable("sm-1", jid.as_str(), 5));
+        st.expire(&jid, "sm-1", third);
+        assert_eq!(st.timed_out_order.len(), 1);
+        assert_eq!(st.timed_out("sm-1", Some(&alice)), Some(5));
+    }
+
+    #[test]
+    fn a_hibernation_queue_is_bounded_in_bytes_and_count() {
+        let to = Jid::new("alice@localhost").expect("jid");
+        let message = |body: usize| {
+            let m = xmpp_stanza::Message::chat(StanzaNs::Client, to.clone(), &"x".repeat(body));
+            RoutedStanza::from(Stanza::Message(m))
+        };
+        let mut held = Held::default();
+        // Large stanzas: the byte bound comes first.
+        while held.push(message(200_000)).is_none() {}
+        assert!(held.bytes <= HIBERNATION_BYTES);
+        assert!(held.stanzas.len() < 11, "{}", held.stanzas.len());
+        // Small ones: the count.
+        let mut held = Held::default();
+        while held.push(message(1)).is_none() {}
+        assert_eq!(held.stanzas.len(), HIBERNATION_QUEUE);
+    }
+
+    /// A live session's sender: a loopback connection accepted by a
+    /// listener, kept open by the rest of the tuple.
+    async fn session() -> (
+        SessionSender,
+        (xmpp_tokio::ServerSession, tokio::net::TcpStream),
+    ) {
+        let secret = xmpp_sasl::ServerSecret::random(&mut rand_core::OsRng)
+            .and_then(|s| s.accounts(Hash::Sha256, 16, 4096))
+            .expect("a secret");
+        let config = xmpp_session::ServerConfig::new("localhost".to_owned(), secret)
+            .tls(xmpp_session::TlsPolicy::Off);
+        let listener = xmpp_tokio::Listener::bind(
+            ([127, 0, 0, 1], 0).into(),
+            xmpp_tokio::ListenerKind::Tcp,
+            config,
+            None,
+        )
+        .await
+        .expect("a listener");
+        let addr = listener.local_addr().expect("its address");
+        let client = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let session = listener.accept().await.expect("accept");
+        (session.sender(), (session, client))
+    }
+
+    #[test]
+    fn a_resource_is_taken_from_the_bind_request_on() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let (sender, _kept) = session().await;
+            let mut st = State::new("localhost".into(), HashMap::new()).with_max_resources(1);
+            let jid = FullJid::new("alice@localhost/phone").expect("jid");
+            let alice = jid.as_jid().to_bare();
+            st.reserve(&jid, sender.clone());
+            // A second bind of the name meanwhile gets another; one past
+            // the cap is refused.
+            assert!(st.in_use(&alice, "phone"));
+            assert!(st.at_max_resources(&alice));
+            // A stanza routed to it before the machine reports it bound
+            // queues behind the bind answer.
+            let to: Jid = jid.clone().into();
+            let message = || {
+                RoutedStanza::from(Stanza::Message(xmpp_stanza::Message::chat(
+                    StanzaNs::Client,
+                    to.clone(),
+                    "x",
+                )))
+            };
+            assert!(st.deliver(&jid, message()).is_none());
+            st.bound(&jid, sender);
+            assert!(st.deliver(&jid, message()).is_none());
+            st.unbound(&jid);
+            assert!(!st.in_use(&alice, "phone"));
+        });
+    }
+
+    #[test]
+    fn stanzas_for_a_full_queue_wait_in_order() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let (sender, _kept) = session().await;
+            let mut st = State::new("localhost".into(), HashMap::new());
+            let jid = FullJid::new("alice@localhost/phone").expect("jid");
+            st.bound(&jid, sender);
+            let to: Jid = jid.clone().into();
+            let message = |i: usize| {
+                let m = xmpp_stanza::Message::chat(StanzaNs::Client, to.clone(), &i.to_string())
+                    .with_id(i.to_string());
+                RoutedStanza::from(Stanza::Message(m))
+            };
+            // The driver does not run meanwhile: 256 fit, the rest wait,
+            // in order, and so does one sent once the queue had room for
+            // no one behind them.
+            for i in 0..1000 {
+                assert!(st.deliver(&jid, message(i)).is_none());
+            }
+            let ids = |w: Vec<Waiting>| -> Vec<usize> {
+                w.iter()
+                    .filter_map(|w| w.stanza.header().id.as_deref()?.parse().ok())
+                    .collect()
+            };
+            assert_eq!(ids(st.take_waiting()), (256..1000).collect::<Vec<_>>());
+            assert!(st.deliver(&jid, message(1000)).is_none());
+            assert_eq!(ids(st.take_waiting()), vec![1000]);
+        });
+    }
+
+    #[test]
+    fn a_recipient_that_keeps_its_senders_waiting_too_long_is_stalled() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let (sender, _kept) = session().await;
+            let mut st = State::new("localhost".into(), HashMap::new());
+            let jid = FullJid::new("alice@localhost/phone").expect("jid");
+            st.bound(&jid, sender);
+            let t0 = Instant::now();
+            assert_eq!(st.patience(&jid, t0), SLOW_RECIPIENT);
+            // Short waits (a fast reader behind a flood) do not count;
+            // long ones add up.
+            for _ in 0..100 {
+                st.waited(&jid, LONG_WAIT / 2);
+            }
+            assert_eq!(st.patience(&jid, t0), SLOW_RECIPIENT);
+            st.waited(&jid, Duration::from_secs(4));
+            st.waited(&jid, Duration::from_secs(4));
+            assert_eq!(st.patience(&jid, t0), Duration::from_secs(2));
+            // A new window starts afresh.
+            let later = t0 + SLOW_WINDOW + Duration::from_secs(1);
+            assert_eq!(st.patience(&jid, later), SLOW_RECIPIENT);
+            st.waited(&jid, SLOW_RECIPIENT);
+            assert_eq!(st.patience(&jid, later), Duration::ZERO);
+            // Stalled: its sender comes back once, for its stream to end;
+            // later stanzas are held for its end, not waited for.
+            let to: Jid = jid.clone().into();
+            let message = || {
+                RoutedStanza::from(Stanza::Message(xmpp_stanza::Message::chat(
+                    StanzaNs::Client,
+                    to.clone(),
+                    "x",
+                )))
+            };
+            assert!(st.stall(&jid, message()).is_some());
+            assert!(st.stall(&jid, message()).is_none());
+            assert!(st.deliver(&jid, message()).is_none());
+            assert!(st.take_waiting().is_empty());
+            let held = st.resource_mut(&jid).map(|r| r.ending.stanzas.len());
+            assert_eq!(held, Some(3));
+            assert_eq!(st.patience(&jid, later), Duration::ZERO);
+        });
+    }
+
+    #[test]
+    fn roster_sets_are_bounded() {
+        let mut accounts = HashMap::new();
+        accounts.insert("alice".to_owned(), Account::new(HashMap::new()));
+        let mut st = State::new("localhost".into(), accounts);
+        let alice = BareJid::new("alice@localhost").expect("jid");
+        let set = |st: &mut State, jid: &str, name: Option<String>, groups: Vec<String>| {
+            let mut item = RosterItem::new(Jid::new(jid).expect("jid"));
+            item.name = name;
+            item.groups = groups;
+            let mut roster = Roster::default();
+            roster.items.push(item);
+            let payload = roster.to_element();
+            let iq = Iq::set(StanzaNs::Client, "s".to_owned(), payload.clone());
+            let reply = st.roster_set(&alice, &iq, Some(&payload));
+            reply.error().and_then(Result::ok).map(|e| e.condition)
+        };
+        let not_acceptable = Some(DefinedCondition::NotAcceptable);
+        let long = "x".repeat(MAX_ROSTER_NAME + 1);
+        assert_eq!(set(&mut st, "a@x", Some(long), vec![]), not_acceptable);
+        let group = "g".repeat(MAX_ROSTER_GROUP + 1);
+        assert_eq!(set(&mut st, "a@x", None, vec![group]), not_acceptable);
+        assert_eq!(
+            set(&mut st, "a@x", None, vec![String::new()]),
+            not_acceptable
+        );
+        let twice = vec!["g".to_owned(), "g".to_owned()];
+        assert_eq!(set(&mut st, "a@x", None, twice), not_acceptable);
+        let many = (0..=MAX_ROSTER_GROUPS).map(|i| i.to_string()).collect();
+        assert_eq!(set(&mut st, "a@x", None, many), not_acceptable);
+        // Within the limits, up to the item cap; then only known items.
+        let name = Some("n".repeat(MAX_ROSTER_NAME));
+        for i in 0..MAX_ROSTER_ITEMS {
+            assert_eq!(set(&mut st, &format!("c{i}@x"), name.clone(), vec![]), None);
+        }
+        assert_eq!(
+            set(&mut st, "one-more@x", None, vec![]),
+            Some(DefinedCondition::ResourceConstraint)
+        );
+        assert_eq!(set(&mut st, "c0@x", None, vec!["friends".into()]), None);
+        // Subscription stanzas add no item to a full roster either.
+        st.subscription(
+            &alice,
+            PresenceType::Subscribe,
+            &Jid::new("new@x").expect("jid"),
+        );
+        assert_eq!(st.accounts["alice"].roster.len(), MAX_ROSTER_ITEMS);
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod precis;
 mod sasl;
 mod serve;
 mod serve_auth;
+mod serve_limits;
 mod stanza;
 
 use std::io::Write;

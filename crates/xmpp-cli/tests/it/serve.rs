@@ -11,9 +11,9 @@ use crate::xmpp;
 
 /// A running `xmpp serve`, stopped by its id when dropped.
 pub(crate) struct Served {
-    child: Child,
-    listening: Value,
-    out: BufReader<std::process::ChildStdout>,
+    pub(crate) child: Child,
+    pub(crate) listening: Value,
+    pub(crate) out: BufReader<std::process::ChildStdout>,
 }
 
 impl Served {
@@ -49,7 +49,7 @@ impl Served {
     }
 
     /// SIGTERM, then the rest of stdout and the exit status.
-    fn stop(mut self) -> (Option<i32>, Vec<Value>) {
+    pub(crate) fn stop(mut self) -> (Option<i32>, Vec<Value>) {
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
         let status = self.child.wait().expect("exit").code();
@@ -291,34 +291,19 @@ fn probe_passes_every_must_against_serve() {
     drop(served);
 }
 
-/// A raw c2s client for the flood test: plain TCP, SASL PLAIN, bind.
-struct Raw {
-    tcp: std::net::TcpStream,
-    seen: Vec<u8>,
+/// A raw c2s client: plain TCP, SASL PLAIN, bind.
+pub(crate) struct Raw {
+    pub(crate) tcp: std::net::TcpStream,
+    pub(crate) seen: Vec<u8>,
 }
 
-impl Raw {
-    fn login(server: &str, user: &str, password: &str, resource: &str) -> Self {
-        use base64::Engine as _;
-        let tcp = std::net::TcpStream::connect(server).expect("connect");
-        tcp.set_read_timeout(Some(std::time::Duration::from_secs(30)))
-            .expect("timeout");
-        let mut raw = Self {
-            tcp,
-            seen: Vec::new(),
-        };
-        let open = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
+/// The stream header a [`Raw`] client sends.
+const OPEN: &str = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
                     xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>";
-        raw.send(open);
-        raw.until("</stream:features>");
-        let token =
-            base64::engine::general_purpose::STANDARD.encode(format!("\0{user}\0{password}"));
-        raw.send(&format!(
-            "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{token}</auth>"
-        ));
-        raw.until("<success");
-        raw.send(open);
-        raw.until("</stream:features>");
+
+impl Raw {
+    pub(crate) fn login(server: &str, user: &str, password: &str, resource: &str) -> Self {
+        let mut raw = Self::authenticate(server, user, password);
         raw.send(&format!(
             "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>\
              <resource>{resource}</resource></bind></iq>"
@@ -328,13 +313,37 @@ impl Raw {
         raw
     }
 
-    fn send(&mut self, s: &str) {
+    /// Logs in up to the features after authentication (no resource).
+    pub(crate) fn authenticate(server: &str, user: &str, password: &str) -> Self {
+        use base64::Engine as _;
+        let tcp = std::net::TcpStream::connect(server).expect("connect");
+        tcp.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .expect("timeout");
+        let mut raw = Self {
+            tcp,
+            seen: Vec::new(),
+        };
+        raw.send(OPEN);
+        raw.until("</stream:features>");
+        let token =
+            base64::engine::general_purpose::STANDARD.encode(format!("\0{user}\0{password}"));
+        raw.send(&format!(
+            "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{token}</auth>"
+        ));
+        raw.until("<success");
+        raw.send(OPEN);
+        raw.until("</stream:features>");
+        raw.seen.clear();
+        raw
+    }
+
+    pub(crate) fn send(&mut self, s: &str) {
         use std::io::Write as _;
         self.tcp.write_all(s.as_bytes()).expect("write");
     }
 
     /// Reads until `what` has been seen `n` times since the last clear.
-    fn until_n(&mut self, what: &str, n: usize) {
+    pub(crate) fn until_n(&mut self, what: &str, n: usize) {
         use std::io::Read as _;
         let count = |seen: &[u8]| {
             seen.windows(what.len())
@@ -368,8 +377,39 @@ impl Raw {
         }
     }
 
-    fn until(&mut self, what: &str) {
+    pub(crate) fn until(&mut self, what: &str) {
         self.until_n(what, 1);
+    }
+
+    /// Reads until one of `whats` is seen since the last clear; which.
+    pub(crate) fn until_any(&mut self, whats: &[&str]) -> usize {
+        use std::io::Read as _;
+        let mut chunk = [0u8; 65536];
+        loop {
+            let text = String::from_utf8_lossy(&self.seen);
+            if let Some(i) = whats.iter().position(|w| text.contains(w)) {
+                return i;
+            }
+            let read = loop {
+                match self.tcp.read(&mut chunk) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    other => break other,
+                }
+            };
+            let got = read.unwrap_or_else(|e| panic!("{e} waiting for {whats:?}: {text}"));
+            assert!(got > 0, "closed waiting for {whats:?}: {text}");
+            self.seen.extend_from_slice(&chunk[..got]);
+        }
+    }
+
+    /// The value of the first `name='…'` attribute in what was seen after
+    /// `after`.
+    pub(crate) fn attribute(&self, after: &str, name: &str) -> String {
+        let text = String::from_utf8_lossy(&self.seen);
+        let rest = text.split_once(after).map_or("", |(_, r)| r);
+        let pattern = format!("{name}='");
+        let value = rest.split_once(&pattern).map_or("", |(_, r)| r);
+        value.split('\'').next().unwrap_or_default().to_owned()
     }
 }
 
