@@ -16,10 +16,15 @@
 //! machine does not report failures): an attempt is in flight from its
 //! credentials request until it succeeds (`Authenticated`), or until the
 //! next attempt or the end of that connection, which count it as failed.
-//! Attempts in flight count against the limit as failures would (a guess
-//! whose connection stays open is still a guess), and a success takes
-//! its own back: so at most the limit of guesses are ever unsettled, and
-//! only logins that fail add up to a block.
+//! For an account, attempts in flight count against the limit as failures
+//! would (a guess whose connection stays open is still a guess), and a
+//! success takes its own back: so at most the limit of guesses at one
+//! password are ever unsettled. For an address only settled failures
+//! count, since many users share one behind a NAT and all of them log in
+//! at once after an outage; and a loopback address is not counted at all
+//! (fail2ban's default too): it is a proxy's (a WebSocket front end, say)
+//! or the operator's, and blocking it would lock out every user behind
+//! it.
 //!
 //! Memory is bounded: accounts are counted only when they exist (so by the
 //! account list), addresses (IPv6 by /64, which one host usually holds
@@ -81,10 +86,12 @@ impl Record {
     }
 
     /// Whether another attempt may begin: not blocked, and its failures
-    /// of the window with the attempts in flight below `max`.
-    fn allows(&mut self, now: Instant, window: Duration, max: u32) -> bool {
+    /// of the window (with the attempts in flight when `in_flight`
+    /// counts) below `max`.
+    fn allows(&mut self, now: Instant, window: Duration, max: u32, in_flight: bool) -> bool {
         self.expire(now, window);
-        !self.blocked(now) && self.failures.saturating_add(self.in_flight) < max
+        let unsettled = if in_flight { self.in_flight } else { 0 };
+        !self.blocked(now) && self.failures.saturating_add(unsettled) < max
     }
 
     /// Neither blocked, nor in flight, nor holding failures of the current
@@ -128,25 +135,29 @@ impl Record {
 /// An attempt between its credentials request and its outcome.
 #[derive(Debug)]
 struct Pending {
-    source: IpAddr,
+    /// `None` for a loopback address, which is not counted.
+    source: Option<IpAddr>,
     /// The account, when it exists and a password is tried.
     account: Option<String>,
     started: Instant,
 }
 
 /// The client address as counted: IPv4 (IPv4-mapped IPv6 included) by
-/// address, IPv6 by its /64.
-fn source(peer: SocketAddr) -> IpAddr {
-    match peer.ip() {
+/// address, IPv6 by its /64; `None` for a loopback address, which is not
+/// counted.
+fn source(peer: SocketAddr) -> Option<IpAddr> {
+    let ip = match peer.ip() {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),
+            None if v6.is_loopback() => return None,
             None => {
                 let s = v6.segments();
                 IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
             }
         },
         v4 @ IpAddr::V4(_) => v4,
-    }
+    };
+    (!ip.is_loopback()).then_some(ip)
 }
 
 /// Per-account and per-address failure counts and blocks.
@@ -178,20 +189,23 @@ impl Limiter {
         self.ended(peer, now);
         let ip = source(peer);
         let limits = self.limits;
-        if !self.sources.contains_key(&ip) && self.sources.len() >= limits.max_sources {
-            self.evict_sources(now);
+        let window = limits.window;
+        let mut allowed = true;
+        if let Some(ip) = ip {
+            if !self.sources.contains_key(&ip) && self.sources.len() >= limits.max_sources {
+                self.evict_sources(now);
+            }
+            allowed = self
+                .sources
+                .entry(ip)
+                .or_insert_with(|| Record::new(now))
+                .allows(now, window, limits.source_failures, false);
         }
-        let (window, max) = (limits.window, limits.source_failures);
-        let mut allowed = self
-            .sources
-            .entry(ip)
-            .or_insert_with(|| Record::new(now))
-            .allows(now, window, max);
         if let Some(a) = account {
             allowed &= self
                 .accounts
                 .get_mut(a)
-                .is_none_or(|r| r.allows(now, window, limits.account_failures));
+                .is_none_or(|r| r.allows(now, window, limits.account_failures, true));
         }
         if !allowed {
             // Nothing to count: this attempt cannot succeed.
@@ -200,7 +214,7 @@ impl Limiter {
         if self.pending.len() >= limits.max_pending {
             self.evict_pending(now);
         }
-        if let Some(r) = self.sources.get_mut(&ip) {
+        if let Some(r) = ip.and_then(|ip| self.sources.get_mut(&ip)) {
             r.in_flight = r.in_flight.saturating_add(1);
         }
         if let Some(a) = account {
@@ -225,7 +239,9 @@ impl Limiter {
     pub(crate) fn succeeded(&mut self, peer: SocketAddr) {
         if let Some(p) = self.pending.remove(&peer) {
             let settle = |r: &mut Record| r.in_flight = r.in_flight.saturating_sub(1);
-            self.sources.get_mut(&p.source).map(settle);
+            if let Some(r) = p.source.and_then(|ip| self.sources.get_mut(&ip)) {
+                settle(r);
+            }
             if let Some(a) = &p.account {
                 self.accounts.get_mut(a).map(settle);
             }
@@ -242,10 +258,12 @@ impl Limiter {
 
     fn failed(&mut self, p: Pending, now: Instant) {
         let limits = self.limits;
-        self.sources
-            .entry(p.source)
-            .or_insert_with(|| Record::new(now))
-            .fail(now, &limits, limits.source_failures);
+        if let Some(ip) = p.source {
+            self.sources
+                .entry(ip)
+                .or_insert_with(|| Record::new(now))
+                .fail(now, &limits, limits.source_failures);
+        }
         if let Some(account) = p.account {
             self.accounts
                 .entry(account)
@@ -343,33 +361,51 @@ mod tests {
     }
 
     #[test]
-    fn attempts_in_flight_count_until_they_succeed() {
+    fn attempts_in_flight_count_against_the_account_until_they_succeed() {
         let mut l = Limiter::default();
         let t0 = Instant::now();
-        // Ten logins at once from one address: an eleventh waits for
+        // Twenty logins of one account at once: a twenty-first waits for
         // them (a guess on a connection kept open is still a guess).
-        for port in 0..10 {
+        for port in 0..20 {
             assert!(l.begin(peer("10.0.0.1", port), Some("alice"), t0));
         }
-        assert!(!l.begin(peer("10.0.0.1", 10), Some("alice"), t0));
-        // They succeed: nothing is held against the address.
-        for port in 0..10 {
+        assert!(!l.begin(peer("10.0.0.1", 20), Some("alice"), t0));
+        // Other accounts from the same address (a NAT) are not held up.
+        for port in 100..150 {
+            assert!(l.begin(peer("10.0.0.1", port), Some("bob"), t0));
+            l.succeeded(peer("10.0.0.1", port));
+        }
+        // They succeed: nothing is held against the account.
+        for port in 0..20 {
             l.succeeded(peer("10.0.0.1", port));
         }
         for port in 10..30 {
             assert!(l.begin(peer("10.0.0.1", port), Some("alice"), t0));
             l.succeeded(peer("10.0.0.1", port));
         }
-        assert_eq!(l.sizes(), (1, 1, 0));
+        assert_eq!(l.sizes(), (1, 2, 0), "alice and bob");
         // A second attempt on the same connection settles the first as
         // failed.
         assert!(l.begin(peer("10.0.0.1", 50), Some("alice"), t0));
         assert!(l.begin(peer("10.0.0.1", 50), Some("alice"), t0));
         let r = l
             .sources
-            .get(&source(peer("10.0.0.1", 50)))
+            .get(&source(peer("10.0.0.1", 50)).expect("counted"))
             .expect("record");
         assert_eq!((r.failures, r.in_flight), (1, 1));
+    }
+
+    #[test]
+    fn loopback_is_not_counted() {
+        let mut l = Limiter::default();
+        let t0 = Instant::now();
+        fail(&mut l, "127.0.0.1", None, 50, t0);
+        fail(&mut l, "::1", None, 50, t0);
+        assert!(l.begin(peer("127.0.0.1", 999), None, t0));
+        assert_eq!(l.sizes().0, 0, "no address kept");
+        // The account still is.
+        fail(&mut l, "127.0.0.1", Some("alice"), 20, t0);
+        assert!(!l.begin(peer("127.0.0.1", 998), Some("alice"), t0));
     }
 
     #[test]

@@ -163,14 +163,17 @@ fn password_guessing_is_blocked_without_telling() {
     assert!(wrong.contains("<not-authorized"), "{wrong}");
     let unknown = plain(&addr, "nobody", "guess");
     assert_eq!(unknown, wrong, "an unknown account fails alike");
-    // Ten failures from this address block it (two so far), whatever
-    // the account.
-    for i in 1..9 {
+    // Twenty failures block the account (one so far). The address is
+    // loopback, which is not counted (a proxy's, whose users would all be
+    // locked out), so the unknown account's failures did not add up.
+    for i in 1..20 {
         assert_eq!(plain(&addr, "juliet", &format!("guess-{i}")), wrong);
     }
     // The right password now fails exactly as a wrong one, and as an
     // account that does not exist.
     assert_eq!(plain(&addr, "juliet", "r0m30"), wrong);
     assert_eq!(plain(&addr, "nobody", "r0m30"), wrong);
-    assert_eq!(plain(&addr, "romeo", "j4l13t"), wrong);
+    // Another account from the same address still gets in.
+    let romeo = plain(&addr, "romeo", "j4l13t");
+    assert!(romeo.contains("<success"), "{romeo}");
 }
