@@ -235,15 +235,26 @@ impl Limiter {
         true
     }
 
-    /// The attempt on the connection from `peer` succeeded.
+    /// The attempt on the connection from `peer` succeeded. A record left
+    /// with nothing to count goes, so that logins that succeed leave
+    /// nothing behind (a record per account that ever logged in would be
+    /// part of every idle connection's memory).
     pub(crate) fn succeeded(&mut self, peer: SocketAddr) {
-        if let Some(p) = self.pending.remove(&peer) {
-            let settle = |r: &mut Record| r.in_flight = r.in_flight.saturating_sub(1);
-            if let Some(r) = p.source.and_then(|ip| self.sources.get_mut(&ip)) {
-                settle(r);
+        let Some(p) = self.pending.remove(&peer) else {
+            return;
+        };
+        let settle = |r: &mut Record| {
+            r.in_flight = r.in_flight.saturating_sub(1);
+            r.in_flight == 0 && r.failures == 0 && r.blocked_until.is_none()
+        };
+        if let Some(ip) = p.source {
+            if self.sources.get_mut(&ip).is_some_and(settle) {
+                self.sources.remove(&ip);
             }
-            if let Some(a) = &p.account {
-                self.accounts.get_mut(a).map(settle);
+        }
+        if let Some(a) = p.account {
+            if self.accounts.get_mut(&a).is_some_and(settle) {
+                self.accounts.remove(&a);
             }
         }
     }
@@ -383,7 +394,7 @@ mod tests {
             assert!(l.begin(peer("10.0.0.1", port), Some("alice"), t0));
             l.succeeded(peer("10.0.0.1", port));
         }
-        assert_eq!(l.sizes(), (1, 2, 0), "alice and bob");
+        assert_eq!(l.sizes(), (0, 0, 0), "nothing left to count");
         // A second attempt on the same connection settles the first as
         // failed.
         assert!(l.begin(peer("10.0.0.1", 50), Some("alice"), t0));

@@ -79,13 +79,83 @@ struct Resource {
     presence: Option<Box<Presence>>,
     /// While its connection is gone but the session may resume
     /// (XEP-0198 §5).
-    hibernating: Option<Hibernation>,
+    hibernating: Option<Box<Hibernation>>,
     /// Stanzas routed after its session's task stopped taking them and
     /// before the session reported how it ended: they join the
     /// hibernation queue, or bounce when the session is gone for good.
     ending: Held,
     /// How long it has kept its senders waiting.
     slow: Slow,
+}
+
+/// An account's resources, by name. A few at most (`--max-resources`,
+/// 10 by default), so a list searched in order, of boxes: one resource
+/// costs a pointer and its box, where a B-tree node keeps room for eleven
+/// names and resources (about 2.7 KB) from the first, part of every idle
+/// connection's memory.
+#[derive(Default)]
+#[allow(
+    clippy::vec_box,
+    reason = "a first push reserves room for four: four pointers, not four resources"
+)]
+struct Resources(Vec<Box<Resource>>);
+
+impl Resources {
+    fn position(&self, name: &str) -> Option<usize> {
+        self.0.iter().position(|r| resource(&r.jid) == name)
+    }
+
+    fn get(&self, name: &str) -> Option<&Resource> {
+        self.0
+            .iter()
+            .find(|r| resource(&r.jid) == name)
+            .map(|r| &**r)
+    }
+
+    fn get_mut(&mut self, name: &str) -> Option<&mut Resource> {
+        self.0
+            .iter_mut()
+            .find(|r| resource(&r.jid) == name)
+            .map(|r| &mut **r)
+    }
+
+    fn contains_key(&self, name: &str) -> bool {
+        self.position(name).is_some()
+    }
+
+    /// Puts `r` under `name` (its JID's resourcepart), in place of any
+    /// resource of that name.
+    fn insert(&mut self, name: &str, r: Box<Resource>) {
+        match self.position(name).and_then(|i| self.0.get_mut(i)) {
+            Some(slot) => *slot = r,
+            None => self.0.push(r),
+        }
+    }
+
+    fn remove(&mut self, name: &str) -> Option<Box<Resource>> {
+        let i = self.position(name)?;
+        let r = self.0.swap_remove(i);
+        if self.0.is_empty() {
+            self.0 = Vec::new();
+        }
+        Some(r)
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn values(&self) -> impl Iterator<Item = &Resource> {
+        self.0.iter().map(|r| &**r)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&str, &Resource)> {
+        self.0.iter().map(|r| (resource(&r.jid), &**r))
+    }
 }
 
 /// Senders may wait for room in one recipient's queue this long in all
@@ -182,7 +252,8 @@ pub(crate) struct State {
     /// at once; past it a bind is refused with `resource-constraint`
     /// (RFC 6120 §7.6.2.1).
     max_resources: usize,
-    resources: HashMap<BareJid, BTreeMap<String, Resource>>,
+    /// Each account's resources.
+    resources: HashMap<BareJid, Resources>,
     /// Sessions that ended resumable, by SM-ID, with their hibernation's
     /// generation. A state stays here until a session reports it
     /// `Resumed` or its window closes: handing it to a machine that then
@@ -429,8 +500,8 @@ impl State {
         let resource = resource(jid).to_owned();
         let resources = self.resources.entry(jid.as_jid().to_bare()).or_default();
         resources.insert(
-            resource,
-            Resource {
+            &resource,
+            Box::new(Resource {
                 jid: jid.clone(),
                 sender,
                 bound,
@@ -438,7 +509,7 @@ impl State {
                 hibernating: None,
                 ending: Held::default(),
                 slow: Slow::default(),
-            },
+            }),
         );
     }
 
@@ -495,11 +566,11 @@ impl State {
             .get_mut(&jid.as_jid().to_bare())
             .and_then(|r| r.get_mut(resource(jid)))
         {
-            r.hibernating = Some(Hibernation {
+            r.hibernating = Some(Box::new(Hibernation {
                 id: id.clone(),
                 generation,
                 pending: core::mem::take(&mut r.ending),
-            });
+            }));
         }
         self.resumable.insert(id, (generation, state));
         generation
@@ -577,7 +648,7 @@ impl State {
                     .collect(),
             );
         }
-        if self.resources.get(&bare).is_some_and(BTreeMap::is_empty) {
+        if self.resources.get(&bare).is_some_and(Resources::is_empty) {
             self.resources.remove(&bare);
         }
         if was_available {
@@ -739,7 +810,7 @@ impl State {
         let Some(resources) = self.resources.get(bare) else {
             return Vec::new();
         };
-        let best = resources.values().filter_map(Resource::priority).max();
+        let best = resources.values().filter_map(|r| r.priority()).max();
         match best {
             Some(p) if p >= 0 => resources
                 .iter()
