@@ -133,6 +133,23 @@ impl<T> Sender<T> {
         Ok(())
     }
 
+    /// Queues `value` even when the queue is full (for a rare command that
+    /// must not wait behind a full queue, such as closing the session);
+    /// gives it back only when the receiver closed.
+    pub(crate) fn push_always(&self, value: T) -> Result<(), T> {
+        let mut state = self.0.lock();
+        if !state.open {
+            return Err(value);
+        }
+        state.items.push_back(value);
+        let receiver = state.receiver.take();
+        drop(state);
+        if let Some(w) = receiver {
+            w.wake();
+        }
+        Ok(())
+    }
+
     /// Queues `value`, waiting while the queue is full; gives it back when
     /// the receiver closed.
     pub(crate) async fn send(&self, value: T) -> Result<(), T> {
@@ -317,6 +334,18 @@ mod tests {
         assert_eq!(rx.recv().await, Some(2));
         drop(tx2);
         assert_eq!(rx.recv().await, None);
+    }
+
+    #[tokio::test]
+    async fn a_push_always_gets_past_a_full_queue() {
+        let (tx, mut rx) = channel(1);
+        tx.try_send(1).unwrap();
+        assert!(matches!(tx.try_send(2), Err(TrySendError::Full(2))));
+        tx.push_always(3).unwrap();
+        assert_eq!(rx.recv().await, Some(1));
+        assert_eq!(rx.recv().await, Some(3));
+        rx.close();
+        assert_eq!(tx.push_always(4), Err(4));
     }
 
     #[tokio::test]

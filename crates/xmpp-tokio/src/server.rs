@@ -488,13 +488,18 @@ impl SessionSender {
     }
 
     /// Closes the stream with a stream error (RFC 6120 §4.9).
+    /// Queued even when the session's queue is full (of stanzas for a
+    /// client that reads too slowly, say), behind what is queued.
     pub fn close_with_error(&self, error: StreamError) -> bool {
-        self.push(Command::CloseWithError(Box::new(error)))
+        self.commands
+            .push_always(Command::CloseWithError(Box::new(error)))
+            .is_ok()
     }
 
-    /// Closes the stream cleanly.
+    /// Closes the stream cleanly; queued even when the session's queue is
+    /// full, behind what is queued.
     pub fn close(&self) -> bool {
-        self.push(Command::Close)
+        self.commands.push_always(Command::Close).is_ok()
     }
 
     /// Whether the session's task still runs.

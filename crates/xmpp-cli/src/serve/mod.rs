@@ -657,7 +657,7 @@ async fn deliver(state: &Arc<Mutex<State>>, waiting: Vec<Waiting>) {
         if !sender.is_alive() {
             st.not_taken(&to, *stanza);
         } else if let Some(slow) = st.stall(&to, *stanza) {
-            tokio::spawn(end_slow(slow));
+            end_slow(&slow);
         }
         waiting.extend(st.take_waiting());
     }
@@ -665,17 +665,13 @@ async fn deliver(state: &Arc<Mutex<State>>, waiting: Vec<Waiting>) {
 
 /// Ends the stream of a recipient that kept its senders waiting too long
 /// (RFC 6120 §4.9.3.18 `resource-constraint`: the server will not hold
-/// more for it). The command waits for room in the same full queue, but
-/// nothing more is added to it meanwhile; the write stall ends a reader
+/// more for it). The close gets past the full queue, behind what it holds;
+/// nothing more is added meanwhile, and the write stall ends a reader
 /// that takes nothing at all.
-async fn end_slow(sender: xmpp_tokio::SessionSender) {
-    let error = || {
-        StreamError::new(StreamCondition::ResourceConstraint)
-            .with_text(None, "the client reads too slowly")
-    };
-    while sender.is_alive() && !sender.close_with_error(error()) {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+fn end_slow(sender: &xmpp_tokio::SessionSender) {
+    let error = StreamError::new(StreamCondition::ResourceConstraint)
+        .with_text(None, "the client reads too slowly");
+    sender.close_with_error(error);
 }
 
 /// `--trace`: every chunk of every stream, both ways and decrypted, as a
