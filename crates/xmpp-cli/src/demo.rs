@@ -75,6 +75,7 @@ async fn demo() -> Result<(), String> {
         allow_plain: false,
         trace: false,
         max_resources: crate::serve::MAX_RESOURCES,
+        max_connections: (Some(crate::serve::MAX_CONNECTIONS), None),
         quiet: true,
     })
     .await?;

@@ -48,9 +48,12 @@ commands:
 
   serve [--listen ADDR] [--direct-tls-listen ADDR] [--ws-listen ADDR] [--domain D]
         [--user NAME:PASSWORD]... [--tls required|optional|off] [--tls-cert PEM --tls-key PEM]
-        [--allow-plain] [--trace] [--max-resources N]
+        [--allow-plain] [--trace] [--max-resources N] [--max-connections N]
+        [--max-connections-per-address N]
       an XMPP server on loopback: JSON lines for listening, bound and closed
-      (--max-resources: resources bound per account at once, default 10)
+      (--max-resources: resources bound per account at once, default 10;
+      --max-connections: per listener, default 10000; per address: no bound
+      unless given)
 
   connect --jid USER@DOMAIN --password P [--server HOST:PORT] [--tls starttls|direct|off]
           [--ca PEM | --insecure] [--mechanism M] [--resource R] [--send TO:TEXT]...

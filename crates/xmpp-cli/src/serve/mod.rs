@@ -31,7 +31,8 @@ pub(crate) const USAGE: &str =
     "usage: xmpp serve [--listen ADDR] [--direct-tls-listen ADDR] [--ws-listen ADDR]
                   [--domain D] [--user NAME:PASSWORD]... [--tls required|optional|off]
                   [--tls-cert PEM --tls-key PEM] [--allow-plain] [--trace]
-                  [--max-resources N]";
+                  [--max-resources N] [--max-connections N]
+                  [--max-connections-per-address N]";
 
 /// The iteration count of the accounts' SCRAM keys.
 const ITERATIONS: u32 = 4096;
@@ -42,6 +43,10 @@ const SALT_LEN: usize = 16;
 /// person's devices, and a bound on the presence fan-out between them
 /// (each presence goes to every other resource).
 pub(crate) const MAX_RESOURCES: usize = 10;
+/// Connections a listener holds at once unless `--max-connections` says
+/// otherwise: well past what a test or a small deployment opens, and
+/// short of the file-descriptor limits systems set by default.
+pub(crate) const MAX_CONNECTIONS: usize = 10_000;
 
 /// What `xmpp serve` was asked for.
 pub(crate) struct Options {
@@ -56,8 +61,19 @@ pub(crate) struct Options {
     pub(crate) trace: bool,
     /// Resources an account may have bound at once (RFC 6120 §7.6.2.1).
     pub(crate) max_resources: usize,
+    /// Connections a listener holds at once, in all and per client
+    /// address (`None`: no bound).
+    pub(crate) max_connections: (Option<usize>, Option<usize>),
     /// No JSON lines (the demo prints its own transcript).
     pub(crate) quiet: bool,
+}
+
+/// A count from 1, for `flag`.
+fn count(v: &str, flag: &str) -> Result<usize, String> {
+    v.parse()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or(format!("{flag} {v}: a count from 1"))
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
@@ -72,6 +88,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
         allow_plain: false,
         trace: false,
         max_resources: MAX_RESOURCES,
+        max_connections: (Some(MAX_CONNECTIONS), None),
         quiet: false,
     };
     let (mut cert, mut key) = (None, None);
@@ -108,6 +125,14 @@ fn parse(args: &[String]) -> Result<Options, String> {
                     .ok()
                     .filter(|&n| n > 0)
                     .ok_or(format!("--max-resources {v}: a count from 1"))?;
+            }
+            "--max-connections" => {
+                let v = value()?;
+                o.max_connections.0 = Some(count(&v, "--max-connections")?);
+            }
+            "--max-connections-per-address" => {
+                let v = value()?;
+                o.max_connections.1 = Some(count(&v, "--max-connections-per-address")?);
             }
             other => return Err(format!("unknown option {other}")),
         }
@@ -273,12 +298,14 @@ pub(crate) async fn start(o: Options) -> Result<Running, String> {
     ));
 
     let trace = o.trace;
+    let (max_total, max_per_address) = o.max_connections;
     let bind = |addr, kind, config: ServerConfig| {
         let tls = tls.clone();
         async move {
             let listener = Listener::bind(addr, kind, config, tls)
                 .await
-                .map_err(|e| format!("{addr}: {e}"))?;
+                .map_err(|e| format!("{addr}: {e}"))?
+                .with_max_connections(max_total, max_per_address);
             Ok::<_, String>(if trace {
                 listener.with_tap(Tap::new(trace_line))
             } else {

@@ -257,3 +257,48 @@ fn roster_pushes_have_unique_ids() {
     assert_eq!(pushes.len(), 2, "{text}");
     assert_ne!(pushes[0], pushes[1], "{text}");
 }
+
+/// `--max-connections`: a connection past the bound is closed at once,
+/// and a place comes back when a connection ends.
+#[test]
+fn connections_past_max_connections_are_closed() {
+    use std::io::{Read as _, Write as _};
+    let served = Served::start(&["--tls", "off", "--allow-plain", "--max-connections", "2"]);
+    let server = served.c2s();
+    let header = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
+        xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>";
+    let open = || {
+        let mut tcp = std::net::TcpStream::connect(&server).expect("connect");
+        tcp.set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        let _ = tcp.write_all(header.as_bytes());
+        tcp
+    };
+    // Whether the server answers with its own header (or else closes).
+    let answered = |tcp: &mut std::net::TcpStream| {
+        let mut buf = [0u8; 512];
+        loop {
+            match tcp.read(&mut buf) {
+                Ok(0) => return false,
+                Ok(_) => return true,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return false,
+            }
+        }
+    };
+    let mut first = open();
+    let mut second = open();
+    assert!(answered(&mut first) && answered(&mut second));
+    let mut third = open();
+    assert!(!answered(&mut third), "a third connection is closed");
+    drop(first);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut again = open();
+        if answered(&mut again) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no place came back");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
