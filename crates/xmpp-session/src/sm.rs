@@ -102,10 +102,26 @@ impl<T: Queued> SmState<T> {
         Some(self.request_out? + timeout)
     }
 
+    /// The next instant something of XEP-0198 is due: an `<r/>` by time,
+    /// or the end of an unanswered one's wait.
+    pub(crate) fn next_deadline(&self, config: &SmConfig, now: Instant) -> Option<Instant> {
+        crate::wire::earliest(
+            self.request_deadline(config),
+            self.ack_deadline(config, now),
+        )
+    }
+
+    /// At a tick (`now`): whether an `<r/>` has gone unanswered past
+    /// [`SmConfig::ack_timeout`], dating one sent since the last tick.
+    pub(crate) fn ack_overdue(&mut self, config: &SmConfig, now: Instant) -> bool {
+        self.stamp(now);
+        self.ack_deadline(config, now).is_some_and(|t| t <= now)
+    }
+
     /// Dates an `<r/>` sent since the last tick. A machine learns the time
     /// only from its ticks, and its clock may be a keepalive interval old
     /// when it sends: dating the request then would end the stream early.
-    pub(crate) fn stamp(&mut self, now: Instant) {
+    fn stamp(&mut self, now: Instant) {
         if core::mem::take(&mut self.request_undated) {
             self.request_out = Some(now);
         }

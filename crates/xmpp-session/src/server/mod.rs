@@ -324,12 +324,10 @@ impl Server {
         if matches!(self.phase, Phase::Closed | Phase::AwaitTls) || self.failed.is_some() {
             return None;
         }
-        let sm = self.sm.as_ref().and_then(|sm| {
-            earliest(
-                sm.request_deadline(&self.config.sm),
-                sm.ack_deadline(&self.config.sm, self.clock.now),
-            )
-        });
+        let sm = self
+            .sm
+            .as_ref()
+            .and_then(|sm| sm.next_deadline(&self.config.sm, self.clock.now));
         earliest(self.clock.next_deadline(self.config.transport), sm)
     }
 
@@ -347,11 +345,10 @@ impl Server {
             Due::Nothing => {}
         }
         let now = self.clock.now;
-        let unanswered = self.sm.as_mut().is_some_and(|sm| {
-            sm.stamp(now);
-            sm.ack_deadline(&self.config.sm, now)
-                .is_some_and(|t| t <= now)
-        });
+        let unanswered = self
+            .sm
+            .as_mut()
+            .is_some_and(|sm| sm.ack_overdue(&self.config.sm, now));
         if unanswered {
             return self.fail(Error::Timeout);
         }
