@@ -117,29 +117,27 @@ pub(crate) struct Sender<T>(Arc<Shared<T>>);
 impl<T> Sender<T> {
     /// Queues `value` now, or gives it back.
     pub(crate) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        let mut state = self.0.lock();
-        if !state.open {
-            return Err(TrySendError::Closed(value));
-        }
-        if state.items.len() >= state.capacity {
-            return Err(TrySendError::Full(value));
-        }
-        state.items.push_back(value);
-        let receiver = state.receiver.take();
-        drop(state);
-        if let Some(w) = receiver {
-            w.wake();
-        }
-        Ok(())
+        self.push(value, true)
     }
 
     /// Queues `value` even when the queue is full (for a rare command that
     /// must not wait behind a full queue, such as closing the session);
     /// gives it back only when the receiver closed.
     pub(crate) fn push_always(&self, value: T) -> Result<(), T> {
+        self.push(value, false).map_err(|e| match e {
+            TrySendError::Full(v) | TrySendError::Closed(v) => v,
+        })
+    }
+
+    /// Queues `value` unless the receiver closed (or, when `bounded`, the
+    /// queue is full), and wakes the receiver outside the lock.
+    fn push(&self, value: T, bounded: bool) -> Result<(), TrySendError<T>> {
         let mut state = self.0.lock();
         if !state.open {
-            return Err(value);
+            return Err(TrySendError::Closed(value));
+        }
+        if bounded && state.items.len() >= state.capacity {
+            return Err(TrySendError::Full(value));
         }
         state.items.push_back(value);
         let receiver = state.receiver.take();

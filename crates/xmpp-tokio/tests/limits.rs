@@ -130,6 +130,22 @@ async fn served(addr: SocketAddr) -> bool {
     )
 }
 
+/// An RFC 7395 upgrade request to `addr`, offering the `xmpp` subprotocol.
+fn websocket_request(
+    addr: SocketAddr,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
+            "ws://{addr}{WEBSOCKET_PATH}"
+        ))
+        .expect("request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        tokio_tungstenite::tungstenite::http::HeaderValue::from_static("xmpp"),
+    );
+    request
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_websocket_upgrade_holds_up_nobody_and_is_closed() {
     let listener = bind(ListenerKind::WebSocket, None)
@@ -141,15 +157,7 @@ async fn a_stalled_websocket_upgrade_holds_up_nobody_and_is_closed() {
     let mut silent = TcpStream::connect(addr).await.expect("tcp");
     tokio::time::sleep(Duration::from_millis(50)).await;
     // Another client upgrades at once all the same.
-    let mut request =
-        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
-            "ws://{addr}{WEBSOCKET_PATH}"
-        ))
-        .expect("request");
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        tokio_tungstenite::tungstenite::http::HeaderValue::from_static("xmpp"),
-    );
+    let request = websocket_request(addr);
     let tcp = TcpStream::connect(addr).await.expect("tcp");
     let upgraded = tokio::time::timeout(
         Duration::from_secs(5),
@@ -233,15 +241,7 @@ async fn a_websocket_message_larger_than_an_element_is_refused_unbuffered() {
     let listener = bind(ListenerKind::WebSocket, None).await;
     let addr = listener.local_addr().expect("addr");
     serve(listener, None);
-    let mut request =
-        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
-            "ws://{addr}{WEBSOCKET_PATH}"
-        ))
-        .expect("request");
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        tokio_tungstenite::tungstenite::http::HeaderValue::from_static("xmpp"),
-    );
+    let request = websocket_request(addr);
     let tcp = TcpStream::connect(addr).await.expect("tcp");
     let (mut ws, _) = tokio_tungstenite::client_async(request, tcp)
         .await
