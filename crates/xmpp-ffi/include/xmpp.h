@@ -23,8 +23,13 @@
  * and a FAST token's count is recorded on `AUTHENTICATED` (flag set,
  * `xmpp_server_event_fast_count`, `xmpp_server_event_fast_invalidate`),
  * no longer on `CREDENTIALS_REQUEST`.
+ *
+ * 4: a FAST token's use comes as `XMPP_SERVER_EVENT_TOKEN_USED` and waits
+ * for `xmpp_server_accept_token_use` or `xmpp_server_refuse_token_use`
+ * (`AUTHENTICATED` no longer carries it), and failed attempts come as
+ * `XMPP_SERVER_EVENT_AUTH_FAILED`.
  */
-#define XMPP_ABI_VERSION 3
+#define XMPP_ABI_VERSION 4
 
 /**
  * What a call did: `XMPP_OK`, or why it failed. A `uint32_t` in C, so
@@ -537,17 +542,13 @@ enum xmpp_server_event
    * [`xmpp_server_event_fast_count`] gives the client's `count`, not
    * yet verified), answer [`xmpp_server_provide_token`] with the token
    * issued to the user, the highest count recorded for it and its
-   * expiry. Record nothing yet: see `AUTHENTICATED`.
+   * expiry. Record nothing yet: see `TOKEN_USED`.
    */
   XMPP_SERVER_EVENT_CREDENTIALS_REQUEST = 2,
   /**
    * The client authenticated as the bare JID [`xmpp_server_event_text`]
-   * with the mechanism [`xmpp_server_event_detail`]. With a FAST token,
-   * now proven, [`xmpp_server_event_flag`] is set: record
-   * [`xmpp_server_event_fast_count`] as the highest count processed
-   * for the token, or drop the token when
-   * [`xmpp_server_event_fast_invalidate`] is true (XEP-0484 §3.5). A
-   * failed attempt reports nothing, so a forged count changes nothing.
+   * with the mechanism [`xmpp_server_event_detail`] (with a FAST token,
+   * after `TOKEN_USED` was accepted).
    */
   XMPP_SERVER_EVENT_AUTHENTICATED = 3,
   /**
@@ -615,6 +616,25 @@ enum xmpp_server_event
    * An event this version of the header does not name: skip it.
    */
   XMPP_SERVER_EVENT_OTHER = 14,
+  /**
+   * A XEP-0484 FAST token of the account [`xmpp_server_event_text`]
+   * (mechanism [`xmpp_server_event_detail`]) is proven; the client
+   * hears nothing until the answer. In one step (one lock, one
+   * transaction): when [`xmpp_server_event_fast_count`] is no longer
+   * above the highest count recorded for the token (another
+   * connection used it meanwhile) or the token is gone, answer
+   * [`xmpp_server_refuse_token_use`]; otherwise record the count (or
+   * drop the token when [`xmpp_server_event_fast_invalidate`] is true,
+   * XEP-0484 §3.5) and answer [`xmpp_server_accept_token_use`]. A
+   * failed attempt never gets here, so a forged count changes nothing.
+   */
+  XMPP_SERVER_EVENT_TOKEN_USED = 15,
+  /**
+   * An authentication attempt failed with the SASL condition
+   * [`xmpp_server_event_text`] (RFC 6120 §6.5): count it, per account
+   * or address, to slow password guessing.
+   */
+  XMPP_SERVER_EVENT_AUTH_FAILED = 16,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -2192,6 +2212,27 @@ xmpp_status xmpp_server_issue_token(struct xmpp_server *server,
 xmpp_status xmpp_server_decline_token(struct xmpp_server *server);
 
 /**
+ * Answers `XMPP_SERVER_EVENT_TOKEN_USED` whose use the application
+ * recorded: the exchange succeeds (`AUTHENTICATED` follows).
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+xmpp_status xmpp_server_accept_token_use(struct xmpp_server *server);
+
+/**
+ * Answers `XMPP_SERVER_EVENT_TOKEN_USED` that could not be recorded (its
+ * count was used meanwhile, or the token is gone): the exchange fails
+ * with `not-authorized`, as a wrong token does.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+xmpp_status xmpp_server_refuse_token_use(struct xmpp_server *server);
+
+/**
  * Makes a configuration as [`xmpp_server_new`]
  * describes it (the same arguments, less the seed and the time): SASL2
  * offered, FAST not.
@@ -2335,7 +2376,7 @@ struct xmpp_bytes xmpp_server_event_bytes(const struct xmpp_server *server);
 /**
  * The flag of the current event: resumable (`SM_ENABLED`, `CLOSED`), a
  * resumption (`BOUND`), a FAST token (`CREDENTIALS_REQUEST`, and
- * `AUTHENTICATED` once it is proven); false otherwise.
+ * `TOKEN_USED`); false otherwise.
  *
  * # Safety
  *
@@ -2366,7 +2407,7 @@ struct xmpp_str xmpp_server_event_stanza(const struct xmpp_server *server, size_
 
 /**
  * The client's XEP-0484 `count` in a `CREDENTIALS_REQUEST` that uses a
- * FAST token (as claimed, not yet verified) or in the `AUTHENTICATED`
+ * FAST token (as claimed, not yet verified) or in the `TOKEN_USED`
  * that follows once the token is proven (the count to record as
  * processed): true with `*count` written when it sent one; false (and
  * `*count` untouched) otherwise, a token without a count among them
@@ -2380,8 +2421,8 @@ struct xmpp_str xmpp_server_event_stanza(const struct xmpp_server *server, size_
 bool xmpp_server_event_fast_count(const struct xmpp_server *server, uint64_t *count);
 
 /**
- * Whether the client asked to invalidate its XEP-0484 FAST token, in an
- * `AUTHENTICATED` that used it (the token is proven): drop the token so
+ * Whether the client asked to invalidate its XEP-0484 FAST token, in a
+ * `TOKEN_USED` (the token is proven): drop the token so
  * that it never authenticates again (XEP-0484 §3.5). False for every
  * other event.
  *

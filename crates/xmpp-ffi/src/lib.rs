@@ -97,7 +97,12 @@ pub use status::xmpp_status;
 /// and a FAST token's count is recorded on `AUTHENTICATED` (flag set,
 /// `xmpp_server_event_fast_count`, `xmpp_server_event_fast_invalidate`),
 /// no longer on `CREDENTIALS_REQUEST`.
-pub const XMPP_ABI_VERSION: u32 = 3;
+///
+/// 4: a FAST token's use comes as `XMPP_SERVER_EVENT_TOKEN_USED` and waits
+/// for `xmpp_server_accept_token_use` or `xmpp_server_refuse_token_use`
+/// (`AUTHENTICATED` no longer carries it), and failed attempts come as
+/// `XMPP_SERVER_EVENT_AUTH_FAILED`.
+pub const XMPP_ABI_VERSION: u32 = 4;
 
 /// The ABI version of the loaded library; compare it with the
 /// `XMPP_ABI_VERSION` the program was compiled with.

@@ -23,14 +23,14 @@ use crate::status::{Failure, Result, xmpp_status};
 #[allow(unused_imports, reason = "only the doc links use them")]
 use crate::{
     xmpp_client_tls_established, xmpp_resumption_id, xmpp_server_accept_bind,
-    xmpp_server_accept_resume, xmpp_server_config_set_fast, xmpp_server_decline_token,
-    xmpp_server_event_body, xmpp_server_event_count, xmpp_server_event_detail,
-    xmpp_server_event_fast_count, xmpp_server_event_fast_invalidate, xmpp_server_event_flag,
-    xmpp_server_event_from, xmpp_server_event_stanza, xmpp_server_event_text,
-    xmpp_server_event_xml, xmpp_server_issue_token, xmpp_server_provide_password,
-    xmpp_server_provide_stored, xmpp_server_provide_token, xmpp_server_reject_bind,
-    xmpp_server_reject_resume, xmpp_server_reject_resume_timed_out, xmpp_server_take_resumption,
-    xmpp_server_unknown_user,
+    xmpp_server_accept_resume, xmpp_server_accept_token_use, xmpp_server_config_set_fast,
+    xmpp_server_decline_token, xmpp_server_event_body, xmpp_server_event_count,
+    xmpp_server_event_detail, xmpp_server_event_fast_count, xmpp_server_event_fast_invalidate,
+    xmpp_server_event_flag, xmpp_server_event_from, xmpp_server_event_stanza,
+    xmpp_server_event_text, xmpp_server_event_xml, xmpp_server_issue_token,
+    xmpp_server_provide_password, xmpp_server_provide_stored, xmpp_server_provide_token,
+    xmpp_server_refuse_token_use, xmpp_server_reject_bind, xmpp_server_reject_resume,
+    xmpp_server_reject_resume_timed_out, xmpp_server_take_resumption, xmpp_server_unknown_user,
 };
 
 /// The salt length and iteration count of the accounts the fake
@@ -71,15 +71,11 @@ pub enum xmpp_server_event {
     /// [`xmpp_server_event_fast_count`] gives the client's `count`, not
     /// yet verified), answer [`xmpp_server_provide_token`] with the token
     /// issued to the user, the highest count recorded for it and its
-    /// expiry. Record nothing yet: see `AUTHENTICATED`.
+    /// expiry. Record nothing yet: see `TOKEN_USED`.
     XMPP_SERVER_EVENT_CREDENTIALS_REQUEST = 2,
     /// The client authenticated as the bare JID [`xmpp_server_event_text`]
-    /// with the mechanism [`xmpp_server_event_detail`]. With a FAST token,
-    /// now proven, [`xmpp_server_event_flag`] is set: record
-    /// [`xmpp_server_event_fast_count`] as the highest count processed
-    /// for the token, or drop the token when
-    /// [`xmpp_server_event_fast_invalidate`] is true (XEP-0484 §3.5). A
-    /// failed attempt reports nothing, so a forged count changes nothing.
+    /// with the mechanism [`xmpp_server_event_detail`] (with a FAST token,
+    /// after `TOKEN_USED` was accepted).
     XMPP_SERVER_EVENT_AUTHENTICATED = 3,
     /// The client asks to bind a resource: [`xmpp_server_event_text`] is
     /// the requested one (absent when it asked the server to choose),
@@ -124,6 +120,21 @@ pub enum xmpp_server_event {
     XMPP_SERVER_EVENT_CLOSED = 13,
     /// An event this version of the header does not name: skip it.
     XMPP_SERVER_EVENT_OTHER = 14,
+    /// A XEP-0484 FAST token of the account [`xmpp_server_event_text`]
+    /// (mechanism [`xmpp_server_event_detail`]) is proven; the client
+    /// hears nothing until the answer. In one step (one lock, one
+    /// transaction): when [`xmpp_server_event_fast_count`] is no longer
+    /// above the highest count recorded for the token (another
+    /// connection used it meanwhile) or the token is gone, answer
+    /// [`xmpp_server_refuse_token_use`]; otherwise record the count (or
+    /// drop the token when [`xmpp_server_event_fast_invalidate`] is true,
+    /// XEP-0484 §3.5) and answer [`xmpp_server_accept_token_use`]. A
+    /// failed attempt never gets here, so a forged count changes nothing.
+    XMPP_SERVER_EVENT_TOKEN_USED = 15,
+    /// An authentication attempt failed with the SASL condition
+    /// [`xmpp_server_event_text`] (RFC 6120 §6.5): count it, per account
+    /// or address, to slow password guessing.
+    XMPP_SERVER_EVENT_AUTH_FAILED = 16,
 }
 
 #[derive(Debug, Default)]
@@ -137,9 +148,9 @@ pub(crate) struct Current {
     pub(crate) stanzas: Vec<String>,
     /// The stanzas listed, or (a resumption's `BOUND`) sent again.
     pub(crate) count: usize,
-    /// The FAST `count` of a `CREDENTIALS_REQUEST` or `AUTHENTICATED`.
+    /// The FAST `count` of a `CREDENTIALS_REQUEST` or `TOKEN_USED`.
     pub(crate) fast_count: Option<u64>,
-    /// The FAST `invalidate` of an `AUTHENTICATED`.
+    /// The FAST `invalidate` of a `TOKEN_USED`.
     pub(crate) fast_invalidate: bool,
 }
 
@@ -354,17 +365,26 @@ pub unsafe extern "C" fn xmpp_server_poll_event(
                         cur.detail = Some(request.mechanism.name().to_owned());
                         K::XMPP_SERVER_EVENT_CREDENTIALS_REQUEST
                     }
-                    ServerEvent::Authenticated {
+                    ServerEvent::TokenUsed {
                         jid,
                         mechanism,
                         fast,
                     } => {
-                        cur.flag = fast.is_some();
-                        cur.fast_count = fast.and_then(|f| f.count);
-                        cur.fast_invalidate = fast.is_some_and(|f| f.invalidate);
+                        cur.flag = true;
+                        cur.fast_count = fast.count;
+                        cur.fast_invalidate = fast.invalidate;
+                        cur.text = Some(jid.as_str().to_owned());
+                        cur.detail = Some(mechanism.name().to_owned());
+                        K::XMPP_SERVER_EVENT_TOKEN_USED
+                    }
+                    ServerEvent::Authenticated { jid, mechanism } => {
                         cur.text = Some(jid.as_str().to_owned());
                         cur.detail = Some(mechanism.name().to_owned());
                         K::XMPP_SERVER_EVENT_AUTHENTICATED
+                    }
+                    ServerEvent::AuthFailed { condition } => {
+                        cur.text = Some(condition.as_str().to_owned());
+                        K::XMPP_SERVER_EVENT_AUTH_FAILED
                     }
                     ServerEvent::BindRequest {
                         requested,

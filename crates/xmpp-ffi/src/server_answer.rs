@@ -384,3 +384,36 @@ pub unsafe extern "C" fn xmpp_server_decline_token(server: *mut xmpp_server) -> 
         })
     }
 }
+
+/// Answers `XMPP_SERVER_EVENT_TOKEN_USED` whose use the application
+/// recorded: the exchange succeeds (`AUTHENTICATED` follows).
+///
+/// # Safety
+///
+/// `server` is null or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xmpp_server_accept_token_use(server: *mut xmpp_server) -> xmpp_status {
+    // SAFETY: passed on from the caller.
+    unsafe {
+        with_server(server, |s| {
+            s.server.accept_token_use().map_err(|e| session_failure(&e))
+        })
+    }
+}
+
+/// Answers `XMPP_SERVER_EVENT_TOKEN_USED` that could not be recorded (its
+/// count was used meanwhile, or the token is gone): the exchange fails
+/// with `not-authorized`, as a wrong token does.
+///
+/// # Safety
+///
+/// `server` is null or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xmpp_server_refuse_token_use(server: *mut xmpp_server) -> xmpp_status {
+    // SAFETY: passed on from the caller.
+    unsafe {
+        with_server(server, |s| {
+            s.server.refuse_token_use().map_err(|e| session_failure(&e))
+        })
+    }
+}

@@ -132,7 +132,7 @@ pub unsafe extern "C" fn xmpp_server_event_bytes(server: *const xmpp_server) -> 
 
 /// The flag of the current event: resumable (`SM_ENABLED`, `CLOSED`), a
 /// resumption (`BOUND`), a FAST token (`CREDENTIALS_REQUEST`, and
-/// `AUTHENTICATED` once it is proven); false otherwise.
+/// `TOKEN_USED`); false otherwise.
 ///
 /// # Safety
 ///
@@ -176,7 +176,7 @@ pub unsafe extern "C" fn xmpp_server_event_stanza(
 }
 
 /// The client's XEP-0484 `count` in a `CREDENTIALS_REQUEST` that uses a
-/// FAST token (as claimed, not yet verified) or in the `AUTHENTICATED`
+/// FAST token (as claimed, not yet verified) or in the `TOKEN_USED`
 /// that follows once the token is proven (the count to record as
 /// processed): true with `*count` written when it sent one; false (and
 /// `*count` untouched) otherwise, a token without a count among them
@@ -200,8 +200,8 @@ pub unsafe extern "C" fn xmpp_server_event_fast_count(
     }
 }
 
-/// Whether the client asked to invalidate its XEP-0484 FAST token, in an
-/// `AUTHENTICATED` that used it (the token is proven): drop the token so
+/// Whether the client asked to invalidate its XEP-0484 FAST token, in a
+/// `TOKEN_USED` (the token is proven): drop the token so
 /// that it never authenticates again (XEP-0484 §3.5). False for every
 /// other event.
 ///

@@ -330,6 +330,8 @@ def test_decisions_out_of_turn_are_refused():
         lambda: server.reject_resume(),
         lambda: server.reject_resume_timed_out(3),
         lambda: server.decline_token(),
+        lambda: server.accept_token_use(),
+        lambda: server.refuse_token_use(),
         lambda: server.issue_token("t", "2030-01-01T00:00:00Z"),
         lambda: server.provide_password("x"),
     ):
@@ -344,6 +346,10 @@ class Fast(Pair):
     token is proven."""
 
     tokens = {}
+    # Another connection records each count just before this one (a race).
+    used_meanwhile = False
+    # The conditions of failed attempts reported.
+    failures = []
     # The application's wall clock and its tokens' expiry (Unix seconds).
     unix_now = 1_700_000_000
     expiry = 1_700_000_000 + 30 * 86_400
@@ -356,12 +362,24 @@ class Fast(Pair):
         elif kind == "credentials-request" and e["mechanism"].startswith("HT-"):
             token, processed = self.tokens.get(e["authcid"], [None, None])
             self.server.provide_token(token, processed, self.expiry, self.unix_now)
-        elif kind == "authenticated" and e["fast"]:
+        elif kind == "token-used":
+            # Checked and recorded in one step: a count recorded meanwhile
+            # (another connection's) makes this use a replay.
             user = e["jid"].split("@")[0]
-            if e["fast"]["invalidate"]:
+            if self.used_meanwhile:
+                self.tokens[user][1] = e["count"]
+            record = self.tokens.get(user)
+            processed = record[1] if record else None
+            if record is None or (processed is not None and e["count"] <= processed):
+                self.server.refuse_token_use()
+            elif e["invalidate"]:
                 del self.tokens[user]
-            elif e["fast"]["count"] is not None:
-                self.tokens[user][1] = e["fast"]["count"]
+                self.server.accept_token_use()
+            else:
+                record[1] = e["count"]
+                self.server.accept_token_use()
+        elif kind == "auth-failed":
+            self.failures.append(e["condition"])
         else:
             super().answer(e)
 
@@ -396,9 +414,11 @@ def test_fast_token_issued_then_used_and_a_replay_refused():
         fast_token=(issued["mechanism"], "not-the-token", 2**64 - 1),
         request_fast_token=False,
     )
+    Fast.failures = []
     forged = Fast(client, Server(DOMAIN, tls="off")).run()
     assert forged.client_event("token-rejected")
     assert Fast.tokens["juliet"][1] == 1
+    assert Fast.failures == ["not-authorized"]
     # The same count again is a replay: the token is refused, the password
     # still logs in.
     third = with_token(1)
@@ -407,13 +427,23 @@ def test_fast_token_issued_then_used_and_a_replay_refused():
     fourth = with_token(2)
     assert fourth.client_event("authenticated")[0]["mechanism"] == issued["mechanism"]
     assert Fast.tokens["juliet"][1] == 2
+    # Count 3, proven, but recorded meanwhile by another connection: the
+    # use is refused before the client hears of success.
+    Fast.used_meanwhile = True
+    try:
+        raced = with_token(3)
+    finally:
+        Fast.used_meanwhile = False
+    assert raced.client_event("token-rejected")
+    assert raced.client_event("authenticated")[-1]["mechanism"].startswith("SCRAM-")
+    assert Fast.tokens["juliet"][1] == 3
     # Past its expiry the token is refused and nothing is recorded.
     Fast.unix_now = Fast.expiry
     try:
-        expired = with_token(3)
+        expired = with_token(4)
     finally:
         Fast.unix_now = 1_700_000_000
     assert expired.client_event("token-rejected")
-    assert Fast.tokens["juliet"][1] == 2
+    assert Fast.tokens["juliet"][1] == 3
     with pytest.raises(ValueError):
         Client(f"juliet@{DOMAIN}", "x", fast_token=("PLAIN", "t", 0))

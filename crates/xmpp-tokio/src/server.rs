@@ -77,6 +77,7 @@ enum Command {
     RejectResumeTimedOut(u32),
     IssueToken(Box<(String, String)>),
     DeclineToken,
+    TokenUse(bool),
     Send(Box<RoutedStanza>),
     Close,
     CloseWithError(Box<StreamError>),
@@ -577,6 +578,18 @@ impl ServerSession {
         self.sender.push(Command::DeclineToken)
     }
 
+    /// Answers [`ServerEvent::TokenUsed`] whose use the application
+    /// recorded ([`Server::accept_token_use`]).
+    pub fn accept_token_use(&self) -> bool {
+        self.sender.push(Command::TokenUse(true))
+    }
+
+    /// Answers [`ServerEvent::TokenUsed`] that could not be recorded: the
+    /// login fails ([`Server::refuse_token_use`]).
+    pub fn refuse_token_use(&self) -> bool {
+        self.sender.push(Command::TokenUse(false))
+    }
+
     /// Queues a stanza for the client ([`SessionSender::send`]).
     pub fn send(&self, stanza: impl Into<RoutedStanza>) -> bool {
         self.sender.send(stanza)
@@ -608,6 +621,8 @@ fn apply(machine: &mut Server, command: Command) -> Option<Stanza> {
         Command::RejectResumeTimedOut(h) => machine.reject_resume_timed_out(h),
         Command::IssueToken(t) => machine.issue_token(&t.0, &t.1),
         Command::DeclineToken => machine.decline_token(),
+        Command::TokenUse(true) => machine.accept_token_use(),
+        Command::TokenUse(false) => machine.refuse_token_use(),
         Command::Close => machine.close(),
         Command::CloseWithError(e) => {
             machine.close_with_error(*e);

@@ -12,10 +12,10 @@
 //! the same work and `not-authorized` (RFC 6120 §6.5.10). The client
 //! learns neither that it is blocked nor whether the account exists.
 //!
-//! A failure is known only when the stream moves on without success (the
-//! machine does not report failures): an attempt is in flight from its
-//! credentials request until it succeeds (`Authenticated`), or until the
-//! next attempt or the end of that connection, which count it as failed.
+//! An attempt is in flight from its credentials request until the machine
+//! reports it succeeded (`Authenticated`) or failed (`AuthFailed`); the
+//! next attempt, or the end of the connection, settles one that was never
+//! reported as failed.
 //! For an account, attempts in flight count against the limit as failures
 //! would (a guess whose connection stays open is still a guess), and a
 //! success takes its own back: so at most the limit of guesses at one

@@ -489,18 +489,33 @@ impl Session {
                 let answer = st.credentials(&request, fast, session.peer(), unix_now(), now);
                 session.provide_credentials(answer);
             }
-            ServerEvent::Authenticated {
+            // The token is proven: its count is checked and recorded under
+            // the lock, so that of two connections replaying one count only
+            // one gets in (the client hears nothing before the answer).
+            ServerEvent::TokenUsed {
                 jid: who,
                 mechanism: m,
                 fast,
             } => {
-                st.auth_succeeded(session.peer());
-                // The token is proven: only now is its count recorded.
-                if let (Some(used), Some(user)) = (fast, who.localpart()) {
-                    st.token_used(user, m, used.count, used.invalidate);
+                let recorded = who
+                    .localpart()
+                    .is_some_and(|user| st.token_used(user, m, fast.count, fast.invalidate));
+                if recorded {
+                    session.accept_token_use();
+                } else {
+                    session.refuse_token_use();
                 }
+            }
+            ServerEvent::Authenticated {
+                jid: who,
+                mechanism: m,
+            } => {
+                st.auth_succeeded(session.peer());
                 self.mechanism = Some(m.name());
                 self.account = Some(who);
+            }
+            ServerEvent::AuthFailed { .. } => {
+                st.auth_ended(session.peer(), std::time::Instant::now());
             }
             ServerEvent::BindRequest {
                 requested,

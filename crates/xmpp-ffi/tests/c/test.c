@@ -893,6 +893,8 @@ struct mem {
     int has_processed;
     uint64_t expiry;           /* the token's, seconds since the epoch */
     uint64_t unix_now;         /* the server application's wall clock */
+    int used_meanwhile;        /* another connection records each count
+                                  just before this one does (a race) */
     /* What the client saw. */
     char bound[256];
     char mechanism[64];
@@ -917,6 +919,8 @@ struct mem {
     int s_closed_resumable;
     int token_requests;
     int fast_requests;
+    int auth_failed;           /* failed attempts reported */
+    char auth_failed_condition[64];
     size_t s_acked;            /* stanzas the client acknowledged */
     int sasl2;                 /* SASL2 <authenticate/> elements seen */
     xmpp_status s_error;
@@ -972,7 +976,7 @@ static void mem_server_events(struct mem *m)
             if (xmpp_server_event_flag(s)) {
                 /* A FAST token: the replay check needs the highest count
                  * processed, the expiry check the token's expiry. The
-                 * count is recorded on AUTHENTICATED, once proven. */
+                 * count is recorded on TOKEN_USED, once proven. */
                 m->fast_requests++;
                 if (str_eq(t, "juliet") && m->token[0] != '\0') {
                     xmpp_server_provide_token(s, m->token, strlen(m->token),
@@ -989,19 +993,35 @@ static void mem_server_events(struct mem *m)
                 xmpp_server_unknown_user(s);
             }
             break;
-        case XMPP_SERVER_EVENT_AUTHENTICATED:
-            if (xmpp_server_event_flag(s)) {
-                /* The token is proven: its count is processed now, or
-                 * it is dropped on request (XEP-0484 §3.5). */
-                uint64_t count = 0;
-                if (xmpp_server_event_fast_invalidate(s)) {
-                    m->token[0] = '\0';
-                } else if (xmpp_server_event_fast_count(s, &count) &&
-                           (!m->has_processed || count > m->processed)) {
-                    m->processed = count;
-                    m->has_processed = 1;
-                }
+        case XMPP_SERVER_EVENT_TOKEN_USED: {
+            /* The token is proven: its count is checked and recorded in
+             * one step (one lock in a threaded server), or the token
+             * dropped on request (XEP-0484 §3.5). A count recorded
+             * meanwhile makes this use a replay. */
+            uint64_t count = 0;
+            int has_count = xmpp_server_event_fast_count(s, &count);
+            if (m->used_meanwhile && has_count) {
+                m->processed = count;
+                m->has_processed = 1;
             }
+            if (m->token[0] == '\0' ||
+                (has_count && m->has_processed && count <= m->processed)) {
+                xmpp_server_refuse_token_use(s);
+                break;
+            }
+            if (xmpp_server_event_fast_invalidate(s)) {
+                m->token[0] = '\0';
+            } else if (has_count) {
+                m->processed = count;
+                m->has_processed = 1;
+            }
+            xmpp_server_accept_token_use(s);
+            break;
+        }
+        case XMPP_SERVER_EVENT_AUTH_FAILED:
+            m->auth_failed++;
+            snprintf(m->auth_failed_condition, sizeof m->auth_failed_condition,
+                     "%.*s", (int)t.len, t.ptr ? t.ptr : "");
             break;
         case XMPP_SERVER_EVENT_BIND_REQUEST:
             if (t.ptr == NULL) {
@@ -1170,7 +1190,8 @@ static void mem_start(struct mem *m, const xmpp_client_config *cc,
     m->resumed = m->resume_failed = m->token_rejected = 0;
     m->sm_resumable = m->c_closed = m->c_closed_resumable = 0;
     m->s_bound = m->s_resumed = m->s_closed = m->s_closed_resumable = 0;
-    m->token_requests = m->fast_requests = m->sasl2 = 0;
+    m->token_requests = m->fast_requests = m->sasl2 = m->auth_failed = 0;
+    m->auth_failed_condition[0] = '\0';
     m->resent = m->c_acked = m->s_acked = 0;
     m->c_acked_first[0] = '\0';
     m->c_error = m->s_error = XMPP_OK;
@@ -1433,6 +1454,10 @@ static void test_fast(void)
     CHECK(m.bound[0] == '\0', "not bound with a forged token");
     CHECK(m.has_processed && m.processed == 1,
           "a forged count is not recorded");
+    CHECK(m.auth_failed >= 1 &&
+              strcmp(m.auth_failed_condition, "not-authorized") == 0,
+          "the failure reported: %d %s", m.auth_failed,
+          m.auth_failed_condition);
     mem_stop(&m);
     CHECK(xmpp_client_config_set_fast_token(fc, mech, strlen(mech), token,
                                             strlen(token), 1) == XMPP_OK,
@@ -1458,16 +1483,32 @@ static void test_fast(void)
     CHECK(m.bound[0] != '\0' && m.processed == 2, "count 2 accepted");
     mem_stop(&m);
 
-    /* Past its expiry the token is refused: credentials-expired. */
+    /* Count 3, proven, but another connection recorded it first: the
+     * application refuses this use, and the client is never told of
+     * success. */
     CHECK(xmpp_client_config_set_fast_token(fc, mech, strlen(mech), token,
                                             strlen(token), 3) == XMPP_OK,
-          "set_fast_token 3");
+          "set_fast_token 3 raced");
+    m.used_meanwhile = 1;
+    m.now = 45000;
+    mem_start(&m, fc, sc);
+    mem_run(&m, 20);
+    CHECK(m.bound[0] == '\0' && m.mechanism[0] == '\0',
+          "a use recorded meanwhile is refused: %s", m.mechanism);
+    CHECK(m.auth_failed >= 1, "the refusal reported as a failure");
+    m.used_meanwhile = 0;
+    mem_stop(&m);
+
+    /* Past its expiry the token is refused: credentials-expired. */
+    CHECK(xmpp_client_config_set_fast_token(fc, mech, strlen(mech), token,
+                                            strlen(token), 4) == XMPP_OK,
+          "set_fast_token 4");
     m.unix_now = m.expiry;
     m.now = 50000;
     mem_start(&m, fc, sc);
     mem_run(&m, 20);
     CHECK(m.bound[0] == '\0' && m.token_rejected, "an expired token");
-    CHECK(m.processed == 2, "nothing recorded for an expired token");
+    CHECK(m.processed == 3, "nothing recorded for an expired token");
     mem_stop(&m);
 
     xmpp_client_config_free(cc);

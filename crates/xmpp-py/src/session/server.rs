@@ -26,7 +26,8 @@ use crate::stanza::stanza_from_xml;
 /// `provide_token()`), `bind-request` for `accept_bind()` or
 /// `reject_bind()`, `resume-request` for `accept_resume()` or
 /// `reject_resume()`, `token-request` for `issue_token()` or
-/// `decline_token()`.
+/// `decline_token()`, `token-used` for `accept_token_use()` or
+/// `refuse_token_use()`.
 #[pyclass(module = "xmpp_primitives")]
 pub(crate) struct Server {
     machine: xmpp_session::Server,
@@ -64,18 +65,27 @@ impl Server {
                 self.pending = Some((request, fast));
                 value
             }
-            // `fast`: the proven token's count to record, and whether to
-            // drop the token (XEP-0484 §3.3, §3.5).
-            ServerEvent::Authenticated {
+            // The proven token's count to check and record, and whether
+            // to drop the token (XEP-0484 §3.3, §3.5).
+            ServerEvent::TokenUsed {
                 jid,
                 mechanism,
                 fast,
             } => json!({
+                "event": "token-used",
+                "jid": jid.as_str(),
+                "mechanism": mechanism.name(),
+                "count": fast.count,
+                "invalidate": fast.invalidate,
+            }),
+            ServerEvent::Authenticated { jid, mechanism } => json!({
                 "event": "authenticated",
                 "jid": jid.as_str(),
                 "mechanism": mechanism.name(),
-                "fast": fast.map(|f| json!({ "count": f.count, "invalidate": f.invalidate })),
             }),
+            ServerEvent::AuthFailed { condition } => {
+                json!({ "event": "auth-failed", "condition": condition.as_str() })
+            }
             ServerEvent::BindRequest {
                 requested,
                 suggested,
@@ -291,7 +301,7 @@ impl Server {
     /// and its `expiry` in seconds since the Unix epoch (`None`: none),
     /// compared with `now` (default `time.time()`), so that an expired
     /// token fails (`credentials-expired`). Record nothing here: the
-    /// `authenticated` event that follows a success carries `fast` with
+    /// `token-used` event that follows once the token is proven carries
     /// the count to record and whether to drop the token.
     #[pyo3(signature = (token, processed = None, expiry = None, now = None))]
     fn provide_token(
@@ -361,6 +371,24 @@ impl Server {
     fn issue_token(&mut self, py: Python<'_>, token: &str, expiry: &str) -> PyResult<()> {
         self.machine
             .issue_token(token, expiry)
+            .map_err(|e| session_error(py, &e))
+    }
+
+    /// Answers `token-used` whose use was recorded (in the same step as
+    /// the check that `count` is still above the highest recorded): the
+    /// login succeeds.
+    fn accept_token_use(&mut self, py: Python<'_>) -> PyResult<()> {
+        self.machine
+            .accept_token_use()
+            .map_err(|e| session_error(py, &e))
+    }
+
+    /// Answers `token-used` that could not be recorded (its count was used
+    /// meanwhile, or the token is gone): the login fails with
+    /// `not-authorized`, as a wrong token does.
+    fn refuse_token_use(&mut self, py: Python<'_>) -> PyResult<()> {
+        self.machine
+            .refuse_token_use()
             .map_err(|e| session_error(py, &e))
     }
 

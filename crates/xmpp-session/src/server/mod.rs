@@ -66,24 +66,49 @@ pub enum ServerEvent {
         /// `processed` the highest count recorded for it (so a replay
         /// fails), and its expiry with the current wall-clock time (so an
         /// expired token fails). Change nothing here: the count to record
-        /// and the invalidation come with [`Self::Authenticated`], once the
+        /// and the invalidation come with [`Self::TokenUsed`], once the
         /// token is proven.
         fast: Option<FastUse>,
     },
-    /// SASL succeeded.
+    /// A FAST token is proven (XEP-0484 §3.3): record its use, then answer
+    /// [`Server::accept_token_use`], or [`Server::refuse_token_use`]. The
+    /// client gets nothing before the answer, so a replay cannot slip in
+    /// between the proof and the record.
+    ///
+    /// Record and check in one step (under one lock, or one database
+    /// transaction): if `count` is no longer above the highest count
+    /// recorded for the token (another connection used it meanwhile, or
+    /// the token was dropped), refuse; otherwise record `count` as the
+    /// highest processed and, when `invalidate` is set, drop the token so
+    /// that it never authenticates again (XEP-0484 §3.5; the machine
+    /// issues no new token then unless the client asked for one), and
+    /// accept. A failed exchange never gets here, whatever count it
+    /// carried.
+    TokenUsed {
+        /// The account the token was issued to.
+        jid: BareJid,
+        /// The FAST mechanism used.
+        mechanism: Mechanism,
+        /// The count and invalidation the client sent, now proven.
+        fast: FastUse,
+    },
+    /// SASL succeeded (after [`Self::TokenUsed`] was accepted, for a
+    /// token).
     Authenticated {
         /// The account.
         jid: BareJid,
         /// The mechanism used.
         mechanism: Mechanism,
-        /// With a FAST token (XEP-0484 §3.3), now proven: record `count`
-        /// as the highest processed for the token, and when `invalidate`
-        /// is set, drop the token so that it never authenticates again
-        /// (XEP-0484 §3.5; the machine issues no new token then unless
-        /// the client asked for one). Only an exchange that succeeded
-        /// reports it: a failed one, whatever count it carried, changes
-        /// nothing.
-        fast: Option<FastUse>,
+    },
+    /// An authentication attempt failed: `condition` was sent to the
+    /// client (RFC 6120 §6.5, XEP-0388 §2.6). A server counting failed
+    /// logins per account or address (beyond the machine's own
+    /// [`ServerConfig::max_auth_attempts`] per stream, RFC 6120 §6.4.5)
+    /// settles the attempt here. An `<abort/>` before any exchange is not
+    /// an attempt.
+    AuthFailed {
+        /// The condition sent.
+        condition: SaslCondition,
     },
     /// The client asks to bind a resource (RFC 6120 §7). Answer with
     /// [`Server::accept_bind`] (the requested resourcepart, `suggested`, or
@@ -182,6 +207,12 @@ enum Phase {
     AwaitBind2(Box<Pending2>),
     /// A FAST token request inside SASL2 waits for the application.
     AwaitToken(Box<Pending2>),
+    /// A proven FAST token's use waits for the application to record it.
+    AwaitTokenUse {
+        account: BareJid,
+        mechanism: Mechanism,
+        pending: Box<Pending2>,
+    },
     Ready,
     Closing,
     Closed,
@@ -569,6 +600,44 @@ impl Server {
         self.process()
     }
 
+    /// Answers a [`ServerEvent::TokenUsed`] the application recorded: the
+    /// exchange succeeds ([`ServerEvent::Authenticated`] follows).
+    pub fn accept_token_use(&mut self) -> Result<(), Error> {
+        self.check()?;
+        let Phase::AwaitTokenUse { .. } = self.phase else {
+            return Err(Error::WrongPhase("no token use waits"));
+        };
+        let Phase::AwaitTokenUse {
+            account,
+            mechanism,
+            mut pending,
+        } = core::mem::replace(&mut self.phase, Phase::Negotiating)
+        else {
+            return Err(Error::WrongPhase("no token use waits"));
+        };
+        let data = pending.additional_data.take();
+        if let Err(e) = self.authenticated(account, mechanism, data, Some(pending)) {
+            return self.fail(e);
+        }
+        self.process()
+    }
+
+    /// Answers a [`ServerEvent::TokenUsed`] that could not be recorded (its
+    /// count was used meanwhile, or the token is gone): the exchange fails
+    /// with `not-authorized`, as a wrong token does (RFC 6120 §6.5.10),
+    /// and counts as a failed attempt.
+    pub fn refuse_token_use(&mut self) -> Result<(), Error> {
+        self.check()?;
+        let Phase::AwaitTokenUse { .. } = self.phase else {
+            return Err(Error::WrongPhase("no token use waits"));
+        };
+        self.phase = Phase::Negotiating;
+        if let Err(e) = self.auth_failed(true, SaslCondition::NotAuthorized) {
+            return self.fail(e);
+        }
+        self.process()
+    }
+
     /// Answers a [`ServerEvent::TokenRequest`]: `token` (fresh, random,
     /// kept by the application) goes to the client with `expiry` (XEP-0082
     /// DateTime) in SASL2 `<success/>` (XEP-0484 §3.2).
@@ -767,6 +836,7 @@ impl Server {
                 | Phase::AwaitBind { .. }
                 | Phase::AwaitBind2(_)
                 | Phase::AwaitToken(_)
+                | Phase::AwaitTokenUse { .. }
                 | Phase::AwaitResume { .. }
                 | Phase::Closed
                 | Phase::Sasl {

@@ -188,8 +188,7 @@ impl Server {
                     // initial response that is not base64 is a failed
                     // exchange (§6.5.5), not a stream error.
                     Err(xmpp_stanza::PayloadError::InvalidBase64 { .. }) => {
-                        self.send_sasl_failure(true, SaslCondition::IncorrectEncoding);
-                        return self.count_auth_failure();
+                        return self.auth_failed(true, SaslCondition::IncorrectEncoding);
                     }
                     _ => {}
                 }
@@ -203,8 +202,7 @@ impl Server {
                 // anyway is refused as needing encryption and counted as a
                 // failure (§6.4.5), so no credentials are read in the clear.
                 Ok(Some(Sasl::Auth { .. })) => {
-                    self.send_sasl_failure(false, SaslCondition::EncryptionRequired);
-                    self.count_auth_failure()
+                    self.auth_failed(false, SaslCondition::EncryptionRequired)
                 }
                 Ok(Some(Sasl::Abort)) => {
                     self.send_sasl_failure(false, SaslCondition::Aborted);
@@ -213,8 +211,7 @@ impl Server {
                 // RFC 6120 §6.5.5: an initial response that is not base64
                 // is a failed handshake, not a stream error.
                 Err(xmpp_stanza::PayloadError::InvalidBase64 { .. }) if !tls_first => {
-                    self.send_sasl_failure(false, SaslCondition::IncorrectEncoding);
-                    self.count_auth_failure()
+                    self.auth_failed(false, SaslCondition::IncorrectEncoding)
                 }
                 // RFC 6120 §4.3.5: nothing else before authentication.
                 _ => Err(Error::protocol(

@@ -28,7 +28,7 @@ pub(super) struct Pending2 {
     /// XEP-0484 `<request-token/>`.
     request_token: Option<Mechanism>,
     /// The mechanism's success data.
-    additional_data: Option<Vec<u8>>,
+    pub(super) additional_data: Option<Vec<u8>>,
     /// The results to send in `<success/>`, in order.
     pub(super) extensions: Vec<Element>,
     /// The session was resumed: its queue is sent again after success.
@@ -90,8 +90,7 @@ impl Server {
         };
         let Some(mechanism) = usable.iter().copied().find(|m| m.name() == name) else {
             let condition = self.refusal(name, with_token, &usable);
-            self.send_sasl_failure(v2.is_some(), condition);
-            return self.count_auth_failure();
+            return self.auth_failed(v2.is_some(), condition);
         };
         let nonce = Nonce::new(self.rng.token(18)).map_err(Error::Sasl)?;
         let mut session = match ServerSession::new(mechanism, self.sasl_config(), nonce) {
@@ -191,15 +190,9 @@ impl Server {
                 let step = session.step(&data);
                 self.on_sasl_step(session, v2, step)
             }
-            Ok(None) => {
-                self.send_sasl_failure(v2.is_some(), SaslCondition::Aborted);
-                self.count_auth_failure()
-            }
+            Ok(None) => self.auth_failed(v2.is_some(), SaslCondition::Aborted),
             // RFC 6120 §6.4.5: bad base64 is `incorrect-encoding`.
-            Err(()) => {
-                self.send_sasl_failure(v2.is_some(), SaslCondition::IncorrectEncoding);
-                self.count_auth_failure()
-            }
+            Err(()) => self.auth_failed(v2.is_some(), SaslCondition::IncorrectEncoding),
         }
     }
 
@@ -249,37 +242,63 @@ impl Server {
                     } else {
                         SaslCondition::InvalidAuthzid
                     };
-                    self.send_sasl_failure(v2.is_some(), condition);
-                    return self.count_auth_failure();
+                    return self.auth_failed(v2.is_some(), condition);
                 };
-                self.account = Some(account.clone());
-                // The token's count and invalidation reach the application
-                // only now that the token is proven (XEP-0484 §3.3, §3.5).
-                let fast = v2.as_ref().and_then(|p| p.fast);
-                self.events.push_back(ServerEvent::Authenticated {
-                    jid: account,
-                    mechanism,
-                    fast,
-                });
-                match v2 {
-                    Some(mut pending) => {
-                        pending.additional_data = success.additional_data;
-                        self.advance(pending)
-                    }
-                    None => {
-                        self.wire
-                            .send_element(&Sasl::Success(success.additional_data).to_element());
-                        // RFC 6120 §6.4.6: the client restarts the stream.
-                        self.wire.restart();
-                        self.header_sent = false;
-                        self.phase = Phase::AwaitHeader;
+                match v2.as_ref().and_then(|p| p.fast) {
+                    // The token's count and invalidation reach the
+                    // application only now that the token is proven
+                    // (XEP-0484 §3.3, §3.5), and the exchange waits for it
+                    // to record them.
+                    Some(fast) => {
+                        if let Some(mut pending) = v2 {
+                            pending.additional_data = success.additional_data;
+                            self.events.push_back(ServerEvent::TokenUsed {
+                                jid: account.clone(),
+                                mechanism,
+                                fast,
+                            });
+                            self.phase = Phase::AwaitTokenUse {
+                                account,
+                                mechanism,
+                                pending,
+                            };
+                        }
                         Ok(())
                     }
+                    None => self.authenticated(account, mechanism, success.additional_data, v2),
                 }
             }
-            Err(e) => {
-                self.send_sasl_failure(v2.is_some(), sasl_condition(e.condition()));
-                self.count_auth_failure()
+            Err(e) => self.auth_failed(v2.is_some(), sasl_condition(e.condition())),
+        }
+    }
+
+    /// SASL succeeded for `account`: reported, then `<success/>` (SASL2's
+    /// after its inline requests, which may wait for the application).
+    pub(super) fn authenticated(
+        &mut self,
+        account: BareJid,
+        mechanism: Mechanism,
+        additional_data: Option<Vec<u8>>,
+        v2: Option<Box<Pending2>>,
+    ) -> Result<(), Error> {
+        self.account = Some(account.clone());
+        self.events.push_back(ServerEvent::Authenticated {
+            jid: account,
+            mechanism,
+        });
+        match v2 {
+            Some(mut pending) => {
+                pending.additional_data = additional_data;
+                self.advance(pending)
+            }
+            None => {
+                self.wire
+                    .send_element(&Sasl::Success(additional_data).to_element());
+                // RFC 6120 §6.4.6: the client restarts the stream.
+                self.wire.restart();
+                self.header_sent = false;
+                self.phase = Phase::AwaitHeader;
+                Ok(())
             }
         }
     }
@@ -398,7 +417,13 @@ impl Server {
         self.phase = Phase::Negotiating;
     }
 
-    pub(super) fn count_auth_failure(&mut self) -> Result<(), Error> {
+    /// An authentication attempt failed with `condition`: the failure is
+    /// sent, reported ([`ServerEvent::AuthFailed`]) and counted; the
+    /// stream ends at [`ServerConfig::max_auth_attempts`] (RFC 6120
+    /// §6.4.5).
+    pub(super) fn auth_failed(&mut self, v2: bool, condition: SaslCondition) -> Result<(), Error> {
+        self.send_sasl_failure(v2, condition.clone());
+        self.events.push_back(ServerEvent::AuthFailed { condition });
         self.auth_failures = self.auth_failures.saturating_add(1);
         self.phase = Phase::Negotiating;
         if self.auth_failures >= self.config.max_auth_attempts {

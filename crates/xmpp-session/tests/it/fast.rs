@@ -1,7 +1,8 @@
 //! XEP-0484 FAST tokens as a server application keeps them: the count is
 //! recorded, and the token dropped on `invalidate`, only once the machine
-//! reports the token proven (`ServerEvent::Authenticated`); an expired
-//! token is refused.
+//! reports the token proven (`ServerEvent::TokenUsed`), and checked against
+//! the record in the same step, before the client hears of success; an
+//! expired token is refused.
 
 use std::collections::HashMap;
 
@@ -9,7 +10,7 @@ use xmpp_sasl::Mechanism;
 use xmpp_session::{ClientEvent, FastToken, ServerEvent};
 use xmpp_stanza::FastUse;
 
-use crate::pair::{ISSUED_AT, Issued, PASSWORD, Pair, TOKEN_LIFETIME};
+use crate::pair::{ISSUED_AT, Issued, PASSWORD, Pair, TOKEN_LIFETIME, record_token_use};
 
 /// A password login that asks for a token: the token and the server
 /// application's records.
@@ -49,9 +50,9 @@ fn use_token(
     pair
 }
 
-fn fast_reported(pair: &Pair) -> Option<Option<FastUse>> {
+fn fast_reported(pair: &Pair) -> Option<FastUse> {
     pair.server_events.iter().find_map(|e| match e {
-        ServerEvent::Authenticated { fast, .. } => Some(*fast),
+        ServerEvent::TokenUsed { fast, .. } => Some(*fast),
         _ => None,
     })
 }
@@ -73,8 +74,8 @@ fn a_forged_request_with_a_huge_count_does_not_lock_the_owner_out() {
     };
     let first = owner(&tokens, 1);
     assert!(first.bound_jid().is_some(), "{:?}", first.client_error);
-    let reported = fast_reported(&first).expect("authenticated");
-    assert_eq!(reported.and_then(|f| f.count), Some(1));
+    let reported = fast_reported(&first).expect("token use reported");
+    assert_eq!(reported.count, Some(1));
     assert_eq!(first.tokens["juliet"].processed, Some(1));
 
     // Someone who knows only the username: a wrong token, the largest
@@ -123,7 +124,7 @@ fn invalidate_is_reported_after_success_and_the_token_is_dropped() {
         Some(invalidate),
     );
     assert!(out.bound_jid().is_some(), "{:?}", out.client_error);
-    let reported = fast_reported(&out).flatten().expect("fast");
+    let reported = fast_reported(&out).expect("fast");
     assert!(reported.invalidate);
     assert!(!out.tokens.contains_key("juliet"));
     // No token goes out in its place (none was asked for).
@@ -172,4 +173,75 @@ fn an_expired_token_is_refused() {
         !out.contains("credentials-expired") && out.contains("<not-authorized xmlns"),
         "{out}"
     );
+}
+
+/// Two connections replay one count at once: both tokens are proven
+/// against the same record, but only the first use recorded succeeds.
+/// Neither client hears of success before the application answers, so
+/// the window between proof and record is closed.
+#[test]
+fn a_count_used_twice_at_once_succeeds_once() {
+    let (mechanism, token, tokens) = issue();
+    let start = || {
+        let client = Pair::client_config("juliet", "").fast_token(FastToken::new(
+            mechanism,
+            token.clone(),
+            1,
+        ));
+        let mut pair = Pair::new(client, Pair::server_config());
+        pair.tokens = tokens.clone();
+        pair.hold_token_use = true;
+        pair.drive();
+        pair
+    };
+    let (mut first, mut second) = (start(), start());
+    for pair in [&first, &second] {
+        assert_eq!(fast_reported(pair).and_then(|f| f.count), Some(1));
+        assert!(!s2c(pair).contains("<success"), "{}", s2c(pair));
+        assert!(
+            !pair
+                .server_events
+                .iter()
+                .any(|e| matches!(e, ServerEvent::Authenticated { .. }))
+        );
+    }
+    // One record, as the application keeps it: the first use is recorded,
+    // the second is by then a replay.
+    let mut record = tokens.clone();
+    let used = fast_reported(&first).expect("used");
+    assert!(record_token_use(&mut record, "juliet", &used));
+    first.server.accept_token_use().expect("accept");
+    assert!(!record_token_use(&mut record, "juliet", &used));
+    second.server.refuse_token_use().expect("refuse");
+    first.drive();
+    second.drive();
+
+    assert!(first.bound_jid().is_some(), "{:?}", first.client_error);
+    assert!(
+        first
+            .server_events
+            .iter()
+            .any(|e| matches!(e, ServerEvent::Authenticated { .. }))
+    );
+    assert!(second.bound_jid().is_none());
+    assert!(
+        s2c(&second).contains("<not-authorized xmlns"),
+        "{}",
+        s2c(&second)
+    );
+    assert!(
+        !second
+            .server_events
+            .iter()
+            .any(|e| matches!(e, ServerEvent::Authenticated { .. }))
+    );
+    assert!(second.server_events.iter().any(|e| matches!(
+        e,
+        ServerEvent::AuthFailed {
+            condition: xmpp_stanza::SaslCondition::NotAuthorized
+        }
+    )));
+    // Answering again, or answering what was never asked, is an error.
+    assert!(first.server.accept_token_use().is_err());
+    assert!(second.server.refuse_token_use().is_err());
 }

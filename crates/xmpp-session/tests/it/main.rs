@@ -268,6 +268,16 @@ fn wrong_password_and_unknown_user_fail_alike() {
     let failure = |user: &str, password: &str| {
         let mut pair = Pair::new(Pair::client_config(user, password), server());
         pair.drive();
+        // The server application hears of each failed attempt.
+        let reported: Vec<_> = pair
+            .server_events
+            .iter()
+            .filter_map(|e| match e {
+                ServerEvent::AuthFailed { condition } => Some(condition.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(reported, [SaslCondition::NotAuthorized]);
         pair.client_error
     };
     let wrong = failure("juliet", "not the password");

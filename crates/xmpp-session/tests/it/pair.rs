@@ -14,7 +14,7 @@ use xmpp_session::{
     Client, ClientConfig, ClientEvent, Error, Instant, ResumptionState, Seed, Server, ServerConfig,
     ServerEvent, TlsInfo, TlsVersion,
 };
-use xmpp_stanza::{DefinedCondition, Stanza};
+use xmpp_stanza::{DefinedCondition, FastUse, Stanza};
 use zeroize::Zeroizing;
 
 pub(crate) const DOMAIN: &str = "example.com";
@@ -108,6 +108,31 @@ pub(crate) struct Issued {
     pub(crate) expiry: u64,
 }
 
+/// The server application's record of a proven token use, checked and
+/// written in one step: whether `fast` may succeed. It may not when its
+/// count is no longer above the highest processed, or the token is gone.
+pub(crate) fn record_token_use(
+    tokens: &mut HashMap<String, Issued>,
+    user: &str,
+    fast: &FastUse,
+) -> bool {
+    let Some(t) = tokens.get_mut(user) else {
+        return false;
+    };
+    if fast
+        .count
+        .is_some_and(|c| t.processed.is_some_and(|p| c <= p))
+    {
+        return false;
+    }
+    if fast.invalidate {
+        tokens.remove(user);
+    } else {
+        t.processed = fast.count.max(t.processed);
+    }
+    true
+}
+
 pub(crate) struct Pair {
     pub(crate) client: Client,
     pub(crate) server: Server,
@@ -141,6 +166,8 @@ pub(crate) struct Pair {
     /// client that sends what `Client` would not).
     pub(crate) c2s_rewrite: Option<fn(Vec<u8>) -> Vec<u8>>,
     issued: u32,
+    /// Leave `TokenUsed` unanswered (the test answers it).
+    pub(crate) hold_token_use: bool,
     /// The client's and server's first fatal errors.
     pub(crate) client_error: Option<Error>,
     pub(crate) server_error: Option<Error>,
@@ -168,6 +195,7 @@ impl Pair {
             unix_now: ISSUED_AT,
             c2s_rewrite: None,
             issued: 0,
+            hold_token_use: false,
             c2s_log: Vec::new(),
             s2c_log: Vec::new(),
             client_error: None,
@@ -313,18 +341,20 @@ impl Pair {
                     self.server_error.get_or_insert(e);
                 }
             }
-            // The token is proven: its count is processed now, and it is
-            // dropped when the client asked (XEP-0484 §3.3, §3.5).
-            ServerEvent::Authenticated {
-                jid,
-                fast: Some(used),
-                ..
-            } => {
-                let user = jid.localpart().unwrap_or_default().to_owned();
-                if used.invalidate {
-                    self.tokens.remove(&user);
-                } else if let Some(t) = self.tokens.get_mut(&user) {
-                    t.processed = used.count.max(t.processed);
+            // The token is proven: its count is checked and recorded in
+            // one step, and the token dropped when the client asked
+            // (XEP-0484 §3.3, §3.5). A count recorded meanwhile by another
+            // connection makes this one a replay.
+            ServerEvent::TokenUsed { .. } if self.hold_token_use => {}
+            ServerEvent::TokenUsed { jid, fast, .. } => {
+                let user = jid.localpart().unwrap_or_default();
+                let answer = if record_token_use(&mut self.tokens, user, fast) {
+                    self.server.accept_token_use()
+                } else {
+                    self.server.refuse_token_use()
+                };
+                if let Err(e) = answer {
+                    self.server_error.get_or_insert(e);
                 }
             }
             ServerEvent::BindRequest {

@@ -368,8 +368,8 @@ impl State {
     /// succeed, so the attempt fails as a wrong password does.
     ///
     /// Nothing else changes here: the request is not verified yet. A
-    /// token's count is recorded by [`Self::token_used`] once the machine
-    /// reports it proven.
+    /// token's count is checked and recorded by [`Self::token_used`] once
+    /// the machine reports it proven.
     pub(crate) fn credentials(
         &mut self,
         request: &CredentialsRequest,
@@ -420,8 +420,8 @@ impl State {
         self.limiter.succeeded(peer);
     }
 
-    /// The connection from `peer` ended: an attempt on it that had not
-    /// succeeded failed.
+    /// The attempt on the connection from `peer` failed, or the connection
+    /// ended: an attempt on it that had not succeeded failed.
     pub(crate) fn auth_ended(&mut self, peer: SocketAddr, now: Instant) {
         self.limiter.ended(peer, now);
     }
@@ -442,29 +442,41 @@ impl State {
         }
     }
 
-    /// `user` authenticated with its token for `mechanism`, proven by the
-    /// machine (`Authenticated` with `fast`): `count` is processed now,
-    /// so that a replay of it fails; with `invalidate` the token goes
-    /// (XEP-0484 §3.3, §3.5). Nothing else moves a token's count: a
-    /// failed attempt's count, however large, changes nothing.
+    /// `user`'s token for `mechanism` is proven by the machine
+    /// (`TokenUsed`): whether this use may succeed. It may not when
+    /// `count` is no longer above the highest processed (another
+    /// connection used it since the credentials were looked up) or the
+    /// token is gone; otherwise `count` is processed now, so that a replay
+    /// of it fails, and with `invalidate` the token goes (XEP-0484 §3.3,
+    /// §3.5). Check and record are one step under the state's lock.
+    /// Nothing else moves a token's count: a failed attempt's count,
+    /// however large, changes nothing.
     pub(crate) fn token_used(
         &mut self,
         user: &str,
         mechanism: Mechanism,
         count: Option<u64>,
         invalidate: bool,
-    ) {
-        if let Some(account) = self.accounts.get_mut(user) {
-            if invalidate {
-                account.tokens.retain(|_, t| t.mechanism != mechanism);
-            } else if let Some(t) = account
-                .tokens
-                .values_mut()
-                .find(|t| t.mechanism == mechanism)
-            {
-                t.processed = count.max(t.processed);
-            }
+    ) -> bool {
+        let Some(account) = self.accounts.get_mut(user) else {
+            return false;
+        };
+        let Some(t) = account
+            .tokens
+            .values_mut()
+            .find(|t| t.mechanism == mechanism)
+        else {
+            return false;
+        };
+        if count.is_some_and(|c| t.processed.is_some_and(|p| c <= p)) {
+            return false;
         }
+        if invalidate {
+            account.tokens.retain(|_, t| t.mechanism != mechanism);
+        } else {
+            t.processed = count.max(t.processed);
+        }
+        true
     }
 
     /// Whether `resource` is bound for `account` (RFC 6120 §7.7.2.2).
@@ -956,10 +968,14 @@ mod tests {
             Some((None, Some(2_000), 1_000))
         );
         assert_eq!(ask(&mut st, 1, 1_000), Some((None, Some(2_000), 1_000)));
-        st.token_used("alice", ht, Some(1), false);
+        assert!(st.token_used("alice", ht, Some(1), false));
+        // The same count proven on a second connection at once: the record
+        // refuses it.
+        assert!(!st.token_used("alice", ht, Some(1), false));
         assert_eq!(ask(&mut st, 2, 1_999), Some((Some(1), Some(2_000), 1_999)));
-        st.token_used("alice", ht, Some(2), true);
+        assert!(st.token_used("alice", ht, Some(2), true));
         assert_eq!(ask(&mut st, 3, 1_000), None, "invalidated");
+        assert!(!st.token_used("alice", ht, Some(3), false), "gone");
     }
 
     /// Blocked after ten failures from one address: an existing account
