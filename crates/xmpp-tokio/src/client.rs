@@ -12,7 +12,7 @@ use xmpp_sasl::{ChannelBindingType, TlsVersion};
 use xmpp_session::{Client, ClientConfig, ClientEvent, Instant, ResumptionState};
 use xmpp_stanza::Stanza;
 
-use crate::io::{Epoch, Io, Outbox, Read, drain_unsent};
+use crate::io::{Backlog, Epoch, Io, Outbox, Read, drain_unsent};
 use crate::queue;
 use crate::server::seed;
 use crate::tls::{Trust, client_config};
@@ -243,6 +243,7 @@ async fn drive(
     mut commands: queue::Receiver<Command>,
 ) {
     let mut events = Outbox::new(events);
+    let mut backlog = Backlog::default();
     let epoch = Epoch::start();
     let mut app_gone = false;
     let mut reported = false;
@@ -260,7 +261,9 @@ async fn drive(
             events.push(Event::Session(event));
         }
         if let Some(clean) = start_tls {
-            let info = if clean {
+            // Bytes after `<proceed/>` (RFC 6120 §5.4.2.3) are not TLS
+            // records of a handshake the client started.
+            let info = if clean && !backlog.pending() {
                 Box::pin(in_time(
                     within,
                     io.connect_tls(Arc::clone(&tls_config), name.clone()),
@@ -307,11 +310,26 @@ async fn drive(
                 .await;
             return;
         }
+        // The rest of the last read, a slice at a time while the
+        // application takes the events, so that a server sending many
+        // small stanzas at once makes the driver hold one slice's events
+        // at most.
+        let waiting = backlog.pending();
+        if waiting && !events.is_blocked() {
+            if let Some(Err(e)) = backlog.next_slice().map(|s| machine.handle_input(s)) {
+                if !reported && e.is_fatal() {
+                    reported = true;
+                    events.push(Event::Failed(e));
+                }
+            }
+            continue;
+        }
         let sleep = epoch.sleep_until(machine.poll_timeout());
         tokio::select! {
-            read = io.read(), if !events.is_blocked() => match read {
+            read = io.read(), if !events.is_blocked() && !waiting => match read {
                 Ok(Read::Data(bytes)) => {
-                    if let Err(e) = machine.handle_input(&bytes) {
+                    let whole = matches!(io, Io::WebSocket(_));
+                    if let Some(Err(e)) = backlog.read(bytes, whole).map(|b| machine.handle_input(&b)) {
                         if !reported && e.is_fatal() {
                             reported = true;
                             events.push(Event::Failed(e));

@@ -192,6 +192,56 @@ impl Io {
     }
 }
 
+/// How much of one read the machine takes at a time while the
+/// application keeps up: the events one slice gives are what a driver
+/// holds at most for an application that does not (a read of 16 KiB of
+/// tiny stanzas is about 1,600 events, near a megabyte).
+pub(crate) const FEED_SLICE: usize = 2048;
+
+/// The part of the last read the machine has not taken yet. A read larger
+/// than [`FEED_SLICE`] is fed a slice at a time while the application
+/// takes the events; while it does not, the driver still applies commands
+/// and timers, and reads nothing more. (TCP and TLS only: a WebSocket
+/// message is one element, taken whole.)
+#[derive(Debug, Default)]
+pub(crate) struct Backlog {
+    bytes: Vec<u8>,
+    fed: usize,
+}
+
+impl Backlog {
+    /// A read: what the machine takes now (all of it when it is small or
+    /// `whole`); the rest waits for [`next_slice`](Self::next_slice).
+    pub(crate) fn read(&mut self, bytes: Vec<u8>, whole: bool) -> Option<Vec<u8>> {
+        if whole || bytes.len() <= FEED_SLICE {
+            return Some(bytes);
+        }
+        self.bytes = bytes;
+        self.fed = 0;
+        None
+    }
+
+    /// Whether part of the last read waits (its buffer goes once taken).
+    pub(crate) fn pending(&mut self) -> bool {
+        if self.fed < self.bytes.len() {
+            return true;
+        }
+        if self.bytes.capacity() > 0 {
+            self.bytes = Vec::new();
+            self.fed = 0;
+        }
+        false
+    }
+
+    /// The next slice of the last read, at most [`FEED_SLICE`] bytes.
+    pub(crate) fn next_slice(&mut self) -> Option<&[u8]> {
+        let start = self.fed;
+        let end = self.bytes.len().min(start.saturating_add(FEED_SLICE));
+        self.fed = end;
+        self.bytes.get(start..end).filter(|s| !s.is_empty())
+    }
+}
+
 /// Closes a finished session's command queue and drains the stanzas still
 /// in it (`stanza` picks them out of the commands): into the resumption
 /// state when there is one (they go out after the resend, XEP-0198 §5),
@@ -244,7 +294,7 @@ impl Epoch {
 /// no more from its peer until they are taken. A session whose application
 /// is slow is slowed down through its TCP window instead; two sessions
 /// whose applications route stanzas to each other cannot wait on each
-/// other; and what is held is bounded by one read's worth of events.
+/// other; and what is held is bounded by one slice of a read's worth of events ([`Backlog`]).
 ///
 /// Events travel boxed, so that the queue's deque stays small however
 /// large an event is.
@@ -322,5 +372,32 @@ impl<E> Outbox<E> {
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Backlog, FEED_SLICE};
+
+    #[test]
+    fn a_large_read_is_fed_in_slices_and_its_buffer_goes() {
+        let mut b = Backlog::default();
+        let small = vec![1u8; FEED_SLICE];
+        assert_eq!(b.read(small.clone(), false), Some(small));
+        assert!(!b.pending());
+        let large: Vec<u8> = (0..5_000u32).map(|i| (i % 251) as u8).collect();
+        assert_eq!(b.read(large.clone(), true), Some(large.clone()), "whole");
+        assert_eq!(b.read(large.clone(), false), None);
+        let mut fed = Vec::new();
+        let mut sizes = Vec::new();
+        while b.pending() {
+            let slice = b.next_slice().expect("a slice");
+            sizes.push(slice.len());
+            fed.extend_from_slice(slice);
+        }
+        assert_eq!(sizes, [FEED_SLICE, FEED_SLICE, 5_000 - 2 * FEED_SLICE]);
+        assert_eq!(fed, large);
+        assert_eq!(b.next_slice(), None);
+        assert_eq!(b.bytes.capacity(), 0, "the buffer went");
     }
 }

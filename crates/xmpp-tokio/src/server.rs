@@ -16,7 +16,7 @@ use xmpp_session::{
 };
 use xmpp_stanza::{DefinedCondition, Stanza, StreamError};
 
-use crate::io::{Epoch, Io, Outbox, Read, drain_unsent};
+use crate::io::{Backlog, Epoch, Io, Outbox, Read, drain_unsent};
 use crate::queue;
 use crate::tls::ServerTls;
 
@@ -97,12 +97,6 @@ pub const DEFAULT_HANDSHAKE_TIMEOUT: core::time::Duration = core::time::Duration
 
 /// Commands queued per session before `send` reports it full.
 const COMMAND_QUEUE: usize = 256;
-
-/// How much of one read the machine takes at a time while the
-/// application keeps up: the events one slice gives are what a driver
-/// holds at most for an application that does not (a read of 16 KiB of
-/// tiny stanzas is about 1,600 events, near a megabyte).
-const FEED_SLICE: usize = 2048;
 
 /// How long `accept` waits after an error that is not one connection's
 /// (out of file descriptors, say) before it reports it, so that a caller
@@ -649,10 +643,7 @@ async fn drive(
 ) {
     let write_stall = settings.write_stall;
     let mut events = Outbox::new(events);
-    // The part of the last read the machine has not taken yet (TCP and
-    // TLS only: a WebSocket message is one element, taken whole).
-    let mut unfed: Vec<u8> = Vec::new();
-    let mut fed = 0;
+    let mut backlog = Backlog::default();
     let epoch = Epoch::start();
     let mut app_gone = false;
     let mut reported = false;
@@ -696,7 +687,7 @@ async fn drive(
         if let Some(clean) = start_tls {
             // A client that sends TLS records before <proceed/> breaks
             // RFC 6120 §5.4.3.3; such bytes are not replayed into TLS.
-            let clean = clean && fed >= unfed.len();
+            let clean = clean && !backlog.pending();
             let info = match (&settings.tls, clean) {
                 (Some(t), true) => Box::pin(tokio::time::timeout(
                     settings.handshake_timeout,
@@ -740,20 +731,13 @@ async fn drive(
         // The rest of the last read, a slice at a time while the
         // application takes the events (while it does not, the select
         // below still applies commands and timers, and reads nothing).
-        if fed < unfed.len() && !events.is_blocked() {
-            let end = unfed.len().min(fed + FEED_SLICE);
-            if let Some(slice) = unfed.get(fed..end) {
-                if let Err(e) = machine.handle_input(slice) {
-                    if !reported && e.is_fatal() {
-                        reported = true;
-                        events.push(Event::Failed(e));
-                    }
+        let waiting = backlog.pending();
+        if waiting && !events.is_blocked() {
+            if let Some(Err(e)) = backlog.next_slice().map(|s| machine.handle_input(s)) {
+                if !reported && e.is_fatal() {
+                    reported = true;
+                    events.push(Event::Failed(e));
                 }
-            }
-            fed = end;
-            if fed >= unfed.len() {
-                unfed = Vec::new();
-                fed = 0;
             }
             continue;
         }
@@ -763,16 +747,12 @@ async fn drive(
             (a, b) => a.or(b),
         });
         tokio::select! {
-            read = io.read(), if !events.is_blocked() && fed >= unfed.len() => match read {
+            read = io.read(), if !events.is_blocked() && !waiting => match read {
                 Ok(Read::Data(bytes)) => {
                     trace(Direction::In, &bytes);
                     shrink_at = Some(epoch.now() + QUIET);
-                    if bytes.len() > FEED_SLICE && !matches!(io, Io::WebSocket(_)) {
-                        unfed = bytes;
-                        fed = 0;
-                        continue;
-                    }
-                    if let Err(e) = machine.handle_input(&bytes) {
+                    let whole = matches!(io, Io::WebSocket(_));
+                    if let Some(Err(e)) = backlog.read(bytes, whole).map(|b| machine.handle_input(&b)) {
                         if !reported && e.is_fatal() {
                             reported = true;
                             events.push(Event::Failed(e));

@@ -3,7 +3,8 @@
 //! else, connections past the configured bounds are closed at once, a
 //! WebSocket message larger than an element is refused before it is
 //! buffered, and a burst of stanzas in one read is taken a slice at a
-//! time yet arrives whole and in order.
+//! time yet arrives whole and in order, by the server's driver and by the
+//! client's.
 
 #![allow(
     clippy::std_instead_of_alloc,
@@ -20,11 +21,14 @@ use tokio::net::TcpStream;
 use xmpp_jid::BareJid;
 use xmpp_sasl::{Credentials, CredentialsRequest, Hash, Prep, ServerSecret, StoredCredentials};
 use xmpp_session::{
-    Client, ClientConfig, ClientEvent, Instant, Seed, ServerConfig, ServerEvent, SmConfig,
+    Client, ClientConfig, ClientEvent, Instant, Seed, Server, ServerConfig, ServerEvent, SmConfig,
     TlsPolicy,
 };
 use xmpp_stanza::Stanza;
-use xmpp_tokio::{Listener, ListenerKind, ServerSessionEvent, ServerTls, WEBSOCKET_PATH};
+use xmpp_tokio::{
+    ClientSessionEvent, ConnectOptions, Listener, ListenerKind, ServerSessionEvent, ServerTls,
+    Trust, WEBSOCKET_PATH,
+};
 
 const DOMAIN: &str = "example.com";
 const HEADER: &[u8] = b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
@@ -322,6 +326,96 @@ async fn a_burst_in_one_read_arrives_whole_and_in_order() {
             .expect("a body");
         got.push(body);
     }
+    let expected: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+    assert_eq!(got, expected);
+}
+
+/// Serves one connection of `listener` with the session machine itself:
+/// juliet logs in and binds, then `burst` goes out raw in one write.
+async fn raw_serve(listener: tokio::net::TcpListener, burst: Vec<u8>) {
+    let (mut tcp, _) = listener.accept().await.expect("accept");
+    let mut server = Server::new(config(), Seed::new([6; 32]), Instant::from_millis(0));
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let mut bound = false;
+        while let Some(event) = server.poll_event() {
+            let _ = match event {
+                ServerEvent::CredentialsRequest { request, .. } => {
+                    server.provide_credentials(credentials(&request))
+                }
+                ServerEvent::BindRequest { suggested, .. } => {
+                    server.accept_bind(&suggested).map(|_| ())
+                }
+                ServerEvent::TokenRequest { .. } => server.decline_token(),
+                ServerEvent::Bound { .. } => {
+                    bound = true;
+                    Ok(())
+                }
+                _ => Ok(()),
+            };
+        }
+        while let Some(bytes) = server.poll_transmit() {
+            tcp.write_all(&bytes).await.expect("write");
+        }
+        if bound {
+            break;
+        }
+        let n = tcp.read(&mut buf).await.expect("read");
+        assert!(n > 0, "the client closed during login");
+        let _ = server.handle_input(buf.get(..n).unwrap_or_default());
+    }
+    tcp.write_all(&burst).await.expect("burst");
+    // Held open until the client is done.
+    let _ = tcp.read(&mut buf).await;
+}
+
+/// The client's driver takes a server's burst a slice at a time too (so
+/// that it holds one slice's events at most for an application that lags),
+/// and every stanza arrives, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_from_the_server_in_one_read_arrives_whole_and_in_order() {
+    let n = 2_000;
+    let burst: String = (0..n)
+        .map(|i| {
+            format!(
+                "<message from='romeo@example.com/r' to='juliet@example.com' type='chat'>\
+                 <body>{i}</body></message>"
+            )
+        })
+        .collect();
+    assert!(burst.len() > 64 * 1024);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(raw_serve(listener, burst.into_bytes()));
+    let config = ClientConfig::new(BareJid::new("juliet@example.com").expect("jid"), "r0m30")
+        .tls(TlsPolicy::Off)
+        .allow_plain_unencrypted(true)
+        .sm(SmConfig::off());
+    let options = ConnectOptions::new(config, addr.to_string(), Trust::Insecure);
+    let mut client = xmpp_tokio::connect(options).await.expect("connect");
+    let mut got = Vec::new();
+    let run = async {
+        while got.len() < n {
+            match client.next_event().await.expect("an event") {
+                ClientSessionEvent::Session(ClientEvent::Stanza(Stanza::Message(m))) => {
+                    got.push(m.body(None).map(|b| b.into_owned()).unwrap_or_default());
+                    // An application that lags now and then.
+                    if got.len() % 500 == 0 {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                }
+                ClientSessionEvent::Session(ClientEvent::Closed { .. }) => {
+                    panic!("closed after {} stanzas", got.len())
+                }
+                _ => {}
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), run)
+        .await
+        .expect("in time");
     let expected: Vec<String> = (0..n).map(|i| i.to_string()).collect();
     assert_eq!(got, expected);
 }
