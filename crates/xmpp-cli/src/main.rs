@@ -51,7 +51,8 @@ commands:
         [--allow-plain] [--trace] [--max-resources N] [--max-connections N]
         [--max-connections-per-address N]
       an XMPP server on loopback: JSON lines for listening, bound and closed
-      (--max-resources: resources bound per account at once, default 10;
+      (--max-resources: resources bound per account at once, default 10, a
+      hibernating one giving way at the cap;
       --max-connections: per listener, default 10000; per address: no bound
       unless given)
 

@@ -526,9 +526,9 @@ impl Session {
                     st.unbound(&old);
                 }
                 match &self.account {
-                    // RFC 6120 §7.6.2.1: the account has as many resources
-                    // as it may.
-                    Some(a) if st.at_max_resources(a) => {
+                    // RFC 6120 §7.6.2.1: the account has as many live
+                    // resources as it may.
+                    Some(a) if !st.make_room(a) => {
                         session.reject_bind(DefinedCondition::ResourceConstraint);
                     }
                     Some(a) => {

@@ -349,12 +349,35 @@ impl State {
         self
     }
 
-    /// Whether `account` has as many resources as it may (RFC 6120
-    /// §7.6.2.1: a further bind is refused with `resource-constraint`).
-    pub(crate) fn at_max_resources(&self, account: &BareJid) -> bool {
-        self.resources
-            .get(account)
-            .is_some_and(|r| r.len() >= self.max_resources)
+    /// Whether `account` may bind one more resource. At the cap, the
+    /// resource hibernating longest gives way: its resumption window
+    /// closes now, as if it had timed out (what it never acknowledged or
+    /// never received bounces), since a device that comes back without
+    /// resuming must not be refused for its own old session. With every
+    /// resource live, no (RFC 6120 §7.6.2.1: the bind is refused with
+    /// `resource-constraint`).
+    pub(crate) fn make_room(&mut self, account: &BareJid) -> bool {
+        let Some(resources) = self.resources.get(account) else {
+            return true;
+        };
+        if resources.len() < self.max_resources {
+            return true;
+        }
+        let oldest = resources
+            .values()
+            .filter_map(|r| {
+                r.hibernating
+                    .as_ref()
+                    .map(|h| (h.generation, h.id.clone(), r.jid.clone()))
+            })
+            .min_by_key(|(generation, ..)| *generation);
+        match oldest {
+            Some((generation, id, jid)) => {
+                self.expire(&jid, &id, generation);
+                true
+            }
+            None => false,
+        }
     }
 
     /// The answer to a credentials request: the account's keys for the
@@ -1122,7 +1145,7 @@ mod tests {
             // A second bind of the name meanwhile gets another; one past
             // the cap is refused.
             assert!(st.in_use(&alice, "phone"));
-            assert!(st.at_max_resources(&alice));
+            assert!(!st.make_room(&alice));
             // A stanza routed to it before the machine reports it bound
             // queues behind the bind answer.
             let to: Jid = jid.clone().into();
@@ -1138,6 +1161,44 @@ mod tests {
             assert!(st.deliver(&jid, message()).is_none());
             st.unbound(&jid);
             assert!(!st.in_use(&alice, "phone"));
+        });
+    }
+
+    /// At the cap, a bind makes the resource hibernating longest give way
+    /// (its window closes as if it timed out); live resources never do.
+    #[test]
+    fn a_bind_at_the_cap_ends_the_oldest_hibernation() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let (sender, _kept) = session().await;
+            let mut st = State::new("localhost".into(), HashMap::new()).with_max_resources(3);
+            let jid = |r: &str| FullJid::new(&format!("alice@localhost/{r}")).expect("jid");
+            let alice = BareJid::new("alice@localhost").expect("jid");
+            for r in ["phone", "laptop", "desk"] {
+                st.bound(&jid(r), sender.clone());
+            }
+            assert!(!st.make_room(&alice), "three live resources");
+            st.hibernate(
+                &jid("laptop"),
+                resumable("sm-laptop", jid("laptop").as_str(), 2),
+            );
+            st.hibernate(
+                &jid("phone"),
+                resumable("sm-phone", jid("phone").as_str(), 5),
+            );
+            assert!(st.make_room(&alice));
+            // The laptop hibernated first: its window is closed, the
+            // phone's is not.
+            assert!(!st.in_use(&alice, "laptop"));
+            assert_eq!(st.timed_out("sm-laptop", Some(&alice)), Some(2));
+            assert!(st.in_use(&alice, "phone"));
+            assert!(st.resumable("sm-phone", Some(&alice)).is_some());
+            // Room is there now, without ending anything more.
+            assert!(st.make_room(&alice));
+            assert!(st.in_use(&alice, "phone"));
         });
     }
 
