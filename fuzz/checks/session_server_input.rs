@@ -53,7 +53,7 @@ pub(crate) fn run(data: &[u8]) {
                     server.accept_bind(&suggested).map(|_| ())
                 }
                 ServerEvent::ResumeRequest { .. } => server.reject_resume(),
-                ServerEvent::TokenUsed { .. } => server.accept_token_use(),
+                ServerEvent::TokenUsed { .. } => server.accept_token_use(false),
                 ServerEvent::Stanza(stanza) => {
                     check_forwarded(&stanza);
                     server.send(stanza)

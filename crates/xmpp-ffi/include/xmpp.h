@@ -25,8 +25,11 @@
  * no longer on `CREDENTIALS_REQUEST`.
  *
  * 4: a FAST token's use comes as `XMPP_SERVER_EVENT_TOKEN_USED` and waits
- * for `xmpp_server_accept_token_use` or `xmpp_server_refuse_token_use`
- * (`AUTHENTICATED` no longer carries it), and failed attempts come as
+ * for `xmpp_server_accept_token_use` (which can rotate the token) or
+ * `xmpp_server_refuse_token_use` (`AUTHENTICATED` no longer carries it);
+ * a client's two token slots (`xmpp_server_provide_new_token`,
+ * `xmpp_server_event_fast_new_slot`) and its id
+ * (`xmpp_server_event_client_id`); failed attempts come as
  * `XMPP_SERVER_EVENT_AUTH_FAILED`.
  */
 #define XMPP_ABI_VERSION 4
@@ -534,7 +537,9 @@ enum xmpp_server_event
   XMPP_SERVER_EVENT_START_TLS = 1,
   /**
    * Look up the user [`xmpp_server_event_text`] (the prepared
-   * username; [`xmpp_server_event_detail`] is the mechanism) and answer
+   * username; [`xmpp_server_event_detail`] is the mechanism;
+   * [`xmpp_server_event_client_id`] the SASL2 client's id, whose
+   * tokens a FAST login uses) and answer
    * with [`xmpp_server_provide_password`],
    * [`xmpp_server_provide_stored`] or [`xmpp_server_unknown_user`].
    * With a XEP-0484 FAST token (an `HT-*` mechanism;
@@ -624,9 +629,12 @@ enum xmpp_server_event
    * above the highest count recorded for the token (another
    * connection used it meanwhile) or the token is gone, answer
    * [`xmpp_server_refuse_token_use`]; otherwise record the count (or
-   * drop the token when [`xmpp_server_event_fast_invalidate`] is true,
-   * XEP-0484 §3.5) and answer [`xmpp_server_accept_token_use`]. A
-   * failed attempt never gets here, so a forged count changes nothing.
+   * drop the client's tokens when [`xmpp_server_event_fast_invalidate`]
+   * is true, XEP-0484 §3.6), move the token into the client's
+   * `current` slot when [`xmpp_server_event_fast_new_slot`] says it was
+   * the `new` one (XEP-0484 §5.1), and answer
+   * [`xmpp_server_accept_token_use`]. A failed attempt never gets here,
+   * so a forged count changes nothing.
    */
   XMPP_SERVER_EVENT_TOKEN_USED = 15,
   /**
@@ -2091,20 +2099,23 @@ xmpp_status xmpp_server_accept_bind(struct xmpp_server *server, const char *reso
 xmpp_status xmpp_server_reject_bind(struct xmpp_server *server, uint32_t condition);
 
 /**
- * Answers `CREDENTIALS_REQUEST` for a FAST token (XEP-0484 §3.3) with
- * the token the application issued to the user, `token[0..token_len]`,
- * the highest count already processed for it (`has_processed` false
- * when none was), and its expiry with the current time `now`, both in
- * seconds since the Unix epoch (the wall clock; every token has the
- * expiry sent with it by [`xmpp_server_issue_token`], XEP-0484 §3.2).
- * The exchange succeeds only when the token matches, the client's count
- * is above `processed` (a replayed request fails with `not-authorized`)
- * and `now` is before `expiry` (an expired token fails with
- * `credentials-expired`, XEP-0484 §5.2; a wrong token is always
- * `not-authorized`). Record the count only on the `AUTHENTICATED` event
- * that follows a success ([`xmpp_server_event_fast_count`] there), never
- * here: a forged request's count must change nothing. An unknown token
- * or user: [`xmpp_server_unknown_user`]. Returns as
+ * Answers `CREDENTIALS_REQUEST` for a FAST token (XEP-0484 §3.4) with
+ * the client's `current` token (XEP-0484 §5.1: the one it used last, or
+ * the only one the application keeps), `token[0..token_len]`, empty when
+ * the slot is: the highest count already processed for it
+ * (`has_processed` false when none was), and its expiry with the current
+ * time `now`, both in seconds since the Unix epoch (the wall clock; every
+ * token has the expiry sent with it by [`xmpp_server_issue_token`],
+ * XEP-0484 §3.3). A `new` token given before with
+ * [`xmpp_server_provide_new_token`] is tried first. The exchange succeeds
+ * only when a token matches, the client's count is above its `processed`
+ * (a replayed request fails with `not-authorized`) and `now` is before
+ * its `expiry` (an expired token fails with `credentials-expired`,
+ * XEP-0484 §4.2; a wrong token is always `not-authorized`). Record the
+ * count only on the `TOKEN_USED` event that follows once the token is
+ * proven ([`xmpp_server_event_fast_count`] there), never here: a forged
+ * request's count must change nothing. An unknown user, or a client
+ * without tokens: [`xmpp_server_unknown_user`]. Returns as
  * [`xmpp_server_provide_password`].
  *
  * # Safety
@@ -2119,6 +2130,27 @@ xmpp_status xmpp_server_provide_token(struct xmpp_server *server,
                                       bool has_processed,
                                       uint64_t expiry,
                                       uint64_t now);
+
+/**
+ * Gives the client's `new` token slot (XEP-0484 §5.1: a token issued and
+ * not used yet) for the `CREDENTIALS_REQUEST` being answered: the next
+ * [`xmpp_server_provide_token`] tries it before the `current` one, and a
+ * `TOKEN_USED` says which matched ([`xmpp_server_event_fast_new_slot`]).
+ * Arguments as [`xmpp_server_provide_token`]'s. Returns `XMPP_OK`;
+ * `XMPP_INVALID_ARGUMENT` for an empty token, `XMPP_INVALID_UTF8` for
+ * one that is not UTF-8.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle; `token` points to `token_len`
+ * readable bytes (or `token_len` is 0).
+ */
+xmpp_status xmpp_server_provide_new_token(struct xmpp_server *server,
+                                          const char *token,
+                                          size_t token_len,
+                                          uint64_t processed,
+                                          bool has_processed,
+                                          uint64_t expiry);
 
 /**
  * Answers `RESUME_REQUEST` with the state the earlier session left
@@ -2213,13 +2245,17 @@ xmpp_status xmpp_server_decline_token(struct xmpp_server *server);
 
 /**
  * Answers `XMPP_SERVER_EVENT_TOKEN_USED` whose use the application
- * recorded: the exchange succeeds (`AUTHENTICATED` follows).
+ * recorded: the exchange succeeds (`AUTHENTICATED` follows). With
+ * `rotate` (the token is near its expiry, say) the client gets a new
+ * token it did not ask for (XEP-0484 §3.5): a `TOKEN_REQUEST` follows,
+ * answered as any other; not when the client asked to invalidate its
+ * token and requested none (§3.6).
  *
  * # Safety
  *
  * `server` is null or a live handle.
  */
-xmpp_status xmpp_server_accept_token_use(struct xmpp_server *server);
+xmpp_status xmpp_server_accept_token_use(struct xmpp_server *server, bool rotate);
 
 /**
  * Answers `XMPP_SERVER_EVENT_TOKEN_USED` that could not be recorded (its
@@ -2422,15 +2458,40 @@ bool xmpp_server_event_fast_count(const struct xmpp_server *server, uint64_t *co
 
 /**
  * Whether the client asked to invalidate its XEP-0484 FAST token, in a
- * `TOKEN_USED` (the token is proven): drop the token so
- * that it never authenticates again (XEP-0484 §3.5). False for every
- * other event.
+ * `TOKEN_USED` (the token is proven): drop the client's tokens so that
+ * they never authenticate again (XEP-0484 §3.6). False for every other
+ * event.
  *
  * # Safety
  *
  * `server` is null or a live handle.
  */
 bool xmpp_server_event_fast_invalidate(const struct xmpp_server *server);
+
+/**
+ * Whether the token of a `TOKEN_USED` was in the client's `new` slot
+ * (given with [`xmpp_server_provide_new_token`]): it becomes the
+ * client's `current` token, and the one it replaces is invalid from now
+ * on (XEP-0484 §3.5, §5.1). False for every other event.
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+bool xmpp_server_event_fast_new_slot(const struct xmpp_server *server);
+
+/**
+ * The id of the client installation a `CREDENTIALS_REQUEST` comes from:
+ * SASL2's `<user-agent id='…'/>` (XEP-0388 §2.1), which XEP-0484 issues
+ * tokens to (each client has its own token slots, §4.1, §5.1). Absent
+ * when the client sent none, and for every other event. Ownership as
+ * [`xmpp_server_event_text`].
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_str xmpp_server_event_client_id(const struct xmpp_server *server);
 
 #ifdef __cplusplus
 }  // extern "C"

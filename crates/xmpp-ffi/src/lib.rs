@@ -99,8 +99,11 @@ pub use status::xmpp_status;
 /// no longer on `CREDENTIALS_REQUEST`.
 ///
 /// 4: a FAST token's use comes as `XMPP_SERVER_EVENT_TOKEN_USED` and waits
-/// for `xmpp_server_accept_token_use` or `xmpp_server_refuse_token_use`
-/// (`AUTHENTICATED` no longer carries it), and failed attempts come as
+/// for `xmpp_server_accept_token_use` (which can rotate the token) or
+/// `xmpp_server_refuse_token_use` (`AUTHENTICATED` no longer carries it);
+/// a client's two token slots (`xmpp_server_provide_new_token`,
+/// `xmpp_server_event_fast_new_slot`) and its id
+/// (`xmpp_server_event_client_id`); failed attempts come as
 /// `XMPP_SERVER_EVENT_AUTH_FAILED`.
 pub const XMPP_ABI_VERSION: u32 = 4;
 

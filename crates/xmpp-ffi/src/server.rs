@@ -7,7 +7,7 @@
 use core::ffi::c_char;
 
 use std::sync::Arc;
-use xmpp_sasl::{Hash, Mechanism, ServerSecret};
+use xmpp_sasl::{FastSlot, FastTokenSlot, Hash, Mechanism, ServerSecret};
 use xmpp_session::{Instant, Seed, Server, ServerConfig, ServerEvent};
 
 use crate::ffi::{self, guard, guard_value, handle, handle_ref, write_out, xmpp_bytes, xmpp_str};
@@ -24,10 +24,11 @@ use crate::status::{Failure, Result, xmpp_status};
 use crate::{
     xmpp_client_tls_established, xmpp_resumption_id, xmpp_server_accept_bind,
     xmpp_server_accept_resume, xmpp_server_accept_token_use, xmpp_server_config_set_fast,
-    xmpp_server_decline_token, xmpp_server_event_body, xmpp_server_event_count,
-    xmpp_server_event_detail, xmpp_server_event_fast_count, xmpp_server_event_fast_invalidate,
-    xmpp_server_event_flag, xmpp_server_event_from, xmpp_server_event_stanza,
-    xmpp_server_event_text, xmpp_server_event_xml, xmpp_server_issue_token,
+    xmpp_server_decline_token, xmpp_server_event_body, xmpp_server_event_client_id,
+    xmpp_server_event_count, xmpp_server_event_detail, xmpp_server_event_fast_count,
+    xmpp_server_event_fast_invalidate, xmpp_server_event_fast_new_slot, xmpp_server_event_flag,
+    xmpp_server_event_from, xmpp_server_event_stanza, xmpp_server_event_text,
+    xmpp_server_event_xml, xmpp_server_issue_token, xmpp_server_provide_new_token,
     xmpp_server_provide_password, xmpp_server_provide_stored, xmpp_server_provide_token,
     xmpp_server_refuse_token_use, xmpp_server_reject_bind, xmpp_server_reject_resume,
     xmpp_server_reject_resume_timed_out, xmpp_server_take_resumption, xmpp_server_unknown_user,
@@ -63,7 +64,9 @@ pub enum xmpp_server_event {
     /// TLS), then call [`xmpp_server_tls_established`].
     XMPP_SERVER_EVENT_START_TLS = 1,
     /// Look up the user [`xmpp_server_event_text`] (the prepared
-    /// username; [`xmpp_server_event_detail`] is the mechanism) and answer
+    /// username; [`xmpp_server_event_detail`] is the mechanism;
+    /// [`xmpp_server_event_client_id`] the SASL2 client's id, whose
+    /// tokens a FAST login uses) and answer
     /// with [`xmpp_server_provide_password`],
     /// [`xmpp_server_provide_stored`] or [`xmpp_server_unknown_user`].
     /// With a XEP-0484 FAST token (an `HT-*` mechanism;
@@ -127,9 +130,12 @@ pub enum xmpp_server_event {
     /// above the highest count recorded for the token (another
     /// connection used it meanwhile) or the token is gone, answer
     /// [`xmpp_server_refuse_token_use`]; otherwise record the count (or
-    /// drop the token when [`xmpp_server_event_fast_invalidate`] is true,
-    /// XEP-0484 §3.5) and answer [`xmpp_server_accept_token_use`]. A
-    /// failed attempt never gets here, so a forged count changes nothing.
+    /// drop the client's tokens when [`xmpp_server_event_fast_invalidate`]
+    /// is true, XEP-0484 §3.6), move the token into the client's
+    /// `current` slot when [`xmpp_server_event_fast_new_slot`] says it was
+    /// the `new` one (XEP-0484 §5.1), and answer
+    /// [`xmpp_server_accept_token_use`]. A failed attempt never gets here,
+    /// so a forged count changes nothing.
     XMPP_SERVER_EVENT_TOKEN_USED = 15,
     /// An authentication attempt failed with the SASL condition
     /// [`xmpp_server_event_text`] (RFC 6120 §6.5): count it, per account
@@ -152,6 +158,10 @@ pub(crate) struct Current {
     pub(crate) fast_count: Option<u64>,
     /// The FAST `invalidate` of a `TOKEN_USED`.
     pub(crate) fast_invalidate: bool,
+    /// A `TOKEN_USED` whose token was in the client's `new` slot.
+    pub(crate) fast_new_slot: bool,
+    /// The SASL2 user agent's id of a `CREDENTIALS_REQUEST`.
+    pub(crate) client_id: Option<String>,
 }
 
 /// A c2s server connection without I/O. Made by [`xmpp_server_new`],
@@ -168,6 +178,9 @@ pub struct xmpp_server {
     /// uses a FAST token: the replay check of
     /// [`xmpp_server_provide_token`] needs it.
     pub(crate) fast_count: Option<u64>,
+    /// The client's `new` token slot for the next
+    /// [`xmpp_server_provide_token`] ([`xmpp_server_provide_new_token`]).
+    pub(crate) new_slot: Option<FastTokenSlot>,
 }
 
 /// Makes a server connection for `domain[0..domain_len]` that starts at
@@ -250,6 +263,7 @@ pub(crate) fn new_handle(
         current: Current::default(),
         mechanism: None,
         fast_count: None,
+        new_slot: None,
     })
 }
 
@@ -356,9 +370,15 @@ pub unsafe extern "C" fn xmpp_server_poll_event(
                         cur.bytes = tls_bytes;
                         K::XMPP_SERVER_EVENT_START_TLS
                     }
-                    ServerEvent::CredentialsRequest { request, fast } => {
+                    ServerEvent::CredentialsRequest {
+                        request,
+                        fast,
+                        user_agent,
+                    } => {
                         s.mechanism = Some(request.mechanism);
                         s.fast_count = fast.as_ref().and_then(|f| f.count);
+                        s.new_slot = None;
+                        cur.client_id = user_agent.and_then(|u| u.id);
                         cur.flag = fast.is_some();
                         cur.fast_count = s.fast_count;
                         cur.text = request.authcid;
@@ -369,8 +389,10 @@ pub unsafe extern "C" fn xmpp_server_poll_event(
                         jid,
                         mechanism,
                         fast,
+                        slot,
                     } => {
                         cur.flag = true;
+                        cur.fast_new_slot = slot == FastSlot::New;
                         cur.fast_count = fast.count;
                         cur.fast_invalidate = fast.invalidate;
                         cur.text = Some(jid.as_str().to_owned());

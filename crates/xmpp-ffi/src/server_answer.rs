@@ -4,7 +4,7 @@
 
 use core::ffi::c_char;
 
-use xmpp_sasl::{Credentials, Mechanism, Prep, StoredCredentials};
+use xmpp_sasl::{Credentials, FastTokenSlot, Mechanism, Prep, StoredCredentials};
 use xmpp_stanza::DefinedCondition;
 use zeroize::Zeroizing;
 
@@ -17,7 +17,10 @@ use crate::status::{Failure, Result, xmpp_status};
 // header's comments too).
 #[cfg(doc)]
 #[allow(unused_imports, reason = "only the doc links use them")]
-use crate::{xmpp_resumption_free, xmpp_resumption_unacked_stanza, xmpp_server_event_fast_count};
+use crate::{
+    xmpp_resumption_free, xmpp_resumption_unacked_stanza, xmpp_server_event_fast_count,
+    xmpp_server_event_fast_new_slot,
+};
 
 /// Answers `CREDENTIALS_REQUEST` with credentials.
 ///
@@ -173,20 +176,23 @@ pub unsafe extern "C" fn xmpp_server_reject_bind(
     }
 }
 
-/// Answers `CREDENTIALS_REQUEST` for a FAST token (XEP-0484 §3.3) with
-/// the token the application issued to the user, `token[0..token_len]`,
-/// the highest count already processed for it (`has_processed` false
-/// when none was), and its expiry with the current time `now`, both in
-/// seconds since the Unix epoch (the wall clock; every token has the
-/// expiry sent with it by [`xmpp_server_issue_token`], XEP-0484 §3.2).
-/// The exchange succeeds only when the token matches, the client's count
-/// is above `processed` (a replayed request fails with `not-authorized`)
-/// and `now` is before `expiry` (an expired token fails with
-/// `credentials-expired`, XEP-0484 §5.2; a wrong token is always
-/// `not-authorized`). Record the count only on the `AUTHENTICATED` event
-/// that follows a success ([`xmpp_server_event_fast_count`] there), never
-/// here: a forged request's count must change nothing. An unknown token
-/// or user: [`xmpp_server_unknown_user`]. Returns as
+/// Answers `CREDENTIALS_REQUEST` for a FAST token (XEP-0484 §3.4) with
+/// the client's `current` token (XEP-0484 §5.1: the one it used last, or
+/// the only one the application keeps), `token[0..token_len]`, empty when
+/// the slot is: the highest count already processed for it
+/// (`has_processed` false when none was), and its expiry with the current
+/// time `now`, both in seconds since the Unix epoch (the wall clock; every
+/// token has the expiry sent with it by [`xmpp_server_issue_token`],
+/// XEP-0484 §3.3). A `new` token given before with
+/// [`xmpp_server_provide_new_token`] is tried first. The exchange succeeds
+/// only when a token matches, the client's count is above its `processed`
+/// (a replayed request fails with `not-authorized`) and `now` is before
+/// its `expiry` (an expired token fails with `credentials-expired`,
+/// XEP-0484 §4.2; a wrong token is always `not-authorized`). Record the
+/// count only on the `TOKEN_USED` event that follows once the token is
+/// proven ([`xmpp_server_event_fast_count`] there), never here: a forged
+/// request's count must change nothing. An unknown user, or a client
+/// without tokens: [`xmpp_server_unknown_user`]. Returns as
 /// [`xmpp_server_provide_password`].
 ///
 /// # Safety
@@ -208,16 +214,62 @@ pub unsafe extern "C" fn xmpp_server_provide_token(
     // SAFETY: passed on from the caller.
     unsafe {
         with_server(server, |s| {
+            let token = token?;
+            let current = (!token.is_empty()).then(|| {
+                FastTokenSlot::new(token, has_processed.then_some(processed), Some(expiry))
+            });
             let credentials = Credentials::FastToken {
-                token: Zeroizing::new(token?.to_owned()),
+                current,
+                new: s.new_slot.take(),
                 count: s.fast_count.take(),
-                processed: has_processed.then_some(processed),
-                expiry: Some(expiry),
                 now,
             };
             s.server
                 .provide_credentials(credentials)
                 .map_err(|e| session_failure(&e))
+        })
+    }
+}
+
+/// Gives the client's `new` token slot (XEP-0484 §5.1: a token issued and
+/// not used yet) for the `CREDENTIALS_REQUEST` being answered: the next
+/// [`xmpp_server_provide_token`] tries it before the `current` one, and a
+/// `TOKEN_USED` says which matched ([`xmpp_server_event_fast_new_slot`]).
+/// Arguments as [`xmpp_server_provide_token`]'s. Returns `XMPP_OK`;
+/// `XMPP_INVALID_ARGUMENT` for an empty token, `XMPP_INVALID_UTF8` for
+/// one that is not UTF-8.
+///
+/// # Safety
+///
+/// `server` is null or a live handle; `token` points to `token_len`
+/// readable bytes (or `token_len` is 0).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xmpp_server_provide_new_token(
+    server: *mut xmpp_server,
+    token: *const c_char,
+    token_len: usize,
+    processed: u64,
+    has_processed: bool,
+    expiry: u64,
+) -> xmpp_status {
+    // SAFETY: the caller's promise on token and token_len.
+    let token = unsafe { ffi::text(token, token_len, "token") };
+    // SAFETY: passed on from the caller.
+    unsafe {
+        with_server(server, |s| {
+            let token = token?;
+            if token.is_empty() {
+                return Err(Failure::new(
+                    xmpp_status::XMPP_INVALID_ARGUMENT,
+                    "the new token is empty",
+                ));
+            }
+            s.new_slot = Some(FastTokenSlot::new(
+                token,
+                has_processed.then_some(processed),
+                Some(expiry),
+            ));
+            Ok(())
         })
     }
 }
@@ -386,17 +438,26 @@ pub unsafe extern "C" fn xmpp_server_decline_token(server: *mut xmpp_server) -> 
 }
 
 /// Answers `XMPP_SERVER_EVENT_TOKEN_USED` whose use the application
-/// recorded: the exchange succeeds (`AUTHENTICATED` follows).
+/// recorded: the exchange succeeds (`AUTHENTICATED` follows). With
+/// `rotate` (the token is near its expiry, say) the client gets a new
+/// token it did not ask for (XEP-0484 §3.5): a `TOKEN_REQUEST` follows,
+/// answered as any other; not when the client asked to invalidate its
+/// token and requested none (§3.6).
 ///
 /// # Safety
 ///
 /// `server` is null or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn xmpp_server_accept_token_use(server: *mut xmpp_server) -> xmpp_status {
+pub unsafe extern "C" fn xmpp_server_accept_token_use(
+    server: *mut xmpp_server,
+    rotate: bool,
+) -> xmpp_status {
     // SAFETY: passed on from the caller.
     unsafe {
         with_server(server, |s| {
-            s.server.accept_token_use().map_err(|e| session_failure(&e))
+            s.server
+                .accept_token_use(rotate)
+                .map_err(|e| session_failure(&e))
         })
     }
 }

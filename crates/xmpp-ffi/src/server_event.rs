@@ -9,7 +9,7 @@ use crate::server::{Current, xmpp_server};
 // header's comments too).
 #[cfg(doc)]
 #[allow(unused_imports, reason = "only the doc links use them")]
-use crate::{xmpp_server_poll_event, xmpp_server_provide_token};
+use crate::{xmpp_server_poll_event, xmpp_server_provide_new_token, xmpp_server_provide_token};
 
 /// Reads the current event.
 ///
@@ -201,9 +201,9 @@ pub unsafe extern "C" fn xmpp_server_event_fast_count(
 }
 
 /// Whether the client asked to invalidate its XEP-0484 FAST token, in a
-/// `TOKEN_USED` (the token is proven): drop the token so
-/// that it never authenticates again (XEP-0484 §3.5). False for every
-/// other event.
+/// `TOKEN_USED` (the token is proven): drop the client's tokens so that
+/// they never authenticate again (XEP-0484 §3.6). False for every other
+/// event.
 ///
 /// # Safety
 ///
@@ -212,4 +212,37 @@ pub unsafe extern "C" fn xmpp_server_event_fast_count(
 pub unsafe extern "C" fn xmpp_server_event_fast_invalidate(server: *const xmpp_server) -> bool {
     // SAFETY: passed on from the caller.
     unsafe { current(server, false, |c| c.fast_invalidate) }
+}
+
+/// Whether the token of a `TOKEN_USED` was in the client's `new` slot
+/// (given with [`xmpp_server_provide_new_token`]): it becomes the
+/// client's `current` token, and the one it replaces is invalid from now
+/// on (XEP-0484 §3.5, §5.1). False for every other event.
+///
+/// # Safety
+///
+/// `server` is null or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xmpp_server_event_fast_new_slot(server: *const xmpp_server) -> bool {
+    // SAFETY: passed on from the caller.
+    unsafe { current(server, false, |c| c.fast_new_slot) }
+}
+
+/// The id of the client installation a `CREDENTIALS_REQUEST` comes from:
+/// SASL2's `<user-agent id='…'/>` (XEP-0388 §2.1), which XEP-0484 issues
+/// tokens to (each client has its own token slots, §4.1, §5.1). Absent
+/// when the client sent none, and for every other event. Ownership as
+/// [`xmpp_server_event_text`].
+///
+/// # Safety
+///
+/// `server` is null or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xmpp_server_event_client_id(server: *const xmpp_server) -> xmpp_str {
+    // SAFETY: passed on from the caller.
+    unsafe {
+        current(server, xmpp_str::NONE, |c| {
+            xmpp_str::from_opt(c.client_id.as_deref())
+        })
+    }
 }

@@ -342,42 +342,63 @@ def test_decisions_out_of_turn_are_refused():
 
 class Fast(Pair):
     """A server application that issues FAST tokens and checks their
-    counts (XEP-0484 §3.3) and expiry, recording a count only once the
-    token is proven."""
+    counts (XEP-0484 §3.4) and expiry, recording a count only once the
+    token is proven. Each client installation (its user agent's id) has
+    two slots (§5.1): a token issued goes into "new", and moves into
+    "current" once used."""
 
     tokens = {}
     # Another connection records each count just before this one (a race).
     used_meanwhile = False
+    # Rotate each token used (XEP-0484 §3.5).
+    rotate = False
+    issued = 0
     # The conditions of failed attempts reported.
     failures = []
     # The application's wall clock and its tokens' expiry (Unix seconds).
     unix_now = 1_700_000_000
     expiry = 1_700_000_000 + 30 * 86_400
 
+    @classmethod
+    def slots(cls, user, client=""):
+        return cls.tokens.setdefault((user, client), {"current": None, "new": None})
+
     def answer(self, e):
         kind = e["event"]
+        if kind == "credentials-request":
+            self.client_id = (e["user_agent"] or {}).get("id") or ""
         if kind == "token-request":
-            self.server.issue_token("fast-token-0123456789", "2023-12-14T22:13:20Z")
-            self.tokens["juliet"] = ["fast-token-0123456789", None]
+            token = f"fast-token-{Fast.issued:010d}"
+            Fast.issued += 1
+            self.server.issue_token(token, "2023-12-14T22:13:20Z")
+            self.slots("juliet", self.client_id)["new"] = [token, None]
         elif kind == "credentials-request" and e["mechanism"].startswith("HT-"):
-            token, processed = self.tokens.get(e["authcid"], [None, None])
-            self.server.provide_token(token, processed, self.expiry, self.unix_now)
+            slots = self.slots(e["authcid"], self.client_id)
+            current, new = slots["current"] or [None, None], slots["new"]
+            self.server.provide_token(
+                current[0],
+                current[1],
+                self.expiry,
+                self.unix_now,
+                new=(new[0], new[1], self.expiry) if new else None,
+            )
         elif kind == "token-used":
             # Checked and recorded in one step: a count recorded meanwhile
             # (another connection's) makes this use a replay.
-            user = e["jid"].split("@")[0]
-            if self.used_meanwhile:
-                self.tokens[user][1] = e["count"]
-            record = self.tokens.get(user)
-            processed = record[1] if record else None
-            if record is None or (processed is not None and e["count"] <= processed):
+            slots = self.slots(e["jid"].split("@")[0], self.client_id)
+            record = slots[e["slot"]]
+            if record and self.used_meanwhile:
+                record[1] = e["count"]
+            if record is None or (record[1] is not None and e["count"] <= record[1]):
                 self.server.refuse_token_use()
             elif e["invalidate"]:
-                del self.tokens[user]
+                slots["current"] = slots["new"] = None
                 self.server.accept_token_use()
             else:
                 record[1] = e["count"]
-                self.server.accept_token_use()
+                if e["slot"] == "new":
+                    slots["current"], slots["new"] = record, None
+                self.server.accept_token_use(rotate=self.rotate)
         elif kind == "auth-failed":
             self.failures.append(e["condition"])
         else:
@@ -385,9 +406,11 @@ class Fast(Pair):
 
 
 def test_fast_token_issued_then_used_and_a_replay_refused():
+    Fast.tokens = {}
     first = Fast().run()
     (issued,) = first.client_event("token-issued")
-    assert issued["token"] == "fast-token-0123456789"
+    assert issued["token"].startswith("fast-token-")
+    assert Fast.slots("juliet")["new"][0] == issued["token"]
     assert issued["mechanism"].startswith("HT-SHA-256-")
 
     def with_token(count):
@@ -404,7 +427,7 @@ def test_fast_token_issued_then_used_and_a_replay_refused():
     (auth,) = second.client_event("authenticated")
     assert auth["mechanism"] == issued["mechanism"]
     assert second.client_event("bound")
-    assert Fast.tokens["juliet"][1] == 1
+    assert Fast.slots("juliet") == {"current": [issued["token"], 1], "new": None}
     # A wrong token with the largest count records nothing (it failed; the
     # client then logs in with its password).
     client = Client(
@@ -417,7 +440,7 @@ def test_fast_token_issued_then_used_and_a_replay_refused():
     Fast.failures = []
     forged = Fast(client, Server(DOMAIN, tls="off")).run()
     assert forged.client_event("token-rejected")
-    assert Fast.tokens["juliet"][1] == 1
+    assert Fast.slots("juliet")["current"][1] == 1
     assert Fast.failures == ["not-authorized"]
     # The same count again is a replay: the token is refused, the password
     # still logs in.
@@ -426,7 +449,7 @@ def test_fast_token_issued_then_used_and_a_replay_refused():
     assert third.client_event("authenticated")[-1]["mechanism"].startswith("SCRAM-")
     fourth = with_token(2)
     assert fourth.client_event("authenticated")[0]["mechanism"] == issued["mechanism"]
-    assert Fast.tokens["juliet"][1] == 2
+    assert Fast.slots("juliet")["current"][1] == 2
     # Count 3, proven, but recorded meanwhile by another connection: the
     # use is refused before the client hears of success.
     Fast.used_meanwhile = True
@@ -436,7 +459,7 @@ def test_fast_token_issued_then_used_and_a_replay_refused():
         Fast.used_meanwhile = False
     assert raced.client_event("token-rejected")
     assert raced.client_event("authenticated")[-1]["mechanism"].startswith("SCRAM-")
-    assert Fast.tokens["juliet"][1] == 3
+    assert Fast.slots("juliet")["current"][1] == 3
     # Past its expiry the token is refused and nothing is recorded.
     Fast.unix_now = Fast.expiry
     try:
@@ -444,6 +467,40 @@ def test_fast_token_issued_then_used_and_a_replay_refused():
     finally:
         Fast.unix_now = 1_700_000_000
     assert expired.client_event("token-rejected")
-    assert Fast.tokens["juliet"][1] == 3
+    assert Fast.slots("juliet")["current"][1] == 3
     with pytest.raises(ValueError):
         Client(f"juliet@{DOMAIN}", "x", fast_token=("PLAIN", "t", 0))
+
+
+def test_a_rotated_token_replaces_the_old_one_once_used():
+    Fast.tokens = {}
+    (issued,) = Fast().run().client_event("token-issued")
+    mechanism = issued["mechanism"]
+
+    def with_token(token, count):
+        client = Client(
+            f"juliet@{DOMAIN}",
+            USERS["juliet"],
+            tls="off",
+            fast_token=(mechanism, token, count),
+            request_fast_token=False,
+        )
+        return Fast(client, Server(DOMAIN, tls="off")).run()
+
+    assert with_token(issued["token"], 1).client_event("bound")
+    # Accepted with a rotation: a token the client did not ask for, in
+    # the new slot beside the current one (XEP-0484 §3.5, §5.1).
+    Fast.rotate = True
+    try:
+        rotated = with_token(issued["token"], 2)
+    finally:
+        Fast.rotate = False
+    (new,) = rotated.client_event("token-issued")
+    assert new["token"] != issued["token"]
+    assert Fast.slots("juliet")["new"] == [new["token"], None]
+    # The old token works until the new one is used; then it is gone.
+    assert with_token(issued["token"], 3).client_event("authenticated")[0]["mechanism"] == mechanism
+    used = with_token(new["token"], 1)
+    assert used.client_event("authenticated")[0]["mechanism"] == mechanism
+    assert Fast.slots("juliet") == {"current": [new["token"], 1], "new": None}
+    assert with_token(issued["token"], 4).client_event("token-rejected")

@@ -151,7 +151,7 @@ pub use mechanism::{Capabilities, CbindFlag, Choice, Hash, HtBinding, Mechanism,
 pub use prep::Prep;
 pub use scram::{SaltedPassword, StoredCredentials};
 pub use session::{
-    ClientConfig, ClientSession, ClientStep, Credentials, CredentialsRequest, Refusal,
-    ServerConfig, ServerSession, ServerStep, Success,
+    ClientConfig, ClientSession, ClientStep, Credentials, CredentialsRequest, FastSlot,
+    FastTokenSlot, Refusal, ServerConfig, ServerSession, ServerStep, Success,
 };
 pub use ssdp::{Ssdp, SsdpForm};

@@ -77,7 +77,9 @@ enum Command {
     RejectResumeTimedOut(u32),
     IssueToken(Box<(String, String)>),
     DeclineToken,
-    TokenUse(bool),
+    /// Accepted, with a rotation or not.
+    AcceptTokenUse(bool),
+    RefuseTokenUse,
     Send(Box<RoutedStanza>),
     Close,
     CloseWithError(Box<StreamError>),
@@ -573,15 +575,16 @@ impl ServerSession {
     }
 
     /// Answers [`ServerEvent::TokenUsed`] whose use the application
-    /// recorded ([`Server::accept_token_use`]).
-    pub fn accept_token_use(&self) -> bool {
-        self.sender.push(Command::TokenUse(true))
+    /// recorded, with a new token for the client when `rotate`
+    /// ([`Server::accept_token_use`]).
+    pub fn accept_token_use(&self, rotate: bool) -> bool {
+        self.sender.push(Command::AcceptTokenUse(rotate))
     }
 
     /// Answers [`ServerEvent::TokenUsed`] that could not be recorded: the
     /// login fails ([`Server::refuse_token_use`]).
     pub fn refuse_token_use(&self) -> bool {
-        self.sender.push(Command::TokenUse(false))
+        self.sender.push(Command::RefuseTokenUse)
     }
 
     /// Queues a stanza for the client ([`SessionSender::send`]).
@@ -615,8 +618,8 @@ fn apply(machine: &mut Server, command: Command) -> Option<Stanza> {
         Command::RejectResumeTimedOut(h) => machine.reject_resume_timed_out(h),
         Command::IssueToken(t) => machine.issue_token(&t.0, &t.1),
         Command::DeclineToken => machine.decline_token(),
-        Command::TokenUse(true) => machine.accept_token_use(),
-        Command::TokenUse(false) => machine.refuse_token_use(),
+        Command::AcceptTokenUse(rotate) => machine.accept_token_use(rotate),
+        Command::RefuseTokenUse => machine.refuse_token_use(),
         Command::Close => machine.close(),
         Command::CloseWithError(e) => {
             machine.close_with_error(*e);

@@ -401,6 +401,7 @@ fn run_session(
         quiet,
         tls: None,
         mechanism: None,
+        client: None,
         account: None,
         jid: None,
         reason: "closed".to_owned(),
@@ -422,6 +423,10 @@ struct Session {
     transport: &'static str,
     tls: Option<&'static str>,
     mechanism: Option<&'static str>,
+    /// The client installation logging in (its SASL2 user agent's id),
+    /// which FAST tokens are kept for (XEP-0484 §4.1); `None` while no
+    /// login is under way, or for an id too long to keep.
+    client: Option<Box<str>>,
     account: Option<BareJid>,
     jid: Option<FullJid>,
     reason: String,
@@ -484,9 +489,16 @@ impl Session {
                     st.unbound(j);
                 }
             }
-            ServerEvent::CredentialsRequest { request, fast } => {
+            ServerEvent::CredentialsRequest {
+                request,
+                fast,
+                user_agent,
+            } => {
+                self.client = state::client_key(user_agent.as_ref()).map(String::into_boxed_str);
                 let now = std::time::Instant::now();
-                let answer = st.credentials(&request, fast, session.peer(), unix_now(), now);
+                let client = self.client.as_deref();
+                let answer =
+                    st.credentials(&request, fast, client, session.peer(), unix_now(), now);
                 session.provide_credentials(answer);
             }
             // The token is proven: its count is checked and recorded under
@@ -496,15 +508,19 @@ impl Session {
                 jid: who,
                 mechanism: m,
                 fast,
+                slot,
             } => {
                 let recorded = who
                     .localpart()
-                    .is_some_and(|user| st.token_used(user, m, fast.count, fast.invalidate));
-                if recorded {
-                    session.accept_token_use();
-                } else {
-                    session.refuse_token_use();
-                }
+                    .zip(self.client.as_deref())
+                    .and_then(|(user, c)| {
+                        st.token_used(user, c, (m, slot), fast.count, fast.invalidate)
+                    });
+                match recorded {
+                    // XEP-0484 §3.5: a token past half its life is rotated.
+                    Some(expiry) => session.accept_token_use(rotation_due(expiry, unix_now())),
+                    None => session.refuse_token_use(),
+                };
             }
             ServerEvent::Authenticated {
                 jid: who,
@@ -551,6 +567,8 @@ impl Session {
                 }
             }
             ServerEvent::Bound { jid } => {
+                // Tokens are issued before the bind (XEP-0388 §2.6).
+                self.client = None;
                 if let Some(reserved) = self.jid.take().filter(|r| *r != jid) {
                     st.unbound(&reserved);
                 }
@@ -585,12 +603,18 @@ impl Session {
                 }
             }
             ServerEvent::TokenRequest { mechanism: m } => {
-                let token = random_token();
-                let expiry = unix_now().saturating_add(TOKEN_LIFETIME);
-                if let Some(user) = self.account.as_ref().and_then(BareJid::localpart) {
-                    st.issued(user, m, token.clone(), expiry);
+                let user = self.account.as_ref().and_then(BareJid::localpart);
+                match user.zip(self.client.as_deref()) {
+                    Some((user, client)) => {
+                        let token = random_token();
+                        let expiry = unix_now().saturating_add(TOKEN_LIFETIME);
+                        st.issued(user, client, m, token.clone(), expiry);
+                        session.issue_token(&token, &datetime(expiry));
+                    }
+                    None => {
+                        session.decline_token();
+                    }
                 }
-                session.issue_token(&token, &datetime(expiry));
             }
             ServerEvent::Stanza(stanza) => {
                 if let Some(from) = &self.jid {
@@ -745,6 +769,13 @@ fn random_token() -> String {
 /// How long a FAST token lives: 30 days, in seconds.
 const TOKEN_LIFETIME: u64 = 30 * 86_400;
 
+/// Whether a token expiring at `expiry` is due for rotation at `now`
+/// (XEP-0484 §3.5): past half its life, so that a client logging in at
+/// least every two weeks never sees its token expire.
+fn rotation_due(expiry: u64, now: u64) -> bool {
+    expiry.saturating_sub(now) < TOKEN_LIFETIME / 2
+}
+
 /// The wall clock, in seconds since the Unix epoch (0 before it).
 fn unix_now() -> u64 {
     std::time::SystemTime::now()
@@ -822,6 +853,16 @@ mod tests {
         }
         assert!(checks.get() < 3 * N, "{} checks", checks.get());
         assert!(senders.all.len() < N / 2 + 2 * Senders::<usize>::FIRST_SWEEP + N / 4);
+    }
+
+    #[test]
+    fn a_token_is_rotated_past_half_its_life() {
+        let issued = 1_700_000_000;
+        let expiry = issued + TOKEN_LIFETIME;
+        assert!(!rotation_due(expiry, issued));
+        assert!(!rotation_due(expiry, issued + TOKEN_LIFETIME / 2));
+        assert!(rotation_due(expiry, issued + TOKEN_LIFETIME / 2 + 1));
+        assert!(rotation_due(expiry, expiry + 1));
     }
 
     #[test]

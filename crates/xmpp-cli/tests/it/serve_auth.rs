@@ -64,14 +64,22 @@ impl Raw {
     }
 }
 
-/// One SASL2 `<authenticate/>` on a fresh stream: the `<success/>` or
-/// `<failure/>`.
+/// The client installation the tests log in from (XEP-0388 §2.1).
+const PHONE: &str = "d4565fa7-4d72-4749-b3d3-740edbf87770";
+
+/// One SASL2 `<authenticate/>` on a fresh stream from the client `PHONE`:
+/// the `<success/>` or `<failure/>`.
 fn sasl2(addr: &str, mechanism: &str, initial: &[u8], inline: &str) -> String {
+    sasl2_from(addr, PHONE, mechanism, initial, inline)
+}
+
+fn sasl2_from(addr: &str, client: &str, mechanism: &str, initial: &[u8], inline: &str) -> String {
     let mut raw = Raw::open(addr);
     let ir = base64::engine::general_purpose::STANDARD.encode(initial);
     raw.send(&format!(
         "<authenticate xmlns='{SASL2}' mechanism='{mechanism}'>\
-         <initial-response>{ir}</initial-response>{inline}</authenticate>"
+         <initial-response>{ir}</initial-response>\
+         <user-agent id='{client}'/>{inline}</authenticate>"
     ));
     raw.read_until(&["</success>", "</failure>"])
 }
@@ -104,6 +112,13 @@ fn fast(addr: &str, user: &str, token: &str, count: u64, invalidate: bool) -> St
     )
 }
 
+/// The `token` attribute of a `<success/>`, if it carries one.
+fn token_in(out: &str) -> Option<String> {
+    let start = out.find("token='")? + "token='".len();
+    let len = out.get(start..)?.find('\'')?;
+    out.get(start..start + len).map(str::to_owned)
+}
+
 /// A password login over SASL2 that asks for a token: the token.
 fn token_for(addr: &str, user: &str, password: &str) -> String {
     let out = sasl2(
@@ -112,9 +127,7 @@ fn token_for(addr: &str, user: &str, password: &str) -> String {
         format!("\0{user}\0{password}").as_bytes(),
         "<request-token xmlns='urn:xmpp:fast:0' mechanism='HT-SHA-256-NONE'/>",
     );
-    let start = out.find("token='").expect("a token") + "token='".len();
-    let len = out[start..].find('\'').expect("quoted");
-    out[start..start + len].to_owned()
+    token_in(&out).expect("a token")
 }
 
 fn ok(out: &str) -> bool {
@@ -144,6 +157,36 @@ fn a_forged_fast_request_does_not_lock_the_owner_out() {
     assert!(ok(&last) && !last.contains("token="), "{last}");
     // A count never used before: refused only because the token is gone.
     assert!(!ok(&fast(&addr, "juliet", &token, 5, false)));
+}
+
+/// XEP-0484 §5.1's two slots, over the wire: a second token waits beside
+/// the first, which still works until the second is used; tokens are
+/// per client installation.
+#[test]
+fn a_new_token_replaces_the_old_one_once_used() {
+    let served = Served::start(&["--tls", "off", "--allow-plain"]);
+    let addr = served.c2s();
+    let first = token_for(&addr, "juliet", "r0m30");
+    assert!(ok(&fast(&addr, "juliet", &first, 1, false)));
+    let second = token_for(&addr, "juliet", "r0m30");
+    assert_ne!(first, second);
+    // The first token still logs in: the client may never have seen the
+    // second.
+    assert!(ok(&fast(&addr, "juliet", &first, 2, false)));
+    // Another client installation has no token.
+    let other = sasl2_from(
+        &addr,
+        "another-client",
+        "HT-SHA-256-NONE",
+        &ht_initiator("juliet", &first),
+        "<fast xmlns='urn:xmpp:fast:0' count='3'/>",
+    );
+    assert!(other.contains("<not-authorized"), "{other}");
+    // The second is used: the first is gone from now on.
+    let used = fast(&addr, "juliet", &second, 1, false);
+    assert!(ok(&used) && token_in(&used).is_none(), "{used}");
+    assert!(!ok(&fast(&addr, "juliet", &first, 4, false)));
+    assert!(ok(&fast(&addr, "juliet", &second, 2, false)));
 }
 
 /// One count replayed on many connections at once: every one proves the

@@ -888,10 +888,17 @@ struct mem {
     int wire_up;               /* 0: bytes are dropped (the cut) */
     /* The server application. */
     xmpp_resumption *kept;     /* the session it keeps for the client */
-    char token[64];            /* the FAST token it issued, "" for none */
+    /* The client's two FAST token slots (XEP-0484 §5.1): */
+    char token[64];            /* current: the token used last, "" for none */
     uint64_t processed;        /* the highest FAST count processed */
     int has_processed;
     uint64_t expiry;           /* the token's, seconds since the epoch */
+    char new_token[64];        /* new: issued, not used yet, "" for none */
+    uint64_t new_processed;
+    int has_new_processed;
+    uint64_t new_expiry;
+    int rotate;                /* rotate each token used (XEP-0484 §3.5) */
+    int issued_count;          /* tokens issued, to name the next one */
     uint64_t unix_now;         /* the server application's wall clock */
     int used_meanwhile;        /* another connection records each count
                                   just before this one does (a race) */
@@ -978,7 +985,15 @@ static void mem_server_events(struct mem *m)
                  * processed, the expiry check the token's expiry. The
                  * count is recorded on TOKEN_USED, once proven. */
                 m->fast_requests++;
-                if (str_eq(t, "juliet") && m->token[0] != '\0') {
+                if (str_eq(t, "juliet") &&
+                    (m->token[0] != '\0' || m->new_token[0] != '\0')) {
+                    if (m->new_token[0] != '\0') {
+                        CHECK(xmpp_server_provide_new_token(
+                                  s, m->new_token, strlen(m->new_token),
+                                  m->new_processed, m->has_new_processed != 0,
+                                  m->new_expiry) == XMPP_OK,
+                              "provide_new_token");
+                    }
                     xmpp_server_provide_token(s, m->token, strlen(m->token),
                                               m->processed,
                                               m->has_processed != 0,
@@ -995,27 +1010,39 @@ static void mem_server_events(struct mem *m)
             break;
         case XMPP_SERVER_EVENT_TOKEN_USED: {
             /* The token is proven: its count is checked and recorded in
-             * one step (one lock in a threaded server), or the token
-             * dropped on request (XEP-0484 §3.5). A count recorded
+             * one step (one lock in a threaded server), a `new` token
+             * moved into the `current` slot (XEP-0484 §5.1), or the
+             * client's tokens dropped on request (§3.6). A count recorded
              * meanwhile makes this use a replay. */
             uint64_t count = 0;
             int has_count = xmpp_server_event_fast_count(s, &count);
+            int is_new = xmpp_server_event_fast_new_slot(s);
+            const char *slot = is_new ? m->new_token : m->token;
+            uint64_t *processed = is_new ? &m->new_processed : &m->processed;
+            int *has_processed =
+                is_new ? &m->has_new_processed : &m->has_processed;
             if (m->used_meanwhile && has_count) {
-                m->processed = count;
-                m->has_processed = 1;
+                *processed = count;
+                *has_processed = 1;
             }
-            if (m->token[0] == '\0' ||
-                (has_count && m->has_processed && count <= m->processed)) {
+            if (slot[0] == '\0' ||
+                (has_count && *has_processed && count <= *processed)) {
                 xmpp_server_refuse_token_use(s);
                 break;
             }
             if (xmpp_server_event_fast_invalidate(s)) {
-                m->token[0] = '\0';
-            } else if (has_count) {
-                m->processed = count;
-                m->has_processed = 1;
+                m->token[0] = m->new_token[0] = '\0';
+                xmpp_server_accept_token_use(s, false);
+                break;
             }
-            xmpp_server_accept_token_use(s);
+            if (is_new) {
+                snprintf(m->token, sizeof m->token, "%s", m->new_token);
+                m->expiry = m->new_expiry;
+                m->new_token[0] = '\0';
+            }
+            m->processed = count;
+            m->has_processed = has_count;
+            xmpp_server_accept_token_use(s, m->rotate != 0);
             break;
         }
         case XMPP_SERVER_EVENT_AUTH_FAILED:
@@ -1047,18 +1074,23 @@ static void mem_server_events(struct mem *m)
                 xmpp_server_reject_resume(s);
             }
             break;
-        case XMPP_SERVER_EVENT_TOKEN_REQUEST:
+        case XMPP_SERVER_EVENT_TOKEN_REQUEST: {
+            /* A new token always goes into the `new` slot; the `current`
+             * one stays valid until the new one is used (XEP-0484 §5.1). */
+            char fresh[64];
             m->token_requests++;
             CHECK(str_eq(xmpp_server_event_detail(s), "HT-SHA-256-NONE"),
                   "token for HT-SHA-256-NONE");
-            snprintf(m->token, sizeof m->token, "%s", issued);
-            m->has_processed = 0;
-            m->expiry = m->unix_now + 30 * 86400;
-            CHECK(xmpp_server_issue_token(s, issued, strlen(issued),
+            snprintf(fresh, sizeof fresh, "%s-%d", issued, m->issued_count++);
+            snprintf(m->new_token, sizeof m->new_token, "%s", fresh);
+            m->has_new_processed = 0;
+            m->new_expiry = m->unix_now + 30 * 86400;
+            CHECK(xmpp_server_issue_token(s, fresh, strlen(fresh),
                                           "2030-01-01T00:00:00Z",
                                           20) == XMPP_OK,
                   "issue_token");
             break;
+        }
         case XMPP_SERVER_EVENT_STANZA:
             note_body(s_got, &ns_got, xmpp_server_event_body(s));
             break;
@@ -1412,7 +1444,8 @@ static void test_fast(void)
     CHECK(m.token_requests == 1, "one token asked for");
     CHECK(strcmp(m.issued_mech, "HT-SHA-256-NONE") == 0, "issued for %s",
           m.issued_mech);
-    CHECK(strcmp(m.issued_token, m.token) == 0, "the token the server issued");
+    CHECK(strcmp(m.issued_token, m.new_token) == 0 && m.token[0] == '\0',
+          "the token the server issued, in the new slot");
     CHECK(strcmp(m.issued_expiry, "2030-01-01T00:00:00Z") == 0, "expiry %s",
           m.issued_expiry);
     snprintf(token, sizeof token, "%s", m.issued_token);
@@ -1440,6 +1473,8 @@ static void test_fast(void)
     CHECK(m.bound[0] != '\0', "bound with the token");
     CHECK(m.fast_requests == 1 && m.has_processed && m.processed == 1,
           "the server saw count 1");
+    CHECK(strcmp(m.token, token) == 0 && m.new_token[0] == '\0',
+          "the used token moved to the current slot");
     mem_stop(&m);
 
     /* Someone with the username only: a wrong token and the largest
@@ -1499,17 +1534,73 @@ static void test_fast(void)
     m.used_meanwhile = 0;
     mem_stop(&m);
 
-    /* Past its expiry the token is refused: credentials-expired. */
+    /* Rotation (XEP-0484 §3.5): count 4 is accepted with a new token the
+     * client did not ask for, which goes into the new slot; the old token
+     * stays valid until the new one is used (§5.1). */
     CHECK(xmpp_client_config_set_fast_token(fc, mech, strlen(mech), token,
                                             strlen(token), 4) == XMPP_OK,
           "set_fast_token 4");
-    m.unix_now = m.expiry;
-    m.now = 50000;
+    CHECK(xmpp_client_config_set_request_fast_token(fc, false) == XMPP_OK,
+          "no token asked for");
+    m.rotate = 1;
+    m.now = 47000;
     mem_start(&m, fc, sc);
     mem_run(&m, 20);
-    CHECK(m.bound[0] == '\0' && m.token_rejected, "an expired token");
-    CHECK(m.processed == 3, "nothing recorded for an expired token");
-    mem_stop(&m);
+    m.rotate = 0;
+    CHECK(m.bound[0] != '\0' && m.token_requests == 1, "rotated on use");
+    CHECK(m.issued_token[0] != '\0' && strcmp(m.issued_token, token) != 0 &&
+              strcmp(m.issued_token, m.new_token) == 0,
+          "the client got the new token: %s", m.issued_token);
+    {
+        char rotated[64];
+        snprintf(rotated, sizeof rotated, "%s", m.issued_token);
+        mem_stop(&m);
+        /* The old token still logs in (the client may have missed the
+         * new one)... */
+        CHECK(xmpp_client_config_set_fast_token(fc, mech, strlen(mech), token,
+                                                strlen(token), 5) == XMPP_OK,
+              "set_fast_token 5");
+        m.now = 48000;
+        mem_start(&m, fc, sc);
+        mem_run(&m, 20);
+        CHECK(m.bound[0] != '\0' && strcmp(m.new_token, rotated) == 0,
+              "the current token, the new one kept");
+        mem_stop(&m);
+        /* ...until the new one is used: then it is gone. */
+        CHECK(xmpp_client_config_set_fast_token(fc, mech, strlen(mech),
+                                                rotated, strlen(rotated),
+                                                1) == XMPP_OK,
+              "set_fast_token rotated");
+        m.now = 49000;
+        mem_start(&m, fc, sc);
+        mem_run(&m, 20);
+        CHECK(m.bound[0] != '\0' && strcmp(m.token, rotated) == 0 &&
+                  m.new_token[0] == '\0' && m.processed == 1,
+              "the new token is now the current one");
+        mem_stop(&m);
+        CHECK(xmpp_client_config_set_fast_token(fc, mech, strlen(mech), token,
+                                                strlen(token), 6) == XMPP_OK,
+              "set_fast_token 6");
+        m.now = 49500;
+        mem_start(&m, fc, sc);
+        mem_run(&m, 20);
+        CHECK(m.bound[0] == '\0' && m.token_rejected,
+              "the replaced token no longer logs in");
+        mem_stop(&m);
+
+        /* Past its expiry the token is refused: credentials-expired. */
+        CHECK(xmpp_client_config_set_fast_token(fc, mech, strlen(mech),
+                                                rotated, strlen(rotated),
+                                                2) == XMPP_OK,
+              "set_fast_token rotated 2");
+        m.unix_now = m.expiry;
+        m.now = 50000;
+        mem_start(&m, fc, sc);
+        mem_run(&m, 20);
+        CHECK(m.bound[0] == '\0' && m.token_rejected, "an expired token");
+        CHECK(m.processed == 1, "nothing recorded for an expired token");
+        mem_stop(&m);
+    }
 
     xmpp_client_config_free(cc);
     xmpp_client_config_free(fc);

@@ -7,7 +7,8 @@ use pyo3::types::{PyBytes, PyDict, PyList};
 use serde_json::{Value, json};
 use xmpp_jid::Jid;
 use xmpp_sasl::{
-    Credentials, CredentialsRequest, Hash, Mechanism, Prep, ServerSecret, StoredCredentials,
+    Credentials, CredentialsRequest, FastSlot, FastTokenSlot, Hash, Mechanism, Prep, ServerSecret,
+    StoredCredentials,
 };
 use xmpp_session::{Keepalive, ResumptionState, ServerConfig, ServerEvent, SmConfig};
 use xmpp_stanza::{DefinedCondition, FastUse, Message, MessageType, Stanza, StanzaNs};
@@ -54,13 +55,20 @@ impl Server {
                 d.set_item("tls_bytes", PyBytes::new(py, &tls_bytes))?;
                 return Ok(d.into_any());
             }
-            ServerEvent::CredentialsRequest { request, fast } => {
+            ServerEvent::CredentialsRequest {
+                request,
+                fast,
+                user_agent,
+            } => {
                 let value = json!({
                     "event": "credentials-request",
                     "mechanism": request.mechanism.name(),
                     "authcid": request.authcid,
                     "authzid": request.authzid,
                     "fast": fast.map(|f| json!({ "count": f.count, "invalidate": f.invalidate })),
+                    "user_agent": user_agent.map(|u| json!({
+                        "id": u.id, "software": u.software, "device": u.device,
+                    })),
                 });
                 self.pending = Some((request, fast));
                 value
@@ -71,12 +79,17 @@ impl Server {
                 jid,
                 mechanism,
                 fast,
+                slot,
             } => json!({
                 "event": "token-used",
                 "jid": jid.as_str(),
                 "mechanism": mechanism.name(),
                 "count": fast.count,
                 "invalidate": fast.invalidate,
+                "slot": match slot {
+                    FastSlot::New => "new",
+                    FastSlot::Current => "current",
+                },
             }),
             ServerEvent::Authenticated { jid, mechanism } => json!({
                 "event": "authenticated",
@@ -296,14 +309,16 @@ impl Server {
     }
 
     /// Answers `credentials-request` for a XEP-0484 FAST token: the
-    /// account's current `token` (`None`: no such token), the highest
-    /// `count` already processed for it, so that a replayed request fails,
-    /// and its `expiry` in seconds since the Unix epoch (`None`: none),
-    /// compared with `now` (default `time.time()`), so that an expired
-    /// token fails (`credentials-expired`). Record nothing here: the
-    /// `token-used` event that follows once the token is proven carries
-    /// the count to record and whether to drop the token.
-    #[pyo3(signature = (token, processed = None, expiry = None, now = None))]
+    /// client's current `token` (`None`: none), the highest `count`
+    /// already processed for it, so that a replayed request fails, and its
+    /// `expiry` in seconds since the Unix epoch (`None`: none), compared
+    /// with `now` (default `time.time()`), so that an expired token fails
+    /// (`credentials-expired`). `new`: the client's `new` slot as
+    /// `(token, processed, expiry)`, a token issued and not used yet, tried
+    /// first (XEP-0484 §5.1). Record nothing here: the `token-used` event
+    /// that follows once a token is proven carries the slot, the count to
+    /// record and whether to drop the client's tokens.
+    #[pyo3(signature = (token, processed = None, expiry = None, now = None, new = None))]
     fn provide_token(
         &mut self,
         py: Python<'_>,
@@ -311,6 +326,7 @@ impl Server {
         processed: Option<u64>,
         expiry: Option<u64>,
         now: Option<u64>,
+        new: Option<(String, Option<u64>, Option<u64>)>,
     ) -> PyResult<()> {
         let now = match now {
             Some(now) => now,
@@ -325,15 +341,17 @@ impl Server {
             .as_ref()
             .and_then(|(_, fast)| fast.as_ref())
             .and_then(|f| f.count);
-        let credentials = match token {
-            Some(t) => Credentials::FastToken {
-                token: t.to_owned().into(),
+        let current = token.map(|t| FastTokenSlot::new(t, processed, expiry));
+        let new = new.map(|(t, processed, expiry)| FastTokenSlot::new(t, processed, expiry));
+        let credentials = if current.is_none() && new.is_none() {
+            Credentials::UnknownUser
+        } else {
+            Credentials::FastToken {
+                current,
+                new,
                 count,
-                processed,
-                expiry,
                 now,
-            },
-            None => Credentials::UnknownUser,
+            }
         };
         self.answer(py, credentials)
     }
@@ -376,10 +394,13 @@ impl Server {
 
     /// Answers `token-used` whose use was recorded (in the same step as
     /// the check that `count` is still above the highest recorded): the
-    /// login succeeds.
-    fn accept_token_use(&mut self, py: Python<'_>) -> PyResult<()> {
+    /// login succeeds. With `rotate` (the token is near its expiry, say)
+    /// the client gets a new token it did not ask for (XEP-0484 §3.5): a
+    /// `token-request` follows, answered as any other.
+    #[pyo3(signature = (rotate = false))]
+    fn accept_token_use(&mut self, py: Python<'_>, rotate: bool) -> PyResult<()> {
         self.machine
-            .accept_token_use()
+            .accept_token_use(rotate)
             .map_err(|e| session_error(py, &e))
     }
 

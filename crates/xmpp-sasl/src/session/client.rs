@@ -131,6 +131,7 @@ impl ClientSession {
             authzid: self.config.authzid.clone(),
             additional_data,
             trace: None,
+            fast_slot: None,
         }
     }
 
@@ -223,6 +224,7 @@ impl ClientSession {
                     authzid: None,
                     additional_data: None,
                     trace: c.trace.clone(),
+                    fast_slot: None,
                 };
                 Ok(ClientStep::Done {
                     send: Some(Zeroizing::new(trace.as_bytes().to_vec())),

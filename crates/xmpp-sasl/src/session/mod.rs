@@ -38,6 +38,9 @@ pub struct Success {
     pub additional_data: Option<Vec<u8>>,
     /// ANONYMOUS trace information (RFC 4505 §2), if sent.
     pub trace: Option<String>,
+    /// With [`Credentials::FastToken`]: the slot whose token the client
+    /// proved.
+    pub fast_slot: Option<FastSlot>,
 }
 
 /// What a client does next.
@@ -114,19 +117,25 @@ pub enum Credentials {
     /// HT: the user's current token. The caller revokes it after a success
     /// (draft-schmaus-kitten-sasl-ht-09 §3.2).
     Token(Zeroizing<String>),
-    /// HT with XEP-0484 replay protection and expiry: the token; the
-    /// `count` the client sent on its `<fast/>` element (`None` if it sent
-    /// none); the highest count already processed for this token (`None`
-    /// if none was); and the token's expiry with the current time.
+    /// HT with XEP-0484 replay protection, expiry and rotation: the
+    /// client's token slots, the `count` the client sent on its `<fast/>`
+    /// element (`None` if it sent none), and the current time.
     ///
-    /// The session first verifies the proof, with the same HMAC work
-    /// whatever follows, then refuses a replay
+    /// XEP-0484 §5.1 keeps two slots per client: `new`, the token issued
+    /// last and not used yet, and `current`, the one used before. The proof
+    /// is checked against both (the same HMAC work whichever are filled),
+    /// `new` first; [`Success::fast_slot`] says which one matched, so the
+    /// application moves a used `new` token into `current` (XEP-0484 §3.5:
+    /// a token replaced by one the client has used is invalid). A server
+    /// that keeps one token per client passes it as `current`.
+    ///
+    /// The session first verifies the proof, then refuses a replay
     /// ([`Error::Replay`](crate::Error::Replay), `not-authorized`) unless
-    /// `count` is present and above `processed`, and an expired token
-    /// ([`Error::TokenExpired`](crate::Error::TokenExpired),
+    /// `count` is present and above the matched slot's `processed`, and an
+    /// expired token ([`Error::TokenExpired`](crate::Error::TokenExpired),
     /// `credentials-expired`, XEP-0484 §5.2). A wrong proof is always
-    /// `not-authorized`, so neither refusal tells someone without the token
-    /// anything. Record `count` as processed only after the exchange
+    /// `not-authorized`, so neither refusal tells someone without the
+    /// token anything. Record `count` as processed only after the exchange
     /// succeeded: recorded on a failure, a forged request with a huge count
     /// would make every later use of the token a replay.
     ///
@@ -137,19 +146,16 @@ pub enum Credentials {
     /// nothing else), so a captured one logs in again for as long as the
     /// token lives.
     FastToken {
-        /// The user's current token.
-        token: Zeroizing<String>,
+        /// The `current` slot: the token the client used last (or the
+        /// only one the server keeps).
+        current: Option<FastTokenSlot>,
+        /// The `new` slot: a token issued and not used yet.
+        new: Option<FastTokenSlot>,
         /// The client's `count`.
         count: Option<u64>,
-        /// The highest count processed so far for this token.
-        processed: Option<u64>,
-        /// When the token stops being valid, in seconds since the Unix
-        /// epoch (UTC): the expiry sent with it (XEP-0484 §3.2). `None`:
-        /// it does not expire.
-        expiry: Option<u64>,
-        /// The current time on the same scale, from the caller's wall
-        /// clock (the session reads no clock). The token is expired from
-        /// `expiry` on.
+        /// The current time in seconds since the Unix epoch (UTC), from
+        /// the caller's wall clock (the session reads no clock): a token
+        /// is expired from its `expiry` on.
         now: u64,
     },
     /// EXTERNAL: the identity established outside SASL (e.g. by the client
@@ -165,6 +171,53 @@ pub enum Credentials {
     /// it. This tells the client the account exists; for "no such user"
     /// answer [`Self::UnknownUser`].
     Refuse(Refusal),
+}
+
+/// One of a client's XEP-0484 token slots as the server application keeps
+/// it ([`Credentials::FastToken`]). `Debug` shows no token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FastTokenSlot {
+    /// The token.
+    pub token: Zeroizing<String>,
+    /// The highest count processed so far for this token (`None`: none).
+    pub processed: Option<u64>,
+    /// When the token stops being valid, in seconds since the Unix epoch
+    /// (UTC): the expiry sent with it (XEP-0484 §3.3). `None`: it does not
+    /// expire.
+    pub expiry: Option<u64>,
+}
+
+impl FastTokenSlot {
+    /// A slot holding `token`, with the highest count processed for it and
+    /// its expiry.
+    pub fn new(token: impl Into<String>, processed: Option<u64>, expiry: Option<u64>) -> Self {
+        Self {
+            token: Zeroizing::new(token.into()),
+            processed,
+            expiry,
+        }
+    }
+}
+
+impl core::fmt::Debug for FastTokenSlot {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FastTokenSlot")
+            .field("token", &"..")
+            .field("processed", &self.processed)
+            .field("expiry", &self.expiry)
+            .finish()
+    }
+}
+
+/// Which of a client's XEP-0484 token slots a proven token was in
+/// ([`Success::fast_slot`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FastSlot {
+    /// The `new` slot: the client has the token issued last; it replaces
+    /// the `current` one, which is invalid from now on (XEP-0484 §3.5).
+    New,
+    /// The `current` slot.
+    Current,
 }
 
 /// Why the caller refuses a user that exists (RFC 6120 §6.5).
@@ -203,18 +256,17 @@ impl core::fmt::Debug for Credentials {
             Self::Password(_) => f.write_str("Password(..)"),
             Self::Token(_) => f.write_str("Token(..)"),
             Self::FastToken {
+                current,
+                new,
                 count,
-                processed,
-                expiry,
                 now,
-                ..
             } => f
                 .debug_struct("FastToken")
+                .field("current", current)
+                .field("new", new)
                 .field("count", count)
-                .field("processed", processed)
-                .field("expiry", expiry)
                 .field("now", now)
-                .finish_non_exhaustive(),
+                .finish(),
             Self::Scram(s) => f.debug_tuple("Scram").field(s).finish(),
             Self::External(s) => f.debug_tuple("External").field(s).finish(),
             Self::UnknownUser => f.write_str("UnknownUser"),

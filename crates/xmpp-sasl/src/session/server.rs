@@ -6,7 +6,7 @@ use core::mem;
 
 use zeroize::Zeroizing;
 
-use super::{Credentials, CredentialsRequest, ServerConfig, ServerStep, Success};
+use super::{Credentials, CredentialsRequest, FastSlot, ServerConfig, ServerStep, Success};
 use crate::cb::ChannelBinding;
 use crate::config::Nonce;
 use crate::error::{Condition, Error, Field, Message};
@@ -168,6 +168,7 @@ impl ServerSession {
                         authzid: None,
                         additional_data: None,
                         trace,
+                        fast_slot: None,
                     }))
                 }
                 Mechanism::Scram { hash, plus } => {
@@ -207,6 +208,7 @@ impl ServerSession {
                     authzid: auth.authzid,
                     additional_data: Some(auth.server_final),
                     trace: None,
+                    fast_slot: None,
                 }))
             }
         }
@@ -260,6 +262,7 @@ impl ServerSession {
                     authzid: m.authzid.clone(),
                     additional_data: None,
                     trace: None,
+                    fast_slot: None,
                 }))
             }
             (
@@ -268,17 +271,18 @@ impl ServerSession {
                 | Credentials::FastToken { .. }
                 | Credentials::UnknownUser),
             ) => {
-                let mock;
-                let token = match &creds {
-                    Credentials::Token(token) | Credentials::FastToken { token, .. } => {
-                        token.as_bytes()
-                    }
-                    // The same HMAC over a made-up token, so it fails as a
-                    // wrong token does.
-                    _ => {
-                        mock = secret.derive(b"mock token", Hash::Sha256, &authcid);
-                        mock.as_bytes()
-                    }
+                // The tokens to try, `new` slot first (XEP-0484 §5.1). A
+                // made-up token stands in for an empty slot, so the work is
+                // two HMACs whatever the answer (an unknown user fails as a
+                // wrong token does).
+                let mock = secret.derive(b"mock token", Hash::Sha256, &authcid);
+                let (first, second) = match &creds {
+                    Credentials::Token(token) => (Some(token), None),
+                    Credentials::FastToken { new, current, .. } => (
+                        new.as_ref().map(|s| &s.token),
+                        current.as_ref().map(|s| &s.token),
+                    ),
+                    _ => (None, None),
                 };
                 let version = self.config.ht_version;
                 let parsed =
@@ -293,29 +297,49 @@ impl ServerSession {
                 };
                 // The proof first, so that every refusal below costs the
                 // same HMAC work and only the token's holder sees one.
-                let reply = parsed.verify(version, token, cb_data)?;
+                let try_token = |t: Option<&Zeroizing<String>>| {
+                    let token = t.map_or(mock.as_bytes(), |t| t.as_bytes());
+                    parsed.verify(version, token, cb_data)
+                };
+                let (on_first, on_second) = (try_token(first), try_token(second));
+                let (slot, reply) = match (on_first, on_second) {
+                    (Ok(reply), _) if first.is_some() => (FastSlot::New, reply),
+                    (_, Ok(reply)) if second.is_some() => (FastSlot::Current, reply),
+                    _ => return Err(Error::InvalidProof),
+                };
+                let mut fast_slot = None;
                 if let Credentials::FastToken {
+                    current,
+                    new,
                     count,
-                    processed,
-                    expiry,
                     now,
-                    ..
-                } = creds
+                } = &creds
                 {
+                    let matched = match slot {
+                        FastSlot::New => new.as_ref(),
+                        FastSlot::Current => current.as_ref(),
+                    };
+                    let (processed, expiry) =
+                        matched.map_or((None, None), |s| (s.processed, s.expiry));
                     // XEP-0484 §3.3: a count at or below one processed is a
                     // replay; §5.2: an expired token is `credentials-expired`.
                     if count.is_none_or(|c| processed.is_some_and(|p| c <= p)) {
-                        return Err(Error::Replay { count, processed });
+                        return Err(Error::Replay {
+                            count: *count,
+                            processed,
+                        });
                     }
-                    if let Some(expiry) = expiry.filter(|&e| now >= e) {
-                        return Err(Error::TokenExpired { expiry, now });
+                    if let Some(expiry) = expiry.filter(|&e| *now >= e) {
+                        return Err(Error::TokenExpired { expiry, now: *now });
                     }
+                    fast_slot = Some(slot);
                 }
                 Ok(ServerStep::Success(Success {
                     authcid: Some(authcid),
                     authzid: None,
                     additional_data: Some(reply),
                     trace: None,
+                    fast_slot,
                 }))
             }
             (ServerState::ExternalLookup(_), Credentials::UnknownUser) => Err(Error::Refused {
@@ -327,6 +351,7 @@ impl ServerSession {
                     authzid,
                     additional_data: None,
                     trace: None,
+                    fast_slot: None,
                 }))
             }
             (ServerState::ScramLookup(needs), Credentials::UnknownUser) => {

@@ -4,8 +4,8 @@
 
 use xmpp_sasl::{
     CbindFlag, ChannelBinding, ChannelBindingType, Choice, ClientConfig, ClientSession, ClientStep,
-    Condition, Credentials, Error, Hash, Mechanism, Nonce, Prep, ServerConfig, ServerSession,
-    ServerStep, Ssdp, StoredCredentials,
+    Condition, Credentials, Error, FastSlot, FastTokenSlot, Hash, Mechanism, Nonce, Prep,
+    ServerConfig, ServerSession, ServerStep, Ssdp, StoredCredentials,
 };
 
 use zeroize::Zeroizing;
@@ -185,17 +185,24 @@ fn a_replayed_fast_request_is_refused() {
         initiator("another-nonce-456"),
         "replayable as drafted"
     );
-    let serve_with = |token: Zeroizing<String>, count, processed, expiry| {
+    let serve_slots = |new: Option<FastTokenSlot>, current: Option<FastTokenSlot>, count| {
         let mut s =
             ServerSession::new(none, server_config(), Nonce::new("n").expect("n")).expect("server");
         assert!(matches!(s.step(&first), Ok(ServerStep::NeedCredentials(_))));
         s.credentials(Credentials::FastToken {
-            token,
+            current,
+            new,
             count,
-            processed,
-            expiry,
             now: 1_000,
         })
+    };
+    let serve_with = |token: Zeroizing<String>, count, processed, expiry| {
+        let slot = FastTokenSlot {
+            token,
+            processed,
+            expiry,
+        };
+        serve_slots(None, Some(slot), count)
     };
     let serve = |count, processed| serve_with(token(), count, processed, None);
     assert!(matches!(serve(Some(1), None), Ok(ServerStep::Success(_))));
@@ -232,6 +239,72 @@ fn a_replayed_fast_request_is_refused() {
             Error::InvalidProof
         );
     }
+    // XEP-0484 §5.1's two slots: the proof matches either, `new` checked
+    // first, and the success names the slot; each slot's own count and
+    // expiry apply; neither matching is a wrong proof.
+    let slot = |t: &str, processed, expiry| Some(FastTokenSlot::new(t, processed, expiry));
+    let slot_of = |r: Result<ServerStep, Error>| match r {
+        Ok(ServerStep::Success(s)) => s.fast_slot,
+        other => panic!("{other:?}"),
+    };
+    let ours = "fast-token-0123456789";
+    assert_eq!(
+        slot_of(serve_slots(
+            slot(ours, None, None),
+            slot("older", Some(5), None),
+            Some(1)
+        )),
+        Some(FastSlot::New)
+    );
+    assert_eq!(
+        slot_of(serve_slots(
+            slot("newer", None, None),
+            slot(ours, Some(5), None),
+            Some(6)
+        )),
+        Some(FastSlot::Current)
+    );
+    assert_eq!(
+        slot_of(serve_slots(slot(ours, None, None), None, Some(1))),
+        Some(FastSlot::New)
+    );
+    assert_eq!(
+        serve_slots(
+            slot("newer", None, None),
+            slot(ours, Some(5), None),
+            Some(5)
+        )
+        .expect_err("replay in current"),
+        Error::Replay {
+            count: Some(5),
+            processed: Some(5)
+        }
+    );
+    assert_eq!(
+        serve_slots(
+            slot(ours, None, Some(900)),
+            slot("older", None, None),
+            Some(1)
+        )
+        .expect_err("new expired"),
+        Error::TokenExpired {
+            expiry: 900,
+            now: 1_000
+        }
+    );
+    for (new, current) in [
+        (slot("a", None, None), slot("b", None, None)),
+        (None, None),
+        (slot("a", None, None), None),
+    ] {
+        assert_eq!(
+            serve_slots(new, current, Some(1)).expect_err("no slot matches"),
+            Error::InvalidProof
+        );
+    }
+    // The debug form of the slots shows no token.
+    let shown = format!("{:?}", slot(ours, Some(1), None));
+    assert!(!shown.contains(ours), "{shown}");
 }
 
 #[test]

@@ -18,12 +18,13 @@ use alloc::vec::Vec;
 
 use xmpp_jid::{BareJid, FullJid, Jid, ResourcePart};
 use xmpp_sasl::{
-    Credentials, CredentialsRequest, Mechanism, Nonce, ServerSession, ServerStep, SsdpForm,
+    Credentials, CredentialsRequest, FastSlot, Mechanism, Nonce, ServerSession, ServerStep,
+    SsdpForm,
 };
 use xmpp_stanza::{
     Bind, CLIENT_NS, DefinedCondition, Element, FastUse, Iq, IqType, Payload, Ping, SESSION_NS,
     STREAM_NS, Sasl, SaslCondition, Sm, Stanza, StanzaError, StanzaNs, StartTls, StreamCondition,
-    StreamFeatures,
+    StreamFeatures, UserAgent,
 };
 use xmpp_stream::{OpenHeader, StreamHeader};
 
@@ -69,6 +70,10 @@ pub enum ServerEvent {
         /// and the invalidation come with [`Self::TokenUsed`], once the
         /// token is proven.
         fast: Option<FastUse>,
+        /// SASL2's `<user-agent/>` (XEP-0388 §2.1), when the client sent
+        /// one: its `id` names the client installation, which XEP-0484
+        /// issues tokens to (each client has its own token slots).
+        user_agent: Option<UserAgent>,
     },
     /// A FAST token is proven (XEP-0484 §3.3): record its use, then answer
     /// [`Server::accept_token_use`], or [`Server::refuse_token_use`]. The
@@ -91,6 +96,10 @@ pub enum ServerEvent {
         mechanism: Mechanism,
         /// The count and invalidation the client sent, now proven.
         fast: FastUse,
+        /// Which of the client's token slots held the token (XEP-0484 §5.1):
+        /// a used `new` token becomes the `current` one, and the one it
+        /// replaces is invalid from now on (§3.4).
+        slot: FastSlot,
     },
     /// SASL succeeded (after [`Self::TokenUsed`] was accepted, for a
     /// token).
@@ -601,8 +610,13 @@ impl Server {
     }
 
     /// Answers a [`ServerEvent::TokenUsed`] the application recorded: the
-    /// exchange succeeds ([`ServerEvent::Authenticated`] follows).
-    pub fn accept_token_use(&mut self) -> Result<(), Error> {
+    /// exchange succeeds ([`ServerEvent::Authenticated`] follows). With
+    /// `rotate` (the token is due for rotation, near its expiry say) the
+    /// client gets a new token in `<success/>` though it asked for none
+    /// (XEP-0484 §3.5): a [`ServerEvent::TokenRequest`] for the mechanism
+    /// used follows, answered as any other. Not when the client asked to
+    /// invalidate its token and requested none (§3.6).
+    pub fn accept_token_use(&mut self, rotate: bool) -> Result<(), Error> {
         self.check()?;
         let Phase::AwaitTokenUse { .. } = self.phase else {
             return Err(Error::WrongPhase("no token use waits"));
@@ -616,6 +630,10 @@ impl Server {
             return Err(Error::WrongPhase("no token use waits"));
         };
         let data = pending.additional_data.take();
+        let invalidated = pending.fast.is_some_and(|f| f.invalidate);
+        if rotate && !invalidated && pending.request_token.is_none() {
+            pending.request_token = Some(mechanism);
+        }
         if let Err(e) = self.authenticated(account, mechanism, data, Some(pending)) {
             return self.fail(e);
         }

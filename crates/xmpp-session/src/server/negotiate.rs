@@ -182,8 +182,10 @@ impl Server {
                         mechanism,
                         initial_response,
                         inline,
-                        ..
-                    })) => return self.start_sasl2(&mechanism, initial_response, &inline),
+                        user_agent,
+                    })) => {
+                        return self.start_sasl2(&mechanism, initial_response, &inline, user_agent);
+                    }
                     // XEP-0388 §2.4 carries RFC 6120's conditions: an
                     // initial response that is not base64 is a failed
                     // exchange (§6.5.5), not a stream error.

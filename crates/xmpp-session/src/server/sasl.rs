@@ -14,7 +14,10 @@
 )]
 use super::*;
 
-use xmpp_stanza::{BIND2_NS, Bind2, FAST_NS, FastUse, RequestToken, SM_NS, Sasl2, Token};
+use xmpp_sasl::FastSlot;
+use xmpp_stanza::{
+    BIND2_NS, Bind2, FAST_NS, FastUse, RequestToken, SM_NS, Sasl2, Token, UserAgent,
+};
 
 /// What a SASL2 `<authenticate/>` asked for inline, and the results so far.
 #[derive(Debug, Default)]
@@ -25,8 +28,11 @@ pub(super) struct Pending2 {
     bind2: Option<Bind2>,
     /// XEP-0484 `<fast/>`: the client authenticates with a token.
     pub(super) fast: Option<FastUse>,
-    /// XEP-0484 `<request-token/>`.
-    request_token: Option<Mechanism>,
+    /// XEP-0484 `<request-token/>` (or a rotation the application asked
+    /// for).
+    pub(super) request_token: Option<Mechanism>,
+    /// XEP-0388 `<user-agent/>`: which client installation this is.
+    user_agent: Option<UserAgent>,
     /// The mechanism's success data.
     pub(super) additional_data: Option<Vec<u8>>,
     /// The results to send in `<success/>`, in order.
@@ -49,8 +55,12 @@ impl Server {
         name: &str,
         initial: Option<Vec<u8>>,
         inline: &[Element],
+        user_agent: Option<UserAgent>,
     ) -> Result<(), Error> {
-        let mut pending = Pending2::default();
+        let mut pending = Pending2 {
+            user_agent,
+            ..Pending2::default()
+        };
         for e in inline {
             match (e.ns(), e.name()) {
                 (SM_NS, "resume") => {
@@ -214,13 +224,17 @@ impl Server {
             }
             Ok(ServerStep::NeedCredentials(request)) => {
                 let fast = v2.as_ref().and_then(|p| p.fast);
+                let user_agent = v2.as_ref().and_then(|p| p.user_agent.clone());
                 self.phase = Phase::Sasl {
                     session,
                     credentials: true,
                     v2,
                 };
-                self.events
-                    .push_back(ServerEvent::CredentialsRequest { request, fast });
+                self.events.push_back(ServerEvent::CredentialsRequest {
+                    request,
+                    fast,
+                    user_agent,
+                });
                 Ok(())
             }
             Ok(ServerStep::Success(success)) => {
@@ -256,6 +270,7 @@ impl Server {
                                 jid: account.clone(),
                                 mechanism,
                                 fast,
+                                slot: success.fast_slot.unwrap_or(FastSlot::Current),
                             });
                             self.phase = Phase::AwaitTokenUse {
                                 account,

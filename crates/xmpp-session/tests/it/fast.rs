@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use xmpp_sasl::Mechanism;
 use xmpp_session::{ClientEvent, FastToken, ServerEvent};
-use xmpp_stanza::FastUse;
+use xmpp_stanza::{FastUse, UserAgent};
 
 use crate::pair::{ISSUED_AT, Issued, PASSWORD, Pair, TOKEN_LIFETIME, record_token_use};
 
@@ -210,7 +210,7 @@ fn a_count_used_twice_at_once_succeeds_once() {
     let mut record = tokens.clone();
     let used = fast_reported(&first).expect("used");
     assert!(record_token_use(&mut record, "juliet", &used));
-    first.server.accept_token_use().expect("accept");
+    first.server.accept_token_use(false).expect("accept");
     assert!(!record_token_use(&mut record, "juliet", &used));
     second.server.refuse_token_use().expect("refuse");
     first.drive();
@@ -242,6 +242,66 @@ fn a_count_used_twice_at_once_succeeds_once() {
         }
     )));
     // Answering again, or answering what was never asked, is an error.
-    assert!(first.server.accept_token_use().is_err());
+    assert!(first.server.accept_token_use(false).is_err());
     assert!(second.server.refuse_token_use().is_err());
+}
+
+/// A token due for rotation: the application accepts its use with
+/// `rotate`, and the client gets a new token it did not ask for
+/// (XEP-0484 §3.5), unless it asked to invalidate its token (§3.6).
+#[test]
+fn a_rotated_token_comes_unasked_but_not_with_invalidate() {
+    let (mechanism, token, tokens) = issue();
+    let run = |rewrite| {
+        let client = Pair::client_config("juliet", "")
+            .fast_token(FastToken::new(mechanism, token.clone(), 1))
+            .request_fast_token(false)
+            .user_agent(UserAgent {
+                id: Some("d4565fa7-4d72-4749-b3d3-740edbf87770".into()),
+                ..UserAgent::default()
+            });
+        let mut pair = Pair::new(client, Pair::server_config());
+        pair.tokens = tokens.clone();
+        pair.rotate = true;
+        pair.c2s_rewrite = rewrite;
+        pair.drive();
+        pair
+    };
+    let rotated = run(None);
+    assert!(rotated.bound_jid().is_some(), "{:?}", rotated.client_error);
+    // The client installation the token is for (XEP-0484 §4.1: tokens are
+    // per client) reaches the application with the credentials request.
+    assert!(rotated.server_events.iter().any(|e| matches!(
+        e,
+        ServerEvent::CredentialsRequest { user_agent: Some(ua), .. }
+            if ua.id.as_deref() == Some("d4565fa7-4d72-4749-b3d3-740edbf87770")
+    )));
+    assert!(!String::from_utf8_lossy(&rotated.c2s_log).contains("request-token"));
+    let issued: Vec<_> = rotated
+        .client_events
+        .iter()
+        .filter_map(|e| match e {
+            ClientEvent::TokenIssued { token, .. } => Some(token.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(issued.len(), 1, "{:?}", rotated.client_events);
+    // (The harness names its tokens by a counter of its own.)
+    assert_eq!(rotated.tokens["juliet"].token, issued[0]);
+
+    fn invalidate(msg: Vec<u8>) -> Vec<u8> {
+        String::from_utf8(msg)
+            .expect("utf-8")
+            .replace("count='1'/>", "count='1' invalidate='true'/>")
+            .into_bytes()
+    }
+    let dropped = run(Some(invalidate));
+    assert!(dropped.bound_jid().is_some(), "{:?}", dropped.client_error);
+    assert!(!s2c(&dropped).contains("<token "), "{}", s2c(&dropped));
+    assert!(
+        !dropped
+            .server_events
+            .iter()
+            .any(|e| matches!(e, ServerEvent::TokenRequest { .. }))
+    );
 }

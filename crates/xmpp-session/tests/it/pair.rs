@@ -7,15 +7,14 @@ use std::collections::{HashMap, VecDeque};
 
 use xmpp_jid::BareJid;
 use xmpp_sasl::{
-    ChannelBinding, ChannelBindingType, Credentials, Hash, Mechanism, Prep, ServerSecret,
-    StoredCredentials,
+    ChannelBinding, ChannelBindingType, Credentials, FastTokenSlot, Hash, Mechanism, Prep,
+    ServerSecret, StoredCredentials,
 };
 use xmpp_session::{
     Client, ClientConfig, ClientEvent, Error, Instant, ResumptionState, Seed, Server, ServerConfig,
     ServerEvent, TlsInfo, TlsVersion,
 };
 use xmpp_stanza::{DefinedCondition, FastUse, Stanza};
-use zeroize::Zeroizing;
 
 pub(crate) const DOMAIN: &str = "example.com";
 pub(crate) const PASSWORD: &str = "r0m30myr0m30";
@@ -168,6 +167,8 @@ pub(crate) struct Pair {
     issued: u32,
     /// Leave `TokenUsed` unanswered (the test answers it).
     pub(crate) hold_token_use: bool,
+    /// Accept each token use with a rotation (XEP-0484 §3.5).
+    pub(crate) rotate: bool,
     /// The client's and server's first fatal errors.
     pub(crate) client_error: Option<Error>,
     pub(crate) server_error: Option<Error>,
@@ -196,6 +197,7 @@ impl Pair {
             c2s_rewrite: None,
             issued: 0,
             hold_token_use: false,
+            rotate: false,
             c2s_log: Vec::new(),
             s2c_log: Vec::new(),
             client_error: None,
@@ -315,7 +317,7 @@ impl Pair {
                     .tls_established(self.tls.clone())
                     .expect("server tls");
             }
-            ServerEvent::CredentialsRequest { request, fast } => {
+            ServerEvent::CredentialsRequest { request, fast, .. } => {
                 let user = request.authcid.as_deref().unwrap_or("");
                 let answer = match fast {
                     // FAST: the token the application issued for the
@@ -327,10 +329,13 @@ impl Pair {
                         .filter(|t| t.mechanism == request.mechanism)
                     {
                         Some(t) => Credentials::FastToken {
-                            token: Zeroizing::new(t.token.clone()),
+                            current: Some(FastTokenSlot::new(
+                                t.token.clone(),
+                                t.processed,
+                                Some(t.expiry),
+                            )),
+                            new: None,
                             count: used.count,
-                            processed: t.processed,
-                            expiry: Some(t.expiry),
                             now: self.unix_now,
                         },
                         None => Credentials::UnknownUser,
@@ -349,7 +354,7 @@ impl Pair {
             ServerEvent::TokenUsed { jid, fast, .. } => {
                 let user = jid.localpart().unwrap_or_default();
                 let answer = if record_token_use(&mut self.tokens, user, fast) {
-                    self.server.accept_token_use()
+                    self.server.accept_token_use(self.rotate)
                 } else {
                     self.server.refuse_token_use()
                 };

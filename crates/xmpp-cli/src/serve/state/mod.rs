@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use rand_core::RngCore as _;
 
 use xmpp_jid::{BareJid, FullJid, Jid};
-use xmpp_sasl::{Credentials, CredentialsRequest, Hash, Mechanism};
+use xmpp_sasl::{Credentials, CredentialsRequest, FastSlot, FastTokenSlot, Hash, Mechanism};
 use xmpp_session::{ResumptionState, RoutedStanza};
 use xmpp_stanza::{
     DefinedCondition, Iq, Payload, Presence, PresenceType, Roster, RosterItem, Stanza, StanzaNs,
@@ -26,24 +26,77 @@ mod roster;
 mod routing;
 
 /// One account: SCRAM keys per hash (never the password), the roster,
-/// the FAST tokens issued (by secret, one per mechanism).
+/// the FAST tokens issued (two slots per client installation).
 pub(crate) struct Account {
     pub(crate) keys: HashMap<Hash, xmpp_sasl::StoredCredentials>,
     /// Shared with the roster results being written, which are built
     /// after the state's lock is let go; a change meanwhile copies it.
     roster: Arc<BTreeMap<String, RosterItem>>,
-    tokens: HashMap<String, IssuedToken>,
+    /// By client id (SASL2's `<user-agent id/>`, XEP-0484 §4.1), at most
+    /// [`MAX_TOKEN_CLIENTS`].
+    tokens: HashMap<String, TokenSlots>,
 }
 
-/// A XEP-0484 FAST token issued to an account.
+/// Clients of one account holding FAST tokens at most: past it, issuing
+/// to another client drops the one whose tokens expire first.
+pub(crate) const MAX_TOKEN_CLIENTS: usize = 32;
+
+/// The longest client id kept (a UUID is 36 bytes): a client sending a
+/// longer one gets no token.
+pub(crate) const MAX_CLIENT_ID: usize = 128;
+
+/// A client's two token slots (XEP-0484 §5.1): a new token goes into
+/// `new`, and moves into `current` when the client first uses it.
+#[derive(Default)]
+struct TokenSlots {
+    current: Option<IssuedToken>,
+    new: Option<IssuedToken>,
+}
+
+impl TokenSlots {
+    fn slot(&self, which: FastSlot) -> Option<&IssuedToken> {
+        match which {
+            FastSlot::New => self.new.as_ref(),
+            FastSlot::Current => self.current.as_ref(),
+        }
+    }
+
+    /// When the last of its tokens expires.
+    fn expiry(&self) -> u64 {
+        let e = |t: &Option<IssuedToken>| t.as_ref().map_or(0, |t| t.expiry);
+        e(&self.current).max(e(&self.new))
+    }
+}
+
+/// A XEP-0484 FAST token issued to a client.
 struct IssuedToken {
-    /// The HT mechanism it is bound to (XEP-0484 §3.3).
+    token: Zeroizing<String>,
+    /// The HT mechanism it is bound to (XEP-0484 §3.2).
     mechanism: Mechanism,
     /// The highest `count` of a successful use, so that a replay fails.
     processed: Option<u64>,
     /// When it stops being valid, in seconds since the Unix epoch: the
-    /// expiry sent with it (XEP-0484 §3.2).
+    /// expiry sent with it (XEP-0484 §3.3).
     expiry: u64,
+}
+
+impl IssuedToken {
+    /// The slot the machine checks, when the token is for `mechanism`.
+    fn slot_for(&self, mechanism: Mechanism) -> Option<FastTokenSlot> {
+        (self.mechanism == mechanism).then(|| FastTokenSlot {
+            token: self.token.clone(),
+            processed: self.processed,
+            expiry: Some(self.expiry),
+        })
+    }
+}
+
+/// The key a client's tokens are kept under: its SASL2 user agent's id
+/// (XEP-0484 §4.1 requires one; clients sending none share the empty
+/// key), or `None` for an id too long to keep.
+pub(crate) fn client_key(user_agent: Option<&xmpp_stanza::UserAgent>) -> Option<String> {
+    let id = user_agent.and_then(|u| u.id.as_deref()).unwrap_or_default();
+    (id.len() <= MAX_CLIENT_ID).then(|| id.to_owned())
 }
 
 impl Account {
@@ -397,6 +450,7 @@ impl State {
         &mut self,
         request: &CredentialsRequest,
         fast: Option<xmpp_stanza::FastUse>,
+        client: Option<&str>,
         peer: SocketAddr,
         unix_now: u64,
         now: Instant,
@@ -413,21 +467,23 @@ impl State {
             return Credentials::UnknownUser;
         };
         if let Some(used) = fast {
-            // XEP-0484: the token issued for this mechanism, refused on a
-            // replayed count or past its expiry.
-            let found = account
-                .tokens
-                .iter()
-                .find(|(_, t)| t.mechanism == request.mechanism);
-            return match found {
-                Some((token, t)) => Credentials::FastToken {
-                    token: Zeroizing::new(token.clone()),
-                    count: used.count,
-                    processed: t.processed,
-                    expiry: Some(t.expiry),
-                    now: unix_now,
-                },
-                None => Credentials::UnknownUser,
+            // XEP-0484 §5.1: the client's tokens for this mechanism, `new`
+            // tried first; refused on a replayed count or past expiry.
+            let slots = client.and_then(|c| account.tokens.get(c));
+            let slot = |which| {
+                slots
+                    .and_then(|s| s.slot(which))
+                    .and_then(|t| t.slot_for(request.mechanism))
+            };
+            let (new, current) = (slot(FastSlot::New), slot(FastSlot::Current));
+            if new.is_none() && current.is_none() {
+                return Credentials::UnknownUser;
+            }
+            return Credentials::FastToken {
+                current,
+                new,
+                count: used.count,
+                now: unix_now,
             };
         }
         let hash = request.mechanism.scram_hash().unwrap_or(Hash::Sha256);
@@ -449,57 +505,77 @@ impl State {
         self.limiter.ended(peer, now);
     }
 
-    /// Keeps a token issued to `user` for `mechanism`, valid until
-    /// `expiry` (seconds since the Unix epoch).
-    pub(crate) fn issued(&mut self, user: &str, mechanism: Mechanism, token: String, expiry: u64) {
-        if let Some(account) = self.accounts.get_mut(user) {
-            account.tokens.retain(|_, t| t.mechanism != mechanism);
-            account.tokens.insert(
-                token,
-                IssuedToken {
-                    mechanism,
-                    processed: None,
-                    expiry,
-                },
-            );
+    /// Keeps a token issued to `user`'s `client` for `mechanism`, valid
+    /// until `expiry` (seconds since the Unix epoch), in the client's `new`
+    /// slot: the `current` token stays valid until the new one is used,
+    /// and a `new` one never used is replaced (XEP-0484 §3.5, §5.1).
+    pub(crate) fn issued(
+        &mut self,
+        user: &str,
+        client: &str,
+        mechanism: Mechanism,
+        token: String,
+        expiry: u64,
+    ) {
+        let Some(account) = self.accounts.get_mut(user) else {
+            return;
+        };
+        if !account.tokens.contains_key(client) && account.tokens.len() >= MAX_TOKEN_CLIENTS {
+            let first = account
+                .tokens
+                .iter()
+                .min_by_key(|(_, s)| s.expiry())
+                .map(|(c, _)| c.clone());
+            if let Some(first) = first {
+                account.tokens.remove(&first);
+            }
         }
+        account.tokens.entry(client.to_owned()).or_default().new = Some(IssuedToken {
+            token: Zeroizing::new(token),
+            mechanism,
+            processed: None,
+            expiry,
+        });
     }
 
-    /// `user`'s token for `mechanism` is proven by the machine
-    /// (`TokenUsed`): whether this use may succeed. It may not when
-    /// `count` is no longer above the highest processed (another
-    /// connection used it since the credentials were looked up) or the
-    /// token is gone; otherwise `count` is processed now, so that a replay
-    /// of it fails, and with `invalidate` the token goes (XEP-0484 §3.3,
-    /// §3.5). Check and record are one step under the state's lock.
+    /// A token of `user`'s `client` for `mechanism`, from `slot`, is
+    /// proven by the machine (`TokenUsed`): whether this use may succeed,
+    /// with the token's expiry (for the rotation). It may not when `count`
+    /// is no longer above the highest processed (another connection used
+    /// it since the credentials were looked up) or the token is gone.
+    /// Otherwise `count` is processed now, so that a replay of it fails;
+    /// a `new` token becomes the `current` one, the one it replaces gone
+    /// (XEP-0484 §3.5, §5.1); with `invalidate` the client's tokens go
+    /// (§3.6). Check and record are one step under the state's lock.
     /// Nothing else moves a token's count: a failed attempt's count,
     /// however large, changes nothing.
     pub(crate) fn token_used(
         &mut self,
         user: &str,
-        mechanism: Mechanism,
+        client: &str,
+        used: (Mechanism, FastSlot),
         count: Option<u64>,
         invalidate: bool,
-    ) -> bool {
-        let Some(account) = self.accounts.get_mut(user) else {
-            return false;
-        };
-        let Some(t) = account
-            .tokens
-            .values_mut()
-            .find(|t| t.mechanism == mechanism)
-        else {
-            return false;
-        };
+    ) -> Option<u64> {
+        let (mechanism, which) = used;
+        let account = self.accounts.get_mut(user)?;
+        let slots = account.tokens.get_mut(client)?;
+        let t = slots.slot(which).filter(|t| t.mechanism == mechanism)?;
         if count.is_some_and(|c| t.processed.is_some_and(|p| c <= p)) {
-            return false;
+            return None;
         }
+        let expiry = t.expiry;
         if invalidate {
-            account.tokens.retain(|_, t| t.mechanism != mechanism);
-        } else {
+            account.tokens.remove(client);
+            return Some(expiry);
+        }
+        if which == FastSlot::New {
+            slots.current = slots.new.take();
+        }
+        if let Some(t) = slots.current.as_mut() {
             t.processed = count.max(t.processed);
         }
-        true
+        Some(expiry)
     }
 
     /// Whether `resource` is bound for `account` (RFC 6120 §7.7.2.2).
@@ -965,40 +1041,128 @@ mod tests {
         let ht = Mechanism::Ht {
             binding: xmpp_sasl::HtBinding::None,
         };
-        st.issued("alice", ht, "secret".into(), 2_000);
+        let phone = "d4565fa7-4d72-4749-b3d3-740edbf87770";
+        st.issued("alice", phone, ht, "first".into(), 2_000);
         let request = CredentialsRequest {
             mechanism: ht,
             authcid: Some("alice".into()),
             authzid: None,
         };
-        let ask = |st: &mut State, count, now| {
+        // What the machine is given: (new, current) as (token, processed,
+        // expiry).
+        type Slot = Option<(String, Option<u64>, Option<u64>)>;
+        let ask = |st: &mut State, client: &str, count| -> Option<(Slot, Slot)> {
             let mut used = xmpp_stanza::FastUse::default();
             used.count = Some(count);
             let peer = SocketAddr::from(([192, 0, 2, 1], 5222));
-            match st.credentials(&request, Some(used), peer, now, Instant::now()) {
-                Credentials::FastToken {
-                    processed,
-                    expiry,
-                    now,
-                    ..
-                } => Some((processed, expiry, now)),
+            let shown =
+                |s: Option<FastTokenSlot>| s.map(|s| (s.token.to_string(), s.processed, s.expiry));
+            match st.credentials(
+                &request,
+                Some(used),
+                Some(client),
+                peer,
+                1_000,
+                Instant::now(),
+            ) {
+                Credentials::FastToken { new, current, .. } => Some((shown(new), shown(current))),
                 _ => None,
             }
         };
-        // A request, however large its count, records nothing.
+        let slot = |t: &str, p, e| Some((t.to_owned(), p, Some(e)));
+        // A request, however large its count, records nothing. The token
+        // waits in the `new` slot.
         assert_eq!(
-            ask(&mut st, u64::MAX, 1_000),
-            Some((None, Some(2_000), 1_000))
+            ask(&mut st, phone, u64::MAX),
+            Some((slot("first", None, 2_000), None))
         );
-        assert_eq!(ask(&mut st, 1, 1_000), Some((None, Some(2_000), 1_000)));
-        assert!(st.token_used("alice", ht, Some(1), false));
+        assert_eq!(
+            ask(&mut st, "another client", 1),
+            None,
+            "tokens are per client"
+        );
+        assert_eq!(
+            st.token_used("alice", phone, (ht, FastSlot::New), Some(1), false),
+            Some(2_000)
+        );
         // The same count proven on a second connection at once: the record
-        // refuses it.
-        assert!(!st.token_used("alice", ht, Some(1), false));
-        assert_eq!(ask(&mut st, 2, 1_999), Some((Some(1), Some(2_000), 1_999)));
-        assert!(st.token_used("alice", ht, Some(2), true));
-        assert_eq!(ask(&mut st, 3, 1_000), None, "invalidated");
-        assert!(!st.token_used("alice", ht, Some(3), false), "gone");
+        // refuses it (the token is `current` now).
+        assert_eq!(
+            st.token_used("alice", phone, (ht, FastSlot::Current), Some(1), false),
+            None
+        );
+        assert_eq!(
+            ask(&mut st, phone, 2),
+            Some((None, slot("first", Some(1), 2_000)))
+        );
+        // A rotation: the new token waits beside the current one, which
+        // still works...
+        st.issued("alice", phone, ht, "second".into(), 3_000);
+        assert_eq!(
+            ask(&mut st, phone, 2),
+            Some((slot("second", None, 3_000), slot("first", Some(1), 2_000)))
+        );
+        assert_eq!(
+            st.token_used("alice", phone, (ht, FastSlot::Current), Some(2), false),
+            Some(2_000)
+        );
+        // ...until the new one is used: the old one is gone.
+        assert_eq!(
+            st.token_used("alice", phone, (ht, FastSlot::New), Some(1), false),
+            Some(3_000)
+        );
+        assert_eq!(
+            ask(&mut st, phone, 3),
+            Some((None, slot("second", Some(1), 3_000)))
+        );
+        // Invalidation drops the client's tokens.
+        assert_eq!(
+            st.token_used("alice", phone, (ht, FastSlot::Current), Some(3), true),
+            Some(3_000)
+        );
+        assert_eq!(ask(&mut st, phone, 4), None, "invalidated");
+        assert_eq!(
+            st.token_used("alice", phone, (ht, FastSlot::Current), Some(4), false),
+            None,
+            "gone"
+        );
+    }
+
+    /// An account keeps tokens for [`MAX_TOKEN_CLIENTS`] clients; one
+    /// more drops the client whose tokens expire first. A client id too
+    /// long to keep gets none; clients without one share the empty id.
+    #[test]
+    fn token_clients_are_bounded() {
+        let mut accounts = HashMap::new();
+        accounts.insert("alice".to_owned(), Account::new(HashMap::new()));
+        let mut st = State::new("localhost".into(), accounts);
+        let ht = Mechanism::Ht {
+            binding: xmpp_sasl::HtBinding::None,
+        };
+        for i in 0..=MAX_TOKEN_CLIENTS as u64 {
+            st.issued(
+                "alice",
+                &format!("client-{i}"),
+                ht,
+                format!("t{i}"),
+                10_000 - i,
+            );
+        }
+        let tokens = &st.accounts["alice"].tokens;
+        assert_eq!(tokens.len(), MAX_TOKEN_CLIENTS);
+        let last = format!("client-{}", MAX_TOKEN_CLIENTS - 1);
+        assert!(!tokens.contains_key(&last), "the first to expire went");
+        assert!(tokens.contains_key(&format!("client-{MAX_TOKEN_CLIENTS}")));
+        let ua = |id: &str| xmpp_stanza::UserAgent {
+            id: Some(id.to_owned()),
+            ..xmpp_stanza::UserAgent::default()
+        };
+        assert_eq!(
+            client_key(Some(&ua(&"x".repeat(MAX_CLIENT_ID)))).map(|k| k.len()),
+            Some(MAX_CLIENT_ID)
+        );
+        assert_eq!(client_key(Some(&ua(&"x".repeat(MAX_CLIENT_ID + 1)))), None);
+        assert_eq!(client_key(None).as_deref(), Some(""));
     }
 
     /// Blocked after ten failures from one address: an existing account
@@ -1034,7 +1198,7 @@ mod tests {
         let t0 = Instant::now();
         let ask = |st: &mut State, user, port, now| {
             let peer = SocketAddr::from(([192, 0, 2, 1], port));
-            let answer = st.credentials(&request(user), None, peer, 0, now);
+            let answer = st.credentials(&request(user), None, None, peer, 0, now);
             st.auth_ended(peer, now);
             answer
         };
