@@ -154,23 +154,22 @@ async fn connect(o: Options) -> Exit {
     let mut bound = false;
     let mut failure: Option<xmpp_session::Error> = None;
     let mut closing: Option<tokio::time::Instant> = None;
+    let mut close_sent = false;
     loop {
         let next = match closing {
             Some(deadline) => match tokio::time::timeout_at(deadline, session.next_event()).await {
                 Ok(e) => e,
+                // One deadline for the server's close, which what it sends
+                // meanwhile does not move (RFC 6120 §4.4).
+                Err(_) if close_sent => {
+                    return fail("connection-timeout", "no close from the server");
+                }
                 Err(_) => {
                     // The wait is over: close, and read until Closed.
                     session.close().await;
+                    close_sent = true;
                     closing = Some(tokio::time::Instant::now() + Duration::from_secs(5));
-                    match tokio::time::timeout_at(
-                        closing.unwrap_or_else(tokio::time::Instant::now),
-                        session.next_event(),
-                    )
-                    .await
-                    {
-                        Ok(e) => e,
-                        Err(_) => return fail("connection-timeout", "no close from the server"),
-                    }
+                    continue;
                 }
             },
             None => session.next_event().await,

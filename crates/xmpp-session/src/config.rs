@@ -91,6 +91,11 @@ pub struct Keepalive {
     /// `negotiation_timeout` and Prosody's `c2s_timeout` do the same.
     /// `None`: no bound.
     pub negotiation: Option<Duration>,
+    /// How long, once this side closed the stream, the peer has to close
+    /// its own (RFC 6120 §4.4: then the transport may be ended). Traffic
+    /// does not extend it, so a peer that keeps sending and never closes
+    /// cannot hold the stream open. `None`: wait for ever.
+    pub close: Option<Duration>,
 }
 
 impl Default for Keepalive {
@@ -100,6 +105,7 @@ impl Default for Keepalive {
             idle: Some(Duration::from_secs(120)),
             probe_timeout: Duration::from_secs(30),
             negotiation: Some(Duration::from_secs(60)),
+            close: Some(Duration::from_secs(10)),
         }
     }
 }
@@ -112,6 +118,7 @@ impl Keepalive {
             idle: None,
             probe_timeout: Duration::from_secs(30),
             negotiation: None,
+            close: None,
         }
     }
 }

@@ -177,8 +177,13 @@ impl<T: Queued> SmState<T> {
             return Err(too_high());
         }
         self.acked = h;
-        self.request_out = None;
-        self.request_undated = false;
+        // An answer that acknowledges nothing while stanzas wait is no
+        // answer: the wait for one goes on, so that a peer repeating a
+        // stale `h` cannot keep the queue from ever draining.
+        if n > 0 || self.queue.is_empty() {
+            self.request_out = None;
+            self.request_undated = false;
+        }
         let acked: Vec<T> = self.queue.drain(..n).collect();
         let weight = acked
             .iter()

@@ -28,8 +28,8 @@ pub(crate) enum Incoming {
     Close,
 }
 
-/// Framing in, serialization out.
-#[derive(Debug)]
+/// Framing in, serialization out. `Debug` shows sizes only: the buffers
+/// hold SASL messages (a PLAIN password) on their way.
 pub(crate) struct Wire {
     pub(crate) transport: Transport,
     framer: Framer,
@@ -44,6 +44,17 @@ pub(crate) struct Wire {
     pub(crate) received: bool,
     /// Bytes queued since the clock last looked.
     pub(crate) sent: bool,
+}
+
+impl core::fmt::Debug for Wire {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Wire")
+            .field("transport", &self.transport)
+            .field("buffered_in", &self.buffered())
+            .field("stream_out", &self.stream_out.len())
+            .field("messages", &self.messages.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Wire {
@@ -262,6 +273,12 @@ pub(crate) struct Clock {
     /// When negotiation must be over ([`Keepalive::negotiation`]), until
     /// it is.
     negotiation: Option<Instant>,
+    /// When the peer must have closed its stream ([`Keepalive::close`]),
+    /// once ours is closed.
+    closing: Option<Instant>,
+    /// Ours was closed since the last tick: the wait is dated at the next
+    /// one (a machine's clock may be a keepalive interval old).
+    closing_undated: bool,
 }
 
 /// What the clock says is due.
@@ -271,6 +288,8 @@ pub(crate) enum Due {
     Whitespace,
     Probe,
     TimedOut,
+    /// The peer did not close its stream in time after ours.
+    CloseOverdue,
 }
 
 impl Clock {
@@ -282,7 +301,15 @@ impl Clock {
             last_send: now,
             probe: None,
             negotiation: policy.negotiation.map(|d| now + d),
+            closing: None,
+            closing_undated: false,
         }
+    }
+
+    /// This side closed its stream: the peer's close is awaited for
+    /// [`Keepalive::close`] from the next tick on.
+    pub(crate) fn closing(&mut self) {
+        self.closing_undated = self.policy.close.is_some();
     }
 
     /// Negotiation is over (bound or resumed): its deadline no longer
@@ -301,6 +328,12 @@ impl Clock {
         }
         if core::mem::take(&mut wire.sent) {
             self.last_send = self.now;
+        }
+        if core::mem::take(&mut self.closing_undated) {
+            self.closing = self.policy.close.map(|d| self.now + d);
+        }
+        if self.closing.is_some_and(|t| self.now >= t) {
+            return Due::CloseOverdue;
         }
         if self.negotiation.is_some_and(|t| self.now >= t) {
             return Due::TimedOut;
@@ -343,7 +376,12 @@ impl Clock {
             Transport::Tcp => self.policy.whitespace.map(|ws| self.last_send + ws),
             Transport::WebSocket => None,
         };
-        earliest(earliest(silence, ws), self.negotiation)
+        let closing = if self.closing_undated {
+            Some(self.now)
+        } else {
+            self.closing
+        };
+        earliest(earliest(earliest(silence, ws), self.negotiation), closing)
     }
 }
 
@@ -423,6 +461,7 @@ mod tests {
             idle: Some(Duration::from_secs(30)),
             probe_timeout: Duration::from_secs(5),
             negotiation: None,
+            close: None,
         };
         let mut wire = Wire::new(Transport::Tcp, Limits::default());
         let mut c = Clock::new(Instant::from_millis(0), policy);
@@ -492,6 +531,39 @@ mod tests {
         assert_eq!(
             c.tick(Instant::from_millis(60_000), &mut wire),
             Due::Whitespace
+        );
+    }
+
+    /// Once our stream is closed, the peer has `Keepalive::close` to close
+    /// its own, however much it sends meanwhile; the wait starts at the
+    /// first tick after the close.
+    #[test]
+    fn the_close_wait_is_not_extended_by_traffic() {
+        let mut wire = Wire::new(Transport::Tcp, Limits::default());
+        let mut c = Clock::new(Instant::from_millis(0), Keepalive::default());
+        c.tick(Instant::from_millis(50_000), &mut wire);
+        // Closed long after the last tick: dated at the next one.
+        c.closing();
+        assert_eq!(
+            c.next_deadline(Transport::Tcp),
+            Some(Instant::from_millis(50_000))
+        );
+        assert_eq!(
+            c.tick(Instant::from_millis(55_000), &mut wire),
+            Due::Nothing
+        );
+        for t in (56_000..65_000).step_by(1_000) {
+            wire.feed(b" ");
+            assert_ne!(
+                c.tick(Instant::from_millis(t), &mut wire),
+                Due::CloseOverdue
+            );
+        }
+        assert!(c.next_deadline(Transport::Tcp) <= Some(Instant::from_millis(65_000)));
+        wire.feed(b" ");
+        assert_eq!(
+            c.tick(Instant::from_millis(65_000), &mut wire),
+            Due::CloseOverdue
         );
     }
 }

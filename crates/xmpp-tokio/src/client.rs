@@ -247,8 +247,10 @@ async fn drive(
     let epoch = Epoch::start();
     let mut app_gone = false;
     let mut reported = false;
+    let mut lost = false;
     loop {
         if !io.flush(WRITE_STALL, || machine.poll_transmit()).await {
+            lost = true;
             machine.connection_lost();
         }
         // No event is held across the handshake's await.
@@ -289,8 +291,7 @@ async fn drive(
             continue;
         }
         if machine.is_closed() {
-            io.flush(WRITE_STALL, || machine.poll_transmit()).await;
-            io.shutdown().await;
+            io.finish(lost, || machine.poll_transmit()).await;
             // Stanzas sent while the connection was ending go out when the
             // session resumes, or come back with the unacknowledged ones
             // when it does not; without resumption they come back as

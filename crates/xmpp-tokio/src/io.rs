@@ -192,6 +192,27 @@ impl Io {
     }
 }
 
+/// How long a finished session's last writes and the transport's close
+/// (a TLS `close_notify`, a WebSocket close frame) may take together: a
+/// peer that stopped reading cannot hold the task, nor the events that
+/// follow the close (`Resumable`, the stanzas handed back), any longer.
+pub(crate) const SHUTDOWN: core::time::Duration = core::time::Duration::from_secs(5);
+
+impl Io {
+    /// Ends a finished session's transport within [`SHUTDOWN`]: the last
+    /// transmits (not when the connection was lost: nothing more gets
+    /// through), then the close.
+    pub(crate) async fn finish(&mut self, lost: bool, next: impl FnMut() -> Option<Vec<u8>>) {
+        let close = async {
+            if !lost {
+                self.flush(SHUTDOWN, next).await;
+            }
+            self.shutdown().await;
+        };
+        let _ = tokio::time::timeout(SHUTDOWN, close).await;
+    }
+}
+
 /// How much of one read the machine takes at a time while the
 /// application keeps up: the events one slice gives are what a driver
 /// holds at most for an application that does not (a read of 16 KiB of

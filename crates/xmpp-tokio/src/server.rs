@@ -650,6 +650,7 @@ async fn drive(
     let epoch = Epoch::start();
     let mut app_gone = false;
     let mut reported = false;
+    let mut lost = false;
     // When the machine next gives back its scratch buffers: once bound
     // (negotiation sized them), then after each quiet spell.
     let mut shrink_at = None;
@@ -667,6 +668,7 @@ async fn drive(
     };
     loop {
         if !io.flush(write_stall, || transmit(&mut machine)).await {
+            lost = true;
             machine.connection_lost();
         }
         // No event is held across the handshake's await: the task's size
@@ -715,8 +717,7 @@ async fn drive(
         if machine.is_closed() {
             // Boxed, like the TLS handshake: an await point's state is
             // part of the task's size for the connection's whole life.
-            Box::pin(io.flush(write_stall, || transmit(&mut machine))).await;
-            Box::pin(io.shutdown()).await;
+            Box::pin(io.finish(lost, || transmit(&mut machine))).await;
             // Stanzas queued while the connection was ending are not lost:
             // no more are taken, and those queued go into the resumption
             // state, or back to the application to bounce.

@@ -107,6 +107,10 @@ impl ServerTls {
         // XMPP over TCP (XEP-0368 names `xmpp-client`, offered for peers
         // that ask).
         config.alpn_protocols = vec![b"xmpp-client".to_vec()];
+        // RFC 9266 §2: tls-exporter binds only a handshake with unique
+        // master secrets, which TLS 1.2 has with RFC 7627's extended master
+        // secret alone (every current TLS 1.2 stack sends it).
+        config.require_ems = true;
         Ok(Self {
             config: Arc::new(config),
             cert: Arc::new(cert),
@@ -149,7 +153,7 @@ pub fn client_config(trust: &Trust) -> io::Result<Arc<rustls::ClientConfig>> {
     let builder = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(invalid)?;
-    let config = match trust {
+    let mut config = match trust {
         Trust::Roots(pem) => {
             let mut roots = rustls::RootCertStore::empty();
             for cert in CertificateDer::pem_slice_iter(pem) {
@@ -172,6 +176,9 @@ pub fn client_config(trust: &Trust) -> io::Result<Arc<rustls::ClientConfig>> {
             }))
             .with_no_client_auth(),
     };
+    // RFC 9266 §2: tls-exporter binds only a handshake with unique master
+    // secrets: on TLS 1.2, RFC 7627's extended master secret.
+    config.require_ems = true;
     Ok(Arc::new(config))
 }
 
@@ -346,6 +353,17 @@ fn der_element(b: &[u8]) -> Option<(usize, &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// RFC 9266 §2: no TLS 1.2 handshake without the extended master
+    /// secret (RFC 7627), on either side, so tls-exporter always binds.
+    #[test]
+    fn tls_1_2_requires_the_extended_master_secret() {
+        let server = ServerTls::self_signed("example.com").expect("cert");
+        assert!(server.config.require_ems);
+        for trust in [Trust::Insecure, Trust::Roots(Vec::new())] {
+            assert!(client_config(&trust).expect("config").require_ems);
+        }
+    }
 
     #[test]
     fn self_signed_end_point_is_sha_256_of_the_certificate() {

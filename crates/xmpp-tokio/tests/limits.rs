@@ -419,3 +419,129 @@ async fn a_burst_from_the_server_in_one_read_arrives_whole_and_in_order() {
     let expected: Vec<String> = (0..n).map(|i| i.to_string()).collect();
     assert_eq!(got, expected);
 }
+
+/// A WebSocket server (RFC 7395) that logs the client in with XEP-0198,
+/// then never reads again.
+async fn deaf_websocket_server(listener: tokio::net::TcpListener) {
+    use tokio_tungstenite::tungstenite::Message as Ws;
+    let (tcp, _) = listener.accept().await.expect("accept");
+    let mut ws = tokio_tungstenite::accept_hdr_async(
+        tcp,
+        |_: &tokio_tungstenite::tungstenite::handshake::server::Request,
+         mut resp: tokio_tungstenite::tungstenite::handshake::server::Response| {
+            resp.headers_mut()
+                .insert("sec-websocket-protocol", "xmpp".parse().expect("header"));
+            Ok(resp)
+        },
+    )
+    .await
+    .expect("upgrade");
+    let open = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='example.com' \
+                id='s1' version='1.0'/>";
+    let features = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'>";
+    let text = async |ws: &mut tokio_tungstenite::WebSocketStream<TcpStream>| loop {
+        match ws.next().await {
+            Some(Ok(Ws::Text(t))) => return t.to_string(),
+            Some(Ok(_)) => {}
+            other => panic!("server read {other:?}"),
+        }
+    };
+    let _open = text(&mut ws).await;
+    for m in [
+        open.to_owned(),
+        format!(
+            "{features}<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>\
+             <mechanism>PLAIN</mechanism></mechanisms></stream:features>"
+        ),
+    ] {
+        ws.send(Ws::text(m)).await.expect("send");
+    }
+    let _auth = text(&mut ws).await;
+    ws.send(Ws::text(
+        "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>",
+    ))
+    .await
+    .expect("send");
+    let _open = text(&mut ws).await;
+    ws.send(Ws::text(open)).await.expect("send");
+    ws.send(Ws::text(format!(
+        "{features}<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>\
+         <sm xmlns='urn:xmpp:sm:3'/></stream:features>"
+    )))
+    .await
+    .expect("send");
+    let bind = text(&mut ws).await;
+    let id = bind
+        .split("id='")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .unwrap_or_default()
+        .to_owned();
+    ws.send(Ws::text(format!(
+        "<iq xmlns='jabber:client' type='result' id='{id}'>\
+         <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>juliet@example.com/r</jid></bind></iq>"
+    )))
+    .await
+    .expect("send");
+    let _enable = text(&mut ws).await;
+    ws.send(Ws::text(
+        "<enabled xmlns='urn:xmpp:sm:3' id='sm-1' resume='true'/>",
+    ))
+    .await
+    .expect("send");
+    // Never read again; hold the connection.
+    std::future::pending::<()>().await;
+}
+
+/// A server that stops reading (review8 finding 3): the client's writes
+/// stall, the connection counts as lost, and the transport's close (a
+/// WebSocket close frame that can never be written) is bounded, so the
+/// application still gets `Resumable` and the end of the events. The
+/// clock is tokio's, paused once logged in: it jumps whenever every task
+/// waits.
+#[tokio::test(flavor = "current_thread")]
+async fn a_server_that_stops_reading_still_hands_back_the_session() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(deaf_websocket_server(listener));
+    let config = ClientConfig::new(BareJid::new("juliet@example.com").expect("jid"), "r0m30")
+        .tls(TlsPolicy::Off)
+        .allow_plain_unencrypted(true)
+        .sasl2(false)
+        .request_fast_token(false)
+        .transport(xmpp_session::Transport::WebSocket);
+    let options = ConnectOptions::new(config, addr.to_string(), Trust::Insecure).websocket("/");
+    let mut client = xmpp_tokio::connect(options).await.expect("connect");
+    let (mut closed, mut resumable) = (None, false);
+    let run = async {
+        while let Some(event) = client.next_event().await {
+            match event {
+                ClientSessionEvent::Session(ClientEvent::SmEnabled { .. }) => {
+                    tokio::time::pause();
+                    // Far more than the socket buffers hold.
+                    let body = "x".repeat(64 * 1024);
+                    for _ in 0..400 {
+                        let to = xmpp_jid::Jid::new("romeo@example.com").expect("jid");
+                        let m =
+                            xmpp_stanza::Message::chat(xmpp_stanza::StanzaNs::Client, to, &body);
+                        if !client.send(Stanza::Message(m)).await {
+                            break;
+                        }
+                    }
+                }
+                ClientSessionEvent::Session(ClientEvent::Closed { resumable: r }) => {
+                    closed = Some(r);
+                }
+                ClientSessionEvent::Resumable(_) => resumable = true,
+                _ => {}
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(3_600), run)
+        .await
+        .expect("the events end");
+    assert_eq!(closed, Some(true));
+    assert!(resumable, "the session is handed back");
+}

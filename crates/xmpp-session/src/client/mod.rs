@@ -312,6 +312,12 @@ impl Client {
         }
         match self.clock.tick(now, &mut self.wire) {
             Due::TimedOut => return self.fail(Error::Timeout),
+            // RFC 6120 §4.4: our close went unanswered; the transport may
+            // end now.
+            Due::CloseOverdue => {
+                self.finish(false);
+                return Ok(());
+            }
             Due::Probe => self.probe(),
             Due::Whitespace => self.wire.send_whitespace(),
             Due::Nothing => {}
@@ -383,6 +389,7 @@ impl Client {
             }
             _ => {
                 self.wire.send_close();
+                self.clock.closing();
                 self.phase = Phase::Closing;
                 Ok(())
             }

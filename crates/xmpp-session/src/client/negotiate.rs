@@ -101,6 +101,27 @@ impl Client {
         });
     }
 
+    /// A resource is bound to the account that authenticated (RFC 6120
+    /// §7.6: the server chooses the resourcepart only; XEP-0388 §2.6): a
+    /// bound JID of another account or domain is refused, so that the
+    /// application never takes another identity for its own. An account
+    /// configured without a localpart (SASL ANONYMOUS) takes the one the
+    /// server assigns.
+    pub(super) fn check_bound(&self, jid: &FullJid) -> Result<(), Error> {
+        let ours = &self.config.jid;
+        let bound = jid.as_jid();
+        let same_domain = bound.domainpart() == ours.domainpart();
+        let same_local = ours.localpart().is_none() || bound.localpart() == ours.localpart();
+        if same_domain && same_local {
+            Ok(())
+        } else {
+            Err(Error::protocol(
+                StreamCondition::UndefinedCondition,
+                "bound to another account than the one that authenticated",
+            ))
+        }
+    }
+
     pub(super) fn send_bind(&mut self, resource: Option<String>, retried: bool) {
         let id = self.id("bind");
         let iq = Iq::set(
@@ -115,6 +136,12 @@ impl Client {
     pub(super) fn on_bind(&mut self, e: Element, id: String, retried: bool) -> Result<(), Error> {
         let Some(result) = iq_response(&e, &id) else {
             self.phase = Phase::Bind { id, retried };
+            // RFC 6120 §7.1: no stanza comes before the resource is bound
+            // (the application does not know its address yet); one sent
+            // anyway is dropped. Stream management nonzas still count.
+            if matches!(e.name(), "message" | "presence" | "iq") {
+                return Ok(());
+            }
             return self.on_traffic(e);
         };
         match result {
@@ -130,6 +157,7 @@ impl Client {
                         StreamCondition::InvalidXml,
                         "a bind result without a full JID",
                     ))?;
+                self.check_bound(&jid)?;
                 self.jid = Some(jid);
                 let mandatory_session = self
                     .features

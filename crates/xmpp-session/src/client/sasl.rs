@@ -30,6 +30,9 @@ pub(crate) struct Asked2 {
     /// again with the password.
     offer: Sasl2Authentication,
     features: Element,
+    /// XEP-0198 `<enable/>` went inside Bind2's `<bind/>`: only then is an
+    /// `<enabled/>` in `<bound/>` taken.
+    sm_inline: bool,
 }
 
 /// A mechanism chosen and its session started.
@@ -191,11 +194,13 @@ impl Client {
             };
             requests.push(resume.to_element());
         }
+        let mut sm_asked = false;
         if let Some(offered) = &bind2 {
             let mut bind = Bind2::default();
             bind.tag = self.config.resource.clone();
             let sm_inline = offered.inline_features.iter().flatten().any(|f| f == SM_NS);
             if self.config.sm.enabled && sm_inline {
+                sm_asked = true;
                 let enable = Sm::Enable {
                     resume: self.config.sm.resume,
                     max: self.config.sm.max_resumption,
@@ -235,6 +240,7 @@ impl Client {
                 with_token: token.is_some(),
                 offer: offer.clone(),
                 features: features.clone(),
+                sm_inline: sm_asked,
             })),
         };
         Ok(())
@@ -425,6 +431,7 @@ impl Client {
                             "a bound stream whose identity is not a full JID",
                         )
                     })?;
+                    self.check_bound(&jid)?;
                     self.jid = Some(jid.clone());
                     self.clock.negotiated();
                     self.events.push_back(ClientEvent::Bound { jid });
@@ -434,8 +441,12 @@ impl Client {
                     for r in results {
                         if let Ok(Some(sm)) = Sm::from_element(&r) {
                             // XEP-0198 §4: our counts start with <enable/>
-                            // sent and <enabled/> received, both done.
+                            // sent and <enabled/> received, both done. An
+                            // <enabled/> never asked for is ignored.
                             if matches!(sm, Sm::Enabled { .. }) {
+                                if !asked.sm_inline {
+                                    continue;
+                                }
                                 self.sm = Some(SmState::new());
                             }
                             self.on_sm(sm)?;

@@ -29,9 +29,11 @@ impl Client {
                 Ok(())
             }
             Err(invalid) => {
-                if let Some(reply) = invalid.error_reply() {
-                    if invalid.element.name() == "iq" {
-                        self.wire.send_element(&reply);
+                // A stanza like any other for the peer's count (XEP-0198
+                // §4), so it is counted here too.
+                if invalid.element.name() == "iq" {
+                    if let Some(Ok(reply)) = invalid.error_reply().map(Stanza::from_element) {
+                        self.send_internal(reply);
                     }
                 }
                 Ok(())
@@ -55,8 +57,19 @@ impl Client {
         Ok(())
     }
 
-    /// Sends a stanza the machine makes itself, counted like any other.
+    /// Sends a stanza the machine makes itself (a ping's answer, an
+    /// error), counted like any other. Not while the XEP-0198 queue is
+    /// full: a peer that acknowledges nothing would otherwise grow it
+    /// without bound with answers to its own pings, and its silence ends
+    /// the stream at [`SmConfig::ack_timeout`](crate::SmConfig::ack_timeout).
     pub(super) fn send_internal(&mut self, stanza: Stanza) {
+        if self
+            .sm
+            .as_ref()
+            .is_some_and(|sm| sm.is_full(&self.config.sm))
+        {
+            return;
+        }
         self.wire.send_stanza(&stanza);
         if let Some(sm) = &mut self.sm {
             if sm.sent(stanza, self.clock.now, &self.config.sm) {

@@ -380,6 +380,12 @@ impl Server {
         }
         match self.clock.tick(now, &mut self.wire) {
             Due::TimedOut => return self.fail(Error::Timeout),
+            // RFC 6120 §4.4: our close went unanswered; the transport may
+            // end now.
+            Due::CloseOverdue => {
+                self.finish(false);
+                return Ok(());
+            }
             Due::Probe => self.probe(),
             Due::Whitespace => self.wire.send_whitespace(),
             Due::Nothing => {}
@@ -734,6 +740,7 @@ impl Server {
             _ => {
                 self.ensure_header();
                 self.wire.send_close();
+                self.clock.closing();
                 self.phase = Phase::Closing;
                 Ok(())
             }

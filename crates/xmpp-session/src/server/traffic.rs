@@ -36,12 +36,16 @@ impl Server {
             Ok(stanza) => self.on_stanza(stanza, frame),
             Err(invalid) => {
                 // Per-stanza error isolation: answer it, keep the stream.
+                // The answer is a stanza for the client's count (XEP-0198
+                // §4), so it is counted here too.
                 if let Some(mut reply) = invalid.error_reply() {
                     let _ = reply.remove_attr_ns("to", "");
                     if reply.attr("from").is_some_and(|f| Jid::new(f).is_err()) {
                         let _ = reply.remove_attr_ns("from", "");
                     }
-                    self.wire.send_element(&reply);
+                    if let Ok(reply) = Stanza::from_element(reply) {
+                        self.send_own(reply);
+                    }
                 }
                 Ok(())
             }
@@ -88,7 +92,8 @@ impl Server {
                 if let Some(result) = iq.make_result(None) {
                     let mut result = result;
                     result.header.to = None;
-                    return self.send_counted(Stanza::Iq(result).into());
+                    self.send_own(Stanza::Iq(result));
+                    return Ok(());
                 }
             }
         }
@@ -150,6 +155,14 @@ impl Server {
         self.sm
             .as_ref()
             .is_some_and(|sm| sm.is_full(&self.config.sm))
+    }
+
+    /// Sends a stanza the machine makes itself (a ping's answer, an
+    /// error), counted like any other; dropped while the XEP-0198 queue is
+    /// full, whose client acknowledges nothing and is ended at
+    /// [`SmConfig::ack_timeout`](crate::SmConfig::ack_timeout).
+    pub(super) fn send_own(&mut self, stanza: Stanza) {
+        let _ = self.send_counted(stanza.into());
     }
 
     pub(super) fn send_counted(&mut self, stanza: RoutedStanza) -> Result<(), Error> {

@@ -980,3 +980,151 @@ fn a_bound_stream_outlives_the_negotiation_bound() {
     }
     assert!(!pair.client.is_closed() && !pair.server.is_closed());
 }
+
+fn rewritten(msg: Vec<u8>, from: &str, to: &str) -> Vec<u8> {
+    String::from_utf8(msg)
+        .expect("utf-8")
+        .replace(from, to)
+        .into_bytes()
+}
+
+/// A server binding the client to another account (review8 finding 6):
+/// refused, with SASL2's identity as with RFC 6120's bind result, and no
+/// `Bound` is reported.
+#[test]
+fn a_bound_jid_of_another_account_is_refused() {
+    for sasl2 in [false, true] {
+        let client = Pair::client_config("juliet", PASSWORD).sasl2(sasl2);
+        let mut pair = Pair::new(client, server());
+        pair.s2c_rewrite = Some(|m| rewritten(m, "juliet@example.com/", "mallory@example.com/"));
+        pair.drive();
+        assert!(
+            matches!(
+                &pair.client_error,
+                Some(e) if e.condition() == Some(StreamCondition::UndefinedCondition)
+            ),
+            "sasl2 {sasl2}: {:?}",
+            pair.client_error
+        );
+        assert!(pair.bound_jid().is_none(), "sasl2 {sasl2}");
+    }
+}
+
+/// A stanza before the bind result (review8 finding 7) never reaches the
+/// application, which does not know its address yet (RFC 6120 §7.1).
+#[test]
+fn a_stanza_before_the_bind_result_is_dropped() {
+    let client = Pair::client_config("juliet", PASSWORD).sasl2(false);
+    let mut pair = Pair::new(client, server());
+    pair.s2c_rewrite = Some(|m| {
+        let text = String::from_utf8(m).expect("utf-8");
+        if text.contains("urn:ietf:params:xml:ns:xmpp-bind") && text.contains("type='result'") {
+            return format!(
+                "<message from='admin@example.com' to='juliet@example.com'><body>early</body></message>{text}"
+            )
+            .into_bytes();
+        }
+        text.into_bytes()
+    });
+    pair.drive();
+    assert!(pair.bound_jid().is_some(), "{:?}", pair.client_error);
+    let log = String::from_utf8_lossy(&pair.s2c_log).into_owned();
+    assert!(
+        log.contains("type='result'") && log.contains("urn:ietf:params:xml:ns:xmpp-bind"),
+        "the rewrite applies: {log}"
+    );
+    assert!(
+        !pair
+            .client_events
+            .iter()
+            .any(|e| matches!(e, ClientEvent::Stanza(_))),
+        "{:?}",
+        pair.client_events
+    );
+}
+
+/// An `<enabled/>` in Bind2's `<bound/>` that the client never asked for
+/// (review8 finding 8) leaves stream management off.
+#[test]
+fn an_enabled_never_asked_for_is_ignored() {
+    let client = Pair::client_config("juliet", PASSWORD).sm(SmConfig::off());
+    let mut pair = Pair::new(client, server());
+    pair.s2c_rewrite = Some(|m| {
+        rewritten(
+            m,
+            "<bound xmlns='urn:xmpp:bind:0'/>",
+            "<bound xmlns='urn:xmpp:bind:0'><enabled xmlns='urn:xmpp:sm:3' id='x' resume='true'/></bound>",
+        )
+    });
+    pair.drive();
+    assert!(pair.bound_jid().is_some(), "{:?}", pair.client_error);
+    assert!(
+        String::from_utf8_lossy(&pair.s2c_log).contains("<bound xmlns='urn:xmpp:bind:0'/>"),
+        "the rewrite applies"
+    );
+    assert!(
+        !pair
+            .client_events
+            .iter()
+            .any(|e| matches!(e, ClientEvent::SmEnabled { .. })),
+        "{:?}",
+        pair.client_events
+    );
+}
+
+/// A server that never answers the client's close but keeps sending
+/// (review8 finding 2): the stream ends `Keepalive::close` (10 s) after
+/// the close all the same.
+#[test]
+fn a_close_the_server_never_answers_ends_in_time() {
+    let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server());
+    pair.drive();
+    assert!(pair.bound_jid().is_some());
+    pair.client.close().expect("close");
+    let mut closed_at = None;
+    for s in 1..=30u64 {
+        let _ = pair
+            .client
+            .handle_input(b"<presence from='romeo@example.com/x'/>");
+        let _ = pair
+            .client
+            .handle_timeout(xmpp_session::Instant::from_millis(s * 1_000));
+        while let Some(e) = pair.client.poll_event() {
+            if matches!(e, ClientEvent::Closed { resumable: false }) {
+                closed_at.get_or_insert(s);
+            }
+        }
+    }
+    // Dated at the first tick after the close (1 s), over 10 s later.
+    assert_eq!(closed_at, Some(11));
+    assert!(pair.client.is_closed());
+}
+
+/// A machine's `Debug` never shows what waits in its buffers: a PLAIN
+/// `<auth/>` carries the password (review8 finding 10).
+#[test]
+fn debug_shows_no_queued_password() {
+    use base64::Engine as _;
+    let client = Pair::client_config("juliet", PASSWORD)
+        .tls(TlsPolicy::Off)
+        .allow_plain_unencrypted(true)
+        .mechanisms([Mechanism::Plain]);
+    let mut pair = Pair::new(
+        client,
+        server().tls(TlsPolicy::Off).allow_plain_unencrypted(true),
+    );
+    // Run until the client's `<auth/>` waits in its buffer.
+    for _ in 0..20 {
+        let shown = format!("{:?}", pair.client);
+        assert!(!shown.contains(PASSWORD), "{shown}");
+        let plain =
+            base64::engine::general_purpose::STANDARD.encode(format!("\0juliet\0{PASSWORD}"));
+        assert!(!shown.contains(&plain), "{shown}");
+        let bytes: String = plain.bytes().map(|b| format!("{b}, ")).collect();
+        assert!(!shown.contains(bytes.trim_end_matches(", ")), "{shown}");
+        if !pair.step() {
+            break;
+        }
+    }
+    assert_eq!(pair.authenticated_with().as_deref(), Some("PLAIN"));
+}

@@ -164,6 +164,9 @@ pub(crate) struct Pair {
     /// Rewrites what the client sends before the server reads it (a
     /// client that sends what `Client` would not).
     pub(crate) c2s_rewrite: Option<fn(Vec<u8>) -> Vec<u8>>,
+    /// Rewrites what the server sends before the client reads it (a
+    /// server that sends what `Server` would not).
+    pub(crate) s2c_rewrite: Option<fn(Vec<u8>) -> Vec<u8>>,
     issued: u32,
     /// Leave `TokenUsed` unanswered (the test answers it).
     pub(crate) hold_token_use: bool,
@@ -195,6 +198,7 @@ impl Pair {
             tokens: HashMap::new(),
             unix_now: ISSUED_AT,
             c2s_rewrite: None,
+            s2c_rewrite: None,
             issued: 0,
             hold_token_use: false,
             rotate: false,
@@ -267,8 +271,11 @@ impl Pair {
                 }
             }
         }
-        if let Some(msg) = self.s2c.pop_front() {
+        if let Some(mut msg) = self.s2c.pop_front() {
             moved = true;
+            if let Some(rewrite) = self.s2c_rewrite {
+                msg = rewrite(msg);
+            }
             if ws {
                 self.client_input(&msg);
             } else {

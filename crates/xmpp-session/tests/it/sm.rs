@@ -616,3 +616,86 @@ fn an_unanswered_request_times_the_stream_out() {
     }
     assert_eq!(closed, Some(true), "its stanzas stay resumable");
 }
+
+/// A stanza error the machine sends on its own (an invalid stanza's
+/// answer) is a stanza the peer counts (XEP-0198 §4): it must be counted
+/// on the sending side too, or the peer's next `<a/>` looks too high and
+/// ends the stream. An iq get without a payload is invalid (RFC 6120
+/// §8.2.3).
+#[test]
+fn the_servers_error_replies_are_counted() {
+    let mut pair = bound_pair();
+    pair.server
+        .handle_input(b"<iq type='get' id='bad-1'/>")
+        .expect("server input");
+    pair.server.request_ack();
+    pair.drive();
+    assert_eq!(pair.server_error, None);
+    assert_eq!(pair.client_error, None);
+    assert!(pair.server.can_send().is_ok());
+}
+
+#[test]
+fn the_clients_error_replies_are_counted() {
+    let mut pair = bound_pair();
+    // (Fed to the client directly: only the client's requests are checked,
+    // since the server never sent this one.)
+    pair.client
+        .handle_input(b"<iq type='get' id='bad-2' from='example.com'/>")
+        .expect("client input");
+    pair.client.request_ack();
+    pair.drive();
+    assert_eq!(pair.client_error, None);
+    assert!(pair.client.can_send().is_ok());
+}
+
+/// A server that pings without end and acknowledges nothing (review8
+/// finding 1): the client's own answers stop at the queue's bound, and a
+/// stale `<a/>` does not count as an answer, so the unanswered `<r/>` ends
+/// the stream, resumable, at `ack_timeout`.
+#[test]
+fn a_ping_flood_that_acknowledges_nothing_is_bounded_and_ends() {
+    let mut pair = bound_pair();
+    let max = SmConfig::default().max_unacked;
+    let mut answers = 0;
+    let mut t = 0;
+    for n in 0..max + 2_000 {
+        let ping = format!(
+            "<iq type='get' id='p{n}' from='example.com'><ping xmlns='urn:xmpp:ping'/></iq>"
+        );
+        pair.client.handle_input(ping.as_bytes()).expect("ping");
+        if n % 100 == 0 {
+            // The same stale `h` each time.
+            pair.client
+                .handle_input(b"<a xmlns='urn:xmpp:sm:3' h='0'/>")
+                .expect("ack");
+            t += 100;
+            pair.client
+                .handle_timeout(xmpp_session::Instant::from_millis(t))
+                .expect("a tick within the ack timeout");
+        }
+        while let Some(out) = pair.client.poll_transmit() {
+            answers += String::from_utf8_lossy(&out)
+                .matches("type='result'")
+                .count();
+        }
+    }
+    assert_eq!(answers, max, "answers stop at the queue's bound");
+    assert_eq!(pair.client.can_send(), Err(Error::QueueFull));
+    // Stale answers go on; past the timeout the stream ends, resumable.
+    pair.client
+        .handle_input(b"<a xmlns='urn:xmpp:sm:3' h='0'/>")
+        .expect("ack");
+    let ended = pair
+        .client
+        .handle_timeout(xmpp_session::Instant::from_millis(t + 61_000));
+    assert_eq!(ended, Err(Error::Timeout));
+    while let Some(e) = pair.client.poll_event() {
+        pair.client_events.push(e);
+    }
+    assert!(
+        pair.client_events
+            .iter()
+            .any(|e| matches!(e, ClientEvent::Closed { resumable: true }))
+    );
+}
