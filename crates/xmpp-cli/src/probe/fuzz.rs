@@ -112,6 +112,11 @@ async fn try_input(target: &Target, input: &[u8]) -> Option<String> {
     let a = raw
         .read(Duration::from_secs(3), |a| a.stream_error.is_some())
         .await;
+    // The bound passed, not the byte count, so that shrinking compares
+    // like with like.
+    if let Some(flood) = a.flood {
+        return Some(format!("the server flooded the probe: {}", flood.bound()));
+    }
     if let Some(c) = &a.stream_error {
         if xmpp_stanza::StreamCondition::from_name(c).is_none() && c != "unreadable" {
             return Some(format!("stream error <{c}/> is not an RFC 6120 condition"));

@@ -144,6 +144,20 @@ pub(crate) fn report(
     }
 }
 
+/// `s` cut to its first 600 bytes for a report, with its length when cut
+/// (a hostile server's answer can be as long as the probe keeps).
+pub(crate) fn truncate(s: &str) -> String {
+    const MAX: usize = 600;
+    if s.len() <= MAX {
+        return s.to_owned();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", s.get(..end).unwrap_or_default(), s.len())
+}
+
 struct Options {
     target: Target,
     suites: Vec<String>,

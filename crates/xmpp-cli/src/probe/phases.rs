@@ -14,7 +14,7 @@ use xmpp_stanza::{BIND_NS, Element, SASL_NS, SM_NS, STANZAS_NS, Sm, TLS_NS};
 
 use super::raw::{ANSWER, Answer, Raw, header};
 use super::sasl::stream::{Opened, Reply, SaslStream, open_streams};
-use super::{Outcome, Report, Target, report};
+use super::{Outcome, Report, Target, report, truncate};
 
 /// Silence after which no answer is taken as none.
 const QUIET: Duration = Duration::from_millis(1500);
@@ -78,6 +78,9 @@ impl Walk {
                 _ => Err(format!("an unreadable {}", e.to_xml())),
             };
         }
+        if let Some(why) = a.trouble() {
+            return Err(why);
+        }
         Err(match &a.stream_error {
             Some(c) => format!("the stream error <{c}/>"),
             None if a.closed || a.eof => "the stream ended".into(),
@@ -101,6 +104,8 @@ enum IqAnswer {
     StreamError(String),
     /// Closed, dropped or silent.
     Nothing(&'static str),
+    /// A flood, or the server stopped reading ([`Answer::trouble`]).
+    Trouble(String),
 }
 
 impl IqAnswer {
@@ -110,6 +115,7 @@ impl IqAnswer {
             Self::Error(c) => format!("an error ({})", c.as_deref().unwrap_or("no condition")),
             Self::StreamError(c) => format!("the stream error <{c}/>"),
             Self::Nothing(why) => (*why).to_owned(),
+            Self::Trouble(why) => why.clone(),
         }
     }
 }
@@ -124,6 +130,9 @@ fn iq_answer(a: &Answer, id: &str) -> IqAnswer {
                     .map(|c| c.name().to_owned()),
             ),
         };
+    }
+    if let Some(why) = a.trouble() {
+        return IqAnswer::Trouble(why);
     }
     match &a.stream_error {
         Some(c) => IqAnswer::StreamError(c.clone()),
@@ -184,9 +193,10 @@ async fn response_header(t: &Target, hello: &str) -> Result<xmpp_stream::StreamH
             a.header.is_some() && (a.features().is_some() || a.stream_error.is_some())
         })
         .await;
-    a.header
-        .clone()
-        .ok_or_else(|| format!("no response header: {}", a.received))
+    a.header.clone().ok_or_else(|| {
+        a.trouble()
+            .unwrap_or_else(|| format!("no response header: {}", truncate(&a.received)))
+    })
 }
 
 /// §4.7.2: "if the client included a 'from' attribute in the initial
@@ -322,13 +332,12 @@ pub(crate) async fn stream_checks(t: &Target, out: &mut Vec<Report>) {
     )
     .await;
     let a = w.stream.raw.read(QUIET, |_| false).await;
-    let mut r = report(
-        CLOSE_ID,
-        CLOSE_SECTION,
-        "MUST",
-        after_close_outcome(a.received.contains("probe-after-close"), a.closed),
-    );
-    r.received = a.received.clone();
+    let outcome = match a.trouble() {
+        Some(why) => (Outcome::Fail, why),
+        None => after_close_outcome(a.received.contains("probe-after-close"), a.closed),
+    };
+    let mut r = report(CLOSE_ID, CLOSE_SECTION, "MUST", outcome);
+    r.received = truncate(&a.received);
     out.push(r);
 }
 
@@ -535,6 +544,7 @@ fn error_unanswered_outcome(answer: &IqAnswer) -> (Outcome, String) {
             format!("no iq in reply, but the stream error <{c}/>"),
         ),
         IqAnswer::Nothing(_) => (Outcome::Pass, "no reply".into()),
+        IqAnswer::Trouble(why) => (Outcome::Fail, why.clone()),
     }
 }
 

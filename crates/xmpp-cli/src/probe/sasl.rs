@@ -13,7 +13,7 @@ use xmpp_sasl::{CbindFlag, Choice, Mechanism, Nonce, Ssdp, SsdpForm};
 use xmpp_stanza::{SASL_NS, Sasl, StreamFeatures};
 
 use super::raw::Raw;
-use super::{Outcome, Report, Target, report};
+use super::{Outcome, Report, Target, report, truncate};
 use stream::{Reply, SaslStream, open, open_cleartext, pick_scram, stream_features};
 
 pub(crate) async fn run(t: &Target, out: &mut Vec<Report>) {
@@ -417,7 +417,7 @@ async fn malformed(t: &Target, out: &mut Vec<Report>, garbage: Garbage) {
     };
     s.raw.send(sent.as_bytes()).await;
     let reply = s.reply().await;
-    let received = s.raw.answer().received.clone();
+    let received = truncate(&s.raw.answer().received);
     let Reply::Failure(condition) = &reply else {
         let mut r = report(
             id,

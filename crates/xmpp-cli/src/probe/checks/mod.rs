@@ -11,7 +11,7 @@ use xmpp_stanza::{IqType, Stanza};
 use xmpp_tokio::{ClientSession, ClientSessionEvent, ConnectOptions};
 
 use super::raw::{Answer, Raw};
-use super::{Outcome, Report, Target};
+use super::{Outcome, Report, Target, truncate};
 
 mod bind;
 mod im;
@@ -22,6 +22,9 @@ mod stream;
 
 /// How long a logged-in exchange may take.
 const STEP: Duration = Duration::from_secs(8);
+/// The most stanzas [`Logged::gather`] keeps: far more than any check
+/// waits for.
+const MAX_GATHERED: usize = 1000;
 /// Silence after which a raw answer is taken as complete.
 const QUIET: Duration = Duration::from_millis(1500);
 
@@ -85,7 +88,9 @@ async fn login_policy(target: &Target, suites: &[String]) -> Target {
     }
 }
 
-/// Sends `bytes` on a new plain connection and reads the answer.
+/// Sends `bytes` on a new plain connection and reads the answer; a
+/// flood or a server that stopped reading without a word is the error
+/// (see [`Answer::trouble`]).
 async fn exchange(target: &Target, bytes: &[u8]) -> Result<Answer, String> {
     let mut raw = Raw::open(&target.server)
         .await
@@ -93,8 +98,11 @@ async fn exchange(target: &Target, bytes: &[u8]) -> Result<Answer, String> {
     raw.send(bytes).await;
     raw.read(QUIET, |a| a.stream_error.is_some()).await;
     // The close that follows a stream error.
-    raw.read(Duration::from_millis(500), |_| false).await;
-    Ok(raw.answer().clone())
+    let a = raw.read(Duration::from_millis(500), |_| false).await;
+    match a.trouble() {
+        Some(why) => Err(why),
+        None => Ok(a.clone()),
+    }
 }
 
 /// A check that the server closes with a stream error: pass for
@@ -137,18 +145,6 @@ async fn expect_error(
     };
     r.sent = truncate(&bytes);
     r
-}
-
-fn truncate(s: &str) -> String {
-    const MAX: usize = 600;
-    if s.len() <= MAX {
-        return s.to_owned();
-    }
-    let mut end = MAX;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… ({} bytes)", s.get(..end).unwrap_or_default(), s.len())
 }
 
 /// A logged-in client.
@@ -244,8 +240,10 @@ impl Logged {
         .is_err()
     }
 
-    /// Every stanza until `done` has seen what it waits for, or [`STEP`]
-    /// passed; roster pushes are answered on the way (RFC 6121 §2.1.6).
+    /// Every stanza until `done` has seen what it waits for, [`STEP`]
+    /// passed, or [`MAX_GATHERED`] came (a server flooding the probe gets
+    /// no more of its memory); roster pushes are answered on the way (RFC
+    /// 6121 §2.1.6).
     async fn gather(&mut self, mut done: impl FnMut(&[Stanza]) -> bool) -> Vec<Stanza> {
         let mut got = Vec::new();
         let _ = tokio::time::timeout(STEP, async {
@@ -259,7 +257,7 @@ impl Logged {
                         }
                     }
                     got.push(s);
-                    if done(&got) {
+                    if done(&got) || got.len() >= MAX_GATHERED {
                         return;
                     }
                 }

@@ -275,10 +275,13 @@ pub(super) async fn stream_suite(t: &Target, out: &mut Vec<Report>) {
             raw.read(QUIET, |a| a.features().is_some()).await;
             raw.send(b" \n </stream:stream>").await;
             let a = raw.read(QUIET, |_| false).await;
-            let (o, detail) = match (a.closed, &a.stream_error) {
-                (true, None) => (Outcome::Pass, "closed its stream too".to_owned()),
-                (_, Some(c)) => (Outcome::Fail, format!("answered a clean close with <{c}/>")),
-                _ => (
+            let (o, detail) = match (a.trouble(), a.closed, &a.stream_error) {
+                (Some(why), _, _) => (Outcome::Fail, why),
+                (None, true, None) => (Outcome::Pass, "closed its stream too".to_owned()),
+                (None, _, Some(c)) => {
+                    (Outcome::Fail, format!("answered a clean close with <{c}/>"))
+                }
+                (None, false, None) => (
                     Outcome::Warn,
                     "did not close its stream in return".to_owned(),
                 ),

@@ -7,7 +7,7 @@ use xmpp_sasl::{Choice, ClientConfig, ClientSession, ClientStep, Hash, Mechanism
 use xmpp_stanza::{BIND_NS, Element, SASL_NS, Sasl, StreamFeatures, TLS_NS};
 
 use super::super::raw::{ANSWER, Raw, header};
-use super::super::{Target, tls};
+use super::super::{Target, tls, truncate};
 
 /// The XEP-0440 namespace of the advertised channel-binding types.
 const SASL_CB_NS: &str = "urn:xmpp:sasl-cb:0";
@@ -97,7 +97,9 @@ pub(crate) async fn open_streams(t: &Target) -> Result<(SaslStream, Vec<Opened>)
             .read(ANSWER, |a| a.elements.iter().any(|e| e.ns() == TLS_NS))
             .await;
         if !a.elements.iter().any(|e| e.is("proceed", TLS_NS)) {
-            return Err(format!("no <proceed/> to <starttls/>: {}", a.received));
+            return Err(a.trouble().unwrap_or_else(|| {
+                format!("no <proceed/> to <starttls/>: {}", truncate(&a.received))
+            }));
         }
         raw.tls(|tcp| tls::connect(tcp, &domain, insecure, false))
             .await
@@ -126,9 +128,10 @@ pub(crate) async fn stream_features(raw: &mut Raw, domain: &str) -> Result<Eleme
             a.features().is_some() || a.stream_error.is_some()
         })
         .await;
-    a.features()
-        .cloned()
-        .ok_or_else(|| format!("no stream features: {}", a.received))
+    a.features().cloned().ok_or_else(|| {
+        a.trouble()
+            .unwrap_or_else(|| format!("no stream features: {}", truncate(&a.received)))
+    })
 }
 
 /// The XEP-0440 types advertised in `features`, if the list is there.
@@ -196,8 +199,13 @@ impl SaslStream {
                 }
                 _ => Reply::Other(format!("an unexpected {}", e.to_xml())),
             },
-            None if a.eof || a.closed => Reply::Other("the stream ended".into()),
-            None => Reply::Other("no answer".into()),
+            None => Reply::Other(a.trouble().unwrap_or_else(|| {
+                if a.eof || a.closed {
+                    "the stream ended".into()
+                } else {
+                    "no answer".into()
+                }
+            })),
         }
     }
 
@@ -305,6 +313,9 @@ impl SaslStream {
             .filter(|e| e.name() == "iq")
             .find_map(|iq| iq.get_child("bind", BIND_NS)?.get_child("jid", BIND_NS))
             .map(|j| j.text().into_owned())
-            .ok_or_else(|| format!("no bound JID: {}", a.received))
+            .ok_or_else(|| {
+                a.trouble()
+                    .unwrap_or_else(|| format!("no bound JID: {}", truncate(&a.received)))
+            })
     }
 }
