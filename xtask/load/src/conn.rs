@@ -22,6 +22,9 @@ use crate::scram::{Cache, Exchange, Hash};
 const STEP: Duration = Duration::from_secs(30);
 /// The most a connection buffers before a sought element is complete.
 const MAX_BUFFER: usize = 1 << 20;
+/// How long closing may take: the server's close is not awaited, only
+/// the generator's own bytes and the TCP or TLS shutdown.
+const CLOSE: Duration = Duration::from_secs(5);
 
 /// What a login needs to know.
 #[derive(Clone)]
@@ -57,10 +60,44 @@ pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
+/// The position of `needle` in `hay` at or after `from`.
+fn after(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    Some(from + find(hay.get(from..)?, needle)?)
+}
+
+/// How far [`Conn::element`] has searched its buffer, so that the next
+/// search after a read starts there (less a needle's length, for a match
+/// split across reads).
+#[derive(Debug, Default)]
+struct Scan {
+    /// Where to look for the element's start tag.
+    open_from: usize,
+    /// The element's start, once found.
+    start: Option<usize>,
+    /// Where to look for the end of its start tag.
+    gt_from: usize,
+    /// Where to look for its end tag.
+    close_from: usize,
+    /// Where to look for a failure or a stream error.
+    trouble_from: usize,
+}
+
+impl Scan {
+    /// A SASL `<failure` or a `stream:error` anywhere in `buf`, searching
+    /// only what came since the last call.
+    fn trouble(&mut self, buf: &[u8]) -> bool {
+        const LONGEST: usize = b"stream:error".len();
+        let from = self.trouble_from.saturating_sub(LONGEST - 1);
+        self.trouble_from = buf.len();
+        after(buf, from, b"<failure").is_some() || after(buf, from, b"stream:error").is_some()
+    }
+}
+
 impl Conn {
     async fn connect(addr: SocketAddr) -> Result<Self, String> {
-        let tcp = TcpStream::connect(addr)
+        let tcp = tokio::time::timeout(STEP, TcpStream::connect(addr))
             .await
+            .map_err(|_| format!("connect {addr}: no answer within {STEP:?}"))?
             .map_err(|e| format!("connect {addr}: {e}"))?;
         tcp.set_nodelay(true).map_err(|e| format!("nodelay: {e}"))?;
         Ok(Self {
@@ -69,17 +106,27 @@ impl Conn {
         })
     }
 
-    /// Writes all of `data`.
+    /// Writes all of `data`, within [`STEP`]: a server that stops
+    /// reading is an error, not a wait without end.
     pub(crate) async fn write(&mut self, data: &[u8]) -> Result<(), String> {
-        let r = match &mut self.io {
-            Io::Plain(s) => s.write_all(data).await,
-            Io::Tls(s) => match s.write_all(data).await {
-                Ok(()) => s.flush().await,
-                Err(e) => Err(e),
-            },
-            Io::Gone => return Err("connection gone".into()),
+        self.write_within(STEP, data).await
+    }
+
+    async fn write_within(&mut self, limit: Duration, data: &[u8]) -> Result<(), String> {
+        let write = async {
+            match &mut self.io {
+                Io::Plain(s) => s.write_all(data).await,
+                Io::Tls(s) => match s.write_all(data).await {
+                    Ok(()) => s.flush().await,
+                    Err(e) => Err(e),
+                },
+                Io::Gone => Err(std::io::ErrorKind::NotConnected.into()),
+            }
         };
-        r.map_err(|e| format!("write: {e}"))
+        tokio::time::timeout(limit, write)
+            .await
+            .map_err(|_| format!("write: the server took nothing for {limit:?}"))?
+            .map_err(|e| format!("write: {e}"))
     }
 
     /// Reads what the socket has into the buffer; an error at the end of
@@ -115,18 +162,19 @@ impl Conn {
 
     /// Waits for the element `name` (as the server prefixes it) and
     /// returns it whole, consuming the buffer up to its end. A SASL
-    /// `<failure>` or a stream error seen on the way is the error.
+    /// `<failure>` or a stream error seen on the way is the error. Each
+    /// search resumes where the last one stopped, so a server trickling
+    /// its bytes costs time linear in what it sends.
     async fn element(&mut self, name: &str) -> Result<String, String> {
         let open = format!("<{name}");
         let close = format!("</{name}>");
         tokio::time::timeout(STEP, async {
+            let mut scan = Scan::default();
             loop {
-                if let Some(found) = self.complete(open.as_bytes(), close.as_bytes()) {
+                if let Some(found) = self.complete(open.as_bytes(), close.as_bytes(), &mut scan) {
                     return Ok(found);
                 }
-                if find(&self.buf, b"<failure").is_some()
-                    || find(&self.buf, b"stream:error").is_some()
-                {
+                if scan.trouble(&self.buf) {
                     return Err(format!("while waiting for <{name}>: {}", self.tail()));
                 }
                 if self.buf.len() > MAX_BUFFER {
@@ -139,22 +187,43 @@ impl Conn {
         .map_err(|_| format!("no <{name}> within {STEP:?}; last bytes: {}", self.tail()))?
     }
 
-    /// The first complete `open…/>` or `open…close` element, consumed.
-    fn complete(&mut self, open: &[u8], close: &[u8]) -> Option<String> {
-        let mut from = 0;
-        let start = loop {
-            let at = from + find(self.buf.get(from..)?, open)?;
-            match self.buf.get(at + open.len()) {
-                Some(b' ' | b'>' | b'/' | b'\t' | b'\r' | b'\n') => break at,
-                Some(_) => from = at + 1,
-                None => return None,
-            }
+    /// The first complete `open…/>` or `open…close` element, consumed;
+    /// `scan` remembers how far the buffer was searched.
+    fn complete(&mut self, open: &[u8], close: &[u8], scan: &mut Scan) -> Option<String> {
+        let start = match scan.start {
+            Some(start) => start,
+            None => loop {
+                let Some(at) = after(&self.buf, scan.open_from, open) else {
+                    scan.open_from = self.buf.len().saturating_sub(open.len());
+                    return None;
+                };
+                match self.buf.get(at + open.len()) {
+                    Some(b' ' | b'>' | b'/' | b'\t' | b'\r' | b'\n') => {
+                        scan.start = Some(at);
+                        break at;
+                    }
+                    Some(_) => scan.open_from = at + 1,
+                    None => {
+                        scan.open_from = at;
+                        return None;
+                    }
+                }
+            },
         };
-        let gt = start + find(self.buf.get(start..)?, b">")?;
+        let Some(gt) = after(&self.buf, scan.gt_from.max(start), b">") else {
+            scan.gt_from = self.buf.len();
+            return None;
+        };
+        scan.gt_from = gt;
         let end = if gt > 0 && self.buf.get(gt - 1) == Some(&b'/') {
             gt + 1
         } else {
-            gt + find(self.buf.get(gt..)?, close)? + close.len()
+            let from = scan.close_from.max(gt).saturating_sub(close.len());
+            let Some(at) = after(&self.buf, from.max(gt), close) else {
+                scan.close_from = self.buf.len();
+                return None;
+            };
+            at + close.len()
         };
         let element = String::from_utf8_lossy(self.buf.get(start..end)?).into_owned();
         self.buf.drain(..end);
@@ -274,18 +343,23 @@ impl Conn {
     }
 
     /// Closes the stream (RFC 6120 §4.4) and the socket, without waiting
-    /// for the server's close.
+    /// for the server's close, and within [`CLOSE`] in all (a TLS
+    /// shutdown writes `close_notify`, which a server that stopped
+    /// reading would hold).
     pub(crate) async fn close(mut self) {
-        let _ = self.write(b"</stream:stream>").await;
-        match &mut self.io {
-            Io::Plain(s) => {
-                let _ = s.shutdown().await;
+        let _ = tokio::time::timeout(CLOSE, async {
+            let _ = self.write_within(CLOSE, b"</stream:stream>").await;
+            match &mut self.io {
+                Io::Plain(s) => {
+                    let _ = s.shutdown().await;
+                }
+                Io::Tls(s) => {
+                    let _ = s.shutdown().await;
+                }
+                Io::Gone => {}
             }
-            Io::Tls(s) => {
-                let _ = s.shutdown().await;
-            }
-            Io::Gone => {}
-        }
+        })
+        .await;
     }
 }
 
@@ -397,10 +471,16 @@ mod tests {
             b"<stream:stream id='1'><stream:features><mechanisms/></stream:features><proceed xmlns='x'/>rest",
         );
         let f = c
-            .complete(b"<stream:features", b"</stream:features>")
+            .complete(
+                b"<stream:features",
+                b"</stream:features>",
+                &mut Scan::default(),
+            )
             .unwrap();
         assert_eq!(f, "<stream:features><mechanisms/></stream:features>");
-        let p = c.complete(b"<proceed", b"</proceed>").unwrap();
+        let p = c
+            .complete(b"<proceed", b"</proceed>", &mut Scan::default())
+            .unwrap();
         assert_eq!(p, "<proceed xmlns='x'/>");
         assert_eq!(c.buf, b"rest");
     }
@@ -408,12 +488,56 @@ mod tests {
     #[test]
     fn waits_for_the_end_and_skips_longer_names() {
         let mut c = conn_with(b"<iqx/><iq type='result'><bind>");
-        assert!(c.complete(b"<iq", b"</iq>").is_none());
+        let mut scan = Scan::default();
+        assert!(c.complete(b"<iq", b"</iq>", &mut scan).is_none());
         c.buf.extend_from_slice(b"</bind></iq>");
         assert_eq!(
-            c.complete(b"<iq", b"</iq>").unwrap(),
+            c.complete(b"<iq", b"</iq>", &mut scan).unwrap(),
             "<iq type='result'><bind></bind></iq>"
         );
+    }
+
+    /// The resumed search finds what a search of the whole buffer finds,
+    /// however the bytes arrive: here one at a time, so that every
+    /// needle is split across reads somewhere.
+    #[test]
+    fn a_trickled_answer_is_found_as_a_whole_one() {
+        let inputs: [&[u8]; 4] = [
+            b"<iqx/><i<iq\ttype='result'><bind><jid>a@b/c</jid></bind></iq>tail",
+            b"<iq type='result'/>",
+            b"<iqq></iqq><iq\n>text</i</iq>",
+            b"<iq id='a>b'></iq>",
+        ];
+        for whole in inputs {
+            let expected = conn_with(whole)
+                .complete(b"<iq", b"</iq>", &mut Scan::default())
+                .unwrap();
+            let mut c = conn_with(b"");
+            let mut scan = Scan::default();
+            let mut found = None;
+            for &b in whole {
+                c.buf.push(b);
+                if let Some(e) = c.complete(b"<iq", b"</iq>", &mut scan) {
+                    found = Some(e);
+                    break;
+                }
+            }
+            assert_eq!(found, Some(expected), "{}", String::from_utf8_lossy(whole));
+        }
+    }
+
+    #[test]
+    fn a_trickled_failure_is_seen() {
+        for needle in [&b"<failure xmlns='x'/>"[..], b"<stream:error>"] {
+            let mut buf = b"<challenge>abc</challenge>".to_vec();
+            let mut scan = Scan::default();
+            let mut seen = false;
+            for &b in needle {
+                buf.push(b);
+                seen |= scan.trouble(&buf);
+            }
+            assert!(seen, "{}", String::from_utf8_lossy(needle));
+        }
     }
 
     #[test]

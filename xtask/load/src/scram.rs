@@ -70,9 +70,22 @@ impl Hash {
     }
 }
 
+/// The iteration counts the generator accepts (RFC 5802 §5.1 lets a
+/// client refuse an unreasonable one): the bounds of xmpp-sasl's own
+/// client. PBKDF2 runs on the generator's one thread, where no step
+/// timeout can interrupt it, so a server naming `i=4294967295` would
+/// otherwise hold the whole run for tens of minutes.
+const ITERATIONS: core::ops::RangeInclusive<u32> = 4096..=100_000;
+/// The shortest salt accepted, as xmpp-sasl's client.
+const MIN_SALT: usize = 8;
+/// The most salts remembered: one per account of an idle run, and a
+/// server that gives a fresh salt at every login cannot grow it further.
+const MAX_CACHED: usize = 1 << 16;
+
 /// SaltedPassword by (hash, salt, iteration count): every login of a run
 /// uses the same password, so the generator pays PBKDF2 once per account
-/// and the run measures the servers, not its own key stretching.
+/// and the run measures the servers, not its own key stretching. At most
+/// [`MAX_CACHED`] entries are kept; past that, keys are derived each time.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Cache(Arc<Mutex<HashMap<SaltKey, Vec<u8>>>>);
 
@@ -86,10 +99,22 @@ impl Cache {
             return v;
         }
         let v = hash.salted(password.as_bytes(), salt, iterations);
-        if let Ok(mut m) = self.0.lock() {
-            m.insert(key, v.clone());
-        }
+        self.remember(key, &v);
         v
+    }
+
+    /// Keeps `salted` for `key` while there is room.
+    fn remember(&self, key: SaltKey, salted: &[u8]) {
+        if let Ok(mut m) = self.0.lock() {
+            if m.len() < MAX_CACHED {
+                m.insert(key, salted.to_vec());
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.0.lock().map(|m| m.len()).unwrap_or_default()
     }
 }
 
@@ -156,8 +181,15 @@ impl Exchange {
         if !nonce.starts_with(&self.nonce) || nonce.len() == self.nonce.len() {
             return Err(format!("server nonce {nonce:?} does not extend ours"));
         }
-        if iterations == 0 {
-            return Err("iteration count 0".into());
+        if !ITERATIONS.contains(&iterations) {
+            return Err(format!(
+                "iteration count {iterations} outside {}..={}",
+                ITERATIONS.start(),
+                ITERATIONS.end()
+            ));
+        }
+        if salt.len() < MIN_SALT {
+            return Err(format!("a salt of {} bytes (under {MIN_SALT})", salt.len()));
         }
         let h = self.hash;
         let salted = cache.salted(h, password, &salt, iterations);
@@ -230,13 +262,58 @@ mod tests {
     fn a_nonce_that_does_not_extend_ours_is_refused() {
         let (ex, _) = Exchange::start(Hash::Sha1, "user", "abc".into());
         assert!(
-            ex.answer("r=xyz1,s=QSXC,i=1", "p", &Cache::default())
+            ex.answer("r=xyz1,s=QSXCR+Q6sek8bf92,i=4096", "p", &Cache::default())
                 .is_err()
         );
         assert!(
-            ex.answer("r=abc,s=QSXC,i=1", "p", &Cache::default())
+            ex.answer("r=abc,s=QSXCR+Q6sek8bf92,i=4096", "p", &Cache::default())
                 .is_err()
         );
+    }
+
+    #[test]
+    fn an_unreasonable_iteration_count_or_salt_is_refused_before_any_work() {
+        let (ex, _) = Exchange::start(Hash::Sha256, "user", "abc".into());
+        let cache = Cache::default();
+        // 2^32 - 1 rounds would take tens of minutes: refused at once.
+        let e = ex
+            .answer("r=abcd,s=QSXCR+Q6sek8bf92,i=4294967295", "p", &cache)
+            .err()
+            .unwrap();
+        assert!(e.contains("iteration count 4294967295"), "{e}");
+        assert!(
+            ex.answer("r=abcd,s=QSXCR+Q6sek8bf92,i=100001", "p", &cache)
+                .is_err()
+        );
+        assert!(
+            ex.answer("r=abcd,s=QSXCR+Q6sek8bf92,i=4095", "p", &cache)
+                .is_err()
+        );
+        assert!(
+            ex.answer("r=abcd,s=QSXCR+Q6sek8bf92,i=0", "p", &cache)
+                .is_err()
+        );
+        // Seven bytes of salt.
+        let e = ex
+            .answer("r=abcd,s=QSXCR+Q6sg==,i=4096", "p", &cache)
+            .err()
+            .unwrap();
+        assert!(e.contains("salt of 7 bytes"), "{e}");
+        assert_eq!(cache.len(), 0);
+        assert!(
+            ex.answer("r=abcd,s=QSXCR+Q6sek8bf92,i=4096", "p", &cache)
+                .is_ok()
+        );
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn the_cache_stops_growing_at_its_bound() {
+        let cache = Cache::default();
+        for i in 0..MAX_CACHED as u32 + 10 {
+            cache.remember((Hash::Sha1, i.to_be_bytes().to_vec(), 4096), &[0; 20]);
+        }
+        assert_eq!(cache.len(), MAX_CACHED);
     }
 
     #[test]
