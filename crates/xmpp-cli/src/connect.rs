@@ -137,6 +137,12 @@ async fn connect(o: Options) -> Exit {
             .mechanisms([m])
             .allow_plain_unencrypted(m == Mechanism::Plain);
     }
+    // Without a checked certificate, whoever answers can offer only PLAIN
+    // and read the password: only an explicit --mechanism PLAIN sends it.
+    let insecure = matches!(o.trust, Some(Trust::Insecure));
+    if insecure && o.mechanism != Some(Mechanism::Plain) {
+        config = config.refuse_plain(true);
+    }
     if let Some(r) = &o.resource {
         config = config.resource(r.clone());
     }
@@ -222,7 +228,14 @@ async fn connect(o: Options) -> Exit {
                 }
                 ClientEvent::Closed { .. } => {
                     if let Some(e) = failure.filter(|_| !bound) {
-                        return fail(&condition(&e), &e.to_string());
+                        let mut message = e.to_string();
+                        if insecure && matches!(e, xmpp_session::Error::NoMechanism) {
+                            message.push_str(
+                                " (PLAIN is not used with --insecure unless \
+                                 --mechanism PLAIN asks for it)",
+                            );
+                        }
+                        return fail(&condition(&e), &message);
                     }
                     emit(&json!({"event": "closed"}));
                     return Exit::Ok;

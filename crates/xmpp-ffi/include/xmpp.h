@@ -1164,6 +1164,18 @@ xmpp_status xmpp_client_config_set_mechanisms(struct xmpp_client_config *config,
                                               size_t len);
 
 /**
+ * Never send the password in PLAIN, not even under TLS nor when the
+ * mechanism list names it (`ClientConfig::refuse_plain`); off by
+ * default. Set it where the server's certificate is not checked: whoever
+ * ends the TLS can otherwise offer only PLAIN and read the password.
+ *
+ * # Safety
+ *
+ * `config` is null or a live handle.
+ */
+xmpp_status xmpp_client_config_set_refuse_plain(struct xmpp_client_config *config, bool on);
+
+/**
  * Whether a `-PLUS` exchange whose binding type the client had to guess
  * (the server listed none, XEP-0440) that fails is tried once more
  * without binding (gs2 flag `y`, RFC 5802 §6); on by default. A server

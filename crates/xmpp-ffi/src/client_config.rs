@@ -200,6 +200,28 @@ fn mechanism_list(names: &str) -> Result<Vec<Mechanism>> {
     Ok(list)
 }
 
+/// Never send the password in PLAIN, not even under TLS nor when the
+/// mechanism list names it (`ClientConfig::refuse_plain`); off by
+/// default. Set it where the server's certificate is not checked: whoever
+/// ends the TLS can otherwise offer only PLAIN and read the password.
+///
+/// # Safety
+///
+/// `config` is null or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xmpp_client_config_set_refuse_plain(
+    config: *mut xmpp_client_config,
+    on: bool,
+) -> xmpp_status {
+    // SAFETY: passed on from the caller.
+    unsafe {
+        with_config(config, |c| {
+            c.refuse_plain = on;
+            Ok(())
+        })
+    }
+}
+
 /// Whether a `-PLUS` exchange whose binding type the client had to guess
 /// (the server listed none, XEP-0440) that fails is tried once more
 /// without binding (gs2 flag `y`, RFC 5802 §6); on by default. A server

@@ -176,6 +176,23 @@ def test_starttls_then_plus_mechanism_with_the_binding_data():
     assert pair.client_event("bound")
 
 
+def test_refuse_plain_keeps_the_password_from_a_plain_only_server():
+    def server():
+        return Server(DOMAIN, mechanisms=["PLAIN"], now_ms=0)
+
+    # Under TLS, PLAIN is used by default...
+    pair = Pair(Client(f"juliet@{DOMAIN}", USERS["juliet"], now_ms=0), server()).run()
+    assert pair.client_event("authenticated")[0]["mechanism"] == "PLAIN"
+    # ...and never with refuse_plain.
+    client = Client(f"juliet@{DOMAIN}", USERS["juliet"], refuse_plain=True, now_ms=0)
+    pair = Pair(client, server())
+    with pytest.raises(SessionError) as e:
+        pair.run()
+    assert e.value.kind == "no-mechanism"
+    assert b"<starttls" in pair.wire
+    assert b"<auth" not in pair.wire
+
+
 def test_tls_required_without_tls_fails():
     client = Client(f"juliet@{DOMAIN}", USERS["juliet"], now_ms=0)
     server = Server(DOMAIN, tls="off", now_ms=0)

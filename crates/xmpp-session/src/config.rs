@@ -199,8 +199,18 @@ pub struct ClientConfig {
     /// Whether TLS is required.
     pub tls: TlsPolicy,
     /// Allow PLAIN on a stream without TLS (tests, loopback). PLAIN under
-    /// TLS is always allowed unless [`Self::mechanisms`] leaves it out.
+    /// TLS is allowed unless [`Self::mechanisms`] leaves it out or
+    /// [`Self::refuse_plain`] is set.
     pub allow_plain_unencrypted: bool,
+    /// Never send the password in PLAIN, even under TLS and even when
+    /// [`Self::mechanisms`] names it. PLAIN shows the password to whoever
+    /// ends the TLS: where the certificate is not checked, anyone on the
+    /// path can offer only PLAIN and read it, while SCRAM gives such a
+    /// party no password and, with channel binding, no session either
+    /// (RFC 5802 §6, RFC 9266). Default off; set it wherever the server's
+    /// certificate is not verified. Either way, the retry after a refused
+    /// binding guess ([`Self::fallback_unbound`]) never falls to PLAIN.
+    pub refuse_plain: bool,
     /// The mechanisms the client may use; empty means every one this crate
     /// has that a password can complete.
     pub mechanisms: Vec<Mechanism>,
@@ -286,6 +296,7 @@ impl ClientConfig {
             tls_mode: TlsMode::StartTls,
             tls: TlsPolicy::Required,
             allow_plain_unencrypted: false,
+            refuse_plain: false,
             mechanisms: Vec::new(),
             lang: None,
             sm: SmConfig::default(),
@@ -361,6 +372,13 @@ impl ClientConfig {
     #[must_use]
     pub fn allow_plain_unencrypted(mut self, allow: bool) -> Self {
         self.allow_plain_unencrypted = allow;
+        self
+    }
+
+    /// Sets [`Self::refuse_plain`].
+    #[must_use]
+    pub fn refuse_plain(mut self, refuse: bool) -> Self {
+        self.refuse_plain = refuse;
         self
     }
 

@@ -180,11 +180,29 @@ fn connect_logs_in_routes_and_closes() {
     assert_eq!(code, 1);
     assert_eq!(lines[0]["event"], "error");
     assert_eq!(lines[0]["condition"], "not-authorized");
+    // --insecure refuses PLAIN unless it is asked for by name.
+    let (code, lines) = xmpp(
+        &[
+            "connect",
+            "--jid",
+            "juliet@localhost",
+            "--password",
+            "r0m30",
+            "--server",
+            &server,
+            "--insecure",
+            "--mechanism",
+            "PLAIN",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{lines:?}");
+    assert_eq!(lines[0]["mechanism"], "PLAIN");
 
     let (status, lines) = served.stop();
     assert_eq!(status, Some(0));
     let bound: Vec<_> = lines.iter().filter(|l| l["event"] == "bound").collect();
-    assert_eq!(bound.len(), 2, "{lines:?}");
+    assert_eq!(bound.len(), 3, "{lines:?}");
     assert!(
         bound
             .iter()

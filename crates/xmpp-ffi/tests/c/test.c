@@ -1700,11 +1700,13 @@ static int start_tls(struct peer *p, int bad_binding)
     return st == XMPP_OK;
 }
 
-/* Logs in over STARTTLS; `bad_binding` gives the machine binding data
- * that is not this channel's. */
+/* Logs in over STARTTLS with `mechanisms` allowed; `bad_binding` gives
+ * the machine binding data that is not this channel's; `refuse_plain`
+ * sets the client's refuse_plain. */
 static void tls_login(struct peer *p, SSL_CTX *ctx, const char *address,
                       const char *domain, const char *user,
-                      const char *password, int bad_binding)
+                      const char *password, const char *mechanisms,
+                      int bad_binding, int refuse_plain)
 {
     char jid[256];
     uint8_t seed[32];
@@ -1726,11 +1728,12 @@ static void tls_login(struct peer *p, SSL_CTX *ctx, const char *address,
                                  XMPP_TLS_POLICY_REQUIRED, XMPP_TRANSPORT_TCP,
                                  &cc) == XMPP_OK,
           "client_config_new");
-    /* Only the bound mechanism: a server that did not bind would fail
-     * the login instead of downgrading it. */
-    CHECK(xmpp_client_config_set_mechanisms(cc, "SCRAM-SHA-256-PLUS", 18) ==
-              XMPP_OK,
+    CHECK(xmpp_client_config_set_mechanisms(cc, mechanisms,
+                                            strlen(mechanisms)) == XMPP_OK,
           "set_mechanisms");
+    CHECK(xmpp_client_config_set_refuse_plain(cc, refuse_plain != 0) ==
+              XMPP_OK,
+          "set_refuse_plain");
     CHECK(xmpp_client_new_with_config(cc, seed, now_ms(), &p->client) ==
               XMPP_OK,
           "client_new_with_config");
@@ -1766,7 +1769,10 @@ static void test_tls(const char *address, const char *domain,
      * instead of blocking for the next: the loop then polls again. */
     SSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
 
-    tls_login(&a, ctx, address, domain, user, password, 0);
+    /* Only the bound mechanism: a server that did not bind would fail
+     * the login instead of downgrading it. */
+    tls_login(&a, ctx, address, domain, user, password, "SCRAM-SHA-256-PLUS",
+              0, 0);
     CHECK(a.bound, "%s bound over TLS (status %s)", user,
           xmpp_status_name(a.error));
     CHECK(a.tls_version == XMPP_TLS_VERSION_1_3, "TLS 1.3");
@@ -1787,10 +1793,22 @@ static void test_tls(const char *address, const char *domain,
     logout(&a);
 
     /* Binding data that is not this channel's: the server refuses. */
-    tls_login(&bad, ctx, address, domain, user, password, 1);
+    tls_login(&bad, ctx, address, domain, user, password,
+              "SCRAM-SHA-256-PLUS", 1, 0);
     CHECK(!bad.bound && bad.error == XMPP_SASL_NOT_AUTHORIZED,
           "a wrong binding: %s", xmpp_status_name(bad.error));
     logout(&bad);
+
+    /* PLAIN under TLS goes by default; refuse_plain keeps the password
+     * in, even when PLAIN is the only mechanism allowed. */
+    tls_login(&a, ctx, address, domain, user, password, "PLAIN", 0, 0);
+    CHECK(a.bound && strcmp(a.mechanism, "PLAIN") == 0,
+          "PLAIN under TLS: %s %s", a.mechanism, xmpp_status_name(a.error));
+    logout(&a);
+    tls_login(&a, ctx, address, domain, user, password, "PLAIN", 0, 1);
+    CHECK(!a.bound && a.error == XMPP_NO_MECHANISM,
+          "refuse_plain: %s", xmpp_status_name(a.error));
+    logout(&a);
     SSL_CTX_free(ctx);
 }
 

@@ -222,6 +222,7 @@ class Client:
         sasl2: bool = True,
         stream_management: bool = True,
         allow_plain: bool = False,
+        refuse_plain: bool = False,
         mechanisms: Optional[list[str]] = None,
         lang: Optional[str] = None,
         keepalive: bool = True,

@@ -99,7 +99,9 @@ impl Client {
     /// `off`. `tls_mode`: `starttls` or `direct` (XEP-0368). `transport`:
     /// `tcp` or `websocket` (RFC 7395: one message per `handle_input` and
     /// per transmit). `mechanisms`: SASL mechanism names to limit the
-    /// choice to; `allow_plain` lets PLAIN run without TLS. `keepalive`:
+    /// choice to; `allow_plain` lets PLAIN run without TLS; `refuse_plain`
+    /// never sends PLAIN, even under TLS (set it where the certificate is
+    /// not checked). `keepalive`:
     /// white space keepalives and the silence timeout, on by default.
     /// `resume`: the JSON of an earlier `take_resumption_state()`.
     /// `fast_token`: a XEP-0484 token from an earlier `token-issued` event,
@@ -111,8 +113,8 @@ impl Client {
     #[new]
     #[pyo3(signature = (jid, password, *, resource = None, tls = "required", tls_mode = "starttls",
         transport = "tcp", sasl2 = true, stream_management = true, allow_plain = false,
-        mechanisms = None, lang = None, keepalive = true, resume = None, fast_token = None,
-        request_fast_token = true, seed = None, now_ms = None))]
+        refuse_plain = false, mechanisms = None, lang = None, keepalive = true, resume = None,
+        fast_token = None, request_fast_token = true, seed = None, now_ms = None))]
     #[allow(
         clippy::too_many_arguments,
         reason = "the Python keyword arguments of the constructor"
@@ -128,6 +130,7 @@ impl Client {
         sasl2: bool,
         stream_management: bool,
         allow_plain: bool,
+        refuse_plain: bool,
         mechanisms: Option<Vec<String>>,
         lang: Option<String>,
         keepalive: bool,
@@ -143,7 +146,8 @@ impl Client {
             .tls_mode(self::tls_mode(tls_mode)?)
             .transport(self::transport(transport)?)
             .sasl2(sasl2)
-            .allow_plain_unencrypted(allow_plain);
+            .allow_plain_unencrypted(allow_plain)
+            .refuse_plain(refuse_plain);
         if let Some(r) = resource.or_else(|| account.resourcepart().map(str::to_owned)) {
             config = config.resource(r);
         }

@@ -76,11 +76,15 @@ impl Client {
         let mut caps = Capabilities::default();
         caps.password = token.is_none() && !self.config.password.is_empty();
         caps.token = token.is_some();
-        caps.allow_plain = self.tls.is_some() || self.config.allow_plain_unencrypted;
+        caps.allow_plain = !self.config.refuse_plain
+            && (self.tls.is_some() || self.config.allow_plain_unencrypted);
         caps.channel_bindings = &types;
         caps.server_channel_bindings = server_cb_types.as_deref();
         caps.tls_version = self.tls.as_ref().map(|t| t.version);
-        // After a refused guess, the mechanisms without channel binding.
+        // After a refused guess, the mechanisms without channel binding
+        // but never PLAIN: the retry exists for SCRAM with gs2 `y`, which
+        // a binding server refuses, while PLAIN would hand the password
+        // to whoever made the binding fail.
         let unbound: Vec<Mechanism> = if self.plus_refused {
             let base: Vec<Mechanism> = if self.config.mechanisms.is_empty() {
                 Mechanism::all().collect()
@@ -88,7 +92,7 @@ impl Client {
                 self.config.mechanisms.clone()
             };
             base.into_iter()
-                .filter(|m| !m.uses_channel_binding())
+                .filter(|m| !m.uses_channel_binding() && *m != Mechanism::Plain)
                 .collect()
         } else {
             Vec::new()

@@ -137,3 +137,82 @@ fn a_policy_of_plus_only_keeps_the_servers_refusal() {
     }
     assert!(auths(&mut c).is_empty());
 }
+
+/// Features offering exactly `mechanisms`, with no XEP-0440 list.
+fn offering(mechanisms: &[&str]) -> Vec<u8> {
+    let list: String = mechanisms
+        .iter()
+        .map(|m| format!("<mechanism>{m}</mechanism>"))
+        .collect();
+    format!(
+        "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{list}\
+         </mechanisms></stream:features>"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn the_retry_after_a_refused_guess_never_falls_to_plain() {
+    // A server (or whoever made the binding fail) offering `-PLUS` and
+    // PLAIN: the retry would hand over the password, so there is none.
+    let mut c = client(true);
+    c.handle_input(HEADER).expect("header");
+    c.handle_input(&offering(&["SCRAM-SHA-256-PLUS", "PLAIN"]))
+        .expect("features");
+    assert_eq!(
+        auths(&mut c),
+        [("SCRAM-SHA-256-PLUS".into(), "p=tls-exporter,".into())]
+    );
+    assert!(matches!(
+        c.handle_input(FAILURE),
+        Err(Error::AuthFailed { .. })
+    ));
+    assert!(auths(&mut c).is_empty());
+}
+
+#[test]
+fn refuse_plain_keeps_the_password_from_a_plain_only_offer() {
+    // Under TLS, PLAIN is allowed by default...
+    let mut c = client(true);
+    c.handle_input(HEADER).expect("header");
+    c.handle_input(&offering(&["PLAIN"])).expect("features");
+    let sent = auths(&mut c);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0, "PLAIN");
+    // ...and never with `refuse_plain`, not even when the policy names it.
+    for mechanisms in [Vec::new(), vec![Mechanism::Plain]] {
+        let jid = BareJid::new("juliet@example.test").expect("jid");
+        let config = ClientConfig::new(jid, "r0m30")
+            .refuse_plain(true)
+            .mechanisms(mechanisms)
+            .tls_mode(TlsMode::Direct)
+            .sasl2(false);
+        let mut c = Client::new(config, Seed::new([7; 32]), Instant::from_millis(0));
+        c.tls_established(tls_info(
+            TlsVersion::Tls13,
+            &[ChannelBindingType::TlsExporter],
+        ))
+        .expect("tls");
+        while c.poll_transmit().is_some() {}
+        c.handle_input(HEADER).expect("header");
+        assert!(matches!(
+            c.handle_input(&offering(&["PLAIN"])),
+            Err(Error::NoMechanism)
+        ));
+        assert!(auths(&mut c).is_empty());
+    }
+    // SCRAM still goes.
+    let jid = BareJid::new("juliet@example.test").expect("jid");
+    let config = ClientConfig::new(jid, "r0m30")
+        .refuse_plain(true)
+        .tls_mode(TlsMode::Direct)
+        .sasl2(false);
+    let mut c = Client::new(config, Seed::new([7; 32]), Instant::from_millis(0));
+    c.tls_established(tls_info(TlsVersion::Tls13, &[]))
+        .expect("tls");
+    while c.poll_transmit().is_some() {}
+    c.handle_input(HEADER).expect("header");
+    c.handle_input(&offering(&["PLAIN", "SCRAM-SHA-1"]))
+        .expect("features");
+    assert_eq!(auths(&mut c), [("SCRAM-SHA-1".into(), "n,".into())]);
+}
