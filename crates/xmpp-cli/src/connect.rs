@@ -9,17 +9,21 @@ use xmpp_sasl::Mechanism;
 use xmpp_session::{ClientConfig, ClientEvent, SmConfig, TlsMode, TlsPolicy};
 use xmpp_stanza::{Message, Presence, PresenceType, Stanza, StanzaNs};
 use xmpp_tokio::{ClientSessionEvent, ConnectOptions, Trust};
+use zeroize::Zeroizing;
 
 use crate::io::{Exit, usage};
+use crate::secrets;
 
 pub(crate) const USAGE: &str =
     "usage: xmpp connect --jid USER@DOMAIN --password P [--server HOST:PORT]
                     [--tls starttls|direct|off] [--ca PEM | --insecure]
-                    [--mechanism M] [--resource R] [--send TO:TEXT]... [--wait-ms N] [--trace]";
+                    [--mechanism M] [--resource R] [--send TO:TEXT]... [--wait-ms N] [--trace]
+      instead of --password P (which other local users can read in ps):
+      --password-file PATH (its first line), or the variable XMPP_PASSWORD";
 
 struct Options {
     jid: BareJid,
-    password: String,
+    password: Zeroizing<String>,
     server: Option<String>,
     tls: &'static str,
     trust: Option<Trust>,
@@ -34,7 +38,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
     let (mut jid, mut password) = (None, None);
     let mut o = Options {
         jid: BareJid::new("a@b").map_err(|e| e.to_string())?,
-        password: String::new(),
+        password: Zeroizing::new(String::new()),
         server: None,
         tls: "starttls",
         trust: None,
@@ -49,7 +53,8 @@ fn parse(args: &[String]) -> Result<Options, String> {
         let mut value = || it.next().cloned().ok_or(format!("{a} needs a value"));
         match a.as_str() {
             "--jid" => jid = Some(BareJid::new(&value()?).map_err(|e| format!("--jid: {e}"))?),
-            "--password" => password = Some(value()?),
+            "--password" => password = Some(Zeroizing::new(value()?)),
+            "--password-file" => password = Some(secrets::password_file(&value()?)?),
             "--server" => o.server = Some(value()?),
             "--tls" => {
                 o.tls = match value()?.as_str() {
@@ -88,7 +93,18 @@ fn parse(args: &[String]) -> Result<Options, String> {
         }
     }
     o.jid = jid.ok_or("--jid is required")?;
-    o.password = password.ok_or("--password is required")?;
+    o.password = match password {
+        Some(p) => p,
+        None => match std::env::var(secrets::PASSWORD_VAR) {
+            Ok(p) if !p.is_empty() => Zeroizing::new(p),
+            _ => {
+                return Err(format!(
+                    "--password, --password-file or {} is required",
+                    secrets::PASSWORD_VAR
+                ));
+            }
+        },
+    };
     if o.jid.localpart().is_none() {
         return Err("--jid needs a localpart".into());
     }
@@ -123,7 +139,7 @@ fn fail(condition: &str, message: &str) -> Exit {
 }
 
 async fn connect(o: Options) -> Exit {
-    let mut config = ClientConfig::new(o.jid.clone(), o.password.clone())
+    let mut config = ClientConfig::new(o.jid.clone(), o.password.as_str())
         .sm(SmConfig::off())
         .request_fast_token(false);
     config = match o.tls {

@@ -20,6 +20,7 @@ mod jid;
 mod precis;
 mod probe;
 mod sasl;
+mod secrets;
 mod serve;
 mod stanza;
 

@@ -25,6 +25,8 @@ pub(crate) const USAGE: &str =
     "usage: xmpp probe --server HOST:PORT --domain D --user NAME:PASSWORD --user NAME2:PASSWORD2
                   [--tls starttls|direct|off] [--insecure] [--suite LIST] [--json]
                   [--fuzz --seconds N [--seed S]]
+      --users-file PATH: the accounts as NAME:PASSWORD lines, instead of --user
+      (which other local users can read in ps)
       suites: stream, sasl, bind, stanza, im, sm (default: all)
       a third --user, whose name holds ',' or '=', runs the SCRAM escaping check,
       and when its password holds a space, the SASLprep check (PLAIN with U+00A0)";
@@ -182,6 +184,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 let (n, p) = v.split_once(':').ok_or("--user takes NAME:PASSWORD")?;
                 users.push((n.to_owned(), p.to_owned()));
             }
+            "--users-file" => users.extend(crate::secrets::users_file(&value()?)?),
             "--tls" => {
                 tls = match value()?.as_str() {
                     "starttls" => "starttls",
@@ -327,6 +330,30 @@ mod tests {
             insecure: true,
             mechanisms,
         }
+    }
+
+    #[test]
+    fn accounts_come_from_users_or_a_users_file() {
+        let path = std::env::temp_dir().join(format!("xmpp-probe-users-{}", std::process::id()));
+        std::fs::write(&path, "alice:a\nbob:b:c\n").unwrap();
+        let args = |extra: &[&str]| -> Vec<String> {
+            ["--server", "127.0.0.1:5222", "--domain", "example.test"]
+                .iter()
+                .chain(extra)
+                .map(|s| (*s).to_owned())
+                .collect()
+        };
+        let file = path.to_string_lossy().into_owned();
+        let o = parse(&args(&["--users-file", &file])).unwrap();
+        assert_eq!(
+            o.target.users,
+            [("alice".into(), "a".into()), ("bob".into(), "b:c".into())]
+        );
+        // A third from --user, after the file's two.
+        let o = parse(&args(&["--users-file", &file, "--user", "a,b:c d"])).unwrap();
+        assert_eq!(o.target.users.len(), 3);
+        assert!(parse(&args(&["--users-file", "/nonexistent/users"])).is_err());
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]

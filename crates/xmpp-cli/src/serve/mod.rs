@@ -32,7 +32,10 @@ pub(crate) const USAGE: &str =
                   [--domain D] [--user NAME:PASSWORD]... [--tls required|optional|off]
                   [--tls-cert PEM --tls-key PEM] [--allow-plain] [--trace]
                   [--max-resources N] [--max-connections N]
-                  [--max-connections-per-address N]";
+                  [--max-connections-per-address N] [--users-file PATH]
+      --users-file PATH: more accounts, as NAME:PASSWORD lines (blank lines and
+      lines starting with # skipped), kept out of the command line that
+      other local users can read in ps";
 
 /// The iteration count of the accounts' SCRAM keys.
 const ITERATIONS: u32 = 4096;
@@ -106,6 +109,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 let (name, password) = v.split_once(':').ok_or("--user takes NAME:PASSWORD")?;
                 o.users.push((name.to_owned(), password.to_owned()));
             }
+            "--users-file" => o.users.extend(crate::secrets::users_file(&value()?)?),
             "--tls" => {
                 o.tls = match value()?.as_str() {
                     "required" => TlsPolicy::Required,

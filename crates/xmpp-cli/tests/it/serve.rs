@@ -466,3 +466,62 @@ fn a_flood_is_delivered_whole_and_in_order() {
     let hers = String::from_utf8_lossy(&juliet.seen);
     assert!(!hers.contains("<error"), "{hers}");
 }
+
+/// Passwords kept off the command line: `xmpp serve --users-file`, and
+/// `xmpp connect --password-file` or `XMPP_PASSWORD`.
+#[test]
+fn passwords_from_files_and_the_environment() {
+    let dir = std::env::temp_dir().join(format!("xmpp-cli-pw-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let users = dir.join("users");
+    std::fs::write(&users, "# test accounts\nnurse:ang3l:ica\n").expect("users");
+    let password = dir.join("password");
+    std::fs::write(&password, "ang3l:ica\n").expect("password");
+    let users = users.to_string_lossy().into_owned();
+    let password = password.to_string_lossy().into_owned();
+    let served = Served::start(&["--users-file", &users]);
+    let server = served.c2s();
+    let base = [
+        "connect",
+        "--jid",
+        "nurse@localhost",
+        "--server",
+        &server,
+        "--insecure",
+    ];
+    let (code, lines) = xmpp(&[&base[..], &["--password-file", &password]].concat(), None);
+    assert_eq!(code, 0, "{lines:?}");
+    assert_eq!(lines[0]["event"], "bound");
+    let out = Command::new(env!("CARGO_BIN_EXE_xmpp"))
+        .args(base)
+        .env("XMPP_PASSWORD", "ang3l:ica")
+        .output()
+        .expect("xmpp connect");
+    let first: Value = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .and_then(|l| serde_json::from_str(l).ok())
+        .expect("a JSON line");
+    assert_eq!(first["event"], "bound", "{first}");
+    // The accounts given with --user are still there.
+    let (code, _) = xmpp(
+        &[
+            &base[..2],
+            &["juliet@localhost", "--password", "r0m30"],
+            &base[3..],
+        ]
+        .concat(),
+        None,
+    );
+    assert_eq!(code, 0);
+    // No password at all is a usage error.
+    let out = Command::new(env!("CARGO_BIN_EXE_xmpp"))
+        .args(base)
+        .env_remove("XMPP_PASSWORD")
+        .output()
+        .expect("xmpp connect");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--password-file or XMPP_PASSWORD"));
+    served.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}
