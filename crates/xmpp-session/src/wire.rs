@@ -7,7 +7,7 @@ use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
-use xmpp_stanza::{CLIENT_NS, Element, STREAM_NS, Stanza, TreeBuilder};
+use xmpp_stanza::{CLIENT_NS, Element, Node, STREAM_NS, Stanza, TreeBuilder};
 use xmpp_stream::{
     Event, Frame, Framer, Limits, OpenHeader, StreamHeader, write_close, write_open,
 };
@@ -16,6 +16,7 @@ use crate::config::{Keepalive, Transport};
 use crate::error::Error;
 use crate::routed::RoutedStanza;
 use crate::time::Instant;
+use zeroize::Zeroize as _;
 
 /// A top-level item read from the peer.
 pub(crate) enum Incoming {
@@ -40,6 +41,9 @@ pub(crate) struct Wire {
     messages: VecDeque<Vec<u8>>,
     /// Scratch for serialization.
     scratch: String,
+    /// `stream_out` holds a secret ([`Self::send_secret`]) until the
+    /// driver takes it: growing it then wipes the buffer it leaves.
+    secret_out: bool,
     /// Bytes arrived since the clock last looked.
     pub(crate) received: bool,
     /// Bytes queued since the clock last looked.
@@ -68,6 +72,7 @@ impl Wire {
             stream_out: Vec::new(),
             messages: VecDeque::new(),
             scratch: String::new(),
+            secret_out: false,
             received: false,
             sent: false,
         }
@@ -124,7 +129,19 @@ impl Wire {
     fn push(&mut self, bytes: &str) {
         self.sent = true;
         match self.transport {
-            Transport::Tcp => self.stream_out.extend_from_slice(bytes.as_bytes()),
+            Transport::Tcp => {
+                let room = self.stream_out.capacity() - self.stream_out.len();
+                if self.secret_out && room < bytes.len() {
+                    // Grown by hand, so that the old buffer is wiped
+                    // rather than freed with the secret in it.
+                    let need = self.stream_out.len() + bytes.len();
+                    let mut grown = Vec::with_capacity(need.max(self.stream_out.capacity() * 2));
+                    grown.extend_from_slice(&self.stream_out);
+                    self.stream_out.zeroize();
+                    self.stream_out = grown;
+                }
+                self.stream_out.extend_from_slice(bytes.as_bytes());
+            }
             Transport::WebSocket => self.messages.push_back(bytes.as_bytes().to_vec()),
         }
     }
@@ -152,6 +169,31 @@ impl Wire {
         self.scratch.clear();
         write_element(&mut self.scratch, self.transport, e);
         self.flush_scratch();
+    }
+
+    /// Sends an element that carries a secret (a SASL message: a PLAIN
+    /// password, a SCRAM proof, a token) and wipes what this layer kept of
+    /// it: the element's text, the serialization scratch (reserved ahead
+    /// so that it does not grow, and leave a copy behind, mid-element),
+    /// and any buffer `stream_out` leaves behind as it grows until the
+    /// driver takes the bytes. What the driver does with them after
+    /// [`Self::poll_transmit`] is its own (xmpp-tokio wipes what it wrote).
+    pub(crate) fn send_secret(&mut self, mut e: Element) {
+        if self.transport == Transport::Tcp {
+            self.secret_out = true;
+        }
+        self.scratch.clear();
+        self.scratch.reserve(size_bound(&e));
+        let reserved = self.scratch.capacity();
+        write_element(&mut self.scratch, self.transport, &e);
+        debug_assert_eq!(
+            reserved,
+            self.scratch.capacity(),
+            "the scratch grew mid-secret"
+        );
+        self.flush_scratch();
+        self.scratch.zeroize();
+        wipe(&mut e);
     }
 
     pub(crate) fn send_stanza(&mut self, s: &Stanza) {
@@ -191,7 +233,10 @@ impl Wire {
     pub(crate) fn poll_transmit(&mut self) -> Option<Vec<u8>> {
         match self.transport {
             Transport::Tcp if self.stream_out.is_empty() => None,
-            Transport::Tcp => Some(core::mem::take(&mut self.stream_out)),
+            Transport::Tcp => {
+                self.secret_out = false;
+                Some(core::mem::take(&mut self.stream_out))
+            }
             Transport::WebSocket => self.messages.pop_front(),
         }
     }
@@ -256,6 +301,33 @@ pub(crate) fn write_element(out: &mut String, transport: Transport, e: &Element)
         Transport::WebSocket => "",
     };
     e.write_xml_in(out, default_ns);
+}
+
+/// At least the length of `e` serialized by [`write_element`]: markup
+/// around each name, and each character of text or of an attribute value
+/// escaped to the longest entity (`&quot;`, six bytes).
+fn size_bound(e: &Element) -> usize {
+    let mut n = 2 * e.name().len() + e.ns().len() + STREAM_NS.len() + 48;
+    for a in e.attrs() {
+        n += a.name().len() + a.ns().len() + 6 * a.value().len() + 16;
+    }
+    for node in e.nodes().iter() {
+        n += match node {
+            Node::Text(t) => 6 * t.len(),
+            Node::Element(c) => size_bound(c),
+        };
+    }
+    n
+}
+
+/// Zeroes every text of `e`, children's included.
+fn wipe(e: &mut Element) {
+    for node in e.nodes_mut() {
+        match node {
+            Node::Text(t) => t.as_mut_str().zeroize(),
+            Node::Element(c) => wipe(c),
+        }
+    }
 }
 
 /// Timers from the keepalive policy. The machines learn the time only from
@@ -438,6 +510,75 @@ mod tests {
         let mut tls = String::new();
         write_element(&mut tls, Transport::Tcp, &StartTls::Proceed.to_element());
         assert_eq!(tls, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    }
+
+    /// An element whose texts and attribute values are all characters
+    /// the writer escapes, the worst case for [`size_bound`].
+    fn escaped(depth: usize) -> Element {
+        let mut e = Element::new("response", "urn:xmpp:sasl:2")
+            .with_attr("a", "\"'<>&\"'<>&")
+            .with_text("&&&<<<>>>\"\"\"'''");
+        if depth > 0 {
+            e.push_child(escaped(depth - 1));
+            e.push_child(Element::new("x", "other:ns").with_attr_ns("b", "urn:ns", "&&"));
+        }
+        e
+    }
+
+    #[test]
+    fn the_size_bound_holds_for_the_worst_case() {
+        for depth in 0..4 {
+            let e = escaped(depth);
+            for transport in [Transport::Tcp, Transport::WebSocket] {
+                let mut out = String::new();
+                write_element(&mut out, transport, &e);
+                assert!(
+                    size_bound(&e) >= out.len(),
+                    "{} < {}",
+                    size_bound(&e),
+                    out.len()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_secret_goes_out_whole_and_its_element_is_wiped() {
+        for transport in [Transport::Tcp, Transport::WebSocket] {
+            let mut w = Wire::new(transport, Limits::default());
+            let secret = Element::new("auth", "urn:ietf:params:xml:ns:xmpp-sasl")
+                .with_attr("mechanism", "PLAIN")
+                .with_text("AGp1bGlldABTM2NyM3Qh");
+            let before = StartTls::Request.to_element();
+            let after = escaped(3);
+            let mut want = String::new();
+            write_element(&mut want, transport, &before);
+            write_element(&mut want, transport, &secret);
+            for _ in 0..64 {
+                write_element(&mut want, transport, &after);
+            }
+            // A little before the secret, and much after it: stream_out
+            // grows (by hand, wiping) while the secret is in it.
+            w.send_element(&before);
+            w.send_secret(secret);
+            assert!(w.scratch.is_empty());
+            for _ in 0..64 {
+                w.send_element(&after);
+            }
+            let mut out = Vec::new();
+            while let Some(bytes) = w.poll_transmit() {
+                out.extend_from_slice(&bytes);
+            }
+            assert_eq!(String::from_utf8(out).unwrap(), want);
+            assert!(!w.secret_out);
+        }
+        let mut e = escaped(2);
+        wipe(&mut e);
+        let zeroed = |t: &str| !t.is_empty() && t.bytes().all(|b| b == 0);
+        assert!(zeroed(&e.text()));
+        let first = e.children().next().unwrap();
+        assert!(zeroed(&first.text()));
+        assert!(zeroed(&first.children().next().unwrap().text()));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use rustls::pki_types::ServerName;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::{AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio_rustls::{TlsAcceptor, TlsConnector, client, server};
 use tokio_tungstenite::WebSocketStream;
@@ -105,25 +105,24 @@ impl Io {
         }
     }
 
-    /// Writes bytes (TCP, TLS) or one message (WebSocket).
-    pub(crate) async fn write(&mut self, data: Vec<u8>) -> io::Result<()> {
-        match self {
+    /// Writes bytes (TCP, TLS) or one message (WebSocket). TCP and TLS
+    /// bytes are wiped once written: a client's SASL messages carry its
+    /// password or proof, and the machine handed over its only copy
+    /// (tungstenite takes a WebSocket message as it is).
+    pub(crate) async fn write(&mut self, mut data: Vec<u8>) -> io::Result<()> {
+        let written = match self {
             Self::Tcp(s) => s.write_all(&data).await,
-            Self::ServerTls(s) => {
-                s.write_all(&data).await?;
-                s.flush().await
-            }
-            Self::ClientTls(s) => {
-                s.write_all(&data).await?;
-                s.flush().await
-            }
+            Self::ServerTls(s) => write_flush(s, &data).await,
+            Self::ClientTls(s) => write_flush(s, &data).await,
             Self::WebSocket(ws) => {
                 let text = String::from_utf8(data)
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-                ws.send(Message::Text(text)).await.map_err(io::Error::other)
+                return ws.send(Message::Text(text)).await.map_err(io::Error::other);
             }
             Self::Gone => Err(io::ErrorKind::NotConnected.into()),
-        }
+        };
+        zeroize::Zeroize::zeroize(&mut data);
+        written
     }
 
     /// Closes the transport: a TLS close_notify (RFC 6120 §4.4), a
@@ -190,6 +189,12 @@ impl Io {
         }
         true
     }
+}
+
+/// Writes all of `data` to a TLS stream and flushes it out of rustls.
+async fn write_flush<S: AsyncWrite + Unpin>(s: &mut S, data: &[u8]) -> io::Result<()> {
+    s.write_all(data).await?;
+    s.flush().await
 }
 
 /// How long a finished session's last writes and the transport's close

@@ -14,8 +14,8 @@ use zeroize::Zeroizing;
 
 use crate::config::FastToken;
 use xmpp_stanza::{
-    BIND2_NS, Bind2, Bound, FAST_NS, FastOffer, FastUse, RequestToken, SM_NS, Sasl2,
-    Sasl2Authentication, Token,
+    BIND2_NS, Bind2, Bound, FAST_NS, FastOffer, FastUse, Node, RequestToken, SASL_NS, SASL2_NS,
+    SM_NS, Sasl2, Sasl2Authentication, Token,
 };
 
 /// What a SASL2 `<authenticate/>` asked for, to read `<success/>` by.
@@ -140,11 +140,9 @@ impl Client {
         let offered: Vec<&str> = f.mechanisms.iter().flatten().map(String::as_str).collect();
         let started = self.begin(&offered, e, None)?;
         self.retry_features = self.guessed_binding.then(|| Box::new(e.clone()));
-        let auth = Sasl::Auth {
-            mechanism: started.choice.mechanism.name().into(),
-            initial: Some(started.initial.to_vec()),
-        };
-        self.wire.send_element(&auth.to_element());
+        let auth = secret_element("auth", SASL_NS, &started.initial)
+            .with_attr("mechanism", started.choice.mechanism.name());
+        self.wire.send_secret(auth);
         self.phase = Phase::Sasl {
             session: Box::new(started.session),
             done: started.done,
@@ -228,13 +226,17 @@ impl Client {
             }
             None => {}
         }
-        let authenticate = Sasl2::Authenticate {
+        let mut authenticate = Sasl2::Authenticate {
             mechanism: started.choice.mechanism.name().into(),
-            initial_response: Some(started.initial.to_vec()),
+            initial_response: None,
             user_agent: self.config.user_agent.clone(),
             inline: requests,
-        };
-        self.wire.send_element(&authenticate.to_element());
+        }
+        .to_element();
+        // XEP-0388 §2.1's order: the initial response first.
+        let initial = secret_element("initial-response", SASL2_NS, &started.initial);
+        authenticate.nodes_mut().insert(0, Node::Element(initial));
+        self.wire.send_secret(authenticate);
         self.phase = Phase::Sasl {
             session: Box::new(started.session),
             done: started.done,
@@ -314,12 +316,8 @@ impl Client {
                         send.unwrap_or_default()
                     }
                 };
-                let response = if v2.is_some() {
-                    Sasl2::Response(send.to_vec()).to_element()
-                } else {
-                    Sasl::Response(Some(send.to_vec())).to_element()
-                };
-                self.wire.send_element(&response);
+                let ns = if v2.is_some() { SASL2_NS } else { SASL_NS };
+                self.wire.send_secret(secret_element("response", ns, &send));
                 self.phase = Phase::Sasl {
                     session,
                     done,
@@ -521,4 +519,18 @@ fn bound_type(choice: Choice) -> Option<ChannelBindingType> {
         CbindFlag::Bind(t) => Some(t),
         _ => None,
     }
+}
+
+/// `<name xmlns=ns>` with `data` in base64 (`=` when empty, RFC 6120
+/// §6.4.2, XEP-0388 §2.1), made without a copy of `data` that is not
+/// wiped; [`Wire::send_secret`] wipes the element once serialized.
+fn secret_element(name: &str, ns: &str, data: &[u8]) -> Element {
+    use base64::Engine as _;
+    let mut text = Zeroizing::new(String::with_capacity(data.len().div_ceil(3) * 4 + 1));
+    if data.is_empty() {
+        text.push('=');
+    } else {
+        base64::engine::general_purpose::STANDARD.encode_string(data, &mut text);
+    }
+    Element::new(name, ns).with_text(&text)
 }
