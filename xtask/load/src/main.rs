@@ -20,6 +20,9 @@
 //!         [--mechanism SCRAM-SHA-256|SCRAM-SHA-1] [--tls starttls|off]
 //! ```
 //!
+//! An account given as `USER` alone takes its password from the variable
+//! `XMPP_PASSWORD`, out of the command line every local user can read.
+//!
 //! - `logins`: N logins (stream, SCRAM, restart, bind) and closes, C at a
 //!   time; logins per second and latency percentiles.
 //! - `messages`: K senders logged in as USER and K receivers as the `--to`
@@ -96,13 +99,24 @@ fn number(args: &[String], name: &str, default: usize) -> Result<usize> {
     })
 }
 
+/// `USER:PASSWORD`, or `USER` with the password in `XMPP_PASSWORD`.
 fn account(s: &str) -> Result<Account> {
-    let (user, password) = s
-        .split_once(':')
-        .ok_or_else(|| format!("{s:?}: want USER:PASSWORD"))?;
+    account_with(s, std::env::var("XMPP_PASSWORD").ok())
+}
+
+fn account_with(s: &str, from_env: Option<String>) -> Result<Account> {
+    let (user, password) = match s.split_once(':') {
+        Some((user, password)) => (user, password.to_owned()),
+        None => (
+            s,
+            from_env
+                .filter(|p| !p.is_empty())
+                .ok_or_else(|| format!("{s:?}: want USER:PASSWORD, or XMPP_PASSWORD set"))?,
+        ),
+    };
     Ok(Account {
         user: user.to_owned(),
-        password: password.to_owned(),
+        password,
     })
 }
 
@@ -460,4 +474,19 @@ async fn idle(
         "rss_after_kib": after,
         "bytes_per_connection": per,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_comes_whole_or_with_the_password_from_the_environment() {
+        let a = account_with("alice:won:der", Some("ignored".into())).unwrap();
+        assert_eq!((a.user.as_str(), a.password.as_str()), ("alice", "won:der"));
+        let a = account_with("alice", Some("s3cr3t".into())).unwrap();
+        assert_eq!((a.user.as_str(), a.password.as_str()), ("alice", "s3cr3t"));
+        assert!(account_with("alice", None).is_err());
+        assert!(account_with("alice", Some(String::new())).is_err());
+    }
 }
