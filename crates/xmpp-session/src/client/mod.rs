@@ -8,6 +8,7 @@ mod sasl;
 mod traffic;
 
 use sasl::Asked2;
+use traffic::is_stanza;
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -581,6 +582,12 @@ impl Client {
                 Some(Err(c)) => Err(Error::BindFailed(c)),
                 None => {
                     self.phase = Phase::Session { id };
+                    // RFC 3921 §3: no stanzas before the session, and the
+                    // application has no address until `Bound`: dropped,
+                    // as during binding.
+                    if is_stanza(&e) {
+                        return Ok(());
+                    }
                     self.on_traffic(e)
                 }
             },

@@ -139,7 +139,7 @@ impl Client {
             // RFC 6120 §7.1: no stanza comes before the resource is bound
             // (the application does not know its address yet); one sent
             // anyway is dropped. Stream management nonzas still count.
-            if matches!(e.name(), "message" | "presence" | "iq") {
+            if is_stanza(&e) {
                 return Ok(());
             }
             return self.on_traffic(e);

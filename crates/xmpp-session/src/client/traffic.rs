@@ -7,13 +7,19 @@
 )]
 use super::*;
 
+/// Whether a top-level element is a stanza (RFC 6120 §8), by name: the
+/// stream's default namespace is the only one a client's stanzas have.
+pub(super) fn is_stanza(e: &Element) -> bool {
+    matches!(e.name(), "message" | "presence" | "iq")
+}
+
 impl Client {
     /// Elements once negotiation is over: stanzas and XEP-0198 nonzas.
     pub(super) fn on_traffic(&mut self, e: Element) -> Result<(), Error> {
         if let Ok(Some(sm)) = Sm::from_element(&e) {
             return self.on_sm(sm);
         }
-        if !matches!(e.name(), "message" | "presence" | "iq") {
+        if !is_stanza(&e) {
             // Unknown first-level elements are ignored by a client.
             return Ok(());
         }

@@ -7,6 +7,7 @@
 )]
 
 mod fast;
+mod legacy_session;
 mod pair;
 mod plus_fallback;
 mod routed;
