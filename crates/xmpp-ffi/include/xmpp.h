@@ -1211,7 +1211,7 @@ xmpp_status xmpp_client_config_set_resume(struct xmpp_client_config *config,
  * `mechanism[0..mechanism_len]` the HT mechanism it was issued for
  * (`XMPP_CLIENT_EVENT_TOKEN_ISSUED`'s text, such as `HT-SHA-256-EXPR`),
  * `token[0..token_len]` the secret, `count` the attempt counter to send
- * (XEP-0484 §3.3: store `count + 1` before each connection that uses the
+ * (XEP-0484 §3.4: store `count + 1` before each connection that uses the
  * token, so that no value is sent twice; a new token's first use sends
  * 1). When the server refuses it (`XMPP_CLIENT_EVENT_TOKEN_REJECTED`)
  * the client goes on with the password, if it has one.
@@ -1235,7 +1235,7 @@ xmpp_status xmpp_client_config_set_fast_token(struct xmpp_client_config *config,
 
 /**
  * Whether to ask for a FAST token when the server offers FAST and none
- * is used (XEP-0484 §3.1); on by default. The token comes as
+ * is used (XEP-0484 §3.2); on by default. The token comes as
  * `XMPP_CLIENT_EVENT_TOKEN_ISSUED`.
  *
  * # Safety
@@ -2228,7 +2228,7 @@ xmpp_status xmpp_server_reject_resume(struct xmpp_server *server);
 xmpp_status xmpp_server_reject_resume_timed_out(struct xmpp_server *server, uint32_t handled);
 
 /**
- * Answers `TOKEN_REQUEST` with a token (XEP-0484 §3.2):
+ * Answers `TOKEN_REQUEST` with a token (XEP-0484 §3.3):
  * `token[0..token_len]` fresh from a CSPRNG (at least 128 bits, kept by
  * the application for the account, with the highest count processed),
  * `expiry[0..expiry_len]` its XEP-0082 DateTime

@@ -278,7 +278,7 @@ pub unsafe extern "C" fn xmpp_client_config_set_resume(
 /// `mechanism[0..mechanism_len]` the HT mechanism it was issued for
 /// (`XMPP_CLIENT_EVENT_TOKEN_ISSUED`'s text, such as `HT-SHA-256-EXPR`),
 /// `token[0..token_len]` the secret, `count` the attempt counter to send
-/// (XEP-0484 §3.3: store `count + 1` before each connection that uses the
+/// (XEP-0484 §3.4: store `count + 1` before each connection that uses the
 /// token, so that no value is sent twice; a new token's first use sends
 /// 1). When the server refuses it (`XMPP_CLIENT_EVENT_TOKEN_REJECTED`)
 /// the client goes on with the password, if it has one.
@@ -327,7 +327,7 @@ pub unsafe extern "C" fn xmpp_client_config_set_fast_token(
 }
 
 /// Whether to ask for a FAST token when the server offers FAST and none
-/// is used (XEP-0484 §3.1); on by default. The token comes as
+/// is used (XEP-0484 §3.2); on by default. The token comes as
 /// `XMPP_CLIENT_EVENT_TOKEN_ISSUED`.
 ///
 /// # Safety

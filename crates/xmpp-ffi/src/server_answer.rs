@@ -385,7 +385,7 @@ pub unsafe extern "C" fn xmpp_server_reject_resume_timed_out(
     }
 }
 
-/// Answers `TOKEN_REQUEST` with a token (XEP-0484 §3.2):
+/// Answers `TOKEN_REQUEST` with a token (XEP-0484 §3.3):
 /// `token[0..token_len]` fresh from a CSPRNG (at least 128 bits, kept by
 /// the application for the account, with the highest count processed),
 /// `expiry[0..expiry_len]` its XEP-0082 DateTime

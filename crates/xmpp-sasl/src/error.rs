@@ -372,7 +372,7 @@ pub enum Error {
         processed: Option<u64>,
     },
     /// An HT request proved a XEP-0484 FAST token whose lifetime is over
-    /// (`credentials-expired`, XEP-0484 §5.2).
+    /// (`credentials-expired`, XEP-0484 §4.2).
     TokenExpired {
         /// When the token expired, in seconds since the Unix epoch.
         expiry: u64,

@@ -258,7 +258,7 @@ pub struct FastToken {
     pub mechanism: Mechanism,
     /// The secret.
     pub token: Zeroizing<String>,
-    /// The attempt counter to send (XEP-0484 §3.3): store `count + 1`
+    /// The attempt counter to send (XEP-0484 §3.4): store `count + 1`
     /// before each connection that uses the token, so that no value is
     /// sent twice; a new token starts at 0.
     pub count: u64,

@@ -12,7 +12,7 @@ use crate::payload::{Payload, boolean, expect, required};
 /// The XEP-0484 namespace.
 pub const FAST_NS: &str = "urn:xmpp:fast:0";
 
-/// `<fast/>` in the SASL2 `<inline/>` of stream features (XEP-0484 §2.1):
+/// `<fast/>` in the SASL2 `<inline/>` of stream features (XEP-0484 §3.1):
 /// the mechanisms a token can be used with.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -50,7 +50,7 @@ impl Payload for FastOffer {
     }
 }
 
-/// `<fast/>` in `<authenticate/>` (XEP-0484 §3.3): the client
+/// `<fast/>` in `<authenticate/>` (XEP-0484 §3.4): the client
 /// authenticates with a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -95,7 +95,7 @@ impl Payload for FastUse {
     }
 }
 
-/// `<request-token/>` in `<authenticate/>` (XEP-0484 §3.1): issue a token
+/// `<request-token/>` in `<authenticate/>` (XEP-0484 §3.2): issue a token
 /// for this mechanism.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -129,7 +129,7 @@ impl Payload for RequestToken {
     }
 }
 
-/// `<token/>` in SASL2 `<success/>` (XEP-0484 §3.2): a new token. The
+/// `<token/>` in SASL2 `<success/>` (XEP-0484 §3.3): a new token. The
 /// token is a secret: `Debug` does not show it.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -181,7 +181,7 @@ impl Payload for Token {
 mod tests {
     use super::*;
 
-    /// The examples of XEP-0484 §2.1, §3.1, §3.2 and §3.3.
+    /// The examples of XEP-0484 §3.1, §3.2, §3.3 and §3.4.
     #[test]
     fn reads_the_xep_examples() {
         let offer: Element = "<fast xmlns='urn:xmpp:fast:0' tls-0rtt='true'>\

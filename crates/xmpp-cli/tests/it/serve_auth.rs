@@ -151,7 +151,7 @@ fn a_forged_fast_request_does_not_lock_the_owner_out() {
     assert!(replay.contains("<not-authorized"), "{replay}");
     assert!(ok(&fast(&addr, "juliet", &token, 3, false)));
     // A forged invalidation drops nothing; the owner's does
-    // (XEP-0484 §3.5), and no new token comes with it.
+    // (XEP-0484 §3.6), and no new token comes with it.
     assert!(!ok(&fast(&addr, "juliet", "not-the-token", 9, true)));
     let last = fast(&addr, "juliet", &token, 4, true);
     assert!(ok(&last) && !last.contains("token="), "{last}");

@@ -74,7 +74,7 @@ impl Server {
                 value
             }
             // The proven token's count to check and record, and whether
-            // to drop the token (XEP-0484 §3.3, §3.5).
+            // to drop the token (XEP-0484 §3.4, §3.6).
             ServerEvent::TokenUsed {
                 jid,
                 mechanism,

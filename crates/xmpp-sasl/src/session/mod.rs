@@ -133,7 +133,7 @@ pub enum Credentials {
     /// ([`Error::Replay`](crate::Error::Replay), `not-authorized`) unless
     /// `count` is present and above the matched slot's `processed`, and an
     /// expired token ([`Error::TokenExpired`](crate::Error::TokenExpired),
-    /// `credentials-expired`, XEP-0484 §5.2). A wrong proof is always
+    /// `credentials-expired`, XEP-0484 §4.2). A wrong proof is always
     /// `not-authorized`, so neither refusal tells someone without the
     /// token anything. Record `count` as processed only after the exchange
     /// succeeded: recorded on a failure, a forged request with a huge count

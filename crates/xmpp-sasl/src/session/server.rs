@@ -321,8 +321,8 @@ impl ServerSession {
                     };
                     let (processed, expiry) =
                         matched.map_or((None, None), |s| (s.processed, s.expiry));
-                    // XEP-0484 §3.3: a count at or below one processed is a
-                    // replay; §5.2: an expired token is `credentials-expired`.
+                    // XEP-0484 §3.4: a count at or below one processed is a
+                    // replay; §4.2: an expired token is `credentials-expired`.
                     if count.is_none_or(|c| processed.is_some_and(|p| c <= p)) {
                         return Err(Error::Replay {
                             count: *count,

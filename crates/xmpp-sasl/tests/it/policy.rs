@@ -224,7 +224,7 @@ fn a_replayed_fast_request_is_refused() {
             Error::InvalidProof
         );
     }
-    // XEP-0484 §5.2: a proven token past its expiry is
+    // XEP-0484 §4.2: a proven token past its expiry is
     // `credentials-expired`; a wrong one is still `not-authorized`.
     assert!(matches!(
         serve_with(token(), Some(2), Some(1), Some(1_001)),

@@ -98,7 +98,7 @@ impl Client {
             Vec::new()
         };
         caps.allowed = match &only_token {
-            // XEP-0484 §3.3: a token only with the mechanism it was
+            // XEP-0484 §3.4: a token only with the mechanism it was
             // issued for.
             Some(m) => Some(&m[..]),
             None if self.plus_refused => Some(&unbound[..]),

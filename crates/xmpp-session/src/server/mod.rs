@@ -60,7 +60,7 @@ pub enum ServerEvent {
     CredentialsRequest {
         /// The mechanism, the prepared username and authzid.
         request: CredentialsRequest,
-        /// With a FAST token (XEP-0484 §3.3): the client's `count` and
+        /// With a FAST token (XEP-0484 §3.4): the client's `count` and
         /// whether it asks to invalidate the token, as the client claims
         /// them (nothing is verified yet). Answer with
         /// [`Credentials::FastToken`]: the token issued for this mechanism,
@@ -75,7 +75,7 @@ pub enum ServerEvent {
         /// issues tokens to (each client has its own token slots).
         user_agent: Option<UserAgent>,
     },
-    /// A FAST token is proven (XEP-0484 §3.3): record its use, then answer
+    /// A FAST token is proven (XEP-0484 §3.4): record its use, then answer
     /// [`Server::accept_token_use`], or [`Server::refuse_token_use`]. The
     /// client gets nothing before the answer, so a replay cannot slip in
     /// between the proof and the record.
@@ -85,7 +85,7 @@ pub enum ServerEvent {
     /// recorded for the token (another connection used it meanwhile, or
     /// the token was dropped), refuse; otherwise record `count` as the
     /// highest processed and, when `invalidate` is set, drop the token so
-    /// that it never authenticates again (XEP-0484 §3.5; the machine
+    /// that it never authenticates again (XEP-0484 §3.6; the machine
     /// issues no new token then unless the client asked for one), and
     /// accept. A failed exchange never gets here, whatever count it
     /// carried.
@@ -129,7 +129,7 @@ pub enum ServerEvent {
         /// A fresh random resourcepart the server may assign.
         suggested: String,
     },
-    /// The client asks for a FAST token for `mechanism` (XEP-0484 §3.1)
+    /// The client asks for a FAST token for `mechanism` (XEP-0484 §3.2)
     /// in its SASL2 request: answer [`Server::issue_token`] with a fresh
     /// random token and its expiry (stored by the application, which
     /// answers later `CredentialsRequest`s with it), or
@@ -664,7 +664,7 @@ impl Server {
 
     /// Answers a [`ServerEvent::TokenRequest`]: `token` (fresh, random,
     /// kept by the application) goes to the client with `expiry` (XEP-0082
-    /// DateTime) in SASL2 `<success/>` (XEP-0484 §3.2).
+    /// DateTime) in SASL2 `<success/>` (XEP-0484 §3.3).
     pub fn issue_token(&mut self, token: &str, expiry: &str) -> Result<(), Error> {
         self.check()?;
         if !matches!(self.phase, Phase::AwaitToken(_)) {

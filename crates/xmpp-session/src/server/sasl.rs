@@ -91,7 +91,7 @@ impl Server {
         v2: Option<Box<Pending2>>,
     ) -> Result<(), Error> {
         // A token is used only with the FAST mechanisms, and they only
-        // with a token (XEP-0484 §3.3).
+        // with a token (XEP-0484 §3.4).
         let with_token = v2.as_ref().is_some_and(|p| p.fast.is_some());
         let usable = if with_token {
             self.sasl_config().fast_mechanisms()
@@ -261,7 +261,7 @@ impl Server {
                 match v2.as_ref().and_then(|p| p.fast) {
                     // The token's count and invalidation reach the
                     // application only now that the token is proven
-                    // (XEP-0484 §3.3, §3.5), and the exchange waits for it
+                    // (XEP-0484 §3.4, §3.6), and the exchange waits for it
                     // to record them.
                     Some(fast) => {
                         if let Some(mut pending) = v2 {

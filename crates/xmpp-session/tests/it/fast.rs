@@ -110,7 +110,7 @@ fn a_forged_request_with_a_huge_count_does_not_lock_the_owner_out() {
 #[test]
 fn invalidate_is_reported_after_success_and_the_token_is_dropped() {
     let (mechanism, token, tokens) = issue();
-    // `Client` never asks to invalidate; this one does (XEP-0484 §3.5).
+    // `Client` never asks to invalidate; this one does (XEP-0484 §3.6).
     fn invalidate(msg: Vec<u8>) -> Vec<u8> {
         String::from_utf8(msg)
             .expect("utf-8")
@@ -156,7 +156,7 @@ fn an_expired_token_is_refused() {
     };
     let last_second = at(ISSUED_AT + TOKEN_LIFETIME - 1, &token);
     assert!(last_second.bound_jid().is_some());
-    // XEP-0484 §5.2: `credentials-expired` for the token's holder.
+    // XEP-0484 §4.2: `credentials-expired` for the token's holder.
     let expired = at(ISSUED_AT + TOKEN_LIFETIME, &token);
     assert!(expired.bound_jid().is_none());
     assert_eq!(fast_reported(&expired), None);

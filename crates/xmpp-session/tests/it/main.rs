@@ -733,7 +733,7 @@ fn fast_token_issued_used_and_replay_refused() {
         1
     );
 
-    // The same count again is a replay (XEP-0484 §3.3).
+    // The same count again is a replay (XEP-0484 §3.4).
     let tokens = next.tokens.clone();
     let mut replay = Pair::new(client, server());
     replay.tokens = tokens;

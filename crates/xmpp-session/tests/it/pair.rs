@@ -355,7 +355,7 @@ impl Pair {
             }
             // The token is proven: its count is checked and recorded in
             // one step, and the token dropped when the client asked
-            // (XEP-0484 §3.3, §3.5). A count recorded meanwhile by another
+            // (XEP-0484 §3.4, §3.6). A count recorded meanwhile by another
             // connection makes this one a replay.
             ServerEvent::TokenUsed { .. } if self.hold_token_use => {}
             ServerEvent::TokenUsed { jid, fast, .. } => {
