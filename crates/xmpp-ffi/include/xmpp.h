@@ -1136,6 +1136,27 @@ xmpp_status xmpp_client_config_set_resource(struct xmpp_client_config *config,
                                             size_t len);
 
 /**
+ * The SASL2 `<user-agent/>` (XEP-0388 §2.1): `id[0..id_len]`, a UUID v4
+ * stable for the installation, and the names of the software and of the
+ * device; an empty string leaves a field out, and three empty strings
+ * remove the user agent (the default). FAST needs the id (XEP-0484 §4.1:
+ * the server keeps tokens per installation): without one, no token is
+ * asked for or used. Returns `XMPP_OK`; `XMPP_INVALID_UTF8`.
+ *
+ * # Safety
+ *
+ * `config` is null or a live handle; each string points to its length's
+ * readable bytes (or the length is 0).
+ */
+xmpp_status xmpp_client_config_set_user_agent(struct xmpp_client_config *config,
+                                              const char *id,
+                                              size_t id_len,
+                                              const char *software,
+                                              size_t software_len,
+                                              const char *device,
+                                              size_t device_len);
+
+/**
  * Whether to use XEP-0388 SASL2 (with XEP-0386 Bind2, inline XEP-0198
  * and XEP-0484 FAST) when the server offers it; on by default. Off, the
  * client authenticates with RFC 6120 SASL and binds after the restart.
@@ -2504,6 +2525,29 @@ bool xmpp_server_event_fast_new_slot(const struct xmpp_server *server);
  * `server` is null or a live handle.
  */
 struct xmpp_str xmpp_server_event_client_id(const struct xmpp_server *server);
+
+/**
+ * The software name of the client a `CREDENTIALS_REQUEST` comes from
+ * (SASL2 `<user-agent><software/>`, XEP-0388 §2.1), for a list of a
+ * user's devices; absent when not sent, and for every other event.
+ * Ownership as [`xmpp_server_event_text`].
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_str xmpp_server_event_client_software(const struct xmpp_server *server);
+
+/**
+ * The device name of the client a `CREDENTIALS_REQUEST` comes from
+ * (SASL2 `<user-agent><device/>`, XEP-0388 §2.1); absent when not sent,
+ * and for every other event. Ownership as [`xmpp_server_event_text`].
+ *
+ * # Safety
+ *
+ * `server` is null or a live handle.
+ */
+struct xmpp_str xmpp_server_event_client_device(const struct xmpp_server *server);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -9,6 +9,7 @@ use core::ffi::c_char;
 use xmpp_jid::ResourcePart;
 use xmpp_sasl::Mechanism;
 use xmpp_session::{ClientConfig, FastToken};
+use xmpp_stanza::UserAgent;
 
 use crate::client::{account, new_handle, xmpp_client};
 use crate::ffi::{self, guard, handle, handle_ref, write_out};
@@ -128,6 +129,52 @@ pub unsafe extern "C" fn xmpp_client_config_set_resource(
                     .with_kind(e.kind())
             })?;
             c.resource = Some(part.as_str().to_owned());
+            Ok(())
+        })
+    }
+}
+
+/// The SASL2 `<user-agent/>` (XEP-0388 §2.1): `id[0..id_len]`, a UUID v4
+/// stable for the installation, and the names of the software and of the
+/// device; an empty string leaves a field out, and three empty strings
+/// remove the user agent (the default). FAST needs the id (XEP-0484 §4.1:
+/// the server keeps tokens per installation): without one, no token is
+/// asked for or used. Returns `XMPP_OK`; `XMPP_INVALID_UTF8`.
+///
+/// # Safety
+///
+/// `config` is null or a live handle; each string points to its length's
+/// readable bytes (or the length is 0).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xmpp_client_config_set_user_agent(
+    config: *mut xmpp_client_config,
+    id: *const c_char,
+    id_len: usize,
+    software: *const c_char,
+    software_len: usize,
+    device: *const c_char,
+    device_len: usize,
+) -> xmpp_status {
+    // SAFETY: the caller's promise on each string and its length.
+    let fields = unsafe {
+        [
+            ffi::text(id, id_len, "id"),
+            ffi::text(software, software_len, "software"),
+            ffi::text(device, device_len, "device"),
+        ]
+    };
+    // SAFETY: passed on from the caller.
+    unsafe {
+        with_config(config, |c| {
+            let [id, software, device] = fields;
+            let given = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+            let agent = UserAgent {
+                id: given(id?),
+                software: given(software?),
+                device: given(device?),
+            };
+            let empty = agent.id.is_none() && agent.software.is_none() && agent.device.is_none();
+            c.user_agent = (!empty).then_some(agent);
             Ok(())
         })
     }

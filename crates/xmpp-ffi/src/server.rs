@@ -24,14 +24,15 @@ use crate::status::{Failure, Result, xmpp_status};
 use crate::{
     xmpp_client_tls_established, xmpp_resumption_id, xmpp_server_accept_bind,
     xmpp_server_accept_resume, xmpp_server_accept_token_use, xmpp_server_config_set_fast,
-    xmpp_server_decline_token, xmpp_server_event_body, xmpp_server_event_client_id,
-    xmpp_server_event_count, xmpp_server_event_detail, xmpp_server_event_fast_count,
-    xmpp_server_event_fast_invalidate, xmpp_server_event_fast_new_slot, xmpp_server_event_flag,
-    xmpp_server_event_from, xmpp_server_event_stanza, xmpp_server_event_text,
-    xmpp_server_event_xml, xmpp_server_issue_token, xmpp_server_provide_new_token,
-    xmpp_server_provide_password, xmpp_server_provide_stored, xmpp_server_provide_token,
-    xmpp_server_refuse_token_use, xmpp_server_reject_bind, xmpp_server_reject_resume,
-    xmpp_server_reject_resume_timed_out, xmpp_server_take_resumption, xmpp_server_unknown_user,
+    xmpp_server_decline_token, xmpp_server_event_body, xmpp_server_event_client_device,
+    xmpp_server_event_client_id, xmpp_server_event_client_software, xmpp_server_event_count,
+    xmpp_server_event_detail, xmpp_server_event_fast_count, xmpp_server_event_fast_invalidate,
+    xmpp_server_event_fast_new_slot, xmpp_server_event_flag, xmpp_server_event_from,
+    xmpp_server_event_stanza, xmpp_server_event_text, xmpp_server_event_xml,
+    xmpp_server_issue_token, xmpp_server_provide_new_token, xmpp_server_provide_password,
+    xmpp_server_provide_stored, xmpp_server_provide_token, xmpp_server_refuse_token_use,
+    xmpp_server_reject_bind, xmpp_server_reject_resume, xmpp_server_reject_resume_timed_out,
+    xmpp_server_take_resumption, xmpp_server_unknown_user,
 };
 
 /// The salt length and iteration count of the accounts the fake
@@ -162,6 +163,9 @@ pub(crate) struct Current {
     pub(crate) fast_new_slot: bool,
     /// The SASL2 user agent's id of a `CREDENTIALS_REQUEST`.
     pub(crate) client_id: Option<String>,
+    /// Its software and device names.
+    pub(crate) client_software: Option<String>,
+    pub(crate) client_device: Option<String>,
 }
 
 /// A c2s server connection without I/O. Made by [`xmpp_server_new`],
@@ -378,7 +382,11 @@ pub unsafe extern "C" fn xmpp_server_poll_event(
                         s.mechanism = Some(request.mechanism);
                         s.fast_count = fast.as_ref().and_then(|f| f.count);
                         s.new_slot = None;
-                        cur.client_id = user_agent.and_then(|u| u.id);
+                        if let Some(agent) = user_agent {
+                            cur.client_id = agent.id;
+                            cur.client_software = agent.software;
+                            cur.client_device = agent.device;
+                        }
                         cur.flag = fast.is_some();
                         cur.fast_count = s.fast_count;
                         cur.text = request.authcid;

@@ -246,3 +246,38 @@ pub unsafe extern "C" fn xmpp_server_event_client_id(server: *const xmpp_server)
         })
     }
 }
+
+/// The software name of the client a `CREDENTIALS_REQUEST` comes from
+/// (SASL2 `<user-agent><software/>`, XEP-0388 §2.1), for a list of a
+/// user's devices; absent when not sent, and for every other event.
+/// Ownership as [`xmpp_server_event_text`].
+///
+/// # Safety
+///
+/// `server` is null or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xmpp_server_event_client_software(server: *const xmpp_server) -> xmpp_str {
+    // SAFETY: passed on from the caller.
+    unsafe {
+        current(server, xmpp_str::NONE, |c| {
+            xmpp_str::from_opt(c.client_software.as_deref())
+        })
+    }
+}
+
+/// The device name of the client a `CREDENTIALS_REQUEST` comes from
+/// (SASL2 `<user-agent><device/>`, XEP-0388 §2.1); absent when not sent,
+/// and for every other event. Ownership as [`xmpp_server_event_text`].
+///
+/// # Safety
+///
+/// `server` is null or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn xmpp_server_event_client_device(server: *const xmpp_server) -> xmpp_str {
+    // SAFETY: passed on from the caller.
+    unsafe {
+        current(server, xmpp_str::NONE, |c| {
+            xmpp_str::from_opt(c.client_device.as_deref())
+        })
+    }
+}

@@ -18,6 +18,8 @@ from xmpp_primitives import (
 DOMAIN = "example.com"
 USERS = {"juliet": "r0m30myr0m30", "romeo": "montague"}
 FAKE_TLS = {"version": "TLSv1.3", "channel_bindings": {"tls-exporter": b"\x01" * 32}}
+# The SASL2 user agent: an installation id, which FAST needs (XEP-0484 §4.1).
+AGENT = ("5b8e2f0a-9c41-4d7e-8a63-2f1b0c9d7e45", "pytest", None)
 
 
 class Pair:
@@ -27,7 +29,12 @@ class Pair:
 
     def __init__(self, client=None, server=None, *, users=USERS, tls=FAKE_TLS):
         self.client = client or Client(
-            f"juliet@{DOMAIN}", USERS["juliet"], tls="off", seed=b"\x01" * 32, now_ms=0
+            f"juliet@{DOMAIN}",
+            USERS["juliet"],
+            tls="off",
+            user_agent=AGENT,
+            seed=b"\x01" * 32,
+            now_ms=0,
         )
         self.server = server or Server(
             DOMAIN, tls="off", seed=b"\x02" * 32, iterations=4096, now_ms=0
@@ -377,7 +384,7 @@ class Fast(Pair):
     expiry = 1_700_000_000 + 30 * 86_400
 
     @classmethod
-    def slots(cls, user, client=""):
+    def slots(cls, user, client=AGENT[0]):
         return cls.tokens.setdefault((user, client), {"current": None, "new": None})
 
     def answer(self, e):
@@ -435,6 +442,7 @@ def test_fast_token_issued_then_used_and_a_replay_refused():
             f"juliet@{DOMAIN}",
             USERS["juliet"],
             tls="off",
+            user_agent=AGENT,
             fast_token=(issued["mechanism"], issued["token"], count),
             request_fast_token=False,
         )
@@ -451,6 +459,7 @@ def test_fast_token_issued_then_used_and_a_replay_refused():
         f"juliet@{DOMAIN}",
         USERS["juliet"],
         tls="off",
+        user_agent=AGENT,
         fast_token=(issued["mechanism"], "not-the-token", 2**64 - 1),
         request_fast_token=False,
     )
@@ -489,6 +498,31 @@ def test_fast_token_issued_then_used_and_a_replay_refused():
         Client(f"juliet@{DOMAIN}", "x", fast_token=("PLAIN", "t", 0))
 
 
+def test_without_a_user_agent_id_there_is_no_fast():
+    Fast.tokens = {}
+    (issued,) = Fast().run().client_event("token-issued")
+    for agent in (None, (None, "pytest", "laptop")):
+        client = Client(
+            f"juliet@{DOMAIN}",
+            USERS["juliet"],
+            tls="off",
+            user_agent=agent,
+            fast_token=(issued["mechanism"], issued["token"], 1),
+        )
+        pair = Fast(client, Server(DOMAIN, tls="off")).run()
+        (auth,) = pair.client_event("authenticated")
+        assert auth["mechanism"].startswith("SCRAM-"), agent
+        assert b"urn:xmpp:fast:0" not in pair.wire, agent
+        assert not pair.client_event("token-issued"), agent
+    # The server sees the user agent as sent.
+    pair = Fast(
+        Client(f"juliet@{DOMAIN}", USERS["juliet"], tls="off", user_agent=AGENT),
+        Server(DOMAIN, tls="off"),
+    ).run()
+    (request,) = pair.server_event("credentials-request")
+    assert request["user_agent"] == {"id": AGENT[0], "software": "pytest", "device": None}
+
+
 def test_a_rotated_token_replaces_the_old_one_once_used():
     Fast.tokens = {}
     (issued,) = Fast().run().client_event("token-issued")
@@ -499,6 +533,7 @@ def test_a_rotated_token_replaces_the_old_one_once_used():
             f"juliet@{DOMAIN}",
             USERS["juliet"],
             tls="off",
+            user_agent=AGENT,
             fast_token=(mechanism, token, count),
             request_fast_token=False,
         )

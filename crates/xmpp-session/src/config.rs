@@ -229,12 +229,15 @@ pub struct ClientConfig {
     /// the server offers it. Default on.
     pub sasl2: bool,
     /// The SASL2 `<user-agent/>` (XEP-0388 §2.1; its `id` a UUID v4 stable
-    /// for the installation).
+    /// for the installation). FAST needs one with an `id` (XEP-0484 §4.1:
+    /// the server keeps tokens per client installation): without it, no
+    /// token is asked for or used.
     pub user_agent: Option<UserAgent>,
-    /// A XEP-0484 FAST token to authenticate with instead of the password.
+    /// A XEP-0484 FAST token to authenticate with instead of the password
+    /// (with [`Self::user_agent`]'s `id`, the one it was issued to).
     pub fast_token: Option<FastToken>,
-    /// Ask for a FAST token when the server offers FAST and none is used.
-    /// Default on.
+    /// Ask for a FAST token when the server offers FAST and none is used,
+    /// if [`Self::user_agent`] has an `id`. Default on.
     pub request_fast_token: bool,
     /// When a `-PLUS` exchange fails whose binding type the client had to
     /// guess (the server listed none, XEP-0440, so the TLS version's

@@ -920,6 +920,9 @@ struct mem {
     char c_acked_first[512];
     xmpp_status c_error;
     /* What the server saw. */
+    char client_id[64];        /* the SASL2 user agent of the last */
+    char client_software[64];  /* CREDENTIALS_REQUEST */
+    char client_device[64];
     int s_bound;
     int s_resumed;
     int s_closed;
@@ -980,6 +983,12 @@ static void mem_server_events(struct mem *m)
         xmpp_str t = xmpp_server_event_text(s);
         switch (se) {
         case XMPP_SERVER_EVENT_CREDENTIALS_REQUEST:
+            copy_str(m->client_id, sizeof m->client_id,
+                     xmpp_server_event_client_id(s));
+            copy_str(m->client_software, sizeof m->client_software,
+                     xmpp_server_event_client_software(s));
+            copy_str(m->client_device, sizeof m->client_device,
+                     xmpp_server_event_client_device(s));
             if (xmpp_server_event_flag(s)) {
                 /* A FAST token: the replay check needs the highest count
                  * processed, the expiry check the token's expiry. The
@@ -1224,6 +1233,7 @@ static void mem_start(struct mem *m, const xmpp_client_config *cc,
     m->s_bound = m->s_resumed = m->s_closed = m->s_closed_resumable = 0;
     m->token_requests = m->fast_requests = m->sasl2 = m->auth_failed = 0;
     m->auth_failed_condition[0] = '\0';
+    m->client_id[0] = m->client_software[0] = m->client_device[0] = '\0';
     m->resent = m->c_acked = m->s_acked = 0;
     m->c_acked_first[0] = '\0';
     m->c_error = m->s_error = XMPP_OK;
@@ -1415,6 +1425,7 @@ static void test_resumption(void)
 static void test_fast(void)
 {
     static const uint8_t secret[32] = "the secret of the in-memory pair";
+    static const char agent_id[] = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
     struct mem m;
     xmpp_client_config *cc = NULL;
     xmpp_client_config *fc = NULL;
@@ -1432,6 +1443,30 @@ static void test_fast(void)
                                  XMPP_TLS_POLICY_OFF, XMPP_TRANSPORT_TCP,
                                  &cc) == XMPP_OK,
           "client_config_new");
+    /* Without an installation id, no FAST (XEP-0484 §4.1). */
+    mem_start(&m, cc, sc);
+    mem_run(&m, 20);
+    CHECK(m.bound[0] != '\0' && m.token_requests == 0,
+          "no token asked for without a user agent id");
+    CHECK(m.client_id[0] == '\0', "no user agent: %s", m.client_id);
+    mem_stop(&m);
+    CHECK(xmpp_client_config_set_user_agent(cc, NULL, 0, "ctest", 5, NULL,
+                                            0) == XMPP_OK,
+          "set_user_agent without an id");
+    mem_start(&m, cc, sc);
+    mem_run(&m, 20);
+    CHECK(m.bound[0] != '\0' && m.token_requests == 0,
+          "no token asked for without an id");
+    CHECK(m.client_id[0] == '\0' && strcmp(m.client_software, "ctest") == 0,
+          "the software alone: %s", m.client_software);
+    mem_stop(&m);
+    CHECK(xmpp_client_config_set_user_agent(cc, agent_id, strlen(agent_id),
+                                            "ctest", 5, "valgrind",
+                                            8) == XMPP_OK,
+          "set_user_agent");
+    CHECK(xmpp_client_config_set_user_agent(cc, "\xff", 1, NULL, 0, NULL,
+                                            0) == XMPP_INVALID_UTF8,
+          "a user agent id that is not UTF-8");
     mem_start(&m, cc, sc);
     if (m.c == NULL || m.s == NULL) {
         mem_stop(&m);
@@ -1441,6 +1476,11 @@ static void test_fast(void)
     }
     mem_run(&m, 20);
     CHECK(m.bound[0] != '\0', "bound with the password");
+    CHECK(strcmp(m.client_id, agent_id) == 0 &&
+              strcmp(m.client_software, "ctest") == 0 &&
+              strcmp(m.client_device, "valgrind") == 0,
+          "the server saw the user agent: %s %s %s", m.client_id,
+          m.client_software, m.client_device);
     CHECK(m.token_requests == 1, "one token asked for");
     CHECK(strcmp(m.issued_mech, "HT-SHA-256-NONE") == 0, "issued for %s",
           m.issued_mech);
@@ -1457,6 +1497,9 @@ static void test_fast(void)
                                  XMPP_TLS_POLICY_OFF, XMPP_TRANSPORT_TCP,
                                  &fc) == XMPP_OK,
           "client_config_new without a password");
+    CHECK(xmpp_client_config_set_user_agent(fc, agent_id, strlen(agent_id),
+                                            NULL, 0, NULL, 0) == XMPP_OK,
+          "set_user_agent");
     CHECK(xmpp_client_config_set_fast_token(fc, mech, strlen(mech), token,
                                             strlen(token), 1) == XMPP_OK,
           "set_fast_token");

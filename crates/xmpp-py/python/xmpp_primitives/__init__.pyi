@@ -227,6 +227,7 @@ class Client:
         lang: Optional[str] = None,
         keepalive: bool = True,
         resume: Optional[str] = None,
+        user_agent: Optional[tuple[Optional[str], Optional[str], Optional[str]]] = None,
         fast_token: Optional[tuple[str, str, int]] = None,
         request_fast_token: bool = True,
         seed: Optional[bytes] = None,

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use xmpp_jid::Jid;
 use xmpp_sasl::Mechanism;
 use xmpp_session::{ClientConfig, ClientEvent, FastToken, Keepalive, ResumptionState, SmConfig};
-use xmpp_stanza::{Message, MessageType, Stanza, StanzaNs};
+use xmpp_stanza::{Message, MessageType, Stanza, StanzaNs, UserAgent};
 
 use super::{
     now, py_bytes, seed, session_error, stanza_event, stanza_list, stream_error_event, tls_info,
@@ -104,6 +104,10 @@ impl Client {
     /// not checked). `keepalive`:
     /// white space keepalives and the silence timeout, on by default.
     /// `resume`: the JSON of an earlier `take_resumption_state()`.
+    /// `user_agent`: the SASL2 user agent, `(id, software, device)` (each
+    /// may be None; `id` a UUID v4 stable for the installation, XEP-0388
+    /// §2.1). FAST needs the `id` (XEP-0484 §4.1): without it no token is
+    /// asked for or used.
     /// `fast_token`: a XEP-0484 token from an earlier `token-issued` event,
     /// as `(mechanism, token, count)` (store `count + 1` before each use,
     /// so that no count is sent twice); `request_fast_token` asks for one
@@ -114,7 +118,8 @@ impl Client {
     #[pyo3(signature = (jid, password, *, resource = None, tls = "required", tls_mode = "starttls",
         transport = "tcp", sasl2 = true, stream_management = true, allow_plain = false,
         refuse_plain = false, mechanisms = None, lang = None, keepalive = true, resume = None,
-        fast_token = None, request_fast_token = true, seed = None, now_ms = None))]
+        user_agent = None, fast_token = None, request_fast_token = true, seed = None,
+        now_ms = None))]
     #[allow(
         clippy::too_many_arguments,
         reason = "the Python keyword arguments of the constructor"
@@ -135,6 +140,7 @@ impl Client {
         lang: Option<String>,
         keepalive: bool,
         resume: Option<&str>,
+        user_agent: Option<(Option<String>, Option<String>, Option<String>)>,
         fast_token: Option<(String, String, u64)>,
         request_fast_token: bool,
         seed: Option<Vec<u8>>,
@@ -167,6 +173,13 @@ impl Client {
                 })?);
             }
             config = config.mechanisms(list);
+        }
+        if let Some((id, software, device)) = user_agent {
+            config = config.user_agent(UserAgent {
+                id,
+                software,
+                device,
+            });
         }
         if let Some((name, token, count)) = fast_token {
             let mechanism = Mechanism::from_name(&name)

@@ -165,6 +165,15 @@ impl Client {
         let bind2 = find("bind", BIND2_NS).and_then(|e| Bind2::from_element(e).ok());
         let inline_sm = find("sm", SM_NS).is_some();
 
+        // XEP-0484 §4.1: FAST only from a client that names its
+        // installation (the user agent's `id`, which the server keeps the
+        // tokens under); without one, neither a token use nor a request.
+        let fast = fast.filter(|_| {
+            self.config
+                .user_agent
+                .as_ref()
+                .is_some_and(|u| u.id.is_some())
+        });
         // A token the server can take, else the password.
         let token = self.config.fast_token.clone().filter(|t| {
             fast.as_ref()

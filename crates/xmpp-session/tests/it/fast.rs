@@ -305,3 +305,40 @@ fn a_rotated_token_comes_unasked_but_not_with_invalidate() {
             .any(|e| matches!(e, ServerEvent::TokenRequest { .. }))
     );
 }
+
+/// XEP-0484 §4.1: a client without an installation id (the SASL2 user
+/// agent's `id`) neither asks for a token nor uses one: it logs in with
+/// its password, and the server sees no `<request-token/>` or `<fast/>`.
+#[test]
+fn without_a_user_agent_id_there_is_no_fast() {
+    let (mechanism, token, tokens) = issue();
+    for agent in [None, Some(UserAgent::default())] {
+        let mut client = Pair::client_config("juliet", PASSWORD).fast_token(FastToken::new(
+            mechanism,
+            token.clone(),
+            1,
+        ));
+        client.user_agent = agent.clone();
+        let mut pair = Pair::new(client, Pair::server_config());
+        pair.tokens = tokens.clone();
+        pair.drive();
+        assert!(pair.bound_jid().is_some(), "{:?}", pair.client_error);
+        let sent = String::from_utf8_lossy(&pair.c2s_log).into_owned();
+        assert!(sent.contains("<authenticate"), "SASL2 all the same");
+        assert!(!sent.contains("urn:xmpp:fast:0"), "{agent:?}: {sent}");
+        assert!(
+            !pair
+                .server_events
+                .iter()
+                .any(|e| matches!(e, ServerEvent::TokenUsed { .. })),
+            "{agent:?}"
+        );
+        assert!(
+            !pair
+                .client_events
+                .iter()
+                .any(|e| matches!(e, ClientEvent::TokenIssued { .. })),
+            "{agent:?}"
+        );
+    }
+}

@@ -215,11 +215,18 @@ impl Pair {
         ServerConfig::new(DOMAIN, secret())
     }
 
+    /// A client of `user`, with a SASL2 user agent: an installation id,
+    /// which FAST needs (XEP-0484 §4.1).
     pub(crate) fn client_config(user: &str, password: &str) -> ClientConfig {
+        let agent = xmpp_stanza::UserAgent {
+            id: Some("0f4e7a5c-3b1d-4c8e-9a2f-6d7b8c9e0a1b".into()),
+            ..xmpp_stanza::UserAgent::default()
+        };
         ClientConfig::new(
             BareJid::new(&format!("{user}@{DOMAIN}")).expect("jid"),
             password,
         )
+        .user_agent(agent)
     }
 
     fn next_chunk(&mut self) -> usize {
