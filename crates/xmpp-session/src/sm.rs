@@ -48,6 +48,9 @@ pub(crate) struct SmState<T = Stanza> {
     request_out: Option<Instant>,
     /// An `<r/>` went out that no tick has dated yet.
     request_undated: bool,
+    /// The send count when the oldest unanswered `<r/>` went out: an
+    /// `<a/>` answers it once its `h` reaches this.
+    request_covers: u32,
 }
 
 /// An `h` the peer claimed that covers stanzas never sent (XEP-0198 §4:
@@ -82,6 +85,7 @@ impl<T: Queued> SmState<T> {
             bytes: 0,
             request_out: None,
             request_undated: false,
+            request_covers: 0,
         }
     }
 
@@ -153,9 +157,18 @@ impl<T: Queued> SmState<T> {
     pub(crate) fn requested(&mut self) {
         self.since_request = 0;
         self.waiting_since = None;
+        if self.request_out.is_none() && !self.request_undated {
+            self.request_covers = self.send_count();
+        }
         if self.request_out.is_none() {
             self.request_undated = true;
         }
+    }
+
+    /// Stanzas sent in all, modulo 2^32.
+    fn send_count(&self) -> u32 {
+        self.acked
+            .wrapping_add(u32::try_from(self.queue.len()).unwrap_or(u32::MAX))
     }
 
     /// When an `<r/>` is due by time.
@@ -168,22 +181,21 @@ impl<T: Queued> SmState<T> {
     pub(crate) fn ack(&mut self, h: u32) -> Result<Vec<Stanza>, TooHigh> {
         let too_high = || TooHigh {
             h,
-            send_count: self
-                .acked
-                .wrapping_add(u32::try_from(self.queue.len()).unwrap_or(u32::MAX)),
+            send_count: self.send_count(),
         };
         let n = usize::try_from(h.wrapping_sub(self.acked)).map_err(|_| too_high())?;
         if n > self.queue.len() {
             return Err(too_high());
         }
-        self.acked = h;
-        // An answer that acknowledges nothing while stanzas wait is no
-        // answer: the wait for one goes on, so that a peer repeating a
-        // stale `h` cannot keep the queue from ever draining.
-        if n > 0 || self.queue.is_empty() {
+        // The oldest unanswered `<r/>` is answered once `h` covers what
+        // had been sent when it went out. An `<a/>` short of that (a peer
+        // repeating a stale `h`) is no answer, and the wait goes on.
+        let needed = self.request_covers.wrapping_sub(self.acked);
+        if usize::try_from(needed).is_ok_and(|needed| n >= needed) {
             self.request_out = None;
             self.request_undated = false;
         }
+        self.acked = h;
         let acked: Vec<T> = self.queue.drain(..n).collect();
         let weight = acked
             .iter()
@@ -330,6 +342,40 @@ mod tests {
         );
         assert_eq!(sm.ack(2).map(|v| v.len()), Ok(1));
         assert!(sm.queue.is_empty());
+    }
+
+    /// An `<a/>` answers the oldest open `<r/>` once its `h` covers what
+    /// had been sent when the `<r/>` went out: stanzas sent after it do
+    /// not make a correct answer look stale, and a stale `h` is no answer.
+    #[test]
+    fn an_answer_covers_what_was_sent_before_its_request() {
+        let config = SmConfig::default();
+        let t = |ms| Instant::from_millis(ms);
+        let mut sm: SmState = SmState::new();
+        // The idle probe: an <r/> with nothing queued, then one message.
+        sm.requested();
+        assert!(!sm.ack_overdue(&config, t(0)));
+        sm.sent(msg(1), t(1), &config);
+        assert_eq!(sm.ack(0).map(|v| v.len()), Ok(0));
+        assert_eq!(sm.ack_deadline(&config, t(2)), None, "answered");
+        // Now an <r/> covering that message: h=0 again is stale.
+        sm.requested();
+        assert!(!sm.ack_overdue(&config, t(10)));
+        assert_eq!(sm.ack(0).map(|v| v.len()), Ok(0));
+        assert!(sm.ack_deadline(&config, t(11)).is_some(), "still waiting");
+        // A second <r/> meanwhile keeps the first one's coverage.
+        sm.sent(msg(2), t(12), &config);
+        sm.requested();
+        assert_eq!(sm.ack(1).map(|v| v.len()), Ok(1));
+        assert_eq!(sm.ack_deadline(&config, t(13)), None, "answered");
+        // Past the timeout, a wait nobody answers ends the stream.
+        sm.requested();
+        assert!(!sm.ack_overdue(&config, t(20)));
+        let timeout = config
+            .ack_timeout
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        assert!(sm.ack_overdue(&config, t(20 + timeout)));
     }
 
     #[test]

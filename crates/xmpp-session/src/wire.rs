@@ -44,6 +44,10 @@ pub(crate) struct Wire {
     /// `stream_out` holds a secret ([`Self::send_secret`]) until the
     /// driver takes it: growing it then wipes the buffer it leaves.
     secret_out: bool,
+    /// Our stream's close is out: RFC 6120 §4.4 lets nothing follow it
+    /// (no ping answer, no `<a/>`, no keepalive, no stream error), so
+    /// every later send is dropped here, whichever path makes it.
+    closed_out: bool,
     /// Bytes arrived since the clock last looked.
     pub(crate) received: bool,
     /// Bytes queued since the clock last looked.
@@ -61,6 +65,15 @@ impl core::fmt::Debug for Wire {
     }
 }
 
+/// What was never handed to the driver may hold a SASL message: wiped.
+impl Drop for Wire {
+    fn drop(&mut self) {
+        self.stream_out.zeroize();
+        self.scratch.zeroize();
+        self.messages.iter_mut().for_each(|m| m.zeroize());
+    }
+}
+
 impl Wire {
     pub(crate) fn new(transport: Transport, limits: Limits) -> Self {
         let framer = Framer::with_limits(transport.framing(), limits)
@@ -73,6 +86,7 @@ impl Wire {
             messages: VecDeque::new(),
             scratch: String::new(),
             secret_out: false,
+            closed_out: false,
             received: false,
             sent: false,
         }
@@ -127,6 +141,9 @@ impl Wire {
     }
 
     fn push(&mut self, bytes: &str) {
+        if self.closed_out {
+            return;
+        }
         self.sent = true;
         match self.transport {
             Transport::Tcp => {
@@ -178,14 +195,14 @@ impl Wire {
     /// and any buffer `stream_out` leaves behind as it grows until the
     /// driver takes the bytes. What the driver does with them after
     /// [`Self::poll_transmit`] is its own (xmpp-tokio wipes what it wrote).
-    pub(crate) fn send_secret(&mut self, mut e: Element) {
+    pub(crate) fn send_secret(&mut self, e: &mut Element) {
         if self.transport == Transport::Tcp {
             self.secret_out = true;
         }
         self.scratch.clear();
-        self.scratch.reserve(size_bound(&e));
+        self.scratch.reserve(size_bound(e));
         let reserved = self.scratch.capacity();
-        write_element(&mut self.scratch, self.transport, &e);
+        write_element(&mut self.scratch, self.transport, e);
         debug_assert_eq!(
             reserved,
             self.scratch.capacity(),
@@ -193,7 +210,7 @@ impl Wire {
         );
         self.flush_scratch();
         self.scratch.zeroize();
-        wipe(&mut e);
+        wipe(e);
     }
 
     pub(crate) fn send_stanza(&mut self, s: &Stanza) {
@@ -224,6 +241,12 @@ impl Wire {
         self.scratch.clear();
         write_close(&mut self.scratch, self.transport.framing());
         self.flush_scratch();
+        self.closed_out = true;
+    }
+
+    /// Whether our close is out, after which nothing is sent.
+    pub(crate) fn closed_out(&self) -> bool {
+        self.closed_out
     }
 
     pub(crate) fn has_output(&self) -> bool {
@@ -303,19 +326,21 @@ pub(crate) fn write_element(out: &mut String, transport: Transport, e: &Element)
     e.write_xml_in(out, default_ns);
 }
 
-/// At least the length of `e` serialized by [`write_element`]: markup
-/// around each name, and each character of text or of an attribute value
-/// escaped to the longest entity (`&quot;`, six bytes).
+/// At least the length of `e` serialized by [`write_element`]: per
+/// element its tags, a prefix and a namespace declaration; per attribute
+/// its name, and for a namespaced one a prefix and its declaration; every
+/// character of text, attribute value or namespace escaped to the longest
+/// entity (`&quot;`, six bytes). It only borrows: a copy of the text would
+/// be a copy of the secret.
 fn size_bound(e: &Element) -> usize {
-    let mut n = 2 * e.name().len() + e.ns().len() + STREAM_NS.len() + 48;
+    let mut n = 2 * e.name().len() + 6 * e.ns().len() + STREAM_NS.len() + 64;
     for a in e.attrs() {
-        n += a.name().len() + a.ns().len() + 6 * a.value().len() + 16;
+        n += a.name().len() + 6 * (a.value().len() + a.ns().len()) + 64;
     }
-    for node in e.nodes().iter() {
-        n += match node {
-            Node::Text(t) => 6 * t.len(),
-            Node::Element(c) => size_bound(c),
-        };
+    // Borrowed whenever the text is one run, as in every SASL element.
+    n += 6 * e.text().len();
+    for c in e.children() {
+        n += size_bound(c);
     }
     n
 }
@@ -527,6 +552,21 @@ mod tests {
 
     #[test]
     fn the_size_bound_holds_for_the_worst_case() {
+        // Namespaced attributes, each with its own declaration.
+        let mut many = Element::new("x", "n");
+        for i in 0..40 {
+            many.set_attr_ns(&alloc::format!("a{i}"), &alloc::format!("u{i}&'"), "");
+        }
+        for transport in [Transport::Tcp, Transport::WebSocket] {
+            let mut out = String::new();
+            write_element(&mut out, transport, &many);
+            assert!(
+                size_bound(&many) >= out.len(),
+                "{} < {}",
+                size_bound(&many),
+                out.len()
+            );
+        }
         for depth in 0..4 {
             let e = escaped(depth);
             for transport in [Transport::Tcp, Transport::WebSocket] {
@@ -546,7 +586,7 @@ mod tests {
     fn a_secret_goes_out_whole_and_its_element_is_wiped() {
         for transport in [Transport::Tcp, Transport::WebSocket] {
             let mut w = Wire::new(transport, Limits::default());
-            let secret = Element::new("auth", "urn:ietf:params:xml:ns:xmpp-sasl")
+            let mut secret = Element::new("auth", "urn:ietf:params:xml:ns:xmpp-sasl")
                 .with_attr("mechanism", "PLAIN")
                 .with_text("AGp1bGlldABTM2NyM3Qh");
             let before = StartTls::Request.to_element();
@@ -560,8 +600,9 @@ mod tests {
             // A little before the secret, and much after it: stream_out
             // grows (by hand, wiping) while the secret is in it.
             w.send_element(&before);
-            w.send_secret(secret);
+            w.send_secret(&mut secret);
             assert!(w.scratch.is_empty());
+            assert_eq!(secret.text(), "\0".repeat(20), "the element is wiped");
             for _ in 0..64 {
                 w.send_element(&after);
             }

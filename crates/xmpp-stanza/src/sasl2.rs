@@ -33,8 +33,14 @@ fn b64_child(e: &Element, name: &'static str) -> Result<Option<Vec<u8>>, Payload
         .transpose()
 }
 
+/// `<name/>` with `data` in base64; empty data is an empty element
+/// (XEP-0388 §2.2: SASL2 has no `=`, which is RFC 6120's).
 fn data_child(name: &str, data: &[u8]) -> Element {
-    Element::new(name, SASL2_NS).with_text(&encode(Some(data)))
+    let e = Element::new(name, SASL2_NS);
+    if data.is_empty() {
+        return e;
+    }
+    e.with_text(&encode(Some(data)))
 }
 
 fn text_child(e: &Element) -> Option<String> {
@@ -400,6 +406,24 @@ impl Payload for Bound {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// XEP-0388 §2.2: empty data is an empty element (`=` is RFC 6120's),
+    /// and either reads back as empty.
+    #[test]
+    fn empty_data_is_an_empty_element() {
+        let e = Sasl2::Response(Vec::new()).to_element();
+        assert_eq!(e.to_xml(), "<response xmlns='urn:xmpp:sasl:2'/>");
+        for xml in [
+            "<response xmlns='urn:xmpp:sasl:2'/>",
+            "<response xmlns='urn:xmpp:sasl:2'>=</response>",
+        ] {
+            let e: Element = xml.parse().unwrap();
+            assert_eq!(
+                Sasl2::from_element(&e).unwrap(),
+                Some(Sasl2::Response(Vec::new()))
+            );
+        }
+    }
 
     #[test]
     fn wrapped_base64_is_read_and_bad_base64_refused() {

@@ -140,9 +140,9 @@ impl Client {
         let offered: Vec<&str> = f.mechanisms.iter().flatten().map(String::as_str).collect();
         let started = self.begin(&offered, e, None)?;
         self.retry_features = self.guessed_binding.then(|| Box::new(e.clone()));
-        let auth = secret_element("auth", SASL_NS, &started.initial)
+        let mut auth = secret_element("auth", SASL_NS, &started.initial)
             .with_attr("mechanism", started.choice.mechanism.name());
-        self.wire.send_secret(auth);
+        self.wire.send_secret(&mut auth);
         self.phase = Phase::Sasl {
             session: Box::new(started.session),
             done: started.done,
@@ -242,10 +242,10 @@ impl Client {
             inline: requests,
         }
         .to_element();
-        // XEP-0388 §2.1's order: the initial response first.
+        // XEP-0388 §2.3's order: the initial response first.
         let initial = secret_element("initial-response", SASL2_NS, &started.initial);
         authenticate.nodes_mut().insert(0, Node::Element(initial));
-        self.wire.send_secret(authenticate);
+        self.wire.send_secret(&mut authenticate);
         self.phase = Phase::Sasl {
             session: Box::new(started.session),
             done: started.done,
@@ -326,7 +326,8 @@ impl Client {
                     }
                 };
                 let ns = if v2.is_some() { SASL2_NS } else { SASL_NS };
-                self.wire.send_secret(secret_element("response", ns, &send));
+                self.wire
+                    .send_secret(&mut secret_element("response", ns, &send));
                 self.phase = Phase::Sasl {
                     session,
                     done,
@@ -530,16 +531,22 @@ fn bound_type(choice: Choice) -> Option<ChannelBindingType> {
     }
 }
 
-/// `<name xmlns=ns>` with `data` in base64 (`=` when empty, RFC 6120
-/// §6.4.2, XEP-0388 §2.1), made without a copy of `data` that is not
-/// wiped; [`Wire::send_secret`] wipes the element once serialized.
+/// `<name xmlns=ns>` with `data` in base64; empty data is `=` in RFC
+/// 6120 (§6.4.2) and an empty element in SASL2 (XEP-0388 §2.2). The
+/// base64 is encoded into a buffer wiped on drop, and
+/// [`Wire::send_secret`] wipes the element once serialized. A text of 24
+/// bytes or less lives inline in the element and is moved by value (the
+/// stack copies that leaves are not wiped); SASL messages with a secret
+/// are longer.
 fn secret_element(name: &str, ns: &str, data: &[u8]) -> Element {
     use base64::Engine as _;
-    let mut text = Zeroizing::new(String::with_capacity(data.len().div_ceil(3) * 4 + 1));
+    let e = Element::new(name, ns);
     if data.is_empty() {
-        text.push('=');
-    } else {
-        base64::engine::general_purpose::STANDARD.encode_string(data, &mut text);
+        return if ns == SASL_NS { e.with_text("=") } else { e };
     }
-    Element::new(name, ns).with_text(&text)
+    let mut text = Zeroizing::new(alloc::vec![0u8; data.len().div_ceil(3) * 4]);
+    let written = base64::engine::general_purpose::STANDARD
+        .encode_slice(data, &mut text)
+        .unwrap_or_default();
+    e.with_text(core::str::from_utf8(text.get(..written).unwrap_or_default()).unwrap_or_default())
 }

@@ -64,15 +64,18 @@ impl Client {
     }
 
     /// Sends a stanza the machine makes itself (a ping's answer, an
-    /// error), counted like any other. Not while the XEP-0198 queue is
-    /// full: a peer that acknowledges nothing would otherwise grow it
-    /// without bound with answers to its own pings, and its silence ends
-    /// the stream at [`SmConfig::ack_timeout`](crate::SmConfig::ack_timeout).
+    /// error), counted like any other. Not after our close, nor while the
+    /// XEP-0198 queue is full: a peer that acknowledges nothing would
+    /// otherwise grow it without bound with answers to its own pings, and
+    /// its silence ends the stream at
+    /// [`SmConfig::ack_timeout`](crate::SmConfig::ack_timeout).
     pub(super) fn send_internal(&mut self, stanza: Stanza) {
-        if self
-            .sm
-            .as_ref()
-            .is_some_and(|sm| sm.is_full(&self.config.sm))
+        // Nothing after our close (RFC 6120 §4.4), and nothing counted.
+        if self.wire.closed_out()
+            || self
+                .sm
+                .as_ref()
+                .is_some_and(|sm| sm.is_full(&self.config.sm))
         {
             return;
         }

@@ -164,6 +164,7 @@ impl Server {
                 // RFC 6120 §5.4.2.2.
                 self.wire.send_element(&StartTls::Failure.to_element());
                 self.wire.send_close();
+                self.clock.closing();
                 self.phase = Phase::Closing;
                 return Ok(());
             }

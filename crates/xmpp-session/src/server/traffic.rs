@@ -158,11 +158,15 @@ impl Server {
     }
 
     /// Sends a stanza the machine makes itself (a ping's answer, an
-    /// error), counted like any other; dropped while the XEP-0198 queue is
-    /// full, whose client acknowledges nothing and is ended at
+    /// error), counted like any other; dropped after our close, and while
+    /// the XEP-0198 queue is full, whose client acknowledges nothing and
+    /// is ended at
     /// [`SmConfig::ack_timeout`](crate::SmConfig::ack_timeout).
     pub(super) fn send_own(&mut self, stanza: Stanza) {
-        let _ = self.send_counted(stanza.into());
+        // Nothing after our close (RFC 6120 §4.4), and nothing counted.
+        if !self.wire.closed_out() {
+            let _ = self.send_counted(stanza.into());
+        }
     }
 
     pub(super) fn send_counted(&mut self, stanza: RoutedStanza) -> Result<(), Error> {

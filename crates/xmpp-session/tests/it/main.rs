@@ -1101,6 +1101,72 @@ fn a_close_the_server_never_answers_ends_in_time() {
     assert!(pair.client.is_closed());
 }
 
+/// After its `</stream:stream>`, a machine sends nothing more (RFC 6120
+/// §4.4): no ping answer, no `<a/>`, no `<r/>` or white space by time, no
+/// stream error when the peer then misbehaves (review9 finding 2).
+#[test]
+fn nothing_follows_our_close() {
+    for client_side in [true, false] {
+        let mut pair = Pair::new(Pair::client_config("juliet", PASSWORD), server());
+        pair.drive();
+        assert!(pair.bound_jid().is_some());
+        let (out, input): (Vec<u8>, &[&[u8]]) = if client_side {
+            pair.client.close().expect("close");
+            let mut out = Vec::new();
+            while let Some(t) = pair.client.poll_transmit() {
+                out.extend(t);
+            }
+            (
+                out,
+                &[
+                    b"<iq type='get' id='p1' from='example.com'><ping xmlns='urn:xmpp:ping'/></iq>",
+                    b"<r xmlns='urn:xmpp:sm:3'/>",
+                    b"<iq type='set' id='bad'><a/><b/></iq>",
+                ],
+            )
+        } else {
+            pair.server.close().expect("close");
+            let mut out = Vec::new();
+            while let Some(t) = pair.server.poll_transmit() {
+                out.extend(t);
+            }
+            (
+                out,
+                &[
+                    b"<iq type='get' id='p1' to='example.com'><ping xmlns='urn:xmpp:ping'/></iq>",
+                    b"<r xmlns='urn:xmpp:sm:3'/>",
+                    b"<iq type='set' id='bad'><a/><b/></iq>",
+                ],
+            )
+        };
+        assert!(
+            String::from_utf8_lossy(&out).ends_with("</stream:stream>"),
+            "{}",
+            String::from_utf8_lossy(&out)
+        );
+        for (i, bytes) in input.iter().enumerate() {
+            let now = xmpp_session::Instant::from_millis(1_000 * (i as u64 + 1));
+            if client_side {
+                let _ = pair.client.handle_input(bytes);
+                let _ = pair.client.handle_timeout(now);
+                assert_eq!(pair.client.poll_transmit(), None, "client, after {i}");
+            } else {
+                let _ = pair.server.handle_input(bytes);
+                let _ = pair.server.handle_timeout(now);
+                assert_eq!(pair.server.poll_transmit(), None, "server, after {i}");
+            }
+        }
+        // Malformed input after the close: the machine fails, silently.
+        if client_side {
+            let _ = pair.client.handle_input(b"<<<");
+            assert_eq!(pair.client.poll_transmit(), None);
+        } else {
+            let _ = pair.server.handle_input(b"<<<");
+            assert_eq!(pair.server.poll_transmit(), None);
+        }
+    }
+}
+
 /// A machine's `Debug` never shows what waits in its buffers: a PLAIN
 /// `<auth/>` carries the password (review8 finding 10).
 #[test]
