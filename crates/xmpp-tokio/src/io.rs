@@ -106,23 +106,24 @@ impl Io {
     }
 
     /// Writes bytes (TCP, TLS) or one message (WebSocket). TCP and TLS
-    /// bytes are wiped once written: a client's SASL messages carry its
-    /// password or proof, and the machine handed over its only copy
-    /// (tungstenite takes a WebSocket message as it is).
-    pub(crate) async fn write(&mut self, mut data: Vec<u8>) -> io::Result<()> {
-        let written = match self {
+    /// bytes are wiped once written, or when the write is given up: a
+    /// client's SASL messages carry its password or proof, and the machine
+    /// handed over its only copy (tungstenite takes a WebSocket message as
+    /// it is).
+    pub(crate) async fn write(&mut self, data: Vec<u8>) -> io::Result<()> {
+        // Wiped when dropped: written, failed, or cancelled by a timeout.
+        let mut data = zeroize::Zeroizing::new(data);
+        match self {
             Self::Tcp(s) => s.write_all(&data).await,
             Self::ServerTls(s) => write_flush(s, &data).await,
             Self::ClientTls(s) => write_flush(s, &data).await,
             Self::WebSocket(ws) => {
-                let text = String::from_utf8(data)
+                let text = String::from_utf8(core::mem::take(&mut *data))
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-                return ws.send(Message::Text(text)).await.map_err(io::Error::other);
+                ws.send(Message::Text(text)).await.map_err(io::Error::other)
             }
             Self::Gone => Err(io::ErrorKind::NotConnected.into()),
-        };
-        zeroize::Zeroize::zeroize(&mut data);
-        written
+        }
     }
 
     /// Closes the transport: a TLS close_notify (RFC 6120 §4.4), a
