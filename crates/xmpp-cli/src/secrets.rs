@@ -1,7 +1,10 @@
 //! Passwords from somewhere other than the command line, which every local
 //! user can read (`/proc/PID/cmdline`, `ps`): `--password-file` and the
 //! `XMPP_PASSWORD` variable for `xmpp connect`, `--users-file` for
-//! `xmpp serve` and `xmpp probe`. What is read is wiped when dropped.
+//! `xmpp serve` and `xmpp probe`. The file's bytes are read into one
+//! buffer sized from the file and wiped when dropped; `xmpp connect`'s
+//! password stays in wiped buffers, while the accounts handed to `xmpp
+//! serve` and `xmpp probe` are theirs to keep for the run.
 
 use std::io::Read as _;
 
@@ -18,7 +21,11 @@ const MAX_FILE: u64 = 1 << 20;
 /// The whole of `path` as UTF-8, at most [`MAX_FILE`] bytes.
 fn read(path: &str) -> Result<Zeroizing<String>, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
-    let mut bytes = Zeroizing::new(Vec::new());
+    // Sized ahead, so that reading does not grow it and leave copies.
+    let size = file.metadata().map_or(0, |m| m.len()).min(MAX_FILE + 1);
+    let mut bytes = Zeroizing::new(Vec::with_capacity(
+        usize::try_from(size).unwrap_or_default() + 1,
+    ));
     file.take(MAX_FILE + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("{path}: {e}"))?;

@@ -248,6 +248,9 @@ impl Conn {
         self.write(b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
             .await?;
         self.element("proceed").await?;
+        // Bytes after <proceed/> came in the clear: none of them may pass
+        // for the first bytes of the protected stream (RFC 6120 §5.4.3.3).
+        self.buf.clear();
         let Io::Plain(tcp) = core::mem::replace(&mut self.io, Io::Gone) else {
             return Err("STARTTLS on a TLS connection".into());
         };

@@ -331,15 +331,17 @@ async fn messages(
                     at += p + b"</message>".len();
                 }
                 counted.store(got, Ordering::Relaxed);
-                // A close tag may be split across reads: keep its start.
-                let keep = data.len().saturating_sub(at).min(b"</message>".len() - 1);
-                carry = data.split_off(data.len() - keep);
+                // Searched before the tail is kept back, which may cut it:
+                // an `<error` cut by the read's end lies in the kept tail.
                 if find(&data, b"<error").is_some() {
                     return Err(format!(
                         "a message bounced: {}",
                         String::from_utf8_lossy(&data)
                     ));
                 }
+                // A close tag may be split across reads: keep its start.
+                let keep = data.len().saturating_sub(at).min(b"</message>".len() - 1);
+                carry = data.split_off(data.len() - keep);
             }
             Ok::<_, String>((Instant::now(), conn))
         }));

@@ -78,6 +78,10 @@ impl Hash {
 const ITERATIONS: core::ops::RangeInclusive<u32> = 4096..=100_000;
 /// The shortest salt accepted, as xmpp-sasl's client.
 const MIN_SALT: usize = 8;
+/// The longest salt accepted (real ones are 12 to 32 bytes), so that
+/// the cache holds [`MAX_CACHED`] small entries, not 65,536 salts of
+/// most of a megabyte.
+const MAX_SALT: usize = 256;
 /// The most salts remembered: one per account of an idle run, and a
 /// server that gives a fresh salt at every login cannot grow it further.
 const MAX_CACHED: usize = 1 << 16;
@@ -188,8 +192,11 @@ impl Exchange {
                 ITERATIONS.end()
             ));
         }
-        if salt.len() < MIN_SALT {
-            return Err(format!("a salt of {} bytes (under {MIN_SALT})", salt.len()));
+        if !(MIN_SALT..=MAX_SALT).contains(&salt.len()) {
+            return Err(format!(
+                "a salt of {} bytes (not {MIN_SALT} to {MAX_SALT})",
+                salt.len()
+            ));
         }
         let h = self.hash;
         let salted = cache.salted(h, password, &salt, iterations);
@@ -299,6 +306,12 @@ mod tests {
             .err()
             .unwrap();
         assert!(e.contains("salt of 7 bytes"), "{e}");
+        let long = B64.encode([7u8; 257]);
+        let e = ex
+            .answer(&format!("r=abcd,s={long},i=4096"), "p", &cache)
+            .err()
+            .unwrap();
+        assert!(e.contains("salt of 257 bytes"), "{e}");
         assert_eq!(cache.len(), 0);
         assert!(
             ex.answer("r=abcd,s=QSXCR+Q6sek8bf92,i=4096", "p", &cache)
