@@ -1,6 +1,7 @@
 //! Fuzzes `xmpp_session::Client::handle_input` with any bytes as the
-//! server's: a client on a plain stream (PLAIN allowed) fed the input in
-//! chunks, its timers fired between them. Invariants: no panic; an error
+//! server's: a client on a plain stream (PLAIN allowed, a SASL2 user agent
+//! with an id, so that FAST is asked for) fed the input in chunks, its
+//! timers fired between them. Invariants: no panic; an error
 //! repeats on the next call; what it writes stays proportional to what it
 //! reads.
 //!
@@ -21,9 +22,14 @@ pub(crate) fn run(data: &[u8]) {
     let Ok(jid) = BareJid::new("juliet@example.com") else {
         return;
     };
+    let agent = xmpp_stanza::UserAgent {
+        id: Some("9d2c4b6a-1e3f-4a5b-8c7d-0e1f2a3b4c5d".into()),
+        ..xmpp_stanza::UserAgent::default()
+    };
     let config = ClientConfig::new(jid, "pencil")
         .tls(TlsPolicy::Off)
-        .allow_plain_unencrypted(true);
+        .allow_plain_unencrypted(true)
+        .user_agent(agent);
     let mut client = Client::new(config, Seed::new([4; 32]), Instant::from_millis(0));
     let size = if chunk == 0 {
         input.len().max(1)
